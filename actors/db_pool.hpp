@@ -1,0 +1,44 @@
+/// @file
+/// @brief A fixed pool of database workers: detached actors, one connection each.
+///
+/// libpqxx blocks, and only a few CAF scheduler threads exist, so every database call runs
+/// on a worker's own thread. A job is a function of the worker's connection that returns the
+/// reply message; the dispatcher hands jobs to idle workers in arrival order and queues the
+/// rest. A worker that loses its connection reconnects on its next job; the job that saw the
+/// loss fails with errc::db_unavailable (it is not retried: it may not be idempotent).
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+#include <caf/message.hpp>
+
+#include <pqxx/connection>
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+namespace paige::actors {
+
+/// Database work; runs on a worker thread with the worker's connection. Its return value is
+/// the reply; its exceptions become errors (see errors.hpp).
+using db_job = std::function<caf::message(pqxx::connection&)>;
+
+/// Request: (run_atom, db_job) → whatever the job returns.
+using run_atom = caf::atom_constant<caf::atom("run")>;
+
+/// How to build a pool.
+struct db_pool_options {
+  std::string conninfo;     ///< libpq connection string of every worker
+  std::size_t workers = 2;  ///< connections (and threads) of the pool
+  std::string name;         ///< for logs
+};
+
+/// Spawns the dispatcher and its workers (linked: they end with it).
+caf::actor spawn_db_pool(caf::actor_system& sys, db_pool_options opts);
+
+}  // namespace paige::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::db_job)

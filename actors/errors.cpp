@@ -1,0 +1,40 @@
+#include "actors/errors.hpp"
+
+#include <caf/message.hpp>
+#include <caf/sec.hpp>
+
+namespace paige::actors {
+
+const char* to_string(errc code) {
+  switch (code) {
+    case errc::db_unavailable: return "db_unavailable";
+    case errc::db_error: return "db_error";
+    case errc::invalid_argument: return "invalid_argument";
+    case errc::not_found: return "not_found";
+    case errc::conflict: return "conflict";
+    case errc::timeout: return "timeout";
+    case errc::internal: return "internal";
+  }
+  return "internal";
+}
+
+caf::error make_error(errc code, std::string reason) {
+  return caf::error{static_cast<std::uint8_t>(code), error_category,
+                    caf::make_message(std::move(reason))};
+}
+
+errc code_of(const caf::error& err) {
+  if (err.category() == error_category) return static_cast<errc>(err.code());
+  if (err.category() == caf::atom("system") &&
+      err.code() == static_cast<std::uint8_t>(caf::sec::request_timeout))
+    return errc::timeout;
+  return errc::internal;
+}
+
+std::string reason_of(const caf::error& err) {
+  if (err.category() == error_category && err.context().match_elements<std::string>())
+    return err.context().get_as<std::string>(0);
+  return caf::to_string(err);
+}
+
+}  // namespace paige::actors

@@ -1,0 +1,43 @@
+/// @file
+/// @brief Paige's error category for failures that travel between actors.
+///
+/// Who must act decides the code: the client (invalid_argument, not_found, conflict), a retry
+/// (db_unavailable, timeout), or a programmer (internal; the supervisor restarts the actor).
+/// The human-readable reason travels as the error's context (a single string).
+#pragma once
+
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace paige::actors {
+
+/// Category atom registered with the actor system.
+inline constexpr caf::atom_value error_category = caf::atom("paige");
+
+enum class errc : std::uint8_t {
+  db_unavailable = 1,  ///< no connection to the database right now (transient)
+  db_error,            ///< the database rejected a statement
+  invalid_argument,    ///< the caller's input is wrong
+  not_found,
+  conflict,
+  timeout,
+  internal,
+};
+
+/// The code's snake_case name (used in logs and API errors).
+const char* to_string(errc code);
+
+/// An error of our category with a human-readable reason.
+caf::error make_error(errc code, std::string reason);
+
+/// The errc of `err`, or errc::internal for errors of other categories (CAF's own, e.g. a
+/// request timeout, map to errc::timeout).
+errc code_of(const caf::error& err);
+
+/// The human-readable reason of `err`, whatever its category.
+std::string reason_of(const caf::error& err);
+
+}  // namespace paige::actors

@@ -1,0 +1,394 @@
+#include "api/http_server.hpp"
+
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace paige::api {
+namespace {
+
+class session;
+
+std::string lowercase(std::string_view s) {
+  std::string out{s};
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string method_label(std::string_view m) {
+  static const char* known[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"};
+  for (const char* k : known)
+    if (m == k) return k;
+  return "other";
+}
+
+}  // namespace
+
+struct http_server::impl : std::enable_shared_from_this<impl> {
+  impl(http_server_options o, const router& r, metrics::registry& m)
+      : opts(std::move(o)),
+        routes(r),
+        ioc(static_cast<int>(std::max(1u, opts.threads))),
+        acceptor(net::make_strand(ioc)),
+        requests(m.counters("paige_http_requests_total", "HTTP requests answered",
+                            {"method", "route", "status"})),
+        durations(m.histograms("paige_http_request_duration_seconds",
+                               "time from a request fully received to its response written",
+                               {"method", "route"}, metrics::latency_buckets())),
+        connections(m.gauges("paige_http_connections", "open HTTP connections", {}).with({})),
+        in_flight(m.gauges("paige_http_requests_in_flight", "requests being handled", {}).with({})) {}
+
+  http_server_options opts;
+  const router& routes;
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+  std::atomic<bool> draining{false};
+
+  metrics::family<metrics::counter>& requests;
+  metrics::family<metrics::histogram>& durations;
+  metrics::gauge& connections;
+  metrics::gauge& in_flight;
+
+  std::mutex sessions_mutex;
+  std::condition_variable sessions_cv;
+  std::unordered_map<session*, std::weak_ptr<session>> sessions;
+
+  void do_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+  void add(session* s, std::weak_ptr<session> w) {
+    std::lock_guard<std::mutex> lock{sessions_mutex};
+    sessions.emplace(s, std::move(w));
+  }
+  void remove(session* s) {
+    std::lock_guard<std::mutex> lock{sessions_mutex};
+    sessions.erase(s);
+    sessions_cv.notify_all();
+  }
+};
+
+namespace {
+
+/// One connection: reads requests one at a time, hands each to its handler, writes the
+/// response, repeats while keep-alive holds. All of it runs on the connection's strand.
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(tcp::socket&& socket, std::shared_ptr<http_server::impl> server)
+      : stream_(std::move(socket)), timer_(stream_.get_executor()), server_(std::move(server)) {
+    server_->connections.add(1);
+  }
+
+  ~session() {
+    server_->connections.add(-1);
+    server_->remove(this);
+  }
+
+  void run() {
+    server_->add(this, weak_from_this());
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&session::do_read, shared_from_this()));
+  }
+
+  /// Closes the connection at once; only while no I/O thread runs (server destruction).
+  void force_close() {
+    closing_ = true;
+    timer_.cancel();
+    do_close();
+  }
+
+  /// The server is draining: close when idle, or after the response in flight.
+  void shutdown() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->closing_ = true;
+      if (!self->busy_) self->cancel_io();
+    });
+  }
+
+ private:
+  void cancel_io() {
+    beast::error_code ignored;
+    stream_.socket().cancel(ignored);
+  }
+
+  void do_read() {
+    if (closing_) return do_close();
+    parser_.emplace();
+    parser_->body_limit(server_->opts.max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(server_->opts.max_header_bytes));
+    timed_out_ = false;
+    timer_.expires_after(server_->opts.request_timeout);
+    timer_.async_wait(beast::bind_front_handler(&session::on_timer, shared_from_this()));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&session::on_header, shared_from_this()));
+  }
+
+  void on_timer(beast::error_code ec) {
+    if (ec == net::error::operation_aborted) return;
+    timed_out_ = true;
+    cancel_io();  // the pending read completes with operation_aborted
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    auto& req = parser_->get();
+    if (req[http::field::expect] == "100-continue" && !parser_->is_done()) {
+      // Tell the client to send the body now rather than after its own timeout.
+      static const std::string continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+      return net::async_write(stream_, net::buffer(continue_line),
+                              [self = shared_from_this()](beast::error_code e, std::size_t) {
+                                if (e) return self->on_read_error(e);
+                                self->read_body();
+                              });
+    }
+    read_body();
+  }
+
+  void read_body() {
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    timer_.cancel();
+    handle_request();
+  }
+
+  void on_read_error(beast::error_code ec) {
+    timer_.cancel();
+    if (ec == net::error::operation_aborted && timed_out_ && parser_->got_some())
+      return write_error(408, "request_timeout", "the request was not received in time");
+    if (ec == http::error::body_limit)
+      return write_error(413, "body_too_large",
+                         "the request body is larger than " +
+                             std::to_string(server_->opts.max_body_bytes) + " bytes");
+    if (ec == http::error::header_limit)
+      return write_error(431, "headers_too_large",
+                         "the request head is larger than " +
+                             std::to_string(server_->opts.max_header_bytes) + " bytes");
+    if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+        ec != http::error::end_of_stream &&
+        ec != http::error::partial_message)
+      return write_error(400, "bad_request", "malformed HTTP request: " + ec.message());
+    do_close();  // end of stream, idle timeout, reset, drain
+  }
+
+  void write_error(unsigned status, std::string code, std::string message) {
+    method_ = "other";
+    route_ = "unmatched";
+    started_ = std::chrono::steady_clock::now();
+    busy_ = true;
+    closing_ = true;  // after a framing error the rest of the stream cannot be trusted
+    write(http_response::error(status, code, message), 11);
+  }
+
+  void handle_request() {
+    busy_ = true;
+    started_ = std::chrono::steady_clock::now();
+    server_->in_flight.add(1);
+    counted_in_flight_ = true;
+    auto msg = parser_->release();
+    keep_alive_ = msg.keep_alive();
+    unsigned version = msg.version();
+    http_request req;
+    req.method = std::string{msg.method_string()};
+    req.target = std::string{msg.target()};
+    method_ = method_label(req.method);
+    route_ = "unmatched";
+    auto url = boost::urls::parse_origin_form(req.target);
+    if (!url) return write(http_response::error(400, "bad_request", "malformed request target"), version);
+    std::vector<std::string> segments;
+    for (auto seg : url->encoded_segments()) segments.push_back(seg.decode());
+    req.path = url->path();
+    for (auto p : url->params()) req.query.emplace_back(p.key, p.value);
+    for (const auto& f : msg) req.headers.emplace_back(lowercase(f.name_string()), std::string{f.value()});
+    req.body = std::move(msg.body());
+
+    auto match = server_->routes.match(req.method, segments);
+    if (!match.route.empty()) route_ = match.route;
+    if (!match.target) {
+      if (match.status == 405) {
+        auto res = http_response::error(405, "method_not_allowed",
+                                        req.method + " is not allowed on " + req.path);
+        res.headers.emplace_back("Allow", match.allow);
+        return write(std::move(res), version);
+      }
+      return write(http_response::error(404, "not_found", "no such endpoint: " + req.path), version);
+    }
+    req.params = std::move(match.params);
+    // The responder may run on any thread: hop back onto this connection's strand.
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    responder respond = [self = shared_from_this(), version, answered](http_response res) {
+      if (answered->exchange(true)) return;
+      net::post(self->stream_.get_executor(), [self, version, res = std::move(res)]() mutable {
+        self->write(std::move(res), version);
+      });
+    };
+    try {
+      (*match.target)(std::move(req), respond);
+    } catch (const std::exception& e) {
+      log::error("http.handler_failed", {{"route", route_}, {"reason", e.what()}});
+      respond(http_response::error(500, "internal", "internal error"));
+    }
+  }
+
+  void write(http_response res, unsigned version) {
+    auto out = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(res.status), version);
+    out->set(http::field::content_type, res.content_type);
+    for (auto& [k, v] : res.headers) out->set(k, v);
+    out->body() = std::move(res.body);
+    bool keep = keep_alive_ && !closing_ && !server_->draining.load();
+    out->keep_alive(keep);
+    out->prepare_payload();
+
+    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
+    server_->requests.with({method_, route_, std::to_string(res.status)}).inc();
+    server_->durations.with({method_, route_}).observe(elapsed.count());
+
+    stream_.expires_after(server_->opts.request_timeout);
+    http::async_write(stream_, *out,
+                      [self = shared_from_this(), out, keep](beast::error_code ec, std::size_t) {
+                        self->on_write(ec, keep);
+                      });
+  }
+
+  void on_write(beast::error_code ec, bool keep) {
+    stream_.expires_never();
+    if (counted_in_flight_) server_->in_flight.add(-1);
+    counted_in_flight_ = false;
+    busy_ = false;
+    keep_alive_ = false;
+    if (ec || !keep) return do_close();
+    do_read();
+  }
+
+  void do_close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  net::steady_timer timer_;
+  std::shared_ptr<http_server::impl> server_;
+  std::chrono::steady_clock::time_point started_;
+  std::string method_;
+  std::string route_;
+  bool busy_ = false;
+  bool closing_ = false;
+  bool timed_out_ = false;
+  bool keep_alive_ = false;
+  bool counted_in_flight_ = false;
+};
+
+}  // namespace
+
+void http_server::impl::do_accept() {
+  acceptor.async_accept(net::make_strand(ioc),
+                        beast::bind_front_handler(&impl::on_accept, shared_from_this()));
+}
+
+void http_server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+  if (ec) {
+    log::warn("http.accept_failed", {{"reason", ec.message()}});
+  } else {
+    socket.set_option(tcp::no_delay{true}, ec);
+    std::make_shared<session>(std::move(socket), shared_from_this())->run();
+  }
+  do_accept();
+}
+
+http_server::http_server(http_server_options opts, const router& routes, metrics::registry& m)
+    : impl_(std::make_shared<impl>(std::move(opts), routes, m)) {}
+
+http_server::~http_server() {
+  auto& i = *impl_;
+  if (!i.threads.empty()) stop(std::chrono::milliseconds{0});
+  // No I/O thread runs now: close what is left and let its handlers complete, so no
+  // connection keeps the io_context (and itself) alive through a queued handler.
+  std::vector<std::shared_ptr<session>> live;
+  {
+    std::lock_guard<std::mutex> lock{i.sessions_mutex};
+    for (auto& [ptr, weak] : i.sessions)
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+  }
+  for (auto& s : live) s->force_close();
+  live.clear();
+  i.ioc.restart();
+  i.ioc.run();
+}
+
+std::uint16_t http_server::start() {
+  auto& i = *impl_;
+  auto address = net::ip::make_address(i.opts.host);
+  tcp::endpoint endpoint{address, i.opts.port};
+  i.acceptor.open(endpoint.protocol());
+  i.acceptor.set_option(net::socket_base::reuse_address(true));
+  i.acceptor.bind(endpoint);
+  i.acceptor.listen(net::socket_base::max_listen_connections);
+  auto port = i.acceptor.local_endpoint().port();
+  i.work.emplace(net::make_work_guard(i.ioc));
+  i.do_accept();
+  for (unsigned t = 0; t < std::max(1u, i.opts.threads); ++t)
+    i.threads.emplace_back([&i] { i.ioc.run(); });
+  return port;
+}
+
+void http_server::stop(std::chrono::milliseconds grace) {
+  auto& i = *impl_;
+  if (i.threads.empty()) return;
+  i.draining = true;
+  std::promise<void> closed;
+  net::post(i.acceptor.get_executor(), [&i, &closed] {
+    beast::error_code ignored;
+    i.acceptor.close(ignored);
+    closed.set_value();
+  });
+  closed.get_future().wait();
+  std::vector<std::shared_ptr<session>> live;
+  {
+    std::lock_guard<std::mutex> lock{i.sessions_mutex};
+    for (auto& [ptr, weak] : i.sessions)
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+  }
+  for (auto& s : live) s->shutdown();
+  live.clear();
+  {
+    std::unique_lock<std::mutex> lock{i.sessions_mutex};
+    i.sessions_cv.wait_for(lock, grace, [&i] { return i.sessions.empty(); });
+    if (!i.sessions.empty())
+      log::warn("http.drain_incomplete", {{"connections", i.sessions.size()}});
+  }
+  i.work.reset();
+  i.ioc.stop();
+  for (auto& t : i.threads) t.join();
+  i.threads.clear();
+}
+
+bool http_server::draining() const { return impl_->draining.load(); }
+
+}  // namespace paige::api

@@ -1,0 +1,57 @@
+/// @file
+/// @brief HTTP request and response as handlers see them: plain structs, no Beast.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace paige::api {
+
+using string_pairs = std::vector<std::pair<std::string, std::string>>;
+
+/// A complete request, body included.
+struct http_request {
+  std::string method;     ///< "GET", "POST", ...
+  std::string target;     ///< as received, e.g. "/v1/projects?limit=10"
+  std::string path;       ///< percent-decoded path, without the query
+  string_pairs query;     ///< percent-decoded query parameters, in order
+  string_pairs headers;   ///< names lowercased
+  string_pairs params;    ///< path parameters bound by the router, e.g. {"project_id", "..."}
+  std::string body;
+
+  /// The first header named `name` (lowercase), if present.
+  std::optional<std::string_view> header(std::string_view name) const;
+  /// The first query parameter named `name`, if present.
+  std::optional<std::string_view> query_param(std::string_view name) const;
+  /// The path parameter named `name` (empty when absent).
+  std::string_view param(std::string_view name) const;
+};
+
+/// A complete response.
+struct http_response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  string_pairs headers;  ///< extra headers
+
+  /// A JSON response.
+  static http_response json(unsigned status, const nlohmann::json& body);
+  /// The error shape of DESIGN.md §6: {"error": {"code", "message", "details"?}}.
+  static http_response error(unsigned status, std::string_view code, std::string_view message);
+  static http_response error(unsigned status, std::string_view code, std::string_view message,
+                             const nlohmann::json& details);
+};
+
+/// Sends the response; may be called from any thread, exactly once.
+using responder = std::function<void(http_response)>;
+
+/// Handles one request; responds now or later through `respond`. Must not block.
+using handler = std::function<void(http_request&& req, responder respond)>;
+
+}  // namespace paige::api

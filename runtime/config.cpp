@@ -1,0 +1,262 @@
+#include "runtime/config.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+#include <set>
+#include <sstream>
+
+extern char** environ;
+
+namespace paige::runtime {
+namespace {
+
+/// One row of the option table; `apply` validates and stores a value.
+struct option_spec {
+  const char* flag;
+  const char* env;
+  const char* default_value;  ///< nullptr: no default
+  const char* help;
+  bool required;
+  void (*apply)(config&, const std::string& flag, const std::string& value);
+};
+
+unsigned long parse_unsigned(const std::string& flag, const std::string& value,
+                             unsigned long max) {
+  if (value.empty() || !std::all_of(value.begin(), value.end(), ::isdigit))
+    throw config_error(flag + ": expected a whole number, got '" + value + "'");
+  errno = 0;
+  auto n = std::strtoul(value.c_str(), nullptr, 10);
+  if (errno != 0 || n > max)
+    throw config_error(flag + ": " + value + " is larger than " + std::to_string(max));
+  return n;
+}
+
+std::uint16_t parse_port(const std::string& flag, const std::string& value) {
+  return static_cast<std::uint16_t>(parse_unsigned(flag, value, 65535));
+}
+
+void apply_listen(config& c, const std::string& flag, const std::string& v) {
+  auto colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    throw config_error(flag + ": expected host:port, got '" + v + "'");
+  c.listen_host = v.substr(0, colon);
+  if (c.listen_host.size() > 2 && c.listen_host.front() == '[' && c.listen_host.back() == ']')
+    c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
+  c.listen_port = parse_port(flag, v.substr(colon + 1));
+}
+
+void apply_log_level(config& c, const std::string& flag, const std::string& v) {
+  static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "off"};
+  if (!levels.count(v))
+    throw config_error(flag + ": expected one of trace, debug, info, warn, error, off; got '" +
+                       v + "'");
+  c.log_level = v;
+}
+
+void apply_graph_url(config& c, const std::string& flag, const std::string& v) {
+  if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0)
+    throw config_error(flag + ": expected an http:// or https:// URL, got '" + v + "'");
+  c.graph_url = v;
+  while (c.graph_url.size() > 8 && c.graph_url.back() == '/') c.graph_url.pop_back();
+}
+
+void require_non_empty(const std::string& flag, const std::string& v) {
+  if (v.empty()) throw config_error(flag + ": must not be empty");
+}
+
+constexpr unsigned max_threads = 256;
+
+const std::array<option_spec, 17> options{{
+    {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080", "HTTP address (host:port; port 0 picks a free one)",
+     false, apply_listen},
+    {"--database-url", "PAIGE_DATABASE_URL", nullptr,
+     "control database of an existing Postgres server (libpq URL); the role must be allowed to "
+     "create databases and roles; unset: embedded Postgres",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       require_non_empty(f, v);
+       c.database_url = v;
+     }},
+    {"--data-dir", "PAIGE_DATA_DIR", "./var",
+     "data directory: embedded Postgres cluster, generated admin token", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       require_non_empty(f, v);
+       c.data_dir = v;
+     }},
+    {"--admin-token", "PAIGE_ADMIN_TOKEN", nullptr,
+     "admin bearer key; unset: generated on first start, stored in the data dir, printed once",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       if (v.size() < 16) throw config_error(f + ": must be at least 16 characters");
+       c.admin_token = v;
+     }},
+    {"--app-secret", "PAIGE_APP_SECRET", nullptr,
+     "Meta app secret: key of X-Hub-Signature-256 (required)", true,
+     [](config& c, const std::string& f, const std::string& v) {
+       require_non_empty(f, v);
+       c.app_secret = v;
+     }},
+    {"--verify-token", "PAIGE_VERIFY_TOKEN", nullptr,
+     "token for Meta's GET webhook handshake (required)", true,
+     [](config& c, const std::string& f, const std::string& v) {
+       require_non_empty(f, v);
+       c.verify_token = v;
+     }},
+    {"--graph-url", "PAIGE_GRAPH_URL", "https://graph.facebook.com",
+     "Graph API base URL (the simulator's address in development)", false, apply_graph_url},
+    {"--graph-version", "PAIGE_GRAPH_VERSION", "v21.0", "Graph API version in every call", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       if (v.size() < 2 || v[0] != 'v') throw config_error(f + ": expected vNN.N, got '" + v + "'");
+       c.graph_version = v;
+     }},
+    {"--log-level", "PAIGE_LOG_LEVEL", "info", "trace, debug, info, warn, error or off", false,
+     apply_log_level},
+    {"--max-body-bytes", "PAIGE_MAX_BODY_BYTES", "3MiB",
+     "largest accepted request body (Meta's webhooks reach 3 MB); larger: 413", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.max_body_bytes = parse_size(v);
+       if (c.max_body_bytes == 0) throw config_error(f + ": must be positive");
+     }},
+    {"--max-header-bytes", "PAIGE_MAX_HEADER_BYTES", "16KiB",
+     "largest accepted request head (request line and headers); larger: 431", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.max_header_bytes = parse_size(v);
+       if (c.max_header_bytes < 256) throw config_error(f + ": must be at least 256 bytes");
+     }},
+    {"--request-timeout", "PAIGE_REQUEST_TIMEOUT", "30s",
+     "time allowed to receive a whole request, and idle time of a keep-alive connection; "
+     "a started request that takes longer: 408",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.request_timeout = parse_duration(v);
+       if (c.request_timeout.count() <= 0) throw config_error(f + ": must be positive");
+     }},
+    {"--shutdown-grace", "PAIGE_SHUTDOWN_GRACE", "10s",
+     "on SIGTERM/SIGINT, how long in-flight requests may take to finish", false,
+     [](config& c, const std::string&, const std::string& v) { c.shutdown_grace = parse_duration(v); }},
+    {"--http-threads", "PAIGE_HTTP_THREADS", "1", "threads running the HTTP server", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.http_threads = static_cast<unsigned>(parse_unsigned(f, v, max_threads));
+       if (c.http_threads == 0) throw config_error(f + ": must be at least 1");
+     }},
+    {"--actor-threads", "PAIGE_ACTOR_THREADS", "0",
+     "actor scheduler threads; 0: one per CPU core", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.actor_threads = static_cast<unsigned>(parse_unsigned(f, v, max_threads));
+     }},
+    {"--pg-port", "PAIGE_PG_PORT", "0",
+     "loopback TCP port of the embedded Postgres; 0: a free port at each start", false,
+     [](config& c, const std::string& f, const std::string& v) { c.pg_port = parse_port(f, v); }},
+    {"--pg-bin-dir", "PAIGE_PG_BIN_DIR", "",
+     "directory of initdb/pg_ctl for the embedded Postgres; empty: newest "
+     "/usr/lib/postgresql/<version>/bin",
+     false,
+     [](config& c, const std::string&, const std::string& v) { c.pg_bin_dir = v; }},
+}};
+
+const option_spec* find_option(const std::string& flag) {
+  for (const auto& o : options)
+    if (flag == o.flag) return &o;
+  return nullptr;
+}
+
+}  // namespace
+
+env_lookup process_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(name.c_str())) return std::string{v};
+    return std::nullopt;
+  };
+}
+
+std::chrono::milliseconds parse_duration(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 12)
+    throw config_error("expected a duration such as 500ms, 30s, 5m or 1h; got '" + text + "'");
+  auto n = std::stoll(text.substr(0, digits));
+  auto unit = text.substr(digits);
+  using namespace std::chrono;
+  if (unit.empty() || unit == "s") return duration_cast<milliseconds>(seconds{n});
+  if (unit == "ms") return milliseconds{n};
+  if (unit == "m") return duration_cast<milliseconds>(minutes{n});
+  if (unit == "h") return duration_cast<milliseconds>(hours{n});
+  throw config_error("unknown duration unit '" + unit + "' in '" + text + "' (use ms, s, m or h)");
+}
+
+std::size_t parse_size(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 12)
+    throw config_error("expected a size such as 65536, 64KiB or 3MiB; got '" + text + "'");
+  auto n = static_cast<std::size_t>(std::stoull(text.substr(0, digits)));
+  auto unit = text.substr(digits);
+  if (unit.empty() || unit == "B") return n;
+  if (unit == "KiB") return n << 10;
+  if (unit == "MiB") return n << 20;
+  if (unit == "GiB") return n << 30;
+  throw config_error("unknown size unit '" + unit + "' in '" + text + "' (use B, KiB, MiB or GiB)");
+}
+
+parsed_config parse_config(const std::vector<std::string>& args, const env_lookup& env,
+                           const std::vector<std::string>& env_names) {
+  parsed_config out;
+  std::set<std::string> given;
+  // Defaults first, so a flag or variable only overrides.
+  for (const auto& o : options)
+    if (o.default_value) o.apply(out.cfg, o.flag, o.default_value);
+  for (const auto& o : options) {
+    if (auto v = env(o.env)) {
+      try {
+        o.apply(out.cfg, o.flag, *v);
+      } catch (const config_error& e) {
+        throw config_error(std::string{o.env} + " (" + e.what() + ")");
+      }
+      given.insert(o.flag);
+    }
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& arg = args[i];
+    std::string flag = arg, value;
+    bool has_value = false;
+    if (auto eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) == 0) {
+      flag = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_value = true;
+    }
+    const auto* o = find_option(flag);
+    if (!o) throw config_error("unknown option '" + flag + "' (see paige serve --help)");
+    if (!has_value) {
+      if (i + 1 >= args.size()) throw config_error(flag + ": missing value");
+      value = args[++i];
+    }
+    o->apply(out.cfg, o->flag, value);
+    given.insert(o->flag);
+  }
+  for (const auto& o : options)
+    if (o.required && !given.count(o.flag))
+      throw config_error(std::string{"missing required option "} + o.flag + " (or " + o.env + ")");
+  for (const auto& name : env_names) {
+    if (name.rfind("PAIGE_", 0) != 0) continue;
+    bool known = std::any_of(options.begin(), options.end(),
+                             [&](const option_spec& o) { return name == o.env; });
+    if (!known) out.warnings.push_back("unknown environment variable " + name + " ignored");
+  }
+  return out;
+}
+
+std::string config_help() {
+  std::ostringstream out;
+  out << "usage: paige serve [options]\n\n"
+         "Every option is also an environment variable; a flag wins over the variable.\n\n";
+  for (const auto& o : options) {
+    out << "  " << o.flag << " <value>   (" << o.env << ")\n      " << o.help;
+    if (o.default_value && *o.default_value) out << " [default: " << o.default_value << "]";
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace paige::runtime

@@ -1,0 +1,72 @@
+/// @file
+/// @brief `paige serve` configuration: one table of options, each a flag and an
+/// environment variable with a default and a one-line description.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace paige::runtime {
+
+/// Thrown for any invalid configuration; the message names the option.
+class config_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Everything `paige serve` can be told. Defaults live in config.cpp's table.
+struct config {
+  std::string listen_host;
+  std::uint16_t listen_port = 0;
+  std::optional<std::string> database_url;
+  std::string data_dir;
+  std::optional<std::string> admin_token;
+  std::string app_secret;
+  std::string verify_token;
+  std::string graph_url;
+  std::string graph_version;
+  std::string log_level;
+  std::size_t max_body_bytes = 0;
+  std::size_t max_header_bytes = 0;
+  std::chrono::milliseconds request_timeout{0};
+  std::chrono::milliseconds shutdown_grace{0};
+  unsigned http_threads = 0;
+  unsigned actor_threads = 0;  ///< 0: one per CPU core
+  std::uint16_t pg_port = 0;   ///< embedded Postgres TCP port; 0: a free port
+  std::string pg_bin_dir;      ///< empty: newest /usr/lib/postgresql/<v>/bin
+};
+
+/// Reads an environment variable; empty optional when unset.
+using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
+
+/// The process environment.
+env_lookup process_env();
+
+/// Result of parsing: the configuration plus notes for the log.
+struct parsed_config {
+  config cfg;
+  std::vector<std::string> warnings;  ///< e.g. unknown PAIGE_* variables
+};
+
+/// Parses `serve` arguments (without the program name and the `serve` word).
+/// Precedence: flag, then environment variable, then default. Unknown flags,
+/// malformed values and missing required options throw config_error.
+parsed_config parse_config(const std::vector<std::string>& args, const env_lookup& env,
+                           const std::vector<std::string>& env_names = {});
+
+/// The `--help` text: every option with its variable, default and description.
+std::string config_help();
+
+/// Parses "250ms", "30s", "5m", "1h" (a bare number means seconds).
+std::chrono::milliseconds parse_duration(const std::string& text);
+
+/// Parses "1024", "64KiB", "3MiB", "1GiB".
+std::size_t parse_size(const std::string& text);
+
+}  // namespace paige::runtime

@@ -1,0 +1,186 @@
+#include "runtime/server.hpp"
+
+#include "actors/db_pool.hpp"
+#include "actors/readiness.hpp"
+#include "actors/system_config.hpp"
+#include "api/http_server.hpp"
+#include "api/ops_routes.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "common/process_metrics.hpp"
+#include "runtime/admin_token.hpp"
+#include "runtime/embedded_postgres.hpp"
+#include "storage/control_schema.hpp"
+#include "storage/server_admin.hpp"
+
+#include <caf/all.hpp>
+#include <pqxx/pqxx>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+namespace fs = std::filesystem;
+
+namespace paige::runtime {
+namespace {
+
+constexpr const char* control_database_name = "paige";
+constexpr std::size_t control_pool_workers = 2;
+constexpr std::chrono::milliseconds readiness_timeout{2000};
+constexpr std::chrono::milliseconds external_db_timeout{30000};
+
+/// The data directory: created if needed, private to us except for the traversal the
+/// postgres account needs to reach the cluster inside it.
+std::string prepare_data_dir(const std::string& dir) {
+  fs::create_directories(dir);
+  auto abs = fs::canonical(dir);
+  auto perms = fs::perms::owner_all;
+  if (::geteuid() == 0) perms |= fs::perms::group_exec | fs::perms::others_exec;
+  fs::permissions(abs, perms, fs::perm_options::replace);
+  return abs.string();
+}
+
+void announce_admin_token(const admin_token& token) {
+  if (!token.generated) return;
+  // Printed once, to stdout, never to the log.
+  std::cout << "Paige admin token (shown once; stored in " << token.path << "):\n  "
+            << token.value << std::endl;
+}
+
+int wait_for_shutdown_signal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
+  }
+  return sig;
+}
+
+/// Everything that runs, in start order; members are destroyed in reverse.
+class server_process {
+ public:
+  explicit server_process(const config& cfg) : cfg_(cfg) {}
+
+  void start() {
+    data_dir_ = prepare_data_dir(cfg_.data_dir);
+    start_database();
+    auto token = resolve_admin_token(cfg_.admin_token, data_dir_);
+    announce_admin_token(token);
+    start_actors();
+    start_http();
+  }
+
+  void stop() {
+    log::info("paige.stopping");
+    http_->stop(cfg_.shutdown_grace);
+    log::info("http.drained");
+    caf::anon_send_exit(control_db_, caf::exit_reason::user_shutdown);
+    system_->await_all_actors_done();
+    system_.reset();
+    http_.reset();
+    if (pg_) pg_->stop();
+  }
+
+ private:
+  void start_database() {
+    if (cfg_.database_url) {
+      control_conninfo_ = *cfg_.database_url;
+      log::info("db.external", {{"url", log::redact_url(control_conninfo_)}});
+      storage::wait_until_accepting(control_conninfo_, external_db_timeout);
+    } else {
+      pg_.emplace(embedded_postgres_options{(fs::path{data_dir_} / "pg").string(),
+                                            cfg_.pg_bin_dir, cfg_.pg_port});
+      pg_->start();
+      if (storage::ensure_database(pg_->superuser_conninfo("postgres"), control_database_name))
+        log::info("db.control_created", {{"name", control_database_name}});
+      control_conninfo_ = pg_->superuser_conninfo(control_database_name);
+    }
+    pqxx::connection conn{control_conninfo_};
+    auto report = storage::apply_migrations(conn, storage::control_migrations_table,
+                                            storage::control_migrations());
+    log::info("db.migrated", {{"schema_version", report.current_version},
+                              {"applied", report.applied.size()}});
+  }
+
+  void start_actors() {
+    actors::configure_actor_system(actor_cfg_, cfg_.actor_threads);
+    system_ = std::make_unique<caf::actor_system>(actor_cfg_);
+    control_db_ = actors::spawn_db_pool(*system_, {control_conninfo_, control_pool_workers, "control"});
+    log::info("actors.started", {{"scheduler_threads", actors::scheduler_threads(cfg_.actor_threads)}});
+  }
+
+  void start_http() {
+    metrics_.add_collector(metrics::process_collector());
+    metrics_.gauges("paige_build_info", "always 1; labels describe the build", {"version"})
+        .with({PAIGE_VERSION})
+        .set(1);
+    api::readiness_probe probe = [this](std::function<void(bool, std::string)> done) {
+      if (http_ && http_->draining()) return done(false, "shutting down");
+      actors::check_readiness(*system_, control_db_, readiness_timeout, std::move(done));
+    };
+    api::add_ops_routes(routes_, std::move(probe), metrics_);
+    http_ = std::make_unique<api::http_server>(
+        api::http_server_options{cfg_.listen_host, cfg_.listen_port, cfg_.http_threads,
+                                 cfg_.max_body_bytes, cfg_.max_header_bytes, cfg_.request_timeout},
+        routes_, metrics_);
+    auto port = http_->start();
+    log::info("http.listening", {{"addr", cfg_.listen_host + ":" + std::to_string(port)}});
+  }
+
+  const config& cfg_;
+  std::string data_dir_;
+  std::string control_conninfo_;
+  std::optional<embedded_postgres> pg_;
+  metrics::registry metrics_;
+  api::router routes_;
+  caf::actor_system_config actor_cfg_;
+  std::unique_ptr<api::http_server> http_;
+  std::unique_ptr<caf::actor_system> system_;  // destroyed before http_: it may hold responders
+  caf::actor control_db_;
+};
+
+}  // namespace
+
+void block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+int serve(const config& cfg) {
+  log::info("paige.starting",
+            {{"version", PAIGE_VERSION},
+             {"listen", cfg.listen_host + ":" + std::to_string(cfg.listen_port)},
+             {"data_dir", cfg.data_dir},
+             {"database", cfg.database_url ? log::redact_url(*cfg.database_url) : "embedded"},
+             {"graph_url", cfg.graph_url}});
+  server_process process{cfg};
+  try {
+    process.start();
+  } catch (const std::exception& e) {
+    log::error("paige.start_failed", {{"reason", e.what()}});
+    return 1;
+  }
+  log::info("paige.ready");
+  int sig = wait_for_shutdown_signal();
+  log::info("paige.signal", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  try {
+    process.stop();
+  } catch (const std::exception& e) {
+    log::error("paige.stop_failed", {{"reason", e.what()}});
+    return 1;
+  }
+  log::info("paige.stopped");
+  return 0;
+}
+
+}  // namespace paige::runtime

@@ -1,0 +1,38 @@
+/// @file
+/// @brief Versioned, transactional schema migrations.
+///
+/// Each migration runs in its own transaction together with the row that records it, under
+/// an advisory lock, so a crash leaves it applied or not at all, two nodes starting at once
+/// apply it once, and running the list again changes nothing.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace pqxx {
+class connection_base;
+}
+
+namespace paige::storage {
+
+/// One schema change. Versions start at 1 and increase by one.
+struct migration {
+  int version;
+  std::string name;
+  std::string sql;  ///< may hold several statements
+};
+
+/// What apply_migrations did.
+struct migration_report {
+  std::vector<int> applied;  ///< versions applied by this call
+  int current_version = 0;   ///< highest version now recorded
+};
+
+/// Applies the migrations of `list` not yet recorded in `tracking_table`. Throws
+/// std::runtime_error if the list is malformed, if the database records a version this
+/// list does not know (a newer binary migrated it), or if a migration fails (its
+/// transaction is rolled back; earlier ones stay).
+migration_report apply_migrations(pqxx::connection_base& conn, const std::string& tracking_table,
+                                  const std::vector<migration>& list);
+
+}  // namespace paige::storage
