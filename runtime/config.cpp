@@ -68,7 +68,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 17> options{{
+const std::array<option_spec, 18> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080", "HTTP address (host:port; port 0 picks a free one)",
      false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -132,6 +132,12 @@ const std::array<option_spec, 17> options{{
      [](config& c, const std::string& f, const std::string& v) {
        c.request_timeout = parse_duration(v);
        if (c.request_timeout.count() <= 0) throw config_error(f + ": must be positive");
+     }},
+    {"--db-connect-timeout", "PAIGE_DB_CONNECT_TIMEOUT", "30s",
+     "at start, how long to wait for the database server to accept connections", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.db_connect_timeout = parse_duration(v);
+       if (c.db_connect_timeout.count() <= 0) throw config_error(f + ": must be positive");
      }},
     {"--shutdown-grace", "PAIGE_SHUTDOWN_GRACE", "10s",
      "on SIGTERM/SIGINT, how long in-flight requests may take to finish", false,
@@ -229,7 +235,9 @@ parsed_config parse_config(const std::vector<std::string>& args, const env_looku
     const auto* o = find_option(flag);
     if (!o) throw config_error("unknown option '" + flag + "' (see paige serve --help)");
     if (!has_value) {
-      if (i + 1 >= args.size()) throw config_error(flag + ": missing value");
+      // "--a --b" means --a lacks its value; a value that starts with "--" needs --a=--x.
+      if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0)
+        throw config_error(flag + ": missing value");
       value = args[++i];
     }
     o->apply(out.cfg, o->flag, value);

@@ -36,6 +36,7 @@ struct config {
   std::size_t max_header_bytes = 0;
   std::chrono::milliseconds request_timeout{0};
   std::chrono::milliseconds shutdown_grace{0};
+  std::chrono::milliseconds db_connect_timeout{0};
   unsigned http_threads = 0;
   unsigned actor_threads = 0;  ///< 0: one per CPU core
   std::uint16_t pg_port = 0;   ///< embedded Postgres TCP port; 0: a free port

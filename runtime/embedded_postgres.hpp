@@ -44,6 +44,9 @@ class embedded_postgres {
   /// Fast shutdown; safe to call twice.
   void stop();
 
+  /// Leaves the cluster running when this object goes away (test fixtures stop it later).
+  void detach() { running_ = false; }
+
   /// Connection string for database `dbname` as the superuser, over the Unix socket.
   std::string superuser_conninfo(const std::string& dbname) const;
 

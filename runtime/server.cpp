@@ -31,7 +31,6 @@ namespace {
 constexpr const char* control_database_name = "paige";
 constexpr std::size_t control_pool_workers = 2;
 constexpr std::chrono::milliseconds readiness_timeout{2000};
-constexpr std::chrono::milliseconds external_db_timeout{30000};
 
 /// The data directory: created if needed, private to us except for the traversal the
 /// postgres account needs to reach the cluster inside it.
@@ -92,7 +91,7 @@ class server_process {
     if (cfg_.database_url) {
       control_conninfo_ = *cfg_.database_url;
       log::info("db.external", {{"url", log::redact_url(control_conninfo_)}});
-      storage::wait_until_accepting(control_conninfo_, external_db_timeout);
+      storage::wait_until_accepting(control_conninfo_, cfg_.db_connect_timeout);
     } else {
       pg_.emplace(embedded_postgres_options{(fs::path{data_dir_} / "pg").string(),
                                             cfg_.pg_bin_dir, cfg_.pg_port});

@@ -1,0 +1,143 @@
+#include "actors/db_pool.hpp"
+#include "actors/errors.hpp"
+#include "actors/readiness.hpp"
+#include "actors/system_config.hpp"
+#include "tests/support/test_cluster.hpp"
+
+#include <caf/all.hpp>
+#include <catch2/catch.hpp>
+#include <pqxx/pqxx>
+
+#include <future>
+#include <thread>
+
+using namespace paige::actors;
+
+namespace {
+
+struct pool_fixture {
+  paige::test::fresh_database db;
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::actor pool;
+
+  explicit pool_fixture(std::size_t workers = 2) {
+    configure_actor_system(cfg, 2);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    pool = spawn_db_pool(*sys, {db.conninfo(), workers, "test"});
+  }
+  ~pool_fixture() {
+    caf::anon_send_exit(pool, caf::exit_reason::user_shutdown);
+    sys->await_all_actors_done();
+  }
+
+  /// Runs `job` (which replies with an int) through the pool and waits for its reply.
+  caf::expected<int> run(db_job job) {
+    caf::scoped_actor self{*sys};
+    caf::expected<int> out{0};
+    self->request(pool, caf::duration{std::chrono::seconds{10}}, run_atom::value, std::move(job))
+        .receive([&](int v) { out = v; }, [&](caf::error& e) { out = std::move(e); });
+    return out;
+  }
+};
+
+int int_of(const caf::expected<int>& m) {
+  REQUIRE(m);
+  return *m;
+}
+
+}  // namespace
+
+TEST_CASE("jobs run on a worker connection and reply with their result", "[actors][db]") {
+  pool_fixture f;
+  auto reply = f.run([](pqxx::connection& c) {
+    return caf::make_message(pqxx::work{c}.exec("SELECT 40 + 2")[0][0].as<int>());
+  });
+  CHECK(int_of(reply) == 42);
+}
+
+TEST_CASE("more jobs than workers queue and all complete", "[actors][db]") {
+  pool_fixture f{2};
+  caf::scoped_actor self{*f.sys};
+  constexpr int jobs = 20;
+  int done = 0, sum = 0;
+  for (int i = 0; i < jobs; ++i)
+    self->send(f.pool, run_atom::value, db_job{[i](pqxx::connection& c) {
+                 // Holds the worker briefly so later jobs must wait in the queue.
+                 pqxx::work{c}.exec("SELECT pg_sleep(0.01)");
+                 return caf::make_message(i);
+               }});
+  for (int i = 0; i < jobs; ++i)
+    self->receive([&](int v) { ++done, sum += v; },
+                  caf::after(std::chrono::seconds{10}) >> [] { FAIL("job reply missing"); });
+  CHECK(done == jobs);
+  CHECK(sum == jobs * (jobs - 1) / 2);
+}
+
+TEST_CASE("a statement error becomes db_error and the worker keeps serving", "[actors][db]") {
+  pool_fixture f{1};
+  auto bad = f.run([](pqxx::connection& c) {
+    pqxx::work{c}.exec("SELECT * FROM no_such_table");
+    return caf::make_message(0);
+  });
+  REQUIRE_FALSE(bad);
+  CHECK(code_of(bad.error()) == errc::db_error);
+  CHECK_THAT(reason_of(bad.error()), Catch::Contains("no_such_table"));
+  CHECK(int_of(f.run([](pqxx::connection&) { return caf::make_message(7); })) == 7);
+}
+
+TEST_CASE("a lost connection fails one job as db_unavailable, then reconnects", "[actors][db]") {
+  pool_fixture f{1};
+  auto pid = int_of(f.run([](pqxx::connection& c) {
+    return caf::make_message(pqxx::work{c}.exec("SELECT pg_backend_pid()")[0][0].as<int>());
+  }));
+  {
+    pqxx::connection admin{f.db.conninfo()};
+    pqxx::work{admin}.exec_params("SELECT pg_terminate_backend($1)", pid);
+  }
+  auto lost = f.run([](pqxx::connection& c) {
+    pqxx::work{c}.exec("SELECT 1");
+    return caf::make_message(1);
+  });
+  REQUIRE_FALSE(lost);
+  CHECK(code_of(lost.error()) == errc::db_unavailable);
+  auto pid2 = int_of(f.run([](pqxx::connection& c) {
+    return caf::make_message(pqxx::work{c}.exec("SELECT pg_backend_pid()")[0][0].as<int>());
+  }));
+  CHECK(pid2 != pid);
+}
+
+TEST_CASE("readiness reports the database through the actor system", "[actors][db]") {
+  pool_fixture f{1};
+  std::promise<std::pair<bool, std::string>> ready;
+  check_readiness(*f.sys, f.pool, std::chrono::seconds{5},
+                  [&](bool ok, std::string reason) { ready.set_value({ok, reason}); });
+  auto r = ready.get_future().get();
+  CHECK(r.first);
+
+  // Refuse new connections and cut the pool's: readiness must now fail.
+  {
+    pqxx::connection admin{paige::test::cluster_conninfo()};
+    pqxx::nontransaction tx{admin};
+    tx.exec("ALTER DATABASE " + tx.quote_name(f.db.name()) + " ALLOW_CONNECTIONS false");
+    tx.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                   f.db.name());
+  }
+  bool saw_not_ready = false;
+  for (int attempt = 0; attempt < 3 && !saw_not_ready; ++attempt) {
+    std::promise<bool> p;
+    check_readiness(*f.sys, f.pool, std::chrono::seconds{5},
+                    [&](bool ok, std::string) { p.set_value(ok); });
+    saw_not_ready = !p.get_future().get();
+  }
+  CHECK(saw_not_ready);
+  {
+    pqxx::connection admin{paige::test::cluster_conninfo()};
+    pqxx::nontransaction tx{admin};
+    tx.exec("ALTER DATABASE " + tx.quote_name(f.db.name()) + " ALLOW_CONNECTIONS true");
+  }
+  std::promise<bool> again;
+  check_readiness(*f.sys, f.pool, std::chrono::seconds{5},
+                  [&](bool ok, std::string) { again.set_value(ok); });
+  CHECK(again.get_future().get());
+}

@@ -1,0 +1,198 @@
+// The real paige binary: embedded Postgres, operational endpoints, lifecycle, secrets.
+#include "tests/support/child_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/paige_server.hpp"
+#include "tests/support/test_cluster.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace paige::test;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string metrics_of(std::uint16_t port) {
+  auto r = http_request(port, "GET", "/metrics");
+  REQUIRE(r.status == 200);
+  CHECK(r.header("content-type").rfind("text/plain; version=0.0.4", 0) == 0);
+  return r.body;
+}
+
+}  // namespace
+
+TEST_CASE("embedded mode: serves, stops cleanly, and a second start reuses the cluster",
+          "[integration]") {
+  temp_dir dir;
+  std::string token;
+  {
+    paige_server server{dir.path()};
+    REQUIRE(server.wait_listening());
+    auto port = server.port();
+
+    auto health = http_request(port, "GET", "/healthz");
+    CHECK(health.status == 200);
+    CHECK(json::parse(health.body) == json{{"status", "ok"}});
+    auto ready = http_request(port, "GET", "/readyz");
+    CHECK(ready.status == 200);
+    CHECK(json::parse(ready.body)["status"] == "ready");
+
+    auto text = metrics_of(port);
+    CHECK_THAT(text, Catch::Contains(
+                         "paige_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"));
+    CHECK_THAT(text, Catch::Contains("paige_http_request_duration_seconds_bucket{method=\"GET\",route=\"/readyz\",le=\"+Inf\"} 1"));
+    CHECK_THAT(text, Catch::Contains("# TYPE paige_process_resident_memory_bytes gauge"));
+    CHECK_THAT(text, Catch::Contains("paige_process_cpu_seconds_total "));
+    CHECK_THAT(text, Catch::Contains("paige_build_info{version="));
+
+    // The generated admin token is printed once and stored privately.
+    auto stored = read_file(dir.path() + "/admin-token");
+    REQUIRE(stored.size() > 20);
+    token = stored.substr(0, stored.find('\n'));
+    CHECK_THAT(server.process().stdout_text(), Catch::Contains(token));
+    CHECK((fs::status(dir.path() + "/admin-token").permissions() & fs::perms::group_all) == fs::perms::none);
+    CHECK((fs::status(dir.path() + "/admin-token").permissions() & fs::perms::others_all) == fs::perms::none);
+    CHECK(fs::exists(dir.path() + "/pg/PG_VERSION"));
+
+    CHECK(server.terminate() == 0);
+    auto log = server.process().stderr_text();
+    CHECK_THAT(log, Catch::Contains("event=pg.initdb"));
+    CHECK_THAT(log, Catch::Contains("event=pg.stopped"));
+    CHECK_THAT(log, Catch::Contains("event=paige.stopped"));
+    // Secrets never reach the log.
+    CHECK(log.find(token) == std::string::npos);
+    CHECK(log.find(test_app_secret) == std::string::npos);
+    CHECK(log.find(test_verify_token) == std::string::npos);
+    // The embedded cluster is down: its lock file is gone.
+    CHECK_FALSE(fs::exists(dir.path() + "/pg/postmaster.pid"));
+  }
+  {
+    paige_server again{dir.path()};
+    REQUIRE(again.wait_listening());
+    CHECK(http_request(again.port(), "GET", "/readyz").status == 200);
+    CHECK(again.terminate() == 0);
+    auto log = again.process().stderr_text();
+    CHECK(log.find("event=pg.initdb") == std::string::npos);
+    CHECK_THAT(log, Catch::Contains("initdb=false"));
+    CHECK_THAT(log, Catch::Contains("schema_version=1 applied=0"));
+    // Same token, not printed again.
+    CHECK(again.process().stdout_text().find(token) == std::string::npos);
+    CHECK(read_file(dir.path() + "/admin-token").rfind(token, 0) == 0);
+  }
+}
+
+TEST_CASE("a crash that leaves Postgres running or a stale lock is recovered", "[integration]") {
+  temp_dir dir;
+  {
+    paige_server server{dir.path()};
+    REQUIRE(server.wait_listening());
+    server.process().signal(SIGKILL);  // the postmaster outlives us
+    server.process().wait_exit(std::chrono::seconds{10});
+  }
+  REQUIRE(fs::exists(dir.path() + "/pg/postmaster.pid"));
+  {
+    paige_server server{dir.path()};
+    REQUIRE(server.wait_listening());
+    CHECK(http_request(server.port(), "GET", "/readyz").status == 200);
+    CHECK_THAT(server.process().stderr_text(), Catch::Contains("event=pg.leftover_server"));
+    CHECK(server.terminate() == 0);
+  }
+  // A lock file whose process is gone (the machine crashed): a dead PID.
+  {
+    std::ofstream lock{dir.path() + "/pg/postmaster.pid"};
+    lock << "999999\n" << dir.path() << "/pg\n";
+  }
+  {
+    paige_server server{dir.path()};
+    REQUIRE(server.wait_listening());
+    CHECK(http_request(server.port(), "GET", "/readyz").status == 200);
+    CHECK_THAT(server.process().stderr_text(), Catch::Contains("event=pg.stale_lock_removed"));
+    CHECK(server.terminate() == 0);
+  }
+}
+
+TEST_CASE("with --database-url the server uses that database", "[integration][db]") {
+  fresh_database db;
+  temp_dir dir;
+  paige_server server{dir.path(), {"--database-url", db.url(), "--admin-token", "admin-token-0123456789"}};
+  REQUIRE(server.wait_listening());
+  CHECK(http_request(server.port(), "GET", "/readyz").status == 200);
+  pqxx::connection c{db.conninfo()};
+  pqxx::work tx{c};
+  CHECK(tx.exec("SELECT max(version) FROM schema_migrations")[0][0].as<int>() >= 1);
+  CHECK_FALSE(fs::exists(dir.path() + "/pg"));
+  CHECK_FALSE(fs::exists(dir.path() + "/admin-token"));  // configured, so not generated
+  CHECK(server.terminate() == 0);
+  auto log = server.process().stderr_text();
+  CHECK(log.find("admin-token-0123456789") == std::string::npos);
+}
+
+TEST_CASE("readyz answers 503 while the control database is unreachable", "[integration][db]") {
+  fresh_database db;
+  temp_dir dir;
+  paige_server server{dir.path(), {"--database-url", db.url()}};
+  REQUIRE(server.wait_listening());
+  CHECK(http_request(server.port(), "GET", "/readyz").status == 200);
+  auto set_allowed = [&](bool allowed) {
+    pqxx::connection admin{cluster_conninfo()};
+    pqxx::nontransaction tx{admin};
+    tx.exec("ALTER DATABASE " + tx.quote_name(db.name()) + " ALLOW_CONNECTIONS " +
+            (allowed ? "true" : "false"));
+    if (!allowed)
+      tx.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                     db.name());
+  };
+  set_allowed(false);
+  CHECK(wait_until([&] { return http_request(server.port(), "GET", "/readyz").status == 503; },
+                   std::chrono::seconds{20}));
+  CHECK(http_request(server.port(), "GET", "/healthz").status == 200);
+  set_allowed(true);
+  CHECK(wait_until([&] { return http_request(server.port(), "GET", "/readyz").status == 200; },
+                   std::chrono::seconds{20}));
+  CHECK(server.terminate() == 0);
+}
+
+TEST_CASE("configuration errors stop the start with a clear message", "[integration]") {
+  temp_dir dir;
+  {
+    child_process p{{paige_binary(), "serve", "--no-such-flag", "1"}, {}, dir.path()};
+    CHECK(p.wait_exit(std::chrono::seconds{10}) == 2);
+    CHECK_THAT(p.stderr_text(), Catch::Contains("unknown option '--no-such-flag'"));
+  }
+  {
+    child_process p{{paige_binary(), "serve", "--data-dir", dir.path()}, {}, dir.path()};
+    CHECK(p.wait_exit(std::chrono::seconds{10}) == 2);
+    CHECK_THAT(p.stderr_text(), Catch::Contains("missing required option --app-secret"));
+  }
+  {
+    child_process p{{paige_binary(), "serve", "--help"}, {}, dir.path()};
+    CHECK(p.wait_exit(std::chrono::seconds{10}) == 0);
+    CHECK_THAT(p.stdout_text(), Catch::Contains("PAIGE_DATABASE_URL"));
+  }
+  {
+    // Every option is an environment variable too.
+    child_process p{{paige_binary(), "serve"},
+                    {{"PAIGE_APP_SECRET", "x"}, {"PAIGE_VERIFY_TOKEN", "y"}, {"PAIGE_LOG_LEVEL", "loud"}},
+                    dir.path()};
+    CHECK(p.wait_exit(std::chrono::seconds{10}) == 2);
+    CHECK_THAT(p.stderr_text(), Catch::Contains("PAIGE_LOG_LEVEL"));
+  }
+}
+
+TEST_CASE("an unreachable database URL fails the start with exit 1", "[integration]") {
+  temp_dir dir;
+  paige_server server{dir.path(), {"--database-url", "postgresql://nobody:pw@127.0.0.1:1/none",
+                                   "--db-connect-timeout", "500ms"}};
+  auto code = server.process().wait_exit(std::chrono::seconds{60});
+  CHECK(code == 1);
+  auto log = server.process().stderr_text();
+  CHECK_THAT(log, Catch::Contains("event=paige.start_failed"));
+  CHECK(log.find(":pw@") == std::string::npos);
+}
