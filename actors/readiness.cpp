@@ -8,18 +8,27 @@
 
 namespace paige::actors {
 
+namespace {
+
+// Spawned with arguments on purpose: CAF 0.17 dereferences a null argument tuple when a
+// function actor is spawned without any (UBSan reports it).
+void probe(caf::event_based_actor* self, caf::actor control_db, std::chrono::milliseconds timeout,
+           readiness_callback done) {
+  db_job ping = [](pqxx::connection& c) {
+    pqxx::nontransaction{c}.exec("SELECT 1");
+    return caf::make_message(caf::ok_atom::value);
+  };
+  self->request(control_db, caf::duration{timeout}, run_atom::value, std::move(ping))
+      .then([done](caf::ok_atom) { done(true, {}); },
+            [done](caf::error& err) { done(false, reason_of(err)); });
+}
+
+}  // namespace
+
 void check_readiness(caf::actor_system& sys, const caf::actor& control_db,
                      std::chrono::milliseconds timeout, readiness_callback done) {
   // A short-lived actor per probe: probes are rare, and it keeps the caller non-blocking.
-  sys.spawn([control_db, timeout, done = std::move(done)](caf::event_based_actor* self) {
-    db_job ping = [](pqxx::connection& c) {
-      pqxx::nontransaction{c}.exec("SELECT 1");
-      return caf::make_message(caf::ok_atom::value);
-    };
-    self->request(control_db, caf::duration{timeout}, run_atom::value, std::move(ping))
-        .then([done](caf::ok_atom) { done(true, {}); },
-              [done](caf::error& err) { done(false, reason_of(err)); });
-  });
+  sys.spawn(probe, control_db, timeout, std::move(done));
 }
 
 }  // namespace paige::actors

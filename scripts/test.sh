@@ -11,6 +11,7 @@ if [ "${1:-}" = "--asan" ]; then
   export BUILD_DIR=build-asan
   cmake_args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAIGE_SANITIZE=ON)
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+  export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 fi
 build_dir="${BUILD_DIR:-build}"

@@ -115,7 +115,7 @@ TEST_CASE("a request head over the limit is refused with 431", "[http]") {
   CHECK(json::parse(r.body)["error"]["code"] == "headers_too_large");
 }
 
-TEST_CASE("a request not received in time gets 408; an idle connection is closed", "[http]") {
+TEST_CASE("a request not received in time gets 408, an idle connection is closed", "[http]") {
   http_server_options opts;
   opts.request_timeout = std::chrono::milliseconds{300};
   server_fixture f{opts};

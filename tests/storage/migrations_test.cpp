@@ -40,7 +40,7 @@ TEST_CASE("migrations apply in order and a second run changes nothing", "[storag
   CHECK(tx.exec("SELECT count(*) FROM schema_migrations")[0][0].as<int>() == 2);
 }
 
-TEST_CASE("a failing migration is rolled back whole; earlier ones stay", "[storage][db]") {
+TEST_CASE("a failing migration is rolled back whole, earlier ones stay", "[storage][db]") {
   paige::test::fresh_database db;
   pqxx::connection c{db.conninfo()};
   auto broken = two;
