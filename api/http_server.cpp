@@ -80,6 +80,14 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     std::lock_guard<std::mutex> lock{sessions_mutex};
     sessions.emplace(s, std::move(w));
   }
+  /// Strong references to every connection still alive.
+  std::vector<std::shared_ptr<session>> live_sessions() {
+    std::vector<std::shared_ptr<session>> out;
+    std::lock_guard<std::mutex> lock{sessions_mutex};
+    for (auto& [ptr, weak] : sessions)
+      if (auto s = weak.lock()) out.push_back(std::move(s));
+    return out;
+  }
   void remove(session* s) {
     std::lock_guard<std::mutex> lock{sessions_mutex};
     sessions.erase(s);
@@ -330,14 +338,7 @@ http_server::~http_server() {
   if (!i.threads.empty()) stop(std::chrono::milliseconds{0});
   // No I/O thread runs now: close what is left and let its handlers complete, so no
   // connection keeps the io_context (and itself) alive through a queued handler.
-  std::vector<std::shared_ptr<session>> live;
-  {
-    std::lock_guard<std::mutex> lock{i.sessions_mutex};
-    for (auto& [ptr, weak] : i.sessions)
-      if (auto s = weak.lock()) live.push_back(std::move(s));
-  }
-  for (auto& s : live) s->force_close();
-  live.clear();
+  for (auto& s : i.live_sessions()) s->force_close();
   i.ioc.restart();
   i.ioc.run();
 }
@@ -369,14 +370,7 @@ void http_server::stop(std::chrono::milliseconds grace) {
     closed.set_value();
   });
   closed.get_future().wait();
-  std::vector<std::shared_ptr<session>> live;
-  {
-    std::lock_guard<std::mutex> lock{i.sessions_mutex};
-    for (auto& [ptr, weak] : i.sessions)
-      if (auto s = weak.lock()) live.push_back(std::move(s));
-  }
-  for (auto& s : live) s->shutdown();
-  live.clear();
+  for (auto& s : i.live_sessions()) s->shutdown();
   {
     std::unique_lock<std::mutex> lock{i.sessions_mutex};
     i.sessions_cv.wait_for(lock, grace, [&i] { return i.sessions.empty(); });
