@@ -18,9 +18,9 @@ const char* to_string(errc code) {
   return "internal";
 }
 
-caf::error make_error(errc code, std::string reason) {
+caf::error make_error(errc code, std::string reason, std::string api_code) {
   return caf::error{static_cast<std::uint8_t>(code), error_category,
-                    caf::make_message(std::move(reason))};
+                    caf::make_message(std::move(reason), std::move(api_code))};
 }
 
 errc code_of(const caf::error& err) {
@@ -32,9 +32,15 @@ errc code_of(const caf::error& err) {
 }
 
 std::string reason_of(const caf::error& err) {
-  if (err.category() == error_category && err.context().match_elements<std::string>())
+  if (err.category() == error_category && err.context().match_elements<std::string, std::string>())
     return err.context().get_as<std::string>(0);
   return caf::to_string(err);
+}
+
+std::string api_code_of(const caf::error& err) {
+  if (err.category() == error_category && err.context().match_elements<std::string, std::string>())
+    return err.context().get_as<std::string>(1);
+  return {};
 }
 
 }  // namespace paige::actors

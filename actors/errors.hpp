@@ -30,8 +30,9 @@ enum class errc : std::uint8_t {
 /// The code's snake_case name (used in logs and API errors).
 const char* to_string(errc code);
 
-/// An error of our category with a human-readable reason.
-caf::error make_error(errc code, std::string reason);
+/// An error of our category with a human-readable reason and, optionally, the specific
+/// snake_case code an API client sees (e.g. "project_not_active").
+caf::error make_error(errc code, std::string reason, std::string api_code = {});
 
 /// The errc of `err`, or errc::internal for errors of other categories (CAF's own, e.g. a
 /// request timeout, map to errc::timeout).
@@ -39,5 +40,8 @@ errc code_of(const caf::error& err);
 
 /// The human-readable reason of `err`, whatever its category.
 std::string reason_of(const caf::error& err);
+
+/// The specific API code of `err`, or "" when it has none.
+std::string api_code_of(const caf::error& err);
 
 }  // namespace paige::actors

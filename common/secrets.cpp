@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -40,6 +41,95 @@ std::string sha256_hex(std::string_view data) {
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+namespace {
+
+constexpr std::size_t nonce_size = 12;
+constexpr std::size_t tag_size = 16;
+constexpr std::string_view sealed_prefix = "v1:";
+
+std::string from_hex(std::string_view hex) {
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2) throw std::invalid_argument("odd number of hex digits");
+  std::string out(hex.size() / 2, '\0');
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    int hi = digit(hex[2 * i]), lo = digit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) throw std::invalid_argument("not a hex digit");
+    out[i] = static_cast<char>(hi << 4 | lo);
+  }
+  return out;
+}
+
+using cipher_ctx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
+
+const unsigned char* bytes_of(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+}  // namespace
+
+master_key parse_master_key(std::string_view hex) {
+  if (hex.size() != 64) throw std::invalid_argument("a master key is 64 hex characters (32 bytes)");
+  try {
+    return master_key{from_hex(hex)};
+  } catch (const std::invalid_argument&) {
+    throw std::invalid_argument("a master key is 64 hex characters (32 bytes)");
+  }
+}
+
+std::string fingerprint(const master_key& key) {
+  return sha256_hex("paige-master-key-fingerprint:" + key.bytes).substr(0, 16);
+}
+
+std::string seal(const master_key& key, std::string_view plaintext) {
+  std::string nonce(nonce_size, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), nonce_size) != 1)
+    throw std::runtime_error("the system random generator failed");
+  cipher_ctx ctx{EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free};
+  std::string out = nonce;
+  out.resize(nonce_size + plaintext.size() + tag_size);
+  auto* cipher = reinterpret_cast<unsigned char*>(out.data()) + nonce_size;
+  int len = 0, total = 0;
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes_of(key.bytes), bytes_of(nonce)) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), cipher, &len, bytes_of(plaintext), static_cast<int>(plaintext.size())) != 1)
+    throw std::runtime_error("encryption failed");
+  total = len;
+  if (EVP_EncryptFinal_ex(ctx.get(), cipher + total, &len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, tag_size, cipher + plaintext.size()) != 1)
+    throw std::runtime_error("encryption failed");
+  return std::string{sealed_prefix} +
+         to_hex(reinterpret_cast<const unsigned char*>(out.data()), out.size());
+}
+
+std::string unseal(const master_key& key, std::string_view sealed) {
+  if (sealed.substr(0, sealed_prefix.size()) != sealed_prefix)
+    throw std::runtime_error("unknown sealed-secret format");
+  std::string raw;
+  try {
+    raw = from_hex(sealed.substr(sealed_prefix.size()));
+  } catch (const std::invalid_argument&) {
+    throw std::runtime_error("damaged sealed secret");
+  }
+  if (raw.size() < nonce_size + tag_size) throw std::runtime_error("damaged sealed secret");
+  std::string_view nonce{raw.data(), nonce_size};
+  std::string_view cipher{raw.data() + nonce_size, raw.size() - nonce_size - tag_size};
+  std::string tag = raw.substr(raw.size() - tag_size);
+  std::string plain(cipher.size(), '\0');
+  cipher_ctx ctx{EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free};
+  int len = 0;
+  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes_of(key.bytes), bytes_of(nonce)) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len,
+                        bytes_of(cipher), static_cast<int>(cipher.size())) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, tag_size, tag.data()) != 1 ||
+      EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len, &len) != 1)
+    throw std::runtime_error("sealed secret failed authentication (altered, or another master key)");
+  return plain;
 }
 
 }  // namespace paige::secrets

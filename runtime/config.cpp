@@ -68,7 +68,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 18> options{{
+const std::array<option_spec, 20> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080", "HTTP address (host:port; port 0 picks a free one)",
      false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -91,6 +91,15 @@ const std::array<option_spec, 18> options{{
      [](config& c, const std::string& f, const std::string& v) {
        if (v.size() < 16) throw config_error(f + ": must be at least 16 characters");
        c.admin_token = v;
+     }},
+    {"--master-key", "PAIGE_MASTER_KEY", nullptr,
+     "64 hex characters that seal secrets at rest (role passwords, access tokens); unset: "
+     "generated on first start and stored in the data dir",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       if (v.size() != 64 || v.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+         throw config_error(f + ": must be 64 hex characters (32 bytes)");
+       c.master_key = v;
      }},
     {"--app-secret", "PAIGE_APP_SECRET", nullptr,
      "Meta app secret: key of X-Hub-Signature-256 (required)", true,
@@ -124,6 +133,12 @@ const std::array<option_spec, 18> options{{
      [](config& c, const std::string& f, const std::string& v) {
        c.max_header_bytes = parse_size(v);
        if (c.max_header_bytes < 256) throw config_error(f + ": must be at least 256 bytes");
+     }},
+    {"--max-json-depth", "PAIGE_MAX_JSON_DEPTH", "32",
+     "deepest JSON nesting accepted in a request body; deeper: 400", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.max_json_depth = parse_unsigned(f, v, 1000);
+       if (c.max_json_depth == 0) throw config_error(f + ": must be at least 1");
      }},
     {"--request-timeout", "PAIGE_REQUEST_TIMEOUT", "30s",
      "time allowed to receive a whole request, and idle time of a keep-alive connection; "

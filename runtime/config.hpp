@@ -27,6 +27,7 @@ struct config {
   std::optional<std::string> database_url;
   std::string data_dir;
   std::optional<std::string> admin_token;
+  std::optional<std::string> master_key;  ///< 64 hex characters
   std::string app_secret;
   std::string verify_token;
   std::string graph_url;
@@ -34,6 +35,7 @@ struct config {
   std::string log_level;
   std::size_t max_body_bytes = 0;
   std::size_t max_header_bytes = 0;
+  std::size_t max_json_depth = 0;
   std::chrono::milliseconds request_timeout{0};
   std::chrono::milliseconds shutdown_grace{0};
   std::chrono::milliseconds db_connect_timeout{0};

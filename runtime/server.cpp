@@ -1,16 +1,21 @@
 #include "runtime/server.hpp"
 
 #include "actors/db_pool.hpp"
+#include "actors/project_directory.hpp"
+#include "actors/provisioner.hpp"
 #include "actors/readiness.hpp"
 #include "actors/system_config.hpp"
+#include "api/auth.hpp"
 #include "api/http_server.hpp"
 #include "api/ops_routes.hpp"
+#include "api/project_routes.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/process_metrics.hpp"
-#include "runtime/admin_token.hpp"
+#include "runtime/data_dir_secrets.hpp"
 #include "runtime/embedded_postgres.hpp"
 #include "storage/control_schema.hpp"
+#include "storage/projects.hpp"
 #include "storage/server_admin.hpp"
 
 #include <caf/all.hpp>
@@ -30,6 +35,7 @@ namespace {
 
 constexpr const char* control_database_name = "paige";
 constexpr std::size_t control_pool_workers = 2;
+constexpr std::size_t admin_pool_workers = 2;
 constexpr std::chrono::milliseconds readiness_timeout{2000};
 
 /// The data directory: created if needed, private to us except for the traversal the
@@ -70,16 +76,20 @@ class server_process {
     data_dir_ = prepare_data_dir(cfg_.data_dir);
     start_database();
     auto token = resolve_admin_token(cfg_.admin_token, data_dir_);
+    master_key_ = resolve_master_key(cfg_.master_key, data_dir_);
+    storage::check_master_key(control_conninfo_, secrets::fingerprint(master_key_));
     announce_admin_token(token);
     start_actors();
-    start_http();
+    start_http(token.value);
   }
 
   void stop() {
     log::info("paige.stopping");
     http_->stop(cfg_.shutdown_grace);
     log::info("http.drained");
-    caf::anon_send_exit(control_db_, caf::exit_reason::user_shutdown);
+    // The directory takes its project actors along (they are linked to it).
+    for (auto& root : {directory_, provisioner_, admin_db_, control_db_})
+      caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
     system_->await_all_actors_done();
     system_.reset();
     http_.reset();
@@ -98,6 +108,7 @@ class server_process {
       pg_->start();
       if (storage::ensure_database(pg_->superuser_conninfo("postgres"), control_database_name))
         log::info("db.control_created", {{"name", control_database_name}});
+      storage::restrict_maintenance_databases(pg_->superuser_conninfo("postgres"));
       control_conninfo_ = pg_->superuser_conninfo(control_database_name);
     }
     pqxx::connection conn{control_conninfo_};
@@ -109,12 +120,32 @@ class server_process {
 
   void start_actors() {
     actors::configure_actor_system(actor_cfg_, cfg_.actor_threads);
+    actors::add_project_message_types(actor_cfg_);
     system_ = std::make_unique<caf::actor_system>(actor_cfg_);
     control_db_ = actors::spawn_db_pool(*system_, {control_conninfo_, control_pool_workers, "control"});
-    log::info("actors.started", {{"scheduler_threads", actors::scheduler_threads(cfg_.actor_threads)}});
+    // DDL for project databases runs on its own connections, so provisioning never queues
+    // behind (or blocks) the API's control-database work.
+    admin_db_ = actors::spawn_db_pool(*system_, {control_conninfo_, admin_pool_workers, "admin"});
+    provisioner_ = actors::spawn_provisioner(*system_, admin_db_, control_conninfo_);
+    auto services = std::make_shared<actors::project_services>();
+    services->control_db = control_db_;
+    services->admin_db = admin_db_;
+    services->provisioner = provisioner_;
+    services->server_conninfo = control_conninfo_;
+    services->master_key = master_key_;
+    services->metrics = &metrics_;
+    std::vector<storage::project_row> existing;
+    {
+      pqxx::connection c{control_conninfo_};
+      existing = storage::live_projects(c);
+    }
+    auto count = existing.size();
+    directory_ = actors::spawn_project_directory(*system_, std::move(services), std::move(existing));
+    log::info("actors.started", {{"scheduler_threads", actors::scheduler_threads(cfg_.actor_threads)},
+                                 {"projects", count}});
   }
 
-  void start_http() {
+  void start_http(const std::string& admin_key) {
     metrics_.add_collector(metrics::process_collector());
     metrics_.gauges("paige_build_info", "always 1; labels describe the build", {"version"})
         .with({PAIGE_VERSION})
@@ -124,6 +155,8 @@ class server_process {
       actors::check_readiness(*system_, control_db_, readiness_timeout, std::move(done));
     };
     api::add_ops_routes(routes_, std::move(probe), metrics_);
+    auth_ = std::make_unique<api::authenticator>(admin_key, *system_, directory_);
+    api::add_project_routes(routes_, {system_.get(), directory_, auth_.get(), cfg_.max_json_depth});
     http_ = std::make_unique<api::http_server>(
         api::http_server_options{cfg_.listen_host, cfg_.listen_port, cfg_.http_threads,
                                  cfg_.max_body_bytes, cfg_.max_header_bytes, cfg_.request_timeout},
@@ -141,7 +174,12 @@ class server_process {
   caf::actor_system_config actor_cfg_;
   std::unique_ptr<api::http_server> http_;
   std::unique_ptr<caf::actor_system> system_;  // destroyed before http_: it may hold responders
+  std::unique_ptr<api::authenticator> auth_;
+  secrets::master_key master_key_;
   caf::actor control_db_;
+  caf::actor admin_db_;
+  caf::actor provisioner_;
+  caf::actor directory_;
 };
 
 }  // namespace

@@ -14,6 +14,45 @@ const std::vector<migration>& control_migrations() {
            updated_at timestamptz NOT NULL DEFAULT now()
          );
        )sql"},
+      {2, "projects and project keys",
+       R"sql(
+         -- One row per project, kept after deletion (status 'deleted') as a tombstone.
+         -- seq orders listings and backs the opaque cursor.
+         CREATE TABLE projects (
+           id                 text PRIMARY KEY,
+           seq                bigserial UNIQUE NOT NULL,
+           name               text NOT NULL,
+           status             text NOT NULL CHECK (status IN
+                                ('provisioning', 'active', 'paused', 'failed', 'deleting', 'deleted')),
+           status_detail      text,
+           settings           jsonb NOT NULL DEFAULT '{}',
+           db_server          text NOT NULL DEFAULT 'default',
+           db_name            text NOT NULL UNIQUE,
+           db_role            text NOT NULL UNIQUE,
+           db_password_sealed text NOT NULL,
+           created_at         timestamptz NOT NULL DEFAULT now(),
+           updated_at         timestamptz NOT NULL DEFAULT now(),
+           provisioned_at     timestamptz
+         );
+         CREATE INDEX projects_live_seq ON projects (seq) WHERE status <> 'deleted';
+
+         -- API keys of a project: only the SHA-256 of the key is stored.
+         CREATE TABLE project_keys (
+           id          text PRIMARY KEY,
+           project_id  text NOT NULL REFERENCES projects (id),
+           name        text NOT NULL,
+           key_hash    text NOT NULL UNIQUE,
+           key_prefix  text NOT NULL,
+           created_at  timestamptz NOT NULL DEFAULT now(),
+           revoked_at  timestamptz
+         );
+         CREATE INDEX project_keys_project ON project_keys (project_id, created_at);
+
+         -- Project roles must reach their own database only, never the control database.
+         DO $$ BEGIN
+           EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+         END $$;
+       )sql"},
   };
   return list;
 }

@@ -53,3 +53,31 @@ bool ping(const std::string& conninfo) {
 }
 
 }  // namespace paige::storage
+
+namespace paige::storage {
+
+void restrict_maintenance_databases(const std::string& superuser_conninfo) {
+  pqxx::connection c{superuser_conninfo};
+  pqxx::work tx{c};
+  tx.exec("REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC");
+  tx.exec("REVOKE CONNECT, TEMPORARY ON DATABASE template1 FROM PUBLIC");
+  tx.commit();
+}
+
+void check_master_key(const std::string& control_conninfo, const std::string& fingerprint) {
+  pqxx::connection c{control_conninfo};
+  pqxx::work tx{c};
+  tx.exec_params("INSERT INTO instance_settings (key, value) VALUES ('master_key_fingerprint', "
+                 "to_jsonb($1::text)) ON CONFLICT (key) DO NOTHING",
+                 fingerprint);
+  auto stored = tx.exec("SELECT value #>> '{}' FROM instance_settings WHERE key = "
+                        "'master_key_fingerprint'")[0][0]
+                    .as<std::string>();
+  tx.commit();
+  if (stored != fingerprint)
+    throw std::runtime_error(
+        "the master key differs from the one this control database was set up with "
+        "(fingerprint " + stored + "); start with that key (--master-key or <data-dir>/master-key)");
+}
+
+}  // namespace paige::storage

@@ -18,4 +18,13 @@ bool ensure_database(const std::string& conninfo, const std::string& name);
 /// `SELECT 1` over a new connection: whether the server answers right now.
 bool ping(const std::string& conninfo);
 
+/// On a server paige owns (the embedded one): no role but superusers may connect to the
+/// `postgres` and `template1` databases, so project roles reach their own database only.
+void restrict_maintenance_databases(const std::string& superuser_conninfo);
+
+/// Records the master key's fingerprint in the control database on first use; afterwards
+/// throws std::runtime_error when started with another key (its sealed secrets would be
+/// unreadable).
+void check_master_key(const std::string& control_conninfo, const std::string& fingerprint);
+
 }  // namespace paige::storage

@@ -22,7 +22,7 @@ bool wait_until(const std::function<bool()>& condition,
 class child_process {
  public:
   /// Starts `argv` with the current environment plus `env` (name, value) and minus every
-  /// PAIGE_* variable not listed there. Output files go in `output_dir`.
+  /// PAIGE_* variable of the test's own environment. Output files go in `output_dir`.
   child_process(std::vector<std::string> argv, std::vector<std::pair<std::string, std::string>> env,
                 const std::string& output_dir);
   ~child_process();

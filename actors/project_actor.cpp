@@ -1,0 +1,189 @@
+#include "actors/project_actor.hpp"
+
+#include "actors/db_pool.hpp"
+#include "actors/errors.hpp"
+#include "actors/project_rules.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "storage/provisioning.hpp"
+
+#include <caf/all.hpp>
+#include <pqxx/pqxx>
+
+namespace paige::actors {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<project_state>*;
+
+constexpr std::chrono::seconds persist_timeout{15};
+
+metrics::gauge& projects_gauge(const project_services& svc, const std::string& status) {
+  return svc.metrics->gauges("paige_projects", "projects by status", {"status"}).with({status});
+}
+
+/// Moves this project from the status it is counted in to `to` ("" or "deleted": none).
+void recount(const project_services& svc, std::string& counted, const std::string& to) {
+  auto next = to == "deleted" ? std::string{} : to;
+  if (!svc.metrics || counted == next) return;
+  if (!counted.empty()) projects_gauge(svc, counted).add(-1);
+  if (!next.empty()) projects_gauge(svc, next).add(1);
+  counted = next;
+}
+
+storage::project_database database_of(const project_state& st) {
+  return {st.row.db_name, st.row.db_role, secrets::unseal(st.svc->master_key, st.row.db_password_sealed)};
+}
+
+void start_provisioning(self_ptr self) {
+  auto& st = self->state;
+  st.provisioning_since = std::chrono::steady_clock::now();
+  auto db = database_of(st);
+  self->send(st.svc->provisioner, provision_atom::value, caf::actor_cast<caf::actor>(self), db.name,
+             db.role, db.password);
+}
+
+void start_deprovisioning(self_ptr self) {
+  auto& st = self->state;
+  self->send(st.svc->provisioner, deprovision_atom::value, caf::actor_cast<caf::actor>(self),
+             st.row.db_name, st.row.db_role);
+}
+
+/// Writes the row change `job` makes, then adopts the stored row and calls `done` with it.
+/// Holds back every other message until then (await), so transitions never interleave.
+template <class Done>
+void persist(self_ptr self, db_job job, Done done, std::function<void(caf::error&)> failed) {
+  self->request(self->state.svc->control_db, persist_timeout, run_atom::value, std::move(job))
+      .await(
+          [self, done](storage::project_row& row) mutable {
+            recount(*self->state.svc, *self->state.counted, row.status);
+            self->state.row = std::move(row);
+            done(self->state.row);
+          },
+          [failed](caf::error& err) mutable { failed(err); });
+}
+
+db_job set_status(const std::string& id, std::string status, std::optional<std::string> detail) {
+  return [id, status = std::move(status), detail = std::move(detail)](pqxx::connection& c) {
+    return caf::make_message(storage::set_project_status(c, id, status, detail));
+  };
+}
+
+/// A request that changes the status: check the state machine, persist, reply.
+caf::result<project_info> transition(self_ptr self, project_request req, const std::string& to,
+                                     std::function<void(self_ptr)> after = nullptr) {
+  if (auto refused = refused_transition(self->state.row.status, req))
+    return make_error(errc::conflict, refused->second, refused->first);
+  if (self->state.row.status == to) return to_info(self->state.row);
+  auto rp = self->make_response_promise<project_info>();
+  persist(
+      self, set_status(self->state.row.id, to, std::nullopt),
+      [self, rp, after](const storage::project_row& row) mutable {
+        log::info("project.status", {{"project", row.id}, {"status", row.status}});
+        rp.deliver(to_info(row));
+        if (after) after(self);
+      },
+      [rp](caf::error& err) mutable { rp.deliver(err); });
+  return rp;
+}
+
+}  // namespace
+
+caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::project_row row,
+                            services_ptr services) {
+  self->state.row = std::move(row);
+  self->state.svc = std::move(services);
+  recount(*self->state.svc, *self->state.counted, self->state.row.status);
+  if (self->state.row.status == "provisioning") start_provisioning(self);
+  if (self->state.row.status == "deleting") start_deprovisioning(self);
+  self->attach_functor([svc = self->state.svc, counted = self->state.counted](const caf::error&) {
+    recount(*svc, *counted, "");  // whatever the exit, this actor no longer counts
+  });
+  return {
+      [=](caf::get_atom) { return to_info(self->state.row); },
+      [=](caf::update_atom, const project_patch& patch) -> caf::result<project_info> {
+        auto& st = self->state;
+        if (st.row.status == "deleting")
+          return make_error(errc::conflict, "the project is being deleted", "project_deleting");
+        std::optional<std::string> name, settings;
+        if (patch.has_name) {
+          if (auto why = invalid_name_reason(patch.name))
+            return make_error(errc::invalid_argument, *why, "invalid_name");
+          name = patch.name;
+        }
+        if (patch.has_settings) {
+          auto change = nlohmann::json::parse(patch.settings_patch_json);
+          if (auto why = invalid_settings_reason(change))
+            return make_error(errc::invalid_argument, *why, "invalid_settings");
+          settings = merge_settings(nlohmann::json::parse(st.row.settings_json), change).dump();
+        }
+        auto rp = self->make_response_promise<project_info>();
+        persist(
+            self,
+            [id = st.row.id, name, settings](pqxx::connection& c) {
+              return caf::make_message(storage::update_project(c, id, name, settings));
+            },
+            [rp](const storage::project_row& r) mutable { rp.deliver(to_info(r)); },
+            [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
+      [=](pause_atom) { return transition(self, project_request::pause, "paused"); },
+      [=](resume_atom) { return transition(self, project_request::resume, "active"); },
+      [=](remove_atom) {
+        return transition(self, project_request::remove, "deleting", start_deprovisioning);
+      },
+      [=](conninfo_atom) -> caf::result<std::string> {
+        auto& st = self->state;
+        if (st.row.status != "active" && st.row.status != "paused")
+          return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
+        return storage::project_conninfo(st.svc->server_conninfo, database_of(st));
+      },
+      [=](provisioned_atom) {
+        auto& st = self->state;
+        if (st.row.status != "provisioning") return;
+        auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                     st.provisioning_since)
+                           .count();
+        persist(
+            self, set_status(st.row.id, "active", std::nullopt),
+            [self, seconds](const storage::project_row& row) {
+              if (auto* m = self->state.svc->metrics)
+                m->histograms("paige_project_provisioning_seconds",
+                              "time from creation (or restart) to an active project database", {},
+                              metrics::latency_buckets())
+                    .with({})
+                    .observe(seconds);
+              log::info("project.active", {{"project", row.id}, {"provisioning_s", seconds}});
+            },
+            [self](caf::error& err) {
+              // Not written: stay provisioning; a restart provisions again (idempotent).
+              log::error("project.persist_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+            });
+      },
+      [=](prov_failed_atom, const std::string& reason) {
+        auto& st = self->state;
+        auto detail = (st.row.status == "deleting" ? "deletion failed: " : "provisioning failed: ") + reason;
+        persist(
+            self, set_status(st.row.id, "failed", detail),
+            [](const storage::project_row& row) {
+              log::warn("project.failed", {{"project", row.id}, {"detail", row.status_detail.value_or("")}});
+            },
+            [self](caf::error& err) {
+              log::error("project.persist_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+            });
+      },
+      [=](deprovisioned_atom) {
+        persist(
+            self, set_status(self->state.row.id, "deleted", std::nullopt),
+            [self](const storage::project_row& row) {
+              log::info("project.deleted", {{"project", row.id}});
+              self->quit();
+            },
+            [self](caf::error& err) {
+              log::error("project.persist_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+            });
+      },
+  };
+}
+
+}  // namespace paige::actors

@@ -1,0 +1,48 @@
+/// @file
+/// @brief The project actor: one per project, owner of its lifecycle state machine.
+///
+/// States: provisioning → active ⇄ paused; failed (with a status_detail); deleting → deleted.
+/// Every transition is written to the control database before anyone sees it: a request that
+/// changes the project waits (await) for its write, so requests to one project are strictly
+/// serialized. On start it resumes unfinished work: a project still `provisioning` is
+/// provisioned (the steps are idempotent), one `deleting` is dropped.
+///
+/// Protocol (dynamically typed; replies or caf::error with an API code):
+///   (get_atom)                        → project_info
+///   (update_atom, project_patch)      → project_info   | conflict project_deleting
+///   (pause_atom)                      → project_info   | conflict project_not_active
+///   (resume_atom)                     → project_info   | conflict project_not_paused
+///   (remove_atom)                     → project_info (deleting) | conflict project_provisioning
+///   (conninfo_atom)                   → std::string (the project role's connection string)
+///   from the provisioner: (provisioned_atom), (prov_failed_atom, reason), (deprovisioned_atom)
+/// It quits normally once deleted; its supervisor (the directory) restarts it otherwise.
+#pragma once
+
+#include "actors/project_types.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace paige::actors {
+
+using conninfo_atom = caf::atom_constant<caf::atom("conninfo")>;
+
+/// The project actor's state.
+struct project_state {
+  static constexpr const char* name = "project";
+  storage::project_row row;
+  services_ptr svc;
+  std::chrono::steady_clock::time_point provisioning_since;
+  /// The status this actor counts in paige_projects; shared with its exit hook, which runs
+  /// when the state may already be gone.
+  std::shared_ptr<std::string> counted = std::make_shared<std::string>();
+};
+
+/// The actor's behavior; spawn it with the stored row and the shared services.
+caf::behavior project_actor(caf::stateful_actor<project_state>* self,
+                            storage::project_row row, services_ptr services);
+
+}  // namespace paige::actors

@@ -1,0 +1,218 @@
+#include "actors/project_directory.hpp"
+
+#include "actors/db_pool.hpp"
+#include "actors/errors.hpp"
+#include "actors/project_actor.hpp"
+#include "actors/project_rules.hpp"
+#include "common/log.hpp"
+
+#include <caf/all.hpp>
+#include <pqxx/pqxx>
+
+#include <unordered_map>
+
+namespace paige::actors {
+namespace {
+
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
+
+constexpr std::chrono::seconds db_timeout{15};
+
+struct directory_state {
+  static constexpr const char* name = "project_directory";
+  services_ptr svc;
+  std::unordered_map<std::string, caf::actor> projects;
+  std::unordered_map<caf::actor_addr, std::string> ids;
+};
+
+using self_ptr = caf::stateful_actor<directory_state>*;
+
+void spawn_project(self_ptr self, storage::project_row row) {
+  auto id = row.id;
+  // Linked: project actors end with the directory. Monitored: the directory restarts one
+  // that crashed (its exit message is ignored below; the down message drives the restart).
+  auto actor = self->spawn<caf::monitored + caf::linked>(project_actor, std::move(row), self->state.svc);
+  self->state.ids[actor.address()] = id;
+  self->state.projects[id] = std::move(actor);
+}
+
+caf::error project_not_found(const std::string& id) {
+  return make_error(errc::not_found, "no project " + id, "project_not_found");
+}
+
+/// Forwards `xs` to the project's actor, which replies to the original requester.
+template <class... Ts>
+caf::result<caf::message> forward(self_ptr self, const std::string& id, Ts&&... xs) {
+  auto it = self->state.projects.find(id);
+  if (it == self->state.projects.end()) return project_not_found(id);
+  auto rp = self->make_response_promise();
+  rp.delegate(it->second, std::forward<Ts>(xs)...);
+  return rp;
+}
+
+/// Runs a database job on the control pool and delivers `convert(reply)` or the error.
+template <class Reply, class Out, class Convert>
+caf::result<Out> query(self_ptr self, db_job job, Convert convert) {
+  auto rp = self->make_response_promise<Out>();
+  self->request(self->state.svc->control_db, db_timeout, run_atom::value, std::move(job))
+      .then([rp, convert](Reply& r) mutable { rp.deliver(convert(r)); },
+            [rp](caf::error& err) mutable { rp.deliver(err); });
+  return rp;
+}
+
+}  // namespace
+
+project_identity new_project_identity() {
+  auto hex = secrets::random_hex(8);
+  return {"prj_" + hex, "paige_p_" + hex};
+}
+
+new_key generate_project_key() {
+  auto key = "paige_pk_" + secrets::random_hex(20);
+  return {key, secrets::sha256_hex(key), key.substr(0, 14)};
+}
+
+caf::behavior project_directory(self_ptr self, services_ptr services,
+                                std::vector<storage::project_row> existing) {
+  self->state.svc = std::move(services);
+  for (auto& row : existing) spawn_project(self, std::move(row));
+  self->set_exit_handler([self](caf::exit_msg& em) {
+    // anon_send_exit names the receiver itself as the source: that is a shutdown. Exits of
+    // children are left to the down handler.
+    if (em.source == self->address()) self->quit(em.reason);
+  });
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto it = self->state.ids.find(dm.source);
+    if (it == self->state.ids.end()) return;
+    auto id = it->second;
+    self->state.ids.erase(it);
+    self->state.projects.erase(id);
+    if (dm.reason == caf::exit_reason::normal) return;  // deleted
+    log::error("project.actor_crashed", {{"project", id}, {"reason", caf::to_string(dm.reason)}});
+    self->delayed_send(self, std::chrono::milliseconds{100}, restart_atom::value, id);
+  });
+  return {
+      [=](create_atom, const std::string& name, const std::string& settings_json)
+          -> caf::result<project_info> {
+        if (auto why = invalid_name_reason(name)) return make_error(errc::invalid_argument, *why, "invalid_name");
+        auto settings = nlohmann::json::parse(settings_json);
+        if (auto why = invalid_settings_reason(settings))
+          return make_error(errc::invalid_argument, *why, "invalid_settings");
+        auto ident = new_project_identity();
+        storage::new_project p{ident.id, name, merge_settings(nlohmann::json::object(), settings).dump(),
+                               ident.db_name, ident.db_name,
+                               secrets::seal(self->state.svc->master_key, secrets::random_hex(24))};
+        auto rp = self->make_response_promise<project_info>();
+        self->request(self->state.svc->control_db, db_timeout, run_atom::value,
+                      db_job{[p](pqxx::connection& c) { return caf::make_message(storage::insert_project(c, p)); }})
+            .then(
+                [self, rp](storage::project_row& row) mutable {
+                  log::info("project.created", {{"project", row.id}});
+                  auto info = to_info(row);
+                  spawn_project(self, std::move(row));
+                  rp.deliver(std::move(info));
+                },
+                [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
+      [=](list_atom, std::int64_t after, int limit) {
+        return query<std::vector<storage::project_row>, project_page>(
+            self,
+            [after, limit](pqxx::connection& c) {
+              return caf::make_message(storage::list_projects(c, after, limit + 1));
+            },
+            [limit](std::vector<storage::project_row>& rows) {
+              project_page page;
+              for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < limit; ++i)
+                page.items.push_back(to_info(rows[i]));
+              if (static_cast<int>(rows.size()) > limit) page.next_after = page.items.back().seq;
+              return page;
+            });
+      },
+      [=](caf::get_atom, const std::string& id) { return forward(self, id, caf::get_atom::value); },
+      [=](caf::update_atom, const std::string& id, project_patch& patch) {
+        return forward(self, id, caf::update_atom::value, std::move(patch));
+      },
+      [=](pause_atom, const std::string& id) { return forward(self, id, pause_atom::value); },
+      [=](resume_atom, const std::string& id) { return forward(self, id, resume_atom::value); },
+      [=](remove_atom, const std::string& id) { return forward(self, id, remove_atom::value); },
+      [=](conninfo_atom, const std::string& id) { return forward(self, id, conninfo_atom::value); },
+      [=](key_create_atom, const std::string& id, const std::string& name) -> caf::result<key_info> {
+        if (!self->state.projects.count(id)) return project_not_found(id);
+        if (name.empty() || name.size() > 200)
+          return make_error(errc::invalid_argument, "a key name has 1 to 200 characters", "invalid_name");
+        auto key = generate_project_key();
+        auto key_id = "key_" + secrets::random_hex(8);
+        return query<storage::key_row, key_info>(
+            self,
+            [=](pqxx::connection& c) {
+              return caf::make_message(storage::insert_key(c, key_id, id, name, key.hash, key.prefix));
+            },
+            [key](storage::key_row& r) {
+              return key_info{r.id, r.name, r.key_prefix, r.created_at, key.key};
+            });
+      },
+      [=](key_list_atom, const std::string& id) -> caf::result<std::vector<key_info>> {
+        if (!self->state.projects.count(id)) return project_not_found(id);
+        return query<std::vector<storage::key_row>, std::vector<key_info>>(
+            self, [id](pqxx::connection& c) { return caf::make_message(storage::list_keys(c, id)); },
+            [](std::vector<storage::key_row>& rows) {
+              std::vector<key_info> out;
+              for (auto& r : rows) out.push_back({r.id, r.name, r.key_prefix, r.created_at, {}});
+              return out;
+            });
+      },
+      [=](key_revoke_atom, const std::string& id, const std::string& key_id) -> caf::result<caf::ok_atom> {
+        if (!self->state.projects.count(id)) return project_not_found(id);
+        auto rp = self->make_response_promise<caf::ok_atom>();
+        self->request(self->state.svc->control_db, db_timeout, run_atom::value,
+                      db_job{[id, key_id](pqxx::connection& c) {
+                        return caf::make_message(storage::revoke_key(c, id, key_id));
+                      }})
+            .then(
+                [rp, key_id](bool revoked) mutable {
+                  if (revoked) rp.deliver(caf::ok_atom::value);
+                  else rp.deliver(make_error(errc::not_found, "no key " + key_id, "key_not_found"));
+                },
+                [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
+      [=](auth_atom, const std::string& key_hash) -> caf::result<std::string> {
+        auto rp = self->make_response_promise<std::string>();
+        self->request(self->state.svc->control_db, db_timeout, run_atom::value,
+                      db_job{[key_hash](pqxx::connection& c) {
+                        auto project = storage::project_of_key(c, key_hash);
+                        return caf::make_message(project.value_or(""));
+                      }})
+            .then(
+                [rp](std::string& project) mutable {
+                  if (project.empty()) rp.deliver(make_error(errc::not_found, "unknown key"));
+                  else rp.deliver(std::move(project));
+                },
+                [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
+      [=](restart_atom, const std::string& id) {
+        self->request(self->state.svc->control_db, db_timeout, run_atom::value,
+                      db_job{[id](pqxx::connection& c) {
+                        // An empty row: the project is gone meanwhile, nothing to restart.
+                        return caf::make_message(storage::find_project(c, id).value_or(storage::project_row{}));
+                      }})
+            .then(
+                [self](storage::project_row& row) {
+                  if (!row.id.empty()) spawn_project(self, std::move(row));
+                },
+                [self, id](caf::error& err) {
+                    log::warn("project.restart_failed", {{"project", id}, {"reason", reason_of(err)}});
+                    self->delayed_send(self, std::chrono::seconds{1}, restart_atom::value, id);
+                  });
+      },
+  };
+}
+
+caf::actor spawn_project_directory(caf::actor_system& sys, services_ptr services,
+                                   std::vector<storage::project_row> existing) {
+  return sys.spawn(project_directory, std::move(services), std::move(existing));
+}
+
+}  // namespace paige::actors

@@ -1,0 +1,48 @@
+/// @file
+/// @brief The project directory: creates projects, finds their actors, supervises them.
+///
+/// The API's single entry point for projects. It holds `project id → project actor` for every
+/// live project (loaded at start), spawns the actor of a new project, restarts an actor that
+/// crashed (from its stored row), and forgets one that finished deleting.
+///
+/// Protocol (dynamically typed; errors carry API codes):
+///   (create_atom, name, settings_json)        → project_info (status provisioning)
+///   (list_atom, after_seq, limit)             → project_page
+///   (get_atom, id)                            → project_info        | not_found project_not_found
+///   (update_atom, id, project_patch)          → project_info
+///   (pause_atom | resume_atom | remove_atom, id) → project_info
+///   (conninfo_atom, id)                       → std::string (project role's connection string)
+///   (key_create_atom, id, name)               → key_info (with the key, shown once)
+///   (key_list_atom, id)                       → std::vector<key_info> (without keys)
+///   (key_revoke_atom, id, key_id)             → ok_atom             | not_found key_not_found
+///   (auth_atom, key_sha256)                   → std::string project id | not_found
+#pragma once
+
+#include "actors/project_types.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <vector>
+
+namespace paige::actors {
+
+/// Spawns the directory with the projects that exist at start (not deleted).
+caf::actor spawn_project_directory(caf::actor_system& sys, services_ptr services,
+                                   std::vector<storage::project_row> existing);
+
+/// The generated names of a new project: its id and its database/role identifier.
+struct project_identity {
+  std::string id;       ///< "prj_" + 16 hex
+  std::string db_name;  ///< "paige_p_" + the same hex (also the role's name)
+};
+project_identity new_project_identity();
+
+/// A new API key: the key itself ("paige_pk_" + 40 hex), its SHA-256 and display prefix.
+struct new_key {
+  std::string key;
+  std::string hash;
+  std::string prefix;
+};
+new_key generate_project_key();
+
+}  // namespace paige::actors

@@ -1,0 +1,32 @@
+#include "actors/project_types.hpp"
+
+#include "actors/project_rules.hpp"
+#include "storage/projects.hpp"
+
+#include <caf/all.hpp>
+
+namespace paige::actors {
+
+project_info to_info(const storage::project_row& row) {
+  project_info out;
+  out.id = row.id;
+  out.name = row.name;
+  out.status = row.status;
+  out.status_detail = row.status_detail.value_or("");
+  out.settings_json = effective_settings(nlohmann::json::parse(row.settings_json)).dump();
+  out.created_at = row.created_at;
+  out.updated_at = row.updated_at;
+  out.seq = row.seq;
+  return out;
+}
+
+void add_project_message_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<project_info>("project_info");
+  cfg.add_message_type<std::vector<project_info>>("std::vector<project_info>");
+  cfg.add_message_type<project_page>("project_page");
+  cfg.add_message_type<key_info>("key_info");
+  cfg.add_message_type<std::vector<key_info>>("std::vector<key_info>");
+  cfg.add_message_type<project_patch>("project_patch");
+}
+
+}  // namespace paige::actors

@@ -1,0 +1,127 @@
+/// @file
+/// @brief Messages of the project actors: atoms, the project and key views they reply with,
+/// and the services they share.
+#pragma once
+
+#include "common/secrets.hpp"
+#include "storage/projects.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/actor.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace paige::metrics {
+class registry;
+}
+
+namespace paige::actors {
+
+// -- atoms -------------------------------------------------------------------
+
+using create_atom = caf::atom_constant<caf::atom("create")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using pause_atom = caf::atom_constant<caf::atom("pause")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
+using remove_atom = caf::atom_constant<caf::atom("remove")>;
+using provisioned_atom = caf::atom_constant<caf::atom("provd")>;
+using prov_failed_atom = caf::atom_constant<caf::atom("provfail")>;
+using provision_atom = caf::atom_constant<caf::atom("provision")>;
+using deprovision_atom = caf::atom_constant<caf::atom("deprov")>;
+using deprovisioned_atom = caf::atom_constant<caf::atom("deprovd")>;
+using key_create_atom = caf::atom_constant<caf::atom("keycreate")>;
+using key_list_atom = caf::atom_constant<caf::atom("keylist")>;
+using key_revoke_atom = caf::atom_constant<caf::atom("keyrevoke")>;
+using auth_atom = caf::atom_constant<caf::atom("auth")>;
+
+// -- views -------------------------------------------------------------------
+
+/// A project as the API shows it.
+struct project_info {
+  std::string id;
+  std::string name;
+  std::string status;
+  std::string status_detail;  ///< empty: none
+  std::string settings_json;  ///< effective settings (defaults applied)
+  std::string created_at;
+  std::string updated_at;
+  std::int64_t seq = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, project_info& x) {
+  return f(caf::meta::type_name("project_info"), x.id, x.name, x.status, x.status_detail,
+           x.settings_json, x.created_at, x.updated_at, x.seq);
+}
+
+/// One page of projects.
+struct project_page {
+  std::vector<project_info> items;
+  std::int64_t next_after = 0;  ///< 0: no further page
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, project_page& x) {
+  return f(caf::meta::type_name("project_page"), x.items, x.next_after);
+}
+
+/// A project API key; `key` is set only in the reply to its creation.
+struct key_info {
+  std::string id;
+  std::string name;
+  std::string prefix;
+  std::string created_at;
+  std::string key;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, key_info& x) {
+  return f(caf::meta::type_name("key_info"), x.id, x.name, x.prefix, x.created_at, x.key);
+}
+
+/// A settings/name change; a field applies only when its flag is set.
+struct project_patch {
+  bool has_name = false;
+  std::string name;
+  bool has_settings = false;
+  std::string settings_patch_json;  ///< a JSON merge patch of the settings
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, project_patch& x) {
+  return f(caf::meta::type_name("project_patch"), x.has_name, x.name, x.has_settings,
+           x.settings_patch_json);
+}
+
+/// The view of a stored row.
+project_info to_info(const storage::project_row& row);
+
+// -- shared services ---------------------------------------------------------
+
+/// What project actors, the directory and the provisioner use; built once by the runtime.
+struct project_services {
+  caf::actor control_db;            ///< db_pool on the control database
+  caf::actor admin_db;              ///< db_pool with the admin role, for DDL
+  caf::actor provisioner;           ///< provisioning supervisor
+  std::string server_conninfo;      ///< the Postgres server that holds project databases
+  secrets::master_key master_key;   ///< seals role passwords at rest
+  metrics::registry* metrics = nullptr;
+};
+
+using services_ptr = std::shared_ptr<const project_services>;
+
+/// Registers the message types above with the actor system configuration.
+void add_project_message_types(caf::actor_system_config& cfg);
+
+}  // namespace paige::actors
+
+// Database jobs reply with storage rows; they never leave the process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::project_row)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::project_row>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::key_row)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::key_row>)

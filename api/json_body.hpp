@@ -1,0 +1,30 @@
+/// @file
+/// @brief Parsing request bodies: JSON objects with bounded nesting and known fields only.
+#pragma once
+
+#include "api/http_types.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace paige::api {
+
+/// The body as a JSON object, or the error response to send (400 for malformed JSON or
+/// nesting deeper than `max_depth`, 422 for valid JSON that is not an object or that has a
+/// field outside `allowed`).
+std::variant<nlohmann::json, http_response> parse_json_object(
+    const std::string& body, std::size_t max_depth, std::initializer_list<const char*> allowed);
+
+/// A positive page size from `?limit=` (default when absent), or a 422 response.
+std::variant<int, http_response> parse_limit(const http_request& req, int fallback, int max);
+
+/// Opaque list cursors over a position (a sequence number).
+std::string encode_cursor(std::int64_t position);
+/// The position of a cursor from encode_cursor, or nullopt if it is not one.
+std::optional<std::int64_t> decode_cursor(std::string_view cursor);
+
+}  // namespace paige::api

@@ -1,0 +1,187 @@
+#include "api/project_routes.hpp"
+
+#include "actors/project_types.hpp"
+#include "api/actor_call.hpp"
+#include "api/api_errors.hpp"
+#include "api/auth.hpp"
+#include "api/json_body.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+namespace paige::api {
+namespace {
+
+using json = nlohmann::json;
+using actors::project_info;
+
+constexpr int default_page = 50;
+constexpr int max_page = 200;
+
+enum class access { admin, project_read };
+
+json project_json(const project_info& p) {
+  return {{"id", p.id},
+          {"name", p.name},
+          {"status", p.status},
+          {"status_detail", p.status_detail.empty() ? json(nullptr) : json(p.status_detail)},
+          {"created_at", p.created_at},
+          {"updated_at", p.updated_at},
+          {"whatsapp", nullptr},
+          {"settings", json::parse(p.settings_json)}};
+}
+
+json key_json(const actors::key_info& k) {
+  json out{{"id", k.id}, {"name", k.name}, {"prefix", k.prefix}, {"created_at", k.created_at}};
+  if (!k.key.empty()) out["key"] = k.key;
+  return out;
+}
+
+auto fail(responder respond) {
+  return [respond](const caf::error& err) { respond(error_response(err)); };
+}
+
+auto reply_project(responder respond, unsigned status) {
+  return [respond, status](project_info& p) { respond(http_response::json(status, project_json(p))); };
+}
+
+/// Wraps `inner` with authentication and the project-key rules.
+handler guarded(const project_routes_context& ctx, access level, handler inner) {
+  return [ctx, level, inner = std::move(inner)](http_request&& req, responder respond) {
+    auto shared = std::make_shared<http_request>(std::move(req));
+    ctx.auth->authenticate(*shared, [shared, respond, level, inner](principal p) {
+      using kind = principal::kind;
+      if (p.who == kind::nobody)
+        return respond(http_response::error(401, "unauthorized", "a valid bearer key is required"));
+      if (p.who == kind::unavailable)
+        return respond(http_response::error(503, "unavailable", "cannot check the key right now; retry"));
+      if (p.who == kind::project) {
+        auto wanted = shared->param("project_id");
+        if (wanted.empty())
+          return respond(http_response::error(403, "forbidden", "this endpoint needs the admin key"));
+        if (wanted != p.project_id)
+          return respond(http_response::error(404, "project_not_found",
+                                              "no project " + std::string{wanted}));
+        if (level == access::admin)
+          return respond(http_response::error(403, "forbidden", "this endpoint needs the admin key"));
+      }
+      inner(std::move(*shared), respond);
+    });
+  };
+}
+
+}  // namespace
+
+void add_project_routes(router& routes, project_routes_context ctx) {
+  auto& sys = *ctx.sys;
+  auto dir = ctx.directory;
+  auto timeout = ctx.timeout;
+  auto depth = ctx.max_json_depth;
+
+  routes.add("POST", "/v1/projects", guarded(ctx, access::admin, [&sys, dir, timeout, depth](http_request&& req, responder respond) {
+    auto parsed = parse_json_object(req.body, depth, {"name", "settings"});
+    if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
+    auto& body = std::get<json>(parsed);
+    if (!body.contains("name") || !body["name"].is_string())
+      return respond(http_response::error(422, "invalid_name", "name is required and must be a string"));
+    auto settings = body.value("settings", json::object());
+    ask(sys, dir, timeout, reply_project(respond, 202), fail(respond), actors::create_atom::value,
+        body["name"].get<std::string>(), settings.dump());
+  }));
+
+  routes.add("GET", "/v1/projects", guarded(ctx, access::admin, [&sys, dir, timeout](http_request&& req, responder respond) {
+    auto limit = parse_limit(req, default_page, max_page);
+    if (auto* err = std::get_if<http_response>(&limit)) return respond(std::move(*err));
+    std::int64_t after = 0;
+    if (auto cursor = req.query_param("cursor")) {
+      auto pos = decode_cursor(*cursor);
+      if (!pos) return respond(http_response::error(422, "invalid_cursor", "the cursor is not one this API issued"));
+      after = *pos;
+    }
+    ask(
+        sys, dir, timeout,
+        [respond](actors::project_page& page) {
+          json items = json::array();
+          for (const auto& p : page.items) items.push_back(project_json(p));
+          respond(http_response::json(200, {{"items", items},
+                                            {"next_cursor", page.next_after ? json(encode_cursor(page.next_after))
+                                                                            : json(nullptr)}}));
+        },
+        fail(respond), actors::list_atom::value, after, std::get<int>(limit));
+  }));
+
+  routes.add("GET", "/v1/projects/{project_id}", guarded(ctx, access::project_read, [&sys, dir, timeout](http_request&& req, responder respond) {
+    ask(sys, dir, timeout, reply_project(respond, 200), fail(respond), caf::get_atom::value,
+        std::string{req.param("project_id")});
+  }));
+
+  routes.add("PATCH", "/v1/projects/{project_id}", guarded(ctx, access::admin, [&sys, dir, timeout, depth](http_request&& req, responder respond) {
+    auto parsed = parse_json_object(req.body, depth, {"name", "settings"});
+    if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
+    auto& body = std::get<json>(parsed);
+    actors::project_patch patch;
+    if (body.contains("name")) {
+      if (!body["name"].is_string())
+        return respond(http_response::error(422, "invalid_name", "name must be a string"));
+      patch.has_name = true;
+      patch.name = body["name"].get<std::string>();
+    }
+    if (body.contains("settings")) {
+      patch.has_settings = true;
+      patch.settings_patch_json = body["settings"].dump();
+    }
+    if (!patch.has_name && !patch.has_settings)
+      return respond(http_response::error(422, "empty_patch", "give name and/or settings to change"));
+    ask(sys, dir, timeout, reply_project(respond, 200), fail(respond), caf::update_atom::value,
+        std::string{req.param("project_id")}, std::move(patch));
+  }));
+
+  auto lifecycle = [&](const char* method, const char* path, auto atom, unsigned status) {
+    routes.add(method, path, guarded(ctx, access::admin, [&sys, dir, timeout, atom, status](http_request&& req, responder respond) {
+      ask(sys, dir, timeout, reply_project(respond, status), fail(respond), atom,
+          std::string{req.param("project_id")});
+    }));
+  };
+  lifecycle("POST", "/v1/projects/{project_id}/pause", actors::pause_atom::value, 200);
+  lifecycle("POST", "/v1/projects/{project_id}/resume", actors::resume_atom::value, 200);
+  lifecycle("DELETE", "/v1/projects/{project_id}", actors::remove_atom::value, 202);
+
+  routes.add("POST", "/v1/projects/{project_id}/keys", guarded(ctx, access::admin, [&sys, dir, timeout, depth](http_request&& req, responder respond) {
+    auto parsed = parse_json_object(req.body, depth, {"name"});
+    if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
+    auto& body = std::get<json>(parsed);
+    if (!body.contains("name") || !body["name"].is_string())
+      return respond(http_response::error(422, "invalid_name", "name is required and must be a string"));
+    ask(
+        sys, dir, timeout,
+        [respond](actors::key_info& k) { respond(http_response::json(201, key_json(k))); },
+        fail(respond), actors::key_create_atom::value, std::string{req.param("project_id")},
+        body["name"].get<std::string>());
+  }));
+
+  routes.add("GET", "/v1/projects/{project_id}/keys", guarded(ctx, access::admin, [&sys, dir, timeout](http_request&& req, responder respond) {
+    ask(
+        sys, dir, timeout,
+        [respond](std::vector<actors::key_info>& keys) {
+          json items = json::array();
+          for (const auto& k : keys) items.push_back(key_json(k));
+          respond(http_response::json(200, {{"items", items}}));
+        },
+        fail(respond), actors::key_list_atom::value, std::string{req.param("project_id")});
+  }));
+
+  routes.add("DELETE", "/v1/projects/{project_id}/keys/{key_id}", guarded(ctx, access::admin, [&sys, dir, timeout](http_request&& req, responder respond) {
+    ask(
+        sys, dir, timeout,
+        [respond](caf::ok_atom) {
+          http_response r;
+          r.status = 204;
+          respond(std::move(r));
+        },
+        fail(respond), actors::key_revoke_atom::value, std::string{req.param("project_id")},
+        std::string{req.param("key_id")});
+  }));
+}
+
+}  // namespace paige::api

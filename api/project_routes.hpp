@@ -1,0 +1,30 @@
+/// @file
+/// @brief The Projects section of the API (spec/api.md): projects, their lifecycle and keys.
+#pragma once
+
+#include "api/router.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <cstddef>
+
+namespace paige::api {
+
+class authenticator;
+
+struct project_routes_context {
+  caf::actor_system* sys = nullptr;
+  caf::actor directory;
+  const authenticator* auth = nullptr;
+  std::size_t max_json_depth = 32;
+  std::chrono::milliseconds timeout{15000};
+};
+
+/// Adds every /v1/projects route. The admin key may call all of them; a project key may
+/// read its own project (GET /v1/projects/{id}); anything else with a project key is 403 on
+/// its own project and 404 on another.
+void add_project_routes(router& routes, project_routes_context ctx);
+
+}  // namespace paige::api

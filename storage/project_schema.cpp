@@ -1,0 +1,69 @@
+#include "storage/project_schema.hpp"
+
+namespace paige::storage {
+
+const std::vector<migration>& project_migrations() {
+  static const std::vector<migration> list{
+      {1, "system tables",
+       R"sql(
+         -- One row per WhatsApp user who wrote to the project's number.
+         CREATE TABLE contacts (
+           id              bigserial PRIMARY KEY,
+           wa_id           text NOT NULL UNIQUE,
+           name            text,
+           created_at      timestamptz NOT NULL DEFAULT now(),
+           updated_at      timestamptz NOT NULL DEFAULT now(),
+           last_inbound_at timestamptz          -- drives the 24-hour service window
+         );
+         CREATE INDEX contacts_newest ON contacts (id DESC);
+
+         -- A session with a contact; at most one open per contact.
+         CREATE TABLE conversations (
+           id              bigserial PRIMARY KEY,
+           contact_id      bigint NOT NULL REFERENCES contacts (id),
+           state           text NOT NULL,
+           status          text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+           vars            jsonb NOT NULL DEFAULT '{}',
+           started_at      timestamptz NOT NULL DEFAULT now(),
+           updated_at      timestamptz NOT NULL DEFAULT now(),
+           last_message_at timestamptz,
+           closed_at       timestamptz
+         );
+         CREATE UNIQUE INDEX conversations_one_open ON conversations (contact_id) WHERE status = 'open';
+         CREATE INDEX conversations_by_contact ON conversations (contact_id, id DESC);
+         CREATE INDEX conversations_by_status_state ON conversations (status, state, id DESC);
+
+         -- Every inbound and outbound message; content is the Cloud API object.
+         CREATE TABLE messages (
+           id              bigserial PRIMARY KEY,
+           conversation_id bigint NOT NULL REFERENCES conversations (id),
+           contact_id      bigint NOT NULL REFERENCES contacts (id),
+           direction       text NOT NULL CHECK (direction IN ('in', 'out')),
+           wamid           text UNIQUE,         -- outbound: set once Meta accepted it
+           type            text NOT NULL,
+           content         jsonb NOT NULL,
+           status          text NOT NULL,
+           error           jsonb,
+           handled_at      timestamptz,         -- inbound: the bot step that consumed it committed
+           created_at      timestamptz NOT NULL DEFAULT now(),
+           sent_at         timestamptz,
+           delivered_at    timestamptz,
+           read_at         timestamptz,
+           failed_at       timestamptz
+         );
+         CREATE INDEX messages_by_conversation ON messages (conversation_id, id DESC);
+         CREATE INDEX messages_by_contact ON messages (contact_id, id DESC);
+         CREATE INDEX messages_unhandled ON messages (id) WHERE direction = 'in' AND handled_at IS NULL;
+         CREATE INDEX messages_outbox ON messages (id) WHERE direction = 'out' AND status = 'queued';
+       )sql"},
+  };
+  return list;
+}
+
+const std::vector<std::string>& system_table_names() {
+  static const std::vector<std::string> names{"contacts", "conversations", "messages",
+                                              project_migrations_table};
+  return names;
+}
+
+}  // namespace paige::storage

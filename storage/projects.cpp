@@ -1,0 +1,154 @@
+#include "storage/projects.hpp"
+
+#include <pqxx/pqxx>
+
+namespace paige::storage {
+namespace {
+
+constexpr const char* project_columns =
+    "id, seq, name, status, status_detail, settings::text, db_server, db_name, db_role, "
+    "db_password_sealed, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+    "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+
+constexpr const char* key_columns =
+    "id, project_id, name, key_prefix, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+
+std::optional<std::string> nullable(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<std::string>();
+}
+
+project_row to_project(const pqxx::row& r) {
+  project_row p;
+  p.id = r[0].as<std::string>();
+  p.seq = r[1].as<std::int64_t>();
+  p.name = r[2].as<std::string>();
+  p.status = r[3].as<std::string>();
+  p.status_detail = nullable(r[4]);
+  p.settings_json = r[5].as<std::string>();
+  p.db_server = r[6].as<std::string>();
+  p.db_name = r[7].as<std::string>();
+  p.db_role = r[8].as<std::string>();
+  p.db_password_sealed = r[9].as<std::string>();
+  p.created_at = r[10].as<std::string>();
+  p.updated_at = r[11].as<std::string>();
+  return p;
+}
+
+key_row to_key(const pqxx::row& r) {
+  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
+          r[3].as<std::string>(), r[4].as<std::string>()};
+}
+
+std::vector<project_row> to_projects(const pqxx::result& res) {
+  std::vector<project_row> out;
+  out.reserve(res.size());
+  for (const auto& r : res) out.push_back(to_project(r));
+  return out;
+}
+
+}  // namespace
+
+project_row insert_project(pqxx::connection& c, const new_project& p) {
+  pqxx::work tx{c};
+  auto r = tx.exec_params1(
+      std::string{"INSERT INTO projects (id, name, status, settings, db_name, db_role, "
+                  "db_password_sealed) VALUES ($1, $2, 'provisioning', $3::jsonb, $4, $5, $6) "
+                  "RETURNING "} + project_columns,
+      p.id, p.name, p.settings_json, p.db_name, p.db_role, p.db_password_sealed);
+  tx.commit();
+  return to_project(r);
+}
+
+std::optional<project_row> find_project(pqxx::connection& c, const std::string& id) {
+  pqxx::read_transaction tx{c};
+  auto res = tx.exec_params(std::string{"SELECT "} + project_columns +
+                                " FROM projects WHERE id = $1 AND status <> 'deleted'",
+                            id);
+  if (res.empty()) return std::nullopt;
+  return to_project(res[0]);
+}
+
+std::vector<project_row> live_projects(pqxx::connection& c) {
+  pqxx::read_transaction tx{c};
+  return to_projects(tx.exec(std::string{"SELECT "} + project_columns +
+                             " FROM projects WHERE status <> 'deleted' ORDER BY seq"));
+}
+
+std::vector<project_row> list_projects(pqxx::connection& c, std::int64_t after_seq, int limit) {
+  pqxx::read_transaction tx{c};
+  return to_projects(tx.exec_params(std::string{"SELECT "} + project_columns +
+                                        " FROM projects WHERE status <> 'deleted' AND seq > $1 "
+                                        "ORDER BY seq LIMIT $2",
+                                    after_seq, limit));
+}
+
+project_row set_project_status(pqxx::connection& c, const std::string& id,
+                               const std::string& status, const std::optional<std::string>& detail) {
+  pqxx::work tx{c};
+  auto r = tx.exec_params1(
+      std::string{"UPDATE projects SET status = $2, status_detail = $3, updated_at = now(), "
+                  "provisioned_at = CASE WHEN $2 = 'active' THEN coalesce(provisioned_at, now()) "
+                  "ELSE provisioned_at END WHERE id = $1 RETURNING "} + project_columns,
+      id, status, detail);
+  tx.commit();
+  return to_project(r);
+}
+
+project_row update_project(pqxx::connection& c, const std::string& id,
+                           const std::optional<std::string>& name,
+                           const std::optional<std::string>& settings_json) {
+  pqxx::work tx{c};
+  auto r = tx.exec_params1(
+      std::string{"UPDATE projects SET name = coalesce($2, name), "
+                  "settings = coalesce($3::jsonb, settings), updated_at = now() "
+                  "WHERE id = $1 RETURNING "} + project_columns,
+      id, name, settings_json);
+  tx.commit();
+  return to_project(r);
+}
+
+key_row insert_key(pqxx::connection& c, const std::string& id, const std::string& project_id,
+                   const std::string& name, const std::string& key_hash,
+                   const std::string& key_prefix) {
+  pqxx::work tx{c};
+  auto r = tx.exec_params1(std::string{"INSERT INTO project_keys (id, project_id, name, key_hash, "
+                                       "key_prefix) VALUES ($1, $2, $3, $4, $5) RETURNING "} +
+                               key_columns,
+                           id, project_id, name, key_hash, key_prefix);
+  tx.commit();
+  return to_key(r);
+}
+
+std::vector<key_row> list_keys(pqxx::connection& c, const std::string& project_id) {
+  pqxx::read_transaction tx{c};
+  std::vector<key_row> out;
+  for (const auto& r : tx.exec_params(std::string{"SELECT "} + key_columns +
+                                          " FROM project_keys WHERE project_id = $1 AND "
+                                          "revoked_at IS NULL ORDER BY created_at, id",
+                                      project_id))
+    out.push_back(to_key(r));
+  return out;
+}
+
+bool revoke_key(pqxx::connection& c, const std::string& project_id, const std::string& key_id) {
+  pqxx::work tx{c};
+  auto res = tx.exec_params("UPDATE project_keys SET revoked_at = now() WHERE id = $1 AND "
+                            "project_id = $2 AND revoked_at IS NULL",
+                            key_id, project_id);
+  tx.commit();
+  return res.affected_rows() == 1;
+}
+
+std::optional<std::string> project_of_key(pqxx::connection& c, const std::string& key_hash) {
+  pqxx::read_transaction tx{c};
+  auto res = tx.exec_params("SELECT k.project_id FROM project_keys k JOIN projects p ON p.id = "
+                            "k.project_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND "
+                            "p.status <> 'deleted'",
+                            key_hash);
+  if (res.empty()) return std::nullopt;
+  return res[0][0].as<std::string>();
+}
+
+}  // namespace paige::storage

@@ -1,0 +1,78 @@
+/// @file
+/// @brief Projects and their API keys in the control database.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/connection>
+
+namespace paige::storage {
+
+/// A project as stored (the sealed role password stays sealed here).
+struct project_row {
+  std::string id;
+  std::int64_t seq = 0;
+  std::string name;
+  std::string status;
+  std::optional<std::string> status_detail;
+  std::string settings_json;  ///< a JSON object
+  std::string db_server;
+  std::string db_name;
+  std::string db_role;
+  std::string db_password_sealed;
+  std::string created_at;  ///< ISO 8601, UTC
+  std::string updated_at;
+};
+
+/// What creating a project stores.
+struct new_project {
+  std::string id;
+  std::string name;
+  std::string settings_json;
+  std::string db_name;
+  std::string db_role;
+  std::string db_password_sealed;
+};
+
+/// A project API key as listed (never the key itself).
+struct key_row {
+  std::string id;
+  std::string project_id;
+  std::string name;
+  std::string key_prefix;
+  std::string created_at;
+};
+
+project_row insert_project(pqxx::connection& c, const new_project& p);
+
+/// The project, unless unknown or deleted.
+std::optional<project_row> find_project(pqxx::connection& c, const std::string& id);
+
+/// Every project that is not deleted, in creation order (for start-up).
+std::vector<project_row> live_projects(pqxx::connection& c);
+
+/// Up to `limit` live projects with seq > `after_seq`, in creation order.
+std::vector<project_row> list_projects(pqxx::connection& c, std::int64_t after_seq, int limit);
+
+/// Sets status and detail (and provisioned_at when becoming active the first time).
+project_row set_project_status(pqxx::connection& c, const std::string& id, const std::string& status,
+                               const std::optional<std::string>& detail);
+
+/// Sets name and/or settings.
+project_row update_project(pqxx::connection& c, const std::string& id,
+                           const std::optional<std::string>& name,
+                           const std::optional<std::string>& settings_json);
+
+key_row insert_key(pqxx::connection& c, const std::string& id, const std::string& project_id,
+                   const std::string& name, const std::string& key_hash,
+                   const std::string& key_prefix);
+std::vector<key_row> list_keys(pqxx::connection& c, const std::string& project_id);
+/// Whether an unrevoked key was revoked now.
+bool revoke_key(pqxx::connection& c, const std::string& project_id, const std::string& key_id);
+/// The project an unrevoked key with this hash belongs to, if its project is live.
+std::optional<std::string> project_of_key(pqxx::connection& c, const std::string& key_hash);
+
+}  // namespace paige::storage
