@@ -81,8 +81,7 @@ TEST_CASE("embedded mode: serves, stops cleanly, and a second start reuses the c
     auto log = again.process().stderr_text();
     CHECK(log.find("event=pg.initdb") == std::string::npos);
     CHECK_THAT(log, Catch::Contains("initdb=false"));
-    CHECK_THAT(log, Catch::Matches(".*event=db.migrated schema_version=[0-9]+ applied=0\n.*",
-                                   Catch::CaseSensitive::Yes));
+    CHECK(log_line_has(log, {"event=db.migrated", "applied=0"}));
     // Same token, not printed again.
     CHECK(again.process().stdout_text().find(token) == std::string::npos);
     CHECK(read_file(dir.path() + "/admin-token").rfind(token, 0) == 0);

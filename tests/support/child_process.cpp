@@ -26,6 +26,17 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
   }
 }
 
+bool log_line_has(const std::string& log, std::initializer_list<std::string> parts) {
+  std::istringstream lines{log};
+  std::string line;
+  while (std::getline(lines, line)) {
+    bool all = true;
+    for (const auto& p : parts) all = all && line.find(p) != std::string::npos;
+    if (all) return true;
+  }
+  return false;
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in{path};
   std::stringstream ss;

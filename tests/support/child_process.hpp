@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <utility>
@@ -44,6 +45,9 @@ class child_process {
   std::string out_path_;
   std::string err_path_;
 };
+
+/// Whether one line of `log` contains every one of `parts`.
+bool log_line_has(const std::string& log, std::initializer_list<std::string> parts);
 
 /// Reads a whole file ("" when missing).
 std::string read_file(const std::string& path);
