@@ -1,0 +1,327 @@
+#include "actors/bot_definition.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace paige::actors::bot {
+namespace {
+
+using json = nlohmann::json;
+
+std::string lower_trimmed(std::string s) {
+  auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
+  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool valid_identifier(const std::string& s) {
+  if (s.empty() || s.size() > 63 || !(std::islower(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '_'; });
+}
+
+struct compiler {
+  const std::set<std::string>& reserved_tables;
+  std::vector<problem> problems;
+
+  void add(const std::string& at, std::string message) { problems.push_back({at, std::move(message)}); }
+
+  void only_keys(const json& obj, const std::string& at, std::initializer_list<const char*> allowed) {
+    for (const auto& [key, value] : obj.items())
+      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }))
+        add(at + "/" + pointer_escape(key), "unknown key '" + key + "'");
+  }
+
+  std::string string_at(const json& obj, const char* key, const std::string& at) {
+    if (!obj.contains(key)) {
+      add(at + "/" + key, std::string{"'"} + key + "' is required");
+      return {};
+    }
+    if (!obj[key].is_string() || obj[key].get<std::string>().empty()) {
+      add(at + "/" + key, std::string{"'"} + key + "' must be a non-empty string");
+      return {};
+    }
+    return obj[key].get<std::string>();
+  }
+
+  matcher compile_matcher(const json& when, const std::string& at) {
+    matcher m;
+    if (when.is_string()) {
+      if (when != "always") add(at, "a matcher is \"always\" or an object");
+      return m;
+    }
+    if (!when.is_object() || when.size() != 1) {
+      add(at, "a matcher is \"always\" or an object with exactly one key");
+      return m;
+    }
+    auto [key, value] = *when.items().begin();
+    auto here = at + "/" + pointer_escape(key);
+    if (!value.is_string()) {
+      add(here, "'" + key + "' takes a string");
+      return m;
+    }
+    m.value = value.get<std::string>();
+    if (key == "text_equals") {
+      m.what = matcher::kind::text_equals;
+      m.value = lower_trimmed(m.value);
+    } else if (key == "text_matches") {
+      m.what = matcher::kind::text_matches;
+      auto pattern = m.value;
+      auto flags = std::regex::ECMAScript;
+      if (pattern.rfind("(?i)", 0) == 0) {
+        pattern = pattern.substr(4);
+        flags |= std::regex::icase;
+      }
+      try {
+        m.re = std::make_shared<const std::regex>(pattern, flags);
+      } catch (const std::regex_error& e) {
+        add(here, "invalid regular expression: " + std::string{e.what()});
+      }
+    } else if (key == "button_id") {
+      m.what = matcher::kind::button_id;
+    } else if (key == "list_id") {
+      m.what = matcher::kind::list_id;
+    } else if (key == "type") {
+      m.what = matcher::kind::type;
+    } else if (key == "flow") {
+      m.what = matcher::kind::flow;
+    } else {
+      add(here, "unknown matcher '" + key + "' (always, text_equals, text_matches, button_id, list_id, type, flow)");
+    }
+    return m;
+  }
+
+  std::vector<std::pair<std::string, std::string>> templates(const json& obj, const std::string& at,
+                                                             bool columns) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (!obj.is_object() || obj.empty()) {
+      add(at, "must be an object of name → template");
+      return out;
+    }
+    for (const auto& [name, tmpl] : obj.items()) {
+      auto here = at + "/" + pointer_escape(name);
+      if (columns ? !valid_identifier(name) : name.empty() || name.size() > 64)
+        add(here, columns ? "'" + name + "' is not a valid column name" : "variable names have 1 to 64 characters");
+      if (!tmpl.is_string()) add(here, "a template must be a string");
+      else out.emplace_back(name, tmpl.get<std::string>());
+    }
+    return out;
+  }
+
+  std::vector<action> compile_actions(const json& list, const std::string& at) {
+    std::vector<action> out;
+    if (!list.is_array()) {
+      add(at, "'then' must be a list of actions");
+      return out;
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      auto here = at + "/" + std::to_string(i);
+      const auto& a = list[i];
+      if (!a.is_object() || a.size() != 1) {
+        add(here, "an action is an object with exactly one key (send, goto, set, save, close)");
+        continue;
+      }
+      auto [key, value] = *a.items().begin();
+      auto inner = here + "/" + pointer_escape(key);
+      action act;
+      if (key == "send") {
+        act.what = action::kind::send;
+        for (auto& p : check_outbound_message(value, inner)) problems.push_back(std::move(p));
+        act.message = value;
+      } else if (key == "goto") {
+        act.what = action::kind::go_to;
+        if (!value.is_string()) add(inner, "'goto' takes a state name");
+        else act.target = value.get<std::string>();
+      } else if (key == "set") {
+        act.what = action::kind::set;
+        act.values = templates(value, inner, false);
+      } else if (key == "save") {
+        act.what = action::kind::save;
+        if (!value.is_object()) {
+          add(inner, "'save' takes {\"table\", \"values\"}");
+          continue;
+        }
+        only_keys(value, inner, {"table", "values"});
+        act.target = string_at(value, "table", inner);
+        if (!act.target.empty() && !valid_identifier(act.target))
+          add(inner + "/table", "'" + act.target + "' is not a valid table name");
+        else if (reserved_tables.count(act.target))
+          add(inner + "/table", "'" + act.target + "' is a system table; save into a custom table");
+        act.values = templates(value.value("values", json()), inner + "/values", true);
+      } else if (key == "close") {
+        act.what = action::kind::close;
+        if (!value.is_object() || !value.empty()) add(inner, "'close' takes {}");
+      } else {
+        add(inner, "unknown action '" + key + "' (send, goto, set, save, close)");
+        continue;
+      }
+      out.push_back(std::move(act));
+    }
+    return out;
+  }
+
+  state compile_state(const json& s, const std::string& at) {
+    state out;
+    if (!s.is_object()) {
+      add(at, "a state must be an object");
+      return out;
+    }
+    auto kind = string_at(s, "kind", at);
+    if (kind == "await") {
+      only_keys(s, at, {"kind", "routes"});
+      if (!s.contains("routes") || !s["routes"].is_array()) {
+        add(at + "/routes", "an await state needs 'routes' (a list)");
+        return out;
+      }
+      for (std::size_t i = 0; i < s["routes"].size(); ++i) {
+        auto here = at + "/routes/" + std::to_string(i);
+        const auto& r = s["routes"][i];
+        if (!r.is_object()) {
+          add(here, "a route is {\"when\", \"then\"}");
+          continue;
+        }
+        only_keys(r, here, {"when", "then"});
+        if (!r.contains("when")) add(here + "/when", "'when' is required");
+        if (!r.contains("then")) add(here + "/then", "'then' is required");
+        out.routes.push_back({compile_matcher(r.value("when", json("always")), here + "/when"),
+                              compile_actions(r.value("then", json::array()), here + "/then")});
+      }
+    } else if (kind == "send") {
+      out.what = state::kind::send;
+      only_keys(s, at, {"kind", "then", "next"});
+      out.then = compile_actions(s.value("then", json()), at + "/then");
+      out.next = string_at(s, "next", at);
+    } else if (!kind.empty()) {
+      add(at + "/kind", "a state's kind is 'await' or 'send'");
+    }
+    return out;
+  }
+
+  void check_references(const definition& d) {
+    auto known = [&](const std::string& s) { return d.states.count(s) > 0; };
+    if (!d.initial_state.empty() && !known(d.initial_state))
+      add("/initial_state", "unknown state '" + d.initial_state + "'");
+    auto check_actions = [&](const std::vector<action>& actions, const std::string& at) {
+      for (std::size_t i = 0; i < actions.size(); ++i)
+        if (actions[i].what == action::kind::go_to && !actions[i].target.empty() && !known(actions[i].target))
+          add(at + "/" + std::to_string(i) + "/goto", "unknown state '" + actions[i].target + "'");
+    };
+    for (const auto& [name, st] : d.states) {
+      auto at = "/states/" + pointer_escape(name);
+      if (st.what == state::kind::send) {
+        check_actions(st.then, at + "/then");
+        if (!st.next.empty() && !known(st.next)) add(at + "/next", "unknown state '" + st.next + "'");
+        else if (!st.next.empty() && d.states.at(st.next).what != state::kind::await)
+          add(at + "/next", "'next' must name an await state");
+      } else {
+        for (std::size_t r = 0; r < st.routes.size(); ++r)
+          check_actions(st.routes[r].then, at + "/routes/" + std::to_string(r) + "/then");
+      }
+    }
+    // A goto from a send state's entry into another send state chains entries: reject loops
+    // and chains longer than max_send_chain.
+    for (const auto& [name, st] : d.states) {
+      if (st.what != state::kind::send) continue;
+      std::set<std::string> seen{name};
+      std::string current = name;
+      for (int depth = 1;; ++depth) {
+        const auto& cur = d.states.at(current);
+        std::string jump;
+        for (const auto& a : cur.then)
+          if (a.what == action::kind::go_to && known(a.target)) jump = a.target;
+        if (jump.empty() || d.states.at(jump).what != state::kind::send) break;
+        if (!seen.insert(jump).second) {
+          add("/states/" + pointer_escape(name), "send states loop back to '" + jump + "'");
+          break;
+        }
+        if (depth >= max_send_chain) {
+          add("/states/" + pointer_escape(name), "more than 16 send states in a row");
+          break;
+        }
+        current = jump;
+      }
+    }
+  }
+};
+
+}  // namespace
+
+std::set<std::string> definition::state_names() const {
+  std::set<std::string> out;
+  for (const auto& [name, st] : states) out.insert(name);
+  return out;
+}
+
+std::variant<definition, std::vector<problem>> compile(const nlohmann::json& doc,
+                                                        const std::set<std::string>& reserved_tables) {
+  compiler c{reserved_tables, {}};
+  definition d;
+  d.source = doc;
+  if (!doc.is_object()) return std::vector<problem>{{"", "a bot definition is a JSON object"}};
+  c.only_keys(doc, "", {"initial_state", "states"});
+  d.initial_state = c.string_at(doc, "initial_state", "");
+  if (!doc.contains("states") || !doc["states"].is_object() || doc["states"].empty()) {
+    c.add("/states", "'states' must be an object with at least one state");
+  } else {
+    for (const auto& [name, st] : doc["states"].items()) {
+      if (name.empty() || name.size() > 100) c.add("/states/" + pointer_escape(name), "state names have 1 to 100 characters");
+      d.states[name] = c.compile_state(st, "/states/" + pointer_escape(name));
+    }
+  }
+  if (c.problems.empty()) c.check_references(d);
+  if (!c.problems.empty()) return std::move(c.problems);
+  return d;
+}
+
+const nlohmann::json& starter_bot() {
+  static const json bot = json::parse(R"json({
+    "initial_state": "unstructured",
+    "states": {
+      "unstructured": {
+        "kind": "await",
+        "routes": [
+          {"when": {"text_matches": "(?i)^\\s*book"}, "then": [{"goto": "ask_name"}]},
+          {"when": {"button_id": "support"}, "then": [{"goto": "support"}]},
+          {"when": "always", "then": [
+            {"send": {"type": "interactive", "interactive": {"type": "button",
+              "body": {"text": "Hi {{contact.name}}! How can I help?"},
+              "action": {"buttons": [
+                {"type": "reply", "reply": {"id": "book", "title": "Book"}},
+                {"type": "reply", "reply": {"id": "support", "title": "Support"}}]}}}}
+          ]}
+        ]
+      },
+      "ask_name": {
+        "kind": "send",
+        "then": [{"send": {"type": "text", "text": {"body": "What's your name?"}}}],
+        "next": "collect_info"
+      },
+      "collect_info": {
+        "kind": "await",
+        "routes": [
+          {"when": {"type": "text"}, "then": [
+            {"set": {"name": "{{message.text}}"}},
+            {"send": {"type": "text", "text": {"body": "Thanks, {{vars.name}}!"}}},
+            {"goto": "unstructured"}]}
+        ]
+      },
+      "support": {
+        "kind": "await",
+        "routes": [{"when": "always", "then": [
+          {"send": {"type": "text", "text": {"body": "A teammate will answer soon."}}}]}]
+      }
+    }
+  })json");
+  return bot;
+}
+
+const nlohmann::json& echo_bot() {
+  static const json bot = json::parse(R"json({"initial_state": "unstructured",
+    "states": {"unstructured": {"kind": "await", "routes": [
+      {"when": "always", "then": [
+        {"send": {"type": "text", "text": {"body": "echo: {{message.text}}"}}}]}]}}})json");
+  return bot;
+}
+
+}  // namespace paige::actors::bot

@@ -1,0 +1,168 @@
+#include "actors/bot_interpreter.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace paige::actors::bot {
+namespace {
+
+using json = nlohmann::json;
+
+std::string lower_trimmed(std::string s) {
+  auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
+  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string as_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return {};
+  return v.dump();
+}
+
+/// Executes actions and send-state entries while tracking the state.
+struct runner {
+  const definition& bot;
+  const conversation_view& conv;
+  const inbound_view& msg;
+  step_result& out;
+  int entered = 0;
+
+  std::string fill(const std::string& tmpl) const { return interpolate(tmpl, conv, msg, out.state, out.vars); }
+
+  json fill_message(const json& j) const {
+    if (j.is_string()) return fill(j.get<std::string>());
+    if (j.is_array()) {
+      json arr = json::array();
+      for (const auto& e : j) arr.push_back(fill_message(e));
+      return arr;
+    }
+    if (j.is_object()) {
+      json obj = json::object();
+      for (const auto& [k, v] : j.items()) obj[k] = fill_message(v);
+      return obj;
+    }
+    return j;
+  }
+
+  /// Runs `actions`; returns whether one of them was a goto.
+  bool run(const std::vector<action>& actions) {
+    bool moved = false;
+    for (const auto& a : actions) {
+      switch (a.what) {
+        case action::kind::send: out.sends.push_back(fill_message(a.message)); break;
+        case action::kind::set:
+          for (const auto& [name, tmpl] : a.values) out.vars[name] = fill(tmpl);
+          break;
+        case action::kind::save: {
+          save_op op{a.target, {}};
+          for (const auto& [column, tmpl] : a.values) op.values.emplace_back(column, fill(tmpl));
+          out.saves.push_back(std::move(op));
+          break;
+        }
+        case action::kind::close: out.close = true; break;
+        case action::kind::go_to:
+          moved = true;
+          enter(a.target);
+          break;
+      }
+    }
+    return moved;
+  }
+
+  /// Moves to `name`; a send state runs its entry and moves on to its `next`.
+  void enter(const std::string& name) {
+    out.state = name;
+    auto it = bot.states.find(name);
+    if (it == bot.states.end() || it->second.what != state::kind::send) return;
+    if (++entered > max_send_chain) return;  // validation rejects such bots; stay safe anyway
+    if (!run(it->second.then)) out.state = it->second.next;
+  }
+};
+
+}  // namespace
+
+bool matches(const matcher& m, const inbound_view& msg) {
+  switch (m.what) {
+    case matcher::kind::always: return true;
+    case matcher::kind::text_equals: return !msg.text.empty() && lower_trimmed(msg.text) == m.value;
+    case matcher::kind::text_matches: return m.re && std::regex_search(msg.text, *m.re);
+    case matcher::kind::button_id: return !msg.button_id.empty() && msg.button_id == m.value;
+    case matcher::kind::list_id: return !msg.list_id.empty() && msg.list_id == m.value;
+    case matcher::kind::type: return msg.type == m.value;
+    case matcher::kind::flow:
+      // Paige sends flows with flow_token "<flow name>" or "<flow name>:<suffix>".
+      return !msg.flow_token.empty() &&
+             (msg.flow_token == m.value || msg.flow_token.rfind(m.value + ":", 0) == 0);
+  }
+  return false;
+}
+
+std::string interpolate(const std::string& tmpl, const conversation_view& conv, const inbound_view& msg,
+                        const std::string& current_state, const nlohmann::json& vars) {
+  std::string out;
+  out.reserve(tmpl.size());
+  std::size_t i = 0;
+  while (i < tmpl.size()) {
+    auto open = tmpl.find("{{", i);
+    if (open == std::string::npos) break;
+    auto close = tmpl.find("}}", open + 2);
+    if (close == std::string::npos) break;
+    out.append(tmpl, i, open - i);
+    auto name = tmpl.substr(open + 2, close - open - 2);
+    name.erase(std::remove_if(name.begin(), name.end(), [](unsigned char c) { return std::isspace(c); }), name.end());
+    if (name == "message.text") out += msg.text;
+    else if (name == "message.type") out += msg.type;
+    else if (name == "message.button_id") out += msg.button_id;
+    else if (name == "message.list_id") out += msg.list_id;
+    else if (name == "message.id") out += msg.id;
+    else if (name == "contact.wa_id") out += conv.wa_id;
+    else if (name == "contact.name") out += conv.contact_name;
+    else if (name == "conversation.id") out += conv.conversation_id;
+    else if (name == "conversation.state") out += current_state;
+    else if (name.rfind("vars.", 0) == 0) {
+      auto key = name.substr(5);
+      if (vars.is_object() && vars.contains(key)) out += as_text(vars[key]);
+    } else if (name.rfind("flow.", 0) == 0) {
+      auto key = name.substr(5);
+      if (msg.flow.is_object() && msg.flow.contains(key)) out += as_text(msg.flow[key]);
+    }
+    i = close + 2;
+  }
+  out.append(tmpl, i, std::string::npos);
+  return out;
+}
+
+step_result run_step(const definition& bot, const conversation_view& conv, const inbound_view& msg) {
+  step_result out;
+  out.vars = conv.vars.is_object() ? conv.vars : json::object();
+  out.state = bot.states.count(conv.state) ? conv.state : bot.initial_state;
+  runner r{bot, conv, msg, out};
+  const auto& current = bot.states.at(out.state);
+  if (current.what == state::kind::send) {
+    out.matched = true;
+    r.enter(out.state);
+    return out;
+  }
+  for (const auto& route : current.routes) {
+    if (!matches(route.when, msg)) continue;
+    out.matched = true;
+    r.run(route.then);
+    break;
+  }
+  return out;
+}
+
+step_result enter_state(const definition& bot, const conversation_view& conv, const std::string& state) {
+  step_result out;
+  out.vars = conv.vars.is_object() ? conv.vars : json::object();
+  inbound_view none;
+  runner r{bot, conv, none, out};
+  r.enter(state);
+  out.matched = true;
+  return out;
+}
+
+}  // namespace paige::actors::bot

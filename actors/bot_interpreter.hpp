@@ -1,0 +1,69 @@
+/// @file
+/// @brief Runs one bot step: a conversation in some state receives one inbound message.
+/// Pure: the result lists the effects; the conversation actor commits them atomically.
+#pragma once
+
+#include "actors/bot_definition.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace paige::actors::bot {
+
+/// What a step needs to know about the inbound message.
+struct inbound_view {
+  std::string id;          ///< wamid
+  std::string type;        ///< Cloud API type: text, interactive, button, image, ...
+  std::string text;        ///< text body, reply/button title, or media caption
+  std::string button_id;   ///< interactive button_reply id, or template quick-reply payload
+  std::string list_id;     ///< interactive list_reply id
+  std::string flow_token;  ///< nfm_reply: the response's flow_token
+  nlohmann::json flow = nlohmann::json::object();  ///< nfm_reply: the parsed response_json
+};
+
+/// What a step needs to know about the conversation.
+struct conversation_view {
+  std::string wa_id;
+  std::string contact_name;
+  std::string conversation_id;
+  std::string state;
+  nlohmann::json vars = nlohmann::json::object();
+};
+
+/// A row to insert into a custom table.
+struct save_op {
+  std::string table;
+  std::vector<std::pair<std::string, std::string>> values;
+};
+
+/// The effects of one step.
+struct step_result {
+  std::string state;                    ///< the state after the step
+  nlohmann::json vars;                  ///< the variables after the step
+  std::vector<nlohmann::json> sends;    ///< outbound messages, in order, without "to"
+  std::vector<save_op> saves;
+  bool close = false;                   ///< the conversation closes after this step
+  bool matched = false;                 ///< a route (or a send state's entry) ran
+};
+
+/// Runs one step. A conversation whose state the bot no longer declares starts over in the
+/// initial state. In a `send` state, the message triggers the state's entry (its `then`, then
+/// `next`); in an `await` state, the first matching route runs.
+step_result run_step(const definition& bot, const conversation_view& conv, const inbound_view& msg);
+
+/// Entering `state` when a conversation starts or is moved there: a send state runs its
+/// entry; an await state does nothing. Used when an operator moves a conversation.
+step_result enter_state(const definition& bot, const conversation_view& conv, const std::string& state);
+
+/// Replaces every `{{name}}` of `tmpl` by its value in the step's scope (unknown: empty).
+/// Values are inserted as data: never scanned again for placeholders.
+std::string interpolate(const std::string& tmpl, const conversation_view& conv, const inbound_view& msg,
+                        const std::string& current_state, const nlohmann::json& vars);
+
+/// Whether `m` matches `msg`.
+bool matches(const matcher& m, const inbound_view& msg);
+
+}  // namespace paige::actors::bot

@@ -1,0 +1,26 @@
+/// @file
+/// @brief Cloud API limits on outbound message objects (spec/meta-cloud-api.md §5), checked
+/// before anything reaches Meta: by bot validation and by operator sends.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace paige::actors {
+
+/// One problem in a document, located by its JSON pointer (RFC 6901).
+struct problem {
+  std::string pointer;
+  std::string message;
+};
+
+/// Problems of a message object without "to" (type, required fields, lengths, counts), with
+/// pointers below `at`.
+std::vector<problem> check_outbound_message(const nlohmann::json& msg, const std::string& at = "");
+
+/// Escapes a key for use in a JSON pointer.
+std::string pointer_escape(const std::string& key);
+
+}  // namespace paige::actors

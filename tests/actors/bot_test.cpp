@@ -1,0 +1,254 @@
+#include "actors/bot_definition.hpp"
+#include "actors/bot_interpreter.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace paige::actors;
+using namespace paige::actors::bot;
+using json = nlohmann::json;
+
+namespace {
+
+const std::set<std::string> system_tables{"contacts", "conversations", "messages"};
+
+definition compiled(const json& doc) {
+  auto r = compile(doc, system_tables);
+  if (auto* problems = std::get_if<std::vector<problem>>(&r)) {
+    for (const auto& p : *problems) UNSCOPED_INFO(p.pointer << ": " << p.message);
+    FAIL("definition did not compile");
+  }
+  return std::get<definition>(r);
+}
+
+std::vector<problem> problems_of(const json& doc) {
+  auto r = compile(doc, system_tables);
+  REQUIRE(std::holds_alternative<std::vector<problem>>(r));
+  return std::get<std::vector<problem>>(r);
+}
+
+bool has_problem(const std::vector<problem>& ps, const std::string& pointer, const std::string& fragment) {
+  for (const auto& p : ps)
+    if (p.pointer == pointer && p.message.find(fragment) != std::string::npos) return true;
+  return false;
+}
+
+inbound_view text(const std::string& body) {
+  inbound_view m;
+  m.type = "text";
+  m.text = body;
+  m.id = "wamid.1";
+  return m;
+}
+
+inbound_view button(const std::string& id, const std::string& title) {
+  inbound_view m;
+  m.type = "interactive";
+  m.button_id = id;
+  m.text = title;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("the starter bot walks through every state", "[bot]") {
+  auto bot = compiled(starter_bot());
+  conversation_view conv{"15550001", "Ada", "7", bot.initial_state, json::object()};
+
+  auto hello = run_step(bot, conv, text("hello"));
+  CHECK(hello.matched);
+  CHECK(hello.state == "unstructured");
+  REQUIRE(hello.sends.size() == 1);
+  CHECK(hello.sends[0]["interactive"]["body"]["text"] == "Hi Ada! How can I help?");
+  CHECK(hello.sends[0]["interactive"]["action"]["buttons"][0]["reply"]["id"] == "book");
+
+  // Tapping "Book" (title "Book") enters the send state ask_name, which moves on to collect_info.
+  auto book = run_step(bot, conv, button("book", "Book"));
+  CHECK(book.state == "collect_info");
+  REQUIRE(book.sends.size() == 1);
+  CHECK(book.sends[0] == json{{"type", "text"}, {"text", {{"body", "What's your name?"}}}});
+
+  conv.state = book.state;
+  auto name = run_step(bot, conv, text("Grace"));
+  CHECK(name.state == "unstructured");
+  CHECK(name.vars == json{{"name", "Grace"}});
+  REQUIRE(name.sends.size() == 1);
+  CHECK(name.sends[0]["text"]["body"] == "Thanks, Grace!");
+
+  conv.state = "unstructured";
+  auto support = run_step(bot, conv, button("support", "Support"));
+  CHECK(support.state == "support");
+  CHECK(support.sends.empty());
+  conv.state = "support";
+  auto later = run_step(bot, conv, text("anyone?"));
+  REQUIRE(later.sends.size() == 1);
+  CHECK(later.sends[0]["text"]["body"] == "A teammate will answer soon.");
+
+  // A typed "  BOOK now" also matches the case-insensitive regex.
+  conv.state = "unstructured";
+  CHECK(run_step(bot, conv, text("  BOOK now")).state == "collect_info");
+  // collect_info only accepts text.
+  conv.state = "collect_info";
+  inbound_view image;
+  image.type = "image";
+  auto ignored = run_step(bot, conv, image);
+  CHECK_FALSE(ignored.matched);
+  CHECK(ignored.state == "collect_info");
+  CHECK(ignored.sends.empty());
+}
+
+TEST_CASE("the echo bot echoes", "[bot]") {
+  auto bot = compiled(echo_bot());
+  auto r = run_step(bot, {"1", "", "1", "unstructured", json::object()}, text("ping 42"));
+  REQUIRE(r.sends.size() == 1);
+  CHECK(r.sends[0]["text"]["body"] == "echo: ping 42");
+}
+
+TEST_CASE("interpolated values are data, never templates or SQL", "[bot]") {
+  auto bot = compiled(echo_bot());
+  auto r = run_step(bot, {"1", "{{vars.secret}}", "1", "unstructured", json{{"secret", "s3"}}},
+                    text("{{contact.name}} '; drop table contacts; --"));
+  CHECK(r.sends[0]["text"]["body"] == "echo: {{contact.name}} '; drop table contacts; --");
+  conversation_view conv{"1", "N", "9", "s", json{{"n", 3}}};
+  CHECK(interpolate("{{ vars.n }}|{{vars.missing}}|{{nope}}|{{conversation.id}}|{{message.id}}", conv,
+                    text("x"), "s", conv.vars) == "3|||9|wamid.1");
+  CHECK(interpolate("unclosed {{message.text", conv, text("x"), "s", conv.vars) == "unclosed {{message.text");
+}
+
+TEST_CASE("matchers", "[bot]") {
+  auto m = [](json when) {
+    auto doc = json::parse(R"({"initial_state": "a", "states": {"a": {"kind": "await", "routes": [{"then": []}]}}})");
+    doc["states"]["a"]["routes"][0]["when"] = when;
+    return compiled(doc).states.at("a").routes.at(0).when;
+  };
+  CHECK(matches(m({{"text_equals", " Yes "}}), text("yes")));
+  CHECK(matches(m({{"text_equals", "yes"}}), text("  YES ")));
+  CHECK_FALSE(matches(m({{"text_equals", "yes"}}), text("yes please")));
+  CHECK(matches(m({{"text_matches", "^\\d{3}$"}}), text("123")));
+  CHECK_FALSE(matches(m({{"text_matches", "^\\d{3}$"}}), text("1234")));
+  CHECK(matches(m({{"list_id", "row_2"}}), [] { inbound_view v; v.type = "interactive"; v.list_id = "row_2"; return v; }()));
+  CHECK_FALSE(matches(m({{"button_id", "row_2"}}), [] { inbound_view v; v.list_id = "row_2"; return v; }()));
+  CHECK(matches(m({{"type", "location"}}), [] { inbound_view v; v.type = "location"; return v; }()));
+  inbound_view flow;
+  flow.type = "interactive";
+  flow.flow_token = "signup:abc";
+  CHECK(matches(m({{"flow", "signup"}}), flow));
+  CHECK_FALSE(matches(m({{"flow", "sign"}}), flow));
+}
+
+TEST_CASE("set, save, close and flow fields", "[bot]") {
+  auto bot = compiled(json::parse(R"({
+    "initial_state": "a",
+    "states": {"a": {"kind": "await", "routes": [{"when": {"flow": "signup"}, "then": [
+      {"set": {"email": "{{flow.email}}", "state_was": "{{conversation.state}}"}},
+      {"save": {"table": "leads", "values": {"email": "{{flow.email}}", "wa_id": "{{contact.wa_id}}"}}},
+      {"close": {}}]}]}}})"));
+  inbound_view m;
+  m.type = "interactive";
+  m.flow_token = "signup";
+  m.flow = {{"email", "a@b.c"}, {"flow_token", "signup"}};
+  auto r = run_step(bot, {"155", "", "1", "a", json::object()}, m);
+  CHECK(r.close);
+  CHECK(r.vars == json{{"email", "a@b.c"}, {"state_was", "a"}});
+  REQUIRE(r.saves.size() == 1);
+  CHECK(r.saves[0].table == "leads");
+  CHECK(r.saves[0].values == std::vector<std::pair<std::string, std::string>>{{"email", "a@b.c"}, {"wa_id", "155"}});
+}
+
+TEST_CASE("a conversation in a state the bot no longer has starts over", "[bot]") {
+  auto bot = compiled(starter_bot());
+  auto r = run_step(bot, {"1", "Ada", "1", "removed_state", json::object()}, text("hi"));
+  CHECK(r.state == "unstructured");
+  CHECK(r.sends.size() == 1);
+}
+
+TEST_CASE("chained send states run in order", "[bot]") {
+  auto bot = compiled(json::parse(R"({
+    "initial_state": "a",
+    "states": {
+      "a": {"kind": "await", "routes": [{"when": "always", "then": [{"goto": "s1"}]}]},
+      "s1": {"kind": "send", "then": [{"send": {"type": "text", "text": {"body": "one"}}}, {"goto": "s2"}], "next": "a"},
+      "s2": {"kind": "send", "then": [{"send": {"type": "text", "text": {"body": "two"}}}], "next": "b"},
+      "b": {"kind": "await", "routes": []}}})"));
+  auto r = run_step(bot, {"1", "", "1", "a", json::object()}, text("go"));
+  CHECK(r.state == "b");
+  REQUIRE(r.sends.size() == 2);
+  CHECK(r.sends[0]["text"]["body"] == "one");
+  CHECK(r.sends[1]["text"]["body"] == "two");
+  // A message arriving while in a send state triggers its entry.
+  auto entry = run_step(bot, {"1", "", "1", "s2", json::object()}, text("x"));
+  CHECK(entry.state == "b");
+  CHECK(entry.sends.size() == 1);
+}
+
+TEST_CASE("invalid definitions list every problem with its JSON pointer", "[bot]") {
+  auto ps = problems_of(json::parse(R"({
+    "initial_state": "nowhere",
+    "colour": "red",
+    "states": {
+      "a": {"kind": "await", "routes": [
+        {"when": {"text_matches": "(unclosed"}, "then": [{"goto": "b"}]},
+        {"when": {"smells_like": "x"}, "then": []},
+        {"when": "always", "then": [
+          {"send": {"type": "interactive", "interactive": {"type": "button", "body": {"text": "pick"},
+            "action": {"buttons": [
+              {"type": "reply", "reply": {"id": "1", "title": "one"}},
+              {"type": "reply", "reply": {"id": "2", "title": "two"}},
+              {"type": "reply", "reply": {"id": "3", "title": "three"}},
+              {"type": "reply", "reply": {"id": "4", "title": "a title longer than twenty"}}]}}}},
+          {"save": {"table": "contacts", "values": {"x": "y"}}},
+          {"teleport": "a"}]}]},
+      "s": {"kind": "send", "then": [], "next": "s"},
+      "w": {"kind": "wait"}
+    }})"));
+  CHECK(has_problem(ps, "/colour", "unknown key"));
+  CHECK(has_problem(ps, "/states/a/routes/0/when/text_matches", "invalid regular expression"));
+  CHECK(has_problem(ps, "/states/a/routes/1/when/smells_like", "unknown matcher"));
+  CHECK(has_problem(ps, "/states/a/routes/2/then/0/send/interactive/action/buttons", "at most 3"));
+  CHECK(has_problem(ps, "/states/a/routes/2/then/0/send/interactive/action/buttons/3/reply/title", "longer than 20"));
+  CHECK(has_problem(ps, "/states/a/routes/2/then/1/save/table", "system table"));
+  CHECK(has_problem(ps, "/states/a/routes/2/then/2/teleport", "unknown action"));
+  CHECK(has_problem(ps, "/states/w/kind", "'await' or 'send'"));
+
+  // References are checked once the structure is sound.
+  auto refs = problems_of(json::parse(R"({
+    "initial_state": "nowhere",
+    "states": {
+      "a": {"kind": "await", "routes": [{"when": "always", "then": [{"goto": "b"}]}]},
+      "s": {"kind": "send", "then": [], "next": "s"}}})"));
+  CHECK(has_problem(refs, "/initial_state", "unknown state 'nowhere'"));
+  CHECK(has_problem(refs, "/states/a/routes/0/then/0/goto", "unknown state 'b'"));
+  CHECK(has_problem(refs, "/states/s/next", "must name an await state"));
+}
+
+TEST_CASE("send-state loops and over-long chains are refused", "[bot]") {
+  auto loop = problems_of(json::parse(R"({"initial_state": "a", "states": {
+      "a": {"kind": "await", "routes": []},
+      "x": {"kind": "send", "then": [{"goto": "y"}], "next": "a"},
+      "y": {"kind": "send", "then": [{"goto": "x"}], "next": "a"}}})"));
+  CHECK(has_problem(loop, "/states/x", "loop"));
+  json chain = {{"initial_state", "a"}, {"states", {{"a", {{"kind", "await"}, {"routes", json::array()}}}}}};
+  for (int i = 0; i < 20; ++i)
+    chain["states"]["s" + std::to_string(i)] = {
+        {"kind", "send"}, {"then", i < 19 ? json{{{"goto", "s" + std::to_string(i + 1)}}} : json::array()}, {"next", "a"}};
+  CHECK(has_problem(problems_of(chain), "/states/s0", "more than 16"));
+}
+
+TEST_CASE("outbound messages are checked against the Cloud API limits", "[bot]") {
+  CHECK(check_outbound_message({{"type", "text"}, {"text", {{"body", "hi"}}}}).empty());
+  CHECK_FALSE(check_outbound_message({{"type", "text"}, {"text", {{"body", std::string(4097, 'x')}}}}).empty());
+  CHECK_FALSE(check_outbound_message({{"type", "text"}, {"text", {{"body", ""}}}}).empty());
+  CHECK_FALSE(check_outbound_message({{"type", "text"}, {"to", "1"}, {"text", {{"body", "x"}}}}).empty());
+  CHECK_FALSE(check_outbound_message({{"type", "hologram"}}).empty());
+  CHECK_FALSE(check_outbound_message({{"type", "image"}, {"image", json::object()}}).empty());
+  CHECK(check_outbound_message({{"type", "image"}, {"image", {{"link", "https://x/y.png"}}}}).empty());
+  CHECK(check_outbound_message({{"type", "template"}, {"template", {{"name", "hello"}, {"language", {{"code", "en"}}}}}}).empty());
+  json list = {{"type", "interactive"},
+               {"interactive",
+                {{"type", "list"},
+                 {"body", {{"text", "pick"}}},
+                 {"action", {{"button", "Menu"}, {"sections", {{{"title", "s"}, {"rows", json::array()}}}}}}}}};
+  for (int i = 0; i < 11; ++i)
+    list["interactive"]["action"]["sections"][0]["rows"].push_back({{"id", std::to_string(i)}, {"title", "r"}});
+  auto ps = check_outbound_message(list);
+  CHECK(has_problem(ps, "/interactive/action/sections", "at most 10 rows"));
+}
