@@ -63,6 +63,20 @@ void persist(self_ptr self, db_job job, Done done, std::function<void(caf::error
           [failed](caf::error& err) mutable { failed(err); });
 }
 
+bot_info to_bot_info(const storage::bot_row& b) { return {b.version, b.definition_json, b.created_at}; }
+
+/// Adopts a stored bot version, compiling it for the conversations.
+void adopt_bot(self_ptr self, storage::bot_row row) {
+  auto compiled = bot::compile(nlohmann::json::parse(row.definition_json), {});
+  if (auto* def = std::get_if<bot::definition>(&compiled)) {
+    self->state.bot = std::make_shared<const bot::definition>(std::move(*def));
+  } else {
+    self->state.bot.reset();
+    log::error("bot.invalid_stored_version", {{"project", self->state.row.id}, {"version", row.version}});
+  }
+  self->state.bot_version = std::move(row);
+}
+
 db_job set_status(const std::string& id, std::string status, std::optional<std::string> detail) {
   return [id, status = std::move(status), detail = std::move(detail)](pqxx::connection& c) {
     return caf::make_message(storage::set_project_status(c, id, status, detail));
@@ -96,6 +110,17 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
   recount(*self->state.svc, *self->state.counted, self->state.row.status);
   if (self->state.row.status == "provisioning") start_provisioning(self);
   if (self->state.row.status == "deleting") start_deprovisioning(self);
+  // The current bot first: nothing else is handled before it is loaded. Without it the actor
+  // fails, and the directory restarts it.
+  self->request(self->state.svc->control_db, persist_timeout, run_atom::value,
+                db_job{[id = self->state.row.id](pqxx::connection& c) {
+                  return caf::make_message(storage::current_bot(c, id).value_or(storage::bot_row{}));
+                }})
+      .await([self](storage::bot_row& row) { adopt_bot(self, std::move(row)); },
+             [self](caf::error& err) {
+               log::warn("project.bot_load_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+               self->quit(err);
+             });
   self->attach_functor([svc = self->state.svc, counted = self->state.counted](const caf::error&) {
     recount(*svc, *counted, "");  // whatever the exit, this actor no longer counts
   });
@@ -137,6 +162,31 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         if (st.row.status != "active" && st.row.status != "paused")
           return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
         return storage::project_conninfo(st.svc->server_conninfo, database_of(st));
+      },
+      [=](bot_get_atom) -> caf::result<bot_info> {
+        if (self->state.bot_version.version == 0)
+          return make_error(errc::not_found, "the project has no bot", "bot_not_found");
+        return to_bot_info(self->state.bot_version);
+      },
+      [=](bot_put_atom, const std::string& definition) -> caf::result<bot_info> {
+        if (self->state.row.status == "deleting")
+          return make_error(errc::conflict, "the project is being deleted", "project_deleting");
+        auto rp = self->make_response_promise<bot_info>();
+        self->request(self->state.svc->control_db, persist_timeout, run_atom::value,
+                      db_job{[id = self->state.row.id, definition](pqxx::connection& c) {
+                        pqxx::work tx{c};
+                        auto row = storage::insert_bot_version(tx, id, definition);
+                        tx.commit();
+                        return caf::make_message(std::move(row));
+                      }})
+            .await(
+                [self, rp](storage::bot_row& row) mutable {
+                  log::info("bot.version", {{"project", self->state.row.id}, {"version", row.version}});
+                  adopt_bot(self, row);
+                  rp.deliver(to_bot_info(row));
+                },
+                [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
       },
       [=](provisioned_atom) {
         auto& st = self->state;

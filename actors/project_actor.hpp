@@ -14,10 +14,13 @@
 ///   (resume_atom)                     → project_info   | conflict project_not_paused
 ///   (remove_atom)                     → project_info (deleting) | conflict project_provisioning
 ///   (conninfo_atom)                   → std::string (the project role's connection string)
+///   (bot_get_atom)                    → bot_info
+///   (bot_put_atom, definition_json)   → bot_info (a new version) | invalid_argument invalid_bot
 ///   from the provisioner: (provisioned_atom), (prov_failed_atom, reason), (deprovisioned_atom)
 /// It quits normally once deleted; its supervisor (the directory) restarts it otherwise.
 #pragma once
 
+#include "actors/bot_definition.hpp"
 #include "actors/project_types.hpp"
 
 #include <caf/fwd.hpp>
@@ -39,6 +42,9 @@ struct project_state {
   /// The status this actor counts in paige_projects; shared with its exit hook, which runs
   /// when the state may already be gone.
   std::shared_ptr<std::string> counted = std::make_shared<std::string>();
+  /// The current bot: its stored version and its compiled form (null if it no longer compiles).
+  storage::bot_row bot_version;
+  std::shared_ptr<const bot::definition> bot;
 };
 
 /// The actor's behavior; spawn it with the stored row and the shared services.

@@ -1,5 +1,6 @@
 #include "actors/project_directory.hpp"
 
+#include "actors/bot_definition.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/project_actor.hpp"
@@ -101,7 +102,8 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
         auto ident = new_project_identity();
         storage::new_project p{ident.id, name, merge_settings(nlohmann::json::object(), settings).dump(),
                                ident.db_name, ident.db_name,
-                               secrets::seal(self->state.svc->master_key, secrets::random_hex(24))};
+                               secrets::seal(self->state.svc->master_key, secrets::random_hex(24)),
+                               bot::starter_bot().dump()};
         auto rp = self->make_response_promise<project_info>();
         self->request(self->state.svc->control_db, db_timeout, run_atom::value,
                       db_job{[p](pqxx::connection& c) { return caf::make_message(storage::insert_project(c, p)); }})
@@ -137,6 +139,10 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](resume_atom, const std::string& id) { return forward(self, id, resume_atom::value); },
       [=](remove_atom, const std::string& id) { return forward(self, id, remove_atom::value); },
       [=](conninfo_atom, const std::string& id) { return forward(self, id, conninfo_atom::value); },
+      [=](bot_get_atom, const std::string& id) { return forward(self, id, bot_get_atom::value); },
+      [=](bot_put_atom, const std::string& id, std::string& definition) {
+        return forward(self, id, bot_put_atom::value, std::move(definition));
+      },
       [=](key_create_atom, const std::string& id, const std::string& name) -> caf::result<key_info> {
         if (!self->state.projects.count(id)) return project_not_found(id);
         if (name.empty() || name.size() > 200)

@@ -27,6 +27,7 @@ void add_project_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<key_info>("key_info");
   cfg.add_message_type<std::vector<key_info>>("std::vector<key_info>");
   cfg.add_message_type<project_patch>("project_patch");
+  cfg.add_message_type<bot_info>("bot_info");
 }
 
 }  // namespace paige::actors

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/secrets.hpp"
+#include "storage/bots.hpp"
 #include "storage/projects.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -38,6 +39,8 @@ using key_create_atom = caf::atom_constant<caf::atom("keycreate")>;
 using key_list_atom = caf::atom_constant<caf::atom("keylist")>;
 using key_revoke_atom = caf::atom_constant<caf::atom("keyrevoke")>;
 using auth_atom = caf::atom_constant<caf::atom("auth")>;
+using bot_get_atom = caf::atom_constant<caf::atom("botget")>;
+using bot_put_atom = caf::atom_constant<caf::atom("botput")>;
 
 // -- views -------------------------------------------------------------------
 
@@ -84,6 +87,18 @@ typename Inspector::result_type inspect(Inspector& f, key_info& x) {
   return f(caf::meta::type_name("key_info"), x.id, x.name, x.prefix, x.created_at, x.key);
 }
 
+/// A bot version as the API shows it.
+struct bot_info {
+  int version = 0;
+  std::string definition_json;
+  std::string created_at;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, bot_info& x) {
+  return f(caf::meta::type_name("bot_info"), x.version, x.definition_json, x.created_at);
+}
+
 /// A settings/name change; a field applies only when its flag is set.
 struct project_patch {
   bool has_name = false;
@@ -124,4 +139,5 @@ void add_project_message_types(caf::actor_system_config& cfg);
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::project_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::project_row>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::key_row)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::bot_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::key_row>)

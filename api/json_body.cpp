@@ -11,12 +11,10 @@ struct too_deep {};
 
 }  // namespace
 
-std::variant<nlohmann::json, http_response> parse_json_object(
-    const std::string& body, std::size_t max_depth, std::initializer_list<const char*> allowed) {
-  nlohmann::json doc;
+std::variant<nlohmann::json, http_response> parse_json(const std::string& body, std::size_t max_depth) {
   try {
     // The callback sees every value with its depth; refuse before building deep structures.
-    doc = nlohmann::json::parse(body, [max_depth](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    return nlohmann::json::parse(body, [max_depth](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
       if (static_cast<std::size_t>(depth) > max_depth) throw too_deep{};
       return true;
     });
@@ -26,6 +24,13 @@ std::variant<nlohmann::json, http_response> parse_json_object(
   } catch (const nlohmann::json::exception& e) {
     return http_response::error(400, "invalid_json", std::string{"malformed JSON: "} + e.what());
   }
+}
+
+std::variant<nlohmann::json, http_response> parse_json_object(
+    const std::string& body, std::size_t max_depth, std::initializer_list<const char*> allowed) {
+  auto parsed = parse_json(body, max_depth);
+  if (std::holds_alternative<http_response>(parsed)) return parsed;
+  auto& doc = std::get<nlohmann::json>(parsed);
   if (!doc.is_object()) return http_response::error(422, "invalid_body", "the body must be a JSON object");
   for (const auto& [key, value] : doc.items()) {
     bool known = std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });

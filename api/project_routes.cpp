@@ -5,6 +5,7 @@
 #include "api/api_errors.hpp"
 #include "api/auth.hpp"
 #include "api/json_body.hpp"
+#include "api/route_guard.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -18,8 +19,6 @@ using actors::project_info;
 
 constexpr int default_page = 50;
 constexpr int max_page = 200;
-
-enum class access { admin, project_read };
 
 json project_json(const project_info& p) {
   return {{"id", p.id},
@@ -38,37 +37,8 @@ json key_json(const actors::key_info& k) {
   return out;
 }
 
-auto fail(responder respond) {
-  return [respond](const caf::error& err) { respond(error_response(err)); };
-}
-
 auto reply_project(responder respond, unsigned status) {
   return [respond, status](project_info& p) { respond(http_response::json(status, project_json(p))); };
-}
-
-/// Wraps `inner` with authentication and the project-key rules.
-handler guarded(const project_routes_context& ctx, access level, handler inner) {
-  return [ctx, level, inner = std::move(inner)](http_request&& req, responder respond) {
-    auto shared = std::make_shared<http_request>(std::move(req));
-    ctx.auth->authenticate(*shared, [shared, respond, level, inner](principal p) {
-      using kind = principal::kind;
-      if (p.who == kind::nobody)
-        return respond(http_response::error(401, "unauthorized", "a valid bearer key is required"));
-      if (p.who == kind::unavailable)
-        return respond(http_response::error(503, "unavailable", "cannot check the key right now; retry"));
-      if (p.who == kind::project) {
-        auto wanted = shared->param("project_id");
-        if (wanted.empty())
-          return respond(http_response::error(403, "forbidden", "this endpoint needs the admin key"));
-        if (wanted != p.project_id)
-          return respond(http_response::error(404, "project_not_found",
-                                              "no project " + std::string{wanted}));
-        if (level == access::admin)
-          return respond(http_response::error(403, "forbidden", "this endpoint needs the admin key"));
-      }
-      inner(std::move(*shared), respond);
-    });
-  };
 }
 
 }  // namespace
@@ -79,18 +49,18 @@ void add_project_routes(router& routes, project_routes_context ctx) {
   auto timeout = ctx.timeout;
   auto depth = ctx.max_json_depth;
 
-  routes.add("POST", "/v1/projects", guarded(ctx, access::admin, [&sys, dir, timeout, depth](http_request&& req, responder respond) {
+  routes.add("POST", "/v1/projects", guarded(*ctx.auth, access::admin, [&sys, dir, timeout, depth](http_request&& req, responder respond) {
     auto parsed = parse_json_object(req.body, depth, {"name", "settings"});
     if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
     auto& body = std::get<json>(parsed);
     if (!body.contains("name") || !body["name"].is_string())
       return respond(http_response::error(422, "invalid_name", "name is required and must be a string"));
     auto settings = body.value("settings", json::object());
-    ask(sys, dir, timeout, reply_project(respond, 202), fail(respond), actors::create_atom::value,
+    ask(sys, dir, timeout, reply_project(respond, 202), fail_with(respond), actors::create_atom::value,
         body["name"].get<std::string>(), settings.dump());
   }));
 
-  routes.add("GET", "/v1/projects", guarded(ctx, access::admin, [&sys, dir, timeout](http_request&& req, responder respond) {
+  routes.add("GET", "/v1/projects", guarded(*ctx.auth, access::admin, [&sys, dir, timeout](http_request&& req, responder respond) {
     auto limit = parse_limit(req, default_page, max_page);
     if (auto* err = std::get_if<http_response>(&limit)) return respond(std::move(*err));
     std::int64_t after = 0;
@@ -108,15 +78,15 @@ void add_project_routes(router& routes, project_routes_context ctx) {
                                             {"next_cursor", page.next_after ? json(encode_cursor(page.next_after))
                                                                             : json(nullptr)}}));
         },
-        fail(respond), actors::list_atom::value, after, std::get<int>(limit));
+        fail_with(respond), actors::list_atom::value, after, std::get<int>(limit));
   }));
 
-  routes.add("GET", "/v1/projects/{project_id}", guarded(ctx, access::project_read, [&sys, dir, timeout](http_request&& req, responder respond) {
-    ask(sys, dir, timeout, reply_project(respond, 200), fail(respond), caf::get_atom::value,
+  routes.add("GET", "/v1/projects/{project_id}", guarded(*ctx.auth, access::own_project, [&sys, dir, timeout](http_request&& req, responder respond) {
+    ask(sys, dir, timeout, reply_project(respond, 200), fail_with(respond), caf::get_atom::value,
         std::string{req.param("project_id")});
   }));
 
-  routes.add("PATCH", "/v1/projects/{project_id}", guarded(ctx, access::admin, [&sys, dir, timeout, depth](http_request&& req, responder respond) {
+  routes.add("PATCH", "/v1/projects/{project_id}", guarded(*ctx.auth, access::admin, [&sys, dir, timeout, depth](http_request&& req, responder respond) {
     auto parsed = parse_json_object(req.body, depth, {"name", "settings"});
     if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
     auto& body = std::get<json>(parsed);
@@ -133,13 +103,13 @@ void add_project_routes(router& routes, project_routes_context ctx) {
     }
     if (!patch.has_name && !patch.has_settings)
       return respond(http_response::error(422, "empty_patch", "give name and/or settings to change"));
-    ask(sys, dir, timeout, reply_project(respond, 200), fail(respond), caf::update_atom::value,
+    ask(sys, dir, timeout, reply_project(respond, 200), fail_with(respond), caf::update_atom::value,
         std::string{req.param("project_id")}, std::move(patch));
   }));
 
   auto lifecycle = [&](const char* method, const char* path, auto atom, unsigned status) {
-    routes.add(method, path, guarded(ctx, access::admin, [&sys, dir, timeout, atom, status](http_request&& req, responder respond) {
-      ask(sys, dir, timeout, reply_project(respond, status), fail(respond), atom,
+    routes.add(method, path, guarded(*ctx.auth, access::admin, [&sys, dir, timeout, atom, status](http_request&& req, responder respond) {
+      ask(sys, dir, timeout, reply_project(respond, status), fail_with(respond), atom,
           std::string{req.param("project_id")});
     }));
   };
@@ -147,7 +117,7 @@ void add_project_routes(router& routes, project_routes_context ctx) {
   lifecycle("POST", "/v1/projects/{project_id}/resume", actors::resume_atom::value, 200);
   lifecycle("DELETE", "/v1/projects/{project_id}", actors::remove_atom::value, 202);
 
-  routes.add("POST", "/v1/projects/{project_id}/keys", guarded(ctx, access::admin, [&sys, dir, timeout, depth](http_request&& req, responder respond) {
+  routes.add("POST", "/v1/projects/{project_id}/keys", guarded(*ctx.auth, access::admin, [&sys, dir, timeout, depth](http_request&& req, responder respond) {
     auto parsed = parse_json_object(req.body, depth, {"name"});
     if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
     auto& body = std::get<json>(parsed);
@@ -156,11 +126,11 @@ void add_project_routes(router& routes, project_routes_context ctx) {
     ask(
         sys, dir, timeout,
         [respond](actors::key_info& k) { respond(http_response::json(201, key_json(k))); },
-        fail(respond), actors::key_create_atom::value, std::string{req.param("project_id")},
+        fail_with(respond), actors::key_create_atom::value, std::string{req.param("project_id")},
         body["name"].get<std::string>());
   }));
 
-  routes.add("GET", "/v1/projects/{project_id}/keys", guarded(ctx, access::admin, [&sys, dir, timeout](http_request&& req, responder respond) {
+  routes.add("GET", "/v1/projects/{project_id}/keys", guarded(*ctx.auth, access::admin, [&sys, dir, timeout](http_request&& req, responder respond) {
     ask(
         sys, dir, timeout,
         [respond](std::vector<actors::key_info>& keys) {
@@ -168,10 +138,10 @@ void add_project_routes(router& routes, project_routes_context ctx) {
           for (const auto& k : keys) items.push_back(key_json(k));
           respond(http_response::json(200, {{"items", items}}));
         },
-        fail(respond), actors::key_list_atom::value, std::string{req.param("project_id")});
+        fail_with(respond), actors::key_list_atom::value, std::string{req.param("project_id")});
   }));
 
-  routes.add("DELETE", "/v1/projects/{project_id}/keys/{key_id}", guarded(ctx, access::admin, [&sys, dir, timeout](http_request&& req, responder respond) {
+  routes.add("DELETE", "/v1/projects/{project_id}/keys/{key_id}", guarded(*ctx.auth, access::admin, [&sys, dir, timeout](http_request&& req, responder respond) {
     ask(
         sys, dir, timeout,
         [respond](caf::ok_atom) {
@@ -179,7 +149,7 @@ void add_project_routes(router& routes, project_routes_context ctx) {
           r.status = 204;
           respond(std::move(r));
         },
-        fail(respond), actors::key_revoke_atom::value, std::string{req.param("project_id")},
+        fail_with(respond), actors::key_revoke_atom::value, std::string{req.param("project_id")},
         std::string{req.param("key_id")});
   }));
 }

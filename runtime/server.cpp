@@ -6,6 +6,7 @@
 #include "actors/readiness.hpp"
 #include "actors/system_config.hpp"
 #include "api/auth.hpp"
+#include "api/bot_routes.hpp"
 #include "api/http_server.hpp"
 #include "api/ops_routes.hpp"
 #include "api/project_routes.hpp"
@@ -156,7 +157,9 @@ class server_process {
     };
     api::add_ops_routes(routes_, std::move(probe), metrics_);
     auth_ = std::make_unique<api::authenticator>(admin_key, *system_, directory_);
-    api::add_project_routes(routes_, {system_.get(), directory_, auth_.get(), cfg_.max_json_depth});
+    api::project_routes_context project_api{system_.get(), directory_, auth_.get(), cfg_.max_json_depth};
+    api::add_project_routes(routes_, project_api);
+    api::add_bot_routes(routes_, project_api);
     http_ = std::make_unique<api::http_server>(
         api::http_server_options{cfg_.listen_host, cfg_.listen_port, cfg_.http_threads,
                                  cfg_.max_body_bytes, cfg_.max_header_bytes, cfg_.request_timeout},

@@ -53,6 +53,17 @@ const std::vector<migration>& control_migrations() {
            EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
          END $$;
        )sql"},
+      {3, "bot versions",
+       R"sql(
+         -- Every bot definition a project ever had; the highest version is the current one.
+         CREATE TABLE bot_versions (
+           project_id text NOT NULL REFERENCES projects (id),
+           version    integer NOT NULL,
+           definition jsonb NOT NULL,
+           created_at timestamptz NOT NULL DEFAULT now(),
+           PRIMARY KEY (project_id, version)
+         );
+       )sql"},
   };
   return list;
 }

@@ -1,18 +1,18 @@
 #include "storage/projects.hpp"
 
+#include "storage/bots.hpp"
+#include "storage/sql_text.hpp"
+
 #include <pqxx/pqxx>
 
 namespace paige::storage {
 namespace {
 
-constexpr const char* project_columns =
+const std::string project_columns =
     "id, seq, name, status, status_detail, settings::text, db_server, db_name, db_role, "
-    "db_password_sealed, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-    "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+    "db_password_sealed, " + iso_utc("created_at") + ", " + iso_utc("updated_at");
 
-constexpr const char* key_columns =
-    "id, project_id, name, key_prefix, "
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+const std::string key_columns = "id, project_id, name, key_prefix, " + iso_utc("created_at");
 
 std::optional<std::string> nullable(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
@@ -57,13 +57,14 @@ project_row insert_project(pqxx::connection& c, const new_project& p) {
                   "db_password_sealed) VALUES ($1, $2, 'provisioning', $3::jsonb, $4, $5, $6) "
                   "RETURNING "} + project_columns,
       p.id, p.name, p.settings_json, p.db_name, p.db_role, p.db_password_sealed);
+  insert_bot_version(tx, p.id, p.initial_bot_json);
   tx.commit();
   return to_project(r);
 }
 
 std::optional<project_row> find_project(pqxx::connection& c, const std::string& id) {
   pqxx::read_transaction tx{c};
-  auto res = tx.exec_params(std::string{"SELECT "} + project_columns +
+  auto res = tx.exec_params("SELECT " + project_columns +
                                 " FROM projects WHERE id = $1 AND status <> 'deleted'",
                             id);
   if (res.empty()) return std::nullopt;
@@ -72,13 +73,13 @@ std::optional<project_row> find_project(pqxx::connection& c, const std::string& 
 
 std::vector<project_row> live_projects(pqxx::connection& c) {
   pqxx::read_transaction tx{c};
-  return to_projects(tx.exec(std::string{"SELECT "} + project_columns +
+  return to_projects(tx.exec("SELECT " + project_columns +
                              " FROM projects WHERE status <> 'deleted' ORDER BY seq"));
 }
 
 std::vector<project_row> list_projects(pqxx::connection& c, std::int64_t after_seq, int limit) {
   pqxx::read_transaction tx{c};
-  return to_projects(tx.exec_params(std::string{"SELECT "} + project_columns +
+  return to_projects(tx.exec_params("SELECT " + project_columns +
                                         " FROM projects WHERE status <> 'deleted' AND seq > $1 "
                                         "ORDER BY seq LIMIT $2",
                                     after_seq, limit));
@@ -124,7 +125,7 @@ key_row insert_key(pqxx::connection& c, const std::string& id, const std::string
 std::vector<key_row> list_keys(pqxx::connection& c, const std::string& project_id) {
   pqxx::read_transaction tx{c};
   std::vector<key_row> out;
-  for (const auto& r : tx.exec_params(std::string{"SELECT "} + key_columns +
+  for (const auto& r : tx.exec_params("SELECT " + key_columns +
                                           " FROM project_keys WHERE project_id = $1 AND "
                                           "revoked_at IS NULL ORDER BY created_at, id",
                                       project_id))

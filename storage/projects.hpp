@@ -35,6 +35,7 @@ struct new_project {
   std::string db_name;
   std::string db_role;
   std::string db_password_sealed;
+  std::string initial_bot_json;  ///< stored as bot version 1
 };
 
 /// A project API key as listed (never the key itself).
@@ -46,6 +47,7 @@ struct key_row {
   std::string created_at;
 };
 
+/// Stores a new project (status provisioning) and its first bot version, in one transaction.
 project_row insert_project(pqxx::connection& c, const new_project& p);
 
 /// The project, unless unknown or deleted.

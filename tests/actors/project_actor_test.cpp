@@ -1,4 +1,5 @@
 // The project actor against a real control database, with a scripted provisioner.
+#include "actors/bot_definition.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/project_actor.hpp"
@@ -50,7 +51,7 @@ TEST_CASE("a provisioning failure leaves the project failed with its reason", "[
     pqxx::connection c{control.conninfo()};
     row = paige::storage::insert_project(
         c, {"prj_00000000000000aa", "Doomed", "{}", "paige_p_00000000000000aa", "paige_p_00000000000000aa",
-            paige::secrets::seal(key, "pw")});
+            paige::secrets::seal(key, "pw"), bot::starter_bot().dump()});
   }
   caf::actor_system_config cfg;
   configure_actor_system(cfg, 2);

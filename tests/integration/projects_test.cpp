@@ -4,6 +4,7 @@
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/paige_server.hpp"
+#include "tests/support/project_server.hpp"
 #include "tests/support/test_cluster.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,67 +19,6 @@ using namespace paige::test;
 using json = nlohmann::json;
 
 namespace {
-
-const std::string admin_key = "admin-key-for-tests-0123456789";
-const std::string master_hex(64, '7');
-
-struct reply {
-  unsigned status = 0;
-  json body;
-};
-
-/// A paige server on a fresh control database of the test cluster.
-struct project_server {
-  fresh_database control;
-  temp_dir dir;
-  std::unique_ptr<paige_server> server;
-
-  project_server() { start(master_hex); }
-
-  void start(const std::string& master) {
-    server = std::make_unique<paige_server>(
-        dir.path(), std::vector<std::string>{"--database-url", control.url(), "--admin-token", admin_key,
-                                             "--master-key", master});
-    REQUIRE(server->wait_listening());
-  }
-
-  reply call(const std::string& method, const std::string& path, const std::string& body = "",
-             const std::string& key = admin_key) {
-    std::vector<std::pair<std::string, std::string>> headers;
-    if (!key.empty()) headers.emplace_back("Authorization", "Bearer " + key);
-    auto r = http_request(server->port(), method, path, body, headers);
-    reply out{r.status, nullptr};
-    if (!r.body.empty()) out.body = json::parse(r.body);
-    return out;
-  }
-
-  json create(const std::string& name) {
-    auto r = call("POST", "/v1/projects", json{{"name", name}}.dump());
-    REQUIRE(r.status == 202);
-    return r.body;
-  }
-
-  /// Waits until the project reaches `status` (GET answers 404 for "deleted").
-  bool wait_status(const std::string& id, const std::string& status) {
-    return wait_until([&] {
-      auto r = call("GET", "/v1/projects/" + id);
-      return status == "deleted" ? r.status == 404 : r.status == 200 && r.body["status"] == status;
-    });
-  }
-
-  /// The project's database, role and role password, read from the control database.
-  struct db_info {
-    std::string name, role, password;
-  };
-  db_info database_of(const std::string& id) {
-    pqxx::connection c{control.conninfo()};
-    pqxx::work tx{c};
-    auto r = tx.exec_params1("SELECT db_name, db_role, db_password_sealed FROM projects WHERE id = $1", id);
-    auto key = paige::secrets::parse_master_key(master_hex);
-    return {r[0].as<std::string>(), r[1].as<std::string>(),
-            paige::secrets::unseal(key, r[2].as<std::string>())};
-  }
-};
 
 /// A password connection over TCP to the test cluster, as an ordinary client would make.
 std::string tcp_conninfo(const std::string& dbname, const std::string& user, const std::string& password) {

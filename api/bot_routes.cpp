@@ -1,0 +1,59 @@
+#include "api/bot_routes.hpp"
+
+#include "actors/bot_definition.hpp"
+#include "actors/project_types.hpp"
+#include "api/actor_call.hpp"
+#include "api/json_body.hpp"
+#include "api/route_guard.hpp"
+#include "storage/project_schema.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace paige::api {
+namespace {
+
+using json = nlohmann::json;
+
+auto reply_bot(responder respond, unsigned status) {
+  return [respond, status](actors::bot_info& b) {
+    respond(http_response::json(status, {{"version", b.version},
+                                         {"definition", json::parse(b.definition_json)},
+                                         {"created_at", b.created_at}}));
+  };
+}
+
+}  // namespace
+
+void add_bot_routes(router& routes, project_routes_context ctx) {
+  auto& sys = *ctx.sys;
+  auto dir = ctx.directory;
+  auto timeout = ctx.timeout;
+  auto depth = ctx.max_json_depth;
+
+  routes.add("GET", "/v1/projects/{project_id}/bot",
+             guarded(*ctx.auth, access::own_project, [&sys, dir, timeout](http_request&& req, responder respond) {
+               ask(sys, dir, timeout, reply_bot(respond, 200), fail_with(respond), actors::bot_get_atom::value,
+                   std::string{req.param("project_id")});
+             }));
+
+  routes.add("PUT", "/v1/projects/{project_id}/bot",
+             guarded(*ctx.auth, access::own_project, [&sys, dir, timeout, depth](http_request&& req, responder respond) {
+               auto parsed = parse_json(req.body, depth);
+               if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
+               const auto& doc = std::get<json>(parsed);
+               const auto& system = storage::system_table_names();
+               auto compiled = actors::bot::compile(doc, {system.begin(), system.end()});
+               if (auto* problems = std::get_if<std::vector<actors::problem>>(&compiled)) {
+                 json list = json::array();
+                 for (const auto& p : *problems) list.push_back({{"pointer", p.pointer}, {"message", p.message}});
+                 return respond(http_response::error(
+                     422, "invalid_bot",
+                     "the bot definition has " + std::to_string(problems->size()) + " problem(s); the current version stays",
+                     {{"problems", list}}));
+               }
+               ask(sys, dir, timeout, reply_bot(respond, 201), fail_with(respond), actors::bot_put_atom::value,
+                   std::string{req.param("project_id")}, doc.dump());
+             }));
+}
+
+}  // namespace paige::api

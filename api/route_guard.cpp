@@ -1,0 +1,37 @@
+#include "api/route_guard.hpp"
+
+#include "api/api_errors.hpp"
+#include "api/auth.hpp"
+
+#include <memory>
+
+namespace paige::api {
+
+handler guarded(const authenticator& auth, access level, handler inner) {
+  return [&auth, level, inner = std::move(inner)](http_request&& req, responder respond) {
+    auto shared = std::make_shared<http_request>(std::move(req));
+    auth.authenticate(*shared, [shared, respond, level, inner](principal p) {
+      using kind = principal::kind;
+      if (p.who == kind::nobody)
+        return respond(http_response::error(401, "unauthorized", "a valid bearer key is required"));
+      if (p.who == kind::unavailable)
+        return respond(http_response::error(503, "unavailable", "cannot check the key right now; retry"));
+      if (p.who == kind::project) {
+        auto wanted = shared->param("project_id");
+        if (wanted.empty())
+          return respond(http_response::error(403, "forbidden", "this endpoint needs the admin key"));
+        if (wanted != p.project_id)
+          return respond(http_response::error(404, "project_not_found", "no project " + std::string{wanted}));
+        if (level == access::admin)
+          return respond(http_response::error(403, "forbidden", "this endpoint needs the admin key"));
+      }
+      inner(std::move(*shared), respond);
+    });
+  };
+}
+
+std::function<void(const caf::error&)> fail_with(responder respond) {
+  return [respond](const caf::error& err) { respond(error_response(err)); };
+}
+
+}  // namespace paige::api

@@ -1,0 +1,38 @@
+#include "storage/bots.hpp"
+
+#include "storage/sql_text.hpp"
+
+#include <pqxx/pqxx>
+
+namespace paige::storage {
+namespace {
+
+const std::string bot_columns = "version, definition::text, " + iso_utc("created_at");
+
+bot_row to_bot(const pqxx::row& r) {
+  return {r[0].as<int>(), r[1].as<std::string>(), r[2].as<std::string>()};
+}
+
+}  // namespace
+
+bot_row insert_bot_version(pqxx::transaction_base& tx, const std::string& project_id,
+                           const std::string& definition_json) {
+  // The project row lock serializes concurrent writers of one project's versions.
+  tx.exec_params("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE", project_id);
+  return to_bot(tx.exec_params1(
+      std::string{"INSERT INTO bot_versions (project_id, version, definition) "
+                  "SELECT $1, coalesce(max(version), 0) + 1, $2::jsonb FROM bot_versions "
+                  "WHERE project_id = $1 RETURNING "} + bot_columns,
+      project_id, definition_json));
+}
+
+std::optional<bot_row> current_bot(pqxx::connection& c, const std::string& project_id) {
+  pqxx::read_transaction tx{c};
+  auto r = tx.exec_params("SELECT " + bot_columns +
+                              " FROM bot_versions WHERE project_id = $1 ORDER BY version DESC LIMIT 1",
+                          project_id);
+  if (r.empty()) return std::nullopt;
+  return to_bot(r[0]);
+}
+
+}  // namespace paige::storage

@@ -1,0 +1,59 @@
+// The Bot section through the real binary: versions, validation, project keys.
+#include "actors/bot_definition.hpp"
+#include "tests/support/project_server.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace paige::test;
+
+TEST_CASE("a new project has the starter bot; PUT adds versions; invalid ones change nothing", "[integration][bot]") {
+  project_server s;
+  auto id = s.create("Bots")["id"].get<std::string>();
+  auto path = "/v1/projects/" + id + "/bot";
+
+  auto first = s.call("GET", path);
+  REQUIRE(first.status == 200);
+  CHECK(first.body["version"] == 1);
+  CHECK(first.body["definition"] == paige::actors::bot::starter_bot());
+  CHECK(first.body["created_at"].is_string());
+
+  auto put = s.call("PUT", path, paige::actors::bot::echo_bot().dump());
+  REQUIRE(put.status == 201);
+  CHECK(put.body["version"] == 2);
+  CHECK(put.body["definition"] == paige::actors::bot::echo_bot());
+
+  auto bad = s.call("PUT", path, R"({"initial_state": "nope", "states": {"a": {"kind": "await", "routes": [
+      {"when": {"text_matches": "("}, "then": [{"save": {"table": "messages", "values": {"x": "y"}}}]}]}}})");
+  CHECK(bad.status == 422);
+  CHECK(bad.body["error"]["code"] == "invalid_bot");
+  auto problems = bad.body["error"]["details"]["problems"];
+  REQUIRE(problems.size() >= 2);
+  std::set<std::string> pointers;
+  for (const auto& p : problems) pointers.insert(p["pointer"].get<std::string>());
+  CHECK(pointers.count("/states/a/routes/0/when/text_matches"));
+  CHECK(pointers.count("/states/a/routes/0/then/0/save/table"));
+  CHECK(s.call("PUT", path, "{broken").status == 400);
+  CHECK(s.call("PUT", path, "[]").body["error"]["code"] == "invalid_bot");
+  CHECK(s.call("GET", path).body["version"] == 2);
+
+  // Versions survive a restart.
+  CHECK(s.server->terminate() == 0);
+  s.start(master_hex);
+  auto after = s.call("GET", path);
+  CHECK(after.body["version"] == 2);
+  CHECK(after.body["definition"] == paige::actors::bot::echo_bot());
+}
+
+TEST_CASE("a project key manages its own bot only", "[integration][bot]") {
+  project_server s;
+  auto a = s.create("A")["id"].get<std::string>();
+  auto b = s.create("B")["id"].get<std::string>();
+  REQUIRE(s.wait_status(a, "active"));
+  auto key = s.call("POST", "/v1/projects/" + a + "/keys", R"({"name":"k"})").body["key"].get<std::string>();
+  CHECK(s.call("GET", "/v1/projects/" + a + "/bot", "", key).status == 200);
+  CHECK(s.call("PUT", "/v1/projects/" + a + "/bot", paige::actors::bot::echo_bot().dump(), key).status == 201);
+  CHECK(s.call("GET", "/v1/projects/" + b + "/bot", "", key).status == 404);
+  CHECK(s.call("PUT", "/v1/projects/" + b + "/bot", paige::actors::bot::echo_bot().dump(), key).status == 404);
+  CHECK(s.call("GET", "/v1/projects/" + b + "/bot").body["version"] == 1);
+  CHECK(s.call("GET", "/v1/projects/" + a + "/bot", "", "").status == 401);
+}
