@@ -14,6 +14,9 @@ std::string random_hex(std::size_t bytes);
 /// SHA-256 of `data` as lowercase hex: how keys are stored and compared.
 std::string sha256_hex(std::string_view data);
 
+/// HMAC-SHA256 of `data` under `key`, as lowercase hex (webhook signatures).
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+
 /// Compares two strings in time independent of where they differ.
 bool constant_time_equal(std::string_view a, std::string_view b);
 

@@ -1,0 +1,62 @@
+/// @file
+/// @brief What Meta's webhooks deliver for one phone number, as the actors receive it.
+#pragma once
+
+#include "actors/bot_interpreter.hpp"
+
+#include <caf/meta/type_name.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace paige::actors {
+
+/// One inbound user message (spec/meta-cloud-api.md §3).
+struct inbound_message {
+  std::string wamid;
+  std::string from;          ///< the user's wa_id
+  std::string profile_name;  ///< from the envelope's contacts[], may be empty
+  std::string type;
+  std::string timestamp;     ///< Unix seconds, as Meta sends it
+  std::string content_json;  ///< the whole message object, as received
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, inbound_message& x) {
+  return f(caf::meta::type_name("inbound_message"), x.wamid, x.from, x.profile_name, x.type, x.timestamp,
+           x.content_json);
+}
+
+/// One status update of an outbound message (sent, delivered, read, failed, ...).
+struct status_update {
+  std::string wamid;
+  std::string status;
+  std::string timestamp;
+  std::string recipient_id;
+  std::string errors_json;  ///< the errors array when failed, else empty
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, status_update& x) {
+  return f(caf::meta::type_name("status_update"), x.wamid, x.status, x.timestamp, x.recipient_id, x.errors_json);
+}
+
+/// Everything one webhook POST carried for one phone number, in the order received.
+struct number_batch {
+  std::string phone_number_id;
+  std::vector<inbound_message> messages;
+  std::vector<status_update> statuses;
+  std::vector<std::string> errors_json;  ///< value.errors entries (account/app level)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, number_batch& x) {
+  return f(caf::meta::type_name("number_batch"), x.phone_number_id, x.messages, x.statuses, x.errors_json);
+}
+
+/// The fields a bot matches on, read from a Cloud API inbound message object.
+bot::inbound_view view_of(const std::string& wamid, const nlohmann::json& message);
+
+}  // namespace paige::actors

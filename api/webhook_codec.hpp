@@ -1,0 +1,30 @@
+/// @file
+/// @brief Meta's webhook POST: signature check and envelope parsing (spec §1.2, §2, §3).
+#pragma once
+
+#include "actors/inbound.hpp"
+
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace paige::api {
+
+/// Whether `header` (the X-Hub-Signature-256 value, "sha256=<hex>") is the HMAC-SHA256 of the
+/// exact `body` bytes under `app_secret`. Compared in constant time.
+bool valid_signature(std::string_view app_secret, std::string_view body, std::string_view header);
+
+/// The parsed envelope: one batch per phone number (in order of first appearance), plus how
+/// many changes of other fields (templates, flows, account...) it carried.
+struct webhook_events {
+  std::vector<actors::number_batch> numbers;
+  std::size_t other_changes = 0;
+};
+
+/// Parses a webhook body. Returns the reason when it is not a Cloud API envelope (not JSON,
+/// wrong `object`, `entry`/`changes` not lists, a messages change without a phone_number_id,
+/// a message without id/from/type, a status without id/status).
+std::variant<webhook_events, std::string> parse_webhook(const std::string& body);
+
+}  // namespace paige::api

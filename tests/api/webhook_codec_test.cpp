@@ -1,0 +1,136 @@
+#include "api/webhook_codec.hpp"
+#include "common/secrets.hpp"
+#include "tests/support/webhooks.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace paige::api;
+using paige::test::envelope;
+using json = nlohmann::json;
+
+namespace {
+
+webhook_events parsed(const json& doc) {
+  auto r = parse_webhook(doc.dump());
+  if (auto* why = std::get_if<std::string>(&r)) FAIL(*why);
+  return std::get<webhook_events>(r);
+}
+
+std::string rejected(const std::string& body) {
+  auto r = parse_webhook(body);
+  REQUIRE(std::holds_alternative<std::string>(r));
+  return std::get<std::string>(r);
+}
+
+}  // namespace
+
+TEST_CASE("signatures are HMAC-SHA256 of the exact bytes under the app secret", "[webhook]") {
+  std::string body = R"({"object":"whatsapp_business_account","entry":[]})";
+  auto good = "sha256=" + paige::secrets::hmac_sha256_hex("app-secret", body);
+  CHECK(valid_signature("app-secret", body, good));
+  std::string upper = good;
+  for (std::size_t i = 7; i < upper.size(); ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
+  CHECK(valid_signature("app-secret", body, upper));
+  CHECK_FALSE(valid_signature("other-secret", body, good));
+  CHECK_FALSE(valid_signature("app-secret", body + " ", good));  // re-serialized bytes differ
+  CHECK_FALSE(valid_signature("app-secret", body, good.substr(7)));
+  CHECK_FALSE(valid_signature("app-secret", body, "sha1=" + good.substr(7)));
+  CHECK_FALSE(valid_signature("app-secret", body, ""));
+  // A known vector (RFC 4231 test case 2).
+  CHECK(paige::secrets::hmac_sha256_hex("Jefe", "what do ya want for nothing?") ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST_CASE("every inbound type of the Cloud API is parsed with its content", "[webhook]") {
+  json messages = json::parse(R"([
+    {"from": "16505551234", "id": "wamid.text", "timestamp": "1749416383", "type": "text", "text": {"body": "Hi"}},
+    {"from": "16505551234", "id": "wamid.img", "timestamp": "1749416384", "type": "image",
+     "image": {"caption": "look", "mime_type": "image/jpeg", "sha256": "abc", "id": "media1"}},
+    {"from": "16505551234", "id": "wamid.btn", "timestamp": "1749416385", "type": "interactive",
+     "context": {"from": "15550783881", "id": "wamid.out"},
+     "interactive": {"type": "button_reply", "button_reply": {"id": "book", "title": "Book"}}},
+    {"from": "16505551234", "id": "wamid.list", "timestamp": "1749416386", "type": "interactive",
+     "interactive": {"type": "list_reply", "list_reply": {"id": "row_2", "title": "Two", "description": "d"}}},
+    {"from": "16505551234", "id": "wamid.flow", "timestamp": "1749416387", "type": "interactive",
+     "interactive": {"type": "nfm_reply", "nfm_reply": {"name": "flow", "body": "Sent",
+       "response_json": "{\"flow_token\":\"signup:1\",\"email\":\"a@b.c\"}"}}},
+    {"from": "16505551234", "id": "wamid.tpl", "timestamp": "1749416388", "type": "button",
+     "button": {"payload": "CONFIRM_42", "text": "Confirm"}},
+    {"from": "16505551234", "id": "wamid.loc", "timestamp": "1749416389", "type": "location",
+     "location": {"latitude": 38.9, "longitude": -77.0, "name": "Office"}},
+    {"from": "16505551234", "id": "wamid.react", "timestamp": "1749416390", "type": "reaction",
+     "reaction": {"message_id": "wamid.out", "emoji": "😀"}},
+    {"from": "16505551234", "id": "wamid.unsup", "timestamp": "1749416391", "type": "unsupported",
+     "errors": [{"code": 131051, "title": "Message type unknown"}], "unsupported": {"type": "poll_creation"}},
+    {"from": "16505551234", "id": "wamid.sys", "timestamp": "1749416392", "type": "system",
+     "system": {"body": "User changed number", "wa_id": "16505550000", "type": "user_changed_number"}}
+  ])");
+  auto events = parsed(envelope("106540352242922",
+                                {{"contacts", {{{"profile", {{"name", "Sheena Nelson"}}}, {"wa_id", "16505551234"}}}},
+                                 {"messages", messages}}));
+  REQUIRE(events.numbers.size() == 1);
+  const auto& batch = events.numbers[0];
+  CHECK(batch.phone_number_id == "106540352242922");
+  REQUIRE(batch.messages.size() == messages.size());
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const auto& m = batch.messages[i];
+    CHECK(m.wamid == messages[i]["id"]);
+    CHECK(m.type == messages[i]["type"]);
+    CHECK(m.from == "16505551234");
+    CHECK(m.profile_name == "Sheena Nelson");
+    CHECK(json::parse(m.content_json) == messages[i]);
+  }
+  using paige::actors::view_of;
+  CHECK(view_of("w", messages[0]).text == "Hi");
+  CHECK(view_of("w", messages[1]).text == "look");
+  CHECK(view_of("w", messages[2]).button_id == "book");
+  CHECK(view_of("w", messages[2]).text == "Book");
+  CHECK(view_of("w", messages[3]).list_id == "row_2");
+  auto flow = view_of("w", messages[4]);
+  CHECK(flow.flow_token == "signup:1");
+  CHECK(flow.flow["email"] == "a@b.c");
+  CHECK(view_of("w", messages[5]).button_id == "CONFIRM_42");
+  CHECK(view_of("w", messages[6]).type == "location");
+}
+
+TEST_CASE("statuses, errors, several entries, changes and numbers", "[webhook]") {
+  auto a = envelope("111", {{"statuses", json::parse(R"([
+      {"id": "wamid.o1", "status": "sent", "timestamp": "1750263773", "recipient_id": "1650"},
+      {"id": "wamid.o2", "status": "failed", "timestamp": "1750263800", "recipient_id": "1650",
+       "errors": [{"code": 131047, "title": "Re-engagement message"}]}])")},
+                            {"errors", json::parse(R"([{"code": 131000, "title": "Something went wrong"}])")}});
+  auto b = envelope("222", {{"messages", {paige::test::text_message("wamid.b1", "1777", "x")}}});
+  a["entry"].push_back(b["entry"][0]);
+  a["entry"][0]["changes"].push_back({{"field", "message_template_status_update"}, {"value", {{"event", "APPROVED"}}}});
+  a["entry"][0]["changes"].push_back(envelope("111", {{"messages", {paige::test::text_message("wamid.a1", "1888", "y")}}})["entry"][0]["changes"][0]);
+  auto events = parsed(a);
+  REQUIRE(events.numbers.size() == 2);
+  CHECK(events.other_changes == 1);
+  const auto& first = events.numbers[0];
+  CHECK(first.phone_number_id == "111");
+  REQUIRE(first.statuses.size() == 2);
+  CHECK(first.statuses[0].status == "sent");
+  CHECK(first.statuses[0].errors_json.empty());
+  CHECK(json::parse(first.statuses[1].errors_json)[0]["code"] == 131047);
+  REQUIRE(first.errors_json.size() == 1);
+  REQUIRE(first.messages.size() == 1);
+  CHECK(first.messages[0].wamid == "wamid.a1");
+  CHECK(first.messages[0].profile_name.empty());
+  CHECK(events.numbers[1].phone_number_id == "222");
+}
+
+TEST_CASE("bodies that are not Cloud API envelopes are refused with a reason", "[webhook]") {
+  CHECK_THAT(rejected("not json"), Catch::Contains("not JSON"));
+  CHECK_THAT(rejected(R"({"object":"page","entry":[]})"), Catch::Contains("whatsapp_business_account"));
+  CHECK_THAT(rejected(R"({"object":"whatsapp_business_account"})"), Catch::Contains("'entry'"));
+  CHECK_THAT(rejected(R"({"object":"whatsapp_business_account","entry":[{"changes":{}}]})"), Catch::Contains("changes"));
+  CHECK_THAT(rejected(R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{}}]}]})"),
+             Catch::Contains("phone_number_id"));
+  auto no_id = envelope("1", {{"messages", {{{"from", "1"}, {"type", "text"}}}}});
+  CHECK_THAT(rejected(no_id.dump()), Catch::Contains("'id'"));
+  auto bad_list = envelope("1", {{"messages", {{"from", "1"}}}});
+  CHECK_THAT(rejected(bad_list.dump()), Catch::Contains("must be lists"));
+  auto bad_status = envelope("1", {{"statuses", {{{"id", "w"}}}}});
+  CHECK_THAT(rejected(bad_status.dump()), Catch::Contains("'status'"));
+  CHECK(parsed(json::parse(R"({"object":"whatsapp_business_account","entry":[]})")).numbers.empty());
+}
