@@ -1,0 +1,56 @@
+/// @file
+/// @brief An asynchronous HTTP/1.1 client with keep-alive connection pools per origin and
+/// TLS (peer and host name verified). No Beast here.
+///
+/// Used for the Graph API (and by the simulator to post webhooks). Callbacks run on the
+/// client's own I/O thread and must not block. A request that fails on a *reused* idle
+/// connection before any response byte arrives (the server had closed it) is retried once on
+/// a new connection; the server may then see it twice only if it had read it and closed
+/// without answering.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace paige::api {
+
+struct http_client_options {
+  std::size_t max_connections_per_origin = 32;
+  std::chrono::milliseconds timeout{10000};  ///< connect + write + read of one request
+};
+
+struct client_response {
+  unsigned status = 0;     ///< 0 when no response arrived
+  std::string body;
+  std::string error;       ///< transport failure (refused, timeout, TLS...), empty otherwise
+  bool timed_out = false;  ///< the request may or may not have reached the server
+};
+
+class http_client {
+ public:
+  explicit http_client(http_client_options opts = {});
+  ~http_client();
+  http_client(const http_client&) = delete;
+  http_client& operator=(const http_client&) = delete;
+
+  using callback = std::function<void(client_response)>;
+
+  /// Sends `method url` with `headers` and `body`; calls `done` once. `url` is absolute
+  /// (http:// or https://); an unparsable one fails at once through `done`.
+  void request(const std::string& method, const std::string& url,
+               std::vector<std::pair<std::string, std::string>> headers, std::string body, callback done);
+
+  /// Fails pending requests, closes connections, joins the I/O thread. Idempotent.
+  void stop();
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace paige::api
