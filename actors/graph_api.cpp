@@ -1,0 +1,27 @@
+#include "actors/graph_api.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace paige::actors {
+
+long graph_result::error_code() const {
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (!doc.is_object() || !doc.contains("error") || !doc["error"].is_object()) return 0;
+  auto code = doc["error"].value("code", nlohmann::json(0));
+  return code.is_number_integer() ? code.get<long>() : 0;
+}
+
+std::string graph_result::error_message() const {
+  if (!transport_error.empty()) return transport_error;
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_object() && doc.contains("error") && doc["error"].is_object()) {
+    const auto& e = doc["error"];
+    std::string out = e.value("message", "Graph API error");
+    if (e.contains("error_data") && e["error_data"].is_object() && e["error_data"].contains("details"))
+      out += ": " + e["error_data"].value("details", "");
+    return out;
+  }
+  return "Graph API answered HTTP " + std::to_string(http_status);
+}
+
+}  // namespace paige::actors

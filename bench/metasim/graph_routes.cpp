@@ -1,0 +1,160 @@
+#include "actors/outbound_rules.hpp"
+#include "bench/metasim/routes.hpp"
+
+#include <chrono>
+
+namespace paige::metasim {
+namespace {
+
+using api::http_request;
+using api::http_response;
+using api::responder;
+
+http_response graph_error(long code, const std::string& message, const std::string& details = {}) {
+  if (code == 500) {  // a plain server failure, not a Meta error object
+    http_response r;
+    r.status = 500;
+    r.content_type = "text/plain";
+    r.body = "Internal Server Error";
+    return r;
+  }
+  return http_response::json(http_status_for(code), graph_error_body(code, message, details));
+}
+
+/// The number named by {id} if the bearer token is its access token.
+std::optional<number> authorized(const sim_context& ctx, const http_request& req, http_response& denied) {
+  auto n = ctx.state.find_number(std::string{req.param("id")});
+  auto auth = req.header("authorization").value_or("");
+  if (!n) {
+    denied = graph_error(100, "Unsupported request - method type: get",
+                         "Object with ID '" + std::string{req.param("id")} + "' does not exist");
+    return std::nullopt;
+  }
+  if (auth != "Bearer " + n->access_token) {
+    denied = graph_error(190, "Invalid OAuth access token - Cannot parse access token");
+    return std::nullopt;
+  }
+  return n;
+}
+
+/// Answers after the configured latency.
+void answer(const sim_context& ctx, responder respond, http_response res) {
+  auto latency = ctx.state.get_faults().latency_ms;
+  if (latency <= 0) return respond(std::move(res));
+  ctx.timers.after(std::chrono::milliseconds{latency},
+                   [respond, res = std::move(res)]() mutable { respond(std::move(res)); });
+}
+
+/// Posts each configured status for an accepted message, one after the other.
+void post_statuses(sim_context ctx, number n, std::string wa_id, std::string wamid, std::vector<std::string> statuses,
+                   std::size_t index) {
+  if (index >= statuses.size()) return;
+  auto status = statuses[index];
+  auto now = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count());
+  json st{{"id", wamid}, {"status", status}, {"timestamp", now}, {"recipient_id", wa_id}};
+  ctx.state.add({0, n.phone_number_id, wa_id, "status", wamid, {{"status", status}}, 0});
+  ctx.state.count("statuses_posted");
+  ctx.sender.post(webhook_sender::envelope(n, {{"statuses", {st}}}),
+                  [ctx, n, wa_id, wamid, statuses, index](delivery_outcome) {
+                    post_statuses(ctx, n, wa_id, wamid, statuses, index + 1);
+                  });
+}
+
+}  // namespace
+
+unsigned http_status_for(long code) {
+  if (code == 0 || code == 190) return 401;
+  if (code == 2 || code == 133004) return 503;
+  if (code == 131000 || code == 131016 || code == 131057 || code == 3) return 500;
+  if (code == 132001) return 404;
+  if (code == 10 || (code >= 200 && code <= 299) || code == 131005 || code == 368 || code == 131031) return 403;
+  return 400;
+}
+
+json graph_error_body(long code, const std::string& message, const std::string& details) {
+  json e{{"message", "(#" + std::to_string(code) + ") " + message},
+         {"type", "OAuthException"},
+         {"code", code},
+         {"fbtrace_id", "SIMtrace"}};
+  if (!details.empty()) e["error_data"] = {{"messaging_product", "whatsapp"}, {"details", details}};
+  return {{"error", e}};
+}
+
+void add_graph_routes(api::router& routes, sim_context ctx) {
+  routes.add("GET", "/{version}/{id}", [ctx](http_request&& req, responder respond) {
+    http_response denied;
+    auto n = authorized(ctx, req, denied);
+    if (!n) return answer(ctx, respond, std::move(denied));
+    answer(ctx, respond,
+           http_response::json(200, {{"id", n->phone_number_id},
+                                     {"display_phone_number", n->display_phone_number},
+                                     {"verified_name", n->verified_name},
+                                     {"quality_rating", "GREEN"},
+                                     {"platform_type", "CLOUD_API"},
+                                     {"code_verification_status", "VERIFIED"},
+                                     {"throughput", {{"level", "STANDARD"}}}}));
+  });
+
+  routes.add("POST", "/{version}/{id}/register", [ctx](http_request&& req, responder respond) {
+    http_response denied;
+    auto n = authorized(ctx, req, denied);
+    if (!n) return answer(ctx, respond, std::move(denied));
+    auto body = json::parse(req.body, nullptr, false);
+    if (!body.is_object() || body.value("messaging_product", "") != "whatsapp" || !body.contains("pin"))
+      return answer(ctx, respond, graph_error(100, "Invalid parameter", "messaging_product and pin are required"));
+    ctx.state.mark_registered(n->phone_number_id);
+    answer(ctx, respond, http_response::json(200, {{"success", true}}));
+  });
+
+  routes.add("POST", "/{version}/{id}/subscribed_apps", [ctx](http_request&& req, responder respond) {
+    auto n = ctx.state.find_waba(std::string{req.param("id")});
+    if (!n) return answer(ctx, respond, graph_error(100, "Unsupported post request", "unknown WABA"));
+    if (req.header("authorization").value_or("") != "Bearer " + n->access_token)
+      return answer(ctx, respond, graph_error(190, "Invalid OAuth access token"));
+    ctx.state.mark_subscribed(n->waba_id);
+    answer(ctx, respond, http_response::json(200, {{"success", true}}));
+  });
+
+  routes.add("POST", "/{version}/{id}/messages", [ctx](http_request&& req, responder respond) {
+    http_response denied;
+    auto n = authorized(ctx, req, denied);
+    if (!n) return answer(ctx, respond, std::move(denied));
+    auto body = json::parse(req.body, nullptr, false);
+    if (!body.is_object() || body.value("messaging_product", "") != "whatsapp")
+      return answer(ctx, respond, graph_error(100, "Invalid parameter", "messaging_product must be \"whatsapp\""));
+    if (body.value("status", "") == "read") {  // mark as read
+      ctx.state.add({0, n->phone_number_id, "", "read", body.value("message_id", ""), body, 0});
+      return answer(ctx, respond, http_response::json(200, {{"success", true}}));
+    }
+    auto to = body.value("to", "");
+    if (to.empty()) return answer(ctx, respond, graph_error(131008, "Required parameter is missing", "to"));
+    auto f = ctx.state.get_faults();
+    long code = 0;
+    if (auto it = f.recipient_errors.find(to); it != f.recipient_errors.end()) code = it->second;
+    else if (ctx.state.chance(f.error_rate)) code = f.error_code;
+    if (code) {
+      ctx.state.count("sends_failed_injected");
+      return answer(ctx, respond, graph_error(code, "Injected failure", "simulated error " + std::to_string(code)));
+    }
+    auto msg = body;
+    for (const char* k : {"messaging_product", "to", "recipient_type", "context", "biz_opaque_callback_data"}) msg.erase(k);
+    auto problems = actors::check_outbound_message(msg);
+    if (!problems.empty()) {
+      ctx.state.count("sends_invalid");
+      return answer(ctx, respond,
+                    graph_error(100, "Invalid parameter", problems[0].pointer + ": " + problems[0].message));
+    }
+    auto wamid = ctx.state.next_wamid();
+    ctx.state.add({0, n->phone_number_id, to, "out", wamid, body, 0});
+    ctx.state.count("sends_accepted");
+    answer(ctx, respond,
+           http_response::json(200, {{"messaging_product", "whatsapp"},
+                                     {"contacts", {{{"input", to}, {"wa_id", to}}}},
+                                     {"messages", {{{"id", wamid}}}}}));
+    post_statuses(ctx, *n, to, wamid, f.statuses, 0);
+  });
+}
+
+}  // namespace paige::metasim

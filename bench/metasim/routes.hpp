@@ -1,0 +1,32 @@
+/// @file
+/// @brief The simulator's HTTP surface: Meta's Graph API subset and the control API.
+#pragma once
+
+#include "api/router.hpp"
+#include "bench/metasim/scheduler.hpp"
+#include "bench/metasim/sim_state.hpp"
+#include "bench/metasim/webhook_sender.hpp"
+
+namespace paige::metasim {
+
+struct sim_context {
+  sim_state& state;
+  scheduler& timers;
+  webhook_sender& sender;
+};
+
+/// GET /{version}/{phone-number-id}, POST .../register, POST /{version}/{waba-id}/subscribed_apps,
+/// POST /{version}/{phone-number-id}/messages (sends and mark-as-read), bearer token checked.
+void add_graph_routes(api::router& routes, sim_context ctx);
+
+/// /control/...: numbers, simulated users sending inbound messages, the exchange records
+/// (with long polling), faults, counters.
+void add_control_routes(api::router& routes, sim_context ctx);
+
+/// Meta's HTTP status for an error code (spec §6.2).
+unsigned http_status_for(long code);
+
+/// Meta's error body.
+json graph_error_body(long code, const std::string& message, const std::string& details);
+
+}  // namespace paige::metasim

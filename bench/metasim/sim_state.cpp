@@ -1,0 +1,121 @@
+#include "bench/metasim/sim_state.hpp"
+
+#include <chrono>
+#include <stdexcept>
+
+namespace paige::metasim {
+
+json to_json(const faults& f) {
+  json recipients = json::object();
+  for (const auto& [wa, code] : f.recipient_errors) recipients[wa] = code;
+  return {{"error_rate", f.error_rate},         {"error_code", f.error_code},
+          {"latency_ms", f.latency_ms},         {"duplicate_rate", f.duplicate_rate},
+          {"statuses", f.statuses},             {"recipient_errors", recipients}};
+}
+
+void apply_faults(faults& f, const json& j) {
+  if (!j.is_object()) throw std::invalid_argument("faults must be a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (key == "error_rate" && value.is_number()) f.error_rate = value.get<double>();
+    else if (key == "error_code" && value.is_number_integer()) f.error_code = value.get<long>();
+    else if (key == "latency_ms" && value.is_number_integer()) f.latency_ms = value.get<long>();
+    else if (key == "duplicate_rate" && value.is_number()) f.duplicate_rate = value.get<double>();
+    else if (key == "statuses" && value.is_array()) f.statuses = value.get<std::vector<std::string>>();
+    else if (key == "recipient_errors" && value.is_object()) {
+      f.recipient_errors.clear();
+      for (const auto& [wa, code] : value.items()) f.recipient_errors[wa] = code.get<long>();
+    } else {
+      throw std::invalid_argument("unknown or mistyped fault '" + key + "'");
+    }
+  }
+}
+
+void sim_state::put_number(number n) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  numbers_[n.phone_number_id] = std::move(n);
+}
+
+std::optional<number> sim_state::find_number(const std::string& id) const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto it = numbers_.find(id);
+  if (it == numbers_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<number> sim_state::find_waba(const std::string& waba_id) const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  for (const auto& [id, n] : numbers_)
+    if (n.waba_id == waba_id) return n;
+  return std::nullopt;
+}
+
+void sim_state::mark_registered(const std::string& id) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  if (auto it = numbers_.find(id); it != numbers_.end()) it->second.registered = true;
+}
+
+void sim_state::mark_subscribed(const std::string& waba_id) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  for (auto& [id, n] : numbers_)
+    if (n.waba_id == waba_id) n.subscribed = true;
+}
+
+std::string sim_state::next_wamid() {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return "wamid.SIM" + std::to_string(++wamid_counter_) + "x" + std::to_string(rng_() % 100000);
+}
+
+std::uint64_t sim_state::add(record r) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  r.seq = records_.size() + 1;
+  r.at = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  records_.push_back(std::move(r));
+  return records_.back().seq;
+}
+
+std::vector<record> sim_state::records(const std::string& number_id, const std::string& wa_id,
+                                       std::uint64_t after_seq) const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  std::vector<record> out;
+  for (std::size_t i = after_seq; i < records_.size(); ++i) {
+    const auto& r = records_[i];
+    if (r.phone_number_id == number_id && (wa_id.empty() || r.wa_id == wa_id)) out.push_back(r);
+  }
+  return out;
+}
+
+std::uint64_t sim_state::last_seq() const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return records_.size();
+}
+
+faults sim_state::get_faults() const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return faults_;
+}
+
+void sim_state::set_faults(faults f) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  faults_ = std::move(f);
+}
+
+bool sim_state::chance(double p) {
+  if (p <= 0) return false;
+  std::lock_guard<std::mutex> lock{mutex_};
+  return std::uniform_real_distribution<double>{0, 1}(rng_) < p;
+}
+
+void sim_state::count(const std::string& name, long n) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  counters_[name] += n;
+}
+
+json sim_state::stats() const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  json out = json::object();
+  for (const auto& [k, v] : counters_) out[k] = v;
+  out["records"] = records_.size();
+  return out;
+}
+
+}  // namespace paige::metasim

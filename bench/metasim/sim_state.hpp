@@ -1,0 +1,99 @@
+/// @file
+/// @brief What the simulator knows: numbers, what users and the business exchanged, faults.
+/// Thread-safe: every member function takes the lock.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace paige::metasim {
+
+using json = nlohmann::json;
+
+/// A business phone number as the Graph API knows it.
+struct number {
+  std::string phone_number_id;
+  std::string waba_id;
+  std::string display_phone_number;
+  std::string verified_name;
+  std::string access_token;
+  bool registered = false;
+  bool subscribed = false;
+};
+
+/// One recorded exchange between a user and the business.
+struct record {
+  std::uint64_t seq = 0;
+  std::string phone_number_id;
+  std::string wa_id;
+  std::string direction;  ///< "in" (user → business), "out" (business → user), "status", "read"
+  std::string wamid;
+  json message;           ///< the inbound object, the outbound request, or {"status": ...}
+  double at = 0;          ///< Unix seconds
+};
+
+/// Fault injection; all off by default.
+struct faults {
+  double error_rate = 0;         ///< share of sends answered with error_code
+  long error_code = 500;         ///< 500 (plain HTTP 500) or a Meta code (130429, 131047, ...)
+  long latency_ms = 0;           ///< added to every Graph answer
+  double duplicate_rate = 0;     ///< share of webhooks delivered twice
+  std::vector<std::string> statuses{"sent", "delivered", "read"};  ///< sent for each accepted message
+  std::map<std::string, long> recipient_errors;  ///< wa_id → code, for every send to that user
+};
+
+json to_json(const faults& f);
+/// Reads the fields present in `j` into `f`; throws std::invalid_argument on bad types.
+void apply_faults(faults& f, const json& j);
+
+class sim_state {
+ public:
+  explicit sim_state(std::uint64_t seed) : rng_(seed) {}
+
+  void put_number(number n);
+  std::optional<number> find_number(const std::string& phone_number_id) const;
+  /// The first number of a WABA.
+  std::optional<number> find_waba(const std::string& waba_id) const;
+  void mark_registered(const std::string& phone_number_id);
+  void mark_subscribed(const std::string& waba_id);
+
+  /// A new message id, unique for this simulator run.
+  std::string next_wamid();
+
+  /// Appends a record (seq assigned) and wakes waiters.
+  std::uint64_t add(record r);
+  /// Records of a number (and user, if not empty) after `after_seq`.
+  std::vector<record> records(const std::string& phone_number_id, const std::string& wa_id,
+                              std::uint64_t after_seq) const;
+  /// The newest record's seq (0: none yet).
+  std::uint64_t last_seq() const;
+
+  faults get_faults() const;
+  void set_faults(faults f);
+  /// Draws whether this event happens with probability `p`.
+  bool chance(double p);
+
+  /// Counters shown by /control/stats.
+  void count(const std::string& name, long n = 1);
+  json stats() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, number> numbers_;
+  std::vector<record> records_;
+  faults faults_;
+  std::mt19937_64 rng_;
+  std::uint64_t wamid_counter_ = 0;
+  std::map<std::string, long> counters_;
+};
+
+}  // namespace paige::metasim

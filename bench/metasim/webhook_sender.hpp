@@ -1,0 +1,44 @@
+/// @file
+/// @brief Delivers webhooks to Paige the way Meta does: signed over the exact bytes sent,
+/// redelivered with backoff until answered 200, sometimes twice (fault injection).
+#pragma once
+
+#include "api/http_client.hpp"
+#include "bench/metasim/scheduler.hpp"
+#include "bench/metasim/sim_state.hpp"
+
+#include <functional>
+#include <string>
+
+namespace paige::metasim {
+
+struct delivery_outcome {
+  bool delivered = false;
+  int attempts = 0;
+  unsigned last_status = 0;
+};
+
+class webhook_sender {
+ public:
+  webhook_sender(std::string url, std::string app_secret, int max_attempts, sim_state& state, scheduler& timers);
+  ~webhook_sender();
+
+  /// Posts `envelope`; `done` (optional) runs once delivered or given up.
+  void post(const json& envelope, std::function<void(delivery_outcome)> done = {});
+
+  /// A `messages` envelope for one number with `value` (messages/statuses/contacts).
+  static json envelope(const number& n, json value);
+
+ private:
+  void attempt(std::shared_ptr<const std::string> body, std::string signature, int n, bool duplicate,
+               std::function<void(delivery_outcome)> done);
+
+  std::string url_;
+  std::string secret_;
+  int max_attempts_;
+  sim_state& state_;
+  scheduler& timers_;
+  api::http_client client_;
+};
+
+}  // namespace paige::metasim
