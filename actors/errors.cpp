@@ -13,6 +13,7 @@ const char* to_string(errc code) {
     case errc::not_found: return "not_found";
     case errc::conflict: return "conflict";
     case errc::timeout: return "timeout";
+    case errc::upstream: return "upstream";
     case errc::internal: return "internal";
   }
   return "internal";

@@ -24,6 +24,7 @@ enum class errc : std::uint8_t {
   not_found,
   conflict,
   timeout,
+  upstream,            ///< Meta's Graph API failed or could not be reached
   internal,
 };
 

@@ -2,6 +2,8 @@
 
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
+#include "actors/meta_sync.hpp"
+#include "actors/number_directory.hpp"
 #include "actors/project_rules.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
@@ -77,6 +79,37 @@ void adopt_bot(self_ptr self, storage::bot_row row) {
   self->state.bot_version = std::move(row);
 }
 
+/// Routes the number's webhooks here, unless the project is on its way out.
+void adopt_number(self_ptr self, storage::number_row number) {
+  auto& st = self->state;
+  if (st.svc->numbers && st.row.status != "deleting" && st.row.status != "deleted")
+    st.svc->numbers->set(number.phone_number_id, caf::actor_cast<caf::actor>(self));
+  st.number = std::move(number);
+}
+
+/// What a failed Graph call means for the caller.
+caf::error graph_failure(const graph_result& r) {
+  if (!r.transport_error.empty() || r.http_status >= 500)
+    return make_error(errc::upstream, "Meta's Graph API is unavailable: " + r.error_message(), "graph_unavailable");
+  if (r.error_code() == 190 || r.http_status == 401)
+    return make_error(errc::invalid_argument, "Meta refused the access token: " + r.error_message(),
+                      "whatsapp_token_invalid");
+  return make_error(errc::invalid_argument, "Meta refused the request: " + r.error_message(), "whatsapp_rejected");
+}
+
+/// One Graph call, holding back other messages until it is answered.
+void graph_step(self_ptr self, std::string method, std::string path, std::string token, std::string body,
+                std::function<void(const nlohmann::json&)> ok, std::function<void(caf::error)> fail) {
+  self->request(self->state.svc->meta_sync, std::chrono::seconds{60}, graph_call_atom::value, std::move(method),
+                std::move(path), std::move(token), std::move(body))
+      .await(
+          [ok, fail](graph_result& r) {
+            if (r.ok()) ok(nlohmann::json::parse(r.body, nullptr, false));
+            else fail(graph_failure(r));
+          },
+          [fail](caf::error& err) { fail(err); });
+}
+
 db_job set_status(const std::string& id, std::string status, std::optional<std::string> detail) {
   return [id, status = std::move(status), detail = std::move(detail)](pqxx::connection& c) {
     return caf::make_message(storage::set_project_status(c, id, status, detail));
@@ -110,17 +143,25 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
   recount(*self->state.svc, *self->state.counted, self->state.row.status);
   if (self->state.row.status == "provisioning") start_provisioning(self);
   if (self->state.row.status == "deleting") start_deprovisioning(self);
-  // The current bot first: nothing else is handled before it is loaded. Without it the actor
-  // fails, and the directory restarts it.
+  // The current bot and number first: nothing else is handled before they are loaded.
+  // Without them the actor fails, and the directory restarts it.
   self->request(self->state.svc->control_db, persist_timeout, run_atom::value,
                 db_job{[id = self->state.row.id](pqxx::connection& c) {
-                  return caf::make_message(storage::current_bot(c, id).value_or(storage::bot_row{}));
+                  return caf::make_message(storage::current_bot(c, id).value_or(storage::bot_row{}),
+                                           storage::number_of(c, id).value_or(storage::number_row{}));
                 }})
-      .await([self](storage::bot_row& row) { adopt_bot(self, std::move(row)); },
-             [self](caf::error& err) {
-               log::warn("project.bot_load_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
-               self->quit(err);
-             });
+      .await(
+          [self](storage::bot_row& bot_row, storage::number_row& number) {
+            adopt_bot(self, std::move(bot_row));
+            if (!number.phone_number_id.empty()) adopt_number(self, std::move(number));
+          },
+          [self](caf::error& err) {
+            log::warn("project.load_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+            self->quit(err);
+          });
+  self->attach_functor([numbers = self->state.svc->numbers, addr = self->address()](const caf::error&) {
+    if (numbers) numbers->remove(addr);  // a restarted actor registers itself again
+  });
   self->attach_functor([svc = self->state.svc, counted = self->state.counted](const caf::error&) {
     recount(*svc, *counted, "");  // whatever the exit, this actor no longer counts
   });
@@ -155,7 +196,72 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](pause_atom) { return transition(self, project_request::pause, "paused"); },
       [=](resume_atom) { return transition(self, project_request::resume, "active"); },
       [=](remove_atom) {
-        return transition(self, project_request::remove, "deleting", start_deprovisioning);
+        return transition(self, project_request::remove, "deleting", [](self_ptr s) {
+          if (s->state.svc->numbers) s->state.svc->numbers->remove(s->address());  // stop routing webhooks
+          start_deprovisioning(s);
+        });
+      },
+      [=](connect_atom, const std::string& number_id, const std::string& waba_id, const std::string& token,
+          const std::string& pin) -> caf::result<project_info> {
+        auto& st = self->state;
+        if (st.row.status == "deleting")
+          return make_error(errc::conflict, "the project is being deleted", "project_deleting");
+        auto rp = self->make_response_promise<project_info>();
+        std::function<void(caf::error)> fail = [rp](caf::error err) mutable { rp.deliver(err); };
+        auto id = st.row.id;
+        auto svc = st.svc;
+        auto store = [self, rp, fail, id, svc, number_id, waba_id, token, pin](const nlohmann::json& meta) mutable {
+          storage::number_row n{number_id, id, waba_id, meta.value("display_phone_number", ""),
+                                meta.value("verified_name", ""), secrets::seal(svc->master_key, token),
+                                secrets::seal(svc->master_key, pin)};
+          self->request(svc->control_db, persist_timeout, run_atom::value,
+                        db_job{[n](pqxx::connection& c) {
+                          bool ok = storage::connect_number(c, n);
+                          auto row = storage::find_project(c, n.project_id);
+                          return caf::make_message(ok, row.value_or(storage::project_row{}));
+                        }})
+              .await(
+                  [self, rp, n](bool ok, storage::project_row& row) mutable {
+                    if (!ok) {
+                      rp.deliver(make_error(errc::conflict, "another project owns number " + n.phone_number_id,
+                                            "number_in_use"));
+                      return;
+                    }
+                    self->state.row = std::move(row);
+                    adopt_number(self, n);
+                    log::info("project.number_connected", {{"project", n.project_id}, {"phone_number_id", n.phone_number_id}});
+                    rp.deliver(to_info(self->state.row));
+                  },
+                  [fail](caf::error& err) { fail(err); });
+        };
+        // Refuse a number another project owns before calling Meta at all.
+        self->request(svc->control_db, persist_timeout, run_atom::value,
+                      db_job{[number_id](pqxx::connection& c) {
+                        pqxx::read_transaction tx{c};
+                        auto r = tx.exec_params("SELECT project_id FROM whatsapp_numbers WHERE phone_number_id = $1",
+                                                number_id);
+                        return caf::make_message(r.empty() ? std::string{} : r[0][0].as<std::string>());
+                      }})
+            .await(
+                [=](std::string& owner) mutable {
+                  if (!owner.empty() && owner != id) {
+                    fail(make_error(errc::conflict, "another project owns number " + number_id, "number_in_use"));
+                    return;
+                  }
+                  graph_step(self, "GET", "/" + number_id + "?fields=display_phone_number,verified_name", token, "",
+                             [=](const nlohmann::json& meta) mutable {
+                               nlohmann::json reg{{"messaging_product", "whatsapp"}, {"pin", pin}};
+                               graph_step(self, "POST", "/" + number_id + "/register", token, reg.dump(),
+                                          [=](const nlohmann::json&) mutable {
+                                            graph_step(self, "POST", "/" + waba_id + "/subscribed_apps", token, "",
+                                                       [=](const nlohmann::json&) mutable { store(meta); }, fail);
+                                          },
+                                          fail);
+                             },
+                             fail);
+                },
+                [fail](caf::error& err) { fail(err); });
+        return rp;
       },
       [=](conninfo_atom) -> caf::result<std::string> {
         auto& st = self->state;
@@ -224,7 +330,11 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       },
       [=](deprovisioned_atom) {
         persist(
-            self, set_status(self->state.row.id, "deleted", std::nullopt),
+            self,
+            [id = self->state.row.id](pqxx::connection& c) {
+              storage::disconnect_number(c, id);  // the number may now join another project
+              return caf::make_message(storage::set_project_status(c, id, "deleted", std::nullopt));
+            },
             [self](const storage::project_row& row) {
               log::info("project.deleted", {{"project", row.id}});
               self->quit();

@@ -16,6 +16,11 @@
 ///   (conninfo_atom)                   → std::string (the project role's connection string)
 ///   (bot_get_atom)                    → bot_info
 ///   (bot_put_atom, definition_json)   → bot_info (a new version) | invalid_argument invalid_bot
+///   (connect_atom, phone_number_id, waba_id, access_token, pin)
+///                                     → project_info: reads the number from the Graph API,
+///                                       registers it, subscribes the app, stores it (token
+///                                       sealed) and routes its webhooks here
+///                                     | conflict number_in_use | invalid_argument whatsapp_* | upstream
 ///   from the provisioner: (provisioned_atom), (prov_failed_atom, reason), (deprovisioned_atom)
 /// It quits normally once deleted; its supervisor (the directory) restarts it otherwise.
 #pragma once
@@ -27,6 +32,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace paige::actors {
@@ -45,6 +51,8 @@ struct project_state {
   /// The current bot: its stored version and its compiled form (null if it no longer compiles).
   storage::bot_row bot_version;
   std::shared_ptr<const bot::definition> bot;
+  /// The connected WhatsApp number, if any (its token stays sealed until used).
+  std::optional<storage::number_row> number;
 };
 
 /// The actor's behavior; spawn it with the stored row and the shared services.

@@ -140,6 +140,11 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](remove_atom, const std::string& id) { return forward(self, id, remove_atom::value); },
       [=](conninfo_atom, const std::string& id) { return forward(self, id, conninfo_atom::value); },
       [=](bot_get_atom, const std::string& id) { return forward(self, id, bot_get_atom::value); },
+      [=](connect_atom, const std::string& id, std::string& number, std::string& waba, std::string& token,
+          std::string& pin) {
+        return forward(self, id, connect_atom::value, std::move(number), std::move(waba), std::move(token),
+                       std::move(pin));
+      },
       [=](bot_put_atom, const std::string& id, std::string& definition) {
         return forward(self, id, bot_put_atom::value, std::move(definition));
       },

@@ -1,5 +1,6 @@
 #include "actors/project_types.hpp"
 
+#include "actors/graph_api.hpp"
 #include "actors/project_rules.hpp"
 #include "storage/projects.hpp"
 
@@ -17,6 +18,7 @@ project_info to_info(const storage::project_row& row) {
   out.created_at = row.created_at;
   out.updated_at = row.updated_at;
   out.seq = row.seq;
+  out.whatsapp_json = row.whatsapp_json;
   return out;
 }
 
@@ -28,6 +30,7 @@ void add_project_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<key_info>>("std::vector<key_info>");
   cfg.add_message_type<project_patch>("project_patch");
   cfg.add_message_type<bot_info>("bot_info");
+  cfg.add_message_type<graph_result>("graph_result");
 }
 
 }  // namespace paige::actors

@@ -22,6 +22,10 @@ class registry;
 }
 
 namespace paige::actors {
+class number_directory;
+}
+
+namespace paige::actors {
 
 // -- atoms -------------------------------------------------------------------
 
@@ -41,6 +45,7 @@ using key_revoke_atom = caf::atom_constant<caf::atom("keyrevoke")>;
 using auth_atom = caf::atom_constant<caf::atom("auth")>;
 using bot_get_atom = caf::atom_constant<caf::atom("botget")>;
 using bot_put_atom = caf::atom_constant<caf::atom("botput")>;
+using connect_atom = caf::atom_constant<caf::atom("connect")>;
 
 // -- views -------------------------------------------------------------------
 
@@ -54,12 +59,13 @@ struct project_info {
   std::string created_at;
   std::string updated_at;
   std::int64_t seq = 0;
+  std::string whatsapp_json;  ///< the connected number, or empty
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, project_info& x) {
   return f(caf::meta::type_name("project_info"), x.id, x.name, x.status, x.status_detail,
-           x.settings_json, x.created_at, x.updated_at, x.seq);
+           x.settings_json, x.created_at, x.updated_at, x.seq, x.whatsapp_json);
 }
 
 /// One page of projects.
@@ -123,6 +129,8 @@ struct project_services {
   caf::actor control_db;            ///< db_pool on the control database
   caf::actor admin_db;              ///< db_pool with the admin role, for DDL
   caf::actor provisioner;           ///< provisioning supervisor
+  caf::actor meta_sync;             ///< every Graph API call
+  number_directory* numbers = nullptr;  ///< webhook routing, kept current by project actors
   std::string server_conninfo;      ///< the Postgres server that holds project databases
   secrets::master_key master_key;   ///< seals role passwords at rest
   metrics::registry* metrics = nullptr;
@@ -140,4 +148,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::project_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::project_row>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::key_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::bot_row)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::number_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::key_row>)

@@ -16,6 +16,8 @@ http_response error_response(const caf::error& err) {
     case errc::conflict: return http_response::error(409, code.empty() ? "conflict" : code, reason);
     case errc::invalid_argument:
       return http_response::error(422, code.empty() ? "invalid_argument" : code, reason);
+    case errc::upstream:
+      return http_response::error(502, code.empty() ? "graph_unavailable" : code, reason);
     case errc::db_unavailable:
     case errc::timeout:
       log::warn("api.unavailable", {{"reason", reason}});

@@ -1,12 +1,15 @@
 #include "runtime/server.hpp"
 
 #include "actors/db_pool.hpp"
+#include "actors/meta_sync.hpp"
+#include "actors/number_directory.hpp"
 #include "actors/project_directory.hpp"
 #include "actors/provisioner.hpp"
 #include "actors/readiness.hpp"
 #include "actors/system_config.hpp"
 #include "api/auth.hpp"
 #include "api/bot_routes.hpp"
+#include "api/graph_client.hpp"
 #include "api/http_server.hpp"
 #include "api/ops_routes.hpp"
 #include "api/project_routes.hpp"
@@ -88,8 +91,10 @@ class server_process {
     log::info("paige.stopping");
     http_->stop(cfg_.shutdown_grace);
     log::info("http.drained");
+    // Graph calls in flight fail now; their answers still find their actors.
+    graph_->stop();
     // The directory takes its project actors along (they are linked to it).
-    for (auto& root : {directory_, provisioner_, admin_db_, control_db_})
+    for (auto& root : {directory_, provisioner_, meta_sync_, admin_db_, control_db_})
       caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
     system_->await_all_actors_done();
     system_.reset();
@@ -128,10 +133,14 @@ class server_process {
     // behind (or blocks) the API's control-database work.
     admin_db_ = actors::spawn_db_pool(*system_, {control_conninfo_, admin_pool_workers, "admin"});
     provisioner_ = actors::spawn_provisioner(*system_, admin_db_, control_conninfo_);
+    graph_ = std::make_shared<api::graph_client>(cfg_.graph_url, cfg_.graph_version);
+    meta_sync_ = actors::spawn_meta_sync(*system_, graph_);
     auto services = std::make_shared<actors::project_services>();
     services->control_db = control_db_;
     services->admin_db = admin_db_;
     services->provisioner = provisioner_;
+    services->meta_sync = meta_sync_;
+    services->numbers = &numbers_;
     services->server_conninfo = control_conninfo_;
     services->master_key = master_key_;
     services->metrics = &metrics_;
@@ -173,11 +182,14 @@ class server_process {
   std::string control_conninfo_;
   std::optional<embedded_postgres> pg_;
   metrics::registry metrics_;
+  actors::number_directory numbers_;  // outlives the actors that keep it current
   api::router routes_;
   caf::actor_system_config actor_cfg_;
   std::unique_ptr<api::http_server> http_;
   std::unique_ptr<caf::actor_system> system_;  // destroyed before http_: it may hold responders
   std::unique_ptr<api::authenticator> auth_;
+  std::shared_ptr<api::graph_client> graph_;
+  caf::actor meta_sync_;
   secrets::master_key master_key_;
   caf::actor control_db_;
   caf::actor admin_db_;

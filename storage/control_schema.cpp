@@ -64,6 +64,21 @@ const std::vector<migration>& control_migrations() {
            PRIMARY KEY (project_id, version)
          );
        )sql"},
+      {4, "whatsapp numbers",
+       R"sql(
+         -- The WhatsApp Business number each project is connected to (at most one), and the
+         -- sealed access token Paige calls the Graph API with.
+         CREATE TABLE whatsapp_numbers (
+           phone_number_id      text PRIMARY KEY,
+           project_id           text NOT NULL UNIQUE REFERENCES projects (id),
+           waba_id              text NOT NULL,
+           display_phone_number text NOT NULL,
+           verified_name        text NOT NULL,
+           access_token_sealed  text NOT NULL,
+           pin_sealed           text NOT NULL,
+           connected_at         timestamptz NOT NULL DEFAULT now()
+         );
+       )sql"},
   };
   return list;
 }

@@ -10,7 +10,13 @@ namespace {
 
 const std::string project_columns =
     "id, seq, name, status, status_detail, settings::text, db_server, db_name, db_role, "
-    "db_password_sealed, " + iso_utc("created_at") + ", " + iso_utc("updated_at");
+    "db_password_sealed, " + iso_utc("created_at") + ", " + iso_utc("updated_at") +
+    ", (SELECT json_build_object('phone_number_id', n.phone_number_id, 'waba_id', n.waba_id, "
+    "'display_phone_number', n.display_phone_number, 'verified_name', n.verified_name)::text "
+    "FROM whatsapp_numbers n WHERE n.project_id = projects.id)";
+
+const std::string number_columns =
+    "phone_number_id, project_id, waba_id, display_phone_number, verified_name, access_token_sealed, pin_sealed";
 
 const std::string key_columns = "id, project_id, name, key_prefix, " + iso_utc("created_at");
 
@@ -33,7 +39,13 @@ project_row to_project(const pqxx::row& r) {
   p.db_password_sealed = r[9].as<std::string>();
   p.created_at = r[10].as<std::string>();
   p.updated_at = r[11].as<std::string>();
+  p.whatsapp_json = nullable(r[12]).value_or("");
   return p;
+}
+
+number_row to_number(const pqxx::row& r) {
+  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
+          r[4].as<std::string>(), r[5].as<std::string>(), r[6].as<std::string>()};
 }
 
 key_row to_key(const pqxx::row& r) {
@@ -108,6 +120,41 @@ project_row update_project(pqxx::connection& c, const std::string& id,
       id, name, settings_json);
   tx.commit();
   return to_project(r);
+}
+
+bool connect_number(pqxx::connection& c, const number_row& n) {
+  pqxx::work tx{c};
+  auto owner = tx.exec_params("SELECT project_id FROM whatsapp_numbers WHERE phone_number_id = $1 FOR UPDATE",
+                              n.phone_number_id);
+  if (!owner.empty() && owner[0][0].as<std::string>() != n.project_id) return false;
+  tx.exec_params("DELETE FROM whatsapp_numbers WHERE project_id = $1", n.project_id);
+  tx.exec_params("INSERT INTO whatsapp_numbers (" + number_columns + ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 n.phone_number_id, n.project_id, n.waba_id, n.display_phone_number, n.verified_name,
+                 n.access_token_sealed, n.pin_sealed);
+  tx.commit();
+  return true;
+}
+
+std::optional<number_row> number_of(pqxx::connection& c, const std::string& project_id) {
+  pqxx::read_transaction tx{c};
+  auto r = tx.exec_params("SELECT " + number_columns + " FROM whatsapp_numbers WHERE project_id = $1", project_id);
+  if (r.empty()) return std::nullopt;
+  return to_number(r[0]);
+}
+
+std::vector<number_row> live_numbers(pqxx::connection& c) {
+  pqxx::read_transaction tx{c};
+  std::vector<number_row> out;
+  for (const auto& r : tx.exec("SELECT " + number_columns + " FROM whatsapp_numbers n WHERE EXISTS "
+                               "(SELECT 1 FROM projects p WHERE p.id = n.project_id AND p.status <> 'deleted')"))
+    out.push_back(to_number(r));
+  return out;
+}
+
+void disconnect_number(pqxx::connection& c, const std::string& project_id) {
+  pqxx::work tx{c};
+  tx.exec_params("DELETE FROM whatsapp_numbers WHERE project_id = $1", project_id);
+  tx.commit();
 }
 
 key_row insert_key(pqxx::connection& c, const std::string& id, const std::string& project_id,

@@ -25,6 +25,7 @@ struct project_row {
   std::string db_password_sealed;
   std::string created_at;  ///< ISO 8601, UTC
   std::string updated_at;
+  std::string whatsapp_json;  ///< {"phone_number_id", "waba_id", "display_phone_number", "verified_name"}, or ""
 };
 
 /// What creating a project stores.
@@ -37,6 +38,30 @@ struct new_project {
   std::string db_password_sealed;
   std::string initial_bot_json;  ///< stored as bot version 1
 };
+
+/// A connected number with its sealed secrets.
+struct number_row {
+  std::string phone_number_id;
+  std::string project_id;
+  std::string waba_id;
+  std::string display_phone_number;
+  std::string verified_name;
+  std::string access_token_sealed;
+  std::string pin_sealed;
+};
+
+/// Connects `n` to its project, replacing the project's previous number. Returns false (and
+/// changes nothing) when another project owns that phone_number_id.
+bool connect_number(pqxx::connection& c, const number_row& n);
+
+/// The number of a project, if connected.
+std::optional<number_row> number_of(pqxx::connection& c, const std::string& project_id);
+
+/// Every connected number of a live project (for the routing directory at start).
+std::vector<number_row> live_numbers(pqxx::connection& c);
+
+/// Disconnects the project's number (on deletion).
+void disconnect_number(pqxx::connection& c, const std::string& project_id);
 
 /// A project API key as listed (never the key itself).
 struct key_row {
