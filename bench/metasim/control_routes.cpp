@@ -145,6 +145,13 @@ void add_control_routes(api::router& routes, sim_context ctx) {
     ctx.state.set_faults(f);
     respond(http_response::json(200, to_json(f)));
   });
+  routes.add("PUT", "/control/webhook", [ctx](http_request&& req, responder respond) {
+    auto body = json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.contains("url") || !body["url"].is_string())
+      return respond(http_response::error(400, "bad_body", "give {\"url\": \"http://host:port/webhook\"}"));
+    ctx.sender.set_url(body["url"].get<std::string>());
+    respond(http_response::json(200, {{"url", ctx.sender.url()}}));
+  });
   routes.add("GET", "/control/stats", [ctx](http_request&&, responder respond) {
     respond(http_response::json(200, ctx.state.stats()));
   });

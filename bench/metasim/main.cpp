@@ -15,9 +15,9 @@ using namespace paige;
 namespace {
 
 constexpr const char* usage =
-    "usage: paige-metasim --webhook-url URL --app-secret SECRET [options]\n"
+    "usage: paige-metasim --app-secret SECRET [--webhook-url URL] [options]\n"
     "  --listen HOST:PORT       address of the Graph and control API [127.0.0.1:9090]\n"
-    "  --webhook-url URL        where webhooks go (Paige's /webhook)\n"
+    "  --webhook-url URL        where webhooks go (Paige's /webhook); also PUT /control/webhook\n"
     "  --app-secret SECRET      key of X-Hub-Signature-256\n"
     "  --max-attempts N         webhook deliveries before giving up [10]\n"
     "  --statuses LIST          statuses sent for each accepted message [sent,delivered,read]\n"
@@ -62,8 +62,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (opt["--webhook-url"].empty() || opt["--app-secret"].empty()) {
-    std::cerr << "paige-metasim: --webhook-url and --app-secret are required\n" << usage;
+  if (opt["--app-secret"].empty()) {
+    std::cerr << "paige-metasim: --app-secret is required\n" << usage;
     return 2;
   }
   log::init(opt["--log-level"]);

@@ -14,6 +14,16 @@ webhook_sender::webhook_sender(std::string url, std::string app_secret, int max_
 
 webhook_sender::~webhook_sender() { client_.stop(); }
 
+void webhook_sender::set_url(std::string url) {
+  std::lock_guard<std::mutex> lock{url_mutex_};
+  url_ = std::move(url);
+}
+
+std::string webhook_sender::url() const {
+  std::lock_guard<std::mutex> lock{url_mutex_};
+  return url_;
+}
+
 json webhook_sender::envelope(const number& n, json value) {
   value["messaging_product"] = "whatsapp";
   value["metadata"] = {{"display_phone_number", n.display_phone_number}, {"phone_number_id", n.phone_number_id}};
@@ -33,7 +43,7 @@ void webhook_sender::attempt(std::shared_ptr<const std::string> body, std::strin
                              std::function<void(delivery_outcome)> done) {
   state_.count("webhook_attempts");
   client_.request(
-      "POST", url_, {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", signature}}, *body,
+      "POST", url(), {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", signature}}, *body,
       [this, body, signature, n, duplicate, done](api::client_response r) {
         if (r.status == 200) {
           state_.count("webhooks_delivered");

@@ -8,6 +8,7 @@
 #include "bench/metasim/sim_state.hpp"
 
 #include <functional>
+#include <mutex>
 #include <string>
 
 namespace paige::metasim {
@@ -26,6 +27,10 @@ class webhook_sender {
   /// Posts `envelope`; `done` (optional) runs once delivered or given up.
   void post(const json& envelope, std::function<void(delivery_outcome)> done = {});
 
+  /// Where webhooks go from now on.
+  void set_url(std::string url);
+  std::string url() const;
+
   /// A `messages` envelope for one number with `value` (messages/statuses/contacts).
   static json envelope(const number& n, json value);
 
@@ -33,6 +38,7 @@ class webhook_sender {
   void attempt(std::shared_ptr<const std::string> body, std::string signature, int n, bool duplicate,
                std::function<void(delivery_outcome)> done);
 
+  mutable std::mutex url_mutex_;
   std::string url_;
   std::string secret_;
   int max_attempts_;

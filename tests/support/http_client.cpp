@@ -106,3 +106,17 @@ http_reply http_request(std::uint16_t port, const std::string& method, const std
 }
 
 }  // namespace paige::test
+
+namespace paige::test {
+
+json_reply json_request(std::uint16_t port, const std::string& method, const std::string& target,
+                        const std::string& body, const std::string& bearer) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + bearer);
+  auto r = http_request(port, method, target, body, headers);
+  json_reply out{r.status, nullptr};
+  if (!r.body.empty()) out.body = nlohmann::json::parse(r.body, nullptr, false);
+  return out;
+}
+
+}  // namespace paige::test

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +47,16 @@ class http_connection {
   struct impl;
   std::unique_ptr<impl> impl_;
 };
+
+/// A response whose body was parsed as JSON (null when empty).
+struct json_reply {
+  unsigned status = 0;
+  nlohmann::json body;
+};
+
+/// One request on a new connection, with a bearer key when `bearer` is not empty.
+json_reply json_request(std::uint16_t port, const std::string& method, const std::string& target,
+                        const std::string& body = {}, const std::string& bearer = {});
 
 /// One request on a new connection.
 http_reply http_request(std::uint16_t port, const std::string& method, const std::string& target,

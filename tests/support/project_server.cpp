@@ -21,12 +21,7 @@ void project_server::start(const std::string& master) {
 
 reply project_server::call(const std::string& method, const std::string& path, const std::string& body,
                            const std::string& key) {
-  std::vector<std::pair<std::string, std::string>> headers;
-  if (!key.empty()) headers.emplace_back("Authorization", "Bearer " + key);
-  auto r = http_request(server->port(), method, path, body, headers);
-  reply out{r.status, nullptr};
-  if (!r.body.empty()) out.body = json::parse(r.body);
-  return out;
+  return json_request(server->port(), method, path, body, key);
 }
 
 json project_server::create(const std::string& name) {

@@ -2,6 +2,7 @@
 /// @brief A paige server on a fresh control database, with helpers for the /v1 API.
 #pragma once
 
+#include "tests/support/http_client.hpp"
 #include "tests/support/paige_server.hpp"
 #include "tests/support/test_cluster.hpp"
 
@@ -17,10 +18,7 @@ using json = nlohmann::json;
 inline const std::string admin_key = "admin-key-for-tests-0123456789";
 inline const std::string master_hex(64, '7');
 
-struct reply {
-  unsigned status = 0;
-  json body;
-};
+using reply = json_reply;
 
 /// A paige server on a fresh control database of the test cluster.
 struct project_server {
