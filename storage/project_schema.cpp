@@ -56,13 +56,32 @@ const std::vector<migration>& project_migrations() {
          CREATE INDEX messages_unhandled ON messages (id) WHERE direction = 'in' AND handled_at IS NULL;
          CREATE INDEX messages_outbox ON messages (id) WHERE direction = 'out' AND status = 'queued';
        )sql"},
+      {2, "status ordering and early statuses",
+       R"sql(
+         -- How far a message got; a status update never lowers it, and failed is terminal.
+         CREATE FUNCTION paige_status_rank(status text) RETURNS integer
+           LANGUAGE sql IMMUTABLE AS $$
+             SELECT CASE status WHEN 'queued' THEN 0 WHEN 'accepted' THEN 1 WHEN 'sent' THEN 2
+                                WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 WHEN 'played' THEN 4
+                                WHEN 'failed' THEN 9 ELSE 0 END $$;
+
+         -- Statuses that arrived before Paige recorded the wamid Meta returned for the send
+         -- (Meta may post 'sent' before its answer to the send call is committed here).
+         CREATE TABLE pending_statuses (
+           wamid  text NOT NULL,
+           status text NOT NULL,
+           ts     timestamptz NOT NULL,
+           error  jsonb,
+           PRIMARY KEY (wamid, status)
+         );
+       )sql"},
   };
   return list;
 }
 
 const std::vector<std::string>& system_table_names() {
   static const std::vector<std::string> names{"contacts", "conversations", "messages",
-                                              project_migrations_table};
+                                              project_migrations_table, "pending_statuses"};
   return names;
 }
 

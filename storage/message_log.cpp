@@ -1,0 +1,239 @@
+#include "storage/message_log.hpp"
+
+#include "storage/sql_text.hpp"
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <regex>
+#include <stdexcept>
+
+namespace paige::storage {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr const char* open_conversation_sql = R"sql(
+  WITH contact AS (
+    INSERT INTO contacts (wa_id, name) VALUES ($1, nullif($2, ''))
+    ON CONFLICT (wa_id) DO UPDATE SET name = coalesce(nullif(EXCLUDED.name, ''), contacts.name),
+                                      updated_at = now()
+    RETURNING id, name, last_inbound_at)
+  SELECT c.id, coalesce(c.name, ''), v.id, v.state, v.vars::text,
+         coalesce(to_char(c.last_inbound_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '')
+  FROM contact c LEFT JOIN conversations v ON v.contact_id = c.id AND v.status = 'open')sql";
+
+constexpr const char* insert_inbound_sql = R"sql(
+  WITH input AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb)
+      AS t(k int, conversation_id bigint, contact_id bigint, wamid text, type text, content jsonb,
+           ts double precision, handled boolean)),
+  firsts AS (SELECT DISTINCT ON (wamid) * FROM input ORDER BY wamid, k),
+  ins AS (
+    INSERT INTO messages (conversation_id, contact_id, direction, wamid, type, content, status,
+                          created_at, handled_at)
+    SELECT conversation_id, contact_id, 'in', wamid, type, content, 'received',
+           CASE WHEN ts > 0 THEN to_timestamp(ts) ELSE now() END,
+           CASE WHEN handled THEN now() END
+    FROM firsts ORDER BY k
+    ON CONFLICT (wamid) DO NOTHING
+    RETURNING id, wamid),
+  touched_contacts AS (
+    UPDATE contacts c SET last_inbound_at = greatest(c.last_inbound_at, x.at), updated_at = now()
+    FROM (SELECT contact_id, max(CASE WHEN ts > 0 THEN to_timestamp(ts) ELSE now() END) AS at
+          FROM input GROUP BY contact_id) x
+    WHERE c.id = x.contact_id),
+  touched_conversations AS (
+    UPDATE conversations v SET last_message_at = now(), updated_at = now()
+    FROM (SELECT DISTINCT conversation_id FROM input) x WHERE v.id = x.conversation_id)
+  SELECT f.k, ins.id FROM firsts f JOIN ins ON ins.wamid = f.wamid)sql";
+
+constexpr const char* apply_steps_sql = R"sql(
+  WITH input AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb)
+      AS t(k int, message_id bigint, conversation_id bigint, contact_id bigint, state text,
+           vars jsonb, close boolean, outbound jsonb)),
+  handled AS (
+    UPDATE messages m SET handled_at = now()
+    FROM input i WHERE m.id = i.message_id AND m.handled_at IS NULL
+    RETURNING i.k),
+  moved AS (
+    UPDATE conversations v
+    SET state = i.state, vars = i.vars, updated_at = now(), last_message_at = now(),
+        status = CASE WHEN i.close THEN 'closed' ELSE v.status END,
+        closed_at = CASE WHEN i.close THEN now() ELSE v.closed_at END
+    FROM input i JOIN handled h ON h.k = i.k WHERE v.id = i.conversation_id),
+  queued AS (
+    INSERT INTO messages (conversation_id, contact_id, direction, type, content, status)
+    SELECT i.conversation_id, i.contact_id, 'out', o.value->>'type', o.value, 'queued'
+    FROM input i JOIN handled h ON h.k = i.k
+         CROSS JOIN LATERAL jsonb_array_elements(i.outbound) WITH ORDINALITY AS o(value, n)
+    ORDER BY i.k, o.n
+    RETURNING id, conversation_id)
+  SELECT h.k, coalesce((SELECT json_agg(q.id ORDER BY q.id) FROM queued q JOIN input i2 ON i2.conversation_id = q.conversation_id
+                        WHERE i2.k = h.k), '[]')::text
+  FROM handled h)sql";
+
+constexpr const char* statuses_sql = R"sql(
+  WITH input AS (
+    SELECT wamid, status, CASE WHEN ts > 0 THEN to_timestamp(ts) ELSE now() END AS ts, error,
+           paige_status_rank(status) AS rank
+    FROM jsonb_to_recordset($1::jsonb) AS t(wamid text, status text, ts double precision, error jsonb)),
+  best AS (SELECT DISTINCT ON (wamid) * FROM input ORDER BY wamid, rank DESC),
+  moved AS (
+    UPDATE messages m SET
+      status = b.status,
+      sent_at = CASE WHEN b.status = 'sent' THEN b.ts ELSE m.sent_at END,
+      delivered_at = CASE WHEN b.status = 'delivered' THEN b.ts ELSE m.delivered_at END,
+      read_at = CASE WHEN b.status IN ('read', 'played') THEN b.ts ELSE m.read_at END,
+      failed_at = CASE WHEN b.status = 'failed' THEN b.ts ELSE m.failed_at END,
+      error = CASE WHEN b.status = 'failed' THEN b.error ELSE m.error END
+    FROM best b
+    WHERE m.wamid = b.wamid AND m.direction = 'out' AND m.status <> 'failed'
+      AND paige_status_rank(m.status) < b.rank AND NOT (b.status = 'failed' AND m.status IN ('read', 'played'))),
+  timestamps AS (
+    -- Statuses below the best one still record their own time (sent_at when delivered came
+    -- in the same batch).
+    UPDATE messages m SET
+      sent_at = coalesce(m.sent_at, (SELECT min(i.ts) FROM input i WHERE i.wamid = m.wamid AND i.status = 'sent')),
+      delivered_at = coalesce(m.delivered_at, (SELECT min(i.ts) FROM input i WHERE i.wamid = m.wamid AND i.status = 'delivered'))
+    WHERE m.wamid IN (SELECT wamid FROM input) AND m.direction = 'out' AND m.status <> 'failed'
+      AND NOT EXISTS (SELECT 1 FROM best b WHERE b.wamid = m.wamid AND paige_status_rank(m.status) < b.rank))
+  INSERT INTO pending_statuses (wamid, status, ts, error)
+  SELECT wamid, status, ts, error FROM input i
+  WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.wamid = i.wamid)
+  ON CONFLICT (wamid, status) DO NOTHING)sql";
+
+constexpr const char* record_accepted_sql = R"sql(
+  WITH early AS (DELETE FROM pending_statuses WHERE wamid = $2 RETURNING status, ts, error),
+  best AS (SELECT status, error FROM early ORDER BY paige_status_rank(status) DESC LIMIT 1)
+  UPDATE messages SET
+    wamid = $2,
+    status = coalesce((SELECT status FROM best), 'accepted'),
+    sent_at = (SELECT min(ts) FROM early WHERE status = 'sent'),
+    delivered_at = (SELECT min(ts) FROM early WHERE status = 'delivered'),
+    read_at = (SELECT min(ts) FROM early WHERE status IN ('read', 'played')),
+    failed_at = (SELECT min(ts) FROM early WHERE status = 'failed'),
+    error = (SELECT error FROM best WHERE status = 'failed')
+  WHERE id = $1 AND direction = 'out')sql";
+
+bool valid_identifier(const std::string& s) {
+  static const std::regex pattern{"^[a-z_][a-z0-9_]{0,62}$"};
+  return std::regex_match(s, pattern);
+}
+
+}  // namespace
+
+conversation_row open_conversation(pqxx::transaction_base& tx, const std::string& wa_id, const std::string& name,
+                                   const std::string& initial_state) {
+  auto r = tx.exec_params1(open_conversation_sql, wa_id, name);
+  conversation_row out;
+  out.contact_id = r[0].as<std::int64_t>();
+  out.contact_name = r[1].as<std::string>();
+  out.last_inbound_at = r[5].as<std::string>();
+  if (!r[2].is_null()) {
+    out.conversation_id = r[2].as<std::int64_t>();
+    out.state = r[3].as<std::string>();
+    out.vars_json = r[4].as<std::string>();
+    return out;
+  }
+  auto v = tx.exec_params1("INSERT INTO conversations (contact_id, state) VALUES ($1, $2) RETURNING id",
+                           out.contact_id, initial_state);
+  out.conversation_id = v[0].as<std::int64_t>();
+  out.state = initial_state;
+  out.vars_json = "{}";
+  out.opened = true;
+  return out;
+}
+
+std::vector<std::int64_t> insert_inbound(pqxx::transaction_base& tx, const std::vector<inbound_row>& rows) {
+  json input = json::array();
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    const auto& r = rows[k];
+    input.push_back({{"k", k}, {"conversation_id", r.conversation_id}, {"contact_id", r.contact_id},
+                     {"wamid", r.wamid}, {"type", r.type}, {"content", json::parse(r.content_json)},
+                     {"ts", r.timestamp}, {"handled", r.handled}});
+  }
+  std::vector<std::int64_t> ids(rows.size(), 0);
+  for (const auto& row : tx.exec_params(insert_inbound_sql, input.dump()))
+    ids.at(row[0].as<std::size_t>()) = row[1].as<std::int64_t>();
+  return ids;
+}
+
+std::vector<step_outcome> apply_steps(pqxx::transaction_base& tx, const std::vector<step_row>& steps) {
+  json input = json::array();
+  for (std::size_t k = 0; k < steps.size(); ++k) {
+    const auto& s = steps[k];
+    json outbound = json::array();
+    for (const auto& [type, content] : s.outbound) outbound.push_back(json::parse(content));
+    input.push_back({{"k", k}, {"message_id", s.message_id}, {"conversation_id", s.conversation_id},
+                     {"contact_id", s.contact_id}, {"state", s.state}, {"vars", json::parse(s.vars_json)},
+                     {"close", s.close}, {"outbound", outbound}});
+  }
+  std::vector<step_outcome> out(steps.size());
+  for (const auto& row : tx.exec_params(apply_steps_sql, input.dump())) {
+    auto& o = out.at(row[0].as<std::size_t>());
+    o.applied = true;
+    for (const auto& id : json::parse(row[1].as<std::string>())) o.outbound_ids.push_back(id.get<std::int64_t>());
+  }
+  return out;
+}
+
+void save_row(pqxx::transaction_base& tx, const std::string& table,
+              const std::vector<std::pair<std::string, std::string>>& values) {
+  if (!valid_identifier(table)) throw std::invalid_argument("invalid table name: " + table);
+  std::string columns, placeholders;
+  std::vector<std::string> params;
+  int n = 0;
+  for (const auto& [column, value] : values) {
+    if (!valid_identifier(column)) throw std::invalid_argument("invalid column name: " + column);
+    if (n++) {
+      columns += ", ";
+      placeholders += ", ";
+    }
+    columns += tx.quote_name(column);
+    placeholders += "$" + std::to_string(n);
+    params.push_back(value);
+  }
+  tx.exec_params("INSERT INTO " + tx.quote_name(table) + " (" + columns + ") VALUES (" + placeholders + ")",
+                 pqxx::prepare::make_dynamic_params(params));
+}
+
+std::vector<unhandled_row> unhandled_inbound(pqxx::transaction_base& tx) {
+  std::vector<unhandled_row> out;
+  for (const auto& r : tx.exec("SELECT m.id, c.wa_id, coalesce(c.name, ''), m.wamid, m.type, m.content::text "
+                               "FROM messages m JOIN contacts c ON c.id = m.contact_id "
+                               "WHERE m.direction = 'in' AND m.handled_at IS NULL ORDER BY m.id"))
+    out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
+                   r[4].as<std::string>(), r[5].as<std::string>()});
+  return out;
+}
+
+std::vector<queued_row> queued_outbound(pqxx::transaction_base& tx) {
+  std::vector<queued_row> out;
+  for (const auto& r : tx.exec("SELECT m.id, c.wa_id, m.content::text FROM messages m "
+                               "JOIN contacts c ON c.id = m.contact_id "
+                               "WHERE m.direction = 'out' AND m.status = 'queued' ORDER BY m.id"))
+    out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>()});
+  return out;
+}
+
+void record_accepted(pqxx::transaction_base& tx, std::int64_t id, const std::string& wamid) {
+  tx.exec_params(record_accepted_sql, id, wamid);
+}
+
+void record_failed(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json) {
+  tx.exec_params("UPDATE messages SET status = 'failed', failed_at = now(), error = $2::jsonb "
+                 "WHERE id = $1 AND direction = 'out'",
+                 id, error_json);
+}
+
+void apply_statuses(pqxx::transaction_base& tx, const std::vector<status_row>& statuses) {
+  json input = json::array();
+  for (const auto& s : statuses)
+    input.push_back({{"wamid", s.wamid}, {"status", s.status}, {"ts", s.timestamp},
+                     {"error", s.errors_json.empty() ? json(nullptr) : json::parse(s.errors_json)}});
+  tx.exec_params(statuses_sql, input.dump());
+}
+
+}  // namespace paige::storage

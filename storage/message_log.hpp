@@ -1,0 +1,114 @@
+/// @file
+/// @brief The message log of a project database: contacts, conversations, inbound and
+/// outbound messages, statuses. The hot-path writes take a whole batch in one statement
+/// (jsonb_to_recordset), so a group commit costs one round trip per kind of write.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pqxx {
+class transaction_base;
+}
+
+namespace paige::storage {
+
+/// A contact's open conversation, as a conversation actor starts from it.
+struct conversation_row {
+  std::int64_t contact_id = 0;
+  std::int64_t conversation_id = 0;
+  std::string contact_name;
+  std::string state;
+  std::string vars_json;        ///< a JSON object
+  std::string last_inbound_at;  ///< ISO 8601, or empty
+  bool opened = false;          ///< this call opened it
+};
+
+/// Upserts the contact (name kept current when given) and returns its open conversation,
+/// opening one in `initial_state` if none is open.
+conversation_row open_conversation(pqxx::transaction_base& tx, const std::string& wa_id, const std::string& name,
+                                   const std::string& initial_state);
+
+/// One inbound message to store.
+struct inbound_row {
+  std::int64_t conversation_id = 0;
+  std::int64_t contact_id = 0;
+  std::string wamid;
+  std::string type;
+  std::string content_json;
+  double timestamp = 0;     ///< Unix seconds (Meta's), or 0 for "now"
+  bool handled = false;     ///< store it as already handled (paused project: no bot step)
+};
+
+/// Stores inbound messages; returns each one's row id, or 0 when its wamid was stored before
+/// (or earlier in the same batch). Updates the contacts' last_inbound_at and the
+/// conversations' last_message_at.
+std::vector<std::int64_t> insert_inbound(pqxx::transaction_base& tx, const std::vector<inbound_row>& rows);
+
+/// The effects of one bot step on one inbound message.
+struct step_row {
+  std::int64_t message_id = 0;  ///< the inbound row handled by this step
+  std::int64_t conversation_id = 0;
+  std::int64_t contact_id = 0;
+  std::string state;
+  std::string vars_json;
+  bool close = false;
+  std::vector<std::pair<std::string, std::string>> outbound;  ///< (type, Cloud API object without "to")
+};
+
+struct step_outcome {
+  bool applied = false;                    ///< false: the message was handled before (nothing done)
+  std::vector<std::int64_t> outbound_ids;  ///< the queued outbound rows, in order
+};
+
+/// Applies steps whose inbound message is not yet handled: marks it handled, sets the
+/// conversation's state and vars (closing it if asked), queues the outbound messages.
+std::vector<step_outcome> apply_steps(pqxx::transaction_base& tx, const std::vector<step_row>& steps);
+
+/// Inserts a row into a custom table (bot `save`); identifiers are validated and quoted,
+/// values bound as text and cast by Postgres to the column types.
+void save_row(pqxx::transaction_base& tx, const std::string& table,
+              const std::vector<std::pair<std::string, std::string>>& values);
+
+/// An inbound message stored but not handled (a crash came between the two commits).
+struct unhandled_row {
+  std::int64_t id = 0;
+  std::string wa_id;
+  std::string contact_name;
+  std::string wamid;
+  std::string type;
+  std::string content_json;
+};
+std::vector<unhandled_row> unhandled_inbound(pqxx::transaction_base& tx);
+
+/// An outbound message not yet accepted by Meta, to send (again) after a restart.
+struct queued_row {
+  std::int64_t id = 0;
+  std::string wa_id;
+  std::string content_json;
+};
+std::vector<queued_row> queued_outbound(pqxx::transaction_base& tx);
+
+/// Meta accepted outbound message `id` as `wamid`: stores it and applies any status that
+/// arrived before.
+void record_accepted(pqxx::transaction_base& tx, std::int64_t id, const std::string& wamid);
+
+/// Meta refused outbound message `id` for good: status failed with the error.
+void record_failed(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json);
+
+/// A status webhook entry.
+struct status_row {
+  std::string wamid;
+  std::string status;
+  double timestamp = 0;
+  std::string errors_json;  ///< empty when none
+};
+
+/// Applies statuses without ever lowering a message's status (failed is terminal); statuses
+/// of wamids not stored yet wait in pending_statuses.
+void apply_statuses(pqxx::transaction_base& tx, const std::vector<status_row>& statuses);
+
+}  // namespace paige::storage

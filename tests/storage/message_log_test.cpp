@@ -1,0 +1,176 @@
+#include "common/secrets.hpp"
+#include "storage/message_log.hpp"
+#include "storage/provisioning.hpp"
+#include "tests/support/test_cluster.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+using namespace paige::storage;
+using json = nlohmann::json;
+
+namespace {
+
+/// A provisioned project database, dropped afterwards.
+struct project_db {
+  project_database db;
+  std::string conninfo;
+  project_db() {
+    auto hex = paige::secrets::random_hex(8);
+    db = {"paige_p_" + hex, "paige_p_" + hex, paige::secrets::random_hex(12)};
+    pqxx::connection admin{paige::test::cluster_conninfo()};
+    ensure_project_role(admin, db);
+    ensure_project_database(admin, db);
+    conninfo = project_conninfo(paige::test::cluster_conninfo(), db);
+    migrate_project_database(conninfo);
+  }
+  ~project_db() {
+    pqxx::connection admin{paige::test::cluster_conninfo()};
+    drop_project_database(admin, db);
+  }
+};
+
+std::string text(const std::string& body) { return json{{"type", "text"}, {"text", {{"body", body}}}}.dump(); }
+
+std::string status_of(pqxx::connection& c, std::int64_t id) {
+  pqxx::work tx{c};
+  return tx.exec_params1("SELECT status FROM messages WHERE id = $1", id)[0].as<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE("the message log: conversations, inbound, steps, outbound, statuses", "[storage][db]") {
+  project_db p;
+  pqxx::connection c{p.conninfo};
+
+  conversation_row conv;
+  {
+    pqxx::work tx{c};
+    conv = open_conversation(tx, "15550001", "Ada", "start");
+    tx.commit();
+  }
+  CHECK(conv.opened);
+  CHECK(conv.state == "start");
+  CHECK(conv.contact_name == "Ada");
+  {
+    pqxx::work tx{c};
+    auto again = open_conversation(tx, "15550001", "", "start");
+    CHECK_FALSE(again.opened);
+    CHECK(again.conversation_id == conv.conversation_id);
+    CHECK(again.contact_name == "Ada");  // an empty name keeps the stored one
+    tx.commit();
+  }
+
+  std::vector<std::int64_t> ids;
+  {
+    pqxx::work tx{c};
+    ids = insert_inbound(tx, {{conv.conversation_id, conv.contact_id, "wamid.1", "text", text("one"), 1749416383, false},
+                              {conv.conversation_id, conv.contact_id, "wamid.2", "text", text("two"), 0, false},
+                              {conv.conversation_id, conv.contact_id, "wamid.1", "text", text("one"), 0, false}});
+    tx.commit();
+  }
+  REQUIRE(ids.size() == 3);
+  CHECK(ids[0] > 0);
+  CHECK(ids[1] > ids[0]);
+  CHECK(ids[2] == 0);  // the same wamid again in the batch
+  {
+    pqxx::work tx{c};
+    CHECK(insert_inbound(tx, {{conv.conversation_id, conv.contact_id, "wamid.2", "text", text("two"), 0, false}})[0] == 0);
+    CHECK_FALSE(tx.exec("SELECT last_inbound_at FROM contacts")[0][0].is_null());
+    auto unhandled = unhandled_inbound(tx);
+    REQUIRE(unhandled.size() == 2);
+    CHECK(unhandled[0].wamid == "wamid.1");
+    CHECK(unhandled[0].wa_id == "15550001");
+    tx.commit();
+  }
+
+  std::vector<step_outcome> outcomes;
+  step_row step{ids[0], conv.conversation_id, conv.contact_id, "next", R"({"name":"Ada"})", false,
+                {{"text", text("reply 1")}, {"text", text("reply 2")}}};
+  {
+    pqxx::work tx{c};
+    outcomes = apply_steps(tx, {step});
+    tx.commit();
+  }
+  REQUIRE(outcomes.size() == 1);
+  CHECK(outcomes[0].applied);
+  REQUIRE(outcomes[0].outbound_ids.size() == 2);
+  CHECK(outcomes[0].outbound_ids[0] < outcomes[0].outbound_ids[1]);
+  {
+    pqxx::work tx{c};
+    auto twice = apply_steps(tx, {step});  // the message is handled: nothing happens again
+    CHECK_FALSE(twice[0].applied);
+    CHECK(tx.exec("SELECT count(*) FROM messages WHERE direction = 'out'")[0][0].as<int>() == 2);
+    CHECK(tx.exec1("SELECT state, vars->>'name' FROM conversations")[0].as<std::string>() == "next");
+    auto queued = queued_outbound(tx);
+    REQUIRE(queued.size() == 2);
+    CHECK(json::parse(queued[0].content_json)["text"]["body"] == "reply 1");
+    CHECK(unhandled_inbound(tx).size() == 1);
+    tx.commit();
+  }
+
+  auto first = outcomes[0].outbound_ids[0];
+  auto second = outcomes[0].outbound_ids[1];
+  {
+    // A status that arrives before the send's answer is recorded waits, then applies.
+    pqxx::work tx{c};
+    apply_statuses(tx, {{"wamid.out1", "delivered", 1750000010, ""}, {"wamid.out1", "sent", 1750000005, ""}});
+    record_accepted(tx, first, "wamid.out1");
+    tx.commit();
+  }
+  CHECK(status_of(c, first) == "delivered");
+  {
+    pqxx::work tx{c};
+    CHECK(tx.exec("SELECT count(*) FROM pending_statuses")[0][0].as<int>() == 0);
+    CHECK_FALSE(tx.exec_params1("SELECT sent_at FROM messages WHERE id = $1", first)[0].is_null());
+    apply_statuses(tx, {{"wamid.out1", "read", 0, ""}});
+    apply_statuses(tx, {{"wamid.out1", "delivered", 0, ""}});  // late: never backwards
+    apply_statuses(tx, {{"wamid.out1", "failed", 0, R"([{"code":131026}])"}});  // after read: ignored
+    tx.commit();
+  }
+  CHECK(status_of(c, first) == "read");
+  {
+    pqxx::work tx{c};
+    record_accepted(tx, second, "wamid.out2");
+    apply_statuses(tx, {{"wamid.out2", "failed", 0, R"([{"code":131047}])"}});
+    apply_statuses(tx, {{"wamid.out2", "delivered", 0, ""}});  // failed is terminal
+    tx.commit();
+  }
+  CHECK(status_of(c, second) == "failed");
+  {
+    pqxx::work tx{c};
+    CHECK(tx.exec_params1("SELECT error->0->>'code' FROM messages WHERE id = $1", second)[0].as<std::string>() == "131047");
+    CHECK(queued_outbound(tx).empty());
+  }
+}
+
+TEST_CASE("a closing step closes the conversation; the next one opens fresh", "[storage][db]") {
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  pqxx::work tx{c};
+  auto conv = open_conversation(tx, "1", "", "a");
+  auto id = insert_inbound(tx, {{conv.conversation_id, conv.contact_id, "w1", "text", text("bye"), 0, false}})[0];
+  apply_steps(tx, {{id, conv.conversation_id, conv.contact_id, "b", "{}", true, {}}});
+  auto next = open_conversation(tx, "1", "", "a");
+  CHECK(next.opened);
+  CHECK(next.conversation_id != conv.conversation_id);
+  CHECK(next.state == "a");
+  CHECK(tx.exec("SELECT count(*) FROM conversations WHERE status = 'closed'")[0][0].as<int>() == 1);
+}
+
+TEST_CASE("saves bind values and refuse hostile identifiers", "[storage][db]") {
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  {
+    pqxx::work tx{c};
+    tx.exec("CREATE TABLE leads (id bigserial PRIMARY KEY, email text, score integer)");
+    save_row(tx, "leads", {{"email", "x'); DROP TABLE leads; --"}, {"score", "7"}});
+    tx.commit();
+  }
+  pqxx::work tx{c};
+  CHECK(tx.exec1("SELECT email FROM leads")[0].as<std::string>() == "x'); DROP TABLE leads; --");
+  CHECK(tx.exec1("SELECT score FROM leads")[0].as<int>() == 7);
+  CHECK_THROWS_AS(save_row(tx, "leads; drop", {{"email", "x"}}), std::invalid_argument);
+  CHECK_THROWS_AS(save_row(tx, "leads", {{"e\"mail", "x"}}), std::invalid_argument);
+}
