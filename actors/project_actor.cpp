@@ -4,12 +4,15 @@
 #include "actors/errors.hpp"
 #include "actors/meta_sync.hpp"
 #include "actors/number_directory.hpp"
+#include "actors/persistence.hpp"
 #include "actors/project_rules.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "storage/provisioning.hpp"
 
 #include <caf/all.hpp>
+
+#include <map>
 #include <pqxx/pqxx>
 
 namespace paige::actors {
@@ -87,6 +90,136 @@ void adopt_number(self_ptr self, storage::number_row number) {
   st.number = std::move(number);
 }
 
+/// Hands the number and its (unsealed) token to the Meta sync supervisor, and re-queues what
+/// was waiting to be sent.
+void register_number(self_ptr self) {
+  auto& st = self->state;
+  if (!st.number || !st.pipeline_ready) return;
+  auto& ctx = *st.conversation_ctx;
+  self->send(st.svc->meta_sync, number_atom::value, st.row.id, st.number->phone_number_id,
+             secrets::unseal(st.svc->master_key, st.number->access_token_sealed), ctx.persistence);
+  self->request(ctx.persistence, persist_timeout, run_atom::value, st.row.id,
+                tx_job{[](pqxx::transaction_base& tx) { return caf::make_message(storage::queued_outbound(tx)); }})
+      .then(
+          [self](std::vector<storage::queued_row>& queued) {
+            std::map<std::string, std::vector<outbound_item>> by_contact;
+            for (auto& q : queued) by_contact[q.wa_id].push_back({q.id, std::move(q.content_json)});
+            for (auto& [wa_id, items] : by_contact)
+              self->send(self->state.svc->meta_sync, send_atom::value, self->state.row.id, wa_id, std::move(items));
+          },
+          [self](caf::error& err) {
+            log::warn("outbound.resume_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+          });
+}
+
+caf::actor& conversation_for(self_ptr self, const std::string& wa_id) {
+  auto& st = self->state;
+  auto& slot = st.conversations[wa_id];
+  if (!slot.actor) {
+    slot.actor = spawn_conversation(self, st.conversation_ctx, wa_id);
+    st.conversation_ids[slot.actor.address()] = wa_id;
+  }
+  return slot.actor;
+}
+
+/// Once the project database is usable: register it with its persistence worker, hand the
+/// number to the Meta sync supervisor, and run the steps a crash left undone. Blocks other
+/// messages until the unhandled messages are dispatched, so new ones queue behind them.
+void start_pipeline(self_ptr self) {
+  auto& st = self->state;
+  if (st.pipeline_ready) return;
+  if (st.svc->persistence.empty()) return;  // a configuration without a message pipeline (tests)
+  auto ctx = std::make_shared<conversation_context>();
+  ctx->project_id = st.row.id;
+  ctx->persistence = worker_for(st.svc->persistence, st.row.id);
+  ctx->meta_sync = st.svc->meta_sync;
+  ctx->idle_timeout = st.svc->conversation_idle;
+  st.conversation_ctx = ctx;
+  self->send(ctx->persistence, register_atom::value, st.row.id,
+             storage::project_conninfo(st.svc->server_conninfo, database_of(st)));
+  self->request(ctx->persistence, persist_timeout, run_atom::value, st.row.id,
+                tx_job{[](pqxx::transaction_base& tx) { return caf::make_message(storage::unhandled_inbound(tx)); }})
+      .await(
+          [self](std::vector<storage::unhandled_row>& rows) {
+            auto& st = self->state;
+            st.pipeline_ready = true;
+            if (!rows.empty()) log::info("pipeline.recovering", {{"project", st.row.id}, {"messages", rows.size()}});
+            for (auto& row : rows) {
+              auto wa_id = row.wa_id;
+              self->send(conversation_for(self, wa_id), recover_atom::value, std::move(row), st.bot);
+            }
+            register_number(self);
+          },
+          [self](caf::error& err) {
+            log::warn("pipeline.start_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+            self->delayed_send(self, std::chrono::seconds{1}, caf::tick_atom::value);
+          });
+}
+
+/// Stops every conversation (the project is being deleted).
+void stop_conversations(self_ptr self) {
+  for (auto& [wa_id, slot] : self->state.conversations)
+    self->send_exit(slot.actor, caf::exit_reason::user_shutdown);
+  self->state.conversations.clear();
+  self->state.conversation_ids.clear();
+}
+
+double unix_time(const std::string& text) {
+  try {
+    return text.empty() ? 0 : std::stod(text);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+/// Stores a webhook's messages (through their conversations) and statuses; answers once all
+/// are committed.
+caf::result<caf::ok_atom> on_webhook(self_ptr self, number_batch& batch) {
+  auto& st = self->state;
+  if (!st.pipeline_ready)
+    return make_error(errc::db_unavailable, "project " + st.row.id + " is " + st.row.status + "; retry later");
+  struct countdown {
+    std::size_t remaining = 0;
+    bool finished = false;
+    caf::response_promise promise;
+  };
+  auto cd = std::make_shared<countdown>();
+  cd->promise = self->make_response_promise();
+  cd->remaining = batch.messages.size() + (batch.statuses.empty() ? 0 : 1);
+  if (cd->remaining == 0) return caf::ok_atom::value;
+  auto one_done = [cd](auto&&...) {
+    if (!cd->finished && --cd->remaining == 0) {
+      cd->finished = true;
+      cd->promise.deliver(caf::ok_atom::value);
+    }
+  };
+  auto failed = [cd](caf::error& err) {
+    if (cd->finished) return;
+    cd->finished = true;
+    cd->promise.deliver(err);
+  };
+  bool paused = st.row.status == "paused";
+  for (auto& msg : batch.messages) {
+    auto wa_id = msg.from;
+    auto& target = conversation_for(self, wa_id);
+    ++st.conversations[wa_id].forwarded;
+    self->request(target, std::chrono::seconds{20}, inbound_atom::value, std::move(msg), st.bot, paused)
+        .then([one_done](caf::ok_atom) { one_done(); }, failed);
+  }
+  if (!batch.statuses.empty()) {
+    std::vector<storage::status_row> rows;
+    for (auto& s : batch.statuses) rows.push_back({s.wamid, s.status, unix_time(s.timestamp), s.errors_json});
+    self->request(st.conversation_ctx->persistence, std::chrono::seconds{20}, run_atom::value, st.row.id,
+                  tx_job{[rows = std::move(rows)](pqxx::transaction_base& tx) {
+                    storage::apply_statuses(tx, rows);
+                    return caf::make_message(caf::ok_atom::value);
+                  }})
+        .then([one_done](caf::ok_atom) { one_done(); }, failed);
+  }
+  for (const auto& e : batch.errors_json) log::warn("webhook.meta_error", {{"project", st.row.id}, {"error", e}});
+  return cd->promise;
+}
+
 /// What a failed Graph call means for the caller.
 caf::error graph_failure(const graph_result& r) {
   if (!r.transport_error.empty() || r.http_status >= 500)
@@ -154,6 +287,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           [self](storage::bot_row& bot_row, storage::number_row& number) {
             adopt_bot(self, std::move(bot_row));
             if (!number.phone_number_id.empty()) adopt_number(self, std::move(number));
+            auto status = self->state.row.status;
+            if (status == "active" || status == "paused") start_pipeline(self);
           },
           [self](caf::error& err) {
             log::warn("project.load_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
@@ -161,6 +296,23 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           });
   self->attach_functor([numbers = self->state.svc->numbers, addr = self->address()](const caf::error&) {
     if (numbers) numbers->remove(addr);  // a restarted actor registers itself again
+  });
+  self->set_exit_handler([self](caf::exit_msg& em) {
+    // Our own shutdown (from the directory's link or anon_send_exit); a conversation's exit is
+    // left to the down handler.
+    if (!self->state.conversation_ids.count(em.source)) self->quit(em.reason);
+  });
+  self->set_down_handler([self](caf::down_msg& dm) {
+    // A conversation ended (passivated or crashed): the next message spawns it afresh from
+    // the database.
+    auto it = self->state.conversation_ids.find(dm.source);
+    if (it == self->state.conversation_ids.end()) return;
+    auto slot = self->state.conversations.find(it->second);
+    if (slot != self->state.conversations.end() && slot->second.actor.address() == dm.source)
+      self->state.conversations.erase(slot);
+    self->state.conversation_ids.erase(it);
+    if (dm.reason != caf::exit_reason::normal)
+      log::error("conversation.crashed", {{"project", self->state.row.id}, {"reason", caf::to_string(dm.reason)}});
   });
   self->attach_functor([svc = self->state.svc, counted = self->state.counted](const caf::error&) {
     recount(*svc, *counted, "");  // whatever the exit, this actor no longer counts
@@ -198,6 +350,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](remove_atom) {
         return transition(self, project_request::remove, "deleting", [](self_ptr s) {
           if (s->state.svc->numbers) s->state.svc->numbers->remove(s->address());  // stop routing webhooks
+          stop_conversations(s);
+          s->state.pipeline_ready = false;
           start_deprovisioning(s);
         });
       },
@@ -229,6 +383,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                     }
                     self->state.row = std::move(row);
                     adopt_number(self, n);
+                    register_number(self);
                     log::info("project.number_connected", {{"project", n.project_id}, {"phone_number_id", n.phone_number_id}});
                     rp.deliver(to_info(self->state.row));
                   },
@@ -294,6 +449,14 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
+      [=](webhook_atom, number_batch& batch) { return on_webhook(self, batch); },
+      [=](idle_atom, const std::string& wa_id, std::uint64_t handled) {
+        auto it = self->state.conversations.find(wa_id);
+        if (it == self->state.conversations.end() || it->second.forwarded != handled) return;  // more is in flight
+        self->send_exit(it->second.actor, caf::exit_reason::normal);
+        self->state.conversations.erase(it);
+      },
+      [=](caf::tick_atom) { start_pipeline(self); },
       [=](provisioned_atom) {
         auto& st = self->state;
         if (st.row.status != "provisioning") return;
@@ -310,6 +473,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                     .with({})
                     .observe(seconds);
               log::info("project.active", {{"project", row.id}, {"provisioning_s", seconds}});
+              start_pipeline(self);
             },
             [self](caf::error& err) {
               // Not written: stay provisioning; a restart provisions again (idempotent).

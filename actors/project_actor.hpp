@@ -21,18 +21,25 @@
 ///                                       registers it, subscribes the app, stores it (token
 ///                                       sealed) and routes its webhooks here
 ///                                     | conflict number_in_use | invalid_argument whatsapp_* | upstream
+///   (webhook_atom, number_batch)      → ok_atom once every message and status is committed
+///                                       (messages go to their contact's conversation actor)
+///                                     | db_unavailable when the project cannot store now
+///   from conversations: (idle_atom, wa_id, handled) — passivate it if nothing is in flight
 ///   from the provisioner: (provisioned_atom), (prov_failed_atom, reason), (deprovisioned_atom)
 /// It quits normally once deleted; its supervisor (the directory) restarts it otherwise.
 #pragma once
 
 #include "actors/bot_definition.hpp"
+#include "actors/conversation_actor.hpp"
 #include "actors/project_types.hpp"
 
+#include <caf/actor_addr.hpp>
 #include <caf/fwd.hpp>
 
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <string>
 
 namespace paige::actors {
@@ -53,6 +60,15 @@ struct project_state {
   std::shared_ptr<const bot::definition> bot;
   /// The connected WhatsApp number, if any (its token stays sealed until used).
   std::optional<storage::number_row> number;
+  /// Live conversation actors by wa_id, with how many messages were forwarded to each.
+  struct conversation_slot {
+    caf::actor actor;
+    std::uint64_t forwarded = 0;
+  };
+  std::unordered_map<std::string, conversation_slot> conversations;
+  std::unordered_map<caf::actor_addr, std::string> conversation_ids;
+  std::shared_ptr<const conversation_context> conversation_ctx;
+  bool pipeline_ready = false;  ///< the database is registered and recovery dispatched
 };
 
 /// The actor's behavior; spawn it with the stored row and the shared services.

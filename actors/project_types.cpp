@@ -1,6 +1,7 @@
 #include "actors/project_types.hpp"
 
 #include "actors/graph_api.hpp"
+#include "actors/inbound.hpp"
 #include "actors/project_rules.hpp"
 #include "storage/projects.hpp"
 
@@ -31,6 +32,11 @@ void add_project_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<project_patch>("project_patch");
   cfg.add_message_type<bot_info>("bot_info");
   cfg.add_message_type<graph_result>("graph_result");
+  cfg.add_message_type<inbound_message>("inbound_message");
+  cfg.add_message_type<status_update>("status_update");
+  cfg.add_message_type<std::vector<inbound_message>>("std::vector<inbound_message>");
+  cfg.add_message_type<std::vector<status_update>>("std::vector<status_update>");
+  cfg.add_message_type<number_batch>("number_batch");
 }
 
 }  // namespace paige::actors

@@ -13,6 +13,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,7 @@ using auth_atom = caf::atom_constant<caf::atom("auth")>;
 using bot_get_atom = caf::atom_constant<caf::atom("botget")>;
 using bot_put_atom = caf::atom_constant<caf::atom("botput")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
+using webhook_atom = caf::atom_constant<caf::atom("webhook")>;
 
 // -- views -------------------------------------------------------------------
 
@@ -130,6 +132,8 @@ struct project_services {
   caf::actor admin_db;              ///< db_pool with the admin role, for DDL
   caf::actor provisioner;           ///< provisioning supervisor
   caf::actor meta_sync;             ///< every Graph API call
+  std::vector<caf::actor> persistence;  ///< project-database workers (group commit)
+  std::chrono::milliseconds conversation_idle{300000};  ///< passivation of idle conversations
   number_directory* numbers = nullptr;  ///< webhook routing, kept current by project actors
   std::string server_conninfo;      ///< the Postgres server that holds project databases
   secrets::master_key master_key;   ///< seals role passwords at rest

@@ -68,7 +68,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 20> options{{
+const std::array<option_spec, 22> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080", "HTTP address (host:port; port 0 picks a free one)",
      false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -166,6 +166,19 @@ const std::array<option_spec, 20> options{{
      "actor scheduler threads; 0: one per CPU core", false,
      [](config& c, const std::string& f, const std::string& v) {
        c.actor_threads = static_cast<unsigned>(parse_unsigned(f, v, max_threads));
+     }},
+    {"--db-workers", "PAIGE_DB_WORKERS", "2",
+     "database workers writing project databases (group commit; each project uses one)", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.db_workers = static_cast<unsigned>(parse_unsigned(f, v, max_threads));
+       if (c.db_workers == 0) throw config_error(f + ": must be at least 1");
+     }},
+    {"--conversation-idle", "PAIGE_CONVERSATION_IDLE", "5m",
+     "how long a conversation actor stays in memory without messages (its state is in the database)",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.conversation_idle = parse_duration(v);
+       if (c.conversation_idle.count() <= 0) throw config_error(f + ": must be positive");
      }},
     {"--pg-port", "PAIGE_PG_PORT", "0",
      "loopback TCP port of the embedded Postgres; 0: a free port at each start", false,

@@ -41,6 +41,8 @@ struct config {
   std::chrono::milliseconds db_connect_timeout{0};
   unsigned http_threads = 0;
   unsigned actor_threads = 0;  ///< 0: one per CPU core
+  unsigned db_workers = 0;     ///< persistence workers (project-database connections per project: 1)
+  std::chrono::milliseconds conversation_idle{0};
   std::uint16_t pg_port = 0;   ///< embedded Postgres TCP port; 0: a free port
   std::string pg_bin_dir;      ///< empty: newest /usr/lib/postgresql/<v>/bin
 };

@@ -3,6 +3,7 @@
 #include "actors/db_pool.hpp"
 #include "actors/meta_sync.hpp"
 #include "actors/number_directory.hpp"
+#include "actors/persistence.hpp"
 #include "actors/project_directory.hpp"
 #include "actors/provisioner.hpp"
 #include "actors/readiness.hpp"
@@ -13,6 +14,7 @@
 #include "api/http_server.hpp"
 #include "api/ops_routes.hpp"
 #include "api/project_routes.hpp"
+#include "api/webhook_routes.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/process_metrics.hpp"
@@ -96,7 +98,15 @@ class server_process {
     // The directory takes its project actors along (they are linked to it).
     for (auto& root : {directory_, provisioner_, meta_sync_, admin_db_, control_db_})
       caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
+    // Persistence goes last: everything committed so far is answered; nothing is lost that
+    // was acknowledged (acknowledgements only follow commits).
+    for (auto& worker : persistence_) caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
     system_->await_all_actors_done();
+    // Detached actors are destroyed only once no handle refers to them; the actor system's
+    // destructor waits for that.
+    auth_.reset();
+    persistence_.clear();
+    directory_ = provisioner_ = meta_sync_ = admin_db_ = control_db_ = caf::actor{};
     system_.reset();
     http_.reset();
     if (pg_) pg_->stop();
@@ -135,12 +145,15 @@ class server_process {
     provisioner_ = actors::spawn_provisioner(*system_, admin_db_, control_conninfo_);
     graph_ = std::make_shared<api::graph_client>(cfg_.graph_url, cfg_.graph_version);
     meta_sync_ = actors::spawn_meta_sync(*system_, graph_);
+    persistence_ = actors::spawn_persistence(*system_, cfg_.db_workers);
     auto services = std::make_shared<actors::project_services>();
     services->control_db = control_db_;
     services->admin_db = admin_db_;
     services->provisioner = provisioner_;
     services->meta_sync = meta_sync_;
     services->numbers = &numbers_;
+    services->persistence = persistence_;
+    services->conversation_idle = cfg_.conversation_idle;
     services->server_conninfo = control_conninfo_;
     services->master_key = master_key_;
     services->metrics = &metrics_;
@@ -169,6 +182,7 @@ class server_process {
     api::project_routes_context project_api{system_.get(), directory_, auth_.get(), cfg_.max_json_depth};
     api::add_project_routes(routes_, project_api);
     api::add_bot_routes(routes_, project_api);
+    api::add_webhook_routes(routes_, {system_.get(), &numbers_, cfg_.app_secret, cfg_.verify_token, &metrics_});
     http_ = std::make_unique<api::http_server>(
         api::http_server_options{cfg_.listen_host, cfg_.listen_port, cfg_.http_threads,
                                  cfg_.max_body_bytes, cfg_.max_header_bytes, cfg_.request_timeout},
@@ -190,6 +204,7 @@ class server_process {
   std::unique_ptr<api::authenticator> auth_;
   std::shared_ptr<api::graph_client> graph_;
   caf::actor meta_sync_;
+  std::vector<caf::actor> persistence_;
   secrets::master_key master_key_;
   caf::actor control_db_;
   caf::actor admin_db_;

@@ -58,7 +58,8 @@ TEST_CASE("a created project provisions an isolated database with the system tab
       names.insert(t[0].as<std::string>());
       CHECK(t[1].as<std::string>() == da.role);
     }
-    CHECK(names == std::set<std::string>{"contacts", "conversations", "messages", "paige_migrations"});
+    CHECK(names == std::set<std::string>{"contacts", "conversations", "messages", "paige_migrations",
+                                         "pending_statuses"});
     tx.exec("INSERT INTO contacts (wa_id, name) VALUES ('15550001', 'x')");
   }
   // The role reaches its own database only.

@@ -1,0 +1,224 @@
+#include "actors/conversation_actor.hpp"
+
+#include "actors/errors.hpp"
+#include "actors/persistence.hpp"
+#include "common/log.hpp"
+
+#include <caf/all.hpp>
+
+#include <deque>
+
+namespace paige::actors {
+namespace {
+
+using json = nlohmann::json;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
+constexpr std::chrono::seconds write_timeout{30};
+
+/// A stored inbound message whose bot step is still to run.
+struct pending_step {
+  std::int64_t message_id = 0;
+  std::string wamid;
+  std::string content_json;
+  bot_ptr bot;
+};
+
+/// An inbound message waiting for the conversation to be opened.
+struct waiting_inbound {
+  inbound_message msg;
+  bot_ptr bot;
+  bool paused = false;
+  caf::response_promise promise;
+};
+
+struct conversation_state {
+  static constexpr const char* name = "conversation";
+  std::shared_ptr<const conversation_context> ctx;
+  caf::actor parent;
+  std::string wa_id;
+  std::string contact_name;
+  std::int64_t contact_id = 0;
+  std::int64_t conversation_id = 0;  ///< 0: not open (first message, or closed by the bot)
+  std::string state;
+  json vars = json::object();
+  bool opening = false;
+  std::deque<waiting_inbound> waiting;
+  std::deque<pending_step> steps;
+  bool step_in_flight = false;
+  std::uint64_t handled = 0;     ///< inbound requests answered
+  std::uint64_t idle_round = 0;  ///< invalidates older idle checks
+};
+
+using self_ptr = caf::stateful_actor<conversation_state>*;
+
+void pump_steps(self_ptr self);
+void store(self_ptr self, waiting_inbound w);
+
+void arm_idle_timer(self_ptr self) {
+  auto round = ++self->state.idle_round;
+  self->delayed_send(self, self->state.ctx->idle_timeout, idle_atom::value, round);
+}
+
+void open(self_ptr self, const std::string& name, const std::string& initial_state) {
+  auto& st = self->state;
+  st.opening = true;
+  self->request(st.ctx->persistence, write_timeout, open_atom::value, st.ctx->project_id, st.wa_id, name,
+                initial_state)
+      .then(
+          [self](storage::conversation_row& row) {
+            auto& st = self->state;
+            st.opening = false;
+            st.contact_id = row.contact_id;
+            st.conversation_id = row.conversation_id;
+            st.contact_name = row.contact_name;
+            st.state = row.state;
+            st.vars = json::parse(row.vars_json, nullptr, false);
+            if (!st.vars.is_object()) st.vars = json::object();
+            auto waiting = std::move(st.waiting);
+            for (auto& w : waiting) store(self, std::move(w));
+            pump_steps(self);  // steps recovered after a crash wait for the open conversation
+          },
+          [self](caf::error& err) {
+            // Nothing stored: every waiting sender gets the error (the webhook answers 503,
+            // Meta redelivers).
+            auto& st = self->state;
+            st.opening = false;
+            for (auto& w : st.waiting) w.promise.deliver(err);
+            st.waiting.clear();
+          });
+}
+
+double unix_seconds(const std::string& text) {
+  try {
+    return text.empty() ? 0 : std::stod(text);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+void store(self_ptr self, waiting_inbound w) {
+  auto& st = self->state;
+  if (st.conversation_id == 0) {
+    // The first message, or the bot closed the conversation: (re)open it first.
+    bool first = st.waiting.empty() && !st.opening;
+    auto name = w.msg.profile_name;
+    auto initial = w.bot ? w.bot->initial_state : std::string{"unstructured"};
+    st.waiting.push_back(std::move(w));
+    if (first) open(self, name, initial);
+    return;
+  }
+  bool run_bot = w.bot && !w.paused;
+  storage::inbound_row row{st.conversation_id, st.contact_id, w.msg.wamid, w.msg.type, w.msg.content_json,
+                           unix_seconds(w.msg.timestamp), !run_bot};
+  if (!w.msg.profile_name.empty()) st.contact_name = w.msg.profile_name;
+  auto promise = w.promise;
+  pending_step step{0, w.msg.wamid, w.msg.content_json, w.bot};
+  self->request(st.ctx->persistence, write_timeout, inbound_atom::value, st.ctx->project_id, std::move(row))
+      .then(
+          [self, promise, step, run_bot](std::int64_t id) mutable {
+            promise.deliver(caf::ok_atom::value);  // committed (or known as a duplicate)
+            ++self->state.handled;
+            if (id > 0 && run_bot) {
+              step.message_id = id;
+              self->state.steps.push_back(std::move(step));
+              pump_steps(self);
+            }
+            arm_idle_timer(self);
+          },
+          [self, promise](caf::error& err) mutable {
+            promise.deliver(err);
+            ++self->state.handled;
+            arm_idle_timer(self);
+          });
+}
+
+storage::step_row to_row(const conversation_state& st, const pending_step& p, const bot::step_result& r) {
+  storage::step_row row{p.message_id, st.conversation_id, st.contact_id, r.state, r.vars.dump(), r.close, {}};
+  for (const auto& m : r.sends) row.outbound.emplace_back(m.value("type", ""), m.dump());
+  return row;
+}
+
+/// Runs the next step, if none is in flight.
+void pump_steps(self_ptr self) {
+  auto& st = self->state;
+  if (st.step_in_flight || st.steps.empty()) return;
+  if (st.conversation_id == 0) return;  // reopening: steps resume once it is open
+  st.step_in_flight = true;
+  const auto& p = st.steps.front();
+  auto content = json::parse(p.content_json, nullptr, false);
+  bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id), st.state, st.vars};
+  auto result = bot::run_step(*p.bot, view, view_of(p.wamid, content));
+  if (!result.matched)
+    log::debug("bot.no_route", {{"project", st.ctx->project_id}, {"state", st.state}});
+  self->request(st.ctx->persistence, write_timeout, step_atom::value, st.ctx->project_id, to_row(st, p, result),
+                result.saves)
+      .then(
+          [self, result](storage::step_outcome& outcome) {
+            auto& st = self->state;
+            st.step_in_flight = false;
+            st.steps.pop_front();
+            if (outcome.applied) {
+              st.state = result.state;
+              st.vars = result.vars;
+              std::vector<outbound_item> items;
+              for (std::size_t i = 0; i < outcome.outbound_ids.size() && i < result.sends.size(); ++i)
+                items.push_back({outcome.outbound_ids[i], result.sends[i].dump()});
+              if (!items.empty())
+                self->send(st.ctx->meta_sync, send_atom::value, st.ctx->project_id, st.wa_id, std::move(items));
+              if (result.close) st.conversation_id = 0;
+            }
+            pump_steps(self);
+          },
+          [self](caf::error& err) {
+            auto& st = self->state;
+            st.step_in_flight = false;
+            if (code_of(err) == errc::db_error) {
+              // The step cannot commit (e.g. a save into a missing table): handle the
+              // message without effects rather than retry it forever.
+              log::error("bot.step_failed", {{"project", st.ctx->project_id}, {"reason", reason_of(err)}});
+              st.steps.front().bot = std::make_shared<const bot::definition>(bot::definition{
+                  st.state, {{st.state, bot::state{}}}, nlohmann::json::object()});
+            }
+            self->delayed_send(self, std::chrono::milliseconds{200}, retry_atom::value);
+          });
+}
+
+caf::behavior conversation(self_ptr self, std::shared_ptr<const conversation_context> ctx, std::string wa_id,
+                           caf::actor parent) {
+  self->state.ctx = std::move(ctx);
+  self->state.wa_id = std::move(wa_id);
+  self->state.parent = std::move(parent);
+  arm_idle_timer(self);
+  return {
+      [=](inbound_atom, inbound_message& msg, bot_ptr& bot, bool paused) -> caf::result<caf::ok_atom> {
+        auto rp = self->make_response_promise();
+        store(self, {std::move(msg), std::move(bot), paused, rp});
+        return rp;
+      },
+      [=](recover_atom, storage::unhandled_row& row, bot_ptr& bot) {
+        auto& st = self->state;
+        st.steps.push_back({row.id, row.wamid, row.content_json, bot});
+        if (st.conversation_id == 0 && !st.opening && bot) open(self, row.contact_name, bot->initial_state);
+        pump_steps(self);
+      },
+      [=](retry_atom) { pump_steps(self); },
+      [=](idle_atom, std::uint64_t round) {
+        auto& st = self->state;
+        if (round != st.idle_round || st.step_in_flight || !st.steps.empty() || st.opening || !st.waiting.empty())
+          return;
+        self->send(st.parent, idle_atom::value, st.wa_id, st.handled);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_conversation(caf::local_actor* parent, std::shared_ptr<const conversation_context> ctx,
+                              std::string wa_id) {
+  // Linked: conversations end with their project actor. Monitored: it learns when one ends.
+  return parent->spawn<caf::monitored + caf::linked>(conversation, std::move(ctx), std::move(wa_id),
+                                       caf::actor_cast<caf::actor>(parent));
+}
+
+}  // namespace paige::actors

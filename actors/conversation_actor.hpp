@@ -1,0 +1,65 @@
+/// @file
+/// @brief The conversation actor: one per contact with recent activity; the only
+/// serialization point for that contact (no locks on the message path).
+///
+/// For each inbound message, in the order the project actor forwards them: open the
+/// contact's conversation once (contact upserted, open conversation found or opened in the
+/// bot's initial state), store the message (answered as soon as it is committed, which is
+/// what lets the webhook answer 200), then run the bot step on it. Steps run one at a time:
+/// a step's effects (state, vars, saved rows, queued outbound messages) commit together with
+/// the mark that its message was handled, and only then does the next step start and the
+/// outbound messages go to the Meta sync supervisor, which sends them in order.
+///
+/// Protocol:
+///   (inbound_atom, inbound_message, bot, paused)  → ok_atom once the message is committed
+///   (recover_atom, unhandled_row, bot)            — run the step of a message stored before
+///                                                   a crash (no reply)
+/// It tells its parent (idle_atom, wa_id, handled_count) after the idle timeout without
+/// work; the parent stops it only if it forwarded nothing since (passivation).
+#pragma once
+
+#include "actors/bot_definition.hpp"
+#include "actors/inbound.hpp"
+#include "storage/message_log.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace paige::actors {
+
+using recover_atom = caf::atom_constant<caf::atom("recover")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using send_atom = caf::atom_constant<caf::atom("send")>;
+
+using bot_ptr = std::shared_ptr<const bot::definition>;
+
+/// What every conversation of a project shares.
+struct conversation_context {
+  std::string project_id;
+  caf::actor persistence;  ///< the worker serving this project
+  caf::actor meta_sync;    ///< sends outbound messages
+  std::chrono::milliseconds idle_timeout{300000};
+};
+
+/// An outbound message to send: its row id and the Cloud API object without "to".
+struct outbound_item {
+  std::int64_t id = 0;
+  std::string content_json;
+};
+
+/// Spawns the actor of `wa_id` (the caller monitors it).
+caf::actor spawn_conversation(caf::local_actor* parent, std::shared_ptr<const conversation_context> ctx,
+                              std::string wa_id);
+
+}  // namespace paige::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::bot_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::unhandled_row)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::outbound_item)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::actors::outbound_item>)

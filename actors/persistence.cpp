@@ -1,0 +1,192 @@
+#include "actors/persistence.hpp"
+
+#include "actors/db_pool.hpp"
+#include "actors/errors.hpp"
+#include "common/log.hpp"
+
+#include <caf/all.hpp>
+#include <pqxx/pqxx>
+
+#include <memory>
+#include <unordered_map>
+#include <variant>
+
+namespace paige::actors {
+namespace {
+
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+
+constexpr std::size_t max_batch = 2000;
+
+struct open_req {
+  std::string wa_id, name, initial_state;
+};
+struct step_req {
+  storage::step_row step;
+  save_list saves;
+};
+
+/// One request waiting for the next commit.
+struct entry {
+  std::variant<open_req, storage::inbound_row, step_req, tx_job> op;
+  caf::response_promise promise;
+};
+
+struct project_slot {
+  std::string conninfo;
+  std::unique_ptr<pqxx::connection> conn;
+  std::vector<entry> pending;
+};
+
+struct worker_state {
+  static constexpr const char* name = "persistence_worker";
+  std::unordered_map<std::string, project_slot> projects;
+  bool flush_queued = false;
+};
+
+using self_ptr = caf::stateful_actor<worker_state>*;
+
+/// Runs `batch` in one transaction and returns the replies, in order.
+std::vector<caf::message> run_batch(pqxx::connection& conn, std::vector<entry>& batch) {
+  std::vector<caf::message> replies(batch.size());
+  pqxx::work tx{conn};
+  std::vector<storage::inbound_row> inbound;
+  std::vector<std::size_t> inbound_at;
+  std::vector<storage::step_row> steps;
+  std::vector<std::size_t> steps_at;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& op = batch[i].op;
+    if (auto* o = std::get_if<open_req>(&op)) {
+      replies[i] = caf::make_message(storage::open_conversation(tx, o->wa_id, o->name, o->initial_state));
+    } else if (auto* job = std::get_if<tx_job>(&op)) {
+      replies[i] = (*job)(tx);
+    } else if (auto* row = std::get_if<storage::inbound_row>(&op)) {
+      inbound.push_back(*row);
+      inbound_at.push_back(i);
+    } else if (auto* s = std::get_if<step_req>(&op)) {
+      for (const auto& save : s->saves) storage::save_row(tx, save.table, save.values);
+      steps.push_back(s->step);
+      steps_at.push_back(i);
+    }
+  }
+  if (!inbound.empty()) {
+    auto ids = storage::insert_inbound(tx, inbound);
+    for (std::size_t k = 0; k < ids.size(); ++k) replies[inbound_at[k]] = caf::make_message(ids[k]);
+  }
+  if (!steps.empty()) {
+    auto outcomes = storage::apply_steps(tx, steps);
+    for (std::size_t k = 0; k < outcomes.size(); ++k) replies[steps_at[k]] = caf::make_message(std::move(outcomes[k]));
+  }
+  tx.commit();
+  return replies;
+}
+
+caf::error failure_of(const std::exception& e) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&e)) return make_error(errc::db_unavailable, e.what());
+  if (dynamic_cast<const pqxx::sql_error*>(&e)) return make_error(errc::db_error, e.what());
+  return make_error(errc::internal, e.what());
+}
+
+void flush_project(const std::string& project_id, project_slot& slot) {
+  std::vector<entry> batch;
+  if (slot.pending.size() <= max_batch) {
+    batch.swap(slot.pending);
+  } else {
+    batch.assign(std::make_move_iterator(slot.pending.begin()), std::make_move_iterator(slot.pending.begin() + max_batch));
+    slot.pending.erase(slot.pending.begin(), slot.pending.begin() + max_batch);
+  }
+  try {
+    if (!slot.conn) slot.conn = std::make_unique<pqxx::connection>(slot.conninfo);
+    auto replies = run_batch(*slot.conn, batch);
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].promise.deliver(std::move(replies[i]));
+    return;
+  } catch (const pqxx::broken_connection& e) {
+    slot.conn.reset();
+    log::warn("persistence.connection_lost", {{"project", project_id}, {"reason", e.what()}});
+    for (auto& en : batch) en.promise.deliver(make_error(errc::db_unavailable, e.what()));
+    return;
+  } catch (const std::exception& e) {
+    if (batch.size() == 1) {
+      batch[0].promise.deliver(failure_of(e));
+      return;
+    }
+    log::warn("persistence.batch_failed", {{"project", project_id}, {"size", batch.size()}, {"reason", e.what()}});
+  }
+  // One request failed the batch: each one alone, so the others still commit.
+  for (auto& en : batch) {
+    std::vector<entry> single;
+    single.push_back(std::move(en));
+    try {
+      if (!slot.conn) slot.conn = std::make_unique<pqxx::connection>(slot.conninfo);
+      auto replies = run_batch(*slot.conn, single);
+      single[0].promise.deliver(std::move(replies[0]));
+    } catch (const pqxx::broken_connection& e) {
+      slot.conn.reset();
+      single[0].promise.deliver(make_error(errc::db_unavailable, e.what()));
+    } catch (const std::exception& e) {
+      single[0].promise.deliver(failure_of(e));
+    }
+  }
+}
+
+template <class Op>
+caf::result<caf::message> enqueue(self_ptr self, const std::string& project_id, Op&& op) {
+  auto it = self->state.projects.find(project_id);
+  if (it == self->state.projects.end())
+    return make_error(errc::db_unavailable, "project " + project_id + " has no database registered");
+  auto promise = self->make_response_promise();
+  it->second.pending.push_back({std::forward<Op>(op), promise});
+  if (!self->state.flush_queued) {
+    self->state.flush_queued = true;
+    self->send(self, flush_atom::value);  // behind everything already in the mailbox
+  }
+  return promise;
+}
+
+caf::behavior persistence_worker(self_ptr self, std::size_t index) {
+  log::debug("persistence.worker_started", {{"index", index}});
+  return {
+      [=](register_atom, const std::string& project_id, const std::string& conninfo) {
+        auto& slot = self->state.projects[project_id];
+        if (slot.conninfo != conninfo) slot.conn.reset();
+        slot.conninfo = conninfo;
+      },
+      [=](open_atom, const std::string& project_id, std::string& wa_id, std::string& name,
+          std::string& initial_state) {
+        return enqueue(self, project_id, open_req{std::move(wa_id), std::move(name), std::move(initial_state)});
+      },
+      [=](inbound_atom, const std::string& project_id, storage::inbound_row& row) {
+        return enqueue(self, project_id, std::move(row));
+      },
+      [=](step_atom, const std::string& project_id, storage::step_row& step, save_list& saves) {
+        return enqueue(self, project_id, step_req{std::move(step), std::move(saves)});
+      },
+      [=](run_atom, const std::string& project_id, tx_job& job) { return enqueue(self, project_id, std::move(job)); },
+      [=](flush_atom) {
+        self->state.flush_queued = false;
+        for (auto& [id, slot] : self->state.projects)
+          if (!slot.pending.empty()) flush_project(id, slot);
+        bool more = false;
+        for (auto& [id, slot] : self->state.projects) more = more || !slot.pending.empty();
+        if (more) {
+          self->state.flush_queued = true;
+          self->send(self, flush_atom::value);
+        }
+      },
+  };
+}
+
+}  // namespace
+
+std::vector<caf::actor> spawn_persistence(caf::actor_system& sys, std::size_t workers) {
+  std::vector<caf::actor> out;
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, workers); ++i)
+    out.push_back(sys.spawn<caf::detached>(persistence_worker, i));
+  return out;
+}
+
+const caf::actor& worker_for(const std::vector<caf::actor>& workers, const std::string& project_id) {
+  return workers[std::hash<std::string>{}(project_id) % workers.size()];
+}
+
+}  // namespace paige::actors

@@ -1,0 +1,69 @@
+/// @file
+/// @brief The persistence supervisor: a fixed pool of database workers that write project
+/// databases with group commit.
+///
+/// Each project is served by one worker (chosen by hashing its id), which holds one
+/// connection per project it serves. Writes that arrive while a transaction is in flight
+/// form the next transaction: a worker appends each request to its project's batch and
+/// queues a flush message behind it, so everything already in its mailbox joins that flush.
+/// Batch size thus grows with load and no timer adds latency. A batch runs in one
+/// transaction: open-conversation and generic jobs in arrival order, then all inbound rows in
+/// one statement, then all bot steps in one statement. Every request is answered after the
+/// commit. If the batch fails, each request is retried alone so one bad write cannot fail
+/// the others; a lost connection fails the batch with errc::db_unavailable.
+///
+/// Protocol (per request, the project must be registered first):
+///   (register_atom, project_id, conninfo)                   — no reply
+///   (open_atom, project_id, wa_id, name, initial_state)     → storage::conversation_row
+///   (inbound_atom, project_id, storage::inbound_row)        → std::int64_t id (0: duplicate)
+///   (step_atom, project_id, storage::step_row, saves)       → storage::step_outcome
+///   (run_atom, project_id, tx_job)                          → whatever the job returns
+#pragma once
+
+#include "actors/bot_interpreter.hpp"
+#include "actors/db_pool.hpp"
+#include "storage/message_log.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+#include <caf/message.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace pqxx {
+class transaction_base;
+}
+
+namespace paige::actors {
+
+using register_atom = caf::atom_constant<caf::atom("register")>;
+using open_atom = caf::atom_constant<caf::atom("open")>;
+using inbound_atom = caf::atom_constant<caf::atom("inbound")>;
+using step_atom = caf::atom_constant<caf::atom("step")>;
+
+/// Work inside a project's batch transaction; returns the reply. Must not commit.
+using tx_job = std::function<caf::message(pqxx::transaction_base&)>;
+
+/// Rows a step saves into custom tables.
+using save_list = std::vector<bot::save_op>;
+
+/// Spawns `workers` detached workers.
+std::vector<caf::actor> spawn_persistence(caf::actor_system& sys, std::size_t workers);
+
+/// The worker that serves `project_id`.
+const caf::actor& worker_for(const std::vector<caf::actor>& workers, const std::string& project_id);
+
+}  // namespace paige::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::tx_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::save_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::conversation_row)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::inbound_row)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::step_row)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::step_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::unhandled_row>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::queued_row>)

@@ -1,0 +1,111 @@
+#include "api/webhook_routes.hpp"
+
+#include "actors/errors.hpp"
+#include "actors/number_directory.hpp"
+#include "actors/project_types.hpp"
+#include "api/actor_call.hpp"
+#include "api/api_errors.hpp"
+#include "api/webhook_codec.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "common/secrets.hpp"
+
+#include <atomic>
+#include <memory>
+
+namespace paige::api {
+namespace {
+
+/// Answers once every project has confirmed its part; the first failure answers 503.
+struct fan_in {
+  std::atomic<std::size_t> remaining;
+  std::atomic<bool> answered{false};
+  responder respond;
+  metrics::counter* ok = nullptr;
+  metrics::counter* unavailable = nullptr;
+
+  void one_done() {
+    if (--remaining == 0 && !answered.exchange(true)) {
+      ok->inc();
+      respond(http_response::json(200, {{"status", "ok"}}));
+    }
+  }
+  void failed(const caf::error& err) {
+    if (answered.exchange(true)) return;
+    unavailable->inc();
+    log::warn("webhook.unavailable", {{"reason", actors::reason_of(err)}});
+    respond(http_response::error(503, "unavailable", "cannot record the events now; retry"));
+  }
+};
+
+}  // namespace
+
+void add_webhook_routes(router& routes, webhook_context ctx) {
+  auto& requests = ctx.metrics->counters("paige_webhook_requests_total", "webhook POSTs by outcome", {"outcome"});
+  auto* ok = &requests.with({"ok"});
+  auto* bad_signature = &requests.with({"bad_signature"});
+  auto* malformed = &requests.with({"malformed"});
+  auto* unavailable = &requests.with({"unavailable"});
+  auto& events = ctx.metrics->counters("paige_webhook_events_total", "webhook events received by kind", {"kind"});
+  auto* messages = &events.with({"message"});
+  auto* statuses = &events.with({"status"});
+  auto* unknown = &ctx.metrics->counters("paige_webhook_unknown_number_events_total",
+                                         "events of phone numbers no project owns (dropped)", {}).with({});
+
+  routes.add("GET", "/webhook", [ctx](http_request&& req, responder respond) {
+    auto mode = req.query_param("hub.mode").value_or("");
+    auto token = req.query_param("hub.verify_token").value_or("");
+    auto challenge = req.query_param("hub.challenge");
+    if (mode != "subscribe" || !challenge || !secrets::constant_time_equal(token, ctx.verify_token)) {
+      log::warn("webhook.handshake_refused", {{"mode", mode}});
+      return respond(http_response::error(403, "forbidden", "verification failed"));
+    }
+    http_response r;
+    r.content_type = "text/plain";
+    r.body = std::string{*challenge};
+    respond(std::move(r));
+  });
+
+  routes.add("POST", "/webhook", [=](http_request&& req, responder respond) {
+    // The signature covers the exact bytes received: check it before parsing anything.
+    auto signature = req.header("x-hub-signature-256").value_or("");
+    if (!valid_signature(ctx.app_secret, req.body, signature)) {
+      bad_signature->inc();
+      log::warn("webhook.bad_signature", {{"present", !signature.empty()}});
+      return respond(http_response::error(401, "invalid_signature", "missing or wrong X-Hub-Signature-256"));
+    }
+    auto parsed = parse_webhook(req.body);
+    if (auto* why = std::get_if<std::string>(&parsed)) {
+      malformed->inc();
+      return respond(http_response::error(400, "invalid_webhook", *why));
+    }
+    auto& envelope = std::get<webhook_events>(parsed);
+    std::vector<std::pair<caf::actor, actors::number_batch>> routed;
+    for (auto& batch : envelope.numbers) {
+      messages->inc(batch.messages.size());
+      statuses->inc(batch.statuses.size());
+      auto project = ctx.numbers->find(batch.phone_number_id);
+      if (!project) {
+        unknown->inc(batch.messages.size() + batch.statuses.size());
+        log::warn("webhook.unknown_number", {{"phone_number_id", batch.phone_number_id},
+                                             {"messages", batch.messages.size()}, {"statuses", batch.statuses.size()}});
+        continue;
+      }
+      routed.emplace_back(std::move(project), std::move(batch));
+    }
+    if (routed.empty()) {
+      ok->inc();
+      return respond(http_response::json(200, {{"status", "ok"}}));
+    }
+    auto join = std::make_shared<fan_in>();
+    join->remaining = routed.size();
+    join->respond = respond;
+    join->ok = ok;
+    join->unavailable = unavailable;
+    for (auto& [project, batch] : routed)
+      ask(*ctx.sys, project, ctx.timeout, [join](caf::ok_atom) { join->one_done(); },
+          [join](const caf::error& err) { join->failed(err); }, actors::webhook_atom::value, std::move(batch));
+  });
+}
+
+}  // namespace paige::api

@@ -1,0 +1,38 @@
+/// @file
+/// @brief Meta's webhook: GET handshake and signed POST events (spec/api.md § Webhook).
+#pragma once
+
+#include "api/router.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace paige::actors {
+class number_directory;
+}
+namespace paige::metrics {
+class registry;
+}
+
+namespace paige::api {
+
+struct webhook_context {
+  caf::actor_system* sys = nullptr;
+  const actors::number_directory* numbers = nullptr;
+  std::string app_secret;
+  std::string verify_token;
+  metrics::registry* metrics = nullptr;
+  std::chrono::milliseconds timeout{20000};
+};
+
+/// GET /webhook answers Meta's subscription handshake (200 with the challenge, else 403).
+/// POST /webhook checks X-Hub-Signature-256 over the raw body before parsing (401), parses
+/// the envelope (400), routes each phone number's events to its project actor without a
+/// database round trip, and answers 200 only once every message and status is committed
+/// (or known as a duplicate); 503 when that cannot happen now, so Meta redelivers. Events
+/// of numbers no project owns are counted, logged and answered 200.
+void add_webhook_routes(router& routes, webhook_context ctx);
+
+}  // namespace paige::api
