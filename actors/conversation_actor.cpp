@@ -168,6 +168,7 @@ void pump_steps(self_ptr self) {
                 self->send(st.ctx->meta_sync, send_atom::value, st.ctx->project_id, st.wa_id, std::move(items));
               if (result.close) st.conversation_id = 0;
             }
+            arm_idle_timer(self);
             pump_steps(self);
           },
           [self](caf::error& err) {
@@ -203,10 +204,12 @@ caf::behavior conversation(self_ptr self, std::shared_ptr<const conversation_con
         pump_steps(self);
       },
       [=](retry_atom) { pump_steps(self); },
+      [=](passivate_atom) { self->quit(); },
       [=](idle_atom, std::uint64_t round) {
         auto& st = self->state;
-        if (round != st.idle_round || st.step_in_flight || !st.steps.empty() || st.opening || !st.waiting.empty())
-          return;
+        if (round != st.idle_round) return;  // activity since: a newer check is armed
+        if (st.step_in_flight || !st.steps.empty() || st.opening || !st.waiting.empty())
+          return arm_idle_timer(self);
         self->send(st.parent, idle_atom::value, st.wa_id, st.handled);
       },
   };

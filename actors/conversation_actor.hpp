@@ -15,7 +15,8 @@
 ///   (recover_atom, unhandled_row, bot)            — run the step of a message stored before
 ///                                                   a crash (no reply)
 /// It tells its parent (idle_atom, wa_id, handled_count) after the idle timeout without
-/// work; the parent stops it only if it forwarded nothing since (passivation).
+/// work; the parent answers (passivate_atom), and the actor ends, only if it forwarded
+/// nothing since (passivation; the state is in the database).
 #pragma once
 
 #include "actors/bot_definition.hpp"
@@ -35,6 +36,7 @@ namespace paige::actors {
 
 using recover_atom = caf::atom_constant<caf::atom("recover")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using send_atom = caf::atom_constant<caf::atom("send")>;
 
 using bot_ptr = std::shared_ptr<const bot::definition>;

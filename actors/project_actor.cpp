@@ -112,12 +112,19 @@ void register_number(self_ptr self) {
           });
 }
 
+metrics::gauge* conversations_gauge(const project_services& svc) {
+  if (!svc.metrics) return nullptr;
+  return &svc.metrics->gauges("paige_conversation_actors", "conversation actors in memory", {}).with({});
+}
+
 caf::actor& conversation_for(self_ptr self, const std::string& wa_id) {
   auto& st = self->state;
   auto& slot = st.conversations[wa_id];
   if (!slot.actor) {
     slot.actor = spawn_conversation(self, st.conversation_ctx, wa_id);
     st.conversation_ids[slot.actor.address()] = wa_id;
+    if (auto* g = conversations_gauge(*st.svc)) g->add(1);
+    ++*st.live_conversations;
   }
   return slot.actor;
 }
@@ -160,8 +167,7 @@ void start_pipeline(self_ptr self) {
 void stop_conversations(self_ptr self) {
   for (auto& [wa_id, slot] : self->state.conversations)
     self->send_exit(slot.actor, caf::exit_reason::user_shutdown);
-  self->state.conversations.clear();
-  self->state.conversation_ids.clear();
+  self->state.conversations.clear();  // their down messages still arrive and uncount them
 }
 
 double unix_time(const std::string& text) {
@@ -274,6 +280,12 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
   self->state.row = std::move(row);
   self->state.svc = std::move(services);
   recount(*self->state.svc, *self->state.counted, self->state.row.status);
+  // Route the number at once (from the stored row); the full number row follows with the load.
+  if (!self->state.row.whatsapp_json.empty() && self->state.svc->numbers && self->state.row.status != "deleting") {
+    auto w = nlohmann::json::parse(self->state.row.whatsapp_json, nullptr, false);
+    if (w.is_object() && w.contains("phone_number_id"))
+      self->state.svc->numbers->set(w["phone_number_id"].get<std::string>(), caf::actor_cast<caf::actor>(self));
+  }
   if (self->state.row.status == "provisioning") start_provisioning(self);
   if (self->state.row.status == "deleting") start_deprovisioning(self);
   // The current bot and number first: nothing else is handled before they are loaded.
@@ -294,8 +306,11 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
             log::warn("project.load_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
             self->quit(err);
           });
-  self->attach_functor([numbers = self->state.svc->numbers, addr = self->address()](const caf::error&) {
+  self->attach_functor([numbers = self->state.svc->numbers, addr = self->address(),
+                        gauge = conversations_gauge(*self->state.svc),
+                        live = self->state.live_conversations](const caf::error&) {
     if (numbers) numbers->remove(addr);  // a restarted actor registers itself again
+    if (gauge) gauge->add(-static_cast<double>(*live));  // its linked conversations end with it
   });
   self->set_exit_handler([self](caf::exit_msg& em) {
     // Our own shutdown (from the directory's link or anon_send_exit); a conversation's exit is
@@ -307,6 +322,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
     // the database.
     auto it = self->state.conversation_ids.find(dm.source);
     if (it == self->state.conversation_ids.end()) return;
+    if (auto* g = conversations_gauge(*self->state.svc)) g->add(-1);
+    --*self->state.live_conversations;
     auto slot = self->state.conversations.find(it->second);
     if (slot != self->state.conversations.end() && slot->second.actor.address() == dm.source)
       self->state.conversations.erase(slot);
@@ -453,7 +470,9 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](idle_atom, const std::string& wa_id, std::uint64_t handled) {
         auto it = self->state.conversations.find(wa_id);
         if (it == self->state.conversations.end() || it->second.forwarded != handled) return;  // more is in flight
-        self->send_exit(it->second.actor, caf::exit_reason::normal);
+        log::debug("conversation.passivated", {{"project", self->state.row.id}});
+        // (An exit message with reason normal would be ignored by the actor.)
+        self->send(it->second.actor, passivate_atom::value);
         self->state.conversations.erase(it);
       },
       [=](caf::tick_atom) { start_pipeline(self); },

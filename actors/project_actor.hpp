@@ -69,6 +69,8 @@ struct project_state {
   std::unordered_map<caf::actor_addr, std::string> conversation_ids;
   std::shared_ptr<const conversation_context> conversation_ctx;
   bool pipeline_ready = false;  ///< the database is registered and recovery dispatched
+  /// Conversation actors alive (shared with the exit hook, which uncounts them).
+  std::shared_ptr<long> live_conversations = std::make_shared<long>(0);
 };
 
 /// The actor's behavior; spawn it with the stored row and the shared services.

@@ -1,5 +1,6 @@
 #include "api/webhook_routes.hpp"
 
+#include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/number_directory.hpp"
 #include "actors/project_types.hpp"
@@ -9,6 +10,8 @@
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/secrets.hpp"
+
+#include <pqxx/pqxx>
 
 #include <atomic>
 #include <memory>
@@ -81,30 +84,44 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
     }
     auto& envelope = std::get<webhook_events>(parsed);
     std::vector<std::pair<caf::actor, actors::number_batch>> routed;
+    std::vector<actors::number_batch> unrouted;
     for (auto& batch : envelope.numbers) {
       messages->inc(batch.messages.size());
       statuses->inc(batch.statuses.size());
       auto project = ctx.numbers->find(batch.phone_number_id);
-      if (!project) {
-        unknown->inc(batch.messages.size() + batch.statuses.size());
-        log::warn("webhook.unknown_number", {{"phone_number_id", batch.phone_number_id},
-                                             {"messages", batch.messages.size()}, {"statuses", batch.statuses.size()}});
-        continue;
-      }
-      routed.emplace_back(std::move(project), std::move(batch));
-    }
-    if (routed.empty()) {
-      ok->inc();
-      return respond(http_response::json(200, {{"status", "ok"}}));
+      if (project) routed.emplace_back(std::move(project), std::move(batch));
+      else unrouted.push_back(std::move(batch));
     }
     auto join = std::make_shared<fan_in>();
-    join->remaining = routed.size();
+    join->remaining = routed.size() + unrouted.size() + 1;  // +1: released once all are sent
     join->respond = respond;
     join->ok = ok;
     join->unavailable = unavailable;
     for (auto& [project, batch] : routed)
       ask(*ctx.sys, project, ctx.timeout, [join](caf::ok_atom) { join->one_done(); },
           [join](const caf::error& err) { join->failed(err); }, actors::webhook_atom::value, std::move(batch));
+    for (auto& batch : unrouted) {
+      // Not routed: either no project owns the number (drop it, answer 200), or its project's
+      // actor is (re)starting and has not registered yet (503: Meta will redeliver).
+      actors::db_job owned = [id = batch.phone_number_id](pqxx::connection& c) {
+        pqxx::read_transaction tx{c};
+        auto r = tx.exec_params("SELECT 1 FROM whatsapp_numbers n JOIN projects p ON p.id = n.project_id "
+                                "WHERE n.phone_number_id = $1 AND p.status IN ('active', 'paused')",
+                                id);
+        return caf::make_message(!r.empty());
+      };
+      auto count = batch.messages.size() + batch.statuses.size();
+      ask(
+          *ctx.sys, ctx.control_db, ctx.timeout,
+          [join, unknown, count, id = batch.phone_number_id](bool is_owned) {
+            if (is_owned) return join->failed(actors::make_error(actors::errc::db_unavailable, "the project of number " + id + " is starting"));
+            unknown->inc(count);
+            log::warn("webhook.unknown_number", {{"phone_number_id", id}, {"events", count}});
+            join->one_done();
+          },
+          [join](const caf::error& err) { join->failed(err); }, actors::run_atom::value, std::move(owned));
+    }
+    join->one_done();
   });
 }
 

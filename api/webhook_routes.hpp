@@ -4,6 +4,7 @@
 
 #include "api/router.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include <chrono>
@@ -21,6 +22,7 @@ namespace paige::api {
 struct webhook_context {
   caf::actor_system* sys = nullptr;
   const actors::number_directory* numbers = nullptr;
+  caf::actor control_db;  ///< to tell "no project owns it" from "its project is starting"
   std::string app_secret;
   std::string verify_token;
   metrics::registry* metrics = nullptr;
@@ -31,8 +33,10 @@ struct webhook_context {
 /// POST /webhook checks X-Hub-Signature-256 over the raw body before parsing (401), parses
 /// the envelope (400), routes each phone number's events to its project actor without a
 /// database round trip, and answers 200 only once every message and status is committed
-/// (or known as a duplicate); 503 when that cannot happen now, so Meta redelivers. Events
-/// of numbers no project owns are counted, logged and answered 200.
+/// (or known as a duplicate); 503 when that cannot happen now, so Meta redelivers. A number
+/// that is not routed is looked up in the control database (a rare path): if a live project
+/// owns it (its actor is starting) the answer is 503; events of numbers no project owns are
+/// counted, logged and answered 200.
 void add_webhook_routes(router& routes, webhook_context ctx);
 
 }  // namespace paige::api
