@@ -310,3 +310,45 @@ TEST_CASE("a paused project stores inbound messages without running its bot", "[
   pqxx::work tx{db};
   CHECK(tx.exec("SELECT count(*) FROM messages WHERE direction = 'out'")[0][0].as<int>() == 1);
 }
+
+TEST_CASE("a database outage answers 503 and Meta's redelivery then succeeds", "[integration][pipeline]") {
+  pipeline p{{"--max-attempts", "40"}};
+  p.put_bot(paige::actors::bot::echo_bot());
+  p.say("15550008", "warm up");
+  p.replies("15550008", 1);
+  auto d = p.s.database_of(p.project);
+  auto allow = [&](bool yes) {
+    pqxx::connection admin{cluster_conninfo()};
+    pqxx::nontransaction tx{admin};
+    tx.exec("ALTER DATABASE " + tx.quote_name(d.name) + " ALLOW_CONNECTIONS " + (yes ? "true" : "false"));
+    if (!yes) tx.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", d.name);
+  };
+  allow(false);
+  auto sent = p.meta.call("POST", "/control/numbers/" + number_id + "/users/15550008/messages",
+                          json{{"wait", false}, {"message", {{"type", "text"}, {"text", {{"body", "during outage"}}}}}}.dump());
+  REQUIRE(sent.status == 202);
+  REQUIRE(wait_until([&] { return p.meta.call("GET", "/control/stats").body.value("webhook_failures", 0) >= 1; }));
+  CHECK(p.metric("paige_webhook_requests_total{outcome=\"unavailable\"}") >= 1);
+  allow(true);
+  auto r = p.replies("15550008", 2);
+  CHECK(body_of(r[1]) == "echo: during outage");
+}
+
+TEST_CASE("a late status never moves a message backwards", "[integration][pipeline]") {
+  pipeline p;
+  p.put_bot(paige::actors::bot::echo_bot());
+  p.say("15550009", "x");
+  auto wamid = p.replies("15550009", 1)[0]["wamid"].get<std::string>();
+  auto db = p.project_db();
+  REQUIRE(wait_until([&] {
+    pqxx::work tx{db};
+    return tx.exec_params1("SELECT status FROM messages WHERE wamid = $1", wamid)[0].as<std::string>() == "read";
+  }));
+  auto late = envelope(number_id, {{"statuses", {{{"id", wamid}, {"status", "delivered"}, {"timestamp", "1"},
+                                                  {"recipient_id", "15550009"}}}}}).dump();
+  auto r = http_request(p.s.server->port(), "POST", "/webhook", late,
+                        {{"X-Hub-Signature-256", "sha256=" + paige::secrets::hmac_sha256_hex(test_app_secret, late)}});
+  CHECK(r.status == 200);
+  pqxx::work tx{db};
+  CHECK(tx.exec_params1("SELECT status FROM messages WHERE wamid = $1", wamid)[0].as<std::string>() == "read");
+}
