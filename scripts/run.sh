@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The README's first command: from a fresh Debian 12 machine (as root) to a running Paige
-# server on its embedded Postgres. Stops with Ctrl-C (SIGINT), cleanly.
+# server on its embedded Postgres, with the Meta simulator (paige-metasim) and a demo project
+# whose starter bot is connected to a simulated number. Ctrl-C stops both, cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 
 export PAIGE_LISTEN="${PAIGE_LISTEN:-127.0.0.1:8080}"
+sim_listen="${PAIGE_SIM_LISTEN:-127.0.0.1:9090}"
 export PAIGE_APP_SECRET="${PAIGE_APP_SECRET:-demo-app-secret}"
 export PAIGE_VERIFY_TOKEN="${PAIGE_VERIFY_TOKEN:-demo-verify-token}"
+export PAIGE_GRAPH_URL="${PAIGE_GRAPH_URL:-http://$sim_listen}"
 if [ -z "${PAIGE_DATA_DIR:-}" ]; then
   PAIGE_DATA_DIR="$PWD/var"
   # As root, Postgres runs as the postgres account, which must be able to reach the data
@@ -19,6 +22,59 @@ if [ -z "${PAIGE_DATA_DIR:-}" ]; then
   fi
 fi
 export PAIGE_DATA_DIR
+mkdir -p "$PAIGE_DATA_DIR"
 
-echo "Starting Paige on http://$PAIGE_LISTEN (data: $PAIGE_DATA_DIR). Ctrl-C stops it."
-exec build/runtime/paige serve
+build/bench/paige-metasim --listen "$sim_listen" --app-secret "$PAIGE_APP_SECRET" \
+  --webhook-url "http://$PAIGE_LISTEN/webhook" >"$PAIGE_DATA_DIR/metasim.log" 2>&1 &
+sim_pid=$!
+build/runtime/paige serve &
+paige_pid=$!
+stop() {
+  trap - INT TERM EXIT
+  kill -TERM "$paige_pid" 2>/dev/null || true
+  wait "$paige_pid" 2>/dev/null || true
+  kill -TERM "$sim_pid" 2>/dev/null || true
+  wait "$sim_pid" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+api="http://$PAIGE_LISTEN"
+sim="http://$sim_listen"
+for _ in $(seq 1 600); do
+  curl -sf "$api/readyz" >/dev/null 2>&1 && break
+  kill -0 "$paige_pid" 2>/dev/null || { echo "paige did not start"; exit 1; }
+  sleep 0.1
+done
+key="${PAIGE_ADMIN_TOKEN:-$(head -n1 "$PAIGE_DATA_DIR/admin-token")}"
+auth=(-H "Authorization: Bearer $key")
+
+# The demo: simulated number 1001, and a project whose starter bot answers on it.
+curl -sf -X PUT "$sim/control/numbers/1001" -o /dev/null \
+  -d '{"waba_id":"2001","display_phone_number":"15550001001","verified_name":"Paige Demo","access_token":"demo-access-token"}'
+project=""
+if [ -f "$PAIGE_DATA_DIR/demo-project" ]; then
+  project=$(cat "$PAIGE_DATA_DIR/demo-project")
+  curl -sf "${auth[@]}" "$api/v1/projects/$project" -o /dev/null || project=""
+fi
+if [ -z "$project" ]; then
+  project=$(curl -sf "${auth[@]}" -X POST "$api/v1/projects" -d '{"name":"Demo"}' |
+    grep -o '"id":"prj_[0-9a-f]*"' | cut -d'"' -f4)
+  echo "$project" >"$PAIGE_DATA_DIR/demo-project"
+fi
+for _ in $(seq 1 300); do
+  curl -sf "${auth[@]}" "$api/v1/projects/$project" | grep -q '"status":"active"' && break
+  sleep 0.1
+done
+curl -sf "${auth[@]}" -X PUT "$api/v1/projects/$project/whatsapp" -o /dev/null \
+  -d '{"phone_number_id":"1001","waba_id":"2001","access_token":"demo-access-token"}'
+
+cat <<EOT
+
+Paige is running on $api (admin key: $PAIGE_DATA_DIR/admin-token).
+Demo project $project: the starter bot, connected to simulated WhatsApp number 1001.
+Chat with it from another terminal:
+    build/bench/paige-chat            (interactive; type "Book" to tap the Book button)
+    build/bench/paige-chat hello      (one message, prints the replies)
+Ctrl-C stops Paige and the simulator.
+EOT
+wait "$paige_pid"
