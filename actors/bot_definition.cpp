@@ -8,14 +8,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string lower_trimmed(std::string s) {
-  auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
-  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 bool valid_identifier(const std::string& s) {
   if (s.empty() || s.size() > 63 || !(std::islower(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '_'; });
@@ -64,7 +56,7 @@ struct compiler {
     m.value = value.get<std::string>();
     if (key == "text_equals") {
       m.what = matcher::kind::text_equals;
-      m.value = lower_trimmed(m.value);
+      m.value = fold_text(m.value);
     } else if (key == "text_matches") {
       m.what = matcher::kind::text_matches;
       auto pattern = m.value;
@@ -246,6 +238,14 @@ struct compiler {
 };
 
 }  // namespace
+
+std::string fold_text(std::string s) {
+  auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
+  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
 
 std::set<std::string> definition::state_names() const {
   std::set<std::string> out;

@@ -55,6 +55,9 @@ struct definition {
   std::set<std::string> state_names() const;
 };
 
+/// How `text_equals` compares: trimmed, ASCII letters lowercased.
+std::string fold_text(std::string text);
+
 /// Longest chain of `send` states entered in one step.
 inline constexpr int max_send_chain = 16;
 

@@ -8,14 +8,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string lower_trimmed(std::string s) {
-  auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
-  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 std::string as_text(const json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_null()) return {};
@@ -87,7 +79,7 @@ struct runner {
 bool matches(const matcher& m, const inbound_view& msg) {
   switch (m.what) {
     case matcher::kind::always: return true;
-    case matcher::kind::text_equals: return !msg.text.empty() && lower_trimmed(msg.text) == m.value;
+    case matcher::kind::text_equals: return !msg.text.empty() && fold_text(msg.text) == m.value;
     case matcher::kind::text_matches: return m.re && std::regex_search(msg.text, *m.re);
     case matcher::kind::button_id: return !msg.button_id.empty() && msg.button_id == m.value;
     case matcher::kind::list_id: return !msg.list_id.empty() && msg.list_id == m.value;
