@@ -22,6 +22,7 @@ struct pending_step {
   std::string wamid;
   std::string content_json;
   bot_ptr bot;
+  bool without_effects = false;  ///< its step could not commit: mark it handled, nothing else
 };
 
 /// An inbound message waiting for the conversation to be opened.
@@ -148,8 +149,14 @@ void pump_steps(self_ptr self) {
   const auto& p = st.steps.front();
   auto content = json::parse(p.content_json, nullptr, false);
   bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id), st.state, st.vars};
-  auto result = bot::run_step(*p.bot, view, view_of(p.wamid, content));
-  if (!result.matched)
+  bot::step_result result;
+  if (p.without_effects) {
+    result.state = st.state;
+    result.vars = st.vars;
+  } else {
+    result = bot::run_step(*p.bot, view, view_of(p.wamid, content));
+  }
+  if (!result.matched && !p.without_effects)
     log::debug("bot.no_route", {{"project", st.ctx->project_id}, {"state", st.state}});
   self->request(st.ctx->persistence, write_timeout, step_atom::value, st.ctx->project_id, to_row(st, p, result),
                 result.saves)
@@ -178,8 +185,7 @@ void pump_steps(self_ptr self) {
               // The step cannot commit (e.g. a save into a missing table): handle the
               // message without effects rather than retry it forever.
               log::error("bot.step_failed", {{"project", st.ctx->project_id}, {"reason", reason_of(err)}});
-              st.steps.front().bot = std::make_shared<const bot::definition>(bot::definition{
-                  st.state, {{st.state, bot::state{}}}, nlohmann::json::object()});
+              st.steps.front().without_effects = true;
             }
             self->delayed_send(self, std::chrono::milliseconds{200}, retry_atom::value);
           });

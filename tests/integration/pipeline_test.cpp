@@ -352,3 +352,27 @@ TEST_CASE("a late status never moves a message backwards", "[integration][pipeli
   pqxx::work tx{db};
   CHECK(tx.exec_params1("SELECT status FROM messages WHERE wamid = $1", wamid)[0].as<std::string>() == "read");
 }
+
+TEST_CASE("a step that cannot commit is handled without effects; later steps go on", "[integration][pipeline]") {
+  pipeline p;
+  p.put_bot(json::parse(R"({"initial_state": "a", "states": {"a": {"kind": "await", "routes": [
+      {"when": "always", "then": [{"save": {"table": "leads", "values": {"note": "{{message.text}}"}}},
+                                  {"send": {"type": "text", "text": {"body": "saved {{message.text}}"}}}]}]}}})"));
+  p.say("15550010", "first");  // no table "leads" yet: the save fails
+  auto db = p.project_db();
+  REQUIRE(wait_until([&] {
+    pqxx::work tx{db};
+    return tx.exec("SELECT count(*) FROM messages WHERE direction = 'in' AND handled_at IS NOT NULL")[0][0].as<int>() == 1;
+  }));
+  {
+    pqxx::work tx{db};
+    tx.exec("CREATE TABLE leads (id bigserial PRIMARY KEY, note text)");
+    tx.commit();
+  }
+  p.say("15550010", "second");
+  auto r = p.replies("15550010", 1);
+  CHECK(body_of(r[0]) == "saved second");
+  pqxx::work tx{db};
+  CHECK(tx.exec("SELECT note FROM leads")[0][0].as<std::string>() == "second");
+  CHECK(tx.exec("SELECT count(*) FROM leads")[0][0].as<int>() == 1);
+}
