@@ -3,14 +3,19 @@
 #include "actors/conversation_actor.hpp"
 #include "actors/errors.hpp"
 #include "actors/persistence.hpp"
+#include "actors/send_policy.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include <deque>
+#include <optional>
+#include <random>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace paige::actors {
 namespace {
@@ -20,7 +25,9 @@ using graph_done_atom = caf::atom_constant<caf::atom("graphdone")>;
 using sent_atom = caf::atom_constant<caf::atom("sent")>;
 using resend_atom = caf::atom_constant<caf::atom("resend")>;
 
-constexpr int max_send_attempts = 5;
+/// Sends one project may have in flight: a project whose sends hang cannot take every
+/// connection (the HTTP client pools by origin, shared by all projects).
+constexpr int max_in_flight_per_project = 16;
 
 struct number_info {
   std::string phone_number_id;
@@ -29,25 +36,45 @@ struct number_info {
 };
 
 struct contact_queue {
-  std::string project_id;
-  std::string wa_id;
   std::deque<outbound_item> items;
-  bool in_flight = false;
+  bool busy = false;  ///< a send in flight, or backing off: the contact's next send waits
   int attempts = 0;
+  token_bucket::clock::time_point first_attempt;
+  token_bucket::clock::time_point sent_at;
+};
+
+struct project_outbox {
+  std::optional<number_info> number;
+  token_bucket bucket{80, 80, token_bucket::clock::now()};
+  int in_flight = 0;
+  std::deque<std::string> ready;  ///< contacts whose next message may go now, in turn
+  std::unordered_map<std::string, contact_queue> contacts;
+  std::unordered_set<std::int64_t> known;  ///< ids queued here (resumes may repeat them)
+  bool wake_queued = false;
 };
 
 struct meta_sync_state {
   static constexpr const char* name = "meta_sync";
   std::shared_ptr<graph_api> graph;
+  metrics::registry* metrics = nullptr;
   std::uint64_t next_id = 0;
   std::unordered_map<std::uint64_t, caf::response_promise> pending;
-  std::unordered_map<std::string, number_info> numbers;  // by project id
-  std::unordered_map<std::string, contact_queue> queues;  // by project id + '\n' + wa_id
+  std::unordered_map<std::string, project_outbox> outboxes;  // by project id
+  std::minstd_rand rng{std::random_device{}()};
 };
 
 using self_ptr = caf::stateful_actor<meta_sync_state>*;
 
-std::string queue_key(const std::string& project_id, const std::string& wa_id) { return project_id + '\n' + wa_id; }
+void count(self_ptr self, const char* name, const char* help, const std::vector<std::string>& labels = {},
+           const std::vector<std::string>& values = {}, double n = 1) {
+  if (!self->state.metrics) return;
+  self->state.metrics->counters(name, help, labels).with(values).inc(static_cast<std::uint64_t>(n));
+}
+
+void backlog(self_ptr self, double delta) {
+  if (self->state.metrics)
+    self->state.metrics->gauges("paige_outbound_backlog", "outbound messages waiting to be sent", {}).with({}).add(delta);
+}
 
 void record(self_ptr self, const number_info& n, const std::string& project_id, tx_job job) {
   self->request(n.persistence, std::chrono::seconds{30}, run_atom::value, project_id, std::move(job))
@@ -57,76 +84,118 @@ void record(self_ptr self, const number_info& n, const std::string& project_id, 
             });
 }
 
-void pump(self_ptr self, const std::string& key) {
-  auto it = self->state.queues.find(key);
-  if (it == self->state.queues.end()) return;
-  auto& q = it->second;
-  if (q.in_flight || q.items.empty()) {
-    if (!q.in_flight && q.items.empty()) self->state.queues.erase(it);
-    return;
-  }
-  auto n = self->state.numbers.find(q.project_id);
-  if (n == self->state.numbers.end()) {
-    // No number connected: the messages stay queued in the database and go out once one is.
-    log::warn("outbound.no_number", {{"project", q.project_id}, {"queued", q.items.size()}});
-    self->state.queues.erase(it);
-    return;
-  }
-  q.in_flight = true;
-  auto body = json::parse(q.items.front().content_json, nullptr, false);
-  body["messaging_product"] = "whatsapp";
-  body["recipient_type"] = "individual";
-  body["to"] = q.wa_id;
-  caf::actor me = caf::actor_cast<caf::actor>(self);
-  auto id = q.items.front().id;
-  self->state.graph->call("POST", "/" + n->second.phone_number_id + "/messages", n->second.access_token,
-                          body.dump(), [me, key, id](graph_result r) {
-                            caf::anon_send(me, sent_atom::value, key, id, std::move(r));
-                          });
+void make_ready(project_outbox& box, const std::string& wa_id) {
+  auto& c = box.contacts[wa_id];
+  if (!c.busy && !c.items.empty()) box.ready.push_back(wa_id);
 }
 
-void on_sent(self_ptr self, const std::string& key, std::int64_t id, const graph_result& r) {
-  auto it = self->state.queues.find(key);
-  if (it == self->state.queues.end() || it->second.items.empty() || it->second.items.front().id != id) return;
-  auto& q = it->second;
-  q.in_flight = false;
-  auto n = self->state.numbers.find(q.project_id);
-  if (n == self->state.numbers.end()) return pump(self, key);
+/// Starts sends while the project has a number, tokens and room in flight.
+void pump(self_ptr self, const std::string& project_id) {
+  auto& box = self->state.outboxes[project_id];
+  if (!box.number) return;
+  while (box.in_flight < max_in_flight_per_project && !box.ready.empty()) {
+    auto now = token_bucket::clock::now();
+    if (!box.bucket.try_take(now)) {
+      if (!box.wake_queued) {
+        box.wake_queued = true;
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(box.bucket.next_token(now) - now);
+        self->delayed_send(self, std::max(wait, std::chrono::milliseconds{1}), caf::tick_atom::value, project_id);
+      }
+      return;
+    }
+    auto wa_id = box.ready.front();
+    box.ready.pop_front();
+    auto& c = box.contacts[wa_id];
+    if (c.busy || c.items.empty()) continue;
+    c.busy = true;
+    c.sent_at = now;
+    if (c.attempts == 0) c.first_attempt = now;
+    ++box.in_flight;
+    auto body = json::parse(c.items.front().content_json, nullptr, false);
+    body["messaging_product"] = "whatsapp";
+    body["recipient_type"] = "individual";
+    body["to"] = wa_id;
+    caf::actor me = caf::actor_cast<caf::actor>(self);
+    auto id = c.items.front().id;
+    self->state.graph->call("POST", "/" + box.number->phone_number_id + "/messages", box.number->access_token,
+                            body.dump(), [me, project_id, wa_id, id](graph_result r) {
+                              caf::anon_send(me, sent_atom::value, project_id, wa_id, id, std::move(r));
+                            });
+  }
+}
+
+/// The head message of a contact is done (accepted or failed for good).
+void finish_head(self_ptr self, project_outbox& box, contact_queue& c, const std::string& wa_id) {
+  box.known.erase(c.items.front().id);
+  c.items.pop_front();
+  c.attempts = 0;
+  backlog(self, -1);
+  make_ready(box, wa_id);
+}
+
+void on_sent(self_ptr self, const std::string& project_id, const std::string& wa_id, std::int64_t id,
+             const graph_result& r) {
+  auto& box = self->state.outboxes[project_id];
+  auto& c = box.contacts[wa_id];
+  --box.in_flight;
+  if (c.items.empty() || c.items.front().id != id || !box.number) {
+    c.busy = false;
+    return pump(self, project_id);
+  }
+  c.busy = false;
+  auto now = token_bucket::clock::now();
+  if (self->state.metrics)
+    self->state.metrics
+        ->histograms("paige_outbound_send_seconds", "Graph API send calls, from request to answer", {},
+                     metrics::latency_buckets())
+        .with({})
+        .observe(std::chrono::duration<double>(now - c.sent_at).count());
   if (r.ok()) {
     auto doc = json::parse(r.body, nullptr, false);
     std::string wamid;
     if (doc.is_object() && doc.contains("messages") && doc["messages"].is_array() && !doc["messages"].empty())
       wamid = doc["messages"][0].value("id", "");
-    record(self, n->second, q.project_id, [id, wamid](pqxx::transaction_base& tx) {
+    record(self, *box.number, project_id, [id, wamid](pqxx::transaction_base& tx) {
       storage::record_accepted(tx, id, wamid);
       return caf::make_message(caf::ok_atom::value);
     });
-    q.items.pop_front();
-    q.attempts = 0;
-    return pump(self, key);
+    count(self, "paige_outbound_sent_total", "messages Meta accepted");
+    finish_head(self, box, c, wa_id);
+    return pump(self, project_id);
   }
-  if (is_transient_send_failure(r) && ++q.attempts < max_send_attempts) {
-    auto delay = std::chrono::milliseconds{200 << std::min(q.attempts, 6)};
-    log::warn("outbound.retry", {{"project", q.project_id}, {"attempt", q.attempts}, {"reason", r.error_message()}});
-    q.in_flight = true;  // hold the contact's queue until the retry
-    self->delayed_send(self, delay, resend_atom::value, key);
-    return;
+  auto verdict = classify_send_failure(r);
+  auto code = std::to_string(r.http_status && !r.error_code() ? r.http_status : r.error_code());
+  ++c.attempts;
+  bool exhausted = c.attempts >= max_send_attempts || now - c.first_attempt > max_send_age;
+  if (verdict != send_verdict::fail && !exhausted) {
+    // Hold this contact (and only this contact) until the retry: its order is kept.
+    c.busy = true;
+    std::uniform_real_distribution<double> unit{0.0, 1.0};
+    auto delay = send_backoff(verdict, c.attempts, unit(self->state.rng));
+    count(self, "paige_outbound_retries_total", "sends retried, by Meta code (or HTTP status)", {"code"}, {code});
+    log::warn("outbound.retry", {{"project", project_id}, {"attempt", c.attempts}, {"code", code},
+                                 {"delay_ms", static_cast<long>(delay.count())}, {"reason", r.error_message()}});
+    self->delayed_send(self, delay, resend_atom::value, project_id, wa_id);
+    return pump(self, project_id);
   }
   json error = json::parse(r.body, nullptr, false);
   error = error.is_object() && error.contains("error") ? error["error"]
                                                          : json{{"code", r.error_code()}, {"message", r.error_message()}};
-  log::warn("outbound.failed", {{"project", q.project_id}, {"code", r.error_code()}, {"reason", r.error_message()}});
-  record(self, n->second, q.project_id, [id, error = error.dump()](pqxx::transaction_base& tx) {
+  if (r.timed_out) error["timed_out"] = true;
+  count(self, "paige_outbound_failed_total", "messages failed for good, by Meta code (or HTTP status)", {"code"}, {code});
+  log::warn("outbound.failed", {{"project", project_id}, {"code", code}, {"attempts", c.attempts},
+                                {"reason", r.error_message()}});
+  record(self, *box.number, project_id, [id, error = error.dump()](pqxx::transaction_base& tx) {
     storage::record_failed(tx, id, error);
     return caf::make_message(caf::ok_atom::value);
   });
-  q.items.pop_front();
-  q.attempts = 0;
-  pump(self, key);
+  finish_head(self, box, c, wa_id);
+  pump(self, project_id);
 }
 
-caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph) {
+caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics::registry* metrics) {
   self->state.graph = std::move(graph);
+  self->state.metrics = metrics;
   return {
       [=](graph_call_atom, const std::string& method, const std::string& path, const std::string& token,
           std::string& body) -> caf::result<graph_result> {
@@ -147,41 +216,49 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph) {
         self->state.pending.erase(it);
       },
       [=](number_atom, const std::string& project_id, std::string& number_id, std::string& token,
-          caf::actor& persistence) {
-        self->state.numbers[project_id] = {std::move(number_id), std::move(token), std::move(persistence)};
+          caf::actor& persistence, double rate) {
+        auto& box = self->state.outboxes[project_id];
+        box.number = number_info{std::move(number_id), std::move(token), std::move(persistence)};
+        box.bucket.set_rate(rate, rate);
+        box.ready.clear();
+        for (auto& [wa_id, c] : box.contacts) make_ready(box, wa_id);
+        pump(self, project_id);
+      },
+      [=](rate_atom, const std::string& project_id, double rate) {
+        self->state.outboxes[project_id].bucket.set_rate(rate, rate);
       },
       [=](send_atom, const std::string& project_id, const std::string& wa_id, std::vector<outbound_item>& items) {
-        auto key = queue_key(project_id, wa_id);
-        auto& q = self->state.queues[key];
-        q.project_id = project_id;
-        q.wa_id = wa_id;
-        for (auto& item : items) q.items.push_back(std::move(item));
-        pump(self, key);
+        auto& box = self->state.outboxes[project_id];
+        auto& c = box.contacts[wa_id];
+        bool was_idle = c.items.empty() && !c.busy;
+        for (auto& item : items) {
+          if (!box.known.insert(item.id).second) continue;  // already queued here
+          c.items.push_back(std::move(item));
+          backlog(self, 1);
+        }
+        if (was_idle) make_ready(box, wa_id);
+        pump(self, project_id);
       },
-      [=](sent_atom, const std::string& key, std::int64_t id, graph_result& r) { on_sent(self, key, id, r); },
-      [=](resend_atom, const std::string& key) {
-        auto it = self->state.queues.find(key);
-        if (it == self->state.queues.end()) return;
-        it->second.in_flight = false;
-        pump(self, key);
+      [=](sent_atom, const std::string& project_id, const std::string& wa_id, std::int64_t id, graph_result& r) {
+        on_sent(self, project_id, wa_id, id, r);
+      },
+      [=](resend_atom, const std::string& project_id, const std::string& wa_id) {
+        auto& box = self->state.outboxes[project_id];
+        box.contacts[wa_id].busy = false;
+        make_ready(box, wa_id);
+        pump(self, project_id);
+      },
+      [=](caf::tick_atom, const std::string& project_id) {
+        self->state.outboxes[project_id].wake_queued = false;
+        pump(self, project_id);
       },
   };
 }
 
 }  // namespace
 
-bool is_transient_send_failure(const graph_result& r) {
-  if (!r.transport_error.empty() || r.http_status >= 500 || r.http_status == 429) return true;
-  switch (r.error_code()) {
-    case 1: case 2: case 4: case 80007: case 130429: case 131000: case 131016: case 131057: case 133004:
-      return true;
-    default:
-      return false;
-  }
-}
-
-caf::actor spawn_meta_sync(caf::actor_system& sys, std::shared_ptr<graph_api> graph) {
-  return sys.spawn(meta_sync, std::move(graph));
+caf::actor spawn_meta_sync(caf::actor_system& sys, std::shared_ptr<graph_api> graph, metrics::registry* metrics) {
+  return sys.spawn(meta_sync, std::move(graph), metrics);
 }
 
 }  // namespace paige::actors

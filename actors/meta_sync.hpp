@@ -5,16 +5,20 @@
 ///   (graph_call_atom, method, path, access_token, body_json) → graph_result
 ///       one Graph call; a transport failure or HTTP error is a graph_result (not a
 ///       caf::error), so callers can act on Meta's code.
-///   (number_atom, project_id, phone_number_id, access_token, persistence_worker)
-///       the project's number; its queued messages go out from it.
+///   (number_atom, project_id, phone_number_id, access_token, persistence_worker, rate)
+///       the project's number and its send rate (messages/s); queued messages go out from it.
+///   (rate_atom, project_id, rate)      a new send rate for the project's number.
 ///   (send_atom, project_id, wa_id, std::vector<outbound_item>)
 ///       queues outbound messages (already stored as `queued`) for a contact.
 ///
 /// Sending: per contact, one message at a time in queue order; the next send to a contact
-/// waits for Meta's answer to the previous one, while different contacts proceed in
-/// parallel. Meta's answer is recorded (wamid, or failed with the error) in the project
-/// database. Transient failures (network, timeouts, 5xx, throughput codes) are retried with
-/// backoff before the next message to that contact; the rest fail the message for good.
+/// waits for Meta's answer to the previous one (and for its retries), while different
+/// contacts proceed in parallel, taking turns. Per project: a token bucket paces sends to the
+/// number's rate (so Paige stays under Meta's limit instead of collecting 130429s), and at
+/// most 16 sends are in flight, so a project whose sends hang cannot hold every connection.
+/// Meta's answer is recorded (wamid, or failed with the error) in the project database.
+/// Failures follow send_policy.hpp: transient ones back off with jitter (only that contact
+/// waits; 131056 waits longer), bounded by attempts and age; permanent ones fail the message.
 /// A timed-out send may still have reached Meta (it has no idempotency key): the retry can
 /// duplicate it, which we accept over losing it.
 #pragma once
@@ -26,15 +30,18 @@
 
 #include <memory>
 
+namespace paige::metrics {
+class registry;
+}
+
 namespace paige::actors {
 
 using graph_call_atom = caf::atom_constant<caf::atom("graphcall")>;
 using number_atom = caf::atom_constant<caf::atom("number")>;
+using rate_atom = caf::atom_constant<caf::atom("rate")>;
 
 /// Spawns the supervisor over `graph`, which must outlive the actor system's use of it.
-caf::actor spawn_meta_sync(caf::actor_system& sys, std::shared_ptr<graph_api> graph);
-
-/// Whether a failed send is worth retrying (spec/meta-cloud-api.md §6).
-bool is_transient_send_failure(const graph_result& r);
+caf::actor spawn_meta_sync(caf::actor_system& sys, std::shared_ptr<graph_api> graph,
+                           metrics::registry* metrics = nullptr);
 
 }  // namespace paige::actors

@@ -90,6 +90,12 @@ void adopt_number(self_ptr self, storage::number_row number) {
   st.number = std::move(number);
 }
 
+/// The number's send rate from the project's settings.
+double send_rate(const project_state& st) {
+  auto settings = effective_settings(nlohmann::json::parse(st.row.settings_json, nullptr, false));
+  return settings.value("messages_per_second", 80.0);
+}
+
 /// Hands the number and its (unsealed) token to the Meta sync supervisor, and re-queues what
 /// was waiting to be sent.
 void register_number(self_ptr self) {
@@ -97,7 +103,8 @@ void register_number(self_ptr self) {
   if (!st.number || !st.pipeline_ready) return;
   auto& ctx = *st.conversation_ctx;
   self->send(st.svc->meta_sync, number_atom::value, st.row.id, st.number->phone_number_id,
-             secrets::unseal(st.svc->master_key, st.number->access_token_sealed), ctx.persistence);
+             secrets::unseal(st.svc->master_key, st.number->access_token_sealed), ctx.persistence,
+             send_rate(st));
   self->request(ctx.persistence, persist_timeout, run_atom::value, st.row.id,
                 tx_job{[](pqxx::transaction_base& tx) { return caf::make_message(storage::queued_outbound(tx)); }})
       .then(
@@ -358,7 +365,10 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
             [id = st.row.id, name, settings](pqxx::connection& c) {
               return caf::make_message(storage::update_project(c, id, name, settings));
             },
-            [rp](const storage::project_row& r) mutable { rp.deliver(to_info(r)); },
+            [self, rp](const storage::project_row& r) mutable {
+              if (self->state.number) self->send(self->state.svc->meta_sync, rate_atom::value, r.id, send_rate(self->state));
+              rp.deliver(to_info(r));
+            },
             [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },

@@ -144,7 +144,7 @@ class server_process {
     admin_db_ = actors::spawn_db_pool(*system_, {control_conninfo_, admin_pool_workers, "admin"});
     provisioner_ = actors::spawn_provisioner(*system_, admin_db_, control_conninfo_);
     graph_ = std::make_shared<api::graph_client>(cfg_.graph_url, cfg_.graph_version);
-    meta_sync_ = actors::spawn_meta_sync(*system_, graph_);
+    meta_sync_ = actors::spawn_meta_sync(*system_, graph_, &metrics_);
     persistence_ = actors::spawn_persistence(*system_, cfg_.db_workers);
     auto services = std::make_shared<actors::project_services>();
     services->control_db = control_db_;

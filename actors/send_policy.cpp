@@ -1,0 +1,62 @@
+#include "actors/send_policy.hpp"
+
+#include <algorithm>
+
+namespace paige::actors {
+
+token_bucket::token_bucket(double rate, double burst, clock::time_point now)
+    : rate_(rate), burst_(std::max(1.0, burst)), tokens_(std::max(1.0, burst)), last_(now) {}
+
+void token_bucket::refill(clock::time_point now) {
+  if (now <= last_) return;
+  tokens_ = std::min(burst_, tokens_ + rate_ * std::chrono::duration<double>(now - last_).count());
+  last_ = now;
+}
+
+bool token_bucket::try_take(clock::time_point now) {
+  refill(now);
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+token_bucket::clock::time_point token_bucket::next_token(clock::time_point now) const {
+  auto tokens = std::min(burst_, tokens_ + rate_ * std::chrono::duration<double>(now - std::min(now, last_)).count());
+  if (tokens >= 1.0 || rate_ <= 0) return now;
+  auto wait = std::chrono::duration<double>((1.0 - tokens) / rate_);
+  return now + std::chrono::duration_cast<clock::duration>(wait);
+}
+
+void token_bucket::set_rate(double rate, double burst) {
+  rate_ = rate;
+  burst_ = std::max(1.0, burst);
+  tokens_ = std::min(tokens_, burst_);
+}
+
+send_verdict classify_send_failure(const graph_result& r) {
+  if (!r.transport_error.empty() || r.http_status >= 500 || r.http_status == 429) {
+    // A 5xx with Meta's error object may still carry a permanent code.
+    auto code = r.error_code();
+    if (code == 0 || code == 1 || code == 2 || code == 131000 || code == 131016 || code == 131057 ||
+        code == 133004 || code == 130429 || code == 4 || code == 80007)
+      return send_verdict::retry;
+  }
+  switch (r.error_code()) {
+    case 1: case 2: case 4: case 80007: case 130429: case 131000: case 131016: case 131057: case 133004:
+      return send_verdict::retry;
+    case 131056:
+      return send_verdict::retry_recipient;
+    default:
+      return send_verdict::fail;
+  }
+}
+
+std::chrono::milliseconds send_backoff(send_verdict v, int attempt, double unit_random) {
+  double base = v == send_verdict::retry_recipient ? 6000.0 : 500.0;
+  double cap = v == send_verdict::retry_recipient ? 300000.0 : 60000.0;
+  for (int i = 1; i < attempt && base < cap; ++i) base *= 2;
+  base = std::min(base, cap);
+  return std::chrono::milliseconds{static_cast<long>(base * (0.5 + 0.5 * unit_random))};
+}
+
+}  // namespace paige::actors

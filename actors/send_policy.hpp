@@ -1,0 +1,49 @@
+/// @file
+/// @brief How outbound sends pace and retry (spec/meta-cloud-api.md §6, §7). Pure logic.
+#pragma once
+
+#include "actors/graph_api.hpp"
+
+#include <chrono>
+
+namespace paige::actors {
+
+/// A token bucket: `rate` tokens per second, at most `burst` banked.
+class token_bucket {
+ public:
+  using clock = std::chrono::steady_clock;
+  token_bucket(double rate, double burst, clock::time_point now);
+
+  /// Takes a token if one is available at `now`.
+  bool try_take(clock::time_point now);
+  /// When the next token will be available (now if one is).
+  clock::time_point next_token(clock::time_point now) const;
+  void set_rate(double rate, double burst);
+  double rate() const { return rate_; }
+
+ private:
+  void refill(clock::time_point now);
+  double rate_;
+  double burst_;
+  double tokens_;
+  clock::time_point last_;
+};
+
+/// What to do after a failed send.
+enum class send_verdict {
+  retry,            ///< transient (network, 5xx, throughput, service errors): back off, then again
+  retry_recipient,  ///< 131056 pair rate limit: back off for this recipient only, longer
+  fail,             ///< permanent: store the error, go on with the next message
+};
+
+send_verdict classify_send_failure(const graph_result& r);
+
+/// Delay before retry number `attempt` (1, 2, ...): exponential with full jitter in
+/// [base/2, base], from 500 ms (retry) or 6 s (retry_recipient), capped at 60 s / 5 min.
+std::chrono::milliseconds send_backoff(send_verdict v, int attempt, double unit_random);
+
+/// Bounds on retrying one message: attempts and age (from its first attempt).
+inline constexpr int max_send_attempts = 8;
+inline constexpr std::chrono::minutes max_send_age{15};
+
+}  // namespace paige::actors
