@@ -37,9 +37,11 @@ std::optional<number> authorized(const sim_context& ctx, const http_request& req
   return n;
 }
 
-/// Answers after the configured latency.
-void answer(const sim_context& ctx, responder respond, http_response res) {
-  auto latency = ctx.state.get_faults().latency_ms;
+/// Answers after the configured latency (global, plus the number's own).
+void answer(const sim_context& ctx, responder respond, http_response res, const std::string& number_id = {}) {
+  auto f = ctx.state.get_faults();
+  auto latency = f.latency_ms;
+  if (auto it = f.number_latency_ms.find(number_id); it != f.number_latency_ms.end()) latency += it->second;
   if (latency <= 0) return respond(std::move(res));
   ctx.timers.after(std::chrono::milliseconds{latency},
                    [respond, res = std::move(res)]() mutable { respond(std::move(res)); });
@@ -133,10 +135,11 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
     auto f = ctx.state.get_faults();
     long code = 0;
     if (auto it = f.recipient_errors.find(to); it != f.recipient_errors.end()) code = it->second;
-    else if (ctx.state.chance(f.error_rate)) code = f.error_code;
+    else code = ctx.state.draw_error(f);
     if (code) {
       ctx.state.count("sends_failed_injected");
-      return answer(ctx, respond, graph_error(code, "Injected failure", "simulated error " + std::to_string(code)));
+      return answer(ctx, respond, graph_error(code, "Injected failure", "simulated error " + std::to_string(code)),
+                    n->phone_number_id);
     }
     auto msg = body;
     for (const char* k : {"messaging_product", "to", "recipient_type", "context", "biz_opaque_callback_data"}) msg.erase(k);
@@ -152,7 +155,8 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
     answer(ctx, respond,
            http_response::json(200, {{"messaging_product", "whatsapp"},
                                      {"contacts", {{{"input", to}, {"wa_id", to}}}},
-                                     {"messages", {{{"id", wamid}}}}}));
+                                     {"messages", {{{"id", wamid}}}}}),
+           n->phone_number_id);
     post_statuses(ctx, *n, to, wamid, f.statuses, 0);
   });
 }

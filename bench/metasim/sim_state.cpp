@@ -6,11 +6,13 @@
 namespace paige::metasim {
 
 json to_json(const faults& f) {
-  json recipients = json::object();
+  json recipients = json::object(), mix = json::object(), latency = json::object();
   for (const auto& [wa, code] : f.recipient_errors) recipients[wa] = code;
-  return {{"error_rate", f.error_rate},         {"error_code", f.error_code},
-          {"latency_ms", f.latency_ms},         {"duplicate_rate", f.duplicate_rate},
-          {"statuses", f.statuses},             {"recipient_errors", recipients}};
+  for (const auto& [code, share] : f.error_mix) mix[std::to_string(code)] = share;
+  for (const auto& [number, ms] : f.number_latency_ms) latency[number] = ms;
+  return {{"error_rate", f.error_rate},       {"error_code", f.error_code},   {"latency_ms", f.latency_ms},
+          {"duplicate_rate", f.duplicate_rate}, {"statuses", f.statuses},     {"recipient_errors", recipients},
+          {"error_mix", mix},                 {"number_latency_ms", latency}};
 }
 
 void apply_faults(faults& f, const json& j) {
@@ -24,6 +26,12 @@ void apply_faults(faults& f, const json& j) {
     else if (key == "recipient_errors" && value.is_object()) {
       f.recipient_errors.clear();
       for (const auto& [wa, code] : value.items()) f.recipient_errors[wa] = code.get<long>();
+    } else if (key == "error_mix" && value.is_object()) {
+      f.error_mix.clear();
+      for (const auto& [code, share] : value.items()) f.error_mix[std::stol(code)] = share.get<double>();
+    } else if (key == "number_latency_ms" && value.is_object()) {
+      f.number_latency_ms.clear();
+      for (const auto& [number, ms] : value.items()) f.number_latency_ms[number] = ms.get<long>();
     } else {
       throw std::invalid_argument("unknown or mistyped fault '" + key + "'");
     }
@@ -97,6 +105,18 @@ faults sim_state::get_faults() const {
 void sim_state::set_faults(faults f) {
   std::lock_guard<std::mutex> lock{mutex_};
   faults_ = std::move(f);
+}
+
+long sim_state::draw_error(const faults& f) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  double x = std::uniform_real_distribution<double>{0, 1}(rng_);
+  if (x < f.error_rate) return f.error_code;
+  x -= f.error_rate;
+  for (const auto& [code, share] : f.error_mix) {
+    if (x < share) return code;
+    x -= share;
+  }
+  return 0;
 }
 
 bool sim_state::chance(double p) {

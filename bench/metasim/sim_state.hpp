@@ -49,6 +49,8 @@ struct faults {
   double duplicate_rate = 0;     ///< share of webhooks delivered twice
   std::vector<std::string> statuses{"sent", "delivered", "read"};  ///< sent for each accepted message
   std::map<std::string, long> recipient_errors;  ///< wa_id → code, for every send to that user
+  std::map<long, double> error_mix;              ///< code → share of sends failing with it
+  std::map<std::string, long> number_latency_ms; ///< phone_number_id → added latency
 };
 
 json to_json(const faults& f);
@@ -79,6 +81,8 @@ class sim_state {
 
   faults get_faults() const;
   void set_faults(faults f);
+  /// The error code a send draws from error_rate/error_code and error_mix (0: none).
+  long draw_error(const faults& f);
   /// Draws whether this event happens with probability `p`.
   bool chance(double p);
 

@@ -28,7 +28,7 @@ TEST_CASE("altered sealed secrets and the wrong key are detected", "[secrets]") 
   CHECK_THROWS(unseal(key, "plain"));
 }
 
-TEST_CASE("master keys are 64 hex characters; fingerprints tell keys apart", "[secrets]") {
+TEST_CASE("master keys are 64 hex characters, fingerprints tell keys apart", "[secrets]") {
   CHECK_THROWS_WITH(parse_master_key("abc"), Catch::Contains("64 hex"));
   CHECK_THROWS(parse_master_key(std::string(63, 'a') + "g"));
   CHECK(fingerprint(key) != fingerprint(other));

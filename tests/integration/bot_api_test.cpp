@@ -6,7 +6,7 @@
 
 using namespace paige::test;
 
-TEST_CASE("a new project has the starter bot; PUT adds versions; invalid ones change nothing", "[integration][bot]") {
+TEST_CASE("a new project has the starter bot, PUT adds versions, invalid ones change nothing", "[integration][bot]") {
   project_server s;
   auto id = s.create("Bots")["id"].get<std::string>();
   auto path = "/v1/projects/" + id + "/bot";

@@ -3,8 +3,7 @@
 #include "actors/bot_definition.hpp"
 #include "common/secrets.hpp"
 #include "storage/provisioning.hpp"
-#include "tests/support/metasim_process.hpp"
-#include "tests/support/project_server.hpp"
+#include "tests/support/pipeline.hpp"
 #include "tests/support/webhooks.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,94 +13,6 @@
 #include <thread>
 
 using namespace paige::test;
-
-namespace {
-
-const std::string number_id = "1001";
-
-/// The simulator, a server, one active project connected to simulated number 1001.
-struct pipeline {
-  metasim_process meta;
-  project_server s;
-  std::string project;
-
-  explicit pipeline(std::vector<std::string> meta_args = {}, std::vector<std::string> paige_args = {})
-      : meta(std::move(meta_args)), s(with_graph(paige_args, meta.url())) {
-    meta.target(s.server->port());
-    meta.add_number(number_id, "2001", "token-1001");
-    project = s.create("Pipeline")["id"].get<std::string>();
-    REQUIRE(s.wait_status(project, "active"));
-    auto r = s.call("PUT", "/v1/projects/" + project + "/whatsapp",
-                    json{{"phone_number_id", number_id}, {"waba_id", "2001"}, {"access_token", "token-1001"}}.dump());
-    REQUIRE(r.status == 200);
-  }
-
-  static std::vector<std::string> with_graph(std::vector<std::string> args, const std::string& url) {
-    args.insert(args.end(), {"--graph-url", url});
-    return args;
-  }
-
-  void restart() {
-    REQUIRE(s.server->terminate() == 0);
-    s.start(master_hex);
-    meta.target(s.server->port());
-  }
-
-  /// A user sends a message; returns its wamid once Paige acknowledged the webhook.
-  std::string send(const std::string& wa_id, const json& message, const std::string& name = "") {
-    json body{{"message", message}};
-    if (!name.empty()) body["name"] = name;
-    auto r = meta.call("POST", "/control/numbers/" + number_id + "/users/" + wa_id + "/messages", body.dump());
-    REQUIRE(r.status == 200);
-    REQUIRE(r.body["delivered"] == true);
-    return r.body["wamid"];
-  }
-
-  std::string say(const std::string& wa_id, const std::string& text, const std::string& name = "") {
-    return send(wa_id, {{"type", "text"}, {"text", {{"body", text}}}}, name);
-  }
-
-  /// The simulator's records for a user with `direction`.
-  json records(const std::string& wa_id, const std::string& direction) {
-    auto r = meta.call("GET", "/control/numbers/" + number_id + "/users/" + wa_id + "/messages?after=0");
-    json out = json::array();
-    for (const auto& item : r.body["items"])
-      if (item["direction"] == direction) out.push_back(item);
-    return out;
-  }
-
-  /// Waits until the user received `count` messages from the business; returns them.
-  json replies(const std::string& wa_id, std::size_t count) {
-    json out;
-    wait_until([&] {
-      out = records(wa_id, "out");
-      return out.size() >= count;
-    });
-    return out;
-  }
-
-  pqxx::connection project_db() {
-    auto d = s.database_of(project);
-    return pqxx::connection{paige::storage::project_conninfo(cluster_conninfo(), {d.name, d.role, d.password})};
-  }
-
-  void put_bot(const json& bot) { REQUIRE(s.call("PUT", "/v1/projects/" + project + "/bot", bot.dump()).status == 201); }
-
-  double metric(const std::string& line_prefix) {
-    auto text = http_request(s.server->port(), "GET", "/metrics").body;
-    auto at = text.find("\n" + line_prefix + " ");
-    return at == std::string::npos ? -1 : std::stod(text.substr(at + line_prefix.size() + 2));
-  }
-};
-
-std::string body_of(const json& record) {
-  const auto& m = record["message"];
-  if (m.contains("text")) return m["text"]["body"];
-  if (m.contains("interactive")) return m["interactive"]["body"]["text"];
-  return {};
-}
-
-}  // namespace
 
 TEST_CASE("a user walks the starter bot through every state", "[integration][pipeline]") {
   pipeline p;
@@ -353,7 +264,7 @@ TEST_CASE("a late status never moves a message backwards", "[integration][pipeli
   CHECK(tx.exec_params1("SELECT status FROM messages WHERE wamid = $1", wamid)[0].as<std::string>() == "read");
 }
 
-TEST_CASE("a step that cannot commit is handled without effects; later steps go on", "[integration][pipeline]") {
+TEST_CASE("a step that cannot commit is handled without effects, later steps go on", "[integration][pipeline]") {
   pipeline p;
   p.put_bot(json::parse(R"({"initial_state": "a", "states": {"a": {"kind": "await", "routes": [
       {"when": "always", "then": [{"save": {"table": "leads", "values": {"note": "{{message.text}}"}}},

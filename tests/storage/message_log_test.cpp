@@ -145,7 +145,7 @@ TEST_CASE("the message log: conversations, inbound, steps, outbound, statuses", 
   }
 }
 
-TEST_CASE("a closing step closes the conversation; the next one opens fresh", "[storage][db]") {
+TEST_CASE("a closing step closes the conversation, the next one opens fresh", "[storage][db]") {
   project_db p;
   pqxx::connection c{p.conninfo};
   pqxx::work tx{c};
