@@ -1,12 +1,16 @@
 #include "actors/conversation_actor.hpp"
 
 #include "actors/errors.hpp"
+#include "actors/errors.hpp"
 #include "actors/persistence.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <deque>
+#include <functional>
 
 namespace paige::actors {
 namespace {
@@ -16,13 +20,17 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
 constexpr std::chrono::seconds write_timeout{30};
 
-/// A stored inbound message whose bot step is still to run.
+/// The next thing the conversation does, in order: the bot step of a stored inbound
+/// message, or an operator's outbound message.
 struct pending_step {
   std::int64_t message_id = 0;
   std::string wamid;
   std::string content_json;
   bot_ptr bot;
   bool without_effects = false;  ///< its step could not commit: mark it handled, nothing else
+  double message_time = 0;       ///< when the user wrote it (the window of the bot's replies)
+  bool operator_send = false;    ///< an operator's message (content_json), answered by promise
+  caf::response_promise promise;
 };
 
 /// An inbound message waiting for the conversation to be opened.
@@ -32,6 +40,10 @@ struct waiting_inbound {
   bool paused = false;
   caf::response_promise promise;
 };
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 struct conversation_state {
   static constexpr const char* name = "conversation";
@@ -43,8 +55,11 @@ struct conversation_state {
   std::int64_t conversation_id = 0;  ///< 0: not open (first message, or closed by the bot)
   std::string state;
   json vars = json::object();
+  double last_inbound = 0;  ///< Unix seconds of the contact's last message (0: never)
   bool opening = false;
-  std::deque<waiting_inbound> waiting;
+  /// Work that waits for the conversation to be open: called with null once it is, or with
+  /// the error that kept it closed.
+  std::deque<std::function<void(const caf::error*)>> waiting;
   std::deque<pending_step> steps;
   bool step_in_flight = false;
   std::uint64_t handled = 0;     ///< inbound requests answered
@@ -55,6 +70,16 @@ using self_ptr = caf::stateful_actor<conversation_state>*;
 
 void pump_steps(self_ptr self);
 void store(self_ptr self, waiting_inbound w);
+void open(self_ptr self, const std::string& name, const std::string& initial_state);
+
+/// Runs `then` once the conversation is open (at once if it is), opening it if needed.
+void when_open(self_ptr self, const std::string& name, const std::string& initial_state,
+               std::function<void(const caf::error*)> then) {
+  auto& st = self->state;
+  if (st.conversation_id != 0) return then(nullptr);
+  st.waiting.push_back(std::move(then));
+  if (!st.opening) open(self, name, initial_state);
+}
 
 void arm_idle_timer(self_ptr self) {
   auto round = ++self->state.idle_round;
@@ -76,8 +101,9 @@ void open(self_ptr self, const std::string& name, const std::string& initial_sta
             st.state = row.state;
             st.vars = json::parse(row.vars_json, nullptr, false);
             if (!st.vars.is_object()) st.vars = json::object();
+            st.last_inbound = std::max(st.last_inbound, row.last_inbound_epoch);
             auto waiting = std::move(st.waiting);
-            for (auto& w : waiting) store(self, std::move(w));
+            for (auto& w : waiting) w(nullptr);
             pump_steps(self);  // steps recovered after a crash wait for the open conversation
           },
           [self](caf::error& err) {
@@ -85,8 +111,8 @@ void open(self_ptr self, const std::string& name, const std::string& initial_sta
             // Meta redelivers).
             auto& st = self->state;
             st.opening = false;
-            for (auto& w : st.waiting) w.promise.deliver(err);
-            st.waiting.clear();
+            auto waiting = std::move(st.waiting);
+            for (auto& w : waiting) w(&err);
           });
 }
 
@@ -102,11 +128,12 @@ void store(self_ptr self, waiting_inbound w) {
   auto& st = self->state;
   if (st.conversation_id == 0) {
     // The first message, or the bot closed the conversation: (re)open it first.
-    bool first = st.waiting.empty() && !st.opening;
     auto name = w.msg.profile_name;
     auto initial = w.bot ? w.bot->initial_state : std::string{"unstructured"};
-    st.waiting.push_back(std::move(w));
-    if (first) open(self, name, initial);
+    when_open(self, name, initial, [self, w](const caf::error* err) mutable {
+      if (err) w.promise.deliver(*err);
+      else store(self, std::move(w));
+    });
     return;
   }
   bool run_bot = w.bot && !w.paused;
@@ -114,12 +141,19 @@ void store(self_ptr self, waiting_inbound w) {
                            unix_seconds(w.msg.timestamp), !run_bot};
   if (!w.msg.profile_name.empty()) st.contact_name = w.msg.profile_name;
   auto promise = w.promise;
-  pending_step step{0, w.msg.wamid, w.msg.content_json, w.bot};
+  auto written = unix_seconds(w.msg.timestamp);
+  if (written <= 0) written = now_seconds();
+  pending_step step;
+  step.wamid = w.msg.wamid;
+  step.content_json = w.msg.content_json;
+  step.bot = w.bot;
+  step.message_time = written;
   self->request(st.ctx->persistence, write_timeout, inbound_atom::value, st.ctx->project_id, std::move(row))
       .then(
           [self, promise, step, run_bot](std::int64_t id) mutable {
             promise.deliver(caf::ok_atom::value);  // committed (or known as a duplicate)
             ++self->state.handled;
+            self->state.last_inbound = std::max(self->state.last_inbound, step.message_time);
             if (id > 0 && run_bot) {
               step.message_id = id;
               self->state.steps.push_back(std::move(step));
@@ -140,12 +174,63 @@ storage::step_row to_row(const conversation_state& st, const pending_step& p, co
   return row;
 }
 
+void count_outside_window(const conversation_state& st, const char* source) {
+  if (st.ctx->metrics)
+    st.ctx->metrics
+        ->counters("paige_outbound_outside_window_total",
+                   "free-form messages refused outside the 24-hour customer-service window", {"source"})
+        .with({source})
+        .inc();
+}
+
+/// Queues an operator's message, answers the operator, hands it to the Meta sync supervisor.
+void run_operator_send(self_ptr self) {
+  auto& st = self->state;
+  auto& p = st.steps.front();
+  auto content = json::parse(p.content_json, nullptr, false);
+  auto type = content.value("type", "");
+  if (!within_service_window(type, st.last_inbound, now_seconds())) {
+    count_outside_window(st, "api");
+    p.promise.deliver(make_error(errc::invalid_argument,
+                                 "the contact's last message is more than 24 hours old (or there is none): "
+                                 "only a template can be sent now",
+                                 "outside_service_window"));
+    st.steps.pop_front();
+    st.step_in_flight = false;
+    return pump_steps(self);
+  }
+  tx_job job = [conv = st.conversation_id, contact = st.contact_id, type, body = p.content_json](pqxx::transaction_base& tx) {
+    return caf::make_message(storage::queue_outbound(tx, conv, contact, type, body));
+  };
+  self->request(st.ctx->persistence, write_timeout, run_atom::value, st.ctx->project_id, std::move(job))
+      .then(
+          [self, type](storage::queued_message& q) {
+            auto& st = self->state;
+            auto p = std::move(st.steps.front());
+            st.steps.pop_front();
+            st.step_in_flight = false;
+            p.promise.deliver(outbound_view{q.id, type, p.content_json, q.created_at});
+            self->send(st.ctx->meta_sync, send_atom::value, st.ctx->project_id, st.wa_id,
+                       std::vector<outbound_item>{{q.id, p.content_json}});
+            arm_idle_timer(self);
+            pump_steps(self);
+          },
+          [self](caf::error& err) {
+            auto& st = self->state;
+            st.steps.front().promise.deliver(err);
+            st.steps.pop_front();
+            st.step_in_flight = false;
+            pump_steps(self);
+          });
+}
+
 /// Runs the next step, if none is in flight.
 void pump_steps(self_ptr self) {
   auto& st = self->state;
   if (st.step_in_flight || st.steps.empty()) return;
   if (st.conversation_id == 0) return;  // reopening: steps resume once it is open
   st.step_in_flight = true;
+  if (st.steps.front().operator_send) return run_operator_send(self);
   const auto& p = st.steps.front();
   auto content = json::parse(p.content_json, nullptr, false);
   bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id), st.state, st.vars};
@@ -158,6 +243,19 @@ void pump_steps(self_ptr self) {
   }
   if (!result.matched && !p.without_effects)
     log::debug("bot.no_route", {{"project", st.ctx->project_id}, {"state", st.state}});
+  // Replies to a message older than 24 hours (stored before a long outage) would be refused by
+  // Meta: only templates go out then.
+  auto window_start = p.message_time > 0 ? p.message_time : st.last_inbound;
+  auto before = result.sends.size();
+  result.sends.erase(std::remove_if(result.sends.begin(), result.sends.end(),
+                                    [&](const json& m) {
+                                      return !within_service_window(m.value("type", ""), window_start, now_seconds());
+                                    }),
+                     result.sends.end());
+  if (result.sends.size() != before) {
+    count_outside_window(st, "bot");
+    log::warn("bot.outside_service_window", {{"project", st.ctx->project_id}, {"dropped", before - result.sends.size()}});
+  }
   self->request(st.ctx->persistence, write_timeout, step_atom::value, st.ctx->project_id, to_row(st, p, result),
                 result.saves)
       .then(
@@ -205,9 +303,58 @@ caf::behavior conversation(self_ptr self, std::shared_ptr<const conversation_con
       },
       [=](recover_atom, storage::unhandled_row& row, bot_ptr& bot) {
         auto& st = self->state;
-        st.steps.push_back({row.id, row.wamid, row.content_json, bot});
-        if (st.conversation_id == 0 && !st.opening && bot) open(self, row.contact_name, bot->initial_state);
+        pending_step step;
+        step.message_id = row.id;
+        step.wamid = row.wamid;
+        step.content_json = row.content_json;
+        step.bot = bot;
+        st.steps.push_back(std::move(step));
+        if (st.conversation_id == 0 && bot)
+          when_open(self, row.contact_name, bot->initial_state, [](const caf::error*) {});
         pump_steps(self);
+      },
+      [=](operator_send_atom, std::string& message_json, bot_ptr& bot) -> caf::result<outbound_view> {
+        auto rp = self->make_response_promise();
+        auto& st = self->state;
+        pending_step step;
+        step.operator_send = true;
+        step.content_json = std::move(message_json);
+        step.promise = rp;
+        auto type = json::parse(step.content_json, nullptr, false).value("type", "");
+        auto enqueue = [self](pending_step s) {
+          self->state.steps.push_back(std::move(s));
+          pump_steps(self);
+        };
+        if (st.conversation_id != 0) {
+          enqueue(std::move(step));
+          return rp;
+        }
+        // Not open here: look at the stored contact first, so a refused message creates nothing.
+        auto initial = bot ? bot->initial_state : std::string{"unstructured"};
+        tx_job peek = [wa_id = st.wa_id](pqxx::transaction_base& tx) {
+          return caf::make_message(storage::last_inbound_of(tx, wa_id));
+        };
+        self->request(st.ctx->persistence, write_timeout, run_atom::value, st.ctx->project_id, std::move(peek))
+            .then(
+                [self, step, type, initial, enqueue](double last_inbound) mutable {
+                  auto& st = self->state;
+                  st.last_inbound = std::max(st.last_inbound, last_inbound);
+                  if (!within_service_window(type, st.last_inbound, now_seconds())) {
+                    count_outside_window(st, "api");
+                    step.promise.deliver(make_error(
+                        errc::invalid_argument,
+                        "the contact's last message is more than 24 hours old (or there is none): only a "
+                        "template can be sent now",
+                        "outside_service_window"));
+                    return;
+                  }
+                  when_open(self, "", initial, [self, step, enqueue](const caf::error* err) mutable {
+                    if (err) step.promise.deliver(*err);
+                    else enqueue(std::move(step));
+                  });
+                },
+                [step](caf::error& err) mutable { step.promise.deliver(err); });
+        return rp;
       },
       [=](retry_atom) { pump_steps(self); },
       [=](passivate_atom) { self->quit(); },
@@ -222,6 +369,11 @@ caf::behavior conversation(self_ptr self, std::shared_ptr<const conversation_con
 }
 
 }  // namespace
+
+bool within_service_window(const std::string& type, double last_inbound, double now) {
+  if (type == "template") return true;
+  return last_inbound > 0 && now - last_inbound < service_window_seconds;
+}
 
 caf::actor spawn_conversation(caf::local_actor* parent, std::shared_ptr<const conversation_context> ctx,
                               std::string wa_id) {

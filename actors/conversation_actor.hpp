@@ -14,6 +14,10 @@
 ///   (inbound_atom, inbound_message, bot, paused)  → ok_atom once the message is committed
 ///   (recover_atom, unhandled_row, bot)            — run the step of a message stored before
 ///                                                   a crash (no reply)
+///   (operator_send_atom, message_json, bot)       → outbound_view (queued): an operator's
+///       message, queued in turn with the bot's steps so the two never interleave wrongly;
+///       a non-template message outside the 24-hour customer-service window is refused
+///       (invalid_argument outside_service_window) before anything is stored or sent.
 /// It tells its parent (idle_atom, wa_id, handled_count) after the idle timeout without
 /// work; the parent answers (passivate_atom), and the actor ends, only if it forwarded
 /// nothing since (passivation; the state is in the database).
@@ -32,12 +36,17 @@
 #include <memory>
 #include <string>
 
+namespace paige::metrics {
+class registry;
+}
+
 namespace paige::actors {
 
 using recover_atom = caf::atom_constant<caf::atom("recover")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using send_atom = caf::atom_constant<caf::atom("send")>;
+using operator_send_atom = caf::atom_constant<caf::atom("opsend")>;
 
 using bot_ptr = std::shared_ptr<const bot::definition>;
 
@@ -47,7 +56,28 @@ struct conversation_context {
   caf::actor persistence;  ///< the worker serving this project
   caf::actor meta_sync;    ///< sends outbound messages
   std::chrono::milliseconds idle_timeout{300000};
+  metrics::registry* metrics = nullptr;
 };
+
+/// The 24-hour customer-service window.
+inline constexpr double service_window_seconds = 24 * 3600;
+
+/// Whether a message of `type` may go to a contact whose last message was at `last_inbound`
+/// (Unix seconds; 0: never) at time `now`: templates always, anything else within 24 hours.
+bool within_service_window(const std::string& type, double last_inbound, double now);
+
+/// An outbound message as queued.
+struct outbound_view {
+  std::int64_t id = 0;
+  std::string type;
+  std::string content_json;
+  std::string created_at;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outbound_view& x) {
+  return f(caf::meta::type_name("outbound_view"), x.id, x.type, x.content_json, x.created_at);
+}
 
 /// An outbound message to send: its row id and the Cloud API object without "to".
 struct outbound_item {

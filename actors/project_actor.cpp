@@ -148,6 +148,7 @@ void start_pipeline(self_ptr self) {
   ctx->persistence = worker_for(st.svc->persistence, st.row.id);
   ctx->meta_sync = st.svc->meta_sync;
   ctx->idle_timeout = st.svc->conversation_idle;
+  ctx->metrics = st.svc->metrics;
   st.conversation_ctx = ctx;
   self->send(ctx->persistence, register_atom::value, st.row.id,
              storage::project_conninfo(st.svc->server_conninfo, database_of(st)));
@@ -477,6 +478,41 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         return rp;
       },
       [=](webhook_atom, number_batch& batch) { return on_webhook(self, batch); },
+      [=](operator_send_atom, const std::string& wa_id, std::string& message_json) -> caf::result<outbound_view> {
+        auto& st = self->state;
+        if (!st.pipeline_ready)
+          return make_error(errc::conflict, "the project is " + st.row.status + ": it cannot send messages",
+                            "project_not_ready");
+        auto rp = self->make_response_promise();
+        rp.delegate(conversation_for(self, wa_id), operator_send_atom::value, std::move(message_json), st.bot);
+        return rp;
+      },
+      [=](operator_send_atom, std::int64_t conversation_id, std::string& message_json) -> caf::result<outbound_view> {
+        auto& st = self->state;
+        if (!st.pipeline_ready)
+          return make_error(errc::conflict, "the project is " + st.row.status + ": it cannot send messages",
+                            "project_not_ready");
+        // The conversation's contact first, then the same path as a message to that contact.
+        auto rp = self->make_response_promise<outbound_view>();
+        tx_job find = [conversation_id](pqxx::transaction_base& tx) {
+          return caf::make_message(storage::contact_of_conversation(tx, conversation_id).value_or(""));
+        };
+        self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id, std::move(find))
+            .then(
+                [self, rp, conversation_id, message_json](std::string& wa_id) mutable {
+                  if (wa_id.empty()) {
+                    rp.deliver(make_error(errc::not_found, "no conversation " + std::to_string(conversation_id),
+                                          "conversation_not_found"));
+                    return;
+                  }
+                  self->request(conversation_for(self, wa_id), std::chrono::seconds{30}, operator_send_atom::value,
+                                std::move(message_json), self->state.bot)
+                      .then([rp](outbound_view& v) mutable { rp.deliver(std::move(v)); },
+                            [rp](caf::error& err) mutable { rp.deliver(err); });
+                },
+                [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
       [=](idle_atom, const std::string& wa_id, std::uint64_t handled) {
         auto it = self->state.conversations.find(wa_id);
         if (it == self->state.conversations.end() || it->second.forwarded != handled) return;  // more is in flight

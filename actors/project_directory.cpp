@@ -140,6 +140,12 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](remove_atom, const std::string& id) { return forward(self, id, remove_atom::value); },
       [=](conninfo_atom, const std::string& id) { return forward(self, id, conninfo_atom::value); },
       [=](bot_get_atom, const std::string& id) { return forward(self, id, bot_get_atom::value); },
+      [=](operator_send_atom, const std::string& id, std::string& wa_id, std::string& message_json) {
+        return forward(self, id, operator_send_atom::value, std::move(wa_id), std::move(message_json));
+      },
+      [=](operator_send_atom, const std::string& id, std::int64_t conversation_id, std::string& message_json) {
+        return forward(self, id, operator_send_atom::value, conversation_id, std::move(message_json));
+      },
       [=](connect_atom, const std::string& id, std::string& number, std::string& waba, std::string& token,
           std::string& pin) {
         return forward(self, id, connect_atom::value, std::move(number), std::move(waba), std::move(token),

@@ -1,6 +1,7 @@
 #include "actors/project_types.hpp"
 
 #include "actors/graph_api.hpp"
+#include "actors/conversation_actor.hpp"
 #include "actors/inbound.hpp"
 #include "actors/project_rules.hpp"
 #include "storage/projects.hpp"
@@ -37,6 +38,7 @@ void add_project_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<inbound_message>>("std::vector<inbound_message>");
   cfg.add_message_type<std::vector<status_update>>("std::vector<status_update>");
   cfg.add_message_type<number_batch>("number_batch");
+  cfg.add_message_type<outbound_view>("outbound_view");
 }
 
 }  // namespace paige::actors

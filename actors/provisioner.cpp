@@ -10,6 +10,7 @@
 #include <pqxx/pqxx>
 
 #include <random>
+#include <unordered_map>
 
 namespace paige::actors {
 namespace {
@@ -36,7 +37,10 @@ caf::message classified(bool step_owns_connection, Step&& step) {
     if (!step_owns_connection) throw;
     return outcome_message(outcome::transient, e.what());
   } catch (const pqxx::sql_error& e) {
-    return outcome_message(is_transient_sqlstate(e.sqlstate()) ? outcome::transient : outcome::permanent,
+    // Besides transient states, the races of two runs on one database (23505 on pg_authid,
+    // 42710 duplicate role) settle on a retry, whose steps then find the objects.
+    bool race = e.sqlstate() == "23505" || e.sqlstate() == "42710";
+    return outcome_message(is_transient_sqlstate(e.sqlstate()) || race ? outcome::transient : outcome::permanent,
                            e.what());
   } catch (const std::exception& e) {
     return outcome_message(outcome::permanent, e.what());
@@ -46,6 +50,10 @@ caf::message classified(bool step_owns_connection, Step&& step) {
 struct provisioner_state {
   static constexpr const char* name = "provisioner";
   std::minstd_rand rng{std::random_device{}()};
+  /// Databases being worked on → whom to tell when done. A second request for the same
+  /// database (its project actor restarted) takes over the answer instead of running the
+  /// steps in parallel.
+  std::unordered_map<std::string, caf::actor> in_progress;
 };
 
 struct request {
@@ -83,23 +91,30 @@ void attempt(caf::stateful_actor<provisioner_state>* self, caf::actor admin_db,
       return classified(false, [&] { storage::drop_project_database(admin, db); });
     };
   }
-  auto finish = [self, req](outcome o, const std::string& reason, auto retry) {
+  // Whoever asked last for this database gets the answer.
+  auto requester = [self, req]() {
+    auto it = self->state.in_progress.find(req.db.name);
+    auto who = it == self->state.in_progress.end() ? req.project : it->second;
+    self->state.in_progress.erase(req.db.name);
+    return who;
+  };
+  auto finish = [self, req, requester](outcome o, const std::string& reason, auto retry) {
     if (o == outcome::ok) {
       log::info(req.provision ? "provisioning.done" : "deprovisioning.done",
                 {{"db", req.db.name}, {"attempts", req.attempt}});
-      if (req.provision) self->send(req.project, provisioned_atom::value);
-      else self->send(req.project, deprovisioned_atom::value);
+      if (req.provision) self->send(requester(), provisioned_atom::value);
+      else self->send(requester(), deprovisioned_atom::value);
       return;
     }
     if (o == outcome::transient) return retry(reason);
     log::error(req.provision ? "provisioning.failed" : "deprovisioning.failed",
                {{"db", req.db.name}, {"reason", reason}});
-    self->send(req.project, prov_failed_atom::value, reason);
+    self->send(requester(), prov_failed_atom::value, reason);
   };
-  auto retry = [self, req, max_attempts](const std::string& reason) {
+  auto retry = [self, req, max_attempts, requester](const std::string& reason) {
     if (req.attempt >= max_attempts) {
       log::error("provisioning.gave_up", {{"db", req.db.name}, {"reason", reason}});
-      self->send(req.project, prov_failed_atom::value,
+      self->send(requester(), prov_failed_atom::value,
                  "gave up after " + std::to_string(req.attempt) + " attempts: " + reason);
       return;
     }
@@ -127,10 +142,20 @@ caf::behavior provisioner(caf::stateful_actor<provisioner_state>* self, caf::act
   return {
       [=](provision_atom, caf::actor project, std::string db_name, std::string role,
           std::string password) {
+        auto [it, fresh] = self->state.in_progress.emplace(db_name, project);
+        if (!fresh) {
+          it->second = project;  // already running: the new requester gets the answer
+          return;
+        }
         attempt(self, admin_db, server_conninfo, max_attempts,
                 request{true, std::move(project), {std::move(db_name), std::move(role), std::move(password)}, 1});
       },
       [=](deprovision_atom, caf::actor project, std::string db_name, std::string role) {
+        auto [it, fresh] = self->state.in_progress.emplace(db_name, project);
+        if (!fresh) {
+          it->second = project;
+          return;
+        }
         attempt(self, admin_db, server_conninfo, max_attempts,
                 request{false, std::move(project), {std::move(db_name), std::move(role), {}}, 1});
       },

@@ -20,7 +20,8 @@ constexpr const char* open_conversation_sql = R"sql(
                                       updated_at = now()
     RETURNING id, name, last_inbound_at)
   SELECT c.id, coalesce(c.name, ''), v.id, v.state, v.vars::text,
-         coalesce(to_char(c.last_inbound_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '')
+         coalesce(to_char(c.last_inbound_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), ''),
+         coalesce(extract(epoch FROM c.last_inbound_at)::double precision, 0)
   FROM contact c LEFT JOIN conversations v ON v.contact_id = c.id AND v.status = 'open')sql";
 
 constexpr const char* insert_inbound_sql = R"sql(
@@ -131,6 +132,7 @@ conversation_row open_conversation(pqxx::transaction_base& tx, const std::string
   out.contact_id = r[0].as<std::int64_t>();
   out.contact_name = r[1].as<std::string>();
   out.last_inbound_at = r[5].as<std::string>();
+  out.last_inbound_epoch = r[6].as<double>();
   if (!r[2].is_null()) {
     out.conversation_id = r[2].as<std::int64_t>();
     out.state = r[3].as<std::string>();
@@ -197,6 +199,29 @@ void save_row(pqxx::transaction_base& tx, const std::string& table,
   }
   tx.exec_params("INSERT INTO " + tx.quote_name(table) + " (" + columns + ") VALUES (" + placeholders + ")",
                  pqxx::prepare::make_dynamic_params(params));
+}
+
+queued_message queue_outbound(pqxx::transaction_base& tx, std::int64_t conversation_id, std::int64_t contact_id,
+                              const std::string& type, const std::string& content_json) {
+  auto r = tx.exec_params1("INSERT INTO messages (conversation_id, contact_id, direction, type, content, status) "
+                           "VALUES ($1, $2, 'out', $3, $4::jsonb, 'queued') RETURNING id, " + iso_utc("created_at"),
+                           conversation_id, contact_id, type, content_json);
+  tx.exec_params("UPDATE conversations SET last_message_at = now(), updated_at = now() WHERE id = $1", conversation_id);
+  return {r[0].as<std::int64_t>(), r[1].as<std::string>()};
+}
+
+double last_inbound_of(pqxx::transaction_base& tx, const std::string& wa_id) {
+  auto r = tx.exec_params("SELECT coalesce(extract(epoch FROM last_inbound_at)::double precision, 0) FROM contacts "
+                          "WHERE wa_id = $1",
+                          wa_id);
+  return r.empty() ? 0.0 : r[0][0].as<double>();
+}
+
+std::optional<std::string> contact_of_conversation(pqxx::transaction_base& tx, std::int64_t conversation_id) {
+  auto r = tx.exec_params("SELECT c.wa_id FROM conversations v JOIN contacts c ON c.id = v.contact_id WHERE v.id = $1",
+                          conversation_id);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
 }
 
 std::vector<unhandled_row> unhandled_inbound(pqxx::transaction_base& tx) {

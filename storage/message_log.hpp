@@ -24,6 +24,7 @@ struct conversation_row {
   std::string state;
   std::string vars_json;        ///< a JSON object
   std::string last_inbound_at;  ///< ISO 8601, or empty
+  double last_inbound_epoch = 0;  ///< the same in Unix seconds; 0: never wrote
   bool opened = false;          ///< this call opened it
 };
 
@@ -72,6 +73,22 @@ std::vector<step_outcome> apply_steps(pqxx::transaction_base& tx, const std::vec
 /// values bound as text and cast by Postgres to the column types.
 void save_row(pqxx::transaction_base& tx, const std::string& table,
               const std::vector<std::pair<std::string, std::string>>& values);
+
+/// An outbound message queued by an operator.
+struct queued_message {
+  std::int64_t id = 0;
+  std::string created_at;
+};
+
+/// Queues an outbound message (an operator's) in a conversation.
+queued_message queue_outbound(pqxx::transaction_base& tx, std::int64_t conversation_id, std::int64_t contact_id,
+                              const std::string& type, const std::string& content_json);
+
+/// When the contact last wrote (Unix seconds), 0 if never or unknown; creates nothing.
+double last_inbound_of(pqxx::transaction_base& tx, const std::string& wa_id);
+
+/// The contact (wa_id) of a conversation, if it exists.
+std::optional<std::string> contact_of_conversation(pqxx::transaction_base& tx, std::int64_t conversation_id);
 
 /// An inbound message stored but not handled (a crash came between the two commits).
 struct unhandled_row {

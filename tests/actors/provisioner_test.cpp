@@ -49,6 +49,22 @@ TEST_CASE("the provisioner reports success, and permanent failure with its reaso
                    caf::after(std::chrono::seconds{30}) >> [] { FAIL("no answer"); });
   CHECK_THAT(reason, Catch::Contains("non-generated"));
 
+  // A second request while the first runs (a restarted project actor) takes over the answer.
+  caf::scoped_actor first{sys}, second{sys};
+  auto twice = "paige_p_" + paige::secrets::random_hex(8);
+  first->send(prov, provision_atom::value, caf::actor{first}, twice, twice, std::string{"pw-2"});
+  second->send(prov, provision_atom::value, caf::actor{second}, twice, twice, std::string{"pw-2"});
+  bool second_told = false;
+  second->receive([&](provisioned_atom) { second_told = true; },
+                  [&](prov_failed_atom, const std::string& r) { FAIL(r); },
+                  caf::after(std::chrono::seconds{30}) >> [] { FAIL("no answer"); });
+  CHECK(second_told);
+  bool first_told = false;
+  first->receive([&](provisioned_atom) { first_told = true; }, caf::after(std::chrono::milliseconds{300}) >> [] {});
+  CHECK_FALSE(first_told);
+  project->send(prov, deprovision_atom::value, caf::actor{project}, twice, twice);
+  project->receive([](deprovisioned_atom) {}, caf::after(std::chrono::seconds{30}) >> [] { FAIL("no answer"); });
+
   project->send(prov, deprovision_atom::value, caf::actor{project}, name, name);
   bool dropped = false;
   project->receive([&](deprovisioned_atom) { dropped = true; },

@@ -198,6 +198,7 @@ TEST_CASE("a server killed while provisioning finishes the job after a restart",
   }
   s.start(master_hex);
   for (const auto& id : ids) {
+    INFO(s.server->process().stderr_text());
     REQUIRE(s.wait_status(id, "active"));
     auto d = s.database_of(id);
     pqxx::connection own{tcp_conninfo(d.name, d.role, d.password)};
