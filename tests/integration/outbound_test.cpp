@@ -148,3 +148,45 @@ TEST_CASE("queued and in-flight messages survive a crash and go out in order", "
   }
   CHECK(firsts == std::vector<std::string>{"one", "two", "three"});
 }
+
+TEST_CASE("sends are paced to the project's messages_per_second", "[integration][outbound]") {
+  pipeline p;
+  REQUIRE(p.s.call("PATCH", "/v1/projects/" + p.project, R"({"settings":{"messages_per_second":2}})").status == 200);
+  p.put_bot(json::parse(R"({"initial_state": "a", "states": {"a": {"kind": "await", "routes": [{"when": "always",
+      "then": [{"send": {"type": "text", "text": {"body": "1"}}}, {"send": {"type": "text", "text": {"body": "2"}}},
+               {"send": {"type": "text", "text": {"body": "3"}}}, {"send": {"type": "text", "text": {"body": "4"}}},
+               {"send": {"type": "text", "text": {"body": "5"}}}, {"send": {"type": "text", "text": {"body": "6"}}}]}]}}})"));
+  p.say("15550040", "go");
+  auto out = p.replies("15550040", 6);
+  REQUIRE(out.size() == 6);
+  // A burst of 2, then 2 per second: the sixth cannot leave before 2 s after the first.
+  CHECK(out[5]["at"].get<double>() - out[0]["at"].get<double>() >= 1.9);
+}
+
+TEST_CASE("the bot's replies to a message older than 24 hours are not sent", "[integration][outbound]") {
+  pipeline p;
+  p.put_bot(paige::actors::bot::echo_bot());
+  p.say("15550041", "fresh");
+  p.replies("15550041", 1);
+  REQUIRE(p.s.server->terminate() == 0);
+  {
+    // Stored before a long outage, not handled yet; the contact last wrote 25 hours ago.
+    auto db = p.project_db();
+    pqxx::work tx{db};
+    auto ids = tx.exec1("SELECT conversation_id, contact_id FROM messages LIMIT 1");
+    tx.exec_params("INSERT INTO messages (conversation_id, contact_id, direction, wamid, type, content, status, created_at) "
+                   "VALUES ($1, $2, 'in', 'wamid.old', 'text', $3::jsonb, 'received', now() - interval '25 hours')",
+                   ids[0].as<long>(), ids[1].as<long>(), json{{"type", "text"}, {"text", {{"body", "old"}}}}.dump());
+    tx.exec("UPDATE contacts SET last_inbound_at = now() - interval '25 hours'");
+    tx.commit();
+  }
+  p.s.start(master_hex);
+  p.meta.target(p.s.server->port());
+  auto db = p.project_db();
+  REQUIRE(wait_until([&] {
+    pqxx::work tx{db};
+    return !tx.exec1("SELECT handled_at FROM messages WHERE wamid = 'wamid.old'")[0].is_null();
+  }));
+  CHECK(p.metric("paige_outbound_outside_window_total{source=\"bot\"}") == 1);
+  CHECK(p.records("15550041", "out").size() == 1);
+}
