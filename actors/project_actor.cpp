@@ -487,6 +487,26 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         rp.delegate(conversation_for(self, wa_id), operator_send_atom::value, std::move(message_json), st.bot);
         return rp;
       },
+      [=](messages_atom, std::int64_t conversation_id, std::int64_t before, int limit)
+          -> caf::result<std::vector<storage::message_row>> {
+        auto& st = self->state;
+        if (!st.pipeline_ready)
+          return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
+        auto rp = self->make_response_promise<std::vector<storage::message_row>>();
+        tx_job read = [conversation_id, before, limit](pqxx::transaction_base& tx) {
+          auto rows = storage::conversation_messages(tx, conversation_id, before, limit);
+          return caf::make_message(rows.has_value(), rows.value_or(std::vector<storage::message_row>{}));
+        };
+        self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id, std::move(read))
+            .then(
+                [rp, conversation_id](bool exists, std::vector<storage::message_row>& rows) mutable {
+                  if (exists) rp.deliver(std::move(rows));
+                  else rp.deliver(make_error(errc::not_found, "no conversation " + std::to_string(conversation_id),
+                                             "conversation_not_found"));
+                },
+                [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
       [=](operator_send_atom, std::int64_t conversation_id, std::string& message_json) -> caf::result<outbound_view> {
         auto& st = self->state;
         if (!st.pipeline_ready)

@@ -143,6 +143,9 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](operator_send_atom, const std::string& id, std::string& wa_id, std::string& message_json) {
         return forward(self, id, operator_send_atom::value, std::move(wa_id), std::move(message_json));
       },
+      [=](messages_atom, const std::string& id, std::int64_t conversation_id, std::int64_t before, int limit) {
+        return forward(self, id, messages_atom::value, conversation_id, before, limit);
+      },
       [=](operator_send_atom, const std::string& id, std::int64_t conversation_id, std::string& message_json) {
         return forward(self, id, operator_send_atom::value, conversation_id, std::move(message_json));
       },

@@ -48,6 +48,7 @@ using bot_get_atom = caf::atom_constant<caf::atom("botget")>;
 using bot_put_atom = caf::atom_constant<caf::atom("botput")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using webhook_atom = caf::atom_constant<caf::atom("webhook")>;
+using messages_atom = caf::atom_constant<caf::atom("messages")>;
 
 // -- views -------------------------------------------------------------------
 

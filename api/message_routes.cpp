@@ -2,6 +2,7 @@
 
 #include "actors/conversation_actor.hpp"
 #include "actors/outbound_rules.hpp"
+#include "actors/persistence.hpp"
 #include "actors/project_types.hpp"
 #include "api/actor_call.hpp"
 #include "api/json_body.hpp"
@@ -44,6 +45,29 @@ std::variant<json, http_response> checked_message(const http_request& req, std::
   return msg;
 }
 
+json stored_message_json(const storage::message_row& m) {
+  auto opt = [](const std::string& v) { return v.empty() ? json(nullptr) : json(v); };
+  return {{"id", m.id},
+          {"wamid", opt(m.wamid)},
+          {"direction", m.direction},
+          {"type", m.type},
+          {"content", json::parse(m.content_json, nullptr, false)},
+          {"status", m.status},
+          {"error", m.error_json.empty() ? json(nullptr) : json::parse(m.error_json, nullptr, false)},
+          {"created_at", m.created_at},
+          {"sent_at", opt(m.sent_at)},
+          {"delivered_at", opt(m.delivered_at)},
+          {"read_at", opt(m.read_at)}};
+}
+
+std::optional<std::int64_t> conversation_of(const http_request& req) {
+  std::int64_t id = 0;
+  auto text = req.param("conversation_id");
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
 }  // namespace
 
 void add_message_routes(router& routes, project_routes_context ctx) {
@@ -57,16 +81,45 @@ void add_message_routes(router& routes, project_routes_context ctx) {
 
   routes.add("POST", "/v1/projects/{project_id}/conversations/{conversation_id}/messages",
              guarded(*ctx.auth, access::own_project, [&sys, dir, timeout, depth, reply](http_request&& req, responder respond) {
-               std::int64_t conversation = 0;
-               auto text = req.param("conversation_id");
-               auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), conversation);
-               if (ec != std::errc{} || ptr != text.data() + text.size() || conversation <= 0)
-                 return respond(http_response::error(404, "conversation_not_found", "no conversation " + std::string{text}));
+               auto conversation = conversation_of(req);
+               if (!conversation)
+                 return respond(http_response::error(404, "conversation_not_found",
+                                                     "no conversation " + std::string{req.param("conversation_id")}));
                std::string unused;
                auto checked = checked_message(req, depth, false, unused);
                if (auto* err = std::get_if<http_response>(&checked)) return respond(std::move(*err));
                ask(sys, dir, timeout, reply(respond), fail_with(respond), actors::operator_send_atom::value,
-                   std::string{req.param("project_id")}, conversation, std::get<json>(checked).dump());
+                   std::string{req.param("project_id")}, *conversation, std::get<json>(checked).dump());
+             }));
+
+  routes.add("GET", "/v1/projects/{project_id}/conversations/{conversation_id}/messages",
+             guarded(*ctx.auth, access::own_project, [&sys, dir, timeout](http_request&& req, responder respond) {
+               auto conversation = conversation_of(req);
+               if (!conversation)
+                 return respond(http_response::error(404, "conversation_not_found",
+                                                     "no conversation " + std::string{req.param("conversation_id")}));
+               auto limit = parse_limit(req, 50, 200);
+               if (auto* err = std::get_if<http_response>(&limit)) return respond(std::move(*err));
+               std::int64_t before = 0;
+               if (auto cursor = req.query_param("cursor")) {
+                 auto pos = decode_cursor(*cursor);
+                 if (!pos) return respond(http_response::error(422, "invalid_cursor", "the cursor is not one this API issued"));
+                 before = *pos;
+               }
+               auto page = std::get<int>(limit);
+               ask(
+                   sys, dir, timeout,
+                   [respond, page](std::vector<storage::message_row>& rows) {
+                     // One row more than asked tells whether another page follows.
+                     bool more = static_cast<int>(rows.size()) > page;
+                     if (more) rows.pop_back();
+                     json items = json::array();
+                     for (const auto& m : rows) items.push_back(stored_message_json(m));
+                     json next = more ? json(encode_cursor(rows.back().id)) : json(nullptr);
+                     respond(http_response::json(200, {{"items", items}, {"next_cursor", next}}));
+                   },
+                   fail_with(respond), actors::messages_atom::value, std::string{req.param("project_id")}, *conversation,
+                   before, page + 1);
              }));
 
   routes.add("POST", "/v1/projects/{project_id}/messages",

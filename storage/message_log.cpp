@@ -217,6 +217,24 @@ double last_inbound_of(pqxx::transaction_base& tx, const std::string& wa_id) {
   return r.empty() ? 0.0 : r[0][0].as<double>();
 }
 
+std::optional<std::vector<message_row>> conversation_messages(pqxx::transaction_base& tx,
+                                                              std::int64_t conversation_id, std::int64_t before_id,
+                                                              int limit) {
+  if (tx.exec_params("SELECT 1 FROM conversations WHERE id = $1", conversation_id).empty()) return std::nullopt;
+  auto opt_ts = [](const std::string& column) { return "coalesce(" + iso_utc(column) + ", '')"; };
+  std::vector<message_row> out;
+  for (const auto& r : tx.exec_params(
+           "SELECT id, coalesce(wamid, ''), direction, type, content::text, status, coalesce(error::text, ''), " +
+               iso_utc("created_at") + ", " + opt_ts("sent_at") + ", " + opt_ts("delivered_at") + ", " +
+               opt_ts("read_at") +
+               " FROM messages WHERE conversation_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3",
+           conversation_id, before_id, limit))
+    out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
+                   r[4].as<std::string>(), r[5].as<std::string>(), r[6].as<std::string>(), r[7].as<std::string>(),
+                   r[8].as<std::string>(), r[9].as<std::string>(), r[10].as<std::string>()});
+  return out;
+}
+
 std::optional<std::string> contact_of_conversation(pqxx::transaction_base& tx, std::int64_t conversation_id) {
   auto r = tx.exec_params("SELECT c.wa_id FROM conversations v JOIN contacts c ON c.id = v.contact_id WHERE v.id = $1",
                           conversation_id);

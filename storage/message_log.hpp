@@ -87,6 +87,23 @@ queued_message queue_outbound(pqxx::transaction_base& tx, std::int64_t conversat
 /// When the contact last wrote (Unix seconds), 0 if never or unknown; creates nothing.
 double last_inbound_of(pqxx::transaction_base& tx, const std::string& wa_id);
 
+/// A message as the API shows it.
+struct message_row {
+  std::int64_t id = 0;
+  std::string wamid;  ///< empty: none yet
+  std::string direction;
+  std::string type;
+  std::string content_json;
+  std::string status;
+  std::string error_json;  ///< empty: none
+  std::string created_at, sent_at, delivered_at, read_at;  ///< ISO 8601 or empty
+};
+
+/// Up to `limit` messages of a conversation with id < `before_id` (0: from the newest), newest
+/// first; nullopt when the conversation does not exist.
+std::optional<std::vector<message_row>> conversation_messages(pqxx::transaction_base& tx, std::int64_t conversation_id,
+                                                              std::int64_t before_id, int limit);
+
 /// The contact (wa_id) of a conversation, if it exists.
 std::optional<std::string> contact_of_conversation(pqxx::transaction_base& tx, std::int64_t conversation_id);
 

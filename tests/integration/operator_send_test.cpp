@@ -47,6 +47,22 @@ TEST_CASE("operators send to a contact and to a conversation within the window",
     pqxx::work tx{db};
     return tx.exec("SELECT count(*) FROM messages WHERE direction = 'out' AND wamid IS NOT NULL")[0][0].as<int>() == 2;
   }));
+  // The history pages newest first, every message once.
+  std::vector<std::string> seen;
+  std::string path = "/v1/projects/" + p.project + "/conversations/" + conversation + "/messages?limit=1";
+  for (int pages = 0; pages < 10; ++pages) {
+    auto r = p.s.call("GET", path);
+    REQUIRE(r.status == 200);
+    for (const auto& m : r.body["items"]) seen.push_back(m["direction"].get<std::string>() + ":" + m["content"].dump());
+    if (r.body["next_cursor"].is_null()) break;
+    path = "/v1/projects/" + p.project + "/conversations/" + conversation + "/messages?limit=1&cursor=" +
+           r.body["next_cursor"].get<std::string>();
+  }
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].rfind("out:", 0) == 0);
+  CHECK(seen[2].rfind("in:", 0) == 0);
+  CHECK(p.s.call("GET", "/v1/projects/" + p.project + "/conversations/999/messages").body["error"]["code"] ==
+        "conversation_not_found");
 }
 
 TEST_CASE("outside the window only templates go out, and a refusal stores nothing", "[integration][operator]") {

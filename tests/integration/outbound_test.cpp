@@ -66,6 +66,20 @@ TEST_CASE("131047 fails the message with its code, and the contact's next messag
     CHECK(tx.exec1("SELECT error->>'code' FROM messages WHERE direction = 'out'")[0].as<std::string>() == "131047");
   }
   CHECK(p.metric("paige_outbound_failed_total{code=\"131047\"}") == 1);
+  // The error is visible through the API.
+  std::string conversation;
+  {
+    pqxx::work tx{db};
+    conversation = tx.exec1("SELECT id FROM conversations")[0].as<std::string>();
+  }
+  auto listed = p.s.call("GET", "/v1/projects/" + p.project + "/conversations/" + conversation + "/messages");
+  REQUIRE(listed.status == 200);
+  REQUIRE(listed.body["items"].size() == 2);
+  CHECK(listed.body["items"][0]["direction"] == "out");  // newest first
+  CHECK(listed.body["items"][0]["status"] == "failed");
+  CHECK(listed.body["items"][0]["error"]["code"] == 131047);
+  CHECK(listed.body["items"][1]["direction"] == "in");
+  CHECK(listed.body["items"][1]["content"]["text"]["body"] == "first");
   set_faults(p, {{"recipient_errors", json::object()}});
   p.say("15550020", "second");
   auto out = p.replies("15550020", 1);
