@@ -102,7 +102,7 @@ namespace {
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket&& socket, std::shared_ptr<http_server::impl> server)
-      : stream_(std::move(socket)), timer_(stream_.get_executor()), server_(std::move(server)) {
+      : server_(std::move(server)), stream_(std::move(socket)), timer_(stream_.get_executor()) {
     server_->connections.add(1);
   }
 
@@ -297,11 +297,12 @@ class session : public std::enable_shared_from_this<session> {
     stream_.socket().close(ignored);
   }
 
+  // Declared first, destroyed last: the stream and timer below belong to its io_context.
+  std::shared_ptr<http_server::impl> server_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   net::steady_timer timer_;
-  std::shared_ptr<http_server::impl> server_;
   std::chrono::steady_clock::time_point started_;
   std::string method_;
   std::string route_;
