@@ -487,6 +487,16 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         rp.delegate(conversation_for(self, wa_id), operator_send_atom::value, std::move(message_json), st.bot);
         return rp;
       },
+      [=](query_atom, tx_job& job) -> caf::result<std::string> {
+        auto& st = self->state;
+        if (!st.pipeline_ready)
+          return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
+        auto rp = self->make_response_promise<std::string>();
+        self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id, std::move(job))
+            .then([rp](std::string& json) mutable { rp.deliver(std::move(json)); },
+                  [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
       [=](messages_atom, std::int64_t conversation_id, std::int64_t before, int limit)
           -> caf::result<std::vector<storage::message_row>> {
         auto& st = self->state;

@@ -4,6 +4,7 @@
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/project_actor.hpp"
+#include "actors/persistence.hpp"
 #include "actors/project_rules.hpp"
 #include "common/log.hpp"
 
@@ -143,6 +144,7 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](operator_send_atom, const std::string& id, std::string& wa_id, std::string& message_json) {
         return forward(self, id, operator_send_atom::value, std::move(wa_id), std::move(message_json));
       },
+      [=](query_atom, const std::string& id, tx_job& job) { return forward(self, id, query_atom::value, std::move(job)); },
       [=](messages_atom, const std::string& id, std::int64_t conversation_id, std::int64_t before, int limit) {
         return forward(self, id, messages_atom::value, conversation_id, before, limit);
       },

@@ -17,6 +17,7 @@
 ///   (connect_atom, id, phone_number_id, waba_id, access_token, pin) → project_info
 ///   (operator_send_atom, id, wa_id | conversation_id, message_json) → outbound_view (queued)
 ///   (messages_atom, id, conversation_id, before_id, limit) → std::vector<storage::message_row>
+///   (query_atom, id, tx_job)                  → std::string (a read job's JSON; "" for not found)
 ///   (key_create_atom, id, name)               → key_info (with the key, shown once)
 ///   (key_list_atom, id)                       → std::vector<key_info> (without keys)
 ///   (key_revoke_atom, id, key_id)             → ok_atom             | not_found key_not_found

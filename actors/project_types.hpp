@@ -49,6 +49,7 @@ using bot_put_atom = caf::atom_constant<caf::atom("botput")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using webhook_atom = caf::atom_constant<caf::atom("webhook")>;
 using messages_atom = caf::atom_constant<caf::atom("messages")>;
+using query_atom = caf::atom_constant<caf::atom("query")>;
 
 // -- views -------------------------------------------------------------------
 

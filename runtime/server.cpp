@@ -11,6 +11,7 @@
 #include "api/auth.hpp"
 #include "api/bot_routes.hpp"
 #include "api/graph_client.hpp"
+#include "api/conversation_routes.hpp"
 #include "api/message_routes.hpp"
 #include "api/http_server.hpp"
 #include "api/ops_routes.hpp"
@@ -184,6 +185,7 @@ class server_process {
     api::add_project_routes(routes_, project_api);
     api::add_bot_routes(routes_, project_api);
     api::add_message_routes(routes_, project_api);
+    api::add_conversation_routes(routes_, project_api);
     api::add_webhook_routes(routes_, {system_.get(), &numbers_, control_db_, cfg_.app_secret, cfg_.verify_token, &metrics_});
     http_ = std::make_unique<api::http_server>(
         api::http_server_options{cfg_.listen_host, cfg_.listen_port, cfg_.http_threads,

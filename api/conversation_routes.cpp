@@ -1,0 +1,152 @@
+#include "api/conversation_routes.hpp"
+
+#include "actors/persistence.hpp"
+#include "actors/project_types.hpp"
+#include "api/actor_call.hpp"
+#include "api/json_body.hpp"
+#include "api/route_guard.hpp"
+#include "storage/conversation_queries.hpp"
+
+#include <charconv>
+#include <pqxx/pqxx>
+
+namespace paige::api {
+namespace {
+
+using json = nlohmann::json;
+
+std::optional<std::int64_t> id_param(const http_request& req, std::string_view name) {
+  std::int64_t id = 0;
+  auto text = req.param(name);
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+/// limit and cursor of a list request, or the 422 to answer.
+struct page_args {
+  int limit = 50;
+  std::int64_t before = 0;
+};
+std::variant<page_args, http_response> page_of(const http_request& req) {
+  auto limit = parse_limit(req, 50, 200);
+  if (auto* err = std::get_if<http_response>(&limit)) return std::move(*err);
+  page_args out{std::get<int>(limit), 0};
+  if (auto cursor = req.query_param("cursor")) {
+    auto pos = decode_cursor(*cursor);
+    if (!pos) return http_response::error(422, "invalid_cursor", "the cursor is not one this API issued");
+    out.before = *pos;
+  }
+  return out;
+}
+
+std::string page_json(const storage::page& p) {
+  return json{{"items", json::parse(p.items_json)},
+              {"next_cursor", p.next_before ? json(encode_cursor(p.next_before)) : json(nullptr)}}
+      .dump();
+}
+
+}  // namespace
+
+void add_conversation_routes(router& routes, project_routes_context ctx) {
+  auto& sys = *ctx.sys;
+  auto dir = ctx.directory;
+  auto timeout = ctx.timeout;
+
+  // Runs `job` in the project's database; "" from the job answers 404 with `missing`.
+  auto read = [&sys, dir, timeout](const http_request& req, responder respond, actors::tx_job job,
+                                   std::string missing_code, std::string missing_message) {
+    ask(
+        sys, dir, timeout,
+        [respond, missing_code, missing_message](std::string& body) {
+          if (body.empty()) return respond(http_response::error(404, missing_code, missing_message));
+          http_response r;
+          r.body = std::move(body);
+          respond(std::move(r));
+        },
+        fail_with(respond), actors::query_atom::value, std::string{req.param("project_id")}, std::move(job));
+  };
+  auto own = [&ctx](handler h) { return guarded(*ctx.auth, access::own_project, std::move(h)); };
+
+  routes.add("GET", "/v1/projects/{project_id}/contacts", own([read](http_request&& req, responder respond) {
+    auto page = page_of(req);
+    if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
+    auto args = std::get<page_args>(page);
+    std::string search{req.query_param("search").value_or("")};
+    read(req, respond, [args, search](pqxx::transaction_base& tx) {
+      return caf::make_message(page_json(storage::list_contacts(tx, search, args.before, args.limit)));
+    }, "", "");
+  }));
+
+  routes.add("GET", "/v1/projects/{project_id}/contacts/{contact_id}", own([read](http_request&& req, responder respond) {
+    auto id = id_param(req, "contact_id");
+    if (!id) return respond(http_response::error(404, "contact_not_found", "no such contact"));
+    read(req, respond, [id = *id](pqxx::transaction_base& tx) {
+      return caf::make_message(storage::get_contact(tx, id).value_or(""));
+    }, "contact_not_found", "no contact " + std::to_string(*id));
+  }));
+
+  routes.add("GET", "/v1/projects/{project_id}/contacts/{contact_id}/conversations",
+             own([read](http_request&& req, responder respond) {
+               auto id = id_param(req, "contact_id");
+               auto page = page_of(req);
+               if (!id) return respond(http_response::error(404, "contact_not_found", "no such contact"));
+               if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
+               auto args = std::get<page_args>(page);
+               read(req, respond, [id = *id, args](pqxx::transaction_base& tx) {
+                 if (!storage::get_contact(tx, id)) return caf::make_message(std::string{});
+                 return caf::make_message(page_json(storage::list_conversations(tx, {}, "", id, args.before, args.limit)));
+               }, "contact_not_found", "no contact " + std::to_string(*id));
+             }));
+
+  routes.add("GET", "/v1/projects/{project_id}/contacts/{contact_id}/messages",
+             own([read](http_request&& req, responder respond) {
+               auto id = id_param(req, "contact_id");
+               auto page = page_of(req);
+               if (!id) return respond(http_response::error(404, "contact_not_found", "no such contact"));
+               if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
+               auto args = std::get<page_args>(page);
+               read(req, respond, [id = *id, args](pqxx::transaction_base& tx) {
+                 auto p = storage::contact_messages(tx, id, args.before, args.limit);
+                 return caf::make_message(p ? page_json(*p) : std::string{});
+               }, "contact_not_found", "no contact " + std::to_string(*id));
+             }));
+
+  // "states" before "{conversation_id}": the router takes the first route that matches.
+  routes.add("GET", "/v1/projects/{project_id}/conversations/states", own([read](http_request&& req, responder respond) {
+    read(req, respond, [](pqxx::transaction_base& tx) {
+      return caf::make_message(json{{"items", json::parse(storage::state_counts(tx))}}.dump());
+    }, "", "");
+  }));
+
+  routes.add("GET", "/v1/projects/{project_id}/conversations", own([read](http_request&& req, responder respond) {
+    auto page = page_of(req);
+    if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
+    auto args = std::get<page_args>(page);
+    std::string status{req.query_param("status").value_or("")};
+    if (!status.empty() && status != "open" && status != "closed")
+      return respond(http_response::error(422, "invalid_status", "status is open or closed"));
+    std::vector<std::string> states;
+    std::string list{req.query_param("state").value_or("")};
+    for (std::size_t start = 0; start < list.size();) {
+      auto comma = list.find(',', start);
+      if (comma == std::string::npos) comma = list.size();
+      if (comma > start) states.push_back(list.substr(start, comma - start));
+      start = comma + 1;
+    }
+    read(req, respond, [states, status, args](pqxx::transaction_base& tx) {
+      return caf::make_message(page_json(storage::list_conversations(tx, states, status, 0, args.before, args.limit)));
+    }, "", "");
+  }));
+
+  routes.add("GET", "/v1/projects/{project_id}/conversations/{conversation_id}",
+             own([read](http_request&& req, responder respond) {
+               auto id = id_param(req, "conversation_id");
+               if (!id) return respond(http_response::error(404, "conversation_not_found", "no such conversation"));
+               read(req, respond, [id = *id](pqxx::transaction_base& tx) {
+                 return caf::make_message(storage::get_conversation(tx, id).value_or(""));
+               }, "conversation_not_found", "no conversation " + std::to_string(*id));
+             }));
+}
+
+}  // namespace paige::api
