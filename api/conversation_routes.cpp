@@ -86,31 +86,30 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
     }, "contact_not_found", "no contact " + std::to_string(*id));
   }));
 
+  // A contact's conversations or messages: the contact id and the page, then `job(id, page)`.
+  auto of_contact = [read](auto job) {
+    return [read, job](http_request&& req, responder respond) {
+      auto id = id_param(req, "contact_id");
+      auto page = page_of(req);
+      if (!id) return respond(http_response::error(404, "contact_not_found", "no such contact"));
+      if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
+      read(req, respond, job(*id, std::get<page_args>(page)), "contact_not_found", "no contact " + std::to_string(*id));
+    };
+  };
   routes.add("GET", "/v1/projects/{project_id}/contacts/{contact_id}/conversations",
-             own([read](http_request&& req, responder respond) {
-               auto id = id_param(req, "contact_id");
-               auto page = page_of(req);
-               if (!id) return respond(http_response::error(404, "contact_not_found", "no such contact"));
-               if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
-               auto args = std::get<page_args>(page);
-               read(req, respond, [id = *id, args](pqxx::transaction_base& tx) {
+             own(of_contact([](std::int64_t id, page_args args) -> actors::tx_job {
+               return [id, args](pqxx::transaction_base& tx) {
                  if (!storage::get_contact(tx, id)) return caf::make_message(std::string{});
                  return caf::make_message(page_json(storage::list_conversations(tx, {}, "", id, args.before, args.limit)));
-               }, "contact_not_found", "no contact " + std::to_string(*id));
-             }));
-
+               };
+             })));
   routes.add("GET", "/v1/projects/{project_id}/contacts/{contact_id}/messages",
-             own([read](http_request&& req, responder respond) {
-               auto id = id_param(req, "contact_id");
-               auto page = page_of(req);
-               if (!id) return respond(http_response::error(404, "contact_not_found", "no such contact"));
-               if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
-               auto args = std::get<page_args>(page);
-               read(req, respond, [id = *id, args](pqxx::transaction_base& tx) {
+             own(of_contact([](std::int64_t id, page_args args) -> actors::tx_job {
+               return [id, args](pqxx::transaction_base& tx) {
                  auto p = storage::contact_messages(tx, id, args.before, args.limit);
                  return caf::make_message(p ? page_json(*p) : std::string{});
-               }, "contact_not_found", "no contact " + std::to_string(*id));
-             }));
+               };
+             })));
 
   // "states" before "{conversation_id}": the router takes the first route that matches.
   routes.add("GET", "/v1/projects/{project_id}/conversations/states", own([read](http_request&& req, responder respond) {
