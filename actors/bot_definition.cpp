@@ -247,12 +247,6 @@ std::string fold_text(std::string s) {
   return s;
 }
 
-std::set<std::string> definition::state_names() const {
-  std::set<std::string> out;
-  for (const auto& [name, st] : states) out.insert(name);
-  return out;
-}
-
 std::variant<definition, std::vector<problem>> compile(const nlohmann::json& doc,
                                                         const std::set<std::string>& reserved_tables) {
   compiler c{reserved_tables, {}};

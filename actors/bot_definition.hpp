@@ -50,9 +50,6 @@ struct definition {
   std::string initial_state;
   std::map<std::string, state> states;
   nlohmann::json source;  ///< as given (what GET /bot returns)
-
-  /// Every declared state name.
-  std::set<std::string> state_names() const;
 };
 
 /// How `text_equals` compares: trimmed, ASCII letters lowercased.

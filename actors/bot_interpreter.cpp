@@ -147,14 +147,4 @@ step_result run_step(const definition& bot, const conversation_view& conv, const
   return out;
 }
 
-step_result enter_state(const definition& bot, const conversation_view& conv, const std::string& state) {
-  step_result out;
-  out.vars = conv.vars.is_object() ? conv.vars : json::object();
-  inbound_view none;
-  runner r{bot, conv, none, out};
-  r.enter(state);
-  out.matched = true;
-  return out;
-}
-
 }  // namespace paige::actors::bot

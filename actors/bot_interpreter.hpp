@@ -54,10 +54,6 @@ struct step_result {
 /// `next`); in an `await` state, the first matching route runs.
 step_result run_step(const definition& bot, const conversation_view& conv, const inbound_view& msg);
 
-/// Entering `state` when a conversation starts or is moved there: a send state runs its
-/// entry; an await state does nothing. Used when an operator moves a conversation.
-step_result enter_state(const definition& bot, const conversation_view& conv, const std::string& state);
-
 /// Replaces every `{{name}}` of `tmpl` by its value in the step's scope (unknown: empty).
 /// Values are inserted as data: never scanned again for placeholders.
 std::string interpolate(const std::string& tmpl, const conversation_view& conv, const inbound_view& msg,

@@ -31,6 +31,4 @@ void number_directory::remove(const caf::actor_addr& project) {
   std::atomic_store(&current_, std::shared_ptr<const map>{std::move(next)});
 }
 
-std::size_t number_directory::size() const { return snapshot()->size(); }
-
 }  // namespace paige::actors

@@ -26,8 +26,6 @@ class number_directory {
   /// Removes the routes to `project` (it is deleting, or it exited).
   void remove(const caf::actor_addr& project);
 
-  std::size_t size() const;
-
  private:
   using map = std::unordered_map<std::string, caf::actor>;
   std::shared_ptr<const map> snapshot() const;

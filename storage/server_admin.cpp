@@ -42,15 +42,6 @@ bool ensure_database(const std::string& conninfo, const std::string& name) {
   return true;
 }
 
-bool ping(const std::string& conninfo) {
-  try {
-    pqxx::connection c{conninfo};
-    pqxx::nontransaction{c}.exec("SELECT 1");
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
 
 }  // namespace paige::storage
 

@@ -15,9 +15,6 @@ void wait_until_accepting(const std::string& conninfo, std::chrono::milliseconds
 /// Returns whether it was created.
 bool ensure_database(const std::string& conninfo, const std::string& name);
 
-/// `SELECT 1` over a new connection: whether the server answers right now.
-bool ping(const std::string& conninfo);
-
 /// On a server paige owns (the embedded one): no role but superusers may connect to the
 /// `postgres` and `template1` databases, so project roles reach their own database only.
 void restrict_maintenance_databases(const std::string& superuser_conninfo);
