@@ -1,5 +1,6 @@
 // paige: the server binary. `paige serve [options]`; `paige --help`; `paige --version`.
 #include "common/log.hpp"
+#include "common/shutdown_signals.hpp"
 #include "runtime/config.hpp"
 #include "runtime/server.hpp"
 
@@ -31,7 +32,7 @@ std::vector<std::string> environment_names() {
 int main(int argc, char** argv) {
   using namespace paige;
   // Before any thread exists, so every thread inherits the mask.
-  runtime::block_shutdown_signals();
+  signals::block_shutdown_signals();
   std::vector<std::string> args{argv + 1, argv + argc};
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << usage;

@@ -20,6 +20,7 @@
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/process_metrics.hpp"
+#include "common/shutdown_signals.hpp"
 #include "runtime/data_dir_secrets.hpp"
 #include "runtime/embedded_postgres.hpp"
 #include "storage/control_schema.hpp"
@@ -62,17 +63,6 @@ void announce_admin_token(const admin_token& token) {
   // Printed once, to stdout, never to the log.
   std::cout << "Paige admin token (shown once; stored in " << token.path << "):\n  "
             << token.value << std::endl;
-}
-
-int wait_for_shutdown_signal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  int sig = 0;
-  while (sigwait(&set, &sig) != 0) {
-  }
-  return sig;
 }
 
 /// Everything that runs, in start order; members are destroyed in reverse.
@@ -218,15 +208,6 @@ class server_process {
 
 }  // namespace
 
-void block_shutdown_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-}
-
 int serve(const config& cfg) {
   log::info("paige.starting",
             {{"version", PAIGE_VERSION},
@@ -242,8 +223,8 @@ int serve(const config& cfg) {
     return 1;
   }
   log::info("paige.ready");
-  int sig = wait_for_shutdown_signal();
-  log::info("paige.signal", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  int sig = signals::wait_for_shutdown_signal();
+  log::info("paige.signal", {{"signal", signals::name_of(sig)}});
   try {
     process.stop();
   } catch (const std::exception& e) {

@@ -5,8 +5,8 @@
 #include "bench/metasim/routes.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "common/shutdown_signals.hpp"
 
-#include <csignal>
 #include <iostream>
 #include <map>
 
@@ -31,12 +31,7 @@ constexpr const char* usage =
 }  // namespace
 
 int main(int argc, char** argv) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  signals::block_shutdown_signals();
 
   std::map<std::string, std::string> opt{{"--listen", "127.0.0.1:9090"}, {"--max-attempts", "10"},
                                          {"--statuses", "sent,delivered,read"}, {"--error-rate", "0"},
@@ -100,8 +95,7 @@ int main(int argc, char** argv) {
     auto port = server.start();
     log::info("metasim.listening", {{"addr", sopts.host + ":" + std::to_string(port)},
                                     {"webhook_url", opt["--webhook-url"]}});
-    int sig = 0;
-    sigwait(&set, &sig);
+    signals::wait_for_shutdown_signal();
     server.stop(std::chrono::seconds{2});
     log::info("metasim.stopped");
   } catch (const std::exception& e) {
