@@ -11,7 +11,6 @@
 
 #include "runtime/config.hpp"
 
-
 namespace paige::runtime {
 
 /// Runs the server until SIGTERM/SIGINT; returns the process exit code (0 after a clean stop,
