@@ -1,5 +1,7 @@
 #include "actors/bot_definition.hpp"
 
+#include "storage/identifiers.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -8,10 +10,7 @@ namespace {
 
 using json = nlohmann::json;
 
-bool valid_identifier(const std::string& s) {
-  if (s.empty() || s.size() > 63 || !(std::islower(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '_'; });
-}
+using storage::valid_identifier;
 
 struct compiler {
   const std::set<std::string>& reserved_tables;

@@ -26,7 +26,8 @@ namespace paige::actors {
 /// the reply; its exceptions become errors (see errors.hpp).
 using db_job = std::function<caf::message(pqxx::connection&)>;
 
-/// Request: (run_atom, db_job) → whatever the job returns.
+/// Requests: (run_atom, db_job) → whatever the job returns, on the pool's database;
+///           (run_atom, std::string conninfo, db_job) → the same, on that database.
 using run_atom = caf::atom_constant<caf::atom("run")>;
 
 /// How to build a pool.
@@ -34,6 +35,7 @@ struct db_pool_options {
   std::string conninfo;     ///< libpq connection string of every worker
   std::size_t workers = 2;  ///< connections (and threads) of the pool
   std::string name;         ///< for logs
+  std::size_t cached_targets = 8;  ///< connections a worker keeps open (other databases)
 };
 
 /// Spawns the dispatcher and its workers (linked: they end with it).

@@ -487,6 +487,15 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         rp.delegate(conversation_for(self, wa_id), operator_send_atom::value, std::move(message_json), st.bot);
         return rp;
       },
+      [=](database_atom, db_job& job) -> caf::result<caf::message> {
+        auto& st = self->state;
+        if (st.row.status != "active" && st.row.status != "paused")
+          return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
+        auto rp = self->make_response_promise();
+        rp.delegate(st.svc->database_api, run_atom::value,
+                    storage::project_conninfo(st.svc->server_conninfo, database_of(st)), std::move(job));
+        return rp;
+      },
       [=](query_atom, tx_job& job) -> caf::result<std::string> {
         auto& st = self->state;
         if (!st.pipeline_ready)

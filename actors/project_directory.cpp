@@ -145,6 +145,9 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
         return forward(self, id, operator_send_atom::value, std::move(wa_id), std::move(message_json));
       },
       [=](query_atom, const std::string& id, tx_job& job) { return forward(self, id, query_atom::value, std::move(job)); },
+      [=](database_atom, const std::string& id, db_job& job) {
+        return forward(self, id, database_atom::value, std::move(job));
+      },
       [=](messages_atom, const std::string& id, std::int64_t conversation_id, std::int64_t before, int limit) {
         return forward(self, id, messages_atom::value, conversation_id, before, limit);
       },

@@ -50,6 +50,7 @@ using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using webhook_atom = caf::atom_constant<caf::atom("webhook")>;
 using messages_atom = caf::atom_constant<caf::atom("messages")>;
 using query_atom = caf::atom_constant<caf::atom("query")>;
+using database_atom = caf::atom_constant<caf::atom("database")>;
 
 // -- views -------------------------------------------------------------------
 
@@ -135,6 +136,7 @@ struct project_services {
   caf::actor provisioner;           ///< provisioning supervisor
   caf::actor meta_sync;             ///< every Graph API call
   std::vector<caf::actor> persistence;  ///< project-database workers (group commit)
+  caf::actor database_api;          ///< db_pool serving the project-database API (any project)
   std::chrono::milliseconds conversation_idle{300000};  ///< passivation of idle conversations
   number_directory* numbers = nullptr;  ///< webhook routing, kept current by project actors
   std::string server_conninfo;      ///< the Postgres server that holds project databases

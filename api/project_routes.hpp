@@ -20,6 +20,8 @@ struct project_routes_context {
   const authenticator* auth = nullptr;
   std::size_t max_json_depth = 32;
   std::chrono::milliseconds timeout{15000};
+  std::chrono::milliseconds sql_timeout{5000};  ///< statement timeout of the project-database API
+  std::size_t sql_row_cap = 1000;               ///< rows the SQL endpoint returns at most
 };
 
 /// Adds every /v1/projects route. The admin key may call all of them; a project key may

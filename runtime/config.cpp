@@ -68,7 +68,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 22> options{{
+const std::array<option_spec, 25> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080", "HTTP address (host:port; port 0 picks a free one)",
      false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -179,6 +179,24 @@ const std::array<option_spec, 22> options{{
      [](config& c, const std::string& f, const std::string& v) {
        c.conversation_idle = parse_duration(v);
        if (c.conversation_idle.count() <= 0) throw config_error(f + ": must be positive");
+     }},
+    {"--db-api-workers", "PAIGE_DB_API_WORKERS", "2",
+     "connections (and threads) serving the project-database API: tables, rows, SQL", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.db_api_workers = static_cast<unsigned>(parse_unsigned(f, v, max_threads));
+       if (c.db_api_workers == 0) throw config_error(f + ": must be at least 1");
+     }},
+    {"--sql-timeout", "PAIGE_SQL_TIMEOUT", "5s",
+     "statement timeout of the project-database API (the SQL endpoint and the table editor)", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.sql_timeout = parse_duration(v);
+       if (c.sql_timeout.count() <= 0) throw config_error(f + ": must be positive");
+     }},
+    {"--sql-row-cap", "PAIGE_SQL_ROW_CAP", "1000", "rows the SQL endpoint returns at most (reported when hit)",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.sql_row_cap = parse_unsigned(f, v, 1000000);
+       if (c.sql_row_cap == 0) throw config_error(f + ": must be at least 1");
      }},
     {"--pg-port", "PAIGE_PG_PORT", "0",
      "loopback TCP port of the embedded Postgres; 0: a free port at each start", false,

@@ -43,6 +43,9 @@ struct config {
   unsigned actor_threads = 0;  ///< 0: one per CPU core
   unsigned db_workers = 0;     ///< persistence workers (project-database connections per project: 1)
   std::chrono::milliseconds conversation_idle{0};
+  unsigned db_api_workers = 0;  ///< connections serving the project-database API
+  std::chrono::milliseconds sql_timeout{0};  ///< statement timeout of the project-database API
+  std::size_t sql_row_cap = 0;  ///< rows the SQL endpoint returns at most
   std::uint16_t pg_port = 0;   ///< embedded Postgres TCP port; 0: a free port
   std::string pg_bin_dir;      ///< empty: newest /usr/lib/postgresql/<v>/bin
 };

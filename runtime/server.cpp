@@ -12,6 +12,7 @@
 #include "api/bot_routes.hpp"
 #include "api/graph_client.hpp"
 #include "api/conversation_routes.hpp"
+#include "api/database_routes.hpp"
 #include "api/message_routes.hpp"
 #include "api/http_server.hpp"
 #include "api/ops_routes.hpp"
@@ -88,7 +89,7 @@ class server_process {
     // Graph calls in flight fail now; their answers still find their actors.
     graph_->stop();
     // The directory takes its project actors along (they are linked to it).
-    for (auto& root : {directory_, provisioner_, meta_sync_, admin_db_, control_db_})
+    for (auto& root : {directory_, provisioner_, meta_sync_, admin_db_, control_db_, database_api_})
       caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
     // Persistence goes last: everything committed so far is answered; nothing is lost that
     // was acknowledged (acknowledgements only follow commits).
@@ -98,7 +99,7 @@ class server_process {
     // destructor waits for that.
     auth_.reset();
     persistence_.clear();
-    directory_ = provisioner_ = meta_sync_ = admin_db_ = control_db_ = caf::actor{};
+    directory_ = provisioner_ = meta_sync_ = admin_db_ = control_db_ = database_api_ = caf::actor{};
     system_.reset();
     http_.reset();
     if (pg_) pg_->stop();
@@ -138,6 +139,9 @@ class server_process {
     graph_ = std::make_shared<api::graph_client>(cfg_.graph_url, cfg_.graph_version);
     meta_sync_ = actors::spawn_meta_sync(*system_, graph_, &metrics_);
     persistence_ = actors::spawn_persistence(*system_, cfg_.db_workers);
+    // The project-database API (tables, rows, SQL) has its own connections: a slow query
+    // there never delays the message pipeline's writes.
+    database_api_ = actors::spawn_db_pool(*system_, {"", cfg_.db_api_workers, "database_api"});
     auto services = std::make_shared<actors::project_services>();
     services->control_db = control_db_;
     services->admin_db = admin_db_;
@@ -145,6 +149,7 @@ class server_process {
     services->meta_sync = meta_sync_;
     services->numbers = &numbers_;
     services->persistence = persistence_;
+    services->database_api = database_api_;
     services->conversation_idle = cfg_.conversation_idle;
     services->server_conninfo = control_conninfo_;
     services->master_key = master_key_;
@@ -172,10 +177,13 @@ class server_process {
     api::add_ops_routes(routes_, std::move(probe), metrics_);
     auth_ = std::make_unique<api::authenticator>(admin_key, *system_, directory_);
     api::project_routes_context project_api{system_.get(), directory_, auth_.get(), cfg_.max_json_depth};
+    project_api.sql_timeout = cfg_.sql_timeout;
+    project_api.sql_row_cap = cfg_.sql_row_cap;
     api::add_project_routes(routes_, project_api);
     api::add_bot_routes(routes_, project_api);
     api::add_message_routes(routes_, project_api);
     api::add_conversation_routes(routes_, project_api);
+    api::add_database_routes(routes_, project_api);
     api::add_webhook_routes(routes_, {system_.get(), &numbers_, control_db_, cfg_.app_secret, cfg_.verify_token, &metrics_});
     http_ = std::make_unique<api::http_server>(
         api::http_server_options{cfg_.listen_host, cfg_.listen_port, cfg_.http_threads,
@@ -198,6 +206,7 @@ class server_process {
   std::unique_ptr<api::authenticator> auth_;
   std::shared_ptr<api::graph_client> graph_;
   caf::actor meta_sync_;
+  caf::actor database_api_;
   std::vector<caf::actor> persistence_;
   secrets::master_key master_key_;
   caf::actor control_db_;

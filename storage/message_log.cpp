@@ -1,11 +1,11 @@
 #include "storage/message_log.hpp"
 
+#include "storage/identifiers.hpp"
 #include "storage/sql_text.hpp"
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
-#include <regex>
 #include <stdexcept>
 
 namespace paige::storage {
@@ -117,11 +117,6 @@ constexpr const char* record_accepted_sql = R"sql(
     failed_at = (SELECT min(ts) FROM early WHERE status = 'failed'),
     error = (SELECT error FROM best WHERE status = 'failed')
   WHERE id = $1 AND direction = 'out')sql";
-
-bool valid_identifier(const std::string& s) {
-  static const std::regex pattern{"^[a-z_][a-z0-9_]{0,62}$"};
-  return std::regex_match(s, pattern);
-}
 
 }  // namespace
 

@@ -1,0 +1,231 @@
+#include "storage/table_rows.hpp"
+
+#include "storage/table_errors.hpp"
+
+#include <pqxx/pqxx>
+
+namespace paige::storage {
+namespace {
+
+using json = nlohmann::json;
+using params = std::vector<std::optional<std::string>>;
+
+constexpr const char* ctid_column = "?paige_ctid";
+
+table_error invalid(std::string code, const std::string& message, json details = json::object()) {
+  return {failure_kind::invalid, std::move(code), message, std::move(details)};
+}
+
+json row_json(const pqxx::row& r) {
+  json row = json::object();
+  for (const auto& f : r) {
+    if (std::string_view{f.name()} == ctid_column) continue;
+    row[f.name()] = field_to_json(f.type(), f.is_null() ? nullptr : f.c_str());
+  }
+  return row;
+}
+
+const column_info& require_column(const table_info& t, const std::string& name) {
+  const auto* c = t.column(name);
+  if (!c) throw invalid("unknown_column", "table '" + t.name + "' has no column '" + name + "'", {{"column", name}});
+  return *c;
+}
+
+std::optional<std::string> checked(const column_info& c, const json& value) {
+  if (value.is_null() && !c.nullable)
+    throw invalid("not_null_violation", "column '" + c.name + "' cannot be null", {{"column", c.name}});
+  try {
+    return to_parameter(c.type, value);
+  } catch (const bad_value& e) {
+    throw invalid("invalid_value", "column '" + c.name + "' " + e.what(), {{"column", c.name}});
+  }
+}
+
+std::string checked_text(const column_info& c, const std::string& text) {
+  try {
+    return text_to_parameter(c.type, text);
+  } catch (const bad_value& e) {
+    throw invalid("invalid_value", "column '" + c.name + "' " + e.what(), {{"column", c.name}});
+  }
+}
+
+void refuse_system(const table_info& t) {
+  if (t.system)
+    throw table_error{failure_kind::forbidden, "system_table",
+                      "'" + t.name + "' is a system table: its rows change through the conversation endpoints"};
+}
+
+const column_info& key_column(const table_info& t) {
+  if (!t.primary_key)
+    throw invalid("no_primary_key", "table '" + t.name + "' has no single-column primary key to address rows by");
+  return *t.column(*t.primary_key);
+}
+
+void require_object(const json& values) {
+  if (!values.is_object()) throw invalid("invalid_row", "a row is a JSON object {column: value}");
+}
+
+// -- cursors: "r1" + hex of [order_by, desc, value-or-null, key] ---------------------------
+
+std::string hex(const std::string& s) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+std::optional<std::string> unhex(std::string_view s) {
+  if (s.size() % 2) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); i += 2) {
+    int hi = nibble(s[i]), lo = nibble(s[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+struct position {
+  std::optional<std::string> value;  ///< of the order column; nullopt: NULL
+  std::string key;
+};
+
+std::string encode(const std::string& order_by, bool desc, const position& p) {
+  return "r1" + hex(json{order_by, desc, p.value ? json(*p.value) : json(nullptr), p.key}.dump());
+}
+
+position decode(const std::string& cursor, const std::string& order_by, bool desc) {
+  auto bad = [] { return invalid("invalid_cursor", "the cursor is not one this API issued for this order"); };
+  if (cursor.rfind("r1", 0) != 0) throw bad();
+  auto text = unhex(std::string_view{cursor}.substr(2));
+  if (!text) throw bad();
+  auto j = json::parse(*text, nullptr, false);
+  if (!j.is_array() || j.size() != 4 || j[0] != order_by || j[1] != desc || !(j[2].is_string() || j[2].is_null()) ||
+      !j[3].is_string())
+    throw bad();
+  return {j[2].is_null() ? std::nullopt : std::optional<std::string>{j[2].get<std::string>()}, j[3].get<std::string>()};
+}
+
+}  // namespace
+
+json browse_rows(pqxx::transaction_base& tx, const table_info& table, const browse_request& req) {
+  // The key breaks ties: the primary key, or the row's physical address without one.
+  std::string key = table.primary_key ? tx.quote_name(*table.primary_key) : "ctid";
+  std::string key_cast = table.primary_key ? "" : "::tid";
+  const column_info* order = req.order_by.empty() ? nullptr : &require_column(table, req.order_by);
+  if (order && table.primary_key && order->name == *table.primary_key) order = nullptr;
+  std::string order_name = order ? order->name : "";
+
+  params args;
+  auto arg = [&](std::optional<std::string> v) {
+    args.push_back(std::move(v));
+    return "$" + std::to_string(args.size());
+  };
+  std::string where;
+  auto and_ = [&](const std::string& cond) { where += (where.empty() ? " WHERE " : " AND ") + cond; };
+  for (const auto& [name, text] : req.equals) {
+    const auto& c = require_column(table, name);
+    and_(tx.quote_name(c.name) + " = " + arg(checked_text(c, text)));
+  }
+
+  const char* after = req.desc ? " < " : " > ";
+  if (!req.cursor.empty()) {
+    auto pos = decode(req.cursor, req.order_by, req.desc);
+    auto k = arg(pos.key) + key_cast;
+    if (!order) {
+      and_(key + after + k);
+    } else {
+      auto col = tx.quote_name(order->name);
+      // NULLs sort last ascending and first descending (Postgres' defaults).
+      if (!pos.value) {
+        and_(req.desc ? "((" + col + " IS NULL AND " + key + after + k + ") OR " + col + " IS NOT NULL)"
+                      : "(" + col + " IS NULL AND " + key + after + k + ")");
+      } else {
+        auto v = arg(pos.value);
+        std::string cond = "(" + col + ", " + key + ")" + after + "(" + v + ", " + k + ")";
+        if (order->nullable && !req.desc) cond = "(" + cond + " OR " + col + " IS NULL)";
+        and_(cond);
+      }
+    }
+  }
+  const char* dir = req.desc ? " DESC" : " ASC";
+  std::string order_sql = order ? tx.quote_name(order->name) + dir + (req.desc ? " NULLS FIRST, " : " NULLS LAST, ") : "";
+  std::string select = "SELECT *" + std::string{table.primary_key ? "" : ", ctid::text AS \"" + std::string{ctid_column} + "\""} +
+                       " FROM public." + tx.quote_name(table.name) + where + " ORDER BY " + order_sql + key + dir +
+                       " LIMIT " + std::to_string(req.limit + 1);
+  auto result = tx.exec_params(select, pqxx::prepare::make_dynamic_params(args));
+
+  json items = json::array();
+  auto shown = std::min<std::size_t>(result.size(), static_cast<std::size_t>(req.limit));
+  for (std::size_t i = 0; i < shown; ++i) items.push_back(row_json(result[i]));
+  json next = nullptr;
+  if (result.size() > shown) {
+    const auto& last = result[shown - 1];
+    position p;
+    p.key = last[table.primary_key ? *table.primary_key : std::string{ctid_column}].c_str();
+    if (order && !last[order->name].is_null()) p.value = last[order->name].c_str();
+    next = encode(req.order_by, req.desc, p);
+  }
+  return {{"items", std::move(items)}, {"next_cursor", std::move(next)}};
+}
+
+json insert_row(pqxx::transaction_base& tx, const table_info& table, const json& values) {
+  refuse_system(table);
+  require_object(values);
+  std::string columns, placeholders;
+  params args;
+  for (const auto& [name, value] : values.items()) {
+    const auto& c = require_column(table, name);
+    args.push_back(checked(c, value));
+    columns += (args.size() > 1 ? ", " : "") + tx.quote_name(c.name);
+    placeholders += (args.size() > 1 ? ", $" : "$") + std::to_string(args.size());
+  }
+  auto target = "INSERT INTO public." + tx.quote_name(table.name);
+  auto sql = args.empty() ? target + " DEFAULT VALUES RETURNING *"
+                          : target + " (" + columns + ") VALUES (" + placeholders + ") RETURNING *";
+  return row_json(tx.exec_params1(sql, pqxx::prepare::make_dynamic_params(args)));
+}
+
+json update_row(pqxx::transaction_base& tx, const table_info& table, const std::string& key, const json& values) {
+  refuse_system(table);
+  require_object(values);
+  const auto& k = key_column(table);
+  params args{checked_text(k, key)};
+  std::string sets;
+  for (const auto& [name, value] : values.items()) {
+    const auto& c = require_column(table, name);
+    args.push_back(checked(c, value));
+    sets += (args.size() > 2 ? ", " : "") + tx.quote_name(c.name) + " = $" + std::to_string(args.size());
+  }
+  auto where = " WHERE " + tx.quote_name(k.name) + " = $1 RETURNING *";
+  auto sql = args.size() == 1 ? "SELECT * FROM public." + tx.quote_name(table.name) + " WHERE " + tx.quote_name(k.name) + " = $1"
+                              : "UPDATE public." + tx.quote_name(table.name) + " SET " + sets + where;
+  auto r = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(args));
+  if (r.empty())
+    throw table_error{failure_kind::not_found, "row_not_found", "table '" + table.name + "' has no row " + key};
+  return row_json(r[0]);
+}
+
+void delete_row(pqxx::transaction_base& tx, const table_info& table, const std::string& key) {
+  refuse_system(table);
+  const auto& k = key_column(table);
+  auto r = tx.exec_params("DELETE FROM public." + tx.quote_name(table.name) + " WHERE " + tx.quote_name(k.name) + " = $1",
+                          checked_text(k, key));
+  if (r.affected_rows() == 0)
+    throw table_error{failure_kind::not_found, "row_not_found", "table '" + table.name + "' has no row " + key};
+}
+
+void clear_table(pqxx::transaction_base& tx, const table_info& table) {
+  refuse_system(table);
+  tx.exec0("TRUNCATE public." + tx.quote_name(table.name));
+}
+
+}  // namespace paige::storage
