@@ -107,6 +107,35 @@ TEST_CASE("a lost connection fails one job as db_unavailable, then reconnects", 
   CHECK(pid2 != pid);
 }
 
+TEST_CASE("a job naming a database runs there, on a kept connection, closed ones are replaced", "[actors][db]") {
+  pool_fixture f{1};
+  paige::test::fresh_database other;
+  caf::scoped_actor self{*f.sys};
+  auto where = [&](const std::string& conninfo, bool close_after) {
+    std::string out;
+    self->request(f.pool, caf::duration{std::chrono::seconds{10}}, run_atom::value, conninfo,
+                  db_job{[close_after](pqxx::connection& c) {
+                    auto r = pqxx::work{c}.exec("SELECT current_database(), pg_backend_pid()")[0];
+                    auto text = r[0].as<std::string>() + "/" + r[1].as<std::string>();
+                    if (close_after) c.disconnect();
+                    return caf::make_message(text);
+                  }})
+        .receive([&](std::string& v) { out = v; }, [&](caf::error& e) { FAIL(caf::to_string(e)); });
+    return out;
+  };
+  auto first = where(other.conninfo(), false);
+  CHECK(first.rfind(other.name() + "/", 0) == 0);
+  CHECK(where(other.conninfo(), false) == first);  // the same backend: the connection was kept
+  auto own = int_of(f.run([](pqxx::connection& c) {
+    return caf::make_message(pqxx::work{c}.exec("SELECT 1")[0][0].as<int>());
+  }));
+  CHECK(own == 1);
+  CHECK(where(other.conninfo(), true) == first);   // still kept beside the pool's own database
+  auto fresh = where(other.conninfo(), false);     // the job closed it: a new backend
+  CHECK(fresh.rfind(other.name() + "/", 0) == 0);
+  CHECK(fresh != first);
+}
+
 TEST_CASE("readiness reports the database through the actor system", "[actors][db]") {
   pool_fixture f{1};
   std::promise<std::pair<bool, std::string>> ready;
