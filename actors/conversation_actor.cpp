@@ -1,10 +1,12 @@
 #include "actors/conversation_actor.hpp"
 
 #include "actors/errors.hpp"
-#include "actors/errors.hpp"
+#include "actors/event_hub.hpp"
 #include "actors/persistence.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "storage/conversation_changes.hpp"
+#include "storage/conversation_queries.hpp"
 
 #include <caf/all.hpp>
 
@@ -21,8 +23,9 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 constexpr std::chrono::seconds write_timeout{30};
 
 /// The next thing the conversation does, in order: the bot step of a stored inbound
-/// message, or an operator's outbound message.
+/// message, an operator's outbound message, or a change to a conversation.
 struct pending_step {
+  enum class kind { bot, operator_send, change_state, close, expire } what = kind::bot;
   std::int64_t message_id = 0;
   std::string wamid;
   std::string content_json;
@@ -31,6 +34,13 @@ struct pending_step {
   double message_time = 0;       ///< when the user wrote it (the window of the bot's replies)
   bool operator_send = false;    ///< an operator's message (content_json), answered by promise
   caf::response_promise promise;
+  // Changes (change_state, close, expire):
+  std::int64_t target = 0;  ///< the conversation changed
+  std::string new_state;
+  std::string who;          ///< for logs and events
+  std::int64_t idle_seconds = 0;
+
+  bool is_change() const { return what == kind::change_state || what == kind::close || what == kind::expire; }
 };
 
 /// An inbound message waiting for the conversation to be opened.
@@ -56,7 +66,9 @@ struct conversation_state {
   std::string state;
   json vars = json::object();
   double last_inbound = 0;  ///< Unix seconds of the contact's last message (0: never)
+  std::string initial_state = "unstructured";  ///< of the latest bot seen, for reopening
   bool opening = false;
+  bool closing = false;  ///< a close of the open conversation is being committed
   /// Work that waits for the conversation to be open: called with null once it is, or with
   /// the error that kept it closed.
   std::deque<std::function<void(const caf::error*)>> waiting;
@@ -76,9 +88,48 @@ void open(self_ptr self, const std::string& name, const std::string& initial_sta
 void when_open(self_ptr self, const std::string& name, const std::string& initial_state,
                std::function<void(const caf::error*)> then) {
   auto& st = self->state;
-  if (st.conversation_id != 0) return then(nullptr);
+  if (st.conversation_id != 0 && !st.closing) return then(nullptr);
   st.waiting.push_back(std::move(then));
-  if (!st.opening) open(self, name, initial_state);
+  if (!st.opening && !st.closing) open(self, name, initial_state);
+}
+
+void publish(self_ptr self, const char* type, std::int64_t conversation_id, const std::string& data) {
+  const auto& events = self->state.ctx->events;
+  if (events) self->send(events, publish_atom::value, std::string{type}, conversation_id, data);
+}
+
+/// The start of an event's JSON: {"type": ..., "conversation_id": ...  (the caller closes it).
+std::string event_head(const char* type, std::int64_t conversation_id) {
+  return std::string{"{\"type\":\""} + type + "\",\"conversation_id\":" + std::to_string(conversation_id);
+}
+
+void publish_closed(self_ptr self, std::int64_t conversation_id, const std::string& by) {
+  if (auto* m = self->state.ctx->metrics) {
+    const char* reason = by == "bot" ? "bot" : by == "timeout" ? "timeout" : "operator";
+    m->counters("paige_conversations_closed_total", "conversations closed, by whom", {"by"}).with({reason}).inc();
+  }
+  publish(self, "conversation.closed", conversation_id,
+          event_head("conversation.closed", conversation_id) + ",\"by\":" + json(by).dump() + "}");
+}
+
+void publish_queued(self_ptr self, std::int64_t conversation_id, std::int64_t message_id, const std::string& type,
+                    const std::string& content_json, const char* source) {
+  publish(self, "message.queued", conversation_id,
+          event_head("message.queued", conversation_id) + ",\"message\":{\"id\":" + std::to_string(message_id) +
+              ",\"direction\":\"out\",\"type\":" + json(type).dump() + ",\"content\":" + content_json +
+              ",\"status\":\"queued\",\"source\":\"" + source + "\"}}");
+}
+
+/// A close of the open conversation committed (`closed`) or failed: new inbound messages
+/// held back meanwhile go on, into a new conversation if it closed.
+void finish_closing(self_ptr self, bool closed) {
+  auto& st = self->state;
+  st.closing = false;
+  if (closed) st.conversation_id = 0;
+  if (st.waiting.empty()) return;
+  if (st.conversation_id == 0) return open(self, "", st.initial_state);
+  auto waiting = std::move(st.waiting);
+  for (auto& w : waiting) w(nullptr);
 }
 
 void arm_idle_timer(self_ptr self) {
@@ -102,6 +153,13 @@ void open(self_ptr self, const std::string& name, const std::string& initial_sta
             st.vars = json::parse(row.vars_json, nullptr, false);
             if (!st.vars.is_object()) st.vars = json::object();
             st.last_inbound = std::max(st.last_inbound, row.last_inbound_epoch);
+            if (row.opened)
+              publish(self, "conversation.opened", row.conversation_id,
+                      event_head("conversation.opened", row.conversation_id) +
+                          ",\"conversation\":{\"id\":" + std::to_string(row.conversation_id) +
+                          ",\"contact\":{\"id\":" + std::to_string(row.contact_id) + ",\"wa_id\":" +
+                          json(st.wa_id).dump() + ",\"name\":" + json(row.contact_name).dump() +
+                          "},\"state\":" + json(row.state).dump() + ",\"status\":\"open\"}}");
             auto waiting = std::move(st.waiting);
             for (auto& w : waiting) w(nullptr);
             pump_steps(self);  // steps recovered after a crash wait for the open conversation
@@ -126,7 +184,8 @@ double unix_seconds(const std::string& text) {
 
 void store(self_ptr self, waiting_inbound w) {
   auto& st = self->state;
-  if (st.conversation_id == 0) {
+  if (w.bot) st.initial_state = w.bot->initial_state;
+  if (st.conversation_id == 0 || st.closing) {
     // The first message, or the bot closed the conversation: (re)open it first.
     auto name = w.msg.profile_name;
     auto initial = w.bot ? w.bot->initial_state : std::string{"unstructured"};
@@ -148,10 +207,18 @@ void store(self_ptr self, waiting_inbound w) {
   step.content_json = w.msg.content_json;
   step.bot = w.bot;
   step.message_time = written;
+  auto conversation_id = st.conversation_id;
+  auto type = w.msg.type;
   self->request(st.ctx->persistence, write_timeout, inbound_atom::value, st.ctx->project_id, std::move(row))
       .then(
-          [self, promise, step, run_bot](std::int64_t id) mutable {
+          [self, promise, step, run_bot, conversation_id, type](std::int64_t id) mutable {
             promise.deliver(caf::ok_atom::value);  // committed (or known as a duplicate)
+            if (id > 0)
+              publish(self, "message.received", conversation_id,
+                      event_head("message.received", conversation_id) + ",\"message\":{\"id\":" +
+                          std::to_string(id) + ",\"wamid\":" + json(step.wamid).dump() +
+                          ",\"direction\":\"in\",\"type\":" + json(type).dump() +
+                          ",\"content\":" + step.content_json + "}}");
             ++self->state.handled;
             self->state.last_inbound = std::max(self->state.last_inbound, step.message_time);
             if (id > 0 && run_bot) {
@@ -210,6 +277,7 @@ void run_operator_send(self_ptr self) {
             st.steps.pop_front();
             st.step_in_flight = false;
             p.promise.deliver(outbound_view{q.id, type, p.content_json, q.created_at});
+            publish_queued(self, st.conversation_id, q.id, type, p.content_json, "operator");
             self->send(st.ctx->meta_sync, send_atom::value, st.ctx->project_id, st.wa_id,
                        std::vector<outbound_item>{{q.id, p.content_json}});
             arm_idle_timer(self);
@@ -224,11 +292,94 @@ void run_operator_send(self_ptr self) {
           });
 }
 
+/// Applies an operator's (or the timeout's) change to a conversation, in turn with the steps.
+void run_change(self_ptr self) {
+  auto& st = self->state;
+  const auto& p = st.steps.front();
+  bool ours = p.target == st.conversation_id && st.conversation_id != 0;
+  bool closes = p.what != pending_step::kind::change_state;
+  if (closes && ours) st.closing = true;
+  tx_job job = [what = p.what, id = p.target, state = p.new_state, idle = p.idle_seconds](pqxx::transaction_base& tx) {
+    bool changed = false;
+    std::string previous;
+    if (what == pending_step::kind::change_state) {
+      auto old = storage::set_conversation_state(tx, id, state);
+      changed = old.has_value();
+      previous = old.value_or("");
+    } else {
+      changed = storage::close_conversation(
+          tx, id, what == pending_step::kind::expire ? std::optional<std::int64_t>{idle} : std::nullopt);
+    }
+    return caf::make_message(changed, previous, storage::get_conversation(tx, id).value_or(""));
+  };
+  auto settle = [self, closes, ours](bool closed) {
+    auto& st = self->state;
+    st.steps.pop_front();
+    st.step_in_flight = false;
+    if (closes && ours) finish_closing(self, closed);
+    arm_idle_timer(self);
+    pump_steps(self);
+  };
+  self->request(st.ctx->persistence, write_timeout, run_atom::value, st.ctx->project_id, std::move(job))
+      .then(
+          [self, settle, ours](bool changed, std::string& previous, std::string& conversation) {
+            auto& st = self->state;
+            auto& p = st.steps.front();
+            auto project = st.ctx->project_id;
+            if (p.what == pending_step::kind::change_state) {
+              if (changed) {
+                if (ours) st.state = p.new_state;
+                log::info("conversation.state_changed", {{"project", project}, {"conversation", p.target},
+                                                         {"from", previous}, {"to", p.new_state}, {"by", p.who}});
+                publish(self, "conversation.state_changed", p.target,
+                        event_head("conversation.state_changed", p.target) + ",\"from\":" + json(previous).dump() +
+                            ",\"to\":" + json(p.new_state).dump() + ",\"by\":" + json(p.who).dump() + "}");
+                p.promise.deliver(std::move(conversation));
+              } else {
+                p.promise.deliver(make_error(errc::conflict, "conversation " + std::to_string(p.target) + " is closed",
+                                             "conversation_closed"));
+              }
+            } else {
+              if (changed) {
+                log::info("conversation.closed", {{"project", project}, {"conversation", p.target}, {"by", p.who}});
+                publish_closed(self, p.target, p.who);
+              }
+              if (p.promise.pending()) {
+                if (conversation.empty())
+                  p.promise.deliver(make_error(errc::not_found, "no conversation " + std::to_string(p.target),
+                                               "conversation_not_found"));
+                else
+                  p.promise.deliver(std::move(conversation));
+              }
+            }
+            settle(changed);
+          },
+          [self, settle](caf::error& err) {
+            auto& p = self->state.steps.front();
+            if (p.promise.pending()) p.promise.deliver(err);
+            settle(false);
+          });
+}
+
 /// Runs the next step, if none is in flight.
 void pump_steps(self_ptr self) {
   auto& st = self->state;
   if (st.step_in_flight || st.steps.empty()) return;
-  if (st.conversation_id == 0) return;  // reopening: steps resume once it is open
+  auto& front = st.steps.front();
+  if (front.is_change()) {
+    if (st.opening) return;  // open() resumes the steps: then it is known which one is open
+    st.step_in_flight = true;
+    return run_change(self);
+  }
+  if (st.conversation_id == 0 || st.closing) {
+    // Closed under a stored message (by a step, an operator or the timeout): its step runs in
+    // the contact's next conversation, opened now.
+    if (!st.opening && !st.closing)
+      when_open(self, "", front.bot ? front.bot->initial_state : st.initial_state, [self](const caf::error* err) {
+        if (err) self->delayed_send(self, std::chrono::seconds{1}, retry_atom::value);
+      });
+    return;
+  }
   st.step_in_flight = true;
   if (st.steps.front().operator_send) return run_operator_send(self);
   const auto& p = st.steps.front();
@@ -256,6 +407,7 @@ void pump_steps(self_ptr self) {
     count_outside_window(st, "bot");
     log::warn("bot.outside_service_window", {{"project", st.ctx->project_id}, {"dropped", before - result.sends.size()}});
   }
+  if (result.close) st.closing = true;  // hold new messages back until the close committed
   self->request(st.ctx->persistence, write_timeout, step_atom::value, st.ctx->project_id, to_row(st, p, result),
                 result.saves)
       .then(
@@ -263,22 +415,32 @@ void pump_steps(self_ptr self) {
             auto& st = self->state;
             st.step_in_flight = false;
             st.steps.pop_front();
+            auto conversation_id = st.conversation_id;
             if (outcome.applied) {
+              if (result.state != st.state)
+                publish(self, "conversation.state_changed", conversation_id,
+                        event_head("conversation.state_changed", conversation_id) + ",\"from\":" +
+                            json(st.state).dump() + ",\"to\":" + json(result.state).dump() + ",\"by\":\"bot\"}");
               st.state = result.state;
               st.vars = result.vars;
               std::vector<outbound_item> items;
-              for (std::size_t i = 0; i < outcome.outbound_ids.size() && i < result.sends.size(); ++i)
+              for (std::size_t i = 0; i < outcome.outbound_ids.size() && i < result.sends.size(); ++i) {
                 items.push_back({outcome.outbound_ids[i], result.sends[i].dump()});
+                publish_queued(self, conversation_id, outcome.outbound_ids[i], result.sends[i].value("type", ""),
+                               items.back().content_json, "bot");
+              }
               if (!items.empty())
                 self->send(st.ctx->meta_sync, send_atom::value, st.ctx->project_id, st.wa_id, std::move(items));
-              if (result.close) st.conversation_id = 0;
+              if (result.close) publish_closed(self, conversation_id, "bot");
             }
+            if (result.close) finish_closing(self, outcome.applied);
             arm_idle_timer(self);
             pump_steps(self);
           },
-          [self](caf::error& err) {
+          [self, close = result.close](caf::error& err) {
             auto& st = self->state;
             st.step_in_flight = false;
+            if (close) finish_closing(self, false);
             if (code_of(err) == errc::db_error) {
               // The step cannot commit (e.g. a save into a missing table): handle the
               // message without effects rather than retry it forever.
@@ -355,6 +517,38 @@ caf::behavior conversation(self_ptr self, std::shared_ptr<const conversation_con
                 },
                 [step](caf::error& err) mutable { step.promise.deliver(err); });
         return rp;
+      },
+      [=](change_state_atom, std::int64_t conversation_id, std::string& state, std::string& who) -> caf::result<std::string> {
+        pending_step step;
+        step.what = pending_step::kind::change_state;
+        step.target = conversation_id;
+        step.new_state = std::move(state);
+        step.who = std::move(who);
+        step.promise = self->make_response_promise();
+        auto rp = step.promise;
+        self->state.steps.push_back(std::move(step));
+        pump_steps(self);
+        return rp;
+      },
+      [=](close_atom, std::int64_t conversation_id, std::string& who) -> caf::result<std::string> {
+        pending_step step;
+        step.what = pending_step::kind::close;
+        step.target = conversation_id;
+        step.who = std::move(who);
+        step.promise = self->make_response_promise();
+        auto rp = step.promise;
+        self->state.steps.push_back(std::move(step));
+        pump_steps(self);
+        return rp;
+      },
+      [=](expire_atom, std::int64_t conversation_id, std::int64_t idle_seconds) {
+        pending_step step;
+        step.what = pending_step::kind::expire;
+        step.target = conversation_id;
+        step.who = "timeout";
+        step.idle_seconds = idle_seconds;
+        self->state.steps.push_back(std::move(step));
+        pump_steps(self);
       },
       [=](retry_atom) { pump_steps(self); },
       [=](passivate_atom) { self->quit(); },

@@ -18,6 +18,17 @@
 ///       message, queued in turn with the bot's steps so the two never interleave wrongly;
 ///       a non-template message outside the 24-hour customer-service window is refused
 ///       (invalid_argument outside_service_window) before anything is stored or sent.
+///   (change_state_atom, conversation_id, state, who) → std::string (the conversation's JSON):
+///       sets the state in turn with the bot's steps (so neither overwrites the other);
+///       conflict conversation_closed if it is no longer open. The state is not validated
+///       here (the project actor does that against the bot).
+///   (close_atom, conversation_id, who)             → std::string (the conversation's JSON)
+///   (expire_atom, conversation_id, idle_seconds)   — closes it if still idle that long
+/// Closing (by the bot, an operator or the timeout) holds back new inbound messages until it
+/// committed; they then open a new conversation in the bot's initial state.
+///
+/// Events (to ctx->events): conversation.opened, message.received, message.queued,
+/// conversation.state_changed, conversation.closed, in the order they happened.
 /// It tells its parent (idle_atom, wa_id, handled_count) after the idle timeout without
 /// work; the parent answers (passivate_atom), and the actor ends, only if it forwarded
 /// nothing since (passivation; the state is in the database).
@@ -47,6 +58,9 @@ using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using send_atom = caf::atom_constant<caf::atom("send")>;
 using operator_send_atom = caf::atom_constant<caf::atom("opsend")>;
+using change_state_atom = caf::atom_constant<caf::atom("setstate")>;
+using close_atom = caf::atom_constant<caf::atom("close")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
 
 using bot_ptr = std::shared_ptr<const bot::definition>;
 
@@ -55,6 +69,7 @@ struct conversation_context {
   std::string project_id;
   caf::actor persistence;  ///< the worker serving this project
   caf::actor meta_sync;    ///< sends outbound messages
+  caf::actor events;       ///< the project's event hub
   std::chrono::milliseconds idle_timeout{300000};
   metrics::registry* metrics = nullptr;
 };

@@ -2,6 +2,7 @@
 
 #include "actors/conversation_actor.hpp"
 #include "actors/errors.hpp"
+#include "actors/event_hub.hpp"
 #include "actors/persistence.hpp"
 #include "actors/send_policy.hpp"
 #include "common/log.hpp"
@@ -33,6 +34,7 @@ struct number_info {
   std::string phone_number_id;
   std::string access_token;
   caf::actor persistence;
+  caf::actor owner;   ///< the project actor: it stores outcomes (and publishes them in order)
 };
 
 struct contact_queue {
@@ -76,12 +78,10 @@ void backlog(self_ptr self, double delta) {
     self->state.metrics->gauges("paige_outbound_backlog", "outbound messages waiting to be sent", {}).with({}).add(delta);
 }
 
-void record(self_ptr self, const number_info& n, const std::string& project_id, tx_job job) {
-  self->request(n.persistence, std::chrono::seconds{30}, run_atom::value, project_id, std::move(job))
-      .then([](caf::ok_atom) {},
-            [project_id](caf::error& err) {
-              log::error("outbound.record_failed", {{"project", project_id}, {"reason", reason_of(err)}});
-            });
+/// Stores a send's outcome through the project actor, which writes status webhooks too: one
+/// requester keeps status events in commit order.
+void record(self_ptr self, const number_info& n, status_job change) {
+  self->send(n.owner, record_atom::value, std::move(change));
 }
 
 void make_ready(project_outbox& box, const std::string& wa_id) {
@@ -155,10 +155,8 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
     std::string wamid;
     if (doc.is_object() && doc.contains("messages") && doc["messages"].is_array() && !doc["messages"].empty())
       wamid = doc["messages"][0].value("id", "");
-    record(self, *box.number, project_id, [id, wamid](pqxx::transaction_base& tx) {
-      storage::record_accepted(tx, id, wamid);
-      return caf::make_message(caf::ok_atom::value);
-    });
+    record(self, *box.number,
+           [id, wamid](pqxx::transaction_base& tx) { return storage::record_accepted(tx, id, wamid); });
     count(self, "paige_outbound_sent_total", "messages Meta accepted");
     finish_head(self, box, c, wa_id);
     return pump(self, project_id);
@@ -185,10 +183,8 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
   count(self, "paige_outbound_failed_total", "messages failed for good, by Meta code (or HTTP status)", {"code"}, {code});
   log::warn("outbound.failed", {{"project", project_id}, {"code", code}, {"attempts", c.attempts},
                                 {"reason", r.error_message()}});
-  record(self, *box.number, project_id, [id, error = error.dump()](pqxx::transaction_base& tx) {
-    storage::record_failed(tx, id, error);
-    return caf::make_message(caf::ok_atom::value);
-  });
+  record(self, *box.number,
+         [id, error = error.dump()](pqxx::transaction_base& tx) { return storage::record_failed(tx, id, error); });
   finish_head(self, box, c, wa_id);
   pump(self, project_id);
 }
@@ -216,9 +212,9 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
         self->state.pending.erase(it);
       },
       [=](number_atom, const std::string& project_id, std::string& number_id, std::string& token,
-          caf::actor& persistence, double rate) {
+          caf::actor& persistence, caf::actor& owner, double rate) {
         auto& box = self->state.outboxes[project_id];
-        box.number = number_info{std::move(number_id), std::move(token), std::move(persistence)};
+        box.number = number_info{std::move(number_id), std::move(token), std::move(persistence), std::move(owner)};
         box.bucket.set_rate(rate, rate);
         box.ready.clear();
         for (auto& [wa_id, c] : box.contacts) make_ready(box, wa_id);

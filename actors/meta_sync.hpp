@@ -5,7 +5,7 @@
 ///   (graph_call_atom, method, path, access_token, body_json) → graph_result
 ///       one Graph call; a transport failure or HTTP error is a graph_result (not a
 ///       caf::error), so callers can act on Meta's code.
-///   (number_atom, project_id, phone_number_id, access_token, persistence_worker, rate)
+///   (number_atom, project_id, phone_number_id, access_token, persistence_worker, project_actor, rate)
 ///       the project's number and its send rate (messages/s); queued messages go out from it.
 ///   (rate_atom, project_id, rate)      a new send rate for the project's number.
 ///   (send_atom, project_id, wa_id, std::vector<outbound_item>)
@@ -25,13 +25,22 @@
 
 #include "actors/graph_api.hpp"
 
+#include "storage/message_log.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 
+#include <functional>
 #include <memory>
+#include <optional>
 
 namespace paige::metrics {
 class registry;
+}
+
+namespace pqxx {
+class transaction_base;
 }
 
 namespace paige::actors {
@@ -39,9 +48,16 @@ namespace paige::actors {
 using graph_call_atom = caf::atom_constant<caf::atom("graphcall")>;
 using number_atom = caf::atom_constant<caf::atom("number")>;
 using rate_atom = caf::atom_constant<caf::atom("rate")>;
+/// To the project actor: (record_atom, status_job) — store a send's outcome, publish it.
+using record_atom = caf::atom_constant<caf::atom("record")>;
+
+/// Stores an outcome; the change it made, if any.
+using status_job = std::function<std::optional<storage::status_change>(pqxx::transaction_base&)>;
 
 /// Spawns the supervisor over `graph`, which must outlive the actor system's use of it.
 caf::actor spawn_meta_sync(caf::actor_system& sys, std::shared_ptr<graph_api> graph,
                            metrics::registry* metrics = nullptr);
 
 }  // namespace paige::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::status_job)

@@ -2,12 +2,15 @@
 
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
+#include "actors/event_hub.hpp"
 #include "actors/meta_sync.hpp"
 #include "actors/number_directory.hpp"
 #include "actors/persistence.hpp"
 #include "actors/project_rules.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "storage/conversation_changes.hpp"
+#include "storage/conversation_queries.hpp"
 #include "storage/provisioning.hpp"
 
 #include <caf/all.hpp>
@@ -104,7 +107,7 @@ void register_number(self_ptr self) {
   auto& ctx = *st.conversation_ctx;
   self->send(st.svc->meta_sync, number_atom::value, st.row.id, st.number->phone_number_id,
              secrets::unseal(st.svc->master_key, st.number->access_token_sealed), ctx.persistence,
-             send_rate(st));
+             caf::actor_cast<caf::actor>(self), send_rate(st));
   self->request(ctx.persistence, persist_timeout, run_atom::value, st.row.id,
                 tx_job{[](pqxx::transaction_base& tx) { return caf::make_message(storage::queued_outbound(tx)); }})
       .then(
@@ -147,6 +150,7 @@ void start_pipeline(self_ptr self) {
   ctx->project_id = st.row.id;
   ctx->persistence = worker_for(st.svc->persistence, st.row.id);
   ctx->meta_sync = st.svc->meta_sync;
+  ctx->events = st.events;
   ctx->idle_timeout = st.svc->conversation_idle;
   ctx->metrics = st.svc->metrics;
   st.conversation_ctx = ctx;
@@ -164,11 +168,39 @@ void start_pipeline(self_ptr self) {
               self->send(conversation_for(self, wa_id), recover_atom::value, std::move(row), st.bot);
             }
             register_number(self);
+            self->delayed_send(self, st.svc->sweep_interval, sweep_atom::value);
           },
           [self](caf::error& err) {
             log::warn("pipeline.start_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
             self->delayed_send(self, std::chrono::seconds{1}, caf::tick_atom::value);
           });
+}
+
+/// Finds conversation `id` and calls `then` with its contact's wa_id if it is open. Otherwise
+/// answers `rp`: not found, or (closed) conflict conversation_closed — or, with
+/// `closed_is_fine`, the closed conversation itself.
+void with_open_conversation(self_ptr self, std::int64_t id, caf::typed_response_promise<std::string> rp,
+                            std::function<void(const std::string&)> then, bool closed_is_fine = false) {
+  auto& st = self->state;
+  tx_job find = [id](pqxx::transaction_base& tx) {
+    auto found = storage::find_conversation(tx, id);
+    std::string json = found && found->status != "open" ? storage::get_conversation(tx, id).value_or("") : "";
+    return caf::make_message(found ? found->wa_id : std::string{}, found ? found->status : std::string{}, json);
+  };
+  self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id, std::move(find))
+      .then(
+          [rp, id, then, closed_is_fine](std::string& wa_id, std::string& status, std::string& json) mutable {
+            if (wa_id.empty())
+              rp.deliver(make_error(errc::not_found, "no conversation " + std::to_string(id), "conversation_not_found"));
+            else if (status == "open")
+              then(wa_id);
+            else if (closed_is_fine)
+              rp.deliver(std::move(json));
+            else
+              rp.deliver(make_error(errc::conflict, "conversation " + std::to_string(id) + " is closed",
+                                    "conversation_closed"));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(err); });
 }
 
 /// Stops every conversation (the project is being deleted).
@@ -225,10 +257,14 @@ caf::result<caf::ok_atom> on_webhook(self_ptr self, number_batch& batch) {
     for (auto& s : batch.statuses) rows.push_back({s.wamid, s.status, unix_time(s.timestamp), s.errors_json});
     self->request(st.conversation_ctx->persistence, std::chrono::seconds{20}, run_atom::value, st.row.id,
                   tx_job{[rows = std::move(rows)](pqxx::transaction_base& tx) {
-                    storage::apply_statuses(tx, rows);
-                    return caf::make_message(caf::ok_atom::value);
+                    return caf::make_message(storage::apply_statuses(tx, rows));
                   }})
-        .then([one_done](caf::ok_atom) { one_done(); }, failed);
+        .then(
+            [self, one_done](std::vector<storage::status_change>& changes) {
+              for (const auto& c : changes) publish_status(self->state.events, c);
+              one_done();
+            },
+            failed);
   }
   for (const auto& e : batch.errors_json) log::warn("webhook.meta_error", {{"project", st.row.id}, {"error", e}});
   return cd->promise;
@@ -287,6 +323,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                             services_ptr services) {
   self->state.row = std::move(row);
   self->state.svc = std::move(services);
+  self->state.events = spawn_event_hub(self, {self->state.row.id, self->state.svc->event_window});
   recount(*self->state.svc, *self->state.counted, self->state.row.status);
   // Route the number at once (from the stored row); the full number row follows with the load.
   if (!self->state.row.whatsapp_json.empty() && self->state.svc->numbers && self->state.row.status != "deleting") {
@@ -534,7 +571,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         // The conversation's contact first, then the same path as a message to that contact.
         auto rp = self->make_response_promise<outbound_view>();
         tx_job find = [conversation_id](pqxx::transaction_base& tx) {
-          return caf::make_message(storage::contact_of_conversation(tx, conversation_id).value_or(""));
+          auto found = storage::find_conversation(tx, conversation_id);
+          return caf::make_message(found ? found->wa_id : std::string{});
         };
         self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id, std::move(find))
             .then(
@@ -551,6 +589,78 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                 },
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
+      },
+      [=](record_atom, status_job& change) {
+        auto& st = self->state;
+        if (!st.conversation_ctx) return;
+        tx_job job = [change = std::move(change)](pqxx::transaction_base& tx) {
+          auto c = change(tx);
+          return caf::make_message(c.has_value(), c.value_or(storage::status_change{}));
+        };
+        self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id, std::move(job))
+            .then(
+                [self](bool changed, storage::status_change& c) {
+                  if (changed) publish_status(self->state.events, c);
+                },
+                [self](caf::error& err) {
+                  log::error("outbound.record_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+                });
+      },
+      [=](subscribe_atom, std::string& last_event_id, std::int64_t conversation, event_sink& sink) {
+        self->send(self->state.events, subscribe_atom::value, std::move(last_event_id), conversation, std::move(sink));
+        return caf::ok_atom::value;
+      },
+      [=](change_state_atom, std::int64_t conversation_id, std::string& state, bool force, std::string& who)
+          -> caf::result<std::string> {
+        auto& st = self->state;
+        if (!st.pipeline_ready)
+          return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
+        if (!force && !(st.bot && st.bot->states.count(state)))
+          return make_error(errc::invalid_argument,
+                            "the current bot does not declare state '" + state + "' (set force to use it anyway)",
+                            "unknown_state");
+        auto rp = self->make_response_promise<std::string>();
+        with_open_conversation(self, conversation_id, rp, [self, rp, conversation_id, state, who](const std::string& wa_id) mutable {
+          self->request(conversation_for(self, wa_id), std::chrono::seconds{30}, change_state_atom::value,
+                        conversation_id, state, who)
+              .then([rp](std::string& json) mutable { rp.deliver(std::move(json)); },
+                    [rp](caf::error& err) mutable { rp.deliver(err); });
+        });
+        return rp;
+      },
+      [=](close_atom, std::int64_t conversation_id, std::string& who) -> caf::result<std::string> {
+        auto& st = self->state;
+        if (!st.pipeline_ready)
+          return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
+        auto rp = self->make_response_promise<std::string>();
+        with_open_conversation(self, conversation_id, rp, [self, rp, conversation_id, who](const std::string& wa_id) mutable {
+          self->request(conversation_for(self, wa_id), std::chrono::seconds{30}, close_atom::value, conversation_id, who)
+              .then([rp](std::string& json) mutable { rp.deliver(std::move(json)); },
+                    [rp](caf::error& err) mutable { rp.deliver(err); });
+        }, true);
+        return rp;
+      },
+      [=](sweep_atom) {
+        auto& st = self->state;
+        if (!st.pipeline_ready) return;
+        auto idle = effective_settings(nlohmann::json::parse(st.row.settings_json, nullptr, false))
+                        .value("conversation_timeout_seconds", std::int64_t{86400});
+        tx_job find = [idle](pqxx::transaction_base& tx) {
+          return caf::make_message(storage::idle_conversations(tx, idle, 500));
+        };
+        self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id, std::move(find))
+            .then(
+                [self, idle](std::vector<storage::idle_conversation>& found) {
+                  // Each closes in turn with its contact's messages: one arriving now keeps it open.
+                  for (const auto& c : found)
+                    self->send(conversation_for(self, c.wa_id), expire_atom::value, c.id, idle);
+                  if (!found.empty()) log::info("conversations.expiring", {{"project", self->state.row.id}, {"count", found.size()}});
+                  self->delayed_send(self, self->state.svc->sweep_interval, sweep_atom::value);
+                },
+                [self](caf::error& err) {
+                  log::warn("conversations.sweep_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+                  self->delayed_send(self, self->state.svc->sweep_interval, sweep_atom::value);
+                });
       },
       [=](idle_atom, const std::string& wa_id, std::uint64_t handled) {
         auto it = self->state.conversations.find(wa_id);

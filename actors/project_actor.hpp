@@ -24,6 +24,17 @@
 ///   (webhook_atom, number_batch)      → ok_atom once every message and status is committed
 ///                                       (messages go to their contact's conversation actor)
 ///                                     | db_unavailable when the project cannot store now
+///   (subscribe_atom, last_event_id, conversation_filter, event_sink) → ok_atom: live events
+///                                       (see event_hub.hpp)
+///   (change_state_atom, conversation_id, state, force, who) → std::string (conversation JSON)
+///                                     | invalid_argument unknown_state (a state the bot does
+///                                       not declare, unless force) | not_found
+///                                       conversation_not_found | conflict conversation_closed
+///   (close_atom, conversation_id, who) → std::string (conversation JSON; closing a closed
+///                                       conversation changes nothing)
+///   from meta_sync: (record_atom, status_job) — store a send's outcome, publish its status
+///   (sweep_atom) — closes conversations idle longer than conversation_timeout_seconds, through
+///                  their conversation actors; runs every services.sweep_interval
 ///   from conversations: (idle_atom, wa_id, handled) — passivate it if nothing is in flight
 ///   from the provisioner: (provisioned_atom), (prov_failed_atom, reason), (deprovisioned_atom)
 /// It quits normally once deleted; its supervisor (the directory) restarts it otherwise.
@@ -31,7 +42,9 @@
 
 #include "actors/bot_definition.hpp"
 #include "actors/conversation_actor.hpp"
+#include "actors/event_hub.hpp"
 #include "actors/project_types.hpp"
+#include "storage/conversation_changes.hpp"
 
 #include <caf/actor_addr.hpp>
 #include <caf/fwd.hpp>
@@ -45,6 +58,7 @@
 namespace paige::actors {
 
 using conninfo_atom = caf::atom_constant<caf::atom("conninfo")>;
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
 /// The project actor's state.
 struct project_state {
@@ -69,6 +83,7 @@ struct project_state {
   std::unordered_map<caf::actor_addr, std::string> conversation_ids;
   std::shared_ptr<const conversation_context> conversation_ctx;
   bool pipeline_ready = false;  ///< the database is registered and recovery dispatched
+  caf::actor events;            ///< the project's event hub (live as long as this actor)
   /// Conversation actors alive (shared with the exit hook, which uncounts them).
   std::shared_ptr<long> live_conversations = std::make_shared<long>(0);
 };
@@ -78,3 +93,5 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self,
                             storage::project_row row, services_ptr services);
 
 }  // namespace paige::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::idle_conversation>)

@@ -145,6 +145,17 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
         return forward(self, id, operator_send_atom::value, std::move(wa_id), std::move(message_json));
       },
       [=](query_atom, const std::string& id, tx_job& job) { return forward(self, id, query_atom::value, std::move(job)); },
+      [=](subscribe_atom, const std::string& id, std::string& last_event_id, std::int64_t conversation,
+          event_sink& sink) {
+        return forward(self, id, subscribe_atom::value, std::move(last_event_id), conversation, std::move(sink));
+      },
+      [=](change_state_atom, const std::string& id, std::int64_t conversation, std::string& state, bool force,
+          std::string& who) {
+        return forward(self, id, change_state_atom::value, conversation, std::move(state), force, std::move(who));
+      },
+      [=](close_atom, const std::string& id, std::int64_t conversation, std::string& who) {
+        return forward(self, id, close_atom::value, conversation, std::move(who));
+      },
       [=](database_atom, const std::string& id, db_job& job) {
         return forward(self, id, database_atom::value, std::move(job));
       },
@@ -202,17 +213,17 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
-      [=](auth_atom, const std::string& key_hash) -> caf::result<std::string> {
-        auto rp = self->make_response_promise<std::string>();
+      [=](auth_atom, const std::string& key_hash) -> caf::result<std::string, std::string> {
+        auto rp = self->make_response_promise<std::string, std::string>();
         self->request(self->state.svc->control_db, db_timeout, run_atom::value,
                       db_job{[key_hash](pqxx::connection& c) {
-                        auto project = storage::project_of_key(c, key_hash);
-                        return caf::make_message(project.value_or(""));
+                        auto found = storage::project_of_key(c, key_hash).value_or(std::make_pair("", ""));
+                        return caf::make_message(found.first, found.second);
                       }})
             .then(
-                [rp](std::string& project) mutable {
+                [rp](std::string& project, std::string& key_id) mutable {
                   if (project.empty()) rp.deliver(make_error(errc::not_found, "unknown key"));
-                  else rp.deliver(std::move(project));
+                  else rp.deliver(std::move(project), std::move(key_id));
                 },
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;

@@ -138,6 +138,8 @@ struct project_services {
   std::vector<caf::actor> persistence;  ///< project-database workers (group commit)
   caf::actor database_api;          ///< db_pool serving the project-database API (any project)
   std::chrono::milliseconds conversation_idle{300000};  ///< passivation of idle conversations
+  std::chrono::milliseconds sweep_interval{60000};      ///< how often idle conversations are closed
+  std::size_t event_window = 1000;                      ///< events kept per project for replay
   number_directory* numbers = nullptr;  ///< webhook routing, kept current by project actors
   std::string server_conninfo;      ///< the Postgres server that holds project databases
   secrets::master_key master_key;   ///< seals role passwords at rest

@@ -12,6 +12,8 @@ constexpr std::chrono::seconds lookup_timeout{5};
 
 }  // namespace
 
+std::string principal::label() const { return who == kind::admin ? "admin" : "key:" + key_id; }
+
 std::string bearer_token(const http_request& req) {
   auto h = req.header("authorization");
   if (!h) return {};
@@ -28,15 +30,17 @@ void authenticator::authenticate(const http_request& req, std::function<void(pri
   auto token = bearer_token(req);
   if (token.empty()) return done({});
   auto hash = secrets::sha256_hex(token);
-  if (secrets::constant_time_equal(hash, admin_hash_)) return done({principal::kind::admin, {}});
+  if (secrets::constant_time_equal(hash, admin_hash_)) return done({principal::kind::admin, {}, {}});
   if (token.rfind("paige_pk_", 0) != 0) return done({});
   ask(
       sys_, directory_, lookup_timeout,
-      [done](std::string& project_id) { done({principal::kind::project, std::move(project_id)}); },
+      [done](std::string& project_id, std::string& key_id) {
+        done({principal::kind::project, std::move(project_id), std::move(key_id)});
+      },
       [done](const caf::error& err) {
         done({actors::code_of(err) == actors::errc::not_found ? principal::kind::nobody
                                                               : principal::kind::unavailable,
-              {}});
+              {}, {}});
       },
       actors::auth_atom::value, hash);
 }

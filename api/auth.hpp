@@ -20,6 +20,10 @@ namespace paige::api {
 struct principal {
   enum class kind { nobody, admin, project, unavailable } who = kind::nobody;
   std::string project_id;  ///< for kind::project
+  std::string key_id;      ///< for kind::project
+
+  /// Who acts, for logs and events: "admin" or "key:<key id>".
+  std::string label() const;
 };
 
 class authenticator {

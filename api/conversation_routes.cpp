@@ -1,5 +1,6 @@
 #include "api/conversation_routes.hpp"
 
+#include "actors/conversation_actor.hpp"
 #include "actors/persistence.hpp"
 #include "actors/project_types.hpp"
 #include "api/actor_call.hpp"
@@ -145,6 +146,40 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
                read(req, respond, [id = *id](pqxx::transaction_base& tx) {
                  return caf::make_message(storage::get_conversation(tx, id).value_or(""));
                }, "conversation_not_found", "no conversation " + std::to_string(*id));
+             }));
+
+  // Changes go through the conversation's actor, in turn with the bot's steps.
+  auto answer_json = [](const responder& respond) {
+    return [respond](std::string& body) {
+      http_response r;
+      r.body = std::move(body);
+      respond(std::move(r));
+    };
+  };
+  auto depth = ctx.max_json_depth;
+  routes.add("PATCH", "/v1/projects/{project_id}/conversations/{conversation_id}",
+             own([&sys, dir, timeout, depth, answer_json](http_request&& req, responder respond) {
+               auto id = id_param(req, "conversation_id");
+               if (!id) return respond(http_response::error(404, "conversation_not_found", "no such conversation"));
+               auto parsed = parse_json_object(req.body, depth, {"state", "force"});
+               if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
+               auto& body = std::get<json>(parsed);
+               if (!body.contains("state") || !body["state"].is_string() || body["state"].get<std::string>().empty() ||
+                   body["state"].get<std::string>().size() > 200)
+                 return respond(http_response::error(422, "invalid_state", "\"state\" must be a state name (1 to 200 characters)"));
+               if (body.contains("force") && !body["force"].is_boolean())
+                 return respond(http_response::error(422, "invalid_body", "\"force\" must be true or false"));
+               ask(sys, dir, timeout, answer_json(respond), fail_with(respond), actors::change_state_atom::value,
+                   std::string{req.param("project_id")}, *id, body["state"].get<std::string>(), body.value("force", false),
+                   req.caller);
+             }));
+
+  routes.add("POST", "/v1/projects/{project_id}/conversations/{conversation_id}/close",
+             own([&sys, dir, timeout, answer_json](http_request&& req, responder respond) {
+               auto id = id_param(req, "conversation_id");
+               if (!id) return respond(http_response::error(404, "conversation_not_found", "no such conversation"));
+               ask(sys, dir, timeout, answer_json(respond), fail_with(respond), actors::close_atom::value,
+                   std::string{req.param("project_id")}, *id, req.caller);
              }));
 }
 

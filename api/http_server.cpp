@@ -9,7 +9,9 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <deque>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -55,7 +57,11 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
                                "time from a request fully received to its response written",
                                {"method", "route"}, metrics::latency_buckets())),
         connections(m.gauges("paige_http_connections", "open HTTP connections", {}).with({})),
-        in_flight(m.gauges("paige_http_requests_in_flight", "requests being handled", {}).with({})) {}
+        in_flight(m.gauges("paige_http_requests_in_flight", "requests being handled", {}).with({})),
+        streams(m.gauges("paige_http_streams", "open event streams", {}).with({})),
+        streams_dropped(m.counters("paige_http_streams_dropped_total",
+                                   "event streams closed because the client fell behind", {})
+                            .with({})) {}
 
   http_server_options opts;
   const router& routes;
@@ -69,6 +75,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   metrics::family<metrics::histogram>& durations;
   metrics::gauge& connections;
   metrics::gauge& in_flight;
+  metrics::gauge& streams;
+  metrics::counter& streams_dropped;
 
   std::mutex sessions_mutex;
   std::condition_variable sessions_cv;
@@ -124,12 +132,26 @@ class session : public std::enable_shared_from_this<session> {
     do_close();
   }
 
-  /// The server is draining: close when idle, or after the response in flight.
+  /// The server is draining: close when idle, or after the response in flight; a stream
+  /// ends at once.
   void shutdown() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       self->closing_ = true;
+      if (self->streaming_) return self->end_stream();
       if (!self->busy_) self->cancel_io();
     });
+  }
+
+  /// Queues stream data (from any thread).
+  void stream_push(std::string data) {
+    net::post(stream_.get_executor(), [self = shared_from_this(), data = std::move(data)]() mutable {
+      self->enqueue(std::move(data));
+    });
+  }
+
+  /// Ends the stream (from any thread).
+  void stream_close() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->end_stream(); });
   }
 
  private:
@@ -261,6 +283,7 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void write(http_response res, unsigned version) {
+    if (res.stream) return start_stream(std::move(res), version);
     auto out = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(res.status), version);
     out->set(http::field::content_type, res.content_type);
@@ -291,6 +314,95 @@ class session : public std::enable_shared_from_this<session> {
     do_read();
   }
 
+  // -- streamed responses ------------------------------------------------------------
+
+  /// Writes the head, hands the sink to the handler, then watches the client and keeps the
+  /// connection alive with comments.
+  void start_stream(http_response res, unsigned version) {
+    streaming_ = true;
+    std::string head = "HTTP/1." + std::to_string(version % 10) + " " + std::to_string(res.status) + " " +
+                       std::string{http::obsolete_reason(static_cast<http::status>(res.status))} +
+                       "\r\nContent-Type: " + res.content_type + "\r\nCache-Control: no-cache\r\nConnection: close\r\n";
+    for (auto& [k, v] : res.headers) head += k + ": " + v + "\r\n";
+    head += "\r\n";
+    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
+    server_->requests.with({method_, route_, std::to_string(res.status)}).inc();
+    server_->durations.with({method_, route_}).observe(elapsed.count());
+    if (counted_in_flight_) server_->in_flight.add(-1);
+    counted_in_flight_ = false;
+    server_->streams.add(1);
+    enqueue(std::move(head));
+    sink_ = std::make_shared<sink>(weak_from_this());
+    // Any byte or end of stream from the client ends it: it sent nothing more to read.
+    stream_.async_read_some(net::buffer(probe_), [self = shared_from_this()](beast::error_code, std::size_t) {
+      self->end_stream();
+    });
+    arm_heartbeat();
+    res.stream(sink_);
+  }
+
+  void arm_heartbeat() {
+    timer_.expires_after(server_->opts.stream_heartbeat);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->stream_ended_) return;
+      self->enqueue(": keep-alive\n\n");
+      self->arm_heartbeat();
+    });
+  }
+
+  void enqueue(std::string data) {
+    if (stream_ended_) return;
+    queued_bytes_ += data.size();
+    if (queued_bytes_ > server_->opts.max_stream_backlog) {
+      // The client reads slower than events come: drop it rather than buffer without end.
+      log::warn("http.stream_dropped", {{"route", route_}, {"queued_bytes", queued_bytes_}});
+      server_->streams_dropped.inc();
+      return end_stream();
+    }
+    out_.push_back(std::move(data));
+    if (!writing_) write_next();
+  }
+
+  void write_next() {
+    writing_ = true;
+    stream_.expires_after(server_->opts.request_timeout);  // a client that stops reading is cut
+    net::async_write(stream_, net::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->stream_.expires_never();
+      self->queued_bytes_ -= self->out_.front().size();
+      self->out_.pop_front();
+      self->writing_ = false;
+      if (ec) return self->end_stream();
+      if (!self->out_.empty()) self->write_next();
+    });
+  }
+
+  void end_stream() {
+    if (stream_ended_) return;
+    stream_ended_ = true;
+    if (sink_) sink_->ended = true;
+    server_->streams.add(-1);
+    timer_.cancel();
+    do_close();
+  }
+
+  /// The handler's side of this connection's stream.
+  struct sink : stream_sink {
+    explicit sink(std::weak_ptr<session> s) : owner(std::move(s)) {}
+    bool write(std::string data) override {
+      if (ended) return false;
+      auto s = owner.lock();
+      if (!s) return false;
+      s->stream_push(std::move(data));
+      return true;
+    }
+    void close() override {
+      if (auto s = owner.lock()) s->stream_close();
+    }
+    bool open() const override { return !ended && !owner.expired(); }
+    std::weak_ptr<session> owner;
+    std::atomic<bool> ended{false};
+  };
+
   void do_close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -311,6 +423,14 @@ class session : public std::enable_shared_from_this<session> {
   bool timed_out_ = false;
   bool keep_alive_ = false;
   bool counted_in_flight_ = false;
+  // A streamed response:
+  bool streaming_ = false;
+  bool stream_ended_ = false;
+  bool writing_ = false;
+  std::deque<std::string> out_;
+  std::size_t queued_bytes_ = 0;
+  std::shared_ptr<sink> sink_;
+  std::array<char, 1> probe_{};
 };
 
 }  // namespace

@@ -6,6 +6,12 @@
 /// keep-alive connection is closed silently after the same time). Every response is counted
 /// in paige_http_requests_total and paige_http_request_duration_seconds by route pattern.
 ///
+/// Streamed responses (http_response::stream, for server-sent events): the head goes out
+/// with `Connection: close`; data written to the sink is queued and written in order; a
+/// comment line every stream_heartbeat keeps proxies and dead-peer detection working; a
+/// client that lets more than max_stream_backlog bytes queue up, stops reading for
+/// request_timeout, sends anything or disconnects ends the stream. Drain ends streams at once.
+///
 /// Lifetime: responders handed to handlers hold their connection; stop the components that
 /// may still call them (the actor system) before destroying the server.
 #pragma once
@@ -30,6 +36,8 @@ struct http_server_options {
   std::size_t max_body_bytes = 3 << 20;
   std::size_t max_header_bytes = 16 << 10;
   std::chrono::milliseconds request_timeout{30000};
+  std::chrono::milliseconds stream_heartbeat{15000};  ///< comment lines keeping streams alive
+  std::size_t max_stream_backlog = 1 << 20;  ///< bytes a stream may queue; more: the client is dropped
 };
 
 class http_server {

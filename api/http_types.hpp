@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,7 @@ struct http_request {
   string_pairs query;     ///< percent-decoded query parameters, in order
   string_pairs headers;   ///< names lowercased
   string_pairs params;    ///< path parameters bound by the router, e.g. {"project_id", "..."}
+  std::string caller;     ///< who authenticated: "admin" or "key:<key id>" (guarded routes)
   std::string body;
 
   /// The first header named `name` (lowercase), if present.
@@ -33,12 +35,31 @@ struct http_request {
   std::string_view param(std::string_view name) const;
 };
 
-/// A complete response.
+/// The sending side of a streamed response body (server-sent events). Thread-safe, never
+/// blocks: data is queued for the connection.
+class stream_sink {
+ public:
+  virtual ~stream_sink() = default;
+  /// Queues `data` for the client; false once the stream has ended (the client left, the
+  /// server is stopping, or the client fell too far behind and was dropped).
+  virtual bool write(std::string data) = 0;
+  /// Ends the stream (the connection closes once what is queued is written).
+  virtual void close() = 0;
+  virtual bool open() const = 0;
+};
+
+/// Called with the sink once the head of a streamed response is on its way.
+using stream_start = std::function<void(std::shared_ptr<stream_sink>)>;
+
+/// A complete response, or the head of a streamed one.
 struct http_response {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
   string_pairs headers;  ///< extra headers
+  /// When set, the response is a stream: the head goes out without a length (the body ends
+  /// when the connection closes), `body` is ignored, and `stream` receives the sink.
+  stream_start stream;
 
   /// A JSON response.
   static http_response json(unsigned status, const nlohmann::json& body);

@@ -25,6 +25,7 @@ handler guarded(const authenticator& auth, access level, handler inner) {
         if (level == access::admin)
           return respond(http_response::error(403, "forbidden", "this endpoint needs the admin key"));
       }
+      shared->caller = p.label();
       inner(std::move(*shared), respond);
     });
   };

@@ -68,7 +68,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 25> options{{
+const std::array<option_spec, 28> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080", "HTTP address (host:port; port 0 picks a free one)",
      false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -179,6 +179,23 @@ const std::array<option_spec, 25> options{{
      [](config& c, const std::string& f, const std::string& v) {
        c.conversation_idle = parse_duration(v);
        if (c.conversation_idle.count() <= 0) throw config_error(f + ": must be positive");
+     }},
+    {"--conversation-sweep", "PAIGE_CONVERSATION_SWEEP", "1m",
+     "how often each project closes conversations idle longer than its conversation_timeout_seconds", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.conversation_sweep = parse_duration(v);
+       if (c.conversation_sweep.count() <= 0) throw config_error(f + ": must be positive");
+     }},
+    {"--event-window", "PAIGE_EVENT_WINDOW", "1000",
+     "live events each project keeps so a reconnecting subscriber can resume (Last-Event-ID)", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.event_window = parse_unsigned(f, v, 1000000);
+     }},
+    {"--stream-backlog", "PAIGE_STREAM_BACKLOG", "1MiB",
+     "bytes an event stream may have queued for a slow client before that client is dropped", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.stream_backlog = parse_size(v);
+       if (c.stream_backlog < 1024) throw config_error(f + ": must be at least 1024 bytes");
      }},
     {"--db-api-workers", "PAIGE_DB_API_WORKERS", "2",
      "connections (and threads) serving the project-database API: tables, rows, SQL", false,

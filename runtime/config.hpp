@@ -43,6 +43,9 @@ struct config {
   unsigned actor_threads = 0;  ///< 0: one per CPU core
   unsigned db_workers = 0;     ///< persistence workers (project-database connections per project: 1)
   std::chrono::milliseconds conversation_idle{0};
+  std::chrono::milliseconds conversation_sweep{0};  ///< how often idle conversations are closed
+  std::size_t event_window = 0;
+  std::size_t stream_backlog = 0;  ///< bytes an event stream may queue before its client is dropped  ///< live events kept per project for Last-Event-ID replay
   unsigned db_api_workers = 0;  ///< connections serving the project-database API
   std::chrono::milliseconds sql_timeout{0};  ///< statement timeout of the project-database API
   std::size_t sql_row_cap = 0;  ///< rows the SQL endpoint returns at most

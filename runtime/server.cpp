@@ -13,6 +13,7 @@
 #include "api/graph_client.hpp"
 #include "api/conversation_routes.hpp"
 #include "api/database_routes.hpp"
+#include "api/event_routes.hpp"
 #include "api/message_routes.hpp"
 #include "api/http_server.hpp"
 #include "api/ops_routes.hpp"
@@ -151,6 +152,8 @@ class server_process {
     services->persistence = persistence_;
     services->database_api = database_api_;
     services->conversation_idle = cfg_.conversation_idle;
+    services->sweep_interval = cfg_.conversation_sweep;
+    services->event_window = cfg_.event_window;
     services->server_conninfo = control_conninfo_;
     services->master_key = master_key_;
     services->metrics = &metrics_;
@@ -184,11 +187,12 @@ class server_process {
     api::add_message_routes(routes_, project_api);
     api::add_conversation_routes(routes_, project_api);
     api::add_database_routes(routes_, project_api);
+    api::add_event_routes(routes_, project_api);
     api::add_webhook_routes(routes_, {system_.get(), &numbers_, control_db_, cfg_.app_secret, cfg_.verify_token, &metrics_});
-    http_ = std::make_unique<api::http_server>(
-        api::http_server_options{cfg_.listen_host, cfg_.listen_port, cfg_.http_threads,
-                                 cfg_.max_body_bytes, cfg_.max_header_bytes, cfg_.request_timeout},
-        routes_, metrics_);
+    api::http_server_options http_opts{cfg_.listen_host, cfg_.listen_port, cfg_.http_threads,
+                                       cfg_.max_body_bytes, cfg_.max_header_bytes, cfg_.request_timeout};
+    http_opts.max_stream_backlog = cfg_.stream_backlog;
+    http_ = std::make_unique<api::http_server>(http_opts, routes_, metrics_);
     auto port = http_->start();
     log::info("http.listening", {{"addr", cfg_.listen_host + ":" + std::to_string(port)}});
   }

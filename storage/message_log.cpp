@@ -91,7 +91,8 @@ constexpr const char* statuses_sql = R"sql(
       error = CASE WHEN b.status = 'failed' THEN b.error ELSE m.error END
     FROM best b
     WHERE m.wamid = b.wamid AND m.direction = 'out' AND m.status <> 'failed'
-      AND paige_status_rank(m.status) < b.rank AND NOT (b.status = 'failed' AND m.status IN ('read', 'played'))),
+      AND paige_status_rank(m.status) < b.rank AND NOT (b.status = 'failed' AND m.status IN ('read', 'played'))
+    RETURNING m.id, m.conversation_id, m.wamid, m.status, coalesce(m.error::text, '')),
   timestamps AS (
     -- Statuses below the best one still record their own time (sent_at when delivered came
     -- in the same batch).
@@ -99,11 +100,13 @@ constexpr const char* statuses_sql = R"sql(
       sent_at = coalesce(m.sent_at, (SELECT min(i.ts) FROM input i WHERE i.wamid = m.wamid AND i.status = 'sent')),
       delivered_at = coalesce(m.delivered_at, (SELECT min(i.ts) FROM input i WHERE i.wamid = m.wamid AND i.status = 'delivered'))
     WHERE m.wamid IN (SELECT wamid FROM input) AND m.direction = 'out' AND m.status <> 'failed'
-      AND NOT EXISTS (SELECT 1 FROM best b WHERE b.wamid = m.wamid AND paige_status_rank(m.status) < b.rank))
-  INSERT INTO pending_statuses (wamid, status, ts, error)
-  SELECT wamid, status, ts, error FROM input i
-  WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.wamid = i.wamid)
-  ON CONFLICT (wamid, status) DO NOTHING)sql";
+      AND NOT EXISTS (SELECT 1 FROM best b WHERE b.wamid = m.wamid AND paige_status_rank(m.status) < b.rank)),
+  parked AS (
+    INSERT INTO pending_statuses (wamid, status, ts, error)
+    SELECT wamid, status, ts, error FROM input i
+    WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.wamid = i.wamid)
+    ON CONFLICT (wamid, status) DO NOTHING)
+  SELECT * FROM moved ORDER BY id)sql";
 
 constexpr const char* record_accepted_sql = R"sql(
   WITH early AS (DELETE FROM pending_statuses WHERE wamid = $2 RETURNING status, ts, error),
@@ -116,7 +119,8 @@ constexpr const char* record_accepted_sql = R"sql(
     read_at = (SELECT min(ts) FROM early WHERE status IN ('read', 'played')),
     failed_at = (SELECT min(ts) FROM early WHERE status = 'failed'),
     error = (SELECT error FROM best WHERE status = 'failed')
-  WHERE id = $1 AND direction = 'out')sql";
+  WHERE id = $1 AND direction = 'out'
+  RETURNING id, conversation_id, coalesce(wamid, ''), status, coalesce(error::text, ''))sql";
 
 }  // namespace
 
@@ -230,13 +234,6 @@ std::optional<std::vector<message_row>> conversation_messages(pqxx::transaction_
   return out;
 }
 
-std::optional<std::string> contact_of_conversation(pqxx::transaction_base& tx, std::int64_t conversation_id) {
-  auto r = tx.exec_params("SELECT c.wa_id FROM conversations v JOIN contacts c ON c.id = v.contact_id WHERE v.id = $1",
-                          conversation_id);
-  if (r.empty()) return std::nullopt;
-  return r[0][0].as<std::string>();
-}
-
 std::vector<unhandled_row> unhandled_inbound(pqxx::transaction_base& tx) {
   std::vector<unhandled_row> out;
   for (const auto& r : tx.exec("SELECT m.id, c.wa_id, coalesce(c.name, ''), m.wamid, m.type, m.content::text "
@@ -256,22 +253,36 @@ std::vector<queued_row> queued_outbound(pqxx::transaction_base& tx) {
   return out;
 }
 
-void record_accepted(pqxx::transaction_base& tx, std::int64_t id, const std::string& wamid) {
-  tx.exec_params(record_accepted_sql, id, wamid);
+namespace {
+status_change change_of(const pqxx::row& r) {
+  return {r[0].as<std::int64_t>(), r[1].as<std::int64_t>(), r[2].as<std::string>(), r[3].as<std::string>(),
+          r[4].as<std::string>()};
+}
+std::optional<status_change> first_change(const pqxx::result& r) {
+  if (r.empty()) return std::nullopt;
+  return change_of(r[0]);
+}
+}  // namespace
+
+std::optional<status_change> record_accepted(pqxx::transaction_base& tx, std::int64_t id, const std::string& wamid) {
+  return first_change(tx.exec_params(record_accepted_sql, id, wamid));
 }
 
-void record_failed(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json) {
-  tx.exec_params("UPDATE messages SET status = 'failed', failed_at = now(), error = $2::jsonb "
-                 "WHERE id = $1 AND direction = 'out'",
-                 id, error_json);
+std::optional<status_change> record_failed(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json) {
+  return first_change(tx.exec_params("UPDATE messages SET status = 'failed', failed_at = now(), error = $2::jsonb "
+                                     "WHERE id = $1 AND direction = 'out' "
+                                     "RETURNING id, conversation_id, coalesce(wamid, ''), status, error::text",
+                                     id, error_json));
 }
 
-void apply_statuses(pqxx::transaction_base& tx, const std::vector<status_row>& statuses) {
+std::vector<status_change> apply_statuses(pqxx::transaction_base& tx, const std::vector<status_row>& statuses) {
   json input = json::array();
   for (const auto& s : statuses)
     input.push_back({{"wamid", s.wamid}, {"status", s.status}, {"ts", s.timestamp},
                      {"error", s.errors_json.empty() ? json(nullptr) : json::parse(s.errors_json)}});
-  tx.exec_params(statuses_sql, input.dump());
+  std::vector<status_change> out;
+  for (const auto& r : tx.exec_params(statuses_sql, input.dump())) out.push_back(change_of(r));
+  return out;
 }
 
 }  // namespace paige::storage

@@ -104,9 +104,6 @@ struct message_row {
 std::optional<std::vector<message_row>> conversation_messages(pqxx::transaction_base& tx, std::int64_t conversation_id,
                                                               std::int64_t before_id, int limit);
 
-/// The contact (wa_id) of a conversation, if it exists.
-std::optional<std::string> contact_of_conversation(pqxx::transaction_base& tx, std::int64_t conversation_id);
-
 /// An inbound message stored but not handled (a crash came between the two commits).
 struct unhandled_row {
   std::int64_t id = 0;
@@ -126,12 +123,21 @@ struct queued_row {
 };
 std::vector<queued_row> queued_outbound(pqxx::transaction_base& tx);
 
+/// A message's status as it changed (for live events).
+struct status_change {
+  std::int64_t message_id = 0;
+  std::int64_t conversation_id = 0;
+  std::string wamid;
+  std::string status;
+  std::string error_json;  ///< "" when none
+};
+
 /// Meta accepted outbound message `id` as `wamid`: stores it and applies any status that
-/// arrived before.
-void record_accepted(pqxx::transaction_base& tx, std::int64_t id, const std::string& wamid);
+/// arrived before. The change, if the message exists.
+std::optional<status_change> record_accepted(pqxx::transaction_base& tx, std::int64_t id, const std::string& wamid);
 
 /// Meta refused outbound message `id` for good: status failed with the error.
-void record_failed(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json);
+std::optional<status_change> record_failed(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json);
 
 /// A status webhook entry.
 struct status_row {
@@ -143,6 +149,6 @@ struct status_row {
 
 /// Applies statuses without ever lowering a message's status (failed is terminal); statuses
 /// of wamids not stored yet wait in pending_statuses.
-void apply_statuses(pqxx::transaction_base& tx, const std::vector<status_row>& statuses);
+std::vector<status_change> apply_statuses(pqxx::transaction_base& tx, const std::vector<status_row>& statuses);
 
 }  // namespace paige::storage

@@ -189,14 +189,14 @@ bool revoke_key(pqxx::connection& c, const std::string& project_id, const std::s
   return res.affected_rows() == 1;
 }
 
-std::optional<std::string> project_of_key(pqxx::connection& c, const std::string& key_hash) {
+std::optional<std::pair<std::string, std::string>> project_of_key(pqxx::connection& c, const std::string& key_hash) {
   pqxx::read_transaction tx{c};
-  auto res = tx.exec_params("SELECT k.project_id FROM project_keys k JOIN projects p ON p.id = "
+  auto res = tx.exec_params("SELECT k.project_id, k.id FROM project_keys k JOIN projects p ON p.id = "
                             "k.project_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND "
                             "p.status <> 'deleted'",
                             key_hash);
   if (res.empty()) return std::nullopt;
-  return res[0][0].as<std::string>();
+  return std::make_pair(res[0][0].as<std::string>(), res[0][1].as<std::string>());
 }
 
 }  // namespace paige::storage

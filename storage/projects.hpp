@@ -99,7 +99,8 @@ key_row insert_key(pqxx::connection& c, const std::string& id, const std::string
 std::vector<key_row> list_keys(pqxx::connection& c, const std::string& project_id);
 /// Whether an unrevoked key was revoked now.
 bool revoke_key(pqxx::connection& c, const std::string& project_id, const std::string& key_id);
-/// The project an unrevoked key with this hash belongs to, if its project is live.
-std::optional<std::string> project_of_key(pqxx::connection& c, const std::string& key_hash);
+/// The project (first) and id (second) of an unrevoked key with this hash, if its project is
+/// live.
+std::optional<std::pair<std::string, std::string>> project_of_key(pqxx::connection& c, const std::string& key_hash);
 
 }  // namespace paige::storage

@@ -115,8 +115,11 @@ TEST_CASE("the message log: conversations, inbound, steps, outbound, statuses", 
   {
     // A status that arrives before the send's answer is recorded waits, then applies.
     pqxx::work tx{c};
-    apply_statuses(tx, {{"wamid.out1", "delivered", 1750000010, ""}, {"wamid.out1", "sent", 1750000005, ""}});
-    record_accepted(tx, first, "wamid.out1");
+    CHECK(apply_statuses(tx, {{"wamid.out1", "delivered", 1750000010, ""}, {"wamid.out1", "sent", 1750000005, ""}})
+              .empty());  // parked: no message has that wamid yet
+    auto accepted = record_accepted(tx, first, "wamid.out1");
+    REQUIRE(accepted);
+    CHECK(accepted->status == "delivered");
     tx.commit();
   }
   CHECK(status_of(c, first) == "delivered");
@@ -124,8 +127,11 @@ TEST_CASE("the message log: conversations, inbound, steps, outbound, statuses", 
     pqxx::work tx{c};
     CHECK(tx.exec("SELECT count(*) FROM pending_statuses")[0][0].as<int>() == 0);
     CHECK_FALSE(tx.exec_params1("SELECT sent_at FROM messages WHERE id = $1", first)[0].is_null());
-    apply_statuses(tx, {{"wamid.out1", "read", 0, ""}});
-    apply_statuses(tx, {{"wamid.out1", "delivered", 0, ""}});  // late: never backwards
+    auto read = apply_statuses(tx, {{"wamid.out1", "read", 0, ""}});
+    REQUIRE(read.size() == 1);
+    CHECK(read[0].status == "read");
+    CHECK(read[0].message_id == first);
+    CHECK(apply_statuses(tx, {{"wamid.out1", "delivered", 0, ""}}).empty());  // late: never backwards
     apply_statuses(tx, {{"wamid.out1", "failed", 0, R"([{"code":131026}])"}});  // after read: ignored
     tx.commit();
   }

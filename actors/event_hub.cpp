@@ -1,0 +1,107 @@
+#include "actors/event_hub.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <algorithm>
+#include <deque>
+#include <optional>
+#include <vector>
+
+namespace paige::actors {
+namespace {
+
+struct stored_event {
+  std::uint64_t seq;
+  std::int64_t conversation_id;
+  std::string frame;
+};
+
+struct subscriber {
+  event_sink sink;
+  std::int64_t conversation = 0;  ///< 0: every conversation
+};
+
+struct hub_state {
+  static constexpr const char* name = "event_hub";
+  std::string epoch;
+  std::uint64_t seq = 0;
+  std::deque<stored_event> window;
+  std::vector<subscriber> subscribers;
+  ~hub_state() {
+    for (auto& s : subscribers) s.sink->end();
+  }
+};
+
+bool wants(const subscriber& s, std::int64_t conversation_id) {
+  return s.conversation == 0 || s.conversation == conversation_id;
+}
+
+/// `<epoch>-<seq>` → seq if the epoch is this hub's; nullopt otherwise.
+std::optional<std::uint64_t> seq_of(const std::string& id, const std::string& epoch) {
+  auto dash = id.find('-');
+  if (dash == std::string::npos || id.compare(0, dash, epoch) != 0) return std::nullopt;
+  try {
+    return std::stoull(id.substr(dash + 1));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+caf::behavior hub(caf::stateful_actor<hub_state>* self, event_hub_options opts) {
+  auto& st = self->state;
+  st.epoch = std::to_string(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  return {
+      [=](publish_atom, const std::string& type, std::int64_t conversation_id, const std::string& data) {
+        auto& st = self->state;
+        auto seq = ++st.seq;
+        auto frame = event_frame(st.epoch + "-" + std::to_string(seq), type, data);
+        auto& subs = st.subscribers;
+        subs.erase(std::remove_if(subs.begin(), subs.end(),
+                                  [&](subscriber& s) { return wants(s, conversation_id) && !s.sink->deliver(frame); }),
+                   subs.end());
+        st.window.push_back({seq, conversation_id, std::move(frame)});
+        if (st.window.size() > opts.window) st.window.pop_front();
+      },
+      [=](subscribe_atom, const std::string& last_event_id, std::int64_t conversation, event_sink& sink) {
+        auto& st = self->state;
+        subscriber sub{std::move(sink), conversation};
+        if (!last_event_id.empty()) {
+          auto known = seq_of(last_event_id, st.epoch);
+          auto after = known.value_or(0);
+          auto oldest = st.window.empty() ? st.seq + 1 : st.window.front().seq;
+          if (!known || after + 1 < oldest) {
+            nlohmann::json lost{{"type", "events.lost"}, {"last_event_id", last_event_id},
+                                {"message", "events after this id are no longer kept: reload the state, then follow"}};
+            if (!sub.sink->deliver(event_frame(st.epoch + "-" + std::to_string(oldest - 1), "events.lost", lost.dump()))) return;
+          }
+          for (const auto& e : st.window)
+            if (e.seq > after && wants(sub, e.conversation_id) && !sub.sink->deliver(e.frame)) return;
+        }
+        st.subscribers.push_back(std::move(sub));
+      },
+  };
+}
+
+}  // namespace
+
+void publish_status(const caf::actor& hub, const storage::status_change& c) {
+  if (!hub) return;
+  nlohmann::json data{{"type", "message.status"}, {"conversation_id", c.conversation_id}, {"message_id", c.message_id},
+                      {"wamid", c.wamid}, {"status", c.status}};
+  if (!c.error_json.empty()) data["error"] = nlohmann::json::parse(c.error_json, nullptr, false);
+  caf::anon_send(hub, publish_atom::value, std::string{"message.status"}, c.conversation_id, data.dump());
+}
+
+std::string event_frame(const std::string& id, const std::string& type, const std::string& data_json) {
+  // data_json is compact JSON: no newline can end the data line early.
+  return "id: " + id + "\nevent: " + type + "\ndata: " + data_json + "\n\n";
+}
+
+caf::actor spawn_event_hub(caf::local_actor* parent, event_hub_options opts) {
+  return parent->spawn<caf::linked>(hub, std::move(opts));
+}
+
+}  // namespace paige::actors
