@@ -11,23 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows="${1:-1000000}"
-bin="${PAIGE_BIN:-build/runtime/paige}"
-key="bench-admin-key-0123456789"
-
-dir=$(mktemp -d /tmp/paige-bench-XXXXXX)
-chmod 711 "$dir"
-"$bin" serve --data-dir "$dir" --listen 127.0.0.1:0 --app-secret bench --verify-token bench \
-  --admin-token "$key" --sql-timeout 10m --log-level info 2>"$dir/server.log" >/dev/null &
-pid=$!
-cleanup() { kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; rm -rf "$dir"; }
-trap cleanup EXIT
-
-for _ in $(seq 1 600); do
-  port=$(grep -o 'event=http.listening addr=127.0.0.1:[0-9]*' "$dir/server.log" | sed 's/.*://' || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "server did not start"; cat "$dir/server.log"; exit 1; }
+. bench/lib.sh
+start_paige --sql-timeout 10m
 base="http://127.0.0.1:$port/v1/projects"
 api() { curl -sf -H "Authorization: Bearer $key" "$@"; }
 

@@ -56,7 +56,7 @@ void post_statuses(sim_context ctx, number n, std::string wa_id, std::string wam
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count());
   json st{{"id", wamid}, {"status", status}, {"timestamp", now}, {"recipient_id", wa_id}};
-  ctx.state.add({0, n.phone_number_id, wa_id, "status", wamid, {{"status", status}}, 0});
+  if (ctx.keep_records) ctx.state.add({0, n.phone_number_id, wa_id, "status", wamid, {{"status", status}}, 0});
   ctx.state.count("statuses_posted");
   ctx.sender.post(webhook_sender::envelope(n, {{"statuses", {st}}}),
                   [ctx, n, wa_id, wamid, statuses, index](delivery_outcome) {
@@ -150,7 +150,8 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
                     graph_error(100, "Invalid parameter", problems[0].pointer + ": " + problems[0].message));
     }
     auto wamid = ctx.state.next_wamid();
-    ctx.state.add({0, n->phone_number_id, to, "out", wamid, body, 0});
+    if (ctx.keep_records) ctx.state.add({0, n->phone_number_id, to, "out", wamid, body, 0});
+    if (ctx.on_send) ctx.on_send(n->phone_number_id, to, body);
     ctx.state.count("sends_accepted");
     answer(ctx, respond,
            http_response::json(200, {{"messaging_product", "whatsapp"},

@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     metasim::webhook_sender sender{opt["--webhook-url"], opt["--app-secret"], std::stoi(opt["--max-attempts"]), state,
                                    timers};
     api::router routes;
-    metasim::sim_context ctx{state, timers, sender};
+    metasim::sim_context ctx{state, timers, sender, true, {}};
     metasim::add_control_routes(routes, ctx);  // first: /control/... wins over /{version}/{id}
     metasim::add_graph_routes(routes, ctx);
     metrics::registry metrics;

@@ -7,12 +7,20 @@
 #include "bench/metasim/sim_state.hpp"
 #include "bench/metasim/webhook_sender.hpp"
 
+#include <functional>
+#include <string>
+
 namespace paige::metasim {
 
 struct sim_context {
   sim_state& state;
   scheduler& timers;
   webhook_sender& sender;
+  /// Whether sends and statuses are kept as records (the control API reads them); the
+  /// benchmark turns this off and watches sends through on_send instead.
+  bool keep_records = true;
+  /// Called for every accepted send: (phone_number_id, to, the request body).
+  std::function<void(const std::string&, const std::string&, const json&)> on_send;
 };
 
 /// GET /{version}/{phone-number-id}, POST .../register, POST /{version}/{waba-id}/subscribed_apps,

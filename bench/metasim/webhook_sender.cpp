@@ -8,9 +8,9 @@
 namespace paige::metasim {
 
 webhook_sender::webhook_sender(std::string url, std::string app_secret, int max_attempts, sim_state& state,
-                               scheduler& timers)
+                               scheduler& timers, api::http_client_options client)
     : url_(std::move(url)), secret_(std::move(app_secret)), max_attempts_(max_attempts), state_(state),
-      timers_(timers) {}
+      timers_(timers), client_(client) {}
 
 webhook_sender::~webhook_sender() { client_.stop(); }
 
@@ -36,7 +36,12 @@ void webhook_sender::post(const json& envelope, std::function<void(delivery_outc
   auto body = std::make_shared<const std::string>(envelope.dump(-1, ' ', true));
   auto signature = "sha256=" + secrets::hmac_sha256_hex(secret_, *body);
   bool duplicate = state_.chance(state_.get_faults().duplicate_rate);
-  attempt(std::move(body), std::move(signature), 1, duplicate, std::move(done));
+  state_.count("webhook_posts");
+  auto settled = [this, done = std::move(done)](delivery_outcome out) {
+    state_.count("webhooks_settled");
+    if (done) done(out);
+  };
+  attempt(std::move(body), std::move(signature), 1, duplicate, std::move(settled));
 }
 
 void webhook_sender::attempt(std::shared_ptr<const std::string> body, std::string signature, int n, bool duplicate,

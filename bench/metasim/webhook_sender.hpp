@@ -21,10 +21,12 @@ struct delivery_outcome {
 
 class webhook_sender {
  public:
-  webhook_sender(std::string url, std::string app_secret, int max_attempts, sim_state& state, scheduler& timers);
+  webhook_sender(std::string url, std::string app_secret, int max_attempts, sim_state& state, scheduler& timers,
+                 api::http_client_options client = {});
   ~webhook_sender();
 
-  /// Posts `envelope`; `done` (optional) runs once delivered or given up.
+  /// Posts `envelope`; `done` (optional) runs once delivered or given up. Counted in the
+  /// stats as webhook_posts, and webhooks_settled once delivered or given up.
   void post(const json& envelope, std::function<void(delivery_outcome)> done = {});
 
   /// Where webhooks go from now on.

@@ -1,0 +1,493 @@
+// paige-bench: drives Paige with simulated WhatsApp users and measures it.
+//   paige-bench [--projects 10] [--contacts 500] [--messages 20] [--mode closed|open] ...
+// It runs the simulator of Meta's side in-process (Graph API + signed webhooks), starts the
+// Paige binary on its own embedded Postgres, sets up projects, numbers and the echo bot, runs
+// the load, checks every message in the simulator's view and in the project databases, and
+// prints a summary plus a JSON file. See bench/README.md.
+#include "api/http_client.hpp"
+#include "api/http_server.hpp"
+#include "bench/bench/latency.hpp"
+#include "bench/bench/paige_process.hpp"
+#include "bench/metasim/routes.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+
+#include <sys/resource.h>
+
+#include <atomic>
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+using namespace paige;
+using json = nlohmann::json;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* usage = R"(usage: paige-bench [options]
+  --projects N          projects (numbers) [10]
+  --contacts N          contacts per project [500]
+  --messages N          messages per contact (closed mode) [20]
+  --mode closed|open    closed: each contact sends its next message once the reply to the
+                        previous one arrived; open: a fixed offered rate [closed]
+  --rate R              open mode: messages/s offered [1000]
+  --duration S          open mode: seconds of load [60]
+  --statuses LIST       statuses Meta posts per reply, or none [sent,delivered,read]
+  --duplicate-rate P    share of webhooks Meta delivers twice [0]
+  --error-rate P        share of Graph sends that fail (Paige retries) [0]
+  --error-code CODE     500 or a Meta code (130429, 131000, ...) [500]
+  --connections N       webhook connections to Paige [64]
+  --paige PATH          the Paige binary [build/runtime/paige]
+  --paige-arg ARG       passed to `paige serve` (repeat)
+  --json PATH           where the JSON result goes [bench-result.json]
+  --no-db-check         skip the check of the project databases
+)";
+
+const std::string app_secret = "bench-app-secret";
+const std::string admin_key = "bench-admin-key-0123456789";
+
+struct options {
+  int projects = 10, contacts = 500, messages = 20;
+  std::string mode = "closed";
+  double rate = 1000, duration = 60;
+  std::vector<std::string> statuses{"sent", "delivered", "read"};
+  double duplicate_rate = 0, error_rate = 0;
+  long error_code = 500;
+  int connections = 64;
+  std::string paige = "build/runtime/paige";
+  std::vector<std::string> paige_args;
+  std::string json_out = "bench-result.json";
+  bool db_check = true;
+};
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> out;
+  for (std::size_t start = 0; start < list.size();) {
+    auto comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    if (comma > start) out.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+options parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << usage;
+      std::exit(0);
+    }
+    if (a == "--no-db-check") {
+      o.db_check = false;
+      continue;
+    }
+    if (i + 1 >= argc) throw std::invalid_argument(a + ": missing value");
+    std::string v = argv[++i];
+    if (a == "--projects") o.projects = std::stoi(v);
+    else if (a == "--contacts") o.contacts = std::stoi(v);
+    else if (a == "--messages") o.messages = std::stoi(v);
+    else if (a == "--mode") o.mode = v;
+    else if (a == "--rate") o.rate = std::stod(v);
+    else if (a == "--duration") o.duration = std::stod(v);
+    else if (a == "--statuses") o.statuses = v == "none" ? std::vector<std::string>{} : split(v);
+    else if (a == "--duplicate-rate") o.duplicate_rate = std::stod(v);
+    else if (a == "--error-rate") o.error_rate = std::stod(v);
+    else if (a == "--error-code") o.error_code = std::stol(v);
+    else if (a == "--connections") o.connections = std::stoi(v);
+    else if (a == "--paige") o.paige = v;
+    else if (a == "--paige-arg") o.paige_args.push_back(v);
+    else if (a == "--json") o.json_out = v;
+    else throw std::invalid_argument("unknown option " + a);
+  }
+  if (o.mode != "closed" && o.mode != "open") throw std::invalid_argument("--mode is closed or open");
+  if (o.projects < 1 || o.projects > 999 || o.contacts < 1 || o.contacts > 9999999 || o.messages < 1)
+    throw std::invalid_argument("projects 1..999, contacts 1..9999999, messages >= 1");
+  return o;
+}
+
+/// A blocking JSON call to Paige's API.
+struct api_client {
+  api::http_client& http;
+  std::string base;
+  std::pair<unsigned, json> call(const std::string& method, const std::string& path, const json& body = nullptr) {
+    std::promise<api::client_response> p;
+    http.request(method, base + path, {{"Authorization", "Bearer " + admin_key}, {"Content-Type", "application/json"}},
+                 body.is_null() ? "" : body.dump(), [&p](api::client_response r) { p.set_value(std::move(r)); });
+    auto r = p.get_future().get();
+    if (r.status == 0) throw std::runtime_error(method + " " + path + ": " + r.error);
+    return {r.status, r.body.empty() ? json() : json::parse(r.body, nullptr, false)};
+  }
+  json expect(unsigned status, const std::string& method, const std::string& path, const json& body = nullptr) {
+    auto [s, j] = call(method, path, body);
+    if (s != status)
+      throw std::runtime_error(method + " " + path + " answered " + std::to_string(s) + ": " + j.dump());
+    return j;
+  }
+};
+
+std::string wa_id_of(int project, int contact) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "9%03d%07d", project % 1000, contact % 10000000);
+  return buf;
+}
+
+/// Everything the load knows about one contact. Guarded by the driver's mutex.
+struct contact_state {
+  int next_send = 0;      ///< index of the next message to send
+  int next_reply = 0;     ///< index of the reply expected next
+  bool unacked = false;   ///< a webhook in flight (open mode sends only when false)
+  std::vector<steady::time_point> sent_at;
+};
+
+struct driver {
+  const options& opt;
+  metasim::webhook_sender& sender;
+  std::vector<metasim::number> numbers;
+  std::mutex mutex;
+  std::vector<std::vector<contact_state>> contacts;  // [project][contact]
+  bench::latency_samples ack, reply;
+  std::atomic<long> sent{0}, acked{0}, ack_failed{0}, replies{0}, reordered{0}, unexpected{0};
+  steady::time_point first_send, last_reply;
+  std::promise<void> closed_done;
+  std::atomic<long> closed_remaining{0};
+
+  driver(const options& o, metasim::webhook_sender& s) : opt(o), sender(s) {
+    contacts.assign(o.projects, std::vector<contact_state>(o.contacts));
+  }
+
+  /// Sends message `index` of a contact as a user's webhook (caller holds no lock).
+  void send(int p, int c, int index) {
+    auto now = steady::now();
+    {
+      std::lock_guard<std::mutex> lock{mutex};
+      auto& cs = contacts[p][c];
+      if (cs.sent_at.size() <= static_cast<std::size_t>(index)) cs.sent_at.resize(index + 1);
+      cs.sent_at[index] = now;
+      cs.unacked = true;
+      cs.next_send = index + 1;
+    }
+    ++sent;
+    auto wa_id = wa_id_of(p, c);
+    auto wamid = "wamid.B" + std::to_string(p) + "x" + std::to_string(c) + "x" + std::to_string(index);
+    json msg{{"from", wa_id},
+             {"id", wamid},
+             {"timestamp", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count())},
+             {"type", "text"},
+             {"text", {{"body", "m" + std::to_string(index)}}}};
+    json value{{"contacts", {{{"profile", {{"name", "Bench " + wa_id}}}, {"wa_id", wa_id}}}}, {"messages", {msg}}};
+    sender.post(metasim::webhook_sender::envelope(numbers[p], std::move(value)),
+                [this, p, c, now](metasim::delivery_outcome out) {
+                  auto took = steady::now() - now;
+                  std::lock_guard<std::mutex> lock{mutex};
+                  contacts[p][c].unacked = false;
+                  if (out.delivered) {
+                    ++acked;
+                    ack.ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+                  } else {
+                    ++ack_failed;
+                  }
+                });
+  }
+
+  /// The simulator accepted a send from Paige: a reply.
+  void on_send(const std::string& number_id, const std::string& to, const json& body) {
+    auto now = steady::now();
+    (void)number_id;
+    if (to.size() != 11 || to[0] != '9') return ++unexpected, void();
+    int p = std::stoi(to.substr(1, 3)), c = std::stoi(to.substr(4));
+    std::string text = body.contains("text") ? body["text"].value("body", "") : "";
+    int index = -1;
+    if (text.rfind("echo: m", 0) == 0) index = std::stoi(text.substr(7));
+    int next = -1;
+    {
+      std::lock_guard<std::mutex> lock{mutex};
+      if (p >= opt.projects || c >= opt.contacts || index < 0) return ++unexpected, void();
+      auto& cs = contacts[p][c];
+      if (index != cs.next_reply || static_cast<std::size_t>(index) >= cs.sent_at.size()) {
+        ++reordered;  // out of order, a duplicate, or never sent
+        return;
+      }
+      ++cs.next_reply;
+      reply.ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(now - cs.sent_at[index]).count());
+      last_reply = now;
+      if (opt.mode == "closed" && cs.next_send < opt.messages) next = cs.next_send;
+    }
+    ++replies;
+    if (next >= 0) send(p, c, next);
+    if (opt.mode == "closed" && --closed_remaining == 0) closed_done.set_value();
+  }
+
+  void run_closed() {
+    closed_remaining = static_cast<long>(opt.projects) * opt.contacts * opt.messages;
+    first_send = steady::now();
+    for (int c = 0; c < opt.contacts; ++c)
+      for (int p = 0; p < opt.projects; ++p) send(p, c, 0);
+    auto f = closed_done.get_future();
+    // No loss means every reply comes; a stall is a failure, reported after 10 minutes.
+    if (f.wait_for(std::chrono::minutes{10}) != std::future_status::ready)
+      std::cerr << "paige-bench: replies stopped coming; reporting what arrived\n";
+  }
+
+  /// A fixed offered rate; a contact gets its next message only once the previous webhook
+  /// was acknowledged. Returns the offers that found no free contact.
+  long run_open() {
+    first_send = steady::now();
+    auto end = first_send + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(opt.duration));
+    long emitted = 0, starved = 0;
+    std::size_t cursor = 0, total = static_cast<std::size_t>(opt.projects) * opt.contacts;
+    while (steady::now() < end) {
+      auto due = static_cast<long>(std::chrono::duration<double>(steady::now() - first_send).count() * opt.rate);
+      while (emitted < due) {
+        int p = -1, c = -1, index = 0;
+        {
+          std::lock_guard<std::mutex> lock{mutex};
+          for (std::size_t tries = 0; tries < total; ++tries, ++cursor) {
+            auto& cs = contacts[cursor % total % opt.projects][cursor % total / opt.projects];
+            if (!cs.unacked) {
+              p = static_cast<int>(cursor % total % opt.projects);
+              c = static_cast<int>(cursor % total / opt.projects);
+              index = cs.next_send;
+              ++cursor;
+              break;
+            }
+          }
+        }
+        ++emitted;
+        if (p < 0) {
+          ++starved;
+          continue;
+        }
+        send(p, c, index);
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds{500});
+    }
+    // Let the replies of the last messages arrive.
+    auto drain_until = steady::now() + std::chrono::seconds{30};
+    while (replies.load() < acked.load() && steady::now() < drain_until)
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    return starved;
+  }
+};
+
+/// Waits until every webhook the simulator posted (messages and statuses) was answered.
+void wait_webhooks_settled(metasim::sim_state& state, std::chrono::seconds limit) {
+  auto until = steady::now() + limit;
+  while (steady::now() < until) {
+    auto s = state.stats();
+    if (s.value("webhook_posts", 0L) == s.value("webhooks_settled", 0L)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+}
+
+/// Checks every contact's messages in a project database: each inbound message once, in
+/// order, each answered once, in order, with the final status. Returns problems found.
+json check_project(api_client& paige, const std::string& project, int p, const options& opt,
+                   const std::vector<contact_state>& contacts) {
+  auto r = paige.expect(200, "POST", "/v1/projects/" + project + "/sql",
+                        {{"query",
+                          "SELECT c.wa_id, m.direction, m.content->'text'->>'body', m.status FROM messages m "
+                          "JOIN contacts c ON c.id = m.contact_id ORDER BY c.wa_id, m.id"}});
+  if (r.value("truncated", false)) throw std::runtime_error("raise --sql-row-cap: the check was truncated");
+  std::map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> by_contact;
+  std::map<std::string, long> bad_status;
+  auto final_status = opt.statuses.empty() ? std::string{"accepted"} : opt.statuses.back();
+  for (const auto& row : r["rows"]) {
+    auto& e = by_contact[row[0].get<std::string>()];
+    if (row[1] == "in") e.first.push_back(row[2].is_string() ? row[2].get<std::string>() : "");
+    else {
+      e.second.push_back(row[2].is_string() ? row[2].get<std::string>() : "");
+      if (row[3] != final_status) ++bad_status[row[3].get<std::string>()];
+    }
+  }
+  long lost = 0, duplicated = 0, reordered = 0;
+  for (int c = 0; c < opt.contacts; ++c) {
+    auto sent = static_cast<int>(contacts[c].next_send);
+    auto& e = by_contact[wa_id_of(p, c)];
+    for (auto* list : {&e.first, &e.second}) {
+      const char* prefix = list == &e.first ? "m" : "echo: m";
+      std::vector<int> seen(sent, 0);
+      int last = -1;
+      for (const auto& text : *list) {
+        int i = std::stoi(text.substr(std::string{prefix}.size()));
+        if (i < 0 || i >= sent) continue;
+        if (seen[i]++) ++duplicated;
+        if (i < last) ++reordered;
+        last = i;
+      }
+      for (int i = 0; i < sent; ++i) lost += seen[i] == 0;
+    }
+  }
+  return {{"lost", lost}, {"duplicated", duplicated}, {"reordered", reordered}, {"unexpected_status", bad_status}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options opt;
+  try {
+    opt = parse(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "paige-bench: " << e.what() << "\n" << usage;
+    return 2;
+  }
+  log::init("warn");
+  try {
+    // Meta's side, in this process.
+    metasim::sim_state state{1};
+    metasim::faults f;
+    f.statuses = opt.statuses;
+    f.duplicate_rate = opt.duplicate_rate;
+    f.error_rate = opt.error_rate;
+    f.error_code = opt.error_code;
+    state.set_faults(f);
+    metasim::scheduler timers;
+    api::http_client_options copts;
+    copts.max_connections_per_origin = static_cast<std::size_t>(opt.connections);
+    metasim::webhook_sender sender{"", app_secret, 1000, state, timers, copts};
+    driver load{opt, sender};
+    metasim::sim_context ctx{state, timers, sender, false, {}};
+    ctx.on_send = [&load](const std::string& number_id, const std::string& to, const json& body) {
+      load.on_send(number_id, to, body);
+    };
+    api::router routes;
+    metasim::add_graph_routes(routes, ctx);
+    metrics::registry sim_metrics;
+    api::http_server_options sopts;
+    sopts.port = 0;
+    api::http_server sim{sopts, routes, sim_metrics};
+    auto sim_port = sim.start();
+
+    // Paige, on its own embedded Postgres.
+    std::vector<std::string> args{"--app-secret", app_secret, "--verify-token", "bench", "--admin-token", admin_key,
+                                  "--graph-url", "http://127.0.0.1:" + std::to_string(sim_port), "--sql-row-cap",
+                                  "1000000", "--sql-timeout", "10m"};
+    args.insert(args.end(), opt.paige_args.begin(), opt.paige_args.end());
+    std::cerr << "starting paige...\n";
+    bench::paige_process paige{opt.paige, args};
+    sender.set_url("http://127.0.0.1:" + std::to_string(paige.port()) + "/webhook");
+    api::http_client http;
+    api_client client{http, "http://127.0.0.1:" + std::to_string(paige.port())};
+
+    // Projects, numbers, the echo bot, the highest send rate Meta allows a number.
+    std::cerr << "setting up " << opt.projects << " projects...\n";
+    const json echo_bot = json::parse(R"({"initial_state": "unstructured", "states": {"unstructured": {"kind": "await",
+        "routes": [{"when": "always", "then": [{"send": {"type": "text", "text": {"body": "echo: {{message.text}}"}}}]}]}}})");
+    std::vector<std::string> project_ids;
+    for (int p = 0; p < opt.projects; ++p)
+      project_ids.push_back(client.expect(202, "POST", "/v1/projects", {{"name", "bench " + std::to_string(p)}})["id"]);
+    for (int p = 0; p < opt.projects; ++p) {
+      auto path = "/v1/projects/" + project_ids[p];
+      for (int i = 0; i < 1200 && client.expect(200, "GET", path)["status"] != "active"; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds{50});
+      client.expect(201, "PUT", path + "/bot", echo_bot);
+      client.expect(200, "PATCH", path, {{"settings", {{"messages_per_second", 1000}}}});
+      metasim::number n{std::to_string(800000 + p), std::to_string(700000 + p), "+1555" + std::to_string(800000 + p),
+                        "Bench " + std::to_string(p), "token-" + std::to_string(p), false, false};
+      state.put_number(n);
+      client.expect(200, "PUT", path + "/whatsapp",
+                    {{"phone_number_id", n.phone_number_id}, {"waba_id", n.waba_id}, {"access_token", n.access_token}});
+      load.numbers.push_back(n);
+    }
+
+    std::cerr << "running " << opt.mode << " mode...\n";
+    auto cpu0 = bench::cpu_seconds(paige.pid());
+    auto pg0 = bench::cpu_seconds_of_all("postgres");
+    auto busy0 = bench::machine_busy_seconds();
+    rusage self0{};
+    getrusage(RUSAGE_SELF, &self0);
+    long starved = 0;
+    if (opt.mode == "closed") load.run_closed();
+    else starved = load.run_open();
+    auto window_end = opt.mode == "closed" ? load.last_reply : steady::now();
+    double window = std::chrono::duration<double>(window_end - load.first_send).count();
+    auto cpu1 = bench::cpu_seconds(paige.pid());
+    auto pg1 = bench::cpu_seconds_of_all("postgres");
+    auto busy1 = bench::machine_busy_seconds();
+    rusage self1{};
+    getrusage(RUSAGE_SELF, &self1);
+    auto self_cpu = [](const rusage& r) {
+      return r.ru_utime.tv_sec + r.ru_stime.tv_sec + (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
+    };
+
+    std::cerr << "waiting for statuses, then checking...\n";
+    wait_webhooks_settled(state, std::chrono::seconds{120});
+    json db = json::object();
+    long db_lost = 0, db_dup = 0, db_reorder = 0, db_status = 0;
+    if (opt.db_check) {
+      for (int p = 0; p < opt.projects; ++p) {
+        auto r = check_project(client, project_ids[p], p, opt, load.contacts[p]);
+        db_lost += r["lost"].get<long>();
+        db_dup += r["duplicated"].get<long>();
+        db_reorder += r["reordered"].get<long>();
+        for (auto& [k, v] : r["unexpected_status"].items()) db_status += v.get<long>();
+      }
+      db = {{"lost", db_lost}, {"duplicated", db_dup}, {"reordered", db_reorder}, {"wrong_final_status", db_status}};
+    }
+    long expected = opt.mode == "closed" ? static_cast<long>(opt.projects) * opt.contacts * opt.messages : load.sent.load();
+    long sim_lost = expected - load.replies.load();
+    bool correct = sim_lost == 0 && load.reordered == 0 && load.unexpected == 0 && load.ack_failed == 0 &&
+                   db_lost == 0 && db_dup == 0 && db_reorder == 0 && db_status == 0;
+
+    json result{
+        {"scenario",
+         {{"mode", opt.mode}, {"projects", opt.projects}, {"contacts_per_project", opt.contacts},
+          {"messages_per_contact", opt.messages}, {"rate", opt.rate}, {"duration_s", opt.duration},
+          {"statuses", opt.statuses}, {"duplicate_rate", opt.duplicate_rate}, {"error_rate", opt.error_rate},
+          {"error_code", opt.error_code}, {"connections", opt.connections}, {"paige_args", opt.paige_args}}},
+        {"window_s", window},
+        {"sent", load.sent.load()},
+        {"acknowledged", load.acked.load()},
+        {"replies", load.replies.load()},
+        {"acknowledged_per_s", load.acked.load() / window},
+        {"replies_per_s", load.replies.load() / window},
+        {"offers_without_free_contact", starved},
+        {"ack_latency", load.ack.summarize()},
+        {"reply_latency", load.reply.summarize()},
+        {"cpu_seconds", {{"paige", cpu1 - cpu0}, {"postgres", pg1 - pg0}, {"bench", self_cpu(self1) - self_cpu(self0)},
+                         {"machine", busy1 - busy0}}},
+        {"paige_peak_rss_mb", static_cast<double>(bench::peak_rss_bytes(paige.pid())) / (1 << 20)},
+        {"correctness",
+         {{"ok", correct}, {"replies_missing", sim_lost}, {"replies_out_of_order_or_duplicate", load.reordered.load()},
+          {"unexpected_sends", load.unexpected.load()}, {"webhooks_not_acknowledged", load.ack_failed.load()},
+          {"database", db}}},
+        {"simulator", state.stats()}};
+    std::ofstream{opt.json_out} << result.dump(2) << "\n";
+
+    auto& a = result["ack_latency"];
+    auto& r = result["reply_latency"];
+    std::string shape = opt.mode == "closed" ? " x " + std::to_string(opt.messages) + " messages"
+                                             : " at " + std::to_string(static_cast<long>(opt.rate)) + " msg/s for " +
+                                                   std::to_string(static_cast<long>(opt.duration)) + " s";
+    std::string statuses;
+    for (const auto& s : opt.statuses) statuses += (statuses.empty() ? "" : ",") + s;
+    std::printf("paige-bench %s: %d projects x %d contacts%s, statuses %s\n", opt.mode.c_str(), opt.projects,
+                opt.contacts, shape.c_str(), statuses.empty() ? "none" : statuses.c_str());
+    std::printf("  window %.2f s: %.0f acknowledged msg/s, %.0f replies/s (%ld sent, %ld acknowledged, %ld replies)\n",
+                window, result["acknowledged_per_s"].get<double>(), result["replies_per_s"].get<double>(),
+                load.sent.load(), load.acked.load(), load.replies.load());
+    std::printf("  ack latency   p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms\n", a["p50_ms"].get<double>(),
+                a["p90_ms"].get<double>(), a["p99_ms"].get<double>(), a["max_ms"].get<double>());
+    std::printf("  reply latency p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms\n", r["p50_ms"].get<double>(),
+                r["p90_ms"].get<double>(), r["p99_ms"].get<double>(), r["max_ms"].get<double>());
+    std::printf("  cpu s: paige %.1f, postgres %.1f, bench %.1f, machine %.1f of %.1f; paige peak RSS %.0f MB\n",
+                cpu1 - cpu0, pg1 - pg0, self_cpu(self1) - self_cpu(self0), busy1 - busy0,
+                window * std::thread::hardware_concurrency(), result["paige_peak_rss_mb"].get<double>());
+    if (starved) std::printf("  %ld offers found every contact waiting for an ack (raise --contacts)\n", starved);
+    std::printf("  correctness: %s %s\n", correct ? "OK" : "FAILED", result["correctness"].dump().c_str());
+    std::printf("  json: %s\n", opt.json_out.c_str());
+    return correct ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "paige-bench: " << e.what() << "\n";
+    return 1;
+  }
+}
