@@ -451,6 +451,23 @@ void pump_steps(self_ptr self) {
           });
 }
 
+pending_step change_step(pending_step::kind what, std::int64_t conversation_id, std::string who) {
+  pending_step step;
+  step.what = what;
+  step.target = conversation_id;
+  step.who = std::move(who);
+  return step;
+}
+
+/// Queues a change behind the steps; its promise answers the caller when `answered`.
+caf::response_promise queue_change(self_ptr self, pending_step step, bool answered) {
+  if (answered) step.promise = self->make_response_promise();
+  auto rp = step.promise;
+  self->state.steps.push_back(std::move(step));
+  pump_steps(self);
+  return rp;
+}
+
 caf::behavior conversation(self_ptr self, std::shared_ptr<const conversation_context> ctx, std::string wa_id,
                            caf::actor parent) {
   self->state.ctx = std::move(ctx);
@@ -519,36 +536,17 @@ caf::behavior conversation(self_ptr self, std::shared_ptr<const conversation_con
         return rp;
       },
       [=](change_state_atom, std::int64_t conversation_id, std::string& state, std::string& who) -> caf::result<std::string> {
-        pending_step step;
-        step.what = pending_step::kind::change_state;
-        step.target = conversation_id;
+        auto step = change_step(pending_step::kind::change_state, conversation_id, std::move(who));
         step.new_state = std::move(state);
-        step.who = std::move(who);
-        step.promise = self->make_response_promise();
-        auto rp = step.promise;
-        self->state.steps.push_back(std::move(step));
-        pump_steps(self);
-        return rp;
+        return queue_change(self, std::move(step), true);
       },
       [=](close_atom, std::int64_t conversation_id, std::string& who) -> caf::result<std::string> {
-        pending_step step;
-        step.what = pending_step::kind::close;
-        step.target = conversation_id;
-        step.who = std::move(who);
-        step.promise = self->make_response_promise();
-        auto rp = step.promise;
-        self->state.steps.push_back(std::move(step));
-        pump_steps(self);
-        return rp;
+        return queue_change(self, change_step(pending_step::kind::close, conversation_id, std::move(who)), true);
       },
       [=](expire_atom, std::int64_t conversation_id, std::int64_t idle_seconds) {
-        pending_step step;
-        step.what = pending_step::kind::expire;
-        step.target = conversation_id;
-        step.who = "timeout";
+        auto step = change_step(pending_step::kind::expire, conversation_id, "timeout");
         step.idle_seconds = idle_seconds;
-        self->state.steps.push_back(std::move(step));
-        pump_steps(self);
+        queue_change(self, std::move(step), false);
       },
       [=](retry_atom) { pump_steps(self); },
       [=](passivate_atom) { self->quit(); },
