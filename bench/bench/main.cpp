@@ -279,6 +279,15 @@ struct driver {
   }
 };
 
+/// A metric's value from Paige's /metrics (-1 if absent).
+double metric_value(api_client& paige, const std::string& name) {
+  std::promise<api::client_response> p;
+  paige.http.request("GET", paige.base + "/metrics", {}, "", [&p](api::client_response r) { p.set_value(std::move(r)); });
+  auto text = p.get_future().get().body;
+  auto at = text.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
+}
+
 /// Waits until every webhook the simulator posted (messages and statuses) was answered.
 void wait_webhooks_settled(metasim::sim_state& state, std::chrono::seconds limit) {
   auto until = steady::now() + limit;
@@ -400,6 +409,7 @@ int main(int argc, char** argv) {
     }
 
     std::cerr << "running " << opt.mode << " mode...\n";
+    auto rss_before = bench::rss_bytes(paige.pid());
     auto cpu0 = bench::cpu_seconds(paige.pid());
     auto pg0 = bench::cpu_seconds_of_all("postgres");
     auto busy0 = bench::machine_busy_seconds();
@@ -419,6 +429,8 @@ int main(int argc, char** argv) {
       return r.ru_utime.tv_sec + r.ru_stime.tv_sec + (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
     };
 
+    auto rss_after = bench::rss_bytes(paige.pid());
+    double conversation_actors = metric_value(client, "paige_conversation_actors");
     std::cerr << "waiting for statuses, then checking...\n";
     wait_webhooks_settled(state, std::chrono::seconds{120});
     json db = json::object();
@@ -456,6 +468,9 @@ int main(int argc, char** argv) {
         {"cpu_seconds", {{"paige", cpu1 - cpu0}, {"postgres", pg1 - pg0}, {"bench", self_cpu(self1) - self_cpu(self0)},
                          {"machine", busy1 - busy0}}},
         {"paige_peak_rss_mb", static_cast<double>(bench::peak_rss_bytes(paige.pid())) / (1 << 20)},
+        {"paige_rss_before_mb", static_cast<double>(rss_before) / (1 << 20)},
+        {"paige_rss_after_mb", static_cast<double>(rss_after) / (1 << 20)},
+        {"conversation_actors_after", conversation_actors},
         {"correctness",
          {{"ok", correct}, {"replies_missing", sim_lost}, {"replies_out_of_order_or_duplicate", load.reordered.load()},
           {"unexpected_sends", load.unexpected.load()}, {"webhooks_not_acknowledged", load.ack_failed.load()},
@@ -479,9 +494,11 @@ int main(int argc, char** argv) {
                 a["p90_ms"].get<double>(), a["p99_ms"].get<double>(), a["max_ms"].get<double>());
     std::printf("  reply latency p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms\n", r["p50_ms"].get<double>(),
                 r["p90_ms"].get<double>(), r["p99_ms"].get<double>(), r["max_ms"].get<double>());
-    std::printf("  cpu s: paige %.1f, postgres %.1f, bench %.1f, machine %.1f of %.1f; paige peak RSS %.0f MB\n",
-                cpu1 - cpu0, pg1 - pg0, self_cpu(self1) - self_cpu(self0), busy1 - busy0,
-                window * std::thread::hardware_concurrency(), result["paige_peak_rss_mb"].get<double>());
+    std::printf("  cpu s: paige %.1f, postgres %.1f, bench %.1f, machine %.1f of %.1f\n", cpu1 - cpu0, pg1 - pg0,
+                self_cpu(self1) - self_cpu(self0), busy1 - busy0, window * std::thread::hardware_concurrency());
+    std::printf("  paige RSS: %.0f MB before, %.0f MB after, %.0f MB peak; %.0f conversation actors resident\n",
+                static_cast<double>(rss_before) / (1 << 20), static_cast<double>(rss_after) / (1 << 20),
+                result["paige_peak_rss_mb"].get<double>(), conversation_actors);
     if (starved) std::printf("  %ld offers found every contact waiting for an ack (raise --contacts)\n", starved);
     std::printf("  correctness: %s %s\n", correct ? "OK" : "FAILED", result["correctness"].dump().c_str());
     std::printf("  json: %s\n", opt.json_out.c_str());

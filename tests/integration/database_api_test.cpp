@@ -30,7 +30,8 @@ struct database_fixture {
   }
   std::vector<std::string> table_names() {
     std::vector<std::string> names;
-    for (const auto& t : call("GET", "/tables").body["items"]) names.push_back(t["name"]);
+    auto tables = call("GET", "/tables");
+    for (const auto& t : tables.body["items"]) names.push_back(t["name"]);
     return names;
   }
   /// Every row of `path` (a rows URL with its query), following cursors; `between` runs
