@@ -62,4 +62,3 @@ std::string event_frame(const std::string& id, const std::string& type, const st
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::event_sink)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::status_change)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::status_change>)

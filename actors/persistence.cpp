@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <memory>
 #include <unordered_map>
 #include <variant>
@@ -26,9 +27,11 @@ struct step_req {
   save_list saves;
 };
 
+using status_req = std::vector<storage::status_row>;
+
 /// One request waiting for the next commit.
 struct entry {
-  std::variant<open_req, storage::inbound_row, step_req, tx_job> op;
+  std::variant<open_req, storage::inbound_row, step_req, status_req, tx_job> op;
   caf::response_promise promise;
 };
 
@@ -46,6 +49,19 @@ struct worker_state {
 
 using self_ptr = caf::stateful_actor<worker_state>*;
 
+/// A connection for a project's batches. It runs only short statements that find their rows
+/// by index, prepared once (storage/message_log.cpp), so: generic plans (planned once per
+/// connection, not per call), and no hash/merge joins or sequential scans where an index
+/// lookup exists (the planner takes a batch's rows for 100, and a plan that scans a whole
+/// table per batch grows with the table).
+std::unique_ptr<pqxx::connection> connect(const std::string& conninfo) {
+  auto conn = std::make_unique<pqxx::connection>(conninfo);
+  pqxx::nontransaction{*conn}.exec0(
+      "SET plan_cache_mode = force_generic_plan; SET enable_hashjoin = off; SET enable_mergejoin = off; "
+      "SET enable_seqscan = off");
+  return conn;
+}
+
 /// Runs `batch` in one transaction and returns the replies, in order.
 std::vector<caf::message> run_batch(pqxx::connection& conn, std::vector<entry>& batch) {
   std::vector<caf::message> replies(batch.size());
@@ -54,6 +70,8 @@ std::vector<caf::message> run_batch(pqxx::connection& conn, std::vector<entry>& 
   std::vector<std::size_t> inbound_at;
   std::vector<storage::step_row> steps;
   std::vector<std::size_t> steps_at;
+  std::vector<storage::status_row> statuses;
+  std::vector<std::size_t> statuses_at;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto& op = batch[i].op;
     if (auto* o = std::get_if<open_req>(&op)) {
@@ -67,6 +85,9 @@ std::vector<caf::message> run_batch(pqxx::connection& conn, std::vector<entry>& 
       for (const auto& save : s->saves) storage::save_row(tx, save.table, save.values);
       steps.push_back(s->step);
       steps_at.push_back(i);
+    } else if (auto* st = std::get_if<status_req>(&op)) {
+      statuses.insert(statuses.end(), st->begin(), st->end());
+      statuses_at.push_back(i);
     }
   }
   if (!inbound.empty()) {
@@ -76,6 +97,22 @@ std::vector<caf::message> run_batch(pqxx::connection& conn, std::vector<entry>& 
   if (!steps.empty()) {
     auto outcomes = storage::apply_steps(tx, steps);
     for (std::size_t k = 0; k < outcomes.size(); ++k) replies[steps_at[k]] = caf::make_message(std::move(outcomes[k]));
+  }
+  if (!statuses_at.empty()) {
+    // Every status of the batch in one statement; each change goes back to the first
+    // request that carried its message.
+    auto changes = storage::apply_statuses(tx, statuses);
+    std::vector<std::vector<storage::status_change>> per_request(statuses_at.size());
+    for (auto& c : changes)
+      for (std::size_t k = 0; k < statuses_at.size(); ++k) {
+        const auto& rows = std::get<status_req>(batch[statuses_at[k]].op);
+        if (std::any_of(rows.begin(), rows.end(), [&](const auto& r) { return r.wamid == c.wamid; })) {
+          per_request[k].push_back(std::move(c));
+          break;
+        }
+      }
+    for (std::size_t k = 0; k < statuses_at.size(); ++k)
+      replies[statuses_at[k]] = caf::make_message(std::move(per_request[k]));
   }
   tx.commit();
   return replies;
@@ -96,7 +133,7 @@ void flush_project(const std::string& project_id, project_slot& slot) {
     slot.pending.erase(slot.pending.begin(), slot.pending.begin() + max_batch);
   }
   try {
-    if (!slot.conn) slot.conn = std::make_unique<pqxx::connection>(slot.conninfo);
+    if (!slot.conn) slot.conn = connect(slot.conninfo);
     auto replies = run_batch(*slot.conn, batch);
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].promise.deliver(std::move(replies[i]));
     return;
@@ -117,7 +154,7 @@ void flush_project(const std::string& project_id, project_slot& slot) {
     std::vector<entry> single;
     single.push_back(std::move(en));
     try {
-      if (!slot.conn) slot.conn = std::make_unique<pqxx::connection>(slot.conninfo);
+      if (!slot.conn) slot.conn = connect(slot.conninfo);
       auto replies = run_batch(*slot.conn, single);
       single[0].promise.deliver(std::move(replies[0]));
     } catch (const pqxx::broken_connection& e) {
@@ -160,6 +197,9 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index) {
       },
       [=](step_atom, const std::string& project_id, storage::step_row& step, save_list& saves) {
         return enqueue(self, project_id, step_req{std::move(step), std::move(saves)});
+      },
+      [=](status_atom, const std::string& project_id, status_req& rows) {
+        return enqueue(self, project_id, std::move(rows));
       },
       [=](run_atom, const std::string& project_id, tx_job& job) { return enqueue(self, project_id, std::move(job)); },
       [=](flush_atom) {

@@ -17,6 +17,8 @@
 ///   (open_atom, project_id, wa_id, name, initial_state)     → storage::conversation_row
 ///   (inbound_atom, project_id, storage::inbound_row)        → std::int64_t id (0: duplicate)
 ///   (step_atom, project_id, storage::step_row, saves)       → storage::step_outcome
+///   (status_atom, project_id, std::vector<storage::status_row>) → std::vector<storage::status_change>
+///       (all statuses of a batch go in one statement, after its other writes)
 ///   (run_atom, project_id, tx_job)                          → whatever the job returns
 #pragma once
 
@@ -44,6 +46,7 @@ using register_atom = caf::atom_constant<caf::atom("register")>;
 using open_atom = caf::atom_constant<caf::atom("open")>;
 using inbound_atom = caf::atom_constant<caf::atom("inbound")>;
 using step_atom = caf::atom_constant<caf::atom("step")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
 
 /// Work inside a project's batch transaction; returns the reply. Must not commit.
 using tx_job = std::function<caf::message(pqxx::transaction_base&)>;
@@ -65,6 +68,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::conversation_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::inbound_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::step_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::step_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::status_row>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::status_change>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::unhandled_row>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::queued_row>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::queued_message)

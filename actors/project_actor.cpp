@@ -255,10 +255,8 @@ caf::result<caf::ok_atom> on_webhook(self_ptr self, number_batch& batch) {
   if (!batch.statuses.empty()) {
     std::vector<storage::status_row> rows;
     for (auto& s : batch.statuses) rows.push_back({s.wamid, s.status, unix_time(s.timestamp), s.errors_json});
-    self->request(st.conversation_ctx->persistence, std::chrono::seconds{20}, run_atom::value, st.row.id,
-                  tx_job{[rows = std::move(rows)](pqxx::transaction_base& tx) {
-                    return caf::make_message(storage::apply_statuses(tx, rows));
-                  }})
+    self->request(st.conversation_ctx->persistence, std::chrono::seconds{20}, status_atom::value, st.row.id,
+                  std::move(rows))
         .then(
             [self, one_done](std::vector<storage::status_change>& changes) {
               for (const auto& c : changes) publish_status(self->state.events, c);

@@ -167,7 +167,7 @@ const std::array<option_spec, 28> options{{
      [](config& c, const std::string& f, const std::string& v) {
        c.actor_threads = static_cast<unsigned>(parse_unsigned(f, v, max_threads));
      }},
-    {"--db-workers", "PAIGE_DB_WORKERS", "2",
+    {"--db-workers", "PAIGE_DB_WORKERS", "4",
      "database workers writing project databases (group commit; each project uses one)", false,
      [](config& c, const std::string& f, const std::string& v) {
        c.db_workers = static_cast<unsigned>(parse_unsigned(f, v, max_threads));

@@ -24,11 +24,14 @@ constexpr const char* open_conversation_sql = R"sql(
          coalesce(extract(epoch FROM c.last_inbound_at)::double precision, 0)
   FROM contact c LEFT JOIN conversations v ON v.contact_id = c.id AND v.status = 'open')sql";
 
+// Batched statements read their rows with jsonb_to_recordset, which the planner assumes
+// returns 100 rows; `LIMIT $2` (the real count, known when the statement is planned) makes
+// it plan index lookups instead of hash joins over whole tables, which grew with the tables.
 constexpr const char* insert_inbound_sql = R"sql(
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb)
       AS t(k int, conversation_id bigint, contact_id bigint, wamid text, type text, content jsonb,
-           ts double precision, handled boolean)),
+           ts double precision, handled boolean) LIMIT $2),
   firsts AS (SELECT DISTINCT ON (wamid) * FROM input ORDER BY wamid, k),
   ins AS (
     INSERT INTO messages (conversation_id, contact_id, direction, wamid, type, content, status,
@@ -53,7 +56,7 @@ constexpr const char* apply_steps_sql = R"sql(
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb)
       AS t(k int, message_id bigint, conversation_id bigint, contact_id bigint, state text,
-           vars jsonb, close boolean, outbound jsonb)),
+           vars jsonb, close boolean, outbound jsonb) LIMIT $2),
   handled AS (
     UPDATE messages m SET handled_at = now()
     FROM input i WHERE m.id = i.message_id AND m.handled_at IS NULL
@@ -79,7 +82,7 @@ constexpr const char* statuses_sql = R"sql(
   WITH input AS (
     SELECT wamid, status, CASE WHEN ts > 0 THEN to_timestamp(ts) ELSE now() END AS ts, error,
            paige_status_rank(status) AS rank
-    FROM jsonb_to_recordset($1::jsonb) AS t(wamid text, status text, ts double precision, error jsonb)),
+    FROM jsonb_to_recordset($1::jsonb) AS t(wamid text, status text, ts double precision, error jsonb) LIMIT $2),
   best AS (SELECT DISTINCT ON (wamid) * FROM input ORDER BY wamid, rank DESC),
   moved AS (
     UPDATE messages m SET
@@ -122,11 +125,20 @@ constexpr const char* record_accepted_sql = R"sql(
   WHERE id = $1 AND direction = 'out'
   RETURNING id, conversation_id, coalesce(wamid, ''), status, coalesce(error::text, ''))sql";
 
+/// Runs a statement of the hot path as a prepared statement of the connection: Postgres
+/// parses and plans it once per connection instead of once per call (these CTE statements
+/// cost more to plan than to run).
+template <class... Args>
+pqxx::result prepared(pqxx::transaction_base& tx, const char* name, const char* sql, Args&&... args) {
+  tx.conn().prepare(name, sql);  // no-op once registered; libpqxx prepares on first use
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
+}
+
 }  // namespace
 
 conversation_row open_conversation(pqxx::transaction_base& tx, const std::string& wa_id, const std::string& name,
                                    const std::string& initial_state) {
-  auto r = tx.exec_params1(open_conversation_sql, wa_id, name);
+  auto r = prepared(tx, "paige_open", open_conversation_sql, wa_id, name).at(0);
   conversation_row out;
   out.contact_id = r[0].as<std::int64_t>();
   out.contact_name = r[1].as<std::string>();
@@ -156,7 +168,7 @@ std::vector<std::int64_t> insert_inbound(pqxx::transaction_base& tx, const std::
                      {"ts", r.timestamp}, {"handled", r.handled}});
   }
   std::vector<std::int64_t> ids(rows.size(), 0);
-  for (const auto& row : tx.exec_params(insert_inbound_sql, input.dump()))
+  for (const auto& row : prepared(tx, "paige_inbound", insert_inbound_sql, input.dump(), static_cast<long>(input.size())))
     ids.at(row[0].as<std::size_t>()) = row[1].as<std::int64_t>();
   return ids;
 }
@@ -172,7 +184,7 @@ std::vector<step_outcome> apply_steps(pqxx::transaction_base& tx, const std::vec
                      {"close", s.close}, {"outbound", outbound}});
   }
   std::vector<step_outcome> out(steps.size());
-  for (const auto& row : tx.exec_params(apply_steps_sql, input.dump())) {
+  for (const auto& row : prepared(tx, "paige_steps", apply_steps_sql, input.dump(), static_cast<long>(input.size()))) {
     auto& o = out.at(row[0].as<std::size_t>());
     o.applied = true;
     for (const auto& id : json::parse(row[1].as<std::string>())) o.outbound_ids.push_back(id.get<std::int64_t>());
@@ -265,7 +277,7 @@ std::optional<status_change> first_change(const pqxx::result& r) {
 }  // namespace
 
 std::optional<status_change> record_accepted(pqxx::transaction_base& tx, std::int64_t id, const std::string& wamid) {
-  return first_change(tx.exec_params(record_accepted_sql, id, wamid));
+  return first_change(prepared(tx, "paige_accepted", record_accepted_sql, id, wamid));
 }
 
 std::optional<status_change> record_failed(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json) {
@@ -281,7 +293,7 @@ std::vector<status_change> apply_statuses(pqxx::transaction_base& tx, const std:
     input.push_back({{"wamid", s.wamid}, {"status", s.status}, {"ts", s.timestamp},
                      {"error", s.errors_json.empty() ? json(nullptr) : json::parse(s.errors_json)}});
   std::vector<status_change> out;
-  for (const auto& r : tx.exec_params(statuses_sql, input.dump())) out.push_back(change_of(r));
+  for (const auto& r : prepared(tx, "paige_statuses", statuses_sql, input.dump(), static_cast<long>(input.size()))) out.push_back(change_of(r));
   return out;
 }
 

@@ -25,18 +25,16 @@ std::string read_file(const std::string& path) {
 
 double ticks_to_seconds(unsigned long long ticks) { return static_cast<double>(ticks) / sysconf(_SC_CLK_TCK); }
 
-/// utime + stime of /proc/<pid>/stat.
-double stat_cpu(const std::string& stat) {
+/// utime + stime of /proc/<pid>/stat, plus cutime + cstime (children it reaped) when asked.
+double stat_cpu(const std::string& stat, bool with_children = false) {
   auto close = stat.rfind(')');
   if (close == std::string::npos) return 0;
   std::istringstream in{stat.substr(close + 2)};
   std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && in >> field; ++i) {
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return ticks_to_seconds(utime + stime);
+  unsigned long long ticks = 0;
+  for (int i = 3; i <= 17 && in >> field; ++i)
+    if (i == 14 || i == 15 || (with_children && (i == 16 || i == 17))) ticks += std::stoull(field);
+  return ticks_to_seconds(ticks);
 }
 
 std::uint64_t status_kb(pid_t pid, const std::string& key) {
@@ -118,7 +116,8 @@ double cpu_seconds_of_all(const std::string& name) {
     auto stat = read_file(std::string{"/proc/"} + e->d_name + "/stat");
     auto open = stat.find('('), close = stat.rfind(')');
     if (open == std::string::npos || close == std::string::npos) continue;
-    if (stat.substr(open + 1, close - open - 1) == name) total += stat_cpu(stat);
+    // Children's time too: backends that exited are accounted to the postmaster that reaped them.
+    if (stat.substr(open + 1, close - open - 1) == name) total += stat_cpu(stat, true);
   }
   closedir(d);
   return total;

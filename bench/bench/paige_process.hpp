@@ -40,7 +40,8 @@ double cpu_seconds(pid_t pid);
 std::uint64_t peak_rss_bytes(pid_t pid);
 /// Current resident set size (VmRSS), in bytes.
 std::uint64_t rss_bytes(pid_t pid);
-/// CPU seconds used so far by every process named `name` (e.g. the Postgres backends).
+/// CPU seconds used so far by every process named `name` and the children they reaped (e.g.
+/// the Postgres postmaster and its backends).
 double cpu_seconds_of_all(const std::string& name);
 /// CPU seconds the whole machine has been busy (all cores, from /proc/stat).
 double machine_busy_seconds();
