@@ -75,7 +75,8 @@ struct conversation_state {
   std::deque<pending_step> steps;
   bool step_in_flight = false;
   std::uint64_t handled = 0;     ///< inbound requests answered
-  std::uint64_t idle_round = 0;  ///< invalidates older idle checks
+  std::chrono::steady_clock::time_point last_activity;  ///< for passivation
+  bool idle_timer_armed = false;
 };
 
 using self_ptr = caf::stateful_actor<conversation_state>*;
@@ -132,9 +133,14 @@ void finish_closing(self_ptr self, bool closed) {
   for (auto& w : waiting) w(nullptr);
 }
 
+/// Notes activity; one idle timer at a time (a timer per message would load the actor
+/// clock on the hot path): when it fires early, it re-arms for the rest.
 void arm_idle_timer(self_ptr self) {
-  auto round = ++self->state.idle_round;
-  self->delayed_send(self, self->state.ctx->idle_timeout, idle_atom::value, round);
+  auto& st = self->state;
+  st.last_activity = std::chrono::steady_clock::now();
+  if (st.idle_timer_armed) return;
+  st.idle_timer_armed = true;
+  self->delayed_send(self, st.ctx->idle_timeout, idle_atom::value, std::uint64_t{0});
 }
 
 void open(self_ptr self, const std::string& name, const std::string& initial_state) {
@@ -550,9 +556,16 @@ caf::behavior conversation(self_ptr self, std::shared_ptr<const conversation_con
       },
       [=](retry_atom) { pump_steps(self); },
       [=](passivate_atom) { self->quit(); },
-      [=](idle_atom, std::uint64_t round) {
+      [=](idle_atom, std::uint64_t) {
         auto& st = self->state;
-        if (round != st.idle_round) return;  // activity since: a newer check is armed
+        st.idle_timer_armed = false;
+        auto idle_for = std::chrono::steady_clock::now() - st.last_activity;
+        if (idle_for < st.ctx->idle_timeout) {  // activity since it was armed
+          st.idle_timer_armed = true;
+          self->delayed_send(self, st.ctx->idle_timeout - std::chrono::duration_cast<std::chrono::milliseconds>(idle_for),
+                             idle_atom::value, std::uint64_t{0});
+          return;
+        }
         if (st.step_in_flight || !st.steps.empty() || st.opening || !st.waiting.empty())
           return arm_idle_timer(self);
         self->send(st.parent, idle_atom::value, st.wa_id, st.handled);
