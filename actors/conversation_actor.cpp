@@ -11,7 +11,8 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
-#include <deque>
+#include <list>
+#include <vector>
 #include <functional>
 
 namespace paige::actors {
@@ -71,8 +72,9 @@ struct conversation_state {
   bool closing = false;  ///< a close of the open conversation is being committed
   /// Work that waits for the conversation to be open: called with null once it is, or with
   /// the error that kept it closed.
-  std::deque<std::function<void(const caf::error*)>> waiting;
-  std::deque<pending_step> steps;
+  // (vector and list: an empty std::deque allocates ~600 bytes, and most conversations idle)
+  std::vector<std::function<void(const caf::error*)>> waiting;
+  std::list<pending_step> steps;
   bool step_in_flight = false;
   std::uint64_t handled = 0;     ///< inbound requests answered
   std::chrono::steady_clock::time_point last_activity;  ///< for passivation

@@ -105,7 +105,9 @@ void pump(self_ptr self, const std::string& project_id) {
     }
     auto wa_id = box.ready.front();
     box.ready.pop_front();
-    auto& c = box.contacts[wa_id];
+    auto found = box.contacts.find(wa_id);
+    if (found == box.contacts.end()) continue;
+    auto& c = found->second;
     if (c.busy || c.items.empty()) continue;
     c.busy = true;
     c.sent_at = now;
@@ -131,6 +133,9 @@ void finish_head(self_ptr self, project_outbox& box, contact_queue& c, const std
   c.attempts = 0;
   backlog(self, -1);
   make_ready(box, wa_id);
+  // A contact with nothing to send is forgotten: memory stays bounded by the contacts with
+  // messages in flight, not by every contact ever written to. (`c` dangles from here.)
+  if (c.items.empty() && !c.busy) box.contacts.erase(wa_id);
 }
 
 void on_sent(self_ptr self, const std::string& project_id, const std::string& wa_id, std::int64_t id,
@@ -140,6 +145,7 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
   --box.in_flight;
   if (c.items.empty() || c.items.front().id != id || !box.number) {
     c.busy = false;
+    if (c.items.empty()) box.contacts.erase(wa_id);
     return pump(self, project_id);
   }
   c.busy = false;
