@@ -233,9 +233,15 @@ struct driver {
     for (int c = 0; c < opt.contacts; ++c)
       for (int p = 0; p < opt.projects; ++p) send(p, c, 0);
     auto f = closed_done.get_future();
-    // No loss means every reply comes; a stall is a failure, reported after 10 minutes.
-    if (f.wait_for(std::chrono::minutes{10}) != std::future_status::ready)
-      std::cerr << "paige-bench: replies stopped coming; reporting what arrived\n";
+    // No loss means every reply comes; a minute without any new reply is a stall (a failure).
+    long seen = -1;
+    while (f.wait_for(std::chrono::minutes{1}) != std::future_status::ready) {
+      if (replies.load() == seen) {
+        std::cerr << "paige-bench: replies stopped coming; reporting what arrived\n";
+        break;
+      }
+      seen = replies.load();
+    }
   }
 
   /// A fixed offered rate; a contact gets its next message only once the previous webhook
