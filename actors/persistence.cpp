@@ -135,7 +135,12 @@ void flush_project(const std::string& project_id, project_slot& slot) {
   try {
     if (!slot.conn) slot.conn = connect(slot.conninfo);
     auto replies = run_batch(*slot.conn, batch);
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].promise.deliver(std::move(replies[i]));
+    // Replies in the order the batch applied them: statuses last (so a send's `accepted`
+    // reaches its requester before the statuses that followed it).
+    for (int statuses = 0; statuses < 2; ++statuses)
+      for (std::size_t i = 0; i < batch.size(); ++i)
+        if (std::holds_alternative<status_req>(batch[i].op) == (statuses == 1))
+          batch[i].promise.deliver(std::move(replies[i]));
     return;
   } catch (const pqxx::broken_connection& e) {
     slot.conn.reset();
