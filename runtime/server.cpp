@@ -23,6 +23,7 @@
 #include "common/metrics.hpp"
 #include "common/process_metrics.hpp"
 #include "common/shutdown_signals.hpp"
+#include "runtime/data_dir_lock.hpp"
 #include "runtime/data_dir_secrets.hpp"
 #include "runtime/embedded_postgres.hpp"
 #include "storage/control_schema.hpp"
@@ -74,6 +75,7 @@ class server_process {
 
   void start() {
     data_dir_ = prepare_data_dir(cfg_.data_dir);
+    lock_.emplace(data_dir_);
     start_database();
     auto token = resolve_admin_token(cfg_.admin_token, data_dir_);
     master_key_ = resolve_master_key(cfg_.master_key, data_dir_);
@@ -199,6 +201,7 @@ class server_process {
 
   const config& cfg_;
   std::string data_dir_;
+  std::optional<data_dir_lock> lock_;  // released last, after the embedded Postgres stopped
   std::string control_conninfo_;
   std::optional<embedded_postgres> pg_;
   metrics::registry metrics_;

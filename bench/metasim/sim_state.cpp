@@ -1,6 +1,7 @@
 #include "bench/metasim/sim_state.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <stdexcept>
 
 namespace paige::metasim {
@@ -68,9 +69,16 @@ void sim_state::mark_subscribed(const std::string& waba_id) {
     if (n.waba_id == waba_id) n.subscribed = true;
 }
 
+sim_state::sim_state(std::uint64_t seed) : rng_(seed) {
+  std::random_device entropy;
+  char id[17];
+  std::snprintf(id, sizeof id, "%08x%08x", entropy(), entropy());
+  run_id_ = id;
+}
+
 std::string sim_state::next_wamid() {
   std::lock_guard<std::mutex> lock{mutex_};
-  return "wamid.SIM" + std::to_string(++wamid_counter_) + "x" + std::to_string(rng_() % 100000);
+  return "wamid.SIM" + run_id_ + "." + std::to_string(++wamid_counter_) + "x" + std::to_string(rng_() % 100000);
 }
 
 std::uint64_t sim_state::add(record r) {

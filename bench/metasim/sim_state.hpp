@@ -59,7 +59,7 @@ void apply_faults(faults& f, const json& j);
 
 class sim_state {
  public:
-  explicit sim_state(std::uint64_t seed) : rng_(seed) {}
+  explicit sim_state(std::uint64_t seed);
 
   void put_number(number n);
   std::optional<number> find_number(const std::string& phone_number_id) const;
@@ -68,7 +68,8 @@ class sim_state {
   void mark_registered(const std::string& phone_number_id);
   void mark_subscribed(const std::string& waba_id);
 
-  /// A new message id, unique for this simulator run.
+  /// A new message id, unique across simulator runs too (Paige keeps the ids it saw: a
+  /// restarted simulator must not reuse them, or Paige takes new messages for duplicates).
   std::string next_wamid();
 
   /// Appends a record (seq assigned) and wakes waiters.
@@ -97,6 +98,7 @@ class sim_state {
   faults faults_;
   std::mt19937_64 rng_;
   std::uint64_t wamid_counter_ = 0;
+  std::string run_id_;  ///< random per run, part of every wamid
   std::map<std::string, long> counters_;
 };
 

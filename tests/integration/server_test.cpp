@@ -186,6 +186,21 @@ TEST_CASE("configuration errors stop the start with a clear message", "[integrat
   }
 }
 
+TEST_CASE("a second server on the same data directory refuses to start", "[integration]") {
+  fresh_database control;
+  temp_dir dir;
+  std::vector<std::string> args{"--database-url", control.url()};
+  paige_server first{dir.path(), args};
+  REQUIRE(first.wait_listening());
+  paige_server second{dir.path(), args};
+  CHECK(second.process().wait_exit(std::chrono::seconds{60}) == 1);
+  CHECK_THAT(second.process().stderr_text(), Catch::Contains("another paige is running with the data directory"));
+  CHECK(http_request(first.port(), "GET", "/healthz").status == 200);  // the first one is untouched
+  REQUIRE(first.terminate() == 0);
+  paige_server third{dir.path(), args};  // the lock went with the first process
+  CHECK(third.wait_listening());
+}
+
 TEST_CASE("an unreachable database URL fails the start with exit 1", "[integration]") {
   temp_dir dir;
   paige_server server{dir.path(), {"--database-url", "postgresql://nobody:pw@127.0.0.1:1/none",
