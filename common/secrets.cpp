@@ -1,5 +1,7 @@
 #include "common/secrets.hpp"
 
+#include "common/hex.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -13,13 +15,7 @@ namespace paige::secrets {
 namespace {
 
 std::string to_hex(const unsigned char* data, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[data[i] >> 4];
-    out[2 * i + 1] = digits[data[i] & 0xf];
-  }
-  return out;
+  return hex::encode({reinterpret_cast<const char*>(data), n});
 }
 
 }  // namespace
@@ -59,21 +55,10 @@ constexpr std::size_t nonce_size = 12;
 constexpr std::size_t tag_size = 16;
 constexpr std::string_view sealed_prefix = "v1:";
 
-std::string from_hex(std::string_view hex) {
-  auto digit = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  if (hex.size() % 2) throw std::invalid_argument("odd number of hex digits");
-  std::string out(hex.size() / 2, '\0');
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    int hi = digit(hex[2 * i]), lo = digit(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) throw std::invalid_argument("not a hex digit");
-    out[i] = static_cast<char>(hi << 4 | lo);
-  }
-  return out;
+std::string from_hex(std::string_view text) {
+  auto bytes = hex::decode(text);
+  if (!bytes) throw std::invalid_argument("not hex");
+  return std::move(*bytes);
 }
 
 using cipher_ctx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;

@@ -1,5 +1,6 @@
 #include "storage/table_rows.hpp"
 
+#include "common/hex.hpp"
 #include "storage/table_errors.hpp"
 
 #include <pqxx/pqxx>
@@ -67,45 +68,19 @@ void require_object(const json& values) {
 
 // -- cursors: "r1" + hex of [order_by, desc, value-or-null, key] ---------------------------
 
-std::string hex(const std::string& s) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
-std::optional<std::string> unhex(std::string_view s) {
-  if (s.size() % 2) return std::nullopt;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); i += 2) {
-    int hi = nibble(s[i]), lo = nibble(s[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
-}
-
 struct position {
   std::optional<std::string> value;  ///< of the order column; nullopt: NULL
   std::string key;
 };
 
 std::string encode(const std::string& order_by, bool desc, const position& p) {
-  return "r1" + hex(json{order_by, desc, p.value ? json(*p.value) : json(nullptr), p.key}.dump());
+  return "r1" + hex::encode(json{order_by, desc, p.value ? json(*p.value) : json(nullptr), p.key}.dump());
 }
 
 position decode(const std::string& cursor, const std::string& order_by, bool desc) {
   auto bad = [] { return invalid("invalid_cursor", "the cursor is not one this API issued for this order"); };
   if (cursor.rfind("r1", 0) != 0) throw bad();
-  auto text = unhex(std::string_view{cursor}.substr(2));
+  auto text = hex::decode(std::string_view{cursor}.substr(2));
   if (!text) throw bad();
   auto j = json::parse(*text, nullptr, false);
   if (!j.is_array() || j.size() != 4 || j[0] != order_by || j[1] != desc || !(j[2].is_string() || j[2].is_null()) ||
