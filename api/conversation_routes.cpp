@@ -8,7 +8,6 @@
 #include "api/route_guard.hpp"
 #include "storage/conversation_queries.hpp"
 
-#include <charconv>
 #include <pqxx/pqxx>
 
 namespace paige::api {
@@ -17,11 +16,7 @@ namespace {
 using json = nlohmann::json;
 
 std::optional<std::int64_t> id_param(const http_request& req, std::string_view name) {
-  std::int64_t id = 0;
-  auto text = req.param(name);
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc{} || ptr != text.data() + text.size() || id <= 0) return std::nullopt;
-  return id;
+  return parse_id(req.param(name));
 }
 
 /// limit and cursor of a list request, or the 422 to answer.

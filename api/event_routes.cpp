@@ -3,9 +3,8 @@
 #include "actors/event_hub.hpp"
 #include "actors/project_types.hpp"
 #include "api/actor_call.hpp"
+#include "api/json_body.hpp"
 #include "api/route_guard.hpp"
-
-#include <charconv>
 
 namespace paige::api {
 namespace {
@@ -29,9 +28,10 @@ void add_event_routes(router& routes, project_routes_context ctx) {
              guarded(*ctx.auth, access::own_project, [&sys, dir, timeout](http_request&& req, responder respond) {
                std::int64_t conversation = 0;
                if (auto text = req.query_param("conversation_id")) {
-                 auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), conversation);
-                 if (ec != std::errc{} || ptr != text->data() + text->size() || conversation <= 0)
+                 auto id = parse_id(*text);
+                 if (!id)
                    return respond(http_response::error(422, "invalid_conversation_id", "conversation_id is a conversation's id"));
+                 conversation = *id;
                }
                std::string last{req.header("last-event-id").value_or(req.query_param("last_event_id").value_or(""))};
                std::string project{req.param("project_id")};

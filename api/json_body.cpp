@@ -52,6 +52,13 @@ std::variant<int, http_response> parse_limit(const http_request& req, int fallba
   return value;
 }
 
+std::optional<std::int64_t> parse_id(std::string_view text) {
+  std::int64_t id = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
 std::string encode_cursor(std::int64_t position) {
   // Opaque to clients: a version tag and the position in hex.
   char buf[32];

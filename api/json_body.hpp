@@ -26,6 +26,9 @@ std::variant<nlohmann::json, http_response> parse_json_object(
 /// A positive page size from `?limit=` (default when absent), or a 422 response.
 std::variant<int, http_response> parse_limit(const http_request& req, int fallback, int max);
 
+/// A positive decimal id (a path or query parameter), or nullopt.
+std::optional<std::int64_t> parse_id(std::string_view text);
+
 /// Opaque list cursors over a position (a sequence number).
 std::string encode_cursor(std::int64_t position);
 /// The position of a cursor from encode_cursor, or nullopt if it is not one.

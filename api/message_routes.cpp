@@ -8,7 +8,6 @@
 #include "api/json_body.hpp"
 #include "api/route_guard.hpp"
 
-#include <charconv>
 
 namespace paige::api {
 namespace {
@@ -60,13 +59,7 @@ json stored_message_json(const storage::message_row& m) {
           {"read_at", opt(m.read_at)}};
 }
 
-std::optional<std::int64_t> conversation_of(const http_request& req) {
-  std::int64_t id = 0;
-  auto text = req.param("conversation_id");
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc{} || ptr != text.data() + text.size() || id <= 0) return std::nullopt;
-  return id;
-}
+std::optional<std::int64_t> conversation_of(const http_request& req) { return parse_id(req.param("conversation_id")); }
 
 }  // namespace
 
