@@ -70,6 +70,8 @@ struct conversation_state {
   std::string initial_state = "unstructured";  ///< of the latest bot seen, for reopening
   bool opening = false;
   bool closing = false;  ///< a close of the open conversation is being committed
+  bool exchanging = false;  ///< an inbound message is being stored together with its step
+  std::uint32_t storing = 0;  ///< inbound messages being stored alone (their steps follow)
   /// Work that waits for the conversation to be open: called with null once it is, or with
   /// the error that kept it closed.
   // (vector and list: an empty std::deque allocates ~600 bytes, and most conversations idle)
@@ -85,6 +87,7 @@ using self_ptr = caf::stateful_actor<conversation_state>*;
 
 void pump_steps(self_ptr self);
 void store(self_ptr self, waiting_inbound w);
+void store_with_step(self_ptr self, storage::inbound_row row, caf::response_promise promise);
 void open(self_ptr self, const std::string& name, const std::string& initial_state);
 
 /// Runs `then` once the conversation is open (at once if it is), opening it if needed.
@@ -115,6 +118,15 @@ void publish_closed(self_ptr self, std::int64_t conversation_id, const std::stri
           event_head("conversation.closed", conversation_id) + ",\"by\":" + json(by).dump() + "}");
 }
 
+/// Publishes a stored inbound message.
+void publish_received(self_ptr self, std::int64_t conversation_id, std::int64_t id, const std::string& wamid,
+                      const std::string& type, const std::string& content_json) {
+  publish(self, "message.received", conversation_id,
+          event_head("message.received", conversation_id) + ",\"message\":{\"id\":" + std::to_string(id) +
+              ",\"wamid\":" + json(wamid).dump() + ",\"direction\":\"in\",\"type\":" + json(type).dump() +
+              ",\"content\":" + content_json + "}}");
+}
+
 void publish_queued(self_ptr self, std::int64_t conversation_id, std::int64_t message_id, const std::string& type,
                     const std::string& content_json, const char* source) {
   publish(self, "message.queued", conversation_id,
@@ -131,6 +143,15 @@ void finish_closing(self_ptr self, bool closed) {
   if (closed) st.conversation_id = 0;
   if (st.waiting.empty()) return;
   if (st.conversation_id == 0) return open(self, "", st.initial_state);
+  auto waiting = std::move(st.waiting);
+  for (auto& w : waiting) w(nullptr);
+}
+
+/// Messages held back behind a message stored with its step go on (if the conversation is
+/// open: otherwise reopening it resumes them).
+void resume_waiting(self_ptr self) {
+  auto& st = self->state;
+  if (st.waiting.empty() || st.conversation_id == 0 || st.closing || st.opening || st.exchanging) return;
   auto waiting = std::move(st.waiting);
   for (auto& w : waiting) w(nullptr);
 }
@@ -203,6 +224,15 @@ void store(self_ptr self, waiting_inbound w) {
     });
     return;
   }
+  if (st.exchanging) {
+    // The message before is being stored with its step: this one waits, so messages commit
+    // in the order they came.
+    st.waiting.push_back([self, w](const caf::error* err) mutable {
+      if (err) w.promise.deliver(*err);
+      else store(self, std::move(w));
+    });
+    return;
+  }
   bool run_bot = w.bot && !w.paused;
   storage::inbound_row row{st.conversation_id, st.contact_id, w.msg.wamid, w.msg.type, w.msg.content_json,
                            unix_seconds(w.msg.timestamp), !run_bot};
@@ -217,16 +247,21 @@ void store(self_ptr self, waiting_inbound w) {
   step.message_time = written;
   auto conversation_id = st.conversation_id;
   auto type = w.msg.type;
+  if (run_bot && st.steps.empty() && !st.step_in_flight && st.storing == 0) {
+    // Nothing before it still to store or to step: run its step now and store both in one
+    // transaction (one commit on the way to the reply instead of two).
+    st.steps.push_back(std::move(step));
+    st.step_in_flight = true;
+    st.exchanging = true;
+    return store_with_step(self, std::move(row), promise);
+  }
+  ++st.storing;
   self->request(st.ctx->persistence, write_timeout, inbound_atom::value, st.ctx->project_id, std::move(row))
       .then(
           [self, promise, step, run_bot, conversation_id, type](std::int64_t id) mutable {
+            --self->state.storing;
             promise.deliver(caf::ok_atom::value);  // committed (or known as a duplicate)
-            if (id > 0)
-              publish(self, "message.received", conversation_id,
-                      event_head("message.received", conversation_id) + ",\"message\":{\"id\":" +
-                          std::to_string(id) + ",\"wamid\":" + json(step.wamid).dump() +
-                          ",\"direction\":\"in\",\"type\":" + json(type).dump() +
-                          ",\"content\":" + step.content_json + "}}");
+            if (id > 0) publish_received(self, conversation_id, id, step.wamid, type, step.content_json);
             ++self->state.handled;
             self->state.last_inbound = std::max(self->state.last_inbound, step.message_time);
             if (id > 0 && run_bot) {
@@ -237,6 +272,7 @@ void store(self_ptr self, waiting_inbound w) {
             arm_idle_timer(self);
           },
           [self, promise](caf::error& err) mutable {
+            --self->state.storing;
             promise.deliver(err);
             ++self->state.handled;
             arm_idle_timer(self);
@@ -369,6 +405,110 @@ void run_change(self_ptr self) {
           });
 }
 
+/// Runs the bot on the step at the front (or, without effects, keeps state and vars);
+/// replies the 24-hour window no longer allows are dropped. Marks the conversation closing
+/// when the step closes it.
+bot::step_result compute_step(self_ptr self, const pending_step& p) {
+  auto& st = self->state;
+  bot::step_result result;
+  if (p.without_effects) {
+    result.state = st.state;
+    result.vars = st.vars;
+  } else {
+    auto content = json::parse(p.content_json, nullptr, false);
+    bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id), st.state, st.vars};
+    result = bot::run_step(*p.bot, view, view_of(p.wamid, content));
+    if (!result.matched) log::debug("bot.no_route", {{"project", st.ctx->project_id}, {"state", st.state}});
+  }
+  // Replies to a message older than 24 hours (stored before a long outage) would be refused by
+  // Meta: only templates go out then.
+  auto window_start = p.message_time > 0 ? p.message_time : st.last_inbound;
+  auto before = result.sends.size();
+  result.sends.erase(std::remove_if(result.sends.begin(), result.sends.end(),
+                                    [&](const json& m) {
+                                      return !within_service_window(m.value("type", ""), window_start, now_seconds());
+                                    }),
+                     result.sends.end());
+  if (result.sends.size() != before) {
+    count_outside_window(st, "bot");
+    log::warn("bot.outside_service_window", {{"project", st.ctx->project_id}, {"dropped", before - result.sends.size()}});
+  }
+  if (result.close) st.closing = true;  // hold new messages back until the close committed
+  return result;
+}
+
+/// The step at the front committed (or found its message handled before: not applied):
+/// adopt its state, publish, hand its replies to the Meta sync supervisor, go on.
+void settle_step(self_ptr self, const bot::step_result& result, storage::step_outcome& outcome) {
+  auto& st = self->state;
+  st.step_in_flight = false;
+  st.steps.pop_front();
+  auto conversation_id = st.conversation_id;
+  if (outcome.applied) {
+    if (result.state != st.state)
+      publish(self, "conversation.state_changed", conversation_id,
+              event_head("conversation.state_changed", conversation_id) + ",\"from\":" + json(st.state).dump() +
+                  ",\"to\":" + json(result.state).dump() + ",\"by\":\"bot\"}");
+    st.state = result.state;
+    st.vars = result.vars;
+    std::vector<outbound_item> items;
+    for (std::size_t i = 0; i < outcome.outbound_ids.size() && i < result.sends.size(); ++i) {
+      items.push_back({outcome.outbound_ids[i], result.sends[i].dump()});
+      publish_queued(self, conversation_id, outcome.outbound_ids[i], result.sends[i].value("type", ""),
+                     items.back().content_json, "bot");
+    }
+    if (!items.empty()) self->send(st.ctx->meta_sync, send_atom::value, st.ctx->project_id, st.wa_id, std::move(items));
+    if (result.close) publish_closed(self, conversation_id, "bot");
+  }
+  if (result.close) finish_closing(self, outcome.applied);
+  arm_idle_timer(self);
+  pump_steps(self);
+}
+
+/// Stores the inbound message of the step at the front (in flight) together with that step.
+/// If the step's writes fail (a save into a missing table...), the message is stored with the
+/// step without effects rather than not at all; if nothing could be written, the webhook gets
+/// the error and Meta redelivers.
+void store_with_step(self_ptr self, storage::inbound_row row, caf::response_promise promise) {
+  auto& st = self->state;
+  auto result = compute_step(self, st.steps.front());
+  auto step = to_row(st, st.steps.front(), result);
+  auto conversation_id = st.conversation_id;
+  auto type = row.type;
+  auto retry_row = row;
+  self->request(st.ctx->persistence, write_timeout, exchange_atom::value, st.ctx->project_id, std::move(row),
+                std::move(step), result.saves)
+      .then(
+          [self, promise, result, conversation_id, type](std::int64_t id, storage::step_outcome& outcome) mutable {
+            auto& st = self->state;
+            promise.deliver(caf::ok_atom::value);  // committed (or known as a duplicate)
+            const auto& p = st.steps.front();
+            if (id > 0) publish_received(self, conversation_id, id, p.wamid, type, p.content_json);
+            ++st.handled;
+            st.last_inbound = std::max(st.last_inbound, p.message_time);
+            st.exchanging = false;
+            settle_step(self, result, outcome);
+            resume_waiting(self);
+          },
+          [self, promise, close = result.close, retry_row](caf::error& err) mutable {
+            auto& st = self->state;
+            if (close) finish_closing(self, false);
+            if (code_of(err) == errc::db_error && !st.steps.front().without_effects) {
+              log::error("bot.step_failed", {{"project", st.ctx->project_id}, {"reason", reason_of(err)}});
+              st.steps.front().without_effects = true;
+              return store_with_step(self, std::move(retry_row), promise);
+            }
+            promise.deliver(err);
+            ++st.handled;
+            st.steps.pop_front();
+            st.step_in_flight = false;
+            st.exchanging = false;
+            arm_idle_timer(self);
+            pump_steps(self);
+            resume_waiting(self);
+          });
+}
+
 /// Runs the next step, if none is in flight.
 void pump_steps(self_ptr self) {
   auto& st = self->state;
@@ -390,73 +530,22 @@ void pump_steps(self_ptr self) {
   }
   st.step_in_flight = true;
   if (st.steps.front().operator_send) return run_operator_send(self);
-  const auto& p = st.steps.front();
-  auto content = json::parse(p.content_json, nullptr, false);
-  bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id), st.state, st.vars};
-  bot::step_result result;
-  if (p.without_effects) {
-    result.state = st.state;
-    result.vars = st.vars;
-  } else {
-    result = bot::run_step(*p.bot, view, view_of(p.wamid, content));
-  }
-  if (!result.matched && !p.without_effects)
-    log::debug("bot.no_route", {{"project", st.ctx->project_id}, {"state", st.state}});
-  // Replies to a message older than 24 hours (stored before a long outage) would be refused by
-  // Meta: only templates go out then.
-  auto window_start = p.message_time > 0 ? p.message_time : st.last_inbound;
-  auto before = result.sends.size();
-  result.sends.erase(std::remove_if(result.sends.begin(), result.sends.end(),
-                                    [&](const json& m) {
-                                      return !within_service_window(m.value("type", ""), window_start, now_seconds());
-                                    }),
-                     result.sends.end());
-  if (result.sends.size() != before) {
-    count_outside_window(st, "bot");
-    log::warn("bot.outside_service_window", {{"project", st.ctx->project_id}, {"dropped", before - result.sends.size()}});
-  }
-  if (result.close) st.closing = true;  // hold new messages back until the close committed
-  self->request(st.ctx->persistence, write_timeout, step_atom::value, st.ctx->project_id, to_row(st, p, result),
-                result.saves)
-      .then(
-          [self, result](storage::step_outcome& outcome) {
-            auto& st = self->state;
-            st.step_in_flight = false;
-            st.steps.pop_front();
-            auto conversation_id = st.conversation_id;
-            if (outcome.applied) {
-              if (result.state != st.state)
-                publish(self, "conversation.state_changed", conversation_id,
-                        event_head("conversation.state_changed", conversation_id) + ",\"from\":" +
-                            json(st.state).dump() + ",\"to\":" + json(result.state).dump() + ",\"by\":\"bot\"}");
-              st.state = result.state;
-              st.vars = result.vars;
-              std::vector<outbound_item> items;
-              for (std::size_t i = 0; i < outcome.outbound_ids.size() && i < result.sends.size(); ++i) {
-                items.push_back({outcome.outbound_ids[i], result.sends[i].dump()});
-                publish_queued(self, conversation_id, outcome.outbound_ids[i], result.sends[i].value("type", ""),
-                               items.back().content_json, "bot");
+  auto result = compute_step(self, st.steps.front());
+  self->request(st.ctx->persistence, write_timeout, step_atom::value, st.ctx->project_id,
+                to_row(st, st.steps.front(), result), result.saves)
+      .then([self, result](storage::step_outcome& outcome) { settle_step(self, result, outcome); },
+            [self, close = result.close](caf::error& err) {
+              auto& st = self->state;
+              st.step_in_flight = false;
+              if (close) finish_closing(self, false);
+              if (code_of(err) == errc::db_error) {
+                // The step cannot commit (e.g. a save into a missing table): handle the
+                // message without effects rather than retry it forever.
+                log::error("bot.step_failed", {{"project", st.ctx->project_id}, {"reason", reason_of(err)}});
+                st.steps.front().without_effects = true;
               }
-              if (!items.empty())
-                self->send(st.ctx->meta_sync, send_atom::value, st.ctx->project_id, st.wa_id, std::move(items));
-              if (result.close) publish_closed(self, conversation_id, "bot");
-            }
-            if (result.close) finish_closing(self, outcome.applied);
-            arm_idle_timer(self);
-            pump_steps(self);
-          },
-          [self, close = result.close](caf::error& err) {
-            auto& st = self->state;
-            st.step_in_flight = false;
-            if (close) finish_closing(self, false);
-            if (code_of(err) == errc::db_error) {
-              // The step cannot commit (e.g. a save into a missing table): handle the
-              // message without effects rather than retry it forever.
-              log::error("bot.step_failed", {{"project", st.ctx->project_id}, {"reason", reason_of(err)}});
-              st.steps.front().without_effects = true;
-            }
-            self->delayed_send(self, std::chrono::milliseconds{200}, retry_atom::value);
-          });
+              self->delayed_send(self, std::chrono::milliseconds{200}, retry_atom::value);
+            });
 }
 
 pending_step change_step(pending_step::kind what, std::int64_t conversation_id, std::string who) {
@@ -568,7 +657,7 @@ caf::behavior conversation(self_ptr self, std::shared_ptr<const conversation_con
                              idle_atom::value, std::uint64_t{0});
           return;
         }
-        if (st.step_in_flight || !st.steps.empty() || st.opening || !st.waiting.empty())
+        if (st.step_in_flight || !st.steps.empty() || st.opening || !st.waiting.empty() || st.storing > 0)
           return arm_idle_timer(self);
         self->send(st.parent, idle_atom::value, st.wa_id, st.handled);
       },

@@ -161,8 +161,7 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
     std::string wamid;
     if (doc.is_object() && doc.contains("messages") && doc["messages"].is_array() && !doc["messages"].empty())
       wamid = doc["messages"][0].value("id", "");
-    record(self, *box.number,
-           [id, wamid](pqxx::transaction_base& tx) { return storage::record_accepted(tx, id, wamid); });
+    self->send(box.number->owner, record_atom::value, id, std::move(wamid));
     count(self, "paige_outbound_sent_total", "messages Meta accepted");
     finish_head(self, box, c, wa_id);
     return pump(self, project_id);

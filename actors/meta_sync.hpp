@@ -48,7 +48,8 @@ namespace paige::actors {
 using graph_call_atom = caf::atom_constant<caf::atom("graphcall")>;
 using number_atom = caf::atom_constant<caf::atom("number")>;
 using rate_atom = caf::atom_constant<caf::atom("rate")>;
-/// To the project actor: (record_atom, status_job) — store a send's outcome, publish it.
+/// To the project actor: (record_atom, message_id, wamid) — Meta accepted a send — or
+/// (record_atom, status_job) — another outcome to store; either is published once stored.
 using record_atom = caf::atom_constant<caf::atom("record")>;
 
 /// Stores an outcome; the change it made, if any.

@@ -2,6 +2,7 @@
 
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
+#include "actors/event_hub.hpp"  // storage::status_change as a message type
 #include "common/log.hpp"
 
 #include <caf/all.hpp>
@@ -27,11 +28,16 @@ struct step_req {
   save_list saves;
 };
 
+struct exchange_req {
+  storage::inbound_row inbound;
+  step_req step;
+};
+
 using status_req = std::vector<storage::status_row>;
 
 /// One request waiting for the next commit.
 struct entry {
-  std::variant<open_req, storage::inbound_row, step_req, status_req, tx_job> op;
+  std::variant<open_req, storage::inbound_row, step_req, exchange_req, storage::accepted_row, status_req, tx_job> op;
   caf::response_promise promise;
 };
 
@@ -62,14 +68,38 @@ std::unique_ptr<pqxx::connection> connect(const std::string& conninfo) {
   return conn;
 }
 
-/// Runs `batch` in one transaction and returns the replies, in order.
-std::vector<caf::message> run_batch(pqxx::connection& conn, std::vector<entry>& batch) {
+/// How many statements `batch` runs: one per kind of batched write, more for the others.
+std::size_t statements_of(const std::vector<entry>& batch) {
+  bool inbound = false, exchanges = false, steps = false, accepted = false, statuses = false;
+  std::size_t others = 0;
+  for (const auto& e : batch) {
+    if (std::holds_alternative<storage::inbound_row>(e.op)) inbound = true;
+    else if (auto* s = std::get_if<step_req>(&e.op)) steps = true, others += s->saves.size();
+    else if (auto* x = std::get_if<exchange_req>(&e.op)) {
+      if (x->step.saves.empty()) exchanges = true;
+      else inbound = steps = true, others += x->step.saves.size();
+    }
+    else if (std::holds_alternative<storage::accepted_row>(e.op)) accepted = true;
+    else if (std::holds_alternative<status_req>(e.op)) statuses = true;
+    else others += 2;  // opens and jobs: one or more
+  }
+  return others + inbound + exchanges + steps + accepted + statuses;
+}
+
+/// Runs `batch` in one transaction and returns the replies, in order. The order of writes:
+/// opens and jobs as they came, inbound messages, inbound messages with their steps, bot steps
+/// (with their saves), sends' wamids, statuses (so a status finds the wamid recorded in the
+/// same batch).
+std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entry>& batch) {
   std::vector<caf::message> replies(batch.size());
-  pqxx::work tx{conn};
   std::vector<storage::inbound_row> inbound;
   std::vector<std::size_t> inbound_at;
+  std::vector<storage::exchange_row> exchanges;
+  std::vector<std::size_t> exchanges_at;
   std::vector<storage::step_row> steps;
   std::vector<std::size_t> steps_at;
+  std::vector<storage::accepted_row> accepted;
+  std::vector<std::size_t> accepted_at;
   std::vector<storage::status_row> statuses;
   std::vector<std::size_t> statuses_at;
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -81,10 +111,21 @@ std::vector<caf::message> run_batch(pqxx::connection& conn, std::vector<entry>& 
     } else if (auto* row = std::get_if<storage::inbound_row>(&op)) {
       inbound.push_back(*row);
       inbound_at.push_back(i);
+    } else if (auto* x = std::get_if<exchange_req>(&op); x && x->step.saves.empty()) {
+      exchanges.push_back({x->inbound, x->step.step});
+      exchanges_at.push_back(i);
+    } else if (auto* x = std::get_if<exchange_req>(&op)) {
+      // Its saves run between the two: the message first, then the saves and the step.
+      inbound.push_back(x->inbound);
+      inbound.back().handled = true;  // its step comes with it, in this transaction
+      inbound_at.push_back(i);
     } else if (auto* s = std::get_if<step_req>(&op)) {
       for (const auto& save : s->saves) storage::save_row(tx, save.table, save.values);
       steps.push_back(s->step);
       steps_at.push_back(i);
+    } else if (auto* a = std::get_if<storage::accepted_row>(&op)) {
+      accepted.push_back(*a);
+      accepted_at.push_back(i);
     } else if (auto* st = std::get_if<status_req>(&op)) {
       statuses.insert(statuses.end(), st->begin(), st->end());
       statuses_at.push_back(i);
@@ -92,11 +133,41 @@ std::vector<caf::message> run_batch(pqxx::connection& conn, std::vector<entry>& 
   }
   if (!inbound.empty()) {
     auto ids = storage::insert_inbound(tx, inbound);
-    for (std::size_t k = 0; k < ids.size(); ++k) replies[inbound_at[k]] = caf::make_message(ids[k]);
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+      auto i = inbound_at[k];
+      auto* x = std::get_if<exchange_req>(&batch[i].op);
+      if (!x) {
+        replies[i] = caf::make_message(ids[k]);
+      } else if (ids[k] == 0) {
+        replies[i] = caf::make_message(std::int64_t{0}, storage::step_outcome{});  // a duplicate: no step
+      } else {
+        for (const auto& save : x->step.saves) storage::save_row(tx, save.table, save.values);
+        x->step.step.message_id = ids[k];
+        x->step.step.fresh = true;
+        steps.push_back(x->step.step);
+        steps_at.push_back(i);
+      }
+    }
+  }
+  if (!exchanges.empty()) {
+    auto results = storage::insert_exchanges(tx, exchanges);
+    for (std::size_t k = 0; k < results.size(); ++k)
+      replies[exchanges_at[k]] = caf::make_message(results[k].first, std::move(results[k].second));
   }
   if (!steps.empty()) {
     auto outcomes = storage::apply_steps(tx, steps);
-    for (std::size_t k = 0; k < outcomes.size(); ++k) replies[steps_at[k]] = caf::make_message(std::move(outcomes[k]));
+    for (std::size_t k = 0; k < outcomes.size(); ++k) {
+      auto i = steps_at[k];
+      if (std::holds_alternative<exchange_req>(batch[i].op))
+        replies[i] = caf::make_message(steps[k].message_id, std::move(outcomes[k]));
+      else
+        replies[i] = caf::make_message(std::move(outcomes[k]));
+    }
+  }
+  if (!accepted.empty()) {
+    auto changes = storage::record_accepted(tx, accepted);
+    for (std::size_t k = 0; k < changes.size(); ++k)
+      replies[accepted_at[k]] = caf::make_message(changes[k].has_value(), changes[k].value_or(storage::status_change{}));
   }
   if (!statuses_at.empty()) {
     // Every status of the batch in one statement; each change goes back to the first
@@ -114,6 +185,19 @@ std::vector<caf::message> run_batch(pqxx::connection& conn, std::vector<entry>& 
     for (std::size_t k = 0; k < statuses_at.size(); ++k)
       replies[statuses_at[k]] = caf::make_message(std::move(per_request[k]));
   }
+  return replies;
+}
+
+/// Runs and commits `batch`. A batch of one statement runs without BEGIN/COMMIT (a single
+/// statement commits atomically on its own): one round trip instead of three, which is most
+/// batches when the load is light.
+std::vector<caf::message> commit_batch(pqxx::connection& conn, std::vector<entry>& batch) {
+  if (statements_of(batch) == 1) {
+    pqxx::nontransaction tx{conn};
+    return run_batch(tx, batch);
+  }
+  pqxx::work tx{conn};
+  auto replies = run_batch(tx, batch);
   tx.commit();
   return replies;
 }
@@ -134,7 +218,7 @@ void flush_project(const std::string& project_id, project_slot& slot) {
   }
   try {
     if (!slot.conn) slot.conn = connect(slot.conninfo);
-    auto replies = run_batch(*slot.conn, batch);
+    auto replies = commit_batch(*slot.conn, batch);
     // Replies in the order the batch applied them: statuses last (so a send's `accepted`
     // reaches its requester before the statuses that followed it).
     for (int statuses = 0; statuses < 2; ++statuses)
@@ -160,7 +244,7 @@ void flush_project(const std::string& project_id, project_slot& slot) {
     single.push_back(std::move(en));
     try {
       if (!slot.conn) slot.conn = connect(slot.conninfo);
-      auto replies = run_batch(*slot.conn, single);
+      auto replies = commit_batch(*slot.conn, single);
       single[0].promise.deliver(std::move(replies[0]));
     } catch (const pqxx::broken_connection& e) {
       slot.conn.reset();
@@ -202,6 +286,13 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index) {
       },
       [=](step_atom, const std::string& project_id, storage::step_row& step, save_list& saves) {
         return enqueue(self, project_id, step_req{std::move(step), std::move(saves)});
+      },
+      [=](exchange_atom, const std::string& project_id, storage::inbound_row& row, storage::step_row& step,
+          save_list& saves) {
+        return enqueue(self, project_id, exchange_req{std::move(row), step_req{std::move(step), std::move(saves)}});
+      },
+      [=](accepted_atom, const std::string& project_id, std::int64_t message_id, std::string& wamid) {
+        return enqueue(self, project_id, storage::accepted_row{message_id, std::move(wamid)});
       },
       [=](status_atom, const std::string& project_id, status_req& rows) {
         return enqueue(self, project_id, std::move(rows));

@@ -7,8 +7,9 @@
 /// form the next transaction: a worker appends each request to its project's batch and
 /// queues a flush message behind it, so everything already in its mailbox joins that flush.
 /// Batch size thus grows with load and no timer adds latency. A batch runs in one
-/// transaction: open-conversation and generic jobs in arrival order, then all inbound rows in
-/// one statement, then all bot steps in one statement. Every request is answered after the
+/// transaction: open-conversation and generic jobs in arrival order, then one statement per
+/// kind of hot write (all inbound rows, all bot steps, all sends' wamids, all statuses); a
+/// batch of a single statement skips BEGIN/COMMIT. Every request is answered after the
 /// commit. If the batch fails, each request is retried alone so one bad write cannot fail
 /// the others; a lost connection fails the batch with errc::db_unavailable.
 ///
@@ -17,6 +18,11 @@
 ///   (open_atom, project_id, wa_id, name, initial_state)     → storage::conversation_row
 ///   (inbound_atom, project_id, storage::inbound_row)        → std::int64_t id (0: duplicate)
 ///   (step_atom, project_id, storage::step_row, saves)       → storage::step_outcome
+///   (exchange_atom, project_id, storage::inbound_row, storage::step_row, saves)
+///       → (std::int64_t id, storage::step_outcome): an inbound message stored handled together
+///       with the bot step it caused (the step's message_id is filled in); id 0: a duplicate,
+///       nothing stored, no step
+///   (accepted_atom, project_id, message_id, wamid)         → (bool changed, storage::status_change)
 ///   (status_atom, project_id, std::vector<storage::status_row>) → std::vector<storage::status_change>
 ///       (all statuses of a batch go in one statement, after its other writes)
 ///   (run_atom, project_id, tx_job)                          → whatever the job returns
@@ -47,6 +53,8 @@ using open_atom = caf::atom_constant<caf::atom("open")>;
 using inbound_atom = caf::atom_constant<caf::atom("inbound")>;
 using step_atom = caf::atom_constant<caf::atom("step")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
+using exchange_atom = caf::atom_constant<caf::atom("exchange")>;
+using accepted_atom = caf::atom_constant<caf::atom("accepted")>;
 
 /// Work inside a project's batch transaction; returns the reply. Must not commit.
 using tx_job = std::function<caf::message(pqxx::transaction_base&)>;

@@ -220,6 +220,18 @@ double unix_time(const std::string& text) {
 
 /// Stores a webhook's messages (through their conversations) and statuses; answers once all
 /// are committed.
+/// Publishes a stored send outcome (accepted or failed) once committed.
+template <class Request>
+void record_outcome(self_ptr self, Request&& request) {
+  std::forward<Request>(request).then(
+      [self](bool changed, storage::status_change& c) {
+        if (changed) publish_status(self->state.events, c);
+      },
+      [self](caf::error& err) {
+        log::error("outbound.record_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+      });
+}
+
 caf::result<caf::ok_atom> on_webhook(self_ptr self, number_batch& batch) {
   auto& st = self->state;
   if (!st.pipeline_ready)
@@ -588,6 +600,12 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
+      [=](record_atom, std::int64_t message_id, std::string& wamid) {
+        auto& st = self->state;
+        if (!st.conversation_ctx) return;
+        record_outcome(self, self->request(st.conversation_ctx->persistence, persist_timeout, accepted_atom::value,
+                                           st.row.id, message_id, std::move(wamid)));
+      },
       [=](record_atom, status_job& change) {
         auto& st = self->state;
         if (!st.conversation_ctx) return;
@@ -595,14 +613,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           auto c = change(tx);
           return caf::make_message(c.has_value(), c.value_or(storage::status_change{}));
         };
-        self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id, std::move(job))
-            .then(
-                [self](bool changed, storage::status_change& c) {
-                  if (changed) publish_status(self->state.events, c);
-                },
-                [self](caf::error& err) {
-                  log::error("outbound.record_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
-                });
+        record_outcome(self, self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value,
+                                           st.row.id, std::move(job)));
       },
       [=](subscribe_atom, std::string& last_event_id, std::int64_t conversation, event_sink& sink) {
         self->send(self->state.events, subscribe_atom::value, std::move(last_event_id), conversation, std::move(sink));

@@ -32,7 +32,8 @@
 ///                                       conversation_not_found | conflict conversation_closed
 ///   (close_atom, conversation_id, who) → std::string (conversation JSON; closing a closed
 ///                                       conversation changes nothing)
-///   from meta_sync: (record_atom, status_job) — store a send's outcome, publish its status
+///   from meta_sync: (record_atom, message_id, wamid) | (record_atom, status_job) — store a
+///                  send's outcome, publish its status
 ///   (sweep_atom) — closes conversations idle longer than conversation_timeout_seconds, through
 ///                  their conversation actors; runs every services.sweep_interval
 ///   from conversations: (idle_atom, wa_id, handled) — passivate it if nothing is in flight

@@ -56,11 +56,12 @@ constexpr const char* apply_steps_sql = R"sql(
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb)
       AS t(k int, message_id bigint, conversation_id bigint, contact_id bigint, state text,
-           vars jsonb, close boolean, outbound jsonb) LIMIT $2),
-  handled AS (
+           vars jsonb, close boolean, outbound jsonb, fresh boolean) LIMIT $2),
+  marked AS (
     UPDATE messages m SET handled_at = now()
-    FROM input i WHERE m.id = i.message_id AND m.handled_at IS NULL
+    FROM input i WHERE m.id = i.message_id AND m.handled_at IS NULL AND NOT i.fresh
     RETURNING i.k),
+  handled AS (SELECT k FROM marked UNION ALL SELECT k FROM input WHERE fresh),
   moved AS (
     UPDATE conversations v
     SET state = i.state, vars = i.vars, updated_at = now(), last_message_at = now(),
@@ -77,6 +78,46 @@ constexpr const char* apply_steps_sql = R"sql(
   SELECT h.k, coalesce((SELECT json_agg(q.id ORDER BY q.id) FROM queued q JOIN input i2 ON i2.conversation_id = q.conversation_id
                         WHERE i2.k = h.k), '[]')::text
   FROM handled h)sql";
+
+// An inbound message and the bot step it caused, in one statement: the message is stored
+// handled; for a duplicate (its wamid stored before) nothing else happens. Each row is a
+// different conversation (a conversation has one such write in flight at a time).
+constexpr const char* exchange_sql = R"sql(
+  WITH input AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb)
+      AS t(k int, conversation_id bigint, contact_id bigint, wamid text, type text, content jsonb,
+           ts double precision, state text, vars jsonb, close boolean, outbound jsonb) LIMIT $2),
+  firsts AS (SELECT DISTINCT ON (wamid) * FROM input ORDER BY wamid, k),
+  ins AS (
+    INSERT INTO messages (conversation_id, contact_id, direction, wamid, type, content, status,
+                          created_at, handled_at)
+    SELECT conversation_id, contact_id, 'in', wamid, type, content, 'received',
+           CASE WHEN ts > 0 THEN to_timestamp(ts) ELSE now() END, now()
+    FROM firsts ORDER BY k
+    ON CONFLICT (wamid) DO NOTHING
+    RETURNING id, wamid),
+  done AS (SELECT f.*, ins.id AS message_id FROM firsts f JOIN ins ON ins.wamid = f.wamid),
+  touched_contacts AS (
+    UPDATE contacts c SET last_inbound_at = greatest(c.last_inbound_at, x.at), updated_at = now()
+    FROM (SELECT contact_id, max(CASE WHEN ts > 0 THEN to_timestamp(ts) ELSE now() END) AS at
+          FROM input GROUP BY contact_id) x
+    WHERE c.id = x.contact_id),
+  moved AS (
+    UPDATE conversations v
+    SET state = d.state, vars = d.vars, updated_at = now(), last_message_at = now(),
+        status = CASE WHEN d.close THEN 'closed' ELSE v.status END,
+        closed_at = CASE WHEN d.close THEN now() ELSE v.closed_at END
+    FROM done d WHERE v.id = d.conversation_id),
+  queued AS (
+    INSERT INTO messages (conversation_id, contact_id, direction, type, content, status)
+    SELECT d.conversation_id, d.contact_id, 'out', o.value->>'type', o.value, 'queued'
+    FROM done d CROSS JOIN LATERAL jsonb_array_elements(d.outbound) WITH ORDINALITY AS o(value, n)
+    ORDER BY d.k, o.n
+    RETURNING id, conversation_id)
+  SELECT d.k, d.message_id,
+         coalesce((SELECT json_agg(q.id ORDER BY q.id) FROM queued q WHERE q.conversation_id = d.conversation_id),
+                  '[]')::text
+  FROM done d)sql";
 
 constexpr const char* statuses_sql = R"sql(
   WITH input AS (
@@ -111,19 +152,23 @@ constexpr const char* statuses_sql = R"sql(
     ON CONFLICT (wamid, status) DO NOTHING)
   SELECT * FROM moved ORDER BY id)sql";
 
-constexpr const char* record_accepted_sql = R"sql(
-  WITH early AS (DELETE FROM pending_statuses WHERE wamid = $2 RETURNING status, ts, error),
-  best AS (SELECT status, error FROM early ORDER BY paige_status_rank(status) DESC LIMIT 1)
-  UPDATE messages SET
-    wamid = $2,
-    status = coalesce((SELECT status FROM best), 'accepted'),
-    sent_at = (SELECT min(ts) FROM early WHERE status = 'sent'),
-    delivered_at = (SELECT min(ts) FROM early WHERE status = 'delivered'),
-    read_at = (SELECT min(ts) FROM early WHERE status IN ('read', 'played')),
-    failed_at = (SELECT min(ts) FROM early WHERE status = 'failed'),
-    error = (SELECT error FROM best WHERE status = 'failed')
-  WHERE id = $1 AND direction = 'out'
-  RETURNING id, conversation_id, coalesce(wamid, ''), status, coalesce(error::text, ''))sql";
+constexpr const char* accepted_sql = R"sql(
+  WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(id bigint, wamid text) LIMIT $2),
+  early AS (
+    DELETE FROM pending_statuses p USING input i WHERE p.wamid = i.wamid
+    RETURNING p.wamid, p.status, p.ts, p.error),
+  best AS (SELECT DISTINCT ON (wamid) wamid, status, error FROM early ORDER BY wamid, paige_status_rank(status) DESC)
+  UPDATE messages m SET
+    wamid = i.wamid,
+    status = coalesce(b.status, 'accepted'),
+    sent_at = (SELECT min(ts) FROM early e WHERE e.wamid = i.wamid AND e.status = 'sent'),
+    delivered_at = (SELECT min(ts) FROM early e WHERE e.wamid = i.wamid AND e.status = 'delivered'),
+    read_at = (SELECT min(ts) FROM early e WHERE e.wamid = i.wamid AND e.status IN ('read', 'played')),
+    failed_at = (SELECT min(ts) FROM early e WHERE e.wamid = i.wamid AND e.status = 'failed'),
+    error = CASE WHEN b.status = 'failed' THEN b.error END
+  FROM input i LEFT JOIN best b ON b.wamid = i.wamid
+  WHERE m.id = i.id AND m.direction = 'out'
+  RETURNING m.id, m.conversation_id, coalesce(m.wamid, ''), m.status, coalesce(m.error::text, ''))sql";
 
 /// Runs a statement of the hot path as a prepared statement of the connection: Postgres
 /// parses and plans it once per connection instead of once per call (these CTE statements
@@ -181,13 +226,37 @@ std::vector<step_outcome> apply_steps(pqxx::transaction_base& tx, const std::vec
     for (const auto& [type, content] : s.outbound) outbound.push_back(json::parse(content));
     input.push_back({{"k", k}, {"message_id", s.message_id}, {"conversation_id", s.conversation_id},
                      {"contact_id", s.contact_id}, {"state", s.state}, {"vars", json::parse(s.vars_json)},
-                     {"close", s.close}, {"outbound", outbound}});
+                     {"close", s.close}, {"outbound", outbound}, {"fresh", s.fresh}});
   }
   std::vector<step_outcome> out(steps.size());
   for (const auto& row : prepared(tx, "paige_steps", apply_steps_sql, input.dump(), static_cast<long>(input.size()))) {
     auto& o = out.at(row[0].as<std::size_t>());
     o.applied = true;
     for (const auto& id : json::parse(row[1].as<std::string>())) o.outbound_ids.push_back(id.get<std::int64_t>());
+  }
+  return out;
+}
+
+std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(pqxx::transaction_base& tx,
+                                                                    const std::vector<exchange_row>& rows) {
+  json input = json::array();
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    const auto& in = rows[k].inbound;
+    const auto& s = rows[k].step;
+    json outbound = json::array();
+    for (const auto& [type, content] : s.outbound) outbound.push_back(json::parse(content));
+    input.push_back({{"k", k}, {"conversation_id", in.conversation_id}, {"contact_id", in.contact_id},
+                     {"wamid", in.wamid}, {"type", in.type}, {"content", json::parse(in.content_json)},
+                     {"ts", in.timestamp}, {"state", s.state}, {"vars", json::parse(s.vars_json)},
+                     {"close", s.close}, {"outbound", outbound}});
+  }
+  std::vector<std::pair<std::int64_t, step_outcome>> out(rows.size());
+  for (const auto& row :
+       prepared(tx, "paige_exchange", exchange_sql, input.dump(), static_cast<long>(input.size()))) {
+    auto& [id, outcome] = out.at(row[0].as<std::size_t>());
+    id = row[1].as<std::int64_t>();
+    outcome.applied = true;
+    for (const auto& q : json::parse(row[2].as<std::string>())) outcome.outbound_ids.push_back(q.get<std::int64_t>());
   }
   return out;
 }
@@ -260,7 +329,7 @@ std::vector<queued_row> queued_outbound(pqxx::transaction_base& tx) {
   std::vector<queued_row> out;
   for (const auto& r : tx.exec("SELECT m.id, c.wa_id, m.content::text FROM messages m "
                                "JOIN contacts c ON c.id = m.contact_id "
-                               "WHERE m.direction = 'out' AND m.status = 'queued' ORDER BY m.id"))
+                               "WHERE m.direction = 'out' AND m.wamid IS NULL AND m.status = 'queued' ORDER BY m.id"))
     out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>()});
   return out;
 }
@@ -276,8 +345,20 @@ std::optional<status_change> first_change(const pqxx::result& r) {
 }
 }  // namespace
 
-std::optional<status_change> record_accepted(pqxx::transaction_base& tx, std::int64_t id, const std::string& wamid) {
-  return first_change(prepared(tx, "paige_accepted", record_accepted_sql, id, wamid));
+std::vector<std::optional<status_change>> record_accepted(pqxx::transaction_base& tx,
+                                                         const std::vector<accepted_row>& rows) {
+  json input = json::array();
+  for (const auto& r : rows) input.push_back({{"id", r.message_id}, {"wamid", r.wamid}});
+  std::vector<std::optional<status_change>> out(rows.size());
+  for (const auto& r : prepared(tx, "paige_accepted", accepted_sql, input.dump(), static_cast<long>(input.size()))) {
+    auto change = change_of(r);
+    for (std::size_t k = 0; k < rows.size(); ++k)
+      if (rows[k].message_id == change.message_id && !out[k]) {
+        out[k] = std::move(change);
+        break;
+      }
+  }
+  return out;
 }
 
 std::optional<status_change> record_failed(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json) {

@@ -58,6 +58,7 @@ struct step_row {
   std::string vars_json;
   bool close = false;
   std::vector<std::pair<std::string, std::string>> outbound;  ///< (type, Cloud API object without "to")
+  bool fresh = false;  ///< its message was stored as handled in this transaction (nothing to mark)
 };
 
 struct step_outcome {
@@ -68,6 +69,18 @@ struct step_outcome {
 /// Applies steps whose inbound message is not yet handled: marks it handled, sets the
 /// conversation's state and vars (closing it if asked), queues the outbound messages.
 std::vector<step_outcome> apply_steps(pqxx::transaction_base& tx, const std::vector<step_row>& steps);
+
+/// An inbound message and the effects of the bot step it caused (step.message_id unused).
+struct exchange_row {
+  inbound_row inbound;
+  step_row step;
+};
+
+/// Stores each inbound message as handled together with its step, in one statement; per row,
+/// the message's id and the step's outcome, or (0, not applied) when its wamid was stored
+/// before. Rows must be of different conversations.
+std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(pqxx::transaction_base& tx,
+                                                                    const std::vector<exchange_row>& rows);
 
 /// Inserts a row into a custom table (bot `save`); identifiers are validated and quoted,
 /// values bound as text and cast by Postgres to the column types.
@@ -132,9 +145,16 @@ struct status_change {
   std::string error_json;  ///< "" when none
 };
 
-/// Meta accepted outbound message `id` as `wamid`: stores it and applies any status that
-/// arrived before. The change, if the message exists.
-std::optional<status_change> record_accepted(pqxx::transaction_base& tx, std::int64_t id, const std::string& wamid);
+/// Meta accepted an outbound message: its row and the wamid Meta gave it.
+struct accepted_row {
+  std::int64_t message_id = 0;
+  std::string wamid;
+};
+
+/// Stores the wamids of accepted outbound messages (one statement for the batch) and applies
+/// any status that arrived before. Per row, the change if the message exists.
+std::vector<std::optional<status_change>> record_accepted(pqxx::transaction_base& tx,
+                                                         const std::vector<accepted_row>& rows);
 
 /// Meta refused outbound message `id` for good: status failed with the error.
 std::optional<status_change> record_failed(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json);

@@ -75,6 +75,16 @@ const std::vector<migration>& project_migrations() {
            PRIMARY KEY (wamid, status)
          );
        )sql"},
+      {3, "statuses update messages in place",
+       R"sql(
+         -- Every status (sent, delivered, read) rewrites its message. With no index on a
+         -- column a status changes, and room left on each page, Postgres updates the row in
+         -- place (a HOT update) instead of adding an entry to every index of the table.
+         -- A queued message is one without a wamid (Meta's answer sets it).
+         DROP INDEX messages_outbox;
+         CREATE INDEX messages_outbox ON messages (id) WHERE direction = 'out' AND wamid IS NULL;
+         ALTER TABLE messages SET (fillfactor = 80);
+       )sql"},
   };
   return list;
 }

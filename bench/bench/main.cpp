@@ -42,7 +42,7 @@ constexpr const char* usage = R"(usage: paige-bench [options]
   --duplicate-rate P    share of webhooks Meta delivers twice [0]
   --error-rate P        share of Graph sends that fail (Paige retries) [0]
   --error-code CODE     500 or a Meta code (130429, 131000, ...) [500]
-  --connections N       webhook connections to Paige [64]
+  --connections N       webhook connections to Paige [256]
   --paige PATH          the Paige binary [build/runtime/paige]
   --paige-arg ARG       passed to `paige serve` (repeat)
   --json PATH           where the JSON result goes [bench-result.json]
@@ -59,7 +59,7 @@ struct options {
   std::vector<std::string> statuses{"sent", "delivered", "read"};
   double duplicate_rate = 0, error_rate = 0;
   long error_code = 500;
-  int connections = 64;
+  int connections = 256;
   std::string paige = "build/runtime/paige";
   std::vector<std::string> paige_args;
   std::string json_out = "bench-result.json";

@@ -93,6 +93,37 @@ TEST_CASE("50 contacts x 40 messages: every message stored, answered and in orde
   }
 }
 
+TEST_CASE("a burst from two contacts in one webhook is stored and answered in order", "[integration][pipeline]") {
+  // The first message of each contact is stored together with its bot step; the others wait
+  // behind it and must still commit, run and be answered in the order they came.
+  pipeline p;
+  p.put_bot(paige::actors::bot::echo_bot());
+  constexpr int per_contact = 12;
+  json items = json::array();
+  for (int i = 0; i < per_contact; ++i)
+    for (const char* wa : {"15550031", "15550032"})
+      items.push_back({{"wa_id", wa}, {"message", {{"type", "text"}, {"text", {{"body", "b" + std::to_string(i)}}}}}});
+  auto r = p.meta.call("POST", "/control/numbers/" + number_id + "/inbound", json{{"messages", items}}.dump());
+  REQUIRE(r.status == 200);
+  CHECK(r.body["delivered"] == true);
+  auto db = p.project_db();
+  for (const char* wa : {"15550031", "15550032"}) {
+    INFO("contact " << wa);
+    auto sent = p.replies(wa, per_contact);
+    REQUIRE(sent.size() == per_contact);
+    pqxx::work tx{db};
+    auto in = tx.exec_params("SELECT m.content->'text'->>'body', m.handled_at IS NOT NULL FROM messages m "
+                             "JOIN contacts k ON k.id = m.contact_id WHERE k.wa_id = $1 AND m.direction = 'in' "
+                             "ORDER BY m.id", wa);
+    REQUIRE(in.size() == per_contact);
+    for (int i = 0; i < per_contact; ++i) {
+      CHECK(in[i][0].as<std::string>() == "b" + std::to_string(i));
+      CHECK(in[i][1].as<bool>());
+      CHECK(body_of(sent[i]) == "echo: b" + std::to_string(i));
+    }
+  }
+}
+
 TEST_CASE("every inbound type is stored with its content", "[integration][pipeline]") {
   pipeline p;
   p.put_bot(json::parse(R"({"initial_state": "quiet", "states": {"quiet": {"kind": "await", "routes": []}}})"));

@@ -117,9 +117,13 @@ TEST_CASE("the message log: conversations, inbound, steps, outbound, statuses", 
     pqxx::work tx{c};
     CHECK(apply_statuses(tx, {{"wamid.out1", "delivered", 1750000010, ""}, {"wamid.out1", "sent", 1750000005, ""}})
               .empty());  // parked: no message has that wamid yet
-    auto accepted = record_accepted(tx, first, "wamid.out1");
-    REQUIRE(accepted);
-    CHECK(accepted->status == "delivered");
+    // One statement for a batch: a row per send, nullopt for a message that does not exist.
+    auto accepted = record_accepted(tx, {{first + 1000, "wamid.nowhere"}, {first, "wamid.out1"}});
+    REQUIRE(accepted.size() == 2);
+    CHECK_FALSE(accepted[0]);
+    REQUIRE(accepted[1]);
+    CHECK(accepted[1]->message_id == first);
+    CHECK(accepted[1]->status == "delivered");
     tx.commit();
   }
   CHECK(status_of(c, first) == "delivered");
@@ -138,7 +142,10 @@ TEST_CASE("the message log: conversations, inbound, steps, outbound, statuses", 
   CHECK(status_of(c, first) == "read");
   {
     pqxx::work tx{c};
-    record_accepted(tx, second, "wamid.out2");
+    auto accepted = record_accepted(tx, {{second, "wamid.out2"}});
+    REQUIRE(accepted[0]);
+    CHECK(accepted[0]->status == "accepted");
+    CHECK(accepted[0]->wamid == "wamid.out2");
     apply_statuses(tx, {{"wamid.out2", "failed", 0, R"([{"code":131047}])"}});
     apply_statuses(tx, {{"wamid.out2", "delivered", 0, ""}});  // failed is terminal
     tx.commit();
@@ -163,6 +170,85 @@ TEST_CASE("a closing step closes the conversation, the next one opens fresh", "[
   CHECK(next.conversation_id != conv.conversation_id);
   CHECK(next.state == "a");
   CHECK(tx.exec("SELECT count(*) FROM conversations WHERE status = 'closed'")[0][0].as<int>() == 1);
+}
+
+TEST_CASE("a fresh step applies to a message stored handled in its transaction, once", "[storage][db]") {
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  pqxx::work tx{c};
+  auto conv = open_conversation(tx, "1", "", "a");
+  auto id = insert_inbound(tx, {{conv.conversation_id, conv.contact_id, "w1", "text", text("hi"), 0, true}})[0];
+  REQUIRE(id > 0);
+  step_row fresh{id, conv.conversation_id, conv.contact_id, "b", R"({"n":1})", false, {{"text", text("r")}}, true};
+  step_row marking = fresh;
+  marking.fresh = false;
+  // Stored handled: a step that has to mark it handled finds nothing to do...
+  CHECK_FALSE(apply_steps(tx, {marking})[0].applied);
+  // ...while the step that came with it applies.
+  auto outcome = apply_steps(tx, {fresh});
+  REQUIRE(outcome[0].applied);
+  CHECK(outcome[0].outbound_ids.size() == 1);
+  CHECK(tx.exec1("SELECT state, vars->>'n' FROM conversations")[0].as<std::string>() == "b");
+  CHECK(unhandled_inbound(tx).empty());
+  CHECK(queued_outbound(tx).size() == 1);
+}
+
+TEST_CASE("inbound messages and their steps in one statement", "[storage][db]") {
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  pqxx::work tx{c};
+  auto a = open_conversation(tx, "1", "", "start");
+  auto b = open_conversation(tx, "2", "", "start");
+  auto row = [&](const conversation_row& conv, const std::string& wamid, const std::string& state, bool close,
+                 std::vector<std::pair<std::string, std::string>> out) {
+    return exchange_row{{conv.conversation_id, conv.contact_id, wamid, "text", text("in " + wamid), 1750000000, false},
+                        {0, conv.conversation_id, conv.contact_id, state, R"({"k":1})", close, std::move(out)}};
+  };
+  auto results = insert_exchanges(tx, {row(a, "wa", "next", false, {{"text", text("r1")}, {"text", text("r2")}}),
+                                       row(b, "wb", "end", true, {})});
+  REQUIRE(results.size() == 2);
+  REQUIRE(results[0].first > 0);
+  REQUIRE(results[0].second.applied);
+  REQUIRE(results[0].second.outbound_ids.size() == 2);
+  CHECK(results[0].first < results[0].second.outbound_ids[0]);  // a reply comes after its message
+  CHECK(results[0].second.outbound_ids[0] < results[0].second.outbound_ids[1]);
+  CHECK(results[1].second.applied);
+  CHECK(results[1].second.outbound_ids.empty());
+  CHECK(unhandled_inbound(tx).empty());
+  CHECK(tx.exec_params1("SELECT state || ',' || status || ',' || (vars->>'k') FROM conversations WHERE id = $1",
+                        a.conversation_id)[0].as<std::string>() == "next,open,1");
+  CHECK(tx.exec_params1("SELECT state || ',' || status FROM conversations WHERE id = $1", b.conversation_id)[0]
+            .as<std::string>() == "end,closed");
+  CHECK(tx.exec1("SELECT extract(epoch FROM last_inbound_at)::bigint FROM contacts WHERE wa_id = '1'")[0].as<long>() ==
+        1750000000);
+  // Redelivered: nothing stored, nothing applied, the state stays.
+  auto again = insert_exchanges(tx, {row(a, "wa", "elsewhere", false, {{"text", text("r3")}})});
+  CHECK(again[0].first == 0);
+  CHECK_FALSE(again[0].second.applied);
+  CHECK(tx.exec("SELECT count(*) FROM messages")[0][0].as<int>() == 4);
+  CHECK(tx.exec_params1("SELECT state FROM conversations WHERE id = $1", a.conversation_id)[0].as<std::string>() ==
+        "next");
+}
+
+TEST_CASE("no index of messages covers what a status writes, and pages keep room for in-place updates",
+          "[storage][db]") {
+  // Statuses are most of the writes: each must stay a HOT update (no new index entries).
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  pqxx::work tx{c};
+  for (const auto& r : tx.exec("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'messages'")) {
+    INFO(r[1].as<std::string>());
+    auto def = r[1].as<std::string>();
+    for (const char* column : {"status", "sent_at", "delivered_at", "read_at", "failed_at", "error"})
+      CHECK(def.find(column) == std::string::npos);
+  }
+  CHECK(tx.exec1("SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'messages'")[0]
+            .as<std::string>() == "fillfactor=80");
+  // The outbox still finds queued messages by its index.
+  tx.exec("SET enable_seqscan = off");
+  auto plan = tx.exec("EXPLAIN SELECT m.id FROM messages m WHERE m.direction = 'out' AND m.wamid IS NULL "
+                      "AND m.status = 'queued' ORDER BY m.id");
+  CHECK(plan[0][0].as<std::string>().find("messages_outbox") != std::string::npos);
 }
 
 TEST_CASE("saves bind values and refuse hostile identifiers", "[storage][db]") {
