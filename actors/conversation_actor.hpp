@@ -8,7 +8,10 @@
 /// what lets the webhook answer 200), then run the bot step on it. Steps run one at a time:
 /// a step's effects (state, vars, saved rows, queued outbound messages) commit together with
 /// the mark that its message was handled, and only then does the next step start and the
-/// outbound messages go to the Meta sync supervisor, which sends them in order.
+/// outbound messages go to the Meta sync supervisor, which sends them in order. When nothing
+/// of the contact is still being stored or stepped (the common case), the step runs as the
+/// message arrives and both are stored in one statement (one commit before the reply); the
+/// contact's next messages wait in the actor until that committed.
 ///
 /// Protocol:
 ///   (inbound_atom, inbound_message, bot, paused)  → ok_atom once the message is committed
