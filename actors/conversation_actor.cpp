@@ -52,6 +52,9 @@ struct waiting_inbound {
   caf::response_promise promise;
 };
 
+/// Where a conversation opened under `bot` starts (a project without a bot: "unstructured").
+std::string initial_state_of(const bot_ptr& bot) { return bot ? bot->initial_state : std::string{"unstructured"}; }
+
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -59,15 +62,14 @@ double now_seconds() {
 struct conversation_state {
   static constexpr const char* name = "conversation";
   std::shared_ptr<const conversation_context> ctx;
-  caf::actor parent;
   std::string wa_id;
   std::string contact_name;
   std::int64_t contact_id = 0;
   std::int64_t conversation_id = 0;  ///< 0: not open (first message, or closed by the bot)
   std::string state;
-  json vars = json::object();
+  json vars;  ///< null while empty (an empty JSON object is a heap allocation per conversation)
   double last_inbound = 0;  ///< Unix seconds of the contact's last message (0: never)
-  std::string initial_state = "unstructured";  ///< of the latest bot seen, for reopening
+  bot_ptr bot;  ///< the latest bot seen: its initial state is where a reopened conversation starts
   bool opening = false;
   bool closing = false;  ///< a close of the open conversation is being committed
   bool exchanging = false;  ///< an inbound message is being stored together with its step
@@ -78,9 +80,8 @@ struct conversation_state {
   std::vector<std::function<void(const caf::error*)>> waiting;
   std::list<pending_step> steps;
   bool step_in_flight = false;
-  std::uint64_t handled = 0;     ///< inbound requests answered
-  std::chrono::steady_clock::time_point last_activity;  ///< for passivation
-  bool idle_timer_armed = false;
+
+  bool busy() const { return step_in_flight || !steps.empty() || opening || !waiting.empty() || storing > 0; }
 };
 
 using self_ptr = caf::stateful_actor<conversation_state>*;
@@ -142,7 +143,7 @@ void finish_closing(self_ptr self, bool closed) {
   st.closing = false;
   if (closed) st.conversation_id = 0;
   if (st.waiting.empty()) return;
-  if (st.conversation_id == 0) return open(self, "", st.initial_state);
+  if (st.conversation_id == 0) return open(self, "", initial_state_of(st.bot));
   auto waiting = std::move(st.waiting);
   for (auto& w : waiting) w(nullptr);
 }
@@ -154,16 +155,6 @@ void resume_waiting(self_ptr self) {
   if (st.waiting.empty() || st.conversation_id == 0 || st.closing || st.opening || st.exchanging) return;
   auto waiting = std::move(st.waiting);
   for (auto& w : waiting) w(nullptr);
-}
-
-/// Notes activity; one idle timer at a time (a timer per message would load the actor
-/// clock on the hot path): when it fires early, it re-arms for the rest.
-void arm_idle_timer(self_ptr self) {
-  auto& st = self->state;
-  st.last_activity = std::chrono::steady_clock::now();
-  if (st.idle_timer_armed) return;
-  st.idle_timer_armed = true;
-  self->delayed_send(self, st.ctx->idle_timeout, idle_atom::value, std::uint64_t{0});
 }
 
 void open(self_ptr self, const std::string& name, const std::string& initial_state) {
@@ -180,7 +171,7 @@ void open(self_ptr self, const std::string& name, const std::string& initial_sta
             st.contact_name = row.contact_name;
             st.state = row.state;
             st.vars = json::parse(row.vars_json, nullptr, false);
-            if (!st.vars.is_object()) st.vars = json::object();
+            if (!st.vars.is_object() || st.vars.empty()) st.vars = json();
             st.last_inbound = std::max(st.last_inbound, row.last_inbound_epoch);
             if (row.opened)
               publish(self, "conversation.opened", row.conversation_id,
@@ -213,11 +204,11 @@ double unix_seconds(const std::string& text) {
 
 void store(self_ptr self, waiting_inbound w) {
   auto& st = self->state;
-  if (w.bot) st.initial_state = w.bot->initial_state;
+  if (w.bot) st.bot = w.bot;
   if (st.conversation_id == 0 || st.closing) {
     // The first message, or the bot closed the conversation: (re)open it first.
     auto name = w.msg.profile_name;
-    auto initial = w.bot ? w.bot->initial_state : std::string{"unstructured"};
+    auto initial = initial_state_of(w.bot);
     when_open(self, name, initial, [self, w](const caf::error* err) mutable {
       if (err) w.promise.deliver(*err);
       else store(self, std::move(w));
@@ -262,20 +253,16 @@ void store(self_ptr self, waiting_inbound w) {
             --self->state.storing;
             promise.deliver(caf::ok_atom::value);  // committed (or known as a duplicate)
             if (id > 0) publish_received(self, conversation_id, id, step.wamid, type, step.content_json);
-            ++self->state.handled;
             self->state.last_inbound = std::max(self->state.last_inbound, step.message_time);
             if (id > 0 && run_bot) {
               step.message_id = id;
               self->state.steps.push_back(std::move(step));
               pump_steps(self);
             }
-            arm_idle_timer(self);
           },
           [self, promise](caf::error& err) mutable {
             --self->state.storing;
             promise.deliver(err);
-            ++self->state.handled;
-            arm_idle_timer(self);
           });
 }
 
@@ -324,7 +311,6 @@ void run_operator_send(self_ptr self) {
             publish_queued(self, st.conversation_id, q.id, type, p.content_json, "operator");
             self->send(st.ctx->meta_sync, send_atom::value, st.ctx->project_id, st.wa_id,
                        std::vector<outbound_item>{{q.id, p.content_json}});
-            arm_idle_timer(self);
             pump_steps(self);
           },
           [self](caf::error& err) {
@@ -361,7 +347,6 @@ void run_change(self_ptr self) {
     st.steps.pop_front();
     st.step_in_flight = false;
     if (closes && ours) finish_closing(self, closed);
-    arm_idle_timer(self);
     pump_steps(self);
   };
   self->request(st.ctx->persistence, write_timeout, run_atom::value, st.ctx->project_id, std::move(job))
@@ -413,7 +398,7 @@ bot::step_result compute_step(self_ptr self, const pending_step& p) {
   bot::step_result result;
   if (p.without_effects) {
     result.state = st.state;
-    result.vars = st.vars;
+    result.vars = st.vars.is_object() ? st.vars : json::object();
   } else {
     auto content = json::parse(p.content_json, nullptr, false);
     bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id), st.state, st.vars};
@@ -450,7 +435,7 @@ void settle_step(self_ptr self, const bot::step_result& result, storage::step_ou
               event_head("conversation.state_changed", conversation_id) + ",\"from\":" + json(st.state).dump() +
                   ",\"to\":" + json(result.state).dump() + ",\"by\":\"bot\"}");
     st.state = result.state;
-    st.vars = result.vars;
+    st.vars = result.vars.empty() ? json() : result.vars;
     std::vector<outbound_item> items;
     for (std::size_t i = 0; i < outcome.outbound_ids.size() && i < result.sends.size(); ++i) {
       items.push_back({outcome.outbound_ids[i], result.sends[i].dump()});
@@ -461,7 +446,6 @@ void settle_step(self_ptr self, const bot::step_result& result, storage::step_ou
     if (result.close) publish_closed(self, conversation_id, "bot");
   }
   if (result.close) finish_closing(self, outcome.applied);
-  arm_idle_timer(self);
   pump_steps(self);
 }
 
@@ -484,7 +468,6 @@ void store_with_step(self_ptr self, storage::inbound_row row, caf::response_prom
             promise.deliver(caf::ok_atom::value);  // committed (or known as a duplicate)
             const auto& p = st.steps.front();
             if (id > 0) publish_received(self, conversation_id, id, p.wamid, type, p.content_json);
-            ++st.handled;
             st.last_inbound = std::max(st.last_inbound, p.message_time);
             st.exchanging = false;
             settle_step(self, result, outcome);
@@ -499,11 +482,9 @@ void store_with_step(self_ptr self, storage::inbound_row row, caf::response_prom
               return store_with_step(self, std::move(retry_row), promise);
             }
             promise.deliver(err);
-            ++st.handled;
             st.steps.pop_front();
             st.step_in_flight = false;
             st.exchanging = false;
-            arm_idle_timer(self);
             pump_steps(self);
             resume_waiting(self);
           });
@@ -523,8 +504,8 @@ void pump_steps(self_ptr self) {
     // Closed under a stored message (by a step, an operator or the timeout): its step runs in
     // the contact's next conversation, opened now.
     if (!st.opening && !st.closing)
-      when_open(self, "", front.bot ? front.bot->initial_state : st.initial_state, [self](const caf::error* err) {
-        if (err) self->delayed_send(self, std::chrono::seconds{1}, retry_atom::value);
+      when_open(self, "", initial_state_of(front.bot ? front.bot : st.bot), [self](const caf::error* err) {
+        if (err) self->delayed_send(self, std::chrono::seconds{1}, retry_atom::value, std::int64_t{0});
       });
     return;
   }
@@ -544,7 +525,7 @@ void pump_steps(self_ptr self) {
                 log::error("bot.step_failed", {{"project", st.ctx->project_id}, {"reason", reason_of(err)}});
                 st.steps.front().without_effects = true;
               }
-              self->delayed_send(self, std::chrono::milliseconds{200}, retry_atom::value);
+              self->delayed_send(self, std::chrono::milliseconds{200}, retry_atom::value, std::int64_t{0});
             });
 }
 
@@ -565,102 +546,129 @@ caf::response_promise queue_change(self_ptr self, pending_step step, bool answer
   return rp;
 }
 
-caf::behavior conversation(self_ptr self, std::shared_ptr<const conversation_context> ctx, std::string wa_id,
-                           caf::actor parent) {
+/// An operator's message: queued in turn with the steps once the conversation is open; a
+/// contact without an open conversation is looked up first, so a refused message creates
+/// nothing.
+void order_operator_send(self_ptr self, conversation_order& order, caf::response_promise rp) {
+  auto& st = self->state;
+  pending_step step;
+  step.operator_send = true;
+  step.content_json = std::move(order.message_json);
+  step.promise = rp;
+  auto type = json::parse(step.content_json, nullptr, false).value("type", "");
+  auto enqueue = [self](pending_step s) {
+    self->state.steps.push_back(std::move(s));
+    pump_steps(self);
+  };
+  if (st.conversation_id != 0) return enqueue(std::move(step));
+  auto initial = initial_state_of(order.bot);
+  tx_job peek = [wa_id = st.wa_id](pqxx::transaction_base& tx) {
+    return caf::make_message(storage::last_inbound_of(tx, wa_id));
+  };
+  self->request(st.ctx->persistence, write_timeout, run_atom::value, st.ctx->project_id, std::move(peek))
+      .then(
+          [self, step, type, initial, enqueue](double last_inbound) mutable {
+            auto& st = self->state;
+            st.last_inbound = std::max(st.last_inbound, last_inbound);
+            if (!within_service_window(type, st.last_inbound, now_seconds())) {
+              count_outside_window(st, "api");
+              step.promise.deliver(make_error(errc::invalid_argument,
+                                              "the contact's last message is more than 24 hours old (or there is "
+                                              "none): only a template can be sent now",
+                                              "outside_service_window"));
+              return;
+            }
+            when_open(self, "", initial, [self, step, enqueue](const caf::error* err) mutable {
+              if (err) step.promise.deliver(*err);
+              else enqueue(std::move(step));
+            });
+          },
+          [step](caf::error& err) mutable { step.promise.deliver(err); });
+}
+
+/// Takes an order of the project actor; answers it (by promise) where the protocol says so.
+caf::result<void> take_order(self_ptr self, conversation_order& order) {
+  using kind = conversation_order::kind;
+  auto& st = self->state;
+  switch (order.what) {
+    case kind::recover: {
+      pending_step step;
+      step.message_id = order.recovered.id;
+      step.wamid = order.recovered.wamid;
+      step.content_json = order.recovered.content_json;
+      step.bot = order.bot;
+      st.steps.push_back(std::move(step));
+      if (st.conversation_id == 0 && order.bot)
+        when_open(self, order.recovered.contact_name, order.bot->initial_state, [](const caf::error*) {});
+      pump_steps(self);
+      return {};
+    }
+    case kind::operator_send: {
+      auto rp = self->make_response_promise();
+      order_operator_send(self, order, rp);
+      return rp;
+    }
+    case kind::change_state: {
+      auto step = change_step(pending_step::kind::change_state, order.conversation_id, std::move(order.who));
+      step.new_state = std::move(order.state);
+      return queue_change(self, std::move(step), true);
+    }
+    case kind::close:
+      return queue_change(self, change_step(pending_step::kind::close, order.conversation_id, std::move(order.who)),
+                          true);
+    case kind::expire: {
+      auto step = change_step(pending_step::kind::expire, order.conversation_id, "timeout");
+      step.idle_seconds = order.idle_seconds;
+      queue_change(self, std::move(step), false);
+      return {};
+    }
+  }
+  return {};
+}
+
+/// The signals without a payload of their own: (retry_atom, 0) from itself; from the parent
+/// (idle_atom, asked_at) and (passivate_atom, 0).
+void take_signal(self_ptr self, caf::atom_value signal, std::int64_t arg) {
+  auto& st = self->state;
+  if (signal == retry_atom::value) {
+    pump_steps(self);
+  } else if (signal == passivate_atom::value) {
+    self->quit();
+  } else if (signal == idle_atom::value) {
+    // Busy: the parent's next sweep asks again.
+    if (!st.busy())
+      self->send(caf::actor_cast<caf::actor>(self->current_sender()), idle_atom::value, st.wa_id, arg);
+  }
+}
+
+caf::behavior conversation(self_ptr self, std::shared_ptr<const conversation_context> ctx, std::string wa_id) {
   self->state.ctx = std::move(ctx);
   self->state.wa_id = std::move(wa_id);
-  self->state.parent = std::move(parent);
-  arm_idle_timer(self);
+  // Instead of a monitor (an attachable per conversation): the parent hears of a crash from
+  // the crashing actor itself, and forgets it.
+  self->set_exception_handler([self](std::exception_ptr& thrown) -> caf::error {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(thrown);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    auto& st = self->state;
+    log::error("conversation.crashed", {{"project", st.ctx->project_id}, {"reason", what}});
+    self->send(caf::actor_cast<caf::actor>(st.ctx->project), crashed_atom::value, st.wa_id);
+    return caf::sec::runtime_error;
+  });
+  // Three handlers, not one per kind of work: each handler costs about 32 bytes in every
+  // conversation actor, and a project keeps 100 000s of them.
   return {
       [=](inbound_atom, inbound_message& msg, bot_ptr& bot, bool paused) -> caf::result<caf::ok_atom> {
         auto rp = self->make_response_promise();
         store(self, {std::move(msg), std::move(bot), paused, rp});
         return rp;
       },
-      [=](recover_atom, storage::unhandled_row& row, bot_ptr& bot) {
-        auto& st = self->state;
-        pending_step step;
-        step.message_id = row.id;
-        step.wamid = row.wamid;
-        step.content_json = row.content_json;
-        step.bot = bot;
-        st.steps.push_back(std::move(step));
-        if (st.conversation_id == 0 && bot)
-          when_open(self, row.contact_name, bot->initial_state, [](const caf::error*) {});
-        pump_steps(self);
-      },
-      [=](operator_send_atom, std::string& message_json, bot_ptr& bot) -> caf::result<outbound_view> {
-        auto rp = self->make_response_promise();
-        auto& st = self->state;
-        pending_step step;
-        step.operator_send = true;
-        step.content_json = std::move(message_json);
-        step.promise = rp;
-        auto type = json::parse(step.content_json, nullptr, false).value("type", "");
-        auto enqueue = [self](pending_step s) {
-          self->state.steps.push_back(std::move(s));
-          pump_steps(self);
-        };
-        if (st.conversation_id != 0) {
-          enqueue(std::move(step));
-          return rp;
-        }
-        // Not open here: look at the stored contact first, so a refused message creates nothing.
-        auto initial = bot ? bot->initial_state : std::string{"unstructured"};
-        tx_job peek = [wa_id = st.wa_id](pqxx::transaction_base& tx) {
-          return caf::make_message(storage::last_inbound_of(tx, wa_id));
-        };
-        self->request(st.ctx->persistence, write_timeout, run_atom::value, st.ctx->project_id, std::move(peek))
-            .then(
-                [self, step, type, initial, enqueue](double last_inbound) mutable {
-                  auto& st = self->state;
-                  st.last_inbound = std::max(st.last_inbound, last_inbound);
-                  if (!within_service_window(type, st.last_inbound, now_seconds())) {
-                    count_outside_window(st, "api");
-                    step.promise.deliver(make_error(
-                        errc::invalid_argument,
-                        "the contact's last message is more than 24 hours old (or there is none): only a "
-                        "template can be sent now",
-                        "outside_service_window"));
-                    return;
-                  }
-                  when_open(self, "", initial, [self, step, enqueue](const caf::error* err) mutable {
-                    if (err) step.promise.deliver(*err);
-                    else enqueue(std::move(step));
-                  });
-                },
-                [step](caf::error& err) mutable { step.promise.deliver(err); });
-        return rp;
-      },
-      [=](change_state_atom, std::int64_t conversation_id, std::string& state, std::string& who) -> caf::result<std::string> {
-        auto step = change_step(pending_step::kind::change_state, conversation_id, std::move(who));
-        step.new_state = std::move(state);
-        return queue_change(self, std::move(step), true);
-      },
-      [=](close_atom, std::int64_t conversation_id, std::string& who) -> caf::result<std::string> {
-        return queue_change(self, change_step(pending_step::kind::close, conversation_id, std::move(who)), true);
-      },
-      [=](expire_atom, std::int64_t conversation_id, std::int64_t idle_seconds) {
-        auto step = change_step(pending_step::kind::expire, conversation_id, "timeout");
-        step.idle_seconds = idle_seconds;
-        queue_change(self, std::move(step), false);
-      },
-      [=](retry_atom) { pump_steps(self); },
-      [=](passivate_atom) { self->quit(); },
-      [=](idle_atom, std::uint64_t) {
-        auto& st = self->state;
-        st.idle_timer_armed = false;
-        auto idle_for = std::chrono::steady_clock::now() - st.last_activity;
-        if (idle_for < st.ctx->idle_timeout) {  // activity since it was armed
-          st.idle_timer_armed = true;
-          self->delayed_send(self, st.ctx->idle_timeout - std::chrono::duration_cast<std::chrono::milliseconds>(idle_for),
-                             idle_atom::value, std::uint64_t{0});
-          return;
-        }
-        if (st.step_in_flight || !st.steps.empty() || st.opening || !st.waiting.empty() || st.storing > 0)
-          return arm_idle_timer(self);
-        self->send(st.parent, idle_atom::value, st.wa_id, st.handled);
-      },
+      [=](order_atom, conversation_order& order) { return take_order(self, order); },
+      [=](caf::atom_value signal, std::int64_t arg) { take_signal(self, signal, arg); },
   };
 }
 
@@ -671,11 +679,54 @@ bool within_service_window(const std::string& type, double last_inbound, double 
   return last_inbound > 0 && now - last_inbound < service_window_seconds;
 }
 
+conversation_order recover_order(storage::unhandled_row row, bot_ptr bot) {
+  conversation_order o;
+  o.what = conversation_order::kind::recover;
+  o.recovered = std::move(row);
+  o.bot = std::move(bot);
+  return o;
+}
+
+conversation_order operator_send_order(std::string message_json, bot_ptr bot) {
+  conversation_order o;
+  o.what = conversation_order::kind::operator_send;
+  o.message_json = std::move(message_json);
+  o.bot = std::move(bot);
+  return o;
+}
+
+conversation_order change_state_order(std::int64_t conversation_id, std::string state, std::string who) {
+  conversation_order o;
+  o.what = conversation_order::kind::change_state;
+  o.conversation_id = conversation_id;
+  o.state = std::move(state);
+  o.who = std::move(who);
+  return o;
+}
+
+conversation_order close_order(std::int64_t conversation_id, std::string who) {
+  conversation_order o;
+  o.what = conversation_order::kind::close;
+  o.conversation_id = conversation_id;
+  o.who = std::move(who);
+  return o;
+}
+
+conversation_order expire_order(std::int64_t conversation_id, std::int64_t idle_seconds) {
+  conversation_order o;
+  o.what = conversation_order::kind::expire;
+  o.conversation_id = conversation_id;
+  o.idle_seconds = idle_seconds;
+  return o;
+}
+
 caf::actor spawn_conversation(caf::local_actor* parent, std::shared_ptr<const conversation_context> ctx,
                               std::string wa_id) {
-  // Linked: conversations end with their project actor. Monitored: it learns when one ends.
-  return parent->spawn<caf::monitored + caf::linked>(conversation, std::move(ctx), std::move(wa_id),
-                                       caf::actor_cast<caf::actor>(parent));
+  // Neither linked nor monitored: a link is an entry in the parent's attachables list, which
+  // CAF walks on every link and unlink (quadratic in the conversations of a project), and a
+  // monitor is an allocation per conversation. The parent stops its conversations itself
+  // when it ends; a conversation that crashes tells it (crashed_atom).
+  return parent->spawn(conversation, std::move(ctx), std::move(wa_id));
 }
 
 }  // namespace paige::actors

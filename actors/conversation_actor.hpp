@@ -13,28 +13,32 @@
 /// message arrives and both are stored in one statement (one commit before the reply); the
 /// contact's next messages wait in the actor until that committed.
 ///
-/// Protocol:
+/// Protocol (three message shapes: every handler of a behavior costs memory in each of the
+/// 100 000s of conversation actors, so the rarer work shares one `conversation_order`):
 ///   (inbound_atom, inbound_message, bot, paused)  → ok_atom once the message is committed
-///   (recover_atom, unhandled_row, bot)            — run the step of a message stored before
-///                                                   a crash (no reply)
-///   (operator_send_atom, message_json, bot)       → outbound_view (queued): an operator's
+///   (order_atom, conversation_order), by kind:
+///     recover_order(unhandled_row, bot)         — run the step of a message stored before a
+///                                                 crash (no reply)
+///     operator_send_order(message_json, bot)    → outbound_view (queued): an operator's
 ///       message, queued in turn with the bot's steps so the two never interleave wrongly;
 ///       a non-template message outside the 24-hour customer-service window is refused
 ///       (invalid_argument outside_service_window) before anything is stored or sent.
-///   (change_state_atom, conversation_id, state, who) → std::string (the conversation's JSON):
+///     change_state_order(conversation_id, state, who) → std::string (the conversation's JSON):
 ///       sets the state in turn with the bot's steps (so neither overwrites the other);
 ///       conflict conversation_closed if it is no longer open. The state is not validated
 ///       here (the project actor does that against the bot).
-///   (close_atom, conversation_id, who)             → std::string (the conversation's JSON)
-///   (expire_atom, conversation_id, idle_seconds)   — closes it if still idle that long
+///     close_order(conversation_id, who)         → std::string (the conversation's JSON)
+///     expire_order(conversation_id, idle_seconds) — closes it if still idle that long
 /// Closing (by the bot, an operator or the timeout) holds back new inbound messages until it
 /// committed; they then open a new conversation in the bot's initial state.
 ///
 /// Events (to ctx->events): conversation.opened, message.received, message.queued,
 /// conversation.state_changed, conversation.closed, in the order they happened.
-/// It tells its parent (idle_atom, wa_id, handled_count) after the idle timeout without
-/// work; the parent answers (passivate_atom), and the actor ends, only if it forwarded
-/// nothing since (passivation; the state is in the database).
+///   (idle_atom, asked_at)                         — from the parent's passivation sweep:
+///       answered (idle_atom, wa_id, asked_at) if nothing is in flight; the parent then sends
+///       (passivate_atom, 0), and the actor ends, only if it forwarded nothing since `asked_at`
+///       (passivation; the state is in the database). The actor keeps no timer of its own:
+///       an idle conversation costs only its memory.
 #pragma once
 
 #include "actors/bot_definition.hpp"
@@ -42,6 +46,7 @@
 #include "storage/message_log.hpp"
 
 #include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
@@ -56,14 +61,14 @@ class registry;
 
 namespace paige::actors {
 
-using recover_atom = caf::atom_constant<caf::atom("recover")>;
+using order_atom = caf::atom_constant<caf::atom("order")>;
+using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using send_atom = caf::atom_constant<caf::atom("send")>;
 using operator_send_atom = caf::atom_constant<caf::atom("opsend")>;
 using change_state_atom = caf::atom_constant<caf::atom("setstate")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
-using expire_atom = caf::atom_constant<caf::atom("expire")>;
 
 using bot_ptr = std::shared_ptr<const bot::definition>;
 
@@ -73,7 +78,7 @@ struct conversation_context {
   caf::actor persistence;  ///< the worker serving this project
   caf::actor meta_sync;    ///< sends outbound messages
   caf::actor events;       ///< the project's event hub
-  std::chrono::milliseconds idle_timeout{300000};
+  caf::actor_addr project; ///< the project actor: told (crashed_atom, wa_id) when a conversation crashes
   metrics::registry* metrics = nullptr;
 };
 
@@ -103,7 +108,27 @@ struct outbound_item {
   std::string content_json;
 };
 
-/// Spawns the actor of `wa_id` (the caller monitors it).
+/// Work for a conversation besides inbound messages (see the protocol above).
+struct conversation_order {
+  enum class kind : std::uint8_t { recover, operator_send, change_state, close, expire };
+  kind what = kind::recover;
+  storage::unhandled_row recovered;  ///< recover: a message stored before a crash, unhandled
+  bot_ptr bot;                       ///< recover, operator_send: the project's bot now
+  std::string message_json;          ///< operator_send
+  std::int64_t conversation_id = 0;  ///< change_state, close, expire
+  std::string state;                 ///< change_state
+  std::string who;                   ///< change_state, close: for logs and events
+  std::int64_t idle_seconds = 0;     ///< expire
+};
+
+conversation_order recover_order(storage::unhandled_row row, bot_ptr bot);
+conversation_order operator_send_order(std::string message_json, bot_ptr bot);
+conversation_order change_state_order(std::int64_t conversation_id, std::string state, std::string who);
+conversation_order close_order(std::int64_t conversation_id, std::string who);
+conversation_order expire_order(std::int64_t conversation_id, std::int64_t idle_seconds);
+
+/// Spawns the actor of `wa_id`. The caller (its project actor) keeps it alive and stops it;
+/// it sends ctx->project (crashed_atom, wa_id) and ends if a handler throws.
 caf::actor spawn_conversation(caf::local_actor* parent, std::shared_ptr<const conversation_context> ctx,
                               std::string wa_id);
 
@@ -111,5 +136,6 @@ caf::actor spawn_conversation(caf::local_actor* parent, std::shared_ptr<const co
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::bot_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::unhandled_row)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::conversation_order)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::outbound_item)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::actors::outbound_item>)

@@ -15,6 +15,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <map>
 #include <pqxx/pqxx>
 
@@ -127,16 +128,35 @@ metrics::gauge* conversations_gauge(const project_services& svc) {
   return &svc.metrics->gauges("paige_conversation_actors", "conversation actors in memory", {}).with({});
 }
 
+/// The conversation actor of `wa_id` (spawned if it has none), noted as just used.
 caf::actor& conversation_for(self_ptr self, const std::string& wa_id) {
   auto& st = self->state;
-  auto& slot = st.conversations[wa_id];
+  auto& slot = (*st.conversations)[wa_id];
   if (!slot.actor) {
     slot.actor = spawn_conversation(self, st.conversation_ctx, wa_id);
-    st.conversation_ids[slot.actor.address()] = wa_id;
     if (auto* g = conversations_gauge(*st.svc)) g->add(1);
-    ++*st.live_conversations;
   }
+  slot.last_forward = std::chrono::steady_clock::now();
   return slot.actor;
+}
+
+/// Forgets `n` conversation actors that ended or were told to.
+void uncount_conversations(const project_services& svc, std::size_t n) {
+  if (auto* g = conversations_gauge(svc)) g->add(-static_cast<double>(n));
+}
+
+/// Asks each conversation nothing was forwarded to for the idle time whether it is idle.
+void sweep_idle_conversations(self_ptr self) {
+  auto now = std::chrono::steady_clock::now();
+  auto idle = self->state.svc->conversation_idle;
+  for (auto& [wa_id, slot] : *self->state.conversations)
+    if (now - slot.last_forward >= idle)
+      self->send(slot.actor, idle_atom::value, std::int64_t{now.time_since_epoch().count()});
+}
+
+/// How often the passivation sweep runs: passivation happens between 1 and 1.25 idle times.
+std::chrono::milliseconds passivation_sweep_interval(const project_services& svc) {
+  return std::max(svc.conversation_idle / 4, std::chrono::milliseconds{10});
 }
 
 /// Once the project database is usable: register it with its persistence worker, hand the
@@ -151,7 +171,7 @@ void start_pipeline(self_ptr self) {
   ctx->persistence = worker_for(st.svc->persistence, st.row.id);
   ctx->meta_sync = st.svc->meta_sync;
   ctx->events = st.events;
-  ctx->idle_timeout = st.svc->conversation_idle;
+  ctx->project = self->address();
   ctx->metrics = st.svc->metrics;
   st.conversation_ctx = ctx;
   self->send(ctx->persistence, register_atom::value, st.row.id,
@@ -165,10 +185,11 @@ void start_pipeline(self_ptr self) {
             if (!rows.empty()) log::info("pipeline.recovering", {{"project", st.row.id}, {"messages", rows.size()}});
             for (auto& row : rows) {
               auto wa_id = row.wa_id;
-              self->send(conversation_for(self, wa_id), recover_atom::value, std::move(row), st.bot);
+              self->send(conversation_for(self, wa_id), order_atom::value, recover_order(std::move(row), st.bot));
             }
             register_number(self);
             self->delayed_send(self, st.svc->sweep_interval, sweep_atom::value);
+            self->delayed_send(self, passivation_sweep_interval(*st.svc), idle_atom::value);
           },
           [self](caf::error& err) {
             log::warn("pipeline.start_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
@@ -205,9 +226,10 @@ void with_open_conversation(self_ptr self, std::int64_t id, caf::typed_response_
 
 /// Stops every conversation (the project is being deleted).
 void stop_conversations(self_ptr self) {
-  for (auto& [wa_id, slot] : self->state.conversations)
-    self->send_exit(slot.actor, caf::exit_reason::user_shutdown);
-  self->state.conversations.clear();  // their down messages still arrive and uncount them
+  auto& conversations = *self->state.conversations;
+  for (auto& [wa_id, slot] : conversations) self->send_exit(slot.actor, caf::exit_reason::user_shutdown);
+  uncount_conversations(*self->state.svc, conversations.size());
+  conversations.clear();
 }
 
 double unix_time(const std::string& text) {
@@ -259,9 +281,7 @@ caf::result<caf::ok_atom> on_webhook(self_ptr self, number_batch& batch) {
   bool paused = st.row.status == "paused";
   for (auto& msg : batch.messages) {
     auto wa_id = msg.from;
-    auto& target = conversation_for(self, wa_id);
-    ++st.conversations[wa_id].forwarded;
-    self->request(target, std::chrono::seconds{20}, inbound_atom::value, std::move(msg), st.bot, paused)
+    self->request(conversation_for(self, wa_id), std::chrono::seconds{20}, inbound_atom::value, std::move(msg), st.bot, paused)
         .then([one_done](caf::ok_atom) { one_done(); }, failed);
   }
   if (!batch.statuses.empty()) {
@@ -361,31 +381,16 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
             log::warn("project.load_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
             self->quit(err);
           });
-  self->attach_functor([numbers = self->state.svc->numbers, addr = self->address(),
-                        gauge = conversations_gauge(*self->state.svc),
-                        live = self->state.live_conversations](const caf::error&) {
+  self->attach_functor([numbers = self->state.svc->numbers, addr = self->address(), svc = self->state.svc,
+                        conversations = self->state.conversations](const caf::error&) {
     if (numbers) numbers->remove(addr);  // a restarted actor registers itself again
-    if (gauge) gauge->add(-static_cast<double>(*live));  // its linked conversations end with it
+    // Its conversations end with it (they are not linked: see spawn_conversation).
+    for (auto& [wa_id, slot] : *conversations)
+      caf::anon_send_exit(slot.actor, caf::exit_reason::user_shutdown);
+    uncount_conversations(*svc, conversations->size());
+    conversations->clear();
   });
-  self->set_exit_handler([self](caf::exit_msg& em) {
-    // Our own shutdown (from the directory's link or anon_send_exit); a conversation's exit is
-    // left to the down handler.
-    if (!self->state.conversation_ids.count(em.source)) self->quit(em.reason);
-  });
-  self->set_down_handler([self](caf::down_msg& dm) {
-    // A conversation ended (passivated or crashed): the next message spawns it afresh from
-    // the database.
-    auto it = self->state.conversation_ids.find(dm.source);
-    if (it == self->state.conversation_ids.end()) return;
-    if (auto* g = conversations_gauge(*self->state.svc)) g->add(-1);
-    --*self->state.live_conversations;
-    auto slot = self->state.conversations.find(it->second);
-    if (slot != self->state.conversations.end() && slot->second.actor.address() == dm.source)
-      self->state.conversations.erase(slot);
-    self->state.conversation_ids.erase(it);
-    if (dm.reason != caf::exit_reason::normal)
-      log::error("conversation.crashed", {{"project", self->state.row.id}, {"reason", caf::to_string(dm.reason)}});
-  });
+  self->set_exit_handler([self](caf::exit_msg& em) { self->quit(em.reason); });  // the directory's link
   self->attach_functor([svc = self->state.svc, counted = self->state.counted](const caf::error&) {
     recount(*svc, *counted, "");  // whatever the exit, this actor no longer counts
   });
@@ -531,7 +536,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           return make_error(errc::conflict, "the project is " + st.row.status + ": it cannot send messages",
                             "project_not_ready");
         auto rp = self->make_response_promise();
-        rp.delegate(conversation_for(self, wa_id), operator_send_atom::value, std::move(message_json), st.bot);
+        rp.delegate(conversation_for(self, wa_id), order_atom::value, operator_send_order(std::move(message_json), st.bot));
         return rp;
       },
       [=](database_atom, db_job& job) -> caf::result<caf::message> {
@@ -592,8 +597,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                                           "conversation_not_found"));
                     return;
                   }
-                  self->request(conversation_for(self, wa_id), std::chrono::seconds{30}, operator_send_atom::value,
-                                std::move(message_json), self->state.bot)
+                  self->request(conversation_for(self, wa_id), std::chrono::seconds{30}, order_atom::value,
+                                operator_send_order(std::move(message_json), self->state.bot))
                       .then([rp](outbound_view& v) mutable { rp.deliver(std::move(v)); },
                             [rp](caf::error& err) mutable { rp.deliver(err); });
                 },
@@ -631,8 +636,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                             "unknown_state");
         auto rp = self->make_response_promise<std::string>();
         with_open_conversation(self, conversation_id, rp, [self, rp, conversation_id, state, who](const std::string& wa_id) mutable {
-          self->request(conversation_for(self, wa_id), std::chrono::seconds{30}, change_state_atom::value,
-                        conversation_id, state, who)
+          self->request(conversation_for(self, wa_id), std::chrono::seconds{30}, order_atom::value,
+                        change_state_order(conversation_id, state, who))
               .then([rp](std::string& json) mutable { rp.deliver(std::move(json)); },
                     [rp](caf::error& err) mutable { rp.deliver(err); });
         });
@@ -644,7 +649,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
         auto rp = self->make_response_promise<std::string>();
         with_open_conversation(self, conversation_id, rp, [self, rp, conversation_id, who](const std::string& wa_id) mutable {
-          self->request(conversation_for(self, wa_id), std::chrono::seconds{30}, close_atom::value, conversation_id, who)
+          self->request(conversation_for(self, wa_id), std::chrono::seconds{30}, order_atom::value,
+                        close_order(conversation_id, who))
               .then([rp](std::string& json) mutable { rp.deliver(std::move(json)); },
                     [rp](caf::error& err) mutable { rp.deliver(err); });
         }, true);
@@ -663,7 +669,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                 [self, idle](std::vector<storage::idle_conversation>& found) {
                   // Each closes in turn with its contact's messages: one arriving now keeps it open.
                   for (const auto& c : found)
-                    self->send(conversation_for(self, c.wa_id), expire_atom::value, c.id, idle);
+                    self->send(conversation_for(self, c.wa_id), order_atom::value, expire_order(c.id, idle));
                   if (!found.empty()) log::info("conversations.expiring", {{"project", self->state.row.id}, {"count", found.size()}});
                   self->delayed_send(self, self->state.svc->sweep_interval, sweep_atom::value);
                 },
@@ -672,13 +678,28 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                   self->delayed_send(self, self->state.svc->sweep_interval, sweep_atom::value);
                 });
       },
-      [=](idle_atom, const std::string& wa_id, std::uint64_t handled) {
-        auto it = self->state.conversations.find(wa_id);
-        if (it == self->state.conversations.end() || it->second.forwarded != handled) return;  // more is in flight
+      [=](crashed_atom, const std::string& wa_id) {
+        // Forgotten: the next message spawns it afresh from the database.
+        auto& conversations = *self->state.conversations;
+        auto it = conversations.find(wa_id);
+        if (it == conversations.end() || it->second.actor.address() != self->current_sender()) return;
+        conversations.erase(it);
+        uncount_conversations(*self->state.svc, 1);
+      },
+      [=](idle_atom) {
+        sweep_idle_conversations(self);
+        self->delayed_send(self, passivation_sweep_interval(*self->state.svc), idle_atom::value);
+      },
+      [=](idle_atom, const std::string& wa_id, std::int64_t asked_at) {
+        auto& conversations = *self->state.conversations;
+        auto it = conversations.find(wa_id);
+        if (it == conversations.end() || it->second.last_forward.time_since_epoch().count() > asked_at)
+          return;  // something was forwarded to it since it was asked
         log::debug("conversation.passivated", {{"project", self->state.row.id}});
         // (An exit message with reason normal would be ignored by the actor.)
-        self->send(it->second.actor, passivate_atom::value);
-        self->state.conversations.erase(it);
+        self->send(it->second.actor, passivate_atom::value, std::int64_t{0});
+        conversations.erase(it);
+        uncount_conversations(*self->state.svc, 1);
       },
       [=](caf::tick_atom) { start_pipeline(self); },
       [=](provisioned_atom) {

@@ -36,7 +36,10 @@
 ///                  send's outcome, publish its status
 ///   (sweep_atom) — closes conversations idle longer than conversation_timeout_seconds, through
 ///                  their conversation actors; runs every services.sweep_interval
-///   from conversations: (idle_atom, wa_id, handled) — passivate it if nothing is in flight
+///   (idle_atom) — the passivation sweep, every quarter of services.conversation_idle: asks
+///                  each conversation nothing was forwarded to for that long whether it is idle
+///   from conversations: (idle_atom, wa_id, asked_at) — idle: passivate it unless something was
+///                  forwarded to it since it was asked; (crashed_atom, wa_id) — forget it
 ///   from the provisioner: (provisioned_atom), (prov_failed_atom, reason), (deprovisioned_atom)
 /// It quits normally once deleted; its supervisor (the directory) restarts it otherwise.
 #pragma once
@@ -75,18 +78,17 @@ struct project_state {
   std::shared_ptr<const bot::definition> bot;
   /// The connected WhatsApp number, if any (its token stays sealed until used).
   std::optional<storage::number_row> number;
-  /// Live conversation actors by wa_id, with how many messages were forwarded to each.
+  /// Live conversation actors by wa_id, with when something was last forwarded to each (for
+  /// passivation). Shared with the exit hook, which stops the ones still alive.
   struct conversation_slot {
     caf::actor actor;
-    std::uint64_t forwarded = 0;
+    std::chrono::steady_clock::time_point last_forward;
   };
-  std::unordered_map<std::string, conversation_slot> conversations;
-  std::unordered_map<caf::actor_addr, std::string> conversation_ids;
+  using conversation_map = std::unordered_map<std::string, conversation_slot>;
+  std::shared_ptr<conversation_map> conversations = std::make_shared<conversation_map>();
   std::shared_ptr<const conversation_context> conversation_ctx;
   bool pipeline_ready = false;  ///< the database is registered and recovery dispatched
   caf::actor events;            ///< the project's event hub (live as long as this actor)
-  /// Conversation actors alive (shared with the exit hook, which uncounts them).
-  std::shared_ptr<long> live_conversations = std::make_shared<long>(0);
 };
 
 /// The actor's behavior; spawn it with the stored row and the shared services.

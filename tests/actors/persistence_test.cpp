@@ -1,10 +1,8 @@
 // The persistence workers on a real project database: the hot-path batch kinds.
 #include "actors/errors.hpp"
 #include "actors/persistence.hpp"
-#include "actors/system_config.hpp"
 #include "storage/message_log.hpp"
-#include "storage/provisioning.hpp"
-#include "tests/support/test_cluster.hpp"
+#include "tests/support/persistence_fixture.hpp"
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
@@ -18,36 +16,11 @@ using paige::storage::status_row;
 using paige::storage::step_outcome;
 using paige::storage::step_row;
 using json = nlohmann::json;
+using paige::test::persistence_fixture;
 
 namespace {
 
 constexpr auto timeout = std::chrono::seconds{10};
-
-struct persistence_fixture {
-  paige::test::fresh_database db;
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  caf::actor worker;
-  std::string project = "p1";
-
-  persistence_fixture() {
-    paige::storage::migrate_project_database(db.conninfo());
-    configure_actor_system(cfg, 2);
-    sys = std::make_unique<caf::actor_system>(cfg);
-    worker = spawn_persistence(*sys, 1).front();
-    caf::anon_send(worker, register_atom::value, project, db.conninfo());
-  }
-  ~persistence_fixture() {
-    caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
-    sys->await_all_actors_done();
-  }
-
-  int count(const std::string& sql) {
-    pqxx::connection c{db.conninfo()};
-    pqxx::work tx{c};
-    return tx.exec1(sql)[0].as<int>();
-  }
-};
 
 std::string text(const std::string& body) { return json{{"type", "text"}, {"text", {{"body", body}}}}.dump(); }
 

@@ -1,0 +1,107 @@
+// The conversation actor on a real project database: passivation, crashes.
+#include "actors/bot_definition.hpp"
+#include "actors/conversation_actor.hpp"
+#include "actors/persistence.hpp"
+#include "tests/support/persistence_fixture.hpp"
+
+#include <caf/all.hpp>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+using namespace paige::actors;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr auto timeout = std::chrono::seconds{10};
+
+bot_ptr echo() {
+  return std::make_shared<const bot::definition>(std::get<bot::definition>(bot::compile(bot::echo_bot(), {})));
+}
+
+inbound_message text_from(const std::string& wa_id, const std::string& wamid, const std::string& body) {
+  json m{{"from", wa_id}, {"id", wamid}, {"type", "text"}, {"text", {{"body", body}}}};
+  return {wamid, wa_id, "", "text", "", m.dump()};
+}
+
+}  // namespace
+
+TEST_CASE("a conversation answers the passivation sweep only with nothing in flight, and ends when told",
+          "[conversation][db]") {
+  paige::test::persistence_fixture f;
+  caf::scoped_actor parent{*f.sys};
+  caf::scoped_actor graph{*f.sys};  // stands in for the Meta sync supervisor
+  auto ctx = std::make_shared<conversation_context>();
+  ctx->project_id = f.project;
+  ctx->persistence = f.worker;
+  ctx->meta_sync = graph;
+  ctx->project = parent.address();
+  auto conversation = spawn_conversation(parent.ptr(), ctx, "15550001");
+  parent->monitor(conversation);  // only to see it end
+  struct end_on_failure {  // the fixture waits for every actor to end
+    caf::actor actor;
+    ~end_on_failure() { caf::anon_send_exit(actor, caf::exit_reason::kill); }
+  } guard{conversation};
+
+  // Hold the contact's first write (the conversation opening) behind a table lock, so the
+  // message is surely in flight when the sweep asks.
+  pqxx::connection locker{f.db.conninfo()};
+  pqxx::work lock{locker};
+  lock.exec("LOCK TABLE contacts IN SHARE ROW EXCLUSIVE MODE");
+  auto stored = parent->request(conversation, timeout, inbound_atom::value, text_from("15550001", "wamid.1", "hi"),
+                                echo(), false);
+  parent->send(conversation, idle_atom::value, std::int64_t{1});  // busy: not answered
+  lock.commit();
+  stored.receive([](caf::ok_atom) {}, [](caf::error& e) { FAIL(caf::to_string(e)); });
+  graph->receive(
+      [](send_atom, const std::string& project, const std::string& wa_id, std::vector<outbound_item>& items) {
+        CHECK(project == "p1");
+        CHECK(wa_id == "15550001");
+        REQUIRE(items.size() == 1);
+        CHECK(json::parse(items[0].content_json)["text"]["body"] == "echo: hi");
+      },
+      caf::after(timeout) >> [] { FAIL("no reply was handed to the Meta sync supervisor"); });
+
+  // Settled: the next question is answered, and only it.
+  parent->send(conversation, idle_atom::value, std::int64_t{2});
+  parent->receive(
+      [](idle_atom, const std::string& wa_id, std::int64_t asked_at) {
+        CHECK(wa_id == "15550001");
+        CHECK(asked_at == 2);
+      },
+      caf::after(timeout) >> [] { FAIL("an idle conversation did not answer the sweep"); });
+
+  parent->send(conversation, passivate_atom::value, std::int64_t{0});
+  parent->receive(
+      [&](caf::down_msg& down) {
+        CHECK(down.source == conversation.address());
+        CHECK(down.reason == caf::exit_reason::normal);
+      },
+      caf::after(timeout) >> [] { FAIL("a passivated conversation did not end"); });
+  CHECK(f.count("SELECT count(*) FROM messages WHERE direction = 'in' AND handled_at IS NOT NULL") == 1);
+}
+
+TEST_CASE("a conversation whose step throws tells its project actor and ends", "[conversation][db]") {
+  paige::test::persistence_fixture f;
+  caf::scoped_actor parent{*f.sys};
+  auto ctx = std::make_shared<conversation_context>();
+  ctx->project_id = f.project;
+  ctx->persistence = f.worker;
+  ctx->project = parent.address();
+  auto conversation = spawn_conversation(parent.ptr(), ctx, "15550002");
+  // A definition compile() would refuse: its initial state does not exist, so the step throws.
+  auto broken = std::make_shared<bot::definition>();
+  broken->initial_state = "nowhere";
+  parent->monitor(conversation);  // only to see it end
+  parent->send(conversation, inbound_atom::value, text_from("15550002", "wamid.2", "hi"), bot_ptr{broken}, false);
+  parent->receive(
+      [](crashed_atom, const std::string& wa_id) { CHECK(wa_id == "15550002"); },
+      caf::after(timeout) >> [] { FAIL("the project actor was not told of the crash"); });
+  parent->receive(
+      [&](caf::down_msg& down) {
+        CHECK(down.source == conversation.address());
+        CHECK(down.reason != caf::exit_reason::normal);
+      },
+      caf::after(timeout) >> [] { FAIL("a crashed conversation did not end"); });
+}
