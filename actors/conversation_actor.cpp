@@ -21,7 +21,13 @@ namespace {
 using json = nlohmann::json;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
-constexpr std::chrono::seconds write_timeout{30};
+/// Requests to the persistence worker carry no CAF timeout. The worker answers every request
+/// (a result, or the database's error), and CAF answers with an error if the worker is gone;
+/// a timeout would only let the conversation move on while its write may still commit
+/// (leaving its memory behind the database), and in CAF 0.17 each request timeout costs a
+/// clock entry and two wake-ups of the clock thread (set and cancel) per request. The webhook
+/// itself stays bounded: the HTTP side's request to the project actor has its timeout.
+const caf::duration until_answered{caf::infinite};
 
 /// The next thing the conversation does, in order: the bot step of a stored inbound
 /// message, an operator's outbound message, or a change to a conversation.
@@ -160,7 +166,7 @@ void resume_waiting(self_ptr self) {
 void open(self_ptr self, const std::string& name, const std::string& initial_state) {
   auto& st = self->state;
   st.opening = true;
-  self->request(st.ctx->persistence, write_timeout, open_atom::value, st.ctx->project_id, st.wa_id, name,
+  self->request(st.ctx->persistence, until_answered, open_atom::value, st.ctx->project_id, st.wa_id, name,
                 initial_state)
       .then(
           [self](storage::conversation_row& row) {
@@ -247,7 +253,7 @@ void store(self_ptr self, waiting_inbound w) {
     return store_with_step(self, std::move(row), promise);
   }
   ++st.storing;
-  self->request(st.ctx->persistence, write_timeout, inbound_atom::value, st.ctx->project_id, std::move(row))
+  self->request(st.ctx->persistence, until_answered, inbound_atom::value, st.ctx->project_id, std::move(row))
       .then(
           [self, promise, step, run_bot, conversation_id, type](std::int64_t id) mutable {
             --self->state.storing;
@@ -300,7 +306,7 @@ void run_operator_send(self_ptr self) {
   tx_job job = [conv = st.conversation_id, contact = st.contact_id, type, body = p.content_json](pqxx::transaction_base& tx) {
     return caf::make_message(storage::queue_outbound(tx, conv, contact, type, body));
   };
-  self->request(st.ctx->persistence, write_timeout, run_atom::value, st.ctx->project_id, std::move(job))
+  self->request(st.ctx->persistence, until_answered, run_atom::value, st.ctx->project_id, std::move(job))
       .then(
           [self, type](storage::queued_message& q) {
             auto& st = self->state;
@@ -349,7 +355,7 @@ void run_change(self_ptr self) {
     if (closes && ours) finish_closing(self, closed);
     pump_steps(self);
   };
-  self->request(st.ctx->persistence, write_timeout, run_atom::value, st.ctx->project_id, std::move(job))
+  self->request(st.ctx->persistence, until_answered, run_atom::value, st.ctx->project_id, std::move(job))
       .then(
           [self, settle, ours](bool changed, std::string& previous, std::string& conversation) {
             auto& st = self->state;
@@ -460,7 +466,7 @@ void store_with_step(self_ptr self, storage::inbound_row row, caf::response_prom
   auto conversation_id = st.conversation_id;
   auto type = row.type;
   auto retry_row = row;
-  self->request(st.ctx->persistence, write_timeout, exchange_atom::value, st.ctx->project_id, std::move(row),
+  self->request(st.ctx->persistence, until_answered, exchange_atom::value, st.ctx->project_id, std::move(row),
                 std::move(step), result.saves)
       .then(
           [self, promise, result, conversation_id, type](std::int64_t id, storage::step_outcome& outcome) mutable {
@@ -512,7 +518,7 @@ void pump_steps(self_ptr self) {
   st.step_in_flight = true;
   if (st.steps.front().operator_send) return run_operator_send(self);
   auto result = compute_step(self, st.steps.front());
-  self->request(st.ctx->persistence, write_timeout, step_atom::value, st.ctx->project_id,
+  self->request(st.ctx->persistence, until_answered, step_atom::value, st.ctx->project_id,
                 to_row(st, st.steps.front(), result), result.saves)
       .then([self, result](storage::step_outcome& outcome) { settle_step(self, result, outcome); },
             [self, close = result.close](caf::error& err) {
@@ -565,7 +571,7 @@ void order_operator_send(self_ptr self, conversation_order& order, caf::response
   tx_job peek = [wa_id = st.wa_id](pqxx::transaction_base& tx) {
     return caf::make_message(storage::last_inbound_of(tx, wa_id));
   };
-  self->request(st.ctx->persistence, write_timeout, run_atom::value, st.ctx->project_id, std::move(peek))
+  self->request(st.ctx->persistence, until_answered, run_atom::value, st.ctx->project_id, std::move(peek))
       .then(
           [self, step, type, initial, enqueue](double last_inbound) mutable {
             auto& st = self->state;

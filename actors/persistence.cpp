@@ -51,6 +51,16 @@ struct worker_state {
   static constexpr const char* name = "persistence_worker";
   std::unordered_map<std::string, project_slot> projects;
   bool flush_queued = false;
+
+  /// A worker that ends (a crash) still answers the requests waiting for a commit: their
+  /// requesters wait without a timeout (see conversation_actor.cpp). CAF bounces the ones
+  /// still in the mailbox.
+  ~worker_state() {
+    for (auto& [id, slot] : projects)
+      for (auto& e : slot.pending)
+        if (e.promise.pending())
+          e.promise.deliver(make_error(errc::db_unavailable, "the persistence worker of project " + id + " stopped"));
+  }
 };
 
 using self_ptr = caf::stateful_actor<worker_state>*;

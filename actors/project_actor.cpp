@@ -26,6 +26,9 @@ namespace {
 using self_ptr = caf::stateful_actor<project_state>*;
 
 constexpr std::chrono::seconds persist_timeout{15};
+/// The message path's requests (to conversations and to the persistence worker) carry no
+/// CAF timeout: see `until_answered` in conversation_actor.cpp.
+const caf::duration until_answered{caf::infinite};
 
 metrics::gauge& projects_gauge(const project_services& svc, const std::string& status) {
   return svc.metrics->gauges("paige_projects", "projects by status", {"status"}).with({status});
@@ -281,13 +284,13 @@ caf::result<caf::ok_atom> on_webhook(self_ptr self, number_batch& batch) {
   bool paused = st.row.status == "paused";
   for (auto& msg : batch.messages) {
     auto wa_id = msg.from;
-    self->request(conversation_for(self, wa_id), std::chrono::seconds{20}, inbound_atom::value, std::move(msg), st.bot, paused)
+    self->request(conversation_for(self, wa_id), until_answered, inbound_atom::value, std::move(msg), st.bot, paused)
         .then([one_done](caf::ok_atom) { one_done(); }, failed);
   }
   if (!batch.statuses.empty()) {
     std::vector<storage::status_row> rows;
     for (auto& s : batch.statuses) rows.push_back({s.wamid, s.status, unix_time(s.timestamp), s.errors_json});
-    self->request(st.conversation_ctx->persistence, std::chrono::seconds{20}, status_atom::value, st.row.id,
+    self->request(st.conversation_ctx->persistence, until_answered, status_atom::value, st.row.id,
                   std::move(rows))
         .then(
             [self, one_done](std::vector<storage::status_change>& changes) {
@@ -608,7 +611,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](record_atom, std::int64_t message_id, std::string& wamid) {
         auto& st = self->state;
         if (!st.conversation_ctx) return;
-        record_outcome(self, self->request(st.conversation_ctx->persistence, persist_timeout, accepted_atom::value,
+        record_outcome(self, self->request(st.conversation_ctx->persistence, until_answered, accepted_atom::value,
                                            st.row.id, message_id, std::move(wamid)));
       },
       [=](record_atom, status_job& change) {
@@ -618,7 +621,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           auto c = change(tx);
           return caf::make_message(c.has_value(), c.value_or(storage::status_change{}));
         };
-        record_outcome(self, self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value,
+        record_outcome(self, self->request(st.conversation_ctx->persistence, until_answered, run_atom::value,
                                            st.row.id, std::move(job)));
       },
       [=](subscribe_atom, std::string& last_event_id, std::int64_t conversation, event_sink& sink) {

@@ -236,6 +236,17 @@ TEST_CASE("a passivated conversation resumes in its state", "[integration][pipel
   CHECK(body_of(p.replies("15550006", 2)[1]) == "Thanks, Grace!");
 }
 
+TEST_CASE("a deleted project's conversation actors end with it", "[integration][pipeline]") {
+  pipeline p;
+  p.say("15550009", "hello");
+  p.say("15550010", "hello");
+  p.replies("15550010", 1);
+  REQUIRE(p.metric("paige_conversation_actors") == 2);
+  REQUIRE(p.s.call("DELETE", "/v1/projects/" + p.project).status == 202);
+  REQUIRE(p.s.wait_status(p.project, "deleted"));
+  CHECK(wait_until([&] { return p.metric("paige_conversation_actors") == 0; }, std::chrono::seconds{10}));
+}
+
 TEST_CASE("a paused project stores inbound messages without running its bot", "[integration][pipeline]") {
   pipeline p;
   REQUIRE(p.s.call("POST", "/v1/projects/" + p.project + "/pause").status == 200);
