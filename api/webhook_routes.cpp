@@ -7,6 +7,7 @@
 #include "api/actor_call.hpp"
 #include "api/api_errors.hpp"
 #include "api/webhook_codec.hpp"
+#include "api/webhook_gateway.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/secrets.hpp"
@@ -98,8 +99,10 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
     join->ok = ok;
     join->unavailable = unavailable;
     for (auto& [project, batch] : routed)
-      ask(*ctx.sys, project, ctx.timeout, [join](caf::ok_atom) { join->one_done(); },
-          [join](const caf::error& err) { join->failed(err); }, actors::webhook_atom::value, std::move(batch));
+      forward_batch(ctx.gateway, std::move(project), std::move(batch), [join](const caf::error* err) {
+        if (err) join->failed(*err);
+        else join->one_done();
+      });
     for (auto& batch : unrouted) {
       // Not routed: either no project owns the number (drop it, answer 200), or its project's
       // actor is (re)starting and has not registered yet (503: Meta will redeliver).

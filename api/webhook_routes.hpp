@@ -22,11 +22,12 @@ namespace paige::api {
 struct webhook_context {
   caf::actor_system* sys = nullptr;
   const actors::number_directory* numbers = nullptr;
+  caf::actor gateway;     ///< to the project actors (api/webhook_gateway.hpp)
   caf::actor control_db;  ///< to tell "no project owns it" from "its project is starting"
   std::string app_secret;
   std::string verify_token;
   metrics::registry* metrics = nullptr;
-  std::chrono::milliseconds timeout{20000};
+  std::chrono::milliseconds timeout{20000};  ///< of the rare control-database lookup
 };
 
 /// GET /webhook answers Meta's subscription handshake (200 with the challenge, else 403).
