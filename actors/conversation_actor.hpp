@@ -29,16 +29,19 @@
 ///       here (the project actor does that against the bot).
 ///     close_order(conversation_id, who)         → std::string (the conversation's JSON)
 ///     expire_order(conversation_id, idle_seconds) — closes it if still idle that long
+///   (atom, int64) signals:
+///     (idle_atom, asked_at) from the parent's passivation sweep: answered (idle_atom, wa_id,
+///       asked_at) if nothing is in flight; the parent then sends (passivate_atom, 0), and the
+///       actor ends, only if it forwarded nothing since `asked_at` (passivation; the state is
+///       in the database). The actor keeps no timer of its own: an idle conversation costs
+///       only its memory.
+///     (retry_atom, 0) from itself, after a step that could not commit.
+///   It sends ctx->project (crashed_atom, wa_id) if a handler throws, and then ends.
 /// Closing (by the bot, an operator or the timeout) holds back new inbound messages until it
 /// committed; they then open a new conversation in the bot's initial state.
 ///
 /// Events (to ctx->events): conversation.opened, message.received, message.queued,
 /// conversation.state_changed, conversation.closed, in the order they happened.
-///   (idle_atom, asked_at)                         — from the parent's passivation sweep:
-///       answered (idle_atom, wa_id, asked_at) if nothing is in flight; the parent then sends
-///       (passivate_atom, 0), and the actor ends, only if it forwarded nothing since `asked_at`
-///       (passivation; the state is in the database). The actor keeps no timer of its own:
-///       an idle conversation costs only its memory.
 #pragma once
 
 #include "actors/bot_definition.hpp"

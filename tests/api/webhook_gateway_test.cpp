@@ -15,8 +15,10 @@ using namespace paige;
 namespace {
 
 /// A project actor that answers batches of number "ok", fails those of "fail" and never
-/// answers those of "silent".
-caf::behavior scripted_project(caf::event_based_actor* self) {
+/// answers those of "silent". (`why` only because CAF 0.17 trips over an actor spawned
+/// without arguments: see docs/architecture.md.)
+caf::behavior scripted_project(caf::event_based_actor* self, std::string why) {
+  (void)why;
   return {
       [=](actors::webhook_atom, actors::number_batch& batch) -> caf::result<caf::ok_atom> {
         if (batch.phone_number_id == "ok") return caf::ok_atom::value;
@@ -47,13 +49,13 @@ TEST_CASE("the webhook gateway reports each batch's outcome once, and a timeout 
   caf::actor_system_config cfg;
   actors::configure_actor_system(cfg, 2);
   caf::actor_system sys{cfg};
-  auto project = sys.spawn(scripted_project);
-  auto gateway = api::spawn_webhook_gateway(sys, std::chrono::milliseconds{100});
-  CHECK(outcome_of(gateway, project, "ok") == "ok");
-  CHECK(outcome_of(gateway, project, "fail").find("down") != std::string::npos);
+  auto project = sys.spawn(scripted_project, std::string{"test"});
+  auto patient = api::spawn_webhook_gateway(sys, std::chrono::seconds{30});
+  CHECK(outcome_of(patient, project, "ok") == "ok");
+  CHECK(outcome_of(patient, project, "fail").find("down") != std::string::npos);
+  auto hasty = api::spawn_webhook_gateway(sys, std::chrono::milliseconds{100});
   auto started = std::chrono::steady_clock::now();
-  CHECK(outcome_of(gateway, project, "silent").find("request_timeout") != std::string::npos);
+  CHECK(outcome_of(hasty, project, "silent").find("request_timeout") != std::string::npos);
   CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds{100});
-  caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(project, caf::exit_reason::user_shutdown);
+  for (const auto& a : {patient, hasty, project}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }
