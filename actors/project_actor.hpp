@@ -50,7 +50,6 @@
 #include "actors/project_types.hpp"
 #include "storage/conversation_changes.hpp"
 
-#include <caf/actor_addr.hpp>
 #include <caf/fwd.hpp>
 
 #include <chrono>

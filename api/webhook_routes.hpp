@@ -27,7 +27,9 @@ struct webhook_context {
   std::string app_secret;
   std::string verify_token;
   metrics::registry* metrics = nullptr;
-  std::chrono::milliseconds timeout{20000};  ///< of the rare control-database lookup
+  /// How long a webhook waits for its projects (the gateway's deadline; 503 after it) and for the
+  /// rare control-database lookup.
+  std::chrono::milliseconds timeout{20000};
 };
 
 /// GET /webhook answers Meta's subscription handshake (200 with the challenge, else 403).
