@@ -75,6 +75,7 @@ std::unique_ptr<pqxx::connection> connect(const std::string& conninfo) {
   pqxx::nontransaction{*conn}.exec0(
       "SET plan_cache_mode = force_generic_plan; SET enable_hashjoin = off; SET enable_mergejoin = off; "
       "SET enable_seqscan = off");
+  storage::create_batch_function(*conn);
   return conn;
 }
 
@@ -94,6 +95,66 @@ std::size_t statements_of(const std::vector<entry>& batch) {
     else others += 2;  // opens and jobs: one or more
   }
   return others + inbound + exchanges + steps + accepted + statuses;
+}
+
+/// Whether `batch` mixes the message path's common writes (exchanges without saves, sends'
+/// wamids, statuses) and nothing else. One kind alone is one statement already.
+bool common_mix(const std::vector<entry>& batch) {
+  bool kinds[3] = {false, false, false};
+  for (const auto& e : batch) {
+    if (auto* x = std::get_if<exchange_req>(&e.op); x && x->step.saves.empty()) kinds[0] = true;
+    else if (std::holds_alternative<storage::accepted_row>(e.op)) kinds[1] = true;
+    else if (std::holds_alternative<status_req>(e.op)) kinds[2] = true;
+    else return false;
+  }
+  return kinds[0] + kinds[1] + kinds[2] > 1;
+}
+
+/// The status requests' replies: each change goes back to the first request that carried its
+/// message (`statuses_at`: the requests' places in `batch`).
+void reply_statuses(const std::vector<entry>& batch, const std::vector<std::size_t>& statuses_at,
+                    std::vector<storage::status_change> changes, std::vector<caf::message>& replies) {
+  std::vector<std::vector<storage::status_change>> per_request(statuses_at.size());
+  for (auto& c : changes)
+    for (std::size_t k = 0; k < statuses_at.size(); ++k) {
+      const auto& rows = std::get<status_req>(batch[statuses_at[k]].op);
+      if (std::any_of(rows.begin(), rows.end(), [&](const auto& r) { return r.wamid == c.wamid; })) {
+        per_request[k].push_back(std::move(c));
+        break;
+      }
+    }
+  for (std::size_t k = 0; k < statuses_at.size(); ++k)
+    replies[statuses_at[k]] = caf::make_message(std::move(per_request[k]));
+}
+
+/// Runs a batch of common writes (common_mix) as one statement and returns the replies, in
+/// order.
+std::vector<caf::message> run_common(pqxx::transaction_base& tx, std::vector<entry>& batch) {
+  std::vector<caf::message> replies(batch.size());
+  storage::batch_writes writes;
+  std::vector<std::size_t> exchanges_at, accepted_at, statuses_at;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& op = batch[i].op;
+    if (auto* x = std::get_if<exchange_req>(&op)) {
+      writes.exchanges.push_back({x->inbound, x->step.step});
+      exchanges_at.push_back(i);
+    } else if (auto* a = std::get_if<storage::accepted_row>(&op)) {
+      writes.accepted.push_back(*a);
+      accepted_at.push_back(i);
+    } else {
+      const auto& rows = std::get<status_req>(op);
+      writes.statuses.insert(writes.statuses.end(), rows.begin(), rows.end());
+      statuses_at.push_back(i);
+    }
+  }
+  auto results = storage::write_batch(tx, writes);
+  for (std::size_t k = 0; k < exchanges_at.size(); ++k)
+    replies[exchanges_at[k]] = caf::make_message(results.exchanges[k].first, std::move(results.exchanges[k].second));
+  for (std::size_t k = 0; k < accepted_at.size(); ++k)
+    replies[accepted_at[k]] = caf::make_message(results.accepted[k].has_value(),
+                                                results.accepted[k].value_or(storage::status_change{}));
+  reply_statuses(batch, statuses_at, std::move(results.statuses), replies);
+  return replies;
 }
 
 /// Runs `batch` in one transaction and returns the replies, in order. The order of writes:
@@ -179,29 +240,18 @@ std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entr
     for (std::size_t k = 0; k < changes.size(); ++k)
       replies[accepted_at[k]] = caf::make_message(changes[k].has_value(), changes[k].value_or(storage::status_change{}));
   }
-  if (!statuses_at.empty()) {
-    // Every status of the batch in one statement; each change goes back to the first
-    // request that carried its message.
-    auto changes = storage::apply_statuses(tx, statuses);
-    std::vector<std::vector<storage::status_change>> per_request(statuses_at.size());
-    for (auto& c : changes)
-      for (std::size_t k = 0; k < statuses_at.size(); ++k) {
-        const auto& rows = std::get<status_req>(batch[statuses_at[k]].op);
-        if (std::any_of(rows.begin(), rows.end(), [&](const auto& r) { return r.wamid == c.wamid; })) {
-          per_request[k].push_back(std::move(c));
-          break;
-        }
-      }
-    for (std::size_t k = 0; k < statuses_at.size(); ++k)
-      replies[statuses_at[k]] = caf::make_message(std::move(per_request[k]));
-  }
+  if (!statuses_at.empty()) reply_statuses(batch, statuses_at, storage::apply_statuses(tx, statuses), replies);
   return replies;
 }
 
 /// Runs and commits `batch`. A batch of one statement runs without BEGIN/COMMIT (a single
-/// statement commits atomically on its own): one round trip instead of three, which is most
-/// batches when the load is light.
+/// statement commits atomically on its own): one round trip instead of three. A mix of the
+/// message path's common writes is one statement too (storage::write_batch).
 std::vector<caf::message> commit_batch(pqxx::connection& conn, std::vector<entry>& batch) {
+  if (common_mix(batch)) {
+    pqxx::nontransaction tx{conn};
+    return run_common(tx, batch);
+  }
   if (statements_of(batch) == 1) {
     pqxx::nontransaction tx{conn};
     return run_batch(tx, batch);

@@ -79,6 +79,11 @@ constexpr const char* apply_steps_sql = R"sql(
                         WHERE i2.k = h.k), '[]')::text
   FROM handled h)sql";
 
+// The three writes of the common message path (exchange, accepted, statuses) return rows of
+// one shape, `batch_row`: (kind, k, id, conversation_id, wamid, status, error, queued), so a
+// batch can run all three in one call of `pg_temp.paige_write_batch` (write_batch below).
+enum batch_kind { exchange_kind = 0, accepted_kind = 1, status_kind = 2 };
+
 // An inbound message and the bot step it caused, in one statement: the message is stored
 // handled; for a duplicate (its wamid stored before) nothing else happens. Each row is a
 // different conversation (a conversation has one such write in flight at a time).
@@ -114,7 +119,7 @@ constexpr const char* exchange_sql = R"sql(
     FROM done d CROSS JOIN LATERAL jsonb_array_elements(d.outbound) WITH ORDINALITY AS o(value, n)
     ORDER BY d.k, o.n
     RETURNING id, conversation_id)
-  SELECT d.k, d.message_id,
+  SELECT 0, d.k, d.message_id, d.conversation_id, NULL::text, NULL::text, NULL::text,
          coalesce((SELECT json_agg(q.id ORDER BY q.id) FROM queued q WHERE q.conversation_id = d.conversation_id),
                   '[]')::text
   FROM done d)sql";
@@ -136,7 +141,7 @@ constexpr const char* statuses_sql = R"sql(
     FROM best b
     WHERE m.wamid = b.wamid AND m.direction = 'out' AND m.status <> 'failed'
       AND paige_status_rank(m.status) < b.rank AND NOT (b.status = 'failed' AND m.status IN ('read', 'played'))
-    RETURNING m.id, m.conversation_id, m.wamid, m.status, coalesce(m.error::text, '')),
+    RETURNING m.id, m.conversation_id, m.wamid, m.status, coalesce(m.error::text, '') AS error_text),
   timestamps AS (
     -- Statuses below the best one still record their own time (sent_at when delivered came
     -- in the same batch).
@@ -150,7 +155,7 @@ constexpr const char* statuses_sql = R"sql(
     SELECT wamid, status, ts, error FROM input i
     WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.wamid = i.wamid)
     ON CONFLICT (wamid, status) DO NOTHING)
-  SELECT * FROM moved ORDER BY id)sql";
+  SELECT 2, NULL::int, id, conversation_id, wamid, status, error_text, NULL::text FROM moved ORDER BY id)sql";
 
 constexpr const char* accepted_sql = R"sql(
   WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(id bigint, wamid text) LIMIT $2),
@@ -168,7 +173,8 @@ constexpr const char* accepted_sql = R"sql(
     error = CASE WHEN b.status = 'failed' THEN b.error END
   FROM input i LEFT JOIN best b ON b.wamid = i.wamid
   WHERE m.id = i.id AND m.direction = 'out'
-  RETURNING m.id, m.conversation_id, coalesce(m.wamid, ''), m.status, coalesce(m.error::text, ''))sql";
+  RETURNING 1, NULL::int, m.id, m.conversation_id, coalesce(m.wamid, ''), m.status, coalesce(m.error::text, ''),
+            NULL::text)sql";
 
 /// Runs a statement of the hot path as a prepared statement of the connection: Postgres
 /// parses and plans it once per connection instead of once per call (these CTE statements
@@ -237,8 +243,9 @@ std::vector<step_outcome> apply_steps(pqxx::transaction_base& tx, const std::vec
   return out;
 }
 
-std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(pqxx::transaction_base& tx,
-                                                                    const std::vector<exchange_row>& rows) {
+namespace {
+
+json exchanges_input(const std::vector<exchange_row>& rows) {
   json input = json::array();
   for (std::size_t k = 0; k < rows.size(); ++k) {
     const auto& in = rows[k].inbound;
@@ -250,13 +257,101 @@ std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(pqxx::transa
                      {"ts", in.timestamp}, {"state", s.state}, {"vars", json::parse(s.vars_json)},
                      {"close", s.close}, {"outbound", outbound}});
   }
+  return input;
+}
+
+json accepted_input(const std::vector<accepted_row>& rows) {
+  json input = json::array();
+  for (const auto& r : rows) input.push_back({{"id", r.message_id}, {"wamid", r.wamid}});
+  return input;
+}
+
+json statuses_input(const std::vector<status_row>& statuses) {
+  json input = json::array();
+  for (const auto& s : statuses)
+    input.push_back({{"wamid", s.wamid}, {"status", s.status}, {"ts", s.timestamp},
+                     {"error", s.errors_json.empty() ? json(nullptr) : json::parse(s.errors_json)}});
+  return input;
+}
+
+/// Reads an exchange's batch row into its place in `out`.
+void read_exchange(const pqxx::row& row, std::vector<std::pair<std::int64_t, step_outcome>>& out) {
+  auto& [id, outcome] = out.at(row[1].as<std::size_t>());
+  id = row[2].as<std::int64_t>();
+  outcome.applied = true;
+  for (const auto& q : json::parse(row[7].as<std::string>())) outcome.outbound_ids.push_back(q.get<std::int64_t>());
+}
+
+status_change change_of(const pqxx::row& r) {
+  return {r[2].as<std::int64_t>(), r[3].as<std::int64_t>(), r[4].as<std::string>(), r[5].as<std::string>(),
+          r[6].as<std::string>()};
+}
+
+/// Gives an accepted row's change to the first request of that message still without one.
+void read_accepted(const pqxx::row& row, const std::vector<accepted_row>& rows,
+                   std::vector<std::optional<status_change>>& out) {
+  auto change = change_of(row);
+  for (std::size_t k = 0; k < rows.size(); ++k)
+    if (rows[k].message_id == change.message_id && !out[k]) {
+      out[k] = std::move(change);
+      return;
+    }
+}
+
+/// `sql` with its input ($1) and row count ($2) named as the batch function's parameters.
+std::string in_function(std::string sql, const std::string& input, const std::string& count) {
+  for (auto [placeholder, name] : {std::pair{std::string{"$1"}, input}, std::pair{std::string{"$2"}, count}})
+    for (auto at = sql.find(placeholder); at != std::string::npos; at = sql.find(placeholder, at + name.size()))
+      sql.replace(at, placeholder.size(), name);
+  return sql;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(pqxx::transaction_base& tx,
+                                                                    const std::vector<exchange_row>& rows) {
+  auto input = exchanges_input(rows);
   std::vector<std::pair<std::int64_t, step_outcome>> out(rows.size());
-  for (const auto& row :
-       prepared(tx, "paige_exchange", exchange_sql, input.dump(), static_cast<long>(input.size()))) {
-    auto& [id, outcome] = out.at(row[0].as<std::size_t>());
-    id = row[1].as<std::int64_t>();
-    outcome.applied = true;
-    for (const auto& q : json::parse(row[2].as<std::string>())) outcome.outbound_ids.push_back(q.get<std::int64_t>());
+  for (const auto& row : prepared(tx, "paige_exchange", exchange_sql, input.dump(), static_cast<long>(input.size())))
+    read_exchange(row, out);
+  return out;
+}
+
+void create_batch_function(pqxx::connection_base& conn) {
+  // A temporary function (pg_temp, this session's own): always the statements of this
+  // build, with nothing to migrate, and PL/pgSQL keeps each statement's plan for the session.
+  // `use_column`: the statements' column names win over the result columns' names.
+  static const std::string sql =
+      "CREATE FUNCTION pg_temp.paige_write_batch(p_exchanges jsonb, p_exchange_count int, p_accepted jsonb, "
+      "p_accepted_count int, p_statuses jsonb, p_status_count int) "
+      "RETURNS TABLE (kind int, k int, id bigint, conversation_id bigint, wamid text, status text, error text, "
+      "queued text) LANGUAGE plpgsql AS $paige$\n#variable_conflict use_column\nBEGIN\n"
+      "  IF p_exchange_count > 0 THEN RETURN QUERY " + in_function(exchange_sql, "p_exchanges", "p_exchange_count") +
+      ";\n  END IF;\n"
+      "  IF p_accepted_count > 0 THEN RETURN QUERY " + in_function(accepted_sql, "p_accepted", "p_accepted_count") +
+      ";\n  END IF;\n"
+      "  IF p_status_count > 0 THEN RETURN QUERY " + in_function(statuses_sql, "p_statuses", "p_status_count") +
+      ";\n  END IF;\nEND $paige$";
+  pqxx::nontransaction{conn}.exec0(sql);
+}
+
+batch_results write_batch(pqxx::transaction_base& tx, const batch_writes& writes) {
+  constexpr const char* call_sql =
+      "SELECT * FROM pg_temp.paige_write_batch($1::jsonb, $2, $3::jsonb, $4, $5::jsonb, $6)";
+  batch_results out;
+  out.exchanges.resize(writes.exchanges.size());
+  out.accepted.resize(writes.accepted.size());
+  auto exchanges = exchanges_input(writes.exchanges);
+  auto accepted = accepted_input(writes.accepted);
+  auto statuses = statuses_input(writes.statuses);
+  for (const auto& row : prepared(tx, "paige_batch", call_sql, exchanges.dump(), static_cast<int>(exchanges.size()),
+                                  accepted.dump(), static_cast<int>(accepted.size()), statuses.dump(),
+                                  static_cast<int>(statuses.size()))) {
+    switch (row[0].as<int>()) {
+      case exchange_kind: read_exchange(row, out.exchanges); break;
+      case accepted_kind: read_accepted(row, writes.accepted, out.accepted); break;
+      default: out.statuses.push_back(change_of(row)); break;
+    }
   }
   return out;
 }
@@ -334,47 +429,29 @@ std::vector<queued_row> queued_outbound(pqxx::transaction_base& tx) {
   return out;
 }
 
-namespace {
-status_change change_of(const pqxx::row& r) {
-  return {r[0].as<std::int64_t>(), r[1].as<std::int64_t>(), r[2].as<std::string>(), r[3].as<std::string>(),
-          r[4].as<std::string>()};
-}
-std::optional<status_change> first_change(const pqxx::result& r) {
-  if (r.empty()) return std::nullopt;
-  return change_of(r[0]);
-}
-}  // namespace
-
 std::vector<std::optional<status_change>> record_accepted(pqxx::transaction_base& tx,
                                                          const std::vector<accepted_row>& rows) {
-  json input = json::array();
-  for (const auto& r : rows) input.push_back({{"id", r.message_id}, {"wamid", r.wamid}});
+  auto input = accepted_input(rows);
   std::vector<std::optional<status_change>> out(rows.size());
-  for (const auto& r : prepared(tx, "paige_accepted", accepted_sql, input.dump(), static_cast<long>(input.size()))) {
-    auto change = change_of(r);
-    for (std::size_t k = 0; k < rows.size(); ++k)
-      if (rows[k].message_id == change.message_id && !out[k]) {
-        out[k] = std::move(change);
-        break;
-      }
-  }
+  for (const auto& r : prepared(tx, "paige_accepted", accepted_sql, input.dump(), static_cast<long>(input.size())))
+    read_accepted(r, rows, out);
   return out;
 }
 
 std::optional<status_change> record_failed(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json) {
-  return first_change(tx.exec_params("UPDATE messages SET status = 'failed', failed_at = now(), error = $2::jsonb "
-                                     "WHERE id = $1 AND direction = 'out' "
-                                     "RETURNING id, conversation_id, coalesce(wamid, ''), status, error::text",
-                                     id, error_json));
+  auto r = tx.exec_params("UPDATE messages SET status = 'failed', failed_at = now(), error = $2::jsonb "
+                          "WHERE id = $1 AND direction = 'out' "
+                          "RETURNING 1, NULL::int, id, conversation_id, coalesce(wamid, ''), status, error::text",
+                          id, error_json);
+  if (r.empty()) return std::nullopt;
+  return change_of(r[0]);
 }
 
 std::vector<status_change> apply_statuses(pqxx::transaction_base& tx, const std::vector<status_row>& statuses) {
-  json input = json::array();
-  for (const auto& s : statuses)
-    input.push_back({{"wamid", s.wamid}, {"status", s.status}, {"ts", s.timestamp},
-                     {"error", s.errors_json.empty() ? json(nullptr) : json::parse(s.errors_json)}});
+  auto input = statuses_input(statuses);
   std::vector<status_change> out;
-  for (const auto& r : prepared(tx, "paige_statuses", statuses_sql, input.dump(), static_cast<long>(input.size()))) out.push_back(change_of(r));
+  for (const auto& r : prepared(tx, "paige_statuses", statuses_sql, input.dump(), static_cast<long>(input.size())))
+    out.push_back(change_of(r));
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 namespace pqxx {
+class connection_base;
 class transaction_base;
 }
 
@@ -170,5 +171,28 @@ struct status_row {
 /// Applies statuses without ever lowering a message's status (failed is terminal); statuses
 /// of wamids not stored yet wait in pending_statuses.
 std::vector<status_change> apply_statuses(pqxx::transaction_base& tx, const std::vector<status_row>& statuses);
+
+/// The common writes of one batch of the message path.
+struct batch_writes {
+  std::vector<exchange_row> exchanges;
+  std::vector<accepted_row> accepted;
+  std::vector<status_row> statuses;
+};
+
+/// What insert_exchanges, record_accepted and apply_statuses would have returned.
+struct batch_results {
+  std::vector<std::pair<std::int64_t, step_outcome>> exchanges;
+  std::vector<std::optional<status_change>> accepted;
+  std::vector<status_change> statuses;
+};
+
+/// Creates this session's `pg_temp.paige_write_batch`, which write_batch calls; once per
+/// connection, before write_batch.
+void create_batch_function(pqxx::connection_base& conn);
+
+/// Exchanges, then wamids, then statuses (a status sees a wamid recorded before it), in one
+/// statement: one round trip that commits on its own, where the three statements in a
+/// transaction took five (BEGIN, three, COMMIT).
+batch_results write_batch(pqxx::transaction_base& tx, const batch_writes& writes);
 
 }  // namespace paige::storage

@@ -230,6 +230,62 @@ TEST_CASE("inbound messages and their steps in one statement", "[storage][db]") 
         "next");
 }
 
+TEST_CASE("a batch's exchanges, wamids and statuses in one statement, each seeing the ones before", "[storage][db]") {
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  create_batch_function(c);
+  std::int64_t earlier = 0;
+  conversation_row a, b;
+  {
+    pqxx::work tx{c};
+    a = open_conversation(tx, "1", "", "start");
+    b = open_conversation(tx, "2", "", "start");
+    earlier = queue_outbound(tx, a.conversation_id, a.contact_id, "text", text("earlier")).id;
+    tx.commit();
+  }
+  batch_writes writes;
+  writes.exchanges.push_back({{b.conversation_id, b.contact_id, "wb", "text", text("hi"), 0, false},
+                              {0, b.conversation_id, b.contact_id, "next", "{}", false, {{"text", text("echo")}}}});
+  writes.accepted.push_back({earlier, "wamid.earlier"});
+  writes.accepted.push_back({earlier + 1000, "wamid.none"});  // no such message
+  // The wamid is recorded in this very statement: the status finds it, and one for an
+  // unknown wamid waits for its send's answer.
+  writes.statuses.push_back({"wamid.earlier", "delivered", 1750000000, ""});
+  writes.statuses.push_back({"wamid.later", "sent", 1750000000, ""});
+  batch_results results;
+  {
+    pqxx::nontransaction tx{c};
+    results = write_batch(tx, writes);
+  }
+  REQUIRE(results.exchanges.size() == 1);
+  CHECK(results.exchanges[0].first > 0);
+  CHECK(results.exchanges[0].second.applied);
+  REQUIRE(results.exchanges[0].second.outbound_ids.size() == 1);
+  REQUIRE(results.accepted.size() == 2);
+  REQUIRE(results.accepted[0].has_value());
+  CHECK(results.accepted[0]->message_id == earlier);
+  CHECK(results.accepted[0]->status == "accepted");
+  CHECK_FALSE(results.accepted[1].has_value());
+  REQUIRE(results.statuses.size() == 1);
+  CHECK(results.statuses[0].message_id == earlier);
+  CHECK(results.statuses[0].wamid == "wamid.earlier");
+  CHECK(results.statuses[0].status == "delivered");
+  CHECK(status_of(c, earlier) == "delivered");
+  pqxx::work tx{c};
+  CHECK(tx.exec1("SELECT count(*) FROM pending_statuses WHERE wamid = 'wamid.later'")[0].as<int>() == 1);
+  CHECK(tx.exec_params1("SELECT state FROM conversations WHERE id = $1", b.conversation_id)[0].as<std::string>() ==
+        "next");
+  // Each kind alone, and a redelivered exchange: nothing applied.
+  tx.abort();
+  pqxx::nontransaction again{c};
+  auto only_exchange = write_batch(again, {{writes.exchanges[0]}, {}, {}});
+  CHECK(only_exchange.exchanges[0].first == 0);
+  CHECK_FALSE(only_exchange.exchanges[0].second.applied);
+  auto only_status = write_batch(again, {{}, {}, {{"wamid.earlier", "read", 1750000001, ""}}});
+  REQUIRE(only_status.statuses.size() == 1);
+  CHECK(only_status.statuses[0].status == "read");
+}
+
 TEST_CASE("no index of messages covers what a status writes, and pages keep room for in-place updates",
           "[storage][db]") {
   // Statuses are most of the writes: each must stay a HOT update (no new index entries).
