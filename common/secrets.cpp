@@ -4,7 +4,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <memory>
@@ -35,11 +36,41 @@ std::string sha256_hex(std::string_view data) {
   return to_hex(md, len);
 }
 
+namespace {
+
+struct mac_ctx_free {
+  void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
+};
+
+/// This thread's HMAC-SHA256 context, re-keyed at each use. OpenSSL 3's one-shot HMAC()
+/// fetches the algorithm from its provider (a locked lookup) and builds a context at every
+/// call; every webhook is signed or checked once.
+EVP_MAC_CTX* thread_hmac_sha256() {
+  thread_local std::unique_ptr<EVP_MAC_CTX, mac_ctx_free> ctx = [] {
+    std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac{EVP_MAC_fetch(nullptr, "HMAC", nullptr), &EVP_MAC_free};
+    if (!mac) throw std::runtime_error("OpenSSL has no HMAC");
+    std::unique_ptr<EVP_MAC_CTX, mac_ctx_free> made{EVP_MAC_CTX_new(mac.get())};  // holds its own reference
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+    if (!made || EVP_MAC_CTX_set_params(made.get(), params) != 1)
+      throw std::runtime_error("cannot set up HMAC-SHA256");
+    return made;
+  }();
+  return ctx.get();
+}
+
+}  // namespace
+
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  auto* ctx = thread_hmac_sha256();
+  // A null key would keep the previous call's key: an empty one must still be a key.
+  static const unsigned char empty_key = 0;
+  const auto* key_bytes = key.empty() ? &empty_key : reinterpret_cast<const unsigned char*>(key.data());
   unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-            reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len))
+  std::size_t len = 0;
+  if (EVP_MAC_init(ctx, key_bytes, key.size(), nullptr) != 1 ||
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+      EVP_MAC_final(ctx, md, &len, sizeof md) != 1)
     throw std::runtime_error("HMAC-SHA256 failed");
   return to_hex(md, len);
 }
