@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <stdexcept>
 #include <unordered_map>
 #include <variant>
 
@@ -381,8 +382,24 @@ std::vector<caf::actor> spawn_persistence(caf::actor_system& sys, std::size_t wo
   return out;
 }
 
-const caf::actor& worker_for(const std::vector<caf::actor>& workers, const std::string& project_id) {
-  return workers[std::hash<std::string>{}(project_id) % workers.size()];
+persistence_pool::persistence_pool(std::vector<caf::actor> workers)
+    : workers_(std::move(workers)), projects_per_worker_(workers_.size(), 0) {
+  if (workers_.empty()) throw std::invalid_argument("a persistence pool needs at least one worker");
+}
+
+std::size_t persistence_pool::index_for(const std::string& project_id) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto [it, added] = assigned_.try_emplace(project_id, 0);
+  if (added) {
+    it->second = static_cast<std::size_t>(
+        std::min_element(projects_per_worker_.begin(), projects_per_worker_.end()) - projects_per_worker_.begin());
+    ++projects_per_worker_[it->second];
+  }
+  return it->second;
+}
+
+const caf::actor& persistence_pool::worker_for(const std::string& project_id) {
+  return workers_[index_for(project_id)];
 }
 
 }  // namespace paige::actors

@@ -168,10 +168,10 @@ std::chrono::milliseconds passivation_sweep_interval(const project_services& svc
 void start_pipeline(self_ptr self) {
   auto& st = self->state;
   if (st.pipeline_ready) return;
-  if (st.svc->persistence.empty()) return;  // a configuration without a message pipeline (tests)
+  if (!st.svc->persistence) return;  // a configuration without a message pipeline (tests)
   auto ctx = std::make_shared<conversation_context>();
   ctx->project_id = st.row.id;
-  ctx->persistence = worker_for(st.svc->persistence, st.row.id);
+  ctx->persistence = st.svc->persistence->worker_for(st.row.id);
   ctx->meta_sync = st.svc->meta_sync;
   ctx->events = st.events;
   ctx->project = self->address();

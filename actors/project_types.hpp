@@ -129,13 +129,15 @@ project_info to_info(const storage::project_row& row);
 
 // -- shared services ---------------------------------------------------------
 
+class persistence_pool;  // actors/persistence.hpp
+
 /// What project actors, the directory and the provisioner use; built once by the runtime.
 struct project_services {
   caf::actor control_db;            ///< db_pool on the control database
   caf::actor admin_db;              ///< db_pool with the admin role, for DDL
   caf::actor provisioner;           ///< provisioning supervisor
   caf::actor meta_sync;             ///< every Graph API call
-  std::vector<caf::actor> persistence;  ///< project-database workers (group commit)
+  std::shared_ptr<persistence_pool> persistence;  ///< project-database workers (group commit)
   caf::actor database_api;          ///< db_pool serving the project-database API (any project)
   std::chrono::milliseconds conversation_idle{300000};  ///< passivation of idle conversations
   std::chrono::milliseconds sweep_interval{60000};      ///< how often idle conversations are closed

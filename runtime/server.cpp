@@ -152,7 +152,7 @@ class server_process {
     services->provisioner = provisioner_;
     services->meta_sync = meta_sync_;
     services->numbers = &numbers_;
-    services->persistence = persistence_;
+    services->persistence = std::make_shared<actors::persistence_pool>(persistence_);
     services->database_api = database_api_;
     services->conversation_idle = cfg_.conversation_idle;
     services->sweep_interval = cfg_.conversation_sweep;
