@@ -81,8 +81,6 @@ class persistence_pool {
   /// The index of that worker.
   std::size_t index_for(const std::string& project_id);
 
-  const std::vector<caf::actor>& workers() const { return workers_; }
-
  private:
   std::vector<caf::actor> workers_;
   std::mutex mutex_;

@@ -51,7 +51,7 @@ EVP_MAC_CTX* thread_hmac_sha256() {
     if (!mac) throw std::runtime_error("OpenSSL has no HMAC");
     std::unique_ptr<EVP_MAC_CTX, mac_ctx_free> made{EVP_MAC_CTX_new(mac.get())};  // holds its own reference
     char digest[] = "SHA256";
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
     if (!made || EVP_MAC_CTX_set_params(made.get(), params) != 1)
       throw std::runtime_error("cannot set up HMAC-SHA256");
     return made;
