@@ -192,7 +192,8 @@ struct driver {
                   contacts[p][c].unacked = false;
                   if (out.delivered) {
                     ++acked;
-                    ack.ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+                    ack.add(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count(),
+                            std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - first_send).count());
                   } else {
                     ++ack_failed;
                   }
@@ -218,7 +219,8 @@ struct driver {
         return;
       }
       ++cs.next_reply;
-      reply.ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(now - cs.sent_at[index]).count());
+      reply.add(std::chrono::duration_cast<std::chrono::nanoseconds>(now - cs.sent_at[index]).count(),
+                std::chrono::duration_cast<std::chrono::nanoseconds>(now - first_send).count());
       last_reply = now;
       if (opt.mode == "closed" && cs.next_send < opt.messages) next = cs.next_send;
     }
@@ -471,6 +473,7 @@ int main(int argc, char** argv) {
         {"offers_without_free_contact", starved},
         {"ack_latency", load.ack.summarize()},
         {"reply_latency", load.reply.summarize()},
+        {"reply_latency_by_second", load.reply.by_second()},
         {"cpu_seconds", {{"paige", cpu1 - cpu0}, {"postgres", pg1 - pg0}, {"bench", self_cpu(self1) - self_cpu(self0)},
                          {"machine", busy1 - busy0}}},
         {"paige_peak_rss_mb", static_cast<double>(bench::peak_rss_bytes(paige.pid())) / (1 << 20)},
@@ -500,6 +503,20 @@ int main(int argc, char** argv) {
                 a["p90_ms"].get<double>(), a["p99_ms"].get<double>(), a["max_ms"].get<double>());
     std::printf("  reply latency p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms\n", r["p50_ms"].get<double>(),
                 r["p90_ms"].get<double>(), r["p99_ms"].get<double>(), r["max_ms"].get<double>());
+    {
+      std::vector<double> p99s;
+      std::size_t worst = 0;
+      for (const auto& sec : result["reply_latency_by_second"]) {
+        p99s.push_back(sec["p99_ms"].get<double>());
+        if (p99s.back() > p99s[worst]) worst = p99s.size() - 1;
+      }
+      if (!p99s.empty()) {
+        auto sorted = p99s;
+        std::sort(sorted.begin(), sorted.end());
+        std::printf("  reply p99 per second: median %.2f, worst %.2f ms (second %zu of %zu)\n",
+                    sorted[sorted.size() / 2], p99s[worst], worst, p99s.size());
+      }
+    }
     std::printf("  cpu s: paige %.1f, postgres %.1f, bench %.1f, machine %.1f of %.1f\n", cpu1 - cpu0, pg1 - pg0,
                 self_cpu(self1) - self_cpu(self0), busy1 - busy0, window * std::thread::hardware_concurrency());
     std::printf("  paige RSS: %.0f MB before, %.0f MB after, %.0f MB peak; %.0f conversation actors resident\n",
