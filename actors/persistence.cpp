@@ -21,9 +21,6 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 
 constexpr std::size_t max_batch = 2000;
 
-struct open_req {
-  std::string wa_id, name, initial_state;
-};
 struct step_req {
   storage::step_row step;
   save_list saves;
@@ -38,7 +35,7 @@ using status_req = std::vector<storage::status_row>;
 
 /// One request waiting for the next commit.
 struct entry {
-  std::variant<open_req, storage::inbound_row, step_req, exchange_req, storage::accepted_row, status_req, tx_job> op;
+  std::variant<storage::open_row, storage::inbound_row, step_req, exchange_req, storage::accepted_row, status_req, tx_job> op;
   caf::response_promise promise;
 };
 
@@ -82,10 +79,11 @@ std::unique_ptr<pqxx::connection> connect(const std::string& conninfo) {
 
 /// How many statements `batch` runs: one per kind of batched write, more for the others.
 std::size_t statements_of(const std::vector<entry>& batch) {
-  bool inbound = false, exchanges = false, steps = false, accepted = false, statuses = false;
+  bool opens = false, inbound = false, exchanges = false, steps = false, accepted = false, statuses = false;
   std::size_t others = 0;
   for (const auto& e : batch) {
-    if (std::holds_alternative<storage::inbound_row>(e.op)) inbound = true;
+    if (std::holds_alternative<storage::open_row>(e.op)) opens = true;
+    else if (std::holds_alternative<storage::inbound_row>(e.op)) inbound = true;
     else if (auto* s = std::get_if<step_req>(&e.op)) steps = true, others += s->saves.size();
     else if (auto* x = std::get_if<exchange_req>(&e.op)) {
       if (x->step.saves.empty()) exchanges = true;
@@ -93,9 +91,9 @@ std::size_t statements_of(const std::vector<entry>& batch) {
     }
     else if (std::holds_alternative<storage::accepted_row>(e.op)) accepted = true;
     else if (std::holds_alternative<status_req>(e.op)) statuses = true;
-    else others += 2;  // opens and jobs: one or more
+    else others += 2;  // jobs: one or more
   }
-  return others + inbound + exchanges + steps + accepted + statuses;
+  return others + opens + inbound + exchanges + steps + accepted + statuses;
 }
 
 /// Whether `batch` mixes the message path's common writes (exchanges without saves, sends'
@@ -158,8 +156,19 @@ std::vector<caf::message> run_common(pqxx::transaction_base& tx, std::vector<ent
   return replies;
 }
 
+/// Opens the conversations asked for by `batch[at...]`, in one statement.
+void run_opens(pqxx::transaction_base& tx, const std::vector<entry>& batch, std::vector<std::size_t>& at,
+               std::vector<caf::message>& replies) {
+  if (at.empty()) return;
+  std::vector<storage::open_row> rows;
+  for (auto i : at) rows.push_back(std::get<storage::open_row>(batch[i].op));
+  auto opened = storage::open_conversations(tx, rows);
+  for (std::size_t k = 0; k < at.size(); ++k) replies[at[k]] = caf::make_message(std::move(opened[k]));
+  at.clear();
+}
+
 /// Runs `batch` in one transaction and returns the replies, in order. The order of writes:
-/// opens and jobs as they came, inbound messages, inbound messages with their steps, bot steps
+/// opens and jobs as they came (consecutive opens in one statement), inbound messages, inbound messages with their steps, bot steps
 /// (with their saves), sends' wamids, statuses (so a status finds the wamid recorded in the
 /// same batch).
 std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entry>& batch) {
@@ -174,11 +183,13 @@ std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entr
   std::vector<std::size_t> accepted_at;
   std::vector<storage::status_row> statuses;
   std::vector<std::size_t> statuses_at;
+  std::vector<std::size_t> opens_at;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto& op = batch[i].op;
-    if (auto* o = std::get_if<open_req>(&op)) {
-      replies[i] = caf::make_message(storage::open_conversation(tx, o->wa_id, o->name, o->initial_state));
+    if (std::holds_alternative<storage::open_row>(op)) {
+      opens_at.push_back(i);
     } else if (auto* job = std::get_if<tx_job>(&op)) {
+      run_opens(tx, batch, opens_at, replies);
       replies[i] = (*job)(tx);
     } else if (auto* row = std::get_if<storage::inbound_row>(&op)) {
       inbound.push_back(*row);
@@ -192,6 +203,7 @@ std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entr
       inbound.back().handled = true;  // its step comes with it, in this transaction
       inbound_at.push_back(i);
     } else if (auto* s = std::get_if<step_req>(&op)) {
+      if (!s->saves.empty()) run_opens(tx, batch, opens_at, replies);
       for (const auto& save : s->saves) storage::save_row(tx, save.table, save.values);
       steps.push_back(s->step);
       steps_at.push_back(i);
@@ -203,6 +215,7 @@ std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entr
       statuses_at.push_back(i);
     }
   }
+  run_opens(tx, batch, opens_at, replies);
   if (!inbound.empty()) {
     auto ids = storage::insert_inbound(tx, inbound);
     for (std::size_t k = 0; k < ids.size(); ++k) {
@@ -340,7 +353,7 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index) {
       },
       [=](open_atom, const std::string& project_id, std::string& wa_id, std::string& name,
           std::string& initial_state) {
-        return enqueue(self, project_id, open_req{std::move(wa_id), std::move(name), std::move(initial_state)});
+        return enqueue(self, project_id, storage::open_row{std::move(wa_id), std::move(name), std::move(initial_state)});
       },
       [=](inbound_atom, const std::string& project_id, storage::inbound_row& row) {
         return enqueue(self, project_id, std::move(row));

@@ -7,22 +7,40 @@
 #include <pqxx/pqxx>
 
 #include <stdexcept>
+#include <unordered_set>
 
 namespace paige::storage {
 namespace {
 
 using json = nlohmann::json;
 
-constexpr const char* open_conversation_sql = R"sql(
-  WITH contact AS (
-    INSERT INTO contacts (wa_id, name) VALUES ($1, nullif($2, ''))
+// Every contact of a batch upserted and its open conversation found or opened, in one
+// statement. The final SELECT sees the tables as they were before the statement, so a
+// conversation opened here comes from `opened`, an existing one from `conversations`.
+// A wa_id twice in a batch (a conversation actor replaced while its open was queued) is
+// written once and answered twice.
+constexpr const char* open_conversations_sql = R"sql(
+  WITH input AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(k int, wa_id text, name text, state text) LIMIT $2),
+  firsts AS (SELECT DISTINCT ON (wa_id) * FROM input ORDER BY wa_id, k),
+  contact AS (
+    INSERT INTO contacts (wa_id, name) SELECT wa_id, nullif(name, '') FROM firsts ORDER BY k
     ON CONFLICT (wa_id) DO UPDATE SET name = coalesce(nullif(EXCLUDED.name, ''), contacts.name),
                                       updated_at = now()
-    RETURNING id, name, last_inbound_at)
-  SELECT c.id, coalesce(c.name, ''), v.id, v.state, v.vars::text,
+    RETURNING id, wa_id, name, last_inbound_at),
+  opened AS (
+    INSERT INTO conversations (contact_id, state)
+    SELECT c.id, f.state FROM firsts f JOIN contact c ON c.wa_id = f.wa_id
+    WHERE NOT EXISTS (SELECT 1 FROM conversations v WHERE v.contact_id = c.id AND v.status = 'open')
+    ORDER BY f.k
+    RETURNING id, contact_id, state)
+  SELECT i.k, c.id, coalesce(c.name, ''), coalesce(v.id, o.id), coalesce(v.state, o.state),
+         coalesce(v.vars::text, '{}'),
          coalesce(to_char(c.last_inbound_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), ''),
-         coalesce(extract(epoch FROM c.last_inbound_at)::double precision, 0)
-  FROM contact c LEFT JOIN conversations v ON v.contact_id = c.id AND v.status = 'open')sql";
+         coalesce(extract(epoch FROM c.last_inbound_at)::double precision, 0), o.id IS NOT NULL
+  FROM input i JOIN contact c ON c.wa_id = i.wa_id
+       LEFT JOIN conversations v ON v.contact_id = c.id AND v.status = 'open'
+       LEFT JOIN opened o ON o.contact_id = c.id)sql";
 
 // Batched statements read their rows with jsonb_to_recordset, which the planner assumes
 // returns 100 rows; `LIMIT $2` (the real count, known when the statement is planned) makes
@@ -187,27 +205,32 @@ pqxx::result prepared(pqxx::transaction_base& tx, const char* name, const char* 
 
 }  // namespace
 
+std::vector<conversation_row> open_conversations(pqxx::transaction_base& tx, const std::vector<open_row>& rows) {
+  json input = json::array();
+  for (std::size_t k = 0; k < rows.size(); ++k)
+    input.push_back({{"k", k}, {"wa_id", rows[k].wa_id}, {"name", rows[k].name}, {"state", rows[k].initial_state}});
+  std::vector<conversation_row> out(rows.size());
+  for (const auto& r : prepared(tx, "paige_open", open_conversations_sql, input.dump(), static_cast<long>(input.size()))) {
+    auto& o = out.at(r[0].as<std::size_t>());
+    o.contact_id = r[1].as<std::int64_t>();
+    o.contact_name = r[2].as<std::string>();
+    o.conversation_id = r[3].as<std::int64_t>();
+    o.state = r[4].as<std::string>();
+    o.vars_json = r[5].as<std::string>();
+    o.last_inbound_at = r[6].as<std::string>();
+    o.last_inbound_epoch = r[7].as<double>();
+    o.opened = r[8].as<bool>();
+  }
+  // A contact's first request answers "opened"; a repeat in the same batch finds it open.
+  std::unordered_set<std::int64_t> answered;
+  for (auto& o : out)
+    if (!answered.insert(o.conversation_id).second) o.opened = false;
+  return out;
+}
+
 conversation_row open_conversation(pqxx::transaction_base& tx, const std::string& wa_id, const std::string& name,
                                    const std::string& initial_state) {
-  auto r = prepared(tx, "paige_open", open_conversation_sql, wa_id, name).at(0);
-  conversation_row out;
-  out.contact_id = r[0].as<std::int64_t>();
-  out.contact_name = r[1].as<std::string>();
-  out.last_inbound_at = r[5].as<std::string>();
-  out.last_inbound_epoch = r[6].as<double>();
-  if (!r[2].is_null()) {
-    out.conversation_id = r[2].as<std::int64_t>();
-    out.state = r[3].as<std::string>();
-    out.vars_json = r[4].as<std::string>();
-    return out;
-  }
-  auto v = tx.exec_params1("INSERT INTO conversations (contact_id, state) VALUES ($1, $2) RETURNING id",
-                           out.contact_id, initial_state);
-  out.conversation_id = v[0].as<std::int64_t>();
-  out.state = initial_state;
-  out.vars_json = "{}";
-  out.opened = true;
-  return out;
+  return open_conversations(tx, {{wa_id, name, initial_state}}).at(0);
 }
 
 std::vector<std::int64_t> insert_inbound(pqxx::transaction_base& tx, const std::vector<inbound_row>& rows) {

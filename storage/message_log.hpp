@@ -29,8 +29,19 @@ struct conversation_row {
   bool opened = false;          ///< this call opened it
 };
 
-/// Upserts the contact (name kept current when given) and returns its open conversation,
-/// opening one in `initial_state` if none is open.
+/// A contact whose open conversation a conversation actor needs.
+struct open_row {
+  std::string wa_id;
+  std::string name;           ///< the profile name Meta sent; empty keeps the stored one
+  std::string initial_state;  ///< the bot's initial state, for a conversation opened now
+};
+
+/// Upserts each contact (name kept current when given) and returns its open conversation,
+/// opening one in `initial_state` if none is open; one statement for the whole batch, rows
+/// in the order asked.
+std::vector<conversation_row> open_conversations(pqxx::transaction_base& tx, const std::vector<open_row>& rows);
+
+/// open_conversations for one contact.
 conversation_row open_conversation(pqxx::transaction_base& tx, const std::string& wa_id, const std::string& name,
                                    const std::string& initial_state);
 

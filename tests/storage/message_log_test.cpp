@@ -172,6 +172,44 @@ TEST_CASE("a closing step closes the conversation, the next one opens fresh", "[
   CHECK(tx.exec("SELECT count(*) FROM conversations WHERE status = 'closed'")[0][0].as<int>() == 1);
 }
 
+TEST_CASE("a batch of opens is one statement: new, open, closed and repeated contacts", "[storage][db]") {
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  pqxx::work tx{c};
+  auto open_one = open_conversation(tx, "1", "Ada", "a");
+  auto closing = open_conversation(tx, "2", "Bo", "a");
+  auto id = insert_inbound(tx, {{closing.conversation_id, closing.contact_id, "w1", "text", text("bye"), 0, false}})[0];
+  apply_steps(tx, {{id, closing.conversation_id, closing.contact_id, "b", "{\"x\":1}", true, {}}});
+  tx.exec0("UPDATE conversations SET state = 'later', vars = '{\"n\": 2}' WHERE id = " +
+           std::to_string(open_one.conversation_id));
+
+  auto rows = open_conversations(tx, {{"3", "Cy", "start"}, {"1", "", "start"}, {"2", "Bob", "start"}, {"3", "", "start"}});
+  REQUIRE(rows.size() == 4);
+  // A new contact: a conversation opened in the initial state.
+  CHECK(rows[0].opened);
+  CHECK(rows[0].state == "start");
+  CHECK(rows[0].vars_json == "{}");
+  CHECK(rows[0].contact_name == "Cy");
+  // An open conversation is found as it is; an empty name keeps the stored one.
+  CHECK_FALSE(rows[1].opened);
+  CHECK(rows[1].conversation_id == open_one.conversation_id);
+  CHECK(rows[1].state == "later");
+  CHECK(json::parse(rows[1].vars_json) == json{{"n", 2}});
+  CHECK(rows[1].contact_name == "Ada");
+  // A contact whose conversation closed gets a new one; a new name is stored.
+  CHECK(rows[2].opened);
+  CHECK(rows[2].conversation_id != closing.conversation_id);
+  CHECK(rows[2].contact_id == closing.contact_id);
+  CHECK(rows[2].state == "start");
+  CHECK(rows[2].contact_name == "Bob");
+  // The same contact twice in a batch: one contact, one conversation, opened once.
+  CHECK_FALSE(rows[3].opened);
+  CHECK(rows[3].conversation_id == rows[0].conversation_id);
+  CHECK(rows[3].contact_id == rows[0].contact_id);
+  CHECK(tx.exec("SELECT count(*) FROM contacts")[0][0].as<int>() == 3);
+  CHECK(tx.exec("SELECT count(*) FROM conversations WHERE status = 'open'")[0][0].as<int>() == 3);
+}
+
 TEST_CASE("a fresh step applies to a message stored handled in its transaction, once", "[storage][db]") {
   project_db p;
   pqxx::connection c{p.conninfo};
