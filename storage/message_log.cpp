@@ -142,38 +142,48 @@ constexpr const char* exchange_sql = R"sql(
                   '[]')::text
   FROM done d)sql";
 
+// A batch's statuses per message: the highest one moves the status (never backwards; failed
+// is terminal and does not follow read), and every status in the batch records its own time
+// when none is recorded yet (sent_at too when sent and delivered come in one batch). One
+// UPDATE per message; `o` is the row before it, so only real moves are returned (each becomes
+// an event). Statuses for a wamid not recorded yet wait in pending_statuses.
 constexpr const char* statuses_sql = R"sql(
   WITH input AS (
     SELECT wamid, status, CASE WHEN ts > 0 THEN to_timestamp(ts) ELSE now() END AS ts, error,
            paige_status_rank(status) AS rank
     FROM jsonb_to_recordset($1::jsonb) AS t(wamid text, status text, ts double precision, error jsonb) LIMIT $2),
-  best AS (SELECT DISTINCT ON (wamid) * FROM input ORDER BY wamid, rank DESC),
+  per_message AS (
+    SELECT wamid, (array_agg(status ORDER BY rank DESC, ts))[1] AS status, max(rank) AS rank,
+           min(ts) FILTER (WHERE status = 'sent') AS sent,
+           min(ts) FILTER (WHERE status = 'delivered') AS delivered,
+           min(ts) FILTER (WHERE status IN ('read', 'played')) AS read,
+           min(ts) FILTER (WHERE status = 'failed') AS failed,
+           (array_agg(error ORDER BY ts) FILTER (WHERE status = 'failed'))[1] AS error
+    FROM input GROUP BY wamid),
+  changes AS (
+    SELECT b.*, o.id,
+           paige_status_rank(o.status) < b.rank AND NOT (b.status = 'failed' AND o.status IN ('read', 'played'))
+             AS advances
+    FROM per_message b JOIN messages o ON o.wamid = b.wamid AND o.direction = 'out' AND o.status <> 'failed'),
   moved AS (
     UPDATE messages m SET
-      status = b.status,
-      sent_at = CASE WHEN b.status = 'sent' THEN b.ts ELSE m.sent_at END,
-      delivered_at = CASE WHEN b.status = 'delivered' THEN b.ts ELSE m.delivered_at END,
-      read_at = CASE WHEN b.status IN ('read', 'played') THEN b.ts ELSE m.read_at END,
-      failed_at = CASE WHEN b.status = 'failed' THEN b.ts ELSE m.failed_at END,
-      error = CASE WHEN b.status = 'failed' THEN b.error ELSE m.error END
-    FROM best b
-    WHERE m.wamid = b.wamid AND m.direction = 'out' AND m.status <> 'failed'
-      AND paige_status_rank(m.status) < b.rank AND NOT (b.status = 'failed' AND m.status IN ('read', 'played'))
-    RETURNING m.id, m.conversation_id, m.wamid, m.status, coalesce(m.error::text, '') AS error_text),
-  timestamps AS (
-    -- Statuses below the best one still record their own time (sent_at when delivered came
-    -- in the same batch).
-    UPDATE messages m SET
-      sent_at = coalesce(m.sent_at, (SELECT min(i.ts) FROM input i WHERE i.wamid = m.wamid AND i.status = 'sent')),
-      delivered_at = coalesce(m.delivered_at, (SELECT min(i.ts) FROM input i WHERE i.wamid = m.wamid AND i.status = 'delivered'))
-    WHERE m.wamid IN (SELECT wamid FROM input) AND m.direction = 'out' AND m.status <> 'failed'
-      AND NOT EXISTS (SELECT 1 FROM best b WHERE b.wamid = m.wamid AND paige_status_rank(m.status) < b.rank)),
+      status = CASE WHEN c.advances THEN c.status ELSE m.status END,
+      sent_at = coalesce(m.sent_at, c.sent),
+      delivered_at = coalesce(m.delivered_at, c.delivered),
+      read_at = coalesce(m.read_at, c.read),
+      failed_at = CASE WHEN c.advances AND c.status = 'failed' THEN c.failed ELSE m.failed_at END,
+      error = CASE WHEN c.advances AND c.status = 'failed' THEN c.error ELSE m.error END
+    FROM changes c
+    WHERE m.id = c.id
+      AND (c.advances OR (m.sent_at IS NULL AND c.sent IS NOT NULL) OR (m.delivered_at IS NULL AND c.delivered IS NOT NULL)
+           OR (m.read_at IS NULL AND c.read IS NOT NULL))
+    RETURNING m.id, m.conversation_id, m.wamid, m.status, coalesce(m.error::text, '') AS error_text, c.advances),
   parked AS (
     INSERT INTO pending_statuses (wamid, status, ts, error)
     SELECT wamid, status, ts, error FROM input i
     WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.wamid = i.wamid)
     ON CONFLICT (wamid, status) DO NOTHING)
-  SELECT 2, NULL::int, id, conversation_id, wamid, status, error_text, NULL::text FROM moved ORDER BY id)sql";
+  SELECT 2, NULL::int, id, conversation_id, wamid, status, error_text, NULL::text FROM moved WHERE advances ORDER BY id)sql";
 
 constexpr const char* accepted_sql = R"sql(
   WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(id bigint, wamid text) LIMIT $2),

@@ -324,6 +324,48 @@ TEST_CASE("a batch's exchanges, wamids and statuses in one statement, each seein
   CHECK(only_status.statuses[0].status == "read");
 }
 
+TEST_CASE("statuses batched together each record their time, and only moves come back", "[storage][db]") {
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  pqxx::work tx{c};
+  auto conv = open_conversation(tx, "1", "", "a");
+  auto in = insert_inbound(tx, {{conv.conversation_id, conv.contact_id, "w1", "text", text("hi"), 0, false}})[0];
+  auto out = apply_steps(tx, {{in, conv.conversation_id, conv.contact_id, "a", "{}", false, {{"text", text("a")}, {"text", text("b")}}}})[0];
+  REQUIRE(out.outbound_ids.size() == 2);
+  record_accepted(tx, {{out.outbound_ids[0], "wamid.a"}, {out.outbound_ids[1], "wamid.b"}});
+  auto times = [&](const std::string& wamid) {
+    return tx.exec_params1("SELECT status, coalesce(extract(epoch FROM sent_at)::bigint, 0), "
+                           "coalesce(extract(epoch FROM delivered_at)::bigint, 0), "
+                           "coalesce(extract(epoch FROM read_at)::bigint, 0) FROM messages WHERE wamid = $1",
+                           wamid);
+  };
+
+  // sent and delivered of one message in one batch, in either order: both times recorded.
+  auto changes = apply_statuses(tx, {{"wamid.a", "delivered", 1750000020, ""}, {"wamid.a", "sent", 1750000010, ""},
+                                     {"wamid.b", "sent", 1750000011, ""}});
+  REQUIRE(changes.size() == 2);  // one per message moved
+  CHECK(changes[0].wamid == "wamid.a");
+  CHECK(changes[0].status == "delivered");
+  CHECK(changes[1].status == "sent");
+  auto a = times("wamid.a");
+  CHECK(a[0].as<std::string>() == "delivered");
+  CHECK(a[1].as<long>() == 1750000010);
+  CHECK(a[2].as<long>() == 1750000020);
+
+  // A late sent after read fills nothing already filled and moves nothing; a late delivered
+  // records its time without moving the status back, and is no change.
+  CHECK(apply_statuses(tx, {{"wamid.b", "read", 1750000030, ""}}).size() == 1);
+  CHECK(apply_statuses(tx, {{"wamid.b", "delivered", 1750000025, ""}, {"wamid.b", "sent", 1750000099, ""}}).empty());
+  auto b = times("wamid.b");
+  CHECK(b[0].as<std::string>() == "read");
+  CHECK(b[1].as<long>() == 1750000011);
+  CHECK(b[2].as<long>() == 1750000025);
+  CHECK(b[3].as<long>() == 1750000030);
+  // A redelivered status changes nothing.
+  CHECK(apply_statuses(tx, {{"wamid.b", "read", 1750000031, ""}}).empty());
+  CHECK(times("wamid.b")[3].as<long>() == 1750000030);
+}
+
 TEST_CASE("no index of messages covers what a status writes, and pages keep room for in-place updates",
           "[storage][db]") {
   // Statuses are most of the writes: each must stay a HOT update (no new index entries).
