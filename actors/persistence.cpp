@@ -63,17 +63,10 @@ struct worker_state {
 
 using self_ptr = caf::stateful_actor<worker_state>*;
 
-/// A connection for a project's batches. It runs only short statements that find their rows
-/// by index, prepared once (storage/message_log.cpp), so: generic plans (planned once per
-/// connection, not per call), and no hash/merge joins or sequential scans where an index
-/// lookup exists (the planner takes a batch's rows for 100, and a plan that scans a whole
-/// table per batch grows with the table).
+/// A connection for a project's batches (storage::set_up_write_session).
 std::unique_ptr<pqxx::connection> connect(const std::string& conninfo) {
   auto conn = std::make_unique<pqxx::connection>(conninfo);
-  pqxx::nontransaction{*conn}.exec0(
-      "SET plan_cache_mode = force_generic_plan; SET enable_hashjoin = off; SET enable_mergejoin = off; "
-      "SET enable_seqscan = off");
-  storage::create_batch_function(*conn);
+  storage::set_up_write_session(*conn);
   return conn;
 }
 

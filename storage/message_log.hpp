@@ -197,9 +197,12 @@ struct batch_results {
   std::vector<status_change> statuses;
 };
 
-/// Creates this session's `pg_temp.paige_write_batch`, which write_batch calls; once per
-/// connection, before write_batch.
-void create_batch_function(pqxx::connection_base& conn);
+/// Sets up a connection for the batched writes above: generic plans (each statement planned
+/// once per connection, not per call) without hash or merge joins or sequential scans (the
+/// planner takes a batch for 100 rows, and a plan that scans a whole table per batch grows
+/// with the table), and this session's `pg_temp.paige_write_batch`, which write_batch calls.
+/// Once per connection, before any of them.
+void set_up_write_session(pqxx::connection_base& conn);
 
 /// Exchanges, then wamids, then statuses (a status sees a wamid recorded before it), in one
 /// statement: one round trip that commits on its own, where the three statements in a

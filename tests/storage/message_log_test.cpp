@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include <regex>
+
 using namespace paige::storage;
 using json = nlohmann::json;
 
@@ -271,7 +273,7 @@ TEST_CASE("inbound messages and their steps in one statement", "[storage][db]") 
 TEST_CASE("a batch's exchanges, wamids and statuses in one statement, each seeing the ones before", "[storage][db]") {
   project_db p;
   pqxx::connection c{p.conninfo};
-  create_batch_function(c);
+  set_up_write_session(c);
   std::int64_t earlier = 0;
   conversation_row a, b;
   {
@@ -385,6 +387,42 @@ TEST_CASE("no index of messages covers what a status writes, and pages keep room
   auto plan = tx.exec("EXPLAIN SELECT m.id FROM messages m WHERE m.direction = 'out' AND m.wamid IS NULL "
                       "AND m.status = 'queued' ORDER BY m.id");
   CHECK(plan[0][0].as<std::string>().find("messages_outbox") != std::string::npos);
+}
+
+TEST_CASE("the batched writes' plans, made on empty tables, find every row by an index condition",
+          "[storage][db]") {
+  // A write session plans each statement once, at its first call: for a new project, with
+  // the tables empty. A plan that reads a whole index or table then (cheap while empty) is
+  // kept as the tables grow, and every call costs more than the one before.
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  set_up_write_session(c);
+  {
+    pqxx::nontransaction tx{c};
+    auto conv = open_conversations(tx, {{"1", "Ada", "start"}})[0];
+    auto exchanged = insert_exchanges(
+        tx, {{{conv.conversation_id, conv.contact_id, "w1", "text", text("hi"), 0, false},
+              {0, conv.conversation_id, conv.contact_id, "start", "{}", false, {{"text", text("echo")}}}}});
+    auto out = exchanged[0].second.outbound_ids.at(0);
+    record_accepted(tx, {{out, "wamid.out"}});
+    apply_statuses(tx, {{"wamid.out", "sent", 0, ""}, {"wamid.unknown", "sent", 0, ""}});
+    auto in = insert_inbound(tx, {{conv.conversation_id, conv.contact_id, "w2", "text", text("hi"), 0, false}})[0];
+    apply_steps(tx, {{in, conv.conversation_id, conv.contact_id, "start", "{}", false, {}}});
+  }
+  const std::regex table_scan{R"((Seq Scan|Index Scan|Index Only Scan|Bitmap Index Scan)( Backward)? (using \S+ )?on (contacts|conversations|messages|pending_statuses))"};
+  for (const char* call : {"paige_open('[]', 0, 'start')", "paige_exchange('[]', 0)", "paige_accepted('[]', 0)",
+                           "paige_statuses('[]', 0)", "paige_inbound('[]', 0)", "paige_steps('[]', 0)"}) {
+    pqxx::nontransaction tx{c};
+    std::vector<std::string> lines;
+    for (const auto& r : tx.exec(std::string{"EXPLAIN (COSTS OFF) EXECUTE "} + call)) lines.push_back(r[0].as<std::string>());
+    INFO(call);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (!std::regex_search(lines[i], table_scan)) continue;
+      INFO(lines[i]);
+      CHECK(lines[i].find("Seq Scan") == std::string::npos);
+      CHECK((i + 1 < lines.size() && lines[i + 1].find("Index Cond:") != std::string::npos));
+    }
+  }
 }
 
 TEST_CASE("saves bind values and refuse hostile identifiers", "[storage][db]") {
