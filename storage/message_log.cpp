@@ -44,6 +44,10 @@ constexpr const char* open_conversations_sql = R"sql(
   UNION ALL
   SELECT true, o.contact_id, NULL, NULL, o.id, NULL, NULL, NULL, NULL FROM opened o)sql";
 
+// Where a statement needs one of its own results by key (the id each inserted wamid got, the
+// ids queued per conversation), it looks the key up in a jsonb object built from them: with
+// hash joins off, a join of two such results is a nested loop, quadratic in the batch (200
+// exchanges: 12 of 23 ms). MATERIALIZED: computed once, not again for each row that looks.
 // Batched statements read their rows with jsonb_to_recordset, which the planner assumes
 // returns 100 rows; `LIMIT $2` (the real count, known when the statement is planned) makes
 // it plan index lookups instead of hash joins over whole tables, which grew with the tables.
@@ -69,8 +73,9 @@ constexpr const char* insert_inbound_sql = R"sql(
     WHERE c.id = x.contact_id),
   touched_conversations AS (
     UPDATE conversations v SET last_message_at = now(), updated_at = now()
-    FROM (SELECT DISTINCT conversation_id FROM input) x WHERE v.id = x.conversation_id)
-  SELECT f.k, ins.id FROM firsts f JOIN ins ON ins.wamid = f.wamid)sql";
+    FROM (SELECT DISTINCT conversation_id FROM input) x WHERE v.id = x.conversation_id),
+  inserted AS MATERIALIZED (SELECT jsonb_object_agg(wamid, id) AS ids FROM ins)
+  SELECT f.k, (x.ids ->> f.wamid)::bigint FROM firsts f, inserted x WHERE x.ids ? f.wamid)sql";
 
 constexpr const char* apply_steps_sql = R"sql(
   WITH input AS (
@@ -121,7 +126,8 @@ constexpr const char* exchange_sql = R"sql(
     FROM firsts ORDER BY k
     ON CONFLICT (wamid) DO NOTHING
     RETURNING id, wamid),
-  done AS (SELECT f.*, ins.id AS message_id FROM firsts f JOIN ins ON ins.wamid = f.wamid),
+  inserted AS MATERIALIZED (SELECT jsonb_object_agg(wamid, id) AS ids FROM ins),
+  done AS (SELECT f.*, (x.ids ->> f.wamid)::bigint AS message_id FROM firsts f, inserted x WHERE x.ids ? f.wamid),
   touched_contacts AS (
     UPDATE contacts c SET last_inbound_at = greatest(c.last_inbound_at, x.at), updated_at = now()
     FROM (SELECT contact_id, max(CASE WHEN ts > 0 THEN to_timestamp(ts) ELSE now() END) AS at
@@ -138,11 +144,13 @@ constexpr const char* exchange_sql = R"sql(
     SELECT d.conversation_id, d.contact_id, 'out', o.value->>'type', o.value, 'queued'
     FROM done d CROSS JOIN LATERAL jsonb_array_elements(d.outbound) WITH ORDINALITY AS o(value, n)
     ORDER BY d.k, o.n
-    RETURNING id, conversation_id)
+    RETURNING id, conversation_id),
+  queued_ids AS MATERIALIZED (
+    SELECT jsonb_object_agg(conversation_id::text, ids) AS by_conversation
+    FROM (SELECT conversation_id, jsonb_agg(id ORDER BY id) AS ids FROM queued GROUP BY conversation_id) g)
   SELECT 0, d.k, d.message_id, d.conversation_id, NULL::text, NULL::text, NULL::text,
-         coalesce((SELECT json_agg(q.id ORDER BY q.id) FROM queued q WHERE q.conversation_id = d.conversation_id),
-                  '[]')::text
-  FROM done d)sql";
+         coalesce(q.by_conversation -> d.conversation_id::text, '[]')::text
+  FROM done d, queued_ids q)sql";
 
 // A batch's statuses per message: the highest one moves the status (never backwards; failed
 // is terminal and does not follow read), and every status in the batch records its own time
