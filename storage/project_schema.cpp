@@ -85,6 +85,11 @@ const std::vector<migration>& project_migrations() {
          CREATE INDEX messages_outbox ON messages (id) WHERE direction = 'out' AND wamid IS NULL;
          ALTER TABLE messages SET (fillfactor = 80);
        )sql"},
+      {4, "one index fewer per new contact",
+       R"sql(
+         -- The primary key already serves newest-first listing (an index scans both ways).
+         DROP INDEX contacts_newest;
+       )sql"},
   };
   return list;
 }

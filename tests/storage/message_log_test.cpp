@@ -387,6 +387,10 @@ TEST_CASE("no index of messages covers what a status writes, and pages keep room
   auto plan = tx.exec("EXPLAIN SELECT m.id FROM messages m WHERE m.direction = 'out' AND m.wamid IS NULL "
                       "AND m.status = 'queued' ORDER BY m.id");
   CHECK(plan[0][0].as<std::string>().find("messages_outbox") != std::string::npos);
+  // Contacts newest first come from the primary key, scanned backwards.
+  auto newest = tx.exec("EXPLAIN SELECT id FROM contacts ORDER BY id DESC LIMIT 50");
+  CHECK(newest[1][0].as<std::string>().find("Index Only Scan Backward using contacts_pkey") != std::string::npos);
+  CHECK(tx.exec("SELECT count(*) FROM pg_indexes WHERE tablename = 'contacts'")[0][0].as<int>() == 2);
 }
 
 TEST_CASE("the batched writes' plans, made on empty tables, find every row by an index condition",
