@@ -89,17 +89,38 @@ std::size_t statements_of(const std::vector<entry>& batch) {
   return others + opens + inbound + exchanges + steps + accepted + statuses;
 }
 
-/// Whether `batch` mixes the message path's common writes (exchanges without saves, sends'
-/// wamids, statuses) and nothing else. One kind alone is one statement already.
-bool common_mix(const std::vector<entry>& batch) {
+/// What a batch holds: how many of the message path's common kinds of write (exchanges
+/// without saves, sends' wamids, statuses), whether it opens conversations, and whether
+/// anything else.
+struct batch_mix {
+  int common_kinds = 0;
+  bool opens = false;
+  bool others = false;
+};
+
+batch_mix mix_of(const std::vector<entry>& batch) {
   bool kinds[3] = {false, false, false};
+  batch_mix mix;
   for (const auto& e : batch) {
     if (auto* x = std::get_if<exchange_req>(&e.op); x && x->step.saves.empty()) kinds[0] = true;
     else if (std::holds_alternative<storage::accepted_row>(e.op)) kinds[1] = true;
     else if (std::holds_alternative<status_req>(e.op)) kinds[2] = true;
-    else return false;
+    else if (std::holds_alternative<storage::open_row>(e.op)) mix.opens = true;
+    else mix.others = true;
   }
-  return kinds[0] + kinds[1] + kinds[2] > 1;
+  mix.common_kinds = kinds[0] + kinds[1] + kinds[2];
+  return mix;
+}
+
+/// Opens the conversations asked for by `batch[at...]`, in one statement.
+void run_opens(pqxx::transaction_base& tx, const std::vector<entry>& batch, std::vector<std::size_t>& at,
+               std::vector<caf::message>& replies) {
+  if (at.empty()) return;
+  std::vector<storage::open_row> rows;
+  for (auto i : at) rows.push_back(std::get<storage::open_row>(batch[i].op));
+  auto opened = storage::open_conversations(tx, rows);
+  for (std::size_t k = 0; k < at.size(); ++k) replies[at[k]] = caf::make_message(std::move(opened[k]));
+  at.clear();
 }
 
 /// The status requests' replies: each change goes back to the first request that carried its
@@ -119,15 +140,17 @@ void reply_statuses(const std::vector<entry>& batch, const std::vector<std::size
     replies[statuses_at[k]] = caf::make_message(std::move(per_request[k]));
 }
 
-/// Runs a batch of common writes (common_mix) as one statement and returns the replies, in
-/// order.
+/// Runs a batch of common writes (batch_mix) as one statement, after its opens if any (one
+/// more), and returns the replies, in order.
 std::vector<caf::message> run_common(pqxx::transaction_base& tx, std::vector<entry>& batch) {
   std::vector<caf::message> replies(batch.size());
   storage::batch_writes writes;
-  std::vector<std::size_t> exchanges_at, accepted_at, statuses_at;
+  std::vector<std::size_t> opens_at, exchanges_at, accepted_at, statuses_at;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto& op = batch[i].op;
-    if (auto* x = std::get_if<exchange_req>(&op)) {
+    if (std::holds_alternative<storage::open_row>(op)) {
+      opens_at.push_back(i);
+    } else if (auto* x = std::get_if<exchange_req>(&op)) {
       writes.exchanges.push_back({x->inbound, x->step.step});
       exchanges_at.push_back(i);
     } else if (auto* a = std::get_if<storage::accepted_row>(&op)) {
@@ -139,6 +162,7 @@ std::vector<caf::message> run_common(pqxx::transaction_base& tx, std::vector<ent
       statuses_at.push_back(i);
     }
   }
+  run_opens(tx, batch, opens_at, replies);
   auto results = storage::write_batch(tx, writes);
   for (std::size_t k = 0; k < exchanges_at.size(); ++k)
     replies[exchanges_at[k]] = caf::make_message(results.exchanges[k].first, std::move(results.exchanges[k].second));
@@ -147,17 +171,6 @@ std::vector<caf::message> run_common(pqxx::transaction_base& tx, std::vector<ent
                                                 results.accepted[k].value_or(storage::status_change{}));
   reply_statuses(batch, statuses_at, std::move(results.statuses), replies);
   return replies;
-}
-
-/// Opens the conversations asked for by `batch[at...]`, in one statement.
-void run_opens(pqxx::transaction_base& tx, const std::vector<entry>& batch, std::vector<std::size_t>& at,
-               std::vector<caf::message>& replies) {
-  if (at.empty()) return;
-  std::vector<storage::open_row> rows;
-  for (auto i : at) rows.push_back(std::get<storage::open_row>(batch[i].op));
-  auto opened = storage::open_conversations(tx, rows);
-  for (std::size_t k = 0; k < at.size(); ++k) replies[at[k]] = caf::make_message(std::move(opened[k]));
-  at.clear();
 }
 
 /// Runs `batch` in one transaction and returns the replies, in order. The order of writes:
@@ -253,11 +266,18 @@ std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entr
 
 /// Runs and commits `batch`. A batch of one statement runs without BEGIN/COMMIT (a single
 /// statement commits atomically on its own): one round trip instead of three. A mix of the
-/// message path's common writes is one statement too (storage::write_batch).
+/// message path's common writes is one statement too (storage::write_batch); with opens
+/// (first messages of new conversations), the opens' statement and that one in a transaction.
 std::vector<caf::message> commit_batch(pqxx::connection& conn, std::vector<entry>& batch) {
-  if (common_mix(batch)) {
-    pqxx::nontransaction tx{conn};
-    return run_common(tx, batch);
+  if (auto mix = mix_of(batch); !mix.others && mix.common_kinds > 1) {
+    if (!mix.opens) {
+      pqxx::nontransaction tx{conn};
+      return run_common(tx, batch);
+    }
+    pqxx::work tx{conn};
+    auto replies = run_common(tx, batch);
+    tx.commit();
+    return replies;
   }
   if (statements_of(batch) == 1) {
     pqxx::nontransaction tx{conn};

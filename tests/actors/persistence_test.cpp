@@ -112,3 +112,51 @@ TEST_CASE("a send's wamid and the statuses after it, in one batch or two", "[per
   CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.o2' AND status = 'accepted'") == 1);
   CHECK(f.count("SELECT count(*) FROM pending_statuses") == 0);
 }
+
+TEST_CASE("first messages' opens and the common writes, in one batch or more", "[persistence][db]") {
+  persistence_fixture f;
+  caf::scoped_actor self{*f.sys};
+  std::vector<std::int64_t> outbound;
+  paige::storage::conversation_row existing;
+  {
+    pqxx::connection c{f.db.conninfo()};
+    pqxx::work tx{c};
+    existing = paige::storage::open_conversation(tx, "15550003", "Cy", "a");
+    outbound.push_back(
+        paige::storage::queue_outbound(tx, existing.conversation_id, existing.contact_id, "text", text("hi")).id);
+    tx.commit();
+  }
+  // Sent before any answer is read, so they may share a batch: two opens of a new contact
+  // (a conversation actor replaced while its open was queued), one of a known contact, a
+  // send's wamid and its status.
+  auto open = [&](const char* wa_id, const char* name) {
+    return self->request(f.worker, timeout, open_atom::value, f.project, std::string{wa_id}, std::string{name},
+                         std::string{"start"});
+  };
+  auto o1 = open("15550004", "Di");
+  auto o2 = open("15550004", "");
+  auto o3 = open("15550003", "");
+  auto a1 = self->request(f.worker, timeout, accepted_atom::value, f.project, outbound[0], std::string{"wamid.c1"});
+  auto s1 = self->request(f.worker, timeout, status_atom::value, f.project,
+                          std::vector<status_row>{{"wamid.c1", "sent", 0, ""}});
+  std::vector<paige::storage::conversation_row> rows;
+  for (auto* h : {&o1, &o2, &o3})
+    h->receive([&](paige::storage::conversation_row& row) { rows.push_back(row); },
+               [&](caf::error& e) { FAIL(to_string(e)); });
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].opened);
+  CHECK(rows[0].state == "start");
+  CHECK(rows[0].contact_name == "Di");
+  CHECK_FALSE(rows[1].opened);
+  CHECK(rows[1].conversation_id == rows[0].conversation_id);
+  CHECK_FALSE(rows[2].opened);
+  CHECK(rows[2].conversation_id == existing.conversation_id);
+  CHECK(rows[2].contact_name == "Cy");
+  a1.receive([&](bool changed, status_change& c) { CHECK((changed && c.status == "accepted")); },
+             [&](caf::error& e) { FAIL(to_string(e)); });
+  s1.receive([&](std::vector<status_change>& c) { CHECK((c.size() == 1 && c[0].status == "sent")); },
+             [&](caf::error& e) { FAIL(to_string(e)); });
+  CHECK(f.count("SELECT count(*) FROM contacts") == 2);
+  CHECK(f.count("SELECT count(*) FROM conversations WHERE status = 'open'") == 2);
+  CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.c1' AND status = 'sent'") == 1);
+}
