@@ -412,9 +412,40 @@ TEST_CASE("the batched writes' plans, made on empty tables, find every row by an
     apply_statuses(tx, {{"wamid.out", "sent", 0, ""}, {"wamid.unknown", "sent", 0, ""}});
     auto in = insert_inbound(tx, {{conv.conversation_id, conv.contact_id, "w2", "text", text("hi"), 0, false}})[0];
     apply_steps(tx, {{in, conv.conversation_id, conv.contact_id, "start", "{}", false, {}}});
+    // A large batch of exchanges (its own form of the statement): each conversation's reply
+    // comes back with it, and a wamid seen before stores nothing.
+    std::vector<open_row> contacts;
+    for (int i = 0; i < 20; ++i) contacts.push_back({"10" + std::to_string(i), "", "start"});
+    auto convs = open_conversations(tx, contacts);
+    std::vector<exchange_row> rows;
+    for (int i = 0; i < 20; ++i)
+      rows.push_back({{convs[i].conversation_id, convs[i].contact_id, i == 19 ? "w1" : "x" + std::to_string(i), "text",
+                       text("hi"), 0, false},
+                      {0, convs[i].conversation_id, convs[i].contact_id, "start", "{}", false,
+                       {{"text", text("a" + std::to_string(i))}, {"text", text("b" + std::to_string(i))}}}});
+    auto large = insert_exchanges(tx, rows);
+    for (int i = 0; i < 19; ++i) {
+      INFO(i);
+      CHECK(large[i].second.applied);
+      REQUIRE(large[i].second.outbound_ids.size() == 2);
+      CHECK(tx.exec_params1("SELECT content->'text'->>'body' FROM messages WHERE id = $1 AND conversation_id = $2",
+                            large[i].second.outbound_ids[1], convs[i].conversation_id)[0]
+                .as<std::string>() == "b" + std::to_string(i));
+    }
+    CHECK(large[19].first == 0);
+    CHECK_FALSE(large[19].second.applied);
+    // The same through the batch function, which picks the form by the count as well.
+    for (auto& r : rows) r.inbound.wamid = "y" + r.inbound.wamid;
+    auto again = write_batch(tx, {rows, {}, {}});
+    for (int i = 0; i < 20; ++i) {
+      INFO(i);
+      CHECK(again.exchanges[i].second.applied);
+      CHECK(again.exchanges[i].second.outbound_ids.size() == 2);
+    }
   }
   const std::regex table_scan{R"((Seq Scan|Index Scan|Index Only Scan|Bitmap Index Scan)( Backward)? (using \S+ )?on (contacts|conversations|messages|pending_statuses))"};
-  for (const char* call : {"paige_open('[]', 0, 'start')", "paige_exchange('[]', 0)", "paige_accepted('[]', 0)",
+  for (const char* call : {"paige_open('[]', 0, 'start')", "paige_exchange('[]', 0)", "paige_exchange_large('[]', 0)",
+                           "paige_accepted('[]', 0)",
                            "paige_statuses('[]', 0)", "paige_inbound('[]', 0)", "paige_steps('[]', 0)"}) {
     pqxx::nontransaction tx{c};
     std::vector<std::string> lines;
