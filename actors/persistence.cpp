@@ -264,29 +264,28 @@ std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entr
   return replies;
 }
 
-/// Runs and commits `batch`. A batch of one statement runs without BEGIN/COMMIT (a single
-/// statement commits atomically on its own): one round trip instead of three. A mix of the
-/// message path's common writes is one statement too (storage::write_batch); with opens
-/// (first messages of new conversations), the opens' statement and that one in a transaction.
-std::vector<caf::message> commit_batch(pqxx::connection& conn, std::vector<entry>& batch) {
-  if (auto mix = mix_of(batch); !mix.others && mix.common_kinds > 1) {
-    if (!mix.opens) {
-      pqxx::nontransaction tx{conn};
-      return run_common(tx, batch);
-    }
-    pqxx::work tx{conn};
-    auto replies = run_common(tx, batch);
-    tx.commit();
-    return replies;
-  }
-  if (statements_of(batch) == 1) {
+/// Runs `run` on `conn` and commits: a single statement alone (it commits atomically on its
+/// own: one round trip instead of three), more in a transaction.
+template <class Run>
+std::vector<caf::message> commit_with(pqxx::connection& conn, bool one_statement, Run run) {
+  if (one_statement) {
     pqxx::nontransaction tx{conn};
-    return run_batch(tx, batch);
+    return run(tx);
   }
   pqxx::work tx{conn};
-  auto replies = run_batch(tx, batch);
+  auto replies = run(tx);
   tx.commit();
   return replies;
+}
+
+/// Runs and commits `batch`. A mix of the message path's common writes is one statement
+/// (storage::write_batch); with opens (first messages of new conversations), the opens'
+/// statement and that one in a transaction.
+std::vector<caf::message> commit_batch(pqxx::connection& conn, std::vector<entry>& batch) {
+  if (auto mix = mix_of(batch); !mix.others && mix.common_kinds > 1)
+    return commit_with(conn, !mix.opens, [&](pqxx::transaction_base& tx) { return run_common(tx, batch); });
+  return commit_with(conn, statements_of(batch) == 1,
+                     [&](pqxx::transaction_base& tx) { return run_batch(tx, batch); });
 }
 
 caf::error failure_of(const std::exception& e) {
