@@ -174,9 +174,9 @@ std::vector<caf::message> run_common(pqxx::transaction_base& tx, std::vector<ent
 }
 
 /// Runs `batch` in one transaction and returns the replies, in order. The order of writes:
-/// opens and jobs as they came (consecutive opens in one statement), inbound messages, inbound messages with their steps, bot steps
-/// (with their saves), sends' wamids, statuses (so a status finds the wamid recorded in the
-/// same batch).
+/// opens and jobs as they came (consecutive opens in one statement), inbound messages,
+/// inbound messages with their steps, bot steps (with their saves), sends' wamids, statuses
+/// (so a status finds the wamid recorded in the same batch).
 std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entry>& batch) {
   std::vector<caf::message> replies(batch.size());
   std::vector<storage::inbound_row> inbound;
