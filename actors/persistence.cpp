@@ -12,6 +12,7 @@
 #include <memory>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 
 namespace paige::actors {
@@ -72,10 +73,11 @@ std::unique_ptr<pqxx::connection> connect(const std::string& conninfo) {
 
 /// How many statements `batch` runs: one per kind of batched write, more for the others.
 std::size_t statements_of(const std::vector<entry>& batch) {
-  bool opens = false, inbound = false, exchanges = false, steps = false, accepted = false, statuses = false;
+  bool inbound = false, exchanges = false, steps = false, accepted = false, statuses = false;
   std::size_t others = 0;
+  std::unordered_set<std::string> open_states;  // opens: a statement per initial state
   for (const auto& e : batch) {
-    if (std::holds_alternative<storage::open_row>(e.op)) opens = true;
+    if (auto* o = std::get_if<storage::open_row>(&e.op)) open_states.insert(o->initial_state);
     else if (std::holds_alternative<storage::inbound_row>(e.op)) inbound = true;
     else if (auto* s = std::get_if<step_req>(&e.op)) steps = true, others += s->saves.size();
     else if (auto* x = std::get_if<exchange_req>(&e.op)) {
@@ -86,7 +88,7 @@ std::size_t statements_of(const std::vector<entry>& batch) {
     else if (std::holds_alternative<status_req>(e.op)) statuses = true;
     else others += 2;  // jobs: one or more
   }
-  return others + opens + inbound + exchanges + steps + accepted + statuses;
+  return others + open_states.size() + inbound + exchanges + steps + accepted + statuses;
 }
 
 /// What a batch holds: how many of the message path's common kinds of write (exchanges

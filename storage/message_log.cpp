@@ -44,14 +44,15 @@ constexpr const char* open_conversations_sql = R"sql(
   UNION ALL
   SELECT true, o.contact_id, NULL, NULL, o.id, NULL, NULL, NULL, NULL FROM opened o)sql";
 
-// Where a statement needs one of its own results by key (the id each inserted wamid got, the
-// ids queued per conversation), it looks the key up in a jsonb object built from them: with
-// hash joins off, a join of two such results is a nested loop, quadratic in the batch (200
-// exchanges: 12 of 23 ms). MATERIALIZED: computed once, not again for each row that looks.
+// Where a statement of a large batch (more than direct_join_limit rows) needs one of its own
+// results by key (the id each inserted wamid got, the ids queued per conversation), it looks
+// the key up in a jsonb object built from them: with hash joins off, a join of two such
+// results is a nested loop, quadratic in the batch (200 exchanges: 12 of 23 ms).
+// MATERIALIZED: computed once, not again for each row that looks.
 // Batched statements read their rows with jsonb_to_recordset, which the planner assumes
 // returns 100 rows; `LIMIT $2` (the real count, known when the statement is planned) makes
 // it plan index lookups instead of hash joins over whole tables, which grew with the tables.
-constexpr const char* insert_inbound_sql = R"sql(
+constexpr const char* insert_inbound_head_sql = R"sql(
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb)
       AS t(k int, conversation_id bigint, contact_id bigint, wamid text, type text, content jsonb,
@@ -73,7 +74,11 @@ constexpr const char* insert_inbound_sql = R"sql(
     WHERE c.id = x.contact_id),
   touched_conversations AS (
     UPDATE conversations v SET last_message_at = now(), updated_at = now()
-    FROM (SELECT DISTINCT conversation_id FROM input) x WHERE v.id = x.conversation_id),
+    FROM (SELECT DISTINCT conversation_id FROM input) x WHERE v.id = x.conversation_id))sql";
+// Its last part in the two forms of the exchange statement below (by batch size).
+constexpr const char* insert_inbound_small_tail_sql = R"sql(
+  SELECT f.k, ins.id FROM firsts f JOIN ins ON ins.wamid = f.wamid)sql";
+constexpr const char* insert_inbound_large_tail_sql = R"sql(,
   inserted AS MATERIALIZED (SELECT jsonb_object_agg(wamid, id) AS ids FROM ins)
   SELECT f.k, (x.ids ->> f.wamid)::bigint FROM firsts f, inserted x WHERE x.ids ? f.wamid)sql";
 
@@ -127,11 +132,12 @@ constexpr const char* exchange_head_sql = R"sql(
     ON CONFLICT (wamid) DO NOTHING
     RETURNING id, wamid),
 )sql";
-// The rest, in two forms that give the same rows. A small batch (the usual: a few rows)
+// The rest, in two forms that give the same rows (the inbound statement above likewise). A
+// small batch (the usual: a few rows)
 // joins the statement's own results directly; a large one (a burst) looks them up in jsonb
 // objects: the joins are quadratic, the objects cost about 30 µs more per call (pgbench, one
 // row: 0.26 against 0.23 ms).
-constexpr std::size_t exchange_join_limit = 16;
+constexpr std::size_t direct_join_limit = 16;
 constexpr const char* exchange_small_done_sql = R"sql(
   done AS (SELECT f.*, ins.id AS message_id FROM firsts f JOIN ins ON ins.wamid = f.wamid),
 )sql";
@@ -171,13 +177,20 @@ constexpr const char* exchange_large_tail_sql = R"sql(,
          coalesce(q.by_conversation -> d.conversation_id::text, '[]')::text
   FROM done d, queued_ids q)sql";
 
+/// The inbound statement for a batch of `rows` rows.
+const std::string& insert_inbound_sql(std::size_t rows) {
+  static const std::string small = std::string{insert_inbound_head_sql} + insert_inbound_small_tail_sql;
+  static const std::string large = std::string{insert_inbound_head_sql} + insert_inbound_large_tail_sql;
+  return rows <= direct_join_limit ? small : large;
+}
+
 /// The exchange statement for a batch of `rows` rows.
 const std::string& exchange_sql(std::size_t rows) {
   static const std::string small = std::string{exchange_head_sql} + exchange_small_done_sql + exchange_middle_sql +
                                    exchange_small_tail_sql;
   static const std::string large = std::string{exchange_head_sql} + exchange_large_done_sql + exchange_middle_sql +
                                    exchange_large_tail_sql;
-  return rows <= exchange_join_limit ? small : large;
+  return rows <= direct_join_limit ? small : large;
 }
 
 // A batch's statuses per message: the highest one moves the status (never backwards; failed
@@ -318,7 +331,10 @@ std::vector<std::int64_t> insert_inbound(pqxx::transaction_base& tx, const std::
                      {"ts", r.timestamp}, {"handled", r.handled}});
   }
   std::vector<std::int64_t> ids(rows.size(), 0);
-  for (const auto& row : prepared(tx, "paige_inbound", insert_inbound_sql, input.dump(), static_cast<long>(input.size())))
+  bool small = rows.size() <= direct_join_limit;
+  for (const auto& row : prepared(tx, small ? "paige_inbound" : "paige_inbound_large",
+                                  insert_inbound_sql(rows.size()).c_str(), input.dump(),
+                                  static_cast<long>(input.size())))
     ids.at(row[0].as<std::size_t>()) = row[1].as<std::int64_t>();
   return ids;
 }
@@ -411,7 +427,7 @@ std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(pqxx::transa
                                                                     const std::vector<exchange_row>& rows) {
   auto input = exchanges_input(rows);
   std::vector<std::pair<std::int64_t, step_outcome>> out(rows.size());
-  bool small = rows.size() <= exchange_join_limit;
+  bool small = rows.size() <= direct_join_limit;
   for (const auto& row : prepared(tx, small ? "paige_exchange" : "paige_exchange_large", exchange_sql(rows.size()).c_str(),
                                   input.dump(), static_cast<long>(input.size())))
     read_exchange(row, out);
@@ -430,8 +446,8 @@ void set_up_write_session(pqxx::connection_base& conn) {
       "p_accepted_count int, p_statuses jsonb, p_status_count int) "
       "RETURNS TABLE (kind int, k int, id bigint, conversation_id bigint, wamid text, status text, error text, "
       "queued text) LANGUAGE plpgsql AS $paige$\n#variable_conflict use_column\nBEGIN\n"
-      "  IF p_exchange_count > " + std::to_string(exchange_join_limit) + " THEN RETURN QUERY " +
-      in_function(exchange_sql(exchange_join_limit + 1), "p_exchanges", "p_exchange_count") +
+      "  IF p_exchange_count > " + std::to_string(direct_join_limit) + " THEN RETURN QUERY " +
+      in_function(exchange_sql(direct_join_limit + 1), "p_exchanges", "p_exchange_count") +
       ";\n  ELSIF p_exchange_count > 0 THEN RETURN QUERY " +
       in_function(exchange_sql(1), "p_exchanges", "p_exchange_count") + ";\n  END IF;\n"
       "  IF p_accepted_count > 0 THEN RETURN QUERY " + in_function(accepted_sql, "p_accepted", "p_accepted_count") +

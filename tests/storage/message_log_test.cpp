@@ -434,6 +434,14 @@ TEST_CASE("the batched writes' plans, made on empty tables, find every row by an
     }
     CHECK(large[19].first == 0);
     CHECK_FALSE(large[19].second.applied);
+    // Inbound messages alone, a large batch (its own form too): ids in order, a repeat 0.
+    std::vector<inbound_row> inbound;
+    for (int i = 0; i < 20; ++i)
+      inbound.push_back({convs[i].conversation_id, convs[i].contact_id, i == 19 ? "x0" : "z" + std::to_string(i),
+                         "text", text("hi"), 0, true});
+    auto ids = insert_inbound(tx, inbound);
+    for (int i = 0; i < 19; ++i) CHECK(ids[i] > (i ? ids[i - 1] : 0));
+    CHECK(ids[19] == 0);
     // The same through the batch function, which picks the form by the count as well.
     for (auto& r : rows) r.inbound.wamid = "y" + r.inbound.wamid;
     auto again = write_batch(tx, {rows, {}, {}});
@@ -444,7 +452,7 @@ TEST_CASE("the batched writes' plans, made on empty tables, find every row by an
     }
   }
   const std::regex table_scan{R"((Seq Scan|Index Scan|Index Only Scan|Bitmap Index Scan)( Backward)? (using \S+ )?on (contacts|conversations|messages|pending_statuses))"};
-  for (const char* call : {"paige_open('[]', 0, 'start')", "paige_exchange('[]', 0)", "paige_exchange_large('[]', 0)",
+  for (const char* call : {"paige_open('[]', 0, 'start')", "paige_exchange('[]', 0)", "paige_exchange_large('[]', 0)", "paige_inbound_large('[]', 0)",
                            "paige_accepted('[]', 0)",
                            "paige_statuses('[]', 0)", "paige_inbound('[]', 0)", "paige_steps('[]', 0)"}) {
     pqxx::nontransaction tx{c};
