@@ -236,6 +236,19 @@ struct compiler {
   }
 };
 
+/// Whether a string anywhere in `doc` holds {{conversation.id}} (spaces inside the braces
+/// ignored, as interpolation does).
+bool reads_conversation_id(const nlohmann::json& doc) {
+  if (doc.is_string()) {
+    auto text = doc.get<std::string>();
+    text.erase(std::remove_if(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); }), text.end());
+    return text.find("{{conversation.id}}") != std::string::npos;
+  }
+  if (doc.is_structured())
+    for (const auto& item : doc) if (reads_conversation_id(item)) return true;
+  return false;
+}
+
 }  // namespace
 
 std::string fold_text(std::string s) {
@@ -264,6 +277,7 @@ std::variant<definition, std::vector<problem>> compile(const nlohmann::json& doc
   }
   if (c.problems.empty()) c.check_references(d);
   if (!c.problems.empty()) return std::move(c.problems);
+  d.reads_conversation_id = reads_conversation_id(doc);
   return d;
 }
 

@@ -50,6 +50,10 @@ struct definition {
   std::string initial_state;
   std::map<std::string, state> states;
   nlohmann::json source;  ///< as given (what GET /bot returns)
+  /// Some text of it reads {{conversation.id}}: a step's effects depend on which
+  /// conversation it runs in, so a first message's step cannot run before its conversation
+  /// is opened (see conversation_actor.cpp).
+  bool reads_conversation_id = false;
 };
 
 /// How `text_equals` compares: trimmed, ASCII letters lowercased.

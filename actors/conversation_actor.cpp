@@ -94,6 +94,8 @@ using self_ptr = caf::stateful_actor<conversation_state>*;
 
 void pump_steps(self_ptr self);
 void store(self_ptr self, waiting_inbound w);
+void store_first(self_ptr self, waiting_inbound w);
+void send_first(self_ptr self, waiting_inbound w);
 void store_with_step(self_ptr self, storage::inbound_row row, caf::response_promise promise);
 void open(self_ptr self, const std::string& name, const std::string& initial_state);
 
@@ -163,6 +165,25 @@ void resume_waiting(self_ptr self) {
   for (auto& w : waiting) w(nullptr);
 }
 
+/// Takes the contact's open conversation as the database returned it (publishing it if it
+/// was opened just now).
+void adopt(self_ptr self, const storage::conversation_row& row) {
+  auto& st = self->state;
+  st.contact_id = row.contact_id;
+  st.conversation_id = row.conversation_id;
+  st.contact_name = row.contact_name;
+  st.state = row.state;
+  st.vars = json::parse(row.vars_json, nullptr, false);
+  if (!st.vars.is_object() || st.vars.empty()) st.vars = json();
+  st.last_inbound = std::max(st.last_inbound, row.last_inbound_epoch);
+  if (row.opened)
+    publish(self, "conversation.opened", row.conversation_id,
+            event_head("conversation.opened", row.conversation_id) + ",\"conversation\":{\"id\":" +
+                std::to_string(row.conversation_id) + ",\"contact\":{\"id\":" + std::to_string(row.contact_id) +
+                ",\"wa_id\":" + json(st.wa_id).dump() + ",\"name\":" + json(row.contact_name).dump() +
+                "},\"state\":" + json(row.state).dump() + ",\"status\":\"open\"}}");
+}
+
 void open(self_ptr self, const std::string& name, const std::string& initial_state) {
   auto& st = self->state;
   st.opening = true;
@@ -172,20 +193,7 @@ void open(self_ptr self, const std::string& name, const std::string& initial_sta
           [self](storage::conversation_row& row) {
             auto& st = self->state;
             st.opening = false;
-            st.contact_id = row.contact_id;
-            st.conversation_id = row.conversation_id;
-            st.contact_name = row.contact_name;
-            st.state = row.state;
-            st.vars = json::parse(row.vars_json, nullptr, false);
-            if (!st.vars.is_object() || st.vars.empty()) st.vars = json();
-            st.last_inbound = std::max(st.last_inbound, row.last_inbound_epoch);
-            if (row.opened)
-              publish(self, "conversation.opened", row.conversation_id,
-                      event_head("conversation.opened", row.conversation_id) +
-                          ",\"conversation\":{\"id\":" + std::to_string(row.conversation_id) +
-                          ",\"contact\":{\"id\":" + std::to_string(row.contact_id) + ",\"wa_id\":" +
-                          json(st.wa_id).dump() + ",\"name\":" + json(row.contact_name).dump() +
-                          "},\"state\":" + json(row.state).dump() + ",\"status\":\"open\"}}");
+            adopt(self, row);
             auto waiting = std::move(st.waiting);
             for (auto& w : waiting) w(nullptr);
             pump_steps(self);  // steps recovered after a crash wait for the open conversation
@@ -208,9 +216,36 @@ double unix_seconds(const std::string& text) {
   }
 }
 
+/// The bot step of inbound message `w`, to run once it is stored or together with it.
+pending_step step_of(const waiting_inbound& w) {
+  pending_step step;
+  step.wamid = w.msg.wamid;
+  step.content_json = w.msg.content_json;
+  step.bot = w.bot;
+  auto written = unix_seconds(w.msg.timestamp);
+  step.message_time = written > 0 ? written : now_seconds();
+  return step;
+}
+
+/// Inbound message `w` as stored in the open conversation (`handled`: no step will follow).
+storage::inbound_row row_of(const conversation_state& st, const waiting_inbound& w, bool handled) {
+  return {st.conversation_id, st.contact_id, w.msg.wamid, w.msg.type, w.msg.content_json,
+          unix_seconds(w.msg.timestamp), handled};
+}
+
+/// Whether `w`, a message to a contact without an open conversation known here and with
+/// nothing else in flight, can have its step run from the bot's initial state before the
+/// conversation is opened, both stored in the commit that opens it (one commit on the way
+/// to the reply instead of two). Not when the bot reads the conversation's id.
+bool can_store_first(const conversation_state& st, const waiting_inbound& w) {
+  return w.bot && !w.paused && !w.bot->reads_conversation_id && st.conversation_id == 0 && !st.closing &&
+         !st.exchanging && !st.busy();
+}
+
 void store(self_ptr self, waiting_inbound w) {
   auto& st = self->state;
   if (w.bot) st.bot = w.bot;
+  if (can_store_first(st, w)) return store_first(self, std::move(w));
   if (st.conversation_id == 0 || st.closing) {
     // The first message, or the bot closed the conversation: (re)open it first.
     auto name = w.msg.profile_name;
@@ -231,17 +266,10 @@ void store(self_ptr self, waiting_inbound w) {
     return;
   }
   bool run_bot = w.bot && !w.paused;
-  storage::inbound_row row{st.conversation_id, st.contact_id, w.msg.wamid, w.msg.type, w.msg.content_json,
-                           unix_seconds(w.msg.timestamp), !run_bot};
+  auto row = row_of(st, w, !run_bot);
   if (!w.msg.profile_name.empty()) st.contact_name = w.msg.profile_name;
   auto promise = w.promise;
-  auto written = unix_seconds(w.msg.timestamp);
-  if (written <= 0) written = now_seconds();
-  pending_step step;
-  step.wamid = w.msg.wamid;
-  step.content_json = w.msg.content_json;
-  step.bot = w.bot;
-  step.message_time = written;
+  auto step = step_of(w);
   auto conversation_id = st.conversation_id;
   auto type = w.msg.type;
   if (run_bot && st.steps.empty() && !st.step_in_flight && st.storing == 0) {
@@ -493,6 +521,67 @@ void store_with_step(self_ptr self, storage::inbound_row row, caf::response_prom
             st.exchanging = false;
             pump_steps(self);
             resume_waiting(self);
+          });
+}
+
+/// Stores `w` (can_store_first) with its step run from the bot's initial state, opening the
+/// conversation in the same commit.
+void store_first(self_ptr self, waiting_inbound w) {
+  auto& st = self->state;
+  st.state = w.bot->initial_state;
+  st.vars = json();
+  if (!w.msg.profile_name.empty()) st.contact_name = w.msg.profile_name;
+  st.steps.push_back(step_of(w));
+  send_first(self, std::move(w));
+}
+
+/// Sends the first message at the front of the steps with its step. If the database had a
+/// conversation open after all (the actor was passivated or restarted), or knows the contact
+/// by another name than the step saw, only the open is committed and the message is stored
+/// again, with its step run on the conversation found.
+void send_first(self_ptr self, waiting_inbound w) {
+  auto& st = self->state;
+  st.opening = st.exchanging = st.step_in_flight = true;
+  auto result = compute_step(self, st.steps.front());
+  auto step = to_row(st, st.steps.front(), result);
+  self->request(st.ctx->persistence, until_answered, first_atom::value, st.ctx->project_id,
+                storage::open_row{st.wa_id, w.msg.profile_name, st.state}, st.contact_name, row_of(st, w, false),
+                std::move(step), result.saves)
+      .then(
+          [self, w, result](storage::conversation_row& row, bool held, std::int64_t id,
+                            storage::step_outcome& outcome) mutable {
+            auto& st = self->state;
+            st.opening = st.exchanging = false;
+            adopt(self, row);
+            if (!held) {
+              st.closing = false;  // a close the step asked for did not happen
+              st.steps.pop_front();
+              st.step_in_flight = false;
+              return store(self, std::move(w));
+            }
+            w.promise.deliver(caf::ok_atom::value);  // committed (or known as a duplicate)
+            const auto& p = st.steps.front();
+            if (id > 0) publish_received(self, row.conversation_id, id, p.wamid, w.msg.type, p.content_json);
+            st.last_inbound = std::max(st.last_inbound, p.message_time);
+            settle_step(self, result, outcome);
+            resume_waiting(self);
+          },
+          [self, w](caf::error& err) mutable {
+            auto& st = self->state;
+            st.opening = st.exchanging = st.step_in_flight = false;
+            st.closing = false;
+            if (code_of(err) == errc::db_error && !st.steps.front().without_effects) {
+              log::error("bot.step_failed", {{"project", st.ctx->project_id}, {"reason", reason_of(err)}});
+              st.steps.front().without_effects = true;
+              return send_first(self, std::move(w));
+            }
+            // Nothing stored: the sender and everything waiting for the conversation get the
+            // error (the webhooks answer 503, Meta redelivers).
+            st.steps.pop_front();
+            w.promise.deliver(err);
+            auto waiting = std::move(st.waiting);
+            for (auto& f : waiting) f(&err);
+            pump_steps(self);
           });
 }
 

@@ -34,9 +34,24 @@ struct exchange_req {
 
 using status_req = std::vector<storage::status_row>;
 
+/// A contact's first message with the bot step it caused, run from the bot's initial state
+/// (empty vars) before the contact's conversation was known. The step holds if the open finds
+/// no open conversation (so it opens one in that state) and the contact's name is the one the
+/// step saw: then the message and step are stored in the open conversation, in the open's
+/// transaction. Otherwise nothing but the open is done and the conversation actor runs the
+/// step again on the conversation found.
+struct first_req {
+  storage::open_row open;
+  std::string name_seen;
+  exchange_req exchange;
+  storage::conversation_row opened;  ///< the open's answer, once it ran
+};
+
 /// One request waiting for the next commit.
 struct entry {
-  std::variant<storage::open_row, storage::inbound_row, step_req, exchange_req, storage::accepted_row, status_req, tx_job> op;
+  std::variant<storage::open_row, storage::inbound_row, step_req, exchange_req, first_req, storage::accepted_row,
+               status_req, tx_job>
+      op;
   caf::response_promise promise;
 };
 
@@ -71,6 +86,20 @@ std::unique_ptr<pqxx::connection> connect(const std::string& conninfo) {
   return conn;
 }
 
+/// The exchange of an exchange or first-message request, else null.
+exchange_req* exchange_in(entry& e) {
+  if (auto* f = std::get_if<first_req>(&e.op)) return &f->exchange;
+  return std::get_if<exchange_req>(&e.op);
+}
+const exchange_req* exchange_in(const entry& e) { return exchange_in(const_cast<entry&>(e)); }
+
+/// The reply to an exchange (`id`, `outcome`): a first message's also says how its
+/// conversation was opened and that its step held.
+caf::message exchange_reply(const entry& e, std::int64_t id, storage::step_outcome outcome) {
+  if (auto* f = std::get_if<first_req>(&e.op)) return caf::make_message(f->opened, true, id, std::move(outcome));
+  return caf::make_message(id, std::move(outcome));
+}
+
 /// How many statements `batch` runs: one per kind of batched write, more for the others.
 std::size_t statements_of(const std::vector<entry>& batch) {
   bool inbound = false, exchanges = false, steps = false, accepted = false, statuses = false;
@@ -80,7 +109,8 @@ std::size_t statements_of(const std::vector<entry>& batch) {
     if (auto* o = std::get_if<storage::open_row>(&e.op)) open_states.insert(o->initial_state);
     else if (std::holds_alternative<storage::inbound_row>(e.op)) inbound = true;
     else if (auto* s = std::get_if<step_req>(&e.op)) steps = true, others += s->saves.size();
-    else if (auto* x = std::get_if<exchange_req>(&e.op)) {
+    else if (auto* x = exchange_in(e)) {
+      if (auto* f = std::get_if<first_req>(&e.op)) open_states.insert(f->open.initial_state);
       if (x->step.saves.empty()) exchanges = true;
       else inbound = steps = true, others += x->step.saves.size();
     }
@@ -104,7 +134,8 @@ batch_mix mix_of(const std::vector<entry>& batch) {
   bool kinds[3] = {false, false, false};
   batch_mix mix;
   for (const auto& e : batch) {
-    if (auto* x = std::get_if<exchange_req>(&e.op); x && x->step.saves.empty()) kinds[0] = true;
+    if (std::holds_alternative<first_req>(e.op)) mix.opens = true;
+    if (auto* x = exchange_in(e); x && x->step.saves.empty()) kinds[0] = true;
     else if (std::holds_alternative<storage::accepted_row>(e.op)) kinds[1] = true;
     else if (std::holds_alternative<status_req>(e.op)) kinds[2] = true;
     else if (std::holds_alternative<storage::open_row>(e.op)) mix.opens = true;
@@ -114,14 +145,34 @@ batch_mix mix_of(const std::vector<entry>& batch) {
   return mix;
 }
 
-/// Opens the conversations asked for by `batch[at...]`, in one statement.
-void run_opens(pqxx::transaction_base& tx, const std::vector<entry>& batch, std::vector<std::size_t>& at,
-               std::vector<caf::message>& replies) {
+/// Opens the conversations asked for by `batch[at...]` (open and first-message requests), in
+/// one statement. Answers the opens and the first messages whose step did not hold; the
+/// places of those whose step held, their exchanges now in the opened conversations, go to
+/// `held`.
+void run_opens(pqxx::transaction_base& tx, std::vector<entry>& batch, std::vector<std::size_t>& at,
+               std::vector<caf::message>& replies, std::vector<std::size_t>& held) {
   if (at.empty()) return;
   std::vector<storage::open_row> rows;
-  for (auto i : at) rows.push_back(std::get<storage::open_row>(batch[i].op));
+  for (auto i : at) {
+    auto* f = std::get_if<first_req>(&batch[i].op);
+    rows.push_back(f ? f->open : std::get<storage::open_row>(batch[i].op));
+  }
   auto opened = storage::open_conversations(tx, rows);
-  for (std::size_t k = 0; k < at.size(); ++k) replies[at[k]] = caf::make_message(std::move(opened[k]));
+  for (std::size_t k = 0; k < at.size(); ++k) {
+    auto* f = std::get_if<first_req>(&batch[at[k]].op);
+    if (!f) {
+      replies[at[k]] = caf::make_message(std::move(opened[k]));
+    } else if (opened[k].opened && opened[k].contact_name == f->name_seen) {
+      f->opened = std::move(opened[k]);
+      for (auto* ids : {&f->exchange.inbound.conversation_id, &f->exchange.step.step.conversation_id})
+        *ids = f->opened.conversation_id;
+      for (auto* ids : {&f->exchange.inbound.contact_id, &f->exchange.step.step.contact_id})
+        *ids = f->opened.contact_id;
+      held.push_back(at[k]);
+    } else {
+      replies[at[k]] = caf::make_message(std::move(opened[k]), false, std::int64_t{0}, storage::step_outcome{});
+    }
+  }
   at.clear();
 }
 
@@ -147,11 +198,11 @@ void reply_statuses(const std::vector<entry>& batch, const std::vector<std::size
 std::vector<caf::message> run_common(pqxx::transaction_base& tx, std::vector<entry>& batch) {
   std::vector<caf::message> replies(batch.size());
   storage::batch_writes writes;
-  std::vector<std::size_t> opens_at, exchanges_at, accepted_at, statuses_at;
+  std::vector<std::size_t> opens_at, exchanges_at, accepted_at, statuses_at, held;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto& op = batch[i].op;
-    if (std::holds_alternative<storage::open_row>(op)) {
-      opens_at.push_back(i);
+    if (std::holds_alternative<storage::open_row>(op) || std::holds_alternative<first_req>(op)) {
+      opens_at.push_back(i);  // a first message's exchange follows if its step held
     } else if (auto* x = std::get_if<exchange_req>(&op)) {
       writes.exchanges.push_back({x->inbound, x->step.step});
       exchanges_at.push_back(i);
@@ -164,10 +215,16 @@ std::vector<caf::message> run_common(pqxx::transaction_base& tx, std::vector<ent
       statuses_at.push_back(i);
     }
   }
-  run_opens(tx, batch, opens_at, replies);
+  run_opens(tx, batch, opens_at, replies, held);
+  for (auto i : held) {
+    const auto& x = std::get<first_req>(batch[i].op).exchange;
+    writes.exchanges.push_back({x.inbound, x.step.step});
+    exchanges_at.push_back(i);
+  }
   auto results = storage::write_batch(tx, writes);
   for (std::size_t k = 0; k < exchanges_at.size(); ++k)
-    replies[exchanges_at[k]] = caf::make_message(results.exchanges[k].first, std::move(results.exchanges[k].second));
+    replies[exchanges_at[k]] =
+        exchange_reply(batch[exchanges_at[k]], results.exchanges[k].first, std::move(results.exchanges[k].second));
   for (std::size_t k = 0; k < accepted_at.size(); ++k)
     replies[accepted_at[k]] = caf::make_message(results.accepted[k].has_value(),
                                                 results.accepted[k].value_or(storage::status_change{}));
@@ -192,26 +249,37 @@ std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entr
   std::vector<storage::status_row> statuses;
   std::vector<std::size_t> statuses_at;
   std::vector<std::size_t> opens_at;
+  auto add_exchange = [&](std::size_t i, const exchange_req& x) {
+    if (x.step.saves.empty()) {
+      exchanges.push_back({x.inbound, x.step.step});
+      exchanges_at.push_back(i);
+    } else {
+      // Its saves run between the two: the message first, then the saves and the step.
+      inbound.push_back(x.inbound);
+      inbound.back().handled = true;  // its step comes with it, in this transaction
+      inbound_at.push_back(i);
+    }
+  };
+  // Opens pending so far; first messages whose step held then join the exchanges.
+  auto open_now = [&] {
+    std::vector<std::size_t> held;
+    run_opens(tx, batch, opens_at, replies, held);
+    for (auto i : held) add_exchange(i, std::get<first_req>(batch[i].op).exchange);
+  };
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto& op = batch[i].op;
-    if (std::holds_alternative<storage::open_row>(op)) {
+    if (std::holds_alternative<storage::open_row>(op) || std::holds_alternative<first_req>(op)) {
       opens_at.push_back(i);
     } else if (auto* job = std::get_if<tx_job>(&op)) {
-      run_opens(tx, batch, opens_at, replies);
+      open_now();
       replies[i] = (*job)(tx);
     } else if (auto* row = std::get_if<storage::inbound_row>(&op)) {
       inbound.push_back(*row);
       inbound_at.push_back(i);
-    } else if (auto* x = std::get_if<exchange_req>(&op); x && x->step.saves.empty()) {
-      exchanges.push_back({x->inbound, x->step.step});
-      exchanges_at.push_back(i);
     } else if (auto* x = std::get_if<exchange_req>(&op)) {
-      // Its saves run between the two: the message first, then the saves and the step.
-      inbound.push_back(x->inbound);
-      inbound.back().handled = true;  // its step comes with it, in this transaction
-      inbound_at.push_back(i);
+      add_exchange(i, *x);
     } else if (auto* s = std::get_if<step_req>(&op)) {
-      if (!s->saves.empty()) run_opens(tx, batch, opens_at, replies);
+      if (!s->saves.empty()) open_now();
       for (const auto& save : s->saves) storage::save_row(tx, save.table, save.values);
       steps.push_back(s->step);
       steps_at.push_back(i);
@@ -223,16 +291,16 @@ std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entr
       statuses_at.push_back(i);
     }
   }
-  run_opens(tx, batch, opens_at, replies);
+  open_now();
   if (!inbound.empty()) {
     auto ids = storage::insert_inbound(tx, inbound);
     for (std::size_t k = 0; k < ids.size(); ++k) {
       auto i = inbound_at[k];
-      auto* x = std::get_if<exchange_req>(&batch[i].op);
+      auto* x = exchange_in(batch[i]);
       if (!x) {
         replies[i] = caf::make_message(ids[k]);
       } else if (ids[k] == 0) {
-        replies[i] = caf::make_message(std::int64_t{0}, storage::step_outcome{});  // a duplicate: no step
+        replies[i] = exchange_reply(batch[i], 0, {});  // a duplicate: no step
       } else {
         for (const auto& save : x->step.saves) storage::save_row(tx, save.table, save.values);
         x->step.step.message_id = ids[k];
@@ -245,14 +313,14 @@ std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entr
   if (!exchanges.empty()) {
     auto results = storage::insert_exchanges(tx, exchanges);
     for (std::size_t k = 0; k < results.size(); ++k)
-      replies[exchanges_at[k]] = caf::make_message(results[k].first, std::move(results[k].second));
+      replies[exchanges_at[k]] = exchange_reply(batch[exchanges_at[k]], results[k].first, std::move(results[k].second));
   }
   if (!steps.empty()) {
     auto outcomes = storage::apply_steps(tx, steps);
     for (std::size_t k = 0; k < outcomes.size(); ++k) {
       auto i = steps_at[k];
-      if (std::holds_alternative<exchange_req>(batch[i].op))
-        replies[i] = caf::make_message(steps[k].message_id, std::move(outcomes[k]));
+      if (exchange_in(batch[i]))
+        replies[i] = exchange_reply(batch[i], steps[k].message_id, std::move(outcomes[k]));
       else
         replies[i] = caf::make_message(std::move(outcomes[k]));
     }
@@ -378,6 +446,12 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index) {
       [=](exchange_atom, const std::string& project_id, storage::inbound_row& row, storage::step_row& step,
           save_list& saves) {
         return enqueue(self, project_id, exchange_req{std::move(row), step_req{std::move(step), std::move(saves)}});
+      },
+      [=](first_atom, const std::string& project_id, storage::open_row& open, std::string& name_seen,
+          storage::inbound_row& row, storage::step_row& step, save_list& saves) {
+        return enqueue(self, project_id,
+                       first_req{std::move(open), std::move(name_seen),
+                                 exchange_req{std::move(row), step_req{std::move(step), std::move(saves)}}, {}});
       },
       [=](accepted_atom, const std::string& project_id, std::int64_t message_id, std::string& wamid) {
         return enqueue(self, project_id, storage::accepted_row{message_id, std::move(wamid)});

@@ -22,6 +22,14 @@
 ///       → (std::int64_t id, storage::step_outcome): an inbound message stored handled together
 ///       with the bot step it caused (the step's message_id is filled in); id 0: a duplicate,
 ///       nothing stored, no step
+///   (first_atom, project_id, storage::open_row, name_seen, storage::inbound_row, storage::step_row, saves)
+///       → (storage::conversation_row, bool held, std::int64_t id, storage::step_outcome): a
+///       contact's first message with the step run from the bot's initial state before its
+///       conversation was known (the rows' conversation and contact ids are filled in). The
+///       open runs as for open_atom; the step holds if it opened a conversation (none was
+///       open) and the contact's name is `name_seen`: then the message and step are stored as
+///       for exchange_atom, in the same commit. Otherwise only the open is done (held false,
+///       id 0): the caller runs the step again on the conversation returned.
 ///   (accepted_atom, project_id, message_id, wamid)         → (bool changed, storage::status_change)
 ///   (status_atom, project_id, std::vector<storage::status_row>) → std::vector<storage::status_change>
 ///       (all statuses of a batch go in one statement, after its other writes)
@@ -57,6 +65,7 @@ using step_atom = caf::atom_constant<caf::atom("step")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using exchange_atom = caf::atom_constant<caf::atom("exchange")>;
 using accepted_atom = caf::atom_constant<caf::atom("accepted")>;
+using first_atom = caf::atom_constant<caf::atom("first")>;
 
 /// Work inside a project's batch transaction; returns the reply. Must not commit.
 using tx_job = std::function<caf::message(pqxx::transaction_base&)>;
@@ -93,6 +102,7 @@ class persistence_pool {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::tx_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::save_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::conversation_row)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::open_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::inbound_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::step_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::step_outcome)

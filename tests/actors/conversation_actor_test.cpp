@@ -105,3 +105,93 @@ TEST_CASE("a conversation whose step throws tells its project actor and ends", "
       },
       caf::after(timeout) >> [] { FAIL("a crashed conversation did not end"); });
 }
+
+TEST_CASE("a first message commits with its conversation's opening unless its step needs what only the database knows",
+          "[conversation][db]") {
+  paige::test::persistence_fixture f;
+  caf::scoped_actor parent{*f.sys};
+  caf::scoped_actor graph{*f.sys};  // stands in for the Meta sync supervisor
+  auto ctx = std::make_shared<conversation_context>();
+  ctx->project_id = f.project;
+  ctx->persistence = f.worker;
+  ctx->meta_sync = graph;
+  ctx->project = parent.address();
+  auto compiled = [](const char* source) {
+    return std::make_shared<const bot::definition>(std::get<bot::definition>(bot::compile(json::parse(source), {})));
+  };
+  auto two_states = compiled(R"({"initial_state": "a", "states": {
+      "a": {"kind": "await", "routes": [{"when": "always", "then": [
+        {"send": {"type": "text", "text": {"body": "a: {{contact.name}}"}}}, {"goto": "b"}]}]},
+      "b": {"kind": "await", "routes": [{"when": "always", "then": [
+        {"send": {"type": "text", "text": {"body": "b: {{contact.name}}"}}}]}]}}})");
+  auto says_id = compiled(R"({"initial_state": "a", "states": {"a": {"kind": "await", "routes": [
+      {"when": "always", "then": [{"send": {"type": "text", "text": {"body": "{{ conversation.id }}"}}}]}]}}})");
+  CHECK_FALSE(two_states->reads_conversation_id);
+  CHECK(says_id->reads_conversation_id);
+  {
+    pqxx::connection c{f.db.conninfo()};
+    pqxx::work tx{c};
+    paige::storage::open_conversation(tx, "15550011", "Flo", "b");  // open in the second state
+    auto gus = paige::storage::open_conversation(tx, "15550012", "Gus", "a");
+    tx.exec0("UPDATE conversations SET status = 'closed', closed_at = now() WHERE id = " +
+             std::to_string(gus.conversation_id));
+    tx.commit();
+  }
+  std::vector<caf::actor> conversations;
+  struct end_all {  // the fixture waits for every actor to end
+    std::vector<caf::actor>& actors;
+    ~end_all() {
+      for (auto& a : actors) caf::anon_send_exit(a, caf::exit_reason::kill);
+    }
+  } guard{conversations};
+  // The contact's first message to a new conversation actor; the reply the bot sent.
+  auto reply_to_first = [&](const std::string& wa_id, const std::string& name, bot_ptr bot) {
+    conversations.push_back(spawn_conversation(parent.ptr(), ctx, wa_id));
+    auto msg = text_from(wa_id, "wamid." + wa_id, "hi");
+    msg.profile_name = name;
+    parent->request(conversations.back(), timeout, inbound_atom::value, msg, bot, false)
+        .receive([](caf::ok_atom) {}, [](caf::error& e) { FAIL(caf::to_string(e)); });
+    std::string body;
+    graph->receive(
+        [&](send_atom, const std::string&, const std::string& to, std::vector<outbound_item>& items) {
+          CHECK(to == wa_id);
+          REQUIRE(items.size() == 1);
+          body = json::parse(items[0].content_json)["text"]["body"];
+        },
+        caf::after(timeout) >> [] { FAIL("no reply was handed to the Meta sync supervisor"); });
+    return body;
+  };
+  // Stored in the transaction that opened the conversation: the same now().
+  auto opened_with_it = [&](const std::string& wa_id) {
+    return f.count("SELECT count(*) FROM messages m JOIN conversations v ON v.id = m.conversation_id "
+                   "WHERE m.wamid = 'wamid." + wa_id + "' AND m.handled_at = v.started_at") == 1;
+  };
+
+  // A new contact: the step ran from the initial state and committed with the opening.
+  CHECK(reply_to_first("15550010", "Eve", two_states) == "a: Eve");
+  CHECK(opened_with_it("15550010"));
+  CHECK(f.count("SELECT count(*) FROM conversations v JOIN contacts c ON c.id = v.contact_id "
+                "WHERE c.wa_id = '15550010' AND v.state = 'b' AND v.status = 'open'") == 1);
+
+  // An open conversation the actor did not know (passivated, restarted): the step runs again
+  // in its state; only that step's reply is stored and sent.
+  CHECK(reply_to_first("15550011", "", two_states) == "b: Flo");
+  CHECK(f.count("SELECT count(*) FROM messages m JOIN contacts c ON c.id = m.contact_id "
+                "WHERE c.wa_id = '15550011' AND m.direction = 'out'") == 1);
+  CHECK(f.count("SELECT count(*) FROM conversations v JOIN contacts c ON c.id = v.contact_id "
+                "WHERE c.wa_id = '15550011'") == 1);
+
+  // A known contact writing without a profile name: a new conversation, the step run again
+  // with the stored name.
+  CHECK(reply_to_first("15550012", "", two_states) == "a: Gus");
+  CHECK(f.count("SELECT count(*) FROM messages m JOIN contacts c ON c.id = m.contact_id "
+                "WHERE c.wa_id = '15550012' AND m.direction = 'out'") == 1);
+  CHECK(f.count("SELECT count(*) FROM conversations v JOIN contacts c ON c.id = v.contact_id "
+                "WHERE c.wa_id = '15550012' AND v.status = 'open' AND v.state = 'b'") == 1);
+
+  // A bot that reads the conversation's id: opened first, then the step.
+  auto id = reply_to_first("15550013", "Hal", says_id);
+  CHECK(id == std::to_string(f.count("SELECT v.id FROM conversations v JOIN contacts c ON c.id = v.contact_id "
+                                     "WHERE c.wa_id = '15550013'")));
+  CHECK_FALSE(opened_with_it("15550013"));
+}

@@ -160,3 +160,92 @@ TEST_CASE("first messages' opens and the common writes, in one batch or more", "
   CHECK(f.count("SELECT count(*) FROM conversations WHERE status = 'open'") == 2);
   CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.c1' AND status = 'sent'") == 1);
 }
+
+TEST_CASE("a first message's step holds only in a conversation its open created and a failing one stores nothing",
+          "[persistence][db]") {
+  persistence_fixture f;
+  caf::scoped_actor self{*f.sys};
+  paige::storage::conversation_row existing;
+  {
+    pqxx::connection c{f.db.conninfo()};
+    pqxx::work tx{c};
+    existing = paige::storage::open_conversation(tx, "15550021", "Ed", "a");
+    tx.exec0("CREATE TABLE notes (note text)");
+    tx.commit();
+  }
+  // Sent before any answer is read, so they may share a batch: the step of each ran from
+  // the initial state "a" and moved to "b" with one reply.
+  auto first = [&](const char* wa_id, const char* name, const std::string& wamid, save_list saves) {
+    paige::storage::open_row open{wa_id, name, "a"};
+    inbound_row in{0, 0, wamid, "text", text("hi"), 0, false};
+    step_row step{0, 0, 0, "b", "{}", false, {{"text", text("reply to " + wamid)}}};
+    return self->request(f.worker, timeout, first_atom::value, f.project, open, std::string{name}, in, step,
+                         std::move(saves));
+  };
+  auto held = first("15550020", "Ann", "wamid.f1", {});
+  auto found_open = first("15550021", "", "wamid.f2", {});
+  auto with_save = first("15550022", "Bo", "wamid.f3", {{"notes", {{"note", "from Bo"}}}});
+  auto failing = first("15550023", "Cid", "wamid.f4", {{"no_such_table", {{"note", "x"}}}});
+  auto duplicate = first("15550024", "Dee", "wamid.f1", {});
+  struct answer {
+    paige::storage::conversation_row row;
+    bool held = false;
+    std::int64_t id = -1;
+    step_outcome outcome;
+    caf::error error;
+  };
+  auto answer_of = [](auto& handle) {
+    answer out;
+    handle.receive(
+        [&](paige::storage::conversation_row& row, bool h, std::int64_t id, step_outcome& o) {
+          out.row = row;
+          out.held = h;
+          out.id = id;
+          out.outcome = o;
+        },
+        [&](caf::error& e) { out.error = e; });
+    return out;
+  };
+  auto a1 = answer_of(held), a2 = answer_of(found_open), a3 = answer_of(with_save), a4 = answer_of(failing),
+       a5 = answer_of(duplicate);
+
+  REQUIRE_FALSE(a1.error);
+  CHECK(a1.held);
+  CHECK(a1.row.opened);
+  CHECK(a1.id > 0);
+  CHECK(a1.outcome.applied);
+  CHECK(a1.outcome.outbound_ids.size() == 1);
+  CHECK(f.count("SELECT count(*) FROM messages m JOIN conversations v ON v.id = m.conversation_id "
+                "WHERE m.wamid = 'wamid.f1' AND v.id = " + std::to_string(a1.row.conversation_id) +
+                " AND v.state = 'b' AND m.handled_at IS NOT NULL") == 1);
+
+  // An open conversation existed: only the (no-op) open happened; the caller steps again.
+  REQUIRE_FALSE(a2.error);
+  CHECK_FALSE(a2.held);
+  CHECK_FALSE(a2.row.opened);
+  CHECK(a2.row.conversation_id == existing.conversation_id);
+  CHECK(a2.row.contact_name == "Ed");
+  CHECK(a2.id == 0);
+  CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.f2'") == 0);
+  CHECK(f.count("SELECT count(*) FROM conversations WHERE state = 'a' AND id = " +
+                std::to_string(existing.conversation_id)) == 1);
+
+  REQUIRE_FALSE(a3.error);
+  CHECK(a3.held);
+  CHECK(a3.id > 0);
+  CHECK(a3.outcome.applied);
+  CHECK(f.count("SELECT count(*) FROM notes WHERE note = 'from Bo'") == 1);
+  CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.f3' AND handled_at IS NOT NULL") == 1);
+
+  // The save failed: not even the contact or its conversation was written.
+  CHECK(code_of(a4.error) == errc::db_error);
+  CHECK(f.count("SELECT count(*) FROM contacts WHERE wa_id = '15550023'") == 0);
+
+  // A wamid stored before: the conversation is opened, the message not stored again.
+  REQUIRE_FALSE(a5.error);
+  CHECK(a5.row.opened);
+  CHECK(a5.id == 0);
+  CHECK_FALSE(a5.outcome.applied);
+  CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.f1'") == 1);
+  CHECK(f.count("SELECT count(*) FROM messages WHERE direction = 'out'") == 2);
+}
