@@ -11,7 +11,11 @@
 /// outbound messages go to the Meta sync supervisor, which sends them in order. When nothing
 /// of the contact is still being stored or stepped (the common case), the step runs as the
 /// message arrives and both are stored in one statement (one commit before the reply); the
-/// contact's next messages wait in the actor until that committed.
+/// contact's next messages wait in the actor until that committed. A first message (no
+/// conversation known here) runs its step from the bot's initial state before the
+/// conversation is opened, and the open, the message and the step commit together if the
+/// open created the conversation under the name the step saw (else only the open commits
+/// and the step runs again on the conversation found).
 ///
 /// Protocol (three message shapes: every handler of a behavior costs memory in each of the
 /// 100 000s of conversation actors, so the rarer work shares one `conversation_order`):
