@@ -25,6 +25,18 @@ inbound_message text_from(const std::string& wa_id, const std::string& wamid, co
   return {wamid, wa_id, "", "text", "", m.dump()};
 }
 
+/// The context of conversations on `f`'s project; `graph` stands in for the Meta sync
+/// supervisor, `parent` for the project actor.
+std::shared_ptr<conversation_context> context_of(paige::test::persistence_fixture& f, caf::scoped_actor& parent,
+                                                 const caf::actor& graph) {
+  auto ctx = std::make_shared<conversation_context>();
+  ctx->project_id = f.project;
+  ctx->persistence = f.worker;
+  ctx->meta_sync = graph;
+  ctx->project = parent.address();
+  return ctx;
+}
+
 }  // namespace
 
 TEST_CASE("a conversation answers the passivation sweep only with nothing in flight, and ends when told",
@@ -32,11 +44,7 @@ TEST_CASE("a conversation answers the passivation sweep only with nothing in fli
   paige::test::persistence_fixture f;
   caf::scoped_actor parent{*f.sys};
   caf::scoped_actor graph{*f.sys};  // stands in for the Meta sync supervisor
-  auto ctx = std::make_shared<conversation_context>();
-  ctx->project_id = f.project;
-  ctx->persistence = f.worker;
-  ctx->meta_sync = graph;
-  ctx->project = parent.address();
+  auto ctx = context_of(f, parent, graph);
   auto conversation = spawn_conversation(parent.ptr(), ctx, "15550001");
   parent->monitor(conversation);  // only to see it end
   struct end_on_failure {  // the fixture waits for every actor to end
@@ -85,10 +93,7 @@ TEST_CASE("a conversation answers the passivation sweep only with nothing in fli
 TEST_CASE("a conversation whose step throws tells its project actor and ends", "[conversation][db]") {
   paige::test::persistence_fixture f;
   caf::scoped_actor parent{*f.sys};
-  auto ctx = std::make_shared<conversation_context>();
-  ctx->project_id = f.project;
-  ctx->persistence = f.worker;
-  ctx->project = parent.address();
+  auto ctx = context_of(f, parent, caf::actor{});
   auto conversation = spawn_conversation(parent.ptr(), ctx, "15550002");
   // A definition compile() would refuse: its initial state does not exist, so the step throws.
   auto broken = std::make_shared<bot::definition>();
@@ -111,11 +116,7 @@ TEST_CASE("a first message commits with its conversation's opening unless its st
   paige::test::persistence_fixture f;
   caf::scoped_actor parent{*f.sys};
   caf::scoped_actor graph{*f.sys};  // stands in for the Meta sync supervisor
-  auto ctx = std::make_shared<conversation_context>();
-  ctx->project_id = f.project;
-  ctx->persistence = f.worker;
-  ctx->meta_sync = graph;
-  ctx->project = parent.address();
+  auto ctx = context_of(f, parent, graph);
   auto compiled = [](const char* source) {
     return std::make_shared<const bot::definition>(std::get<bot::definition>(bot::compile(json::parse(source), {})));
   };
