@@ -483,3 +483,35 @@ TEST_CASE("saves bind values and refuse hostile identifiers", "[storage][db]") {
   CHECK_THROWS_AS(save_row(tx, "leads; drop", {{"email", "x"}}), std::invalid_argument);
   CHECK_THROWS_AS(save_row(tx, "leads", {{"e\"mail", "x"}}), std::invalid_argument);
 }
+
+TEST_CASE("opening a known contact's open conversation writes nothing unless its name changed", "[storage][db]") {
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  set_up_write_session(c);
+  {
+    pqxx::work tx{c};
+    open_conversation(tx, "1", "Ada", "start");
+    tx.commit();
+  }
+  // No transaction id assigned: nothing written, so the commit waits for no WAL flush.
+  auto writes_nothing = [&](const open_row& row) {
+    pqxx::work tx{c};
+    auto found = open_conversations(tx, {row})[0];
+    CHECK_FALSE(found.opened);
+    CHECK(found.contact_name == "Ada");
+    return tx.exec1("SELECT txid_current_if_assigned() IS NULL")[0].as<bool>();
+  };
+  CHECK(writes_nothing({"1", "Ada", "start"}));
+  CHECK(writes_nothing({"1", "", "start"}));
+  {
+    pqxx::work tx{c};
+    auto renamed = open_conversations(tx, {{"1", "Ada L.", "start"}, {"2", "", "start"}});
+    CHECK(renamed[0].contact_name == "Ada L.");
+    CHECK_FALSE(renamed[0].opened);
+    CHECK(renamed[1].opened);
+    tx.commit();
+  }
+  pqxx::work tx{c};
+  CHECK(tx.exec1("SELECT name FROM contacts WHERE wa_id = '1'")[0].as<std::string>() == "Ada L.");
+  CHECK(tx.exec1("SELECT count(*) FROM contacts")[0].as<int>() == 2);
+}
