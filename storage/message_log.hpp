@@ -36,9 +36,10 @@ struct open_row {
   std::string initial_state;  ///< the bot's initial state, for a conversation opened now
 };
 
-/// Upserts each contact (name kept current when given) and returns its open conversation,
-/// opening one in `initial_state` if none is open; one statement for the whole batch, rows
-/// in the order asked.
+/// Inserts each contact not known yet, renames a known one whose given name differs (a known
+/// contact is otherwise only read), and returns its open conversation, opening one in
+/// `initial_state` if none is open; one statement for the whole batch, rows in the order
+/// asked. A batch of known contacts with open conversations writes nothing.
 std::vector<conversation_row> open_conversations(pqxx::transaction_base& tx, const std::vector<open_row>& rows);
 
 /// open_conversations for one contact.
