@@ -239,7 +239,7 @@ storage::inbound_row row_of(const conversation_state& st, const waiting_inbound&
 /// to the reply instead of two). Not when the bot reads the conversation's id.
 bool can_store_first(const conversation_state& st, const waiting_inbound& w) {
   return w.bot && !w.paused && !w.bot->reads_conversation_id && st.conversation_id == 0 && !st.closing &&
-         !st.exchanging && !st.busy();
+         !st.busy();
 }
 
 void store(self_ptr self, waiting_inbound w) {
@@ -483,6 +483,21 @@ void settle_step(self_ptr self, const bot::step_result& result, storage::step_ou
   pump_steps(self);
 }
 
+/// The inbound message of the step at the front (of `type`, in `conversation_id`) committed
+/// with that step (`id` 0: a duplicate, nothing stored): answer its sender, publish it,
+/// settle the step, let the messages held back behind it go on.
+void exchanged(self_ptr self, caf::response_promise& promise, std::int64_t conversation_id, std::int64_t id,
+               const std::string& type, const bot::step_result& result, storage::step_outcome& outcome) {
+  auto& st = self->state;
+  promise.deliver(caf::ok_atom::value);  // committed (or known as a duplicate)
+  const auto& p = st.steps.front();
+  if (id > 0) publish_received(self, conversation_id, id, p.wamid, type, p.content_json);
+  st.last_inbound = std::max(st.last_inbound, p.message_time);
+  st.exchanging = false;
+  settle_step(self, result, outcome);
+  resume_waiting(self);
+}
+
 /// Stores the inbound message of the step at the front (in flight) together with that step.
 /// If the step's writes fail (a save into a missing table...), the message is stored with the
 /// step without effects rather than not at all; if nothing could be written, the webhook gets
@@ -498,14 +513,7 @@ void store_with_step(self_ptr self, storage::inbound_row row, caf::response_prom
                 std::move(step), result.saves)
       .then(
           [self, promise, result, conversation_id, type](std::int64_t id, storage::step_outcome& outcome) mutable {
-            auto& st = self->state;
-            promise.deliver(caf::ok_atom::value);  // committed (or known as a duplicate)
-            const auto& p = st.steps.front();
-            if (id > 0) publish_received(self, conversation_id, id, p.wamid, type, p.content_json);
-            st.last_inbound = std::max(st.last_inbound, p.message_time);
-            st.exchanging = false;
-            settle_step(self, result, outcome);
-            resume_waiting(self);
+            exchanged(self, promise, conversation_id, id, type, result, outcome);
           },
           [self, promise, close = result.close, retry_row](caf::error& err) mutable {
             auto& st = self->state;
@@ -559,12 +567,7 @@ void send_first(self_ptr self, waiting_inbound w) {
               st.step_in_flight = false;
               return store(self, std::move(w));
             }
-            w.promise.deliver(caf::ok_atom::value);  // committed (or known as a duplicate)
-            const auto& p = st.steps.front();
-            if (id > 0) publish_received(self, row.conversation_id, id, p.wamid, w.msg.type, p.content_json);
-            st.last_inbound = std::max(st.last_inbound, p.message_time);
-            settle_step(self, result, outcome);
-            resume_waiting(self);
+            exchanged(self, w.promise, row.conversation_id, id, w.msg.type, result, outcome);
           },
           [self, w](caf::error& err) mutable {
             auto& st = self->state;
