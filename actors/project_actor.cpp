@@ -257,30 +257,22 @@ void record_outcome(self_ptr self, Request&& request) {
       });
 }
 
-caf::result<caf::ok_atom> on_webhook(self_ptr self, number_batch& batch) {
+void on_webhook(self_ptr self, number_batch& batch, const batch_ack& ack) {
   auto& st = self->state;
   if (!st.pipeline_ready)
-    return make_error(errc::db_unavailable, "project " + st.row.id + " is " + st.row.status + "; retry later");
+    return ack.fail(make_error(errc::db_unavailable, "project " + st.row.id + " is " + st.row.status + "; retry later"));
   struct countdown {
     std::size_t remaining = 0;
-    bool finished = false;
-    caf::response_promise promise;
+    batch_ack ack;
   };
   auto cd = std::make_shared<countdown>();
-  cd->promise = self->make_response_promise();
+  cd->ack = ack;
   cd->remaining = batch.messages.size() + (batch.statuses.empty() ? 0 : 1);
-  if (cd->remaining == 0) return caf::ok_atom::value;
+  if (cd->remaining == 0) return ack.ok();
   auto one_done = [cd](auto&&...) {
-    if (!cd->finished && --cd->remaining == 0) {
-      cd->finished = true;
-      cd->promise.deliver(caf::ok_atom::value);
-    }
+    if (--cd->remaining == 0) cd->ack.ok();
   };
-  auto failed = [cd](caf::error& err) {
-    if (cd->finished) return;
-    cd->finished = true;
-    cd->promise.deliver(err);
-  };
+  auto failed = [cd](caf::error& err) { cd->ack.fail(err); };
   bool paused = st.row.status == "paused";
   for (auto& msg : batch.messages) {
     auto wa_id = msg.from;
@@ -300,7 +292,6 @@ caf::result<caf::ok_atom> on_webhook(self_ptr self, number_batch& batch) {
             failed);
   }
   for (const auto& e : batch.errors_json) log::warn("webhook.meta_error", {{"project", st.row.id}, {"error", e}});
-  return cd->promise;
 }
 
 /// What a failed Graph call means for the caller.
@@ -532,7 +523,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
-      [=](webhook_atom, number_batch& batch) { return on_webhook(self, batch); },
+      [=](webhook_atom, number_batch& batch, batch_ack& ack) { on_webhook(self, batch, ack); },
       [=](operator_send_atom, const std::string& wa_id, std::string& message_json) -> caf::result<outbound_view> {
         auto& st = self->state;
         if (!st.pipeline_ready)

@@ -21,9 +21,10 @@
 ///                                       registers it, subscribes the app, stores it (token
 ///                                       sealed) and routes its webhooks here
 ///                                     | conflict number_in_use | invalid_argument whatsapp_* | upstream
-///   (webhook_atom, number_batch)      → ok_atom once every message and status is committed
-///                                       (messages go to their contact's conversation actor)
-///                                     | db_unavailable when the project cannot store now
+///   (webhook_atom, number_batch, batch_ack) — no reply: the ack is called ok once every
+///                                       message and status is committed (messages go to their
+///                                       contact's conversation actor), else with why not
+///                                       (db_unavailable when the project cannot store now)
 ///   (subscribe_atom, last_event_id, conversation_filter, event_sink) → ok_atom: live events
 ///                                       (see event_hub.hpp)
 ///   (change_state_atom, conversation_id, state, force, who) → std::string (conversation JSON)
@@ -44,6 +45,7 @@
 /// It quits normally once deleted; its supervisor (the directory) restarts it otherwise.
 #pragma once
 
+#include "actors/batch_ack.hpp"
 #include "actors/bot_definition.hpp"
 #include "actors/conversation_actor.hpp"
 #include "actors/event_hub.hpp"

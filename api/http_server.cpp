@@ -110,7 +110,10 @@ namespace {
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket&& socket, std::shared_ptr<http_server::impl> server)
-      : server_(std::move(server)), stream_(std::move(socket)), timer_(stream_.get_executor()) {
+      : server_(std::move(server)),
+        stream_(std::move(socket)),
+        timer_(stream_.get_executor()),
+        deadline_timer_(stream_.get_executor()) {
     server_->connections.add(1);
   }
 
@@ -129,6 +132,7 @@ class session : public std::enable_shared_from_this<session> {
   void force_close() {
     closing_ = true;
     timer_.cancel();
+    deadline_timer_.cancel();
     do_close();
   }
 
@@ -280,9 +284,25 @@ class session : public std::enable_shared_from_this<session> {
       log::error("http.handler_failed", {{"route", route_}, {"reason", e.what()}});
       respond(http_response::error(500, "internal", "internal error"));
     }
+    if (match.deadline->after.count() > 0 && !answered->load()) arm_deadline(*match.deadline, answered, version);
+  }
+
+  /// Answers in the handler's place if it has not answered within its route's deadline.
+  void arm_deadline(const answer_deadline& deadline, std::shared_ptr<std::atomic<bool>> answered, unsigned version) {
+    deadline_armed_ = true;
+    deadline_timer_.expires_after(deadline.after);
+    deadline_timer_.async_wait([self = shared_from_this(), &deadline, answered, version](beast::error_code ec) {
+      if (ec || answered->exchange(true)) return;
+      log::warn("http.answer_deadline", {{"route", self->route_}, {"after_ms", deadline.after.count()}});
+      self->write(deadline.answer, version);
+    });
   }
 
   void write(http_response res, unsigned version) {
+    if (deadline_armed_) {
+      deadline_armed_ = false;
+      deadline_timer_.cancel();
+    }
     if (res.stream) return start_stream(std::move(res), version);
     auto out = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(res.status), version);
@@ -415,6 +435,8 @@ class session : public std::enable_shared_from_this<session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   net::steady_timer timer_;
+  net::steady_timer deadline_timer_;  ///< the route's answer deadline, while its handler works
+  bool deadline_armed_ = false;
   std::chrono::steady_clock::time_point started_;
   std::string method_;
   std::string route_;

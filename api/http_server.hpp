@@ -3,7 +3,9 @@
 ///
 /// Limits: a request head larger than max_header_bytes answers 431, a body larger than
 /// max_body_bytes 413, a request not fully received within request_timeout 408 (an idle
-/// keep-alive connection is closed silently after the same time). Every response is counted
+/// keep-alive connection is closed silently after the same time). A route with an answer
+/// deadline (router::add) whose handler has not answered in time gets the route's answer
+/// instead; the handler's late answer is discarded. Every response is counted
 /// in paige_http_requests_total and paige_http_request_duration_seconds by route pattern.
 ///
 /// Streamed responses (http_response::stream, for server-sent events): the head goes out

@@ -27,10 +27,10 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return out;
 }
 
-void router::add(std::string method, std::string pattern, handler h) {
+void router::add(std::string method, std::string pattern, handler h, answer_deadline deadline) {
   if (pattern.empty() || pattern.front() != '/')
     throw std::invalid_argument("route pattern must start with '/': " + pattern);
-  route r{std::move(method), pattern, {}, std::move(h)};
+  route r{std::move(method), pattern, {}, std::move(h), std::move(deadline)};
   for (auto s : split_path(pattern)) r.segments.emplace_back(s);
   routes_.push_back(std::move(r));
 }
@@ -61,6 +61,7 @@ route_match router::match(std::string_view method,
       continue;
     }
     out.target = &r.h;
+    out.deadline = &r.deadline;
     out.route = r.pattern;
     out.params = std::move(params);
     out.status = 200;

@@ -1,5 +1,6 @@
 #include "api/webhook_routes.hpp"
 
+#include "actors/batch_ack.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/number_directory.hpp"
@@ -7,7 +8,6 @@
 #include "api/actor_call.hpp"
 #include "api/api_errors.hpp"
 #include "api/webhook_codec.hpp"
-#include "api/webhook_gateway.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/secrets.hpp"
@@ -70,6 +70,8 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
     respond(std::move(r));
   });
 
+  // Past the deadline the webhook answers 503 (Meta redelivers) whatever its projects do later.
+  answer_deadline deadline{ctx.timeout, http_response::error(503, "unavailable", "cannot record the events now; retry")};
   routes.add("POST", "/webhook", [=](http_request&& req, responder respond) {
     // The signature covers the exact bytes received: check it before parsing anything.
     auto signature = req.header("x-hub-signature-256").value_or("");
@@ -98,11 +100,13 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
     join->respond = respond;
     join->ok = ok;
     join->unavailable = unavailable;
-    for (auto& [project, batch] : routed)
-      forward_batch(ctx.gateway, std::move(project), std::move(batch), [join](const caf::error* err) {
+    for (auto& [project, batch] : routed) {
+      actors::batch_ack ack{[join](const caf::error* err) {
         if (err) join->failed(*err);
         else join->one_done();
-      });
+      }};
+      caf::anon_send(project, actors::webhook_atom::value, std::move(batch), std::move(ack));
+    }
     for (auto& batch : unrouted) {
       // Not routed: either no project owns the number (drop it, answer 200), or its project's
       // actor is (re)starting and has not registered yet (503: Meta will redeliver).
@@ -125,7 +129,7 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
           [join](const caf::error& err) { join->failed(err); }, actors::run_atom::value, std::move(owned));
     }
     join->one_done();
-  });
+  }, std::move(deadline));
 }
 
 }  // namespace paige::api

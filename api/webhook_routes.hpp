@@ -22,13 +22,12 @@ namespace paige::api {
 struct webhook_context {
   caf::actor_system* sys = nullptr;
   const actors::number_directory* numbers = nullptr;
-  caf::actor gateway;     ///< to the project actors (api/webhook_gateway.hpp)
   caf::actor control_db;  ///< to tell "no project owns it" from "its project is starting"
   std::string app_secret;
   std::string verify_token;
   metrics::registry* metrics = nullptr;
-  /// How long a webhook waits for its projects (the gateway's deadline; 503 after it) and for the
-  /// rare control-database lookup.
+  /// How long a webhook waits for its projects (the route's answer deadline: 503 after it) and
+  /// for the rare control-database lookup.
   std::chrono::milliseconds timeout{20000};
 };
 

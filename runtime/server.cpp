@@ -18,7 +18,6 @@
 #include "api/http_server.hpp"
 #include "api/ops_routes.hpp"
 #include "api/project_routes.hpp"
-#include "api/webhook_gateway.hpp"
 #include "api/webhook_routes.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
@@ -93,7 +92,7 @@ class server_process {
     // Graph calls in flight fail now; their answers still find their actors.
     graph_->stop();
     // The directory takes its project actors along (they are linked to it).
-    for (auto& root : {webhook_gateway_, directory_, provisioner_, meta_sync_, admin_db_, control_db_, database_api_})
+    for (auto& root : {directory_, provisioner_, meta_sync_, admin_db_, control_db_, database_api_})
       caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
     // Persistence goes last: everything committed so far is answered; nothing is lost that
     // was acknowledged (acknowledgements only follow commits).
@@ -103,7 +102,7 @@ class server_process {
     // destructor waits for that.
     auth_.reset();
     persistence_.clear();
-    webhook_gateway_ = directory_ = provisioner_ = meta_sync_ = admin_db_ = control_db_ = database_api_ = caf::actor{};
+    directory_ = provisioner_ = meta_sync_ = admin_db_ = control_db_ = database_api_ = caf::actor{};
     system_.reset();
     http_.reset();
     if (pg_) pg_->stop();
@@ -191,9 +190,7 @@ class server_process {
     api::add_conversation_routes(routes_, project_api);
     api::add_database_routes(routes_, project_api);
     api::add_event_routes(routes_, project_api);
-    api::webhook_context webhooks{system_.get(), &numbers_, {}, control_db_, cfg_.app_secret, cfg_.verify_token, &metrics_};
-    webhook_gateway_ = api::spawn_webhook_gateway(*system_, webhooks.timeout);
-    webhooks.gateway = webhook_gateway_;
+    api::webhook_context webhooks{system_.get(), &numbers_, control_db_, cfg_.app_secret, cfg_.verify_token, &metrics_};
     api::add_webhook_routes(routes_, std::move(webhooks));
     api::http_server_options http_opts{cfg_.listen_host, cfg_.listen_port, cfg_.http_threads,
                                        cfg_.max_body_bytes, cfg_.max_header_bytes, cfg_.request_timeout};
@@ -224,7 +221,6 @@ class server_process {
   caf::actor admin_db_;
   caf::actor provisioner_;
   caf::actor directory_;
-  caf::actor webhook_gateway_;
 };
 
 }  // namespace

@@ -41,6 +41,15 @@ struct server_fixture {
       std::lock_guard<std::mutex> lock{m};
       parked.push_back(std::move(respond));
     });
+    // Like /slow, but the server answers 503 for it after 100 ms; /prompt answers at once.
+    answer_deadline deadline{std::chrono::milliseconds{100}, http_response::error(503, "too_late", "no answer in time")};
+    routes.add("GET", "/patient", [this](http_request&&, responder respond) {
+      std::lock_guard<std::mutex> lock{m};
+      parked.push_back(std::move(respond));
+    }, deadline);
+    routes.add("GET", "/prompt", [](http_request&&, responder respond) {
+      respond(http_response::json(200, {{"prompt", true}}));
+    }, deadline);
     routes.add("GET", "/throws", [](http_request&&, responder) -> void {
       throw std::runtime_error("boom");
     });
@@ -90,6 +99,27 @@ TEST_CASE("unknown routes, wrong methods and failing handlers get JSON errors", 
   CHECK(boom.status == 500);
   CHECK(json::parse(boom.body)["error"]["code"] == "internal");
   CHECK(boom.body.find("boom") == std::string::npos);  // internals stay in the log
+}
+
+TEST_CASE("a route's answer deadline answers in place of a silent handler and discards its late answer", "[http]") {
+  server_fixture f;
+  http_connection c{f.port};
+  auto started = std::chrono::steady_clock::now();
+  auto cut = c.request("GET", "/patient");
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds{100});
+  CHECK(cut.status == 503);
+  CHECK(json::parse(cut.body)["error"]["code"] == "too_late");
+  CHECK(cut.keep_alive);
+  REQUIRE(f.parked_count() == 1);
+  f.release_all(200);  // too late: nothing more may reach the connection
+  auto next = c.request("GET", "/hello/again");
+  CHECK(next.status == 200);
+  CHECK(json::parse(next.body)["hello"] == "again");
+  for (int i = 0; i < 3; ++i) {  // a handler answering in time is never cut, nor the next request
+    auto prompt = c.request("GET", "/prompt");
+    CHECK(prompt.status == 200);
+    CHECK(json::parse(prompt.body)["prompt"] == true);
+  }
 }
 
 TEST_CASE("a body over the limit is refused with 413 and the connection closed", "[http]") {
