@@ -9,7 +9,10 @@
 #include <pqxx/pqxx>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
+#include <optional>
+#include <type_traits>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
@@ -19,6 +22,9 @@ namespace paige::actors {
 namespace {
 
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using linger_atom = caf::atom_constant<caf::atom("linger")>;
+using clock = std::chrono::steady_clock;
+
 
 constexpr std::size_t max_batch = 2000;
 
@@ -59,12 +65,20 @@ struct project_slot {
   std::string conninfo;
   std::unique_ptr<pqxx::connection> conn;
   std::vector<entry> pending;
+  bool eager = false;                ///< something pending that a reply waits for
+  clock::time_point oldest;          ///< when the oldest pending entry arrived
+
+  bool due(clock::time_point now, std::chrono::milliseconds linger) const {
+    return !pending.empty() && (eager || now - oldest >= linger);
+  }
 };
 
 struct worker_state {
   static constexpr const char* name = "persistence_worker";
   std::unordered_map<std::string, project_slot> projects;
+  std::chrono::milliseconds linger{0};  ///< see spawn_persistence
   bool flush_queued = false;
+  bool linger_armed = false;
 
   /// A worker that ends (a crash) still answers the requests waiting for a commit: their
   /// requesters wait without a timeout (see conversation_actor.cpp). CAF bounces the ones
@@ -411,22 +425,72 @@ void flush_project(const std::string& project_id, project_slot& slot) {
   }
 }
 
+/// Whether `op` may wait for company: nothing waits for its reply on the reply path.
+template <class Op>
+constexpr bool lazy_op() {
+  return std::is_same_v<std::decay_t<Op>, storage::accepted_row> || std::is_same_v<std::decay_t<Op>, status_req>;
+}
+
+/// Flushes the projects that are due; queues the next flush or arms the linger timer for
+/// what is left.
+void flush_due(self_ptr self) {
+  auto now = clock::now();
+  for (auto& [id, slot] : self->state.projects)
+    if (slot.due(now, self->state.linger)) {
+      flush_project(id, slot);
+      slot.eager = !slot.pending.empty();  // the rest of an oversized batch goes next
+    }
+  bool eager = false;
+  std::optional<clock::time_point> next;
+  for (auto& [id, slot] : self->state.projects) {
+    if (slot.pending.empty()) continue;
+    if (slot.eager) eager = true;
+    else if (!next || slot.oldest < *next) next = slot.oldest;
+  }
+  if (eager && !self->state.flush_queued) {
+    self->state.flush_queued = true;
+    self->send(self, flush_atom::value);
+  }
+  if (next && !self->state.linger_armed) {
+    self->state.linger_armed = true;
+    auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(*next + self->state.linger - clock::now()),
+                         std::chrono::milliseconds{1});
+    self->delayed_send(self, wait, linger_atom::value);
+  }
+}
+
 template <class Op>
 caf::result<caf::message> enqueue(self_ptr self, const std::string& project_id, Op&& op) {
   auto it = self->state.projects.find(project_id);
   if (it == self->state.projects.end())
     return make_error(errc::db_unavailable, "project " + project_id + " has no database registered");
   auto promise = self->make_response_promise();
-  it->second.pending.push_back({std::forward<Op>(op), promise});
-  if (!self->state.flush_queued) {
-    self->state.flush_queued = true;
-    self->send(self, flush_atom::value);  // behind everything already in the mailbox
+  auto& slot = it->second;
+  if (slot.pending.empty()) slot.oldest = clock::now();
+  slot.pending.push_back({std::forward<Op>(op), promise});
+  if (!lazy_op<Op>()) {
+    slot.eager = true;
+    if (!self->state.flush_queued) {
+      self->state.flush_queued = true;
+      self->send(self, flush_atom::value);  // behind everything already in the mailbox
+    }
+  } else if (!self->state.linger_armed) {
+    self->state.linger_armed = true;
+    self->delayed_send(self, self->state.linger, linger_atom::value);
   }
   return promise;
 }
 
-caf::behavior persistence_worker(self_ptr self, std::size_t index) {
+caf::behavior persistence_worker(self_ptr self, std::size_t index, std::chrono::milliseconds linger) {
   log::debug("persistence.worker_started", {{"index", index}});
+  self->state.linger = linger;
+  // Asked to stop (shutdown): what waits for company commits first, so a send's wamid
+  // recorded in memory is not lost to a resend after the restart.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    for (auto& [id, slot] : self->state.projects)
+      if (!slot.pending.empty()) flush_project(id, slot);
+    self->quit(msg.reason);
+  });
   return {
       [=](register_atom, const std::string& project_id, const std::string& conninfo) {
         auto& slot = self->state.projects[project_id];
@@ -462,24 +526,21 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index) {
       [=](run_atom, const std::string& project_id, tx_job& job) { return enqueue(self, project_id, std::move(job)); },
       [=](flush_atom) {
         self->state.flush_queued = false;
-        for (auto& [id, slot] : self->state.projects)
-          if (!slot.pending.empty()) flush_project(id, slot);
-        bool more = false;
-        for (auto& [id, slot] : self->state.projects) more = more || !slot.pending.empty();
-        if (more) {
-          self->state.flush_queued = true;
-          self->send(self, flush_atom::value);
-        }
+        flush_due(self);
+      },
+      [=](linger_atom) {
+        self->state.linger_armed = false;
+        flush_due(self);
       },
   };
 }
 
 }  // namespace
 
-std::vector<caf::actor> spawn_persistence(caf::actor_system& sys, std::size_t workers) {
+std::vector<caf::actor> spawn_persistence(caf::actor_system& sys, std::size_t workers, std::chrono::milliseconds linger) {
   std::vector<caf::actor> out;
   for (std::size_t i = 0; i < std::max<std::size_t>(1, workers); ++i)
-    out.push_back(sys.spawn<caf::detached>(persistence_worker, i));
+    out.push_back(sys.spawn<caf::detached>(persistence_worker, i, linger));
   return out;
 }
 

@@ -6,7 +6,14 @@
 /// connection per project it serves. Writes that arrive while a transaction is in flight
 /// form the next transaction: a worker appends each request to its project's batch and
 /// queues a flush message behind it, so everything already in its mailbox joins that flush.
-/// Batch size thus grows with load and no timer adds latency. A batch runs in one
+/// Batch size thus grows with load and no timer adds latency to what a reply waits for. Writes
+/// no reply path waits for — a send's wamid (accepted_atom) and statuses (status_atom: only
+/// Meta's webhook waits for them) — *linger*: alone (nothing else of their project pending)
+/// they wait up to `linger` (10 ms) for company, and commit with the next write of their
+/// project or when it has passed (one timer per worker, armed only while something lingers).
+/// At 1 000 msg/s over 10 projects that cut Postgres's CPU per message by 16 % (fewer,
+/// larger transactions; bench/README.md). An exit (shutdown) commits what lingers first. A
+/// batch runs in one
 /// transaction: open-conversation and generic jobs in arrival order, then one statement per
 /// kind of hot write (all inbound rows, all bot steps, all sends' wamids, all statuses); a
 /// batch of a single statement skips BEGIN/COMMIT. Every request is answered after the
@@ -46,6 +53,7 @@
 #include <caf/fwd.hpp>
 #include <caf/message.hpp>
 
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -73,8 +81,12 @@ using tx_job = std::function<caf::message(pqxx::transaction_base&)>;
 /// Rows a step saves into custom tables.
 using save_list = std::vector<bot::save_op>;
 
+/// How long a write no reply path waits for may wait for company (see the file comment).
+constexpr std::chrono::milliseconds default_write_linger{10};
+
 /// Spawns `workers` detached workers.
-std::vector<caf::actor> spawn_persistence(caf::actor_system& sys, std::size_t workers);
+std::vector<caf::actor> spawn_persistence(caf::actor_system& sys, std::size_t workers,
+                                          std::chrono::milliseconds linger = default_write_linger);
 
 /// The workers and which one serves each project: the least loaded one when the project is
 /// first asked for, then always the same one for the life of the process, because a worker's

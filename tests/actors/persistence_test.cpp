@@ -113,6 +113,70 @@ TEST_CASE("a send's wamid and the statuses after it, in one batch or two", "[per
   CHECK(f.count("SELECT count(*) FROM pending_statuses") == 0);
 }
 
+namespace {
+
+/// An outbound message queued in `f`'s database, to record a wamid for.
+std::int64_t queued_outbound(persistence_fixture& f, const std::string& wa_id) {
+  pqxx::connection c{f.db.conninfo()};
+  pqxx::work tx{c};
+  auto conv = paige::storage::open_conversation(tx, wa_id, "", "a");
+  auto id = paige::storage::queue_outbound(tx, conv.conversation_id, conv.contact_id, "text", text("out")).id;
+  tx.commit();
+  return id;
+}
+
+}  // namespace
+
+TEST_CASE("a wamid lingers until a write that a reply waits for and commits with it", "[persistence][db]") {
+  persistence_fixture f{std::chrono::seconds{60}};
+  caf::scoped_actor self{*f.sys};
+  auto out = queued_outbound(f, "15550003");
+  auto accepted = self->request(f.worker, timeout, accepted_atom::value, f.project, out, std::string{"wamid.l1"});
+  // Alone it waits for company (up to the linger, a minute here).
+  self->request(f.worker, std::chrono::milliseconds{300}, accepted_atom::value, f.project, out + 1000,
+                std::string{"wamid.none"})
+      .receive([](bool, status_change&) { FAIL("a lingering write committed alone"); },
+               [](caf::error& e) { CHECK(e == caf::sec::request_timeout); });
+  CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.l1'") == 0);
+  tx_job eager = [](pqxx::transaction_base& tx) {
+    return caf::make_message(tx.exec1("SELECT txid_current() % 4294967296")[0].as<std::int64_t>());
+  };
+  std::int64_t txid = 0;
+  self->request(f.worker, timeout, run_atom::value, f.project, std::move(eager))
+      .receive([&](std::int64_t id) { txid = id; }, [](caf::error& e) { FAIL(to_string(e)); });
+  accepted.receive([](bool changed, status_change& c) { CHECK((changed && c.status == "accepted")); },
+                   [](caf::error& e) { FAIL(to_string(e)); });
+  CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.l1' AND xmin::text::bigint = " +
+                std::to_string(txid)) == 1);
+}
+
+TEST_CASE("a status alone commits once the linger has passed", "[persistence][db]") {
+  persistence_fixture f{std::chrono::milliseconds{50}};
+  caf::scoped_actor self{*f.sys};
+  auto out = queued_outbound(f, "15550004");
+  auto started = std::chrono::steady_clock::now();
+  self->request(f.worker, timeout, accepted_atom::value, f.project, out, std::string{"wamid.l2"})
+      .receive([](bool changed, status_change&) { CHECK(changed); }, [](caf::error& e) { FAIL(to_string(e)); });
+  self->request(f.worker, timeout, status_atom::value, f.project, std::vector<status_row>{{"wamid.l2", "read", 0, ""}})
+      .receive([](std::vector<status_change>& c) { CHECK(c.size() == 1); }, [](caf::error& e) { FAIL(to_string(e)); });
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds{100});
+  CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.l2' AND status = 'read'") == 1);
+}
+
+TEST_CASE("a worker asked to stop commits what lingers first", "[persistence][db]") {
+  persistence_fixture f{std::chrono::seconds{60}};
+  caf::scoped_actor self{*f.sys};
+  auto out = queued_outbound(f, "15550005");
+  auto accepted = self->request(f.worker, timeout, accepted_atom::value, f.project, out, std::string{"wamid.l3"});
+  // Answered at once (no such project), and only after the wamid above was queued.
+  self->request(f.worker, timeout, accepted_atom::value, std::string{"unregistered"}, out, std::string{"wamid.x"})
+      .receive([](bool, status_change&) { FAIL("an unregistered project was written"); },
+               [](caf::error& e) { CHECK(e.code() == static_cast<std::uint8_t>(errc::db_unavailable)); });
+  caf::anon_send_exit(f.worker, caf::exit_reason::user_shutdown);
+  accepted.receive([](bool changed, status_change&) { CHECK(changed); }, [](caf::error& e) { FAIL(to_string(e)); });
+  CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.l3' AND status = 'accepted'") == 1);
+}
+
 TEST_CASE("first messages' opens and the common writes, in one batch or more", "[persistence][db]") {
   persistence_fixture f;
   caf::scoped_actor self{*f.sys};

@@ -23,11 +23,11 @@ struct persistence_fixture {
   caf::actor worker;
   std::string project = "p1";
 
-  persistence_fixture() {
+  explicit persistence_fixture(std::chrono::milliseconds linger = actors::default_write_linger) {
     storage::migrate_project_database(db.conninfo());
     actors::configure_actor_system(cfg, 2);
     sys = std::make_unique<caf::actor_system>(cfg);
-    worker = actors::spawn_persistence(*sys, 1).front();
+    worker = actors::spawn_persistence(*sys, 1, linger).front();
     caf::anon_send(worker, actors::register_atom::value, project, db.conninfo());
   }
   ~persistence_fixture() {
