@@ -12,8 +12,8 @@
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <type_traits>
 #include <stdexcept>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <variant>
@@ -24,7 +24,6 @@ namespace {
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using linger_atom = caf::atom_constant<caf::atom("linger")>;
 using clock = std::chrono::steady_clock;
-
 
 constexpr std::size_t max_batch = 2000;
 
