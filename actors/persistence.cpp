@@ -473,7 +473,7 @@ caf::result<caf::message> enqueue(self_ptr self, const std::string& project_id, 
       self->state.flush_queued = true;
       self->send(self, flush_atom::value);  // behind everything already in the mailbox
     }
-  } else if (!self->state.linger_armed) {
+  } else if (!slot.eager && !self->state.linger_armed) {  // with an eager write pending it goes along
     self->state.linger_armed = true;
     self->delayed_send(self, self->state.linger, linger_atom::value);
   }

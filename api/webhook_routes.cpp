@@ -20,6 +20,11 @@
 namespace paige::api {
 namespace {
 
+/// What a webhook that cannot be recorded now answers (Meta redelivers it).
+http_response unavailable_answer() {
+  return http_response::error(503, "unavailable", "cannot record the events now; retry");
+}
+
 /// Answers once every project has confirmed its part; the first failure answers 503.
 struct fan_in {
   std::atomic<std::size_t> remaining;
@@ -38,7 +43,7 @@ struct fan_in {
     if (answered.exchange(true)) return;
     unavailable->inc();
     log::warn("webhook.unavailable", {{"reason", actors::reason_of(err)}});
-    respond(http_response::error(503, "unavailable", "cannot record the events now; retry"));
+    respond(unavailable_answer());
   }
 };
 
@@ -71,7 +76,7 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
   });
 
   // Past the deadline the webhook answers 503 (Meta redelivers) whatever its projects do later.
-  answer_deadline deadline{ctx.timeout, http_response::error(503, "unavailable", "cannot record the events now; retry")};
+  answer_deadline deadline{ctx.timeout, unavailable_answer()};
   routes.add("POST", "/webhook", [=](http_request&& req, responder respond) {
     // The signature covers the exact bytes received: check it before parsing anything.
     auto signature = req.header("x-hub-signature-256").value_or("");
