@@ -35,6 +35,12 @@ struct project_db {
 
 std::string text(const std::string& body) { return json{{"type", "text"}, {"text", {{"body", body}}}}.dump(); }
 
+std::int64_t one_inbound_id(pqxx::transaction_base& tx, std::int64_t conversation_id) {
+  return tx.exec_params1("SELECT min(id) FROM messages WHERE conversation_id = $1 AND direction = 'in'",
+                         conversation_id)[0]
+      .as<std::int64_t>();
+}
+
 std::string status_of(pqxx::connection& c, std::int64_t id) {
   pqxx::work tx{c};
   return tx.exec_params1("SELECT status FROM messages WHERE id = $1", id)[0].as<std::string>();
@@ -324,6 +330,96 @@ TEST_CASE("a batch's exchanges, wamids and statuses in one statement, each seein
   auto only_status = write_batch(again, {{}, {}, {{"wamid.earlier", "read", 1750000001, ""}}});
   REQUIRE(only_status.statuses.size() == 1);
   CHECK(only_status.statuses[0].status == "read");
+}
+
+TEST_CASE("a batch of one exchange or one wamid writes what a larger batch writes, by index lookups alone",
+          "[storage][db]") {
+  // Under light load most batches hold one exchange and one wamid: the batch function runs
+  // them as small statements, not the set-based ones. Same rows, same results.
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  set_up_write_session(c);
+  conversation_row a, b, d;
+  std::int64_t earlier = 0, parked = 0;
+  {
+    pqxx::work tx{c};
+    a = open_conversation(tx, "1", "", "start");
+    b = open_conversation(tx, "2", "", "start");
+    d = open_conversation(tx, "3", "", "start");
+    earlier = queue_outbound(tx, a.conversation_id, a.contact_id, "text", text("earlier")).id;
+    parked = queue_outbound(tx, a.conversation_id, a.contact_id, "text", text("parked")).id;
+    tx.commit();
+  }
+  auto exchange = [](const conversation_row& conv, const std::string& wamid, bool close) {
+    return exchange_row{{conv.conversation_id, conv.contact_id, wamid, "text", text("hi " + wamid), 1750000000, false},
+                        {0, conv.conversation_id, conv.contact_id, "next", R"({"k":1})", close,
+                         {{"text", text("echo")}, {"text", text("two")}}}};
+  };
+  auto written = [](pqxx::transaction_base& tx, const conversation_row& conv) {
+    std::string rows;
+    for (const auto& r : tx.exec_params(
+             "SELECT direction, type, content->>'type', status, handled_at IS NOT NULL, wamid IS NULL, "
+             "CASE WHEN direction = 'in' THEN extract(epoch FROM created_at)::bigint END "
+             "FROM messages WHERE conversation_id = $1 AND content->'text'->>'body' NOT IN ('earlier', 'parked') "
+             "ORDER BY id",
+             conv.conversation_id))
+      for (const auto& f : r) rows += (f.is_null() ? "null" : f.c_str()) + std::string{","};
+    auto v = tx.exec_params1(
+        "SELECT v.state || ',' || v.vars::text || ',' || v.status || ',' || (v.closed_at IS NULL) || ',' || "
+        "(v.last_message_at IS NOT NULL) || ',' || extract(epoch FROM k.last_inbound_at)::bigint "
+        "FROM conversations v JOIN contacts k ON k.id = v.contact_id WHERE v.id = $1",
+        conv.conversation_id);
+    return rows + "|" + v[0].as<std::string>();
+  };
+  {
+    pqxx::work tx{c};
+    auto one = write_batch(tx, {{exchange(a, "w1", false)}, {{earlier, "wamid.e"}}, {}});
+    // Nothing read by a sequential scan: each row is found by its key.
+    CHECK(tx.exec1("SELECT coalesce(sum(seq_scan), 0) FROM pg_stat_xact_user_tables WHERE relname IN "
+                   "('contacts', 'conversations', 'messages', 'pending_statuses')")[0]
+              .as<long>() == 0);
+    tx.commit();
+    REQUIRE(one.exchanges.size() == 1);
+    CHECK(one.exchanges[0].first > 0);
+    CHECK(one.exchanges[0].second.applied);
+    REQUIRE(one.exchanges[0].second.outbound_ids.size() == 2);
+    CHECK(one.exchanges[0].second.outbound_ids[0] < one.exchanges[0].second.outbound_ids[1]);
+    REQUIRE(one.accepted.size() == 1);
+    REQUIRE(one.accepted[0].has_value());
+    CHECK(one.accepted[0]->message_id == earlier);
+    CHECK(one.accepted[0]->conversation_id == a.conversation_id);
+    CHECK(one.accepted[0]->wamid == "wamid.e");
+    CHECK(one.accepted[0]->status == "accepted");
+  }
+  pqxx::nontransaction tx{c};
+  auto two = write_batch(tx, {{exchange(b, "w2", false), exchange(d, "w3", true)}, {}, {}});
+  REQUIRE(two.exchanges.size() == 2);
+  CHECK(two.exchanges[0].second.outbound_ids.size() == 2);
+  CHECK(written(tx, a) == written(tx, b));
+  CHECK_THAT(written(tx, a), Catch::StartsWith("in,text,text,received,t,f,1750000000,out,text,text,queued,f,t,null,out,text,text,queued,f,t,null,|next,"));
+  // Closing in a batch of one closes as in a larger one.
+  auto closing = write_batch(tx, {{exchange(b, "w4", true)}, {}, {}});
+  CHECK(closing.exchanges[0].second.applied);
+  auto conversation_of = [&](const conversation_row& conv) {
+    auto w = written(tx, conv);
+    return w.substr(w.find('|'));
+  };
+  CHECK(conversation_of(b) == conversation_of(d));
+  // A redelivered message alone: nothing stored, nothing applied, no row back.
+  auto again = write_batch(tx, {{exchange(a, "w1", false)}, {}, {}});
+  CHECK(again.exchanges[0].first == 0);
+  CHECK_FALSE(again.exchanges[0].second.applied);
+  CHECK(tx.exec_params1("SELECT count(*) FROM messages WHERE conversation_id = $1", a.conversation_id)[0].as<int>() ==
+        5);
+  // A wamid whose status came first: the set-based form applies what waited.
+  write_batch(tx, {{}, {}, {{"wamid.p", "delivered", 1750000005, ""}}});
+  auto late = write_batch(tx, {{}, {{parked, "wamid.p"}}, {}});
+  REQUIRE(late.accepted[0].has_value());
+  CHECK(late.accepted[0]->status == "delivered");
+  CHECK(tx.exec1("SELECT count(*) FROM pending_statuses")[0].as<int>() == 0);
+  // A wamid for a message that is not outbound: no change.
+  auto inbound = write_batch(tx, {{}, {{one_inbound_id(tx, a.conversation_id), "wamid.x"}}, {}});
+  CHECK_FALSE(inbound.accepted[0].has_value());
 }
 
 TEST_CASE("statuses batched together each record their time, and only moves come back", "[storage][db]") {
