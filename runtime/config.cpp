@@ -68,7 +68,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 28> options{{
+const std::array<option_spec, 29> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080", "HTTP address (host:port; port 0 picks a free one)",
      false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -223,6 +223,15 @@ const std::array<option_spec, 28> options{{
      "/usr/lib/postgresql/<version>/bin",
      false,
      [](config& c, const std::string&, const std::string& v) { c.pg_bin_dir = v; }},
+    {"--pg-wal-reserve", "PAIGE_PG_WAL_RESERVE", "256MiB",
+     "WAL the embedded Postgres creates when its cluster is made and keeps for reuse (min_wal_size), so "
+     "commits never wait while a new WAL file is zero-filled; 0: Postgres's default (none ahead)",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.pg_wal_reserve = parse_size(v);
+       if (c.pg_wal_reserve != 0 && c.pg_wal_reserve < (32u << 20))
+         throw config_error(f + ": must be 0 or at least 32MiB (two WAL files)");
+     }},
 }};
 
 const option_spec* find_option(const std::string& flag) {

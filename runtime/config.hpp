@@ -51,6 +51,7 @@ struct config {
   std::size_t sql_row_cap = 0;  ///< rows the SQL endpoint returns at most
   std::uint16_t pg_port = 0;   ///< embedded Postgres TCP port; 0: a free port
   std::string pg_bin_dir;      ///< empty: newest /usr/lib/postgresql/<v>/bin
+  std::size_t pg_wal_reserve = 0;  ///< embedded Postgres: WAL files kept ready (bytes); 0: Postgres's default
 };
 
 /// Reads an environment variable; empty optional when unset.

@@ -181,6 +181,7 @@ void embedded_postgres::write_runtime_conf() {
          << "unix_socket_directories = " << conf_quote(dir.string()) << "\n"
          << "unix_socket_permissions = 0700\n"
          << "max_connections = 300\n";
+    if (opts_.wal_reserve > 0) conf << "min_wal_size = " << (opts_.wal_reserve >> 20) << "MB\n";
     if (!conf) throw std::runtime_error("cannot write " + tmp.string());
   }
   if (run_as_ && ::chown(tmp.c_str(), run_as_->uid, run_as_->gid) != 0)
@@ -203,6 +204,13 @@ void embedded_postgres::start() {
   running_ = true;
   storage::wait_until_accepting(superuser_conninfo("postgres"), opts_.start_timeout);
   log::info("pg.started", {{"dir", dir.string()}, {"port", port_}, {"initdb", initialized_now_}});
+  if (initialized_now_ && opts_.wal_reserve > 0) {
+    auto began = std::chrono::steady_clock::now();
+    int files = storage::reserve_wal(superuser_conninfo("postgres"), opts_.wal_reserve);
+    log::info("pg.wal_reserved",
+              {{"files", files},
+               {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count()}});
+  }
 }
 
 void embedded_postgres::stop() {

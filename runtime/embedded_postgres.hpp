@@ -27,6 +27,10 @@ struct embedded_postgres_options {
   std::string bin_dir;      ///< empty: newest /usr/lib/postgresql/<v>/bin
   std::uint16_t port = 0;   ///< 0: a free loopback port
   std::chrono::milliseconds start_timeout{60000};
+  /// WAL kept ready for reuse (`min_wal_size`) and created at initdb, so a burst of commits
+  /// never waits for a new WAL file to be zero-filled; 0: Postgres's default (80 MB kept,
+  /// none created ahead).
+  std::size_t wal_reserve = 0;
 };
 
 /// Owns one running cluster; stops it on destruction if still running.

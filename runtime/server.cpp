@@ -116,7 +116,8 @@ class server_process {
       storage::wait_until_accepting(control_conninfo_, cfg_.db_connect_timeout);
     } else {
       pg_.emplace(embedded_postgres_options{(fs::path{data_dir_} / "pg").string(),
-                                            cfg_.pg_bin_dir, cfg_.pg_port});
+                                            cfg_.pg_bin_dir, cfg_.pg_port, std::chrono::milliseconds{60000},
+                                            cfg_.pg_wal_reserve});
       pg_->start();
       if (storage::ensure_database(pg_->superuser_conninfo("postgres"), control_database_name))
         log::info("db.control_created", {{"name", control_database_name}});

@@ -55,6 +55,25 @@ void restrict_maintenance_databases(const std::string& superuser_conninfo) {
   tx.commit();
 }
 
+int reserve_wal(const std::string& superuser_conninfo, std::size_t bytes) {
+  pqxx::connection c{superuser_conninfo};
+  pqxx::nontransaction tx{c};
+  auto start = tx.exec1("SELECT pg_current_wal_lsn()")[0].as<std::string>();
+  auto written = [&] {
+    return tx.exec_params1("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint", start)[0]
+        .as<long long>();
+  };
+  while (written() < static_cast<long long>(bytes)) {
+    // A switch needs WAL written since the last one: a transaction with an xid commits a record.
+    tx.exec("SELECT pg_current_xact_id()");
+    tx.exec("SELECT pg_switch_wal()");
+  }
+  tx.exec("CHECKPOINT");
+  return tx.exec1("SELECT count(*) FROM pg_ls_waldir() WHERE name > pg_walfile_name(pg_current_wal_lsn()) "
+                  "AND name ~ '^[0-9A-F]{24}$'")[0]
+      .as<int>();
+}
+
 void check_master_key(const std::string& control_conninfo, const std::string& fingerprint) {
   pqxx::connection c{control_conninfo};
   pqxx::work tx{c};

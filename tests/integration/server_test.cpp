@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 using namespace paige::test;
 using json = nlohmann::json;
@@ -64,6 +65,12 @@ TEST_CASE("embedded mode: serves, stops cleanly, and a second start reuses the c
     CHECK(server.terminate() == 0);
     auto log = server.process().stderr_text();
     CHECK_THAT(log, Catch::Contains("event=pg.initdb"));
+    // The new cluster made its WAL files ahead: 256 MB of 16 MB files recycled as the next ones.
+    static const std::regex reserved{R"(event=pg\.wal_reserved files=(\d+))"};
+    std::smatch m;
+    REQUIRE(std::regex_search(log, m, reserved));
+    CHECK(std::stoi(m[1]) >= 15);
+    CHECK_THAT(read_file(dir.path() + "/pg/paige.conf"), Catch::Contains("min_wal_size = 256MB"));
     CHECK_THAT(log, Catch::Contains("event=pg.stopped"));
     CHECK_THAT(log, Catch::Contains("event=paige.stopped"));
     // Secrets never reach the log.
@@ -80,6 +87,7 @@ TEST_CASE("embedded mode: serves, stops cleanly, and a second start reuses the c
     CHECK(again.terminate() == 0);
     auto log = again.process().stderr_text();
     CHECK(log.find("event=pg.initdb") == std::string::npos);
+    CHECK(log.find("event=pg.wal_reserved") == std::string::npos);
     CHECK_THAT(log, Catch::Contains("initdb=false"));
     CHECK(log_line_has(log, {"event=db.migrated", "applied=0"}));
     // Same token, not printed again.

@@ -39,6 +39,7 @@ TEST_CASE("defaults apply when nothing is given", "[config]") {
   CHECK(cfg.max_header_bytes == 16u << 10);
   CHECK(cfg.request_timeout == std::chrono::seconds{30});
   CHECK(cfg.actor_threads == 0);
+  CHECK(cfg.pg_wal_reserve == 256u << 20);
   CHECK(cfg.app_secret == "s3cret");
   CHECK(cfg.verify_token == "vt");
 }
@@ -125,6 +126,13 @@ TEST_CASE("durations and sizes parse with units", "[config]") {
   CHECK(parse_size("3MiB") == 3u << 20);
   CHECK(parse_size("1GiB") == 1u << 30);
   CHECK_THROWS_AS(parse_size("3MB"), config_error);
+}
+
+TEST_CASE("the embedded Postgres's WAL reserve is off at 0 or at least two WAL files", "[config]") {
+  CHECK(parse_config(with_required({"--pg-wal-reserve", "0"}), env_of({})).cfg.pg_wal_reserve == 0);
+  CHECK(parse_config(with_required({"--pg-wal-reserve", "1GiB"}), env_of({})).cfg.pg_wal_reserve == 1u << 30);
+  CHECK_THROWS_WITH(parse_config(with_required({"--pg-wal-reserve", "16MiB"}), env_of({})),
+                    Catch::Contains("at least 32MiB"));
 }
 
 TEST_CASE("unknown PAIGE_ variables are reported, others ignored", "[config]") {
