@@ -115,9 +115,9 @@ class server_process {
       log::info("db.external", {{"url", log::redact_url(control_conninfo_)}});
       storage::wait_until_accepting(control_conninfo_, cfg_.db_connect_timeout);
     } else {
-      pg_.emplace(embedded_postgres_options{(fs::path{data_dir_} / "pg").string(),
-                                            cfg_.pg_bin_dir, cfg_.pg_port, std::chrono::milliseconds{60000},
-                                            cfg_.pg_wal_reserve});
+      embedded_postgres_options pg_opts{(fs::path{data_dir_} / "pg").string(), cfg_.pg_bin_dir, cfg_.pg_port};
+      pg_opts.wal_reserve = cfg_.pg_wal_reserve;
+      pg_.emplace(std::move(pg_opts));
       pg_->start();
       if (storage::ensure_database(pg_->superuser_conninfo("postgres"), control_database_name))
         log::info("db.control_created", {{"name", control_database_name}});

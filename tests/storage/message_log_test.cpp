@@ -396,7 +396,8 @@ TEST_CASE("a batch of one exchange or one wamid writes what a larger batch write
   REQUIRE(two.exchanges.size() == 2);
   CHECK(two.exchanges[0].second.outbound_ids.size() == 2);
   CHECK(written(tx, a) == written(tx, b));
-  CHECK_THAT(written(tx, a), Catch::StartsWith("in,text,text,received,t,f,1750000000,out,text,text,queued,f,t,null,out,text,text,queued,f,t,null,|next,"));
+  CHECK_THAT(written(tx, a), Catch::StartsWith("in,text,text,received,t,f,1750000000,"
+                                               "out,text,text,queued,f,t,null,out,text,text,queued,f,t,null,|next,"));
   // Closing in a batch of one closes as in a larger one.
   auto closing = write_batch(tx, {{exchange(b, "w4", true)}, {}, {}});
   CHECK(closing.exchanges[0].second.applied);
