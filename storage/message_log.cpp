@@ -310,6 +310,57 @@ constexpr const char* one_accepted_plpgsql = R"sql(
     RETURNING 1, NULL::int, m.id, m.conversation_id, coalesce(m.wamid, ''), m.status, coalesce(m.error::text, ''),
               NULL::text;)sql";
 
+// The batch function's form for a few statuses of distinct messages (the usual batch under
+// light load: a status webhook or two of different sends lingering until the next write).
+// With one status per message the set-based statement's grouping has nothing to merge, so
+// each status is a lookup of its message by wamid and an update by id: the same rows and
+// changes (returned in input order, not by id), without executor start-up of the CTE plan.
+constexpr std::size_t small_statuses_limit = 4;
+constexpr const char* few_statuses_plpgsql = R"sql(
+    FOR s IN SELECT * FROM jsonb_to_recordset(p_statuses) AS t(wamid text, status text, ts double precision, error jsonb)
+    LOOP
+      s_at := CASE WHEN s.ts > 0 THEN to_timestamp(s.ts) ELSE now() END;
+      SELECT m.id, m.status INTO o_id, o_status FROM messages m
+      WHERE m.wamid = s.wamid AND m.direction = 'out' AND m.status <> 'failed';
+      IF NOT FOUND THEN
+        IF NOT EXISTS (SELECT 1 FROM messages m WHERE m.wamid = s.wamid) THEN
+          INSERT INTO pending_statuses (wamid, status, ts, error) VALUES (s.wamid, s.status, s_at, s.error)
+          ON CONFLICT (wamid, status) DO NOTHING;
+        END IF;
+        CONTINUE;
+      END IF;
+      IF paige_status_rank(o_status) < paige_status_rank(s.status)
+         AND NOT (s.status = 'failed' AND o_status IN ('read', 'played')) THEN
+        RETURN QUERY
+        UPDATE messages m SET
+          status = s.status,
+          sent_at = CASE WHEN s.status = 'sent' THEN coalesce(m.sent_at, s_at) ELSE m.sent_at END,
+          delivered_at = CASE WHEN s.status = 'delivered' THEN coalesce(m.delivered_at, s_at) ELSE m.delivered_at END,
+          read_at = CASE WHEN s.status IN ('read', 'played') THEN coalesce(m.read_at, s_at) ELSE m.read_at END,
+          failed_at = CASE WHEN s.status = 'failed' THEN s_at ELSE m.failed_at END,
+          error = CASE WHEN s.status = 'failed' THEN s.error ELSE m.error END
+        WHERE m.id = o_id
+        RETURNING 2, NULL::int, m.id, m.conversation_id, m.wamid, m.status, coalesce(m.error::text, ''), NULL::text;
+      ELSE
+        -- No move, but the status's own time is recorded if none is yet.
+        UPDATE messages m SET
+          sent_at = CASE WHEN s.status = 'sent' THEN coalesce(m.sent_at, s_at) ELSE m.sent_at END,
+          delivered_at = CASE WHEN s.status = 'delivered' THEN coalesce(m.delivered_at, s_at) ELSE m.delivered_at END,
+          read_at = CASE WHEN s.status IN ('read', 'played') THEN coalesce(m.read_at, s_at) ELSE m.read_at END
+        WHERE m.id = o_id AND ((s.status = 'sent' AND m.sent_at IS NULL) OR (s.status = 'delivered' AND m.delivered_at IS NULL)
+                               OR (s.status IN ('read', 'played') AND m.read_at IS NULL));
+      END IF;
+    END LOOP;)sql";
+
+/// Whether `statuses` can take the batch function's small form: a few, one per message.
+bool few_statuses(const std::vector<status_row>& statuses) {
+  if (statuses.size() > small_statuses_limit) return false;
+  for (std::size_t i = 0; i < statuses.size(); ++i)
+    for (std::size_t j = i + 1; j < statuses.size(); ++j)
+      if (statuses[i].wamid == statuses[j].wamid) return false;
+  return true;
+}
+
 /// Runs a statement of the hot path as a prepared statement of the connection: Postgres
 /// parses and plans it once per connection instead of once per call (these CTE statements
 /// cost more to plan than to run).
@@ -498,10 +549,11 @@ void set_up_write_session(pqxx::connection_base& conn) {
   // `use_column`: the statements' column names win over the result columns' names.
   static const std::string sql =
       "CREATE FUNCTION pg_temp.paige_write_batch(p_exchanges jsonb, p_exchange_count int, p_accepted jsonb, "
-      "p_accepted_count int, p_statuses jsonb, p_status_count int) "
+      "p_accepted_count int, p_statuses jsonb, p_status_count int, p_few_statuses boolean) "
       "RETURNS TABLE (kind int, k int, id bigint, conversation_id bigint, wamid text, status text, error text, "
       "queued text) LANGUAGE plpgsql AS $paige$\n#variable_conflict use_column\n"
-      "DECLARE e record; e_at timestamptz; e_message_id bigint;\nBEGIN\n"
+      "DECLARE e record; e_at timestamptz; e_message_id bigint; s record; s_at timestamptz; o_id bigint; o_status text;\n"
+      "BEGIN\n"
       "  IF p_exchange_count > " + std::to_string(direct_join_limit) + " THEN RETURN QUERY " +
       in_function(exchange_sql(direct_join_limit + 1), "p_exchanges", "p_exchange_count") +
       ";\n  ELSIF p_exchange_count = 1 THEN" + one_exchange_plpgsql +
@@ -510,14 +562,15 @@ void set_up_write_session(pqxx::connection_base& conn) {
       "  IF " + one_accepted_condition_plpgsql + " THEN" + one_accepted_plpgsql +
       "\n  ELSIF p_accepted_count > 0 THEN RETURN QUERY " +
       in_function(accepted_sql, "p_accepted", "p_accepted_count") + ";\n  END IF;\n"
-      "  IF p_status_count > 0 THEN RETURN QUERY " + in_function(statuses_sql, "p_statuses", "p_status_count") +
+      "  IF p_few_statuses THEN" + few_statuses_plpgsql +
+      "\n  ELSIF p_status_count > 0 THEN RETURN QUERY " + in_function(statuses_sql, "p_statuses", "p_status_count") +
       ";\n  END IF;\nEND $paige$";
   pqxx::nontransaction{conn}.exec0(sql);
 }
 
 batch_results write_batch(pqxx::transaction_base& tx, const batch_writes& writes) {
   constexpr const char* call_sql =
-      "SELECT * FROM pg_temp.paige_write_batch($1::jsonb, $2, $3::jsonb, $4, $5::jsonb, $6)";
+      "SELECT * FROM pg_temp.paige_write_batch($1::jsonb, $2, $3::jsonb, $4, $5::jsonb, $6, $7)";
   batch_results out;
   out.exchanges.resize(writes.exchanges.size());
   out.accepted.resize(writes.accepted.size());
@@ -526,7 +579,7 @@ batch_results write_batch(pqxx::transaction_base& tx, const batch_writes& writes
   auto statuses = statuses_input(writes.statuses);
   for (const auto& row : prepared(tx, "paige_batch", call_sql, exchanges.dump(), static_cast<int>(exchanges.size()),
                                   accepted.dump(), static_cast<int>(accepted.size()), statuses.dump(),
-                                  static_cast<int>(statuses.size()))) {
+                                  static_cast<int>(statuses.size()), few_statuses(writes.statuses))) {
     switch (row[0].as<int>()) {
       case exchange_kind: read_exchange(row, out.exchanges); break;
       case accepted_kind: read_accepted(row, writes.accepted, out.accepted); break;

@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <regex>
+#include <tuple>
 
 using namespace paige::storage;
 using json = nlohmann::json;
@@ -43,6 +45,10 @@ std::int64_t one_inbound_id(pqxx::transaction_base& tx, std::int64_t conversatio
 
 std::string status_of(pqxx::connection& c, std::int64_t id) {
   pqxx::work tx{c};
+  return tx.exec_params1("SELECT status FROM messages WHERE id = $1", id)[0].as<std::string>();
+}
+
+std::string status_of_in(pqxx::transaction_base& tx, std::int64_t id) {
   return tx.exec_params1("SELECT status FROM messages WHERE id = $1", id)[0].as<std::string>();
 }
 
@@ -421,6 +427,87 @@ TEST_CASE("a batch of one exchange or one wamid writes what a larger batch write
   // A wamid for a message that is not outbound: no change.
   auto inbound = write_batch(tx, {{}, {{one_inbound_id(tx, a.conversation_id), "wamid.x"}}, {}});
   CHECK_FALSE(inbound.accepted[0].has_value());
+}
+
+TEST_CASE("a few statuses of distinct messages change what the set-based form changes, two lookups each",
+          "[storage][db]") {
+  // Under light load a batch carries a few statuses, each of a different send: the batch
+  // function looks each message up by wamid and updates it by id instead of running the
+  // set-based statement. Two twin sets of sends take the same statuses, one set through each
+  // form; the messages, the parked statuses and the changes must come out the same.
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  set_up_write_session(c);
+  std::int64_t inbound = 0;
+  {
+    pqxx::work tx{c};
+    auto conv = open_conversation(tx, "1", "", "a");
+    for (const char* twin : {"a", "b"})
+      for (int n = 1; n <= 4; ++n) {
+        auto id = queue_outbound(tx, conv.conversation_id, conv.contact_id, "text", text("m")).id;
+        record_accepted(tx, {{id, std::string{twin} + "." + std::to_string(n)}});
+      }
+    inbound = insert_inbound(tx, {{conv.conversation_id, conv.contact_id, "in.1", "text", text("hi"), 0, false}})[0];
+    tx.commit();
+  }
+  // Rounds of statuses, by send number (1-4), one per send in a round.
+  using status = std::tuple<int, std::string, double, std::string>;
+  const std::vector<std::vector<status>> rounds{
+      {{1, "sent", 1750000010, ""}, {2, "read", 1750000012, ""}, {3, "delivered", 1750000013, ""}},
+      // A late delivered records its time without moving read back; a redelivered sent and a
+      // failed after read change nothing; a status for a send not recorded yet is parked.
+      {{2, "delivered", 1750000011, ""}, {1, "sent", 1750000099, ""}, {3, "read", 1750000020, ""},
+       {4, "failed", 1750000021, R"([{"code":131026}])"}},
+      {{2, "failed", 1750000030, R"([{"code":1}])"}, {9, "sent", 1750000031, ""}},
+      {{4, "read", 1750000040, ""}, {1, "delivered", 1750000041, ""}}};
+  auto rows_of = [](const std::string& twin, const std::vector<status>& round) {
+    std::vector<status_row> rows;
+    for (const auto& [n, st, ts, error] : round) rows.push_back({twin + "." + std::to_string(n), st, ts, error});
+    return rows;
+  };
+  auto changed = [](const std::vector<status_change>& changes) {
+    std::vector<std::string> out;
+    for (const auto& ch : changes) out.push_back(ch.wamid.substr(2) + ":" + ch.status + ":" + ch.error_json);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  for (const auto& round : rounds) {
+    pqxx::work tx{c};
+    auto index_scans = [&] {  // this backend's counts, not flushed yet
+      return tx.exec1("SELECT idx_scan FROM pg_stat_xact_user_tables WHERE relname = 'messages'")[0].as<long>();
+    };
+    auto before = index_scans();
+    auto few = write_batch(tx, {{}, {}, rows_of("a", round)});
+    auto scans = index_scans() - before;
+    auto set_based = apply_statuses(tx, rows_of("b", round));
+    tx.commit();
+    CHECK(changed(few.statuses) == changed(set_based));
+    // Each status: its message by wamid, then (found) an update by id or (not) a check that
+    // no message has that wamid: no join, no anti-join over the whole input.
+    CHECK(scans == 2 * static_cast<long>(round.size()));
+  }
+  pqxx::work tx{c};
+  auto messages = [&](const std::string& twin) {
+    std::string out;
+    for (const auto& r : tx.exec_params(
+             "SELECT status, extract(epoch FROM sent_at)::bigint, extract(epoch FROM delivered_at)::bigint, "
+             "extract(epoch FROM read_at)::bigint, extract(epoch FROM failed_at)::bigint, error::text "
+             "FROM messages WHERE wamid LIKE $1 ORDER BY wamid",
+             twin + ".%"))
+      for (const auto& f : r) out += (f.is_null() ? "null" : f.c_str()) + std::string{","};
+    return out;
+  };
+  CHECK(messages("a") == messages("b"));
+  CHECK_THAT(messages("a"), Catch::StartsWith("delivered,1750000010,1750000041,null,null,null,"
+                                              "read,null,1750000011,1750000012,null,null,"
+                                              "read,null,1750000013,1750000020,null,null,failed,"));
+  CHECK(tx.exec1("SELECT string_agg(wamid || ':' || status, ' ' ORDER BY wamid) FROM pending_statuses")[0]
+            .as<std::string>() == "a.9:sent b.9:sent");
+  // A status for an inbound message's wamid: nothing moves, nothing is parked.
+  auto in = write_batch(tx, {{}, {}, {{"in.1", "read", 1750000050, ""}}});
+  CHECK(in.statuses.empty());
+  CHECK(tx.exec1("SELECT count(*) FROM pending_statuses")[0].as<int>() == 2);
+  CHECK(status_of_in(tx, inbound) == "received");
 }
 
 TEST_CASE("statuses batched together each record their time, and only moves come back", "[storage][db]") {
