@@ -92,10 +92,19 @@ struct worker_state {
 
 using self_ptr = caf::stateful_actor<worker_state>*;
 
-/// A connection for a project's batches (storage::set_up_write_session).
+/// A connection for a project's batches (storage::set_up_write_session), warmed up so the
+/// first messages after a start or a reconnection do not wait for plans. A warm-up that fails
+/// short of the connection only costs that wait.
 std::unique_ptr<pqxx::connection> connect(const std::string& conninfo) {
   auto conn = std::make_unique<pqxx::connection>(conninfo);
   storage::set_up_write_session(*conn);
+  try {
+    storage::warm_up_write_session(*conn);
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (const std::exception& e) {
+    log::warn("persistence.warm_up_failed", {{"reason", e.what()}});
+  }
   return conn;
 }
 

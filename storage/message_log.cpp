@@ -568,6 +568,20 @@ void set_up_write_session(pqxx::connection_base& conn) {
   pqxx::nontransaction{conn}.exec0(sql);
 }
 
+void warm_up_write_session(pqxx::connection_base& conn) {
+  // Names no WhatsApp id or wamid can take (those are digits and "wamid." ids).
+  const std::string text = R"({"type":"text","text":{"body":"warm-up"}})";
+  pqxx::work tx{conn};
+  auto c = open_conversations(tx, {{"paige:warm-up", "", "warm-up"}}).at(0);
+  auto first = write_batch(tx, {{{{c.conversation_id, c.contact_id, "paige:warm-up:in", "text", text, 0, false},
+                                  {0, c.conversation_id, c.contact_id, "warm-up", "{}", false, {{"text", text}}}}},
+                                {},
+                                {{"paige:warm-up:parked", "sent", 0, ""}}});
+  auto sent = first.exchanges.at(0).second.outbound_ids.at(0);
+  write_batch(tx, {{}, {{sent, "paige:warm-up:out"}}, {{"paige:warm-up:out", "sent", 0, ""}}});
+  tx.abort();
+}
+
 batch_results write_batch(pqxx::transaction_base& tx, const batch_writes& writes) {
   constexpr const char* call_sql =
       "SELECT * FROM pg_temp.paige_write_batch($1::jsonb, $2, $3::jsonb, $4, $5::jsonb, $6, $7)";

@@ -205,6 +205,13 @@ struct batch_results {
 /// Once per connection, before any of them.
 void set_up_write_session(pqxx::connection_base& conn);
 
+/// Runs the light-load forms of the hot path (a first message's open, one exchange, one
+/// wamid, a few statuses) once on a set-up write session, in a transaction it rolls back:
+/// PL/pgSQL compiles the batch function and plans each statement at its first call (about
+/// 4 ms per connection), which otherwise the first messages after a start wait for. Leaves
+/// no rows; takes a few values of the id sequences (ids have gaps, as after any rollback).
+void warm_up_write_session(pqxx::connection_base& conn);
+
 /// Exchanges, then wamids, then statuses (a status sees a wamid recorded before it), in one
 /// statement: one round trip that commits on its own, where the three statements in a
 /// transaction took five (BEGIN, three, COMMIT).

@@ -510,6 +510,44 @@ TEST_CASE("a few statuses of distinct messages change what the set-based form ch
   CHECK(status_of_in(tx, inbound) == "received");
 }
 
+TEST_CASE("warming a write session runs the hot path's statements and leaves no rows", "[storage][db]") {
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  set_up_write_session(c);
+  std::int64_t known = 0;
+  {
+    pqxx::work tx{c};
+    known = open_conversation(tx, "1", "Ada", "start").conversation_id;
+    tx.commit();
+  }
+  auto rows = [&] {
+    pqxx::work tx{c};
+    return tx.exec1("SELECT (SELECT count(*) FROM contacts) || ',' || (SELECT count(*) FROM conversations) || ',' || "
+                    "(SELECT count(*) FROM messages) || ',' || (SELECT count(*) FROM pending_statuses) || ',' || "
+                    "(SELECT string_agg(state, ',') FROM conversations)")[0]
+        .as<std::string>();
+  };
+  auto before = rows();
+  warm_up_write_session(c);
+  CHECK(rows() == before);
+  CHECK(before == "1,1,0,0,start");
+  // The statements were prepared (and the batch function called) on this connection.
+  {
+    pqxx::work tx{c};
+    CHECK(tx.exec1("SELECT count(*) FROM pg_prepared_statements WHERE name IN ('paige_open', 'paige_batch')")[0]
+              .as<int>() == 2);
+  }
+  // The session writes as before.
+  pqxx::work tx{c};
+  auto conv = open_conversations(tx, {{"1", "Ada", "start"}})[0];
+  CHECK(conv.conversation_id == known);
+  auto written = write_batch(tx, {{{{conv.conversation_id, conv.contact_id, "w1", "text", text("hi"), 0, false},
+                                    {0, conv.conversation_id, conv.contact_id, "next", "{}", false, {{"text", text("a")}}}}},
+                                  {},
+                                  {}});
+  CHECK(written.exchanges.at(0).second.applied);
+}
+
 TEST_CASE("statuses batched together each record their time, and only moves come back", "[storage][db]") {
   project_db p;
   pqxx::connection c{p.conninfo};
