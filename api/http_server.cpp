@@ -278,12 +278,13 @@ class session : public std::enable_shared_from_this<session> {
     req.params = std::move(match.params);
     // The responder may run on any thread: hop back onto this connection's strand.
     auto answered = std::make_shared<std::atomic<bool>>(false);
-    responder respond = [self = shared_from_this(), version, answered](http_response res) {
-      if (answered->exchange(true)) return;
+    responder respond{[self = shared_from_this(), version, answered](http_response res) {
+      if (answered->exchange(true)) return false;
       net::post(self->stream_.get_executor(), [self, version, res = std::move(res)]() mutable {
         self->write(std::move(res), version);
       });
-    };
+      return true;
+    }};
     try {
       (*match.target)(std::move(req), respond);
     } catch (const std::exception& e) {

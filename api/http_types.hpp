@@ -69,8 +69,22 @@ struct http_response {
                              const nlohmann::json& details);
 };
 
-/// Sends the response; may be called from any thread, exactly once.
-using responder = std::function<void(http_response)>;
+/// Sends a request's response; may be called from any thread. A request is answered once:
+/// by its handler, or by its route's answer deadline if that came first; later answers are
+/// dropped.
+class responder {
+ public:
+  responder() = default;
+  /// `send` sends the response unless the request was answered, and says whether it did.
+  explicit responder(std::function<bool(http_response)> send) : send_(std::move(send)) {}
+
+  void operator()(http_response res) const { send_(std::move(res)); }
+  /// Sends `res` unless the request was answered already (its deadline); whether it did.
+  bool answer(http_response res) const { return send_(std::move(res)); }
+
+ private:
+  std::function<bool(http_response)> send_;
+};
 
 /// Handles one request; responds now or later through `respond`. Must not block.
 using handler = std::function<void(http_request&& req, responder respond)>;

@@ -31,12 +31,14 @@ struct fan_in {
   std::atomic<bool> answered{false};
   responder respond;
   metrics::counter* ok = nullptr;
+  metrics::counter* late = nullptr;
   metrics::counter* unavailable = nullptr;
 
   void one_done() {
     if (--remaining == 0 && !answered.exchange(true)) {
-      ok->inc();
-      respond(http_response::json(200, {{"status", "ok"}}));
+      // Recorded, but after the route's deadline answered 503: Meta redelivers what is stored.
+      if (respond.answer(http_response::json(200, {{"status", "ok"}}))) ok->inc();
+      else late->inc();
     }
   }
   void failed(const caf::error& err) {
@@ -52,6 +54,7 @@ struct fan_in {
 void add_webhook_routes(router& routes, webhook_context ctx) {
   auto& requests = ctx.metrics->counters("paige_webhook_requests_total", "webhook POSTs by outcome", {"outcome"});
   auto* ok = &requests.with({"ok"});
+  auto* late = &requests.with({"late"});
   auto* bad_signature = &requests.with({"bad_signature"});
   auto* malformed = &requests.with({"malformed"});
   auto* unavailable = &requests.with({"unavailable"});
@@ -104,6 +107,7 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
     join->remaining = routed.size() + unrouted.size() + 1;  // +1: released once all are sent
     join->respond = respond;
     join->ok = ok;
+    join->late = late;
     join->unavailable = unavailable;
     for (auto& [project, batch] : routed) {
       actors::batch_ack ack{[join](const caf::error* err) {

@@ -68,7 +68,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 29> options{{
+const std::array<option_spec, 30> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080", "HTTP address (host:port; port 0 picks a free one)",
      false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -147,6 +147,13 @@ const std::array<option_spec, 29> options{{
      [](config& c, const std::string& f, const std::string& v) {
        c.request_timeout = parse_duration(v);
        if (c.request_timeout.count() <= 0) throw config_error(f + ": must be positive");
+     }},
+    {"--webhook-timeout", "PAIGE_WEBHOOK_TIMEOUT", "20s",
+     "how long a webhook waits for its events to be committed; longer: 503, and Meta redelivers it",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.webhook_timeout = parse_duration(v);
+       if (c.webhook_timeout.count() <= 0) throw config_error(f + ": must be positive");
      }},
     {"--db-connect-timeout", "PAIGE_DB_CONNECT_TIMEOUT", "30s",
      "at start, how long to wait for the database server to accept connections", false,

@@ -37,6 +37,7 @@ struct config {
   std::size_t max_header_bytes = 0;
   std::size_t max_json_depth = 0;
   std::chrono::milliseconds request_timeout{0};
+  std::chrono::milliseconds webhook_timeout{0};  ///< a webhook's wait for its commits (then 503)
   std::chrono::milliseconds shutdown_grace{0};
   std::chrono::milliseconds db_connect_timeout{0};
   unsigned http_threads = 0;
@@ -44,8 +45,8 @@ struct config {
   unsigned db_workers = 0;     ///< persistence workers (project-database connections per project: 1)
   std::chrono::milliseconds conversation_idle{0};
   std::chrono::milliseconds conversation_sweep{0};  ///< how often idle conversations are closed
-  std::size_t event_window = 0;
-  std::size_t stream_backlog = 0;  ///< bytes an event stream may queue before its client is dropped  ///< live events kept per project for Last-Event-ID replay
+  std::size_t event_window = 0;    ///< live events kept per project for Last-Event-ID replay
+  std::size_t stream_backlog = 0;  ///< bytes an event stream may queue before its client is dropped
   unsigned db_api_workers = 0;  ///< connections serving the project-database API
   std::chrono::milliseconds sql_timeout{0};  ///< statement timeout of the project-database API
   std::size_t sql_row_cap = 0;  ///< rows the SQL endpoint returns at most

@@ -192,6 +192,7 @@ class server_process {
     api::add_database_routes(routes_, project_api);
     api::add_event_routes(routes_, project_api);
     api::webhook_context webhooks{system_.get(), &numbers_, control_db_, cfg_.app_secret, cfg_.verify_token, &metrics_};
+    webhooks.timeout = cfg_.webhook_timeout;
     api::add_webhook_routes(routes_, std::move(webhooks));
     api::http_server_options http_opts{cfg_.listen_host, cfg_.listen_port, cfg_.http_threads,
                                        cfg_.max_body_bytes, cfg_.max_header_bytes, cfg_.request_timeout};

@@ -63,10 +63,13 @@ struct server_fixture {
     return parked.size();
   }
 
-  void release_all(unsigned status) {
+  /// Answers every parked request; whether each answer went out (not after its deadline's).
+  std::vector<bool> release_all(unsigned status) {
     std::lock_guard<std::mutex> lock{m};
-    for (auto& r : parked) r(http_response::json(status, {{"released", true}}));
+    std::vector<bool> sent;
+    for (auto& r : parked) sent.push_back(r.answer(http_response::json(status, {{"released", true}})));
     parked.clear();
+    return sent;
   }
 };
 
@@ -111,7 +114,8 @@ TEST_CASE("a route's answer deadline answers in place of a silent handler and di
   CHECK(json::parse(cut.body)["error"]["code"] == "too_late");
   CHECK(cut.keep_alive);
   REQUIRE(f.parked_count() == 1);
-  f.release_all(200);  // too late: nothing more may reach the connection
+  // Too late: nothing more may reach the connection, and the handler learns it.
+  CHECK(f.release_all(200) == std::vector<bool>{false});
   auto next = c.request("GET", "/hello/again");
   CHECK(next.status == 200);
   CHECK(json::parse(next.body)["hello"] == "again");
@@ -206,7 +210,7 @@ TEST_CASE("stop drains: requests in flight are answered, idle connections closed
   REQUIRE(paige::test::wait_until([&] { return f.server->draining(); }));
   CHECK(idle.closed_by_peer());
   CHECK(stopped.wait_for(std::chrono::milliseconds{0}) == std::future_status::timeout);
-  f.release_all(200);  // the handler finishes during the drain
+  CHECK(f.release_all(200) == std::vector<bool>{true});  // the handler finishes during the drain
   auto r = busy.read_reply();
   CHECK(r.status == 200);
   CHECK_FALSE(r.keep_alive);

@@ -23,7 +23,7 @@ TEST_CASE("routes match literals and bind parameters", "[router]") {
 
   auto m = r.match("GET", segs("/v1/projects/p_1"));
   REQUIRE(m.target);
-  (*m.target)(http_request{}, nullptr);
+  (*m.target)(http_request{}, responder{});
   CHECK(hit == 2);
   CHECK(m.route == "/v1/projects/{project_id}");
   REQUIRE(m.params.size() == 1);

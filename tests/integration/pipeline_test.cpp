@@ -287,6 +287,30 @@ TEST_CASE("a database outage answers 503 and Meta's redelivery then succeeds", "
   CHECK(body_of(r[1]) == "echo: during outage");
 }
 
+TEST_CASE("a webhook recorded after its timeout answered 503 counts as late, and its message is answered once",
+          "[integration][pipeline]") {
+  pipeline p{{"--max-attempts", "40"}, {"--webhook-timeout", "500ms"}};
+  p.put_bot(paige::actors::bot::echo_bot());
+  p.say("15550010", "warm up");
+  p.replies("15550010", 1);
+  // Writes to messages wait behind this lock: the webhook's deadline answers 503 first.
+  auto db = p.project_db();
+  pqxx::work lock{db};
+  lock.exec0("LOCK TABLE messages IN EXCLUSIVE MODE");
+  auto sent = p.meta.call("POST", "/control/numbers/" + number_id + "/users/15550010/messages",
+                          json{{"wait", false}, {"message", {{"type", "text"}, {"text", {{"body", "slow"}}}}}}.dump());
+  REQUIRE(sent.status == 202);
+  REQUIRE(wait_until([&] { return p.meta.call("GET", "/control/stats").body.value("webhook_failures", 0) >= 1; }));
+  lock.commit();
+  auto r = p.replies("15550010", 2);
+  CHECK(body_of(r[1]) == "echo: slow");
+  REQUIRE(wait_until([&] { return p.metric("paige_webhook_requests_total{outcome=\"late\"}") >= 1; }));
+  // Meta's redeliveries of the recorded message change nothing: one reply.
+  REQUIRE(wait_until([&] { return p.meta.call("GET", "/control/stats").body.value("webhook_posts", 0) ==
+                                  p.meta.call("GET", "/control/stats").body.value("webhooks_settled", 0); }));
+  CHECK(p.records("15550010", "out").size() == 2);
+}
+
 TEST_CASE("a late status never moves a message backwards", "[integration][pipeline]") {
   pipeline p;
   p.put_bot(paige::actors::bot::echo_bot());

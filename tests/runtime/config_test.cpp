@@ -38,6 +38,7 @@ TEST_CASE("defaults apply when nothing is given", "[config]") {
   CHECK(cfg.max_body_bytes == 3u << 20);
   CHECK(cfg.max_header_bytes == 16u << 10);
   CHECK(cfg.request_timeout == std::chrono::seconds{30});
+  CHECK(cfg.webhook_timeout == std::chrono::seconds{20});
   CHECK(cfg.actor_threads == 0);
   CHECK(cfg.pg_wal_reserve == 256u << 20);
   CHECK(cfg.app_secret == "s3cret");
@@ -106,6 +107,10 @@ TEST_CASE("malformed values are refused with the option's name", "[config]") {
                     Catch::Contains("at least 16"));
   CHECK_THROWS_WITH(parse_config(with_required({"--http-threads", "0"}), env_of({})),
                     Catch::Contains("--http-threads"));
+  CHECK(parse_config(with_required({"--webhook-timeout", "300ms"}), env_of({})).cfg.webhook_timeout ==
+        std::chrono::milliseconds{300});
+  CHECK_THROWS_WITH(parse_config(with_required({"--webhook-timeout", "0s"}), env_of({})),
+                    Catch::Contains("--webhook-timeout"));
   CHECK_THROWS_WITH(parse_config(with_required({"--data-dir"}), env_of({})),
                     Catch::Contains("missing value"));
   CHECK_THROWS_WITH(parse_config(required, env_of({{"PAIGE_MAX_BODY_BYTES", "lots"}})),
