@@ -352,9 +352,10 @@ constexpr const char* few_statuses_plpgsql = R"sql(
       END IF;
     END LOOP;)sql";
 
-/// Whether `statuses` can take the batch function's small form: a few, one per message.
+/// Whether `statuses` can take the batch function's small form: a few, one per message (none:
+/// no form, so a batch without statuses runs no statement for them).
 bool few_statuses(const std::vector<status_row>& statuses) {
-  if (statuses.size() > small_statuses_limit) return false;
+  if (statuses.empty() || statuses.size() > small_statuses_limit) return false;
   for (std::size_t i = 0; i < statuses.size(); ++i)
     for (std::size_t j = i + 1; j < statuses.size(); ++j)
       if (statuses[i].wamid == statuses[j].wamid) return false;
