@@ -62,6 +62,13 @@ void apply_graph_url(config& c, const std::string& flag, const std::string& v) {
   while (c.graph_url.size() > 8 && c.graph_url.back() == '/') c.graph_url.pop_back();
 }
 
+/// A duration that must be above zero (timeouts, intervals).
+std::chrono::milliseconds positive_duration(const std::string& flag, const std::string& v) {
+  auto d = parse_duration(v);
+  if (d.count() <= 0) throw config_error(flag + ": must be positive");
+  return d;
+}
+
 void require_non_empty(const std::string& flag, const std::string& v) {
   if (v.empty()) throw config_error(flag + ": must not be empty");
 }
@@ -145,21 +152,18 @@ const std::array<option_spec, 30> options{{
      "a started request that takes longer: 408",
      false,
      [](config& c, const std::string& f, const std::string& v) {
-       c.request_timeout = parse_duration(v);
-       if (c.request_timeout.count() <= 0) throw config_error(f + ": must be positive");
+       c.request_timeout = positive_duration(f, v);
      }},
     {"--webhook-timeout", "PAIGE_WEBHOOK_TIMEOUT", "20s",
      "how long a webhook waits for its events to be committed; longer: 503, and Meta redelivers it",
      false,
      [](config& c, const std::string& f, const std::string& v) {
-       c.webhook_timeout = parse_duration(v);
-       if (c.webhook_timeout.count() <= 0) throw config_error(f + ": must be positive");
+       c.webhook_timeout = positive_duration(f, v);
      }},
     {"--db-connect-timeout", "PAIGE_DB_CONNECT_TIMEOUT", "30s",
      "at start, how long to wait for the database server to accept connections", false,
      [](config& c, const std::string& f, const std::string& v) {
-       c.db_connect_timeout = parse_duration(v);
-       if (c.db_connect_timeout.count() <= 0) throw config_error(f + ": must be positive");
+       c.db_connect_timeout = positive_duration(f, v);
      }},
     {"--shutdown-grace", "PAIGE_SHUTDOWN_GRACE", "10s",
      "on SIGTERM/SIGINT, how long in-flight requests may take to finish", false,
@@ -184,14 +188,12 @@ const std::array<option_spec, 30> options{{
      "how long a conversation actor stays in memory without messages (its state is in the database)",
      false,
      [](config& c, const std::string& f, const std::string& v) {
-       c.conversation_idle = parse_duration(v);
-       if (c.conversation_idle.count() <= 0) throw config_error(f + ": must be positive");
+       c.conversation_idle = positive_duration(f, v);
      }},
     {"--conversation-sweep", "PAIGE_CONVERSATION_SWEEP", "1m",
      "how often each project closes conversations idle longer than its conversation_timeout_seconds", false,
      [](config& c, const std::string& f, const std::string& v) {
-       c.conversation_sweep = parse_duration(v);
-       if (c.conversation_sweep.count() <= 0) throw config_error(f + ": must be positive");
+       c.conversation_sweep = positive_duration(f, v);
      }},
     {"--event-window", "PAIGE_EVENT_WINDOW", "1000",
      "live events each project keeps so a reconnecting subscriber can resume (Last-Event-ID)", false,
@@ -213,8 +215,7 @@ const std::array<option_spec, 30> options{{
     {"--sql-timeout", "PAIGE_SQL_TIMEOUT", "5s",
      "statement timeout of the project-database API (the SQL endpoint and the table editor)", false,
      [](config& c, const std::string& f, const std::string& v) {
-       c.sql_timeout = parse_duration(v);
-       if (c.sql_timeout.count() <= 0) throw config_error(f + ": must be positive");
+       c.sql_timeout = positive_duration(f, v);
      }},
     {"--sql-row-cap", "PAIGE_SQL_ROW_CAP", "1000", "rows the SQL endpoint returns at most (reported when hit)",
      false,
