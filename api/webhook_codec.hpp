@@ -4,6 +4,7 @@
 
 #include "actors/inbound.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -26,5 +27,13 @@ struct webhook_events {
 /// wrong `object`, `entry`/`changes` not lists, a messages change without a phone_number_id,
 /// a message without id/from/type, a status without id/status).
 std::variant<webhook_events, std::string> parse_webhook(const std::string& body);
+
+/// parse_webhook's fast path: reads a valid envelope of the usual shape in one pass, without
+/// a JSON document; nullopt for anything else (invalid, or unusual: a repeated key, a number
+/// where a string is usual), which parse_webhook_document then reads.
+std::optional<webhook_events> scan_webhook(const std::string& body);
+
+/// The reading through a whole JSON document: the reference scan_webhook must agree with.
+std::variant<webhook_events, std::string> parse_webhook_document(const std::string& body);
 
 }  // namespace paige::api

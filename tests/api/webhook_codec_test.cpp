@@ -134,3 +134,125 @@ TEST_CASE("bodies that are not Cloud API envelopes are refused with a reason", "
   CHECK_THAT(rejected(bad_status.dump()), Catch::Contains("'status'"));
   CHECK(parsed(json::parse(R"({"object":"whatsapp_business_account","entry":[]})")).numbers.empty());
 }
+
+namespace {
+
+/// Both readings as comparable text: the refusal, or every field of every event.
+std::string outcome(const std::variant<webhook_events, std::string>& r) {
+  if (auto* why = std::get_if<std::string>(&r)) return "refused: " + *why;
+  const auto& events = std::get<webhook_events>(r);
+  json out{{"other_changes", events.other_changes}, {"numbers", json::array()}};
+  for (const auto& n : events.numbers) {
+    json number{{"id", n.phone_number_id}, {"errors", n.errors_json}, {"messages", json::array()},
+                {"statuses", json::array()}};
+    for (const auto& m : n.messages)
+      number["messages"].push_back({m.wamid, m.from, m.profile_name, m.type, m.timestamp, m.content_json});
+    for (const auto& s : n.statuses)
+      number["statuses"].push_back({s.wamid, s.status, s.timestamp, s.recipient_id, s.errors_json});
+    out["numbers"].push_back(number);
+  }
+  return out.dump();
+}
+
+/// Envelopes of every usual shape.
+std::vector<json> usual_envelopes() {
+  auto statuses = envelope("111", {{"statuses", json::parse(R"([
+      {"id": "wamid.o1", "status": "sent", "timestamp": "1750263773", "recipient_id": "1650",
+       "conversation": {"id": "c1", "origin": {"type": "service"}}, "pricing": {"billable": true}},
+      {"id": "wamid.o2", "status": "failed", "timestamp": 1750263800, "recipient_id": "1650",
+       "errors": [{"code": 131047, "title": "Re-engagement message", "error_data": {"details": "x"}}]}])")},
+                                  {"errors", json::parse(R"([{"code": 131000, "title": "Something went wrong"}])")}});
+  auto message = envelope("222", {{"contacts", {{{"profile", {{"name", "Ada \"L\" é"}}}, {"wa_id", "1777"}}}},
+                                  {"messages", {paige::test::text_message("wamid.b1", "1777", "x\ny"),
+                                                paige::test::text_message("wamid.b2", "1778", "z")}}});
+  message["entry"][0]["changes"].push_back({{"field", "message_template_status_update"}, {"value", {{"event", "APPROVED"}}}});
+  auto several = statuses;
+  several["entry"].push_back(message["entry"][0]);
+  several["entry"][0]["changes"].push_back(envelope("111", {{"messages", {paige::test::text_message("wamid.a1", "1888", "y")}}})["entry"][0]["changes"][0]);
+  auto numeric_ids = envelope("333", {{"contacts", {{{"wa_id", 1999}, {"profile", {{"name", 5}}}}}},
+                                      {"messages", {{{"id", "wamid.n"}, {"from", "1999"}, {"type", "text"}, {"timestamp", 17}}}}});
+  numeric_ids["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = 333;
+  return {statuses, message, several, numeric_ids, json::parse(R"({"object":"whatsapp_business_account","entry":[]})")};
+}
+
+/// Every value in `doc` with its JSON pointer.
+void pointers(const json& doc, const json::json_pointer& at, std::vector<json::json_pointer>& out) {
+  out.push_back(at);
+  if (doc.is_object())
+    for (const auto& [k, v] : doc.items()) pointers(v, at / k, out);
+  if (doc.is_array())
+    for (std::size_t i = 0; i < doc.size(); ++i) pointers(doc[i], at / i, out);
+}
+
+void check_agree(const std::string& body) {
+  INFO(body);
+  auto reference = parse_webhook_document(body);
+  auto fast = scan_webhook(body);
+  if (fast) CHECK(outcome(*fast) == outcome(reference));
+  CHECK(outcome(parse_webhook(body)) == outcome(reference));
+}
+
+}  // namespace
+
+TEST_CASE("the one-pass reading takes the usual envelopes and reads them as the document does", "[webhook]") {
+  for (const auto& doc : usual_envelopes()) {
+    INFO(doc.dump());
+    auto fast = scan_webhook(doc.dump());
+    REQUIRE(fast);
+    CHECK(outcome(*fast) == outcome(parse_webhook_document(doc.dump())));
+    CHECK(outcome(*fast) == outcome(parse_webhook_document(doc.dump(2))));  // whitespace changes nothing
+  }
+}
+
+TEST_CASE("the one-pass reading agrees with the document on every altered envelope", "[webhook]") {
+  const std::vector<json> replacements{nullptr, true, 7, -1, 1.5, "s", "", json::object(), json::array(),
+                                       {{"x", 1}}, json::array({1, "a"}), json::array({json::object()})};
+  std::size_t altered = 0;
+  for (const auto& doc : usual_envelopes()) {
+    std::vector<json::json_pointer> all;
+    pointers(doc, json::json_pointer{}, all);
+    for (const auto& at : all) {
+      for (const auto& r : replacements) {
+        auto changed = doc;
+        changed[at] = r;
+        check_agree(changed.dump());
+        ++altered;
+      }
+      if (!at.empty()) {
+        auto removed = doc;
+        removed.at(at.parent_pointer()).is_object() ? removed.at(at.parent_pointer()).erase(at.back())
+                                                    : (removed.at(at.parent_pointer()).erase(std::stoul(at.back())), 0);
+        check_agree(removed.dump());
+        ++altered;
+      }
+    }
+    // Cut short: never JSON.
+    auto text = doc.dump();
+    for (std::size_t n = 0; n < text.size(); n += 7) check_agree(text.substr(0, n));
+  }
+  CHECK(altered > 1000);
+}
+
+TEST_CASE("a repeated key is read as the document reads it: the last one wins", "[webhook]") {
+  const std::string head = R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"1"},)";
+  for (const std::string& body : std::vector<std::string>{
+        head + R"("statuses":[{"id":"w1","status":"sent"}],"statuses":[{"id":"w2","status":"read"}]}}]}]})",
+        head + R"("statuses":[{"id":"w1","status":"sent","status":"read"}]}}]}]})",
+        R"({"object":"page","object":"whatsapp_business_account","entry":[]})",
+        R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"x","field":"messages","value":{"metadata":{"phone_number_id":"1"}}}]}]})"}) {
+    check_agree(body);
+    CHECK_FALSE(scan_webhook(body));
+  }
+}
+
+TEST_CASE("unusual field types are refused or ignored with a reason and never throw", "[webhook]") {
+  const std::string tail = R"(,"value":{"metadata":{"phone_number_id":"1"}}}]}]})";
+  CHECK_NOTHROW(parse_webhook(R"({"object":7,"entry":[]})"));
+  CHECK_THAT(rejected(R"({"object":7,"entry":[]})"), Catch::Contains("whatsapp_business_account"));
+  auto other = parse_webhook(R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":{})" + tail);
+  REQUIRE(std::holds_alternative<webhook_events>(other));
+  CHECK(std::get<webhook_events>(other).other_changes == 1);
+  auto contacts = envelope("1", {{"contacts", {1, {{"wa_id", "2"}, {"profile", "x"}}}}});
+  CHECK_NOTHROW(parse_webhook(contacts.dump()));
+  check_agree(contacts.dump());
+}
