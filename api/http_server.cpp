@@ -258,9 +258,11 @@ class session : public std::enable_shared_from_this<session> {
     auto url = boost::urls::parse_origin_form(req.target);
     if (!url) return write(http_response::error(400, "bad_request", "malformed request target"), version);
     std::vector<std::string> segments;
+    segments.reserve(url->encoded_segments().size());
     for (auto seg : url->encoded_segments()) segments.push_back(seg.decode());
     req.path = url->path();
     for (auto p : url->params()) req.query.emplace_back(p.key, p.value);
+    req.headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
     for (const auto& f : msg) req.headers.emplace_back(lowercase(f.name_string()), std::string{f.value()});
     req.body = std::move(msg.body());
 
@@ -320,15 +322,28 @@ class session : public std::enable_shared_from_this<session> {
     out->keep_alive(keep);
     out->prepare_payload();
 
-    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
-    server_->requests.with({method_, route_, std::to_string(res.status)}).inc();
-    server_->durations.with({method_, route_}).observe(elapsed.count());
+    record(res.status);
 
     stream_.expires_after(server_->opts.request_timeout);
     http::async_write(stream_, *out,
                       [self = shared_from_this(), out, keep](beast::error_code ec, std::size_t) {
                         self->on_write(ec, keep);
                       });
+  }
+
+  /// Counts the answer and the time it took. A keep-alive connection mostly repeats one
+  /// route (Meta's webhooks), so the metric children of the last answer are kept at hand.
+  void record(unsigned status) {
+    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
+    if (!recorded_requests_ || recorded_status_ != status || recorded_method_ != method_ || recorded_route_ != route_) {
+      recorded_requests_ = &server_->requests.with({method_, route_, std::to_string(status)});
+      recorded_duration_ = &server_->durations.with({method_, route_});
+      recorded_status_ = status;
+      recorded_method_ = method_;
+      recorded_route_ = route_;
+    }
+    recorded_requests_->inc();
+    recorded_duration_->observe(elapsed.count());
   }
 
   void on_write(beast::error_code ec, bool keep) {
@@ -352,9 +367,7 @@ class session : public std::enable_shared_from_this<session> {
                        "\r\nContent-Type: " + res.content_type + "\r\nCache-Control: no-cache\r\nConnection: close\r\n";
     for (auto& [k, v] : res.headers) head += k + ": " + v + "\r\n";
     head += "\r\n";
-    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
-    server_->requests.with({method_, route_, std::to_string(res.status)}).inc();
-    server_->durations.with({method_, route_}).observe(elapsed.count());
+    record(res.status);
     if (counted_in_flight_) server_->in_flight.add(-1);
     counted_in_flight_ = false;
     server_->streams.add(1);
@@ -447,6 +460,11 @@ class session : public std::enable_shared_from_this<session> {
   std::chrono::steady_clock::time_point started_;
   std::string method_;
   std::string route_;
+  metrics::counter* recorded_requests_ = nullptr;  ///< the children record() used last
+  metrics::histogram* recorded_duration_ = nullptr;
+  unsigned recorded_status_ = 0;
+  std::string recorded_method_;
+  std::string recorded_route_;
   bool busy_ = false;
   bool closing_ = false;
   bool timed_out_ = false;
