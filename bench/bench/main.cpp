@@ -177,15 +177,10 @@ struct driver {
     ++sent;
     auto wa_id = wa_id_of(p, c);
     auto wamid = "wamid.B" + std::to_string(p) + "x" + std::to_string(c) + "x" + std::to_string(index);
-    json msg{{"from", wa_id},
-             {"id", wamid},
-             {"timestamp", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                              std::chrono::system_clock::now().time_since_epoch())
-                                              .count())},
-             {"type", "text"},
-             {"text", {{"body", "m" + std::to_string(index)}}}};
-    json value{{"contacts", {{{"profile", {{"name", "Bench " + wa_id}}}, {"wa_id", wa_id}}}}, {"messages", {msg}}};
-    sender.post(metasim::webhook_sender::envelope(numbers[p], std::move(value)),
+    auto timestamp = std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    sender.post(metasim::webhook_sender::text_message_envelope(numbers[p], wa_id, "Bench " + wa_id, wamid, timestamp,
+                                                               "m" + std::to_string(index)),
                 [this, p, c, now](metasim::delivery_outcome out) {
                   auto took = steady::now() - now;
                   std::lock_guard<std::mutex> lock{mutex};

@@ -1,5 +1,6 @@
 #include "actors/outbound_rules.hpp"
 #include "bench/metasim/routes.hpp"
+#include "common/json_text.hpp"
 
 #include <chrono>
 
@@ -38,8 +39,8 @@ std::optional<number> authorized(const sim_context& ctx, const http_request& req
 }
 
 /// Answers after the configured latency (global, plus the number's own).
-void answer(const sim_context& ctx, responder respond, http_response res, const std::string& number_id = {}) {
-  auto f = ctx.state.get_faults();
+void answer(const sim_context& ctx, const faults& f, responder respond, http_response res,
+            const std::string& number_id = {}) {
   auto latency = f.latency_ms;
   if (auto it = f.number_latency_ms.find(number_id); it != f.number_latency_ms.end()) latency += it->second;
   if (latency <= 0) return respond(std::move(res));
@@ -47,21 +48,32 @@ void answer(const sim_context& ctx, responder respond, http_response res, const 
                    [respond, res = std::move(res)]() mutable { respond(std::move(res)); });
 }
 
-/// Posts each configured status for an accepted message, one after the other.
-void post_statuses(sim_context ctx, number n, std::string wa_id, std::string wamid, std::vector<std::string> statuses,
-                   std::size_t index) {
+void answer(const sim_context& ctx, responder respond, http_response res, const std::string& number_id = {}) {
+  answer(ctx, *ctx.state.current_faults(), std::move(respond), std::move(res), number_id);
+}
+
+/// The statuses Meta posts for one accepted message, shared by the steps that post them.
+struct status_run {
+  sim_context ctx;
+  number n;
+  std::string wa_id;
+  std::string wamid;
+  std::shared_ptr<const faults> f;  ///< its statuses: those in force when the send was accepted
+};
+
+/// Posts status `index` of the run, then the next once it was delivered.
+void post_statuses(std::shared_ptr<const status_run> run, std::size_t index) {
+  const auto& statuses = run->f->statuses;
   if (index >= statuses.size()) return;
-  auto status = statuses[index];
+  const auto& status = statuses[index];
   auto now = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count());
-  json st{{"id", wamid}, {"status", status}, {"timestamp", now}, {"recipient_id", wa_id}};
-  if (ctx.keep_records) ctx.state.add({0, n.phone_number_id, wa_id, "status", wamid, {{"status", status}}, 0});
+  const auto& ctx = run->ctx;
+  if (ctx.keep_records) ctx.state.add({0, run->n.phone_number_id, run->wa_id, "status", run->wamid, {{"status", status}}, 0});
   ctx.state.count("statuses_posted");
-  ctx.sender.post(webhook_sender::envelope(n, {{"statuses", {st}}}),
-                  [ctx, n, wa_id, wamid, statuses, index](delivery_outcome) {
-                    post_statuses(ctx, n, wa_id, wamid, statuses, index + 1);
-                  });
+  ctx.sender.post(webhook_sender::status_envelope(run->n, run->wamid, status, now, run->wa_id),
+                  [run, index](delivery_outcome) { post_statuses(run, index + 1); });
 }
 
 }  // namespace
@@ -132,13 +144,14 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
     }
     auto to = body.value("to", "");
     if (to.empty()) return answer(ctx, respond, graph_error(131008, "Required parameter is missing", "to"));
-    auto f = ctx.state.get_faults();
+    auto faults_now = ctx.state.current_faults();
+    const auto& f = *faults_now;
     long code = 0;
     if (auto it = f.recipient_errors.find(to); it != f.recipient_errors.end()) code = it->second;
     else code = ctx.state.draw_error(f);
     if (code) {
       ctx.state.count("sends_failed_injected");
-      return answer(ctx, respond, graph_error(code, "Injected failure", "simulated error " + std::to_string(code)),
+      return answer(ctx, f, respond, graph_error(code, "Injected failure", "simulated error " + std::to_string(code)),
                     n->phone_number_id);
     }
     auto msg = body;
@@ -153,12 +166,16 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
     if (ctx.keep_records) ctx.state.add({0, n->phone_number_id, to, "out", wamid, body, 0});
     if (ctx.on_send) ctx.on_send(n->phone_number_id, to, body);
     ctx.state.count("sends_accepted");
-    answer(ctx, respond,
-           http_response::json(200, {{"messaging_product", "whatsapp"},
-                                     {"contacts", {{{"input", to}, {"wa_id", to}}}},
-                                     {"messages", {{{"id", wamid}}}}}),
-           n->phone_number_id);
-    post_statuses(ctx, *n, to, wamid, f.statuses, 0);
+    http_response accepted;
+    accepted.body = R"({"contacts":[{"input":)";
+    json_text::append_string(accepted.body, to);
+    accepted.body += R"(,"wa_id":)";
+    json_text::append_string(accepted.body, to);
+    accepted.body += R"(}],"messages":[{"id":)";
+    json_text::append_string(accepted.body, wamid);
+    accepted.body += R"(}],"messaging_product":"whatsapp"})";
+    answer(ctx, f, respond, std::move(accepted), n->phone_number_id);
+    post_statuses(std::make_shared<const status_run>(status_run{ctx, std::move(*n), to, wamid, std::move(faults_now)}), 0);
   });
 }
 

@@ -105,14 +105,17 @@ std::uint64_t sim_state::last_seq() const {
   return records_.size();
 }
 
-faults sim_state::get_faults() const {
+faults sim_state::get_faults() const { return *current_faults(); }
+
+std::shared_ptr<const faults> sim_state::current_faults() const {
   std::lock_guard<std::mutex> lock{mutex_};
   return faults_;
 }
 
 void sim_state::set_faults(faults f) {
+  auto shared = std::make_shared<const faults>(std::move(f));
   std::lock_guard<std::mutex> lock{mutex_};
-  faults_ = std::move(f);
+  faults_ = std::move(shared);
 }
 
 long sim_state::draw_error(const faults& f) {
@@ -133,9 +136,11 @@ bool sim_state::chance(double p) {
   return std::uniform_real_distribution<double>{0, 1}(rng_) < p;
 }
 
-void sim_state::count(const std::string& name, long n) {
+void sim_state::count(std::string_view name, long n) {
   std::lock_guard<std::mutex> lock{mutex_};
-  counters_[name] += n;
+  auto it = counters_.find(name);
+  if (it == counters_.end()) it = counters_.emplace(std::string{name}, 0).first;
+  it->second += n;
 }
 
 json sim_state::stats() const {

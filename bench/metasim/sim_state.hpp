@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace paige::metasim {
@@ -81,6 +83,8 @@ class sim_state {
   std::uint64_t last_seq() const;
 
   faults get_faults() const;
+  /// The faults in force, shared rather than copied (read on every send and status).
+  std::shared_ptr<const faults> current_faults() const;
   void set_faults(faults f);
   /// The error code a send draws from error_rate/error_code and error_mix (0: none).
   long draw_error(const faults& f);
@@ -88,18 +92,18 @@ class sim_state {
   bool chance(double p);
 
   /// Counters shown by /control/stats.
-  void count(const std::string& name, long n = 1);
+  void count(std::string_view name, long n = 1);
   json stats() const;
 
  private:
   mutable std::mutex mutex_;
   std::map<std::string, number> numbers_;
   std::vector<record> records_;
-  faults faults_;
+  std::shared_ptr<const faults> faults_ = std::make_shared<const faults>();
   std::mt19937_64 rng_;
   std::uint64_t wamid_counter_ = 0;
   std::string run_id_;  ///< random per run, part of every wamid
-  std::map<std::string, long> counters_;
+  std::map<std::string, long, std::less<>> counters_;
 };
 
 }  // namespace paige::metasim

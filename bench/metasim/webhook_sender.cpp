@@ -1,5 +1,6 @@
 #include "bench/metasim/webhook_sender.hpp"
 
+#include "common/json_text.hpp"
 #include "common/log.hpp"
 #include "common/secrets.hpp"
 
@@ -31,11 +32,74 @@ json webhook_sender::envelope(const number& n, json value) {
           {"entry", {{{"id", n.waba_id}, {"changes", {{{"field", "messages"}, {"value", std::move(value)}}}}}}}};
 }
 
+namespace {
+
+/// `{"object":...,"entry":[{"id":<waba>,"changes":[{"field":"messages","value":{` — the
+/// caller writes the value's own members and then closes with envelope_tail.
+void envelope_head(std::string& out, const number& n) {
+  out += R"({"object":"whatsapp_business_account","entry":[{"id":)";
+  json_text::append_string(out, n.waba_id);
+  out += R"(,"changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":)";
+  json_text::append_string(out, n.display_phone_number);
+  out += R"(,"phone_number_id":)";
+  json_text::append_string(out, n.phone_number_id);
+  out += "},";
+}
+
+constexpr std::string_view envelope_tail = "}}]}]}";
+
+}  // namespace
+
+std::string webhook_sender::status_envelope(const number& n, std::string_view wamid, std::string_view status,
+                                            std::string_view timestamp, std::string_view recipient_id) {
+  std::string out;
+  out.reserve(400);
+  envelope_head(out, n);
+  out += R"("statuses":[{"id":)";
+  json_text::append_string(out, wamid);
+  out += R"(,"status":)";
+  json_text::append_string(out, status);
+  out += R"(,"timestamp":)";
+  json_text::append_string(out, timestamp);
+  out += R"(,"recipient_id":)";
+  json_text::append_string(out, recipient_id);
+  out += "}]";
+  out += envelope_tail;
+  return out;
+}
+
+std::string webhook_sender::text_message_envelope(const number& n, std::string_view wa_id,
+                                                  std::string_view profile_name, std::string_view wamid,
+                                                  std::string_view timestamp, std::string_view body) {
+  std::string out;
+  out.reserve(512);
+  envelope_head(out, n);
+  out += R"("contacts":[{"profile":{"name":)";
+  json_text::append_string(out, profile_name);
+  out += R"(},"wa_id":)";
+  json_text::append_string(out, wa_id);
+  out += R"(}],"messages":[{"from":)";
+  json_text::append_string(out, wa_id);
+  out += R"(,"id":)";
+  json_text::append_string(out, wamid);
+  out += R"(,"timestamp":)";
+  json_text::append_string(out, timestamp);
+  out += R"(,"type":"text","text":{"body":)";
+  json_text::append_string(out, body);
+  out += "}}]";
+  out += envelope_tail;
+  return out;
+}
+
 void webhook_sender::post(const json& envelope, std::function<void(delivery_outcome)> done) {
   // Meta escapes non-ASCII as \uXXXX and signs exactly the bytes it sends.
-  auto body = std::make_shared<const std::string>(envelope.dump(-1, ' ', true));
+  post(envelope.dump(-1, ' ', true), std::move(done));
+}
+
+void webhook_sender::post(std::string text, std::function<void(delivery_outcome)> done) {
+  auto body = std::make_shared<const std::string>(std::move(text));
   auto signature = "sha256=" + secrets::hmac_sha256_hex(secret_, *body);
-  bool duplicate = state_.chance(state_.get_faults().duplicate_rate);
+  bool duplicate = state_.chance(state_.current_faults()->duplicate_rate);
   state_.count("webhook_posts");
   auto settled = [this, done = std::move(done)](delivery_outcome out) {
     state_.count("webhooks_settled");

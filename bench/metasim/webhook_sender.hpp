@@ -10,6 +10,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace paige::metasim {
 
@@ -28,6 +29,8 @@ class webhook_sender {
   /// Posts `envelope`; `done` (optional) runs once delivered or given up. Counted in the
   /// stats as webhook_posts, and webhooks_settled once delivered or given up.
   void post(const json& envelope, std::function<void(delivery_outcome)> done = {});
+  /// Posts a body already written (as Meta writes it: compact, ASCII escaped).
+  void post(std::string body, std::function<void(delivery_outcome)> done = {});
 
   /// Where webhooks go from now on.
   void set_url(std::string url);
@@ -35,6 +38,14 @@ class webhook_sender {
 
   /// A `messages` envelope for one number with `value` (messages/statuses/contacts).
   static json envelope(const number& n, json value);
+
+  /// The same envelope with one status, written as text (the load's most frequent webhook).
+  /// Values are written as given: the bytes match Meta's when they are ASCII.
+  static std::string status_envelope(const number& n, std::string_view wamid, std::string_view status,
+                                     std::string_view timestamp, std::string_view recipient_id);
+  /// The same envelope with one text message from `wa_id` and its profile name, as text.
+  static std::string text_message_envelope(const number& n, std::string_view wa_id, std::string_view profile_name,
+                                           std::string_view wamid, std::string_view timestamp, std::string_view body);
 
  private:
   void attempt(std::shared_ptr<const std::string> body, std::string signature, int n, bool duplicate,

@@ -12,3 +12,20 @@ TEST_CASE("simulated wamids are unique within a run and across runs with the sam
     for (int i = 0; i < 100; ++i) CHECK(seen.insert(state.next_wamid()).second);
   }
 }
+
+TEST_CASE("counters add up by name and faults are shared until replaced", "[unit][metasim]") {
+  paige::metasim::sim_state state{1};
+  state.count("webhooks_settled");
+  state.count(std::string{"webhooks_settled"}, 2);
+  state.count("statuses_posted");
+  CHECK(state.stats()["webhooks_settled"] == 3);
+  CHECK(state.stats()["statuses_posted"] == 1);
+  auto before = state.current_faults();
+  CHECK(before == state.current_faults());
+  paige::metasim::faults f;
+  f.statuses = {"sent"};
+  state.set_faults(f);
+  CHECK(before->statuses.size() == 3);  // a snapshot taken before stays as it was
+  CHECK(state.current_faults()->statuses == std::vector<std::string>{"sent"});
+  CHECK(state.get_faults().statuses == std::vector<std::string>{"sent"});
+}
