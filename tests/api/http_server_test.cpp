@@ -198,6 +198,25 @@ TEST_CASE("requests are counted by route pattern, method and status", "[http]") 
                        "paige_http_request_duration_seconds_count{method=\"GET\",route=\"/hello/{name}\"} 2"));
 }
 
+TEST_CASE("one keep-alive connection counts each answer under its own route and status", "[http]") {
+  server_fixture f;
+  http_connection c{f.port};
+  CHECK(c.request("GET", "/hello/a").status == 200);
+  CHECK(c.request("GET", "/hello/b").status == 200);
+  CHECK(c.request("GET", "/missing").status == 404);
+  CHECK(c.request("GET", "/hello/c").status == 200);
+  CHECK(c.request("GET", "/missing").status == 404);
+  auto text = f.metrics.expose();
+  CHECK_THAT(text, Catch::Contains(
+                       "paige_http_requests_total{method=\"GET\",route=\"/hello/{name}\",status=\"200\"} 3"));
+  CHECK_THAT(text, Catch::Contains(
+                       "paige_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 2"));
+  CHECK_THAT(text, Catch::Contains(
+                       "paige_http_request_duration_seconds_count{method=\"GET\",route=\"/hello/{name}\"} 3"));
+  CHECK_THAT(text, Catch::Contains(
+                       "paige_http_request_duration_seconds_count{method=\"GET\",route=\"unmatched\"} 2"));
+}
+
 TEST_CASE("stop drains: requests in flight are answered, idle connections closed", "[http]") {
   server_fixture f;
   http_connection idle{f.port};
