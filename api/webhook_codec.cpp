@@ -110,10 +110,10 @@ namespace {
 
 /// Reads the usual envelope in one pass, without a document: three of a message's four
 /// webhooks are statuses, and a document of one cost about fifty allocations. It takes only
-/// shapes it fully understands and reads them as parse_webhook_document does; on anything else (an
-/// error, an unusual type, a repeated key) it bails out and parse_webhook_document reads it,
-/// so the two readings always agree. Messages and errors are kept whole, so they are still
-/// read as documents.
+/// shapes it fully understands, and reads them as parse_webhook_document does; on anything
+/// else (an error, an unusual type, a repeated key) it bails out and parse_webhook_document
+/// reads the body, so the two readings always agree. Messages and errors are kept whole, so
+/// they are still read as documents.
 class envelope_scanner : public nlohmann::json_sax<json> {
  public:
   bool bailed() const { return bailed_; }
@@ -275,7 +275,9 @@ class envelope_scanner : public nlohmann::json_sax<json> {
     auto array_as = [&](part p) { return object ? bail() : push(p); };
     switch (frames_.back().what) {
       case part::skipped: return push(part::skipped);
-      case part::root: return key == k_entry ? array_as(part::entries) : key == unknown ? push(part::skipped) : bail();
+      case part::root:
+        if (key == k_entry) return array_as(part::entries);
+        return key == unknown ? push(part::skipped) : bail();
       case part::entries: return object_as(part::entry);
       case part::entry: return key == k_changes ? array_as(part::changes) : push(part::skipped);
       case part::changes:
@@ -298,7 +300,9 @@ class envelope_scanner : public nlohmann::json_sax<json> {
         if (!object) return bail();
         changes_.back().contacts.emplace_back();
         return push(part::contact);
-      case part::contact: return key == k_profile ? object_as(part::profile) : key == unknown ? push(part::skipped) : bail();
+      case part::contact:
+        if (key == k_profile) return object_as(part::profile);
+        return key == unknown ? push(part::skipped) : bail();
       case part::messages: return capture(target::message, object, n);
       case part::errors: return capture(target::value_error, object, n);
       case part::statuses:
