@@ -6,6 +6,7 @@
 // prints a summary plus a JSON file. See bench/README.md.
 #include "api/http_client.hpp"
 #include "api/http_server.hpp"
+#include "bench/bench/correctness.hpp"
 #include "bench/bench/latency.hpp"
 #include "bench/bench/paige_process.hpp"
 #include "bench/metasim/routes.hpp"
@@ -20,7 +21,6 @@
 #include <fstream>
 #include <future>
 #include <iostream>
-#include <map>
 #include <mutex>
 #include <thread>
 
@@ -133,12 +133,6 @@ struct api_client {
   }
 };
 
-std::string wa_id_of(int project, int contact) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "9%03d%07d", project % 1000, contact % 10000000);
-  return buf;
-}
-
 /// Everything the load knows about one contact. Guarded by the driver's mutex.
 struct contact_state {
   int next_send = 0;      ///< index of the next message to send
@@ -175,7 +169,7 @@ struct driver {
       cs.next_send = index + 1;
     }
     ++sent;
-    auto wa_id = wa_id_of(p, c);
+    auto wa_id = bench::wa_id_of(p, c);
     auto wamid = "wamid.B" + std::to_string(p) + "x" + std::to_string(c) + "x" + std::to_string(index);
     auto timestamp = std::to_string(
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
@@ -199,11 +193,11 @@ struct driver {
   void on_send(const std::string& number_id, const std::string& to, const json& body) {
     auto now = steady::now();
     (void)number_id;
-    if (to.size() != 11 || to[0] != '9') return ++unexpected, void();
-    int p = std::stoi(to.substr(1, 3)), c = std::stoi(to.substr(4));
-    std::string text = body.contains("text") ? body["text"].value("body", "") : "";
-    int index = -1;
-    if (text.rfind("echo: m", 0) == 0) index = std::stoi(text.substr(7));
+    int p = -1, c = -1;
+    if (!bench::contact_of(to, p, c)) return ++unexpected, void();
+    static const json::json_pointer text_body{"/text/body"};
+    auto text = body.value(text_body, json{});
+    int index = text.is_string() ? bench::load_index(text.get<std::string>(), "echo: m") : -1;
     int next = -1;
     {
       std::lock_guard<std::mutex> lock{mutex};
@@ -301,45 +295,21 @@ void wait_webhooks_settled(metasim::sim_state& state, std::chrono::seconds limit
   }
 }
 
-/// Checks every contact's messages in a project database: each inbound message once, in
-/// order, each answered once, in order, with the final status. Returns problems found.
-json check_project(api_client& paige, const std::string& project, int p, const options& opt,
-                   const std::vector<contact_state>& contacts) {
+/// Reads a project's message log through Paige's SQL endpoint and checks it (check_log).
+bench::log_problems check_project(api_client& paige, const std::string& project, int p, const options& opt,
+                                  const std::vector<contact_state>& contacts) {
   auto r = paige.expect(200, "POST", "/v1/projects/" + project + "/sql",
                         {{"query",
                           "SELECT c.wa_id, m.direction, m.content->'text'->>'body', m.status FROM messages m "
                           "JOIN contacts c ON c.id = m.contact_id ORDER BY c.wa_id, m.id"}});
   if (r.value("truncated", false)) throw std::runtime_error("raise --sql-row-cap: the check was truncated");
-  std::map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> by_contact;
-  std::map<std::string, long> bad_status;
-  auto final_status = opt.statuses.empty() ? std::string{"accepted"} : opt.statuses.back();
-  for (const auto& row : r["rows"]) {
-    auto& e = by_contact[row[0].get<std::string>()];
-    if (row[1] == "in") e.first.push_back(row[2].is_string() ? row[2].get<std::string>() : "");
-    else {
-      e.second.push_back(row[2].is_string() ? row[2].get<std::string>() : "");
-      if (row[3] != final_status) ++bad_status[row[3].get<std::string>()];
-    }
-  }
-  long lost = 0, duplicated = 0, reordered = 0;
-  for (int c = 0; c < opt.contacts; ++c) {
-    auto sent = static_cast<int>(contacts[c].next_send);
-    auto& e = by_contact[wa_id_of(p, c)];
-    for (auto* list : {&e.first, &e.second}) {
-      const char* prefix = list == &e.first ? "m" : "echo: m";
-      std::vector<int> seen(sent, 0);
-      int last = -1;
-      for (const auto& text : *list) {
-        int i = std::stoi(text.substr(std::string{prefix}.size()));
-        if (i < 0 || i >= sent) continue;
-        if (seen[i]++) ++duplicated;
-        if (i < last) ++reordered;
-        last = i;
-      }
-      for (int i = 0; i < sent; ++i) lost += seen[i] == 0;
-    }
-  }
-  return {{"lost", lost}, {"duplicated", duplicated}, {"reordered", reordered}, {"unexpected_status", bad_status}};
+  bench::project_log log;
+  for (const auto& row : r["rows"])
+    log[row[0].get<std::string>()].push_back(
+        {row[1] == "in", row[2].is_string() ? row[2].get<std::string>() : "", row[3].get<std::string>()});
+  std::vector<bench::sent_count> sent;
+  for (int c = 0; c < opt.contacts; ++c) sent.push_back({bench::wa_id_of(p, c), contacts[c].next_send});
+  return bench::check_log(log, sent, opt.statuses.empty() ? std::string{"accepted"} : opt.statuses.back());
 }
 
 }  // namespace
@@ -437,21 +407,14 @@ int main(int argc, char** argv) {
     std::cerr << "waiting for statuses, then checking...\n";
     wait_webhooks_settled(state, std::chrono::seconds{120});
     json db = json::object();
-    long db_lost = 0, db_dup = 0, db_reorder = 0, db_status = 0;
+    bench::log_problems stored;
     if (opt.db_check) {
-      for (int p = 0; p < opt.projects; ++p) {
-        auto r = check_project(client, project_ids[p], p, opt, load.contacts[p]);
-        db_lost += r["lost"].get<long>();
-        db_dup += r["duplicated"].get<long>();
-        db_reorder += r["reordered"].get<long>();
-        for (auto& [k, v] : r["unexpected_status"].items()) db_status += v.get<long>();
-      }
-      db = {{"lost", db_lost}, {"duplicated", db_dup}, {"reordered", db_reorder}, {"wrong_final_status", db_status}};
+      for (int p = 0; p < opt.projects; ++p) stored += check_project(client, project_ids[p], p, opt, load.contacts[p]);
+      db = bench::to_json(stored);
     }
     long expected = opt.mode == "closed" ? static_cast<long>(opt.projects) * opt.contacts * opt.messages : load.sent.load();
     long sim_lost = expected - load.replies.load();
-    bool correct = sim_lost == 0 && load.reordered == 0 && load.unexpected == 0 && load.ack_failed == 0 &&
-                   db_lost == 0 && db_dup == 0 && db_reorder == 0 && db_status == 0;
+    bool correct = sim_lost == 0 && load.reordered == 0 && load.unexpected == 0 && load.ack_failed == 0 && stored.ok();
 
     json result{
         {"scenario",
