@@ -43,7 +43,11 @@ constexpr const char* usage = R"(usage: paige-bench [options]
   --error-rate P        share of Graph sends that fail (Paige retries) [0]
   --error-code CODE     500 or a Meta code (130429, 131000, ...) [500]
   --connections N       webhook connections to Paige [256]
+  --target paige|echo   what the webhooks go to: Paige, or paige-echo-target (the protocol
+                        floor: signature, envelope and a send per message, nothing stored;
+                        no faults, no database check) [paige]
   --paige PATH          the Paige binary [build/runtime/paige]
+  --echo-target PATH    the echo target's binary [build/bench/paige-echo-target]
   --paige-arg ARG       passed to `paige serve` (repeat)
   --json PATH           where the JSON result goes [bench-result.json]
   --no-db-check         skip the check of the project databases
@@ -60,7 +64,9 @@ struct options {
   double duplicate_rate = 0, error_rate = 0;
   long error_code = 500;
   int connections = 256;
+  std::string target = "paige";
   std::string paige = "build/runtime/paige";
+  std::string echo_target = "build/bench/paige-echo-target";
   std::vector<std::string> paige_args;
   std::string json_out = "bench-result.json";
   bool db_check = true;
@@ -102,12 +108,21 @@ options parse(int argc, char** argv) {
     else if (a == "--error-rate") o.error_rate = std::stod(v);
     else if (a == "--error-code") o.error_code = std::stol(v);
     else if (a == "--connections") o.connections = std::stoi(v);
+    else if (a == "--target") o.target = v;
     else if (a == "--paige") o.paige = v;
+    else if (a == "--echo-target") o.echo_target = v;
     else if (a == "--paige-arg") o.paige_args.push_back(v);
     else if (a == "--json") o.json_out = v;
     else throw std::invalid_argument("unknown option " + a);
   }
   if (o.mode != "closed" && o.mode != "open") throw std::invalid_argument("--mode is closed or open");
+  if (o.target != "paige" && o.target != "echo") throw std::invalid_argument("--target is paige or echo");
+  if (o.target == "echo") {
+    // It answers a webhook without storing anything: a redelivery would be answered twice.
+    if (o.duplicate_rate > 0 || o.error_rate > 0)
+      throw std::invalid_argument("--target echo runs without --duplicate-rate and --error-rate");
+    o.db_check = false;  // it has no database
+  }
   if (o.projects < 1 || o.projects > 999 || o.contacts < 1 || o.contacts > 9999999 || o.messages < 1)
     throw std::invalid_argument("projects 1..999, contacts 1..9999999, messages >= 1");
   return o;
@@ -349,42 +364,57 @@ int main(int argc, char** argv) {
     api::http_server sim{sopts, routes, sim_metrics};
     auto sim_port = sim.start();
 
-    // Paige, on its own embedded Postgres.
-    std::vector<std::string> args{"--app-secret", app_secret, "--verify-token", "bench", "--admin-token", admin_key,
-                                  "--graph-url", "http://127.0.0.1:" + std::to_string(sim_port), "--sql-row-cap",
-                                  "1000000", "--sql-timeout", "10m"};
-    args.insert(args.end(), opt.paige_args.begin(), opt.paige_args.end());
-    std::cerr << "starting paige...\n";
-    bench::paige_process paige{opt.paige, args};
+    // The numbers, as Meta knows them.
+    for (int p = 0; p < opt.projects; ++p) {
+      metasim::number n{std::to_string(800000 + p), std::to_string(700000 + p), "+1555" + std::to_string(800000 + p),
+                        "Bench " + std::to_string(p), "token-" + std::to_string(p), false, false};
+      state.put_number(n);
+      load.numbers.push_back(n);
+    }
+    auto graph_url = "http://127.0.0.1:" + std::to_string(sim_port);
+
+    // The target: Paige on its own embedded Postgres, or the echo target.
+    std::vector<std::string> args{"--app-secret", app_secret, "--graph-url", graph_url};
+    if (opt.target == "paige") {
+      args.insert(args.end(), {"--verify-token", "bench", "--admin-token", admin_key, "--sql-row-cap", "1000000",
+                               "--sql-timeout", "10m"});
+      args.insert(args.end(), opt.paige_args.begin(), opt.paige_args.end());
+    } else {
+      for (const auto& n : load.numbers) args.insert(args.end(), {"--number", n.phone_number_id + "=" + n.access_token});
+    }
+    std::cerr << "starting " << opt.target << "...\n";
+    bench::paige_process paige{opt.target == "paige" ? opt.paige : opt.echo_target, args};
     sender.set_url("http://127.0.0.1:" + std::to_string(paige.port()) + "/webhook");
     api::http_client http;
     api_client client{http, "http://127.0.0.1:" + std::to_string(paige.port())};
 
-    // Projects, numbers, the echo bot, the highest send rate Meta allows a number.
-    std::cerr << "setting up " << opt.projects << " projects...\n";
-    const json echo_bot = json::parse(R"({"initial_state": "unstructured", "states": {"unstructured": {"kind": "await",
-        "routes": [{"when": "always", "then": [{"send": {"type": "text", "text": {"body": "echo: {{message.text}}"}}}]}]}}})");
+    // Projects with the numbers, the echo bot, the highest send rate Meta allows a number.
     std::vector<std::string> project_ids;
-    for (int p = 0; p < opt.projects; ++p)
-      project_ids.push_back(client.expect(202, "POST", "/v1/projects", {{"name", "bench " + std::to_string(p)}})["id"]);
-    for (int p = 0; p < opt.projects; ++p) {
-      auto path = "/v1/projects/" + project_ids[p];
-      for (int i = 0; i < 1200 && client.expect(200, "GET", path)["status"] != "active"; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds{50});
-      client.expect(201, "PUT", path + "/bot", echo_bot);
-      client.expect(200, "PATCH", path, {{"settings", {{"messages_per_second", 1000}}}});
-      metasim::number n{std::to_string(800000 + p), std::to_string(700000 + p), "+1555" + std::to_string(800000 + p),
-                        "Bench " + std::to_string(p), "token-" + std::to_string(p), false, false};
-      state.put_number(n);
-      client.expect(200, "PUT", path + "/whatsapp",
-                    {{"phone_number_id", n.phone_number_id}, {"waba_id", n.waba_id}, {"access_token", n.access_token}});
-      load.numbers.push_back(n);
+    if (opt.target == "paige") {
+      std::cerr << "setting up " << opt.projects << " projects...\n";
+      const json echo_bot = json::parse(R"({"initial_state": "unstructured", "states": {"unstructured": {"kind": "await",
+        "routes": [{"when": "always", "then": [{"send": {"type": "text", "text": {"body": "echo: {{message.text}}"}}}]}]}}})");
+      for (int p = 0; p < opt.projects; ++p)
+        project_ids.push_back(
+            client.expect(202, "POST", "/v1/projects", {{"name", "bench " + std::to_string(p)}})["id"]);
+      for (int p = 0; p < opt.projects; ++p) {
+        auto path = "/v1/projects/" + project_ids[p];
+        for (int i = 0; i < 1200 && client.expect(200, "GET", path)["status"] != "active"; ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds{50});
+        client.expect(201, "PUT", path + "/bot", echo_bot);
+        client.expect(200, "PATCH", path, {{"settings", {{"messages_per_second", 1000}}}});
+        const auto& n = load.numbers[p];
+        client.expect(200, "PUT", path + "/whatsapp",
+                      {{"phone_number_id", n.phone_number_id}, {"waba_id", n.waba_id}, {"access_token", n.access_token}});
+      }
     }
 
     std::cerr << "running " << opt.mode << " mode...\n";
     auto rss_before = bench::rss_bytes(paige.pid());
     auto cpu0 = bench::cpu_seconds(paige.pid());
-    auto pg0 = bench::cpu_seconds_of_all("postgres");
+    // The echo target has no Postgres (one still stopping after an earlier run is not ours).
+    auto postgres_cpu = [&opt] { return opt.target == "paige" ? bench::cpu_seconds_of_all("postgres") : 0.0; };
+    auto pg0 = postgres_cpu();
     auto busy0 = bench::machine_busy_seconds();
     rusage self0{};
     getrusage(RUSAGE_SELF, &self0);
@@ -394,7 +424,7 @@ int main(int argc, char** argv) {
     auto window_end = opt.mode == "closed" ? load.last_reply : steady::now();
     double window = std::chrono::duration<double>(window_end - load.first_send).count();
     auto cpu1 = bench::cpu_seconds(paige.pid());
-    auto pg1 = bench::cpu_seconds_of_all("postgres");
+    auto pg1 = postgres_cpu();
     auto busy1 = bench::machine_busy_seconds();
     rusage self1{};
     getrusage(RUSAGE_SELF, &self1);
@@ -403,7 +433,7 @@ int main(int argc, char** argv) {
     };
 
     auto rss_after = bench::rss_bytes(paige.pid());
-    double conversation_actors = metric_value(client, "paige_conversation_actors");
+    double conversation_actors = opt.target == "paige" ? metric_value(client, "paige_conversation_actors") : -1;
     std::cerr << "waiting for statuses, then checking...\n";
     wait_webhooks_settled(state, std::chrono::seconds{120});
     json db = json::object();
@@ -421,7 +451,8 @@ int main(int argc, char** argv) {
          {{"mode", opt.mode}, {"projects", opt.projects}, {"contacts_per_project", opt.contacts},
           {"messages_per_contact", opt.messages}, {"rate", opt.rate}, {"duration_s", opt.duration},
           {"statuses", opt.statuses}, {"duplicate_rate", opt.duplicate_rate}, {"error_rate", opt.error_rate},
-          {"error_code", opt.error_code}, {"connections", opt.connections}, {"paige_args", opt.paige_args}}},
+          {"error_code", opt.error_code}, {"connections", opt.connections}, {"target", opt.target},
+          {"paige_args", opt.paige_args}}},
         {"window_s", window},
         {"sent", load.sent.load()},
         {"acknowledged", load.acked.load()},
@@ -452,8 +483,9 @@ int main(int argc, char** argv) {
                                                    std::to_string(static_cast<long>(opt.duration)) + " s";
     std::string statuses;
     for (const auto& s : opt.statuses) statuses += (statuses.empty() ? "" : ",") + s;
-    std::printf("paige-bench %s: %d projects x %d contacts%s, statuses %s\n", opt.mode.c_str(), opt.projects,
-                opt.contacts, shape.c_str(), statuses.empty() ? "none" : statuses.c_str());
+    std::printf("paige-bench %s against %s: %d projects x %d contacts%s, statuses %s\n", opt.mode.c_str(),
+                opt.target.c_str(), opt.projects, opt.contacts, shape.c_str(),
+                statuses.empty() ? "none" : statuses.c_str());
     std::printf("  window %.2f s: %.0f acknowledged msg/s, %.0f replies/s (%ld sent, %ld acknowledged, %ld replies)\n",
                 window, result["acknowledged_per_s"].get<double>(), result["replies_per_s"].get<double>(),
                 load.sent.load(), load.acked.load(), load.replies.load());
@@ -475,11 +507,14 @@ int main(int argc, char** argv) {
                     sorted[sorted.size() / 2], p99s[worst], worst, p99s.size());
       }
     }
-    std::printf("  cpu s: paige %.1f, postgres %.1f, bench %.1f, machine %.1f of %.1f\n", cpu1 - cpu0, pg1 - pg0,
-                self_cpu(self1) - self_cpu(self0), busy1 - busy0, window * std::thread::hardware_concurrency());
-    std::printf("  paige RSS: %.0f MB before, %.0f MB after, %.0f MB peak; %.0f conversation actors resident\n",
+    std::printf("  cpu s: %s %.1f, postgres %.1f, bench %.1f, machine %.1f of %.1f\n", opt.target.c_str(),
+                cpu1 - cpu0, pg1 - pg0, self_cpu(self1) - self_cpu(self0), busy1 - busy0,
+                window * std::thread::hardware_concurrency());
+    std::printf("  %s RSS: %.0f MB before, %.0f MB after, %.0f MB peak", opt.target.c_str(),
                 static_cast<double>(rss_before) / (1 << 20), static_cast<double>(rss_after) / (1 << 20),
-                result["paige_peak_rss_mb"].get<double>(), conversation_actors);
+                result["paige_peak_rss_mb"].get<double>());
+    if (conversation_actors >= 0) std::printf("; %.0f conversation actors resident", conversation_actors);
+    std::printf("\n");
     if (starved) std::printf("  %ld offers found every contact waiting for an ack (raise --contacts)\n", starved);
     std::printf("  correctness: %s %s\n", correct ? "OK" : "FAILED", result["correctness"].dump().c_str());
     std::printf("  json: %s\n", opt.json_out.c_str());
