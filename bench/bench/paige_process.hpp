@@ -1,6 +1,7 @@
 /// @file
 /// @brief The Paige under test: a child `paige serve` on its own embedded Postgres in a
-/// temporary data directory, and what /proc says about it (CPU seconds, peak RSS).
+/// temporary data directory (or paige-echo-target, which takes the same command line and logs
+/// the same "listening" line), and what /proc says about it (CPU seconds, peak RSS).
 #pragma once
 
 #include <sys/types.h>
