@@ -2,6 +2,8 @@
 
 #include "storage/identifiers.hpp"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -12,8 +14,25 @@ using json = nlohmann::json;
 
 using storage::valid_identifier;
 
+/// A pattern RE2 accepts within the limits, or why not.
+std::variant<std::shared_ptr<const re2::RE2>, std::string> compile_pattern(const std::string& pattern) {
+  if (pattern.size() > max_pattern_bytes)
+    return "the pattern has " + std::to_string(pattern.size()) + " bytes; at most " +
+           std::to_string(max_pattern_bytes) + " are allowed";
+  RE2::Options options;
+  options.set_log_errors(false);
+  options.set_max_mem(pattern_memory_bytes);
+  auto re = std::make_shared<const re2::RE2>(pattern, options);
+  if (!re->ok()) return "invalid regular expression (RE2 syntax): " + re->error();
+  if (re->ProgramSize() > max_pattern_program)
+    return "the pattern is too complex (" + std::to_string(re->ProgramSize()) + " instructions; at most " +
+           std::to_string(max_pattern_program) + "): simplify it or split it over several routes";
+  return re;
+}
+
 struct compiler {
   const std::set<std::string>& reserved_tables;
+  compile_mode mode;
   std::vector<problem> problems;
 
   void add(const std::string& at, std::string message) { problems.push_back({at, std::move(message)}); }
@@ -58,17 +77,9 @@ struct compiler {
       m.value = fold_text(m.value);
     } else if (key == "text_matches") {
       m.what = matcher::kind::text_matches;
-      auto pattern = m.value;
-      auto flags = std::regex::ECMAScript;
-      if (pattern.rfind("(?i)", 0) == 0) {
-        pattern = pattern.substr(4);
-        flags |= std::regex::icase;
-      }
-      try {
-        m.re = std::make_shared<const std::regex>(pattern, flags);
-      } catch (const std::regex_error& e) {
-        add(here, "invalid regular expression: " + std::string{e.what()});
-      }
+      auto compiled = compile_pattern(m.value);
+      if (auto* re = std::get_if<std::shared_ptr<const re2::RE2>>(&compiled)) m.re = std::move(*re);
+      else if (mode == compile_mode::submitted) add(here, std::get<std::string>(compiled));
     } else if (key == "button_id") {
       m.what = matcher::kind::button_id;
     } else if (key == "list_id") {
@@ -165,7 +176,10 @@ struct compiler {
         add(at + "/routes", "an await state needs 'routes' (a list)");
         return out;
       }
-      for (std::size_t i = 0; i < s["routes"].size(); ++i) {
+      if (s["routes"].size() > max_routes_per_state)
+        add(at + "/routes", "at most " + std::to_string(max_routes_per_state) + " routes per state");
+      int program = 0;
+      for (std::size_t i = 0; i < s["routes"].size() && i < max_routes_per_state; ++i) {
         auto here = at + "/routes/" + std::to_string(i);
         const auto& r = s["routes"][i];
         if (!r.is_object()) {
@@ -177,7 +191,11 @@ struct compiler {
         if (!r.contains("then")) add(here + "/then", "'then' is required");
         out.routes.push_back({compile_matcher(r.value("when", json("always")), here + "/when"),
                               compile_actions(r.value("then", json::array()), here + "/then")});
+        if (const auto& re = out.routes.back().when.re) program += re->ProgramSize();
       }
+      if (program > max_state_program && mode == compile_mode::submitted)
+        add(at + "/routes", "the state's text_matches patterns are too complex together (" + std::to_string(program) +
+                                " instructions; at most " + std::to_string(max_state_program) + ")");
     } else if (kind == "send") {
       out.what = state::kind::send;
       only_keys(s, at, {"kind", "then", "next"});
@@ -260,15 +278,24 @@ std::string fold_text(std::string s) {
 }
 
 std::variant<definition, std::vector<problem>> compile(const nlohmann::json& doc,
-                                                        const std::set<std::string>& reserved_tables) {
-  compiler c{reserved_tables, {}};
+                                                        const std::set<std::string>& reserved_tables,
+                                                        compile_mode mode) {
+  compiler c{reserved_tables, mode, {}};
   definition d;
-  d.source = doc;
   if (!doc.is_object()) return std::vector<problem>{{"", "a bot definition is a JSON object"}};
+  if (mode == compile_mode::submitted) {
+    auto bytes = doc.dump().size();
+    if (bytes > max_definition_bytes)
+      return std::vector<problem>{{"", "the definition has " + std::to_string(bytes) + " bytes as JSON; at most " +
+                                           std::to_string(max_definition_bytes) + " are allowed"}};
+  }
+  d.source = doc;
   c.only_keys(doc, "", {"initial_state", "states"});
   d.initial_state = c.string_at(doc, "initial_state", "");
   if (!doc.contains("states") || !doc["states"].is_object() || doc["states"].empty()) {
     c.add("/states", "'states' must be an object with at least one state");
+  } else if (doc["states"].size() > max_states) {
+    c.add("/states", "at most " + std::to_string(max_states) + " states");
   } else {
     for (const auto& [name, st] : doc["states"].items()) {
       if (name.empty() || name.size() > 100) c.add("/states/" + pointer_escape(name), "state names have 1 to 100 characters");

@@ -7,22 +7,47 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
-#include <regex>
 #include <set>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
 
+namespace re2 {
+class RE2;
+}
+
 namespace paige::actors::bot {
+
+// -- limits ---------------------------------------------------------------------------------
+// A definition is written by a project's owner and run on every message of every contact, on
+// threads all projects share: what one step may cost is bounded here, at validation.
+
+/// Largest definition, as JSON text.
+inline constexpr std::size_t max_definition_bytes = 256 * 1024;
+/// Most states in a definition, and routes in one state.
+inline constexpr std::size_t max_states = 500;
+inline constexpr std::size_t max_routes_per_state = 100;
+/// Longest `text_matches` pattern, in bytes.
+inline constexpr std::size_t max_pattern_bytes = 1000;
+/// Most instructions of one compiled pattern, and of the patterns of one state together:
+/// matching is linear in the text, at worst (a pattern whose automaton outgrows its memory)
+/// about 3 ns per instruction and byte, so a state's patterns over a 65 536-byte text stay
+/// under about 100 ms (bench/README.md).
+inline constexpr int max_pattern_program = 200;
+inline constexpr int max_state_program = 400;
+/// Memory of one pattern's automaton.
+inline constexpr std::int64_t pattern_memory_bytes = 1 << 20;
 
 /// A `when` condition.
 struct matcher {
   enum class kind { always, text_equals, text_matches, button_id, list_id, type, flow } what = kind::always;
   std::string value;                   ///< lowercased and trimmed for text_equals
-  std::shared_ptr<const std::regex> re;  ///< for text_matches
+  std::shared_ptr<const re2::RE2> re;  ///< for text_matches (null: never matches)
 };
 
 /// One action of a `then` list.
@@ -62,10 +87,20 @@ std::string fold_text(std::string text);
 /// Longest chain of `send` states entered in one step.
 inline constexpr int max_send_chain = 16;
 
+/// How a definition is compiled.
+enum class compile_mode {
+  /// A new version (PUT .../bot): every problem is reported.
+  submitted,
+  /// A version stored by an earlier build: a `text_matches` pattern this build refuses (its
+  /// syntax or limits changed) never matches instead of failing the whole bot.
+  stored,
+};
+
 /// Validates and compiles `doc`. `reserved_tables` are tables `save` may not write (the system
 /// tables). Returns every problem found, each with its JSON pointer, or the definition.
 std::variant<definition, std::vector<problem>> compile(const nlohmann::json& doc,
-                                                        const std::set<std::string>& reserved_tables);
+                                                        const std::set<std::string>& reserved_tables,
+                                                        compile_mode mode = compile_mode::submitted);
 
 /// The starter bot every new project gets (spec/bot.md).
 const nlohmann::json& starter_bot();

@@ -1,5 +1,7 @@
 #include "actors/bot_interpreter.hpp"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -7,6 +9,14 @@ namespace paige::actors::bot {
 namespace {
 
 using json = nlohmann::json;
+
+/// Cuts `s` to at most `limit` bytes without splitting a UTF-8 character.
+void cut_utf8(std::string& s, std::size_t limit) {
+  if (s.size() <= limit) return;
+  auto end = limit;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  s.resize(end);
+}
 
 std::string as_text(const json& v) {
   if (v.is_string()) return v.get<std::string>();
@@ -21,6 +31,7 @@ struct runner {
   const inbound_view& msg;
   step_result& out;
   int entered = 0;
+  bool set_vars = false;
 
   std::string fill(const std::string& tmpl) const { return interpolate(tmpl, conv, msg, out.state, out.vars); }
 
@@ -47,6 +58,7 @@ struct runner {
         case action::kind::send: out.sends.push_back(fill_message(a.message)); break;
         case action::kind::set:
           for (const auto& [name, tmpl] : a.values) out.vars[name] = fill(tmpl);
+          set_vars = true;
           break;
         case action::kind::save: {
           save_op op{a.target, {}};
@@ -80,7 +92,7 @@ bool matches(const matcher& m, const inbound_view& msg) {
   switch (m.what) {
     case matcher::kind::always: return true;
     case matcher::kind::text_equals: return !msg.text.empty() && fold_text(msg.text) == m.value;
-    case matcher::kind::text_matches: return m.re && std::regex_search(msg.text, *m.re);
+    case matcher::kind::text_matches: return m.re && RE2::PartialMatch(msg.text, *m.re);
     case matcher::kind::button_id: return !msg.button_id.empty() && msg.button_id == m.value;
     case matcher::kind::list_id: return !msg.list_id.empty() && msg.list_id == m.value;
     case matcher::kind::type: return msg.type == m.value;
@@ -97,7 +109,7 @@ std::string interpolate(const std::string& tmpl, const conversation_view& conv, 
   std::string out;
   out.reserve(tmpl.size());
   std::size_t i = 0;
-  while (i < tmpl.size()) {
+  while (i < tmpl.size() && out.size() < max_interpolated_bytes) {
     auto open = tmpl.find("{{", i);
     if (open == std::string::npos) break;
     auto close = tmpl.find("}}", open + 2);
@@ -123,7 +135,8 @@ std::string interpolate(const std::string& tmpl, const conversation_view& conv, 
     }
     i = close + 2;
   }
-  out.append(tmpl, i, std::string::npos);
+  if (i < tmpl.size()) out.append(tmpl, i, std::string::npos);
+  cut_utf8(out, max_interpolated_bytes);
   return out;
 }
 
@@ -136,13 +149,19 @@ step_result run_step(const definition& bot, const conversation_view& conv, const
   if (current.what == state::kind::send) {
     out.matched = true;
     r.enter(out.state);
-    return out;
+  } else {
+    for (const auto& route : current.routes) {
+      if (!matches(route.when, msg)) continue;
+      out.matched = true;
+      r.run(route.then);
+      break;
+    }
   }
-  for (const auto& route : current.routes) {
-    if (!matches(route.when, msg)) continue;
-    out.matched = true;
-    r.run(route.then);
-    break;
+  if (r.set_vars) {
+    auto bytes = out.vars.dump().size();
+    if (bytes > max_vars_bytes)
+      throw step_refused("vars_too_large", "the step would leave " + std::to_string(bytes) +
+                                               " bytes of variables; at most " + std::to_string(max_vars_bytes));
   }
   return out;
 }

@@ -7,11 +7,25 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace paige::actors::bot {
+
+/// Longest value one interpolated template yields (longer: cut at a UTF-8 character).
+inline constexpr std::size_t max_interpolated_bytes = 64 * 1024;
+/// Most a conversation's variables may hold, as JSON text.
+inline constexpr std::size_t max_vars_bytes = 64 * 1024;
+
+/// A step that cannot run: its message is handled without effects (skipped). `code` says why
+/// (snake_case, for the event and the metric).
+struct step_refused : std::runtime_error {
+  step_refused(std::string code, const std::string& message) : std::runtime_error(message), code(std::move(code)) {}
+  std::string code;
+};
 
 /// What a step needs to know about the inbound message.
 struct inbound_view {
@@ -51,11 +65,13 @@ struct step_result {
 
 /// Runs one step. A conversation whose state the bot no longer declares starts over in the
 /// initial state. In a `send` state, the message triggers the state's entry (its `then`, then
-/// `next`); in an `await` state, the first matching route runs.
+/// `next`); in an `await` state, the first matching route runs. Throws step_refused when the
+/// step would leave more than max_vars_bytes of variables.
 step_result run_step(const definition& bot, const conversation_view& conv, const inbound_view& msg);
 
 /// Replaces every `{{name}}` of `tmpl` by its value in the step's scope (unknown: empty).
-/// Values are inserted as data: never scanned again for placeholders.
+/// Values are inserted as data: never scanned again for placeholders. The result is cut at
+/// max_interpolated_bytes.
 std::string interpolate(const std::string& tmpl, const conversation_view& conv, const inbound_view& msg,
                         const std::string& current_state, const nlohmann::json& vars);
 

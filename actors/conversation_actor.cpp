@@ -37,7 +37,9 @@ struct pending_step {
   std::string wamid;
   std::string content_json;
   bot_ptr bot;
-  bool without_effects = false;  ///< its step could not commit: mark it handled, nothing else
+  bool without_effects = false;  ///< its step could not run or commit: mark it handled, nothing else
+  std::string skipped;           ///< why it is handled without effects (a snake_case code), for the event
+  std::string skipped_detail;    ///< the same for humans
   double message_time = 0;       ///< when the user wrote it (the window of the bot's replies)
   bool operator_send = false;    ///< an operator's message (content_json), answered by promise
   caf::response_promise promise;
@@ -424,20 +426,71 @@ void run_change(self_ptr self) {
           });
 }
 
+/// Marks `p` to be handled without effects, for `code`.
+void skip_step(pending_step& p, std::string code, std::string detail) {
+  p.without_effects = true;
+  p.skipped = std::move(code);
+  p.skipped_detail = std::move(detail);
+}
+
+/// The error a failed write reports, as a skip's detail: the database's SQLSTATE only, since
+/// its message may quote the project's own values (they stay out of Paige's log).
+std::string failed_write(const caf::error& err) {
+  auto state = api_code_of(err);
+  return state.empty() ? std::string{"the step's writes failed"} : "the step's writes failed (SQLSTATE " + state + ")";
+}
+
+/// A step handled without effects committed: tell the project's subscribers and metrics, and
+/// record why on the message (`error`), so the API shows it.
+void report_skipped(self_ptr self, std::int64_t conversation_id, std::int64_t message_id, const std::string& code,
+                    const std::string& detail) {
+  auto& st = self->state;
+  log::warn("bot.step_skipped", {{"project", st.ctx->project_id}, {"message", message_id}, {"reason", code}});
+  if (auto* m = st.ctx->metrics)
+    m->counters("paige_bot_steps_skipped_total", "inbound messages handled without their bot step", {"reason"})
+        .with({code})
+        .inc();
+  auto error = json{{"code", code}, {"message", detail}}.dump();
+  publish(self, "message.skipped", conversation_id,
+          event_head("message.skipped", conversation_id) + ",\"message_id\":" + std::to_string(message_id) +
+              ",\"error\":" + error + "}");
+  if (message_id == 0) return;
+  tx_job mark = [message_id, error](pqxx::transaction_base& tx) {
+    storage::mark_skipped(tx, message_id, error);
+    return caf::make_message(caf::ok_atom::value);
+  };
+  self->request(st.ctx->persistence, until_answered, run_atom::value, st.ctx->project_id, std::move(mark))
+      .then([](caf::ok_atom) {},
+            [self, message_id](caf::error& err) {
+              log::warn("bot.skip_unrecorded", {{"project", self->state.ctx->project_id}, {"message", message_id},
+                                                {"reason", to_string(code_of(err))}});
+            });
+}
+
 /// Runs the bot on the step at the front (or, without effects, keeps state and vars);
 /// replies the 24-hour window no longer allows are dropped. Marks the conversation closing
-/// when the step closes it.
-bot::step_result compute_step(self_ptr self, const pending_step& p) {
+/// when the step closes it. A step that throws marks `p` skipped and has no effects.
+bot::step_result compute_step(self_ptr self, pending_step& p) {
   auto& st = self->state;
   bot::step_result result;
-  if (p.without_effects) {
-    result.state = st.state;
-    result.vars = st.vars.is_object() ? st.vars : json::object();
-  } else {
+  if (!p.without_effects) {
     auto content = json::parse(p.content_json, nullptr, false);
     bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id), st.state, st.vars};
-    result = bot::run_step(*p.bot, view, view_of(p.wamid, content));
-    if (!result.matched) log::debug("bot.no_route", {{"project", st.ctx->project_id}, {"state", st.state}});
+    try {
+      result = bot::run_step(*p.bot, view, view_of(p.wamid, content));
+      if (!result.matched) log::debug("bot.no_route", {{"project", st.ctx->project_id}, {"state", st.state}});
+    } catch (const bot::step_refused& e) {
+      skip_step(p, e.code, e.what());
+    } catch (const std::exception& e) {
+      // Whatever a step throws, its message is skipped, never retried: a message that fails
+      // the same way at each redelivery must not hold the contact (or crash the actor).
+      skip_step(p, "step_failed", e.what());
+    }
+  }
+  if (p.without_effects) {
+    result = bot::step_result{};
+    result.state = st.state;
+    result.vars = st.vars.is_object() ? st.vars : json::object();
   }
   // Replies to a message older than 24 hours (stored before a long outage) would be refused by
   // Meta: only templates go out then.
@@ -461,8 +514,11 @@ bot::step_result compute_step(self_ptr self, const pending_step& p) {
 void settle_step(self_ptr self, const bot::step_result& result, storage::step_outcome& outcome) {
   auto& st = self->state;
   st.step_in_flight = false;
+  auto done = std::move(st.steps.front());
   st.steps.pop_front();
   auto conversation_id = st.conversation_id;
+  if (outcome.applied && !done.skipped.empty())
+    report_skipped(self, conversation_id, done.message_id, done.skipped, done.skipped_detail);
   if (outcome.applied) {
     if (result.state != st.state)
       publish(self, "conversation.state_changed", conversation_id,
@@ -490,7 +546,8 @@ void exchanged(self_ptr self, caf::response_promise& promise, std::int64_t conve
                const std::string& type, const bot::step_result& result, storage::step_outcome& outcome) {
   auto& st = self->state;
   promise.deliver(caf::ok_atom::value);  // committed (or known as a duplicate)
-  const auto& p = st.steps.front();
+  auto& p = st.steps.front();
+  p.message_id = id;
   if (id > 0) publish_received(self, conversation_id, id, p.wamid, type, p.content_json);
   st.last_inbound = std::max(st.last_inbound, p.message_time);
   st.exchanging = false;
@@ -519,8 +576,7 @@ void store_with_step(self_ptr self, storage::inbound_row row, caf::response_prom
             auto& st = self->state;
             if (close) finish_closing(self, false);
             if (code_of(err) == errc::db_error && !st.steps.front().without_effects) {
-              log::error("bot.step_failed", {{"project", st.ctx->project_id}, {"reason", reason_of(err)}});
-              st.steps.front().without_effects = true;
+              skip_step(st.steps.front(), "step_failed", failed_write(err));
               return store_with_step(self, std::move(retry_row), promise);
             }
             promise.deliver(err);
@@ -574,8 +630,7 @@ void send_first(self_ptr self, waiting_inbound w) {
             st.opening = st.exchanging = st.step_in_flight = false;
             st.closing = false;
             if (code_of(err) == errc::db_error && !st.steps.front().without_effects) {
-              log::error("bot.step_failed", {{"project", st.ctx->project_id}, {"reason", reason_of(err)}});
-              st.steps.front().without_effects = true;
+              skip_step(st.steps.front(), "step_failed", failed_write(err));
               return send_first(self, std::move(w));
             }
             // Nothing stored: the sender and everything waiting for the conversation get the
@@ -620,8 +675,7 @@ void pump_steps(self_ptr self) {
               if (code_of(err) == errc::db_error) {
                 // The step cannot commit (e.g. a save into a missing table): handle the
                 // message without effects rather than retry it forever.
-                log::error("bot.step_failed", {{"project", st.ctx->project_id}, {"reason", reason_of(err)}});
-                st.steps.front().without_effects = true;
+                skip_step(st.steps.front(), "step_failed", failed_write(err));
               }
               self->delayed_send(self, std::chrono::milliseconds{200}, retry_atom::value, std::int64_t{0});
             });

@@ -79,7 +79,7 @@ bot_info to_bot_info(const storage::bot_row& b) { return {b.version, b.definitio
 
 /// Adopts a stored bot version, compiling it for the conversations.
 void adopt_bot(self_ptr self, storage::bot_row row) {
-  auto compiled = bot::compile(nlohmann::json::parse(row.definition_json), {});
+  auto compiled = bot::compile(nlohmann::json::parse(row.definition_json), {}, bot::compile_mode::stored);
   if (auto* def = std::get_if<bot::definition>(&compiled)) {
     self->state.bot = std::make_shared<const bot::definition>(std::move(*def));
   } else {

@@ -2,6 +2,7 @@
 
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "common/text_checks.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -51,6 +52,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         routes(r),
         ioc(static_cast<int>(std::max(1u, opts.threads))),
         acceptor(net::make_strand(ioc)),
+        accept_retry(acceptor.get_executor()),
         requests(m.counters("paige_http_requests_total", "HTTP requests answered",
                             {"method", "route", "status"})),
         durations(m.histograms("paige_http_request_duration_seconds",
@@ -61,12 +63,16 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         streams(m.gauges("paige_http_streams", "open event streams", {}).with({})),
         streams_dropped(m.counters("paige_http_streams_dropped_total",
                                    "event streams closed because the client fell behind", {})
-                            .with({})) {}
+                            .with({})),
+        accept_pauses(m.counters("paige_http_accept_paused_total",
+                                 "times accepting stopped: max_connections open, or no file descriptor left",
+                                 {"reason"})) {}
 
   http_server_options opts;
   const router& routes;
   net::io_context ioc;
   tcp::acceptor acceptor;
+  net::steady_timer accept_retry;  ///< resumes accepting after descriptors ran out
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
@@ -77,6 +83,15 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   metrics::gauge& in_flight;
   metrics::gauge& streams;
   metrics::counter& streams_dropped;
+  metrics::family<metrics::counter>& accept_pauses;
+
+  // Accepting stops while max_connections are open or no descriptor is left, instead of
+  // spinning on failed accepts; a closing connection (or, without descriptors, a short wait)
+  // resumes it. Touched on the acceptor's strand, but `open` and `paused` by any connection.
+  std::atomic<std::size_t> open{0};
+  std::atomic<bool> paused{false};
+  std::chrono::steady_clock::time_point last_failure_logged{};
+  std::size_t failures_unlogged = 0;
 
   std::mutex sessions_mutex;
   std::condition_variable sessions_cv;
@@ -84,6 +99,14 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
 
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  void pause_accepting(const char* reason);
+  void resume_accepting();
+  void log_accept_failure(const beast::error_code& ec);
+  /// A connection ended: accepting resumes if it was paused.
+  void connection_closed() {
+    open.fetch_sub(1);
+    if (paused.load()) net::post(acceptor.get_executor(), [self = shared_from_this()] { self->resume_accepting(); });
+  }
   void add(session* s, std::weak_ptr<session> w) {
     std::lock_guard<std::mutex> lock{sessions_mutex};
     sessions.emplace(s, std::move(w));
@@ -126,6 +149,7 @@ class session : public std::enable_shared_from_this<session> {
   ~session() {
     server_->connections.add(-1);
     server_->remove(this);
+    server_->connection_closed();
   }
 
   void run() {
@@ -262,6 +286,16 @@ class session : public std::enable_shared_from_this<session> {
     for (auto seg : url->encoded_segments()) segments.push_back(seg.decode());
     req.path = url->path();
     for (auto p : url->params()) req.query.emplace_back(p.key, p.value);
+    // Decoded names and values reach SQL parameters and C strings: a NUL would cut them short
+    // there ("secrets%00x" naming "secrets") and broken UTF-8 cannot be stored or answered.
+    bool clean = std::all_of(segments.begin(), segments.end(), [](const std::string& s) { return text::clean_text(s); }) &&
+                 std::all_of(req.query.begin(), req.query.end(), [](const auto& kv) {
+                   return text::clean_text(kv.first) && text::clean_text(kv.second);
+                 });
+    if (!clean)
+      return write(http_response::error(422, "invalid_encoding",
+                                        "the path and query must be UTF-8 without NUL characters (after %-decoding)"),
+                   version);
     req.headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
     for (const auto& f : msg) req.headers.emplace_back(lowercase(f.name_string()), std::string{f.value()});
     req.body = std::move(msg.body());
@@ -490,12 +524,51 @@ void http_server::impl::do_accept() {
 void http_server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
   if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
   if (ec) {
-    log::warn("http.accept_failed", {{"reason", ec.message()}});
+    log_accept_failure(ec);
+    // Out of descriptors (or kernel memory): accepting again at once fails again at once.
+    // Wait for a connection to close, or a moment.
+    if (ec == net::error::no_descriptors || ec.value() == ENFILE || ec == net::error::no_buffer_space ||
+        ec == net::error::no_memory)
+      return pause_accepting("descriptors");
   } else {
     socket.set_option(tcp::no_delay{true}, ec);
+    open.fetch_add(1);
     std::make_shared<session>(std::move(socket), shared_from_this())->run();
+    if (open.load() >= opts.max_connections) return pause_accepting("max_connections");
   }
   do_accept();
+}
+
+void http_server::impl::pause_accepting(const char* reason) {
+  accept_pauses.with({reason}).inc();
+  paused.store(true);
+  if (std::string_view{reason} == "descriptors") {
+    accept_retry.expires_after(std::chrono::milliseconds{100});
+    accept_retry.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->resume_accepting();
+    });
+  }
+  // A connection that closed before `paused` was set posted nothing: look again now.
+  if (open.load() < opts.max_connections && std::string_view{reason} == "max_connections") resume_accepting();
+}
+
+void http_server::impl::resume_accepting() {
+  if (!paused.load() || !acceptor.is_open() || draining.load() || open.load() >= opts.max_connections) return;
+  paused.store(false);
+  accept_retry.cancel();
+  do_accept();
+}
+
+void http_server::impl::log_accept_failure(const beast::error_code& ec) {
+  // At most one line per 10 s: a failing accept repeats as fast as connections arrive.
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_failure_logged < std::chrono::seconds{10}) {
+    ++failures_unlogged;
+    return;
+  }
+  log::warn("http.accept_failed", {{"reason", ec.message()}, {"suppressed", failures_unlogged}});
+  last_failure_logged = now;
+  failures_unlogged = 0;
 }
 
 http_server::http_server(http_server_options opts, const router& routes, metrics::registry& m)

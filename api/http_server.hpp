@@ -5,7 +5,8 @@
 /// max_body_bytes 413, a request not fully received within request_timeout 408 (an idle
 /// keep-alive connection is closed silently after the same time). A route with an answer
 /// deadline (router::add) whose handler has not answered in time gets the route's answer
-/// instead; the handler's late answer is discarded. Every response is counted
+/// instead; the handler's late answer is discarded. A path or query that is not UTF-8, or holds
+/// a NUL, once %-decoded answers 422 invalid_encoding before any handler sees it. Every response is counted
 /// in paige_http_requests_total and paige_http_request_duration_seconds by route pattern.
 ///
 /// Streamed responses (http_response::stream, for server-sent events): the head goes out
@@ -40,6 +41,9 @@ struct http_server_options {
   std::chrono::milliseconds request_timeout{30000};
   std::chrono::milliseconds stream_heartbeat{15000};  ///< comment lines keeping streams alive
   std::size_t max_stream_backlog = 1 << 20;  ///< bytes a stream may queue; more: the client is dropped
+  /// Connections open at once; at the limit (or when no descriptor is left) accepting pauses
+  /// until one closes, and new clients wait in the listen backlog.
+  std::size_t max_connections = 10000;
 };
 
 class http_server {

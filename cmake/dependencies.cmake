@@ -8,6 +8,8 @@ find_package(spdlog REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx libpq)
+# Linear-time matching of patterns strangers write (bot routes, value checks).
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 
 # CAF 0.17 ships no CMake config.
 find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)

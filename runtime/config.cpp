@@ -75,7 +75,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 30> options{{
+const std::array<option_spec, 33> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080", "HTTP address (host:port; port 0 picks a free one)",
      false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -168,6 +168,12 @@ const std::array<option_spec, 30> options{{
     {"--shutdown-grace", "PAIGE_SHUTDOWN_GRACE", "10s",
      "on SIGTERM/SIGINT, how long in-flight requests may take to finish", false,
      [](config& c, const std::string&, const std::string& v) { c.shutdown_grace = parse_duration(v); }},
+    {"--max-connections", "PAIGE_MAX_CONNECTIONS", "10000",
+     "HTTP connections open at once; at the limit new clients wait until one closes", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.max_connections = parse_unsigned(f, v, 1000000);
+       if (c.max_connections == 0) throw config_error(f + ": must be at least 1");
+     }},
     {"--http-threads", "PAIGE_HTTP_THREADS", "1", "threads running the HTTP server", false,
      [](config& c, const std::string& f, const std::string& v) {
        c.http_threads = static_cast<unsigned>(parse_unsigned(f, v, max_threads));
@@ -216,6 +222,19 @@ const std::array<option_spec, 30> options{{
      "statement timeout of the project-database API (the SQL endpoint and the table editor)", false,
      [](config& c, const std::string& f, const std::string& v) {
        c.sql_timeout = positive_duration(f, v);
+     }},
+    {"--sql-max-bytes", "PAIGE_SQL_MAX_BYTES", "8MiB",
+     "bytes of values the SQL endpoint returns at most (rows are fetched one at a time; reported when hit)", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.sql_max_bytes = parse_size(v);
+       if (c.sql_max_bytes < 1024) throw config_error(f + ": must be at least 1024 bytes");
+     }},
+    {"--db-write-timeout", "PAIGE_DB_WRITE_TIMEOUT", "5s",
+     "statement and lock timeout of the message pipeline's writes to project databases; past twice that, "
+     "the session is ended from outside",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.db_write_timeout = positive_duration(f, v);
      }},
     {"--sql-row-cap", "PAIGE_SQL_ROW_CAP", "1000", "rows the SQL endpoint returns at most (reported when hit)",
      false,

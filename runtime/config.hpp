@@ -40,6 +40,7 @@ struct config {
   std::chrono::milliseconds webhook_timeout{0};  ///< a webhook's wait for its commits (then 503)
   std::chrono::milliseconds shutdown_grace{0};
   std::chrono::milliseconds db_connect_timeout{0};
+  std::size_t max_connections = 0;  ///< HTTP connections open at once
   unsigned http_threads = 0;
   unsigned actor_threads = 0;  ///< 0: one per CPU core
   unsigned db_workers = 0;     ///< persistence workers (project-database connections per project: 1)
@@ -50,6 +51,8 @@ struct config {
   unsigned db_api_workers = 0;  ///< connections serving the project-database API
   std::chrono::milliseconds sql_timeout{0};  ///< statement timeout of the project-database API
   std::size_t sql_row_cap = 0;  ///< rows the SQL endpoint returns at most
+  std::size_t sql_max_bytes = 0;  ///< bytes of values the SQL endpoint returns at most
+  std::chrono::milliseconds db_write_timeout{0};  ///< statement/lock timeout of pipeline writes
   std::uint16_t pg_port = 0;   ///< embedded Postgres TCP port; 0: a free port
   std::string pg_bin_dir;      ///< empty: newest /usr/lib/postgresql/<v>/bin
   std::size_t pg_wal_reserve = 0;  ///< embedded Postgres: WAL files kept ready (bytes); 0: Postgres's default

@@ -197,6 +197,7 @@ class server_process {
     api::http_server_options http_opts{cfg_.listen_host, cfg_.listen_port, cfg_.http_threads,
                                        cfg_.max_body_bytes, cfg_.max_header_bytes, cfg_.request_timeout};
     http_opts.max_stream_backlog = cfg_.stream_backlog;
+    http_opts.max_connections = cfg_.max_connections;
     http_ = std::make_unique<api::http_server>(http_opts, routes_, metrics_);
     auto port = http_->start();
     log::info("http.listening", {{"addr", cfg_.listen_host + ":" + std::to_string(port)}});

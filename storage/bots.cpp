@@ -19,11 +19,14 @@ bot_row insert_bot_version(pqxx::transaction_base& tx, const std::string& projec
                            const std::string& definition_json) {
   // The project row lock serializes concurrent writers of one project's versions.
   tx.exec_params("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE", project_id);
-  return to_bot(tx.exec_params1(
+  auto row = to_bot(tx.exec_params1(
       std::string{"INSERT INTO bot_versions (project_id, version, definition) "
                   "SELECT $1, coalesce(max(version), 0) + 1, $2::jsonb FROM bot_versions "
                   "WHERE project_id = $1 RETURNING "} + bot_columns,
       project_id, definition_json));
+  tx.exec_params("DELETE FROM bot_versions WHERE project_id = $1 AND version <= $2", project_id,
+                 row.version - bot_versions_kept);
+  return row;
 }
 
 std::optional<bot_row> current_bot(pqxx::connection& c, const std::string& project_id) {

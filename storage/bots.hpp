@@ -19,7 +19,12 @@ struct bot_row {
   std::string created_at;
 };
 
-/// Stores `definition_json` as the project's next version (inside `tx`).
+/// Versions kept per project: older ones are deleted as new ones are stored (only the current
+/// one is ever read), so repeated saves cannot grow the shared control database.
+inline constexpr int bot_versions_kept = 20;
+
+/// Stores `definition_json` as the project's next version (inside `tx`) and deletes the
+/// versions older than the last bot_versions_kept.
 bot_row insert_bot_version(pqxx::transaction_base& tx, const std::string& project_id,
                            const std::string& definition_json);
 

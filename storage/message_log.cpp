@@ -692,6 +692,10 @@ void save_row(pqxx::transaction_base& tx, const std::string& table,
                  pqxx::prepare::make_dynamic_params(params));
 }
 
+void mark_skipped(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json) {
+  tx.exec_params0("UPDATE messages SET error = $2::jsonb WHERE id = $1 AND direction = 'in'", id, error_json);
+}
+
 queued_message queue_outbound(pqxx::transaction_base& tx, std::int64_t conversation_id, std::int64_t contact_id,
                               const std::string& type, const std::string& content_json) {
   auto r = tx.exec_params1("INSERT INTO messages (conversation_id, contact_id, direction, type, content, status) "

@@ -100,6 +100,10 @@ std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(pqxx::transa
 void save_row(pqxx::transaction_base& tx, const std::string& table,
               const std::vector<std::pair<std::string, std::string>>& values);
 
+/// Records on inbound message `id` why it was handled without its bot step (`error_json`:
+/// {"code", "message"}).
+void mark_skipped(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json);
+
 /// An outbound message queued by an operator.
 struct queued_message {
   std::int64_t id = 0;

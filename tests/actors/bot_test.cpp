@@ -252,3 +252,95 @@ TEST_CASE("outbound messages are checked against the Cloud API limits", "[bot]")
   auto ps = check_outbound_message(list);
   CHECK(has_problem(ps, "/interactive/action/sections", "at most 10 rows"));
 }
+
+namespace {
+
+json one_route(const json& when, const json& then = json::array()) {
+  auto doc = json::parse(R"({"initial_state": "a", "states": {"a": {"kind": "await", "routes": [{}]}}})");
+  doc["states"]["a"]["routes"][0] = {{"when", when}, {"then", then}};
+  return doc;
+}
+
+}  // namespace
+
+TEST_CASE("patterns match in linear time, however long the text", "[bot][limits]") {
+  // std::regex recursed once per character here (a stack overflow at about 60 000) and
+  // backtracked exponentially on nested quantifiers.
+  auto starter = compiled(starter_bot());
+  conversation_view conv{"15550001", "Ada", "7", starter.initial_state, json::object()};
+  auto spaces = run_step(starter, conv, text(std::string(65536, ' ') + "x"));
+  CHECK(spaces.matched);
+  CHECK(spaces.sends.size() == 1);  // the greeting: not a booking
+  auto booking = run_step(starter, conv, text(std::string(60000, ' ') + "Book"));
+  CHECK(booking.state == "collect_info");
+
+  auto nested = compiled(one_route({{"text_matches", "(a+)+$"}}, json::array({{{"goto", "a"}}})));
+  CHECK_FALSE(matches(nested.states.at("a").routes.at(0).when, text(std::string(30000, 'a') + "!")));
+  CHECK(matches(nested.states.at("a").routes.at(0).when, text(std::string(30000, 'a'))));
+  auto groups = compiled(one_route({{"text_matches", "((((((x*)*)*)*)*)*)y"}}));
+  CHECK_FALSE(matches(groups.states.at("a").routes.at(0).when, text(std::string(1000, 'x'))));
+}
+
+TEST_CASE("patterns are RE2 syntax, bounded in size and complexity", "[bot][limits]") {
+  CHECK(matches(compiled(one_route({{"text_matches", "(?i)^\\s*book"}})).states.at("a").routes.at(0).when,
+                text("  BOOK a table")));
+  // RE2 has no backreferences or lookaround: refused with the pointer and RE2's reason.
+  CHECK(has_problem(problems_of(one_route({{"text_matches", "(a)\\1"}})), "/states/a/routes/0/when/text_matches",
+                    "invalid regular expression (RE2 syntax)"));
+  CHECK(has_problem(problems_of(one_route({{"text_matches", "a(?=b)"}})), "/states/a/routes/0/when/text_matches",
+                    "invalid regular expression"));
+  CHECK(has_problem(problems_of(one_route({{"text_matches", std::string(max_pattern_bytes + 1, 'a')}})),
+                    "/states/a/routes/0/when/text_matches", "at most 1000"));
+  CHECK(has_problem(problems_of(one_route({{"text_matches", "[ab]*a[ab]{300}c"}})),
+                    "/states/a/routes/0/when/text_matches", "too complex"));
+  // Several patterns of one state add up.
+  auto doc = one_route({{"text_matches", "[ab]*a[ab]{150}c"}});
+  for (int i = 0; i < 3; ++i) doc["states"]["a"]["routes"].push_back({{"when", {{"text_matches", "[ab]*a[ab]{150}c"}}}, {"then", json::array()}});
+  CHECK(has_problem(problems_of(doc), "/states/a/routes", "too complex together"));
+}
+
+TEST_CASE("a stored version keeps working when this build refuses one of its patterns", "[bot][limits]") {
+  auto doc = one_route({{"text_matches", "(a)\\1"}}, json::array({{{"goto", "a"}}}));
+  doc["states"]["a"]["routes"].push_back({{"when", "always"}, {"then", json::array({{{"set", {{"hit", "yes"}}}}})}});
+  auto r = compile(doc, system_tables, compile_mode::stored);
+  REQUIRE(std::holds_alternative<definition>(r));
+  auto step = run_step(std::get<definition>(r), {"1", "", "7", "a", json::object()}, text("aa"));
+  CHECK(step.vars["hit"] == "yes");  // the refused pattern never matches; the next route runs
+}
+
+TEST_CASE("definitions are bounded in size, states and routes", "[bot][limits]") {
+  auto big = one_route("always", json::array({{{"send", {{"type", "text"}, {"text", {{"body", "x"}}}}}}}));
+  big["states"]["a"]["routes"][0]["then"][0]["send"]["text"]["body"] = std::string(max_definition_bytes, 'x');
+  CHECK(has_problem(problems_of(big), "", "at most 262144"));
+  auto many_states = json::parse(R"({"initial_state": "s0", "states": {}})");
+  for (std::size_t i = 0; i <= max_states; ++i)
+    many_states["states"]["s" + std::to_string(i)] = {{"kind", "await"}, {"routes", json::array()}};
+  CHECK(has_problem(problems_of(many_states), "/states", "at most 500"));
+  auto many_routes = one_route("always");
+  for (std::size_t i = 0; i < max_routes_per_state; ++i) many_routes["states"]["a"]["routes"].push_back({{"when", "always"}, {"then", json::array()}});
+  CHECK(has_problem(problems_of(many_routes), "/states/a/routes", "at most 100"));
+}
+
+TEST_CASE("interpolated values and variables are bounded", "[bot][limits]") {
+  // A variable that doubles itself on every message: bounded at once, never 209 MB.
+  auto doubling = compiled(one_route("always", json::array({{{"set", {{"x", "{{vars.x}}{{vars.x}}{{message.text}}"}}}}})));
+  conversation_view conv{"1", "", "7", "a", json::object()};
+  auto filled = interpolate("{{message.text}}{{message.text}}", conv, text(std::string(40000, 'y')), "a", json::object());
+  CHECK(filled.size() == max_interpolated_bytes);
+  // Cut on a character boundary: a 3-byte character straddling the limit is left out whole.
+  auto euros = interpolate("{{message.text}}", conv, text("x" + [] { std::string s; for (int i = 0; i < 30000; ++i) s += "\xE2\x82\xAC"; return s; }()), "a", json::object());
+  CHECK(euros.size() == 1 + 3 * ((max_interpolated_bytes - 1) / 3));
+  json vars = json::object();
+  int steps = 0;
+  try {
+    for (; steps < 100; ++steps) {
+      conv.vars = vars;
+      vars = run_step(doubling, conv, text(std::string(1000, 'z'))).vars;
+      REQUIRE(vars.dump().size() <= max_vars_bytes);
+    }
+    FAIL("the variables were never refused");
+  } catch (const step_refused& e) {
+    CHECK(e.code == "vars_too_large");
+  }
+  CHECK(steps < 10);
+}
