@@ -10,6 +10,8 @@
 #include <deque>
 #include <list>
 #include <memory>
+#include <unordered_map>
+#include <variant>
 #include <vector>
 
 namespace paige::actors {
@@ -56,7 +58,7 @@ caf::result<caf::message> run_job(worker_state& st, const std::string& conninfo,
     log::warn("db.connection_lost", {{"pool", opts.name}, {"reason", e.what()}});
     return make_error(errc::db_unavailable, e.what());
   } catch (const pqxx::sql_error& e) {
-    return make_error(errc::db_error, e.what());
+    return make_error(errc::db_error, e.what(), e.sqlstate());
   } catch (const std::exception& e) {
     // The connection may be mid-transaction in an unknown state: start afresh.
     if (!conn->is_open()) forget(st, conninfo);
@@ -64,15 +66,34 @@ caf::result<caf::message> run_job(worker_state& st, const std::string& conninfo,
   }
 }
 
+caf::result<caf::message> run_session_job(const std::string& conninfo, const db_pool_options& opts,
+                                          const session_job& job) {
+  try {
+    return job(conninfo);
+  } catch (const pqxx::broken_connection& e) {
+    log::warn("db.connection_lost", {{"pool", opts.name}, {"reason", e.what()}});
+    return make_error(errc::db_unavailable, e.what());
+  } catch (const pqxx::sql_error& e) {
+    return make_error(errc::db_error, e.what(), e.sqlstate());
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what());
+  }
+}
+
 caf::behavior db_worker(caf::stateful_actor<worker_state>* self, db_pool_options opts, caf::actor dispatcher) {
-  auto done = [self, dispatcher] {
+  auto done = [self, dispatcher](const std::string& conninfo) {
     // Tell the dispatcher this worker is free; the reply goes straight to the requester.
-    self->send(dispatcher, caf::ok_atom::value, caf::actor_cast<caf::actor>(self));
+    self->send(dispatcher, caf::ok_atom::value, caf::actor_cast<caf::actor>(self), conninfo);
   };
   return {
       [=](run_atom, const std::string& conninfo, const db_job& job) {
         auto result = run_job(self->state, conninfo, opts, job);
-        done();
+        done(conninfo);
+        return result;
+      },
+      [=](run_atom, const std::string& conninfo, const session_job& job) {
+        auto result = run_session_job(conninfo, opts, job);
+        done(conninfo);
         return result;
       },
   };
@@ -81,46 +102,74 @@ caf::behavior db_worker(caf::stateful_actor<worker_state>* self, db_pool_options
 struct dispatcher_state {
   static constexpr const char* name = "db_pool";
   struct pending {
-    std::string conninfo;
-    db_job job;
+    std::variant<db_job, session_job> job;
     caf::response_promise promise;
   };
   std::vector<caf::actor> idle;
-  std::deque<pending> queue;
+  /// Queued jobs by connection string, and the connection strings with queued jobs in the
+  /// order they take turns.
+  std::unordered_map<std::string, std::deque<pending>> queues;
+  std::deque<std::string> turns;
+  std::unordered_map<std::string, std::size_t> running;
+  std::size_t per_target = 0;  ///< workers one connection string may hold at once
 };
 
-caf::behavior db_dispatcher(caf::stateful_actor<dispatcher_state>* self, db_pool_options opts) {
+using dispatcher_ptr = caf::stateful_actor<dispatcher_state>*;
+
+void start(dispatcher_ptr self, caf::actor worker, const std::string& conninfo, dispatcher_state::pending job) {
+  ++self->state.running[conninfo];
+  std::visit([&](auto& j) { job.promise.delegate(worker, run_atom::value, conninfo, std::move(j)); }, job.job);
+}
+
+/// Gives `worker` the next job whose connection string has a worker to spare, taking turns;
+/// parks it if there is none.
+void next_job(dispatcher_ptr self, caf::actor worker) {
+  auto& st = self->state;
+  for (std::size_t i = 0; i < st.turns.size(); ++i) {
+    auto target = st.turns[i];
+    if (st.running[target] >= st.per_target) continue;
+    auto& queue = st.queues[target];
+    auto job = std::move(queue.front());
+    queue.pop_front();
+    st.turns.erase(st.turns.begin() + static_cast<std::ptrdiff_t>(i));
+    if (queue.empty()) st.queues.erase(target);
+    else st.turns.push_back(target);  // its next job waits for the others' turns
+    return start(self, std::move(worker), target, std::move(job));
+  }
+  st.idle.push_back(std::move(worker));
+}
+
+caf::behavior db_dispatcher(dispatcher_ptr self, db_pool_options opts) {
   auto me = caf::actor_cast<caf::actor>(self);
   for (std::size_t i = 0; i < opts.workers; ++i)
     self->state.idle.push_back(self->spawn<caf::detached + caf::linked>(db_worker, opts, me));
-  auto submit = [self](std::string& conninfo, db_job& job) -> caf::result<caf::message> {
+  self->state.per_target = opts.fair_share ? std::max<std::size_t>(1, opts.workers - 1) : opts.workers;
+  auto submit = [self](std::string& conninfo, std::variant<db_job, session_job> job) -> caf::result<caf::message> {
     auto promise = self->make_response_promise();
     auto& st = self->state;
-    if (st.idle.empty()) {
-      st.queue.push_back({std::move(conninfo), std::move(job), promise});
+    bool queued_before = st.queues.count(conninfo) > 0;
+    if (st.idle.empty() || queued_before || st.running[conninfo] >= st.per_target) {
+      st.queues[conninfo].push_back({std::move(job), promise});
+      if (!queued_before) st.turns.push_back(conninfo);
     } else {
       auto worker = std::move(st.idle.back());
       st.idle.pop_back();
-      promise.delegate(worker, run_atom::value, std::move(conninfo), std::move(job));
+      start(self, std::move(worker), conninfo, {std::move(job), promise});
     }
     return promise;
   };
   return {
       [=](run_atom, db_job& job) {
         auto conninfo = opts.conninfo;
-        return submit(conninfo, job);
+        return submit(conninfo, std::move(job));
       },
-      [=](run_atom, std::string& conninfo, db_job& job) { return submit(conninfo, job); },
-      // A worker finished its job: give it the oldest queued one, or park it.
-      [=](caf::ok_atom, caf::actor& worker) {
+      [=](run_atom, std::string& conninfo, db_job& job) { return submit(conninfo, std::move(job)); },
+      [=](run_atom, std::string& conninfo, session_job& job) { return submit(conninfo, std::move(job)); },
+      // A worker finished a job of `conninfo`.
+      [=](caf::ok_atom, caf::actor& worker, const std::string& conninfo) {
         auto& st = self->state;
-        if (st.queue.empty()) {
-          st.idle.push_back(std::move(worker));
-          return;
-        }
-        auto next = std::move(st.queue.front());
-        st.queue.pop_front();
-        next.promise.delegate(worker, run_atom::value, std::move(next.conninfo), std::move(next.job));
+        if (auto it = st.running.find(conninfo); it != st.running.end() && --it->second == 0) st.running.erase(it);
+        next_job(self, std::move(worker));
       },
   };
 }

@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <variant>
 
 namespace paige::actors {
 
@@ -26,8 +27,16 @@ namespace paige::actors {
 /// the reply; its exceptions become errors (see errors.hpp).
 using db_job = std::function<caf::message(pqxx::connection&)>;
 
+/// Database work that opens a session of its own (the SQL endpoint: libpq features libpqxx
+/// lacks); runs on a worker thread with the connection string it was given.
+using session_job = std::function<caf::message(const std::string& conninfo)>;
+
+/// A job of either kind.
+using any_db_job = std::variant<db_job, session_job>;
+
 /// Requests: (run_atom, db_job) → whatever the job returns, on the pool's database;
-///           (run_atom, std::string conninfo, db_job) → the same, on that database.
+///           (run_atom, std::string conninfo, db_job) → the same, on that database;
+///           (run_atom, std::string conninfo, session_job) → whatever the job returns.
 using run_atom = caf::atom_constant<caf::atom("run")>;
 
 /// How to build a pool.
@@ -36,6 +45,7 @@ struct db_pool_options {
   std::size_t workers = 2;  ///< connections (and threads) of the pool
   std::string name;         ///< for logs
   std::size_t cached_targets = 8;  ///< connections a worker keeps open (other databases)
+  bool fair_share = false;  ///< turns per connection string, each holding at most workers - 1
 };
 
 /// Spawns the dispatcher and its workers (linked: they end with it).
@@ -44,3 +54,4 @@ caf::actor spawn_db_pool(caf::actor_system& sys, db_pool_options opts);
 }  // namespace paige::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::db_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::session_job)

@@ -4,6 +4,7 @@
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"  // storage::status_change as a message type
 #include "common/log.hpp"
+#include "storage/backend_watchdog.hpp"
 
 #include <caf/all.hpp>
 #include <pqxx/pqxx>
@@ -75,7 +76,7 @@ struct project_slot {
 struct worker_state {
   static constexpr const char* name = "persistence_worker";
   std::unordered_map<std::string, project_slot> projects;
-  std::chrono::milliseconds linger{0};  ///< see spawn_persistence
+  persistence_options options;  ///< see spawn_persistence
   bool flush_queued = false;
   bool linger_armed = false;
 
@@ -95,9 +96,9 @@ using self_ptr = caf::stateful_actor<worker_state>*;
 /// A connection for a project's batches (storage::set_up_write_session), warmed up so the
 /// first messages after a start or a reconnection do not wait for plans. A warm-up that fails
 /// short of the connection only costs that wait.
-std::unique_ptr<pqxx::connection> connect(const std::string& conninfo) {
+std::unique_ptr<pqxx::connection> connect(const std::string& conninfo, std::chrono::milliseconds write_timeout) {
   auto conn = std::make_unique<pqxx::connection>(conninfo);
-  storage::set_up_write_session(*conn);
+  storage::set_up_write_session(*conn, write_timeout);
   try {
     storage::warm_up_write_session(*conn);
   } catch (const pqxx::broken_connection&) {
@@ -380,6 +381,12 @@ std::vector<caf::message> commit_batch(pqxx::connection& conn, std::vector<entry
                      [&](pqxx::transaction_base& tx) { return run_batch(tx, batch); });
 }
 
+/// What to log of a failed batch: the SQLSTATE (its message may quote the project's values).
+std::string failure_code(const std::exception& e) {
+  if (auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) return "SQLSTATE " + sql->sqlstate();
+  return e.what();
+}
+
 caf::error failure_of(const std::exception& e) {
   if (dynamic_cast<const pqxx::broken_connection*>(&e)) return make_error(errc::db_unavailable, e.what());
   // The SQLSTATE travels as the API code: callers may log it, never the message (it can quote
@@ -388,7 +395,25 @@ caf::error failure_of(const std::exception& e) {
   return make_error(errc::internal, e.what());
 }
 
-void flush_project(const std::string& project_id, project_slot& slot) {
+/// A batch (or one request of a failed batch) committed on the project's connection, watched
+/// from outside past twice the write timeout. What a connection the watchdog ended means: the
+/// project's own code (a trigger, a default) ran past the timeout, so the batch failed as a
+/// statement would (db_error), not as an outage (which is retried at once, again and again).
+std::vector<caf::message> watched_commit(const persistence_options& options, project_slot& slot,
+                                         std::vector<entry>& batch) {
+  if (!slot.conn) slot.conn = connect(slot.conninfo, options.write_timeout);
+  storage::backend_watchdog::watch watch{options.watchdog, slot.conn->backendpid(),
+                                         clock::now() + 2 * options.write_timeout, "persistence"};
+  try {
+    return commit_batch(*slot.conn, batch);
+  } catch (const pqxx::broken_connection& e) {
+    if (watch.fired() == storage::backend_watchdog::action::none) throw;
+    slot.conn.reset();
+    throw pqxx::sql_error(std::string{"the write ran past its deadline and was stopped: "} + e.what(), "", "57014");
+  }
+}
+
+void flush_project(const persistence_options& options, const std::string& project_id, project_slot& slot) {
   std::vector<entry> batch;
   if (slot.pending.size() <= max_batch) {
     batch.swap(slot.pending);
@@ -397,8 +422,7 @@ void flush_project(const std::string& project_id, project_slot& slot) {
     slot.pending.erase(slot.pending.begin(), slot.pending.begin() + max_batch);
   }
   try {
-    if (!slot.conn) slot.conn = connect(slot.conninfo);
-    auto replies = commit_batch(*slot.conn, batch);
+    auto replies = watched_commit(options, slot, batch);
     // Replies in the order the batch applied them: statuses last (so a send's `accepted`
     // reaches its requester before the statuses that followed it).
     for (int statuses = 0; statuses < 2; ++statuses)
@@ -416,15 +440,14 @@ void flush_project(const std::string& project_id, project_slot& slot) {
       batch[0].promise.deliver(failure_of(e));
       return;
     }
-    log::warn("persistence.batch_failed", {{"project", project_id}, {"size", batch.size()}, {"reason", e.what()}});
+    log::warn("persistence.batch_failed", {{"project", project_id}, {"size", batch.size()}, {"reason", failure_code(e)}});
   }
   // One request failed the batch: each one alone, so the others still commit.
   for (auto& en : batch) {
     std::vector<entry> single;
     single.push_back(std::move(en));
     try {
-      if (!slot.conn) slot.conn = connect(slot.conninfo);
-      auto replies = commit_batch(*slot.conn, single);
+      auto replies = watched_commit(options, slot, single);
       single[0].promise.deliver(std::move(replies[0]));
     } catch (const pqxx::broken_connection& e) {
       slot.conn.reset();
@@ -446,8 +469,8 @@ constexpr bool lazy_op() {
 void flush_due(self_ptr self) {
   auto now = clock::now();
   for (auto& [id, slot] : self->state.projects)
-    if (slot.due(now, self->state.linger)) {
-      flush_project(id, slot);
+    if (slot.due(now, self->state.options.linger)) {
+      flush_project(self->state.options, id, slot);
       slot.eager = !slot.pending.empty();  // the rest of an oversized batch goes next
     }
   bool eager = false;
@@ -463,7 +486,7 @@ void flush_due(self_ptr self) {
   }
   if (next && !self->state.linger_armed) {
     self->state.linger_armed = true;
-    auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(*next + self->state.linger - clock::now()),
+    auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(*next + self->state.options.linger - clock::now()),
                          std::chrono::milliseconds{1});
     self->delayed_send(self, wait, linger_atom::value);
   }
@@ -486,19 +509,19 @@ caf::result<caf::message> enqueue(self_ptr self, const std::string& project_id, 
     }
   } else if (!slot.eager && !self->state.linger_armed) {  // with an eager write pending it goes along
     self->state.linger_armed = true;
-    self->delayed_send(self, self->state.linger, linger_atom::value);
+    self->delayed_send(self, self->state.options.linger, linger_atom::value);
   }
   return promise;
 }
 
-caf::behavior persistence_worker(self_ptr self, std::size_t index, std::chrono::milliseconds linger) {
+caf::behavior persistence_worker(self_ptr self, std::size_t index, persistence_options options) {
   log::debug("persistence.worker_started", {{"index", index}});
-  self->state.linger = linger;
+  self->state.options = options;
   // Asked to stop (shutdown): what waits for company commits first, so a send's wamid
   // recorded in memory is not lost to a resend after the restart.
   self->set_exit_handler([=](caf::exit_msg& msg) {
     for (auto& [id, slot] : self->state.projects)
-      if (!slot.pending.empty()) flush_project(id, slot);
+      if (!slot.pending.empty()) flush_project(self->state.options, id, slot);
     self->quit(msg.reason);
   });
   return {
@@ -547,10 +570,10 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index, std::chrono::
 
 }  // namespace
 
-std::vector<caf::actor> spawn_persistence(caf::actor_system& sys, std::size_t workers, std::chrono::milliseconds linger) {
+std::vector<caf::actor> spawn_persistence(caf::actor_system& sys, std::size_t workers, persistence_options options) {
   std::vector<caf::actor> out;
   for (std::size_t i = 0; i < std::max<std::size_t>(1, workers); ++i)
-    out.push_back(sys.spawn<caf::detached>(persistence_worker, i, linger));
+    out.push_back(sys.spawn<caf::detached>(persistence_worker, i, options));
   return out;
 }
 

@@ -64,6 +64,10 @@ namespace pqxx {
 class transaction_base;
 }
 
+namespace paige::storage {
+class backend_watchdog;
+}
+
 namespace paige::actors {
 
 using register_atom = caf::atom_constant<caf::atom("register")>;
@@ -84,9 +88,19 @@ using save_list = std::vector<bot::save_op>;
 /// How long a write no reply path waits for may wait for company (see the file comment).
 constexpr std::chrono::milliseconds default_write_linger{10};
 
+/// How the workers write. A batch's statements run under `write_timeout` (statement and lock
+/// timeout of the session); a project's trigger, default or function that catches its own
+/// cancellation is ended from outside by `watchdog` at twice that, so no project holds a
+/// worker (and the other projects it serves) longer.
+struct persistence_options {
+  std::chrono::milliseconds linger = default_write_linger;
+  std::chrono::milliseconds write_timeout{5000};
+  storage::backend_watchdog* watchdog = nullptr;
+};
+
 /// Spawns `workers` detached workers.
 std::vector<caf::actor> spawn_persistence(caf::actor_system& sys, std::size_t workers,
-                                          std::chrono::milliseconds linger = default_write_linger);
+                                          persistence_options options = {});
 
 /// The workers and which one serves each project: the least loaded one when the project is
 /// first asked for, then always the same one for the life of the process, because a worker's

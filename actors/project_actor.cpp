@@ -533,13 +533,16 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         rp.delegate(conversation_for(self, wa_id), order_atom::value, operator_send_order(std::move(message_json), st.bot));
         return rp;
       },
-      [=](database_atom, db_job& job) -> caf::result<caf::message> {
+      [=](database_atom, database_request& request) -> caf::result<caf::message> {
         auto& st = self->state;
         if (st.row.status != "active" && st.row.status != "paused")
           return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
+        auto settings = effective_settings(nlohmann::json::parse(st.row.settings_json, nullptr, false));
+        database_limits limits{settings.value("database_quota_mb", std::int64_t{1024}) << 20};
+        auto job = request(limits);
+        auto conninfo = storage::project_conninfo(st.svc->server_conninfo, database_of(st));
         auto rp = self->make_response_promise();
-        rp.delegate(st.svc->database_api, run_atom::value,
-                    storage::project_conninfo(st.svc->server_conninfo, database_of(st)), std::move(job));
+        std::visit([&](auto& j) { rp.delegate(st.svc->database_api, run_atom::value, conninfo, std::move(j)); }, job);
         return rp;
       },
       [=](query_atom, tx_job& job) -> caf::result<std::string> {

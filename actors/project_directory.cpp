@@ -156,8 +156,8 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](close_atom, const std::string& id, std::int64_t conversation, std::string& who) {
         return forward(self, id, close_atom::value, conversation, std::move(who));
       },
-      [=](database_atom, const std::string& id, db_job& job) {
-        return forward(self, id, database_atom::value, std::move(job));
+      [=](database_atom, const std::string& id, database_request& request) {
+        return forward(self, id, database_atom::value, std::move(request));
       },
       [=](messages_atom, const std::string& id, std::int64_t conversation_id, std::int64_t before, int limit) {
         return forward(self, id, messages_atom::value, conversation_id, before, limit);

@@ -21,7 +21,7 @@
 ///   (subscribe_atom, id, last_event_id, conversation_filter, event_sink) → ok_atom
 ///   (change_state_atom, id, conversation_id, state, force, who) → std::string conversation JSON
 ///   (close_atom, id, conversation_id, who)    → std::string conversation JSON
-///   (database_atom, id, db_job)               → whatever the job returns, run on a connection to
+///   (database_atom, id, database_request)     → whatever its job returns, run on a connection to
 ///                                               the project's database as its role
 ///   (key_create_atom, id, name)               → key_info (with the key, shown once)
 ///   (key_list_atom, id)                       → std::vector<key_info> (without keys)

@@ -15,6 +15,9 @@ constexpr setting_spec settings_table[] = {
     {"conversation_timeout_seconds", 60, 30 * 24 * 3600, 24 * 3600,
      "inactivity after which an open conversation closes"},
     {"messages_per_second", 1, 1000, 80, "outbound send rate limit of the project's number"},
+    {"database_quota_mb", 1, 1 << 20, 1024,
+     "size of the project's database past which writes through the database API are refused"},
+    {"temp_file_limit_mb", 1, 1 << 20, 1024, "temporary files one statement of the project may write"},
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 /// and the services they share.
 #pragma once
 
+#include "actors/db_pool.hpp"
 #include "common/secrets.hpp"
 #include "storage/bots.hpp"
 #include "storage/projects.hpp"
@@ -53,6 +54,15 @@ using query_atom = caf::atom_constant<caf::atom("query")>;
 using database_atom = caf::atom_constant<caf::atom("database")>;
 
 // -- views -------------------------------------------------------------------
+
+/// What a project's database may hold (its settings), for the database API's jobs.
+struct database_limits {
+  std::int64_t quota_bytes = 0;  ///< size a write may not grow the database past
+};
+
+/// A project-database API request: made into its job by the project actor, which knows the
+/// project's limits, and run on the database API's pool as the project's role.
+using database_request = std::function<any_db_job(const database_limits&)>;
 
 /// A project as the API shows it.
 struct project_info {
@@ -156,6 +166,7 @@ void add_project_message_types(caf::actor_system_config& cfg);
 }  // namespace paige::actors
 
 // Database jobs reply with storage rows; they never leave the process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::database_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::project_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::project_row>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::key_row)

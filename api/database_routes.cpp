@@ -5,6 +5,7 @@
 #include "api/actor_call.hpp"
 #include "api/json_body.hpp"
 #include "api/route_guard.hpp"
+#include "storage/backend_watchdog.hpp"
 #include "storage/sql_console.hpp"
 #include "storage/table_errors.hpp"
 #include "storage/table_rows.hpp"
@@ -28,6 +29,7 @@ unsigned status_of(storage::failure_kind kind) {
     case storage::failure_kind::not_found: return 404;
     case storage::failure_kind::conflict: return 409;
     case storage::failure_kind::forbidden: return 403;
+    case storage::failure_kind::quota: return 507;
     case storage::failure_kind::invalid: break;
   }
   return 422;
@@ -39,34 +41,57 @@ http_response response_of(const storage::table_error& e) {
 
 caf::message message_of(const http_response& r) { return caf::make_message(r.status, r.body); }
 
-/// `body` in a transaction of the project's role with the API's timeouts. With
-/// `fresh_session`, the connection is closed afterwards: the SQL endpoint may have changed
-/// session settings no later request should inherit.
-actors::db_job job_of(tx_body body, std::chrono::milliseconds timeout, bool fresh_session = false) {
-  return [body = std::move(body), timeout, fresh_session](pqxx::connection& conn) -> caf::message {
-    auto ms = std::to_string(timeout.count());
-    caf::message reply;
+/// How a job of the table endpoints runs.
+struct job_rules {
+  std::chrono::milliseconds timeout;
+  storage::backend_watchdog* watchdog = nullptr;
+  std::int64_t quota_bytes = 0;  ///< a write that grows the database past this is undone
+};
+
+std::int64_t database_size(pqxx::work& tx) {
+  return tx.exec1("SELECT pg_database_size(current_database())")[0].as<std::int64_t>();
+}
+
+/// `body` in a transaction of the project's role with the API's timeouts, watched from
+/// outside past them (a user's trigger or default may catch its own cancellation). With a
+/// quota, a write that leaves the database over it is rolled back: 507 quota_exceeded.
+actors::db_job job_of(tx_body body, job_rules rules) {
+  return [body = std::move(body), rules](pqxx::connection& conn) -> caf::message {
+    auto ms = std::to_string(rules.timeout.count());
+    storage::backend_watchdog::watch watch{
+        rules.watchdog, conn.backendpid(),
+        storage::backend_watchdog::clock::now() + rules.timeout + std::chrono::milliseconds{250}, "database_api"};
     try {
       pqxx::work tx{conn};
       tx.exec0("SET LOCAL statement_timeout = " + ms + "; SET LOCAL lock_timeout = " + ms +
                "; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'");
+      auto before = rules.quota_bytes > 0 ? database_size(tx) : 0;
       auto [status, out] = body(tx);
+      if (rules.quota_bytes > 0) {
+        auto after = database_size(tx);
+        if (after > rules.quota_bytes && after > before)
+          throw storage::table_error{storage::failure_kind::quota, "quota_exceeded",
+                                     "the project's database would hold " + std::to_string(after) +
+                                         " bytes, over its quota of " + std::to_string(rules.quota_bytes) +
+                                         " (settings.database_quota_mb): nothing was changed",
+                                     {{"quota_bytes", rules.quota_bytes}, {"size_bytes", after}}};
+      }
       tx.commit();
       http_response r;
       r.status = status;
       if (!out.is_null()) r = http_response::json(status, out);
-      reply = message_of(r);
+      return message_of(r);
     } catch (const storage::table_error& e) {
-      reply = message_of(response_of(e));
+      return message_of(response_of(e));
     } catch (const pqxx::broken_connection&) {
-      throw;
+      if (watch.fired() == storage::backend_watchdog::action::none) throw;
+      return message_of(http_response::error(422, "statement_timeout",
+                                             "the request ran past its " + ms + " ms and was stopped"));
     } catch (const pqxx::sql_error& e) {
       auto mapped = storage::classify(e);
       if (!mapped) throw;
-      reply = message_of(response_of(*mapped));
+      return message_of(response_of(*mapped));
     }
-    if (fresh_session) conn.disconnect();
-    return reply;
   };
 }
 
@@ -91,8 +116,10 @@ void add_database_routes(router& routes, project_routes_context ctx) {
   auto sql_timeout = ctx.sql_timeout;
   auto depth = ctx.max_json_depth;
   auto row_cap = ctx.sql_row_cap;
+  auto byte_cap = ctx.sql_max_bytes;
+  auto watchdog = ctx.watchdog;
 
-  auto run = [&sys, dir, timeout](const http_request& req, const responder& respond, actors::db_job job) {
+  auto run = [&sys, dir, timeout](const http_request& req, const responder& respond, actors::database_request job) {
     ask(
         sys, dir, timeout,
         [respond](unsigned status, std::string& body) {
@@ -103,9 +130,19 @@ void add_database_routes(router& routes, project_routes_context ctx) {
         },
         fail_with(respond), actors::database_atom::value, std::string{req.param("project_id")}, std::move(job));
   };
-  // Runs `body` on the project's database and answers with its outcome.
-  auto handle = [run, sql_timeout](const http_request& req, const responder& respond, tx_body body) {
-    run(req, respond, job_of(std::move(body), sql_timeout));
+  // Runs `body` on the project's database and answers with its outcome; `writes`: under the
+  // project's quota.
+  auto run_body = [run, sql_timeout, watchdog](const http_request& req, const responder& respond, tx_body body,
+                                              bool writes) {
+    run(req, respond, [body = std::move(body), sql_timeout, watchdog, writes](const actors::database_limits& limits) {
+      return actors::any_db_job{job_of(body, {sql_timeout, watchdog, writes ? limits.quota_bytes : 0})};
+    });
+  };
+  auto handle = [run_body](const http_request& req, const responder& respond, tx_body body) {
+    run_body(req, respond, std::move(body), false);
+  };
+  auto write = [run_body](const http_request& req, const responder& respond, tx_body body) {
+    run_body(req, respond, std::move(body), true);
   };
   auto own = [&ctx](handler h) { return guarded(*ctx.auth, access::own_project, std::move(h)); };
   // Checks of a request that throw table_error answer before any database work.
@@ -125,7 +162,7 @@ void add_database_routes(router& routes, project_routes_context ctx) {
     });
   }));
 
-  routes.add("POST", "/v1/projects/{project_id}/tables", own([handle, depth, checked](http_request&& req, responder respond) {
+  routes.add("POST", "/v1/projects/{project_id}/tables", own([write, depth, checked](http_request&& req, responder respond) {
     auto parsed = parse_json_object(req.body, depth, {"name", "columns"});
     if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
     auto& body = std::get<json>(parsed);
@@ -139,7 +176,7 @@ void add_database_routes(router& routes, project_routes_context ctx) {
                                    {{"field", "columns"}}};
       std::vector<storage::column_spec> columns;
       for (const auto& c : columns_json) columns.push_back(storage::parse_column_spec(c));
-      handle(req, respond, [name = body["name"].get<std::string>(), columns](pqxx::work& tx) {
+      write(req, respond, [name = body["name"].get<std::string>(), columns](pqxx::work& tx) {
         return outcome{201, storage::to_json(storage::create_table(tx, name, columns))};
       });
     });
@@ -159,12 +196,12 @@ void add_database_routes(router& routes, project_routes_context ctx) {
   }));
 
   routes.add("POST", "/v1/projects/{project_id}/tables/{table}/columns",
-             own([handle, depth, checked](http_request&& req, responder respond) {
+             own([write, depth, checked](http_request&& req, responder respond) {
                auto body = object_body(req, depth, "a column object");
                if (auto* err = std::get_if<http_response>(&body)) return respond(std::move(*err));
                checked(respond, [&] {
                  auto column = storage::parse_column_spec(std::get<json>(body));
-                 handle(req, respond, [name = table_param(req), column](pqxx::work& tx) {
+                 write(req, respond, [name = table_param(req), column](pqxx::work& tx) {
                    return outcome{201, storage::to_json(storage::add_column(tx, name, column))};
                  });
                });
@@ -188,10 +225,10 @@ void add_database_routes(router& routes, project_routes_context ctx) {
     });
   }));
 
-  routes.add("POST", "/v1/projects/{project_id}/tables/{table}/rows", own([handle, depth](http_request&& req, responder respond) {
+  routes.add("POST", "/v1/projects/{project_id}/tables/{table}/rows", own([write, depth](http_request&& req, responder respond) {
     auto body = object_body(req, depth, "a row object {column: value}");
     if (auto* err = std::get_if<http_response>(&body)) return respond(std::move(*err));
-    handle(req, respond, [name = table_param(req), values = std::get<json>(body)](pqxx::work& tx) {
+    write(req, respond, [name = table_param(req), values = std::get<json>(body)](pqxx::work& tx) {
       return outcome{201, storage::insert_row(tx, storage::require_table(tx, name), values)};
     });
   }));
@@ -204,10 +241,10 @@ void add_database_routes(router& routes, project_routes_context ctx) {
   }));
 
   routes.add("PATCH", "/v1/projects/{project_id}/tables/{table}/rows/{key}",
-             own([handle, depth](http_request&& req, responder respond) {
+             own([write, depth](http_request&& req, responder respond) {
                auto body = object_body(req, depth, "a row object {column: value}");
                if (auto* err = std::get_if<http_response>(&body)) return respond(std::move(*err));
-               handle(req, respond, [name = table_param(req), key = std::string{req.param("key")},
+               write(req, respond, [name = table_param(req), key = std::string{req.param("key")},
                                      values = std::get<json>(body)](pqxx::work& tx) {
                  return outcome{200, storage::update_row(tx, storage::require_table(tx, name), key, values)};
                });
@@ -222,7 +259,7 @@ void add_database_routes(router& routes, project_routes_context ctx) {
              }));
 
   routes.add("POST", "/v1/projects/{project_id}/sql",
-             own([run, depth, sql_timeout, row_cap](http_request&& req, responder respond) {
+             own([run, depth, sql_timeout, row_cap, byte_cap, watchdog](http_request&& req, responder respond) {
                auto parsed = parse_json_object(req.body, depth, {"query", "params"});
                if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
                auto& body = std::get<json>(parsed);
@@ -232,10 +269,19 @@ void add_database_routes(router& routes, project_routes_context ctx) {
                if (!params.is_array() || params.size() > max_sql_params)
                  return respond(http_response::error(
                      422, "invalid_params", "\"params\" must be an array of at most " + std::to_string(max_sql_params) + " values"));
+               auto query = body["query"].get<std::string>();
                run(req, respond,
-                   job_of([query = body["query"].get<std::string>(), params, row_cap](pqxx::work& tx) {
-                     return outcome{200, storage::run_sql(tx, query, params, row_cap)};
-                   }, sql_timeout, true));
+                   [query, params, row_cap, byte_cap, sql_timeout, watchdog](const actors::database_limits& limits) {
+                     storage::sql_limits sql{row_cap, byte_cap, sql_timeout, limits.quota_bytes};
+                     return actors::any_db_job{actors::session_job{
+                         [query, params, sql, watchdog](const std::string& conninfo) -> caf::message {
+                           try {
+                             return message_of(http_response::json(200, storage::run_sql(conninfo, query, params, sql, watchdog)));
+                           } catch (const storage::table_error& e) {
+                             return message_of(response_of(e));
+                           }
+                         }}};
+                   });
              }));
 }
 

@@ -10,6 +10,10 @@
 #include <chrono>
 #include <cstddef>
 
+namespace paige::storage {
+class backend_watchdog;
+}
+
 namespace paige::api {
 
 class authenticator;
@@ -22,6 +26,8 @@ struct project_routes_context {
   std::chrono::milliseconds timeout{15000};
   std::chrono::milliseconds sql_timeout{5000};  ///< statement timeout of the project-database API
   std::size_t sql_row_cap = 1000;               ///< rows the SQL endpoint returns at most
+  std::size_t sql_max_bytes = 8u << 20;         ///< bytes of values the SQL endpoint returns at most
+  storage::backend_watchdog* watchdog = nullptr;  ///< ends the database API's overdue statements
 };
 
 /// Adds every /v1/projects route. The admin key may call all of them; a project key may

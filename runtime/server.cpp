@@ -26,6 +26,7 @@
 #include "runtime/data_dir_lock.hpp"
 #include "runtime/data_dir_secrets.hpp"
 #include "runtime/embedded_postgres.hpp"
+#include "storage/backend_watchdog.hpp"
 #include "storage/control_schema.hpp"
 #include "storage/projects.hpp"
 #include "storage/server_admin.hpp"
@@ -49,6 +50,8 @@ constexpr const char* control_database_name = "paige";
 constexpr std::size_t control_pool_workers = 2;
 constexpr std::size_t admin_pool_workers = 2;
 constexpr std::chrono::milliseconds readiness_timeout{2000};
+/// Between cancelling an overdue statement and terminating its session.
+constexpr std::chrono::milliseconds watchdog_grace{1000};
 
 /// The data directory: created if needed, private to us except for the traversal the
 /// postgres account needs to reach the cluster inside it.
@@ -142,10 +145,16 @@ class server_process {
     provisioner_ = actors::spawn_provisioner(*system_, admin_db_, control_conninfo_);
     graph_ = std::make_shared<api::graph_client>(cfg_.graph_url, cfg_.graph_version);
     meta_sync_ = actors::spawn_meta_sync(*system_, graph_, &metrics_);
-    persistence_ = actors::spawn_persistence(*system_, cfg_.db_workers);
+    // Projects' statements that outlive their timeouts are ended from outside their session.
+    watchdog_ = std::make_unique<storage::backend_watchdog>(control_conninfo_, watchdog_grace, &metrics_);
+    persistence_ = actors::spawn_persistence(*system_, cfg_.db_workers,
+                                             {actors::default_write_linger, cfg_.db_write_timeout, watchdog_.get()});
     // The project-database API (tables, rows, SQL) has its own connections: a slow query
-    // there never delays the message pipeline's writes.
-    database_api_ = actors::spawn_db_pool(*system_, {"", cfg_.db_api_workers, "database_api"});
+    // there never delays the message pipeline's writes. Projects take turns on them, and
+    // none holds them all.
+    actors::db_pool_options api_pool{"", cfg_.db_api_workers, "database_api"};
+    api_pool.fair_share = true;
+    database_api_ = actors::spawn_db_pool(*system_, api_pool);
     auto services = std::make_shared<actors::project_services>();
     services->control_db = control_db_;
     services->admin_db = admin_db_;
@@ -185,6 +194,8 @@ class server_process {
     api::project_routes_context project_api{system_.get(), directory_, auth_.get(), cfg_.max_json_depth};
     project_api.sql_timeout = cfg_.sql_timeout;
     project_api.sql_row_cap = cfg_.sql_row_cap;
+    project_api.sql_max_bytes = cfg_.sql_max_bytes;
+    project_api.watchdog = watchdog_.get();
     api::add_project_routes(routes_, project_api);
     api::add_bot_routes(routes_, project_api);
     api::add_message_routes(routes_, project_api);
@@ -209,6 +220,7 @@ class server_process {
   std::string control_conninfo_;
   std::optional<embedded_postgres> pg_;
   metrics::registry metrics_;
+  std::unique_ptr<storage::backend_watchdog> watchdog_;  // outlives the workers it watches
   actors::number_directory numbers_;  // outlives the actors that keep it current
   api::router routes_;
   caf::actor_system_config actor_cfg_;

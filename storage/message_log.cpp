@@ -609,10 +609,12 @@ std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(pqxx::transa
   return out;
 }
 
-void set_up_write_session(pqxx::connection_base& conn) {
+void set_up_write_session(pqxx::connection_base& conn, std::chrono::milliseconds timeout) {
+  auto ms = std::to_string(timeout.count());
   pqxx::nontransaction{conn}.exec0(
       "SET plan_cache_mode = force_generic_plan; SET enable_hashjoin = off; SET enable_mergejoin = off; "
-      "SET enable_seqscan = off");
+      "SET enable_seqscan = off; SET statement_timeout = " + ms + "; SET lock_timeout = " + ms +
+      "; SET idle_in_transaction_session_timeout = 0; SET search_path = pg_catalog, public");
   // A temporary function (pg_temp, this session's own): always the statements of this
   // build, with nothing to migrate, and PL/pgSQL keeps each statement's plan for the session.
   // `use_column`: the statements' column names win over the result columns' names.
@@ -688,7 +690,7 @@ void save_row(pqxx::transaction_base& tx, const std::string& table,
     placeholders += "$" + std::to_string(n);
     params.push_back(value);
   }
-  tx.exec_params("INSERT INTO " + tx.quote_name(table) + " (" + columns + ") VALUES (" + placeholders + ")",
+  tx.exec_params("INSERT INTO public." + tx.quote_name(table) + " (" + columns + ") VALUES (" + placeholders + ")",
                  pqxx::prepare::make_dynamic_params(params));
 }
 

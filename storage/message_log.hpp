@@ -4,6 +4,7 @@
 /// (jsonb_to_recordset), so a group commit costs one round trip per kind of write.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -206,8 +207,12 @@ struct batch_results {
 /// once per connection, not per call) without hash or merge joins or sequential scans (the
 /// planner takes a batch for 100 rows, and a plan that scans a whole table per batch grows
 /// with the table), and this session's `pg_temp.paige_write_batch`, which write_batch calls.
+/// The session's statements and lock waits time out after `timeout` (whatever the project's
+/// role or database set as defaults), and names resolve in pg_catalog first: a project's own
+/// schema named like its role ("$user") or functions in public cannot stand in for ours.
 /// Once per connection, before any of them.
-void set_up_write_session(pqxx::connection_base& conn);
+void set_up_write_session(pqxx::connection_base& conn,
+                          std::chrono::milliseconds timeout = std::chrono::milliseconds{5000});
 
 /// Runs the light-load forms of the hot path (a first message's open, one exchange, one
 /// wamid, a few statuses) once on a set-up write session, in a transaction it rolls back:

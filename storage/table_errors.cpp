@@ -45,6 +45,7 @@ constexpr mapping mappings[] = {
     {"2BP01", failure_kind::conflict, "table_in_use"},
     {"42501", failure_kind::forbidden, "permission_denied"},
     {"57014", failure_kind::invalid, "statement_timeout"},
+    {"53400", failure_kind::quota, "temp_file_limit_exceeded"},
     {"55P03", failure_kind::conflict, "table_busy"},
     {"22", failure_kind::invalid, "invalid_value"},
     {"23", failure_kind::conflict, "constraint_violation"},
@@ -86,12 +87,13 @@ std::string state_of(const pqxx::sql_error& e) {
 
 }  // namespace
 
-std::optional<table_error> classify(const pqxx::sql_error& e) {
-  auto state = state_of(e);
+std::optional<table_error> classify(const pqxx::sql_error& e) { return classify(state_of(e), e.what()); }
+
+std::optional<table_error> classify(const std::string& state, const std::string& message) {
   for (const auto& m : mappings) {
     std::string key{m.sqlstate};
     if (state == key || (key.size() == 2 && state.compare(0, 2, key) == 0))
-      return table_error{m.kind, m.code, human_message(e.what()), {{"sqlstate", state}}};
+      return table_error{m.kind, m.code, human_message(message), {{"sqlstate", state}}};
   }
   return std::nullopt;
 }

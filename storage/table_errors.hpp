@@ -15,8 +15,8 @@ class sql_error;
 
 namespace paige::storage {
 
-/// What went wrong, as the API reports it (422, 404, 409, 403).
-enum class failure_kind { invalid, not_found, conflict, forbidden };
+/// What went wrong, as the API reports it (422, 404, 409, 403, 507).
+enum class failure_kind { invalid, not_found, conflict, forbidden, quota };
 
 struct table_error : std::runtime_error {
   table_error(failure_kind kind, std::string code, const std::string& message,
@@ -31,5 +31,8 @@ struct table_error : std::runtime_error {
 /// privilege, timeout, syntax ...), with Postgres' message and SQLSTATE in the details;
 /// nullopt when it is not the request's fault (e.g. the server is shutting down).
 std::optional<table_error> classify(const pqxx::sql_error& e);
+
+/// The same for an error known by its SQLSTATE and message (libpq's own).
+std::optional<table_error> classify(const std::string& sqlstate, const std::string& message);
 
 }  // namespace paige::storage

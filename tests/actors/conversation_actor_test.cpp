@@ -1,6 +1,8 @@
 // The conversation actor on a real project database: passivation, crashes.
 #include "actors/bot_definition.hpp"
 #include "actors/conversation_actor.hpp"
+#include "actors/event_hub.hpp"
+#include "common/metrics.hpp"
 #include "actors/persistence.hpp"
 #include "tests/support/persistence_fixture.hpp"
 
@@ -8,6 +10,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+
+#include <thread>
 
 using namespace paige::actors;
 using json = nlohmann::json;
@@ -90,25 +94,64 @@ TEST_CASE("a conversation answers the passivation sweep only with nothing in fli
   CHECK(f.count("SELECT count(*) FROM messages WHERE direction = 'in' AND handled_at IS NOT NULL") == 1);
 }
 
-TEST_CASE("a conversation whose step throws tells its project actor and ends", "[conversation][db]") {
+TEST_CASE("a message whose step throws is stored, marked skipped, and the conversation goes on", "[conversation][db]") {
   paige::test::persistence_fixture f;
   caf::scoped_actor parent{*f.sys};
-  auto ctx = context_of(f, parent, caf::actor{});
+  caf::scoped_actor graph{*f.sys};  // stands in for the Meta sync supervisor
+  caf::scoped_actor events{*f.sys};  // stands in for the project's event hub
+  auto ctx = context_of(f, parent, graph);
+  ctx->events = events;
+  paige::metrics::registry metrics;
+  ctx->metrics = &metrics;
   auto conversation = spawn_conversation(parent.ptr(), ctx, "15550002");
-  // A definition compile() would refuse: its initial state does not exist, so the step throws.
-  auto broken = std::make_shared<bot::definition>();
-  broken->initial_state = "nowhere";
-  parent->monitor(conversation);  // only to see it end
-  parent->send(conversation, inbound_atom::value, text_from("15550002", "wamid.2", "hi"), bot_ptr{broken}, false);
-  parent->receive(
-      [](crashed_atom, const std::string& wa_id) { CHECK(wa_id == "15550002"); },
-      caf::after(timeout) >> [] { FAIL("the project actor was not told of the crash"); });
-  parent->receive(
-      [&](caf::down_msg& down) {
-        CHECK(down.source == conversation.address());
-        CHECK(down.reason != caf::exit_reason::normal);
+  struct end_on_failure {  // the fixture waits for every actor to end
+    caf::actor actor;
+    ~end_on_failure() { caf::anon_send_exit(actor, caf::exit_reason::kill); }
+  } guard{conversation};
+  // A variable that doubles itself: the step that would pass max_vars_bytes throws.
+  auto doubling = std::make_shared<const bot::definition>(std::get<bot::definition>(bot::compile(json::parse(R"({
+      "initial_state": "a", "states": {"a": {"kind": "await", "routes": [{"when": "always", "then": [
+        {"set": {"x": "{{vars.x}}{{vars.x}}{{message.text}}"}},
+        {"send": {"type": "text", "text": {"body": "ok"}}}]}]}}})"), {})));
+  std::string big(20000, 'y');
+  for (int i = 1; i <= 3; ++i) {
+    auto wamid = "wamid.skip." + std::to_string(i);
+    parent->request(conversation, timeout, inbound_atom::value, text_from("15550002", wamid, big), doubling, false)
+        .receive([](caf::ok_atom) {}, [](caf::error& e) { FAIL(caf::to_string(e)); });
+  }
+  // The first two steps ran (their replies went out); the third would hold 120 000 bytes of
+  // variables: handled without effects, its reason on the message, an event, a metric.
+  for (int i = 0; i < 2; ++i)
+    graph->receive([](send_atom, const std::string&, const std::string&, std::vector<outbound_item>&) {},
+                   caf::after(timeout) >> [] { FAIL("a step's reply was not handed over"); });
+  bool skipped = false;
+  for (int i = 0; i < 20 && !skipped; ++i)
+    events->receive(
+        [&](publish_atom, const std::string& type, std::int64_t, const std::string& data) {
+          if (type != "message.skipped") return;
+          skipped = true;
+          auto event = json::parse(data);
+          CHECK(event["error"]["code"] == "vars_too_large");
+        },
+        caf::after(timeout) >> [] { FAIL("no message.skipped event"); });
+  CHECK(skipped);
+  auto marked = [&] {
+    return f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.skip.3' AND handled_at IS NOT NULL "
+                   "AND error->>'code' = 'vars_too_large'") == 1;
+  };
+  for (int i = 0; i < 1000 && !marked(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  CHECK(marked());
+  CHECK(f.count("SELECT count(*) FROM messages WHERE direction = 'out'") == 2);
+  CHECK_THAT(metrics.expose(), Catch::Contains("paige_bot_steps_skipped_total{reason=\"vars_too_large\"} 1"));
+  // The actor lives on: the next message (with a bot that keeps no variables) is answered.
+  parent->request(conversation, timeout, inbound_atom::value, text_from("15550002", "wamid.skip.4", "hi"), echo(), false)
+      .receive([](caf::ok_atom) {}, [](caf::error& e) { FAIL(caf::to_string(e)); });
+  graph->receive(
+      [](send_atom, const std::string&, const std::string&, std::vector<outbound_item>& items) {
+        REQUIRE(items.size() == 1);
+        CHECK(json::parse(items[0].content_json)["text"]["body"] == "echo: hi");
       },
-      caf::after(timeout) >> [] { FAIL("a crashed conversation did not end"); });
+      caf::after(timeout) >> [] { FAIL("the conversation did not go on after a skipped step"); });
 }
 
 TEST_CASE("a first message commits with its conversation's opening unless its step needs what only the database knows",

@@ -35,8 +35,11 @@ TEST_CASE("settings are validated, merged and completed with defaults", "[projec
 
   auto stored = merge_settings(json::object(), {{"messages_per_second", 20}});
   CHECK(stored == json{{"messages_per_second", 20}});
-  CHECK(effective_settings(stored) ==
-        json{{"messages_per_second", 20}, {"conversation_timeout_seconds", 86400}});
+  CHECK(effective_settings(stored) == json{{"messages_per_second", 20},
+                                          {"conversation_timeout_seconds", 86400},
+                                          {"database_quota_mb", 1024},
+                                          {"temp_file_limit_mb", 1024}});
+  CHECK_THAT(*invalid_settings_reason({{"database_quota_mb", 0}}), Catch::Contains("between 1 and 1048576"));
   CHECK(merge_settings(stored, {{"messages_per_second", nullptr}}) == json::object());
   CHECK(effective_settings(json::object())["messages_per_second"] == 80);
 }

@@ -27,7 +27,7 @@ struct persistence_fixture {
     storage::migrate_project_database(db.conninfo());
     actors::configure_actor_system(cfg, 2);
     sys = std::make_unique<caf::actor_system>(cfg);
-    worker = actors::spawn_persistence(*sys, 1, linger).front();
+    worker = actors::spawn_persistence(*sys, 1, {linger}).front();
     caf::anon_send(worker, actors::register_atom::value, project, db.conninfo());
   }
   ~persistence_fixture() {
