@@ -7,6 +7,7 @@
 #include "actors/number_directory.hpp"
 #include "actors/persistence.hpp"
 #include "actors/project_rules.hpp"
+#include "actors/provisioner.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "storage/conversation_changes.hpp"
@@ -24,6 +25,7 @@ namespace paige::actors {
 namespace {
 
 using self_ptr = caf::stateful_actor<project_state>*;
+using upgrade_atom = caf::atom_constant<caf::atom("upgrade")>;
 
 constexpr std::chrono::seconds persist_timeout{15};
 /// The message path's requests (to conversations and to the persistence worker) carry no
@@ -47,12 +49,30 @@ storage::project_database database_of(const project_state& st) {
   return {st.row.db_name, st.row.db_role, secrets::unseal(st.svc->master_key, st.row.db_password_sealed)};
 }
 
+/// The project's temp_file_limit_mb setting.
+int temp_file_limit_mb(const project_state& st) {
+  return effective_settings(nlohmann::json::parse(st.row.settings_json, nullptr, false))
+      .value("temp_file_limit_mb", 1024);
+}
+
 void start_provisioning(self_ptr self) {
   auto& st = self->state;
   st.provisioning_since = std::chrono::steady_clock::now();
   auto db = database_of(st);
   self->send(st.svc->provisioner, provision_atom::value, caf::actor_cast<caf::actor>(self), db.name,
-             db.role, db.password);
+             db.role, db.password, provision_options{temp_file_limit_mb(st), false});
+}
+
+/// A live project whose database an earlier build provisioned: the provisioning steps run
+/// again (they are idempotent) before its pipeline starts; see storage::current_project_layout.
+void start_upgrade(self_ptr self) {
+  auto& st = self->state;
+  st.upgrading = true;
+  log::info("project.upgrading", {{"project", st.row.id}, {"layout", st.row.layout},
+                                  {"to", storage::current_project_layout}});
+  auto db = database_of(st);
+  self->send(st.svc->provisioner, provision_atom::value, caf::actor_cast<caf::actor>(self), db.name,
+             db.role, db.password, provision_options{temp_file_limit_mb(st), true});
 }
 
 void start_deprovisioning(self_ptr self) {
@@ -73,6 +93,22 @@ void persist(self_ptr self, db_job job, Done done, std::function<void(caf::error
             done(self->state.row);
           },
           [failed](caf::error& err) mutable { failed(err); });
+}
+
+/// Applies the project's temp_file_limit_mb to its role (new sessions get it).
+void apply_role_limits(self_ptr self) {
+  auto& st = self->state;
+  self->request(st.svc->admin_db, persist_timeout, run_atom::value,
+                db_job{[role = st.row.db_role, mb = temp_file_limit_mb(st)](pqxx::connection& admin) {
+                  return caf::make_message(storage::set_role_limits(admin, role, mb));
+                }})
+      .then(
+          [self](bool applied) {
+            if (!applied) log::warn("project.role_limits_unset", {{"project", self->state.row.id}, {"reason", "not a superuser"}});
+          },
+          [self](caf::error& err) {
+            log::error("project.role_limits_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+          });
 }
 
 bot_info to_bot_info(const storage::bot_row& b) { return {b.version, b.definition_json, b.created_at}; }
@@ -369,7 +405,9 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
             adopt_bot(self, std::move(bot_row));
             if (!number.phone_number_id.empty()) adopt_number(self, std::move(number));
             auto status = self->state.row.status;
-            if (status == "active" || status == "paused") start_pipeline(self);
+            if (status != "active" && status != "paused") return;
+            if (self->state.row.layout < storage::current_project_layout) start_upgrade(self);
+            else start_pipeline(self);
           },
           [self](caf::error& err) {
             log::warn("project.load_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
@@ -412,8 +450,9 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
             [id = st.row.id, name, settings](pqxx::connection& c) {
               return caf::make_message(storage::update_project(c, id, name, settings));
             },
-            [self, rp](const storage::project_row& r) mutable {
+            [self, rp, temp_before = temp_file_limit_mb(st)](const storage::project_row& r) mutable {
               if (self->state.number) self->send(self->state.svc->meta_sync, rate_atom::value, r.id, send_rate(self->state));
+              if (temp_file_limit_mb(self->state) != temp_before) apply_role_limits(self);
               rp.deliver(to_info(r));
             },
             [rp](caf::error& err) mutable { rp.deliver(err); });
@@ -701,6 +740,23 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](caf::tick_atom) { start_pipeline(self); },
       [=](provisioned_atom) {
         auto& st = self->state;
+        if (st.upgrading) {
+          persist(
+              self,
+              [id = st.row.id](pqxx::connection& c) {
+                return caf::make_message(storage::set_project_layout(c, id, storage::current_project_layout));
+              },
+              [self](const storage::project_row& row) {
+                self->state.upgrading = false;
+                log::info("project.upgraded", {{"project", row.id}, {"layout", row.layout}});
+                start_pipeline(self);
+              },
+              [self](caf::error& err) {
+                log::error("project.persist_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+                self->delayed_send(self, std::chrono::seconds{30}, upgrade_atom::value);
+              });
+          return;
+        }
         if (st.row.status != "provisioning") return;
         auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                                      st.provisioning_since)
@@ -722,8 +778,15 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
               log::error("project.persist_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
             });
       },
+      [=](upgrade_atom) { start_upgrade(self); },
       [=](prov_failed_atom, const std::string& reason) {
         auto& st = self->state;
+        if (st.upgrading) {
+          // The project stays as it was (its pipeline waits); the steps are tried again later.
+          log::error("project.upgrade_failed", {{"project", st.row.id}, {"reason", reason}});
+          self->delayed_send(self, std::chrono::seconds{30}, upgrade_atom::value);
+          return;
+        }
         auto detail = (st.row.status == "deleting" ? "deletion failed: " : "provisioning failed: ") + reason;
         persist(
             self, set_status(st.row.id, "failed", detail),

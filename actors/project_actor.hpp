@@ -89,6 +89,7 @@ struct project_state {
   std::shared_ptr<conversation_map> conversations = std::make_shared<conversation_map>();
   std::shared_ptr<const conversation_context> conversation_ctx;
   bool pipeline_ready = false;  ///< the database is registered and recovery dispatched
+  bool upgrading = false;       ///< an older layout's database is being provisioned again
   caf::actor events;            ///< the project's event hub (live as long as this actor)
 };
 

@@ -4,6 +4,7 @@
 #include "actors/errors.hpp"
 #include "actors/project_types.hpp"
 #include "common/log.hpp"
+#include "storage/conninfo.hpp"
 #include "storage/provisioning.hpp"
 
 #include <caf/all.hpp>
@@ -60,6 +61,7 @@ struct request {
   bool provision = true;
   caf::actor project;
   storage::project_database db;
+  provision_options options;
   int attempt = 1;
 };
 
@@ -75,15 +77,17 @@ void attempt(caf::stateful_actor<provisioner_state>* self, caf::actor admin_db,
              std::string server_conninfo, int max_attempts, request req) {
   db_job job;
   if (req.provision) {
-    job = [db = req.db, server_conninfo](pqxx::connection& admin) {
+    job = [db = req.db, options = req.options, server_conninfo](pqxx::connection& admin) {
       auto created = classified(false, [&] {
-        storage::ensure_project_role(admin, db);
+        storage::ensure_project_role(admin, db, options.temp_file_limit_mb);
         storage::ensure_project_database(admin, db);
       });
       if (created.get_as<int>(1) != static_cast<int>(outcome::ok)) return created;
-      // Migrations run over the project role's own connection, so it owns the tables.
+      // Migrations run as the admin, on a connection to the project's database: the admin
+      // owns the system tables, the project's role gets their rows.
       return classified(true, [&] {
-        storage::migrate_project_database(storage::project_conninfo(server_conninfo, db));
+        storage::migrate_project_database(storage::with_params(server_conninfo, {{"dbname", db.name}}), db.role,
+                                          options.migrated_before);
       });
     };
   } else {
@@ -140,15 +144,20 @@ void attempt(caf::stateful_actor<provisioner_state>* self, caf::actor admin_db,
 caf::behavior provisioner(caf::stateful_actor<provisioner_state>* self, caf::actor admin_db,
                           std::string server_conninfo, int max_attempts) {
   return {
-      [=](provision_atom, caf::actor project, std::string db_name, std::string role,
-          std::string password) {
+      [=](provision_atom, caf::actor project, std::string db_name, std::string role, std::string password,
+          provision_options options) {
         auto [it, fresh] = self->state.in_progress.emplace(db_name, project);
         if (!fresh) {
           it->second = project;  // already running: the new requester gets the answer
           return;
         }
         attempt(self, admin_db, server_conninfo, max_attempts,
-                request{true, std::move(project), {std::move(db_name), std::move(role), std::move(password)}, 1});
+                request{true, std::move(project), {std::move(db_name), std::move(role), std::move(password)},
+                        options, 1});
+      },
+      [=](provision_atom, caf::actor project, std::string& db_name, std::string& role, std::string& password) {
+        self->send(self, provision_atom::value, std::move(project), std::move(db_name), std::move(role),
+                   std::move(password), provision_options{});
       },
       [=](deprovision_atom, caf::actor project, std::string db_name, std::string role) {
         auto [it, fresh] = self->state.in_progress.emplace(db_name, project);
@@ -157,7 +166,7 @@ caf::behavior provisioner(caf::stateful_actor<provisioner_state>* self, caf::act
           return;
         }
         attempt(self, admin_db, server_conninfo, max_attempts,
-                request{false, std::move(project), {std::move(db_name), std::move(role), {}}, 1});
+                request{false, std::move(project), {std::move(db_name), std::move(role), {}}, {}, 1});
       },
       [=](retry_atom, request& req) {
         attempt(self, admin_db, server_conninfo, max_attempts, std::move(req));

@@ -3,8 +3,9 @@
 /// retries, off the HTTP and actor threads.
 ///
 /// Protocol (all asynchronous; the provisioner answers the project actor by message):
-///   (provision_atom, project, db_name, role, password)
-///       → project receives (provisioned_atom) or (prov_failed_atom, reason)
+///   (provision_atom, project, db_name, role, password[, provision_options])
+///       → project receives (provisioned_atom) or (prov_failed_atom, reason); also brings the
+///         database of a project made by an earlier build up to date (migrated_before)
 ///   (deprovision_atom, project, db_name, role)
 ///       → project receives (deprovisioned_atom) or (prov_failed_atom, reason)
 /// Every step is idempotent (storage/provisioning.hpp), so a retry, or a run after a crash,
@@ -13,12 +14,19 @@
 /// anything else fails at once.
 #pragma once
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/fwd.hpp>
 
 #include <chrono>
 #include <string>
 
 namespace paige::actors {
+
+/// What provisioning needs besides the database's names.
+struct provision_options {
+  int temp_file_limit_mb = 1024;  ///< the project's temp_file_limit_mb setting
+  bool migrated_before = false;   ///< the project was active under an earlier build
+};
 
 /// Spawns the provisioner. `admin_db` is a db_pool whose role may create databases and roles;
 /// project roles connect to `server_conninfo`'s server (for migrations).
@@ -35,3 +43,5 @@ std::chrono::milliseconds provisioning_backoff(int attempt, double unit_random,
 bool is_transient_sqlstate(const std::string& sqlstate);
 
 }  // namespace paige::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::provision_options)

@@ -79,6 +79,12 @@ const std::vector<migration>& control_migrations() {
            connected_at         timestamptz NOT NULL DEFAULT now()
          );
        )sql"},
+      {5, "project database layouts",
+       R"sql(
+         -- Which provisioning steps a project's database went through (storage/projects.hpp,
+         -- current_project_layout): an older one is brought up to date when its project starts.
+         ALTER TABLE projects ADD COLUMN layout integer NOT NULL DEFAULT 1;
+       )sql"},
   };
   return list;
 }

@@ -30,7 +30,10 @@ migration_report apply_migrations(pqxx::connection_base& conn, const std::string
   migration_report report;
   for (const auto& m : list) {
     pqxx::work tx{conn};
-    auto table = tx.quote_name(tracking_table);
+    auto dot = tracking_table.find('.');
+    auto table = dot == std::string::npos
+                     ? tx.quote_name(tracking_table)
+                     : tx.quote_name(tracking_table.substr(0, dot)) + "." + tx.quote_name(tracking_table.substr(dot + 1));
     tx.exec_params("SELECT pg_advisory_xact_lock($1)", lock_key(tracking_table));
     tx.exec("CREATE TABLE IF NOT EXISTS " + table +
             " (version integer PRIMARY KEY, name text NOT NULL,"

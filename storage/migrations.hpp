@@ -28,7 +28,8 @@ struct migration_report {
   int current_version = 0;   ///< highest version now recorded
 };
 
-/// Applies the migrations of `list` not yet recorded in `tracking_table`. Throws
+/// Applies the migrations of `list` not yet recorded in `tracking_table` (a table name, or
+/// "schema.table" in an existing schema). Throws
 /// std::runtime_error if the list is malformed, if the database records a version this
 /// list does not know (a newer binary migrated it), or if a migration fails (its
 /// transaction is rolled back; earlier ones stay).

@@ -90,13 +90,71 @@ const std::vector<migration>& project_migrations() {
          -- The primary key already serves newest-first listing (an index scans both ways).
          DROP INDEX contacts_newest;
        )sql"},
+      {5, "system tables belong to Paige",
+       // Runs as the admin. Databases made by earlier builds had their system tables owned by
+       // the project's role, which could add triggers, rules, policies, indexes and
+       // constraints to them (a trigger sleeping in the message pipeline's writes stalled
+       // every project of its worker). What it added is dropped, ownership moves to the
+       // admin, and the status function is written anew. Only catalog-qualified calls and
+       // statements that run none of the project's code: the admin may be a superuser.
+       R"sql(
+         DO $paige$
+         DECLARE
+           t text;
+           r record;
+           ours text[] := ARRAY['contacts_pkey', 'contacts_wa_id_key', 'conversations_pkey',
+             'conversations_one_open', 'conversations_by_contact', 'conversations_by_status_state',
+             'messages_pkey', 'messages_wamid_key', 'messages_by_conversation', 'messages_by_contact',
+             'messages_unhandled', 'messages_outbox', 'pending_statuses_pkey',
+             'conversations_contact_id_fkey', 'conversations_status_check', 'messages_conversation_id_fkey',
+             'messages_contact_id_fkey', 'messages_direction_check'];
+         BEGIN
+           FOREACH t IN ARRAY ARRAY['contacts', 'conversations', 'messages', 'pending_statuses'] LOOP
+             FOR r IN SELECT tg.tgname FROM pg_catalog.pg_trigger tg
+                      WHERE tg.tgrelid = pg_catalog.to_regclass('public.' || t) AND NOT tg.tgisinternal LOOP
+               EXECUTE 'DROP TRIGGER ' || pg_catalog.quote_ident(r.tgname) || ' ON public.' || pg_catalog.quote_ident(t);
+             END LOOP;
+             FOR r IN SELECT rw.rulename FROM pg_catalog.pg_rewrite rw
+                      WHERE rw.ev_class = pg_catalog.to_regclass('public.' || t) LOOP
+               EXECUTE 'DROP RULE ' || pg_catalog.quote_ident(r.rulename) || ' ON public.' || pg_catalog.quote_ident(t);
+             END LOOP;
+             FOR r IN SELECT po.polname FROM pg_catalog.pg_policy po
+                      WHERE po.polrelid = pg_catalog.to_regclass('public.' || t) LOOP
+               EXECUTE 'DROP POLICY ' || pg_catalog.quote_ident(r.polname) || ' ON public.' || pg_catalog.quote_ident(t);
+             END LOOP;
+             FOR r IN SELECT co.conname FROM pg_catalog.pg_constraint co
+                      WHERE co.conrelid = pg_catalog.to_regclass('public.' || t) AND co.conname <> ALL (ours) LOOP
+               EXECUTE 'ALTER TABLE public.' || pg_catalog.quote_ident(t) || ' DROP CONSTRAINT ' ||
+                       pg_catalog.quote_ident(r.conname) || ' CASCADE';
+             END LOOP;
+             FOR r IN SELECT ic.relname FROM pg_catalog.pg_index ix
+                      JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
+                      WHERE ix.indrelid = pg_catalog.to_regclass('public.' || t) AND ic.relname <> ALL (ours) LOOP
+               EXECUTE 'DROP INDEX IF EXISTS public.' || pg_catalog.quote_ident(r.relname) || ' CASCADE';
+             END LOOP;
+             EXECUTE 'ALTER TABLE public.' || pg_catalog.quote_ident(t) ||
+                     ' DISABLE ROW LEVEL SECURITY, NO FORCE ROW LEVEL SECURITY, OWNER TO CURRENT_USER';
+           END LOOP;
+         END $paige$;
+         CREATE OR REPLACE FUNCTION public.paige_status_rank(status text) RETURNS integer
+           LANGUAGE sql IMMUTABLE AS $$
+             SELECT CASE status WHEN 'queued' THEN 0 WHEN 'accepted' THEN 1 WHEN 'sent' THEN 2
+                                WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 WHEN 'played' THEN 4
+                                WHEN 'failed' THEN 9 ELSE 0 END $$;
+         ALTER FUNCTION public.paige_status_rank(text) OWNER TO CURRENT_USER;
+       )sql"},
   };
   return list;
 }
 
 const std::vector<std::string>& system_table_names() {
   static const std::vector<std::string> names{"contacts", "conversations", "messages",
-                                              project_migrations_table, "pending_statuses"};
+                                              legacy_migrations_table, "pending_statuses"};
+  return names;
+}
+
+const std::vector<std::string>& pipeline_table_names() {
+  static const std::vector<std::string> names{"contacts", "conversations", "messages", "pending_statuses"};
   return names;
 }
 

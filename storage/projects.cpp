@@ -13,7 +13,7 @@ const std::string project_columns =
     "db_password_sealed, " + iso_utc("created_at") + ", " + iso_utc("updated_at") +
     ", (SELECT json_build_object('phone_number_id', n.phone_number_id, 'waba_id', n.waba_id, "
     "'display_phone_number', n.display_phone_number, 'verified_name', n.verified_name)::text "
-    "FROM whatsapp_numbers n WHERE n.project_id = projects.id)";
+    "FROM whatsapp_numbers n WHERE n.project_id = projects.id), layout";
 
 const std::string number_columns =
     "phone_number_id, project_id, waba_id, display_phone_number, verified_name, access_token_sealed, pin_sealed";
@@ -40,6 +40,7 @@ project_row to_project(const pqxx::row& r) {
   p.created_at = r[10].as<std::string>();
   p.updated_at = r[11].as<std::string>();
   p.whatsapp_json = nullable(r[12]).value_or("");
+  p.layout = r[13].as<int>();
   return p;
 }
 
@@ -66,9 +67,9 @@ project_row insert_project(pqxx::connection& c, const new_project& p) {
   pqxx::work tx{c};
   auto r = tx.exec_params1(
       std::string{"INSERT INTO projects (id, name, status, settings, db_name, db_role, "
-                  "db_password_sealed) VALUES ($1, $2, 'provisioning', $3::jsonb, $4, $5, $6) "
+                  "db_password_sealed, layout) VALUES ($1, $2, 'provisioning', $3::jsonb, $4, $5, $6, $7) "
                   "RETURNING "} + project_columns,
-      p.id, p.name, p.settings_json, p.db_name, p.db_role, p.db_password_sealed);
+      p.id, p.name, p.settings_json, p.db_name, p.db_role, p.db_password_sealed, current_project_layout);
   insert_bot_version(tx, p.id, p.initial_bot_json);
   tx.commit();
   return to_project(r);
@@ -95,6 +96,14 @@ std::vector<project_row> list_projects(pqxx::connection& c, std::int64_t after_s
                                         " FROM projects WHERE status <> 'deleted' AND seq > $1 "
                                         "ORDER BY seq LIMIT $2",
                                     after_seq, limit));
+}
+
+project_row set_project_layout(pqxx::connection& c, const std::string& id, int layout) {
+  pqxx::work tx{c};
+  auto r = tx.exec_params1("UPDATE projects SET layout = $2, updated_at = now() WHERE id = $1 RETURNING " + project_columns,
+                           id, layout);
+  tx.commit();
+  return to_project(r);
 }
 
 project_row set_project_status(pqxx::connection& c, const std::string& id,

@@ -11,6 +11,12 @@
 
 namespace paige::storage {
 
+/// The provisioning steps a project database of this build goes through: 2 has the system
+/// tables owned by the admin, the role's limits and the other projects' metadata hidden
+/// (storage/provisioning.hpp). A live project of an older layout is provisioned again (the
+/// steps are idempotent) before its pipeline starts.
+inline constexpr int current_project_layout = 2;
+
 /// A project as stored (the sealed role password stays sealed here).
 struct project_row {
   std::string id;
@@ -26,6 +32,7 @@ struct project_row {
   std::string created_at;  ///< ISO 8601, UTC
   std::string updated_at;
   std::string whatsapp_json;  ///< {"phone_number_id", "waba_id", "display_phone_number", "verified_name"}, or ""
+  int layout = current_project_layout;  ///< see current_project_layout
 };
 
 /// What creating a project stores.
@@ -87,6 +94,9 @@ std::vector<project_row> list_projects(pqxx::connection& c, std::int64_t after_s
 /// Sets status and detail (and provisioned_at when becoming active the first time).
 project_row set_project_status(pqxx::connection& c, const std::string& id, const std::string& status,
                                const std::optional<std::string>& detail);
+
+/// Records that the project's database has `layout` now.
+project_row set_project_layout(pqxx::connection& c, const std::string& id, int layout);
 
 /// Sets name and/or settings.
 project_row update_project(pqxx::connection& c, const std::string& id,

@@ -12,6 +12,8 @@
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
+#include "actors/provisioner.hpp"
+
 #include <pqxx/pqxx>
 
 using namespace paige::actors;
@@ -21,7 +23,8 @@ namespace {
 /// Fails every provisioning with `reason`; completes every deprovisioning.
 caf::behavior failing_provisioner(caf::event_based_actor* self, std::string reason) {
   return {
-      [=](provision_atom, caf::actor project, const std::string&, const std::string&, const std::string&) {
+      [=](provision_atom, caf::actor project, const std::string&, const std::string&, const std::string&,
+          const provision_options&) {
         self->send(project, prov_failed_atom::value, reason);
       },
       [=](deprovision_atom, caf::actor project, const std::string&, const std::string&) {

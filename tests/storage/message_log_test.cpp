@@ -1,5 +1,6 @@
 #include "common/secrets.hpp"
 #include "storage/message_log.hpp"
+#include "storage/conninfo.hpp"
 #include "storage/provisioning.hpp"
 #include "tests/support/test_cluster.hpp"
 
@@ -24,10 +25,11 @@ struct project_db {
     auto hex = paige::secrets::random_hex(8);
     db = {"paige_p_" + hex, "paige_p_" + hex, paige::secrets::random_hex(12)};
     pqxx::connection admin{paige::test::cluster_conninfo()};
-    ensure_project_role(admin, db);
+    ensure_project_role(admin, db, 1024);
     ensure_project_database(admin, db);
     conninfo = project_conninfo(paige::test::cluster_conninfo(), db);
-    migrate_project_database(conninfo);
+    // As provisioning does: the admin migrates, the project's role writes the rows.
+    migrate_project_database(with_params(paige::test::cluster_conninfo(), {{"dbname", db.name}}), db.role);
   }
   ~project_db() {
     pqxx::connection admin{paige::test::cluster_conninfo()};
