@@ -47,6 +47,16 @@ TEST_CASE("JSON values convert to parameters of their column type or are refused
   CHECK(text_to_parameter(column_type::jsonb, R"({"a": 1})") == R"({"a":1})");
 }
 
+TEST_CASE("long values are checked in linear time", "[unit][database]") {
+  // std::regex recursed once per character here: a 3 MB numeric string overflowed the stack.
+  std::string digits(3 << 20, '7');
+  CHECK(to_parameter(column_type::numeric, json(digits)) == digits);
+  CHECK_THROWS_AS(to_parameter(column_type::numeric, json(digits + "x")), bad_value);
+  CHECK_THROWS_AS(to_parameter(column_type::date, json(std::string(3 << 20, '1'))), bad_value);
+  CHECK_THROWS_AS(to_parameter(column_type::timestamptz, json("2026-11-21T" + std::string(3 << 20, '1'))), bad_value);
+  CHECK_THROWS_AS(to_parameter(column_type::uuid, json(std::string(3 << 20, 'a'))), bad_value);
+}
+
 TEST_CASE("Postgres text becomes JSON by type", "[unit][database]") {
   CHECK(field_to_json(16, "t") == true);
   CHECK(field_to_json(20, "9007199254740993").get<std::int64_t>() == 9007199254740993);

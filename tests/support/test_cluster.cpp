@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 namespace paige::test {
@@ -19,6 +20,18 @@ std::string cluster_conninfo() {
   std::getline(in, conninfo);
   if (conninfo.empty()) throw std::runtime_error(std::string{"no test cluster recorded in "} + file);
   return conninfo;
+}
+
+std::string cluster_log() {
+  const char* file = std::getenv("PAIGE_TEST_PG_FILE");
+  if (!file) throw std::runtime_error("PAIGE_TEST_PG_FILE is not set: run the tests through ctest");
+  // paige-testpg records the cluster's directory next to its connection string.
+  auto state = std::string{file}.substr(0, std::string{file}.rfind('/'));
+  std::ifstream dir_file{state + "/cluster_dir"};
+  std::string root;
+  std::getline(dir_file, root);
+  std::ifstream log{root + "/pg/server.log"};
+  return {std::istreambuf_iterator<char>{log}, std::istreambuf_iterator<char>{}};
 }
 
 fresh_database::fresh_database() : name_("t_" + secrets::random_hex(8)) {

@@ -12,6 +12,9 @@ namespace paige::test {
 /// Superuser connection string of the test cluster's `postgres` database.
 std::string cluster_conninfo();
 
+/// Everything the test cluster's server has logged so far.
+std::string cluster_log();
+
 /// A database created for one test and dropped (with its connections) afterwards.
 class fresh_database {
  public:

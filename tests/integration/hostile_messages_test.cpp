@@ -1,0 +1,172 @@
+// No WhatsApp user and no project's bot can take Paige down: the message-path findings of
+// "No message and no tenant can take Paige down", reproduced as reported, with the real
+// simulator and the real server.
+#include "actors/bot_definition.hpp"
+#include "tests/support/pipeline.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+using namespace paige::test;
+
+namespace {
+
+/// A second project, connected to simulated number 1002, with the echo bot.
+struct neighbour {
+  pipeline& p;
+  std::string id;
+
+  explicit neighbour(pipeline& p) : p(p) {
+    p.meta.add_number("1002", "2002", "token-1002");
+    id = p.s.create("Neighbour")["id"].get<std::string>();
+    REQUIRE(p.s.wait_status(id, "active"));
+    REQUIRE(p.s.call("PUT", "/v1/projects/" + id + "/whatsapp",
+                     json{{"phone_number_id", "1002"}, {"waba_id", "2002"}, {"access_token", "token-1002"}}.dump())
+                .status == 200);
+    REQUIRE(p.s.call("PUT", "/v1/projects/" + id + "/bot", paige::actors::bot::echo_bot().dump()).status == 201);
+  }
+
+  /// A user writes to the neighbour and waits for its echo; how long that took.
+  std::chrono::milliseconds round_trip(const std::string& wa_id, const std::string& text,
+                                       std::chrono::seconds deadline = std::chrono::seconds{20}) {
+    auto start = std::chrono::steady_clock::now();
+    auto sent = p.meta.call("POST", "/control/numbers/1002/users/" + wa_id + "/messages",
+                            json{{"message", {{"type", "text"}, {"text", {{"body", text}}}}}}.dump());
+    REQUIRE(sent.body["delivered"] == true);
+    bool answered = wait_until([&] {
+      auto r = p.meta.call("GET", "/control/numbers/1002/users/" + wa_id + "/messages?after=0");
+      for (const auto& item : r.body["items"])
+        if (item["direction"] == "out" && item["message"]["text"]["body"] == "echo: " + text) return true;
+      return false;
+    }, deadline);
+    REQUIRE(answered);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  }
+};
+
+long peak_rss_kb(pipeline& p) {
+  std::ifstream status{"/proc/" + std::to_string(p.s.server->process().pid()) + "/status"};
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+/// The project's messages from `wa_id` with their error codes, oldest first.
+json inbound_errors(pipeline& p, const std::string& wa_id) {
+  auto db = p.project_db();
+  pqxx::work tx{db};
+  auto r = tx.exec_params1(
+      "SELECT coalesce(json_agg(json_build_object('handled', m.handled_at IS NOT NULL, 'error', m.error->>'code') "
+      "ORDER BY m.id), '[]')::text FROM messages m JOIN contacts c ON c.id = m.contact_id "
+      "WHERE c.wa_id = $1 AND m.direction = 'in'",
+      wa_id);
+  return json::parse(r[0].as<std::string>());
+}
+
+}  // namespace
+
+TEST_CASE("the starter bot answers a 65 536-character message", "[integration][hostile]") {
+  pipeline p;  // every new project has the starter bot
+  // 60 000 spaces and an x crashed paige: std::regex recursed once per character.
+  p.say("15550100", std::string(65535, ' ') + "x", "Ada");
+  auto greeting = p.replies("15550100", 1);
+  REQUIRE(greeting.size() == 1);
+  CHECK(body_of(greeting[0]) == "Hi Ada! How can I help?");
+  p.say("15550100", std::string(60000, ' ') + "Book");
+  auto asked = p.replies("15550100", 2);
+  CHECK(body_of(asked[1]) == "What's your name?");
+  CHECK(p.s.server->process().running());
+}
+
+TEST_CASE("a backtracking pattern neither stalls Paige nor delays another project", "[integration][hostile]") {
+  pipeline p;
+  neighbour n{p};
+  p.put_bot(json::parse(R"({"initial_state": "a", "states": {"a": {"kind": "await", "routes": [
+      {"when": {"text_matches": "(a+)+$"}, "then": [{"send": {"type": "text", "text": {"body": "all a"}}}]},
+      {"when": "always", "then": [{"send": {"type": "text", "text": {"body": "not all a"}}}]}]}}})"));
+  // Normal latency first, then with two users sending the pattern's worst case (about 5
+  // minutes of backtracking each with std::regex, and every redelivery ran it again).
+  for (int i = 0; i < 3; ++i) n.round_trip("15550200", "warm " + std::to_string(i));
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> attackers;
+  std::atomic<int> attacks{0};
+  for (int u = 0; u < 2; ++u)
+    attackers.emplace_back([&, u] {
+      for (int i = 0; i < 5 && !stop; ++i) {
+        p.say("1555030" + std::to_string(u), std::string(30000, 'a') + "!");
+        ++attacks;
+      }
+    });
+  std::chrono::milliseconds worst{0};
+  for (int i = 0; i < 10; ++i) worst = std::max(worst, n.round_trip("15550200", "during " + std::to_string(i)));
+  stop = true;
+  for (auto& a : attackers) a.join();
+  // Linear-time matching: the neighbour's replies are not held up (milliseconds here; 108 s
+  // before). A loose bound: the machine is shared.
+  CHECK(worst < std::chrono::seconds{2});
+  CHECK(attacks >= 2);
+  auto replies = p.replies("15550300", 1);
+  CHECK(body_of(replies[0]) == "not all a");
+  CHECK(p.s.server->process().running());
+}
+
+TEST_CASE("a bot that doubles a variable is stopped at its bound, and its messages are marked", "[integration][hostile]") {
+  pipeline p;
+  p.put_bot(json::parse(R"({"initial_state": "a", "states": {"a": {"kind": "await", "routes": [
+      {"when": "always", "then": [{"set": {"x": "{{vars.x}}{{vars.x}}{{vars.x}}{{vars.x}}{{message.text}}"}},
+                                  {"send": {"type": "text", "text": {"body": "noted"}}}]}]}}})"));
+  // Eight messages made a 209 MB variable and 10 GB of resident memory.
+  for (int i = 0; i < 8; ++i) p.say("15550400", std::string(1000, 'x'));
+  REQUIRE(wait_until([&] {
+    auto errors = inbound_errors(p, "15550400");
+    return errors.size() == 8 && errors[7]["handled"] == true && errors[7]["error"] == "vars_too_large";
+  }));
+  auto errors = inbound_errors(p, "15550400");
+  CHECK(errors[0]["error"].is_null());  // the first steps ran
+  CHECK(p.metric("paige_bot_steps_skipped_total{reason=\"vars_too_large\"}") >= 1);
+  CHECK(peak_rss_kb(p) < 400 * 1024);
+  // The API shows why.
+  auto conversations = p.s.call("GET", "/v1/projects/" + p.project + "/conversations");
+  auto c = conversations.body["items"][0]["id"].get<std::int64_t>();
+  auto messages = p.s.call("GET", "/v1/projects/" + p.project + "/conversations/" + std::to_string(c) + "/messages");
+  CHECK(messages.body["items"][0]["error"]["code"] == "vars_too_large");
+}
+
+TEST_CASE("a project's triggers cannot stall another project's messages", "[integration][hostile]") {
+  // One persistence worker: both projects share it, as in the report.
+  pipeline p({}, {"--db-workers", "1", "--db-write-timeout", "500ms"});
+  neighbour n{p};
+  auto sql = [&](const std::string& query) {
+    return p.s.call("POST", "/v1/projects/" + p.project + "/sql", json{{"query", query}}.dump());
+  };
+  REQUIRE(sql("CREATE FUNCTION stall() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN LOOP BEGIN "
+              "PERFORM pg_sleep(0.05); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$")
+              .status == 200);
+  // As reported: a BEFORE INSERT trigger on its messages table. Refused: Paige owns it.
+  auto on_messages = sql("CREATE TRIGGER stall BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION stall()");
+  CHECK(on_messages.status == 403);
+  CHECK(on_messages.body["error"]["code"] == "permission_denied");
+  // What it can still do: such a trigger on its own table, which its bot saves into.
+  REQUIRE(sql("CREATE TABLE visits (id bigserial PRIMARY KEY, who text)").status == 200);
+  REQUIRE(sql("CREATE TRIGGER stall BEFORE INSERT ON visits FOR EACH ROW EXECUTE FUNCTION stall()").status == 200);
+  p.put_bot(json::parse(R"({"initial_state": "a", "states": {"a": {"kind": "await", "routes": [
+      {"when": "always", "then": [{"save": {"table": "visits", "values": {"who": "{{contact.wa_id}}"}}},
+                                  {"send": {"type": "text", "text": {"body": "saved"}}}]}]}}})"));
+  n.round_trip("15550500", "before");
+  p.say("15550501", "visit");  // acknowledged once stored: the save is stopped, the step skipped
+  std::chrono::milliseconds worst{0};
+  for (int i = 0; i < 3; ++i) worst = std::max(worst, n.round_trip("15550500", "meanwhile " + std::to_string(i)));
+  // The stalled write is ended at twice the write timeout and retried alone once: the
+  // neighbour waits seconds at worst, not 108.
+  CHECK(worst < std::chrono::seconds{5});
+  REQUIRE(wait_until([&] {
+    auto errors = inbound_errors(p, "15550501");
+    return errors.size() == 1 && errors[0]["handled"] == true && errors[0]["error"] == "step_failed";
+  }));
+  CHECK(p.metric("paige_db_statements_stopped_total{pool=\"persistence\",how=\"terminate\"}") >= 1);
+  CHECK(p.records("15550501", "out").empty());  // its step had no effect
+}
