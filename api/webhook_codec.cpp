@@ -21,6 +21,45 @@ std::string str(const json& obj, const char* key) {
   return {};
 }
 
+/// `s` with every NUL replaced by U+FFFD: Postgres stores no NUL (jsonb refuses "\u0000",
+/// libpq ends a parameter there), so a message holding one could never be stored, answered
+/// 503 for ever and redelivered for days.
+std::string without_nul(std::string s) {
+  for (auto at = s.find('\0'); at != std::string::npos; at = s.find('\0', at + 3)) s.replace(at, 1, "\xEF\xBF\xBD");
+  return s;
+}
+
+void scrub_nul(nlohmann::json& j) {
+  if (j.is_string()) {
+    j = without_nul(j.get<std::string>());
+  } else if (j.is_object()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (auto& [k, v] : j.items()) {
+      scrub_nul(v);
+      out[without_nul(k)] = std::move(v);
+    }
+    j = std::move(out);
+  } else if (j.is_array()) {
+    for (auto& v : j) scrub_nul(v);
+  }
+}
+
+/// A message (or errors) object as stored: its JSON text, NUL characters replaced (see
+/// without_nul).
+std::string storable(const nlohmann::json& message) {
+  auto text = message.dump();
+  if (text.find("\\u0000") == std::string::npos) return text;  // the usual case: nothing to scrub
+  auto copy = message;
+  scrub_nul(copy);
+  return copy.dump();
+}
+
+/// An inbound message's fields, NUL-free.
+actors::inbound_message inbound_of(const nlohmann::json& m, const std::string& profile_name) {
+  return {without_nul(str(m, "id")), without_nul(str(m, "from")), without_nul(profile_name), without_nul(str(m, "type")),
+          without_nul(str(m, "timestamp")), storable(m)};
+}
+
 /// obj[key] when obj is an object holding it; null otherwise.
 const json& member(const json& obj, const char* key) {
   static const json none;
@@ -87,17 +126,17 @@ std::variant<webhook_events, std::string> parse_webhook_document(const std::stri
       for (const auto& c : *contacts)
         names[str(c, "wa_id")] = str(member(c, "profile"), "name");
       for (const auto& m : *messages) {
-        actors::inbound_message msg{str(m, "id"), str(m, "from"), {}, str(m, "type"), str(m, "timestamp"), {}};
+        auto n = names.find(str(m, "from"));
+        auto msg = inbound_of(m, n == names.end() ? std::string{} : n->second);
         if (msg.wamid.empty() || msg.from.empty() || msg.type.empty())
           return std::string{"every message needs 'id', 'from' and 'type'"};
-        if (auto n = names.find(msg.from); n != names.end()) msg.profile_name = n->second;
-        msg.content_json = m.dump();
         batch.messages.push_back(std::move(msg));
       }
       for (const auto& s : *statuses) {
-        actors::status_update st{str(s, "id"), str(s, "status"), str(s, "timestamp"), str(s, "recipient_id"), {}};
+        actors::status_update st{without_nul(str(s, "id")), without_nul(str(s, "status")),
+                                 without_nul(str(s, "timestamp")), without_nul(str(s, "recipient_id")), {}};
         if (st.wamid.empty() || st.status.empty()) return std::string{"every status needs 'id' and 'status'"};
-        if (s.contains("errors")) st.errors_json = s["errors"].dump();
+        if (s.contains("errors")) st.errors_json = storable(s["errors"]);
         batch.statuses.push_back(std::move(st));
       }
       for (const auto& e : *errors) batch.errors_json.push_back(e.dump());
@@ -261,7 +300,7 @@ class envelope_scanner : public nlohmann::json_sax<json> {
     switch (target_) {
       case target::message: change.messages.push_back(std::move(captured_)); break;
       case target::value_error: change.errors.push_back(captured_.dump()); break;
-      case target::status_errors: change.statuses.back().errors_json = captured_.dump(); break;
+      case target::status_errors: change.statuses.back().errors_json = storable(captured_); break;
     }
   }
 
@@ -388,14 +427,14 @@ std::optional<webhook_events> envelope_scanner::result() {
     std::unordered_map<std::string, std::string> names;
     for (auto& [wa_id, name] : change.contacts) names[wa_id] = name;
     for (const auto& m : change.messages) {
-      actors::inbound_message msg{str(m, "id"), str(m, "from"), {}, str(m, "type"), str(m, "timestamp"), {}};
+      auto n = names.find(str(m, "from"));
+      auto msg = inbound_of(m, n == names.end() ? std::string{} : n->second);
       if (msg.wamid.empty() || msg.from.empty() || msg.type.empty()) return std::nullopt;
-      if (auto n = names.find(msg.from); n != names.end()) msg.profile_name = n->second;
-      msg.content_json = m.dump();
       batch.messages.push_back(std::move(msg));
     }
     for (auto& st : change.statuses) {
       if (st.wamid.empty() || st.status.empty()) return std::nullopt;
+      for (auto* field : {&st.wamid, &st.status, &st.timestamp, &st.recipient_id}) *field = without_nul(std::move(*field));
       batch.statuses.push_back(std::move(st));
     }
     for (auto& e : change.errors) batch.errors_json.push_back(std::move(e));

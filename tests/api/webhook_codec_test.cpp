@@ -256,3 +256,31 @@ TEST_CASE("unusual field types are refused or ignored with a reason and never th
   CHECK_NOTHROW(parse_webhook(contacts.dump()));
   check_agree(contacts.dump());
 }
+
+TEST_CASE("NUL characters, which Postgres cannot store, are replaced in both readings", "[webhook]") {
+  const std::string nul{"a\0b", 3};
+  const std::string replaced = "a\xEF\xBF\xBD" "b";
+  auto message = paige::test::text_message("wamid.n1", "1555", nul);
+  message[nul] = {{"k", nul}};
+  auto doc = envelope("111", {{"messages", {message}},
+                              {"contacts", {{{"wa_id", "1555"}, {"profile", {{"name", nul}}}}}},
+                              {"statuses", {{{"id", "wamid.o" + nul}, {"status", "failed"}, {"timestamp", "1"},
+                                             {"errors", {{{"code", 1}, {"title", nul}}}}}}}});
+  auto check = [&](const webhook_events& events) {
+    const auto& batch = events.numbers.at(0);
+    const auto& m = batch.messages.at(0);
+    CHECK(m.content_json.find("\\u0000") == std::string::npos);
+    auto content = json::parse(m.content_json);
+    CHECK(content["text"]["body"] == replaced);
+    CHECK(content[replaced]["k"] == replaced);
+    CHECK(m.profile_name == replaced);
+    CHECK(batch.statuses.at(0).wamid == "wamid.o" + replaced);
+    CHECK(json::parse(batch.statuses.at(0).errors_json)[0]["title"] == replaced);
+  };
+  auto fast = scan_webhook(doc.dump());
+  REQUIRE(fast);
+  check(*fast);
+  auto reference = parse_webhook_document(doc.dump());
+  REQUIRE(std::holds_alternative<webhook_events>(reference));
+  check(std::get<webhook_events>(reference));
+}

@@ -170,3 +170,14 @@ TEST_CASE("a project's triggers cannot stall another project's messages", "[inte
   CHECK(p.metric("paige_db_statements_stopped_total{pool=\"persistence\",how=\"terminate\"}") >= 1);
   CHECK(p.records("15550501", "out").empty());  // its step had no effect
 }
+
+TEST_CASE("a message holding a NUL character is stored and answered", "[integration][hostile]") {
+  pipeline p;
+  p.put_bot(paige::actors::bot::echo_bot());
+  // JSON may carry \u0000; Postgres' jsonb refuses it, so such a message could never be
+  // stored: answered 503 for ever, and redelivered for days.
+  p.say("15550600", std::string("nul\0here", 8));
+  auto replies = p.replies("15550600", 1);
+  REQUIRE(replies.size() == 1);
+  CHECK(body_of(replies[0]).rfind("echo: nul", 0) == 0);
+}
