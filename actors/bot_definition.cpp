@@ -38,9 +38,11 @@ struct compiler {
   void add(const std::string& at, std::string message) { problems.push_back({at, std::move(message)}); }
 
   void only_keys(const json& obj, const std::string& at, std::initializer_list<const char*> allowed) {
-    for (const auto& [key, value] : obj.items())
+    for (const auto& item : obj.items()) {
+      const auto& key = item.key();
       if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }))
         add(at + "/" + pointer_escape(key), "unknown key '" + key + "'");
+    }
   }
 
   std::string string_at(const json& obj, const char* key, const std::string& at) {

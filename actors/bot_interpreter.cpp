@@ -32,10 +32,19 @@ struct runner {
   step_result& out;
   int entered = 0;
   bool set_vars = false;
+  std::size_t filled = 0;  ///< bytes interpolated so far in this step
 
-  std::string fill(const std::string& tmpl) const { return interpolate(tmpl, conv, msg, out.state, out.vars); }
+  std::string fill(const std::string& tmpl) {
+    auto text = interpolate(tmpl, conv, msg, out.state, out.vars);
+    // Each value is bounded; so is their sum: a definition holds thousands of templates.
+    filled += text.size();
+    if (filled > max_step_output_bytes)
+      throw step_refused("output_too_large", "the step's messages, variables and rows would hold more than " +
+                                                 std::to_string(max_step_output_bytes) + " bytes");
+    return text;
+  }
 
-  json fill_message(const json& j) const {
+  json fill_message(const json& j) {
     if (j.is_string()) return fill(j.get<std::string>());
     if (j.is_array()) {
       json arr = json::array();
@@ -158,7 +167,7 @@ step_result run_step(const definition& bot, const conversation_view& conv, const
     }
   }
   if (r.set_vars) {
-    auto bytes = out.vars.dump().size();
+    auto bytes = out.vars.dump(-1, ' ', false, json::error_handler_t::replace).size();
     if (bytes > max_vars_bytes)
       throw step_refused("vars_too_large", "the step would leave " + std::to_string(bytes) +
                                                " bytes of variables; at most " + std::to_string(max_vars_bytes));

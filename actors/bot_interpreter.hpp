@@ -19,6 +19,8 @@ namespace paige::actors::bot {
 inline constexpr std::size_t max_interpolated_bytes = 64 * 1024;
 /// Most a conversation's variables may hold, as JSON text.
 inline constexpr std::size_t max_vars_bytes = 64 * 1024;
+/// Most one step may interpolate in all (its messages, variables and saved rows together).
+inline constexpr std::size_t max_step_output_bytes = 1024 * 1024;
 
 /// A step that cannot run: its message is handled without effects (skipped). `code` says why
 /// (snake_case, for the event and the metric).
@@ -66,7 +68,8 @@ struct step_result {
 /// Runs one step. A conversation whose state the bot no longer declares starts over in the
 /// initial state. In a `send` state, the message triggers the state's entry (its `then`, then
 /// `next`); in an `await` state, the first matching route runs. Throws step_refused when the
-/// step would leave more than max_vars_bytes of variables.
+/// step would leave more than max_vars_bytes of variables or interpolate more than
+/// max_step_output_bytes.
 step_result run_step(const definition& bot, const conversation_view& conv, const inbound_view& msg);
 
 /// Replaces every `{{name}}` of `tmpl` by its value in the step's scope (unknown: empty).

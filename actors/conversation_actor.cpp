@@ -730,7 +730,7 @@ void order_operator_send(self_ptr self, conversation_order& order, caf::response
                                               "outside_service_window"));
               return;
             }
-            when_open(self, "", initial, [self, step, enqueue](const caf::error* err) mutable {
+            when_open(self, "", initial, [step, enqueue](const caf::error* err) mutable {
               if (err) step.promise.deliver(*err);
               else enqueue(std::move(step));
             });

@@ -1,13 +1,13 @@
 #include "api/http_server.hpp"
 
+#include "api/request_target.hpp"
+
 #include "common/log.hpp"
 #include "common/metrics.hpp"
-#include "common/text_checks.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <array>
@@ -279,23 +279,12 @@ class session : public std::enable_shared_from_this<session> {
     req.target = std::string{msg.target()};
     method_ = method_label(req.method);
     route_ = "unmatched";
-    auto url = boost::urls::parse_origin_form(req.target);
-    if (!url) return write(http_response::error(400, "bad_request", "malformed request target"), version);
-    std::vector<std::string> segments;
-    segments.reserve(url->encoded_segments().size());
-    for (auto seg : url->encoded_segments()) segments.push_back(seg.decode());
-    req.path = url->path();
-    for (auto p : url->params()) req.query.emplace_back(p.key, p.value);
-    // Decoded names and values reach SQL parameters and C strings: a NUL would cut them short
-    // there ("secrets%00x" naming "secrets") and broken UTF-8 cannot be stored or answered.
-    bool clean = std::all_of(segments.begin(), segments.end(), [](const std::string& s) { return text::clean_text(s); }) &&
-                 std::all_of(req.query.begin(), req.query.end(), [](const auto& kv) {
-                   return text::clean_text(kv.first) && text::clean_text(kv.second);
-                 });
-    if (!clean)
-      return write(http_response::error(422, "invalid_encoding",
-                                        "the path and query must be UTF-8 without NUL characters (after %-decoding)"),
-                   version);
+    auto target = parse_request_target(req.target);
+    if (auto* refused = std::get_if<http_response>(&target)) return write(std::move(*refused), version);
+    auto& parts = std::get<request_target>(target);
+    auto& segments = parts.segments;
+    req.path = std::move(parts.path);
+    req.query = std::move(parts.query);
     req.headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
     for (const auto& f : msg) req.headers.emplace_back(lowercase(f.name_string()), std::string{f.value()});
     req.body = std::move(msg.body());

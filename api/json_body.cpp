@@ -32,7 +32,8 @@ std::variant<nlohmann::json, http_response> parse_json_object(
   if (std::holds_alternative<http_response>(parsed)) return parsed;
   auto& doc = std::get<nlohmann::json>(parsed);
   if (!doc.is_object()) return http_response::error(422, "invalid_body", "the body must be a JSON object");
-  for (const auto& [key, value] : doc.items()) {
+  for (const auto& item : doc.items()) {
+    const auto& key = item.key();
     bool known = std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
     if (!known)
       return http_response::error(422, "unknown_field", "unknown field '" + key + "'",

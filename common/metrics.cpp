@@ -170,21 +170,28 @@ std::string registry::expose() const {
   std::vector<collector> collectors;
   {
     std::lock_guard<std::mutex> lock{mutex_};
-    for (const auto& [name, e] : counters_) {
+    // (Named, not structured bindings: C++17 lambdas may not capture those, and clang refuses.)
+    for (const auto& named : counters_) {
+      const auto& name = named.first;
+      const auto& e = named.second;
       family_snapshot f{name, e.help, "counter", {}};
       e.fam->each([&](const label_values& v, const counter& c) {
         f.samples.push_back({"", zip(e.fam->label_names(), v), static_cast<double>(c.value())});
       });
       out.push_back(std::move(f));
     }
-    for (const auto& [name, e] : gauges_) {
+    for (const auto& named : gauges_) {
+      const auto& name = named.first;
+      const auto& e = named.second;
       family_snapshot f{name, e.help, "gauge", {}};
       e.fam->each([&](const label_values& v, const gauge& g) {
         f.samples.push_back({"", zip(e.fam->label_names(), v), g.value()});
       });
       out.push_back(std::move(f));
     }
-    for (const auto& [name, e] : histograms_) {
+    for (const auto& named : histograms_) {
+      const auto& name = named.first;
+      const auto& e = named.second;
       family_snapshot f{name, e.help, "histogram", {}};
       e.fam->each([&](const label_values& v, const histogram& h) {
         auto labels = zip(e.fam->label_names(), v);

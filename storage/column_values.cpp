@@ -5,6 +5,9 @@
 #include <limits>
 #include <re2/re2.h>
 
+#include <cmath>
+#include <cstdlib>
+
 namespace paige::storage {
 namespace {
 
@@ -181,13 +184,18 @@ json field_to_json(unsigned oid, const char* text) {
       return text;
     case oid_float4:
     case oid_float8: {
-      std::string s{text};
-      if (s == "NaN" || s == "Infinity" || s == "-Infinity") return s;
-      return std::stod(s);
+      // NaN and the infinities have no JSON number; anything unexpected stays text.
+      char* end = nullptr;
+      double v = std::strtod(text, &end);
+      if (end == text || *end != '\0' || !std::isfinite(v)) return text;
+      return v;
     }
     case oid_json:
-    case oid_jsonb:
-      return json::parse(text, nullptr, false);
+    case oid_jsonb: {
+      auto doc = json::parse(text, nullptr, false);
+      if (doc.is_discarded()) return text;
+      return doc;
+    }
     case oid_timestamptz:
       return rfc3339(text);
     case oid_numeric:

@@ -1,6 +1,6 @@
 #include "storage/table_rows.hpp"
 
-#include "common/hex.hpp"
+#include "storage/row_cursor.hpp"
 #include "storage/table_errors.hpp"
 
 #include <pqxx/pqxx>
@@ -66,29 +66,6 @@ void require_object(const json& values) {
   if (!values.is_object()) throw invalid("invalid_row", "a row is a JSON object {column: value}");
 }
 
-// -- cursors: "r1" + hex of [order_by, desc, value-or-null, key] ---------------------------
-
-struct position {
-  std::optional<std::string> value;  ///< of the order column; nullopt: NULL
-  std::string key;
-};
-
-std::string encode(const std::string& order_by, bool desc, const position& p) {
-  return "r1" + hex::encode(json{order_by, desc, p.value ? json(*p.value) : json(nullptr), p.key}.dump());
-}
-
-position decode(const std::string& cursor, const std::string& order_by, bool desc) {
-  auto bad = [] { return invalid("invalid_cursor", "the cursor is not one this API issued for this order"); };
-  if (cursor.rfind("r1", 0) != 0) throw bad();
-  auto text = hex::decode(std::string_view{cursor}.substr(2));
-  if (!text) throw bad();
-  auto j = json::parse(*text, nullptr, false);
-  if (!j.is_array() || j.size() != 4 || j[0] != order_by || j[1] != desc || !(j[2].is_string() || j[2].is_null()) ||
-      !j[3].is_string())
-    throw bad();
-  return {j[2].is_null() ? std::nullopt : std::optional<std::string>{j[2].get<std::string>()}, j[3].get<std::string>()};
-}
-
 }  // namespace
 
 json browse_rows(pqxx::transaction_base& tx, const table_info& table, const browse_request& req) {
@@ -113,7 +90,7 @@ json browse_rows(pqxx::transaction_base& tx, const table_info& table, const brow
 
   const char* after = req.desc ? " < " : " > ";
   if (!req.cursor.empty()) {
-    auto pos = decode(req.cursor, req.order_by, req.desc);
+    auto pos = decode_row_cursor(req.cursor, req.order_by, req.desc);
     auto k = arg(pos.key) + key_cast;
     if (!order) {
       and_(key + after + k);
@@ -144,10 +121,10 @@ json browse_rows(pqxx::transaction_base& tx, const table_info& table, const brow
   json next = nullptr;
   if (result.size() > shown) {
     const auto& last = result[shown - 1];
-    position p;
+    row_position p;
     p.key = last[table.primary_key ? *table.primary_key : std::string{ctid_column}].c_str();
     if (order && !last[order->name].is_null()) p.value = last[order->name].c_str();
-    next = encode(req.order_by, req.desc, p);
+    next = encode_row_cursor(req.order_by, req.desc, p);
   }
   return {{"items", std::move(items)}, {"next_cursor", std::move(next)}};
 }

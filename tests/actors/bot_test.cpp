@@ -344,3 +344,19 @@ TEST_CASE("interpolated values and variables are bounded", "[bot][limits]") {
   }
   CHECK(steps < 10);
 }
+
+TEST_CASE("what one step interpolates is bounded in all", "[bot][limits]") {
+  // Thousands of templates, each within its own bound, would add up to a gigabyte.
+  json body = json::object();
+  for (int i = 0; i < 40; ++i) body["k" + std::to_string(i)] = "{{message.text}}";
+  auto doc = one_route("always", json::array({{{"set", body}}}));
+  auto bot = compiled(doc);
+  conversation_view conv{"1", "", "7", "a", json::object()};
+  try {
+    run_step(bot, conv, text(std::string(60000, 'z')));
+    FAIL("the step was not refused");
+  } catch (const step_refused& e) {
+    CHECK(e.code == "output_too_large");
+  }
+  CHECK_NOTHROW(run_step(bot, conv, text("short")));
+}

@@ -1,11 +1,13 @@
 #include "api/webhook_codec.hpp"
 #include "common/secrets.hpp"
+#include "tests/support/webhook_outcome.hpp"
 #include "tests/support/webhooks.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace paige::api;
 using paige::test::envelope;
+using paige::test::outcome;
 using json = nlohmann::json;
 
 namespace {
@@ -136,23 +138,6 @@ TEST_CASE("bodies that are not Cloud API envelopes are refused with a reason", "
 }
 
 namespace {
-
-/// Both readings as comparable text: the refusal, or every field of every event.
-std::string outcome(const std::variant<webhook_events, std::string>& r) {
-  if (auto* why = std::get_if<std::string>(&r)) return "refused: " + *why;
-  const auto& events = std::get<webhook_events>(r);
-  json out{{"other_changes", events.other_changes}, {"numbers", json::array()}};
-  for (const auto& n : events.numbers) {
-    json number{{"id", n.phone_number_id}, {"errors", n.errors_json}, {"messages", json::array()},
-                {"statuses", json::array()}};
-    for (const auto& m : n.messages)
-      number["messages"].push_back({m.wamid, m.from, m.profile_name, m.type, m.timestamp, m.content_json});
-    for (const auto& s : n.statuses)
-      number["statuses"].push_back({s.wamid, s.status, s.timestamp, s.recipient_id, s.errors_json});
-    out["numbers"].push_back(number);
-  }
-  return out.dump();
-}
 
 /// Envelopes of every usual shape.
 std::vector<json> usual_envelopes() {
