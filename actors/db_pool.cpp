@@ -41,7 +41,7 @@ void forget(worker_state& st, const std::string& conninfo) {
 }
 
 caf::result<caf::message> run_job(worker_state& st, const std::string& conninfo, const db_pool_options& opts,
-                                  const db_job& job) {
+                                  const db_job& job, bool retry_safe = false) {
   pqxx::connection* conn = nullptr;
   try {
     conn = &connection_to(st, conninfo, opts.cached_targets + 1);
@@ -56,6 +56,9 @@ caf::result<caf::message> run_job(worker_state& st, const std::string& conninfo,
   } catch (const pqxx::broken_connection& e) {
     forget(st, conninfo);  // reconnect on the next job
     log::warn("db.connection_lost", {{"pool", opts.name}, {"reason", e.what()}});
+    // A connection that died while idle (the server restarted) shows it only now: a job
+    // that may run twice gets a new one at once.
+    if (retry_safe) return run_job(st, conninfo, opts, job, false);
     return make_error(errc::db_unavailable, e.what());
   } catch (const pqxx::sql_error& e) {
     return make_error(errc::db_error, e.what(), e.sqlstate());
@@ -96,13 +99,18 @@ caf::behavior db_worker(caf::stateful_actor<worker_state>* self, db_pool_options
         done(conninfo);
         return result;
       },
+      [=](run_atom, const std::string& conninfo, const retry_safe& job) {
+        auto result = run_job(self->state, conninfo, opts, job.job, true);
+        done(conninfo);
+        return result;
+      },
   };
 }
 
 struct dispatcher_state {
   static constexpr const char* name = "db_pool";
   struct pending {
-    std::variant<db_job, session_job> job;
+    any_db_job job;
     caf::response_promise promise;
   };
   std::vector<caf::actor> idle;
@@ -144,7 +152,7 @@ caf::behavior db_dispatcher(dispatcher_ptr self, db_pool_options opts) {
   for (std::size_t i = 0; i < opts.workers; ++i)
     self->state.idle.push_back(self->spawn<caf::detached + caf::linked>(db_worker, opts, me));
   self->state.per_target = opts.fair_share ? std::max<std::size_t>(1, opts.workers - 1) : opts.workers;
-  auto submit = [self](std::string& conninfo, std::variant<db_job, session_job> job) -> caf::result<caf::message> {
+  auto submit = [self](std::string& conninfo, any_db_job job) -> caf::result<caf::message> {
     auto promise = self->make_response_promise();
     auto& st = self->state;
     bool queued_before = st.queues.count(conninfo) > 0;
@@ -165,6 +173,10 @@ caf::behavior db_dispatcher(dispatcher_ptr self, db_pool_options opts) {
       },
       [=](run_atom, std::string& conninfo, db_job& job) { return submit(conninfo, std::move(job)); },
       [=](run_atom, std::string& conninfo, session_job& job) { return submit(conninfo, std::move(job)); },
+      [=](run_atom, retry_safe& job) {
+        auto conninfo = opts.conninfo;
+        return submit(conninfo, std::move(job));
+      },
       // A worker finished a job of `conninfo`.
       [=](caf::ok_atom, caf::actor& worker, const std::string& conninfo) {
         auto& st = self->state;

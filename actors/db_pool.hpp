@@ -5,7 +5,8 @@
 /// on a worker's own thread. A job is a function of the worker's connection that returns the
 /// reply message; the dispatcher hands jobs to idle workers in arrival order and queues the
 /// rest. A worker that loses its connection reconnects on its next job; the job that saw the
-/// loss fails with errc::db_unavailable (it is not retried: it may not be idempotent).
+/// loss fails with errc::db_unavailable (it is not retried: it may not be idempotent), unless
+/// it is retry_safe: then it runs again at once on a new connection.
 #pragma once
 
 #include <caf/actor.hpp>
@@ -31,12 +32,20 @@ using db_job = std::function<caf::message(pqxx::connection&)>;
 /// lacks); runs on a worker thread with the connection string it was given.
 using session_job = std::function<caf::message(const std::string& conninfo)>;
 
-/// A job of either kind.
-using any_db_job = std::variant<db_job, session_job>;
+/// A job safe to run twice (a read, or a write whose second run changes nothing): one that
+/// finds its connection dead (the server restarted) runs again at once on a new connection,
+/// instead of failing with db_unavailable.
+struct retry_safe {
+  db_job job;
+};
+
+/// A job of any kind.
+using any_db_job = std::variant<db_job, session_job, retry_safe>;
 
 /// Requests: (run_atom, db_job) → whatever the job returns, on the pool's database;
 ///           (run_atom, std::string conninfo, db_job) → the same, on that database;
-///           (run_atom, std::string conninfo, session_job) → whatever the job returns.
+///           (run_atom, std::string conninfo, session_job) → whatever the job returns;
+///           (run_atom, retry_safe) → the same as a db_job on the pool's database.
 using run_atom = caf::atom_constant<caf::atom("run")>;
 
 /// How to build a pool.
@@ -55,3 +64,4 @@ caf::actor spawn_db_pool(caf::actor_system& sys, db_pool_options opts);
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::db_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::session_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::retry_safe)

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <deque>
 #include <optional>
 #include <random>
@@ -25,10 +26,18 @@ using json = nlohmann::json;
 using graph_done_atom = caf::atom_constant<caf::atom("graphdone")>;
 using sent_atom = caf::atom_constant<caf::atom("sent")>;
 using resend_atom = caf::atom_constant<caf::atom("resend")>;
+using rerecord_atom = caf::atom_constant<caf::atom("rerecord")>;
 
-/// Sends one project may have in flight: a project whose sends hang cannot take every
-/// connection (the HTTP client pools by origin, shared by all projects).
-constexpr int max_in_flight_per_project = 16;
+/// Between attempts to record an outcome the database refused (it is down, say).
+constexpr std::chrono::milliseconds first_record_retry{250};
+constexpr std::chrono::milliseconds max_record_retry{5000};
+
+/// A send's outcome not yet recorded: the wamid Meta gave it, or the failure to store.
+struct outcome {
+  std::string wamid;   ///< accepted (when `failure` is empty)
+  status_job failure;  ///< failed for good
+  int attempts = 0;    ///< to record it
+};
 
 struct number_info {
   std::string phone_number_id;
@@ -51,7 +60,11 @@ struct project_outbox {
   int in_flight = 0;
   std::deque<std::string> ready;  ///< contacts whose next message may go now, in turn
   std::unordered_map<std::string, contact_queue> contacts;
-  std::unordered_set<std::int64_t> known;  ///< ids queued here (resumes may repeat them)
+  /// Ids queued, in flight or with an outcome not yet recorded: an outbox read again (after a
+  /// database outage, a duplicate) returns them while they are still `queued` in the database.
+  std::unordered_set<std::int64_t> known;
+  std::unordered_map<std::int64_t, outcome> unrecorded;
+  int max_in_flight = 16;
   bool wake_queued = false;
 };
 
@@ -59,6 +72,7 @@ struct meta_sync_state {
   static constexpr const char* name = "meta_sync";
   std::shared_ptr<graph_api> graph;
   metrics::registry* metrics = nullptr;
+  int max_in_flight = 16;
   std::uint64_t next_id = 0;
   std::unordered_map<std::uint64_t, caf::response_promise> pending;
   std::unordered_map<std::string, project_outbox> outboxes;  // by project id
@@ -78,10 +92,46 @@ void backlog(self_ptr self, double delta) {
     self->state.metrics->gauges("paige_outbound_backlog", "outbound messages waiting to be sent", {}).with({}).add(delta);
 }
 
-/// Stores a send's outcome through the project actor, which writes status webhooks too: one
-/// requester keeps status events in commit order.
-void record(self_ptr self, const number_info& n, status_job change) {
-  self->send(n.owner, record_atom::value, std::move(change));
+void record(self_ptr self, const std::string& project_id, std::int64_t id);
+
+/// Keeps `o`, the outcome of send `id`, until the project actor has it recorded. The project
+/// actor stores outcomes (and status webhooks: one writer keeps status events in commit
+/// order); while the database refuses, the outcome is asked again, with backoff, for as long as
+/// it takes: a wamid lost here would leave its message `queued` for good, its statuses waiting.
+void keep_outcome(self_ptr self, const std::string& project_id, std::int64_t id, outcome o) {
+  self->state.outboxes[project_id].unrecorded[id] = std::move(o);
+  record(self, project_id, id);
+}
+
+void record(self_ptr self, const std::string& project_id, std::int64_t id) {
+  auto& box = self->state.outboxes[project_id];
+  auto it = box.unrecorded.find(id);
+  if (it == box.unrecorded.end()) return;
+  if (!box.number) return;  // the project is gone: its messages go with it
+  auto& o = it->second;
+  ++o.attempts;
+  auto done = [self, project_id, id](caf::ok_atom) {
+    auto& b = self->state.outboxes[project_id];
+    b.unrecorded.erase(id);
+    b.known.erase(id);
+  };
+  auto again = [self, project_id, id](caf::error& err) {
+    auto& b = self->state.outboxes[project_id];
+    auto found = b.unrecorded.find(id);
+    if (found == b.unrecorded.end()) return;
+    auto delay = first_record_retry;
+    for (int i = 1; i < found->second.attempts && delay < max_record_retry; ++i) delay *= 2;
+    delay = std::min(delay, max_record_retry);
+    log::warn("outbound.record_retry", {{"project", project_id}, {"message", id}, {"attempt", found->second.attempts},
+                                        {"delay_ms", static_cast<long>(delay.count())}, {"reason", to_string(code_of(err))}});
+    self->delayed_send(self, delay, rerecord_atom::value, project_id, id);
+  };
+  // No timeout: the project actor answers once its write committed or failed (and CAF answers
+  // for an actor that is gone); a timeout could only re-record what is being recorded.
+  if (o.failure)
+    self->request(box.number->owner, caf::infinite, record_atom::value, id, o.failure).then(done, again);
+  else
+    self->request(box.number->owner, caf::infinite, record_atom::value, id, o.wamid).then(done, again);
 }
 
 void make_ready(project_outbox& box, const std::string& wa_id) {
@@ -93,7 +143,7 @@ void make_ready(project_outbox& box, const std::string& wa_id) {
 void pump(self_ptr self, const std::string& project_id) {
   auto& box = self->state.outboxes[project_id];
   if (!box.number) return;
-  while (box.in_flight < max_in_flight_per_project && !box.ready.empty()) {
+  while (box.in_flight < box.max_in_flight && !box.ready.empty()) {
     auto now = token_bucket::clock::now();
     if (!box.bucket.try_take(now)) {
       if (!box.wake_queued) {
@@ -127,8 +177,8 @@ void pump(self_ptr self, const std::string& project_id) {
 }
 
 /// The head message of a contact is done (accepted or failed for good).
+/// (Its id stays known until its outcome is recorded: see keep_outcome.)
 void finish_head(self_ptr self, project_outbox& box, contact_queue& c, const std::string& wa_id) {
-  box.known.erase(c.items.front().id);
   c.items.pop_front();
   c.attempts = 0;
   backlog(self, -1);
@@ -161,9 +211,9 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
     std::string wamid;
     if (doc.is_object() && doc.contains("messages") && doc["messages"].is_array() && !doc["messages"].empty())
       wamid = doc["messages"][0].value("id", "");
-    self->send(box.number->owner, record_atom::value, id, std::move(wamid));
     count(self, "paige_outbound_sent_total", "messages Meta accepted");
     finish_head(self, box, c, wa_id);
+    keep_outcome(self, project_id, id, {std::move(wamid), nullptr, 0});
     return pump(self, project_id);
   }
   auto verdict = classify_send_failure(r);
@@ -188,15 +238,18 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
   count(self, "paige_outbound_failed_total", "messages failed for good, by Meta code (or HTTP status)", {"code"}, {code});
   log::warn("outbound.failed", {{"project", project_id}, {"code", code}, {"attempts", c.attempts},
                                 {"reason", r.error_message()}});
-  record(self, *box.number,
-         [id, error = error.dump()](pqxx::transaction_base& tx) { return storage::record_failed(tx, id, error); });
   finish_head(self, box, c, wa_id);
+  keep_outcome(self, project_id, id,
+               {{}, [id, error = error.dump()](pqxx::transaction_base& tx) { return storage::record_failed(tx, id, error); },
+                0});
   pump(self, project_id);
 }
 
-caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics::registry* metrics) {
+caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics::registry* metrics,
+                        int max_in_flight) {
   self->state.graph = std::move(graph);
   self->state.metrics = metrics;
+  self->state.max_in_flight = std::max(1, max_in_flight);
   return {
       [=](graph_call_atom, const std::string& method, const std::string& path, const std::string& token,
           std::string& body) -> caf::result<graph_result> {
@@ -220,6 +273,7 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
           caf::actor& persistence, caf::actor& owner, double rate) {
         auto& box = self->state.outboxes[project_id];
         box.number = number_info{std::move(number_id), std::move(token), std::move(persistence), std::move(owner)};
+        box.max_in_flight = self->state.max_in_flight;
         box.bucket.set_rate(rate, rate);
         box.ready.clear();
         for (auto& [wa_id, c] : box.contacts) make_ready(box, wa_id);
@@ -233,8 +287,12 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
         auto& c = box.contacts[wa_id];
         bool was_idle = c.items.empty() && !c.busy;
         for (auto& item : items) {
-          if (!box.known.insert(item.id).second) continue;  // already queued here
-          c.items.push_back(std::move(item));
+          if (!box.known.insert(item.id).second) continue;  // queued, in flight or being recorded
+          // In id order (the order they were queued in), behind the one in flight: an outbox
+          // read again may bring a message queued before those already here.
+          auto at = std::upper_bound(c.items.begin() + (c.busy && !c.items.empty() ? 1 : 0), c.items.end(), item.id,
+                                     [](std::int64_t id, const outbound_item& x) { return id < x.id; });
+          c.items.insert(at, std::move(item));
           backlog(self, 1);
         }
         if (was_idle) make_ready(box, wa_id);
@@ -249,6 +307,7 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
         make_ready(box, wa_id);
         pump(self, project_id);
       },
+      [=](rerecord_atom, const std::string& project_id, std::int64_t id) { record(self, project_id, id); },
       [=](caf::tick_atom, const std::string& project_id) {
         self->state.outboxes[project_id].wake_queued = false;
         pump(self, project_id);
@@ -258,8 +317,9 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
 
 }  // namespace
 
-caf::actor spawn_meta_sync(caf::actor_system& sys, std::shared_ptr<graph_api> graph, metrics::registry* metrics) {
-  return sys.spawn(meta_sync, std::move(graph), metrics);
+caf::actor spawn_meta_sync(caf::actor_system& sys, std::shared_ptr<graph_api> graph, metrics::registry* metrics,
+                           int max_in_flight) {
+  return sys.spawn(meta_sync, std::move(graph), metrics, max_in_flight);
 }
 
 }  // namespace paige::actors

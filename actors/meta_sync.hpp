@@ -15,8 +15,13 @@
 /// waits for Meta's answer to the previous one (and for its retries), while different
 /// contacts proceed in parallel, taking turns. Per project: a token bucket paces sends to the
 /// number's rate (so Paige stays under Meta's limit instead of collecting 130429s), and at
-/// most 16 sends are in flight, so a project whose sends hang cannot hold every connection.
-/// Meta's answer is recorded (wamid, or failed with the error) in the project database.
+/// most `max_in_flight` sends (16) are in flight, so a project whose sends hang cannot hold
+/// every connection. Meta's answer (wamid, or failed with the error) is recorded in the
+/// project database through the project actor, and kept and asked again until it is: while
+/// the database is down, after its restart, across the project actor's restarts. A message is
+/// known here from when it is queued until its outcome is recorded, so an outbox read again
+/// (which returns it as long as it is `queued` there) never sends it twice; messages of a
+/// contact go out in id order.
 /// Failures follow send_policy.hpp: transient ones back off with jitter (only that contact
 /// waits; 131056 waits longer), bounded by attempts and age; permanent ones fail the message.
 /// A timed-out send may still have reached Meta (it has no idempotency key): the retry can
@@ -49,7 +54,8 @@ using graph_call_atom = caf::atom_constant<caf::atom("graphcall")>;
 using number_atom = caf::atom_constant<caf::atom("number")>;
 using rate_atom = caf::atom_constant<caf::atom("rate")>;
 /// To the project actor: (record_atom, message_id, wamid) — Meta accepted a send — or
-/// (record_atom, status_job) — another outcome to store; either is published once stored.
+/// (record_atom, message_id, status_job) — another outcome to store — → ok_atom once
+/// committed (and published), or the error; asked again until it is ok.
 using record_atom = caf::atom_constant<caf::atom("record")>;
 
 /// Stores an outcome; the change it made, if any.
@@ -57,7 +63,7 @@ using status_job = std::function<std::optional<storage::status_change>(pqxx::tra
 
 /// Spawns the supervisor over `graph`, which must outlive the actor system's use of it.
 caf::actor spawn_meta_sync(caf::actor_system& sys, std::shared_ptr<graph_api> graph,
-                           metrics::registry* metrics = nullptr);
+                           metrics::registry* metrics = nullptr, int max_in_flight = 16);
 
 }  // namespace paige::actors
 

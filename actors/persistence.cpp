@@ -64,6 +64,8 @@ struct entry {
 struct project_slot {
   std::string conninfo;
   std::unique_ptr<pqxx::connection> conn;
+  caf::actor_addr listener;  ///< told when a connection is made again after one was lost (weak)
+  bool lost = false;    ///< the last connection was lost (or could not be made)
   std::vector<entry> pending;
   bool eager = false;                ///< something pending that a reply waits for
   clock::time_point oldest;          ///< when the oldest pending entry arrived
@@ -399,9 +401,15 @@ caf::error failure_of(const std::exception& e) {
 /// from outside past twice the write timeout. What a connection the watchdog ended means: the
 /// project's own code (a trigger, a default) ran past the timeout, so the batch failed as a
 /// statement would (db_error), not as an outage (which is retried at once, again and again).
-std::vector<caf::message> watched_commit(const persistence_options& options, project_slot& slot,
-                                         std::vector<entry>& batch) {
-  if (!slot.conn) slot.conn = connect(slot.conninfo, options.write_timeout);
+std::vector<caf::message> watched_commit(const persistence_options& options, const std::string& project_id,
+                                         project_slot& slot, std::vector<entry>& batch) {
+  if (!slot.conn) {
+    slot.conn = connect(slot.conninfo, options.write_timeout);
+    if (slot.lost)
+      if (auto listener = caf::actor_cast<caf::actor>(slot.listener))
+        caf::anon_send(listener, reconnected_atom::value, project_id);
+    slot.lost = false;
+  }
   storage::backend_watchdog::watch watch{options.watchdog, slot.conn->backendpid(),
                                          clock::now() + 2 * options.write_timeout, "persistence"};
   try {
@@ -422,7 +430,7 @@ void flush_project(const persistence_options& options, const std::string& projec
     slot.pending.erase(slot.pending.begin(), slot.pending.begin() + max_batch);
   }
   try {
-    auto replies = watched_commit(options, slot, batch);
+    auto replies = watched_commit(options, project_id, slot, batch);
     // Replies in the order the batch applied them: statuses last (so a send's `accepted`
     // reaches its requester before the statuses that followed it).
     for (int statuses = 0; statuses < 2; ++statuses)
@@ -432,6 +440,7 @@ void flush_project(const persistence_options& options, const std::string& projec
     return;
   } catch (const pqxx::broken_connection& e) {
     slot.conn.reset();
+    slot.lost = true;
     log::warn("persistence.connection_lost", {{"project", project_id}, {"reason", e.what()}});
     for (auto& en : batch) en.promise.deliver(make_error(errc::db_unavailable, e.what()));
     return;
@@ -447,10 +456,11 @@ void flush_project(const persistence_options& options, const std::string& projec
     std::vector<entry> single;
     single.push_back(std::move(en));
     try {
-      auto replies = watched_commit(options, slot, single);
+      auto replies = watched_commit(options, project_id, slot, single);
       single[0].promise.deliver(std::move(replies[0]));
     } catch (const pqxx::broken_connection& e) {
       slot.conn.reset();
+      slot.lost = true;
       single[0].promise.deliver(make_error(errc::db_unavailable, e.what()));
     } catch (const std::exception& e) {
       single[0].promise.deliver(failure_of(e));
@@ -529,6 +539,12 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index, persistence_o
         auto& slot = self->state.projects[project_id];
         if (slot.conninfo != conninfo) slot.conn.reset();
         slot.conninfo = conninfo;
+      },
+      [=](register_atom, const std::string& project_id, const std::string& conninfo, caf::actor& listener) {
+        auto& slot = self->state.projects[project_id];
+        if (slot.conninfo != conninfo) slot.conn.reset();
+        slot.conninfo = conninfo;
+        slot.listener = listener.address();
       },
       [=](open_atom, const std::string& project_id, std::string& wa_id, std::string& name,
           std::string& initial_state) {

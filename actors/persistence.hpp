@@ -21,7 +21,10 @@
 /// the others; a lost connection fails the batch with errc::db_unavailable.
 ///
 /// Protocol (per request, the project must be registered first):
-///   (register_atom, project_id, conninfo)                   — no reply
+///   (register_atom, project_id, conninfo[, listener])       — no reply; after a lost
+///       connection, the first new one sends `listener` (reconnected_atom, project_id): writes
+///       whose commit it could not confirm may have committed (a reply's outbound messages,
+///       queued, that nobody handed to the Meta sync supervisor)
 ///   (open_atom, project_id, wa_id, name, initial_state)     → storage::conversation_row
 ///   (inbound_atom, project_id, storage::inbound_row)        → std::int64_t id (0: duplicate)
 ///   (step_atom, project_id, storage::step_row, saves)       → storage::step_outcome
@@ -78,6 +81,7 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using exchange_atom = caf::atom_constant<caf::atom("exchange")>;
 using accepted_atom = caf::atom_constant<caf::atom("accepted")>;
 using first_atom = caf::atom_constant<caf::atom("first")>;
+using reconnected_atom = caf::atom_constant<caf::atom("reconnect")>;
 
 /// Work inside a project's batch transaction; returns the reply. Must not commit.
 using tx_job = std::function<caf::message(pqxx::transaction_base&)>;

@@ -139,6 +139,40 @@ double send_rate(const project_state& st) {
   return settings.value("messages_per_second", 80.0);
 }
 
+/// Reads the outbox (every outbound message still `queued`) and hands it to the Meta sync
+/// supervisor, which sends what it does not know yet, per contact in id order. One read at a
+/// time; asked again meanwhile, it reads once more after.
+void resync_outbox(self_ptr self) {
+  auto& st = self->state;
+  if (!st.number || !st.pipeline_ready) return;
+  if (st.outbox_reading) {
+    st.outbox_again = true;
+    return;
+  }
+  st.outbox_reading = true;
+  st.outbox_again = false;
+  auto done = [self] {
+    auto& s = self->state;
+    s.outbox_reading = false;
+    if (s.outbox_again) resync_outbox(self);
+  };
+  self->request(st.conversation_ctx->persistence, until_answered, run_atom::value, st.row.id,
+                tx_job{[](pqxx::transaction_base& tx) { return caf::make_message(storage::queued_outbound(tx)); }})
+      .then(
+          [self, done](std::vector<storage::queued_row>& queued) {
+            std::map<std::string, std::vector<outbound_item>> by_contact;
+            for (auto& q : queued) by_contact[q.wa_id].push_back({q.id, std::move(q.content_json)});
+            for (auto& [wa_id, items] : by_contact)
+              self->send(self->state.svc->meta_sync, send_atom::value, self->state.row.id, wa_id, std::move(items));
+            done();
+          },
+          [self, done](caf::error& err) {
+            log::warn("outbound.resume_failed", {{"project", self->state.row.id}, {"reason", to_string(code_of(err))}});
+            // Read again once the database is back (the worker tells us when it reconnects).
+            done();
+          });
+}
+
 /// Hands the number and its (unsealed) token to the Meta sync supervisor, and re-queues what
 /// was waiting to be sent.
 void register_number(self_ptr self) {
@@ -148,18 +182,7 @@ void register_number(self_ptr self) {
   self->send(st.svc->meta_sync, number_atom::value, st.row.id, st.number->phone_number_id,
              secrets::unseal(st.svc->master_key, st.number->access_token_sealed), ctx.persistence,
              caf::actor_cast<caf::actor>(self), send_rate(st));
-  self->request(ctx.persistence, persist_timeout, run_atom::value, st.row.id,
-                tx_job{[](pqxx::transaction_base& tx) { return caf::make_message(storage::queued_outbound(tx)); }})
-      .then(
-          [self](std::vector<storage::queued_row>& queued) {
-            std::map<std::string, std::vector<outbound_item>> by_contact;
-            for (auto& q : queued) by_contact[q.wa_id].push_back({q.id, std::move(q.content_json)});
-            for (auto& [wa_id, items] : by_contact)
-              self->send(self->state.svc->meta_sync, send_atom::value, self->state.row.id, wa_id, std::move(items));
-          },
-          [self](caf::error& err) {
-            log::warn("outbound.resume_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
-          });
+  resync_outbox(self);
 }
 
 metrics::gauge* conversations_gauge(const project_services& svc) {
@@ -214,7 +237,7 @@ void start_pipeline(self_ptr self) {
   ctx->metrics = st.svc->metrics;
   st.conversation_ctx = ctx;
   self->send(ctx->persistence, register_atom::value, st.row.id,
-             storage::project_conninfo(st.svc->server_conninfo, database_of(st)));
+             storage::project_conninfo(st.svc->server_conninfo, database_of(st)), caf::actor_cast<caf::actor>(self));
   self->request(ctx->persistence, persist_timeout, run_atom::value, st.row.id,
                 tx_job{[](pqxx::transaction_base& tx) { return caf::make_message(storage::unhandled_inbound(tx)); }})
       .await(
@@ -281,16 +304,21 @@ double unix_time(const std::string& text) {
 
 /// Stores a webhook's messages (through their conversations) and statuses; answers once all
 /// are committed.
-/// Publishes a stored send outcome (accepted or failed) once committed.
+/// Publishes a stored send outcome (accepted or failed) once committed, and answers meta_sync
+/// (which asks again on an error, until it is recorded).
 template <class Request>
-void record_outcome(self_ptr self, Request&& request) {
+caf::result<caf::ok_atom> record_outcome(self_ptr self, Request&& request) {
+  auto rp = self->make_response_promise<caf::ok_atom>();
   std::forward<Request>(request).then(
-      [self](bool changed, storage::status_change& c) {
+      [self, rp](bool changed, storage::status_change& c) mutable {
         if (changed) publish_status(self->state.events, c);
+        rp.deliver(caf::ok_atom::value);
       },
-      [self](caf::error& err) {
-        log::error("outbound.record_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+      [self, rp](caf::error& err) mutable {
+        log::warn("outbound.record_failed", {{"project", self->state.row.id}, {"reason", to_string(code_of(err))}});
+        rp.deliver(err);
       });
+  return rp;
 }
 
 void on_webhook(self_ptr self, number_batch& batch, const batch_ack& ack) {
@@ -396,7 +424,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
   // The current bot and number first: nothing else is handled before they are loaded.
   // Without them the actor fails, and the directory restarts it.
   self->request(self->state.svc->control_db, persist_timeout, run_atom::value,
-                db_job{[id = self->state.row.id](pqxx::connection& c) {
+                retry_safe{[id = self->state.row.id](pqxx::connection& c) {
                   return caf::make_message(storage::current_bot(c, id).value_or(storage::bot_row{}),
                                            storage::number_of(c, id).value_or(storage::number_row{}));
                 }})
@@ -641,21 +669,23 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
-      [=](record_atom, std::int64_t message_id, std::string& wamid) {
+      [=](record_atom, std::int64_t message_id, std::string& wamid) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
-        if (!st.conversation_ctx) return;
-        record_outcome(self, self->request(st.conversation_ctx->persistence, until_answered, accepted_atom::value,
-                                           st.row.id, message_id, std::move(wamid)));
+        if (!st.pipeline_ready)
+          return make_error(errc::db_unavailable, "the project's pipeline is not running", "unavailable");
+        return record_outcome(self, self->request(st.conversation_ctx->persistence, until_answered,
+                                                  accepted_atom::value, st.row.id, message_id, std::move(wamid)));
       },
-      [=](record_atom, status_job& change) {
+      [=](record_atom, std::int64_t, status_job& change) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
-        if (!st.conversation_ctx) return;
+        if (!st.pipeline_ready)
+          return make_error(errc::db_unavailable, "the project's pipeline is not running", "unavailable");
         tx_job job = [change = std::move(change)](pqxx::transaction_base& tx) {
           auto c = change(tx);
           return caf::make_message(c.has_value(), c.value_or(storage::status_change{}));
         };
-        record_outcome(self, self->request(st.conversation_ctx->persistence, until_answered, run_atom::value,
-                                           st.row.id, std::move(job)));
+        return record_outcome(self, self->request(st.conversation_ctx->persistence, until_answered, run_atom::value,
+                                                  st.row.id, std::move(job)));
       },
       [=](subscribe_atom, std::string& last_event_id, std::int64_t conversation, event_sink& sink) {
         self->send(self->state.events, subscribe_atom::value, std::move(last_event_id), conversation, std::move(sink));
@@ -738,6 +768,9 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         uncount_conversations(*self->state.svc, 1);
       },
       [=](caf::tick_atom) { start_pipeline(self); },
+      // The persistence worker connected again after losing its connection: a write whose
+      // commit it could not confirm may have queued replies nobody handed over.
+      [=](reconnected_atom, const std::string&) { resync_outbox(self); },
       [=](provisioned_atom) {
         auto& st = self->state;
         if (st.upgrading) {

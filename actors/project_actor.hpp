@@ -33,8 +33,10 @@
 ///                                       conversation_not_found | conflict conversation_closed
 ///   (close_atom, conversation_id, who) → std::string (conversation JSON; closing a closed
 ///                                       conversation changes nothing)
-///   from meta_sync: (record_atom, message_id, wamid) | (record_atom, status_job) — store a
-///                  send's outcome, publish its status
+///   from meta_sync: (record_atom, message_id, wamid) | (record_atom, message_id, status_job)
+///                  → ok_atom: a send's outcome stored and its status published (or the
+///                  error; meta_sync asks again until it is recorded)
+///   from its persistence worker: (reconnected_atom, project_id) — the outbox is read again
 ///   (sweep_atom) — closes conversations idle longer than conversation_timeout_seconds, through
 ///                  their conversation actors; runs every services.sweep_interval
 ///   (idle_atom) — the passivation sweep, every quarter of services.conversation_idle: asks
@@ -90,6 +92,8 @@ struct project_state {
   std::shared_ptr<const conversation_context> conversation_ctx;
   bool pipeline_ready = false;  ///< the database is registered and recovery dispatched
   bool upgrading = false;       ///< an older layout's database is being provisioned again
+  bool outbox_reading = false;  ///< the outbox is being read (see resync_outbox)
+  bool outbox_again = false;    ///< and is to be read once more after
   caf::actor events;            ///< the project's event hub (live as long as this actor)
 };
 

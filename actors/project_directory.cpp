@@ -52,13 +52,16 @@ caf::result<caf::message> forward(self_ptr self, const std::string& id, Ts&&... 
   return rp;
 }
 
-/// Runs a database job on the control pool and delivers `convert(reply)` or the error.
+/// Runs a database job on the control pool and delivers `convert(reply)` or the error. A read
+/// (`reads_only`) found on a dead connection runs again on a new one.
 template <class Reply, class Out, class Convert>
-caf::result<Out> query(self_ptr self, db_job job, Convert convert) {
+caf::result<Out> query(self_ptr self, db_job job, Convert convert, bool reads_only) {
   auto rp = self->make_response_promise<Out>();
-  self->request(self->state.svc->control_db, db_timeout, run_atom::value, std::move(job))
-      .then([rp, convert](Reply& r) mutable { rp.deliver(convert(r)); },
-            [rp](caf::error& err) mutable { rp.deliver(err); });
+  auto then = [rp, convert](Reply& r) mutable { rp.deliver(convert(r)); };
+  auto fail = [rp](caf::error& err) mutable { rp.deliver(err); };
+  auto& db = self->state.svc->control_db;
+  if (reads_only) self->request(db, db_timeout, run_atom::value, retry_safe{std::move(job)}).then(then, fail);
+  else self->request(db, db_timeout, run_atom::value, std::move(job)).then(then, fail);
   return rp;
 }
 
@@ -130,7 +133,8 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
                 page.items.push_back(to_info(rows[i]));
               if (static_cast<int>(rows.size()) > limit) page.next_after = page.items.back().seq;
               return page;
-            });
+            },
+            true);
       },
       [=](caf::get_atom, const std::string& id) { return forward(self, id, caf::get_atom::value); },
       [=](caf::update_atom, const std::string& id, project_patch& patch) {
@@ -186,7 +190,8 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
             },
             [key](storage::key_row& r) {
               return key_info{r.id, r.name, r.key_prefix, r.created_at, key.key};
-            });
+            },
+            false);
       },
       [=](key_list_atom, const std::string& id) -> caf::result<std::vector<key_info>> {
         if (!self->state.projects.count(id)) return project_not_found(id);
@@ -196,7 +201,8 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
               std::vector<key_info> out;
               for (auto& r : rows) out.push_back({r.id, r.name, r.key_prefix, r.created_at, {}});
               return out;
-            });
+            },
+            true);
       },
       [=](key_revoke_atom, const std::string& id, const std::string& key_id) -> caf::result<caf::ok_atom> {
         if (!self->state.projects.count(id)) return project_not_found(id);
@@ -216,7 +222,7 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](auth_atom, const std::string& key_hash) -> caf::result<std::string, std::string> {
         auto rp = self->make_response_promise<std::string, std::string>();
         self->request(self->state.svc->control_db, db_timeout, run_atom::value,
-                      db_job{[key_hash](pqxx::connection& c) {
+                      retry_safe{[key_hash](pqxx::connection& c) {
                         auto found = storage::project_of_key(c, key_hash).value_or(std::make_pair("", ""));
                         return caf::make_message(found.first, found.second);
                       }})
@@ -230,7 +236,7 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       },
       [=](restart_atom, const std::string& id) {
         self->request(self->state.svc->control_db, db_timeout, run_atom::value,
-                      db_job{[id](pqxx::connection& c) {
+                      retry_safe{[id](pqxx::connection& c) {
                         // An empty row: the project is gone meanwhile, nothing to restart.
                         return caf::make_message(storage::find_project(c, id).value_or(storage::project_row{}));
                       }})

@@ -18,7 +18,9 @@ void probe(caf::event_based_actor* self, caf::actor control_db, std::chrono::mil
     pqxx::nontransaction{c}.exec("SELECT 1");
     return caf::make_message(caf::ok_atom::value);
   };
-  self->request(control_db, caf::duration{timeout}, run_atom::value, std::move(ping))
+  // Retry-safe: after a restart of the database, the first probe on the pool's dead
+  // connection reconnects instead of reporting not ready.
+  self->request(control_db, caf::duration{timeout}, run_atom::value, retry_safe{std::move(ping)})
       .then([done](caf::ok_atom) { done(true, {}); },
             [done](caf::error& err) { done(false, reason_of(err)); });
 }

@@ -7,6 +7,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
+#include <atomic>
 #include <deque>
 #include <future>
 #include <map>
@@ -32,7 +33,7 @@ struct origin {
 struct job {
   http::request<http::string_body> req;
   http_client::callback done;
-  bool retried = false;
+  bool retried = false;  ///< failed once on a stale connection: goes on a new one
 };
 
 class pool;
@@ -58,6 +59,7 @@ class connection : public std::enable_shared_from_this<connection> {
   }
 
   bool reused = false;  ///< served a request before (so a failure may mean "closed while idle")
+  std::chrono::steady_clock::time_point idle_since;
   any_stream stream_;
   origin origin_;
   beast::flat_buffer buffer;
@@ -86,6 +88,7 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
   net::strand<net::io_context::executor_type> strand{net::make_strand(ioc)};
   std::map<origin, pool_state> pools;
   bool stopped = false;
+  std::atomic<std::size_t> opened{0};
 
   void submit(origin o, job j) {
     if (stopped) return fail(std::move(j), "the HTTP client is stopped", false);
@@ -100,18 +103,35 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
     j.done(std::move(r));
   }
 
-  /// Starts pending jobs of `o` on idle connections, or new ones within the limit.
+  /// The most recently used idle connection of `p` that has not idled too long; older ones
+  /// are closed (a server drops idle connections on its own schedule).
+  std::shared_ptr<connection> take_idle(pool_state& p) {
+    auto now = std::chrono::steady_clock::now();
+    while (!p.idle.empty()) {
+      auto c = std::move(p.idle.back());
+      p.idle.pop_back();
+      if (now - c->idle_since < opts.idle_timeout) return c;
+      drop(c);
+    }
+    return nullptr;
+  }
+
+  /// Starts pending jobs of `o` on idle connections, or new ones within the limit. A job that
+  /// failed on a stale connection gets a new one, closing an idle one to make room.
   void pump(const origin& o) {
     auto& p = pools[o];
     while (!p.pending.empty()) {
-      std::shared_ptr<connection> c;
-      if (!p.idle.empty()) {
-        c = std::move(p.idle.back());
-        p.idle.pop_back();
-      } else if (p.open < opts.max_connections_per_origin) {
+      bool fresh_only = p.pending.front().retried;
+      std::shared_ptr<connection> c = fresh_only ? nullptr : take_idle(p);
+      if (!c && fresh_only && p.open >= opts.max_connections_per_origin && !p.idle.empty()) {
+        drop(p.idle.front());
+        p.idle.erase(p.idle.begin());
+      }
+      if (!c && p.open < opts.max_connections_per_origin) {
         ++p.open;
+        ++opened;
         c = std::make_shared<connection>(strand, ctx, o);
-      } else {
+      } else if (!c) {
         return;  // all busy: the job waits for a connection to come back
       }
       auto j = std::move(p.pending.front());
@@ -185,9 +205,13 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
     auto o = c->origin_;
     drop(c);
     if (stale) {
-      // The server closed the idle connection: once more on a new one.
+      // The server closed the idle connection: once more, at once, on a new one. Its other
+      // idle connections were most likely closed with it (a restart): they go too.
       j.retried = true;
-      pools[o].pending.push_front(std::move(j));
+      auto& p = pools[o];
+      for (auto& idle : p.idle) drop(idle);
+      p.idle.clear();
+      p.pending.push_front(std::move(j));
       return pump(o);
     }
     fail(std::move(j), ec == beast::error::timeout ? "timed out" : ec.message(), ec == beast::error::timeout);
@@ -208,6 +232,7 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
       drop(c);
     } else {
       c->reused = true;
+      c->idle_since = std::chrono::steady_clock::now();
       pools[o].idle.push_back(std::move(c));
     }
     pump(o);
@@ -257,6 +282,8 @@ void http_client::request(const std::string& method, const std::string& url,
   j.done = std::move(done);
   net::post(impl_->strand, [i = impl_, o, j = std::move(j)]() mutable { i->submit(o, std::move(j)); });
 }
+
+std::size_t http_client::connections_opened() const { return impl_->opened.load(); }
 
 void http_client::stop() {
   auto& i = *impl_;

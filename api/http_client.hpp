@@ -3,10 +3,13 @@
 /// TLS (peer and host name verified). No Beast here.
 ///
 /// Used for the Graph API (and by the simulator to post webhooks). Callbacks run on the
-/// client's own I/O thread and must not block. A request that fails on a *reused* idle
-/// connection before any response byte arrives (the server had closed it) is retried once on
-/// a new connection; the server may then see it twice only if it had read it and closed
-/// without answering.
+/// client's own I/O thread and must not block. Idle keep-alive connections are not trusted:
+/// one idle longer than `idle_timeout` (below common servers' own idle timeouts) is closed
+/// rather than used, and a request that fails on a *reused* connection before any response
+/// byte arrives (the server had closed it: it restarted, or dropped idle connections) is
+/// retried at once on a *new* connection, as the same request (the caller sees one outcome),
+/// and the origin's other idle connections, likely closed alike, are dropped. The server may
+/// then see a request twice only if it had read it and closed without answering.
 #pragma once
 
 #include <chrono>
@@ -22,6 +25,7 @@ namespace paige::api {
 struct http_client_options {
   std::size_t max_connections_per_origin = 32;
   std::chrono::milliseconds timeout{10000};  ///< connect + write + read of one request
+  std::chrono::milliseconds idle_timeout{30000};  ///< an idle connection older than this is not reused
 };
 
 struct client_response {
@@ -47,6 +51,9 @@ class http_client {
 
   /// Fails pending requests, closes connections, joins the I/O thread. Idempotent.
   void stop();
+
+  /// Connections opened so far (each new one: a TCP and maybe a TLS handshake).
+  std::size_t connections_opened() const;
 
  private:
   struct impl;

@@ -75,7 +75,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 33> options{{
+const std::array<option_spec, 36> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080", "HTTP address (host:port; port 0 picks a free one)",
      false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -126,6 +126,27 @@ const std::array<option_spec, 33> options{{
      [](config& c, const std::string& f, const std::string& v) {
        if (v.size() < 2 || v[0] != 'v') throw config_error(f + ": expected vNN.N, got '" + v + "'");
        c.graph_version = v;
+     }},
+    {"--graph-connections", "PAIGE_GRAPH_CONNECTIONS", "32",
+     "connections to the Graph API at most (all projects share them)", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.graph_connections = parse_unsigned(f, v, 10000);
+       if (c.graph_connections == 0) throw config_error(f + ": must be at least 1");
+     }},
+    {"--graph-idle-timeout", "PAIGE_GRAPH_IDLE_TIMEOUT", "30s",
+     "a Graph API connection idle longer than this is closed rather than reused (keep it below the "
+     "server's own idle timeout)",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.graph_idle_timeout = positive_duration(f, v);
+     }},
+    {"--sends-in-flight", "PAIGE_SENDS_IN_FLIGHT", "16",
+     "sends one project may have waiting for Meta's answer at once (a project whose sends hang keeps "
+     "no more connections)",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.sends_in_flight = static_cast<int>(parse_unsigned(f, v, 10000));
+       if (c.sends_in_flight == 0) throw config_error(f + ": must be at least 1");
      }},
     {"--log-level", "PAIGE_LOG_LEVEL", "info", "trace, debug, info, warn, error or off", false,
      apply_log_level},

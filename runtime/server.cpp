@@ -143,8 +143,11 @@ class server_process {
     // behind (or blocks) the API's control-database work.
     admin_db_ = actors::spawn_db_pool(*system_, {control_conninfo_, admin_pool_workers, "admin"});
     provisioner_ = actors::spawn_provisioner(*system_, admin_db_, control_conninfo_);
-    graph_ = std::make_shared<api::graph_client>(cfg_.graph_url, cfg_.graph_version);
-    meta_sync_ = actors::spawn_meta_sync(*system_, graph_, &metrics_);
+    api::http_client_options graph_opts;
+    graph_opts.max_connections_per_origin = cfg_.graph_connections;
+    graph_opts.idle_timeout = cfg_.graph_idle_timeout;
+    graph_ = std::make_shared<api::graph_client>(cfg_.graph_url, cfg_.graph_version, graph_opts);
+    meta_sync_ = actors::spawn_meta_sync(*system_, graph_, &metrics_, cfg_.sends_in_flight);
     // Projects' statements that outlive their timeouts are ended from outside their session.
     watchdog_ = std::make_unique<storage::backend_watchdog>(control_conninfo_, watchdog_grace, &metrics_);
     persistence_ = actors::spawn_persistence(*system_, cfg_.db_workers,

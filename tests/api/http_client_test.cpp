@@ -10,6 +10,7 @@
 #include <atomic>
 #include <future>
 #include <mutex>
+#include <thread>
 
 using namespace paige::api;
 
@@ -123,4 +124,79 @@ TEST_CASE("transport failures and timeouts are reported, not thrown", "[http_cli
   auto tls = call(client, "GET", "https://127.0.0.1:" + std::to_string(t.port) + "/echo");
   CHECK(tls.status == 0);
   CHECK_THAT(tls.error, Catch::Contains("TLS"));
+}
+
+namespace {
+
+/// `n` concurrent POSTs; how many failed.
+int failures_of_burst(http_client& client, const std::string& url, int n) {
+  std::atomic<int> failed{0};
+  std::promise<void> all;
+  std::atomic<int> left{n};
+  for (int i = 0; i < n; ++i)
+    client.request("POST", url, {}, std::to_string(i), [&](client_response r) {
+      if (r.status != 201) ++failed;
+      if (--left == 0) all.set_value();
+    });
+  all.get_future().wait();
+  return failed;
+}
+
+}  // namespace
+
+TEST_CASE("a server that restarted between bursts: every request after it succeeds", "[http_client]") {
+  http_client client;  // 32 connections per origin
+  std::uint16_t port = 0;
+  {
+    target first;
+    port = first.port;
+    // 30 requests held at once: 30 pooled connections.
+    std::atomic<int> left{30};
+    std::promise<void> all;
+    for (int i = 0; i < 30; ++i)
+      client.request("GET", first.url("/park"), {}, {}, [&](client_response) {
+        if (--left == 0) all.set_value();
+      });
+    REQUIRE(paige::test::wait_until([&] {
+      std::lock_guard<std::mutex> lock{first.m};
+      return first.parked.size() == 30;
+    }));
+    {
+      std::lock_guard<std::mutex> lock{first.m};
+      for (auto& r : first.parked) r(http_response::json(200, {}));
+      first.parked.clear();
+    }
+    all.get_future().wait();
+  }  // the server goes away, and every pooled connection with it
+  http_server_options opts;
+  opts.port = port;
+  paige::metrics::registry metrics;
+  router routes;
+  routes.add("POST", "/echo", [](http_request&&, responder respond) { respond(http_response::json(201, {})); });
+  http_server again{opts, routes, metrics};
+  REQUIRE(again.start() == port);
+  // One request at a time, as a contact's sends go: the first meets a dead pooled connection
+  // and goes again at once on a new one (the other dead ones are dropped with it). It used to
+  // take another dead one, and fail.
+  auto url = "http://127.0.0.1:" + std::to_string(port) + "/echo";
+  for (int i = 0; i < 5; ++i) {
+    auto r = call(client, "POST", url, std::to_string(i));
+    CHECK(r.error.empty());
+    CHECK(r.status == 201);
+  }
+  CHECK(failures_of_burst(client, url, 30) == 0);
+  again.stop(std::chrono::milliseconds{100});
+}
+
+TEST_CASE("a connection idle longer than idle_timeout is not reused", "[http_client]") {
+  target t;
+  http_client_options opts;
+  opts.idle_timeout = std::chrono::milliseconds{100};
+  http_client client{opts};
+  CHECK(call(client, "POST", t.url("/echo"), "1").status == 201);
+  CHECK(call(client, "POST", t.url("/echo"), "2").status == 201);
+  CHECK(client.connections_opened() == 1);  // reused while fresh
+  std::this_thread::sleep_for(std::chrono::milliseconds{150});  // the behaviour under test: time idle
+  CHECK(call(client, "POST", t.url("/echo"), "3").status == 201);
+  CHECK(client.connections_opened() == 2);
 }

@@ -43,6 +43,32 @@ TEST_CASE("defaults apply when nothing is given", "[config]") {
   CHECK(cfg.pg_wal_reserve == 256u << 20);
   CHECK(cfg.app_secret == "s3cret");
   CHECK(cfg.verify_token == "vt");
+  CHECK(cfg.max_connections == 10000);
+  CHECK(cfg.sql_max_bytes == 8u << 20);
+  CHECK(cfg.db_write_timeout == std::chrono::seconds{5});
+  CHECK(cfg.graph_connections == 32);
+  CHECK(cfg.graph_idle_timeout == std::chrono::seconds{30});
+  CHECK(cfg.sends_in_flight == 16);
+}
+
+TEST_CASE("the limits that keep tenants apart are options with checked values", "[config]") {
+  auto cfg = parse_config(with_required({"--max-connections", "500", "--sql-max-bytes", "1MiB", "--db-write-timeout",
+                                         "2s", "--graph-connections", "8", "--graph-idle-timeout", "10s",
+                                         "--sends-in-flight", "4"}),
+                          env_of({}))
+                 .cfg;
+  CHECK(cfg.max_connections == 500);
+  CHECK(cfg.sql_max_bytes == 1u << 20);
+  CHECK(cfg.db_write_timeout == std::chrono::seconds{2});
+  CHECK(cfg.graph_connections == 8);
+  CHECK(cfg.graph_idle_timeout == std::chrono::seconds{10});
+  CHECK(cfg.sends_in_flight == 4);
+  for (std::vector<std::string> bad : {std::vector<std::string>{"--max-connections", "0"}, {"--sql-max-bytes", "10"},
+                                       {"--db-write-timeout", "0s"}, {"--graph-connections", "0"},
+                                       {"--graph-idle-timeout", "0"}, {"--sends-in-flight", "0"}}) {
+    INFO(bad[0]);
+    CHECK_THROWS_AS(parse_config(with_required(bad), env_of({})), config_error);
+  }
 }
 
 TEST_CASE("a flag wins over its environment variable, which wins over the default", "[config]") {
