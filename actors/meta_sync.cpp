@@ -128,10 +128,12 @@ void record(self_ptr self, const std::string& project_id, std::int64_t id) {
   };
   // No timeout: the project actor answers once its write committed or failed (and CAF answers
   // for an actor that is gone); a timeout could only re-record what is being recorded.
+  // Asked again, the wamid is recorded only if it is not already: the first attempt's commit
+  // may have gone through without its answer, and statuses applied since must stay.
   if (o.failure)
     self->request(box.number->owner, caf::infinite, record_atom::value, id, o.failure).then(done, again);
   else
-    self->request(box.number->owner, caf::infinite, record_atom::value, id, o.wamid).then(done, again);
+    self->request(box.number->owner, caf::infinite, record_atom::value, id, o.wamid, o.attempts > 1).then(done, again);
 }
 
 void make_ready(project_outbox& box, const std::string& wa_id) {

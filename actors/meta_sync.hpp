@@ -53,7 +53,8 @@ namespace paige::actors {
 using graph_call_atom = caf::atom_constant<caf::atom("graphcall")>;
 using number_atom = caf::atom_constant<caf::atom("number")>;
 using rate_atom = caf::atom_constant<caf::atom("rate")>;
-/// To the project actor: (record_atom, message_id, wamid) — Meta accepted a send — or
+/// To the project actor: (record_atom, message_id, wamid, again) — Meta accepted a send;
+/// `again`: asked before, its first commit may have gone through — or
 /// (record_atom, message_id, status_job) — another outcome to store — → ok_atom once
 /// committed (and published), or the error; asked again until it is ok.
 using record_atom = caf::atom_constant<caf::atom("record")>;

@@ -669,12 +669,19 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
-      [=](record_atom, std::int64_t message_id, std::string& wamid) -> caf::result<caf::ok_atom> {
+      [=](record_atom, std::int64_t message_id, std::string& wamid, bool again) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
         if (!st.pipeline_ready)
           return make_error(errc::db_unavailable, "the project's pipeline is not running", "unavailable");
-        return record_outcome(self, self->request(st.conversation_ctx->persistence, until_answered,
-                                                  accepted_atom::value, st.row.id, message_id, std::move(wamid)));
+        if (!again)
+          return record_outcome(self, self->request(st.conversation_ctx->persistence, until_answered,
+                                                    accepted_atom::value, st.row.id, message_id, std::move(wamid)));
+        tx_job job = [row = storage::accepted_row{message_id, std::move(wamid)}](pqxx::transaction_base& tx) {
+          auto c = storage::record_accepted_again(tx, row);
+          return caf::make_message(c.has_value(), c.value_or(storage::status_change{}));
+        };
+        return record_outcome(self, self->request(st.conversation_ctx->persistence, until_answered, run_atom::value,
+                                                  st.row.id, std::move(job)));
       },
       [=](record_atom, std::int64_t, status_job& change) -> caf::result<caf::ok_atom> {
         auto& st = self->state;

@@ -33,7 +33,7 @@
 ///                                       conversation_not_found | conflict conversation_closed
 ///   (close_atom, conversation_id, who) → std::string (conversation JSON; closing a closed
 ///                                       conversation changes nothing)
-///   from meta_sync: (record_atom, message_id, wamid) | (record_atom, message_id, status_job)
+///   from meta_sync: (record_atom, message_id, wamid, again) | (record_atom, message_id, status_job)
 ///                  → ok_atom: a send's outcome stored and its status published (or the
 ///                  error; meta_sync asks again until it is recorded)
 ///   from its persistence worker: (reconnected_atom, project_id) — the outbox is read again

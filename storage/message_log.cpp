@@ -760,6 +760,12 @@ std::vector<std::optional<status_change>> record_accepted(pqxx::transaction_base
   return out;
 }
 
+std::optional<status_change> record_accepted_again(pqxx::transaction_base& tx, const accepted_row& row) {
+  auto recorded = tx.exec_params("SELECT 1 FROM messages WHERE id = $1 AND wamid IS NOT NULL", row.message_id);
+  if (!recorded.empty()) return std::nullopt;
+  return record_accepted(tx, {row}).at(0);
+}
+
 std::optional<status_change> record_failed(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json) {
   auto r = tx.exec_params("UPDATE messages SET status = 'failed', failed_at = now(), error = $2::jsonb "
                           "WHERE id = $1 AND direction = 'out' "

@@ -170,9 +170,15 @@ struct accepted_row {
 };
 
 /// Stores the wamids of accepted outbound messages (one statement for the batch) and applies
-/// any status that arrived before. Per row, the change if the message exists.
+/// any status that arrived before. Per row, the change if the message exists. Each message's
+/// first record only: it resets the message's status to what arrived so far.
 std::vector<std::optional<status_change>> record_accepted(pqxx::transaction_base& tx,
                                                          const std::vector<accepted_row>& rows);
+
+/// record_accepted for a record asked again (its first commit may have gone through
+/// unconfirmed): nothing changes when the message has its wamid already, so statuses applied
+/// meanwhile are never undone.
+std::optional<status_change> record_accepted_again(pqxx::transaction_base& tx, const accepted_row& row);
 
 /// Meta refused outbound message `id` for good: status failed with the error.
 std::optional<status_change> record_failed(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json);

@@ -739,3 +739,24 @@ TEST_CASE("opening a known contact's open conversation writes nothing unless its
   CHECK(tx.exec1("SELECT name FROM contacts WHERE wa_id = '1'")[0].as<std::string>() == "Ada L.");
   CHECK(tx.exec1("SELECT count(*) FROM contacts")[0].as<int>() == 2);
 }
+
+TEST_CASE("a wamid recorded again changes nothing", "[storage][db]") {
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  set_up_write_session(c);
+  pqxx::work tx{c};
+  auto conv = open_conversation(tx, "15550990", "Ada", "a");
+  auto queued = queue_outbound(tx, conv.conversation_id, conv.contact_id, "text", text("hi"));
+  auto first = write_batch(tx, {{}, {{queued.id, "wamid.twice"}}, {}});
+  REQUIRE(first.accepted.at(0));
+  CHECK(first.accepted[0]->status == "accepted");
+  apply_statuses(tx, {{"wamid.twice", "read", 1750000000, ""}});
+  // Asked again (its first commit was never confirmed): the read stays.
+  CHECK_FALSE(record_accepted_again(tx, {queued.id, "wamid.twice"}));
+  CHECK(tx.exec_params1("SELECT status FROM messages WHERE id = $1", queued.id)[0].as<std::string>() == "read");
+  // A message without its wamid yet is recorded as the first time.
+  auto other = queue_outbound(tx, conv.conversation_id, conv.contact_id, "text", text("ho"));
+  auto recorded = record_accepted_again(tx, {other.id, "wamid.other"});
+  REQUIRE(recorded);
+  CHECK(recorded->status == "accepted");
+}

@@ -2,14 +2,26 @@
 
 #include "tests/support/paige_server.hpp"
 
+#include <signal.h>
+
 #include <regex>
 #include <stdexcept>
 
 namespace paige::test {
 
-metasim_process::metasim_process(std::vector<std::string> extra_args) {
-  std::vector<std::string> argv{METASIM_BINARY, "--listen", "127.0.0.1:0", "--app-secret", test_app_secret};
-  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+metasim_process::metasim_process(std::vector<std::string> extra_args) : extra_args_(std::move(extra_args)) {
+  start("127.0.0.1:0");
+}
+
+void metasim_process::restart() {
+  process_->signal(SIGKILL);
+  process_->wait_exit(std::chrono::seconds{10});
+  start("127.0.0.1:" + std::to_string(port_));
+}
+
+void metasim_process::start(const std::string& listen) {
+  std::vector<std::string> argv{METASIM_BINARY, "--listen", listen, "--app-secret", test_app_secret};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   process_ = std::make_unique<child_process>(std::move(argv), std::vector<std::pair<std::string, std::string>>{},
                                              dir_.path());
   static const std::regex listening{R"(event=metasim\.listening addr=127\.0\.0\.1:(\d+))"};
