@@ -2,12 +2,14 @@
 #include "actors/errors.hpp"
 #include "actors/readiness.hpp"
 #include "actors/system_config.hpp"
+#include "tests/support/child_process.hpp"
 #include "tests/support/test_cluster.hpp"
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
+#include <atomic>
 #include <future>
 #include <thread>
 
@@ -32,7 +34,11 @@ struct pool_fixture {
   }
 
   /// Runs `job` (which replies with an int) through the pool and waits for its reply.
-  caf::expected<int> run(db_job job) {
+  caf::expected<int> run(db_job job) { return ask(std::move(job)); }
+  caf::expected<int> run(retry_safe job) { return ask(std::move(job)); }
+
+  template <class Job>
+  caf::expected<int> ask(Job job) {
     caf::scoped_actor self{*sys};
     caf::expected<int> out{0};
     self->request(pool, caf::duration{std::chrono::seconds{10}}, run_atom::value, std::move(job))
@@ -105,6 +111,69 @@ TEST_CASE("a lost connection fails one job as db_unavailable, then reconnects", 
     return caf::make_message(pqxx::work{c}.exec("SELECT pg_backend_pid()")[0][0].as<int>());
   }));
   CHECK(pid2 != pid);
+}
+
+TEST_CASE("a retry-safe job that finds its connection dead runs again on a new one", "[actors][db]") {
+  pool_fixture f{1};
+  auto backend = [](pqxx::connection& c) {
+    return caf::make_message(pqxx::work{c}.exec("SELECT pg_backend_pid()")[0][0].as<int>());
+  };
+  auto pid = int_of(f.run(db_job{backend}));
+  {
+    pqxx::connection admin{f.db.conninfo()};
+    pqxx::work{admin}.exec_params("SELECT pg_terminate_backend($1)", pid);
+  }
+  // As after a restart of the database: the pool's connection is dead, and only a job shows it.
+  auto again = f.run(retry_safe{backend});
+  REQUIRE(again);
+  CHECK(*again != pid);
+  // And a readiness probe on such a pool answers ready at once.
+  auto pid2 = *again;
+  {
+    pqxx::connection admin{f.db.conninfo()};
+    pqxx::work{admin}.exec_params("SELECT pg_terminate_backend($1)", pid2);
+  }
+  std::promise<bool> ready;
+  check_readiness(*f.sys, f.pool, std::chrono::seconds{5}, [&](bool ok, std::string) { ready.set_value(ok); });
+  CHECK(ready.get_future().get());
+}
+
+TEST_CASE("a database-API pool shares its workers fairly between projects", "[actors][db]") {
+  paige::test::fresh_database db;
+  caf::actor_system_config cfg;
+  configure_actor_system(cfg, 2);
+  caf::actor_system sys{cfg};
+  db_pool_options opts{"", 2, "fair"};
+  opts.fair_share = true;
+  auto pool = spawn_db_pool(sys, opts);
+  // Project A's jobs block until released; project B's must run meanwhile.
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::atomic<int> a_running{0}, a_max{0};
+  auto a_job = [&](pqxx::connection&) {
+    int now = ++a_running;
+    a_max = std::max(a_max.load(), now);
+    released.wait();
+    --a_running;
+    return caf::make_message(1);
+  };
+  auto a_conninfo = db.conninfo();
+  auto b_conninfo = db.conninfo() + " application_name=b";  // another connection string: another project
+  caf::scoped_actor self{sys};
+  for (int i = 0; i < 3; ++i) self->send(pool, run_atom::value, a_conninfo, db_job{a_job});
+  REQUIRE(paige::test::wait_until([&] { return a_running == 1; }));
+  bool b_done = false;
+  self->request(pool, caf::duration{std::chrono::seconds{10}}, run_atom::value, b_conninfo,
+                db_job{[](pqxx::connection&) { return caf::make_message(2); }})
+      .receive([&](int v) { b_done = v == 2; }, [&](caf::error& e) { FAIL(caf::to_string(e)); });
+  CHECK(b_done);        // answered while A's first job still held its worker
+  CHECK(a_running == 1);  // A never held both workers
+  release.set_value();
+  CHECK(paige::test::wait_until([&] { return a_running == 0; }));
+  CHECK(a_max == 1);
+  caf::anon_send_exit(pool, caf::exit_reason::user_shutdown);
+  // Drain A's replies sent to `self`.
+  for (int i = 0; i < 3; ++i) self->receive([](int) {}, caf::after(std::chrono::seconds{10}) >> [] {});
 }
 
 TEST_CASE("a job naming a database runs there, on a kept connection, closed ones are replaced", "[actors][db]") {
