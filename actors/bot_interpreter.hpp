@@ -19,6 +19,11 @@ namespace paige::actors::bot {
 inline constexpr std::size_t max_interpolated_bytes = 64 * 1024;
 /// Most a conversation's variables may hold, as JSON text.
 inline constexpr std::size_t max_vars_bytes = 64 * 1024;
+/// Deepest variables taken from the database (the bot itself writes strings only).
+inline constexpr std::size_t max_vars_depth = 32;
+/// Longest state a conversation may hold (an operator may force one of up to 200 characters;
+/// a definition's own names have at most 100).
+inline constexpr std::size_t max_state_name = 200;
 /// Most one step may interpolate in all (its messages, variables and saved rows together).
 inline constexpr std::size_t max_step_output_bytes = 1024 * 1024;
 

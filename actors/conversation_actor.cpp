@@ -3,6 +3,7 @@
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/persistence.hpp"
+#include "common/json_text.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "storage/conversation_changes.hpp"
@@ -175,7 +176,13 @@ void adopt(self_ptr self, const storage::conversation_row& row) {
   st.conversation_id = row.conversation_id;
   st.contact_name = row.contact_name;
   st.state = row.state;
-  st.vars = json::parse(row.vars_json, nullptr, false);
+  // The project's SQL may write anything into its conversations: what no bot could have
+  // written (a state name past its bound, variables past theirs) is not taken into memory.
+  if (st.state.size() > bot::max_state_name) st.state.clear();  // the bot's initial state runs
+  bool vars_fit = row.vars_json.size() <= bot::max_vars_bytes &&
+                  !json_text::nested_deeper_than(row.vars_json, bot::max_vars_depth);
+  if (!vars_fit) log::warn("conversation.vars_ignored", {{"project", st.ctx->project_id}, {"bytes", row.vars_json.size()}});
+  st.vars = vars_fit ? json::parse(row.vars_json, nullptr, false) : json();
   if (!st.vars.is_object() || st.vars.empty()) st.vars = json();
   st.last_inbound = std::max(st.last_inbound, row.last_inbound_epoch);
   if (row.opened)

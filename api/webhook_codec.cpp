@@ -1,5 +1,6 @@
 #include "api/webhook_codec.hpp"
 
+#include "common/json_text.hpp"
 #include "common/secrets.hpp"
 
 #include <nlohmann/json.hpp>
@@ -92,6 +93,8 @@ bool valid_signature(std::string_view app_secret, std::string_view body, std::st
 }
 
 std::variant<webhook_events, std::string> parse_webhook_document(const std::string& body) {
+  if (json_text::nested_deeper_than(body, max_webhook_depth))
+    return "the body is nested deeper than " + std::to_string(max_webhook_depth) + " levels";
   auto doc = json::parse(body, nullptr, false);
   if (doc.is_discarded()) return std::string{"the body is not JSON"};
   if (!doc.is_object() || text(doc, "object") != "whatsapp_business_account")
@@ -445,6 +448,7 @@ std::optional<webhook_events> envelope_scanner::result() {
 }  // namespace
 
 std::optional<webhook_events> scan_webhook(const std::string& body) {
+  if (json_text::nested_deeper_than(body, max_webhook_depth)) return std::nullopt;
   envelope_scanner scanner;
   if (!json::sax_parse(body, &scanner) || scanner.bailed()) return std::nullopt;
   return scanner.result();

@@ -23,9 +23,15 @@ struct webhook_events {
   std::size_t other_changes = 0;
 };
 
+/// Deepest nesting of a webhook body. Meta's envelopes reach about 10 levels; a deeper body
+/// is refused before it is parsed: copying or printing a message object recurses once per
+/// level, and 100 000 levels overflowed the stack.
+inline constexpr std::size_t max_webhook_depth = 64;
+
 /// Parses a webhook body. Returns the reason when it is not a Cloud API envelope (not JSON,
-/// wrong `object`, `entry`/`changes` not lists, a messages change without a phone_number_id,
-/// a message without id/from/type, a status without id/status).
+/// nested deeper than max_webhook_depth, wrong `object`, `entry`/`changes` not lists, a
+/// messages change without a phone_number_id, a message without id/from/type, a status
+/// without id/status).
 std::variant<webhook_events, std::string> parse_webhook(const std::string& body);
 
 /// parse_webhook's fast path: reads a valid envelope of the usual shape in one pass, without

@@ -1,8 +1,9 @@
 /// @file
 /// @brief Writing JSON text straight into a string, for the hot paths that would otherwise
-/// build a document only to dump it (batch inputs, live events).
+/// build a document only to dump it (batch inputs, live events); and measuring its depth.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -23,5 +24,10 @@ void append_number(std::string& out, double value);
 
 /// Appends `true` or `false`.
 inline void append_bool(std::string& out, bool value) { out += value ? "true" : "false"; }
+
+/// Whether `text` (JSON or not) nests objects and arrays deeper than `limit`: linear, without
+/// recursion, brackets inside strings not counted. JSON from outside is checked with it before
+/// a document is built: copying or printing a document recurses once per level.
+bool nested_deeper_than(std::string_view text, std::size_t limit);
 
 }  // namespace paige::json_text

@@ -1,12 +1,14 @@
 #include "storage/column_values.hpp"
 
-#include <charconv>
-#include <cstdint>
-#include <limits>
+#include "common/json_text.hpp"
+
 #include <re2/re2.h>
 
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <limits>
 
 namespace paige::storage {
 namespace {
@@ -171,6 +173,9 @@ std::string text_to_parameter(column_type type, const std::string& text) {
   }
 }
 
+/// Deepest JSON value answered as a document (a project's jsonb may nest thousands of levels).
+constexpr std::size_t max_answer_depth = 256;
+
 json field_to_json(unsigned oid, const char* text) {
   if (!text) return nullptr;
   switch (oid) {
@@ -192,6 +197,8 @@ json field_to_json(unsigned oid, const char* text) {
     }
     case oid_json:
     case oid_jsonb: {
+      // Answered as a document, printed recursively: a deeper one stays text.
+      if (json_text::nested_deeper_than(text, max_answer_depth)) return text;
       auto doc = json::parse(text, nullptr, false);
       if (doc.is_discarded()) return text;
       return doc;

@@ -1,4 +1,5 @@
 #include "api/webhook_codec.hpp"
+#include "common/json_text.hpp"
 #include "common/secrets.hpp"
 #include "tests/support/webhook_outcome.hpp"
 #include "tests/support/webhooks.hpp"
@@ -268,4 +269,21 @@ TEST_CASE("NUL characters, which Postgres cannot store, are replaced in both rea
   auto reference = parse_webhook_document(doc.dump());
   REQUIRE(std::holds_alternative<webhook_events>(reference));
   check(std::get<webhook_events>(reference));
+}
+
+TEST_CASE("a body nested deeper than Meta's envelopes is refused before it is parsed", "[webhook]") {
+  // A message object 100 000 levels deep crashed paige: copying and printing it recurse.
+  std::string deep(100000, '['), close(100000, ']');
+  auto message = paige::test::text_message("wamid.deep", "1", "x").dump();
+  message.insert(message.size() - 1, ",\"deep\":" + deep + close);
+  auto body = envelope("1", json::object()).dump();
+  body.replace(body.find("\"metadata\""), 0, "\"messages\":[" + message + "],");
+  CHECK_THAT(rejected(body), Catch::Contains("nested deeper than 64"));
+  CHECK_FALSE(scan_webhook(body));
+  // Brackets inside strings do not count; 64 levels are fine.
+  using paige::json_text::nested_deeper_than;
+  CHECK_FALSE(nested_deeper_than("{\"a\":\"" + deep + "\"}", 64));
+  CHECK_FALSE(nested_deeper_than(std::string(64, '[') + std::string(64, ']'), 64));
+  CHECK(nested_deeper_than(std::string(65, '[') + std::string(65, ']'), 64));
+  CHECK_FALSE(nested_deeper_than(R"({"a":"\"[[[[","b":[]})", 2));
 }
