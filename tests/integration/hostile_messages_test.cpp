@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <atomic>
 #include <fstream>
 #include <thread>
@@ -180,4 +182,27 @@ TEST_CASE("a message holding a NUL character is stored and answered", "[integrat
   auto replies = p.replies("15550600", 1);
   REQUIRE(replies.size() == 1);
   CHECK(body_of(replies[0]).rfind("echo: nul", 0) == 0);
+}
+
+TEST_CASE("variables and states a project writes past what a bot could are not taken into memory",
+          "[integration][hostile]") {
+  pipeline p;
+  p.put_bot(json::parse(R"({"initial_state": "a", "states": {"a": {"kind": "await", "routes": [
+      {"when": "always", "then": [{"send": {"type": "text", "text": {"body": "x={{vars.x}}"}}}]}]}}})"));
+  p.say("15550700", "hi");
+  p.replies("15550700", 1);
+  // Through its SQL endpoint, the project fills its own conversation's variables (and state).
+  auto sql = [&](const std::string& query) {
+    return p.s.call("POST", "/v1/projects/" + p.project + "/sql", json{{"query", query}}.dump());
+  };
+  REQUIRE(sql("UPDATE conversations SET vars = jsonb_build_object('x', repeat('y', 200000)), "
+              "state = repeat('s', 5000)").status == 200);
+  p.s.server->process().signal(SIGKILL);  // so the next message loads the conversation afresh
+  p.s.server->process().wait_exit(std::chrono::seconds{10});
+  p.s.start(master_hex);
+  p.meta.target(p.s.server->port());
+  p.say("15550700", "again");
+  auto replies = p.replies("15550700", 2);
+  CHECK(body_of(replies[1]) == "x=");  // the oversized variables were ignored, not held
+  CHECK_THAT(p.s.server->process().stderr_text(), Catch::Contains("event=conversation.vars_ignored"));
 }
