@@ -2,10 +2,11 @@
 /// @brief The SQL endpoint: one statement of the project's, parameters bound, on a session of
 /// its own (connected as the project's role), in one transaction with the API's timeouts.
 ///
-/// What comes back is bounded in rows and in bytes, and fetched one row at a time, so neither
-/// a huge result nor one huge value is ever held whole: a query runs as a cursor (the server
-/// stops once the caps are reached), anything else (INSERT ... RETURNING, a data-modifying
-/// WITH) in libpq's single-row mode (rows past the caps are read and dropped). COPY is refused.
+/// What comes back is bounded in rows and in bytes, and read one row at a time (libpq's
+/// single-row mode), so neither a huge result nor more than one huge value is ever held: a
+/// query runs as a cursor fetched in growing chunks (the server stops once the caps are
+/// reached), anything else (INSERT ... RETURNING, a data-modifying WITH) directly (rows past
+/// the caps are read and dropped). COPY is refused.
 /// libpqxx 6.4 has neither single-row mode nor its raw connection, hence libpq here.
 #pragma once
 

@@ -395,7 +395,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> args{"--app-secret", app_secret, "--graph-url", graph_url};
     if (opt.target == "paige") {
       args.insert(args.end(), {"--verify-token", "bench", "--admin-token", admin_key, "--sql-row-cap", "1000000",
-                               "--sql-timeout", "10m"});
+                               "--sql-max-bytes", "16GiB", "--sql-timeout", "10m"});
       args.insert(args.end(), opt.paige_args.begin(), opt.paige_args.end());
     } else {
       for (const auto& n : load.numbers) args.insert(args.end(), {"--number", n.phone_number_id + "=" + n.access_token});
