@@ -181,6 +181,7 @@ TEST_CASE("a server that restarted between bursts: every request after it succee
   auto url = "http://127.0.0.1:" + std::to_string(port) + "/echo";
   for (int i = 0; i < 5; ++i) {
     auto r = call(client, "POST", url, std::to_string(i));
+    INFO(r.error << " opened " << client.connections_opened());
     CHECK(r.error.empty());
     CHECK(r.status == 201);
   }

@@ -7,12 +7,6 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <future>
 #include <mutex>
@@ -310,62 +304,4 @@ TEST_CASE("at most max_connections are open: the next client waits until one clo
   auto r = third.read_reply();
   CHECK(r.status == 200);
   CHECK(json::parse(r.body)["hello"] == "3");
-}
-
-TEST_CASE("out of file descriptors, accepting pauses instead of spinning, and resumes", "[http]") {
-  server_fixture f;
-  rlimit saved{};
-  REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
-  struct restore {
-    rlimit limit;
-    std::vector<int> fds;
-    int client = -1;
-    ~restore() {
-      for (int fd : fds) close(fd);
-      if (client >= 0) close(client);
-      setrlimit(RLIMIT_NOFILE, &limit);
-    }
-  } guard{saved, {}};
-  rlimit low = saved;
-  low.rlim_cur = 256;
-  REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
-  // Use up every descriptor this process may open, then free one for the client's socket
-  // (plain system calls: one descriptor, nothing else).
-  for (;;) {
-    int fd = dup(0);
-    if (fd < 0) break;
-    guard.fds.push_back(fd);
-  }
-  REQUIRE(!guard.fds.empty());
-  close(guard.fds.back());
-  guard.fds.pop_back();
-  guard.client = socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(guard.client >= 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(f.port);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(connect(guard.client, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);  // the kernel's backlog
-  std::string request = "GET /hello/fd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  REQUIRE(write(guard.client, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
-  const std::string paused = "paige_http_accept_paused_total{reason=\"descriptors\"}";
-  REQUIRE(eventually([&] { return sample(f.metrics.expose(), paused) >= 1; }));
-  // Not answered while no descriptor is free, and retried every 100 ms: a handful of
-  // attempts, where spinning made millions.
-  pollfd readable{guard.client, POLLIN, 0};
-  CHECK(poll(&readable, 1, 500) == 0);
-  CHECK(sample(f.metrics.expose(), paused) <= 20);
-  close(guard.fds.back());  // a descriptor is free again: the connection is accepted
-  guard.fds.pop_back();
-  std::string reply;
-  char buf[4096];
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds{10};
-  while (std::chrono::steady_clock::now() < until) {
-    pollfd p{guard.client, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    auto n = read(guard.client, buf, sizeof buf);
-    if (n <= 0) break;
-    reply.append(buf, static_cast<std::size_t>(n));
-  }
-  CHECK_THAT(reply, Catch::StartsWith("HTTP/1.1 200"));
 }

@@ -1,5 +1,7 @@
 #include "tests/support/child_process.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -55,6 +57,9 @@ child_process::child_process(std::vector<std::string> argv,
   for (char** e = environ; e && *e; ++e) {
     std::string entry{*e};
     if (entry.rfind("PAIGE_", 0) == 0) continue;  // the test decides the server's settings
+    // A variable the test sets replaces the inherited one (getenv takes the first).
+    auto name = entry.substr(0, entry.find('='));
+    if (std::any_of(env.begin(), env.end(), [&](const auto& kv) { return kv.first == name; })) continue;
     env_strings.push_back(entry);
   }
   for (auto& [k, v] : env) env_strings.push_back(k + "=" + v);

@@ -21,9 +21,11 @@ std::string paige_binary();
 /// A running paige server on 127.0.0.1 with a port of its choosing.
 class paige_server {
  public:
-  /// Starts `paige serve --data-dir <data_dir> --listen 127.0.0.1:0` plus `extra_args`.
+  /// Starts `paige serve --data-dir <data_dir> --listen 127.0.0.1:0` plus `extra_args`, through
+  /// `launcher` when given (e.g. prlimit with its options).
   explicit paige_server(const std::string& data_dir, std::vector<std::string> extra_args = {},
-                        std::vector<std::pair<std::string, std::string>> env = {});
+                        std::vector<std::pair<std::string, std::string>> env = {},
+                        std::vector<std::string> launcher = {});
 
   /// Waits until it logs its port (true) or exits (false).
   bool wait_listening(std::chrono::milliseconds timeout = std::chrono::seconds{60});
