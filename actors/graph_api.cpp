@@ -16,9 +16,12 @@ std::string graph_result::error_message() const {
   auto doc = nlohmann::json::parse(body, nullptr, false);
   if (doc.is_object() && doc.contains("error") && doc["error"].is_object()) {
     const auto& e = doc["error"];
-    std::string out = e.value("message", "Graph API error");
-    if (e.contains("error_data") && e["error_data"].is_object() && e["error_data"].contains("details"))
-      out += ": " + e["error_data"].value("details", "");
+    // Any field may hold any type: read strings only (value() throws on another type).
+    std::string out = e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>()
+                                                                        : "Graph API error";
+    if (e.contains("error_data") && e["error_data"].is_object() && e["error_data"].contains("details") &&
+        e["error_data"]["details"].is_string())
+      out += ": " + e["error_data"]["details"].get<std::string>();
     return out;
   }
   return "Graph API answered HTTP " + std::to_string(http_status);

@@ -15,6 +15,21 @@ std::size_t chars(const std::string& s) {
   return n;
 }
 
+/// obj[key] when obj is an object holding it, else null: a stranger's JSON may hold any type
+/// anywhere (json::value() throws when the type differs from the default's).
+const json& member(const json& obj, const char* key) {
+  static const json none;
+  if (!obj.is_object()) return none;
+  auto it = obj.find(key);
+  return it == obj.end() ? none : *it;
+}
+
+/// The string at obj[key], or "" when it is absent or not a string.
+std::string string_at(const json& obj, const char* key) {
+  const auto& v = member(obj, key);
+  return v.is_string() ? v.get<std::string>() : std::string{};
+}
+
 struct checker {
   std::vector<problem>& out;
 
@@ -41,20 +56,19 @@ struct checker {
 
   void interactive(const json& i, const std::string& at) {
     if (!i.is_object()) return add(at, "'interactive' must be an object");
-    auto type = i.value("type", "");
+    auto type = string_at(i, "type");
     if (i.contains("footer")) text(i["footer"], "text", at + "/footer", 60, true);
     if (type == "button") {
-      text(i.value("body", json::object()), "text", at + "/body", 1024, true);
-      if (i.contains("header") && i["header"].value("type", "") == "text")
-        text(i["header"], "text", at + "/header", 60, true);
-      auto buttons = i.value("action", json::object()).value("buttons", json());
+      text(member(i, "body"), "text", at + "/body", 1024, true);
+      if (string_at(member(i, "header"), "type") == "text") text(i["header"], "text", at + "/header", 60, true);
+      const auto& buttons = member(member(i, "action"), "buttons");
       auto bat = at + "/action/buttons";
       if (!buttons.is_array() || buttons.empty()) return add(bat, "1 to 3 reply buttons are required");
       if (buttons.size() > 3) add(bat, "at most 3 reply buttons are allowed");
       std::set<std::string> titles, ids;
       for (std::size_t k = 0; k < buttons.size(); ++k) {
         auto b = at + "/action/buttons/" + std::to_string(k) + "/reply";
-        const auto reply = buttons[k].value("reply", json());
+        const auto& reply = member(buttons[k], "reply");
         if (!reply.is_object()) {
           add(b, "a reply button needs 'reply' with 'id' and 'title'");
           continue;
@@ -67,11 +81,11 @@ struct checker {
           add(b + "/id", "button ids must be unique");
       }
     } else if (type == "list") {
-      text(i.value("body", json::object()), "text", at + "/body", 4096, true);
+      text(member(i, "body"), "text", at + "/body", 4096, true);
       if (i.contains("header")) text(i["header"], "text", at + "/header", 60, true);
-      auto action = i.value("action", json::object());
+      const auto& action = member(i, "action");
       text(action, "button", at + "/action", 20, true);
-      auto sections = action.value("sections", json());
+      const auto& sections = member(action, "sections");
       auto sat = at + "/action/sections";
       if (!sections.is_array() || sections.empty()) return add(sat, "1 to 10 sections are required");
       if (sections.size() > 10) add(sat, "at most 10 sections are allowed");
@@ -79,7 +93,7 @@ struct checker {
       for (std::size_t s = 0; s < sections.size(); ++s) {
         auto sec = sat + "/" + std::to_string(s);
         if (sections.size() > 1 || sections[s].contains("title")) text(sections[s], "title", sec, 24, true);
-        auto r = sections[s].value("rows", json());
+        const auto& r = member(sections[s], "rows");
         if (!r.is_array() || r.empty()) {
           add(sec + "/rows", "each section needs at least one row");
           continue;
@@ -94,7 +108,7 @@ struct checker {
       }
       if (rows > 10) add(sat, "at most 10 rows are allowed across all sections");
     } else if (type == "cta_url" || type == "flow" || type == "location_request_message") {
-      text(i.value("body", json::object()), "text", at + "/body", 1024, type != "location_request_message");
+      text(member(i, "body"), "text", at + "/body", 1024, type != "location_request_message");
       object(i, "action", at);
     } else {
       add(at + "/type", "unknown interactive type '" + type + "' (button, list, cta_url, flow, location_request_message)");

@@ -506,8 +506,12 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         auto id = st.row.id;
         auto svc = st.svc;
         auto store = [self, rp, fail, id, svc, number_id, waba_id, token, pin](const nlohmann::json& meta) mutable {
-          storage::number_row n{number_id, id, waba_id, meta.value("display_phone_number", ""),
-                                meta.value("verified_name", ""), secrets::seal(svc->master_key, token),
+          auto text_of = [&meta](const char* key) {
+            return meta.is_object() && meta.contains(key) && meta[key].is_string() ? meta[key].get<std::string>()
+                                                                                   : std::string{};
+          };
+          storage::number_row n{number_id, id, waba_id, text_of("display_phone_number"),
+                                text_of("verified_name"), secrets::seal(svc->master_key, token),
                                 secrets::seal(svc->master_key, pin)};
           self->request(svc->control_db, persist_timeout, run_atom::value,
                         db_job{[n](pqxx::connection& c) {

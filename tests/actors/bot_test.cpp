@@ -360,3 +360,22 @@ TEST_CASE("what one step interpolates is bounded in all", "[bot][limits]") {
   }
   CHECK_NOTHROW(run_step(bot, conv, text("short")));
 }
+
+TEST_CASE("outbound messages of any shape are checked without a throw", "[bot][outbound]") {
+  // Found by fuzzing: {"type": "button", "type": {...}} (the last key wins) threw out of the
+  // check, and the API answered 500.
+  for (const char* text : {R"({"type": "interactive", "interactive": {"type": {"text": "x"}}})",
+                           R"({"type": "interactive", "interactive": {"type": "button", "header": "h", "body": 5,
+                               "action": "buttons"}})",
+                           R"({"type": "interactive", "interactive": {"type": "button",
+                               "action": {"buttons": [7, {"reply": 3}, {"reply": {"id": {}, "title": []}}]}}})",
+                           R"({"type": "interactive", "interactive": {"type": "list", "action": {"sections": [1, {"rows": 2}]}}})",
+                           R"({"type": "interactive", "interactive": {"type": "list", "action": 9}})",
+                           R"({"type": "template", "template": []})", R"({"type": "location", "location": "here"})",
+                           R"({"type": "reaction", "reaction": 1})", R"({"type": "image", "image": []})"}) {
+    INFO(text);
+    std::vector<problem> problems;
+    CHECK_NOTHROW(problems = check_outbound_message(json::parse(text), "/m"));
+    CHECK_FALSE(problems.empty());
+  }
+}
