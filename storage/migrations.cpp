@@ -48,6 +48,7 @@ migration_report apply_migrations(pqxx::connection_base& conn, const std::string
       continue;
     }
     try {
+      if (!m.search_path.empty()) tx.exec("SET LOCAL search_path = " + m.search_path);
       tx.exec(m.sql);
     } catch (const std::exception& e) {
       throw std::runtime_error("migration " + std::to_string(m.version) + " (" + m.name +

@@ -20,6 +20,11 @@ struct migration {
   int version;
   std::string name;
   std::string sql;  ///< may hold several statements
+  /// The search_path the migration runs with (empty: the connection's). A migration that may
+  /// meet objects a less trusted role created (a project's, in its own database) runs with
+  /// "pg_catalog, pg_temp" and names everything else with its schema: an operator or function
+  /// that role put in public cannot stand in for pg_catalog's then.
+  std::string search_path = {};
 };
 
 /// What apply_migrations did.

@@ -2,6 +2,10 @@
 
 namespace paige::storage {
 
+// Migrations 1 to 4 run only on a database its project has not used yet (provisioning comes
+// first): they name tables without their schema. Every later one may meet what a project made
+// in its database (an operator in public, say) and runs as the admin, so it names everything
+// with its schema and runs with search_path "pg_catalog, pg_temp".
 const std::vector<migration>& project_migrations() {
   static const std::vector<migration> list{
       {1, "system tables",
@@ -55,7 +59,7 @@ const std::vector<migration>& project_migrations() {
          CREATE INDEX messages_by_contact ON messages (contact_id, id DESC);
          CREATE INDEX messages_unhandled ON messages (id) WHERE direction = 'in' AND handled_at IS NULL;
          CREATE INDEX messages_outbox ON messages (id) WHERE direction = 'out' AND status = 'queued';
-       )sql"},
+       )sql", "public"},
       {2, "status ordering and early statuses",
        R"sql(
          -- How far a message got; a status update never lowers it, and failed is terminal.
@@ -74,7 +78,7 @@ const std::vector<migration>& project_migrations() {
            error  jsonb,
            PRIMARY KEY (wamid, status)
          );
-       )sql"},
+       )sql", "public"},
       {3, "statuses update messages in place",
        R"sql(
          -- Every status (sent, delivered, read) rewrites its message. With no index on a
@@ -84,12 +88,12 @@ const std::vector<migration>& project_migrations() {
          DROP INDEX messages_outbox;
          CREATE INDEX messages_outbox ON messages (id) WHERE direction = 'out' AND wamid IS NULL;
          ALTER TABLE messages SET (fillfactor = 80);
-       )sql"},
+       )sql", "public"},
       {4, "one index fewer per new contact",
        R"sql(
          -- The primary key already serves newest-first listing (an index scans both ways).
          DROP INDEX contacts_newest;
-       )sql"},
+       )sql", "public"},
       {5, "system tables belong to Paige",
        // Runs as the admin. Databases made by earlier builds had their system tables owned by
        // the project's role, which could add triggers, rules, policies, indexes and
@@ -142,7 +146,7 @@ const std::vector<migration>& project_migrations() {
                                 WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 WHEN 'played' THEN 4
                                 WHEN 'failed' THEN 9 ELSE 0 END $$;
          ALTER FUNCTION public.paige_status_rank(text) OWNER TO CURRENT_USER;
-       )sql"},
+       )sql", "pg_catalog, pg_temp"},
   };
   return list;
 }

@@ -135,7 +135,6 @@ void hide_other_projects(pqxx::work& tx) {
 /// (its table is the project's and is not read: the admin runs none of the project's code).
 void prepare_tracking(pqxx::connection& c, bool migrated_before) {
   pqxx::work tx{c};
-  tx.exec("SET LOCAL search_path = public");
   auto owner = tx.exec(
       "SELECT pg_catalog.pg_get_userbyid(nspowner) = current_user FROM pg_catalog.pg_namespace WHERE nspname = 'paige'");
   if (!owner.empty() && !owner[0][0].as<bool>())
@@ -168,9 +167,10 @@ migration_report migrate_project_database(const std::string& admin_db_conninfo, 
                                           bool migrated_before) {
   if (!role.empty()) require_identifier(role);
   pqxx::connection c{admin_db_conninfo};
-  // Names resolve in pg_catalog first, then public: never in a schema named like the admin
-  // ("$user"), which the project could have made.
-  pqxx::nontransaction{c}.exec0("SET search_path = public");
+  // The admin (perhaps a superuser) meets here what the project made in its database: names
+  // resolve in pg_catalog only (no operator or function of public's, no schema named like
+  // the admin); everything else is named with its schema. Migrations 1-4 set their own.
+  pqxx::nontransaction{c}.exec0("SET search_path = pg_catalog, pg_temp");
   prepare_tracking(c, migrated_before);
   auto report = apply_migrations(c, project_migrations_table, project_migrations());
   if (role.empty()) return report;
@@ -182,7 +182,10 @@ migration_report migrate_project_database(const std::string& admin_db_conninfo, 
   // project keeps the right to create (and own) its tables there.
   tx.exec("ALTER SCHEMA public OWNER TO CURRENT_USER");
   tx.exec("GRANT USAGE, CREATE ON SCHEMA public TO " + grantee);
-  tx.exec("GRANT SELECT, INSERT, UPDATE, DELETE, REFERENCES ON " + tables + " TO " + grantee);
+  tx.exec("GRANT SELECT, INSERT, UPDATE, DELETE ON " + tables + " TO " + grantee);
+  // A project's table may reference contacts, conversations and messages, whose rows the
+  // pipeline never deletes; not pending_statuses, whose deletes would run its ON DELETE code.
+  tx.exec("GRANT REFERENCES ON public.contacts, public.conversations, public.messages TO " + grantee);
   tx.exec("GRANT USAGE, SELECT ON SEQUENCE public.contacts_id_seq, public.conversations_id_seq, "
           "public.messages_id_seq TO " + grantee);
   if (is_superuser(tx)) hide_other_projects(tx);

@@ -105,6 +105,8 @@ TEST_CASE("a project's role has the rows of its system tables, not the tables", 
   CHECK(as_project(db, "CREATE OR REPLACE FUNCTION paige_status_rank(status text) RETURNS integer LANGUAGE sql "
                        "AS $$ SELECT 0 $$") == "42501");
   CHECK(as_project(db, "CREATE TABLE paige.x (id int)") == "42501");
+  CHECK(as_project(db, "CREATE TABLE w (wamid text, status text, FOREIGN KEY (wamid, status) "
+                       "REFERENCES pending_statuses (wamid, status) ON DELETE CASCADE)") == "42501");
   CHECK(as_project(db, "SELECT * FROM paige.migrations") == "42501");
   drop_project_database(admin, db);
 }
@@ -151,6 +153,16 @@ TEST_CASE("a database of an earlier build is taken over: what its project added 
   CHECK(as_project(db, "CREATE SCHEMA paige") == "");  // squatting the admin's schema
   CHECK(as_project(db, "CREATE TABLE paige.migrations (version int, name text)") == "");
   CHECK(as_project(db, "INSERT INTO public.paige_migrations VALUES (99, 'fake') ") == "");
+  // An operator the admin's statements would pick over pg_catalog's (CVE-2018-1058's shape):
+  // run as the admin, it would record who ran it.
+  CHECK(as_project(db, "CREATE TABLE public.ran_as (who text)") == "");
+  CHECK(as_project(db, "GRANT INSERT ON public.ran_as TO PUBLIC") == "");
+  CHECK(as_project(db, "CREATE FUNCTION public.hijack(oid, regclass) RETURNS boolean LANGUAGE sql AS "
+                       "$$ INSERT INTO public.ran_as VALUES (current_user); SELECT $1 = $2::oid $$") == "");
+  CHECK(as_project(db, "CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = regclass, FUNCTION = public.hijack)") == "");
+  CHECK(as_project(db, "CREATE FUNCTION public.hijack2(oid, regnamespace) RETURNS boolean LANGUAGE sql AS "
+                       "$$ INSERT INTO public.ran_as VALUES (current_user); SELECT $1 = $2::oid $$") == "");
+  CHECK(as_project(db, "CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = regnamespace, FUNCTION = public.hijack2)") == "");
   auto report = migrate_project_database(admin_to(db), db.role, true);
   CHECK(report.applied == std::vector<int>{5});
   pqxx::connection c{admin_to(db)};
@@ -165,6 +177,7 @@ TEST_CASE("a database of an earlier build is taken over: what its project added 
   CHECK(tx.exec("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'paige_displaced_%'")[0][0].as<int>() == 1);
   CHECK(tx.exec("SELECT array_agg(version ORDER BY version)::text FROM paige.migrations")[0][0].as<std::string>() ==
         "{1,2,3,4,5}");
+  CHECK(tx.exec("SELECT count(*) FROM public.ran_as")[0][0].as<int>() == 0);  // none of its code ran as the admin
   tx.commit();
   CHECK(as_project(db, "CREATE TRIGGER slow2 BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION slow()") == "42501");
   CHECK(as_project(db, "INSERT INTO contacts (wa_id) VALUES ('1')") == "");
