@@ -42,6 +42,9 @@ class session {
   session(const std::string& conninfo, const sql_limits& limits, backend_watchdog* watchdog)
       : conn_(PQconnectdb(conninfo.c_str())), limits_(limits) {
     if (PQstatus(conn_.get()) != CONNECTION_OK) throw pqxx::broken_connection(PQerrorMessage(conn_.get()));
+    // libpq prints notices (RAISE NOTICE, warnings) to stderr, which is Paige's log: the
+    // project's text and its volume would land there.
+    PQsetNoticeProcessor(conn_.get(), [](void*, const char*) {}, nullptr);
     // The deadline a little after the statement timeout, which normally fires first.
     auto deadline = backend_watchdog::clock::now() + limits.timeout + std::chrono::milliseconds{250};
     watch_.emplace(watchdog, PQbackendPID(conn_.get()), deadline, "database_api");

@@ -185,6 +185,10 @@ TEST_CASE("a project's statements and values never reach the server log", "[inte
   CHECK(t.sql(t.a, "SELEKT '" + secret + "'").status == 422);                      // a syntax error quotes it too
   CHECK(t.sql(t.a, "UPDATE people SET ssn = $1", {secret + "-2"}).status == 200);
   CHECK(t.sql(t.a, "SELECT pg_sleep(0.01), '" + secret + "'::int").status == 422);
+  // Notices go to the client, not to Paige's log (libpq prints them to stderr by default).
+  CHECK(t.sql(t.a, "DO $$BEGIN RAISE NOTICE '%', (SELECT ssn FROM people LIMIT 1); "
+                   "RAISE WARNING 'CUSTOMER-SSN warned'; END$$").status == 200);
+  CHECK(t.s.server->process().stderr_text().find("CUSTOMER-SSN") == std::string::npos);
   // The same mistake by another role is logged, statement and all: the log is the right one.
   {
     pqxx::connection c{cluster_conninfo()};
