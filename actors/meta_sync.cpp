@@ -28,6 +28,9 @@ using sent_atom = caf::atom_constant<caf::atom("sent")>;
 using resend_atom = caf::atom_constant<caf::atom("resend")>;
 using rerecord_atom = caf::atom_constant<caf::atom("rerecord")>;
 
+/// How long an id stays known after its outcome was recorded (see project_outbox::recent).
+constexpr std::chrono::seconds recent_window{30};
+
 /// Between attempts to record an outcome the database refused (it is down, say).
 constexpr std::chrono::milliseconds first_record_retry{250};
 constexpr std::chrono::milliseconds max_record_retry{5000};
@@ -64,6 +67,10 @@ struct project_outbox {
   /// database outage, a duplicate) returns them while they are still `queued` in the database.
   std::unordered_set<std::int64_t> known;
   std::unordered_map<std::int64_t, outcome> unrecorded;
+  /// Ids recorded in the last recent_window: an outbox read whose snapshot came before their
+  /// wamid was committed may still be on its way here, and must not send them again.
+  std::unordered_set<std::int64_t> recent;
+  std::deque<std::pair<token_bucket::clock::time_point, std::int64_t>> recent_order;
   int max_in_flight = 16;
   bool wake_queued = false;
 };
@@ -114,6 +121,13 @@ void record(self_ptr self, const std::string& project_id, std::int64_t id) {
     auto& b = self->state.outboxes[project_id];
     b.unrecorded.erase(id);
     b.known.erase(id);
+    auto now = token_bucket::clock::now();
+    while (!b.recent_order.empty() && now - b.recent_order.front().first > recent_window) {
+      b.recent.erase(b.recent_order.front().second);
+      b.recent_order.pop_front();
+    }
+    b.recent.insert(id);
+    b.recent_order.emplace_back(now, id);
   };
   auto again = [self, project_id, id](caf::error& err) {
     auto& b = self->state.outboxes[project_id];
@@ -289,6 +303,7 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
         auto& c = box.contacts[wa_id];
         bool was_idle = c.items.empty() && !c.busy;
         for (auto& item : items) {
+          if (box.recent.count(item.id)) continue;  // recorded just now: a stale read of the outbox
           if (!box.known.insert(item.id).second) continue;  // queued, in flight or being recorded
           // In id order (the order they were queued in), behind the one in flight: an outbox
           // read again may bring a message queued before those already here.
