@@ -112,6 +112,7 @@ struct dispatcher_state {
   struct pending {
     any_db_job job;
     caf::response_promise promise;
+    std::chrono::steady_clock::time_point queued_at;
   };
   std::vector<caf::actor> idle;
   /// Queued jobs by connection string, and the connection strings with queued jobs in the
@@ -120,6 +121,8 @@ struct dispatcher_state {
   std::deque<std::string> turns;
   std::unordered_map<std::string, std::size_t> running;
   std::size_t per_target = 0;  ///< workers one connection string may hold at once
+  std::size_t max_queued = 0;
+  std::chrono::milliseconds queue_timeout{0};
 };
 
 using dispatcher_ptr = caf::stateful_actor<dispatcher_state>*;
@@ -130,13 +133,23 @@ void start(dispatcher_ptr self, caf::actor worker, const std::string& conninfo, 
 }
 
 /// Gives `worker` the next job whose connection string has a worker to spare, taking turns;
-/// parks it if there is none.
+/// parks it if there is none. Jobs that waited past the queue timeout are answered instead.
 void next_job(dispatcher_ptr self, caf::actor worker) {
   auto& st = self->state;
+  auto now = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < st.turns.size(); ++i) {
     auto target = st.turns[i];
     if (st.running[target] >= st.per_target) continue;
     auto& queue = st.queues[target];
+    while (!queue.empty() && st.queue_timeout.count() > 0 && now - queue.front().queued_at > st.queue_timeout) {
+      queue.front().promise.deliver(make_error(errc::timeout, "the job waited too long for a database connection"));
+      queue.pop_front();
+    }
+    if (queue.empty()) {
+      st.queues.erase(target);
+      st.turns.erase(st.turns.begin() + static_cast<std::ptrdiff_t>(i--));
+      continue;
+    }
     auto job = std::move(queue.front());
     queue.pop_front();
     st.turns.erase(st.turns.begin() + static_cast<std::ptrdiff_t>(i));
@@ -152,17 +165,25 @@ caf::behavior db_dispatcher(dispatcher_ptr self, db_pool_options opts) {
   for (std::size_t i = 0; i < opts.workers; ++i)
     self->state.idle.push_back(self->spawn<caf::detached + caf::linked>(db_worker, opts, me));
   self->state.per_target = opts.fair_share ? std::max<std::size_t>(1, opts.workers - 1) : opts.workers;
+  self->state.max_queued = opts.max_queued_per_target;
+  self->state.queue_timeout = opts.queue_timeout;
   auto submit = [self](std::string& conninfo, any_db_job job) -> caf::result<caf::message> {
     auto promise = self->make_response_promise();
     auto& st = self->state;
     bool queued_before = st.queues.count(conninfo) > 0;
     if (st.idle.empty() || queued_before || st.running[conninfo] >= st.per_target) {
-      st.queues[conninfo].push_back({std::move(job), promise});
+      auto& queue = st.queues[conninfo];
+      if (st.max_queued > 0 && queue.size() >= st.max_queued) {
+        promise.deliver(make_error(errc::busy, "too many requests are waiting for this database: retry later",
+                                   "too_many_requests"));
+        return promise;
+      }
+      queue.push_back({std::move(job), promise, std::chrono::steady_clock::now()});
       if (!queued_before) st.turns.push_back(conninfo);
     } else {
       auto worker = std::move(st.idle.back());
       st.idle.pop_back();
-      start(self, std::move(worker), conninfo, {std::move(job), promise});
+      start(self, std::move(worker), conninfo, {std::move(job), promise, std::chrono::steady_clock::now()});
     }
     return promise;
   };

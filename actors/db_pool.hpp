@@ -17,6 +17,7 @@
 
 #include <pqxx/connection>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -55,6 +56,12 @@ struct db_pool_options {
   std::string name;         ///< for logs
   std::size_t cached_targets = 8;  ///< connections a worker keeps open (other databases)
   bool fair_share = false;  ///< turns per connection string, each holding at most workers - 1
+  /// Jobs one connection string may have waiting (0: no limit); past it a job is refused at
+  /// once (errc::busy): a project cannot pile up work, and memory, behind its slow statements.
+  std::size_t max_queued_per_target = 0;
+  /// A job that waited longer than this is answered errc::timeout instead of run (0: never):
+  /// its requester has given up by then.
+  std::chrono::milliseconds queue_timeout{0};
 };
 
 /// Spawns the dispatcher and its workers (linked: they end with it).

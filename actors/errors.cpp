@@ -15,6 +15,7 @@ const char* to_string(errc code) {
     case errc::timeout: return "timeout";
     case errc::upstream: return "upstream";
     case errc::internal: return "internal";
+    case errc::busy: return "busy";
   }
   return "internal";
 }

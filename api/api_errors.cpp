@@ -18,6 +18,8 @@ http_response error_response(const caf::error& err) {
       return http_response::error(422, code.empty() ? "invalid_argument" : code, reason);
     case errc::upstream:
       return http_response::error(502, code.empty() ? "graph_unavailable" : code, reason);
+    case errc::busy:
+      return http_response::error(429, code.empty() ? "too_many_requests" : code, reason);
     case errc::db_unavailable:
     case errc::timeout:
       log::warn("api.unavailable", {{"reason", reason}});

@@ -50,6 +50,10 @@ constexpr const char* control_database_name = "paige";
 constexpr std::size_t control_pool_workers = 2;
 constexpr std::size_t admin_pool_workers = 2;
 constexpr std::chrono::milliseconds readiness_timeout{2000};
+/// Database-API requests one project may have waiting for a connection (more: 429).
+constexpr std::size_t database_api_queue = 16;
+/// How long an API request waits for its actor's answer.
+constexpr std::chrono::milliseconds api_request_timeout{15000};
 /// Between cancelling an overdue statement and terminating its session.
 constexpr std::chrono::milliseconds watchdog_grace{1000};
 
@@ -157,6 +161,8 @@ class server_process {
     // none holds them all.
     actors::db_pool_options api_pool{"", cfg_.db_api_workers, "database_api"};
     api_pool.fair_share = true;
+    api_pool.max_queued_per_target = database_api_queue;
+    api_pool.queue_timeout = api_request_timeout + cfg_.sql_timeout;  // the database API's whole wait
     database_api_ = actors::spawn_db_pool(*system_, api_pool);
     auto services = std::make_shared<actors::project_services>();
     services->control_db = control_db_;
@@ -195,6 +201,7 @@ class server_process {
     api::add_ops_routes(routes_, std::move(probe), metrics_);
     auth_ = std::make_unique<api::authenticator>(admin_key, *system_, directory_);
     api::project_routes_context project_api{system_.get(), directory_, auth_.get(), cfg_.max_json_depth};
+    project_api.timeout = api_request_timeout;
     project_api.sql_timeout = cfg_.sql_timeout;
     project_api.sql_row_cap = cfg_.sql_row_cap;
     project_api.sql_max_bytes = cfg_.sql_max_bytes;

@@ -239,3 +239,44 @@ TEST_CASE("readiness reports the database through the actor system", "[actors][d
                   [&](bool ok, std::string) { again.set_value(ok); });
   CHECK(again.get_future().get());
 }
+
+TEST_CASE("a database-API pool bounds each project's queue and drops jobs that waited too long", "[actors][db]") {
+  paige::test::fresh_database db;
+  caf::actor_system_config cfg;
+  configure_actor_system(cfg, 2);
+  caf::actor_system sys{cfg};
+  db_pool_options opts{"", 2, "bounded"};
+  opts.fair_share = true;  // one connection string holds one of the two workers
+  opts.max_queued_per_target = 2;
+  opts.queue_timeout = std::chrono::milliseconds{300};
+  auto pool = spawn_db_pool(sys, opts);
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::atomic<int> ran{0};
+  auto blocking = [&](pqxx::connection&) {
+    ++ran;
+    released.wait();
+    return caf::make_message(1);
+  };
+  auto conninfo = db.conninfo();
+  caf::scoped_actor self{sys};
+  self->send(pool, run_atom::value, conninfo, db_job{blocking});
+  REQUIRE(paige::test::wait_until([&] { return ran == 1; }));
+  auto queued_at = std::chrono::steady_clock::now();
+  // Two wait; the third is refused at once.
+  for (int i = 0; i < 2; ++i) self->send(pool, run_atom::value, conninfo, db_job{blocking});
+  caf::error refused;
+  self->request(pool, caf::duration{std::chrono::seconds{10}}, run_atom::value, conninfo, db_job{blocking})
+      .receive([](int) { FAIL("a third queued job ran"); }, [&](caf::error& e) { refused = e; });
+  CHECK(code_of(refused) == errc::busy);
+  // Once the queue timeout has passed, the waiting jobs are answered, not run.
+  REQUIRE(paige::test::wait_until([&] { return std::chrono::steady_clock::now() - queued_at > opts.queue_timeout; }));
+  release.set_value();
+  int timeouts = 0;
+  for (int i = 0; i < 3; ++i)
+    self->receive([](int) {}, [&](caf::error& e) { timeouts += code_of(e) == errc::timeout ? 1 : 0; },
+                  caf::after(std::chrono::seconds{10}) >> [] {});
+  CHECK(timeouts == 2);
+  CHECK(ran == 1);
+  caf::anon_send_exit(pool, caf::exit_reason::user_shutdown);
+}
