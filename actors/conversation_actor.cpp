@@ -442,6 +442,12 @@ void skip_step(pending_step& p, std::string code, std::string detail) {
 
 /// The error a failed write reports, as a skip's detail: the database's SQLSTATE only, since
 /// its message may quote the project's own values (they stay out of Paige's log).
+/// Whether a step's commit failed for what it wrote (an SQL error, or anything but an outage
+/// or a timeout): retrying the same writes would fail again, forever.
+bool writes_rejected(const caf::error& err) {
+  return code_of(err) == errc::db_error || code_of(err) == errc::internal;
+}
+
 std::string failed_write(const caf::error& err) {
   auto state = api_code_of(err);
   return state.empty() ? std::string{"the step's writes failed"} : "the step's writes failed (SQLSTATE " + state + ")";
@@ -582,7 +588,7 @@ void store_with_step(self_ptr self, storage::inbound_row row, caf::response_prom
           [self, promise, close = result.close, retry_row](caf::error& err) mutable {
             auto& st = self->state;
             if (close) finish_closing(self, false);
-            if (code_of(err) == errc::db_error && !st.steps.front().without_effects) {
+            if (writes_rejected(err) && !st.steps.front().without_effects) {
               skip_step(st.steps.front(), "step_failed", failed_write(err));
               return store_with_step(self, std::move(retry_row), promise);
             }
@@ -636,7 +642,7 @@ void send_first(self_ptr self, waiting_inbound w) {
             auto& st = self->state;
             st.opening = st.exchanging = st.step_in_flight = false;
             st.closing = false;
-            if (code_of(err) == errc::db_error && !st.steps.front().without_effects) {
+            if (writes_rejected(err) && !st.steps.front().without_effects) {
               skip_step(st.steps.front(), "step_failed", failed_write(err));
               return send_first(self, std::move(w));
             }
@@ -679,7 +685,7 @@ void pump_steps(self_ptr self) {
               auto& st = self->state;
               st.step_in_flight = false;
               if (close) finish_closing(self, false);
-              if (code_of(err) == errc::db_error) {
+              if (writes_rejected(err)) {
                 // The step cannot commit (e.g. a save into a missing table): handle the
                 // message without effects rather than retry it forever.
                 skip_step(st.steps.front(), "step_failed", failed_write(err));

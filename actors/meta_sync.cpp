@@ -133,6 +133,12 @@ void record(self_ptr self, const std::string& project_id, std::int64_t id) {
     auto& b = self->state.outboxes[project_id];
     auto found = b.unrecorded.find(id);
     if (found == b.unrecorded.end()) return;
+    if (err == caf::sec::request_receiver_down) {
+      // The project actor is gone: deleted (its messages go with it) or restarting, and then
+      // its number comes again with the new actor, which records what waits here (number_atom).
+      log::info("outbound.record_parked", {{"project", project_id}, {"message", id}});
+      return;
+    }
     auto delay = first_record_retry;
     for (int i = 1; i < found->second.attempts && delay < max_record_retry; ++i) delay *= 2;
     delay = std::min(delay, max_record_retry);
@@ -293,6 +299,9 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
         box.bucket.set_rate(rate, rate);
         box.ready.clear();
         for (auto& [wa_id, c] : box.contacts) make_ready(box, wa_id);
+        std::vector<std::int64_t> parked;
+        for (auto& [id, o] : box.unrecorded) parked.push_back(id);
+        for (auto id : parked) record(self, project_id, id);
         pump(self, project_id);
       },
       [=](rate_atom, const std::string& project_id, double rate) {

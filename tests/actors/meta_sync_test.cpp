@@ -6,6 +6,7 @@
 #include "actors/meta_sync.hpp"
 #include "actors/project_types.hpp"
 #include "actors/system_config.hpp"
+#include "tests/support/child_process.hpp"
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
@@ -93,4 +94,30 @@ TEST_CASE("a send's outcome is asked again until it is recorded, and a late outb
       },
       caf::after(timeout) >> [] { FAIL("the next message was not sent"); });
   CHECK(f.graph->calls() == 2);
+}
+
+TEST_CASE("an outcome whose project actor is gone waits for its next actor", "[actors][meta_sync]") {
+  fixture f;
+  caf::scoped_actor project{*f.sys};
+  // The project's actor ends (it restarts, say) before the outcome is recorded.
+  auto gone = f.sys->spawn([]() -> caf::behavior { return {[](int) {}}; });
+  project->send(f.meta, number_atom::value, std::string{"p1"}, std::string{"1001"}, std::string{"token"},
+                caf::actor{}, gone, 80.0);
+  project->send_exit(gone, caf::exit_reason::user_shutdown);
+  project->wait_for(gone);
+  project->send(f.meta, send_atom::value, std::string{"p1"}, std::string{"1555"},
+                std::vector<outbound_item>{{7, R"({"type": "text", "text": {"body": "hi"}})"}});
+  REQUIRE(paige::test::wait_until([&] { return f.graph->calls() == 1; }));
+  // Its successor announces the number again and is asked to record what was sent meanwhile.
+  project->send(f.meta, number_atom::value, std::string{"p1"}, std::string{"1001"}, std::string{"token"},
+                caf::actor{}, caf::actor{project}, 80.0);
+  project->receive(
+      [&](record_atom, std::int64_t id, const std::string& wamid, bool again) -> caf::result<caf::ok_atom> {
+        CHECK(id == 7);
+        CHECK(wamid == "wamid.1");
+        CHECK(again);  // the first attempt's answer never came: it may have been stored
+        return caf::ok_atom::value;
+      },
+      caf::after(timeout) >> [] { FAIL("the outcome was not recorded by the new actor"); });
+  CHECK(f.graph->calls() == 1);  // sent once
 }
