@@ -1,5 +1,7 @@
 #include "actors/project_actor.hpp"
 
+#include "common/text_checks.hpp"
+
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"
@@ -10,6 +12,7 @@
 #include "actors/provisioner.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "common/text_checks.hpp"
 #include "storage/conversation_changes.hpp"
 #include "storage/conversation_queries.hpp"
 #include "storage/provisioning.hpp"
@@ -325,6 +328,12 @@ void on_webhook(self_ptr self, number_batch& batch, const batch_ack& ack) {
   auto& st = self->state;
   if (!st.pipeline_ready)
     return ack.fail(make_error(errc::db_unavailable, "project " + st.row.id + " is " + st.row.status + "; retry later"));
+  // Account-level errors from Meta: the first few, each cut short, keep the log bounded.
+  constexpr std::size_t logged_errors = 5, logged_error_bytes = 1024;
+  for (std::size_t i = 0; i < std::min(batch.errors_json.size(), logged_errors); ++i)
+    log::warn("webhook.meta_error", {{"project", st.row.id},
+                                     {"error", std::string{text::utf8_prefix(batch.errors_json[i], logged_error_bytes)}},
+                                     {"errors", batch.errors_json.size()}});
   struct countdown {
     std::size_t remaining = 0;
     batch_ack ack;
@@ -355,7 +364,6 @@ void on_webhook(self_ptr self, number_batch& batch, const batch_ack& ack) {
             },
             failed);
   }
-  for (const auto& e : batch.errors_json) log::warn("webhook.meta_error", {{"project", st.row.id}, {"error", e}});
 }
 
 /// What a failed Graph call means for the caller.

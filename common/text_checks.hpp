@@ -16,4 +16,8 @@ bool valid_utf8(std::string_view s);
 /// value bound to a statement must be.
 bool clean_text(std::string_view s);
 
+/// The longest prefix of `s` of at most `max_bytes` that does not split a UTF-8 character:
+/// what a log line may quote of a long text.
+std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes);
+
 }  // namespace paige::text

@@ -29,3 +29,13 @@ TEST_CASE("clean text has no NUL", "[text]") {
   CHECK_FALSE(text::clean_text(std::string("\0", 1)));
   CHECK_FALSE(text::clean_text("\xFF"));
 }
+
+TEST_CASE("a UTF-8 prefix never splits a character", "[text]") {
+  CHECK(text::utf8_prefix("short", 10) == "short");
+  CHECK(text::utf8_prefix("abcdef", 3) == "abc");
+  CHECK(text::utf8_prefix("ab\xE2\x82\xAC", 4) == "ab");          // € is 3 bytes: all or nothing
+  CHECK(text::utf8_prefix("ab\xE2\x82\xAC", 5) == "ab\xE2\x82\xAC");
+  CHECK(text::utf8_prefix("\xF0\x9F\x98\x80\xF0\x9F\x98\x80", 7) == "\xF0\x9F\x98\x80");
+  CHECK(text::utf8_prefix("\xC3\xA9", 1).empty());
+  CHECK(text::valid_utf8(text::utf8_prefix(std::string(100, 'a') + "\xC3\xA9\xC3\xA9", 101)));
+}

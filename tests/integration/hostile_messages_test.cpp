@@ -2,7 +2,9 @@
 // "No message and no tenant can take Paige down", reproduced as reported, with the real
 // simulator and the real server.
 #include "actors/bot_definition.hpp"
+#include "common/secrets.hpp"
 #include "tests/support/pipeline.hpp"
+#include "tests/support/webhooks.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -205,4 +207,32 @@ TEST_CASE("variables and states a project writes past what a bot could are not t
   auto replies = p.replies("15550700", 2);
   CHECK(body_of(replies[1]) == "x=");  // the oversized variables were ignored, not held
   CHECK_THAT(p.s.server->process().stderr_text(), Catch::Contains("event=conversation.vars_ignored"));
+}
+
+TEST_CASE("Meta's account-level errors are logged a few at a time, each cut short", "[integration][hostile]") {
+  pipeline p;
+  json errors = json::array();
+  for (int i = 0; i < 40; ++i)
+    errors.push_back({{"code", 131000 + i}, {"title", "error-" + std::to_string(i) + " " + std::string(16000, 'E')}});
+  auto body = envelope(number_id, {{"errors", errors}}).dump();
+  auto r = http_request(p.s.server->port(), "POST", "/webhook", body,
+                        {{"X-Hub-Signature-256", "sha256=" + paige::secrets::hmac_sha256_hex(test_app_secret, body)}});
+  REQUIRE(r.status == 200);
+  // The project's actor handles webhooks in order: once the next message is answered, the
+  // errors were logged.
+  p.say("15550300", "after", "Ada");
+  REQUIRE(p.replies("15550300", 1).size() == 1);
+  auto log = p.s.server->process().stderr_text();
+  std::size_t lines = 0, longest = 0, at = 0;
+  while ((at = log.find("webhook.meta_error", at)) != std::string::npos) {
+    auto start = log.rfind('\n', at);
+    auto end = log.find('\n', at);
+    longest = std::max(longest, end - (start == std::string::npos ? 0 : start));
+    ++lines;
+    ++at;
+  }
+  CHECK(lines == 5);
+  CHECK(longest < 2000);
+  CHECK(log.find("error-0 EEE") != std::string::npos);
+  CHECK(log.find("error-5 ") == std::string::npos);
 }
