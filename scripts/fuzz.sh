@@ -47,9 +47,9 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 run() {
   local t=$1
   mkdir -p "$build/corpus/$t" "$build/crashes/$t"
+  local status=0
   "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="$build/crashes/$t/" "$build/corpus/$t" "tests/fuzz/corpus/$t" > "$build/fuzz-$t.log" 2>&1
-  local status=$?
+    -artifact_prefix="$build/crashes/$t/" "$build/corpus/$t" "tests/fuzz/corpus/$t" > "$build/fuzz-$t.log" 2>&1 || status=$?  # set -e would end run() before the summary
   echo "$t: exit $status, $(grep -c '' < <(ls "$build/crashes/$t")) crash file(s), $(tail -n 12 "$build/fuzz-$t.log" | grep -E 'stat::number_of_executed_units|cov:' | tr '\n' ' ')"
   return $status
 }
