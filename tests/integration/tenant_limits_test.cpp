@@ -84,6 +84,23 @@ TEST_CASE("a statement that catches its own cancellation is ended from outside, 
   CHECK(t.sql(t.a, "SELECT 1").status == 200);  // the project itself carries on
 }
 
+TEST_CASE("a table request ended from outside leaves its worker a working connection", "[integration][tenants]") {
+  two_projects t({"--sql-timeout", "1s", "--db-api-workers", "1"});
+  REQUIRE(t.sql(t.a, "CREATE TABLE notes (id bigserial PRIMARY KEY, body text)").status == 200);
+  REQUIRE(t.sql(t.a, "CREATE FUNCTION stall() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN LOOP BEGIN "
+                     "PERFORM pg_sleep(0.05); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$")
+              .status == 200);
+  REQUIRE(t.sql(t.a, "CREATE TRIGGER stall BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION stall()").status == 200);
+  auto stalled = t.s.call("POST", "/v1/projects/" + t.a + "/tables/notes/rows", json{{"body", "x"}}.dump());
+  CHECK(stalled.status == 422);
+  CHECK(stalled.body["error"]["code"] == "statement_timeout");
+  // The one worker's kept connection to Alpha's database was terminated: the next request
+  // there gets a fresh one, not a 503.
+  auto tables = t.s.call("GET", "/v1/projects/" + t.a + "/tables");
+  CHECK(tables.status == 200);
+  CHECK(t.s.call("GET", "/v1/projects/" + t.a + "/tables/notes/rows").status == 200);
+}
+
 TEST_CASE("SQL answers are bounded in bytes as well as rows, and fetched row by row", "[integration][tenants]") {
   two_projects t({"--sql-max-bytes", "1MiB"});
   auto huge = t.sql(t.a, "SELECT repeat('x', 100000000) AS x FROM generate_series(1, 3)");
