@@ -71,6 +71,7 @@ class connection : public std::enable_shared_from_this<connection> {
 struct http_client::impl : std::enable_shared_from_this<impl> {
   explicit impl(http_client_options o) : opts(o), ctx(ssl::context::tls_client) {
     ctx.set_default_verify_paths();
+    if (!opts.ca_file.empty()) ctx.load_verify_file(opts.ca_file);  // throws if unreadable: a start-up error
     ctx.set_verify_mode(ssl::verify_peer);
   }
 
@@ -201,7 +202,8 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
   void on_failure(std::shared_ptr<connection> c, job j, beast::error_code ec) {
     bool stale = c->reused && !j.retried &&
                  (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
-                  ec == net::error::broken_pipe || ec == net::error::eof);
+                  ec == net::error::broken_pipe || ec == net::error::eof ||
+                  ec == net::ssl::error::stream_truncated);  // a TLS peer that closed without close_notify
     auto o = c->origin_;
     drop(c);
     if (stale) {

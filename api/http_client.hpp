@@ -26,6 +26,9 @@ struct http_client_options {
   std::size_t max_connections_per_origin = 32;
   std::chrono::milliseconds timeout{10000};  ///< connect + write + read of one request
   std::chrono::milliseconds idle_timeout{30000};  ///< an idle connection older than this is not reused
+  /// A PEM file of certificates trusted besides the system's (a private CA in front of the
+  /// Graph API, or a test's own); empty: the system's only.
+  std::string ca_file;
 };
 
 struct client_response {

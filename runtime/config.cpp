@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <cstdlib>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -75,7 +76,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 36> options{{
+const std::array<option_spec, 37> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080", "HTTP address (host:port; port 0 picks a free one)",
      false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -126,6 +127,14 @@ const std::array<option_spec, 36> options{{
      [](config& c, const std::string& f, const std::string& v) {
        if (v.size() < 2 || v[0] != 'v') throw config_error(f + ": expected vNN.N, got '" + v + "'");
        c.graph_version = v;
+     }},
+    {"--graph-ca-file", "PAIGE_GRAPH_CA_FILE", "",
+     "PEM certificates trusted for the Graph API besides the system's (a private CA in front of it); "
+     "empty: the system's only",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       if (!v.empty() && !std::ifstream{v}) throw config_error(f + ": cannot read '" + v + "'");
+       c.graph_ca_file = v;
      }},
     {"--graph-connections", "PAIGE_GRAPH_CONNECTIONS", "32",
      "connections to the Graph API at most (all projects share them)", false,

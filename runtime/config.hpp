@@ -32,6 +32,7 @@ struct config {
   std::string verify_token;
   std::string graph_url;
   std::string graph_version;
+  std::string graph_ca_file;  ///< trusted besides the system's CAs; empty: none
   std::size_t graph_connections = 0;               ///< Graph API connections at most
   std::chrono::milliseconds graph_idle_timeout{0};  ///< idle Graph connections older than this are not reused
   int sends_in_flight = 0;                         ///< per project

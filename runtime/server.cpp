@@ -150,6 +150,7 @@ class server_process {
     api::http_client_options graph_opts;
     graph_opts.max_connections_per_origin = cfg_.graph_connections;
     graph_opts.idle_timeout = cfg_.graph_idle_timeout;
+    graph_opts.ca_file = cfg_.graph_ca_file;
     graph_ = std::make_shared<api::graph_client>(cfg_.graph_url, cfg_.graph_version, graph_opts);
     meta_sync_ = actors::spawn_meta_sync(*system_, graph_, &metrics_, cfg_.sends_in_flight);
     // Projects' statements that outlive their timeouts are ended from outside their session.

@@ -4,10 +4,15 @@
 #include "common/metrics.hpp"
 #include "tests/support/child_process.hpp"
 
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -51,6 +56,70 @@ struct target {
     auto text = metrics.expose();
     auto at = text.find("\npaige_http_connections ");
     return at == std::string::npos ? -1 : std::stod(text.substr(at + 24));
+  }
+};
+
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+namespace http = boost::beast::http;
+using tcp = net::ip::tcp;
+
+/// A TLS server on 127.0.0.1 with a self-signed certificate made for it. It answers each
+/// connection's first request (keep-alive), then closes the socket without TLS's
+/// close_notify, as a server that restarts or drops idle connections does.
+struct tls_target {
+  std::filesystem::path dir;
+  net::io_context ioc;
+  ssl::context ctx{ssl::context::tls_server};
+  tcp::acceptor acceptor{ioc, {net::ip::make_address("127.0.0.1"), 0}};
+  std::uint16_t port = acceptor.local_endpoint().port();
+  std::atomic<int> served{0};
+  std::atomic<bool> stopping{false};
+  std::thread thread;
+
+  tls_target() {
+    char name[] = "/tmp/paige-tls-XXXXXX";
+    REQUIRE(mkdtemp(name));
+    dir = name;
+    auto command = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+                   "-days 1 -keyout " + (dir / "key.pem").string() + " -out " + ca_file() + " 2>/dev/null";
+    REQUIRE(std::system(command.c_str()) == 0);
+    ctx.use_certificate_chain_file(ca_file());
+    ctx.use_private_key_file((dir / "key.pem").string(), ssl::context::pem);
+    thread = std::thread([this] { serve(); });
+  }
+  ~tls_target() {
+    stopping = true;
+    tcp::socket wake{ioc};
+    boost::system::error_code ec;
+    wake.connect({net::ip::make_address("127.0.0.1"), port}, ec);  // ends the blocking accept
+    thread.join();
+    std::filesystem::remove_all(dir);
+  }
+  std::string ca_file() const { return (dir / "cert.pem").string(); }
+  std::string url(const std::string& path) const { return "https://127.0.0.1:" + std::to_string(port) + path; }
+
+  void serve() {
+    while (!stopping) {
+      tcp::socket socket{ioc};
+      boost::system::error_code ec;
+      acceptor.accept(socket, ec);
+      if (ec || stopping) return;
+      ssl::stream<tcp::socket> tls{std::move(socket), ctx};
+      tls.handshake(ssl::stream_base::server, ec);
+      if (ec) continue;
+      boost::beast::flat_buffer buffer;
+      http::request<http::string_body> req;
+      http::read(tls, buffer, req, ec);
+      if (ec) continue;
+      http::response<http::string_body> res{http::status::created, 11};
+      res.keep_alive(true);
+      res.body() = req.body();
+      res.prepare_payload();
+      http::write(tls, res, ec);
+      if (!ec) ++served;
+      tls.next_layer().close(ec);
+    }
   }
 };
 
@@ -200,4 +269,28 @@ TEST_CASE("a connection idle longer than idle_timeout is not reused", "[http_cli
   std::this_thread::sleep_for(std::chrono::milliseconds{150});  // the behaviour under test: time idle
   CHECK(call(client, "POST", t.url("/echo"), "3").status == 201);
   CHECK(client.connections_opened() == 2);
+}
+
+TEST_CASE("a TLS connection the server dropped without close_notify is replaced transparently", "[http_client]") {
+  tls_target t;
+  {
+    http_client untrusting;  // the system's CAs only: the self-signed certificate is refused
+    auto refused = call(untrusting, "POST", t.url("/echo"), "0");
+    CHECK(refused.status == 0);
+    CHECK_FALSE(refused.error.empty());
+  }
+  http_client_options opts;
+  opts.ca_file = t.ca_file();
+  http_client client{opts};
+  auto first = call(client, "POST", t.url("/echo"), "1");
+  CHECK(first.error.empty());
+  CHECK(first.body == "1");
+  // The pooled connection is dead (a TLS read on it ends in stream_truncated): the request
+  // goes again, at once, on a new connection.
+  auto second = call(client, "POST", t.url("/echo"), "2");
+  INFO(second.error);
+  CHECK(second.status == 201);
+  CHECK(second.body == "2");
+  CHECK(client.connections_opened() == 2);
+  CHECK(t.served == 2);
 }

@@ -48,6 +48,7 @@ TEST_CASE("defaults apply when nothing is given", "[config]") {
   CHECK(cfg.db_write_timeout == std::chrono::seconds{5});
   CHECK(cfg.graph_connections == 32);
   CHECK(cfg.graph_idle_timeout == std::chrono::seconds{30});
+  CHECK(cfg.graph_ca_file.empty());
   CHECK(cfg.sends_in_flight == 16);
 }
 
@@ -63,9 +64,12 @@ TEST_CASE("the limits that keep tenants apart are options with checked values", 
   CHECK(cfg.graph_connections == 8);
   CHECK(cfg.graph_idle_timeout == std::chrono::seconds{10});
   CHECK(cfg.sends_in_flight == 4);
+  CHECK(parse_config(with_required({"--graph-ca-file", "/etc/hostname"}), env_of({})).cfg.graph_ca_file ==
+        "/etc/hostname");
   for (std::vector<std::string> bad : {std::vector<std::string>{"--max-connections", "0"}, {"--sql-max-bytes", "10"},
                                        {"--db-write-timeout", "0s"}, {"--graph-connections", "0"},
-                                       {"--graph-idle-timeout", "0"}, {"--sends-in-flight", "0"}}) {
+                                       {"--graph-idle-timeout", "0"}, {"--sends-in-flight", "0"},
+                                       {"--graph-ca-file", "/nonexistent/ca.pem"}}) {
     INFO(bad[0]);
     CHECK_THROWS_AS(parse_config(with_required(bad), env_of({})), config_error);
   }
