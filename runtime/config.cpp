@@ -198,11 +198,17 @@ const std::array<option_spec, 37> options{{
     {"--shutdown-grace", "PAIGE_SHUTDOWN_GRACE", "10s",
      "on SIGTERM/SIGINT, how long in-flight requests may take to finish", false,
      [](config& c, const std::string&, const std::string& v) { c.shutdown_grace = parse_duration(v); }},
-    {"--max-connections", "PAIGE_MAX_CONNECTIONS", "10000",
-     "HTTP connections open at once; at the limit new clients wait until one closes", false,
+    {"--max-connections", "PAIGE_MAX_CONNECTIONS", "auto",
+     "HTTP connections open at once; at the limit new clients wait until one closes. auto: the "
+     "descriptor limit (raised to its hard limit) less half of it, at most 512, kept for Postgres and Graph",
+     false,
      [](config& c, const std::string& f, const std::string& v) {
+       if (v == "auto") {
+         c.max_connections = 0;
+         return;
+       }
        c.max_connections = parse_unsigned(f, v, 1000000);
-       if (c.max_connections == 0) throw config_error(f + ": must be at least 1");
+       if (c.max_connections == 0) throw config_error(f + ": must be at least 1 (or auto)");
      }},
     {"--http-threads", "PAIGE_HTTP_THREADS", "1", "threads running the HTTP server", false,
      [](config& c, const std::string& f, const std::string& v) {

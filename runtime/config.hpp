@@ -44,7 +44,7 @@ struct config {
   std::chrono::milliseconds webhook_timeout{0};  ///< a webhook's wait for its commits (then 503)
   std::chrono::milliseconds shutdown_grace{0};
   std::chrono::milliseconds db_connect_timeout{0};
-  std::size_t max_connections = 0;  ///< HTTP connections open at once
+  std::size_t max_connections = 0;  ///< HTTP connections open at once; 0: fit to descriptors
   unsigned http_threads = 0;
   unsigned actor_threads = 0;  ///< 0: one per CPU core
   unsigned db_workers = 0;     ///< persistence workers (project-database connections per project: 1)

@@ -25,6 +25,7 @@
 #include "common/shutdown_signals.hpp"
 #include "runtime/data_dir_lock.hpp"
 #include "runtime/data_dir_secrets.hpp"
+#include "runtime/descriptor_limit.hpp"
 #include "runtime/embedded_postgres.hpp"
 #include "storage/backend_watchdog.hpp"
 #include "storage/control_schema.hpp"
@@ -219,10 +220,13 @@ class server_process {
     api::http_server_options http_opts{cfg_.listen_host, cfg_.listen_port, cfg_.http_threads,
                                        cfg_.max_body_bytes, cfg_.max_header_bytes, cfg_.request_timeout};
     http_opts.max_stream_backlog = cfg_.stream_backlog;
-    http_opts.max_connections = cfg_.max_connections;
+    auto descriptors = fit_connections_to_descriptors(cfg_.max_connections);
+    http_opts.max_connections = descriptors.max_connections;
     http_ = std::make_unique<api::http_server>(http_opts, routes_, metrics_);
     auto port = http_->start();
-    log::info("http.listening", {{"addr", cfg_.listen_host + ":" + std::to_string(port)}});
+    log::info("http.listening", {{"addr", cfg_.listen_host + ":" + std::to_string(port)},
+                                 {"max_connections", descriptors.max_connections},
+                                 {"descriptor_limit", descriptors.limit}});
   }
 
   const config& cfg_;

@@ -19,6 +19,7 @@
 #include <iterator>
 #include <sstream>
 #include <thread>
+#include <tuple>
 #include <regex>
 
 using namespace paige::test;
@@ -251,8 +252,12 @@ TEST_CASE("out of file descriptors, paige pauses accepting instead of spinning, 
   temp_dir dir;
   // 20 000 idle connections used every descriptor: accept failed 11.3 million times in 20 s
   // (1.1 GB of log) at 94 % CPU. The same with a limit of 256 descriptors.
-  paige_server server{dir.path(), {"--database-url", db.url()}, {}, {"/usr/bin/prlimit", "--nofile=256:256"}};
+  // An explicit cap above what the descriptors hold is kept, with a warning: this test wants
+  // accept() to run out of descriptors.
+  paige_server server{dir.path(), {"--database-url", db.url(), "--max-connections", "100000"}, {},
+                      {"/usr/bin/prlimit", "--nofile=256:256"}};
   REQUIRE(server.wait_listening());
+  CHECK_THAT(server.process().stderr_text(), Catch::Contains("event=http.max_connections_above_descriptors"));
   std::vector<int> clients;
   struct close_all {
     std::vector<int>& fds;
@@ -290,4 +295,19 @@ TEST_CASE("out of file descriptors, paige pauses accepting instead of spinning, 
   auto metrics = http_request(server.port(), "GET", "/metrics").body;
   CHECK_THAT(metrics, Catch::Contains("paige_http_accept_paused_total{reason=\"descriptors\"}"));
   CHECK(server.terminate() == 0);
+}
+
+TEST_CASE("by default the connection cap fits the descriptor limit, raised to its hard limit", "[integration]") {
+  fresh_database db;
+  temp_dir dir;  // one data directory: its master key set up the control database
+  for (auto [limits, descriptors, cap] : {std::tuple{"--nofile=256:4096", 4096, 3584}, std::tuple{"--nofile=256:256", 256, 128}}) {
+    INFO(limits);
+    paige_server server{dir.path(), {"--database-url", db.url()}, {}, {"/usr/bin/prlimit", limits}};
+    if (!server.wait_listening()) FAIL(server.process().stderr_text());
+    auto log = server.process().stderr_text();
+    CHECK_THAT(log, Catch::Contains("descriptor_limit=" + std::to_string(descriptors)));
+    CHECK_THAT(log, Catch::Contains("max_connections=" + std::to_string(cap)));
+    CHECK_THAT(log, !Catch::Contains("max_connections_above_descriptors"));
+    CHECK(server.terminate() == 0);
+  }
 }

@@ -43,7 +43,7 @@ TEST_CASE("defaults apply when nothing is given", "[config]") {
   CHECK(cfg.pg_wal_reserve == 256u << 20);
   CHECK(cfg.app_secret == "s3cret");
   CHECK(cfg.verify_token == "vt");
-  CHECK(cfg.max_connections == 10000);
+  CHECK(cfg.max_connections == 0);  // auto: fitted to the descriptor limit at start
   CHECK(cfg.sql_max_bytes == 8u << 20);
   CHECK(cfg.db_write_timeout == std::chrono::seconds{5});
   CHECK(cfg.graph_connections == 32);
