@@ -28,6 +28,16 @@ using clock = std::chrono::steady_clock;
 
 constexpr std::size_t max_batch = 2000;
 
+/// A project whose writes ran into their timeout (its own locks, or a slow trigger on a table
+/// its bot saves into) is *slow*: it would hold its worker, and every project sharing it, for
+/// the whole write timeout at each attempt. Until a write of its goes through again, its
+/// requests are written one at a time under a short timeout, with a growing pause between
+/// attempts, and a request that timed out this often fails as a statement would.
+constexpr std::chrono::milliseconds slow_write_timeout{500};
+constexpr std::chrono::milliseconds first_slow_pause{250};
+constexpr std::chrono::milliseconds max_slow_pause{2000};
+constexpr int slow_attempts = 4;
+
 struct step_req {
   storage::step_row step;
   save_list saves;
@@ -59,6 +69,7 @@ struct entry {
                status_req, tx_job>
       op;
   caf::response_promise promise;
+  int timeouts = 0;  ///< attempts that ran into the write timeout
 };
 
 struct project_slot {
@@ -69,10 +80,18 @@ struct project_slot {
   std::vector<entry> pending;
   bool eager = false;                ///< something pending that a reply waits for
   clock::time_point oldest;          ///< when the oldest pending entry arrived
+  std::chrono::milliseconds session_timeout{0};  ///< the connection's statement and lock timeout
+  bool slow = false;                 ///< see slow_write_timeout
+  std::chrono::milliseconds slow_pause{0};
+  clock::time_point next_attempt;    ///< while slow: not written before this
 
   bool due(clock::time_point now, std::chrono::milliseconds linger) const {
-    return !pending.empty() && (eager || now - oldest >= linger);
+    if (pending.empty()) return false;
+    if (slow) return now >= next_attempt;
+    return eager || now - oldest >= linger;
   }
+  /// When it becomes due, if nothing else wakes it.
+  clock::time_point due_at(std::chrono::milliseconds linger) const { return slow ? next_attempt : oldest + linger; }
 };
 
 struct worker_state {
@@ -80,7 +99,7 @@ struct worker_state {
   std::unordered_map<std::string, project_slot> projects;
   persistence_options options;  ///< see spawn_persistence
   bool flush_queued = false;
-  bool linger_armed = false;
+  std::optional<clock::time_point> wake_at;  ///< the earliest linger timer armed
 
   /// A worker that ends (a crash) still answers the requests waiting for a commit: their
   /// requesters wait without a timeout (see conversation_actor.cpp). CAF bounces the ones
@@ -405,13 +424,21 @@ std::vector<caf::message> watched_commit(const persistence_options& options, con
                                          project_slot& slot, std::vector<entry>& batch) {
   if (!slot.conn) {
     slot.conn = connect(slot.conninfo, options.write_timeout);
+    slot.session_timeout = options.write_timeout;
     if (slot.lost)
       if (auto listener = caf::actor_cast<caf::actor>(slot.listener))
         caf::anon_send(listener, reconnected_atom::value, project_id);
     slot.lost = false;
   }
-  storage::backend_watchdog::watch watch{options.watchdog, slot.conn->backendpid(),
-                                         clock::now() + 2 * options.write_timeout, "persistence"};
+  auto timeout = slot.slow ? slow_write_timeout : options.write_timeout;
+  if (slot.session_timeout != timeout) {
+    // The lock timeout first: a write that waited for a lock is told from one that ran long.
+    pqxx::nontransaction{*slot.conn}.exec0("SET statement_timeout = " + std::to_string(timeout.count()) +
+                                           "; SET lock_timeout = " + std::to_string(timeout.count() * 4 / 5));
+    slot.session_timeout = timeout;
+  }
+  storage::backend_watchdog::watch watch{options.watchdog, slot.conn->backendpid(), clock::now() + 2 * timeout,
+                                         "persistence"};
   try {
     return commit_batch(*slot.conn, batch);
   } catch (const pqxx::broken_connection& e) {
@@ -421,7 +448,52 @@ std::vector<caf::message> watched_commit(const persistence_options& options, con
   }
 }
 
+/// Whether a write failed on its timeout (statement or lock), rather than on what it wrote.
+bool timed_out(const std::exception& e) {
+  auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
+  return sql && (sql->sqlstate() == "57014" || sql->sqlstate() == "55P03");
+}
+
+/// Puts `rest` back in front of the project's pending requests, in order, and marks the
+/// project slow (or slower): see slow_write_timeout.
+void slow_down(const std::string& project_id, project_slot& slot, std::vector<entry>& rest, const std::exception& e) {
+  for (auto& en : rest) ++en.timeouts;
+  slot.pending.insert(slot.pending.begin(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
+  if (!slot.slow) log::warn("persistence.project_slow", {{"project", project_id}, {"reason", failure_code(e)}});
+  slot.slow_pause = slot.slow ? std::min(slot.slow_pause * 2, max_slow_pause) : first_slow_pause;
+  slot.slow = true;
+  slot.next_attempt = clock::now() + slot.slow_pause;
+}
+
+/// A slow project's next request, alone under the short timeout.
+void flush_slow(const persistence_options& options, const std::string& project_id, project_slot& slot) {
+  std::vector<entry> single;
+  single.push_back(std::move(slot.pending.front()));
+  slot.pending.erase(slot.pending.begin());
+  try {
+    auto replies = watched_commit(options, project_id, slot, single);
+    single[0].promise.deliver(std::move(replies[0]));
+    slot.slow = false;
+    log::info("persistence.project_recovered", {{"project", project_id}});
+  } catch (const pqxx::broken_connection& e) {
+    slot.conn.reset();
+    slot.lost = true;
+    single[0].promise.deliver(make_error(errc::db_unavailable, e.what()));
+  } catch (const std::exception& e) {
+    if (timed_out(e) && single[0].timeouts + 1 < slow_attempts) return slow_down(project_id, slot, single, e);
+    // A lock held this long will be released (its holder's own timeout ends it): asked again
+    // later, as after an outage. Anything else (code that runs too long) fails as a statement.
+    auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
+    if (sql && sql->sqlstate() == "55P03")
+      single[0].promise.deliver(make_error(errc::db_unavailable, "the project's tables stayed locked"));
+    else
+      single[0].promise.deliver(failure_of(e));
+    slot.next_attempt = clock::now() + slot.slow_pause;
+  }
+}
+
 void flush_project(const persistence_options& options, const std::string& project_id, project_slot& slot) {
+  if (slot.slow) return flush_slow(options, project_id, slot);
   std::vector<entry> batch;
   if (slot.pending.size() <= max_batch) {
     batch.swap(slot.pending);
@@ -445,6 +517,9 @@ void flush_project(const persistence_options& options, const std::string& projec
     for (auto& en : batch) en.promise.deliver(make_error(errc::db_unavailable, e.what()));
     return;
   } catch (const std::exception& e) {
+    // Each request alone would wait out the timeout again, holding the worker from the
+    // projects that share it: the project goes slow instead.
+    if (timed_out(e)) return slow_down(project_id, slot, batch, e);
     if (batch.size() == 1) {
       batch[0].promise.deliver(failure_of(e));
       return;
@@ -452,9 +527,9 @@ void flush_project(const persistence_options& options, const std::string& projec
     log::warn("persistence.batch_failed", {{"project", project_id}, {"size", batch.size()}, {"reason", failure_code(e)}});
   }
   // One request failed the batch: each one alone, so the others still commit.
-  for (auto& en : batch) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
     std::vector<entry> single;
-    single.push_back(std::move(en));
+    single.push_back(std::move(batch[i]));
     try {
       auto replies = watched_commit(options, project_id, slot, single);
       single[0].promise.deliver(std::move(replies[0]));
@@ -463,7 +538,14 @@ void flush_project(const persistence_options& options, const std::string& projec
       slot.lost = true;
       single[0].promise.deliver(make_error(errc::db_unavailable, e.what()));
     } catch (const std::exception& e) {
-      single[0].promise.deliver(failure_of(e));
+      if (!timed_out(e)) {
+        single[0].promise.deliver(failure_of(e));
+        continue;
+      }
+      std::vector<entry> rest;
+      rest.push_back(std::move(single[0]));
+      for (++i; i < batch.size(); ++i) rest.push_back(std::move(batch[i]));
+      return slow_down(project_id, slot, rest, e);
     }
   }
 }
@@ -472,6 +554,15 @@ void flush_project(const persistence_options& options, const std::string& projec
 template <class Op>
 constexpr bool lazy_op() {
   return std::is_same_v<std::decay_t<Op>, storage::accepted_row> || std::is_same_v<std::decay_t<Op>, status_req>;
+}
+
+/// Arms the linger timer for `at`, unless one is armed for no later.
+void wake_at(self_ptr self, clock::time_point at) {
+  auto& st = self->state;
+  if (st.wake_at && *st.wake_at <= at) return;
+  st.wake_at = at;
+  auto wait = std::chrono::ceil<std::chrono::milliseconds>(at - clock::now());
+  self->delayed_send(self, std::max(wait, std::chrono::milliseconds{1}), linger_atom::value);
 }
 
 /// Flushes the projects that are due; queues the next flush or arms the linger timer for
@@ -487,19 +578,18 @@ void flush_due(self_ptr self) {
   std::optional<clock::time_point> next;
   for (auto& [id, slot] : self->state.projects) {
     if (slot.pending.empty()) continue;
-    if (slot.eager) eager = true;
-    else if (!next || slot.oldest < *next) next = slot.oldest;
+    if (slot.eager && !slot.slow) {
+      eager = true;
+    } else {
+      auto at = slot.due_at(self->state.options.linger);
+      if (!next || at < *next) next = at;
+    }
   }
   if (eager && !self->state.flush_queued) {
     self->state.flush_queued = true;
     self->send(self, flush_atom::value);
   }
-  if (next && !self->state.linger_armed) {
-    self->state.linger_armed = true;
-    auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(*next + self->state.options.linger - clock::now()),
-                         std::chrono::milliseconds{1});
-    self->delayed_send(self, wait, linger_atom::value);
-  }
+  if (next) wake_at(self, *next);
 }
 
 template <class Op>
@@ -517,9 +607,8 @@ caf::result<caf::message> enqueue(self_ptr self, const std::string& project_id, 
       self->state.flush_queued = true;
       self->send(self, flush_atom::value);  // behind everything already in the mailbox
     }
-  } else if (!slot.eager && !self->state.linger_armed) {  // with an eager write pending it goes along
-    self->state.linger_armed = true;
-    self->delayed_send(self, self->state.options.linger, linger_atom::value);
+  } else if (!slot.eager || slot.slow) {  // with an eager write pending it goes along
+    wake_at(self, slot.due_at(self->state.options.linger));
   }
   return promise;
 }
@@ -578,7 +667,9 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index, persistence_o
         flush_due(self);
       },
       [=](linger_atom) {
-        self->state.linger_armed = false;
+        // Any timer that fires re-arms for what is still pending (one armed for later may
+        // still come: it only runs flush_due once more).
+        self->state.wake_at.reset();
         flush_due(self);
       },
   };

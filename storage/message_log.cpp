@@ -611,9 +611,10 @@ std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(pqxx::transa
 
 void set_up_write_session(pqxx::connection_base& conn, std::chrono::milliseconds timeout) {
   auto ms = std::to_string(timeout.count());
+  auto lock_ms = std::to_string(timeout.count() * 4 / 5);  // first: a wait for a lock is told apart
   pqxx::nontransaction{conn}.exec0(
       "SET plan_cache_mode = force_generic_plan; SET enable_hashjoin = off; SET enable_mergejoin = off; "
-      "SET enable_seqscan = off; SET statement_timeout = " + ms + "; SET lock_timeout = " + ms +
+      "SET enable_seqscan = off; SET statement_timeout = " + ms + "; SET lock_timeout = " + lock_ms +
       "; SET idle_in_transaction_session_timeout = 0; SET search_path = pg_catalog, public");
   // A temporary function (pg_temp, this session's own): always the statements of this
   // build, with nothing to migrate, and PL/pgSQL keeps each statement's plan for the session.

@@ -175,6 +175,47 @@ TEST_CASE("a project's triggers cannot stall another project's messages", "[inte
   CHECK(p.records("15550501", "out").empty());  // its step had no effect
 }
 
+TEST_CASE("a project locking its own messages slows only itself", "[integration][hostile]") {
+  // One persistence worker shared by both projects, the default 5 s write timeout.
+  pipeline p({}, {"--db-workers", "1"});
+  p.put_bot(paige::actors::bot::echo_bot());
+  neighbour n{p};
+  n.round_trip("15550800", "before");
+  {
+    // What the project's SQL endpoint allows (its role may change its system tables' rows),
+    // held here as long as the test needs.
+    auto db = p.project_db();
+    pqxx::work lock{db};
+    lock.exec0("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE");
+    // Its users write meanwhile: their messages wait for the lock.
+    for (int i = 0; i < 4; ++i) {
+      auto sent = p.meta.call("POST", "/control/numbers/" + number_id + "/users/1555081" + std::to_string(i) + "/messages",
+                              json{{"message", {{"type", "text"}, {"text", {{"body", "locked " + std::to_string(i)}}}}},
+                                   {"wait", false}}
+                                  .dump());
+      REQUIRE(sent.status == 202);
+    }
+    std::chrono::milliseconds worst{0};
+    auto start = std::chrono::steady_clock::now();
+    int trips = 0;
+    while (std::chrono::steady_clock::now() - start < std::chrono::seconds{10})
+      worst = std::max(worst, n.round_trip("15550800", "meanwhile " + std::to_string(trips++)));
+    // The first write to wait ran into the 4 s lock timeout; after it, the project's writes
+    // went one at a time under 400 ms, paced. Each of its requests alone under the full
+    // timeout held the neighbour for as long as the lock.
+    CHECK(worst < std::chrono::seconds{8});
+    CHECK(trips >= 3);
+    CHECK_THAT(p.s.server->process().stderr_text(), Catch::Contains("event=persistence.project_slow"));
+  }
+  // Nothing lost: once the lock is gone, every message is answered (Meta redelivers the ones
+  // refused meanwhile).
+  for (int i = 0; i < 4; ++i) {
+    auto replies = p.replies("1555081" + std::to_string(i), 1);
+    REQUIRE(replies.size() == 1);
+    CHECK(body_of(replies[0]) == "echo: locked " + std::to_string(i));
+  }
+}
+
 TEST_CASE("a message holding a NUL character is stored and answered", "[integration][hostile]") {
   pipeline p;
   p.put_bot(paige::actors::bot::echo_bot());
