@@ -163,6 +163,7 @@ void resync_outbox(self_ptr self) {
                 tx_job{[](pqxx::transaction_base& tx) { return caf::make_message(storage::queued_outbound(tx)); }})
       .then(
           [self, done](std::vector<storage::queued_row>& queued) {
+            self->state.outbox_failures = 0;
             std::map<std::string, std::vector<outbound_item>> by_contact;
             for (auto& q : queued) by_contact[q.wa_id].push_back({q.id, std::move(q.content_json)});
             for (auto& [wa_id, items] : by_contact)
@@ -170,8 +171,13 @@ void resync_outbox(self_ptr self) {
             done();
           },
           [self, done](caf::error& err) {
-            log::warn("outbound.resume_failed", {{"project", self->state.row.id}, {"reason", to_string(code_of(err))}});
-            // Read again once the database is back (the worker tells us when it reconnects).
+            auto& s = self->state;
+            // Read again later: a lost connection also says when it is back (reconnected_atom),
+            // but a timeout or an error does not.
+            auto delay = std::chrono::seconds{1} * (1 << std::min(s.outbox_failures++, 5));
+            log::warn("outbound.resume_failed", {{"project", s.row.id}, {"reason", to_string(code_of(err))},
+                                                 {"retry_ms", static_cast<long>(std::chrono::milliseconds{delay}.count())}});
+            self->delayed_send(self, delay, reconnected_atom::value, s.row.id);
             done();
           });
 }

@@ -94,6 +94,7 @@ struct project_state {
   bool upgrading = false;       ///< an older layout's database is being provisioned again
   bool outbox_reading = false;  ///< the outbox is being read (see resync_outbox)
   bool outbox_again = false;    ///< and is to be read once more after
+  int outbox_failures = 0;      ///< reads that failed in a row (the next waits longer)
   caf::actor events;            ///< the project's event hub (live as long as this actor)
 };
 
