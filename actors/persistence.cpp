@@ -38,6 +38,9 @@ constexpr std::chrono::milliseconds first_slow_pause{250};
 constexpr std::chrono::milliseconds max_slow_pause{2000};
 constexpr int slow_attempts = 4;
 
+/// A project connection idle longer than this is checked before a batch uses it.
+constexpr std::chrono::seconds idle_check_after{2};
+
 struct step_req {
   storage::step_row step;
   save_list saves;
@@ -81,6 +84,7 @@ struct project_slot {
   bool eager = false;                ///< something pending that a reply waits for
   clock::time_point oldest;          ///< when the oldest pending entry arrived
   std::chrono::milliseconds session_timeout{0};  ///< the connection's statement and lock timeout
+  clock::time_point last_used;       ///< the connection's last commit
   bool slow = false;                 ///< see slow_write_timeout
   std::chrono::milliseconds slow_pause{0};
   clock::time_point next_attempt;    ///< while slow: not written before this
@@ -422,9 +426,20 @@ caf::error failure_of(const std::exception& e) {
 /// statement would (db_error), not as an outage (which is retried at once, again and again).
 std::vector<caf::message> watched_commit(const persistence_options& options, const std::string& project_id,
                                          project_slot& slot, std::vector<entry>& batch) {
+  if (slot.conn && clock::now() - slot.last_used > idle_check_after) {
+    // A connection idle this long may have died with its server (a restart): found now, the
+    // batch goes on a new one instead of failing.
+    try {
+      pqxx::nontransaction{*slot.conn}.exec("SELECT 1");
+    } catch (const pqxx::broken_connection&) {
+      slot.conn.reset();
+      slot.lost = true;
+    }
+  }
   if (!slot.conn) {
     slot.conn = connect(slot.conninfo, options.write_timeout);
     slot.session_timeout = options.write_timeout;
+    slot.last_used = clock::now();
     if (slot.lost)
       if (auto listener = caf::actor_cast<caf::actor>(slot.listener))
         caf::anon_send(listener, reconnected_atom::value, project_id);
@@ -440,7 +455,9 @@ std::vector<caf::message> watched_commit(const persistence_options& options, con
   storage::backend_watchdog::watch watch{options.watchdog, slot.conn->backendpid(), clock::now() + 2 * timeout,
                                          "persistence"};
   try {
-    return commit_batch(*slot.conn, batch);
+    auto replies = commit_batch(*slot.conn, batch);
+    slot.last_used = clock::now();
+    return replies;
   } catch (const pqxx::broken_connection& e) {
     if (watch.fired() == storage::backend_watchdog::action::none) throw;
     slot.conn.reset();

@@ -1,6 +1,7 @@
 #include "storage/message_log.hpp"
 
 #include "storage/identifiers.hpp"
+#include "storage/session_state.hpp"
 #include "storage/sql_text.hpp"
 
 #include "common/json_text.hpp"
@@ -612,6 +613,7 @@ std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(pqxx::transa
 void set_up_write_session(pqxx::connection_base& conn, std::chrono::milliseconds timeout) {
   auto ms = std::to_string(timeout.count());
   auto lock_ms = std::to_string(timeout.count() * 4 / 5);  // first: a wait for a lock is told apart
+  no_silent_reconnect(conn);  // these settings and the temporary function hold, or it fails
   pqxx::nontransaction{conn}.exec0(
       "SET plan_cache_mode = force_generic_plan; SET enable_hashjoin = off; SET enable_mergejoin = off; "
       "SET enable_seqscan = off; SET statement_timeout = " + ms + "; SET lock_timeout = " + lock_ms +

@@ -3,6 +3,7 @@
 #include "storage/conninfo.hpp"
 #include "storage/migrations.hpp"
 #include "storage/project_schema.hpp"
+#include "storage/session_state.hpp"
 
 #include <pqxx/pqxx>
 
@@ -170,6 +171,7 @@ migration_report migrate_project_database(const std::string& admin_db_conninfo, 
   // The admin (perhaps a superuser) meets here what the project made in its database: names
   // resolve in pg_catalog only (no operator or function of public's, no schema named like
   // the admin); everything else is named with its schema. Migrations 1-4 set their own.
+  no_silent_reconnect(c);  // this search_path holds, or the migration fails
   pqxx::nontransaction{c}.exec0("SET search_path = pg_catalog, pg_temp");
   prepare_tracking(c, migrated_before);
   auto report = apply_migrations(c, project_migrations_table, project_migrations());

@@ -165,6 +165,27 @@ TEST_CASE("Postgres stopped at once under load, twice: every message answered on
   CHECK(p.count("SELECT count(*) FROM messages WHERE direction = 'in' AND handled_at IS NULL") == 0);
 }
 
+TEST_CASE("after Postgres restarted while nothing was written, the next message is stored at its first delivery",
+          "[integration][outage]") {
+  embedded_pipeline p;
+  p.post("15550720", "before");
+  REQUIRE(wait_until([&] { return p.received("15550720").size() == 1; }));
+  // Its statuses stored too: nothing more comes to the project's write connection.
+  REQUIRE(wait_until([&] { return p.count("SELECT count(*) FROM messages WHERE status = 'read'") == 1; }));
+  auto quiet_since = std::chrono::steady_clock::now();
+  p.pg_ctl({"stop", "-m", "fast"});  // every session ends, the project's write connection too
+  p.pg_ctl({"start", "-l", p.dir.path() + "/pg/server.log"});
+  REQUIRE(wait_until([&] { return http_request(p.server->port(), "GET", "/readyz").status == 200; }));
+  // Idle past the check (2 s): the write connection is tried before the batch uses it.
+  REQUIRE(wait_until([&] { return std::chrono::steady_clock::now() - quiet_since > std::chrono::milliseconds{2200}; }));
+  auto r = p.meta.call("POST", "/control/numbers/" + number_id + "/users/15550720/messages",
+                       json{{"message", {{"type", "text"}, {"text", {{"body", "after"}}}}}}.dump());
+  CHECK(r.body["delivered"] == true);
+  CHECK(r.body["attempts"] == 1);  // it was answered 503 once: the batch met the dead connection
+  REQUIRE(wait_until([&] { return p.received("15550720").size() == 2; }));
+  CHECK(p.received("15550720")[1] == "echo: after");
+}
+
 TEST_CASE("the Graph side restarted between two bursts: the next message goes out at once, none fails",
           "[integration][outage]") {
   pipeline p;

@@ -760,3 +760,20 @@ TEST_CASE("a wamid recorded again changes nothing", "[storage][db]") {
   REQUIRE(recorded);
   CHECK(recorded->status == "accepted");
 }
+
+TEST_CASE("a write session that lost its backend fails rather than reconnect without its settings", "[storage][db]") {
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  set_up_write_session(c, std::chrono::milliseconds{1234});
+  auto pid = c.backendpid();
+  {
+    pqxx::connection admin{paige::test::cluster_conninfo()};
+    pqxx::work{admin}.exec_params("SELECT pg_terminate_backend($1)", pid);
+  }
+  // libpqxx would reconnect by itself within a try or two, and the session would run without
+  // its statement timeout, search_path and batch function.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    INFO("attempt " << attempt);
+    CHECK_THROWS_AS(pqxx::work{c}.exec1("SHOW statement_timeout"), pqxx::broken_connection);
+  }
+}
