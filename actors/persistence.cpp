@@ -31,8 +31,9 @@ constexpr std::size_t max_batch = 2000;
 /// A project whose writes ran into their timeout (its own locks, or a slow trigger on a table
 /// its bot saves into) is *slow*: it would hold its worker, and every project sharing it, for
 /// the whole write timeout at each attempt. Until a write of its goes through again, its
-/// requests are written one at a time under a short timeout, with a growing pause between
-/// attempts, and a request that timed out this often fails as a statement would.
+/// requests are written one at a time under a short timeout, with a growing pause after each
+/// that waited for a lock; one that still runs long alone fails as a statement would, one
+/// still waiting for a lock after `slow_attempts` fails as an outage (asked again later).
 constexpr std::chrono::milliseconds slow_write_timeout{500};
 constexpr std::chrono::milliseconds first_slow_pause{250};
 constexpr std::chrono::milliseconds max_slow_pause{2000};
@@ -497,15 +498,17 @@ void flush_slow(const persistence_options& options, const std::string& project_i
     slot.lost = true;
     single[0].promise.deliver(make_error(errc::db_unavailable, e.what()));
   } catch (const std::exception& e) {
-    if (timed_out(e) && single[0].timeouts + 1 < slow_attempts) return slow_down(project_id, slot, single, e);
-    // A lock held this long will be released (its holder's own timeout ends it): asked again
-    // later, as after an outage. Anything else (code that runs too long) fails as a statement.
-    auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
-    if (sql && sql->sqlstate() == "55P03")
+    // A wait for a lock (its timeout comes first) is tried again, paced: locks are released.
+    // A statement that ran long alone (a trigger, a default) will run long again: it fails
+    // now, as a statement would, and its requester moves on.
+    bool lock_wait = dynamic_cast<const pqxx::sql_error*>(&e) &&
+                     dynamic_cast<const pqxx::sql_error&>(e).sqlstate() == "55P03";
+    if (lock_wait && single[0].timeouts + 1 < slow_attempts) return slow_down(project_id, slot, single, e);
+    // A lock held this long: asked again later, as after an outage (Meta redelivers).
+    if (lock_wait)
       single[0].promise.deliver(make_error(errc::db_unavailable, "the project's tables stayed locked"));
     else
       single[0].promise.deliver(failure_of(e));
-    slot.next_attempt = clock::now() + slot.slow_pause;
   }
 }
 
