@@ -48,7 +48,7 @@
 /// conversation.state_changed, conversation.closed, in the order they happened.
 #pragma once
 
-#include "actors/bot_definition.hpp"
+#include "actors/core/bot_definition.hpp"
 #include "actors/inbound.hpp"
 #include "storage/message_log.hpp"
 

@@ -3,26 +3,14 @@
 /// the network; implemented in api/ (graph_client) and handed over by the runtime.
 #pragma once
 
+#include "actors/core/graph_result.hpp"
+
 #include <caf/meta/type_name.hpp>
 
 #include <functional>
 #include <string>
 
 namespace paige::actors {
-
-/// The outcome of one Graph API call.
-struct graph_result {
-  unsigned http_status = 0;     ///< 0: no response (see transport_error)
-  std::string body;             ///< the response body (JSON)
-  std::string transport_error;  ///< connection, TLS or timeout failure
-  bool timed_out = false;       ///< Meta may or may not have acted on the request
-
-  bool ok() const { return http_status >= 200 && http_status < 300; }
-  /// Meta's error code from an error body ({"error": {"code": ...}}), or 0.
-  long error_code() const;
-  /// Meta's error message (or the transport error), for humans.
-  std::string error_message() const;
-};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, graph_result& x) {

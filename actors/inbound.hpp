@@ -2,7 +2,7 @@
 /// @brief What Meta's webhooks deliver for one phone number, as the actors receive it.
 #pragma once
 
-#include "actors/bot_interpreter.hpp"
+#include "actors/core/bot_interpreter.hpp"
 
 #include <caf/meta/type_name.hpp>
 

@@ -4,7 +4,7 @@
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/persistence.hpp"
-#include "actors/send_policy.hpp"
+#include "actors/core/send_policy.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 

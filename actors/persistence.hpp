@@ -46,7 +46,7 @@
 ///   (run_atom, project_id, tx_job)                          → whatever the job returns
 #pragma once
 
-#include "actors/bot_interpreter.hpp"
+#include "actors/core/bot_interpreter.hpp"
 #include "actors/db_pool.hpp"
 #include "storage/message_log.hpp"
 

@@ -8,7 +8,7 @@
 #include "actors/meta_sync.hpp"
 #include "actors/number_directory.hpp"
 #include "actors/persistence.hpp"
-#include "actors/project_rules.hpp"
+#include "actors/core/project_rules.hpp"
 #include "actors/provisioner.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"

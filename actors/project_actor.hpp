@@ -48,7 +48,7 @@
 #pragma once
 
 #include "actors/batch_ack.hpp"
-#include "actors/bot_definition.hpp"
+#include "actors/core/bot_definition.hpp"
 #include "actors/conversation_actor.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/project_types.hpp"

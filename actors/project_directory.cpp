@@ -1,11 +1,11 @@
 #include "actors/project_directory.hpp"
 
-#include "actors/bot_definition.hpp"
+#include "actors/core/bot_definition.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/project_actor.hpp"
 #include "actors/persistence.hpp"
-#include "actors/project_rules.hpp"
+#include "actors/core/project_rules.hpp"
 #include "common/log.hpp"
 
 #include <caf/all.hpp>

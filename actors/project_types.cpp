@@ -3,7 +3,7 @@
 #include "actors/graph_api.hpp"
 #include "actors/conversation_actor.hpp"
 #include "actors/inbound.hpp"
-#include "actors/project_rules.hpp"
+#include "actors/core/project_rules.hpp"
 #include "storage/projects.hpp"
 
 #include <caf/all.hpp>

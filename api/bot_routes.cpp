@@ -1,6 +1,6 @@
 #include "api/bot_routes.hpp"
 
-#include "actors/bot_definition.hpp"
+#include "actors/core/bot_definition.hpp"
 #include "actors/project_types.hpp"
 #include "api/actor_call.hpp"
 #include "api/json_body.hpp"

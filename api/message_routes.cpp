@@ -1,7 +1,7 @@
 #include "api/message_routes.hpp"
 
 #include "actors/conversation_actor.hpp"
-#include "actors/outbound_rules.hpp"
+#include "actors/core/outbound_rules.hpp"
 #include "actors/persistence.hpp"
 #include "actors/project_types.hpp"
 #include "api/actor_call.hpp"

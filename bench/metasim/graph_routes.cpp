@@ -1,4 +1,4 @@
-#include "actors/outbound_rules.hpp"
+#include "actors/core/outbound_rules.hpp"
 #include "bench/metasim/routes.hpp"
 #include "common/json_text.hpp"
 

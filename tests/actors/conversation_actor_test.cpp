@@ -1,5 +1,5 @@
 // The conversation actor on a real project database: passivation, crashes.
-#include "actors/bot_definition.hpp"
+#include "actors/core/bot_definition.hpp"
 #include "actors/conversation_actor.hpp"
 #include "actors/event_hub.hpp"
 #include "common/metrics.hpp"

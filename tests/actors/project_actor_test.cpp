@@ -1,5 +1,5 @@
 // The project actor against a real control database, with a scripted provisioner.
-#include "actors/bot_definition.hpp"
+#include "actors/core/bot_definition.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/project_actor.hpp"

@@ -1,8 +1,8 @@
 // The bot compiler on any definition, and the interpreter on what it accepts: input is a
 // definition (JSON), a 0x01 byte, then an inbound text. A compiled bot's step never throws
 // anything but step_refused, and never yields more than the limits allow.
-#include "actors/bot_definition.hpp"
-#include "actors/bot_interpreter.hpp"
+#include "actors/core/bot_definition.hpp"
+#include "actors/core/bot_interpreter.hpp"
 #include "common/text_checks.hpp"
 #include "tests/fuzz/fuzz_target.hpp"
 

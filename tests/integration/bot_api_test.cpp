@@ -1,5 +1,5 @@
 // The Bot section through the real binary: versions, validation, project keys.
-#include "actors/bot_definition.hpp"
+#include "actors/core/bot_definition.hpp"
 #include "tests/support/project_server.hpp"
 
 #include <catch2/catch.hpp>

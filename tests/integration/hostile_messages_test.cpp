@@ -1,7 +1,7 @@
 // No WhatsApp user and no project's bot can take Paige down: the message-path findings of
 // "No message and no tenant can take Paige down", reproduced as reported, with the real
 // simulator and the real server.
-#include "actors/bot_definition.hpp"
+#include "actors/core/bot_definition.hpp"
 #include "common/secrets.hpp"
 #include "tests/support/pipeline.hpp"
 #include "tests/support/webhooks.hpp"

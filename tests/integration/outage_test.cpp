@@ -2,7 +2,7 @@
 // unsent, no message `queued`, no status unapplied; the pools heal on their own. The real
 // paige (on its embedded Postgres, which the test stops at once and starts again), the real
 // simulator playing Meta (it redelivers every webhook not answered 200).
-#include "actors/bot_definition.hpp"
+#include "actors/core/bot_definition.hpp"
 #include "runtime/embedded_postgres.hpp"
 #include "runtime/subprocess.hpp"
 #include "storage/conninfo.hpp"

@@ -1,5 +1,5 @@
 // Outbound delivery under Meta's failures, through the real binaries.
-#include "actors/bot_definition.hpp"
+#include "actors/core/bot_definition.hpp"
 #include "tests/support/pipeline.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
 // The message pipeline end to end: the simulator's users write, Paige stores, runs the bot
 // and answers through the simulator's Graph API.
-#include "actors/bot_definition.hpp"
+#include "actors/core/bot_definition.hpp"
 #include "common/secrets.hpp"
 #include "storage/provisioning.hpp"
 #include "tests/support/pipeline.hpp"

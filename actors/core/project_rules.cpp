@@ -1,4 +1,4 @@
-#include "actors/project_rules.hpp"
+#include "actors/core/project_rules.hpp"
 
 namespace paige::actors {
 namespace {

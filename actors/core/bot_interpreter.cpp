@@ -1,4 +1,4 @@
-#include "actors/bot_interpreter.hpp"
+#include "actors/core/bot_interpreter.hpp"
 
 #include <re2/re2.h>
 

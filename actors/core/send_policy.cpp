@@ -1,4 +1,4 @@
-#include "actors/send_policy.hpp"
+#include "actors/core/send_policy.hpp"
 
 #include <algorithm>
 

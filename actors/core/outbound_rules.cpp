@@ -1,4 +1,4 @@
-#include "actors/outbound_rules.hpp"
+#include "actors/core/outbound_rules.hpp"
 
 #include <set>
 

@@ -3,7 +3,7 @@
 /// Pure: the result lists the effects; the conversation actor commits them atomically.
 #pragma once
 
-#include "actors/bot_definition.hpp"
+#include "actors/core/bot_definition.hpp"
 
 #include <nlohmann/json.hpp>
 

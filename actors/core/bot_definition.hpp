@@ -3,7 +3,7 @@
 /// compiled form the interpreter runs. Pure: no actor, no database.
 #pragma once
 
-#include "actors/outbound_rules.hpp"
+#include "actors/core/outbound_rules.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "actors/project_rules.hpp"
+#include "actors/core/project_rules.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "actors/graph_api.hpp"
+#include "actors/core/graph_result.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,5 +1,5 @@
-#include "actors/bot_definition.hpp"
-#include "actors/bot_interpreter.hpp"
+#include "actors/core/bot_definition.hpp"
+#include "actors/core/bot_interpreter.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -2,7 +2,7 @@
 /// @brief How outbound sends pace and retry (spec/meta-cloud-api.md §6, §7). Pure logic.
 #pragma once
 
-#include "actors/graph_api.hpp"
+#include "actors/core/graph_result.hpp"
 
 #include <chrono>
 

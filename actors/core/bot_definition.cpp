@@ -1,4 +1,4 @@
-#include "actors/bot_definition.hpp"
+#include "actors/core/bot_definition.hpp"
 
 #include "storage/identifiers.hpp"
 
