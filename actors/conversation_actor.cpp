@@ -12,9 +12,9 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <list>
 #include <vector>
-#include <functional>
 
 namespace paige::actors {
 namespace {
@@ -38,19 +38,22 @@ struct pending_step {
   std::string wamid;
   std::string content_json;
   bot_ptr bot;
-  bool without_effects = false;  ///< its step could not run or commit: mark it handled, nothing else
-  std::string skipped;           ///< why it is handled without effects (a snake_case code), for the event
-  std::string skipped_detail;    ///< the same for humans
-  double message_time = 0;       ///< when the user wrote it (the window of the bot's replies)
-  bool operator_send = false;    ///< an operator's message (content_json), answered by promise
+  bool without_effects =
+      false;            ///< its step could not run or commit: mark it handled, nothing else
+  std::string skipped;  ///< why it is handled without effects (a snake_case code), for the event
+  std::string skipped_detail;  ///< the same for humans
+  double message_time = 0;     ///< when the user wrote it (the window of the bot's replies)
+  bool operator_send = false;  ///< an operator's message (content_json), answered by promise
   caf::response_promise promise;
   // Changes (change_state, close, expire):
   std::int64_t target = 0;  ///< the conversation changed
   std::string new_state;
-  std::string who;          ///< for logs and events
+  std::string who;  ///< for logs and events
   std::int64_t idle_seconds = 0;
 
-  bool is_change() const { return what == kind::change_state || what == kind::close || what == kind::expire; }
+  bool is_change() const {
+    return what == kind::change_state || what == kind::close || what == kind::expire;
+  }
 };
 
 /// An inbound message waiting for the conversation to be opened.
@@ -62,7 +65,9 @@ struct waiting_inbound {
 };
 
 /// Where a conversation opened under `bot` starts (a project without a bot: "unstructured").
-std::string initial_state_of(const bot_ptr& bot) { return bot ? bot->initial_state : std::string{"unstructured"}; }
+std::string initial_state_of(const bot_ptr& bot) {
+  return bot ? bot->initial_state : std::string{"unstructured"};
+}
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -80,8 +85,8 @@ struct conversation_state {
   double last_inbound = 0;  ///< Unix seconds of the contact's last message (0: never)
   bot_ptr bot;  ///< the latest bot seen: its initial state is where a reopened conversation starts
   bool opening = false;
-  bool closing = false;  ///< a close of the open conversation is being committed
-  bool exchanging = false;  ///< an inbound message is being stored together with its step
+  bool closing = false;       ///< a close of the open conversation is being committed
+  bool exchanging = false;    ///< an inbound message is being stored together with its step
   std::uint32_t storing = 0;  ///< inbound messages being stored alone (their steps follow)
   /// Work that waits for the conversation to be open: called with null once it is, or with
   /// the error that kept it closed.
@@ -90,7 +95,9 @@ struct conversation_state {
   std::list<pending_step> steps;
   bool step_in_flight = false;
 
-  bool busy() const { return step_in_flight || !steps.empty() || opening || !waiting.empty() || storing > 0; }
+  bool busy() const {
+    return step_in_flight || !steps.empty() || opening || !waiting.empty() || storing > 0;
+  }
 };
 
 using self_ptr = caf::stateful_actor<conversation_state>*;
@@ -111,40 +118,47 @@ void when_open(self_ptr self, const std::string& name, const std::string& initia
   if (!st.opening && !st.closing) open(self, name, initial_state);
 }
 
-void publish(self_ptr self, const char* type, std::int64_t conversation_id, const std::string& data) {
+void publish(self_ptr self, const char* type, std::int64_t conversation_id,
+             const std::string& data) {
   const auto& events = self->state.ctx->events;
   if (events) self->send(events, publish_atom::value, std::string{type}, conversation_id, data);
 }
 
 /// The start of an event's JSON: {"type": ..., "conversation_id": ...  (the caller closes it).
 std::string event_head(const char* type, std::int64_t conversation_id) {
-  return std::string{"{\"type\":\""} + type + "\",\"conversation_id\":" + std::to_string(conversation_id);
+  return std::string{"{\"type\":\""} + type +
+         "\",\"conversation_id\":" + std::to_string(conversation_id);
 }
 
 void publish_closed(self_ptr self, std::int64_t conversation_id, const std::string& by) {
   if (auto* m = self->state.ctx->metrics) {
     const char* reason = by == "bot" ? "bot" : by == "timeout" ? "timeout" : "operator";
-    m->counters("paige_conversations_closed_total", "conversations closed, by whom", {"by"}).with({reason}).inc();
+    m->counters("paige_conversations_closed_total", "conversations closed, by whom", {"by"})
+        .with({reason})
+        .inc();
   }
   publish(self, "conversation.closed", conversation_id,
           event_head("conversation.closed", conversation_id) + ",\"by\":" + json(by).dump() + "}");
 }
 
 /// Publishes a stored inbound message.
-void publish_received(self_ptr self, std::int64_t conversation_id, std::int64_t id, const std::string& wamid,
-                      const std::string& type, const std::string& content_json) {
+void publish_received(self_ptr self, std::int64_t conversation_id, std::int64_t id,
+                      const std::string& wamid, const std::string& type,
+                      const std::string& content_json) {
   publish(self, "message.received", conversation_id,
-          event_head("message.received", conversation_id) + ",\"message\":{\"id\":" + std::to_string(id) +
-              ",\"wamid\":" + json(wamid).dump() + ",\"direction\":\"in\",\"type\":" + json(type).dump() +
+          event_head("message.received", conversation_id) +
+              ",\"message\":{\"id\":" + std::to_string(id) + ",\"wamid\":" + json(wamid).dump() +
+              ",\"direction\":\"in\",\"type\":" + json(type).dump() +
               ",\"content\":" + content_json + "}}");
 }
 
-void publish_queued(self_ptr self, std::int64_t conversation_id, std::int64_t message_id, const std::string& type,
-                    const std::string& content_json, const char* source) {
+void publish_queued(self_ptr self, std::int64_t conversation_id, std::int64_t message_id,
+                    const std::string& type, const std::string& content_json, const char* source) {
   publish(self, "message.queued", conversation_id,
-          event_head("message.queued", conversation_id) + ",\"message\":{\"id\":" + std::to_string(message_id) +
-              ",\"direction\":\"out\",\"type\":" + json(type).dump() + ",\"content\":" + content_json +
-              ",\"status\":\"queued\",\"source\":\"" + source + "\"}}");
+          event_head("message.queued", conversation_id) + ",\"message\":{\"id\":" +
+              std::to_string(message_id) + ",\"direction\":\"out\",\"type\":" + json(type).dump() +
+              ",\"content\":" + content_json + ",\"status\":\"queued\",\"source\":\"" + source +
+              "\"}}");
 }
 
 /// A close of the open conversation committed (`closed`) or failed: new inbound messages
@@ -163,7 +177,8 @@ void finish_closing(self_ptr self, bool closed) {
 /// open: otherwise reopening it resumes them).
 void resume_waiting(self_ptr self) {
   auto& st = self->state;
-  if (st.waiting.empty() || st.conversation_id == 0 || st.closing || st.opening || st.exchanging) return;
+  if (st.waiting.empty() || st.conversation_id == 0 || st.closing || st.opening || st.exchanging)
+    return;
   auto waiting = std::move(st.waiting);
   for (auto& w : waiting) w(nullptr);
 }
@@ -181,23 +196,26 @@ void adopt(self_ptr self, const storage::conversation_row& row) {
   if (st.state.size() > bot::max_state_name) st.state.clear();  // the bot's initial state runs
   bool vars_fit = row.vars_json.size() <= bot::max_vars_bytes &&
                   !json_text::nested_deeper_than(row.vars_json, bot::max_vars_depth);
-  if (!vars_fit) log::warn("conversation.vars_ignored", {{"project", st.ctx->project_id}, {"bytes", row.vars_json.size()}});
+  if (!vars_fit)
+    log::warn("conversation.vars_ignored",
+              {{"project", st.ctx->project_id}, {"bytes", row.vars_json.size()}});
   st.vars = vars_fit ? json::parse(row.vars_json, nullptr, false) : json();
   if (!st.vars.is_object() || st.vars.empty()) st.vars = json();
   st.last_inbound = std::max(st.last_inbound, row.last_inbound_epoch);
   if (row.opened)
     publish(self, "conversation.opened", row.conversation_id,
-            event_head("conversation.opened", row.conversation_id) + ",\"conversation\":{\"id\":" +
-                std::to_string(row.conversation_id) + ",\"contact\":{\"id\":" + std::to_string(row.contact_id) +
-                ",\"wa_id\":" + json(st.wa_id).dump() + ",\"name\":" + json(row.contact_name).dump() +
+            event_head("conversation.opened", row.conversation_id) +
+                ",\"conversation\":{\"id\":" + std::to_string(row.conversation_id) +
+                ",\"contact\":{\"id\":" + std::to_string(row.contact_id) + ",\"wa_id\":" +
+                json(st.wa_id).dump() + ",\"name\":" + json(row.contact_name).dump() +
                 "},\"state\":" + json(row.state).dump() + ",\"status\":\"open\"}}");
 }
 
 void open(self_ptr self, const std::string& name, const std::string& initial_state) {
   auto& st = self->state;
   st.opening = true;
-  self->request(st.ctx->persistence, until_answered, open_atom::value, st.ctx->project_id, st.wa_id, name,
-                initial_state)
+  self->request(st.ctx->persistence, until_answered, open_atom::value, st.ctx->project_id, st.wa_id,
+                name, initial_state)
       .then(
           [self](storage::conversation_row& row) {
             auto& st = self->state;
@@ -238,8 +256,13 @@ pending_step step_of(const waiting_inbound& w) {
 
 /// Inbound message `w` as stored in the open conversation (`handled`: no step will follow).
 storage::inbound_row row_of(const conversation_state& st, const waiting_inbound& w, bool handled) {
-  return {st.conversation_id, st.contact_id, w.msg.wamid, w.msg.type, w.msg.content_json,
-          unix_seconds(w.msg.timestamp), handled};
+  return {st.conversation_id,
+          st.contact_id,
+          w.msg.wamid,
+          w.msg.type,
+          w.msg.content_json,
+          unix_seconds(w.msg.timestamp),
+          handled};
 }
 
 /// Whether `w`, a message to a contact without an open conversation known here and with
@@ -247,8 +270,8 @@ storage::inbound_row row_of(const conversation_state& st, const waiting_inbound&
 /// conversation is opened, both stored in the commit that opens it (one commit on the way
 /// to the reply instead of two). Not when the bot reads the conversation's id.
 bool can_store_first(const conversation_state& st, const waiting_inbound& w) {
-  return w.bot && !w.paused && !w.bot->reads_conversation_id && st.conversation_id == 0 && !st.closing &&
-         !st.busy();
+  return w.bot && !w.paused && !w.bot->reads_conversation_id && st.conversation_id == 0 &&
+         !st.closing && !st.busy();
 }
 
 void store(self_ptr self, waiting_inbound w) {
@@ -260,8 +283,10 @@ void store(self_ptr self, waiting_inbound w) {
     auto name = w.msg.profile_name;
     auto initial = initial_state_of(w.bot);
     when_open(self, name, initial, [self, w](const caf::error* err) mutable {
-      if (err) w.promise.deliver(*err);
-      else store(self, std::move(w));
+      if (err)
+        w.promise.deliver(*err);
+      else
+        store(self, std::move(w));
     });
     return;
   }
@@ -269,8 +294,10 @@ void store(self_ptr self, waiting_inbound w) {
     // The message before is being stored with its step: this one waits, so messages commit
     // in the order they came.
     st.waiting.push_back([self, w](const caf::error* err) mutable {
-      if (err) w.promise.deliver(*err);
-      else store(self, std::move(w));
+      if (err)
+        w.promise.deliver(*err);
+      else
+        store(self, std::move(w));
     });
     return;
   }
@@ -290,12 +317,14 @@ void store(self_ptr self, waiting_inbound w) {
     return store_with_step(self, std::move(row), promise);
   }
   ++st.storing;
-  self->request(st.ctx->persistence, until_answered, inbound_atom::value, st.ctx->project_id, std::move(row))
+  self->request(st.ctx->persistence, until_answered, inbound_atom::value, st.ctx->project_id,
+                std::move(row))
       .then(
           [self, promise, step, run_bot, conversation_id, type](std::int64_t id) mutable {
             --self->state.storing;
             promise.deliver(caf::ok_atom::value);  // committed (or known as a duplicate)
-            if (id > 0) publish_received(self, conversation_id, id, step.wamid, type, step.content_json);
+            if (id > 0)
+              publish_received(self, conversation_id, id, step.wamid, type, step.content_json);
             self->state.last_inbound = std::max(self->state.last_inbound, step.message_time);
             if (id > 0 && run_bot) {
               step.message_id = id;
@@ -309,8 +338,10 @@ void store(self_ptr self, waiting_inbound w) {
           });
 }
 
-storage::step_row to_row(const conversation_state& st, const pending_step& p, const bot::step_result& r) {
-  storage::step_row row{p.message_id, st.conversation_id, st.contact_id, r.state, r.vars.dump(), r.close, {}};
+storage::step_row to_row(const conversation_state& st, const pending_step& p,
+                         const bot::step_result& r) {
+  storage::step_row row{
+      p.message_id, st.conversation_id, st.contact_id, r.state, r.vars.dump(), r.close, {}};
   for (const auto& m : r.sends) row.outbound.emplace_back(m.value("type", ""), m.dump());
   return row;
 }
@@ -319,7 +350,8 @@ void count_outside_window(const conversation_state& st, const char* source) {
   if (st.ctx->metrics)
     st.ctx->metrics
         ->counters("paige_outbound_outside_window_total",
-                   "free-form messages refused outside the 24-hour customer-service window", {"source"})
+                   "free-form messages refused outside the 24-hour customer-service window",
+                   {"source"})
         .with({source})
         .inc();
 }
@@ -332,18 +364,21 @@ void run_operator_send(self_ptr self) {
   auto type = content.value("type", "");
   if (!within_service_window(type, st.last_inbound, now_seconds())) {
     count_outside_window(st, "api");
-    p.promise.deliver(make_error(errc::invalid_argument,
-                                 "the contact's last message is more than 24 hours old (or there is none): "
-                                 "only a template can be sent now",
-                                 "outside_service_window"));
+    p.promise.deliver(
+        make_error(errc::invalid_argument,
+                   "the contact's last message is more than 24 hours old (or there is none): "
+                   "only a template can be sent now",
+                   "outside_service_window"));
     st.steps.pop_front();
     st.step_in_flight = false;
     return pump_steps(self);
   }
-  tx_job job = [conv = st.conversation_id, contact = st.contact_id, type, body = p.content_json](pqxx::transaction_base& tx) {
+  tx_job job = [conv = st.conversation_id, contact = st.contact_id, type,
+                body = p.content_json](pqxx::transaction_base& tx) {
     return caf::make_message(storage::queue_outbound(tx, conv, contact, type, body));
   };
-  self->request(st.ctx->persistence, until_answered, run_atom::value, st.ctx->project_id, std::move(job))
+  self->request(st.ctx->persistence, until_answered, run_atom::value, st.ctx->project_id,
+                std::move(job))
       .then(
           [self, type](storage::queued_message& q) {
             auto& st = self->state;
@@ -372,7 +407,8 @@ void run_change(self_ptr self) {
   bool ours = p.target == st.conversation_id && st.conversation_id != 0;
   bool closes = p.what != pending_step::kind::change_state;
   if (closes && ours) st.closing = true;
-  tx_job job = [what = p.what, id = p.target, state = p.new_state, idle = p.idle_seconds](pqxx::transaction_base& tx) {
+  tx_job job = [what = p.what, id = p.target, state = p.new_state,
+                idle = p.idle_seconds](pqxx::transaction_base& tx) {
     bool changed = false;
     std::string previous;
     if (what == pending_step::kind::change_state) {
@@ -381,7 +417,8 @@ void run_change(self_ptr self) {
       previous = old.value_or("");
     } else {
       changed = storage::close_conversation(
-          tx, id, what == pending_step::kind::expire ? std::optional<std::int64_t>{idle} : std::nullopt);
+          tx, id,
+          what == pending_step::kind::expire ? std::optional<std::int64_t>{idle} : std::nullopt);
     }
     return caf::make_message(changed, previous, storage::get_conversation(tx, id).value_or(""));
   };
@@ -392,7 +429,8 @@ void run_change(self_ptr self) {
     if (closes && ours) finish_closing(self, closed);
     pump_steps(self);
   };
-  self->request(st.ctx->persistence, until_answered, run_atom::value, st.ctx->project_id, std::move(job))
+  self->request(st.ctx->persistence, until_answered, run_atom::value, st.ctx->project_id,
+                std::move(job))
       .then(
           [self, settle, ours](bool changed, std::string& previous, std::string& conversation) {
             auto& st = self->state;
@@ -401,24 +439,31 @@ void run_change(self_ptr self) {
             if (p.what == pending_step::kind::change_state) {
               if (changed) {
                 if (ours) st.state = p.new_state;
-                log::info("conversation.state_changed", {{"project", project}, {"conversation", p.target},
-                                                         {"from", previous}, {"to", p.new_state}, {"by", p.who}});
+                log::info("conversation.state_changed", {{"project", project},
+                                                         {"conversation", p.target},
+                                                         {"from", previous},
+                                                         {"to", p.new_state},
+                                                         {"by", p.who}});
                 publish(self, "conversation.state_changed", p.target,
-                        event_head("conversation.state_changed", p.target) + ",\"from\":" + json(previous).dump() +
-                            ",\"to\":" + json(p.new_state).dump() + ",\"by\":" + json(p.who).dump() + "}");
+                        event_head("conversation.state_changed", p.target) + ",\"from\":" +
+                            json(previous).dump() + ",\"to\":" + json(p.new_state).dump() +
+                            ",\"by\":" + json(p.who).dump() + "}");
                 p.promise.deliver(std::move(conversation));
               } else {
-                p.promise.deliver(make_error(errc::conflict, "conversation " + std::to_string(p.target) + " is closed",
-                                             "conversation_closed"));
+                p.promise.deliver(make_error(
+                    errc::conflict, "conversation " + std::to_string(p.target) + " is closed",
+                    "conversation_closed"));
               }
             } else {
               if (changed) {
-                log::info("conversation.closed", {{"project", project}, {"conversation", p.target}, {"by", p.who}});
+                log::info("conversation.closed",
+                          {{"project", project}, {"conversation", p.target}, {"by", p.who}});
                 publish_closed(self, p.target, p.who);
               }
               if (p.promise.pending()) {
                 if (conversation.empty())
-                  p.promise.deliver(make_error(errc::not_found, "no conversation " + std::to_string(p.target),
+                  p.promise.deliver(make_error(errc::not_found,
+                                               "no conversation " + std::to_string(p.target),
                                                "conversation_not_found"));
                 else
                   p.promise.deliver(std::move(conversation));
@@ -450,32 +495,37 @@ bool writes_rejected(const caf::error& err) {
 
 std::string failed_write(const caf::error& err) {
   auto state = api_code_of(err);
-  return state.empty() ? std::string{"the step's writes failed"} : "the step's writes failed (SQLSTATE " + state + ")";
+  return state.empty() ? std::string{"the step's writes failed"}
+                       : "the step's writes failed (SQLSTATE " + state + ")";
 }
 
 /// A step handled without effects committed: tell the project's subscribers and metrics, and
 /// record why on the message (`error`), so the API shows it.
-void report_skipped(self_ptr self, std::int64_t conversation_id, std::int64_t message_id, const std::string& code,
-                    const std::string& detail) {
+void report_skipped(self_ptr self, std::int64_t conversation_id, std::int64_t message_id,
+                    const std::string& code, const std::string& detail) {
   auto& st = self->state;
-  log::warn("bot.step_skipped", {{"project", st.ctx->project_id}, {"message", message_id}, {"reason", code}});
+  log::warn("bot.step_skipped",
+            {{"project", st.ctx->project_id}, {"message", message_id}, {"reason", code}});
   if (auto* m = st.ctx->metrics)
-    m->counters("paige_bot_steps_skipped_total", "inbound messages handled without their bot step", {"reason"})
+    m->counters("paige_bot_steps_skipped_total", "inbound messages handled without their bot step",
+                {"reason"})
         .with({code})
         .inc();
   auto error = json{{"code", code}, {"message", detail}}.dump();
   publish(self, "message.skipped", conversation_id,
-          event_head("message.skipped", conversation_id) + ",\"message_id\":" + std::to_string(message_id) +
-              ",\"error\":" + error + "}");
+          event_head("message.skipped", conversation_id) +
+              ",\"message_id\":" + std::to_string(message_id) + ",\"error\":" + error + "}");
   if (message_id == 0) return;
   tx_job mark = [message_id, error](pqxx::transaction_base& tx) {
     storage::mark_skipped(tx, message_id, error);
     return caf::make_message(caf::ok_atom::value);
   };
-  self->request(st.ctx->persistence, until_answered, run_atom::value, st.ctx->project_id, std::move(mark))
+  self->request(st.ctx->persistence, until_answered, run_atom::value, st.ctx->project_id,
+                std::move(mark))
       .then([](caf::ok_atom) {},
             [self, message_id](caf::error& err) {
-              log::warn("bot.skip_unrecorded", {{"project", self->state.ctx->project_id}, {"message", message_id},
+              log::warn("bot.skip_unrecorded", {{"project", self->state.ctx->project_id},
+                                                {"message", message_id},
                                                 {"reason", to_string(code_of(err))}});
             });
 }
@@ -488,10 +538,12 @@ bot::step_result compute_step(self_ptr self, pending_step& p) {
   bot::step_result result;
   if (!p.without_effects) {
     auto content = json::parse(p.content_json, nullptr, false);
-    bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id), st.state, st.vars};
+    bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id),
+                                st.state, st.vars};
     try {
       result = bot::run_step(*p.bot, view, view_of(p.wamid, content));
-      if (!result.matched) log::debug("bot.no_route", {{"project", st.ctx->project_id}, {"state", st.state}});
+      if (!result.matched)
+        log::debug("bot.no_route", {{"project", st.ctx->project_id}, {"state", st.state}});
     } catch (const bot::step_refused& e) {
       skip_step(p, e.code, e.what());
     } catch (const std::exception& e) {
@@ -511,12 +563,14 @@ bot::step_result compute_step(self_ptr self, pending_step& p) {
   auto before = result.sends.size();
   result.sends.erase(std::remove_if(result.sends.begin(), result.sends.end(),
                                     [&](const json& m) {
-                                      return !within_service_window(m.value("type", ""), window_start, now_seconds());
+                                      return !within_service_window(m.value("type", ""),
+                                                                    window_start, now_seconds());
                                     }),
                      result.sends.end());
   if (result.sends.size() != before) {
     count_outside_window(st, "bot");
-    log::warn("bot.outside_service_window", {{"project", st.ctx->project_id}, {"dropped", before - result.sends.size()}});
+    log::warn("bot.outside_service_window",
+              {{"project", st.ctx->project_id}, {"dropped", before - result.sends.size()}});
   }
   if (result.close) st.closing = true;  // hold new messages back until the close committed
   return result;
@@ -535,17 +589,20 @@ void settle_step(self_ptr self, const bot::step_result& result, storage::step_ou
   if (outcome.applied) {
     if (result.state != st.state)
       publish(self, "conversation.state_changed", conversation_id,
-              event_head("conversation.state_changed", conversation_id) + ",\"from\":" + json(st.state).dump() +
-                  ",\"to\":" + json(result.state).dump() + ",\"by\":\"bot\"}");
+              event_head("conversation.state_changed", conversation_id) +
+                  ",\"from\":" + json(st.state).dump() + ",\"to\":" + json(result.state).dump() +
+                  ",\"by\":\"bot\"}");
     st.state = result.state;
     st.vars = result.vars.empty() ? json() : result.vars;
     std::vector<outbound_item> items;
     for (std::size_t i = 0; i < outcome.outbound_ids.size() && i < result.sends.size(); ++i) {
       items.push_back({outcome.outbound_ids[i], result.sends[i].dump()});
-      publish_queued(self, conversation_id, outcome.outbound_ids[i], result.sends[i].value("type", ""),
-                     items.back().content_json, "bot");
+      publish_queued(self, conversation_id, outcome.outbound_ids[i],
+                     result.sends[i].value("type", ""), items.back().content_json, "bot");
     }
-    if (!items.empty()) self->send(st.ctx->meta_sync, send_atom::value, st.ctx->project_id, st.wa_id, std::move(items));
+    if (!items.empty())
+      self->send(st.ctx->meta_sync, send_atom::value, st.ctx->project_id, st.wa_id,
+                 std::move(items));
     if (result.close) publish_closed(self, conversation_id, "bot");
   }
   if (result.close) finish_closing(self, outcome.applied);
@@ -555,8 +612,9 @@ void settle_step(self_ptr self, const bot::step_result& result, storage::step_ou
 /// The inbound message of the step at the front (of `type`, in `conversation_id`) committed
 /// with that step (`id` 0: a duplicate, nothing stored): answer its sender, publish it,
 /// settle the step, let the messages held back behind it go on.
-void exchanged(self_ptr self, caf::response_promise& promise, std::int64_t conversation_id, std::int64_t id,
-               const std::string& type, const bot::step_result& result, storage::step_outcome& outcome) {
+void exchanged(self_ptr self, caf::response_promise& promise, std::int64_t conversation_id,
+               std::int64_t id, const std::string& type, const bot::step_result& result,
+               storage::step_outcome& outcome) {
   auto& st = self->state;
   promise.deliver(caf::ok_atom::value);  // committed (or known as a duplicate)
   auto& p = st.steps.front();
@@ -579,10 +637,11 @@ void store_with_step(self_ptr self, storage::inbound_row row, caf::response_prom
   auto conversation_id = st.conversation_id;
   auto type = row.type;
   auto retry_row = row;
-  self->request(st.ctx->persistence, until_answered, exchange_atom::value, st.ctx->project_id, std::move(row),
-                std::move(step), result.saves)
+  self->request(st.ctx->persistence, until_answered, exchange_atom::value, st.ctx->project_id,
+                std::move(row), std::move(step), result.saves)
       .then(
-          [self, promise, result, conversation_id, type](std::int64_t id, storage::step_outcome& outcome) mutable {
+          [self, promise, result, conversation_id, type](std::int64_t id,
+                                                         storage::step_outcome& outcome) mutable {
             exchanged(self, promise, conversation_id, id, type, result, outcome);
           },
           [self, promise, close = result.close, retry_row](caf::error& err) mutable {
@@ -622,8 +681,8 @@ void send_first(self_ptr self, waiting_inbound w) {
   auto result = compute_step(self, st.steps.front());
   auto step = to_row(st, st.steps.front(), result);
   self->request(st.ctx->persistence, until_answered, first_atom::value, st.ctx->project_id,
-                storage::open_row{st.wa_id, w.msg.profile_name, st.state}, st.contact_name, row_of(st, w, false),
-                std::move(step), result.saves)
+                storage::open_row{st.wa_id, w.msg.profile_name, st.state}, st.contact_name,
+                row_of(st, w, false), std::move(step), result.saves)
       .then(
           [self, w, result](storage::conversation_row& row, bool held, std::int64_t id,
                             storage::step_outcome& outcome) mutable {
@@ -670,9 +729,12 @@ void pump_steps(self_ptr self) {
     // Closed under a stored message (by a step, an operator or the timeout): its step runs in
     // the contact's next conversation, opened now.
     if (!st.opening && !st.closing)
-      when_open(self, "", initial_state_of(front.bot ? front.bot : st.bot), [self](const caf::error* err) {
-        if (err) self->delayed_send(self, std::chrono::seconds{1}, retry_atom::value, std::int64_t{0});
-      });
+      when_open(self, "", initial_state_of(front.bot ? front.bot : st.bot),
+                [self](const caf::error* err) {
+                  if (err)
+                    self->delayed_send(self, std::chrono::seconds{1}, retry_atom::value,
+                                       std::int64_t{0});
+                });
     return;
   }
   st.step_in_flight = true;
@@ -690,7 +752,8 @@ void pump_steps(self_ptr self) {
                 // message without effects rather than retry it forever.
                 skip_step(st.steps.front(), "step_failed", failed_write(err));
               }
-              self->delayed_send(self, std::chrono::milliseconds{200}, retry_atom::value, std::int64_t{0});
+              self->delayed_send(self, std::chrono::milliseconds{200}, retry_atom::value,
+                                 std::int64_t{0});
             });
 }
 
@@ -730,22 +793,26 @@ void order_operator_send(self_ptr self, conversation_order& order, caf::response
   tx_job peek = [wa_id = st.wa_id](pqxx::transaction_base& tx) {
     return caf::make_message(storage::last_inbound_of(tx, wa_id));
   };
-  self->request(st.ctx->persistence, until_answered, run_atom::value, st.ctx->project_id, std::move(peek))
+  self->request(st.ctx->persistence, until_answered, run_atom::value, st.ctx->project_id,
+                std::move(peek))
       .then(
           [self, step, type, initial, enqueue](double last_inbound) mutable {
             auto& st = self->state;
             st.last_inbound = std::max(st.last_inbound, last_inbound);
             if (!within_service_window(type, st.last_inbound, now_seconds())) {
               count_outside_window(st, "api");
-              step.promise.deliver(make_error(errc::invalid_argument,
-                                              "the contact's last message is more than 24 hours old (or there is "
-                                              "none): only a template can be sent now",
-                                              "outside_service_window"));
+              step.promise.deliver(
+                  make_error(errc::invalid_argument,
+                             "the contact's last message is more than 24 hours old (or there is "
+                             "none): only a template can be sent now",
+                             "outside_service_window"));
               return;
             }
             when_open(self, "", initial, [step, enqueue](const caf::error* err) mutable {
-              if (err) step.promise.deliver(*err);
-              else enqueue(std::move(step));
+              if (err)
+                step.promise.deliver(*err);
+              else
+                enqueue(std::move(step));
             });
           },
           [step](caf::error& err) mutable { step.promise.deliver(err); });
@@ -764,7 +831,8 @@ caf::result<void> take_order(self_ptr self, conversation_order& order) {
       step.bot = order.bot;
       st.steps.push_back(std::move(step));
       if (st.conversation_id == 0 && order.bot)
-        when_open(self, order.recovered.contact_name, order.bot->initial_state, [](const caf::error*) {});
+        when_open(self, order.recovered.contact_name, order.bot->initial_state,
+                  [](const caf::error*) {});
       pump_steps(self);
       return {};
     }
@@ -774,13 +842,15 @@ caf::result<void> take_order(self_ptr self, conversation_order& order) {
       return rp;
     }
     case kind::change_state: {
-      auto step = change_step(pending_step::kind::change_state, order.conversation_id, std::move(order.who));
+      auto step = change_step(pending_step::kind::change_state, order.conversation_id,
+                              std::move(order.who));
       step.new_state = std::move(order.state);
       return queue_change(self, std::move(step), true);
     }
     case kind::close:
-      return queue_change(self, change_step(pending_step::kind::close, order.conversation_id, std::move(order.who)),
-                          true);
+      return queue_change(
+          self, change_step(pending_step::kind::close, order.conversation_id, std::move(order.who)),
+          true);
     case kind::expire: {
       auto step = change_step(pending_step::kind::expire, order.conversation_id, "timeout");
       step.idle_seconds = order.idle_seconds;
@@ -802,11 +872,13 @@ void take_signal(self_ptr self, caf::atom_value signal, std::int64_t arg) {
   } else if (signal == idle_atom::value) {
     // Busy: the parent's next sweep asks again.
     if (!st.busy())
-      self->send(caf::actor_cast<caf::actor>(self->current_sender()), idle_atom::value, st.wa_id, arg);
+      self->send(caf::actor_cast<caf::actor>(self->current_sender()), idle_atom::value, st.wa_id,
+                 arg);
   }
 }
 
-caf::behavior conversation(self_ptr self, std::shared_ptr<const conversation_context> ctx, std::string wa_id) {
+caf::behavior conversation(self_ptr self, std::shared_ptr<const conversation_context> ctx,
+                           std::string wa_id) {
   self->state.ctx = std::move(ctx);
   self->state.wa_id = std::move(wa_id);
   // Instead of a monitor (an attachable per conversation): the parent hears of a crash from
@@ -827,7 +899,8 @@ caf::behavior conversation(self_ptr self, std::shared_ptr<const conversation_con
   // Three handlers, not one per kind of work: each handler costs about 32 bytes in every
   // conversation actor, and a project keeps 100 000s of them.
   return {
-      [=](inbound_atom, inbound_message& msg, bot_ptr& bot, bool paused) -> caf::result<caf::ok_atom> {
+      [=](inbound_atom, inbound_message& msg, bot_ptr& bot,
+          bool paused) -> caf::result<caf::ok_atom> {
         auto rp = self->make_response_promise();
         store(self, {std::move(msg), std::move(bot), paused, rp});
         return rp;
@@ -860,7 +933,8 @@ conversation_order operator_send_order(std::string message_json, bot_ptr bot) {
   return o;
 }
 
-conversation_order change_state_order(std::int64_t conversation_id, std::string state, std::string who) {
+conversation_order change_state_order(std::int64_t conversation_id, std::string state,
+                                      std::string who) {
   conversation_order o;
   o.what = conversation_order::kind::change_state;
   o.conversation_id = conversation_id;
@@ -885,8 +959,8 @@ conversation_order expire_order(std::int64_t conversation_id, std::int64_t idle_
   return o;
 }
 
-caf::actor spawn_conversation(caf::local_actor* parent, std::shared_ptr<const conversation_context> ctx,
-                              std::string wa_id) {
+caf::actor spawn_conversation(caf::local_actor* parent,
+                              std::shared_ptr<const conversation_context> ctx, std::string wa_id) {
   // Neither linked nor monitored: a link is an entry in the parent's attachables list, which
   // CAF walks on every link and unlink (quadratic in the conversations of a project), and a
   // monitor is an allocation per conversation. The parent stops its conversations itself

@@ -85,7 +85,8 @@ struct conversation_context {
   caf::actor persistence;  ///< the worker serving this project
   caf::actor meta_sync;    ///< sends outbound messages
   caf::actor events;       ///< the project's event hub
-  caf::actor_addr project; ///< the project actor: told (crashed_atom, wa_id) when a conversation crashes
+  caf::actor_addr
+      project;  ///< the project actor: told (crashed_atom, wa_id) when a conversation crashes
   metrics::registry* metrics = nullptr;
 };
 
@@ -130,14 +131,15 @@ struct conversation_order {
 
 conversation_order recover_order(storage::unhandled_row row, bot_ptr bot);
 conversation_order operator_send_order(std::string message_json, bot_ptr bot);
-conversation_order change_state_order(std::int64_t conversation_id, std::string state, std::string who);
+conversation_order change_state_order(std::int64_t conversation_id, std::string state,
+                                      std::string who);
 conversation_order close_order(std::int64_t conversation_id, std::string who);
 conversation_order expire_order(std::int64_t conversation_id, std::int64_t idle_seconds);
 
 /// Spawns the actor of `wa_id`. The caller (its project actor) keeps it alive and stops it;
 /// it sends ctx->project (crashed_atom, wa_id) and ends if a handler throws.
-caf::actor spawn_conversation(caf::local_actor* parent, std::shared_ptr<const conversation_context> ctx,
-                              std::string wa_id);
+caf::actor spawn_conversation(caf::local_actor* parent,
+                              std::shared_ptr<const conversation_context> ctx, std::string wa_id);
 
 }  // namespace paige::actors
 

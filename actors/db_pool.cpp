@@ -26,7 +26,8 @@ struct worker_state {
 /// The connection to `conninfo`, opened if needed; the least recently used beyond `keep`
 /// are closed.
 pqxx::connection& connection_to(worker_state& st, const std::string& conninfo, std::size_t keep) {
-  auto it = std::find_if(st.conns.begin(), st.conns.end(), [&](const auto& c) { return c.first == conninfo; });
+  auto it = std::find_if(st.conns.begin(), st.conns.end(),
+                         [&](const auto& c) { return c.first == conninfo; });
   if (it != st.conns.end()) {
     st.conns.splice(st.conns.begin(), st.conns, it);
   } else {
@@ -40,8 +41,9 @@ void forget(worker_state& st, const std::string& conninfo) {
   st.conns.remove_if([&](const auto& c) { return c.first == conninfo; });
 }
 
-caf::result<caf::message> run_job(worker_state& st, const std::string& conninfo, const db_pool_options& opts,
-                                  const db_job& job, bool retry_safe = false) {
+caf::result<caf::message> run_job(worker_state& st, const std::string& conninfo,
+                                  const db_pool_options& opts, const db_job& job,
+                                  bool retry_safe = false) {
   pqxx::connection* conn = nullptr;
   try {
     conn = &connection_to(st, conninfo, opts.cached_targets + 1);
@@ -83,7 +85,8 @@ caf::result<caf::message> run_session_job(const std::string& conninfo, const db_
   }
 }
 
-caf::behavior db_worker(caf::stateful_actor<worker_state>* self, db_pool_options opts, caf::actor dispatcher) {
+caf::behavior db_worker(caf::stateful_actor<worker_state>* self, db_pool_options opts,
+                        caf::actor dispatcher) {
   auto done = [self, dispatcher](const std::string& conninfo) {
     // Tell the dispatcher this worker is free; the reply goes straight to the requester.
     self->send(dispatcher, caf::ok_atom::value, caf::actor_cast<caf::actor>(self), conninfo);
@@ -127,9 +130,12 @@ struct dispatcher_state {
 
 using dispatcher_ptr = caf::stateful_actor<dispatcher_state>*;
 
-void start(dispatcher_ptr self, caf::actor worker, const std::string& conninfo, dispatcher_state::pending job) {
+void start(dispatcher_ptr self, caf::actor worker, const std::string& conninfo,
+           dispatcher_state::pending job) {
   ++self->state.running[conninfo];
-  std::visit([&](auto& j) { job.promise.delegate(worker, run_atom::value, conninfo, std::move(j)); }, job.job);
+  std::visit(
+      [&](auto& j) { job.promise.delegate(worker, run_atom::value, conninfo, std::move(j)); },
+      job.job);
 }
 
 /// Gives `worker` the next job whose connection string has a worker to spare, taking turns;
@@ -141,8 +147,10 @@ void next_job(dispatcher_ptr self, caf::actor worker) {
     auto target = st.turns[i];
     if (st.running[target] >= st.per_target) continue;
     auto& queue = st.queues[target];
-    while (!queue.empty() && st.queue_timeout.count() > 0 && now - queue.front().queued_at > st.queue_timeout) {
-      queue.front().promise.deliver(make_error(errc::timeout, "the job waited too long for a database connection"));
+    while (!queue.empty() && st.queue_timeout.count() > 0 &&
+           now - queue.front().queued_at > st.queue_timeout) {
+      queue.front().promise.deliver(
+          make_error(errc::timeout, "the job waited too long for a database connection"));
       queue.pop_front();
     }
     if (queue.empty()) {
@@ -153,8 +161,10 @@ void next_job(dispatcher_ptr self, caf::actor worker) {
     auto job = std::move(queue.front());
     queue.pop_front();
     st.turns.erase(st.turns.begin() + static_cast<std::ptrdiff_t>(i));
-    if (queue.empty()) st.queues.erase(target);
-    else st.turns.push_back(target);  // its next job waits for the others' turns
+    if (queue.empty())
+      st.queues.erase(target);
+    else
+      st.turns.push_back(target);  // its next job waits for the others' turns
     return start(self, std::move(worker), target, std::move(job));
   }
   st.idle.push_back(std::move(worker));
@@ -164,7 +174,8 @@ caf::behavior db_dispatcher(dispatcher_ptr self, db_pool_options opts) {
   auto me = caf::actor_cast<caf::actor>(self);
   for (std::size_t i = 0; i < opts.workers; ++i)
     self->state.idle.push_back(self->spawn<caf::detached + caf::linked>(db_worker, opts, me));
-  self->state.per_target = opts.fair_share ? std::max<std::size_t>(1, opts.workers - 1) : opts.workers;
+  self->state.per_target =
+      opts.fair_share ? std::max<std::size_t>(1, opts.workers - 1) : opts.workers;
   self->state.max_queued = opts.max_queued_per_target;
   self->state.queue_timeout = opts.queue_timeout;
   auto submit = [self](std::string& conninfo, any_db_job job) -> caf::result<caf::message> {
@@ -174,7 +185,8 @@ caf::behavior db_dispatcher(dispatcher_ptr self, db_pool_options opts) {
     if (st.idle.empty() || queued_before || st.running[conninfo] >= st.per_target) {
       auto& queue = st.queues[conninfo];
       if (st.max_queued > 0 && queue.size() >= st.max_queued) {
-        promise.deliver(make_error(errc::busy, "too many requests are waiting for this database: retry later",
+        promise.deliver(make_error(errc::busy,
+                                   "too many requests are waiting for this database: retry later",
                                    "too_many_requests"));
         return promise;
       }
@@ -183,7 +195,8 @@ caf::behavior db_dispatcher(dispatcher_ptr self, db_pool_options opts) {
     } else {
       auto worker = std::move(st.idle.back());
       st.idle.pop_back();
-      start(self, std::move(worker), conninfo, {std::move(job), promise, std::chrono::steady_clock::now()});
+      start(self, std::move(worker), conninfo,
+            {std::move(job), promise, std::chrono::steady_clock::now()});
     }
     return promise;
   };
@@ -192,8 +205,12 @@ caf::behavior db_dispatcher(dispatcher_ptr self, db_pool_options opts) {
         auto conninfo = opts.conninfo;
         return submit(conninfo, std::move(job));
       },
-      [=](run_atom, std::string& conninfo, db_job& job) { return submit(conninfo, std::move(job)); },
-      [=](run_atom, std::string& conninfo, session_job& job) { return submit(conninfo, std::move(job)); },
+      [=](run_atom, std::string& conninfo, db_job& job) {
+        return submit(conninfo, std::move(job));
+      },
+      [=](run_atom, std::string& conninfo, session_job& job) {
+        return submit(conninfo, std::move(job));
+      },
       [=](run_atom, retry_safe& job) {
         auto conninfo = opts.conninfo;
         return submit(conninfo, std::move(job));
@@ -201,7 +218,8 @@ caf::behavior db_dispatcher(dispatcher_ptr self, db_pool_options opts) {
       // A worker finished a job of `conninfo`.
       [=](caf::ok_atom, caf::actor& worker, const std::string& conninfo) {
         auto& st = self->state;
-        if (auto it = st.running.find(conninfo); it != st.running.end() && --it->second == 0) st.running.erase(it);
+        if (auto it = st.running.find(conninfo); it != st.running.end() && --it->second == 0)
+          st.running.erase(it);
         next_job(self, std::move(worker));
       },
   };

@@ -51,9 +51,9 @@ using run_atom = caf::atom_constant<caf::atom("run")>;
 
 /// How to build a pool.
 struct db_pool_options {
-  std::string conninfo;     ///< libpq connection string of every worker
-  std::size_t workers = 2;  ///< connections (and threads) of the pool
-  std::string name;         ///< for logs
+  std::string conninfo;            ///< libpq connection string of every worker
+  std::size_t workers = 2;         ///< connections (and threads) of the pool
+  std::string name;                ///< for logs
   std::size_t cached_targets = 8;  ///< connections a worker keeps open (other databases)
   bool fair_share = false;  ///< turns per connection string, each holding at most workers - 1
   /// Jobs one connection string may have waiting (0: no limit); past it a job is refused at

@@ -7,15 +7,24 @@ namespace paige::actors {
 
 const char* to_string(errc code) {
   switch (code) {
-    case errc::db_unavailable: return "db_unavailable";
-    case errc::db_error: return "db_error";
-    case errc::invalid_argument: return "invalid_argument";
-    case errc::not_found: return "not_found";
-    case errc::conflict: return "conflict";
-    case errc::timeout: return "timeout";
-    case errc::upstream: return "upstream";
-    case errc::internal: return "internal";
-    case errc::busy: return "busy";
+    case errc::db_unavailable:
+      return "db_unavailable";
+    case errc::db_error:
+      return "db_error";
+    case errc::invalid_argument:
+      return "invalid_argument";
+    case errc::not_found:
+      return "not_found";
+    case errc::conflict:
+      return "conflict";
+    case errc::timeout:
+      return "timeout";
+    case errc::upstream:
+      return "upstream";
+    case errc::internal:
+      return "internal";
+    case errc::busy:
+      return "busy";
   }
   return "internal";
 }

@@ -24,9 +24,9 @@ enum class errc : std::uint8_t {
   not_found,
   conflict,
   timeout,
-  upstream,            ///< Meta's Graph API failed or could not be reached
+  upstream,  ///< Meta's Graph API failed or could not be reached
   internal,
-  busy,                ///< the caller has too much waiting already: retry later (429)
+  busy,  ///< the caller has too much waiting already: retry later (429)
 };
 
 /// The code's snake_case name (used in logs and API errors).

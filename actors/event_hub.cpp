@@ -5,8 +5,8 @@
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <optional>
 #include <vector>
@@ -53,21 +53,26 @@ std::optional<std::uint64_t> seq_of(const std::string& id, const std::string& ep
 
 caf::behavior hub(caf::stateful_actor<hub_state>* self, event_hub_options opts) {
   auto& st = self->state;
-  st.epoch = std::to_string(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  st.epoch = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count());
   return {
-      [=](publish_atom, const std::string& type, std::int64_t conversation_id, const std::string& data) {
+      [=](publish_atom, const std::string& type, std::int64_t conversation_id,
+          const std::string& data) {
         auto& st = self->state;
         auto seq = ++st.seq;
         auto frame = event_frame(st.epoch + "-" + std::to_string(seq), type, data);
         auto& subs = st.subscribers;
         subs.erase(std::remove_if(subs.begin(), subs.end(),
-                                  [&](subscriber& s) { return wants(s, conversation_id) && !s.sink->deliver(frame); }),
+                                  [&](subscriber& s) {
+                                    return wants(s, conversation_id) && !s.sink->deliver(frame);
+                                  }),
                    subs.end());
         st.window.push_back({seq, conversation_id, std::move(frame)});
         if (st.window.size() > opts.window) st.window.pop_front();
       },
-      [=](subscribe_atom, const std::string& last_event_id, std::int64_t conversation, event_sink& sink) {
+      [=](subscribe_atom, const std::string& last_event_id, std::int64_t conversation,
+          event_sink& sink) {
         auto& st = self->state;
         subscriber sub{std::move(sink), conversation};
         if (!last_event_id.empty()) {
@@ -75,12 +80,18 @@ caf::behavior hub(caf::stateful_actor<hub_state>* self, event_hub_options opts) 
           auto after = known.value_or(0);
           auto oldest = st.window.empty() ? st.seq + 1 : st.window.front().seq;
           if (!known || after + 1 < oldest) {
-            nlohmann::json lost{{"type", "events.lost"}, {"last_event_id", last_event_id},
-                                {"message", "events after this id are no longer kept: reload the state, then follow"}};
-            if (!sub.sink->deliver(event_frame(st.epoch + "-" + std::to_string(oldest - 1), "events.lost", lost.dump()))) return;
+            nlohmann::json lost{
+                {"type", "events.lost"},
+                {"last_event_id", last_event_id},
+                {"message",
+                 "events after this id are no longer kept: reload the state, then follow"}};
+            if (!sub.sink->deliver(event_frame(st.epoch + "-" + std::to_string(oldest - 1),
+                                               "events.lost", lost.dump())))
+              return;
           }
           for (const auto& e : st.window)
-            if (e.seq > after && wants(sub, e.conversation_id) && !sub.sink->deliver(e.frame)) return;
+            if (e.seq > after && wants(sub, e.conversation_id) && !sub.sink->deliver(e.frame))
+              return;
         }
         st.subscribers.push_back(std::move(sub));
       },
@@ -109,14 +120,22 @@ void publish_status(const caf::actor& hub, const storage::status_change& c) {
     data += nlohmann::json::parse(c.error_json, nullptr, false).dump();
   }
   data += '}';
-  caf::anon_send(hub, publish_atom::value, std::string{"message.status"}, c.conversation_id, std::move(data));
+  caf::anon_send(hub, publish_atom::value, std::string{"message.status"}, c.conversation_id,
+                 std::move(data));
 }
 
-std::string event_frame(const std::string& id, const std::string& type, const std::string& data_json) {
+std::string event_frame(const std::string& id, const std::string& type,
+                        const std::string& data_json) {
   // data_json is compact JSON: no newline can end the data line early.
   std::string frame;
   frame.reserve(id.size() + type.size() + data_json.size() + 24);
-  frame.append("id: ").append(id).append("\nevent: ").append(type).append("\ndata: ").append(data_json).append("\n\n");
+  frame.append("id: ")
+      .append(id)
+      .append("\nevent: ")
+      .append(type)
+      .append("\ndata: ")
+      .append(data_json)
+      .append("\n\n");
   return frame;
 }
 

@@ -56,7 +56,8 @@ caf::actor spawn_event_hub(caf::local_actor* parent, event_hub_options opts);
 void publish_status(const caf::actor& hub, const storage::status_change& change);
 
 /// The SSE frame of one event.
-std::string event_frame(const std::string& id, const std::string& type, const std::string& data_json);
+std::string event_frame(const std::string& id, const std::string& type,
+                        const std::string& data_json);
 
 }  // namespace paige::actors
 

@@ -14,7 +14,8 @@ namespace paige::actors {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, graph_result& x) {
-  return f(caf::meta::type_name("graph_result"), x.http_status, x.body, x.transport_error, x.timed_out);
+  return f(caf::meta::type_name("graph_result"), x.http_status, x.body, x.transport_error,
+           x.timed_out);
 }
 
 /// Calls the Graph API. `path` starts after the version ("/<phone-number-id>/messages").
@@ -22,8 +23,9 @@ typename Inspector::result_type inspect(Inspector& f, graph_result& x) {
 class graph_api {
  public:
   virtual ~graph_api() = default;
-  virtual void call(const std::string& method, const std::string& path, const std::string& access_token,
-                    std::string body_json, std::function<void(graph_result)> done) = 0;
+  virtual void call(const std::string& method, const std::string& path,
+                    const std::string& access_token, std::string body_json,
+                    std::function<void(graph_result)> done) = 0;
 };
 
 }  // namespace paige::actors

@@ -25,8 +25,8 @@ struct inbound_message {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, inbound_message& x) {
-  return f(caf::meta::type_name("inbound_message"), x.wamid, x.from, x.profile_name, x.type, x.timestamp,
-           x.content_json);
+  return f(caf::meta::type_name("inbound_message"), x.wamid, x.from, x.profile_name, x.type,
+           x.timestamp, x.content_json);
 }
 
 /// One status update of an outbound message (sent, delivered, read, failed, ...).
@@ -40,7 +40,8 @@ struct status_update {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, status_update& x) {
-  return f(caf::meta::type_name("status_update"), x.wamid, x.status, x.timestamp, x.recipient_id, x.errors_json);
+  return f(caf::meta::type_name("status_update"), x.wamid, x.status, x.timestamp, x.recipient_id,
+           x.errors_json);
 }
 
 /// Everything one webhook POST carried for one phone number, in the order received.
@@ -53,7 +54,8 @@ struct number_batch {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, number_batch& x) {
-  return f(caf::meta::type_name("number_batch"), x.phone_number_id, x.messages, x.statuses, x.errors_json);
+  return f(caf::meta::type_name("number_batch"), x.phone_number_id, x.messages, x.statuses,
+           x.errors_json);
 }
 
 /// The fields a bot matches on, read from a Cloud API inbound message object.

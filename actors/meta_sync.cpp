@@ -1,10 +1,10 @@
 #include "actors/meta_sync.hpp"
 
 #include "actors/conversation_actor.hpp"
+#include "actors/core/send_policy.hpp"
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/persistence.hpp"
-#include "actors/core/send_policy.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 
@@ -46,7 +46,7 @@ struct number_info {
   std::string phone_number_id;
   std::string access_token;
   caf::actor persistence;
-  caf::actor owner;   ///< the project actor: it stores outcomes (and publishes them in order)
+  caf::actor owner;  ///< the project actor: it stores outcomes (and publishes them in order)
 };
 
 struct contact_queue {
@@ -88,15 +88,19 @@ struct meta_sync_state {
 
 using self_ptr = caf::stateful_actor<meta_sync_state>*;
 
-void count(self_ptr self, const char* name, const char* help, const std::vector<std::string>& labels = {},
-           const std::vector<std::string>& values = {}, double n = 1) {
+void count(self_ptr self, const char* name, const char* help,
+           const std::vector<std::string>& labels = {}, const std::vector<std::string>& values = {},
+           double n = 1) {
   if (!self->state.metrics) return;
   self->state.metrics->counters(name, help, labels).with(values).inc(static_cast<std::uint64_t>(n));
 }
 
 void backlog(self_ptr self, double delta) {
   if (self->state.metrics)
-    self->state.metrics->gauges("paige_outbound_backlog", "outbound messages waiting to be sent", {}).with({}).add(delta);
+    self->state.metrics
+        ->gauges("paige_outbound_backlog", "outbound messages waiting to be sent", {})
+        .with({})
+        .add(delta);
 }
 
 void record(self_ptr self, const std::string& project_id, std::int64_t id);
@@ -142,8 +146,11 @@ void record(self_ptr self, const std::string& project_id, std::int64_t id) {
     auto delay = first_record_retry;
     for (int i = 1; i < found->second.attempts && delay < max_record_retry; ++i) delay *= 2;
     delay = std::min(delay, max_record_retry);
-    log::warn("outbound.record_retry", {{"project", project_id}, {"message", id}, {"attempt", found->second.attempts},
-                                        {"delay_ms", static_cast<long>(delay.count())}, {"reason", to_string(code_of(err))}});
+    log::warn("outbound.record_retry", {{"project", project_id},
+                                        {"message", id},
+                                        {"attempt", found->second.attempts},
+                                        {"delay_ms", static_cast<long>(delay.count())},
+                                        {"reason", to_string(code_of(err))}});
     self->delayed_send(self, delay, rerecord_atom::value, project_id, id);
   };
   // No timeout: the project actor answers once its write committed or failed (and CAF answers
@@ -151,9 +158,11 @@ void record(self_ptr self, const std::string& project_id, std::int64_t id) {
   // Asked again, the wamid is recorded only if it is not already: the first attempt's commit
   // may have gone through without its answer, and statuses applied since must stay.
   if (o.failure)
-    self->request(box.number->owner, caf::infinite, record_atom::value, id, o.failure).then(done, again);
+    self->request(box.number->owner, caf::infinite, record_atom::value, id, o.failure)
+        .then(done, again);
   else
-    self->request(box.number->owner, caf::infinite, record_atom::value, id, o.wamid, o.attempts > 1).then(done, again);
+    self->request(box.number->owner, caf::infinite, record_atom::value, id, o.wamid, o.attempts > 1)
+        .then(done, again);
 }
 
 void make_ready(project_outbox& box, const std::string& wa_id) {
@@ -170,8 +179,10 @@ void pump(self_ptr self, const std::string& project_id) {
     if (!box.bucket.try_take(now)) {
       if (!box.wake_queued) {
         box.wake_queued = true;
-        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(box.bucket.next_token(now) - now);
-        self->delayed_send(self, std::max(wait, std::chrono::milliseconds{1}), caf::tick_atom::value, project_id);
+        auto wait =
+            std::chrono::duration_cast<std::chrono::milliseconds>(box.bucket.next_token(now) - now);
+        self->delayed_send(self, std::max(wait, std::chrono::milliseconds{1}),
+                           caf::tick_atom::value, project_id);
       }
       return;
     }
@@ -191,10 +202,11 @@ void pump(self_ptr self, const std::string& project_id) {
     body["to"] = wa_id;
     caf::actor me = caf::actor_cast<caf::actor>(self);
     auto id = c.items.front().id;
-    self->state.graph->call("POST", "/" + box.number->phone_number_id + "/messages", box.number->access_token,
-                            body.dump(), [me, project_id, wa_id, id](graph_result r) {
-                              caf::anon_send(me, sent_atom::value, project_id, wa_id, id, std::move(r));
-                            });
+    self->state.graph->call(
+        "POST", "/" + box.number->phone_number_id + "/messages", box.number->access_token,
+        body.dump(), [me, project_id, wa_id, id](graph_result r) {
+          caf::anon_send(me, sent_atom::value, project_id, wa_id, id, std::move(r));
+        });
   }
 }
 
@@ -210,8 +222,8 @@ void finish_head(self_ptr self, project_outbox& box, contact_queue& c, const std
   if (c.items.empty() && !c.busy) box.contacts.erase(wa_id);
 }
 
-void on_sent(self_ptr self, const std::string& project_id, const std::string& wa_id, std::int64_t id,
-             const graph_result& r) {
+void on_sent(self_ptr self, const std::string& project_id, const std::string& wa_id,
+             std::int64_t id, const graph_result& r) {
   auto& box = self->state.outboxes[project_id];
   auto& c = box.contacts[wa_id];
   --box.in_flight;
@@ -224,14 +236,15 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
   auto now = token_bucket::clock::now();
   if (self->state.metrics)
     self->state.metrics
-        ->histograms("paige_outbound_send_seconds", "Graph API send calls, from request to answer", {},
-                     metrics::latency_buckets())
+        ->histograms("paige_outbound_send_seconds", "Graph API send calls, from request to answer",
+                     {}, metrics::latency_buckets())
         .with({})
         .observe(std::chrono::duration<double>(now - c.sent_at).count());
   if (r.ok()) {
     auto doc = json::parse(r.body, nullptr, false);
     std::string wamid;
-    if (doc.is_object() && doc.contains("messages") && doc["messages"].is_array() && !doc["messages"].empty())
+    if (doc.is_object() && doc.contains("messages") && doc["messages"].is_array() &&
+        !doc["messages"].empty())
       wamid = doc["messages"][0].value("id", "");
     count(self, "paige_outbound_sent_total", "messages Meta accepted");
     finish_head(self, box, c, wa_id);
@@ -247,22 +260,33 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
     c.busy = true;
     std::uniform_real_distribution<double> unit{0.0, 1.0};
     auto delay = send_backoff(verdict, c.attempts, unit(self->state.rng));
-    count(self, "paige_outbound_retries_total", "sends retried, by Meta code (or HTTP status)", {"code"}, {code});
-    log::warn("outbound.retry", {{"project", project_id}, {"attempt", c.attempts}, {"code", code},
-                                 {"delay_ms", static_cast<long>(delay.count())}, {"reason", r.error_message()}});
+    count(self, "paige_outbound_retries_total", "sends retried, by Meta code (or HTTP status)",
+          {"code"}, {code});
+    log::warn("outbound.retry", {{"project", project_id},
+                                 {"attempt", c.attempts},
+                                 {"code", code},
+                                 {"delay_ms", static_cast<long>(delay.count())},
+                                 {"reason", r.error_message()}});
     self->delayed_send(self, delay, resend_atom::value, project_id, wa_id);
     return pump(self, project_id);
   }
   json error = json::parse(r.body, nullptr, false);
-  error = error.is_object() && error.contains("error") ? error["error"]
-                                                         : json{{"code", r.error_code()}, {"message", r.error_message()}};
+  error = error.is_object() && error.contains("error")
+              ? error["error"]
+              : json{{"code", r.error_code()}, {"message", r.error_message()}};
   if (r.timed_out) error["timed_out"] = true;
-  count(self, "paige_outbound_failed_total", "messages failed for good, by Meta code (or HTTP status)", {"code"}, {code});
-  log::warn("outbound.failed", {{"project", project_id}, {"code", code}, {"attempts", c.attempts},
+  count(self, "paige_outbound_failed_total",
+        "messages failed for good, by Meta code (or HTTP status)", {"code"}, {code});
+  log::warn("outbound.failed", {{"project", project_id},
+                                {"code", code},
+                                {"attempts", c.attempts},
                                 {"reason", r.error_message()}});
   finish_head(self, box, c, wa_id);
   keep_outcome(self, project_id, id,
-               {{}, [id, error = error.dump()](pqxx::transaction_base& tx) { return storage::record_failed(tx, id, error); },
+               {{},
+                [id, error = error.dump()](pqxx::transaction_base& tx) {
+                  return storage::record_failed(tx, id, error);
+                },
                 0});
   pump(self, project_id);
 }
@@ -273,8 +297,8 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
   self->state.metrics = metrics;
   self->state.max_in_flight = std::max(1, max_in_flight);
   return {
-      [=](graph_call_atom, const std::string& method, const std::string& path, const std::string& token,
-          std::string& body) -> caf::result<graph_result> {
+      [=](graph_call_atom, const std::string& method, const std::string& path,
+          const std::string& token, std::string& body) -> caf::result<graph_result> {
         auto id = ++self->state.next_id;
         auto rp = self->make_response_promise();
         self->state.pending.emplace(id, rp);
@@ -294,7 +318,8 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
       [=](number_atom, const std::string& project_id, std::string& number_id, std::string& token,
           caf::actor& persistence, caf::actor& owner, double rate) {
         auto& box = self->state.outboxes[project_id];
-        box.number = number_info{std::move(number_id), std::move(token), std::move(persistence), std::move(owner)};
+        box.number = number_info{std::move(number_id), std::move(token), std::move(persistence),
+                                 std::move(owner)};
         box.max_in_flight = self->state.max_in_flight;
         box.bucket.set_rate(rate, rate);
         box.ready.clear();
@@ -307,7 +332,8 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
       [=](rate_atom, const std::string& project_id, double rate) {
         self->state.outboxes[project_id].bucket.set_rate(rate, rate);
       },
-      [=](send_atom, const std::string& project_id, const std::string& wa_id, std::vector<outbound_item>& items) {
+      [=](send_atom, const std::string& project_id, const std::string& wa_id,
+          std::vector<outbound_item>& items) {
         auto& box = self->state.outboxes[project_id];
         auto& c = box.contacts[wa_id];
         bool was_idle = c.items.empty() && !c.busy;
@@ -316,24 +342,26 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
           if (!box.known.insert(item.id).second) continue;  // queued, in flight or being recorded
           // In id order (the order they were queued in), behind the one in flight: an outbox
           // read again may bring a message queued before those already here.
-          auto at = std::upper_bound(c.items.begin() + (c.busy && !c.items.empty() ? 1 : 0), c.items.end(), item.id,
-                                     [](std::int64_t id, const outbound_item& x) { return id < x.id; });
+          auto at = std::upper_bound(
+              c.items.begin() + (c.busy && !c.items.empty() ? 1 : 0), c.items.end(), item.id,
+              [](std::int64_t id, const outbound_item& x) { return id < x.id; });
           c.items.insert(at, std::move(item));
           backlog(self, 1);
         }
         if (was_idle) make_ready(box, wa_id);
         pump(self, project_id);
       },
-      [=](sent_atom, const std::string& project_id, const std::string& wa_id, std::int64_t id, graph_result& r) {
-        on_sent(self, project_id, wa_id, id, r);
-      },
+      [=](sent_atom, const std::string& project_id, const std::string& wa_id, std::int64_t id,
+          graph_result& r) { on_sent(self, project_id, wa_id, id, r); },
       [=](resend_atom, const std::string& project_id, const std::string& wa_id) {
         auto& box = self->state.outboxes[project_id];
         box.contacts[wa_id].busy = false;
         make_ready(box, wa_id);
         pump(self, project_id);
       },
-      [=](rerecord_atom, const std::string& project_id, std::int64_t id) { record(self, project_id, id); },
+      [=](rerecord_atom, const std::string& project_id, std::int64_t id) {
+        record(self, project_id, id);
+      },
       [=](caf::tick_atom, const std::string& project_id) {
         self->state.outboxes[project_id].wake_queued = false;
         pump(self, project_id);
@@ -343,8 +371,8 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
 
 }  // namespace
 
-caf::actor spawn_meta_sync(caf::actor_system& sys, std::shared_ptr<graph_api> graph, metrics::registry* metrics,
-                           int max_in_flight) {
+caf::actor spawn_meta_sync(caf::actor_system& sys, std::shared_ptr<graph_api> graph,
+                           metrics::registry* metrics, int max_in_flight) {
   return sys.spawn(meta_sync, std::move(graph), metrics, max_in_flight);
 }
 

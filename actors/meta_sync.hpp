@@ -5,7 +5,8 @@
 ///   (graph_call_atom, method, path, access_token, body_json) → graph_result
 ///       one Graph call; a transport failure or HTTP error is a graph_result (not a
 ///       caf::error), so callers can act on Meta's code.
-///   (number_atom, project_id, phone_number_id, access_token, persistence_worker, project_actor, rate)
+///   (number_atom, project_id, phone_number_id, access_token, persistence_worker, project_actor,
+///   rate)
 ///       the project's number and its send rate (messages/s); queued messages go out from it.
 ///   (rate_atom, project_id, rate)      a new send rate for the project's number.
 ///   (send_atom, project_id, wa_id, std::vector<outbound_item>)

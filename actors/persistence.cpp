@@ -69,8 +69,8 @@ struct first_req {
 
 /// One request waiting for the next commit.
 struct entry {
-  std::variant<storage::open_row, storage::inbound_row, step_req, exchange_req, first_req, storage::accepted_row,
-               status_req, tx_job>
+  std::variant<storage::open_row, storage::inbound_row, step_req, exchange_req, first_req,
+               storage::accepted_row, status_req, tx_job>
       op;
   caf::response_promise promise;
   int timeouts = 0;  ///< attempts that ran into the write timeout
@@ -80,15 +80,15 @@ struct project_slot {
   std::string conninfo;
   std::unique_ptr<pqxx::connection> conn;
   caf::actor_addr listener;  ///< told when a connection is made again after one was lost (weak)
-  bool lost = false;    ///< the last connection was lost (or could not be made)
+  bool lost = false;         ///< the last connection was lost (or could not be made)
   std::vector<entry> pending;
-  bool eager = false;                ///< something pending that a reply waits for
-  clock::time_point oldest;          ///< when the oldest pending entry arrived
+  bool eager = false;                            ///< something pending that a reply waits for
+  clock::time_point oldest;                      ///< when the oldest pending entry arrived
   std::chrono::milliseconds session_timeout{0};  ///< the connection's statement and lock timeout
-  clock::time_point last_used;       ///< the connection's last commit
-  bool slow = false;                 ///< see slow_write_timeout
+  clock::time_point last_used;                   ///< the connection's last commit
+  bool slow = false;                             ///< see slow_write_timeout
   std::chrono::milliseconds slow_pause{0};
-  clock::time_point next_attempt;    ///< while slow: not written before this
+  clock::time_point next_attempt;  ///< while slow: not written before this
 
   bool due(clock::time_point now, std::chrono::milliseconds linger) const {
     if (pending.empty()) return false;
@@ -96,7 +96,9 @@ struct project_slot {
     return eager || now - oldest >= linger;
   }
   /// When it becomes due, if nothing else wakes it.
-  clock::time_point due_at(std::chrono::milliseconds linger) const { return slow ? next_attempt : oldest + linger; }
+  clock::time_point due_at(std::chrono::milliseconds linger) const {
+    return slow ? next_attempt : oldest + linger;
+  }
 };
 
 struct worker_state {
@@ -113,7 +115,8 @@ struct worker_state {
     for (auto& [id, slot] : projects)
       for (auto& e : slot.pending)
         if (e.promise.pending())
-          e.promise.deliver(make_error(errc::db_unavailable, "the persistence worker of project " + id + " stopped"));
+          e.promise.deliver(make_error(errc::db_unavailable,
+                                       "the persistence worker of project " + id + " stopped"));
   }
 };
 
@@ -122,7 +125,8 @@ using self_ptr = caf::stateful_actor<worker_state>*;
 /// A connection for a project's batches (storage::set_up_write_session), warmed up so the
 /// first messages after a start or a reconnection do not wait for plans. A warm-up that fails
 /// short of the connection only costs that wait.
-std::unique_ptr<pqxx::connection> connect(const std::string& conninfo, std::chrono::milliseconds write_timeout) {
+std::unique_ptr<pqxx::connection> connect(const std::string& conninfo,
+                                          std::chrono::milliseconds write_timeout) {
   auto conn = std::make_unique<pqxx::connection>(conninfo);
   storage::set_up_write_session(*conn, write_timeout);
   try {
@@ -145,7 +149,8 @@ const exchange_req* exchange_in(const entry& e) { return exchange_in(const_cast<
 /// The reply to an exchange (`id`, `outcome`): a first message's also says how its
 /// conversation was opened and that its step held.
 caf::message exchange_reply(const entry& e, std::int64_t id, storage::step_outcome outcome) {
-  if (auto* f = std::get_if<first_req>(&e.op)) return caf::make_message(f->opened, true, id, std::move(outcome));
+  if (auto* f = std::get_if<first_req>(&e.op))
+    return caf::make_message(f->opened, true, id, std::move(outcome));
   return caf::make_message(id, std::move(outcome));
 }
 
@@ -155,17 +160,24 @@ std::size_t statements_of(const std::vector<entry>& batch) {
   std::size_t others = 0;
   std::unordered_set<std::string> open_states;  // opens: a statement per initial state
   for (const auto& e : batch) {
-    if (auto* o = std::get_if<storage::open_row>(&e.op)) open_states.insert(o->initial_state);
-    else if (std::holds_alternative<storage::inbound_row>(e.op)) inbound = true;
-    else if (auto* s = std::get_if<step_req>(&e.op)) steps = true, others += s->saves.size();
+    if (auto* o = std::get_if<storage::open_row>(&e.op))
+      open_states.insert(o->initial_state);
+    else if (std::holds_alternative<storage::inbound_row>(e.op))
+      inbound = true;
+    else if (auto* s = std::get_if<step_req>(&e.op))
+      steps = true, others += s->saves.size();
     else if (auto* x = exchange_in(e)) {
       if (auto* f = std::get_if<first_req>(&e.op)) open_states.insert(f->open.initial_state);
-      if (x->step.saves.empty()) exchanges = true;
-      else inbound = steps = true, others += x->step.saves.size();
-    }
-    else if (std::holds_alternative<storage::accepted_row>(e.op)) accepted = true;
-    else if (std::holds_alternative<status_req>(e.op)) statuses = true;
-    else others += 2;  // jobs: one or more
+      if (x->step.saves.empty())
+        exchanges = true;
+      else
+        inbound = steps = true, others += x->step.saves.size();
+    } else if (std::holds_alternative<storage::accepted_row>(e.op))
+      accepted = true;
+    else if (std::holds_alternative<status_req>(e.op))
+      statuses = true;
+    else
+      others += 2;  // jobs: one or more
   }
   return others + open_states.size() + inbound + exchanges + steps + accepted + statuses;
 }
@@ -184,11 +196,16 @@ batch_mix mix_of(const std::vector<entry>& batch) {
   batch_mix mix;
   for (const auto& e : batch) {
     if (std::holds_alternative<first_req>(e.op)) mix.opens = true;
-    if (auto* x = exchange_in(e); x && x->step.saves.empty()) kinds[0] = true;
-    else if (std::holds_alternative<storage::accepted_row>(e.op)) kinds[1] = true;
-    else if (std::holds_alternative<status_req>(e.op)) kinds[2] = true;
-    else if (std::holds_alternative<storage::open_row>(e.op)) mix.opens = true;
-    else mix.others = true;
+    if (auto* x = exchange_in(e); x && x->step.saves.empty())
+      kinds[0] = true;
+    else if (std::holds_alternative<storage::accepted_row>(e.op))
+      kinds[1] = true;
+    else if (std::holds_alternative<status_req>(e.op))
+      kinds[2] = true;
+    else if (std::holds_alternative<storage::open_row>(e.op))
+      mix.opens = true;
+    else
+      mix.others = true;
   }
   mix.common_kinds = kinds[0] + kinds[1] + kinds[2];
   return mix;
@@ -213,13 +230,15 @@ void run_opens(pqxx::transaction_base& tx, std::vector<entry>& batch, std::vecto
       replies[at[k]] = caf::make_message(std::move(opened[k]));
     } else if (opened[k].opened && opened[k].contact_name == f->name_seen) {
       f->opened = std::move(opened[k]);
-      for (auto* ids : {&f->exchange.inbound.conversation_id, &f->exchange.step.step.conversation_id})
+      for (auto* ids :
+           {&f->exchange.inbound.conversation_id, &f->exchange.step.step.conversation_id})
         *ids = f->opened.conversation_id;
       for (auto* ids : {&f->exchange.inbound.contact_id, &f->exchange.step.step.contact_id})
         *ids = f->opened.contact_id;
       held.push_back(at[k]);
     } else {
-      replies[at[k]] = caf::make_message(std::move(opened[k]), false, std::int64_t{0}, storage::step_outcome{});
+      replies[at[k]] =
+          caf::make_message(std::move(opened[k]), false, std::int64_t{0}, storage::step_outcome{});
     }
   }
   at.clear();
@@ -228,12 +247,14 @@ void run_opens(pqxx::transaction_base& tx, std::vector<entry>& batch, std::vecto
 /// The status requests' replies: each change goes back to the first request that carried its
 /// message (`statuses_at`: the requests' places in `batch`).
 void reply_statuses(const std::vector<entry>& batch, const std::vector<std::size_t>& statuses_at,
-                    std::vector<storage::status_change> changes, std::vector<caf::message>& replies) {
+                    std::vector<storage::status_change> changes,
+                    std::vector<caf::message>& replies) {
   std::vector<std::vector<storage::status_change>> per_request(statuses_at.size());
   for (auto& c : changes)
     for (std::size_t k = 0; k < statuses_at.size(); ++k) {
       const auto& rows = std::get<status_req>(batch[statuses_at[k]].op);
-      if (std::any_of(rows.begin(), rows.end(), [&](const auto& r) { return r.wamid == c.wamid; })) {
+      if (std::any_of(rows.begin(), rows.end(),
+                      [&](const auto& r) { return r.wamid == c.wamid; })) {
         per_request[k].push_back(std::move(c));
         break;
       }
@@ -272,11 +293,11 @@ std::vector<caf::message> run_common(pqxx::transaction_base& tx, std::vector<ent
   }
   auto results = storage::write_batch(tx, writes);
   for (std::size_t k = 0; k < exchanges_at.size(); ++k)
-    replies[exchanges_at[k]] =
-        exchange_reply(batch[exchanges_at[k]], results.exchanges[k].first, std::move(results.exchanges[k].second));
+    replies[exchanges_at[k]] = exchange_reply(batch[exchanges_at[k]], results.exchanges[k].first,
+                                              std::move(results.exchanges[k].second));
   for (std::size_t k = 0; k < accepted_at.size(); ++k)
-    replies[accepted_at[k]] = caf::make_message(results.accepted[k].has_value(),
-                                                results.accepted[k].value_or(storage::status_change{}));
+    replies[accepted_at[k]] = caf::make_message(
+        results.accepted[k].has_value(), results.accepted[k].value_or(storage::status_change{}));
   reply_statuses(batch, statuses_at, std::move(results.statuses), replies);
   return replies;
 }
@@ -362,7 +383,8 @@ std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entr
   if (!exchanges.empty()) {
     auto results = storage::insert_exchanges(tx, exchanges);
     for (std::size_t k = 0; k < results.size(); ++k)
-      replies[exchanges_at[k]] = exchange_reply(batch[exchanges_at[k]], results[k].first, std::move(results[k].second));
+      replies[exchanges_at[k]] =
+          exchange_reply(batch[exchanges_at[k]], results[k].first, std::move(results[k].second));
   }
   if (!steps.empty()) {
     auto outcomes = storage::apply_steps(tx, steps);
@@ -377,9 +399,11 @@ std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entr
   if (!accepted.empty()) {
     auto changes = storage::record_accepted(tx, accepted);
     for (std::size_t k = 0; k < changes.size(); ++k)
-      replies[accepted_at[k]] = caf::make_message(changes[k].has_value(), changes[k].value_or(storage::status_change{}));
+      replies[accepted_at[k]] =
+          caf::make_message(changes[k].has_value(), changes[k].value_or(storage::status_change{}));
   }
-  if (!statuses_at.empty()) reply_statuses(batch, statuses_at, storage::apply_statuses(tx, statuses), replies);
+  if (!statuses_at.empty())
+    reply_statuses(batch, statuses_at, storage::apply_statuses(tx, statuses), replies);
   return replies;
 }
 
@@ -402,7 +426,8 @@ std::vector<caf::message> commit_with(pqxx::connection& conn, bool one_statement
 /// statement and that one in a transaction.
 std::vector<caf::message> commit_batch(pqxx::connection& conn, std::vector<entry>& batch) {
   if (auto mix = mix_of(batch); !mix.others && mix.common_kinds > 1)
-    return commit_with(conn, !mix.opens, [&](pqxx::transaction_base& tx) { return run_common(tx, batch); });
+    return commit_with(conn, !mix.opens,
+                       [&](pqxx::transaction_base& tx) { return run_common(tx, batch); });
   return commit_with(conn, statements_of(batch) == 1,
                      [&](pqxx::transaction_base& tx) { return run_batch(tx, batch); });
 }
@@ -414,10 +439,12 @@ std::string failure_code(const std::exception& e) {
 }
 
 caf::error failure_of(const std::exception& e) {
-  if (dynamic_cast<const pqxx::broken_connection*>(&e)) return make_error(errc::db_unavailable, e.what());
+  if (dynamic_cast<const pqxx::broken_connection*>(&e))
+    return make_error(errc::db_unavailable, e.what());
   // The SQLSTATE travels as the API code: callers may log it, never the message (it can quote
   // the project's own values).
-  if (auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) return make_error(errc::db_error, e.what(), sql->sqlstate());
+  if (auto* sql = dynamic_cast<const pqxx::sql_error*>(&e))
+    return make_error(errc::db_error, e.what(), sql->sqlstate());
   return make_error(errc::internal, e.what());
 }
 
@@ -425,8 +452,9 @@ caf::error failure_of(const std::exception& e) {
 /// from outside past twice the write timeout. What a connection the watchdog ended means: the
 /// project's own code (a trigger, a default) ran past the timeout, so the batch failed as a
 /// statement would (db_error), not as an outage (which is retried at once, again and again).
-std::vector<caf::message> watched_commit(const persistence_options& options, const std::string& project_id,
-                                         project_slot& slot, std::vector<entry>& batch) {
+std::vector<caf::message> watched_commit(const persistence_options& options,
+                                         const std::string& project_id, project_slot& slot,
+                                         std::vector<entry>& batch) {
   if (slot.conn && clock::now() - slot.last_used > idle_check_after) {
     // A connection idle this long may have died with its server (a restart): found now, the
     // batch goes on a new one instead of failing.
@@ -449,12 +477,13 @@ std::vector<caf::message> watched_commit(const persistence_options& options, con
   auto timeout = slot.slow ? slow_write_timeout : options.write_timeout;
   if (slot.session_timeout != timeout) {
     // The lock timeout first: a write that waited for a lock is told from one that ran long.
-    pqxx::nontransaction{*slot.conn}.exec0("SET statement_timeout = " + std::to_string(timeout.count()) +
-                                           "; SET lock_timeout = " + std::to_string(timeout.count() * 4 / 5));
+    pqxx::nontransaction{*slot.conn}.exec0(
+        "SET statement_timeout = " + std::to_string(timeout.count()) +
+        "; SET lock_timeout = " + std::to_string(timeout.count() * 4 / 5));
     slot.session_timeout = timeout;
   }
-  storage::backend_watchdog::watch watch{options.watchdog, slot.conn->backendpid(), clock::now() + 2 * timeout,
-                                         "persistence"};
+  storage::backend_watchdog::watch watch{options.watchdog, slot.conn->backendpid(),
+                                         clock::now() + 2 * timeout, "persistence"};
   try {
     auto replies = commit_batch(*slot.conn, batch);
     slot.last_used = clock::now();
@@ -462,7 +491,8 @@ std::vector<caf::message> watched_commit(const persistence_options& options, con
   } catch (const pqxx::broken_connection& e) {
     if (watch.fired() == storage::backend_watchdog::action::none) throw;
     slot.conn.reset();
-    throw pqxx::sql_error(std::string{"the write ran past its deadline and was stopped: "} + e.what(), "", "57014");
+    throw pqxx::sql_error(
+        std::string{"the write ran past its deadline and was stopped: "} + e.what(), "", "57014");
   }
 }
 
@@ -474,17 +504,21 @@ bool timed_out(const std::exception& e) {
 
 /// Puts `rest` back in front of the project's pending requests, in order, and marks the
 /// project slow (or slower): see slow_write_timeout.
-void slow_down(const std::string& project_id, project_slot& slot, std::vector<entry>& rest, const std::exception& e) {
+void slow_down(const std::string& project_id, project_slot& slot, std::vector<entry>& rest,
+               const std::exception& e) {
   for (auto& en : rest) ++en.timeouts;
-  slot.pending.insert(slot.pending.begin(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
-  if (!slot.slow) log::warn("persistence.project_slow", {{"project", project_id}, {"reason", failure_code(e)}});
+  slot.pending.insert(slot.pending.begin(), std::make_move_iterator(rest.begin()),
+                      std::make_move_iterator(rest.end()));
+  if (!slot.slow)
+    log::warn("persistence.project_slow", {{"project", project_id}, {"reason", failure_code(e)}});
   slot.slow_pause = slot.slow ? std::min(slot.slow_pause * 2, max_slow_pause) : first_slow_pause;
   slot.slow = true;
   slot.next_attempt = clock::now() + slot.slow_pause;
 }
 
 /// A slow project's next request, alone under the short timeout.
-void flush_slow(const persistence_options& options, const std::string& project_id, project_slot& slot) {
+void flush_slow(const persistence_options& options, const std::string& project_id,
+                project_slot& slot) {
   std::vector<entry> single;
   single.push_back(std::move(slot.pending.front()));
   slot.pending.erase(slot.pending.begin());
@@ -503,22 +537,26 @@ void flush_slow(const persistence_options& options, const std::string& project_i
     // now, as a statement would, and its requester moves on.
     bool lock_wait = dynamic_cast<const pqxx::sql_error*>(&e) &&
                      dynamic_cast<const pqxx::sql_error&>(e).sqlstate() == "55P03";
-    if (lock_wait && single[0].timeouts + 1 < slow_attempts) return slow_down(project_id, slot, single, e);
+    if (lock_wait && single[0].timeouts + 1 < slow_attempts)
+      return slow_down(project_id, slot, single, e);
     // A lock held this long: asked again later, as after an outage (Meta redelivers).
     if (lock_wait)
-      single[0].promise.deliver(make_error(errc::db_unavailable, "the project's tables stayed locked"));
+      single[0].promise.deliver(
+          make_error(errc::db_unavailable, "the project's tables stayed locked"));
     else
       single[0].promise.deliver(failure_of(e));
   }
 }
 
-void flush_project(const persistence_options& options, const std::string& project_id, project_slot& slot) {
+void flush_project(const persistence_options& options, const std::string& project_id,
+                   project_slot& slot) {
   if (slot.slow) return flush_slow(options, project_id, slot);
   std::vector<entry> batch;
   if (slot.pending.size() <= max_batch) {
     batch.swap(slot.pending);
   } else {
-    batch.assign(std::make_move_iterator(slot.pending.begin()), std::make_move_iterator(slot.pending.begin() + max_batch));
+    batch.assign(std::make_move_iterator(slot.pending.begin()),
+                 std::make_move_iterator(slot.pending.begin() + max_batch));
     slot.pending.erase(slot.pending.begin(), slot.pending.begin() + max_batch);
   }
   try {
@@ -544,7 +582,8 @@ void flush_project(const persistence_options& options, const std::string& projec
       batch[0].promise.deliver(failure_of(e));
       return;
     }
-    log::warn("persistence.batch_failed", {{"project", project_id}, {"size", batch.size()}, {"reason", failure_code(e)}});
+    log::warn("persistence.batch_failed",
+              {{"project", project_id}, {"size", batch.size()}, {"reason", failure_code(e)}});
   }
   // One request failed the batch: each one alone, so the others still commit.
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -573,7 +612,8 @@ void flush_project(const persistence_options& options, const std::string& projec
 /// Whether `op` may wait for company: nothing waits for its reply on the reply path.
 template <class Op>
 constexpr bool lazy_op() {
-  return std::is_same_v<std::decay_t<Op>, storage::accepted_row> || std::is_same_v<std::decay_t<Op>, status_req>;
+  return std::is_same_v<std::decay_t<Op>, storage::accepted_row> ||
+         std::is_same_v<std::decay_t<Op>, status_req>;
 }
 
 /// Arms the linger timer for `at`, unless one is armed for no later.
@@ -616,7 +656,8 @@ template <class Op>
 caf::result<caf::message> enqueue(self_ptr self, const std::string& project_id, Op&& op) {
   auto it = self->state.projects.find(project_id);
   if (it == self->state.projects.end())
-    return make_error(errc::db_unavailable, "project " + project_id + " has no database registered");
+    return make_error(errc::db_unavailable,
+                      "project " + project_id + " has no database registered");
   auto promise = self->make_response_promise();
   auto& slot = it->second;
   if (slot.pending.empty()) slot.oldest = clock::now();
@@ -649,7 +690,8 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index, persistence_o
         if (slot.conninfo != conninfo) slot.conn.reset();
         slot.conninfo = conninfo;
       },
-      [=](register_atom, const std::string& project_id, const std::string& conninfo, caf::actor& listener) {
+      [=](register_atom, const std::string& project_id, const std::string& conninfo,
+          caf::actor& listener) {
         auto& slot = self->state.projects[project_id];
         if (slot.conninfo != conninfo) slot.conn.reset();
         slot.conninfo = conninfo;
@@ -657,7 +699,9 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index, persistence_o
       },
       [=](open_atom, const std::string& project_id, std::string& wa_id, std::string& name,
           std::string& initial_state) {
-        return enqueue(self, project_id, storage::open_row{std::move(wa_id), std::move(name), std::move(initial_state)});
+        return enqueue(
+            self, project_id,
+            storage::open_row{std::move(wa_id), std::move(name), std::move(initial_state)});
       },
       [=](inbound_atom, const std::string& project_id, storage::inbound_row& row) {
         return enqueue(self, project_id, std::move(row));
@@ -665,23 +709,31 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index, persistence_o
       [=](step_atom, const std::string& project_id, storage::step_row& step, save_list& saves) {
         return enqueue(self, project_id, step_req{std::move(step), std::move(saves)});
       },
-      [=](exchange_atom, const std::string& project_id, storage::inbound_row& row, storage::step_row& step,
-          save_list& saves) {
-        return enqueue(self, project_id, exchange_req{std::move(row), step_req{std::move(step), std::move(saves)}});
-      },
-      [=](first_atom, const std::string& project_id, storage::open_row& open, std::string& name_seen,
-          storage::inbound_row& row, storage::step_row& step, save_list& saves) {
+      [=](exchange_atom, const std::string& project_id, storage::inbound_row& row,
+          storage::step_row& step, save_list& saves) {
         return enqueue(self, project_id,
-                       first_req{std::move(open), std::move(name_seen),
-                                 exchange_req{std::move(row), step_req{std::move(step), std::move(saves)}}, {}});
+                       exchange_req{std::move(row), step_req{std::move(step), std::move(saves)}});
       },
-      [=](accepted_atom, const std::string& project_id, std::int64_t message_id, std::string& wamid) {
+      [=](first_atom, const std::string& project_id, storage::open_row& open,
+          std::string& name_seen, storage::inbound_row& row, storage::step_row& step,
+          save_list& saves) {
+        return enqueue(
+            self, project_id,
+            first_req{std::move(open),
+                      std::move(name_seen),
+                      exchange_req{std::move(row), step_req{std::move(step), std::move(saves)}},
+                      {}});
+      },
+      [=](accepted_atom, const std::string& project_id, std::int64_t message_id,
+          std::string& wamid) {
         return enqueue(self, project_id, storage::accepted_row{message_id, std::move(wamid)});
       },
       [=](status_atom, const std::string& project_id, status_req& rows) {
         return enqueue(self, project_id, std::move(rows));
       },
-      [=](run_atom, const std::string& project_id, tx_job& job) { return enqueue(self, project_id, std::move(job)); },
+      [=](run_atom, const std::string& project_id, tx_job& job) {
+        return enqueue(self, project_id, std::move(job));
+      },
       [=](flush_atom) {
         self->state.flush_queued = false;
         flush_due(self);
@@ -697,7 +749,8 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index, persistence_o
 
 }  // namespace
 
-std::vector<caf::actor> spawn_persistence(caf::actor_system& sys, std::size_t workers, persistence_options options) {
+std::vector<caf::actor> spawn_persistence(caf::actor_system& sys, std::size_t workers,
+                                          persistence_options options) {
   std::vector<caf::actor> out;
   for (std::size_t i = 0; i < std::max<std::size_t>(1, workers); ++i)
     out.push_back(sys.spawn<caf::detached>(persistence_worker, i, options));
@@ -714,7 +767,8 @@ std::size_t persistence_pool::index_for(const std::string& project_id) {
   auto [it, added] = assigned_.try_emplace(project_id, 0);
   if (added) {
     it->second = static_cast<std::size_t>(
-        std::min_element(projects_per_worker_.begin(), projects_per_worker_.end()) - projects_per_worker_.begin());
+        std::min_element(projects_per_worker_.begin(), projects_per_worker_.end()) -
+        projects_per_worker_.begin());
     ++projects_per_worker_[it->second];
   }
   return it->second;

@@ -32,7 +32,8 @@
 ///       → (std::int64_t id, storage::step_outcome): an inbound message stored handled together
 ///       with the bot step it caused (the step's message_id is filled in); id 0: a duplicate,
 ///       nothing stored, no step
-///   (first_atom, project_id, storage::open_row, name_seen, storage::inbound_row, storage::step_row, saves)
+///   (first_atom, project_id, storage::open_row, name_seen, storage::inbound_row,
+///   storage::step_row, saves)
 ///       → (storage::conversation_row, bool held, std::int64_t id, storage::step_outcome): a
 ///       contact's first message with the step run from the bot's initial state before its
 ///       conversation was known (the rows' conversation and contact ids are filled in). The
@@ -40,8 +41,9 @@
 ///       open) and the contact's name is `name_seen`: then the message and step are stored as
 ///       for exchange_atom, in the same commit. Otherwise only the open is done (held false,
 ///       id 0): the caller runs the step again on the conversation returned.
-///   (accepted_atom, project_id, message_id, wamid)         → (bool changed, storage::status_change)
-///   (status_atom, project_id, std::vector<storage::status_row>) → std::vector<storage::status_change>
+///   (accepted_atom, project_id, message_id, wamid)         → (bool changed,
+///   storage::status_change) (status_atom, project_id, std::vector<storage::status_row>) →
+///   std::vector<storage::status_change>
 ///       (all statuses of a batch go in one statement, after its other writes)
 ///   (run_atom, project_id, tx_job)                          → whatever the job returns
 #pragma once

@@ -2,13 +2,13 @@
 
 #include "common/text_checks.hpp"
 
+#include "actors/core/project_rules.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/meta_sync.hpp"
 #include "actors/number_directory.hpp"
 #include "actors/persistence.hpp"
-#include "actors/core/project_rules.hpp"
 #include "actors/provisioner.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
@@ -49,7 +49,8 @@ void recount(const project_services& svc, std::string& counted, const std::strin
 }
 
 storage::project_database database_of(const project_state& st) {
-  return {st.row.db_name, st.row.db_role, secrets::unseal(st.svc->master_key, st.row.db_password_sealed)};
+  return {st.row.db_name, st.row.db_role,
+          secrets::unseal(st.svc->master_key, st.row.db_password_sealed)};
 }
 
 /// The project's temp_file_limit_mb setting.
@@ -71,8 +72,9 @@ void start_provisioning(self_ptr self) {
 void start_upgrade(self_ptr self) {
   auto& st = self->state;
   st.upgrading = true;
-  log::info("project.upgrading", {{"project", st.row.id}, {"layout", st.row.layout},
-                                  {"to", storage::current_project_layout}});
+  log::info(
+      "project.upgrading",
+      {{"project", st.row.id}, {"layout", st.row.layout}, {"to", storage::current_project_layout}});
   auto db = database_of(st);
   self->send(st.svc->provisioner, provision_atom::value, caf::actor_cast<caf::actor>(self), db.name,
              db.role, db.password, provision_options{temp_file_limit_mb(st), true});
@@ -101,29 +103,37 @@ void persist(self_ptr self, db_job job, Done done, std::function<void(caf::error
 /// Applies the project's temp_file_limit_mb to its role (new sessions get it).
 void apply_role_limits(self_ptr self) {
   auto& st = self->state;
-  self->request(st.svc->admin_db, persist_timeout, run_atom::value,
-                db_job{[role = st.row.db_role, mb = temp_file_limit_mb(st)](pqxx::connection& admin) {
-                  return caf::make_message(storage::set_role_limits(admin, role, mb));
-                }})
+  self->request(
+          st.svc->admin_db, persist_timeout, run_atom::value,
+          db_job{[role = st.row.db_role, mb = temp_file_limit_mb(st)](pqxx::connection& admin) {
+            return caf::make_message(storage::set_role_limits(admin, role, mb));
+          }})
       .then(
           [self](bool applied) {
-            if (!applied) log::warn("project.role_limits_unset", {{"project", self->state.row.id}, {"reason", "not a superuser"}});
+            if (!applied)
+              log::warn("project.role_limits_unset",
+                        {{"project", self->state.row.id}, {"reason", "not a superuser"}});
           },
           [self](caf::error& err) {
-            log::error("project.role_limits_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+            log::error("project.role_limits_failed",
+                       {{"project", self->state.row.id}, {"reason", reason_of(err)}});
           });
 }
 
-bot_info to_bot_info(const storage::bot_row& b) { return {b.version, b.definition_json, b.created_at}; }
+bot_info to_bot_info(const storage::bot_row& b) {
+  return {b.version, b.definition_json, b.created_at};
+}
 
 /// Adopts a stored bot version, compiling it for the conversations.
 void adopt_bot(self_ptr self, storage::bot_row row) {
-  auto compiled = bot::compile(nlohmann::json::parse(row.definition_json), {}, bot::compile_mode::stored);
+  auto compiled =
+      bot::compile(nlohmann::json::parse(row.definition_json), {}, bot::compile_mode::stored);
   if (auto* def = std::get_if<bot::definition>(&compiled)) {
     self->state.bot = std::make_shared<const bot::definition>(std::move(*def));
   } else {
     self->state.bot.reset();
-    log::error("bot.invalid_stored_version", {{"project", self->state.row.id}, {"version", row.version}});
+    log::error("bot.invalid_stored_version",
+               {{"project", self->state.row.id}, {"version", row.version}});
   }
   self->state.bot_version = std::move(row);
 }
@@ -160,14 +170,17 @@ void resync_outbox(self_ptr self) {
     if (s.outbox_again) resync_outbox(self);
   };
   self->request(st.conversation_ctx->persistence, until_answered, run_atom::value, st.row.id,
-                tx_job{[](pqxx::transaction_base& tx) { return caf::make_message(storage::queued_outbound(tx)); }})
+                tx_job{[](pqxx::transaction_base& tx) {
+                  return caf::make_message(storage::queued_outbound(tx));
+                }})
       .then(
           [self, done](std::vector<storage::queued_row>& queued) {
             self->state.outbox_failures = 0;
             std::map<std::string, std::vector<outbound_item>> by_contact;
             for (auto& q : queued) by_contact[q.wa_id].push_back({q.id, std::move(q.content_json)});
             for (auto& [wa_id, items] : by_contact)
-              self->send(self->state.svc->meta_sync, send_atom::value, self->state.row.id, wa_id, std::move(items));
+              self->send(self->state.svc->meta_sync, send_atom::value, self->state.row.id, wa_id,
+                         std::move(items));
             done();
           },
           [self, done](caf::error& err) {
@@ -175,8 +188,10 @@ void resync_outbox(self_ptr self) {
             // Read again later: a lost connection also says when it is back (reconnected_atom),
             // but a timeout or an error does not.
             auto delay = std::chrono::seconds{1} * (1 << std::min(s.outbox_failures++, 5));
-            log::warn("outbound.resume_failed", {{"project", s.row.id}, {"reason", to_string(code_of(err))},
-                                                 {"retry_ms", static_cast<long>(std::chrono::milliseconds{delay}.count())}});
+            log::warn("outbound.resume_failed",
+                      {{"project", s.row.id},
+                       {"reason", to_string(code_of(err))},
+                       {"retry_ms", static_cast<long>(std::chrono::milliseconds{delay}.count())}});
             self->delayed_send(self, delay, reconnected_atom::value, s.row.id);
             done();
           });
@@ -196,7 +211,8 @@ void register_number(self_ptr self) {
 
 metrics::gauge* conversations_gauge(const project_services& svc) {
   if (!svc.metrics) return nullptr;
-  return &svc.metrics->gauges("paige_conversation_actors", "conversation actors in memory", {}).with({});
+  return &svc.metrics->gauges("paige_conversation_actors", "conversation actors in memory", {})
+              .with({});
 }
 
 /// The conversation actor of `wa_id` (spawned if it has none), noted as just used.
@@ -246,24 +262,30 @@ void start_pipeline(self_ptr self) {
   ctx->metrics = st.svc->metrics;
   st.conversation_ctx = ctx;
   self->send(ctx->persistence, register_atom::value, st.row.id,
-             storage::project_conninfo(st.svc->server_conninfo, database_of(st)), caf::actor_cast<caf::actor>(self));
+             storage::project_conninfo(st.svc->server_conninfo, database_of(st)),
+             caf::actor_cast<caf::actor>(self));
   self->request(ctx->persistence, persist_timeout, run_atom::value, st.row.id,
-                tx_job{[](pqxx::transaction_base& tx) { return caf::make_message(storage::unhandled_inbound(tx)); }})
+                tx_job{[](pqxx::transaction_base& tx) {
+                  return caf::make_message(storage::unhandled_inbound(tx));
+                }})
       .await(
           [self](std::vector<storage::unhandled_row>& rows) {
             auto& st = self->state;
             st.pipeline_ready = true;
-            if (!rows.empty()) log::info("pipeline.recovering", {{"project", st.row.id}, {"messages", rows.size()}});
+            if (!rows.empty())
+              log::info("pipeline.recovering", {{"project", st.row.id}, {"messages", rows.size()}});
             for (auto& row : rows) {
               auto wa_id = row.wa_id;
-              self->send(conversation_for(self, wa_id), order_atom::value, recover_order(std::move(row), st.bot));
+              self->send(conversation_for(self, wa_id), order_atom::value,
+                         recover_order(std::move(row), st.bot));
             }
             register_number(self);
             self->delayed_send(self, st.svc->sweep_interval, sweep_atom::value);
             self->delayed_send(self, passivation_sweep_interval(*st.svc), idle_atom::value);
           },
           [self](caf::error& err) {
-            log::warn("pipeline.start_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+            log::warn("pipeline.start_failed",
+                      {{"project", self->state.row.id}, {"reason", reason_of(err)}});
             self->delayed_send(self, std::chrono::seconds{1}, caf::tick_atom::value);
           });
 }
@@ -271,25 +293,33 @@ void start_pipeline(self_ptr self) {
 /// Finds conversation `id` and calls `then` with its contact's wa_id if it is open. Otherwise
 /// answers `rp`: not found, or (closed) conflict conversation_closed — or, with
 /// `closed_is_fine`, the closed conversation itself.
-void with_open_conversation(self_ptr self, std::int64_t id, caf::typed_response_promise<std::string> rp,
-                            std::function<void(const std::string&)> then, bool closed_is_fine = false) {
+void with_open_conversation(self_ptr self, std::int64_t id,
+                            caf::typed_response_promise<std::string> rp,
+                            std::function<void(const std::string&)> then,
+                            bool closed_is_fine = false) {
   auto& st = self->state;
   tx_job find = [id](pqxx::transaction_base& tx) {
     auto found = storage::find_conversation(tx, id);
-    std::string json = found && found->status != "open" ? storage::get_conversation(tx, id).value_or("") : "";
-    return caf::make_message(found ? found->wa_id : std::string{}, found ? found->status : std::string{}, json);
+    std::string json =
+        found && found->status != "open" ? storage::get_conversation(tx, id).value_or("") : "";
+    return caf::make_message(found ? found->wa_id : std::string{},
+                             found ? found->status : std::string{}, json);
   };
-  self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id, std::move(find))
+  self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id,
+                std::move(find))
       .then(
-          [rp, id, then, closed_is_fine](std::string& wa_id, std::string& status, std::string& json) mutable {
+          [rp, id, then, closed_is_fine](std::string& wa_id, std::string& status,
+                                         std::string& json) mutable {
             if (wa_id.empty())
-              rp.deliver(make_error(errc::not_found, "no conversation " + std::to_string(id), "conversation_not_found"));
+              rp.deliver(make_error(errc::not_found, "no conversation " + std::to_string(id),
+                                    "conversation_not_found"));
             else if (status == "open")
               then(wa_id);
             else if (closed_is_fine)
               rp.deliver(std::move(json));
             else
-              rp.deliver(make_error(errc::conflict, "conversation " + std::to_string(id) + " is closed",
+              rp.deliver(make_error(errc::conflict,
+                                    "conversation " + std::to_string(id) + " is closed",
                                     "conversation_closed"));
           },
           [rp](caf::error& err) mutable { rp.deliver(err); });
@@ -298,7 +328,8 @@ void with_open_conversation(self_ptr self, std::int64_t id, caf::typed_response_
 /// Stops every conversation (the project is being deleted).
 void stop_conversations(self_ptr self) {
   auto& conversations = *self->state.conversations;
-  for (auto& [wa_id, slot] : conversations) self->send_exit(slot.actor, caf::exit_reason::user_shutdown);
+  for (auto& [wa_id, slot] : conversations)
+    self->send_exit(slot.actor, caf::exit_reason::user_shutdown);
   uncount_conversations(*self->state.svc, conversations.size());
   conversations.clear();
 }
@@ -324,7 +355,8 @@ caf::result<caf::ok_atom> record_outcome(self_ptr self, Request&& request) {
         rp.deliver(caf::ok_atom::value);
       },
       [self, rp](caf::error& err) mutable {
-        log::warn("outbound.record_failed", {{"project", self->state.row.id}, {"reason", to_string(code_of(err))}});
+        log::warn("outbound.record_failed",
+                  {{"project", self->state.row.id}, {"reason", to_string(code_of(err))}});
         rp.deliver(err);
       });
   return rp;
@@ -333,13 +365,15 @@ caf::result<caf::ok_atom> record_outcome(self_ptr self, Request&& request) {
 void on_webhook(self_ptr self, number_batch& batch, const batch_ack& ack) {
   auto& st = self->state;
   if (!st.pipeline_ready)
-    return ack.fail(make_error(errc::db_unavailable, "project " + st.row.id + " is " + st.row.status + "; retry later"));
+    return ack.fail(make_error(errc::db_unavailable,
+                               "project " + st.row.id + " is " + st.row.status + "; retry later"));
   // Account-level errors from Meta: the first few, each cut short, keep the log bounded.
   constexpr std::size_t logged_errors = 5, logged_error_bytes = 1024;
   for (std::size_t i = 0; i < std::min(batch.errors_json.size(), logged_errors); ++i)
-    log::warn("webhook.meta_error", {{"project", st.row.id},
-                                     {"error", std::string{text::utf8_prefix(batch.errors_json[i], logged_error_bytes)}},
-                                     {"errors", batch.errors_json.size()}});
+    log::warn("webhook.meta_error",
+              {{"project", st.row.id},
+               {"error", std::string{text::utf8_prefix(batch.errors_json[i], logged_error_bytes)}},
+               {"errors", batch.errors_json.size()}});
   struct countdown {
     std::size_t remaining = 0;
     batch_ack ack;
@@ -355,12 +389,14 @@ void on_webhook(self_ptr self, number_batch& batch, const batch_ack& ack) {
   bool paused = st.row.status == "paused";
   for (auto& msg : batch.messages) {
     auto wa_id = msg.from;
-    self->request(conversation_for(self, wa_id), until_answered, inbound_atom::value, std::move(msg), st.bot, paused)
+    self->request(conversation_for(self, wa_id), until_answered, inbound_atom::value,
+                  std::move(msg), st.bot, paused)
         .then([one_done](caf::ok_atom) { one_done(); }, failed);
   }
   if (!batch.statuses.empty()) {
     std::vector<storage::status_row> rows;
-    for (auto& s : batch.statuses) rows.push_back({s.wamid, s.status, unix_time(s.timestamp), s.errors_json});
+    for (auto& s : batch.statuses)
+      rows.push_back({s.wamid, s.status, unix_time(s.timestamp), s.errors_json});
     self->request(st.conversation_ctx->persistence, until_answered, status_atom::value, st.row.id,
                   std::move(rows))
         .then(
@@ -375,22 +411,27 @@ void on_webhook(self_ptr self, number_batch& batch, const batch_ack& ack) {
 /// What a failed Graph call means for the caller.
 caf::error graph_failure(const graph_result& r) {
   if (!r.transport_error.empty() || r.http_status >= 500)
-    return make_error(errc::upstream, "Meta's Graph API is unavailable: " + r.error_message(), "graph_unavailable");
+    return make_error(errc::upstream, "Meta's Graph API is unavailable: " + r.error_message(),
+                      "graph_unavailable");
   if (r.error_code() == 190 || r.http_status == 401)
     return make_error(errc::invalid_argument, "Meta refused the access token: " + r.error_message(),
                       "whatsapp_token_invalid");
-  return make_error(errc::invalid_argument, "Meta refused the request: " + r.error_message(), "whatsapp_rejected");
+  return make_error(errc::invalid_argument, "Meta refused the request: " + r.error_message(),
+                    "whatsapp_rejected");
 }
 
 /// One Graph call, holding back other messages until it is answered.
-void graph_step(self_ptr self, std::string method, std::string path, std::string token, std::string body,
-                std::function<void(const nlohmann::json&)> ok, std::function<void(caf::error)> fail) {
-  self->request(self->state.svc->meta_sync, std::chrono::seconds{60}, graph_call_atom::value, std::move(method),
-                std::move(path), std::move(token), std::move(body))
+void graph_step(self_ptr self, std::string method, std::string path, std::string token,
+                std::string body, std::function<void(const nlohmann::json&)> ok,
+                std::function<void(caf::error)> fail) {
+  self->request(self->state.svc->meta_sync, std::chrono::seconds{60}, graph_call_atom::value,
+                std::move(method), std::move(path), std::move(token), std::move(body))
       .await(
           [ok, fail](graph_result& r) {
-            if (r.ok()) ok(nlohmann::json::parse(r.body, nullptr, false));
-            else fail(graph_failure(r));
+            if (r.ok())
+              ok(nlohmann::json::parse(r.body, nullptr, false));
+            else
+              fail(graph_failure(r));
           },
           [fail](caf::error& err) { fail(err); });
 }
@@ -428,10 +469,12 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
   self->state.events = spawn_event_hub(self, {self->state.row.id, self->state.svc->event_window});
   recount(*self->state.svc, *self->state.counted, self->state.row.status);
   // Route the number at once (from the stored row); the full number row follows with the load.
-  if (!self->state.row.whatsapp_json.empty() && self->state.svc->numbers && self->state.row.status != "deleting") {
+  if (!self->state.row.whatsapp_json.empty() && self->state.svc->numbers &&
+      self->state.row.status != "deleting") {
     auto w = nlohmann::json::parse(self->state.row.whatsapp_json, nullptr, false);
     if (w.is_object() && w.contains("phone_number_id"))
-      self->state.svc->numbers->set(w["phone_number_id"].get<std::string>(), caf::actor_cast<caf::actor>(self));
+      self->state.svc->numbers->set(w["phone_number_id"].get<std::string>(),
+                                    caf::actor_cast<caf::actor>(self));
   }
   if (self->state.row.status == "provisioning") start_provisioning(self);
   if (self->state.row.status == "deleting") start_deprovisioning(self);
@@ -439,8 +482,9 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
   // Without them the actor fails, and the directory restarts it.
   self->request(self->state.svc->control_db, persist_timeout, run_atom::value,
                 retry_safe{[id = self->state.row.id](pqxx::connection& c) {
-                  return caf::make_message(storage::current_bot(c, id).value_or(storage::bot_row{}),
-                                           storage::number_of(c, id).value_or(storage::number_row{}));
+                  return caf::make_message(
+                      storage::current_bot(c, id).value_or(storage::bot_row{}),
+                      storage::number_of(c, id).value_or(storage::number_row{}));
                 }})
       .await(
           [self](storage::bot_row& bot_row, storage::number_row& number) {
@@ -448,14 +492,18 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
             if (!number.phone_number_id.empty()) adopt_number(self, std::move(number));
             auto status = self->state.row.status;
             if (status != "active" && status != "paused") return;
-            if (self->state.row.layout < storage::current_project_layout) start_upgrade(self);
-            else start_pipeline(self);
+            if (self->state.row.layout < storage::current_project_layout)
+              start_upgrade(self);
+            else
+              start_pipeline(self);
           },
           [self](caf::error& err) {
-            log::warn("project.load_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+            log::warn("project.load_failed",
+                      {{"project", self->state.row.id}, {"reason", reason_of(err)}});
             self->quit(err);
           });
-  self->attach_functor([numbers = self->state.svc->numbers, addr = self->address(), svc = self->state.svc,
+  self->attach_functor([numbers = self->state.svc->numbers, addr = self->address(),
+                        svc = self->state.svc,
                         conversations = self->state.conversations](const caf::error&) {
     if (numbers) numbers->remove(addr);  // a restarted actor registers itself again
     // Its conversations end with it (they are not linked: see spawn_conversation).
@@ -464,7 +512,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
     uncount_conversations(*svc, conversations->size());
     conversations->clear();
   });
-  self->set_exit_handler([self](caf::exit_msg& em) { self->quit(em.reason); });  // the directory's link
+  self->set_exit_handler(
+      [self](caf::exit_msg& em) { self->quit(em.reason); });  // the directory's link
   self->attach_functor([svc = self->state.svc, counted = self->state.counted](const caf::error&) {
     recount(*svc, *counted, "");  // whatever the exit, this actor no longer counts
   });
@@ -492,8 +541,11 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
             [id = st.row.id, name, settings](pqxx::connection& c) {
               return caf::make_message(storage::update_project(c, id, name, settings));
             },
-            [self, rp, temp_before = temp_file_limit_mb(st)](const storage::project_row& r) mutable {
-              if (self->state.number) self->send(self->state.svc->meta_sync, rate_atom::value, r.id, send_rate(self->state));
+            [self, rp,
+             temp_before = temp_file_limit_mb(st)](const storage::project_row& r) mutable {
+              if (self->state.number)
+                self->send(self->state.svc->meta_sync, rate_atom::value, r.id,
+                           send_rate(self->state));
               if (temp_file_limit_mb(self->state) != temp_before) apply_role_limits(self);
               rp.deliver(to_info(r));
             },
@@ -504,14 +556,15 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](resume_atom) { return transition(self, project_request::resume, "active"); },
       [=](remove_atom) {
         return transition(self, project_request::remove, "deleting", [](self_ptr s) {
-          if (s->state.svc->numbers) s->state.svc->numbers->remove(s->address());  // stop routing webhooks
+          if (s->state.svc->numbers)
+            s->state.svc->numbers->remove(s->address());  // stop routing webhooks
           stop_conversations(s);
           s->state.pipeline_ready = false;
           start_deprovisioning(s);
         });
       },
-      [=](connect_atom, const std::string& number_id, const std::string& waba_id, const std::string& token,
-          const std::string& pin) -> caf::result<project_info> {
+      [=](connect_atom, const std::string& number_id, const std::string& waba_id,
+          const std::string& token, const std::string& pin) -> caf::result<project_info> {
         auto& st = self->state;
         if (st.row.status == "deleting")
           return make_error(errc::conflict, "the project is being deleted", "project_deleting");
@@ -519,13 +572,19 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         std::function<void(caf::error)> fail = [rp](caf::error err) mutable { rp.deliver(err); };
         auto id = st.row.id;
         auto svc = st.svc;
-        auto store = [self, rp, fail, id, svc, number_id, waba_id, token, pin](const nlohmann::json& meta) mutable {
+        auto store = [self, rp, fail, id, svc, number_id, waba_id, token,
+                      pin](const nlohmann::json& meta) mutable {
           auto text_of = [&meta](const char* key) {
-            return meta.is_object() && meta.contains(key) && meta[key].is_string() ? meta[key].get<std::string>()
-                                                                                   : std::string{};
+            return meta.is_object() && meta.contains(key) && meta[key].is_string()
+                       ? meta[key].get<std::string>()
+                       : std::string{};
           };
-          storage::number_row n{number_id, id, waba_id, text_of("display_phone_number"),
-                                text_of("verified_name"), secrets::seal(svc->master_key, token),
+          storage::number_row n{number_id,
+                                id,
+                                waba_id,
+                                text_of("display_phone_number"),
+                                text_of("verified_name"),
+                                secrets::seal(svc->master_key, token),
                                 secrets::seal(svc->master_key, pin)};
           self->request(svc->control_db, persist_timeout, run_atom::value,
                         db_job{[n](pqxx::connection& c) {
@@ -536,43 +595,52 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
               .await(
                   [self, rp, n](bool ok, storage::project_row& row) mutable {
                     if (!ok) {
-                      rp.deliver(make_error(errc::conflict, "another project owns number " + n.phone_number_id,
+                      rp.deliver(make_error(errc::conflict,
+                                            "another project owns number " + n.phone_number_id,
                                             "number_in_use"));
                       return;
                     }
                     self->state.row = std::move(row);
                     adopt_number(self, n);
                     register_number(self);
-                    log::info("project.number_connected", {{"project", n.project_id}, {"phone_number_id", n.phone_number_id}});
+                    log::info("project.number_connected",
+                              {{"project", n.project_id}, {"phone_number_id", n.phone_number_id}});
                     rp.deliver(to_info(self->state.row));
                   },
                   [fail](caf::error& err) { fail(err); });
         };
         // Refuse a number another project owns before calling Meta at all.
-        self->request(svc->control_db, persist_timeout, run_atom::value,
-                      db_job{[number_id](pqxx::connection& c) {
-                        pqxx::read_transaction tx{c};
-                        auto r = tx.exec_params("SELECT project_id FROM whatsapp_numbers WHERE phone_number_id = $1",
-                                                number_id);
-                        return caf::make_message(r.empty() ? std::string{} : r[0][0].as<std::string>());
-                      }})
+        self->request(
+                svc->control_db, persist_timeout, run_atom::value,
+                db_job{[number_id](pqxx::connection& c) {
+                  pqxx::read_transaction tx{c};
+                  auto r = tx.exec_params(
+                      "SELECT project_id FROM whatsapp_numbers WHERE phone_number_id = $1",
+                      number_id);
+                  return caf::make_message(r.empty() ? std::string{} : r[0][0].as<std::string>());
+                }})
             .await(
                 [=](std::string& owner) mutable {
                   if (!owner.empty() && owner != id) {
-                    fail(make_error(errc::conflict, "another project owns number " + number_id, "number_in_use"));
+                    fail(make_error(errc::conflict, "another project owns number " + number_id,
+                                    "number_in_use"));
                     return;
                   }
-                  graph_step(self, "GET", "/" + number_id + "?fields=display_phone_number,verified_name", token, "",
-                             [=](const nlohmann::json& meta) mutable {
-                               nlohmann::json reg{{"messaging_product", "whatsapp"}, {"pin", pin}};
-                               graph_step(self, "POST", "/" + number_id + "/register", token, reg.dump(),
-                                          [=](const nlohmann::json&) mutable {
-                                            graph_step(self, "POST", "/" + waba_id + "/subscribed_apps", token, "",
-                                                       [=](const nlohmann::json&) mutable { store(meta); }, fail);
-                                          },
-                                          fail);
-                             },
-                             fail);
+                  graph_step(
+                      self, "GET", "/" + number_id + "?fields=display_phone_number,verified_name",
+                      token, "",
+                      [=](const nlohmann::json& meta) mutable {
+                        nlohmann::json reg{{"messaging_product", "whatsapp"}, {"pin", pin}};
+                        graph_step(
+                            self, "POST", "/" + number_id + "/register", token, reg.dump(),
+                            [=](const nlohmann::json&) mutable {
+                              graph_step(
+                                  self, "POST", "/" + waba_id + "/subscribed_apps", token, "",
+                                  [=](const nlohmann::json&) mutable { store(meta); }, fail);
+                            },
+                            fail);
+                      },
+                      fail);
                 },
                 [fail](caf::error& err) { fail(err); });
         return rp;
@@ -601,7 +669,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                       }})
             .await(
                 [self, rp](storage::bot_row& row) mutable {
-                  log::info("bot.version", {{"project", self->state.row.id}, {"version", row.version}});
+                  log::info("bot.version",
+                            {{"project", self->state.row.id}, {"version", row.version}});
                   adopt_bot(self, row);
                   rp.deliver(to_bot_info(row));
                 },
@@ -609,25 +678,33 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         return rp;
       },
       [=](webhook_atom, number_batch& batch, batch_ack& ack) { on_webhook(self, batch, ack); },
-      [=](operator_send_atom, const std::string& wa_id, std::string& message_json) -> caf::result<outbound_view> {
+      [=](operator_send_atom, const std::string& wa_id,
+          std::string& message_json) -> caf::result<outbound_view> {
         auto& st = self->state;
         if (!st.pipeline_ready)
-          return make_error(errc::conflict, "the project is " + st.row.status + ": it cannot send messages",
+          return make_error(errc::conflict,
+                            "the project is " + st.row.status + ": it cannot send messages",
                             "project_not_ready");
         auto rp = self->make_response_promise();
-        rp.delegate(conversation_for(self, wa_id), order_atom::value, operator_send_order(std::move(message_json), st.bot));
+        rp.delegate(conversation_for(self, wa_id), order_atom::value,
+                    operator_send_order(std::move(message_json), st.bot));
         return rp;
       },
       [=](database_atom, database_request& request) -> caf::result<caf::message> {
         auto& st = self->state;
         if (st.row.status != "active" && st.row.status != "paused")
           return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
-        auto settings = effective_settings(nlohmann::json::parse(st.row.settings_json, nullptr, false));
+        auto settings =
+            effective_settings(nlohmann::json::parse(st.row.settings_json, nullptr, false));
         database_limits limits{settings.value("database_quota_mb", std::int64_t{1024}) << 20};
         auto job = request(limits);
         auto conninfo = storage::project_conninfo(st.svc->server_conninfo, database_of(st));
         auto rp = self->make_response_promise();
-        std::visit([&](auto& j) { rp.delegate(st.svc->database_api, run_atom::value, conninfo, std::move(j)); }, job);
+        std::visit(
+            [&](auto& j) {
+              rp.delegate(st.svc->database_api, run_atom::value, conninfo, std::move(j));
+            },
+            job);
         return rp;
       },
       [=](query_atom, tx_job& job) -> caf::result<std::string> {
@@ -635,35 +712,44 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         if (!st.pipeline_ready)
           return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
         auto rp = self->make_response_promise<std::string>();
-        self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id, std::move(job))
+        self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id,
+                      std::move(job))
             .then([rp](std::string& json) mutable { rp.deliver(std::move(json)); },
                   [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
-      [=](messages_atom, std::int64_t conversation_id, std::int64_t before, int limit)
-          -> caf::result<std::vector<storage::message_row>> {
+      [=](messages_atom, std::int64_t conversation_id, std::int64_t before,
+          int limit) -> caf::result<std::vector<storage::message_row>> {
         auto& st = self->state;
         if (!st.pipeline_ready)
           return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
         auto rp = self->make_response_promise<std::vector<storage::message_row>>();
         tx_job read = [conversation_id, before, limit](pqxx::transaction_base& tx) {
           auto rows = storage::conversation_messages(tx, conversation_id, before, limit);
-          return caf::make_message(rows.has_value(), rows.value_or(std::vector<storage::message_row>{}));
+          return caf::make_message(rows.has_value(),
+                                   rows.value_or(std::vector<storage::message_row>{}));
         };
-        self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id, std::move(read))
+        self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id,
+                      std::move(read))
             .then(
-                [rp, conversation_id](bool exists, std::vector<storage::message_row>& rows) mutable {
-                  if (exists) rp.deliver(std::move(rows));
-                  else rp.deliver(make_error(errc::not_found, "no conversation " + std::to_string(conversation_id),
-                                             "conversation_not_found"));
+                [rp, conversation_id](bool exists,
+                                      std::vector<storage::message_row>& rows) mutable {
+                  if (exists)
+                    rp.deliver(std::move(rows));
+                  else
+                    rp.deliver(make_error(errc::not_found,
+                                          "no conversation " + std::to_string(conversation_id),
+                                          "conversation_not_found"));
                 },
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
-      [=](operator_send_atom, std::int64_t conversation_id, std::string& message_json) -> caf::result<outbound_view> {
+      [=](operator_send_atom, std::int64_t conversation_id,
+          std::string& message_json) -> caf::result<outbound_view> {
         auto& st = self->state;
         if (!st.pipeline_ready)
-          return make_error(errc::conflict, "the project is " + st.row.status + ": it cannot send messages",
+          return make_error(errc::conflict,
+                            "the project is " + st.row.status + ": it cannot send messages",
                             "project_not_ready");
         // The conversation's contact first, then the same path as a message to that contact.
         auto rp = self->make_response_promise<outbound_view>();
@@ -671,15 +757,18 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           auto found = storage::find_conversation(tx, conversation_id);
           return caf::make_message(found ? found->wa_id : std::string{});
         };
-        self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id, std::move(find))
+        self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id,
+                      std::move(find))
             .then(
                 [self, rp, conversation_id, message_json](std::string& wa_id) mutable {
                   if (wa_id.empty()) {
-                    rp.deliver(make_error(errc::not_found, "no conversation " + std::to_string(conversation_id),
+                    rp.deliver(make_error(errc::not_found,
+                                          "no conversation " + std::to_string(conversation_id),
                                           "conversation_not_found"));
                     return;
                   }
-                  self->request(conversation_for(self, wa_id), std::chrono::seconds{30}, order_atom::value,
+                  self->request(conversation_for(self, wa_id), std::chrono::seconds{30},
+                                order_atom::value,
                                 operator_send_order(std::move(message_json), self->state.bot))
                       .then([rp](outbound_view& v) mutable { rp.deliver(std::move(v)); },
                             [rp](caf::error& err) mutable { rp.deliver(err); });
@@ -687,51 +776,60 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
-      [=](record_atom, std::int64_t message_id, std::string& wamid, bool again) -> caf::result<caf::ok_atom> {
+      [=](record_atom, std::int64_t message_id, std::string& wamid,
+          bool again) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
         if (!st.pipeline_ready)
-          return make_error(errc::db_unavailable, "the project's pipeline is not running", "unavailable");
+          return make_error(errc::db_unavailable, "the project's pipeline is not running",
+                            "unavailable");
         if (!again)
-          return record_outcome(self, self->request(st.conversation_ctx->persistence, until_answered,
-                                                    accepted_atom::value, st.row.id, message_id, std::move(wamid)));
-        tx_job job = [row = storage::accepted_row{message_id, std::move(wamid)}](pqxx::transaction_base& tx) {
+          return record_outcome(
+              self, self->request(st.conversation_ctx->persistence, until_answered,
+                                  accepted_atom::value, st.row.id, message_id, std::move(wamid)));
+        tx_job job = [row = storage::accepted_row{message_id, std::move(wamid)}](
+                         pqxx::transaction_base& tx) {
           auto c = storage::record_accepted_again(tx, row);
           return caf::make_message(c.has_value(), c.value_or(storage::status_change{}));
         };
-        return record_outcome(self, self->request(st.conversation_ctx->persistence, until_answered, run_atom::value,
-                                                  st.row.id, std::move(job)));
+        return record_outcome(self, self->request(st.conversation_ctx->persistence, until_answered,
+                                                  run_atom::value, st.row.id, std::move(job)));
       },
       [=](record_atom, std::int64_t, status_job& change) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
         if (!st.pipeline_ready)
-          return make_error(errc::db_unavailable, "the project's pipeline is not running", "unavailable");
+          return make_error(errc::db_unavailable, "the project's pipeline is not running",
+                            "unavailable");
         tx_job job = [change = std::move(change)](pqxx::transaction_base& tx) {
           auto c = change(tx);
           return caf::make_message(c.has_value(), c.value_or(storage::status_change{}));
         };
-        return record_outcome(self, self->request(st.conversation_ctx->persistence, until_answered, run_atom::value,
-                                                  st.row.id, std::move(job)));
+        return record_outcome(self, self->request(st.conversation_ctx->persistence, until_answered,
+                                                  run_atom::value, st.row.id, std::move(job)));
       },
       [=](subscribe_atom, std::string& last_event_id, std::int64_t conversation, event_sink& sink) {
-        self->send(self->state.events, subscribe_atom::value, std::move(last_event_id), conversation, std::move(sink));
+        self->send(self->state.events, subscribe_atom::value, std::move(last_event_id),
+                   conversation, std::move(sink));
         return caf::ok_atom::value;
       },
-      [=](change_state_atom, std::int64_t conversation_id, std::string& state, bool force, std::string& who)
-          -> caf::result<std::string> {
+      [=](change_state_atom, std::int64_t conversation_id, std::string& state, bool force,
+          std::string& who) -> caf::result<std::string> {
         auto& st = self->state;
         if (!st.pipeline_ready)
           return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
         if (!force && !(st.bot && st.bot->states.count(state)))
-          return make_error(errc::invalid_argument,
-                            "the current bot does not declare state '" + state + "' (set force to use it anyway)",
-                            "unknown_state");
+          return make_error(
+              errc::invalid_argument,
+              "the current bot does not declare state '" + state + "' (set force to use it anyway)",
+              "unknown_state");
         auto rp = self->make_response_promise<std::string>();
-        with_open_conversation(self, conversation_id, rp, [self, rp, conversation_id, state, who](const std::string& wa_id) mutable {
-          self->request(conversation_for(self, wa_id), std::chrono::seconds{30}, order_atom::value,
-                        change_state_order(conversation_id, state, who))
-              .then([rp](std::string& json) mutable { rp.deliver(std::move(json)); },
-                    [rp](caf::error& err) mutable { rp.deliver(err); });
-        });
+        with_open_conversation(
+            self, conversation_id, rp,
+            [self, rp, conversation_id, state, who](const std::string& wa_id) mutable {
+              self->request(conversation_for(self, wa_id), std::chrono::seconds{30},
+                            order_atom::value, change_state_order(conversation_id, state, who))
+                  .then([rp](std::string& json) mutable { rp.deliver(std::move(json)); },
+                        [rp](caf::error& err) mutable { rp.deliver(err); });
+            });
         return rp;
       },
       [=](close_atom, std::int64_t conversation_id, std::string& who) -> caf::result<std::string> {
@@ -739,12 +837,15 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         if (!st.pipeline_ready)
           return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
         auto rp = self->make_response_promise<std::string>();
-        with_open_conversation(self, conversation_id, rp, [self, rp, conversation_id, who](const std::string& wa_id) mutable {
-          self->request(conversation_for(self, wa_id), std::chrono::seconds{30}, order_atom::value,
-                        close_order(conversation_id, who))
-              .then([rp](std::string& json) mutable { rp.deliver(std::move(json)); },
-                    [rp](caf::error& err) mutable { rp.deliver(err); });
-        }, true);
+        with_open_conversation(
+            self, conversation_id, rp,
+            [self, rp, conversation_id, who](const std::string& wa_id) mutable {
+              self->request(conversation_for(self, wa_id), std::chrono::seconds{30},
+                            order_atom::value, close_order(conversation_id, who))
+                  .then([rp](std::string& json) mutable { rp.deliver(std::move(json)); },
+                        [rp](caf::error& err) mutable { rp.deliver(err); });
+            },
+            true);
         return rp;
       },
       [=](sweep_atom) {
@@ -755,17 +856,23 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         tx_job find = [idle](pqxx::transaction_base& tx) {
           return caf::make_message(storage::idle_conversations(tx, idle, 500));
         };
-        self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id, std::move(find))
+        self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id,
+                      std::move(find))
             .then(
                 [self, idle](std::vector<storage::idle_conversation>& found) {
-                  // Each closes in turn with its contact's messages: one arriving now keeps it open.
+                  // Each closes in turn with its contact's messages: one arriving now keeps it
+                  // open.
                   for (const auto& c : found)
-                    self->send(conversation_for(self, c.wa_id), order_atom::value, expire_order(c.id, idle));
-                  if (!found.empty()) log::info("conversations.expiring", {{"project", self->state.row.id}, {"count", found.size()}});
+                    self->send(conversation_for(self, c.wa_id), order_atom::value,
+                               expire_order(c.id, idle));
+                  if (!found.empty())
+                    log::info("conversations.expiring",
+                              {{"project", self->state.row.id}, {"count", found.size()}});
                   self->delayed_send(self, self->state.svc->sweep_interval, sweep_atom::value);
                 },
                 [self](caf::error& err) {
-                  log::warn("conversations.sweep_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+                  log::warn("conversations.sweep_failed",
+                            {{"project", self->state.row.id}, {"reason", reason_of(err)}});
                   self->delayed_send(self, self->state.svc->sweep_interval, sweep_atom::value);
                 });
       },
@@ -773,7 +880,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         // Forgotten: the next message spawns it afresh from the database.
         auto& conversations = *self->state.conversations;
         auto it = conversations.find(wa_id);
-        if (it == conversations.end() || it->second.actor.address() != self->current_sender()) return;
+        if (it == conversations.end() || it->second.actor.address() != self->current_sender())
+          return;
         conversations.erase(it);
         uncount_conversations(*self->state.svc, 1);
       },
@@ -784,7 +892,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](idle_atom, const std::string& wa_id, std::int64_t asked_at) {
         auto& conversations = *self->state.conversations;
         auto it = conversations.find(wa_id);
-        if (it == conversations.end() || it->second.last_forward.time_since_epoch().count() > asked_at)
+        if (it == conversations.end() ||
+            it->second.last_forward.time_since_epoch().count() > asked_at)
           return;  // something was forwarded to it since it was asked
         log::debug("conversation.passivated", {{"project", self->state.row.id}});
         // (An exit message with reason normal would be ignored by the actor.)
@@ -802,7 +911,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           persist(
               self,
               [id = st.row.id](pqxx::connection& c) {
-                return caf::make_message(storage::set_project_layout(c, id, storage::current_project_layout));
+                return caf::make_message(
+                    storage::set_project_layout(c, id, storage::current_project_layout));
               },
               [self](const storage::project_row& row) {
                 self->state.upgrading = false;
@@ -810,15 +920,16 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                 start_pipeline(self);
               },
               [self](caf::error& err) {
-                log::error("project.persist_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+                log::error("project.persist_failed",
+                           {{"project", self->state.row.id}, {"reason", reason_of(err)}});
                 self->delayed_send(self, std::chrono::seconds{30}, upgrade_atom::value);
               });
           return;
         }
         if (st.row.status != "provisioning") return;
-        auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                     st.provisioning_since)
-                           .count();
+        auto seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - st.provisioning_since)
+                .count();
         persist(
             self, set_status(st.row.id, "active", std::nullopt),
             [self, seconds](const storage::project_row& row) {
@@ -833,7 +944,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
             },
             [self](caf::error& err) {
               // Not written: stay provisioning; a restart provisions again (idempotent).
-              log::error("project.persist_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+              log::error("project.persist_failed",
+                         {{"project", self->state.row.id}, {"reason", reason_of(err)}});
             });
       },
       [=](upgrade_atom) { start_upgrade(self); },
@@ -845,14 +957,17 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           self->delayed_send(self, std::chrono::seconds{30}, upgrade_atom::value);
           return;
         }
-        auto detail = (st.row.status == "deleting" ? "deletion failed: " : "provisioning failed: ") + reason;
+        auto detail =
+            (st.row.status == "deleting" ? "deletion failed: " : "provisioning failed: ") + reason;
         persist(
             self, set_status(st.row.id, "failed", detail),
             [](const storage::project_row& row) {
-              log::warn("project.failed", {{"project", row.id}, {"detail", row.status_detail.value_or("")}});
+              log::warn("project.failed",
+                        {{"project", row.id}, {"detail", row.status_detail.value_or("")}});
             },
             [self](caf::error& err) {
-              log::error("project.persist_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+              log::error("project.persist_failed",
+                         {{"project", self->state.row.id}, {"reason", reason_of(err)}});
             });
       },
       [=](deprovisioned_atom) {
@@ -867,7 +982,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
               self->quit();
             },
             [self](caf::error& err) {
-              log::error("project.persist_failed", {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+              log::error("project.persist_failed",
+                         {{"project", self->state.row.id}, {"reason", reason_of(err)}});
             });
       },
   };

@@ -20,7 +20,8 @@
 ///                                     → project_info: reads the number from the Graph API,
 ///                                       registers it, subscribes the app, stores it (token
 ///                                       sealed) and routes its webhooks here
-///                                     | conflict number_in_use | invalid_argument whatsapp_* | upstream
+///                                     | conflict number_in_use | invalid_argument whatsapp_* |
+///                                     upstream
 ///   (webhook_atom, number_batch, batch_ack) — no reply: the ack is called ok once every
 ///                                       message and status is committed (messages go to their
 ///                                       contact's conversation actor), else with why not
@@ -33,7 +34,8 @@
 ///                                       conversation_not_found | conflict conversation_closed
 ///   (close_atom, conversation_id, who) → std::string (conversation JSON; closing a closed
 ///                                       conversation changes nothing)
-///   from meta_sync: (record_atom, message_id, wamid, again) | (record_atom, message_id, status_job)
+///   from meta_sync: (record_atom, message_id, wamid, again) | (record_atom, message_id,
+///   status_job)
 ///                  → ok_atom: a send's outcome stored and its status published (or the
 ///                  error; meta_sync asks again until it is recorded)
 ///   from its persistence worker: (reconnected_atom, project_id) — the outbox is read again
@@ -48,8 +50,8 @@
 #pragma once
 
 #include "actors/batch_ack.hpp"
-#include "actors/core/bot_definition.hpp"
 #include "actors/conversation_actor.hpp"
+#include "actors/core/bot_definition.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/project_types.hpp"
 #include "storage/conversation_changes.hpp"
@@ -59,8 +61,8 @@
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 
 namespace paige::actors {
 
@@ -99,8 +101,8 @@ struct project_state {
 };
 
 /// The actor's behavior; spawn it with the stored row and the shared services.
-caf::behavior project_actor(caf::stateful_actor<project_state>* self,
-                            storage::project_row row, services_ptr services);
+caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::project_row row,
+                            services_ptr services);
 
 }  // namespace paige::actors
 

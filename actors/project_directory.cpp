@@ -1,11 +1,11 @@
 #include "actors/project_directory.hpp"
 
 #include "actors/core/bot_definition.hpp"
+#include "actors/core/project_rules.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
-#include "actors/project_actor.hpp"
 #include "actors/persistence.hpp"
-#include "actors/core/project_rules.hpp"
+#include "actors/project_actor.hpp"
 #include "common/log.hpp"
 
 #include <caf/all.hpp>
@@ -33,7 +33,8 @@ void spawn_project(self_ptr self, storage::project_row row) {
   auto id = row.id;
   // Linked: project actors end with the directory. Monitored: the directory restarts one
   // that crashed (its exit message is ignored below; the down message drives the restart).
-  auto actor = self->spawn<caf::monitored + caf::linked>(project_actor, std::move(row), self->state.svc);
+  auto actor =
+      self->spawn<caf::monitored + caf::linked>(project_actor, std::move(row), self->state.svc);
   self->state.ids[actor.address()] = id;
   self->state.projects[id] = std::move(actor);
 }
@@ -60,8 +61,10 @@ caf::result<Out> query(self_ptr self, db_job job, Convert convert, bool reads_on
   auto then = [rp, convert](Reply& r) mutable { rp.deliver(convert(r)); };
   auto fail = [rp](caf::error& err) mutable { rp.deliver(err); };
   auto& db = self->state.svc->control_db;
-  if (reads_only) self->request(db, db_timeout, run_atom::value, retry_safe{std::move(job)}).then(then, fail);
-  else self->request(db, db_timeout, run_atom::value, std::move(job)).then(then, fail);
+  if (reads_only)
+    self->request(db, db_timeout, run_atom::value, retry_safe{std::move(job)}).then(then, fail);
+  else
+    self->request(db, db_timeout, run_atom::value, std::move(job)).then(then, fail);
   return rp;
 }
 
@@ -97,20 +100,26 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
     self->delayed_send(self, std::chrono::milliseconds{100}, restart_atom::value, id);
   });
   return {
-      [=](create_atom, const std::string& name, const std::string& settings_json)
-          -> caf::result<project_info> {
-        if (auto why = invalid_name_reason(name)) return make_error(errc::invalid_argument, *why, "invalid_name");
+      [=](create_atom, const std::string& name,
+          const std::string& settings_json) -> caf::result<project_info> {
+        if (auto why = invalid_name_reason(name))
+          return make_error(errc::invalid_argument, *why, "invalid_name");
         auto settings = nlohmann::json::parse(settings_json);
         if (auto why = invalid_settings_reason(settings))
           return make_error(errc::invalid_argument, *why, "invalid_settings");
         auto ident = new_project_identity();
-        storage::new_project p{ident.id, name, merge_settings(nlohmann::json::object(), settings).dump(),
-                               ident.db_name, ident.db_name,
+        storage::new_project p{ident.id,
+                               name,
+                               merge_settings(nlohmann::json::object(), settings).dump(),
+                               ident.db_name,
+                               ident.db_name,
                                secrets::seal(self->state.svc->master_key, secrets::random_hex(24)),
                                bot::starter_bot().dump()};
         auto rp = self->make_response_promise<project_info>();
         self->request(self->state.svc->control_db, db_timeout, run_atom::value,
-                      db_job{[p](pqxx::connection& c) { return caf::make_message(storage::insert_project(c, p)); }})
+                      db_job{[p](pqxx::connection& c) {
+                        return caf::make_message(storage::insert_project(c, p));
+                      }})
             .then(
                 [self, rp](storage::project_row& row) mutable {
                   log::info("project.created", {{"project", row.id}});
@@ -145,17 +154,23 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](remove_atom, const std::string& id) { return forward(self, id, remove_atom::value); },
       [=](conninfo_atom, const std::string& id) { return forward(self, id, conninfo_atom::value); },
       [=](bot_get_atom, const std::string& id) { return forward(self, id, bot_get_atom::value); },
-      [=](operator_send_atom, const std::string& id, std::string& wa_id, std::string& message_json) {
-        return forward(self, id, operator_send_atom::value, std::move(wa_id), std::move(message_json));
+      [=](operator_send_atom, const std::string& id, std::string& wa_id,
+          std::string& message_json) {
+        return forward(self, id, operator_send_atom::value, std::move(wa_id),
+                       std::move(message_json));
       },
-      [=](query_atom, const std::string& id, tx_job& job) { return forward(self, id, query_atom::value, std::move(job)); },
-      [=](subscribe_atom, const std::string& id, std::string& last_event_id, std::int64_t conversation,
-          event_sink& sink) {
-        return forward(self, id, subscribe_atom::value, std::move(last_event_id), conversation, std::move(sink));
+      [=](query_atom, const std::string& id, tx_job& job) {
+        return forward(self, id, query_atom::value, std::move(job));
       },
-      [=](change_state_atom, const std::string& id, std::int64_t conversation, std::string& state, bool force,
-          std::string& who) {
-        return forward(self, id, change_state_atom::value, conversation, std::move(state), force, std::move(who));
+      [=](subscribe_atom, const std::string& id, std::string& last_event_id,
+          std::int64_t conversation, event_sink& sink) {
+        return forward(self, id, subscribe_atom::value, std::move(last_event_id), conversation,
+                       std::move(sink));
+      },
+      [=](change_state_atom, const std::string& id, std::int64_t conversation, std::string& state,
+          bool force, std::string& who) {
+        return forward(self, id, change_state_atom::value, conversation, std::move(state), force,
+                       std::move(who));
       },
       [=](close_atom, const std::string& id, std::int64_t conversation, std::string& who) {
         return forward(self, id, close_atom::value, conversation, std::move(who));
@@ -163,30 +178,36 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](database_atom, const std::string& id, database_request& request) {
         return forward(self, id, database_atom::value, std::move(request));
       },
-      [=](messages_atom, const std::string& id, std::int64_t conversation_id, std::int64_t before, int limit) {
+      [=](messages_atom, const std::string& id, std::int64_t conversation_id, std::int64_t before,
+          int limit) {
         return forward(self, id, messages_atom::value, conversation_id, before, limit);
       },
-      [=](operator_send_atom, const std::string& id, std::int64_t conversation_id, std::string& message_json) {
-        return forward(self, id, operator_send_atom::value, conversation_id, std::move(message_json));
+      [=](operator_send_atom, const std::string& id, std::int64_t conversation_id,
+          std::string& message_json) {
+        return forward(self, id, operator_send_atom::value, conversation_id,
+                       std::move(message_json));
       },
-      [=](connect_atom, const std::string& id, std::string& number, std::string& waba, std::string& token,
-          std::string& pin) {
-        return forward(self, id, connect_atom::value, std::move(number), std::move(waba), std::move(token),
-                       std::move(pin));
+      [=](connect_atom, const std::string& id, std::string& number, std::string& waba,
+          std::string& token, std::string& pin) {
+        return forward(self, id, connect_atom::value, std::move(number), std::move(waba),
+                       std::move(token), std::move(pin));
       },
       [=](bot_put_atom, const std::string& id, std::string& definition) {
         return forward(self, id, bot_put_atom::value, std::move(definition));
       },
-      [=](key_create_atom, const std::string& id, const std::string& name) -> caf::result<key_info> {
+      [=](key_create_atom, const std::string& id,
+          const std::string& name) -> caf::result<key_info> {
         if (!self->state.projects.count(id)) return project_not_found(id);
         if (name.empty() || name.size() > 200)
-          return make_error(errc::invalid_argument, "a key name has 1 to 200 characters", "invalid_name");
+          return make_error(errc::invalid_argument, "a key name has 1 to 200 characters",
+                            "invalid_name");
         auto key = generate_project_key();
         auto key_id = "key_" + secrets::random_hex(8);
         return query<storage::key_row, key_info>(
             self,
             [=](pqxx::connection& c) {
-              return caf::make_message(storage::insert_key(c, key_id, id, name, key.hash, key.prefix));
+              return caf::make_message(
+                  storage::insert_key(c, key_id, id, name, key.hash, key.prefix));
             },
             [key](storage::key_row& r) {
               return key_info{r.id, r.name, r.key_prefix, r.created_at, key.key};
@@ -196,7 +217,8 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](key_list_atom, const std::string& id) -> caf::result<std::vector<key_info>> {
         if (!self->state.projects.count(id)) return project_not_found(id);
         return query<std::vector<storage::key_row>, std::vector<key_info>>(
-            self, [id](pqxx::connection& c) { return caf::make_message(storage::list_keys(c, id)); },
+            self,
+            [id](pqxx::connection& c) { return caf::make_message(storage::list_keys(c, id)); },
             [](std::vector<storage::key_row>& rows) {
               std::vector<key_info> out;
               for (auto& r : rows) out.push_back({r.id, r.name, r.key_prefix, r.created_at, {}});
@@ -204,7 +226,8 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
             },
             true);
       },
-      [=](key_revoke_atom, const std::string& id, const std::string& key_id) -> caf::result<caf::ok_atom> {
+      [=](key_revoke_atom, const std::string& id,
+          const std::string& key_id) -> caf::result<caf::ok_atom> {
         if (!self->state.projects.count(id)) return project_not_found(id);
         auto rp = self->make_response_promise<caf::ok_atom>();
         self->request(self->state.svc->control_db, db_timeout, run_atom::value,
@@ -213,8 +236,10 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
                       }})
             .then(
                 [rp, key_id](bool revoked) mutable {
-                  if (revoked) rp.deliver(caf::ok_atom::value);
-                  else rp.deliver(make_error(errc::not_found, "no key " + key_id, "key_not_found"));
+                  if (revoked)
+                    rp.deliver(caf::ok_atom::value);
+                  else
+                    rp.deliver(make_error(errc::not_found, "no key " + key_id, "key_not_found"));
                 },
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
@@ -223,13 +248,16 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
         auto rp = self->make_response_promise<std::string, std::string>();
         self->request(self->state.svc->control_db, db_timeout, run_atom::value,
                       retry_safe{[key_hash](pqxx::connection& c) {
-                        auto found = storage::project_of_key(c, key_hash).value_or(std::make_pair("", ""));
+                        auto found =
+                            storage::project_of_key(c, key_hash).value_or(std::make_pair("", ""));
                         return caf::make_message(found.first, found.second);
                       }})
             .then(
                 [rp](std::string& project, std::string& key_id) mutable {
-                  if (project.empty()) rp.deliver(make_error(errc::not_found, "unknown key"));
-                  else rp.deliver(std::move(project), std::move(key_id));
+                  if (project.empty())
+                    rp.deliver(make_error(errc::not_found, "unknown key"));
+                  else
+                    rp.deliver(std::move(project), std::move(key_id));
                 },
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
@@ -238,16 +266,18 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
         self->request(self->state.svc->control_db, db_timeout, run_atom::value,
                       retry_safe{[id](pqxx::connection& c) {
                         // An empty row: the project is gone meanwhile, nothing to restart.
-                        return caf::make_message(storage::find_project(c, id).value_or(storage::project_row{}));
+                        return caf::make_message(
+                            storage::find_project(c, id).value_or(storage::project_row{}));
                       }})
             .then(
                 [self](storage::project_row& row) {
                   if (!row.id.empty()) spawn_project(self, std::move(row));
                 },
                 [self, id](caf::error& err) {
-                    log::warn("project.restart_failed", {{"project", id}, {"reason", reason_of(err)}});
-                    self->delayed_send(self, std::chrono::seconds{1}, restart_atom::value, id);
-                  });
+                  log::warn("project.restart_failed",
+                            {{"project", id}, {"reason", reason_of(err)}});
+                  self->delayed_send(self, std::chrono::seconds{1}, restart_atom::value, id);
+                });
       },
   };
 }

@@ -26,7 +26,8 @@
 ///   (key_create_atom, id, name)               → key_info (with the key, shown once)
 ///   (key_list_atom, id)                       → std::vector<key_info> (without keys)
 ///   (key_revoke_atom, id, key_id)             → ok_atom             | not_found key_not_found
-///   (auth_atom, key_sha256)                   → (std::string project id, std::string key id) | not_found
+///   (auth_atom, key_sha256)                   → (std::string project id, std::string key id) |
+///   not_found
 #pragma once
 
 #include "actors/project_types.hpp"

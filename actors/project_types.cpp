@@ -1,9 +1,9 @@
 #include "actors/project_types.hpp"
 
-#include "actors/graph_api.hpp"
 #include "actors/conversation_actor.hpp"
-#include "actors/inbound.hpp"
 #include "actors/core/project_rules.hpp"
+#include "actors/graph_api.hpp"
+#include "actors/inbound.hpp"
 #include "storage/projects.hpp"
 
 #include <caf/all.hpp>

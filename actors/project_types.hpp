@@ -8,13 +8,13 @@
 #include "storage/bots.hpp"
 #include "storage/projects.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
-#include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
 
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -143,18 +143,18 @@ class persistence_pool;  // actors/persistence.hpp
 
 /// What project actors, the directory and the provisioner use; built once by the runtime.
 struct project_services {
-  caf::actor control_db;            ///< db_pool on the control database
-  caf::actor admin_db;              ///< db_pool with the admin role, for DDL
-  caf::actor provisioner;           ///< provisioning supervisor
-  caf::actor meta_sync;             ///< every Graph API call
+  caf::actor control_db;                          ///< db_pool on the control database
+  caf::actor admin_db;                            ///< db_pool with the admin role, for DDL
+  caf::actor provisioner;                         ///< provisioning supervisor
+  caf::actor meta_sync;                           ///< every Graph API call
   std::shared_ptr<persistence_pool> persistence;  ///< project-database workers (group commit)
-  caf::actor database_api;          ///< db_pool serving the project-database API (any project)
+  caf::actor database_api;  ///< db_pool serving the project-database API (any project)
   std::chrono::milliseconds conversation_idle{300000};  ///< passivation of idle conversations
   std::chrono::milliseconds sweep_interval{60000};      ///< how often idle conversations are closed
   std::size_t event_window = 1000;                      ///< events kept per project for replay
   number_directory* numbers = nullptr;  ///< webhook routing, kept current by project actors
-  std::string server_conninfo;      ///< the Postgres server that holds project databases
-  secrets::master_key master_key;   ///< seals role passwords at rest
+  std::string server_conninfo;          ///< the Postgres server that holds project databases
+  secrets::master_key master_key;       ///< seals role passwords at rest
   metrics::registry* metrics = nullptr;
 };
 

@@ -41,8 +41,9 @@ caf::message classified(bool step_owns_connection, Step&& step) {
     // Besides transient states, the races of two runs on one database (23505 on pg_authid,
     // 42710 duplicate role) settle on a retry, whose steps then find the objects.
     bool race = e.sqlstate() == "23505" || e.sqlstate() == "42710";
-    return outcome_message(is_transient_sqlstate(e.sqlstate()) || race ? outcome::transient : outcome::permanent,
-                           e.what());
+    return outcome_message(
+        is_transient_sqlstate(e.sqlstate()) || race ? outcome::transient : outcome::permanent,
+        e.what());
   } catch (const std::exception& e) {
     return outcome_message(outcome::permanent, e.what());
   }
@@ -86,8 +87,9 @@ void attempt(caf::stateful_actor<provisioner_state>* self, caf::actor admin_db,
       // Migrations run as the admin, on a connection to the project's database: the admin
       // owns the system tables, the project's role gets their rows.
       return classified(true, [&] {
-        storage::migrate_project_database(storage::with_params(server_conninfo, {{"dbname", db.name}}), db.role,
-                                          options.migrated_before);
+        storage::migrate_project_database(
+            storage::with_params(server_conninfo, {{"dbname", db.name}}), db.role,
+            options.migrated_before);
       });
     };
   } else {
@@ -106,8 +108,10 @@ void attempt(caf::stateful_actor<provisioner_state>* self, caf::actor admin_db,
     if (o == outcome::ok) {
       log::info(req.provision ? "provisioning.done" : "deprovisioning.done",
                 {{"db", req.db.name}, {"attempts", req.attempt}});
-      if (req.provision) self->send(requester(), provisioned_atom::value);
-      else self->send(requester(), deprovisioned_atom::value);
+      if (req.provision)
+        self->send(requester(), provisioned_atom::value);
+      else
+        self->send(requester(), deprovisioned_atom::value);
       return;
     }
     if (o == outcome::transient) return retry(reason);
@@ -126,8 +130,10 @@ void attempt(caf::stateful_actor<provisioner_state>* self, caf::actor admin_db,
     ++next.attempt;
     std::uniform_real_distribution<double> unit{0.0, 1.0};
     auto delay = provisioning_backoff(next.attempt, unit(self->state.rng));
-    log::warn("provisioning.retry", {{"db", req.db.name}, {"attempt", next.attempt},
-                                     {"delay_ms", static_cast<long>(delay.count())}, {"reason", reason}});
+    log::warn("provisioning.retry", {{"db", req.db.name},
+                                     {"attempt", next.attempt},
+                                     {"delay_ms", static_cast<long>(delay.count())},
+                                     {"reason", reason}});
     self->delayed_send(self, delay, retry_atom::value, std::move(next));
   };
   self->request(admin_db, caf::infinite, run_atom::value, std::move(job))
@@ -144,20 +150,24 @@ void attempt(caf::stateful_actor<provisioner_state>* self, caf::actor admin_db,
 caf::behavior provisioner(caf::stateful_actor<provisioner_state>* self, caf::actor admin_db,
                           std::string server_conninfo, int max_attempts) {
   return {
-      [=](provision_atom, caf::actor project, std::string db_name, std::string role, std::string password,
-          provision_options options) {
+      [=](provision_atom, caf::actor project, std::string db_name, std::string role,
+          std::string password, provision_options options) {
         auto [it, fresh] = self->state.in_progress.emplace(db_name, project);
         if (!fresh) {
           it->second = project;  // already running: the new requester gets the answer
           return;
         }
         attempt(self, admin_db, server_conninfo, max_attempts,
-                request{true, std::move(project), {std::move(db_name), std::move(role), std::move(password)},
-                        options, 1});
+                request{true,
+                        std::move(project),
+                        {std::move(db_name), std::move(role), std::move(password)},
+                        options,
+                        1});
       },
-      [=](provision_atom, caf::actor project, std::string& db_name, std::string& role, std::string& password) {
-        self->send(self, provision_atom::value, std::move(project), std::move(db_name), std::move(role),
-                   std::move(password), provision_options{});
+      [=](provision_atom, caf::actor project, std::string& db_name, std::string& role,
+          std::string& password) {
+        self->send(self, provision_atom::value, std::move(project), std::move(db_name),
+                   std::move(role), std::move(password), provision_options{});
       },
       [=](deprovision_atom, caf::actor project, std::string db_name, std::string role) {
         auto [it, fresh] = self->state.in_progress.emplace(db_name, project);
@@ -165,8 +175,9 @@ caf::behavior provisioner(caf::stateful_actor<provisioner_state>* self, caf::act
           it->second = project;
           return;
         }
-        attempt(self, admin_db, server_conninfo, max_attempts,
-                request{false, std::move(project), {std::move(db_name), std::move(role), {}}, {}, 1});
+        attempt(
+            self, admin_db, server_conninfo, max_attempts,
+            request{false, std::move(project), {std::move(db_name), std::move(role), {}}, {}, 1});
       },
       [=](retry_atom, request& req) {
         attempt(self, admin_db, server_conninfo, max_attempts, std::move(req));
@@ -179,10 +190,10 @@ caf::behavior provisioner(caf::stateful_actor<provisioner_state>* self, caf::act
 bool is_transient_sqlstate(const std::string& state) {
   if (state.size() != 5) return false;
   auto cls = state.substr(0, 2);
-  if (cls == "08" || cls == "53") return true;       // connection trouble, out of resources
-  if (cls == "57") return state != "57014";          // shutting down, cannot connect now
-  return state == "40001" || state == "40P01" ||     // serialization failure, deadlock
-         state == "55P03" || state == "55006";       // lock not available, object in use
+  if (cls == "08" || cls == "53") return true;    // connection trouble, out of resources
+  if (cls == "57") return state != "57014";       // shutting down, cannot connect now
+  return state == "40001" || state == "40P01" ||  // serialization failure, deadlock
+         state == "55P03" || state == "55006";    // lock not available, object in use
 }
 
 std::chrono::milliseconds provisioning_backoff(int attempt, double unit_random,

@@ -35,9 +35,10 @@ caf::actor spawn_provisioner(caf::actor_system& sys, caf::actor admin_db,
 
 /// Backoff before attempt `attempt` (2, 3, ...): first·2^(attempt-2), capped, times a jitter
 /// factor in [0.5, 1] drawn from `unit_random` (in [0, 1)).
-std::chrono::milliseconds provisioning_backoff(int attempt, double unit_random,
-                                               std::chrono::milliseconds first = std::chrono::milliseconds{250},
-                                               std::chrono::milliseconds cap = std::chrono::milliseconds{10000});
+std::chrono::milliseconds provisioning_backoff(
+    int attempt, double unit_random,
+    std::chrono::milliseconds first = std::chrono::milliseconds{250},
+    std::chrono::milliseconds cap = std::chrono::milliseconds{10000});
 
 /// Whether a Postgres error (by SQLSTATE) is worth retrying.
 bool is_transient_sqlstate(const std::string& sqlstate);

@@ -26,7 +26,8 @@ void configure_actor_system(caf::actor_system_config& cfg, unsigned threads) {
   cfg.add_error_category(error_category,
                          [](std::uint8_t code, caf::atom_value, const caf::message& ctx) {
                            std::string out = to_string(static_cast<errc>(code));
-                           if (ctx.match_elements<std::string, std::string>()) out += ": " + ctx.get_as<std::string>(0);
+                           if (ctx.match_elements<std::string, std::string>())
+                             out += ": " + ctx.get_as<std::string>(0);
                            return out;
                          });
 }

@@ -26,11 +26,13 @@ authenticator::authenticator(const std::string& admin_key, caf::actor_system& sy
                              caf::actor directory)
     : admin_hash_(secrets::sha256_hex(admin_key)), sys_(sys), directory_(std::move(directory)) {}
 
-void authenticator::authenticate(const http_request& req, std::function<void(principal)> done) const {
+void authenticator::authenticate(const http_request& req,
+                                 std::function<void(principal)> done) const {
   auto token = bearer_token(req);
   if (token.empty()) return done({});
   auto hash = secrets::sha256_hex(token);
-  if (secrets::constant_time_equal(hash, admin_hash_)) return done({principal::kind::admin, {}, {}});
+  if (secrets::constant_time_equal(hash, admin_hash_))
+    return done({principal::kind::admin, {}, {}});
   if (token.rfind("paige_pk_", 0) != 0) return done({});
   ask(
       sys_, directory_, lookup_timeout,
@@ -40,7 +42,8 @@ void authenticator::authenticate(const http_request& req, std::function<void(pri
       [done](const caf::error& err) {
         done({actors::code_of(err) == actors::errc::not_found ? principal::kind::nobody
                                                               : principal::kind::unavailable,
-              {}, {}});
+              {},
+              {}});
       },
       actors::auth_atom::value, hash);
 }

@@ -31,29 +31,35 @@ void add_bot_routes(router& routes, project_routes_context ctx) {
   auto depth = ctx.max_json_depth;
 
   routes.add("GET", "/v1/projects/{project_id}/bot",
-             guarded(*ctx.auth, access::own_project, [&sys, dir, timeout](http_request&& req, responder respond) {
-               ask(sys, dir, timeout, reply_bot(respond, 200), fail_with(respond), actors::bot_get_atom::value,
-                   std::string{req.param("project_id")});
-             }));
+             guarded(*ctx.auth, access::own_project,
+                     [&sys, dir, timeout](http_request&& req, responder respond) {
+                       ask(sys, dir, timeout, reply_bot(respond, 200), fail_with(respond),
+                           actors::bot_get_atom::value, std::string{req.param("project_id")});
+                     }));
 
   routes.add("PUT", "/v1/projects/{project_id}/bot",
-             guarded(*ctx.auth, access::own_project, [&sys, dir, timeout, depth](http_request&& req, responder respond) {
-               auto parsed = parse_json(req.body, depth);
-               if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
-               const auto& doc = std::get<json>(parsed);
-               const auto& system = storage::system_table_names();
-               auto compiled = actors::bot::compile(doc, {system.begin(), system.end()});
-               if (auto* problems = std::get_if<std::vector<actors::problem>>(&compiled)) {
-                 json list = json::array();
-                 for (const auto& p : *problems) list.push_back({{"pointer", p.pointer}, {"message", p.message}});
-                 return respond(http_response::error(
-                     422, "invalid_bot",
-                     "the bot definition has " + std::to_string(problems->size()) + " problem(s); the current version stays",
-                     {{"problems", list}}));
-               }
-               ask(sys, dir, timeout, reply_bot(respond, 201), fail_with(respond), actors::bot_put_atom::value,
-                   std::string{req.param("project_id")}, doc.dump());
-             }));
+             guarded(*ctx.auth, access::own_project,
+                     [&sys, dir, timeout, depth](http_request&& req, responder respond) {
+                       auto parsed = parse_json(req.body, depth);
+                       if (auto* err = std::get_if<http_response>(&parsed))
+                         return respond(std::move(*err));
+                       const auto& doc = std::get<json>(parsed);
+                       const auto& system = storage::system_table_names();
+                       auto compiled = actors::bot::compile(doc, {system.begin(), system.end()});
+                       if (auto* problems = std::get_if<std::vector<actors::problem>>(&compiled)) {
+                         json list = json::array();
+                         for (const auto& p : *problems)
+                           list.push_back({{"pointer", p.pointer}, {"message", p.message}});
+                         return respond(http_response::error(
+                             422, "invalid_bot",
+                             "the bot definition has " + std::to_string(problems->size()) +
+                                 " problem(s); the current version stays",
+                             {{"problems", list}}));
+                       }
+                       ask(sys, dir, timeout, reply_bot(respond, 201), fail_with(respond),
+                           actors::bot_put_atom::value, std::string{req.param("project_id")},
+                           doc.dump());
+                     }));
 }
 
 }  // namespace paige::api

@@ -30,7 +30,8 @@ std::variant<page_args, http_response> page_of(const http_request& req) {
   page_args out{std::get<int>(limit), 0};
   if (auto cursor = req.query_param("cursor")) {
     auto pos = decode_cursor(*cursor);
-    if (!pos) return http_response::error(422, "invalid_cursor", "the cursor is not one this API issued");
+    if (!pos)
+      return http_response::error(422, "invalid_cursor", "the cursor is not one this API issued");
     out.before = *pos;
   }
   return out;
@@ -55,32 +56,44 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
     ask(
         sys, dir, timeout,
         [respond, missing_code, missing_message](std::string& body) {
-          if (body.empty()) return respond(http_response::error(404, missing_code, missing_message));
+          if (body.empty())
+            return respond(http_response::error(404, missing_code, missing_message));
           http_response r;
           r.body = std::move(body);
           respond(std::move(r));
         },
-        fail_with(respond), actors::query_atom::value, std::string{req.param("project_id")}, std::move(job));
+        fail_with(respond), actors::query_atom::value, std::string{req.param("project_id")},
+        std::move(job));
   };
   auto own = [&ctx](handler h) { return guarded(*ctx.auth, access::own_project, std::move(h)); };
 
-  routes.add("GET", "/v1/projects/{project_id}/contacts", own([read](http_request&& req, responder respond) {
-    auto page = page_of(req);
-    if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
-    auto args = std::get<page_args>(page);
-    std::string search{req.query_param("search").value_or("")};
-    read(req, respond, [args, search](pqxx::transaction_base& tx) {
-      return caf::make_message(page_json(storage::list_contacts(tx, search, args.before, args.limit)));
-    }, "", "");
-  }));
+  routes.add("GET", "/v1/projects/{project_id}/contacts",
+             own([read](http_request&& req, responder respond) {
+               auto page = page_of(req);
+               if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
+               auto args = std::get<page_args>(page);
+               std::string search{req.query_param("search").value_or("")};
+               read(
+                   req, respond,
+                   [args, search](pqxx::transaction_base& tx) {
+                     return caf::make_message(
+                         page_json(storage::list_contacts(tx, search, args.before, args.limit)));
+                   },
+                   "", "");
+             }));
 
-  routes.add("GET", "/v1/projects/{project_id}/contacts/{contact_id}", own([read](http_request&& req, responder respond) {
-    auto id = id_param(req, "contact_id");
-    if (!id) return respond(http_response::error(404, "contact_not_found", "no such contact"));
-    read(req, respond, [id = *id](pqxx::transaction_base& tx) {
-      return caf::make_message(storage::get_contact(tx, id).value_or(""));
-    }, "contact_not_found", "no contact " + std::to_string(*id));
-  }));
+  routes.add("GET", "/v1/projects/{project_id}/contacts/{contact_id}",
+             own([read](http_request&& req, responder respond) {
+               auto id = id_param(req, "contact_id");
+               if (!id)
+                 return respond(http_response::error(404, "contact_not_found", "no such contact"));
+               read(
+                   req, respond,
+                   [id = *id](pqxx::transaction_base& tx) {
+                     return caf::make_message(storage::get_contact(tx, id).value_or(""));
+                   },
+                   "contact_not_found", "no contact " + std::to_string(*id));
+             }));
 
   // A contact's conversations or messages: the contact id and the page, then `job(id, page)`.
   auto of_contact = [read](auto job) {
@@ -89,14 +102,16 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
       auto page = page_of(req);
       if (!id) return respond(http_response::error(404, "contact_not_found", "no such contact"));
       if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
-      read(req, respond, job(*id, std::get<page_args>(page)), "contact_not_found", "no contact " + std::to_string(*id));
+      read(req, respond, job(*id, std::get<page_args>(page)), "contact_not_found",
+           "no contact " + std::to_string(*id));
     };
   };
   routes.add("GET", "/v1/projects/{project_id}/contacts/{contact_id}/conversations",
              own(of_contact([](std::int64_t id, page_args args) -> actors::tx_job {
                return [id, args](pqxx::transaction_base& tx) {
                  if (!storage::get_contact(tx, id)) return caf::make_message(std::string{});
-                 return caf::make_message(page_json(storage::list_conversations(tx, {}, "", id, args.before, args.limit)));
+                 return caf::make_message(page_json(
+                     storage::list_conversations(tx, {}, "", id, args.before, args.limit)));
                };
              })));
   routes.add("GET", "/v1/projects/{project_id}/contacts/{contact_id}/messages",
@@ -108,39 +123,55 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
              })));
 
   // "states" before "{conversation_id}": the router takes the first route that matches.
-  routes.add("GET", "/v1/projects/{project_id}/conversations/states", own([read](http_request&& req, responder respond) {
-    read(req, respond, [](pqxx::transaction_base& tx) {
-      return caf::make_message(json{{"items", json::parse(storage::state_counts(tx))}}.dump());
-    }, "", "");
-  }));
+  routes.add("GET", "/v1/projects/{project_id}/conversations/states",
+             own([read](http_request&& req, responder respond) {
+               read(
+                   req, respond,
+                   [](pqxx::transaction_base& tx) {
+                     return caf::make_message(
+                         json{{"items", json::parse(storage::state_counts(tx))}}.dump());
+                   },
+                   "", "");
+             }));
 
-  routes.add("GET", "/v1/projects/{project_id}/conversations", own([read](http_request&& req, responder respond) {
-    auto page = page_of(req);
-    if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
-    auto args = std::get<page_args>(page);
-    std::string status{req.query_param("status").value_or("")};
-    if (!status.empty() && status != "open" && status != "closed")
-      return respond(http_response::error(422, "invalid_status", "status is open or closed"));
-    std::vector<std::string> states;
-    std::string list{req.query_param("state").value_or("")};
-    for (std::size_t start = 0; start < list.size();) {
-      auto comma = list.find(',', start);
-      if (comma == std::string::npos) comma = list.size();
-      if (comma > start) states.push_back(list.substr(start, comma - start));
-      start = comma + 1;
-    }
-    read(req, respond, [states, status, args](pqxx::transaction_base& tx) {
-      return caf::make_message(page_json(storage::list_conversations(tx, states, status, 0, args.before, args.limit)));
-    }, "", "");
-  }));
+  routes.add(
+      "GET", "/v1/projects/{project_id}/conversations",
+      own([read](http_request&& req, responder respond) {
+        auto page = page_of(req);
+        if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
+        auto args = std::get<page_args>(page);
+        std::string status{req.query_param("status").value_or("")};
+        if (!status.empty() && status != "open" && status != "closed")
+          return respond(http_response::error(422, "invalid_status", "status is open or closed"));
+        std::vector<std::string> states;
+        std::string list{req.query_param("state").value_or("")};
+        for (std::size_t start = 0; start < list.size();) {
+          auto comma = list.find(',', start);
+          if (comma == std::string::npos) comma = list.size();
+          if (comma > start) states.push_back(list.substr(start, comma - start));
+          start = comma + 1;
+        }
+        read(
+            req, respond,
+            [states, status, args](pqxx::transaction_base& tx) {
+              return caf::make_message(page_json(
+                  storage::list_conversations(tx, states, status, 0, args.before, args.limit)));
+            },
+            "", "");
+      }));
 
   routes.add("GET", "/v1/projects/{project_id}/conversations/{conversation_id}",
              own([read](http_request&& req, responder respond) {
                auto id = id_param(req, "conversation_id");
-               if (!id) return respond(http_response::error(404, "conversation_not_found", "no such conversation"));
-               read(req, respond, [id = *id](pqxx::transaction_base& tx) {
-                 return caf::make_message(storage::get_conversation(tx, id).value_or(""));
-               }, "conversation_not_found", "no conversation " + std::to_string(*id));
+               if (!id)
+                 return respond(
+                     http_response::error(404, "conversation_not_found", "no such conversation"));
+               read(
+                   req, respond,
+                   [id = *id](pqxx::transaction_base& tx) {
+                     return caf::make_message(storage::get_conversation(tx, id).value_or(""));
+                   },
+                   "conversation_not_found", "no conversation " + std::to_string(*id));
              }));
 
   // Changes go through the conversation's actor, in turn with the bot's steps.
@@ -155,26 +186,34 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
   routes.add("PATCH", "/v1/projects/{project_id}/conversations/{conversation_id}",
              own([&sys, dir, timeout, depth, answer_json](http_request&& req, responder respond) {
                auto id = id_param(req, "conversation_id");
-               if (!id) return respond(http_response::error(404, "conversation_not_found", "no such conversation"));
+               if (!id)
+                 return respond(
+                     http_response::error(404, "conversation_not_found", "no such conversation"));
                auto parsed = parse_json_object(req.body, depth, {"state", "force"});
                if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
                auto& body = std::get<json>(parsed);
-               if (!body.contains("state") || !body["state"].is_string() || body["state"].get<std::string>().empty() ||
+               if (!body.contains("state") || !body["state"].is_string() ||
+                   body["state"].get<std::string>().empty() ||
                    body["state"].get<std::string>().size() > 200)
-                 return respond(http_response::error(422, "invalid_state", "\"state\" must be a state name (1 to 200 characters)"));
+                 return respond(http_response::error(
+                     422, "invalid_state", "\"state\" must be a state name (1 to 200 characters)"));
                if (body.contains("force") && !body["force"].is_boolean())
-                 return respond(http_response::error(422, "invalid_body", "\"force\" must be true or false"));
-               ask(sys, dir, timeout, answer_json(respond), fail_with(respond), actors::change_state_atom::value,
-                   std::string{req.param("project_id")}, *id, body["state"].get<std::string>(), body.value("force", false),
-                   req.caller);
+                 return respond(
+                     http_response::error(422, "invalid_body", "\"force\" must be true or false"));
+               ask(sys, dir, timeout, answer_json(respond), fail_with(respond),
+                   actors::change_state_atom::value, std::string{req.param("project_id")}, *id,
+                   body["state"].get<std::string>(), body.value("force", false), req.caller);
              }));
 
   routes.add("POST", "/v1/projects/{project_id}/conversations/{conversation_id}/close",
              own([&sys, dir, timeout, answer_json](http_request&& req, responder respond) {
                auto id = id_param(req, "conversation_id");
-               if (!id) return respond(http_response::error(404, "conversation_not_found", "no such conversation"));
-               ask(sys, dir, timeout, answer_json(respond), fail_with(respond), actors::close_atom::value,
-                   std::string{req.param("project_id")}, *id, req.caller);
+               if (!id)
+                 return respond(
+                     http_response::error(404, "conversation_not_found", "no such conversation"));
+               ask(sys, dir, timeout, answer_json(respond), fail_with(respond),
+                   actors::close_atom::value, std::string{req.param("project_id")}, *id,
+                   req.caller);
              }));
 }
 

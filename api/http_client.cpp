@@ -27,7 +27,9 @@ struct origin {
   bool tls = false;
   std::string host;
   std::string port;
-  bool operator<(const origin& o) const { return std::tie(tls, host, port) < std::tie(o.tls, o.host, o.port); }
+  bool operator<(const origin& o) const {
+    return std::tie(tls, host, port) < std::tie(o.tls, o.host, o.port);
+  }
 };
 
 struct job {
@@ -49,13 +51,15 @@ class connection : public std::enable_shared_from_this<connection> {
   connection(net::strand<net::io_context::executor_type> strand, ssl::context& ctx, const origin& o)
       : stream_(make(strand, ctx, o)), origin_(o) {}
 
-  static any_stream make(net::strand<net::io_context::executor_type> strand, ssl::context& ctx, const origin& o) {
+  static any_stream make(net::strand<net::io_context::executor_type> strand, ssl::context& ctx,
+                         const origin& o) {
     if (o.tls) return any_stream{std::in_place_type<secure>, strand, ctx};
     return any_stream{std::in_place_type<plain>, strand};
   }
 
   beast::tcp_stream& tcp() {
-    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, stream_);
+    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
+                      stream_);
   }
 
   bool reused = false;  ///< served a request before (so a failure may mean "closed while idle")
@@ -71,7 +75,8 @@ class connection : public std::enable_shared_from_this<connection> {
 struct http_client::impl : std::enable_shared_from_this<impl> {
   explicit impl(http_client_options o) : opts(o), ctx(ssl::context::tls_client) {
     ctx.set_default_verify_paths();
-    if (!opts.ca_file.empty()) ctx.load_verify_file(opts.ca_file);  // throws if unreadable: a start-up error
+    if (!opts.ca_file.empty())
+      ctx.load_verify_file(opts.ca_file);  // throws if unreadable: a start-up error
     ctx.set_verify_mode(ssl::verify_peer);
   }
 
@@ -137,8 +142,10 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
       }
       auto j = std::move(p.pending.front());
       p.pending.pop_front();
-      if (c->reused) send(c, std::move(j));
-      else connect(c, std::move(j));
+      if (c->reused)
+        send(c, std::move(j));
+      else
+        connect(c, std::move(j));
     }
   }
 
@@ -147,23 +154,27 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
     auto resolver = std::make_shared<tcp::resolver>(strand);
     auto jp = std::make_shared<job>(std::move(j));
     c->tcp().expires_after(opts.timeout);
-    resolver->async_resolve(c->origin_.host, c->origin_.port, [self, c, jp, resolver](beast::error_code ec, tcp::resolver::results_type results) {
-      if (ec) return self->finish_error(c, std::move(*jp), "resolve: " + ec.message());
-      c->tcp().async_connect(results, [self, c, jp](beast::error_code ec, const tcp::endpoint&) {
-        if (ec) return self->finish_error(c, std::move(*jp), "connect: " + ec.message());
-        beast::error_code ignored;
-        c->tcp().socket().set_option(tcp::no_delay{true}, ignored);
-        auto* tls = std::get_if<connection::secure>(&c->stream_);
-        if (!tls) return self->send(c, std::move(*jp));
-        if (!SSL_set_tlsext_host_name(tls->native_handle(), c->origin_.host.c_str()))
-          return self->finish_error(c, std::move(*jp), "TLS: cannot set SNI");
-        tls->set_verify_callback(ssl::host_name_verification(c->origin_.host));
-        tls->async_handshake(ssl::stream_base::client, [self, c, jp](beast::error_code ec) {
-          if (ec) return self->finish_error(c, std::move(*jp), "TLS handshake: " + ec.message());
-          self->send(c, std::move(*jp));
+    resolver->async_resolve(
+        c->origin_.host, c->origin_.port,
+        [self, c, jp, resolver](beast::error_code ec, tcp::resolver::results_type results) {
+          if (ec) return self->finish_error(c, std::move(*jp), "resolve: " + ec.message());
+          c->tcp().async_connect(
+              results, [self, c, jp](beast::error_code ec, const tcp::endpoint&) {
+                if (ec) return self->finish_error(c, std::move(*jp), "connect: " + ec.message());
+                beast::error_code ignored;
+                c->tcp().socket().set_option(tcp::no_delay{true}, ignored);
+                auto* tls = std::get_if<connection::secure>(&c->stream_);
+                if (!tls) return self->send(c, std::move(*jp));
+                if (!SSL_set_tlsext_host_name(tls->native_handle(), c->origin_.host.c_str()))
+                  return self->finish_error(c, std::move(*jp), "TLS: cannot set SNI");
+                tls->set_verify_callback(ssl::host_name_verification(c->origin_.host));
+                tls->async_handshake(ssl::stream_base::client, [self, c, jp](beast::error_code ec) {
+                  if (ec)
+                    return self->finish_error(c, std::move(*jp), "TLS handshake: " + ec.message());
+                  self->send(c, std::move(*jp));
+                });
+              });
         });
-      });
-    });
   }
 
   void send(std::shared_ptr<connection> c, job j) {
@@ -200,10 +211,11 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
   }
 
   void on_failure(std::shared_ptr<connection> c, job j, beast::error_code ec) {
-    bool stale = c->reused && !j.retried &&
-                 (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
-                  ec == net::error::broken_pipe || ec == net::error::eof ||
-                  ec == net::ssl::error::stream_truncated);  // a TLS peer that closed without close_notify
+    bool stale =
+        c->reused && !j.retried &&
+        (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == net::error::eof ||
+         ec == net::ssl::error::stream_truncated);  // a TLS peer that closed without close_notify
     auto o = c->origin_;
     drop(c);
     if (stale) {
@@ -216,13 +228,15 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
       p.pending.push_front(std::move(j));
       return pump(o);
     }
-    fail(std::move(j), ec == beast::error::timeout ? "timed out" : ec.message(), ec == beast::error::timeout);
+    fail(std::move(j), ec == beast::error::timeout ? "timed out" : ec.message(),
+         ec == beast::error::timeout);
     pump(o);
   }
 
   void finish_error(std::shared_ptr<connection> c, job j, std::string why) {
     auto o = c->origin_;
-    bool timed_out = why.find("timeout") != std::string::npos || why.find("timed out") != std::string::npos;
+    bool timed_out =
+        why.find("timeout") != std::string::npos || why.find("timed out") != std::string::npos;
     drop(c);
     fail(std::move(j), std::move(why), timed_out);
     pump(o);
@@ -257,10 +271,11 @@ http_client::http_client(http_client_options opts) : impl_(std::make_shared<impl
 http_client::~http_client() { stop(); }
 
 void http_client::request(const std::string& method, const std::string& url,
-                          std::vector<std::pair<std::string, std::string>> headers, std::string body,
-                          callback done) {
+                          std::vector<std::pair<std::string, std::string>> headers,
+                          std::string body, callback done) {
   auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->host().empty()) {
+  if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") ||
+      parsed->host().empty()) {
     client_response r;
     r.error = "invalid URL: " + url;
     return done(std::move(r));
@@ -282,7 +297,8 @@ void http_client::request(const std::string& method, const std::string& url,
   }
   j.req.keep_alive(true);
   j.done = std::move(done);
-  net::post(impl_->strand, [i = impl_, o, j = std::move(j)]() mutable { i->submit(o, std::move(j)); });
+  net::post(impl_->strand,
+            [i = impl_, o, j = std::move(j)]() mutable { i->submit(o, std::move(j)); });
 }
 
 std::size_t http_client::connections_opened() const { return impl_->opened.load(); }

@@ -25,14 +25,15 @@ namespace paige::api {
 struct http_client_options {
   std::size_t max_connections_per_origin = 32;
   std::chrono::milliseconds timeout{10000};  ///< connect + write + read of one request
-  std::chrono::milliseconds idle_timeout{30000};  ///< an idle connection older than this is not reused
+  std::chrono::milliseconds idle_timeout{
+      30000};  ///< an idle connection older than this is not reused
   /// A PEM file of certificates trusted besides the system's (a private CA in front of the
   /// Graph API, or a test's own); empty: the system's only.
   std::string ca_file;
 };
 
 struct client_response {
-  unsigned status = 0;     ///< 0 when no response arrived
+  unsigned status = 0;  ///< 0 when no response arrived
   std::string body;
   std::string error;       ///< transport failure (refused, timeout, TLS...), empty otherwise
   bool timed_out = false;  ///< the request may or may not have reached the server
@@ -50,7 +51,8 @@ class http_client {
   /// Sends `method url` with `headers` and `body`; calls `done` once. `url` is absolute
   /// (http:// or https://); an unparsable one fails at once through `done`.
   void request(const std::string& method, const std::string& url,
-               std::vector<std::pair<std::string, std::string>> headers, std::string body, callback done);
+               std::vector<std::pair<std::string, std::string>> headers, std::string body,
+               callback done);
 
   /// Fails pending requests, closes connections, joins the I/O thread. Idempotent.
   void stop();

@@ -12,8 +12,8 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <deque>
 #include <condition_variable>
+#include <deque>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -64,9 +64,10 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         streams_dropped(m.counters("paige_http_streams_dropped_total",
                                    "event streams closed because the client fell behind", {})
                             .with({})),
-        accept_pauses(m.counters("paige_http_accept_paused_total",
-                                 "times accepting stopped: max_connections open, or no file descriptor left",
-                                 {"reason"})) {}
+        accept_pauses(
+            m.counters("paige_http_accept_paused_total",
+                       "times accepting stopped: max_connections open, or no file descriptor left",
+                       {"reason"})) {}
 
   http_server_options opts;
   const router& routes;
@@ -105,7 +106,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   /// A connection ended: accepting resumes if it was paused.
   void connection_closed() {
     open.fetch_sub(1);
-    if (paused.load()) net::post(acceptor.get_executor(), [self = shared_from_this()] { self->resume_accepting(); });
+    if (paused.load())
+      net::post(acceptor.get_executor(), [self = shared_from_this()] { self->resume_accepting(); });
   }
   void add(session* s, std::weak_ptr<session> w) {
     std::lock_guard<std::mutex> lock{sessions_mutex};
@@ -178,9 +180,10 @@ class session : public std::enable_shared_from_this<session> {
 
   /// Queues stream data (from any thread).
   void stream_push(std::string data) {
-    net::post(stream_.get_executor(), [self = shared_from_this(), data = std::move(data)]() mutable {
-      self->enqueue(std::move(data));
-    });
+    net::post(stream_.get_executor(),
+              [self = shared_from_this(), data = std::move(data)]() mutable {
+                self->enqueue(std::move(data));
+              });
   }
 
   /// Ends the stream (from any thread).
@@ -251,8 +254,7 @@ class session : public std::enable_shared_from_this<session> {
                          "the request head is larger than " +
                              std::to_string(server_->opts.max_header_bytes) + " bytes");
     if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
-        ec != http::error::end_of_stream &&
-        ec != http::error::partial_message)
+        ec != http::error::end_of_stream && ec != http::error::partial_message)
       return write_error(400, "bad_request", "malformed HTTP request: " + ec.message());
     do_close();  // end of stream, idle timeout, reset, drain
   }
@@ -280,13 +282,15 @@ class session : public std::enable_shared_from_this<session> {
     method_ = method_label(req.method);
     route_ = "unmatched";
     auto target = parse_request_target(req.target);
-    if (auto* refused = std::get_if<http_response>(&target)) return write(std::move(*refused), version);
+    if (auto* refused = std::get_if<http_response>(&target))
+      return write(std::move(*refused), version);
     auto& parts = std::get<request_target>(target);
     auto& segments = parts.segments;
     req.path = std::move(parts.path);
     req.query = std::move(parts.query);
     req.headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
-    for (const auto& f : msg) req.headers.emplace_back(lowercase(f.name_string()), std::string{f.value()});
+    for (const auto& f : msg)
+      req.headers.emplace_back(lowercase(f.name_string()), std::string{f.value()});
     req.body = std::move(msg.body());
 
     auto match = server_->routes.match(req.method, segments);
@@ -298,7 +302,8 @@ class session : public std::enable_shared_from_this<session> {
         res.headers.emplace_back("Allow", match.allow);
         return write(std::move(res), version);
       }
-      return write(http_response::error(404, "not_found", "no such endpoint: " + req.path), version);
+      return write(http_response::error(404, "not_found", "no such endpoint: " + req.path),
+                   version);
     }
     req.params = std::move(match.params);
     // The responder may run on any thread: hop back onto this connection's strand.
@@ -316,18 +321,22 @@ class session : public std::enable_shared_from_this<session> {
       log::error("http.handler_failed", {{"route", route_}, {"reason", e.what()}});
       respond(http_response::error(500, "internal", "internal error"));
     }
-    if (match.deadline->after.count() > 0 && !answered->load()) arm_deadline(*match.deadline, answered, version);
+    if (match.deadline->after.count() > 0 && !answered->load())
+      arm_deadline(*match.deadline, answered, version);
   }
 
   /// Answers in the handler's place if it has not answered within its route's deadline.
-  void arm_deadline(const answer_deadline& deadline, std::shared_ptr<std::atomic<bool>> answered, unsigned version) {
+  void arm_deadline(const answer_deadline& deadline, std::shared_ptr<std::atomic<bool>> answered,
+                    unsigned version) {
     deadline_armed_ = true;
     deadline_timer_.expires_after(deadline.after);
-    deadline_timer_.async_wait([self = shared_from_this(), &deadline, answered, version](beast::error_code ec) {
-      if (ec || answered->exchange(true)) return;
-      log::warn("http.answer_deadline", {{"route", self->route_}, {"after_ms", deadline.after.count()}});
-      self->write(deadline.answer, version);
-    });
+    deadline_timer_.async_wait(
+        [self = shared_from_this(), &deadline, answered, version](beast::error_code ec) {
+          if (ec || answered->exchange(true)) return;
+          log::warn("http.answer_deadline",
+                    {{"route", self->route_}, {"after_ms", deadline.after.count()}});
+          self->write(deadline.answer, version);
+        });
   }
 
   void write(http_response res, unsigned version) {
@@ -358,7 +367,8 @@ class session : public std::enable_shared_from_this<session> {
   /// route (Meta's webhooks), so the metric children of the last answer are kept at hand.
   void record(unsigned status) {
     auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
-    if (!recorded_requests_ || recorded_status_ != status || recorded_method_ != method_ || recorded_route_ != route_) {
+    if (!recorded_requests_ || recorded_status_ != status || recorded_method_ != method_ ||
+        recorded_route_ != route_) {
       recorded_requests_ = &server_->requests.with({method_, route_, std::to_string(status)});
       recorded_duration_ = &server_->durations.with({method_, route_});
       recorded_status_ = status;
@@ -385,9 +395,11 @@ class session : public std::enable_shared_from_this<session> {
   /// connection alive with comments.
   void start_stream(http_response res, unsigned version) {
     streaming_ = true;
-    std::string head = "HTTP/1." + std::to_string(version % 10) + " " + std::to_string(res.status) + " " +
+    std::string head = "HTTP/1." + std::to_string(version % 10) + " " + std::to_string(res.status) +
+                       " " +
                        std::string{http::obsolete_reason(static_cast<http::status>(res.status))} +
-                       "\r\nContent-Type: " + res.content_type + "\r\nCache-Control: no-cache\r\nConnection: close\r\n";
+                       "\r\nContent-Type: " + res.content_type +
+                       "\r\nCache-Control: no-cache\r\nConnection: close\r\n";
     for (auto& [k, v] : res.headers) head += k + ": " + v + "\r\n";
     head += "\r\n";
     record(res.status);
@@ -397,9 +409,9 @@ class session : public std::enable_shared_from_this<session> {
     enqueue(std::move(head));
     sink_ = std::make_shared<sink>(weak_from_this());
     // Any byte or end of stream from the client ends it: it sent nothing more to read.
-    stream_.async_read_some(net::buffer(probe_), [self = shared_from_this()](beast::error_code, std::size_t) {
-      self->end_stream();
-    });
+    stream_.async_read_some(
+        net::buffer(probe_),
+        [self = shared_from_this()](beast::error_code, std::size_t) { self->end_stream(); });
     arm_heartbeat();
     res.stream(sink_);
   }
@@ -429,14 +441,15 @@ class session : public std::enable_shared_from_this<session> {
   void write_next() {
     writing_ = true;
     stream_.expires_after(server_->opts.request_timeout);  // a client that stops reading is cut
-    net::async_write(stream_, net::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->stream_.expires_never();
-      self->queued_bytes_ -= self->out_.front().size();
-      self->out_.pop_front();
-      self->writing_ = false;
-      if (ec) return self->end_stream();
-      if (!self->out_.empty()) self->write_next();
-    });
+    net::async_write(stream_, net::buffer(out_.front()),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->stream_.expires_never();
+                       self->queued_bytes_ -= self->out_.front().size();
+                       self->out_.pop_front();
+                       self->writing_ = false;
+                       if (ec) return self->end_stream();
+                       if (!self->out_.empty()) self->write_next();
+                     });
   }
 
   void end_stream() {
@@ -516,8 +529,8 @@ void http_server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
     log_accept_failure(ec);
     // Out of descriptors (or kernel memory): accepting again at once fails again at once.
     // Wait for a connection to close, or a moment.
-    if (ec == net::error::no_descriptors || ec.value() == ENFILE || ec == net::error::no_buffer_space ||
-        ec == net::error::no_memory)
+    if (ec == net::error::no_descriptors || ec.value() == ENFILE ||
+        ec == net::error::no_buffer_space || ec == net::error::no_memory)
       return pause_accepting("descriptors");
   } else {
     socket.set_option(tcp::no_delay{true}, ec);
@@ -538,11 +551,14 @@ void http_server::impl::pause_accepting(const char* reason) {
     });
   }
   // A connection that closed before `paused` was set posted nothing: look again now.
-  if (open.load() < opts.max_connections && std::string_view{reason} == "max_connections") resume_accepting();
+  if (open.load() < opts.max_connections && std::string_view{reason} == "max_connections")
+    resume_accepting();
 }
 
 void http_server::impl::resume_accepting() {
-  if (!paused.load() || !acceptor.is_open() || draining.load() || open.load() >= opts.max_connections) return;
+  if (!paused.load() || !acceptor.is_open() || draining.load() ||
+      open.load() >= opts.max_connections)
+    return;
   paused.store(false);
   accept_retry.cancel();
   do_accept();

@@ -6,8 +6,8 @@
 /// keep-alive connection is closed silently after the same time). A route with an answer
 /// deadline (router::add) whose handler has not answered in time gets the route's answer
 /// instead; the handler's late answer is discarded. A path or query that is not UTF-8, or holds
-/// a NUL, once %-decoded answers 422 invalid_encoding before any handler sees it. Every response is counted
-/// in paige_http_requests_total and paige_http_request_duration_seconds by route pattern.
+/// a NUL, once %-decoded answers 422 invalid_encoding before any handler sees it. Every response is
+/// counted in paige_http_requests_total and paige_http_request_duration_seconds by route pattern.
 ///
 /// Streamed responses (http_response::stream, for server-sent events): the head goes out
 /// with `Connection: close`; data written to the sink is queued and written in order; a
@@ -40,7 +40,8 @@ struct http_server_options {
   std::size_t max_header_bytes = 16 << 10;
   std::chrono::milliseconds request_timeout{30000};
   std::chrono::milliseconds stream_heartbeat{15000};  ///< comment lines keeping streams alive
-  std::size_t max_stream_backlog = 1 << 20;  ///< bytes a stream may queue; more: the client is dropped
+  std::size_t max_stream_backlog =
+      1 << 20;  ///< bytes a stream may queue; more: the client is dropped
   /// Connections open at once; at the limit (or when no descriptor is left) accepting pauses
   /// until one closes, and new clients wait in the listen backlog.
   std::size_t max_connections = 10000;

@@ -37,8 +37,8 @@ http_response http_response::error(unsigned status, std::string_view code,
   return json(status, {{"error", {{"code", code}, {"message", message}}}});
 }
 
-http_response http_response::error(unsigned status, std::string_view code,
-                                   std::string_view message, const nlohmann::json& details) {
+http_response http_response::error(unsigned status, std::string_view code, std::string_view message,
+                                   const nlohmann::json& details) {
   return json(status, {{"error", {{"code", code}, {"message", message}, {"details", details}}}});
 }
 

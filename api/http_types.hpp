@@ -18,13 +18,13 @@ using string_pairs = std::vector<std::pair<std::string, std::string>>;
 
 /// A complete request, body included.
 struct http_request {
-  std::string method;     ///< "GET", "POST", ...
-  std::string target;     ///< as received, e.g. "/v1/projects?limit=10"
-  std::string path;       ///< percent-decoded path, without the query
-  string_pairs query;     ///< percent-decoded query parameters, in order
-  string_pairs headers;   ///< names lowercased
-  string_pairs params;    ///< path parameters bound by the router, e.g. {"project_id", "..."}
-  std::string caller;     ///< who authenticated: "admin" or "key:<key id>" (guarded routes)
+  std::string method;    ///< "GET", "POST", ...
+  std::string target;    ///< as received, e.g. "/v1/projects?limit=10"
+  std::string path;      ///< percent-decoded path, without the query
+  string_pairs query;    ///< percent-decoded query parameters, in order
+  string_pairs headers;  ///< names lowercased
+  string_pairs params;   ///< path parameters bound by the router, e.g. {"project_id", "..."}
+  std::string caller;    ///< who authenticated: "admin" or "key:<key id>" (guarded routes)
   std::string body;
 
   /// The first header named `name` (lowercase), if present.

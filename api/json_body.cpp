@@ -11,13 +11,15 @@ struct too_deep {};
 
 }  // namespace
 
-std::variant<nlohmann::json, http_response> parse_json(const std::string& body, std::size_t max_depth) {
+std::variant<nlohmann::json, http_response> parse_json(const std::string& body,
+                                                       std::size_t max_depth) {
   try {
     // The callback sees every value with its depth; refuse before building deep structures.
-    return nlohmann::json::parse(body, [max_depth](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-      if (static_cast<std::size_t>(depth) > max_depth) throw too_deep{};
-      return true;
-    });
+    return nlohmann::json::parse(
+        body, [max_depth](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+          if (static_cast<std::size_t>(depth) > max_depth) throw too_deep{};
+          return true;
+        });
   } catch (const too_deep&) {
     return http_response::error(400, "invalid_json",
                                 "JSON nested deeper than " + std::to_string(max_depth) + " levels");
@@ -31,10 +33,12 @@ std::variant<nlohmann::json, http_response> parse_json_object(
   auto parsed = parse_json(body, max_depth);
   if (std::holds_alternative<http_response>(parsed)) return parsed;
   auto& doc = std::get<nlohmann::json>(parsed);
-  if (!doc.is_object()) return http_response::error(422, "invalid_body", "the body must be a JSON object");
+  if (!doc.is_object())
+    return http_response::error(422, "invalid_body", "the body must be a JSON object");
   for (const auto& item : doc.items()) {
     const auto& key = item.key();
-    bool known = std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
+    bool known =
+        std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
     if (!known)
       return http_response::error(422, "unknown_field", "unknown field '" + key + "'",
                                   {{"field", key}});
@@ -63,7 +67,8 @@ std::optional<std::int64_t> parse_id(std::string_view text) {
 std::string encode_cursor(std::int64_t position) {
   // Opaque to clients: a version tag and the position in hex.
   char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<unsigned long long>(position), 16);
+  auto [end, ec] =
+      std::to_chars(buf, buf + sizeof buf, static_cast<unsigned long long>(position), 16);
   (void)ec;
   return "c1" + std::string{buf, end};
 }
@@ -73,7 +78,8 @@ std::optional<std::int64_t> decode_cursor(std::string_view cursor) {
   unsigned long long value = 0;
   auto digits = cursor.substr(2);
   auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, 16);
-  if (ec != std::errc{} || ptr != digits.data() + digits.size() || value > INT64_MAX) return std::nullopt;
+  if (ec != std::errc{} || ptr != digits.data() + digits.size() || value > INT64_MAX)
+    return std::nullopt;
   return static_cast<std::int64_t>(value);
 }
 

@@ -15,7 +15,8 @@ namespace paige::api {
 
 /// The body as JSON of any kind, or a 400 response (malformed, or nested deeper than
 /// `max_depth`).
-std::variant<nlohmann::json, http_response> parse_json(const std::string& body, std::size_t max_depth);
+std::variant<nlohmann::json, http_response> parse_json(const std::string& body,
+                                                       std::size_t max_depth);
 
 /// The body as a JSON object, or the error response to send (400 for malformed JSON or
 /// nesting deeper than `max_depth`, 422 for valid JSON that is not an object or that has a

@@ -8,58 +8,71 @@
 #include "api/json_body.hpp"
 #include "api/route_guard.hpp"
 
-
 namespace paige::api {
 namespace {
 
 using json = nlohmann::json;
 
 json message_json(const actors::outbound_view& v) {
-  return {{"id", v.id},          {"wamid", nullptr},       {"direction", "out"},   {"type", v.type},
-          {"content", json::parse(v.content_json)}, {"status", "queued"}, {"error", nullptr},
-          {"created_at", v.created_at}, {"sent_at", nullptr}, {"delivered_at", nullptr}, {"read_at", nullptr}};
+  return {{"id", v.id},
+          {"wamid", nullptr},
+          {"direction", "out"},
+          {"type", v.type},
+          {"content", json::parse(v.content_json)},
+          {"status", "queued"},
+          {"error", nullptr},
+          {"created_at", v.created_at},
+          {"sent_at", nullptr},
+          {"delivered_at", nullptr},
+          {"read_at", nullptr}};
 }
 
 /// The message object (with "to" moved out into `to`), checked against the Cloud API
 /// limits; or the 4xx to answer.
-std::variant<json, http_response> checked_message(const http_request& req, std::size_t depth, bool with_to,
-                                                  std::string& to) {
+std::variant<json, http_response> checked_message(const http_request& req, std::size_t depth,
+                                                  bool with_to, std::string& to) {
   auto parsed = parse_json(req.body, depth);
   if (auto* err = std::get_if<http_response>(&parsed)) return std::move(*err);
   auto msg = std::get<json>(std::move(parsed));
   if (with_to) {
     if (!msg.is_object() || !msg.contains("to") || !msg["to"].is_string())
-      return http_response::error(422, "invalid_recipient", "'to' (the contact's wa_id) is required");
+      return http_response::error(422, "invalid_recipient",
+                                  "'to' (the contact's wa_id) is required");
     to = msg["to"].get<std::string>();
     if (to.empty() || to.size() > 20 || to.find_first_not_of("0123456789") != std::string::npos)
-      return http_response::error(422, "invalid_recipient", "'to' must be a wa_id: digits only, no '+'");
+      return http_response::error(422, "invalid_recipient",
+                                  "'to' must be a wa_id: digits only, no '+'");
     msg.erase("to");
   }
   auto problems = actors::check_outbound_message(msg);
   if (!problems.empty()) {
     json list = json::array();
     for (const auto& p : problems) list.push_back({{"pointer", p.pointer}, {"message", p.message}});
-    return http_response::error(422, "invalid_message", problems.front().message, {{"problems", list}});
+    return http_response::error(422, "invalid_message", problems.front().message,
+                                {{"problems", list}});
   }
   return msg;
 }
 
 json stored_message_json(const storage::message_row& m) {
   auto opt = [](const std::string& v) { return v.empty() ? json(nullptr) : json(v); };
-  return {{"id", m.id},
-          {"wamid", opt(m.wamid)},
-          {"direction", m.direction},
-          {"type", m.type},
-          {"content", json::parse(m.content_json, nullptr, false)},
-          {"status", m.status},
-          {"error", m.error_json.empty() ? json(nullptr) : json::parse(m.error_json, nullptr, false)},
-          {"created_at", m.created_at},
-          {"sent_at", opt(m.sent_at)},
-          {"delivered_at", opt(m.delivered_at)},
-          {"read_at", opt(m.read_at)}};
+  return {
+      {"id", m.id},
+      {"wamid", opt(m.wamid)},
+      {"direction", m.direction},
+      {"type", m.type},
+      {"content", json::parse(m.content_json, nullptr, false)},
+      {"status", m.status},
+      {"error", m.error_json.empty() ? json(nullptr) : json::parse(m.error_json, nullptr, false)},
+      {"created_at", m.created_at},
+      {"sent_at", opt(m.sent_at)},
+      {"delivered_at", opt(m.delivered_at)},
+      {"read_at", opt(m.read_at)}};
 }
 
-std::optional<std::int64_t> conversation_of(const http_request& req) { return parse_id(req.param("conversation_id")); }
+std::optional<std::int64_t> conversation_of(const http_request& req) {
+  return parse_id(req.param("conversation_id"));
+}
 
 }  // namespace
 
@@ -69,60 +82,73 @@ void add_message_routes(router& routes, project_routes_context ctx) {
   auto timeout = ctx.timeout;
   auto depth = ctx.max_json_depth;
   auto reply = [](responder respond) {
-    return [respond](actors::outbound_view& v) { respond(http_response::json(202, message_json(v))); };
+    return
+        [respond](actors::outbound_view& v) { respond(http_response::json(202, message_json(v))); };
   };
 
   routes.add("POST", "/v1/projects/{project_id}/conversations/{conversation_id}/messages",
-             guarded(*ctx.auth, access::own_project, [&sys, dir, timeout, depth, reply](http_request&& req, responder respond) {
-               auto conversation = conversation_of(req);
-               if (!conversation)
-                 return respond(http_response::error(404, "conversation_not_found",
-                                                     "no conversation " + std::string{req.param("conversation_id")}));
-               std::string unused;
-               auto checked = checked_message(req, depth, false, unused);
-               if (auto* err = std::get_if<http_response>(&checked)) return respond(std::move(*err));
-               ask(sys, dir, timeout, reply(respond), fail_with(respond), actors::operator_send_atom::value,
-                   std::string{req.param("project_id")}, *conversation, std::get<json>(checked).dump());
-             }));
+             guarded(*ctx.auth, access::own_project,
+                     [&sys, dir, timeout, depth, reply](http_request&& req, responder respond) {
+                       auto conversation = conversation_of(req);
+                       if (!conversation)
+                         return respond(http_response::error(
+                             404, "conversation_not_found",
+                             "no conversation " + std::string{req.param("conversation_id")}));
+                       std::string unused;
+                       auto checked = checked_message(req, depth, false, unused);
+                       if (auto* err = std::get_if<http_response>(&checked))
+                         return respond(std::move(*err));
+                       ask(sys, dir, timeout, reply(respond), fail_with(respond),
+                           actors::operator_send_atom::value, std::string{req.param("project_id")},
+                           *conversation, std::get<json>(checked).dump());
+                     }));
 
-  routes.add("GET", "/v1/projects/{project_id}/conversations/{conversation_id}/messages",
-             guarded(*ctx.auth, access::own_project, [&sys, dir, timeout](http_request&& req, responder respond) {
-               auto conversation = conversation_of(req);
-               if (!conversation)
-                 return respond(http_response::error(404, "conversation_not_found",
-                                                     "no conversation " + std::string{req.param("conversation_id")}));
-               auto limit = parse_limit(req, 50, 200);
-               if (auto* err = std::get_if<http_response>(&limit)) return respond(std::move(*err));
-               std::int64_t before = 0;
-               if (auto cursor = req.query_param("cursor")) {
-                 auto pos = decode_cursor(*cursor);
-                 if (!pos) return respond(http_response::error(422, "invalid_cursor", "the cursor is not one this API issued"));
-                 before = *pos;
-               }
-               auto page = std::get<int>(limit);
-               ask(
-                   sys, dir, timeout,
-                   [respond, page](std::vector<storage::message_row>& rows) {
-                     // One row more than asked tells whether another page follows.
-                     bool more = static_cast<int>(rows.size()) > page;
-                     if (more) rows.pop_back();
-                     json items = json::array();
-                     for (const auto& m : rows) items.push_back(stored_message_json(m));
-                     json next = more ? json(encode_cursor(rows.back().id)) : json(nullptr);
-                     respond(http_response::json(200, {{"items", items}, {"next_cursor", next}}));
-                   },
-                   fail_with(respond), actors::messages_atom::value, std::string{req.param("project_id")}, *conversation,
-                   before, page + 1);
-             }));
+  routes.add(
+      "GET", "/v1/projects/{project_id}/conversations/{conversation_id}/messages",
+      guarded(*ctx.auth, access::own_project,
+              [&sys, dir, timeout](http_request&& req, responder respond) {
+                auto conversation = conversation_of(req);
+                if (!conversation)
+                  return respond(http_response::error(
+                      404, "conversation_not_found",
+                      "no conversation " + std::string{req.param("conversation_id")}));
+                auto limit = parse_limit(req, 50, 200);
+                if (auto* err = std::get_if<http_response>(&limit)) return respond(std::move(*err));
+                std::int64_t before = 0;
+                if (auto cursor = req.query_param("cursor")) {
+                  auto pos = decode_cursor(*cursor);
+                  if (!pos)
+                    return respond(http_response::error(422, "invalid_cursor",
+                                                        "the cursor is not one this API issued"));
+                  before = *pos;
+                }
+                auto page = std::get<int>(limit);
+                ask(
+                    sys, dir, timeout,
+                    [respond, page](std::vector<storage::message_row>& rows) {
+                      // One row more than asked tells whether another page follows.
+                      bool more = static_cast<int>(rows.size()) > page;
+                      if (more) rows.pop_back();
+                      json items = json::array();
+                      for (const auto& m : rows) items.push_back(stored_message_json(m));
+                      json next = more ? json(encode_cursor(rows.back().id)) : json(nullptr);
+                      respond(http_response::json(200, {{"items", items}, {"next_cursor", next}}));
+                    },
+                    fail_with(respond), actors::messages_atom::value,
+                    std::string{req.param("project_id")}, *conversation, before, page + 1);
+              }));
 
   routes.add("POST", "/v1/projects/{project_id}/messages",
-             guarded(*ctx.auth, access::own_project, [&sys, dir, timeout, depth, reply](http_request&& req, responder respond) {
-               std::string to;
-               auto checked = checked_message(req, depth, true, to);
-               if (auto* err = std::get_if<http_response>(&checked)) return respond(std::move(*err));
-               ask(sys, dir, timeout, reply(respond), fail_with(respond), actors::operator_send_atom::value,
-                   std::string{req.param("project_id")}, to, std::get<json>(checked).dump());
-             }));
+             guarded(*ctx.auth, access::own_project,
+                     [&sys, dir, timeout, depth, reply](http_request&& req, responder respond) {
+                       std::string to;
+                       auto checked = checked_message(req, depth, true, to);
+                       if (auto* err = std::get_if<http_response>(&checked))
+                         return respond(std::move(*err));
+                       ask(sys, dir, timeout, reply(respond), fail_with(respond),
+                           actors::operator_send_atom::value, std::string{req.param("project_id")},
+                           to, std::get<json>(checked).dump());
+                     }));
 }
 
 }  // namespace paige::api

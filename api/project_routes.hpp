@@ -26,7 +26,7 @@ struct project_routes_context {
   std::chrono::milliseconds timeout{15000};
   std::chrono::milliseconds sql_timeout{5000};  ///< statement timeout of the project-database API
   std::size_t sql_row_cap = 1000;               ///< rows the SQL endpoint returns at most
-  std::size_t sql_max_bytes = 8u << 20;         ///< bytes of values the SQL endpoint returns at most
+  std::size_t sql_max_bytes = 8u << 20;  ///< bytes of values the SQL endpoint returns at most
   storage::backend_watchdog* watchdog = nullptr;  ///< ends the database API's overdue statements
 };
 

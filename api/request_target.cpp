@@ -16,13 +16,15 @@ std::variant<request_target, http_response> parse_request_target(std::string_vie
   for (auto seg : url->encoded_segments()) out.segments.push_back(seg.decode());
   out.path = url->path();
   for (auto p : url->params()) out.query.emplace_back(p.key, p.value);
-  bool clean = std::all_of(out.segments.begin(), out.segments.end(), [](const std::string& s) { return text::clean_text(s); }) &&
+  bool clean = std::all_of(out.segments.begin(), out.segments.end(),
+                           [](const std::string& s) { return text::clean_text(s); }) &&
                std::all_of(out.query.begin(), out.query.end(), [](const auto& kv) {
                  return text::clean_text(kv.first) && text::clean_text(kv.second);
                });
   if (!clean)
-    return http_response::error(422, "invalid_encoding",
-                                "the path and query must be UTF-8 without NUL characters (after %-decoding)");
+    return http_response::error(
+        422, "invalid_encoding",
+        "the path and query must be UTF-8 without NUL characters (after %-decoding)");
   return out;
 }
 

@@ -35,8 +35,7 @@ void router::add(std::string method, std::string pattern, handler h, answer_dead
   routes_.push_back(std::move(r));
 }
 
-route_match router::match(std::string_view method,
-                          const std::vector<std::string>& segments) const {
+route_match router::match(std::string_view method, const std::vector<std::string>& segments) const {
   route_match out;
   out.status = 404;
   for (const auto& r : routes_) {
@@ -46,8 +45,10 @@ route_match router::match(std::string_view method,
     for (std::size_t i = 0; i < segments.size() && ok; ++i) {
       const auto& want = r.segments[i];
       if (is_param(want)) {
-        if (segments[i].empty()) ok = false;
-        else params.emplace_back(want.substr(1, want.size() - 2), segments[i]);
+        if (segments[i].empty())
+          ok = false;
+        else
+          params.emplace_back(want.substr(1, want.size() - 2), segments[i]);
       } else {
         ok = want == segments[i];
       }

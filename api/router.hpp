@@ -19,12 +19,12 @@ struct answer_deadline {
 
 /// The outcome of matching a request.
 struct route_match {
-  const handler* target = nullptr;  ///< null: no route (see status)
+  const handler* target = nullptr;            ///< null: no route (see status)
   const answer_deadline* deadline = nullptr;  ///< with target
-  std::string route;                ///< the pattern matched, e.g. "/v1/projects/{project_id}"
-  string_pairs params;              ///< bound path parameters
-  unsigned status = 200;            ///< 404 (no path) or 405 (path, not method) when no target
-  std::string allow;                ///< methods of the path, for 405's Allow header
+  std::string route;      ///< the pattern matched, e.g. "/v1/projects/{project_id}"
+  string_pairs params;    ///< bound path parameters
+  unsigned status = 200;  ///< 404 (no path) or 405 (path, not method) when no target
+  std::string allow;      ///< methods of the path, for 405's Allow header
 };
 
 /// Route table. Built at start-up, then read concurrently without locks.

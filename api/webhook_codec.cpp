@@ -26,7 +26,8 @@ std::string str(const json& obj, const char* key) {
 /// libpq ends a parameter there), so a message holding one could never be stored, answered
 /// 503 for ever and redelivered for days.
 std::string without_nul(std::string s) {
-  for (auto at = s.find('\0'); at != std::string::npos; at = s.find('\0', at + 3)) s.replace(at, 1, "\xEF\xBF\xBD");
+  for (auto at = s.find('\0'); at != std::string::npos; at = s.find('\0', at + 3))
+    s.replace(at, 1, "\xEF\xBF\xBD");
   return s;
 }
 
@@ -57,8 +58,8 @@ std::string storable(const nlohmann::json& message) {
 
 /// An inbound message's fields, NUL-free.
 actors::inbound_message inbound_of(const nlohmann::json& m, const std::string& profile_name) {
-  return {without_nul(str(m, "id")), without_nul(str(m, "from")), without_nul(profile_name), without_nul(str(m, "type")),
-          without_nul(str(m, "timestamp")), storable(m)};
+  return {without_nul(str(m, "id")),   without_nul(str(m, "from")),      without_nul(profile_name),
+          without_nul(str(m, "type")), without_nul(str(m, "timestamp")), storable(m)};
 }
 
 /// obj[key] when obj is an object holding it; null otherwise.
@@ -86,9 +87,11 @@ const json* list_of(const json& value, const char* key) {
 
 bool valid_signature(std::string_view app_secret, std::string_view body, std::string_view header) {
   constexpr std::string_view prefix = "sha256=";
-  if (header.size() != prefix.size() + 64 || header.substr(0, prefix.size()) != prefix) return false;
+  if (header.size() != prefix.size() + 64 || header.substr(0, prefix.size()) != prefix)
+    return false;
   std::string given{header.substr(prefix.size())};
-  std::transform(given.begin(), given.end(), given.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(given.begin(), given.end(), given.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return secrets::constant_time_equal(secrets::hmac_sha256_hex(app_secret, body), given);
 }
 
@@ -99,7 +102,8 @@ std::variant<webhook_events, std::string> parse_webhook_document(const std::stri
   if (doc.is_discarded()) return std::string{"the body is not JSON"};
   if (!doc.is_object() || text(doc, "object") != "whatsapp_business_account")
     return std::string{"'object' must be \"whatsapp_business_account\""};
-  if (!doc.contains("entry") || !doc["entry"].is_array()) return std::string{"'entry' must be a list"};
+  if (!doc.contains("entry") || !doc["entry"].is_array())
+    return std::string{"'entry' must be a list"};
   webhook_events out;
   std::unordered_map<std::string, std::size_t> index;  // phone_number_id → position in out.numbers
   for (const auto& entry : doc["entry"]) {
@@ -126,8 +130,7 @@ std::variant<webhook_events, std::string> parse_webhook_document(const std::stri
       if (!contacts || !messages || !statuses || !errors)
         return std::string{"'contacts', 'messages', 'statuses' and 'errors' must be lists"};
       std::unordered_map<std::string, std::string> names;
-      for (const auto& c : *contacts)
-        names[str(c, "wa_id")] = str(member(c, "profile"), "name");
+      for (const auto& c : *contacts) names[str(c, "wa_id")] = str(member(c, "profile"), "name");
       for (const auto& m : *messages) {
         auto n = names.find(str(m, "from"));
         auto msg = inbound_of(m, n == names.end() ? std::string{} : n->second);
@@ -136,9 +139,13 @@ std::variant<webhook_events, std::string> parse_webhook_document(const std::stri
         batch.messages.push_back(std::move(msg));
       }
       for (const auto& s : *statuses) {
-        actors::status_update st{without_nul(str(s, "id")), without_nul(str(s, "status")),
-                                 without_nul(str(s, "timestamp")), without_nul(str(s, "recipient_id")), {}};
-        if (st.wamid.empty() || st.status.empty()) return std::string{"every status needs 'id' and 'status'"};
+        actors::status_update st{without_nul(str(s, "id")),
+                                 without_nul(str(s, "status")),
+                                 without_nul(str(s, "timestamp")),
+                                 without_nul(str(s, "recipient_id")),
+                                 {}};
+        if (st.wamid.empty() || st.status.empty())
+          return std::string{"every status needs 'id' and 'status'"};
         if (s.contains("errors")) st.errors_json = storable(s["errors"]);
         batch.statuses.push_back(std::move(st));
       }
@@ -166,7 +173,9 @@ class envelope_scanner : public nlohmann::json_sax<json> {
   // -- json_sax --------------------------------------------------------------------------
 
   bool null() override { return capturing() ? feed(dom_->null()) : scalar(other_value, nullptr); }
-  bool boolean(bool v) override { return capturing() ? feed(dom_->boolean(v)) : scalar(other_value, nullptr); }
+  bool boolean(bool v) override {
+    return capturing() ? feed(dom_->boolean(v)) : scalar(other_value, nullptr);
+  }
   bool number_integer(number_integer_t v) override {
     if (capturing()) return feed(dom_->number_integer(v));
     auto text = std::to_string(v);
@@ -180,7 +189,9 @@ class envelope_scanner : public nlohmann::json_sax<json> {
   bool number_float(number_float_t v, const string_t& raw) override {
     return capturing() ? feed(dom_->number_float(v, raw)) : scalar(other_value, nullptr);
   }
-  bool string(string_t& v) override { return capturing() ? feed(dom_->string(v)) : scalar(string_value, &v); }
+  bool string(string_t& v) override {
+    return capturing() ? feed(dom_->string(v)) : scalar(string_value, &v);
+  }
   bool binary(binary_t&) override { return bail(); }
   bool key(string_t& k) override {
     if (capturing()) return feed(dom_->key(k));
@@ -211,16 +222,51 @@ class envelope_scanner : public nlohmann::json_sax<json> {
     --depth_;
     return feed(dom_->end_array());
   }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return bail(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return bail();
+  }
 
  private:
   /// What the object or array being read is.
-  enum class part { root, entries, entry, changes, change, value, metadata, contacts, contact, profile, messages,
-                    statuses, status, errors, skipped };
+  enum class part {
+    root,
+    entries,
+    entry,
+    changes,
+    change,
+    value,
+    metadata,
+    contacts,
+    contact,
+    profile,
+    messages,
+    statuses,
+    status,
+    errors,
+    skipped
+  };
   enum value_type { string_value, integer_value, other_value };
-  enum known_key : int { unknown = -1, k_object, k_entry, k_changes, k_field, k_value, k_metadata, k_contacts,
-                         k_messages, k_statuses, k_errors, k_phone_number_id, k_wa_id, k_profile, k_name, k_id,
-                         k_status, k_timestamp, k_recipient_id };
+  enum known_key : int {
+    unknown = -1,
+    k_object,
+    k_entry,
+    k_changes,
+    k_field,
+    k_value,
+    k_metadata,
+    k_contacts,
+    k_messages,
+    k_statuses,
+    k_errors,
+    k_phone_number_id,
+    k_wa_id,
+    k_profile,
+    k_name,
+    k_id,
+    k_status,
+    k_timestamp,
+    k_recipient_id
+  };
   struct frame {
     part what;
     int key = unknown;  ///< the member being read (objects)
@@ -241,19 +287,34 @@ class envelope_scanner : public nlohmann::json_sax<json> {
   static int key_of(part p, const std::string& name) {
     auto is = [&](const char* s) { return name == s; };
     switch (p) {
-      case part::root: return is("object") ? k_object : is("entry") ? k_entry : unknown;
-      case part::entry: return is("changes") ? k_changes : unknown;
-      case part::change: return is("field") ? k_field : is("value") ? k_value : unknown;
+      case part::root:
+        return is("object") ? k_object : is("entry") ? k_entry : unknown;
+      case part::entry:
+        return is("changes") ? k_changes : unknown;
+      case part::change:
+        return is("field") ? k_field : is("value") ? k_value : unknown;
       case part::value:
-        return is("metadata") ? k_metadata : is("contacts") ? k_contacts : is("messages") ? k_messages
-             : is("statuses") ? k_statuses : is("errors") ? k_errors : unknown;
-      case part::metadata: return is("phone_number_id") ? k_phone_number_id : unknown;
-      case part::contact: return is("wa_id") ? k_wa_id : is("profile") ? k_profile : unknown;
-      case part::profile: return is("name") ? k_name : unknown;
+        return is("metadata")   ? k_metadata
+               : is("contacts") ? k_contacts
+               : is("messages") ? k_messages
+               : is("statuses") ? k_statuses
+               : is("errors")   ? k_errors
+                                : unknown;
+      case part::metadata:
+        return is("phone_number_id") ? k_phone_number_id : unknown;
+      case part::contact:
+        return is("wa_id") ? k_wa_id : is("profile") ? k_profile : unknown;
+      case part::profile:
+        return is("name") ? k_name : unknown;
       case part::status:
-        return is("id") ? k_id : is("status") ? k_status : is("timestamp") ? k_timestamp
-             : is("recipient_id") ? k_recipient_id : is("errors") ? k_errors : unknown;
-      default: return unknown;
+        return is("id")             ? k_id
+               : is("status")       ? k_status
+               : is("timestamp")    ? k_timestamp
+               : is("recipient_id") ? k_recipient_id
+               : is("errors")       ? k_errors
+                                    : unknown;
+      default:
+        return unknown;
     }
   }
 
@@ -301,9 +362,15 @@ class envelope_scanner : public nlohmann::json_sax<json> {
     dom_.reset();
     auto& change = changes_.back();
     switch (target_) {
-      case target::message: change.messages.push_back(std::move(captured_)); break;
-      case target::value_error: change.errors.push_back(captured_.dump()); break;
-      case target::status_errors: change.statuses.back().errors_json = storable(captured_); break;
+      case target::message:
+        change.messages.push_back(std::move(captured_));
+        break;
+      case target::value_error:
+        change.errors.push_back(captured_.dump());
+        break;
+      case target::status_errors:
+        change.statuses.back().errors_json = storable(captured_);
+        break;
     }
   }
 
@@ -316,12 +383,15 @@ class envelope_scanner : public nlohmann::json_sax<json> {
     auto object_as = [&](part p) { return object ? push(p) : bail(); };
     auto array_as = [&](part p) { return object ? bail() : push(p); };
     switch (frames_.back().what) {
-      case part::skipped: return push(part::skipped);
+      case part::skipped:
+        return push(part::skipped);
       case part::root:
         if (key == k_entry) return array_as(part::entries);
         return key == unknown ? push(part::skipped) : bail();
-      case part::entries: return object_as(part::entry);
-      case part::entry: return key == k_changes ? array_as(part::changes) : push(part::skipped);
+      case part::entries:
+        return object_as(part::entry);
+      case part::entry:
+        return key == k_changes ? array_as(part::changes) : push(part::skipped);
       case part::changes:
         if (!object) return bail();
         changes_.emplace_back();
@@ -331,12 +401,18 @@ class envelope_scanner : public nlohmann::json_sax<json> {
         return key == unknown ? push(part::skipped) : bail();
       case part::value:
         switch (key) {
-          case k_metadata: return object_as(part::metadata);
-          case k_contacts: return array_as(part::contacts);
-          case k_messages: return array_as(part::messages);
-          case k_statuses: return array_as(part::statuses);
-          case k_errors: return array_as(part::errors);
-          default: return push(part::skipped);
+          case k_metadata:
+            return object_as(part::metadata);
+          case k_contacts:
+            return array_as(part::contacts);
+          case k_messages:
+            return array_as(part::messages);
+          case k_statuses:
+            return array_as(part::statuses);
+          case k_errors:
+            return array_as(part::errors);
+          default:
+            return push(part::skipped);
         }
       case part::contacts:
         if (!object) return bail();
@@ -345,8 +421,10 @@ class envelope_scanner : public nlohmann::json_sax<json> {
       case part::contact:
         if (key == k_profile) return object_as(part::profile);
         return key == unknown ? push(part::skipped) : bail();
-      case part::messages: return capture(target::message, object, n);
-      case part::errors: return capture(target::value_error, object, n);
+      case part::messages:
+        return capture(target::message, object, n);
+      case part::errors:
+        return capture(target::value_error, object, n);
       case part::statuses:
         if (!object) return bail();
         changes_.back().statuses.emplace_back();
@@ -354,7 +432,8 @@ class envelope_scanner : public nlohmann::json_sax<json> {
       case part::status:
         if (key == k_errors) return capture(target::status_errors, object, n);
         return key == unknown ? push(part::skipped) : bail();
-      default: return key == unknown ? push(part::skipped) : bail();
+      default:
+        return key == unknown ? push(part::skipped) : bail();
     }
   }
 
@@ -385,18 +464,28 @@ class envelope_scanner : public nlohmann::json_sax<json> {
         if (!is_text) break;
         auto& st = changes_.back().statuses.back();
         switch (f.key) {
-          case k_id: return st.wamid = *text, true;
-          case k_status: return st.status = *text, true;
-          case k_timestamp: return st.timestamp = *text, true;
-          case k_recipient_id: return st.recipient_id = *text, true;
-          default: break;
+          case k_id:
+            return st.wamid = *text, true;
+          case k_status:
+            return st.status = *text, true;
+          case k_timestamp:
+            return st.timestamp = *text, true;
+          case k_recipient_id:
+            return st.recipient_id = *text, true;
+          default:
+            break;
         }
         break;
       }
-      case part::entries: case part::changes: case part::contacts: case part::messages: case part::statuses:
+      case part::entries:
+      case part::changes:
+      case part::contacts:
+      case part::messages:
+      case part::statuses:
       case part::errors:
         return bail();  // an element of a list: those are objects here
-      default: break;
+      default:
+        break;
     }
     return f.key == unknown ? true : bail();
   }
@@ -413,7 +502,8 @@ class envelope_scanner : public nlohmann::json_sax<json> {
 };
 
 std::optional<webhook_events> envelope_scanner::result() {
-  if (!(root_seen_ & bit(k_object)) || object_ != "whatsapp_business_account" || !(root_seen_ & bit(k_entry)))
+  if (!(root_seen_ & bit(k_object)) || object_ != "whatsapp_business_account" ||
+      !(root_seen_ & bit(k_entry)))
     return std::nullopt;
   webhook_events out;
   std::unordered_map<std::string, std::size_t> index;  // phone_number_id → position in out.numbers
@@ -437,7 +527,8 @@ std::optional<webhook_events> envelope_scanner::result() {
     }
     for (auto& st : change.statuses) {
       if (st.wamid.empty() || st.status.empty()) return std::nullopt;
-      for (auto* field : {&st.wamid, &st.status, &st.timestamp, &st.recipient_id}) *field = without_nul(std::move(*field));
+      for (auto* field : {&st.wamid, &st.status, &st.timestamp, &st.recipient_id})
+        *field = without_nul(std::move(*field));
       batch.statuses.push_back(std::move(st));
     }
     for (auto& e : change.errors) batch.errors_json.push_back(std::move(e));

@@ -38,8 +38,10 @@ struct fan_in {
     if (--remaining == 0 && !answered.exchange(true)) {
       // Recorded, but after the route's deadline answered 503: Meta redelivers what is stored.
       static const http_response recorded = http_response::json(200, {{"status", "ok"}});
-      if (respond.answer(recorded)) ok->inc();
-      else late->inc();
+      if (respond.answer(recorded))
+        ok->inc();
+      else
+        late->inc();
     }
   }
   void failed(const caf::error& err) {
@@ -53,23 +55,28 @@ struct fan_in {
 }  // namespace
 
 void add_webhook_routes(router& routes, webhook_context ctx) {
-  auto& requests = ctx.metrics->counters("paige_webhook_requests_total", "webhook POSTs by outcome", {"outcome"});
+  auto& requests = ctx.metrics->counters("paige_webhook_requests_total", "webhook POSTs by outcome",
+                                         {"outcome"});
   auto* ok = &requests.with({"ok"});
   auto* late = &requests.with({"late"});
   auto* bad_signature = &requests.with({"bad_signature"});
   auto* malformed = &requests.with({"malformed"});
   auto* unavailable = &requests.with({"unavailable"});
-  auto& events = ctx.metrics->counters("paige_webhook_events_total", "webhook events received by kind", {"kind"});
+  auto& events = ctx.metrics->counters("paige_webhook_events_total",
+                                       "webhook events received by kind", {"kind"});
   auto* messages = &events.with({"message"});
   auto* statuses = &events.with({"status"});
-  auto* unknown = &ctx.metrics->counters("paige_webhook_unknown_number_events_total",
-                                         "events of phone numbers no project owns (dropped)", {}).with({});
+  auto* unknown = &ctx.metrics
+                       ->counters("paige_webhook_unknown_number_events_total",
+                                  "events of phone numbers no project owns (dropped)", {})
+                       .with({});
 
   routes.add("GET", "/webhook", [ctx](http_request&& req, responder respond) {
     auto mode = req.query_param("hub.mode").value_or("");
     auto token = req.query_param("hub.verify_token").value_or("");
     auto challenge = req.query_param("hub.challenge");
-    if (mode != "subscribe" || !challenge || !secrets::constant_time_equal(token, ctx.verify_token)) {
+    if (mode != "subscribe" || !challenge ||
+        !secrets::constant_time_equal(token, ctx.verify_token)) {
       log::warn("webhook.handshake_refused", {{"mode", mode}});
       return respond(http_response::error(403, "forbidden", "verification failed"));
     }
@@ -81,65 +88,78 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
 
   // Past the deadline the webhook answers 503 (Meta redelivers) whatever its projects do later.
   answer_deadline deadline{ctx.timeout, unavailable_answer()};
-  routes.add("POST", "/webhook", [=](http_request&& req, responder respond) {
-    // The signature covers the exact bytes received: check it before parsing anything.
-    auto signature = req.header("x-hub-signature-256").value_or("");
-    if (!valid_signature(ctx.app_secret, req.body, signature)) {
-      bad_signature->inc();
-      log::warn("webhook.bad_signature", {{"present", !signature.empty()}});
-      return respond(http_response::error(401, "invalid_signature", "missing or wrong X-Hub-Signature-256"));
-    }
-    auto parsed = parse_webhook(req.body);
-    if (auto* why = std::get_if<std::string>(&parsed)) {
-      malformed->inc();
-      return respond(http_response::error(400, "invalid_webhook", *why));
-    }
-    auto& envelope = std::get<webhook_events>(parsed);
-    std::vector<std::pair<caf::actor, actors::number_batch>> routed;
-    std::vector<actors::number_batch> unrouted;
-    for (auto& batch : envelope.numbers) {
-      messages->inc(batch.messages.size());
-      statuses->inc(batch.statuses.size());
-      auto project = ctx.numbers->find(batch.phone_number_id);
-      if (project) routed.emplace_back(std::move(project), std::move(batch));
-      else unrouted.push_back(std::move(batch));
-    }
-    auto join = std::make_shared<fan_in>();
-    join->remaining = routed.size() + unrouted.size() + 1;  // +1: released once all are sent
-    join->respond = respond;
-    join->ok = ok;
-    join->late = late;
-    join->unavailable = unavailable;
-    for (auto& [project, batch] : routed) {
-      actors::batch_ack ack{[join](const caf::error* err) {
-        if (err) join->failed(*err);
-        else join->one_done();
-      }};
-      caf::anon_send(project, actors::webhook_atom::value, std::move(batch), std::move(ack));
-    }
-    for (auto& batch : unrouted) {
-      // Not routed: either no project owns the number (drop it, answer 200), or its project's
-      // actor is (re)starting and has not registered yet (503: Meta will redeliver).
-      actors::db_job owned = [id = batch.phone_number_id](pqxx::connection& c) {
-        pqxx::read_transaction tx{c};
-        auto r = tx.exec_params("SELECT 1 FROM whatsapp_numbers n JOIN projects p ON p.id = n.project_id "
-                                "WHERE n.phone_number_id = $1 AND p.status IN ('active', 'paused')",
-                                id);
-        return caf::make_message(!r.empty());
-      };
-      auto count = batch.messages.size() + batch.statuses.size();
-      ask(
-          *ctx.sys, ctx.control_db, ctx.timeout,
-          [join, unknown, count, id = batch.phone_number_id](bool is_owned) {
-            if (is_owned) return join->failed(actors::make_error(actors::errc::db_unavailable, "the project of number " + id + " is starting"));
-            unknown->inc(count);
-            log::warn("webhook.unknown_number", {{"phone_number_id", id}, {"events", count}});
-            join->one_done();
-          },
-          [join](const caf::error& err) { join->failed(err); }, actors::run_atom::value, std::move(owned));
-    }
-    join->one_done();
-  }, std::move(deadline));
+  routes.add(
+      "POST", "/webhook",
+      [=](http_request&& req, responder respond) {
+        // The signature covers the exact bytes received: check it before parsing anything.
+        auto signature = req.header("x-hub-signature-256").value_or("");
+        if (!valid_signature(ctx.app_secret, req.body, signature)) {
+          bad_signature->inc();
+          log::warn("webhook.bad_signature", {{"present", !signature.empty()}});
+          return respond(http_response::error(401, "invalid_signature",
+                                              "missing or wrong X-Hub-Signature-256"));
+        }
+        auto parsed = parse_webhook(req.body);
+        if (auto* why = std::get_if<std::string>(&parsed)) {
+          malformed->inc();
+          return respond(http_response::error(400, "invalid_webhook", *why));
+        }
+        auto& envelope = std::get<webhook_events>(parsed);
+        std::vector<std::pair<caf::actor, actors::number_batch>> routed;
+        std::vector<actors::number_batch> unrouted;
+        for (auto& batch : envelope.numbers) {
+          messages->inc(batch.messages.size());
+          statuses->inc(batch.statuses.size());
+          auto project = ctx.numbers->find(batch.phone_number_id);
+          if (project)
+            routed.emplace_back(std::move(project), std::move(batch));
+          else
+            unrouted.push_back(std::move(batch));
+        }
+        auto join = std::make_shared<fan_in>();
+        join->remaining = routed.size() + unrouted.size() + 1;  // +1: released once all are sent
+        join->respond = respond;
+        join->ok = ok;
+        join->late = late;
+        join->unavailable = unavailable;
+        for (auto& [project, batch] : routed) {
+          actors::batch_ack ack{[join](const caf::error* err) {
+            if (err)
+              join->failed(*err);
+            else
+              join->one_done();
+          }};
+          caf::anon_send(project, actors::webhook_atom::value, std::move(batch), std::move(ack));
+        }
+        for (auto& batch : unrouted) {
+          // Not routed: either no project owns the number (drop it, answer 200), or its project's
+          // actor is (re)starting and has not registered yet (503: Meta will redeliver).
+          actors::db_job owned = [id = batch.phone_number_id](pqxx::connection& c) {
+            pqxx::read_transaction tx{c};
+            auto r = tx.exec_params(
+                "SELECT 1 FROM whatsapp_numbers n JOIN projects p ON p.id = n.project_id "
+                "WHERE n.phone_number_id = $1 AND p.status IN ('active', 'paused')",
+                id);
+            return caf::make_message(!r.empty());
+          };
+          auto count = batch.messages.size() + batch.statuses.size();
+          ask(
+              *ctx.sys, ctx.control_db, ctx.timeout,
+              [join, unknown, count, id = batch.phone_number_id](bool is_owned) {
+                if (is_owned)
+                  return join->failed(
+                      actors::make_error(actors::errc::db_unavailable,
+                                         "the project of number " + id + " is starting"));
+                unknown->inc(count);
+                log::warn("webhook.unknown_number", {{"phone_number_id", id}, {"events", count}});
+                join->one_done();
+              },
+              [join](const caf::error& err) { join->failed(err); }, actors::run_atom::value,
+              std::move(owned));
+        }
+        join->one_done();
+      },
+      std::move(deadline));
 }
 
 }  // namespace paige::api

@@ -16,10 +16,10 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   for (std::size_t k = 1; k < n; ++k)
     if ((byte(i + k) & 0xC0) != 0x80) return 0;
   auto second = byte(i + 1);
-  if (c == 0xE0 && second < 0xA0) return 0;   // overlong
-  if (c == 0xED && second > 0x9F) return 0;   // surrogate
-  if (c == 0xF0 && second < 0x90) return 0;   // overlong
-  if (c == 0xF4 && second > 0x8F) return 0;   // above U+10FFFF
+  if (c == 0xE0 && second < 0xA0) return 0;  // overlong
+  if (c == 0xED && second > 0x9F) return 0;  // surrogate
+  if (c == 0xF0 && second < 0x90) return 0;  // overlong
+  if (c == 0xF4 && second > 0x8F) return 0;  // above U+10FFFF
   return n;
 }
 
@@ -48,13 +48,27 @@ void append_string(std::string& out, std::string_view value) {
     }
     flush(i);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         out += "\\u00";
         out += hex_digits[c >> 4];
@@ -88,8 +102,10 @@ bool nested_deeper_than(std::string_view text, std::size_t limit) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {

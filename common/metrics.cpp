@@ -23,10 +23,14 @@ void append_number(std::string& out, double v) {
 
 void append_escaped(std::string& out, const std::string& s, bool quote_escapes) {
   for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '"' && quote_escapes) out += "\\\"";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '"' && quote_escapes)
+      out += "\\\"";
+    else
+      out += c;
   }
 }
 

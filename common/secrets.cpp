@@ -2,9 +2,9 @@
 
 #include "common/hex.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/core_names.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
@@ -47,11 +47,14 @@ struct mac_ctx_free {
 /// call; every webhook is signed or checked once.
 EVP_MAC_CTX* thread_hmac_sha256() {
   thread_local std::unique_ptr<EVP_MAC_CTX, mac_ctx_free> ctx = [] {
-    std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac{EVP_MAC_fetch(nullptr, "HMAC", nullptr), &EVP_MAC_free};
+    std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac{EVP_MAC_fetch(nullptr, "HMAC", nullptr),
+                                                          &EVP_MAC_free};
     if (!mac) throw std::runtime_error("OpenSSL has no HMAC");
-    std::unique_ptr<EVP_MAC_CTX, mac_ctx_free> made{EVP_MAC_CTX_new(mac.get())};  // holds its own reference
+    std::unique_ptr<EVP_MAC_CTX, mac_ctx_free> made{
+        EVP_MAC_CTX_new(mac.get())};  // holds its own reference
     char digest[] = "SHA256";
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                           OSSL_PARAM_construct_end()};
     if (!made || EVP_MAC_CTX_set_params(made.get(), params) != 1)
       throw std::runtime_error("cannot set up HMAC-SHA256");
     return made;
@@ -65,7 +68,8 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
   auto* ctx = thread_hmac_sha256();
   // A null key would keep the previous call's key: an empty one must still be a key.
   static const unsigned char empty_key = 0;
-  const auto* key_bytes = key.empty() ? &empty_key : reinterpret_cast<const unsigned char*>(key.data());
+  const auto* key_bytes =
+      key.empty() ? &empty_key : reinterpret_cast<const unsigned char*>(key.data());
   unsigned char md[EVP_MAX_MD_SIZE];
   std::size_t len = 0;
   if (EVP_MAC_init(ctx, key_bytes, key.size(), nullptr) != 1 ||
@@ -122,12 +126,16 @@ std::string seal(const master_key& key, std::string_view plaintext) {
   out.resize(nonce_size + plaintext.size() + tag_size);
   auto* cipher = reinterpret_cast<unsigned char*>(out.data()) + nonce_size;
   int len = 0, total = 0;
-  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes_of(key.bytes), bytes_of(nonce)) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), cipher, &len, bytes_of(plaintext), static_cast<int>(plaintext.size())) != 1)
+  if (!ctx ||
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes_of(key.bytes),
+                         bytes_of(nonce)) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), cipher, &len, bytes_of(plaintext),
+                        static_cast<int>(plaintext.size())) != 1)
     throw std::runtime_error("encryption failed");
   total = len;
   if (EVP_EncryptFinal_ex(ctx.get(), cipher + total, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, tag_size, cipher + plaintext.size()) != 1)
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, tag_size, cipher + plaintext.size()) !=
+          1)
     throw std::runtime_error("encryption failed");
   return std::string{sealed_prefix} +
          to_hex(reinterpret_cast<const unsigned char*>(out.data()), out.size());
@@ -149,12 +157,16 @@ std::string unseal(const master_key& key, std::string_view sealed) {
   std::string plain(cipher.size(), '\0');
   cipher_ctx ctx{EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free};
   int len = 0;
-  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes_of(key.bytes), bytes_of(nonce)) != 1 ||
+  if (!ctx ||
+      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes_of(key.bytes),
+                         bytes_of(nonce)) != 1 ||
       EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len,
                         bytes_of(cipher), static_cast<int>(cipher.size())) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, tag_size, tag.data()) != 1 ||
-      EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len, &len) != 1)
-    throw std::runtime_error("sealed secret failed authentication (altered, or another master key)");
+      EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len, &len) !=
+          1)
+    throw std::runtime_error(
+        "sealed secret failed authentication (altered, or another master key)");
   return plain;
 }
 

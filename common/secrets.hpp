@@ -2,9 +2,9 @@
 /// @brief Random tokens and hashes for keys and secrets (OpenSSL).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
-#include <cstddef>
 
 namespace paige::secrets {
 

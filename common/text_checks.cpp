@@ -33,12 +33,15 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-bool clean_text(std::string_view s) { return s.find('\0') == std::string_view::npos && valid_utf8(s); }
+bool clean_text(std::string_view s) {
+  return s.find('\0') == std::string_view::npos && valid_utf8(s);
+}
 
 std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) {
   if (s.size() <= max_bytes) return s;
   auto end = max_bytes;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;  // s[end] starts the next
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80)
+    --end;  // s[end] starts the next
   return s.substr(0, end);
 }
 

@@ -23,8 +23,7 @@ struct option_spec {
   void (*apply)(config&, const std::string& flag, const std::string& value);
 };
 
-unsigned long parse_unsigned(const std::string& flag, const std::string& value,
-                             unsigned long max) {
+unsigned long parse_unsigned(const std::string& flag, const std::string& value, unsigned long max) {
   if (value.empty() || !std::all_of(value.begin(), value.end(), ::isdigit))
     throw config_error(flag + ": expected a whole number, got '" + value + "'");
   errno = 0;
@@ -51,8 +50,8 @@ void apply_listen(config& c, const std::string& flag, const std::string& v) {
 void apply_log_level(config& c, const std::string& flag, const std::string& v) {
   static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "off"};
   if (!levels.count(v))
-    throw config_error(flag + ": expected one of trace, debug, info, warn, error, off; got '" +
-                       v + "'");
+    throw config_error(flag + ": expected one of trace, debug, info, warn, error, off; got '" + v +
+                       "'");
   c.log_level = v;
 }
 
@@ -77,8 +76,8 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 constexpr unsigned max_threads = 256;
 
 const std::array<option_spec, 37> options{{
-    {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080", "HTTP address (host:port; port 0 picks a free one)",
-     false, apply_listen},
+    {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080",
+     "HTTP address (host:port; port 0 picks a free one)", false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
      "control database of an existing Postgres server (libpq URL); the role must be allowed to "
      "create databases and roles; unset: embedded Postgres",
@@ -129,7 +128,8 @@ const std::array<option_spec, 37> options{{
        c.graph_version = v;
      }},
     {"--graph-ca-file", "PAIGE_GRAPH_CA_FILE", "",
-     "PEM certificates trusted for the Graph API besides the system's (a private CA in front of it); "
+     "PEM certificates trusted for the Graph API besides the system's (a private CA in front of "
+     "it); "
      "empty: the system's only",
      false,
      [](config& c, const std::string& f, const std::string& v) {
@@ -150,7 +150,8 @@ const std::array<option_spec, 37> options{{
        c.graph_idle_timeout = positive_duration(f, v);
      }},
     {"--sends-in-flight", "PAIGE_SENDS_IN_FLIGHT", "16",
-     "sends one project may have waiting for Meta's answer at once (a project whose sends hang keeps "
+     "sends one project may have waiting for Meta's answer at once (a project whose sends hang "
+     "keeps "
      "no more connections)",
      false,
      [](config& c, const std::string& f, const std::string& v) {
@@ -197,10 +198,13 @@ const std::array<option_spec, 37> options{{
      }},
     {"--shutdown-grace", "PAIGE_SHUTDOWN_GRACE", "10s",
      "on SIGTERM/SIGINT, how long in-flight requests may take to finish", false,
-     [](config& c, const std::string&, const std::string& v) { c.shutdown_grace = parse_duration(v); }},
+     [](config& c, const std::string&, const std::string& v) {
+       c.shutdown_grace = parse_duration(v);
+     }},
     {"--max-connections", "PAIGE_MAX_CONNECTIONS", "auto",
      "HTTP connections open at once; at the limit new clients wait until one closes. auto: the "
-     "descriptor limit (raised to its hard limit) less half of it, at most 512, kept for Postgres and Graph",
+     "descriptor limit (raised to its hard limit) less half of it, at most 512, kept for Postgres "
+     "and Graph",
      false,
      [](config& c, const std::string& f, const std::string& v) {
        if (v == "auto") {
@@ -215,8 +219,8 @@ const std::array<option_spec, 37> options{{
        c.http_threads = static_cast<unsigned>(parse_unsigned(f, v, max_threads));
        if (c.http_threads == 0) throw config_error(f + ": must be at least 1");
      }},
-    {"--actor-threads", "PAIGE_ACTOR_THREADS", "0",
-     "actor scheduler threads; 0: one per CPU core", false,
+    {"--actor-threads", "PAIGE_ACTOR_THREADS", "0", "actor scheduler threads; 0: one per CPU core",
+     false,
      [](config& c, const std::string& f, const std::string& v) {
        c.actor_threads = static_cast<unsigned>(parse_unsigned(f, v, max_threads));
      }},
@@ -227,18 +231,22 @@ const std::array<option_spec, 37> options{{
        if (c.db_workers == 0) throw config_error(f + ": must be at least 1");
      }},
     {"--conversation-idle", "PAIGE_CONVERSATION_IDLE", "5m",
-     "how long a conversation actor stays in memory without messages (its state is in the database)",
+     "how long a conversation actor stays in memory without messages (its state is in the "
+     "database)",
      false,
      [](config& c, const std::string& f, const std::string& v) {
        c.conversation_idle = positive_duration(f, v);
      }},
     {"--conversation-sweep", "PAIGE_CONVERSATION_SWEEP", "1m",
-     "how often each project closes conversations idle longer than its conversation_timeout_seconds", false,
+     "how often each project closes conversations idle longer than its "
+     "conversation_timeout_seconds",
+     false,
      [](config& c, const std::string& f, const std::string& v) {
        c.conversation_sweep = positive_duration(f, v);
      }},
     {"--event-window", "PAIGE_EVENT_WINDOW", "1000",
-     "live events each project keeps so a reconnecting subscriber can resume (Last-Event-ID)", false,
+     "live events each project keeps so a reconnecting subscriber can resume (Last-Event-ID)",
+     false,
      [](config& c, const std::string& f, const std::string& v) {
        c.event_window = parse_unsigned(f, v, 1000000);
      }},
@@ -260,20 +268,23 @@ const std::array<option_spec, 37> options{{
        c.sql_timeout = positive_duration(f, v);
      }},
     {"--sql-max-bytes", "PAIGE_SQL_MAX_BYTES", "8MiB",
-     "bytes of values the SQL endpoint returns at most (rows are fetched one at a time; reported when hit)", false,
+     "bytes of values the SQL endpoint returns at most (rows are fetched one at a time; reported "
+     "when hit)",
+     false,
      [](config& c, const std::string& f, const std::string& v) {
        c.sql_max_bytes = parse_size(v);
        if (c.sql_max_bytes < 1024) throw config_error(f + ": must be at least 1024 bytes");
      }},
     {"--db-write-timeout", "PAIGE_DB_WRITE_TIMEOUT", "5s",
-     "statement and lock timeout of the message pipeline's writes to project databases; past twice that, "
+     "statement and lock timeout of the message pipeline's writes to project databases; past twice "
+     "that, "
      "the session is ended from outside",
      false,
      [](config& c, const std::string& f, const std::string& v) {
        c.db_write_timeout = positive_duration(f, v);
      }},
-    {"--sql-row-cap", "PAIGE_SQL_ROW_CAP", "1000", "rows the SQL endpoint returns at most (reported when hit)",
-     false,
+    {"--sql-row-cap", "PAIGE_SQL_ROW_CAP", "1000",
+     "rows the SQL endpoint returns at most (reported when hit)", false,
      [](config& c, const std::string& f, const std::string& v) {
        c.sql_row_cap = parse_unsigned(f, v, 1000000);
        if (c.sql_row_cap == 0) throw config_error(f + ": must be at least 1");
@@ -284,10 +295,10 @@ const std::array<option_spec, 37> options{{
     {"--pg-bin-dir", "PAIGE_PG_BIN_DIR", "",
      "directory of initdb/pg_ctl for the embedded Postgres; empty: newest "
      "/usr/lib/postgresql/<version>/bin",
-     false,
-     [](config& c, const std::string&, const std::string& v) { c.pg_bin_dir = v; }},
+     false, [](config& c, const std::string&, const std::string& v) { c.pg_bin_dir = v; }},
     {"--pg-wal-reserve", "PAIGE_PG_WAL_RESERVE", "256MiB",
-     "WAL the embedded Postgres creates when its cluster is made and keeps for reuse (min_wal_size), so "
+     "WAL the embedded Postgres creates when its cluster is made and keeps for reuse "
+     "(min_wal_size), so "
      "commits never wait while a new WAL file is zero-filled; 0: Postgres's default (none ahead)",
      false,
      [](config& c, const std::string& f, const std::string& v) {

@@ -32,10 +32,11 @@ struct config {
   std::string verify_token;
   std::string graph_url;
   std::string graph_version;
-  std::string graph_ca_file;  ///< trusted besides the system's CAs; empty: none
-  std::size_t graph_connections = 0;               ///< Graph API connections at most
-  std::chrono::milliseconds graph_idle_timeout{0};  ///< idle Graph connections older than this are not reused
-  int sends_in_flight = 0;                         ///< per project
+  std::string graph_ca_file;          ///< trusted besides the system's CAs; empty: none
+  std::size_t graph_connections = 0;  ///< Graph API connections at most
+  std::chrono::milliseconds graph_idle_timeout{
+      0};                   ///< idle Graph connections older than this are not reused
+  int sends_in_flight = 0;  ///< per project
   std::string log_level;
   std::size_t max_body_bytes = 0;
   std::size_t max_header_bytes = 0;
@@ -47,19 +48,20 @@ struct config {
   std::size_t max_connections = 0;  ///< HTTP connections open at once; 0: fit to descriptors
   unsigned http_threads = 0;
   unsigned actor_threads = 0;  ///< 0: one per CPU core
-  unsigned db_workers = 0;     ///< persistence workers (project-database connections per project: 1)
+  unsigned db_workers = 0;  ///< persistence workers (project-database connections per project: 1)
   std::chrono::milliseconds conversation_idle{0};
   std::chrono::milliseconds conversation_sweep{0};  ///< how often idle conversations are closed
   std::size_t event_window = 0;    ///< live events kept per project for Last-Event-ID replay
   std::size_t stream_backlog = 0;  ///< bytes an event stream may queue before its client is dropped
-  unsigned db_api_workers = 0;  ///< connections serving the project-database API
+  unsigned db_api_workers = 0;     ///< connections serving the project-database API
   std::chrono::milliseconds sql_timeout{0};  ///< statement timeout of the project-database API
-  std::size_t sql_row_cap = 0;  ///< rows the SQL endpoint returns at most
-  std::size_t sql_max_bytes = 0;  ///< bytes of values the SQL endpoint returns at most
+  std::size_t sql_row_cap = 0;               ///< rows the SQL endpoint returns at most
+  std::size_t sql_max_bytes = 0;             ///< bytes of values the SQL endpoint returns at most
   std::chrono::milliseconds db_write_timeout{0};  ///< statement/lock timeout of pipeline writes
-  std::uint16_t pg_port = 0;   ///< embedded Postgres TCP port; 0: a free port
-  std::string pg_bin_dir;      ///< empty: newest /usr/lib/postgresql/<v>/bin
-  std::size_t pg_wal_reserve = 0;  ///< embedded Postgres: WAL files kept ready (bytes); 0: Postgres's default
+  std::uint16_t pg_port = 0;                      ///< embedded Postgres TCP port; 0: a free port
+  std::string pg_bin_dir;                         ///< empty: newest /usr/lib/postgresql/<v>/bin
+  std::size_t pg_wal_reserve =
+      0;  ///< embedded Postgres: WAL files kept ready (bytes); 0: Postgres's default
 };
 
 /// Reads an environment variable; empty optional when unset.

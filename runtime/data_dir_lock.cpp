@@ -20,7 +20,8 @@ data_dir_lock::data_dir_lock(const std::string& data_dir) {
     ::close(fd_);
     fd_ = -1;
     if (err == EWOULDBLOCK)
-      throw std::runtime_error("another paige is running with the data directory " + data_dir + " (" + path + ")");
+      throw std::runtime_error("another paige is running with the data directory " + data_dir +
+                               " (" + path + ")");
     throw std::runtime_error("cannot lock " + path + ": " + std::strerror(err));
   }
   auto pid = std::to_string(::getpid()) + "\n";

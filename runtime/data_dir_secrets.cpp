@@ -53,7 +53,8 @@ admin_token resolve_admin_token(const std::optional<std::string>& configured,
   auto path = fs::path{data_dir} / "admin-token";
   admin_token out;
   out.path = path.string();
-  out.value = load_or_create(path, [] { return "paige_admin_" + secrets::random_hex(24); }, out.generated);
+  out.value = load_or_create(
+      path, [] { return "paige_admin_" + secrets::random_hex(24); }, out.generated);
   if (out.value.size() < 16)
     throw std::runtime_error(out.path + " is damaged; delete it to generate a new admin token");
   return out;
@@ -64,11 +65,13 @@ secrets::master_key resolve_master_key(const std::optional<std::string>& configu
   auto path = fs::path{data_dir} / "master-key";
   bool generated = false;
   auto hex = configured_hex ? *configured_hex
-                            : load_or_create(path, [] { return secrets::random_hex(32); }, generated);
+                            : load_or_create(
+                                  path, [] { return secrets::random_hex(32); }, generated);
   try {
     return secrets::parse_master_key(hex);
   } catch (const std::invalid_argument& e) {
-    throw std::runtime_error((configured_hex ? std::string{"--master-key"} : path.string()) + ": " + e.what());
+    throw std::runtime_error((configured_hex ? std::string{"--master-key"} : path.string()) + ": " +
+                             e.what());
   }
 }
 

@@ -18,7 +18,8 @@ descriptor_budget fit_connections_to_descriptors(std::size_t wanted) {
     if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
   }
   descriptor_budget b;
-  b.limit = lim.rlim_cur == RLIM_INFINITY ? std::size_t{1} << 20 : static_cast<std::size_t>(lim.rlim_cur);
+  b.limit =
+      lim.rlim_cur == RLIM_INFINITY ? std::size_t{1} << 20 : static_cast<std::size_t>(lim.rlim_cur);
   auto fits = std::max<std::size_t>(b.limit - descriptor_reserve(b.limit), 1);
   b.max_connections = wanted ? wanted : fits;
   if (wanted > fits)

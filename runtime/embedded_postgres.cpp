@@ -139,8 +139,8 @@ void embedded_postgres::init_cluster() {
     throw std::runtime_error(dir.string() +
                              " is neither empty nor a Postgres cluster; refusing to initialize it");
   log::info("pg.initdb", {{"dir", dir.string()}});
-  run({opts_.bin_dir + "/initdb", "-D", dir.string(), "-U", superuser, "-E", "UTF8",
-       "--locale=C", "--auth-local=trust", "--auth-host=scram-sha-256"},
+  run({opts_.bin_dir + "/initdb", "-D", dir.string(), "-U", superuser, "-E", "UTF8", "--locale=C",
+       "--auth-local=trust", "--auth-host=scram-sha-256"},
       "initdb");
   // Our runtime settings (port, addresses, socket) live in a file we rewrite at each start.
   std::ofstream conf{dir / "postgresql.conf", std::ios::app};
@@ -197,7 +197,8 @@ void embedded_postgres::start() {
   port_ = opts_.port ? opts_.port : free_loopback_port();
   write_runtime_conf();
   fs::path dir{opts_.cluster_dir};
-  auto timeout_s = std::to_string(std::max<long>(1, static_cast<long>(opts_.start_timeout.count() / 1000)));
+  auto timeout_s =
+      std::to_string(std::max<long>(1, static_cast<long>(opts_.start_timeout.count() / 1000)));
   run({opts_.bin_dir + "/pg_ctl", "start", "-D", dir.string(), "-l", (dir / "server.log").string(),
        "-w", "-t", timeout_s},
       "starting Postgres (see " + (dir / "server.log").string() + ")");
@@ -209,7 +210,8 @@ void embedded_postgres::start() {
     int files = storage::reserve_wal(superuser_conninfo("postgres"), opts_.wal_reserve);
     log::info("pg.wal_reserved",
               {{"files", files},
-               {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count()}});
+               {"seconds",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count()}});
   }
 }
 

@@ -10,12 +10,12 @@
 #include "actors/system_config.hpp"
 #include "api/auth.hpp"
 #include "api/bot_routes.hpp"
-#include "api/graph_client.hpp"
 #include "api/conversation_routes.hpp"
 #include "api/database_routes.hpp"
 #include "api/event_routes.hpp"
-#include "api/message_routes.hpp"
+#include "api/graph_client.hpp"
 #include "api/http_server.hpp"
+#include "api/message_routes.hpp"
 #include "api/ops_routes.hpp"
 #include "api/project_routes.hpp"
 #include "api/webhook_routes.hpp"
@@ -72,8 +72,8 @@ std::string prepare_data_dir(const std::string& dir) {
 void announce_admin_token(const admin_token& token) {
   if (!token.generated) return;
   // Printed once, to stdout, never to the log.
-  std::cout << "Paige admin token (shown once; stored in " << token.path << "):\n  "
-            << token.value << std::endl;
+  std::cout << "Paige admin token (shown once; stored in " << token.path << "):\n  " << token.value
+            << std::endl;
 }
 
 /// Everything that runs, in start order; members are destroyed in reverse.
@@ -123,7 +123,8 @@ class server_process {
       log::info("db.external", {{"url", log::redact_url(control_conninfo_)}});
       storage::wait_until_accepting(control_conninfo_, cfg_.db_connect_timeout);
     } else {
-      embedded_postgres_options pg_opts{(fs::path{data_dir_} / "pg").string(), cfg_.pg_bin_dir, cfg_.pg_port};
+      embedded_postgres_options pg_opts{(fs::path{data_dir_} / "pg").string(), cfg_.pg_bin_dir,
+                                        cfg_.pg_port};
       pg_opts.wal_reserve = cfg_.pg_wal_reserve;
       pg_.emplace(std::move(pg_opts));
       pg_->start();
@@ -135,15 +136,16 @@ class server_process {
     pqxx::connection conn{control_conninfo_};
     auto report = storage::apply_migrations(conn, storage::control_migrations_table,
                                             storage::control_migrations());
-    log::info("db.migrated", {{"schema_version", report.current_version},
-                              {"applied", report.applied.size()}});
+    log::info("db.migrated",
+              {{"schema_version", report.current_version}, {"applied", report.applied.size()}});
   }
 
   void start_actors() {
     actors::configure_actor_system(actor_cfg_, cfg_.actor_threads);
     actors::add_project_message_types(actor_cfg_);
     system_ = std::make_unique<caf::actor_system>(actor_cfg_);
-    control_db_ = actors::spawn_db_pool(*system_, {control_conninfo_, control_pool_workers, "control"});
+    control_db_ =
+        actors::spawn_db_pool(*system_, {control_conninfo_, control_pool_workers, "control"});
     // DDL for project databases runs on its own connections, so provisioning never queues
     // behind (or blocks) the API's control-database work.
     admin_db_ = actors::spawn_db_pool(*system_, {control_conninfo_, admin_pool_workers, "admin"});
@@ -155,16 +157,19 @@ class server_process {
     graph_ = std::make_shared<api::graph_client>(cfg_.graph_url, cfg_.graph_version, graph_opts);
     meta_sync_ = actors::spawn_meta_sync(*system_, graph_, &metrics_, cfg_.sends_in_flight);
     // Projects' statements that outlive their timeouts are ended from outside their session.
-    watchdog_ = std::make_unique<storage::backend_watchdog>(control_conninfo_, watchdog_grace, &metrics_);
-    persistence_ = actors::spawn_persistence(*system_, cfg_.db_workers,
-                                             {actors::default_write_linger, cfg_.db_write_timeout, watchdog_.get()});
+    watchdog_ =
+        std::make_unique<storage::backend_watchdog>(control_conninfo_, watchdog_grace, &metrics_);
+    persistence_ = actors::spawn_persistence(
+        *system_, cfg_.db_workers,
+        {actors::default_write_linger, cfg_.db_write_timeout, watchdog_.get()});
     // The project-database API (tables, rows, SQL) has its own connections: a slow query
     // there never delays the message pipeline's writes. Projects take turns on them, and
     // none holds them all.
     actors::db_pool_options api_pool{"", cfg_.db_api_workers, "database_api"};
     api_pool.fair_share = true;
     api_pool.max_queued_per_target = database_api_queue;
-    api_pool.queue_timeout = api_request_timeout + cfg_.sql_timeout;  // the database API's whole wait
+    api_pool.queue_timeout =
+        api_request_timeout + cfg_.sql_timeout;  // the database API's whole wait
     database_api_ = actors::spawn_db_pool(*system_, api_pool);
     auto services = std::make_shared<actors::project_services>();
     services->control_db = control_db_;
@@ -186,9 +191,11 @@ class server_process {
       existing = storage::live_projects(c);
     }
     auto count = existing.size();
-    directory_ = actors::spawn_project_directory(*system_, std::move(services), std::move(existing));
-    log::info("actors.started", {{"scheduler_threads", actors::scheduler_threads(cfg_.actor_threads)},
-                                 {"projects", count}});
+    directory_ =
+        actors::spawn_project_directory(*system_, std::move(services), std::move(existing));
+    log::info("actors.started",
+              {{"scheduler_threads", actors::scheduler_threads(cfg_.actor_threads)},
+               {"projects", count}});
   }
 
   void start_http(const std::string& admin_key) {
@@ -202,7 +209,8 @@ class server_process {
     };
     api::add_ops_routes(routes_, std::move(probe), metrics_);
     auth_ = std::make_unique<api::authenticator>(admin_key, *system_, directory_);
-    api::project_routes_context project_api{system_.get(), directory_, auth_.get(), cfg_.max_json_depth};
+    api::project_routes_context project_api{system_.get(), directory_, auth_.get(),
+                                            cfg_.max_json_depth};
     project_api.timeout = api_request_timeout;
     project_api.sql_timeout = cfg_.sql_timeout;
     project_api.sql_row_cap = cfg_.sql_row_cap;
@@ -214,11 +222,13 @@ class server_process {
     api::add_conversation_routes(routes_, project_api);
     api::add_database_routes(routes_, project_api);
     api::add_event_routes(routes_, project_api);
-    api::webhook_context webhooks{system_.get(), &numbers_, control_db_, cfg_.app_secret, cfg_.verify_token, &metrics_};
+    api::webhook_context webhooks{system_.get(),   &numbers_,         control_db_,
+                                  cfg_.app_secret, cfg_.verify_token, &metrics_};
     webhooks.timeout = cfg_.webhook_timeout;
     api::add_webhook_routes(routes_, std::move(webhooks));
-    api::http_server_options http_opts{cfg_.listen_host, cfg_.listen_port, cfg_.http_threads,
-                                       cfg_.max_body_bytes, cfg_.max_header_bytes, cfg_.request_timeout};
+    api::http_server_options http_opts{cfg_.listen_host,      cfg_.listen_port,
+                                       cfg_.http_threads,     cfg_.max_body_bytes,
+                                       cfg_.max_header_bytes, cfg_.request_timeout};
     http_opts.max_stream_backlog = cfg_.stream_backlog;
     auto descriptors = fit_connections_to_descriptors(cfg_.max_connections);
     http_opts.max_connections = descriptors.max_connections;
@@ -236,7 +246,7 @@ class server_process {
   std::optional<embedded_postgres> pg_;
   metrics::registry metrics_;
   std::unique_ptr<storage::backend_watchdog> watchdog_;  // outlives the workers it watches
-  actors::number_directory numbers_;  // outlives the actors that keep it current
+  actors::number_directory numbers_;                     // outlives the actors that keep it current
   api::router routes_;
   caf::actor_system_config actor_cfg_;
   std::unique_ptr<api::http_server> http_;

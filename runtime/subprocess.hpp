@@ -2,9 +2,9 @@
 /// @brief Running a helper program (initdb, pg_ctl) to completion, optionally as another user.
 #pragma once
 
+#include <sys/types.h>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace paige::runtime {

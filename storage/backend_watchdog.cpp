@@ -24,7 +24,8 @@ backend_watchdog::~backend_watchdog() {
   thread_.join();
 }
 
-backend_watchdog::watch::watch(backend_watchdog* dog, int pid, clock::time_point deadline, const char* pool)
+backend_watchdog::watch::watch(backend_watchdog* dog, int pid, clock::time_point deadline,
+                               const char* pool)
     : dog_(dog), fired_(std::make_shared<std::atomic<int>>(0)) {
   if (!dog_ || pid <= 0) return;
   std::lock_guard<std::mutex> lock{dog_->mutex_};
@@ -38,7 +39,9 @@ backend_watchdog::watch::~watch() {
   dog_->watched_.erase(id_);
 }
 
-backend_watchdog::action backend_watchdog::watch::fired() const { return static_cast<action>(fired_->load()); }
+backend_watchdog::action backend_watchdog::watch::fired() const {
+  return static_cast<action>(fired_->load());
+}
 
 void backend_watchdog::run() {
   std::unique_ptr<pqxx::connection> admin;
@@ -71,20 +74,23 @@ void backend_watchdog::run() {
       try {
         if (!admin) admin = std::make_unique<pqxx::connection>(admin_conninfo_);
         pqxx::nontransaction tx{*admin};
-        tx.exec_params(a.what == action::cancelled ? "SELECT pg_cancel_backend($1)" : "SELECT pg_terminate_backend($1)",
+        tx.exec_params(a.what == action::cancelled ? "SELECT pg_cancel_backend($1)"
+                                                   : "SELECT pg_terminate_backend($1)",
                        a.pid);
         log::warn("db.statement_stopped", {{"pool", a.pool}, {"how", how}, {"pid", a.pid}});
         if (metrics_)
           metrics_
               ->counters("paige_db_statements_stopped_total",
-                         "statements past their deadline, cancelled or terminated from outside their session",
+                         "statements past their deadline, cancelled or terminated from outside "
+                         "their session",
                          {"pool", "how"})
               .with({a.pool, how})
               .inc();
       } catch (const std::exception& e) {
         admin.reset();
         // Not done: the next tick tries again.
-        a.fired->store(static_cast<int>(a.what == action::cancelled ? action::none : action::cancelled));
+        a.fired->store(
+            static_cast<int>(a.what == action::cancelled ? action::none : action::cancelled));
         log::warn("db.watchdog_failed", {{"pool", a.pool}, {"how", how}, {"reason", e.what()}});
       }
     }

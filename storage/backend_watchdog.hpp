@@ -32,7 +32,8 @@ class backend_watchdog {
 
   /// `admin_conninfo` may signal every project's backends (a superuser, or a member of the
   /// project roles); `tick` is how often deadlines are looked at.
-  backend_watchdog(std::string admin_conninfo, std::chrono::milliseconds grace, metrics::registry* metrics = nullptr,
+  backend_watchdog(std::string admin_conninfo, std::chrono::milliseconds grace,
+                   metrics::registry* metrics = nullptr,
                    std::chrono::milliseconds tick = std::chrono::milliseconds{100});
   ~backend_watchdog();
   backend_watchdog(const backend_watchdog&) = delete;

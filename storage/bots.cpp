@@ -22,7 +22,8 @@ bot_row insert_bot_version(pqxx::transaction_base& tx, const std::string& projec
   auto row = to_bot(tx.exec_params1(
       std::string{"INSERT INTO bot_versions (project_id, version, definition) "
                   "SELECT $1, coalesce(max(version), 0) + 1, $2::jsonb FROM bot_versions "
-                  "WHERE project_id = $1 RETURNING "} + bot_columns,
+                  "WHERE project_id = $1 RETURNING "} +
+          bot_columns,
       project_id, definition_json));
   tx.exec_params("DELETE FROM bot_versions WHERE project_id = $1 AND version <= $2", project_id,
                  row.version - bot_versions_kept);
@@ -31,9 +32,10 @@ bot_row insert_bot_version(pqxx::transaction_base& tx, const std::string& projec
 
 std::optional<bot_row> current_bot(pqxx::connection& c, const std::string& project_id) {
   pqxx::read_transaction tx{c};
-  auto r = tx.exec_params("SELECT " + bot_columns +
-                              " FROM bot_versions WHERE project_id = $1 ORDER BY version DESC LIMIT 1",
-                          project_id);
+  auto r =
+      tx.exec_params("SELECT " + bot_columns +
+                         " FROM bot_versions WHERE project_id = $1 ORDER BY version DESC LIMIT 1",
+                     project_id);
   if (r.empty()) return std::nullopt;
   return to_bot(r[0]);
 }

@@ -21,18 +21,24 @@ struct type_entry {
   const char* sql;
 };
 constexpr type_entry types[] = {
-    {column_type::text, "text", "text"},           {column_type::varchar, "varchar", "varchar"},
-    {column_type::integer, "integer", "integer"},  {column_type::bigint, "bigint", "bigint"},
-    {column_type::numeric, "numeric", "numeric"},  {column_type::boolean, "boolean", "boolean"},
-    {column_type::date, "date", "date"},           {column_type::timestamptz, "timestamptz", "timestamptz"},
-    {column_type::uuid, "uuid", "uuid"},           {column_type::jsonb, "jsonb", "jsonb"},
-    {column_type::serial, "serial", "serial"},     {column_type::bigserial, "bigserial", "bigserial"},
+    {column_type::text, "text", "text"},
+    {column_type::varchar, "varchar", "varchar"},
+    {column_type::integer, "integer", "integer"},
+    {column_type::bigint, "bigint", "bigint"},
+    {column_type::numeric, "numeric", "numeric"},
+    {column_type::boolean, "boolean", "boolean"},
+    {column_type::date, "date", "date"},
+    {column_type::timestamptz, "timestamptz", "timestamptz"},
+    {column_type::uuid, "uuid", "uuid"},
+    {column_type::jsonb, "jsonb", "jsonb"},
+    {column_type::serial, "serial", "serial"},
+    {column_type::bigserial, "bigserial", "bigserial"},
 };
 
 // Postgres type OIDs (pg_type.dat); stable across versions.
-constexpr unsigned oid_bool = 16, oid_int8 = 20, oid_int2 = 21, oid_int4 = 23, oid_oid = 26, oid_json = 114,
-                   oid_float4 = 700, oid_float8 = 701, oid_timestamptz = 1184, oid_numeric = 1700,
-                   oid_jsonb = 3802;
+constexpr unsigned oid_bool = 16, oid_int8 = 20, oid_int2 = 21, oid_int4 = 23, oid_oid = 26,
+                   oid_json = 114, oid_float4 = 700, oid_float8 = 701, oid_timestamptz = 1184,
+                   oid_numeric = 1700, oid_jsonb = 3802;
 
 std::optional<std::int64_t> parse_int(const std::string& s) {
   std::int64_t v = 0;
@@ -41,16 +47,20 @@ std::optional<std::int64_t> parse_int(const std::string& s) {
   return v;
 }
 
-std::string integer_parameter(const json& value, std::int64_t min, std::int64_t max, const char* what) {
+std::string integer_parameter(const json& value, std::int64_t min, std::int64_t max,
+                              const char* what) {
   std::optional<std::int64_t> v;
   if (value.is_number_integer()) {
-    if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(max)) v.reset();
-    else v = value.get<std::int64_t>();
+    if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(max))
+      v.reset();
+    else
+      v = value.get<std::int64_t>();
   } else if (value.is_string()) {
     v = parse_int(value.get<std::string>());
   }
   if (!v || *v < min || *v > max)
-    throw bad_value{std::string{"expects "} + what + " (" + std::to_string(min) + " to " + std::to_string(max) + ")"};
+    throw bad_value{std::string{"expects "} + what + " (" + std::to_string(min) + " to " +
+                    std::to_string(max) + ")"};
   return std::to_string(*v);
 }
 
@@ -118,7 +128,8 @@ std::optional<std::string> to_parameter(column_type type, const json& value) {
   static const RE2 date_pattern{R"(\d{4}-\d{2}-\d{2})"};
   static const RE2 timestamp_pattern{
       R"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)"};
-  static const RE2 uuid_pattern{R"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"};
+  static const RE2 uuid_pattern{
+      R"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"};
   switch (type) {
     case column_type::text:
     case column_type::varchar:
@@ -140,7 +151,8 @@ std::optional<std::string> to_parameter(column_type type, const json& value) {
     case column_type::date:
       return matching(value, date_pattern, "a date as YYYY-MM-DD");
     case column_type::timestamptz:
-      return matching(value, timestamp_pattern, "a timestamp as ISO 8601, e.g. 2026-11-21T10:00:00Z");
+      return matching(value, timestamp_pattern,
+                      "a timestamp as ISO 8601, e.g. 2026-11-21T10:00:00Z");
     case column_type::uuid:
       return matching(value, uuid_pattern, "a UUID");
     case column_type::jsonb:

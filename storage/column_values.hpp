@@ -14,7 +14,18 @@
 namespace paige::storage {
 
 enum class column_type {
-  text, varchar, integer, bigint, numeric, boolean, date, timestamptz, uuid, jsonb, serial, bigserial,
+  text,
+  varchar,
+  integer,
+  bigint,
+  numeric,
+  boolean,
+  date,
+  timestamptz,
+  uuid,
+  jsonb,
+  serial,
+  bigserial,
   other,  ///< a type created outside the table editor (e.g. through SQL); passed as text
 };
 

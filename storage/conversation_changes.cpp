@@ -10,14 +10,18 @@ constexpr const char* idle_condition =
 }
 
 std::optional<conversation_ref> find_conversation(pqxx::transaction_base& tx, std::int64_t id) {
-  auto r = tx.exec_params("SELECT t.wa_id, c.status, c.state FROM conversations c JOIN contacts t ON t.id = c.contact_id "
-                          "WHERE c.id = $1",
-                          id);
+  auto r = tx.exec_params(
+      "SELECT t.wa_id, c.status, c.state FROM conversations c JOIN contacts t ON t.id = "
+      "c.contact_id "
+      "WHERE c.id = $1",
+      id);
   if (r.empty()) return std::nullopt;
-  return conversation_ref{r[0][0].as<std::string>(), r[0][1].as<std::string>(), r[0][2].as<std::string>()};
+  return conversation_ref{r[0][0].as<std::string>(), r[0][1].as<std::string>(),
+                          r[0][2].as<std::string>()};
 }
 
-std::optional<std::string> set_conversation_state(pqxx::transaction_base& tx, std::int64_t id, const std::string& state) {
+std::optional<std::string> set_conversation_state(pqxx::transaction_base& tx, std::int64_t id,
+                                                  const std::string& state) {
   auto r = tx.exec_params(
       "UPDATE conversations c SET state = $2, updated_at = now() "
       "FROM (SELECT id, state FROM conversations WHERE id = $1 FOR UPDATE) old "
@@ -27,20 +31,28 @@ std::optional<std::string> set_conversation_state(pqxx::transaction_base& tx, st
   return r[0][0].as<std::string>();
 }
 
-bool close_conversation(pqxx::transaction_base& tx, std::int64_t id, std::optional<std::int64_t> idle_seconds) {
-  std::string sql = "UPDATE conversations SET status = 'closed', closed_at = now(), updated_at = now() "
-                    "WHERE id = $1 AND status = 'open'";
-  if (idle_seconds) return !tx.exec_params(sql + " AND " + idle_condition + " RETURNING id", id, *idle_seconds).empty();
+bool close_conversation(pqxx::transaction_base& tx, std::int64_t id,
+                        std::optional<std::int64_t> idle_seconds) {
+  std::string sql =
+      "UPDATE conversations SET status = 'closed', closed_at = now(), updated_at = now() "
+      "WHERE id = $1 AND status = 'open'";
+  if (idle_seconds)
+    return !tx.exec_params(sql + " AND " + idle_condition + " RETURNING id", id, *idle_seconds)
+                .empty();
   return !tx.exec_params(sql + " RETURNING id", id).empty();
 }
 
-std::vector<idle_conversation> idle_conversations(pqxx::transaction_base& tx, std::int64_t idle_seconds, int limit) {
+std::vector<idle_conversation> idle_conversations(pqxx::transaction_base& tx,
+                                                  std::int64_t idle_seconds, int limit) {
   std::vector<idle_conversation> out;
-  auto r = tx.exec_params(std::string{"SELECT c.id, t.wa_id FROM conversations c JOIN contacts t ON t.id = c.contact_id "
-                                      "WHERE c.status = 'open' AND "} +
-                              "coalesce(c.last_message_at, c.started_at) < now() - make_interval(secs => $2::double precision) "
-                              "ORDER BY c.id LIMIT $1",
-                          limit, idle_seconds);
+  auto r = tx.exec_params(
+      std::string{
+          "SELECT c.id, t.wa_id FROM conversations c JOIN contacts t ON t.id = c.contact_id "
+          "WHERE c.status = 'open' AND "} +
+          "coalesce(c.last_message_at, c.started_at) < now() - make_interval(secs => $2::double "
+          "precision) "
+          "ORDER BY c.id LIMIT $1",
+      limit, idle_seconds);
   for (const auto& row : r) out.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>()});
   return out;
 }

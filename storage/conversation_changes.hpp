@@ -25,11 +25,13 @@ struct conversation_ref {
 std::optional<conversation_ref> find_conversation(pqxx::transaction_base& tx, std::int64_t id);
 
 /// Sets the state of an open conversation; its previous state, or nullopt if it is not open.
-std::optional<std::string> set_conversation_state(pqxx::transaction_base& tx, std::int64_t id, const std::string& state);
+std::optional<std::string> set_conversation_state(pqxx::transaction_base& tx, std::int64_t id,
+                                                  const std::string& state);
 
 /// Closes an open conversation; with `idle_seconds`, only if nothing happened in it for that
 /// long. Whether it was closed now.
-bool close_conversation(pqxx::transaction_base& tx, std::int64_t id, std::optional<std::int64_t> idle_seconds);
+bool close_conversation(pqxx::transaction_base& tx, std::int64_t id,
+                        std::optional<std::int64_t> idle_seconds);
 
 struct idle_conversation {
   std::int64_t id = 0;
@@ -38,6 +40,7 @@ struct idle_conversation {
 
 /// Open conversations without a message (or, without any, since they started) for
 /// `idle_seconds`, oldest first, at most `limit`.
-std::vector<idle_conversation> idle_conversations(pqxx::transaction_base& tx, std::int64_t idle_seconds, int limit);
+std::vector<idle_conversation> idle_conversations(pqxx::transaction_base& tx,
+                                                  std::int64_t idle_seconds, int limit);
 
 }  // namespace paige::storage

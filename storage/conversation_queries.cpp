@@ -11,20 +11,24 @@ namespace {
 std::string ts(const std::string& column) { return "coalesce(" + iso_utc(column) + ", NULL)"; }
 
 const std::string contact_json =
-    "json_build_object('id', c.id, 'wa_id', c.wa_id, 'name', c.name, 'created_at', " + ts("c.created_at") +
-    ", 'last_inbound_at', " + ts("c.last_inbound_at") + ")";
+    "json_build_object('id', c.id, 'wa_id', c.wa_id, 'name', c.name, 'created_at', " +
+    ts("c.created_at") + ", 'last_inbound_at', " + ts("c.last_inbound_at") + ")";
 
 const std::string conversation_json =
-    "json_build_object('id', v.id, 'contact', json_build_object('id', c.id, 'wa_id', c.wa_id, 'name', c.name), "
-    "'state', v.state, 'status', v.status, 'started_at', " + ts("v.started_at") + ", 'updated_at', " +
-    ts("v.updated_at") + ", 'last_message_at', " + ts("v.last_message_at") + ", 'closed_at', " + ts("v.closed_at") +
+    "json_build_object('id', v.id, 'contact', json_build_object('id', c.id, 'wa_id', c.wa_id, "
+    "'name', c.name), "
+    "'state', v.state, 'status', v.status, 'started_at', " +
+    ts("v.started_at") + ", 'updated_at', " + ts("v.updated_at") + ", 'last_message_at', " +
+    ts("v.last_message_at") + ", 'closed_at', " + ts("v.closed_at") +
     ", 'service_window_ends_at', " + ts("c.last_inbound_at + interval '24 hours'") + ")";
 
 const std::string message_json =
-    "json_build_object('id', m.id, 'conversation_id', m.conversation_id, 'wamid', m.wamid, 'direction', "
-    "m.direction, 'type', m.type, 'content', m.content, 'status', m.status, 'error', m.error, 'created_at', " +
-    ts("m.created_at") + ", 'sent_at', " + ts("m.sent_at") + ", 'delivered_at', " + ts("m.delivered_at") +
-    ", 'read_at', " + ts("m.read_at") + ")";
+    "json_build_object('id', m.id, 'conversation_id', m.conversation_id, 'wamid', m.wamid, "
+    "'direction', "
+    "m.direction, 'type', m.type, 'content', m.content, 'status', m.status, 'error', m.error, "
+    "'created_at', " +
+    ts("m.created_at") + ", 'sent_at', " + ts("m.sent_at") + ", 'delivered_at', " +
+    ts("m.delivered_at") + ", 'read_at', " + ts("m.read_at") + ")";
 
 /// Runs a keyset query whose rows are (id, json); `limit + 1` rows tell whether more follow.
 page paged(const pqxx::result& rows, int limit) {
@@ -45,17 +49,22 @@ page paged(const pqxx::result& rows, int limit) {
   return out;
 }
 
-std::string like_pattern(pqxx::transaction_base& tx, const std::string& text) { return tx.esc_like(text); }
+std::string like_pattern(pqxx::transaction_base& tx, const std::string& text) {
+  return tx.esc_like(text);
+}
 
 }  // namespace
 
-page list_contacts(pqxx::transaction_base& tx, const std::string& search, std::int64_t before, int limit) {
+page list_contacts(pqxx::transaction_base& tx, const std::string& search, std::int64_t before,
+                   int limit) {
   auto pattern = like_pattern(tx, search);
-  return paged(tx.exec_params("SELECT c.id, " + contact_json + "::text FROM contacts c "
-                              "WHERE ($1 = 0 OR c.id < $1) AND ($2 = '' OR c.wa_id LIKE $2 || '%' OR "
-                              "c.name ILIKE '%' || $2 || '%') ORDER BY c.id DESC LIMIT $3",
-                              before, pattern, limit + 1),
-               limit);
+  return paged(
+      tx.exec_params("SELECT c.id, " + contact_json +
+                         "::text FROM contacts c "
+                         "WHERE ($1 = 0 OR c.id < $1) AND ($2 = '' OR c.wa_id LIKE $2 || '%' OR "
+                         "c.name ILIKE '%' || $2 || '%') ORDER BY c.id DESC LIMIT $3",
+                     before, pattern, limit + 1),
+      limit);
 }
 
 std::optional<std::string> get_contact(pqxx::transaction_base& tx, std::int64_t id) {
@@ -64,37 +73,48 @@ std::optional<std::string> get_contact(pqxx::transaction_base& tx, std::int64_t 
   return r[0][0].as<std::string>();
 }
 
-page list_conversations(pqxx::transaction_base& tx, const std::vector<std::string>& states, const std::string& status,
-                        std::int64_t contact_id, std::int64_t before, int limit) {
+page list_conversations(pqxx::transaction_base& tx, const std::vector<std::string>& states,
+                        const std::string& status, std::int64_t contact_id, std::int64_t before,
+                        int limit) {
   // States travel as one JSON array parameter: values are always bound.
   auto states_json = nlohmann::json(states).dump();
-  return paged(tx.exec_params("SELECT v.id, " + conversation_json + "::text FROM conversations v "
-                              "JOIN contacts c ON c.id = v.contact_id "
-                              "WHERE ($1 = 0 OR v.id < $1) AND ($2 = '' OR v.status = $2) AND ($3 = 0 OR v.contact_id = $3) "
-                              "AND (jsonb_array_length($4::jsonb) = 0 OR v.state IN "
-                              "(SELECT jsonb_array_elements_text($4::jsonb))) ORDER BY v.id DESC LIMIT $5",
-                              before, status, contact_id, states_json, limit + 1),
+  return paged(tx.exec_params(
+                   "SELECT v.id, " + conversation_json +
+                       "::text FROM conversations v "
+                       "JOIN contacts c ON c.id = v.contact_id "
+                       "WHERE ($1 = 0 OR v.id < $1) AND ($2 = '' OR v.status = $2) AND ($3 = 0 OR "
+                       "v.contact_id = $3) "
+                       "AND (jsonb_array_length($4::jsonb) = 0 OR v.state IN "
+                       "(SELECT jsonb_array_elements_text($4::jsonb))) ORDER BY v.id DESC LIMIT $5",
+                   before, status, contact_id, states_json, limit + 1),
                limit);
 }
 
 std::optional<std::string> get_conversation(pqxx::transaction_base& tx, std::int64_t id) {
-  auto r = tx.exec_params("SELECT " + conversation_json + "::text FROM conversations v JOIN contacts c ON "
-                          "c.id = v.contact_id WHERE v.id = $1",
+  auto r = tx.exec_params("SELECT " + conversation_json +
+                              "::text FROM conversations v JOIN contacts c ON "
+                              "c.id = v.contact_id WHERE v.id = $1",
                           id);
   if (r.empty()) return std::nullopt;
   return r[0][0].as<std::string>();
 }
 
 std::string state_counts(pqxx::transaction_base& tx) {
-  return tx.exec("SELECT coalesce(json_agg(json_build_object('state', state, 'count', n) ORDER BY n DESC, state), "
-                 "'[]')::text FROM (SELECT state, count(*) AS n FROM conversations WHERE status = 'open' GROUP BY state) s")
-      [0][0].as<std::string>();
+  return tx
+      .exec(
+          "SELECT coalesce(json_agg(json_build_object('state', state, 'count', n) ORDER BY n DESC, "
+          "state), "
+          "'[]')::text FROM (SELECT state, count(*) AS n FROM conversations WHERE status = 'open' "
+          "GROUP BY state) s")[0][0]
+      .as<std::string>();
 }
 
-std::optional<page> contact_messages(pqxx::transaction_base& tx, std::int64_t contact_id, std::int64_t before, int limit) {
+std::optional<page> contact_messages(pqxx::transaction_base& tx, std::int64_t contact_id,
+                                     std::int64_t before, int limit) {
   if (!get_contact(tx, contact_id)) return std::nullopt;
-  return paged(tx.exec_params("SELECT m.id, " + message_json + "::text FROM messages m WHERE m.contact_id = $1 AND "
-                              "($2 = 0 OR m.id < $2) ORDER BY m.id DESC LIMIT $3",
+  return paged(tx.exec_params("SELECT m.id, " + message_json +
+                                  "::text FROM messages m WHERE m.contact_id = $1 AND "
+                                  "($2 = 0 OR m.id < $2) ORDER BY m.id DESC LIMIT $3",
                               contact_id, before, limit + 1),
                limit);
 }

@@ -194,17 +194,19 @@ constexpr const char* exchange_large_tail_sql = R"sql(,
 
 /// The inbound statement for a batch of `rows` rows.
 const std::string& insert_inbound_sql(std::size_t rows) {
-  static const std::string small = std::string{insert_inbound_head_sql} + insert_inbound_small_tail_sql;
-  static const std::string large = std::string{insert_inbound_head_sql} + insert_inbound_large_tail_sql;
+  static const std::string small =
+      std::string{insert_inbound_head_sql} + insert_inbound_small_tail_sql;
+  static const std::string large =
+      std::string{insert_inbound_head_sql} + insert_inbound_large_tail_sql;
   return rows <= direct_join_limit ? small : large;
 }
 
 /// The exchange statement for a batch of `rows` rows.
 const std::string& exchange_sql(std::size_t rows) {
-  static const std::string small = std::string{exchange_head_sql} + exchange_small_done_sql + exchange_middle_sql +
-                                   exchange_small_tail_sql;
-  static const std::string large = std::string{exchange_head_sql} + exchange_large_done_sql + exchange_middle_sql +
-                                   exchange_large_tail_sql;
+  static const std::string small = std::string{exchange_head_sql} + exchange_small_done_sql +
+                                   exchange_middle_sql + exchange_small_tail_sql;
+  static const std::string large = std::string{exchange_head_sql} + exchange_large_done_sql +
+                                   exchange_middle_sql + exchange_large_tail_sql;
   return rows <= direct_join_limit ? small : large;
 }
 
@@ -371,14 +373,16 @@ bool few_statuses(const std::vector<status_row>& statuses) {
 /// parses and plans it once per connection instead of once per call (these CTE statements
 /// cost more to plan than to run).
 template <class... Args>
-pqxx::result prepared(pqxx::transaction_base& tx, const char* name, const char* sql, Args&&... args) {
+pqxx::result prepared(pqxx::transaction_base& tx, const char* name, const char* sql,
+                      Args&&... args) {
   tx.conn().prepare(name, sql);  // no-op once registered; libpqxx prepares on first use
   return tx.exec_prepared(name, std::forward<Args>(args)...);
 }
 
 }  // namespace
 
-std::vector<conversation_row> open_conversations(pqxx::transaction_base& tx, const std::vector<open_row>& rows) {
+std::vector<conversation_row> open_conversations(pqxx::transaction_base& tx,
+                                                 const std::vector<open_row>& rows) {
   // One statement per initial state (a batch has one unless the bot changed meanwhile); a
   // wa_id asked twice is written once, its first request answered "opened".
   std::vector<conversation_row> out(rows.size());
@@ -429,18 +433,24 @@ std::vector<conversation_row> open_conversations(pqxx::transaction_base& tx, con
   return out;
 }
 
-conversation_row open_conversation(pqxx::transaction_base& tx, const std::string& wa_id, const std::string& name,
-                                   const std::string& initial_state) {
+conversation_row open_conversation(pqxx::transaction_base& tx, const std::string& wa_id,
+                                   const std::string& name, const std::string& initial_state) {
   return open_conversations(tx, {{wa_id, name, initial_state}}).at(0);
 }
 
-std::vector<std::int64_t> insert_inbound(pqxx::transaction_base& tx, const std::vector<inbound_row>& rows) {
+std::vector<std::int64_t> insert_inbound(pqxx::transaction_base& tx,
+                                         const std::vector<inbound_row>& rows) {
   json input = json::array();
   for (std::size_t k = 0; k < rows.size(); ++k) {
     const auto& r = rows[k];
-    input.push_back({{"k", k}, {"conversation_id", r.conversation_id}, {"contact_id", r.contact_id},
-                     {"wamid", r.wamid}, {"type", r.type}, {"content", json::parse(r.content_json)},
-                     {"ts", r.timestamp}, {"handled", r.handled}});
+    input.push_back({{"k", k},
+                     {"conversation_id", r.conversation_id},
+                     {"contact_id", r.contact_id},
+                     {"wamid", r.wamid},
+                     {"type", r.type},
+                     {"content", json::parse(r.content_json)},
+                     {"ts", r.timestamp},
+                     {"handled", r.handled}});
   }
   std::vector<std::int64_t> ids(rows.size(), 0);
   bool small = rows.size() <= direct_join_limit;
@@ -451,21 +461,30 @@ std::vector<std::int64_t> insert_inbound(pqxx::transaction_base& tx, const std::
   return ids;
 }
 
-std::vector<step_outcome> apply_steps(pqxx::transaction_base& tx, const std::vector<step_row>& steps) {
+std::vector<step_outcome> apply_steps(pqxx::transaction_base& tx,
+                                      const std::vector<step_row>& steps) {
   json input = json::array();
   for (std::size_t k = 0; k < steps.size(); ++k) {
     const auto& s = steps[k];
     json outbound = json::array();
     for (const auto& [type, content] : s.outbound) outbound.push_back(json::parse(content));
-    input.push_back({{"k", k}, {"message_id", s.message_id}, {"conversation_id", s.conversation_id},
-                     {"contact_id", s.contact_id}, {"state", s.state}, {"vars", json::parse(s.vars_json)},
-                     {"close", s.close}, {"outbound", outbound}, {"fresh", s.fresh}});
+    input.push_back({{"k", k},
+                     {"message_id", s.message_id},
+                     {"conversation_id", s.conversation_id},
+                     {"contact_id", s.contact_id},
+                     {"state", s.state},
+                     {"vars", json::parse(s.vars_json)},
+                     {"close", s.close},
+                     {"outbound", outbound},
+                     {"fresh", s.fresh}});
   }
   std::vector<step_outcome> out(steps.size());
-  for (const auto& row : prepared(tx, "paige_steps", apply_steps_sql, input.dump(), static_cast<long>(input.size()))) {
+  for (const auto& row : prepared(tx, "paige_steps", apply_steps_sql, input.dump(),
+                                  static_cast<long>(input.size()))) {
     auto& o = out.at(row[0].as<std::size_t>());
     o.applied = true;
-    for (const auto& id : json::parse(row[1].as<std::string>())) o.outbound_ids.push_back(id.get<std::int64_t>());
+    for (const auto& id : json::parse(row[1].as<std::string>()))
+      o.outbound_ids.push_back(id.get<std::int64_t>());
   }
   return out;
 }
@@ -574,8 +593,8 @@ void read_exchange(const pqxx::row& row, std::vector<std::pair<std::int64_t, ste
 }
 
 status_change change_of(const pqxx::row& r) {
-  return {r[2].as<std::int64_t>(), r[3].as<std::int64_t>(), r[4].as<std::string>(), r[5].as<std::string>(),
-          r[6].as<std::string>()};
+  return {r[2].as<std::int64_t>(), r[3].as<std::int64_t>(), r[4].as<std::string>(),
+          r[5].as<std::string>(), r[6].as<std::string>()};
 }
 
 /// Gives an accepted row's change to the first request of that message still without one.
@@ -591,21 +610,24 @@ void read_accepted(const pqxx::row& row, const std::vector<accepted_row>& rows,
 
 /// `sql` with its input ($1) and row count ($2) named as the batch function's parameters.
 std::string in_function(std::string sql, const std::string& input, const std::string& count) {
-  for (auto [placeholder, name] : {std::pair{std::string{"$1"}, input}, std::pair{std::string{"$2"}, count}})
-    for (auto at = sql.find(placeholder); at != std::string::npos; at = sql.find(placeholder, at + name.size()))
+  for (auto [placeholder, name] :
+       {std::pair{std::string{"$1"}, input}, std::pair{std::string{"$2"}, count}})
+    for (auto at = sql.find(placeholder); at != std::string::npos;
+         at = sql.find(placeholder, at + name.size()))
       sql.replace(at, placeholder.size(), name);
   return sql;
 }
 
 }  // namespace
 
-std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(pqxx::transaction_base& tx,
-                                                                    const std::vector<exchange_row>& rows) {
+std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(
+    pqxx::transaction_base& tx, const std::vector<exchange_row>& rows) {
   auto input = exchanges_input(rows);
   std::vector<std::pair<std::int64_t, step_outcome>> out(rows.size());
   bool small = rows.size() <= direct_join_limit;
-  for (const auto& row : prepared(tx, small ? "paige_exchange" : "paige_exchange_large", exchange_sql(rows.size()).c_str(),
-                                  input, static_cast<long>(rows.size())))
+  for (const auto& row :
+       prepared(tx, small ? "paige_exchange" : "paige_exchange_large",
+                exchange_sql(rows.size()).c_str(), input, static_cast<long>(rows.size())))
     read_exchange(row, out);
   return out;
 }
@@ -615,30 +637,39 @@ void set_up_write_session(pqxx::connection_base& conn, std::chrono::milliseconds
   auto lock_ms = std::to_string(timeout.count() * 4 / 5);  // first: a wait for a lock is told apart
   no_silent_reconnect(conn);  // these settings and the temporary function hold, or it fails
   pqxx::nontransaction{conn}.exec0(
-      "SET plan_cache_mode = force_generic_plan; SET enable_hashjoin = off; SET enable_mergejoin = off; "
-      "SET enable_seqscan = off; SET statement_timeout = " + ms + "; SET lock_timeout = " + lock_ms +
+      "SET plan_cache_mode = force_generic_plan; SET enable_hashjoin = off; SET enable_mergejoin = "
+      "off; "
+      "SET enable_seqscan = off; SET statement_timeout = " +
+      ms + "; SET lock_timeout = " + lock_ms +
       "; SET idle_in_transaction_session_timeout = 0; SET search_path = pg_catalog, public");
   // A temporary function (pg_temp, this session's own): always the statements of this
   // build, with nothing to migrate, and PL/pgSQL keeps each statement's plan for the session.
   // `use_column`: the statements' column names win over the result columns' names.
   static const std::string sql =
-      "CREATE FUNCTION pg_temp.paige_write_batch(p_exchanges jsonb, p_exchange_count int, p_accepted jsonb, "
+      "CREATE FUNCTION pg_temp.paige_write_batch(p_exchanges jsonb, p_exchange_count int, "
+      "p_accepted jsonb, "
       "p_accepted_count int, p_statuses jsonb, p_status_count int, p_few_statuses boolean) "
-      "RETURNS TABLE (kind int, k int, id bigint, conversation_id bigint, wamid text, status text, error text, "
+      "RETURNS TABLE (kind int, k int, id bigint, conversation_id bigint, wamid text, status text, "
+      "error text, "
       "queued text) LANGUAGE plpgsql AS $paige$\n#variable_conflict use_column\n"
-      "DECLARE e record; e_at timestamptz; e_message_id bigint; s record; s_at timestamptz; o_id bigint; o_status text;\n"
+      "DECLARE e record; e_at timestamptz; e_message_id bigint; s record; s_at timestamptz; o_id "
+      "bigint; o_status text;\n"
       "BEGIN\n"
-      "  IF p_exchange_count > " + std::to_string(direct_join_limit) + " THEN RETURN QUERY " +
+      "  IF p_exchange_count > " +
+      std::to_string(direct_join_limit) + " THEN RETURN QUERY " +
       in_function(exchange_sql(direct_join_limit + 1), "p_exchanges", "p_exchange_count") +
       ";\n  ELSIF p_exchange_count = 1 THEN" + one_exchange_plpgsql +
       "\n  ELSIF p_exchange_count > 0 THEN RETURN QUERY " +
-      in_function(exchange_sql(1), "p_exchanges", "p_exchange_count") + ";\n  END IF;\n"
-      "  IF " + one_accepted_condition_plpgsql + " THEN" + one_accepted_plpgsql +
+      in_function(exchange_sql(1), "p_exchanges", "p_exchange_count") +
+      ";\n  END IF;\n"
+      "  IF " +
+      one_accepted_condition_plpgsql + " THEN" + one_accepted_plpgsql +
       "\n  ELSIF p_accepted_count > 0 THEN RETURN QUERY " +
-      in_function(accepted_sql, "p_accepted", "p_accepted_count") + ";\n  END IF;\n"
-      "  IF p_few_statuses THEN" + few_statuses_plpgsql +
-      "\n  ELSIF p_status_count > 0 THEN RETURN QUERY " + in_function(statuses_sql, "p_statuses", "p_status_count") +
-      ";\n  END IF;\nEND $paige$";
+      in_function(accepted_sql, "p_accepted", "p_accepted_count") +
+      ";\n  END IF;\n"
+      "  IF p_few_statuses THEN" +
+      few_statuses_plpgsql + "\n  ELSIF p_status_count > 0 THEN RETURN QUERY " +
+      in_function(statuses_sql, "p_statuses", "p_status_count") + ";\n  END IF;\nEND $paige$";
   pqxx::nontransaction{conn}.exec0(sql);
 }
 
@@ -647,10 +678,11 @@ void warm_up_write_session(pqxx::connection_base& conn) {
   const std::string text = R"({"type":"text","text":{"body":"warm-up"}})";
   pqxx::work tx{conn};
   auto c = open_conversations(tx, {{"paige:warm-up", "", "warm-up"}}).at(0);
-  auto first = write_batch(tx, {{{{c.conversation_id, c.contact_id, "paige:warm-up:in", "text", text, 0, false},
-                                  {0, c.conversation_id, c.contact_id, "warm-up", "{}", false, {{"text", text}}}}},
-                                {},
-                                {{"paige:warm-up:parked", "sent", 0, ""}}});
+  auto first = write_batch(
+      tx, {{{{c.conversation_id, c.contact_id, "paige:warm-up:in", "text", text, 0, false},
+             {0, c.conversation_id, c.contact_id, "warm-up", "{}", false, {{"text", text}}}}},
+           {},
+           {{"paige:warm-up:parked", "sent", 0, ""}}});
   auto sent = first.exchanges.at(0).second.outbound_ids.at(0);
   write_batch(tx, {{}, {{sent, "paige:warm-up:out"}}, {{"paige:warm-up:out", "sent", 0, ""}}});
   tx.abort();
@@ -665,13 +697,20 @@ batch_results write_batch(pqxx::transaction_base& tx, const batch_writes& writes
   auto exchanges = exchanges_input(writes.exchanges);
   auto accepted = accepted_input(writes.accepted);
   auto statuses = statuses_input(writes.statuses);
-  for (const auto& row : prepared(tx, "paige_batch", call_sql, exchanges, static_cast<int>(writes.exchanges.size()),
-                                  accepted, static_cast<int>(writes.accepted.size()), statuses,
-                                  static_cast<int>(writes.statuses.size()), few_statuses(writes.statuses))) {
+  for (const auto& row :
+       prepared(tx, "paige_batch", call_sql, exchanges, static_cast<int>(writes.exchanges.size()),
+                accepted, static_cast<int>(writes.accepted.size()), statuses,
+                static_cast<int>(writes.statuses.size()), few_statuses(writes.statuses))) {
     switch (row[0].as<int>()) {
-      case exchange_kind: read_exchange(row, out.exchanges); break;
-      case accepted_kind: read_accepted(row, writes.accepted, out.accepted); break;
-      default: out.statuses.push_back(change_of(row)); break;
+      case exchange_kind:
+        read_exchange(row, out.exchanges);
+        break;
+      case accepted_kind:
+        read_accepted(row, writes.accepted, out.accepted);
+        break;
+      default:
+        out.statuses.push_back(change_of(row));
+        break;
     }
   }
   return out;
@@ -693,95 +732,115 @@ void save_row(pqxx::transaction_base& tx, const std::string& table,
     placeholders += "$" + std::to_string(n);
     params.push_back(value);
   }
-  tx.exec_params("INSERT INTO public." + tx.quote_name(table) + " (" + columns + ") VALUES (" + placeholders + ")",
+  tx.exec_params("INSERT INTO public." + tx.quote_name(table) + " (" + columns + ") VALUES (" +
+                     placeholders + ")",
                  pqxx::prepare::make_dynamic_params(params));
 }
 
 void mark_skipped(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json) {
-  tx.exec_params0("UPDATE messages SET error = $2::jsonb WHERE id = $1 AND direction = 'in'", id, error_json);
+  tx.exec_params0("UPDATE messages SET error = $2::jsonb WHERE id = $1 AND direction = 'in'", id,
+                  error_json);
 }
 
-queued_message queue_outbound(pqxx::transaction_base& tx, std::int64_t conversation_id, std::int64_t contact_id,
-                              const std::string& type, const std::string& content_json) {
-  auto r = tx.exec_params1("INSERT INTO messages (conversation_id, contact_id, direction, type, content, status) "
-                           "VALUES ($1, $2, 'out', $3, $4::jsonb, 'queued') RETURNING id, " + iso_utc("created_at"),
-                           conversation_id, contact_id, type, content_json);
-  tx.exec_params("UPDATE conversations SET last_message_at = now(), updated_at = now() WHERE id = $1", conversation_id);
+queued_message queue_outbound(pqxx::transaction_base& tx, std::int64_t conversation_id,
+                              std::int64_t contact_id, const std::string& type,
+                              const std::string& content_json) {
+  auto r = tx.exec_params1(
+      "INSERT INTO messages (conversation_id, contact_id, direction, type, content, status) "
+      "VALUES ($1, $2, 'out', $3, $4::jsonb, 'queued') RETURNING id, " +
+          iso_utc("created_at"),
+      conversation_id, contact_id, type, content_json);
+  tx.exec_params(
+      "UPDATE conversations SET last_message_at = now(), updated_at = now() WHERE id = $1",
+      conversation_id);
   return {r[0].as<std::int64_t>(), r[1].as<std::string>()};
 }
 
 double last_inbound_of(pqxx::transaction_base& tx, const std::string& wa_id) {
-  auto r = tx.exec_params("SELECT coalesce(extract(epoch FROM last_inbound_at)::double precision, 0) FROM contacts "
-                          "WHERE wa_id = $1",
-                          wa_id);
+  auto r = tx.exec_params(
+      "SELECT coalesce(extract(epoch FROM last_inbound_at)::double precision, 0) FROM contacts "
+      "WHERE wa_id = $1",
+      wa_id);
   return r.empty() ? 0.0 : r[0][0].as<double>();
 }
 
 std::optional<std::vector<message_row>> conversation_messages(pqxx::transaction_base& tx,
-                                                              std::int64_t conversation_id, std::int64_t before_id,
-                                                              int limit) {
-  if (tx.exec_params("SELECT 1 FROM conversations WHERE id = $1", conversation_id).empty()) return std::nullopt;
+                                                              std::int64_t conversation_id,
+                                                              std::int64_t before_id, int limit) {
+  if (tx.exec_params("SELECT 1 FROM conversations WHERE id = $1", conversation_id).empty())
+    return std::nullopt;
   auto opt_ts = [](const std::string& column) { return "coalesce(" + iso_utc(column) + ", '')"; };
   std::vector<message_row> out;
-  for (const auto& r : tx.exec_params(
-           "SELECT id, coalesce(wamid, ''), direction, type, content::text, status, coalesce(error::text, ''), " +
-               iso_utc("created_at") + ", " + opt_ts("sent_at") + ", " + opt_ts("delivered_at") + ", " +
-               opt_ts("read_at") +
-               " FROM messages WHERE conversation_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3",
-           conversation_id, before_id, limit))
-    out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
-                   r[4].as<std::string>(), r[5].as<std::string>(), r[6].as<std::string>(), r[7].as<std::string>(),
-                   r[8].as<std::string>(), r[9].as<std::string>(), r[10].as<std::string>()});
+  for (const auto& r : tx.exec_params("SELECT id, coalesce(wamid, ''), direction, type, "
+                                      "content::text, status, coalesce(error::text, ''), " +
+                                          iso_utc("created_at") + ", " + opt_ts("sent_at") + ", " +
+                                          opt_ts("delivered_at") + ", " + opt_ts("read_at") +
+                                          " FROM messages WHERE conversation_id = $1 AND ($2 = 0 "
+                                          "OR id < $2) ORDER BY id DESC LIMIT $3",
+                                      conversation_id, before_id, limit))
+    out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                   r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>(),
+                   r[6].as<std::string>(), r[7].as<std::string>(), r[8].as<std::string>(),
+                   r[9].as<std::string>(), r[10].as<std::string>()});
   return out;
 }
 
 std::vector<unhandled_row> unhandled_inbound(pqxx::transaction_base& tx) {
   std::vector<unhandled_row> out;
-  for (const auto& r : tx.exec("SELECT m.id, c.wa_id, coalesce(c.name, ''), m.wamid, m.type, m.content::text "
-                               "FROM messages m JOIN contacts c ON c.id = m.contact_id "
-                               "WHERE m.direction = 'in' AND m.handled_at IS NULL ORDER BY m.id"))
-    out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
-                   r[4].as<std::string>(), r[5].as<std::string>()});
+  for (const auto& r :
+       tx.exec("SELECT m.id, c.wa_id, coalesce(c.name, ''), m.wamid, m.type, m.content::text "
+               "FROM messages m JOIN contacts c ON c.id = m.contact_id "
+               "WHERE m.direction = 'in' AND m.handled_at IS NULL ORDER BY m.id"))
+    out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                   r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>()});
   return out;
 }
 
 std::vector<queued_row> queued_outbound(pqxx::transaction_base& tx) {
   std::vector<queued_row> out;
-  for (const auto& r : tx.exec("SELECT m.id, c.wa_id, m.content::text FROM messages m "
-                               "JOIN contacts c ON c.id = m.contact_id "
-                               "WHERE m.direction = 'out' AND m.wamid IS NULL AND m.status = 'queued' ORDER BY m.id"))
+  for (const auto& r : tx.exec(
+           "SELECT m.id, c.wa_id, m.content::text FROM messages m "
+           "JOIN contacts c ON c.id = m.contact_id "
+           "WHERE m.direction = 'out' AND m.wamid IS NULL AND m.status = 'queued' ORDER BY m.id"))
     out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>()});
   return out;
 }
 
 std::vector<std::optional<status_change>> record_accepted(pqxx::transaction_base& tx,
-                                                         const std::vector<accepted_row>& rows) {
+                                                          const std::vector<accepted_row>& rows) {
   auto input = accepted_input(rows);
   std::vector<std::optional<status_change>> out(rows.size());
-  for (const auto& r : prepared(tx, "paige_accepted", accepted_sql, input, static_cast<long>(rows.size())))
+  for (const auto& r :
+       prepared(tx, "paige_accepted", accepted_sql, input, static_cast<long>(rows.size())))
     read_accepted(r, rows, out);
   return out;
 }
 
-std::optional<status_change> record_accepted_again(pqxx::transaction_base& tx, const accepted_row& row) {
-  auto recorded = tx.exec_params("SELECT 1 FROM messages WHERE id = $1 AND wamid IS NOT NULL", row.message_id);
+std::optional<status_change> record_accepted_again(pqxx::transaction_base& tx,
+                                                   const accepted_row& row) {
+  auto recorded =
+      tx.exec_params("SELECT 1 FROM messages WHERE id = $1 AND wamid IS NOT NULL", row.message_id);
   if (!recorded.empty()) return std::nullopt;
   return record_accepted(tx, {row}).at(0);
 }
 
-std::optional<status_change> record_failed(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json) {
-  auto r = tx.exec_params("UPDATE messages SET status = 'failed', failed_at = now(), error = $2::jsonb "
-                          "WHERE id = $1 AND direction = 'out' "
-                          "RETURNING 1, NULL::int, id, conversation_id, coalesce(wamid, ''), status, error::text",
-                          id, error_json);
+std::optional<status_change> record_failed(pqxx::transaction_base& tx, std::int64_t id,
+                                           const std::string& error_json) {
+  auto r = tx.exec_params(
+      "UPDATE messages SET status = 'failed', failed_at = now(), error = $2::jsonb "
+      "WHERE id = $1 AND direction = 'out' "
+      "RETURNING 1, NULL::int, id, conversation_id, coalesce(wamid, ''), status, error::text",
+      id, error_json);
   if (r.empty()) return std::nullopt;
   return change_of(r[0]);
 }
 
-std::vector<status_change> apply_statuses(pqxx::transaction_base& tx, const std::vector<status_row>& statuses) {
+std::vector<status_change> apply_statuses(pqxx::transaction_base& tx,
+                                          const std::vector<status_row>& statuses) {
   auto input = statuses_input(statuses);
   std::vector<status_change> out;
-  for (const auto& r : prepared(tx, "paige_statuses", statuses_sql, input, static_cast<long>(statuses.size())))
+  for (const auto& r :
+       prepared(tx, "paige_statuses", statuses_sql, input, static_cast<long>(statuses.size())))
     out.push_back(change_of(r));
   return out;
 }

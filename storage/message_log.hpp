@@ -14,7 +14,7 @@
 namespace pqxx {
 class connection_base;
 class transaction_base;
-}
+}  // namespace pqxx
 
 namespace paige::storage {
 
@@ -24,10 +24,10 @@ struct conversation_row {
   std::int64_t conversation_id = 0;
   std::string contact_name;
   std::string state;
-  std::string vars_json;        ///< a JSON object
-  std::string last_inbound_at;  ///< ISO 8601, or empty
+  std::string vars_json;          ///< a JSON object
+  std::string last_inbound_at;    ///< ISO 8601, or empty
   double last_inbound_epoch = 0;  ///< the same in Unix seconds; 0: never wrote
-  bool opened = false;          ///< this call opened it
+  bool opened = false;            ///< this call opened it
 };
 
 /// A contact whose open conversation a conversation actor needs.
@@ -41,11 +41,12 @@ struct open_row {
 /// contact is otherwise only read), and returns its open conversation, opening one in
 /// `initial_state` if none is open; one statement for the whole batch, rows in the order
 /// asked. A batch of known contacts with open conversations writes nothing.
-std::vector<conversation_row> open_conversations(pqxx::transaction_base& tx, const std::vector<open_row>& rows);
+std::vector<conversation_row> open_conversations(pqxx::transaction_base& tx,
+                                                 const std::vector<open_row>& rows);
 
 /// open_conversations for one contact.
-conversation_row open_conversation(pqxx::transaction_base& tx, const std::string& wa_id, const std::string& name,
-                                   const std::string& initial_state);
+conversation_row open_conversation(pqxx::transaction_base& tx, const std::string& wa_id,
+                                   const std::string& name, const std::string& initial_state);
 
 /// One inbound message to store.
 struct inbound_row {
@@ -54,14 +55,15 @@ struct inbound_row {
   std::string wamid;
   std::string type;
   std::string content_json;
-  double timestamp = 0;     ///< Unix seconds (Meta's), or 0 for "now"
-  bool handled = false;     ///< store it as already handled (paused project: no bot step)
+  double timestamp = 0;  ///< Unix seconds (Meta's), or 0 for "now"
+  bool handled = false;  ///< store it as already handled (paused project: no bot step)
 };
 
 /// Stores inbound messages; returns each one's row id, or 0 when its wamid was stored before
 /// (or earlier in the same batch). Updates the contacts' last_inbound_at and the
 /// conversations' last_message_at.
-std::vector<std::int64_t> insert_inbound(pqxx::transaction_base& tx, const std::vector<inbound_row>& rows);
+std::vector<std::int64_t> insert_inbound(pqxx::transaction_base& tx,
+                                         const std::vector<inbound_row>& rows);
 
 /// The effects of one bot step on one inbound message.
 struct step_row {
@@ -71,7 +73,8 @@ struct step_row {
   std::string state;
   std::string vars_json;
   bool close = false;
-  std::vector<std::pair<std::string, std::string>> outbound;  ///< (type, Cloud API object without "to")
+  std::vector<std::pair<std::string, std::string>>
+      outbound;        ///< (type, Cloud API object without "to")
   bool fresh = false;  ///< its message was stored as handled in this transaction (nothing to mark)
 };
 
@@ -82,7 +85,8 @@ struct step_outcome {
 
 /// Applies steps whose inbound message is not yet handled: marks it handled, sets the
 /// conversation's state and vars (closing it if asked), queues the outbound messages.
-std::vector<step_outcome> apply_steps(pqxx::transaction_base& tx, const std::vector<step_row>& steps);
+std::vector<step_outcome> apply_steps(pqxx::transaction_base& tx,
+                                      const std::vector<step_row>& steps);
 
 /// An inbound message and the effects of the bot step it caused (step.message_id unused).
 struct exchange_row {
@@ -93,8 +97,8 @@ struct exchange_row {
 /// Stores each inbound message as handled together with its step, in one statement; per row,
 /// the message's id and the step's outcome, or (0, not applied) when its wamid was stored
 /// before. Rows must be of different conversations.
-std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(pqxx::transaction_base& tx,
-                                                                    const std::vector<exchange_row>& rows);
+std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(
+    pqxx::transaction_base& tx, const std::vector<exchange_row>& rows);
 
 /// Inserts a row into a custom table (bot `save`); identifiers are validated and quoted,
 /// values bound as text and cast by Postgres to the column types.
@@ -112,8 +116,9 @@ struct queued_message {
 };
 
 /// Queues an outbound message (an operator's) in a conversation.
-queued_message queue_outbound(pqxx::transaction_base& tx, std::int64_t conversation_id, std::int64_t contact_id,
-                              const std::string& type, const std::string& content_json);
+queued_message queue_outbound(pqxx::transaction_base& tx, std::int64_t conversation_id,
+                              std::int64_t contact_id, const std::string& type,
+                              const std::string& content_json);
 
 /// When the contact last wrote (Unix seconds), 0 if never or unknown; creates nothing.
 double last_inbound_of(pqxx::transaction_base& tx, const std::string& wa_id);
@@ -126,13 +131,14 @@ struct message_row {
   std::string type;
   std::string content_json;
   std::string status;
-  std::string error_json;  ///< empty: none
+  std::string error_json;                                  ///< empty: none
   std::string created_at, sent_at, delivered_at, read_at;  ///< ISO 8601 or empty
 };
 
 /// Up to `limit` messages of a conversation with id < `before_id` (0: from the newest), newest
 /// first; nullopt when the conversation does not exist.
-std::optional<std::vector<message_row>> conversation_messages(pqxx::transaction_base& tx, std::int64_t conversation_id,
+std::optional<std::vector<message_row>> conversation_messages(pqxx::transaction_base& tx,
+                                                              std::int64_t conversation_id,
                                                               std::int64_t before_id, int limit);
 
 /// An inbound message stored but not handled (a crash came between the two commits).
@@ -173,15 +179,17 @@ struct accepted_row {
 /// any status that arrived before. Per row, the change if the message exists. Each message's
 /// first record only: it resets the message's status to what arrived so far.
 std::vector<std::optional<status_change>> record_accepted(pqxx::transaction_base& tx,
-                                                         const std::vector<accepted_row>& rows);
+                                                          const std::vector<accepted_row>& rows);
 
 /// record_accepted for a record asked again (its first commit may have gone through
 /// unconfirmed): nothing changes when the message has its wamid already, so statuses applied
 /// meanwhile are never undone.
-std::optional<status_change> record_accepted_again(pqxx::transaction_base& tx, const accepted_row& row);
+std::optional<status_change> record_accepted_again(pqxx::transaction_base& tx,
+                                                   const accepted_row& row);
 
 /// Meta refused outbound message `id` for good: status failed with the error.
-std::optional<status_change> record_failed(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json);
+std::optional<status_change> record_failed(pqxx::transaction_base& tx, std::int64_t id,
+                                           const std::string& error_json);
 
 /// A status webhook entry.
 struct status_row {
@@ -193,7 +201,8 @@ struct status_row {
 
 /// Applies statuses without ever lowering a message's status (failed is terminal); statuses
 /// of wamids not stored yet wait in pending_statuses.
-std::vector<status_change> apply_statuses(pqxx::transaction_base& tx, const std::vector<status_row>& statuses);
+std::vector<status_change> apply_statuses(pqxx::transaction_base& tx,
+                                          const std::vector<status_row>& statuses);
 
 /// The common writes of one batch of the message path.
 struct batch_writes {

@@ -31,9 +31,9 @@ migration_report apply_migrations(pqxx::connection_base& conn, const std::string
   for (const auto& m : list) {
     pqxx::work tx{conn};
     auto dot = tracking_table.find('.');
-    auto table = dot == std::string::npos
-                     ? tx.quote_name(tracking_table)
-                     : tx.quote_name(tracking_table.substr(0, dot)) + "." + tx.quote_name(tracking_table.substr(dot + 1));
+    auto table = dot == std::string::npos ? tx.quote_name(tracking_table)
+                                          : tx.quote_name(tracking_table.substr(0, dot)) + "." +
+                                                tx.quote_name(tracking_table.substr(dot + 1));
     tx.exec_params("SELECT pg_advisory_xact_lock($1)", lock_key(tracking_table));
     tx.exec("CREATE TABLE IF NOT EXISTS " + table +
             " (version integer PRIMARY KEY, name text NOT NULL,"
@@ -41,8 +41,8 @@ migration_report apply_migrations(pqxx::connection_base& conn, const std::string
     auto newest = tx.exec("SELECT coalesce(max(version), 0) FROM " + table)[0][0].as<int>();
     if (newest > static_cast<int>(list.size()))
       throw std::runtime_error("database schema version " + std::to_string(newest) +
-                               " is newer than this binary knows (" +
-                               std::to_string(list.size()) + "); upgrade paige");
+                               " is newer than this binary knows (" + std::to_string(list.size()) +
+                               "); upgrade paige");
     if (!tx.exec_params("SELECT 1 FROM " + table + " WHERE version = $1", m.version).empty()) {
       report.current_version = m.version;
       continue;

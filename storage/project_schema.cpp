@@ -59,7 +59,8 @@ const std::vector<migration>& project_migrations() {
          CREATE INDEX messages_by_contact ON messages (contact_id, id DESC);
          CREATE INDEX messages_unhandled ON messages (id) WHERE direction = 'in' AND handled_at IS NULL;
          CREATE INDEX messages_outbox ON messages (id) WHERE direction = 'out' AND status = 'queued';
-       )sql", "public"},
+       )sql",
+       "public"},
       {2, "status ordering and early statuses",
        R"sql(
          -- How far a message got; a status update never lowers it, and failed is terminal.
@@ -78,7 +79,8 @@ const std::vector<migration>& project_migrations() {
            error  jsonb,
            PRIMARY KEY (wamid, status)
          );
-       )sql", "public"},
+       )sql",
+       "public"},
       {3, "statuses update messages in place",
        R"sql(
          -- Every status (sent, delivered, read) rewrites its message. With no index on a
@@ -88,12 +90,14 @@ const std::vector<migration>& project_migrations() {
          DROP INDEX messages_outbox;
          CREATE INDEX messages_outbox ON messages (id) WHERE direction = 'out' AND wamid IS NULL;
          ALTER TABLE messages SET (fillfactor = 80);
-       )sql", "public"},
+       )sql",
+       "public"},
       {4, "one index fewer per new contact",
        R"sql(
          -- The primary key already serves newest-first listing (an index scans both ways).
          DROP INDEX contacts_newest;
-       )sql", "public"},
+       )sql",
+       "public"},
       {5, "system tables belong to Paige",
        // Runs as the admin. Databases made by earlier builds had their system tables owned by
        // the project's role, which could add triggers, rules, policies, indexes and
@@ -146,7 +150,8 @@ const std::vector<migration>& project_migrations() {
                                 WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 WHEN 'played' THEN 4
                                 WHEN 'failed' THEN 9 ELSE 0 END $$;
          ALTER FUNCTION public.paige_status_rank(text) OWNER TO CURRENT_USER;
-       )sql", "pg_catalog, pg_temp"},
+       )sql",
+       "pg_catalog, pg_temp"},
   };
   return list;
 }
@@ -158,7 +163,8 @@ const std::vector<std::string>& system_table_names() {
 }
 
 const std::vector<std::string>& pipeline_table_names() {
-  static const std::vector<std::string> names{"contacts", "conversations", "messages", "pending_statuses"};
+  static const std::vector<std::string> names{"contacts", "conversations", "messages",
+                                              "pending_statuses"};
   return names;
 }
 

@@ -10,13 +10,15 @@ namespace {
 
 const std::string project_columns =
     "id, seq, name, status, status_detail, settings::text, db_server, db_name, db_role, "
-    "db_password_sealed, " + iso_utc("created_at") + ", " + iso_utc("updated_at") +
+    "db_password_sealed, " +
+    iso_utc("created_at") + ", " + iso_utc("updated_at") +
     ", (SELECT json_build_object('phone_number_id', n.phone_number_id, 'waba_id', n.waba_id, "
     "'display_phone_number', n.display_phone_number, 'verified_name', n.verified_name)::text "
     "FROM whatsapp_numbers n WHERE n.project_id = projects.id), layout";
 
 const std::string number_columns =
-    "phone_number_id, project_id, waba_id, display_phone_number, verified_name, access_token_sealed, pin_sealed";
+    "phone_number_id, project_id, waba_id, display_phone_number, verified_name, "
+    "access_token_sealed, pin_sealed";
 
 const std::string key_columns = "id, project_id, name, key_prefix, " + iso_utc("created_at");
 
@@ -45,8 +47,9 @@ project_row to_project(const pqxx::row& r) {
 }
 
 number_row to_number(const pqxx::row& r) {
-  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
-          r[4].as<std::string>(), r[5].as<std::string>(), r[6].as<std::string>()};
+  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
+          r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>(),
+          r[6].as<std::string>()};
 }
 
 key_row to_key(const pqxx::row& r) {
@@ -66,10 +69,13 @@ std::vector<project_row> to_projects(const pqxx::result& res) {
 project_row insert_project(pqxx::connection& c, const new_project& p) {
   pqxx::work tx{c};
   auto r = tx.exec_params1(
-      std::string{"INSERT INTO projects (id, name, status, settings, db_name, db_role, "
-                  "db_password_sealed, layout) VALUES ($1, $2, 'provisioning', $3::jsonb, $4, $5, $6, $7) "
-                  "RETURNING "} + project_columns,
-      p.id, p.name, p.settings_json, p.db_name, p.db_role, p.db_password_sealed, current_project_layout);
+      std::string{
+          "INSERT INTO projects (id, name, status, settings, db_name, db_role, "
+          "db_password_sealed, layout) VALUES ($1, $2, 'provisioning', $3::jsonb, $4, $5, $6, $7) "
+          "RETURNING "} +
+          project_columns,
+      p.id, p.name, p.settings_json, p.db_name, p.db_role, p.db_password_sealed,
+      current_project_layout);
   insert_bot_version(tx, p.id, p.initial_bot_json);
   tx.commit();
   return to_project(r);
@@ -77,9 +83,8 @@ project_row insert_project(pqxx::connection& c, const new_project& p) {
 
 std::optional<project_row> find_project(pqxx::connection& c, const std::string& id) {
   pqxx::read_transaction tx{c};
-  auto res = tx.exec_params("SELECT " + project_columns +
-                                " FROM projects WHERE id = $1 AND status <> 'deleted'",
-                            id);
+  auto res = tx.exec_params(
+      "SELECT " + project_columns + " FROM projects WHERE id = $1 AND status <> 'deleted'", id);
   if (res.empty()) return std::nullopt;
   return to_project(res[0]);
 }
@@ -100,19 +105,23 @@ std::vector<project_row> list_projects(pqxx::connection& c, std::int64_t after_s
 
 project_row set_project_layout(pqxx::connection& c, const std::string& id, int layout) {
   pqxx::work tx{c};
-  auto r = tx.exec_params1("UPDATE projects SET layout = $2, updated_at = now() WHERE id = $1 RETURNING " + project_columns,
-                           id, layout);
+  auto r = tx.exec_params1(
+      "UPDATE projects SET layout = $2, updated_at = now() WHERE id = $1 RETURNING " +
+          project_columns,
+      id, layout);
   tx.commit();
   return to_project(r);
 }
 
 project_row set_project_status(pqxx::connection& c, const std::string& id,
-                               const std::string& status, const std::optional<std::string>& detail) {
+                               const std::string& status,
+                               const std::optional<std::string>& detail) {
   pqxx::work tx{c};
   auto r = tx.exec_params1(
       std::string{"UPDATE projects SET status = $2, status_detail = $3, updated_at = now(), "
                   "provisioned_at = CASE WHEN $2 = 'active' THEN coalesce(provisioned_at, now()) "
-                  "ELSE provisioned_at END WHERE id = $1 RETURNING "} + project_columns,
+                  "ELSE provisioned_at END WHERE id = $1 RETURNING "} +
+          project_columns,
       id, status, detail);
   tx.commit();
   return to_project(r);
@@ -122,31 +131,35 @@ project_row update_project(pqxx::connection& c, const std::string& id,
                            const std::optional<std::string>& name,
                            const std::optional<std::string>& settings_json) {
   pqxx::work tx{c};
-  auto r = tx.exec_params1(
-      std::string{"UPDATE projects SET name = coalesce($2, name), "
-                  "settings = coalesce($3::jsonb, settings), updated_at = now() "
-                  "WHERE id = $1 RETURNING "} + project_columns,
-      id, name, settings_json);
+  auto r =
+      tx.exec_params1(std::string{"UPDATE projects SET name = coalesce($2, name), "
+                                  "settings = coalesce($3::jsonb, settings), updated_at = now() "
+                                  "WHERE id = $1 RETURNING "} +
+                          project_columns,
+                      id, name, settings_json);
   tx.commit();
   return to_project(r);
 }
 
 bool connect_number(pqxx::connection& c, const number_row& n) {
   pqxx::work tx{c};
-  auto owner = tx.exec_params("SELECT project_id FROM whatsapp_numbers WHERE phone_number_id = $1 FOR UPDATE",
-                              n.phone_number_id);
+  auto owner = tx.exec_params(
+      "SELECT project_id FROM whatsapp_numbers WHERE phone_number_id = $1 FOR UPDATE",
+      n.phone_number_id);
   if (!owner.empty() && owner[0][0].as<std::string>() != n.project_id) return false;
   tx.exec_params("DELETE FROM whatsapp_numbers WHERE project_id = $1", n.project_id);
-  tx.exec_params("INSERT INTO whatsapp_numbers (" + number_columns + ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                 n.phone_number_id, n.project_id, n.waba_id, n.display_phone_number, n.verified_name,
-                 n.access_token_sealed, n.pin_sealed);
+  tx.exec_params(
+      "INSERT INTO whatsapp_numbers (" + number_columns + ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      n.phone_number_id, n.project_id, n.waba_id, n.display_phone_number, n.verified_name,
+      n.access_token_sealed, n.pin_sealed);
   tx.commit();
   return true;
 }
 
 std::optional<number_row> number_of(pqxx::connection& c, const std::string& project_id) {
   pqxx::read_transaction tx{c};
-  auto r = tx.exec_params("SELECT " + number_columns + " FROM whatsapp_numbers WHERE project_id = $1", project_id);
+  auto r = tx.exec_params(
+      "SELECT " + number_columns + " FROM whatsapp_numbers WHERE project_id = $1", project_id);
   if (r.empty()) return std::nullopt;
   return to_number(r[0]);
 }
@@ -154,8 +167,10 @@ std::optional<number_row> number_of(pqxx::connection& c, const std::string& proj
 std::vector<number_row> live_numbers(pqxx::connection& c) {
   pqxx::read_transaction tx{c};
   std::vector<number_row> out;
-  for (const auto& r : tx.exec("SELECT " + number_columns + " FROM whatsapp_numbers n WHERE EXISTS "
-                               "(SELECT 1 FROM projects p WHERE p.id = n.project_id AND p.status <> 'deleted')"))
+  for (const auto& r :
+       tx.exec("SELECT " + number_columns +
+               " FROM whatsapp_numbers n WHERE EXISTS "
+               "(SELECT 1 FROM projects p WHERE p.id = n.project_id AND p.status <> 'deleted')"))
     out.push_back(to_number(r));
   return out;
 }
@@ -191,19 +206,22 @@ std::vector<key_row> list_keys(pqxx::connection& c, const std::string& project_i
 
 bool revoke_key(pqxx::connection& c, const std::string& project_id, const std::string& key_id) {
   pqxx::work tx{c};
-  auto res = tx.exec_params("UPDATE project_keys SET revoked_at = now() WHERE id = $1 AND "
-                            "project_id = $2 AND revoked_at IS NULL",
-                            key_id, project_id);
+  auto res = tx.exec_params(
+      "UPDATE project_keys SET revoked_at = now() WHERE id = $1 AND "
+      "project_id = $2 AND revoked_at IS NULL",
+      key_id, project_id);
   tx.commit();
   return res.affected_rows() == 1;
 }
 
-std::optional<std::pair<std::string, std::string>> project_of_key(pqxx::connection& c, const std::string& key_hash) {
+std::optional<std::pair<std::string, std::string>> project_of_key(pqxx::connection& c,
+                                                                  const std::string& key_hash) {
   pqxx::read_transaction tx{c};
-  auto res = tx.exec_params("SELECT k.project_id, k.id FROM project_keys k JOIN projects p ON p.id = "
-                            "k.project_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND "
-                            "p.status <> 'deleted'",
-                            key_hash);
+  auto res = tx.exec_params(
+      "SELECT k.project_id, k.id FROM project_keys k JOIN projects p ON p.id = "
+      "k.project_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND "
+      "p.status <> 'deleted'",
+      key_hash);
   if (res.empty()) return std::nullopt;
   return std::make_pair(res[0][0].as<std::string>(), res[0][1].as<std::string>());
 }

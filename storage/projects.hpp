@@ -31,7 +31,8 @@ struct project_row {
   std::string db_password_sealed;
   std::string created_at;  ///< ISO 8601, UTC
   std::string updated_at;
-  std::string whatsapp_json;  ///< {"phone_number_id", "waba_id", "display_phone_number", "verified_name"}, or ""
+  std::string whatsapp_json;            ///< {"phone_number_id", "waba_id", "display_phone_number",
+                                        ///< "verified_name"}, or ""
   int layout = current_project_layout;  ///< see current_project_layout
 };
 
@@ -92,8 +93,8 @@ std::vector<project_row> live_projects(pqxx::connection& c);
 std::vector<project_row> list_projects(pqxx::connection& c, std::int64_t after_seq, int limit);
 
 /// Sets status and detail (and provisioned_at when becoming active the first time).
-project_row set_project_status(pqxx::connection& c, const std::string& id, const std::string& status,
-                               const std::optional<std::string>& detail);
+project_row set_project_status(pqxx::connection& c, const std::string& id,
+                               const std::string& status, const std::optional<std::string>& detail);
 
 /// Records that the project's database has `layout` now.
 project_row set_project_layout(pqxx::connection& c, const std::string& id, int layout);
@@ -111,6 +112,7 @@ std::vector<key_row> list_keys(pqxx::connection& c, const std::string& project_i
 bool revoke_key(pqxx::connection& c, const std::string& project_id, const std::string& key_id);
 /// The project (first) and id (second) of an unrevoked key with this hash, if its project is
 /// live.
-std::optional<std::pair<std::string, std::string>> project_of_key(pqxx::connection& c, const std::string& key_hash);
+std::optional<std::pair<std::string, std::string>> project_of_key(pqxx::connection& c,
+                                                                  const std::string& key_hash);
 
 }  // namespace paige::storage

@@ -29,7 +29,8 @@ bool is_project_identifier(const std::string& name) {
   return std::regex_match(name, pattern);
 }
 
-void ensure_project_role(pqxx::connection& admin, const project_database& db, int temp_file_limit_mb) {
+void ensure_project_role(pqxx::connection& admin, const project_database& db,
+                         int temp_file_limit_mb) {
   require_identifier(db.role);
   {
     pqxx::work tx{admin};
@@ -54,10 +55,10 @@ bool set_role_limits(pqxx::connection& admin, const std::string& role, int temp_
   // Superuser-only settings, so the role cannot change them back. Its errors, statements and
   // values stay out of the server's log (the server log is shared by every project).
   for (const std::string& setting :
-       {"temp_file_limit = " + tx.quote(std::to_string(temp_file_limit_mb) + "MB"), std::string{"log_min_messages = fatal"},
-        std::string{"log_min_error_statement = panic"}, std::string{"log_statement = none"},
-        std::string{"log_min_duration_statement = -1"}, std::string{"log_duration = off"},
-        std::string{"log_lock_waits = off"}})
+       {"temp_file_limit = " + tx.quote(std::to_string(temp_file_limit_mb) + "MB"),
+        std::string{"log_min_messages = fatal"}, std::string{"log_min_error_statement = panic"},
+        std::string{"log_statement = none"}, std::string{"log_min_duration_statement = -1"},
+        std::string{"log_duration = off"}, std::string{"log_lock_waits = off"}})
     tx.exec("ALTER ROLE " + name + " SET " + setting);
   tx.commit();
   return true;
@@ -88,26 +89,31 @@ const std::vector<std::string>& hidden_catalog_objects() {
   static const std::vector<std::string> objects{
       // Shared catalogs and the views over them: other databases, roles, their settings.
       "TABLE pg_catalog.pg_database", "TABLE pg_catalog.pg_roles", "TABLE pg_catalog.pg_user",
-      "TABLE pg_catalog.pg_group", "TABLE pg_catalog.pg_auth_members", "TABLE pg_catalog.pg_db_role_setting",
-      "TABLE pg_catalog.pg_shdepend", "TABLE pg_catalog.pg_shdescription", "TABLE pg_catalog.pg_shseclabel",
+      "TABLE pg_catalog.pg_group", "TABLE pg_catalog.pg_auth_members",
+      "TABLE pg_catalog.pg_db_role_setting", "TABLE pg_catalog.pg_shdepend",
+      "TABLE pg_catalog.pg_shdescription", "TABLE pg_catalog.pg_shseclabel",
       "TABLE pg_catalog.pg_seclabels", "TABLE pg_catalog.pg_tablespace",
       // Every session of the server, its database, role and statement.
       "TABLE pg_catalog.pg_stat_activity", "TABLE pg_catalog.pg_stat_database",
-      "TABLE pg_catalog.pg_stat_database_conflicts", "TABLE pg_catalog.pg_stat_ssl", "TABLE pg_catalog.pg_stat_gssapi",
-      "TABLE pg_catalog.pg_locks", "TABLE pg_catalog.pg_prepared_xacts", "TABLE pg_catalog.pg_replication_slots",
+      "TABLE pg_catalog.pg_stat_database_conflicts", "TABLE pg_catalog.pg_stat_ssl",
+      "TABLE pg_catalog.pg_stat_gssapi", "TABLE pg_catalog.pg_locks",
+      "TABLE pg_catalog.pg_prepared_xacts", "TABLE pg_catalog.pg_replication_slots",
       "TABLE pg_catalog.pg_stat_replication", "TABLE pg_catalog.pg_stat_replication_slots",
       "TABLE pg_catalog.pg_stat_subscription", "TABLE pg_catalog.pg_stat_wal_receiver",
       "TABLE pg_catalog.pg_stat_progress_vacuum", "TABLE pg_catalog.pg_stat_progress_analyze",
       "TABLE pg_catalog.pg_stat_progress_cluster", "TABLE pg_catalog.pg_stat_progress_create_index",
       "TABLE pg_catalog.pg_stat_progress_basebackup", "TABLE pg_catalog.pg_stat_progress_copy",
       // The functions behind those views.
-      "FUNCTION pg_catalog.pg_stat_get_activity(integer)", "FUNCTION pg_catalog.pg_stat_get_progress_info(text)",
-      "FUNCTION pg_catalog.pg_lock_status()", "FUNCTION pg_catalog.pg_blocking_pids(integer)",
+      "FUNCTION pg_catalog.pg_stat_get_activity(integer)",
+      "FUNCTION pg_catalog.pg_stat_get_progress_info(text)", "FUNCTION pg_catalog.pg_lock_status()",
+      "FUNCTION pg_catalog.pg_blocking_pids(integer)",
       "FUNCTION pg_catalog.pg_safe_snapshot_blocking_pids(integer)",
       "FUNCTION pg_catalog.pg_isolation_test_session_is_blocked(integer, integer[])",
       "FUNCTION pg_catalog.pg_prepared_xact()", "FUNCTION pg_catalog.pg_tablespace_databases(oid)",
-      "FUNCTION pg_catalog.pg_get_replication_slots()", "FUNCTION pg_catalog.pg_stat_get_wal_receiver()",
-      "FUNCTION pg_catalog.pg_stat_get_subscription(oid)", "FUNCTION pg_catalog.pg_stat_get_backend_idset()",
+      "FUNCTION pg_catalog.pg_get_replication_slots()",
+      "FUNCTION pg_catalog.pg_stat_get_wal_receiver()",
+      "FUNCTION pg_catalog.pg_stat_get_subscription(oid)",
+      "FUNCTION pg_catalog.pg_stat_get_backend_idset()",
       "FUNCTION pg_catalog.pg_stat_get_replication_slot(text)"};
   return objects;
 }
@@ -119,12 +125,14 @@ namespace {
 void hide_other_projects(pqxx::work& tx) {
   for (const auto& object : hidden_catalog_objects()) {
     bool function = object.rfind("FUNCTION ", 0) == 0;
-    tx.exec("REVOKE " + std::string{function ? "EXECUTE" : "SELECT"} + " ON " + object + " FROM PUBLIC");
+    tx.exec("REVOKE " + std::string{function ? "EXECUTE" : "SELECT"} + " ON " + object +
+            " FROM PUBLIC");
   }
   auto stats = tx.exec(
       "SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p "
       "WHERE p.pronamespace = 'pg_catalog'::regnamespace "
-      "AND (p.proname LIKE 'pg\\_stat\\_get\\_backend\\_%' OR p.proname LIKE 'pg\\_stat\\_get\\_db\\_%')");
+      "AND (p.proname LIKE 'pg\\_stat\\_get\\_backend\\_%' OR p.proname LIKE "
+      "'pg\\_stat\\_get\\_db\\_%')");
   for (const auto& row : stats)
     tx.exec("REVOKE EXECUTE ON FUNCTION pg_catalog." + row[0].as<std::string>() + " FROM PUBLIC");
 }
@@ -137,35 +145,46 @@ void hide_other_projects(pqxx::work& tx) {
 void prepare_tracking(pqxx::connection& c, bool migrated_before) {
   pqxx::work tx{c};
   auto owner = tx.exec(
-      "SELECT pg_catalog.pg_get_userbyid(nspowner) = current_user FROM pg_catalog.pg_namespace WHERE nspname = 'paige'");
+      "SELECT pg_catalog.pg_get_userbyid(nspowner) = current_user FROM pg_catalog.pg_namespace "
+      "WHERE nspname = 'paige'");
   if (!owner.empty() && !owner[0][0].as<bool>())
     tx.exec("ALTER SCHEMA paige RENAME TO " +
-            tx.quote_name("paige_displaced_" + tx.exec1("SELECT pg_catalog.txid_current()")[0].as<std::string>()));
+            tx.quote_name("paige_displaced_" +
+                          tx.exec1("SELECT pg_catalog.txid_current()")[0].as<std::string>()));
   tx.exec("CREATE SCHEMA IF NOT EXISTS paige");
   tx.exec("REVOKE ALL ON SCHEMA paige FROM PUBLIC");
-  bool tracked = !tx.exec("SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                          "WHERE n.nspname = 'paige' AND c.relname = 'migrations'")
+  bool tracked = !tx.exec(
+                        "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON "
+                        "n.oid = c.relnamespace "
+                        "WHERE n.nspname = 'paige' AND c.relname = 'migrations'")
                       .empty();
-  bool legacy = !tx.exec("SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                         "WHERE n.nspname = 'public' AND c.relname = 'paige_migrations' AND c.relkind = 'r'")
-                     .empty();
+  bool legacy =
+      !tx.exec(
+             "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = "
+             "c.relnamespace "
+             "WHERE n.nspname = 'public' AND c.relname = 'paige_migrations' AND c.relkind = 'r'")
+           .empty();
   if (!tracked && legacy) {
-    int applied = migrated_before
-                      ? legacy_migrations
-                      : tx.exec("SELECT coalesce(max(version), 0) FROM public.paige_migrations")[0][0].as<int>();
-    tx.exec("CREATE TABLE paige.migrations (version integer PRIMARY KEY, name text NOT NULL, "
-            "applied_at timestamptz NOT NULL DEFAULT now())");
+    int applied =
+        migrated_before
+            ? legacy_migrations
+            : tx.exec("SELECT coalesce(max(version), 0) FROM public.paige_migrations")[0][0]
+                  .as<int>();
+    tx.exec(
+        "CREATE TABLE paige.migrations (version integer PRIMARY KEY, name text NOT NULL, "
+        "applied_at timestamptz NOT NULL DEFAULT now())");
     const auto& list = project_migrations();
     for (int v = 1; v <= applied && v <= static_cast<int>(list.size()); ++v)
-      tx.exec_params("INSERT INTO paige.migrations (version, name) VALUES ($1, $2)", v, list[v - 1].name);
+      tx.exec_params("INSERT INTO paige.migrations (version, name) VALUES ($1, $2)", v,
+                     list[v - 1].name);
   }
   tx.commit();
 }
 
 }  // namespace
 
-migration_report migrate_project_database(const std::string& admin_db_conninfo, const std::string& role,
-                                          bool migrated_before) {
+migration_report migrate_project_database(const std::string& admin_db_conninfo,
+                                          const std::string& role, bool migrated_before) {
   if (!role.empty()) require_identifier(role);
   pqxx::connection c{admin_db_conninfo};
   // The admin (perhaps a superuser) meets here what the project made in its database: names
@@ -179,7 +198,8 @@ migration_report migrate_project_database(const std::string& admin_db_conninfo, 
   pqxx::work tx{c};
   auto grantee = tx.quote_name(role);
   std::string tables;
-  for (const auto& t : pipeline_table_names()) tables += (tables.empty() ? "public." : ", public.") + tx.quote_name(t);
+  for (const auto& t : pipeline_table_names())
+    tables += (tables.empty() ? "public." : ", public.") + tx.quote_name(t);
   // The owner of a schema may drop any table in it: public becomes the admin's, and the
   // project keeps the right to create (and own) its tables there.
   tx.exec("ALTER SCHEMA public OWNER TO CURRENT_USER");
@@ -187,9 +207,12 @@ migration_report migrate_project_database(const std::string& admin_db_conninfo, 
   tx.exec("GRANT SELECT, INSERT, UPDATE, DELETE ON " + tables + " TO " + grantee);
   // A project's table may reference contacts, conversations and messages, whose rows the
   // pipeline never deletes; not pending_statuses, whose deletes would run its ON DELETE code.
-  tx.exec("GRANT REFERENCES ON public.contacts, public.conversations, public.messages TO " + grantee);
-  tx.exec("GRANT USAGE, SELECT ON SEQUENCE public.contacts_id_seq, public.conversations_id_seq, "
-          "public.messages_id_seq TO " + grantee);
+  tx.exec("GRANT REFERENCES ON public.contacts, public.conversations, public.messages TO " +
+          grantee);
+  tx.exec(
+      "GRANT USAGE, SELECT ON SEQUENCE public.contacts_id_seq, public.conversations_id_seq, "
+      "public.messages_id_seq TO " +
+      grantee);
   if (is_superuser(tx)) hide_other_projects(tx);
   tx.commit();
   return report;
@@ -204,7 +227,8 @@ void drop_project_database(pqxx::connection& admin, const project_database& db) 
 }
 
 std::string project_conninfo(const std::string& server_conninfo, const project_database& db) {
-  return with_params(server_conninfo, {{"dbname", db.name}, {"user", db.role}, {"password", db.password}});
+  return with_params(server_conninfo,
+                     {{"dbname", db.name}, {"user", db.role}, {"password", db.password}});
 }
 
 }  // namespace paige::storage

@@ -25,7 +25,8 @@ bool is_project_identifier(const std::string& name);
 
 /// Creates the role (LOGIN, no other privilege), or resets its password if it exists.
 /// `admin` must be a superuser or have CREATEROLE. See set_role_limits for its settings.
-void ensure_project_role(pqxx::connection& admin, const project_database& db, int temp_file_limit_mb);
+void ensure_project_role(pqxx::connection& admin, const project_database& db,
+                         int temp_file_limit_mb);
 
 /// The role's session settings only a superuser may change: temporary files per session up to
 /// `temp_file_limit_mb`, and nothing of its statements, errors or values in the server's log
@@ -45,7 +46,8 @@ void ensure_project_database(pqxx::connection& admin, const project_database& db
 /// (see hidden_catalog_objects). With an empty `role` only the migrations run (tests).
 /// `migrated_before`: the project was active under an earlier build, whose migrations it
 /// tracked in a table of its own; they were all applied, and that table is not read.
-migration_report migrate_project_database(const std::string& admin_db_conninfo, const std::string& role = {},
+migration_report migrate_project_database(const std::string& admin_db_conninfo,
+                                          const std::string& role = {},
                                           bool migrated_before = false);
 
 /// The catalog views and functions whose SELECT or EXECUTE is revoked from PUBLIC in every

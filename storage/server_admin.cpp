@@ -42,7 +42,6 @@ bool ensure_database(const std::string& conninfo, const std::string& name) {
   return true;
 }
 
-
 }  // namespace paige::storage
 
 namespace paige::storage {
@@ -60,7 +59,8 @@ int reserve_wal(const std::string& superuser_conninfo, std::size_t bytes) {
   pqxx::nontransaction tx{c};
   auto start = tx.exec1("SELECT pg_current_wal_lsn()")[0].as<std::string>();
   auto written = [&] {
-    return tx.exec_params1("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint", start)[0]
+    return tx
+        .exec_params1("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint", start)[0]
         .as<long long>();
   };
   while (written() < static_cast<long long>(bytes)) {
@@ -69,25 +69,30 @@ int reserve_wal(const std::string& superuser_conninfo, std::size_t bytes) {
     tx.exec("SELECT pg_switch_wal()");
   }
   tx.exec("CHECKPOINT");
-  return tx.exec1("SELECT count(*) FROM pg_ls_waldir() WHERE name > pg_walfile_name(pg_current_wal_lsn()) "
-                  "AND name ~ '^[0-9A-F]{24}$'")[0]
+  return tx
+      .exec1(
+          "SELECT count(*) FROM pg_ls_waldir() WHERE name > pg_walfile_name(pg_current_wal_lsn()) "
+          "AND name ~ '^[0-9A-F]{24}$'")[0]
       .as<int>();
 }
 
 void check_master_key(const std::string& control_conninfo, const std::string& fingerprint) {
   pqxx::connection c{control_conninfo};
   pqxx::work tx{c};
-  tx.exec_params("INSERT INTO instance_settings (key, value) VALUES ('master_key_fingerprint', "
-                 "to_jsonb($1::text)) ON CONFLICT (key) DO NOTHING",
-                 fingerprint);
-  auto stored = tx.exec("SELECT value #>> '{}' FROM instance_settings WHERE key = "
-                        "'master_key_fingerprint'")[0][0]
+  tx.exec_params(
+      "INSERT INTO instance_settings (key, value) VALUES ('master_key_fingerprint', "
+      "to_jsonb($1::text)) ON CONFLICT (key) DO NOTHING",
+      fingerprint);
+  auto stored = tx.exec(
+                      "SELECT value #>> '{}' FROM instance_settings WHERE key = "
+                      "'master_key_fingerprint'")[0][0]
                     .as<std::string>();
   tx.commit();
   if (stored != fingerprint)
     throw std::runtime_error(
         "the master key differs from the one this control database was set up with "
-        "(fingerprint " + stored + "); start with that key (--master-key or <data-dir>/master-key)");
+        "(fingerprint " +
+        stored + "); start with that key (--master-key or <data-dir>/master-key)");
 }
 
 }  // namespace paige::storage

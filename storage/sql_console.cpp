@@ -41,12 +41,15 @@ class session {
  public:
   session(const std::string& conninfo, const sql_limits& limits, backend_watchdog* watchdog)
       : conn_(PQconnectdb(conninfo.c_str())), limits_(limits) {
-    if (PQstatus(conn_.get()) != CONNECTION_OK) throw pqxx::broken_connection(PQerrorMessage(conn_.get()));
+    if (PQstatus(conn_.get()) != CONNECTION_OK)
+      throw pqxx::broken_connection(PQerrorMessage(conn_.get()));
     // libpq prints notices (RAISE NOTICE, warnings) to stderr, which is Paige's log: the
     // project's text and its volume would land there.
-    PQsetNoticeProcessor(conn_.get(), [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn_.get(), [](void*, const char*) {}, nullptr);
     // The deadline a little after the statement timeout, which normally fires first.
-    auto deadline = backend_watchdog::clock::now() + limits.timeout + std::chrono::milliseconds{250};
+    auto deadline =
+        backend_watchdog::clock::now() + limits.timeout + std::chrono::milliseconds{250};
     watch_.emplace(watchdog, PQbackendPID(conn_.get()), deadline, "database_api");
   }
 
@@ -62,7 +65,8 @@ class session {
   /// Throws what a failed result means.
   void check(const PGresult* r) {
     auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_SINGLE_TUPLE) return;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_SINGLE_TUPLE)
+      return;
     fail(r);
   }
 
@@ -78,12 +82,14 @@ class session {
     if (auto mapped = classify(sqlstate, message)) throw *mapped;
     // Connection trouble and a server short of resources are not the request's fault.
     auto cls = sqlstate.substr(0, 2);
-    if (cls == "08" || cls == "53" || cls == "57" || cls == "58" || cls == "XX") throw pqxx::broken_connection(message);
+    if (cls == "08" || cls == "53" || cls == "57" || cls == "58" || cls == "XX")
+      throw pqxx::broken_connection(message);
     throw invalid("sql_error", message, {{"sqlstate", sqlstate}});
   }
 
   table_error timed_out() const {
-    return invalid("statement_timeout", "the statement ran past its " + std::to_string(limits_.timeout.count()) +
+    return invalid("statement_timeout", "the statement ran past its " +
+                                            std::to_string(limits_.timeout.count()) +
                                             " ms and was stopped");
   }
 
@@ -115,19 +121,22 @@ struct answer {
     describe(r);
     if (rows.size() >= limits.row_cap) return truncated = true, false;
     std::size_t size = 0;
-    for (int i = 0; i < PQnfields(r); ++i) size += static_cast<std::size_t>(PQgetlength(r, row, i)) + value_overhead;
+    for (int i = 0; i < PQnfields(r); ++i)
+      size += static_cast<std::size_t>(PQgetlength(r, row, i)) + value_overhead;
     if (bytes + size > limits.byte_cap) return truncated = true, false;
     bytes += size;
     json out = json::array();
     for (int i = 0; i < PQnfields(r); ++i)
-      out.push_back(field_to_json(PQftype(r, i), PQgetisnull(r, row, i) ? nullptr : PQgetvalue(r, row, i)));
+      out.push_back(
+          field_to_json(PQftype(r, i), PQgetisnull(r, row, i) ? nullptr : PQgetvalue(r, row, i)));
     rows.push_back(std::move(out));
     return true;
   }
 
   json done(std::size_t row_count) const {
-    return {{"columns", columns}, {"column_types", types}, {"rows", rows}, {"row_count", row_count},
-            {"truncated", truncated}, {"row_cap", limits.row_cap}, {"byte_cap", limits.byte_cap}};
+    return {{"columns", columns},         {"column_types", types},  {"rows", rows},
+            {"row_count", row_count},     {"truncated", truncated}, {"row_cap", limits.row_cap},
+            {"byte_cap", limits.byte_cap}};
   }
 };
 
@@ -145,7 +154,8 @@ struct bound_params {
         const auto& s = p.get_ref<const std::string&>();
         // libpq ends a parameter at a NUL: "a\0b" would silently be bound as "a".
         if (!text::clean_text(s))
-          throw invalid("invalid_params", "parameter $" + std::to_string(i + 1) + " holds a NUL character",
+          throw invalid("invalid_params",
+                        "parameter $" + std::to_string(i + 1) + " holds a NUL character",
                         {{"index", i}});
         values.emplace_back(s);
       } else {
@@ -194,8 +204,10 @@ std::size_t fetch_cursor(session& s, answer& out) {
 
 /// Runs a statement in single-row mode: rows past the caps are read and dropped (libpq holds
 /// one at a time). Returns the rows kept, or the rows affected.
-std::size_t run_direct(session& s, const std::string& query, const bound_params& params, answer& out) {
-  if (!PQsendQueryParams(s.conn(), query.c_str(), params.count(), nullptr, params.data(), nullptr, nullptr, 0))
+std::size_t run_direct(session& s, const std::string& query, const bound_params& params,
+                       answer& out) {
+  if (!PQsendQueryParams(s.conn(), query.c_str(), params.count(), nullptr, params.data(), nullptr,
+                         nullptr, 0))
     s.fail(nullptr);
   PQsetSingleRowMode(s.conn());
   std::optional<std::size_t> affected;
@@ -203,8 +215,12 @@ std::size_t run_direct(session& s, const std::string& query, const bound_params&
   bool copy = false;
   while (result_ptr r{PQgetResult(s.conn())}) {
     switch (PQresultStatus(r.get())) {
-      case PGRES_SINGLE_TUPLE: out.keep(r.get(), 0); break;
-      case PGRES_TUPLES_OK: out.describe(r.get()); break;
+      case PGRES_SINGLE_TUPLE:
+        out.keep(r.get(), 0);
+        break;
+      case PGRES_TUPLES_OK:
+        out.describe(r.get());
+        break;
       case PGRES_COMMAND_OK: {
         const char* n = PQcmdTuples(r.get());
         affected = n && *n ? std::stoull(n) : 0;
@@ -247,7 +263,8 @@ std::size_t skip_blank(const std::string& sql, std::size_t i) {
     } else if (sql.compare(i, 2, "/*") == 0) {
       int depth = 0;
       while (i < sql.size()) {
-        if (sql.compare(i, 2, "/*") == 0) ++depth, i += 2;
+        if (sql.compare(i, 2, "/*") == 0)
+          ++depth, i += 2;
         else if (sql.compare(i, 2, "*/") == 0) {
           i += 2;
           if (--depth == 0) break;
@@ -270,17 +287,19 @@ statement_kind kind_of_statement(const std::string& sql) {
   while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i])))
     word += static_cast<char>(std::tolower(static_cast<unsigned char>(sql[i++])));
   if (word == "copy") return statement_kind::copy;
-  if (word == "select" || word == "values" || word == "table" || word == "with") return statement_kind::query;
+  if (word == "select" || word == "values" || word == "table" || word == "with")
+    return statement_kind::query;
   return statement_kind::other;
 }
 
-json run_sql(const std::string& conninfo, const std::string& query, const json& params, const sql_limits& limits,
-             backend_watchdog* watchdog) {
+json run_sql(const std::string& conninfo, const std::string& query, const json& params,
+             const sql_limits& limits, backend_watchdog* watchdog) {
   if (!text::clean_text(query)) throw invalid("invalid_query", "\"query\" holds a NUL character");
   auto kind = kind_of_statement(query);
   if (kind == statement_kind::copy)
     throw invalid("copy_not_supported",
-                  "COPY is not available through the SQL endpoint: read with SELECT, write with INSERT or the "
+                  "COPY is not available through the SQL endpoint: read with SELECT, write with "
+                  "INSERT or the "
                   "rows endpoints");
   bound_params bound{params};
   session s{conninfo, limits, watchdog};
@@ -296,7 +315,8 @@ json run_sql(const std::string& conninfo, const std::string& query, const json& 
     // INSERT, UPDATE or DELETE cannot be one (0A000): that runs directly.
     s.exec("SAVEPOINT paige_sql_cursor");
     auto declare = std::string{"DECLARE "} + cursor_name + " NO SCROLL CURSOR FOR " + query;
-    result_ptr r{PQexecParams(s.conn(), declare.c_str(), bound.count(), nullptr, bound.data(), nullptr, nullptr, 0)};
+    result_ptr r{PQexecParams(s.conn(), declare.c_str(), bound.count(), nullptr, bound.data(),
+                              nullptr, nullptr, 0)};
     if (PQresultStatus(r.get()) == PGRES_COMMAND_OK) {
       declared = true;
     } else {
@@ -310,9 +330,11 @@ json run_sql(const std::string& conninfo, const std::string& query, const json& 
     auto size_after = database_size(s);
     if (size_after > limits.quota_bytes && size_after > size_before) {
       s.exec("ROLLBACK");
-      throw table_error{failure_kind::quota, "quota_exceeded",
-                        "the project's database would hold " + std::to_string(size_after) + " bytes, over its quota of " +
-                            std::to_string(limits.quota_bytes) + " (settings.database_quota_mb): nothing was changed",
+      throw table_error{failure_kind::quota,
+                        "quota_exceeded",
+                        "the project's database would hold " + std::to_string(size_after) +
+                            " bytes, over its quota of " + std::to_string(limits.quota_bytes) +
+                            " (settings.database_quota_mb): nothing was changed",
                         {{"quota_bytes", limits.quota_bytes}, {"size_bytes", size_after}}};
     }
   }

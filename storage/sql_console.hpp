@@ -22,10 +22,10 @@ namespace paige::storage {
 class backend_watchdog;
 
 struct sql_limits {
-  std::size_t row_cap = 1000;         ///< rows returned at most
-  std::size_t byte_cap = 8u << 20;    ///< bytes of values returned at most
+  std::size_t row_cap = 1000;               ///< rows returned at most
+  std::size_t byte_cap = 8u << 20;          ///< bytes of values returned at most
   std::chrono::milliseconds timeout{5000};  ///< statement and lock timeout
-  std::int64_t quota_bytes = 0;       ///< database size a statement may not grow past (0: none)
+  std::int64_t quota_bytes = 0;  ///< database size a statement may not grow past (0: none)
 };
 
 /// How a statement is run, from its first keyword (comments and parentheses skipped).
@@ -38,7 +38,8 @@ statement_kind kind_of_statement(const std::string& sql);
 /// their JSON. Throws table_error for what the request got wrong (its SQL, its values, a
 /// timeout, COPY, the quota), pqxx::broken_connection when the database cannot be reached.
 /// With `watchdog`, the statement is ended from outside once it runs past its timeout.
-nlohmann::json run_sql(const std::string& conninfo, const std::string& query, const nlohmann::json& params,
-                       const sql_limits& limits, backend_watchdog* watchdog);
+nlohmann::json run_sql(const std::string& conninfo, const std::string& query,
+                       const nlohmann::json& params, const sql_limits& limits,
+                       backend_watchdog* watchdog);
 
 }  // namespace paige::storage

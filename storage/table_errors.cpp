@@ -20,7 +20,9 @@ std::string human_message(std::string text) {
     if (end == std::string::npos) end = text.size();
     auto line = strip(text.substr(start, end - start));
     start = end + 1;
-    if (line.empty() || line.rfind("LINE ", 0) == 0 || line.find_first_not_of(" ^") == std::string::npos) continue;
+    if (line.empty() || line.rfind("LINE ", 0) == 0 ||
+        line.find_first_not_of(" ^") == std::string::npos)
+      continue;
     out += first ? line : " (" + line + ")";
     first = false;
   }
@@ -87,7 +89,9 @@ std::string state_of(const pqxx::sql_error& e) {
 
 }  // namespace
 
-std::optional<table_error> classify(const pqxx::sql_error& e) { return classify(state_of(e), e.what()); }
+std::optional<table_error> classify(const pqxx::sql_error& e) {
+  return classify(state_of(e), e.what());
+}
 
 std::optional<table_error> classify(const std::string& state, const std::string& message) {
   for (const auto& m : mappings) {

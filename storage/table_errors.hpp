@@ -21,7 +21,10 @@ enum class failure_kind { invalid, not_found, conflict, forbidden, quota };
 struct table_error : std::runtime_error {
   table_error(failure_kind kind, std::string code, const std::string& message,
               nlohmann::json details = nlohmann::json::object())
-      : std::runtime_error(message), kind(kind), code(std::move(code)), details(std::move(details)) {}
+      : std::runtime_error(message),
+        kind(kind),
+        code(std::move(code)),
+        details(std::move(details)) {}
   failure_kind kind;
   std::string code;
   nlohmann::json details;

@@ -28,13 +28,16 @@ json row_json(const pqxx::row& r) {
 
 const column_info& require_column(const table_info& t, const std::string& name) {
   const auto* c = t.column(name);
-  if (!c) throw invalid("unknown_column", "table '" + t.name + "' has no column '" + name + "'", {{"column", name}});
+  if (!c)
+    throw invalid("unknown_column", "table '" + t.name + "' has no column '" + name + "'",
+                  {{"column", name}});
   return *c;
 }
 
 std::optional<std::string> checked(const column_info& c, const json& value) {
   if (value.is_null() && !c.nullable)
-    throw invalid("not_null_violation", "column '" + c.name + "' cannot be null", {{"column", c.name}});
+    throw invalid("not_null_violation", "column '" + c.name + "' cannot be null",
+                  {{"column", c.name}});
   try {
     return to_parameter(c.type, value);
   } catch (const bad_value& e) {
@@ -52,13 +55,15 @@ std::string checked_text(const column_info& c, const std::string& text) {
 
 void refuse_system(const table_info& t) {
   if (t.system)
-    throw table_error{failure_kind::forbidden, "system_table",
-                      "'" + t.name + "' is a system table: its rows change through the conversation endpoints"};
+    throw table_error{
+        failure_kind::forbidden, "system_table",
+        "'" + t.name + "' is a system table: its rows change through the conversation endpoints"};
 }
 
 const column_info& key_column(const table_info& t) {
   if (!t.primary_key)
-    throw invalid("no_primary_key", "table '" + t.name + "' has no single-column primary key to address rows by");
+    throw invalid("no_primary_key",
+                  "table '" + t.name + "' has no single-column primary key to address rows by");
   return *t.column(*t.primary_key);
 }
 
@@ -82,7 +87,9 @@ json browse_rows(pqxx::transaction_base& tx, const table_info& table, const brow
     return "$" + std::to_string(args.size());
   };
   std::string where;
-  auto and_ = [&](const std::string& cond) { where += (where.empty() ? " WHERE " : " AND ") + cond; };
+  auto and_ = [&](const std::string& cond) {
+    where += (where.empty() ? " WHERE " : " AND ") + cond;
+  };
   for (const auto& [name, text] : req.equals) {
     const auto& c = require_column(table, name);
     and_(tx.quote_name(c.name) + " = " + arg(checked_text(c, text)));
@@ -98,8 +105,9 @@ json browse_rows(pqxx::transaction_base& tx, const table_info& table, const brow
       auto col = tx.quote_name(order->name);
       // NULLs sort last ascending and first descending (Postgres' defaults).
       if (!pos.value) {
-        and_(req.desc ? "((" + col + " IS NULL AND " + key + after + k + ") OR " + col + " IS NOT NULL)"
-                      : "(" + col + " IS NULL AND " + key + after + k + ")");
+        and_(req.desc
+                 ? "((" + col + " IS NULL AND " + key + after + k + ") OR " + col + " IS NOT NULL)"
+                 : "(" + col + " IS NULL AND " + key + after + k + ")");
       } else {
         auto v = arg(pos.value);
         std::string cond = "(" + col + ", " + key + ")" + after + "(" + v + ", " + k + ")";
@@ -109,10 +117,14 @@ json browse_rows(pqxx::transaction_base& tx, const table_info& table, const brow
     }
   }
   const char* dir = req.desc ? " DESC" : " ASC";
-  std::string order_sql = order ? tx.quote_name(order->name) + dir + (req.desc ? " NULLS FIRST, " : " NULLS LAST, ") : "";
-  std::string select = "SELECT *" + std::string{table.primary_key ? "" : ", ctid::text AS \"" + std::string{ctid_column} + "\""} +
-                       " FROM public." + tx.quote_name(table.name) + where + " ORDER BY " + order_sql + key + dir +
-                       " LIMIT " + std::to_string(req.limit + 1);
+  std::string order_sql =
+      order ? tx.quote_name(order->name) + dir + (req.desc ? " NULLS FIRST, " : " NULLS LAST, ")
+            : "";
+  std::string select =
+      "SELECT *" +
+      std::string{table.primary_key ? "" : ", ctid::text AS \"" + std::string{ctid_column} + "\""} +
+      " FROM public." + tx.quote_name(table.name) + where + " ORDER BY " + order_sql + key + dir +
+      " LIMIT " + std::to_string(req.limit + 1);
   auto result = tx.exec_params(select, pqxx::prepare::make_dynamic_params(args));
 
   json items = json::array();
@@ -146,7 +158,8 @@ json insert_row(pqxx::transaction_base& tx, const table_info& table, const json&
   return row_json(tx.exec_params1(sql, pqxx::prepare::make_dynamic_params(args)));
 }
 
-json update_row(pqxx::transaction_base& tx, const table_info& table, const std::string& key, const json& values) {
+json update_row(pqxx::transaction_base& tx, const table_info& table, const std::string& key,
+                const json& values) {
   refuse_system(table);
   require_object(values);
   const auto& k = key_column(table);
@@ -155,24 +168,30 @@ json update_row(pqxx::transaction_base& tx, const table_info& table, const std::
   for (const auto& [name, value] : values.items()) {
     const auto& c = require_column(table, name);
     args.push_back(checked(c, value));
-    sets += (args.size() > 2 ? ", " : "") + tx.quote_name(c.name) + " = $" + std::to_string(args.size());
+    sets += (args.size() > 2 ? ", " : "") + tx.quote_name(c.name) + " = $" +
+            std::to_string(args.size());
   }
   auto where = " WHERE " + tx.quote_name(k.name) + " = $1 RETURNING *";
-  auto sql = args.size() == 1 ? "SELECT * FROM public." + tx.quote_name(table.name) + " WHERE " + tx.quote_name(k.name) + " = $1"
-                              : "UPDATE public." + tx.quote_name(table.name) + " SET " + sets + where;
+  auto sql = args.size() == 1
+                 ? "SELECT * FROM public." + tx.quote_name(table.name) + " WHERE " +
+                       tx.quote_name(k.name) + " = $1"
+                 : "UPDATE public." + tx.quote_name(table.name) + " SET " + sets + where;
   auto r = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(args));
   if (r.empty())
-    throw table_error{failure_kind::not_found, "row_not_found", "table '" + table.name + "' has no row " + key};
+    throw table_error{failure_kind::not_found, "row_not_found",
+                      "table '" + table.name + "' has no row " + key};
   return row_json(r[0]);
 }
 
 void delete_row(pqxx::transaction_base& tx, const table_info& table, const std::string& key) {
   refuse_system(table);
   const auto& k = key_column(table);
-  auto r = tx.exec_params("DELETE FROM public." + tx.quote_name(table.name) + " WHERE " + tx.quote_name(k.name) + " = $1",
+  auto r = tx.exec_params("DELETE FROM public." + tx.quote_name(table.name) + " WHERE " +
+                              tx.quote_name(k.name) + " = $1",
                           checked_text(k, key));
   if (r.affected_rows() == 0)
-    throw table_error{failure_kind::not_found, "row_not_found", "table '" + table.name + "' has no row " + key};
+    throw table_error{failure_kind::not_found, "row_not_found",
+                      "table '" + table.name + "' has no row " + key};
 }
 
 void clear_table(pqxx::transaction_base& tx, const table_info& table) {

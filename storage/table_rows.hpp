@@ -23,19 +23,21 @@ struct browse_request {
   int limit = 50;
   std::string order_by;  ///< empty: the key
   bool desc = false;
-  std::string cursor;    ///< from a previous page's next_cursor; empty: the first page
+  std::string cursor;  ///< from a previous page's next_cursor; empty: the first page
   std::vector<std::pair<std::string, std::string>> equals;  ///< column = value (as text)
 };
 
 /// {"items": [row...], "next_cursor": null|"..."}.
-nlohmann::json browse_rows(pqxx::transaction_base& tx, const table_info& table, const browse_request& request);
+nlohmann::json browse_rows(pqxx::transaction_base& tx, const table_info& table,
+                           const browse_request& request);
 
 /// Inserts `values` ({column: value}); returns the stored row.
-nlohmann::json insert_row(pqxx::transaction_base& tx, const table_info& table, const nlohmann::json& values);
+nlohmann::json insert_row(pqxx::transaction_base& tx, const table_info& table,
+                          const nlohmann::json& values);
 
 /// Updates the row whose primary key is `key` (as text); returns the stored row.
-nlohmann::json update_row(pqxx::transaction_base& tx, const table_info& table, const std::string& key,
-                          const nlohmann::json& values);
+nlohmann::json update_row(pqxx::transaction_base& tx, const table_info& table,
+                          const std::string& key, const nlohmann::json& values);
 
 /// Deletes the row whose primary key is `key`.
 void delete_row(pqxx::transaction_base& tx, const table_info& table, const std::string& key);

@@ -31,7 +31,8 @@ LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary
 WHERE c.relkind IN ('r', 'p') AND ($1::text IS NULL OR c.relname = $1)
 ORDER BY c.relname, a.attnum)sql";
 
-std::vector<table_info> read_tables(pqxx::transaction_base& tx, const std::optional<std::string>& only) {
+std::vector<table_info> read_tables(pqxx::transaction_base& tx,
+                                    const std::optional<std::string>& only) {
   std::vector<table_info> tables;
   for (const auto& r : tx.exec_params(columns_sql, only)) {
     auto table = r[0].as<std::string>();
@@ -75,11 +76,16 @@ std::optional<std::string> expression_default(const column_spec& c) {
 
 std::string column_ddl(pqxx::transaction_base& tx, const column_spec& c) {
   std::string ddl = tx.quote_name(c.name) + " " + sql_type(c.type);
-  if (c.primary_key) ddl += " PRIMARY KEY";
-  else if (!c.nullable) ddl += " NOT NULL";
+  if (c.primary_key)
+    ddl += " PRIMARY KEY";
+  else if (!c.nullable)
+    ddl += " NOT NULL";
   if (!c.default_value.is_null()) {
-    if (auto expr = expression_default(c)) ddl += " DEFAULT " + *expr;
-    else ddl += " DEFAULT " + tx.quote(*to_parameter(c.type, c.default_value)) + "::" + sql_type(c.type);
+    if (auto expr = expression_default(c))
+      ddl += " DEFAULT " + *expr;
+    else
+      ddl +=
+          " DEFAULT " + tx.quote(*to_parameter(c.type, c.default_value)) + "::" + sql_type(c.type);
   }
   if (c.unique && !c.primary_key) ddl += " UNIQUE";
   return ddl;
@@ -100,29 +106,33 @@ const column_info* table_info::column(const std::string& name) const {
 }
 
 column_spec parse_column_spec(const json& spec) {
-  if (!spec.is_object()) throw invalid("invalid_column", "a column is an object {\"name\", \"type\", ...}");
+  if (!spec.is_object())
+    throw invalid("invalid_column", "a column is an object {\"name\", \"type\", ...}");
   for (const auto& [key, value] : spec.items())
-    if (key != "name" && key != "type" && key != "nullable" && key != "default" && key != "unique" &&
-        key != "primary_key")
+    if (key != "name" && key != "type" && key != "nullable" && key != "default" &&
+        key != "unique" && key != "primary_key")
       throw invalid("unknown_field", "unknown column field '" + key + "'", {{"field", key}});
   column_spec c;
   if (!spec.contains("name") || !spec["name"].is_string())
     throw invalid("invalid_column", "a column needs a \"name\" string", {{"field", "name"}});
   c.name = spec["name"].get<std::string>();
-  if (auto problem = column_name_problem(c.name)) throw invalid("invalid_name", *problem, {{"column", c.name}});
+  if (auto problem = column_name_problem(c.name))
+    throw invalid("invalid_name", *problem, {{"column", c.name}});
   auto type = spec.contains("type") && spec["type"].is_string()
                   ? parse_column_type(spec["type"].get<std::string>())
                   : std::nullopt;
   if (!type)
     throw invalid("invalid_type",
-                  "column '" + c.name + "' needs a \"type\": text, varchar, integer, bigint, numeric, boolean, "
-                  "date, timestamptz, uuid, jsonb or serial",
+                  "column '" + c.name +
+                      "' needs a \"type\": text, varchar, integer, bigint, numeric, boolean, "
+                      "date, timestamptz, uuid, jsonb or serial",
                   {{"column", c.name}});
   c.type = *type;
   auto flag = [&](const char* key, bool fallback) {
     if (!spec.contains(key)) return fallback;
     if (!spec[key].is_boolean())
-      throw invalid("invalid_column", "\"" + std::string{key} + "\" of column '" + c.name + "' must be true or false",
+      throw invalid("invalid_column",
+                    "\"" + std::string{key} + "\" of column '" + c.name + "' must be true or false",
                     {{"column", c.name}});
     return spec[key].get<bool>();
   };
@@ -132,19 +142,23 @@ column_spec parse_column_spec(const json& spec) {
   if (spec.contains("default")) c.default_value = spec["default"];
   if (!c.default_value.is_null()) {
     if (is_serial(c.type))
-      throw invalid("invalid_default", "column '" + c.name + "' is a serial: it takes no default", {{"column", c.name}});
+      throw invalid("invalid_default", "column '" + c.name + "' is a serial: it takes no default",
+                    {{"column", c.name}});
     if (!expression_default(c)) {
       try {
         to_parameter(c.type, c.default_value);
       } catch (const bad_value& e) {
-        throw invalid("invalid_default", "the default of column '" + c.name + "' " + e.what(), {{"column", c.name}});
+        throw invalid("invalid_default", "the default of column '" + c.name + "' " + e.what(),
+                      {{"column", c.name}});
       }
     }
   }
   return c;
 }
 
-std::vector<table_info> list_tables(pqxx::transaction_base& tx) { return read_tables(tx, std::nullopt); }
+std::vector<table_info> list_tables(pqxx::transaction_base& tx) {
+  return read_tables(tx, std::nullopt);
+}
 
 std::optional<table_info> describe_table(pqxx::transaction_base& tx, const std::string& name) {
   auto tables = read_tables(tx, name);
@@ -154,35 +168,43 @@ std::optional<table_info> describe_table(pqxx::transaction_base& tx, const std::
 
 table_info require_table(pqxx::transaction_base& tx, const std::string& name) {
   auto t = describe_table(tx, name);
-  if (!t) throw table_error{failure_kind::not_found, "table_not_found", "no table named '" + name + "'"};
+  if (!t)
+    throw table_error{failure_kind::not_found, "table_not_found", "no table named '" + name + "'"};
   return std::move(*t);
 }
 
-table_info create_table(pqxx::transaction_base& tx, const std::string& name, const std::vector<column_spec>& columns) {
-  if (auto problem = table_name_problem(name)) throw invalid("invalid_name", *problem, {{"field", "name"}});
+table_info create_table(pqxx::transaction_base& tx, const std::string& name,
+                        const std::vector<column_spec>& columns) {
+  if (auto problem = table_name_problem(name))
+    throw invalid("invalid_name", *problem, {{"field", "name"}});
   if (columns.size() > max_columns)
-    throw invalid("too_many_columns", "a table has at most " + std::to_string(max_columns) + " columns");
+    throw invalid("too_many_columns",
+                  "a table has at most " + std::to_string(max_columns) + " columns");
   std::set<std::string> names;
   int keys = 0;
   for (const auto& c : columns) {
     if (!names.insert(c.name).second)
-      throw invalid("duplicate_column", "column '" + c.name + "' is given twice", {{"column", c.name}});
+      throw invalid("duplicate_column", "column '" + c.name + "' is given twice",
+                    {{"column", c.name}});
     keys += c.primary_key;
   }
   if (keys > 1) throw invalid("invalid_primary_key", "at most one column can be the primary key");
   if (keys == 0 && names.count("id"))
-    throw invalid("invalid_primary_key",
-                  "a table without a primary key gets 'id bigserial primary key': mark column 'id' as the "
-                  "primary key or rename it",
-                  {{"column", "id"}});
+    throw invalid(
+        "invalid_primary_key",
+        "a table without a primary key gets 'id bigserial primary key': mark column 'id' as the "
+        "primary key or rename it",
+        {{"column", "id"}});
   std::string ddl = "CREATE TABLE public." + tx.quote_name(name) + " (";
   if (keys == 0) ddl += "id bigserial PRIMARY KEY";
-  for (std::size_t i = 0; i < columns.size(); ++i) ddl += (i == 0 && keys ? "" : ", ") + column_ddl(tx, columns[i]);
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    ddl += (i == 0 && keys ? "" : ", ") + column_ddl(tx, columns[i]);
   tx.exec0(ddl + ")");
   return require_table(tx, name);
 }
 
-table_info add_column(pqxx::transaction_base& tx, const std::string& table, const column_spec& column) {
+table_info add_column(pqxx::transaction_base& tx, const std::string& table,
+                      const column_spec& column) {
   auto t = require_table(tx, table);
   refuse_system(t, "altered");
   tx.exec0("ALTER TABLE public." + tx.quote_name(table) + " ADD COLUMN " + column_ddl(tx, column));

@@ -64,10 +64,12 @@ std::optional<table_info> describe_table(pqxx::transaction_base& tx, const std::
 table_info require_table(pqxx::transaction_base& tx, const std::string& name);
 
 /// Creates a table; without a primary-key column an `id bigserial primary key` comes first.
-table_info create_table(pqxx::transaction_base& tx, const std::string& name, const std::vector<column_spec>& columns);
+table_info create_table(pqxx::transaction_base& tx, const std::string& name,
+                        const std::vector<column_spec>& columns);
 
 /// Adds a column to a custom table.
-table_info add_column(pqxx::transaction_base& tx, const std::string& table, const column_spec& column);
+table_info add_column(pqxx::transaction_base& tx, const std::string& table,
+                      const column_spec& column);
 
 /// Drops a custom table.
 void drop_table(pqxx::transaction_base& tx, const std::string& name);

@@ -15,7 +15,8 @@ using json = nlohmann::json;
 using storage::valid_identifier;
 
 /// A pattern RE2 accepts within the limits, or why not.
-std::variant<std::shared_ptr<const re2::RE2>, std::string> compile_pattern(const std::string& pattern) {
+std::variant<std::shared_ptr<const re2::RE2>, std::string> compile_pattern(
+    const std::string& pattern) {
   if (pattern.size() > max_pattern_bytes)
     return "the pattern has " + std::to_string(pattern.size()) + " bytes; at most " +
            std::to_string(max_pattern_bytes) + " are allowed";
@@ -25,8 +26,9 @@ std::variant<std::shared_ptr<const re2::RE2>, std::string> compile_pattern(const
   auto re = std::make_shared<const re2::RE2>(pattern, options);
   if (!re->ok()) return "invalid regular expression (RE2 syntax): " + re->error();
   if (re->ProgramSize() > max_pattern_program)
-    return "the pattern is too complex (" + std::to_string(re->ProgramSize()) + " instructions; at most " +
-           std::to_string(max_pattern_program) + "): simplify it or split it over several routes";
+    return "the pattern is too complex (" + std::to_string(re->ProgramSize()) +
+           " instructions; at most " + std::to_string(max_pattern_program) +
+           "): simplify it or split it over several routes";
   return re;
 }
 
@@ -35,9 +37,12 @@ struct compiler {
   compile_mode mode;
   std::vector<problem> problems;
 
-  void add(const std::string& at, std::string message) { problems.push_back({at, std::move(message)}); }
+  void add(const std::string& at, std::string message) {
+    problems.push_back({at, std::move(message)});
+  }
 
-  void only_keys(const json& obj, const std::string& at, std::initializer_list<const char*> allowed) {
+  void only_keys(const json& obj, const std::string& at,
+                 std::initializer_list<const char*> allowed) {
     for (const auto& item : obj.items()) {
       const auto& key = item.key();
       if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }))
@@ -80,8 +85,10 @@ struct compiler {
     } else if (key == "text_matches") {
       m.what = matcher::kind::text_matches;
       auto compiled = compile_pattern(m.value);
-      if (auto* re = std::get_if<std::shared_ptr<const re2::RE2>>(&compiled)) m.re = std::move(*re);
-      else if (mode == compile_mode::submitted) add(here, std::get<std::string>(compiled));
+      if (auto* re = std::get_if<std::shared_ptr<const re2::RE2>>(&compiled))
+        m.re = std::move(*re);
+      else if (mode == compile_mode::submitted)
+        add(here, std::get<std::string>(compiled));
     } else if (key == "button_id") {
       m.what = matcher::kind::button_id;
     } else if (key == "list_id") {
@@ -91,7 +98,8 @@ struct compiler {
     } else if (key == "flow") {
       m.what = matcher::kind::flow;
     } else {
-      add(here, "unknown matcher '" + key + "' (always, text_equals, text_matches, button_id, list_id, type, flow)");
+      add(here, "unknown matcher '" + key +
+                    "' (always, text_equals, text_matches, button_id, list_id, type, flow)");
     }
     return m;
   }
@@ -106,9 +114,12 @@ struct compiler {
     for (const auto& [name, tmpl] : obj.items()) {
       auto here = at + "/" + pointer_escape(name);
       if (columns ? !valid_identifier(name) : name.empty() || name.size() > 64)
-        add(here, columns ? "'" + name + "' is not a valid column name" : "variable names have 1 to 64 characters");
-      if (!tmpl.is_string()) add(here, "a template must be a string");
-      else out.emplace_back(name, tmpl.get<std::string>());
+        add(here, columns ? "'" + name + "' is not a valid column name"
+                          : "variable names have 1 to 64 characters");
+      if (!tmpl.is_string())
+        add(here, "a template must be a string");
+      else
+        out.emplace_back(name, tmpl.get<std::string>());
     }
     return out;
   }
@@ -135,8 +146,10 @@ struct compiler {
         act.message = value;
       } else if (key == "goto") {
         act.what = action::kind::go_to;
-        if (!value.is_string()) add(inner, "'goto' takes a state name");
-        else act.target = value.get<std::string>();
+        if (!value.is_string())
+          add(inner, "'goto' takes a state name");
+        else
+          act.target = value.get<std::string>();
       } else if (key == "set") {
         act.what = action::kind::set;
         act.values = templates(value, inner, false);
@@ -179,7 +192,8 @@ struct compiler {
         return out;
       }
       if (s["routes"].size() > max_routes_per_state)
-        add(at + "/routes", "at most " + std::to_string(max_routes_per_state) + " routes per state");
+        add(at + "/routes",
+            "at most " + std::to_string(max_routes_per_state) + " routes per state");
       int program = 0;
       for (std::size_t i = 0; i < s["routes"].size() && i < max_routes_per_state; ++i) {
         auto here = at + "/routes/" + std::to_string(i);
@@ -196,8 +210,9 @@ struct compiler {
         if (const auto& re = out.routes.back().when.re) program += re->ProgramSize();
       }
       if (program > max_state_program && mode == compile_mode::submitted)
-        add(at + "/routes", "the state's text_matches patterns are too complex together (" + std::to_string(program) +
-                                " instructions; at most " + std::to_string(max_state_program) + ")");
+        add(at + "/routes", "the state's text_matches patterns are too complex together (" +
+                                std::to_string(program) + " instructions; at most " +
+                                std::to_string(max_state_program) + ")");
     } else if (kind == "send") {
       out.what = state::kind::send;
       only_keys(s, at, {"kind", "then", "next"});
@@ -215,14 +230,16 @@ struct compiler {
       add("/initial_state", "unknown state '" + d.initial_state + "'");
     auto check_actions = [&](const std::vector<action>& actions, const std::string& at) {
       for (std::size_t i = 0; i < actions.size(); ++i)
-        if (actions[i].what == action::kind::go_to && !actions[i].target.empty() && !known(actions[i].target))
+        if (actions[i].what == action::kind::go_to && !actions[i].target.empty() &&
+            !known(actions[i].target))
           add(at + "/" + std::to_string(i) + "/goto", "unknown state '" + actions[i].target + "'");
     };
     for (const auto& [name, st] : d.states) {
       auto at = "/states/" + pointer_escape(name);
       if (st.what == state::kind::send) {
         check_actions(st.then, at + "/then");
-        if (!st.next.empty() && !known(st.next)) add(at + "/next", "unknown state '" + st.next + "'");
+        if (!st.next.empty() && !known(st.next))
+          add(at + "/next", "unknown state '" + st.next + "'");
         else if (!st.next.empty() && d.states.at(st.next).what != state::kind::await)
           add(at + "/next", "'next' must name an await state");
       } else {
@@ -261,11 +278,14 @@ struct compiler {
 bool reads_conversation_id(const nlohmann::json& doc) {
   if (doc.is_string()) {
     auto text = doc.get<std::string>();
-    text.erase(std::remove_if(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); }), text.end());
+    text.erase(
+        std::remove_if(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); }),
+        text.end());
     return text.find("{{conversation.id}}") != std::string::npos;
   }
   if (doc.is_structured())
-    for (const auto& item : doc) if (reads_conversation_id(item)) return true;
+    for (const auto& item : doc)
+      if (reads_conversation_id(item)) return true;
   return false;
 }
 
@@ -275,20 +295,22 @@ std::string fold_text(std::string s) {
   auto not_space = [](unsigned char c) { return !std::isspace(c); };
   s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
   s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
 std::variant<definition, std::vector<problem>> compile(const nlohmann::json& doc,
-                                                        const std::set<std::string>& reserved_tables,
-                                                        compile_mode mode) {
+                                                       const std::set<std::string>& reserved_tables,
+                                                       compile_mode mode) {
   compiler c{reserved_tables, mode, {}};
   definition d;
   if (!doc.is_object()) return std::vector<problem>{{"", "a bot definition is a JSON object"}};
   if (mode == compile_mode::submitted) {
     auto bytes = doc.dump().size();
     if (bytes > max_definition_bytes)
-      return std::vector<problem>{{"", "the definition has " + std::to_string(bytes) + " bytes as JSON; at most " +
+      return std::vector<problem>{{"", "the definition has " + std::to_string(bytes) +
+                                           " bytes as JSON; at most " +
                                            std::to_string(max_definition_bytes) + " are allowed"}};
   }
   d.source = doc;
@@ -300,7 +322,8 @@ std::variant<definition, std::vector<problem>> compile(const nlohmann::json& doc
     c.add("/states", "at most " + std::to_string(max_states) + " states");
   } else {
     for (const auto& [name, st] : doc["states"].items()) {
-      if (name.empty() || name.size() > 100) c.add("/states/" + pointer_escape(name), "state names have 1 to 100 characters");
+      if (name.empty() || name.size() > 100)
+        c.add("/states/" + pointer_escape(name), "state names have 1 to 100 characters");
       d.states[name] = c.compile_state(st, "/states/" + pointer_escape(name));
     }
   }

@@ -45,7 +45,15 @@ inline constexpr std::int64_t pattern_memory_bytes = 1 << 20;
 
 /// A `when` condition.
 struct matcher {
-  enum class kind { always, text_equals, text_matches, button_id, list_id, type, flow } what = kind::always;
+  enum class kind {
+    always,
+    text_equals,
+    text_matches,
+    button_id,
+    list_id,
+    type,
+    flow
+  } what = kind::always;
   std::string value;                   ///< lowercased and trimmed for text_equals
   std::shared_ptr<const re2::RE2> re;  ///< for text_matches (null: never matches)
 };
@@ -53,8 +61,8 @@ struct matcher {
 /// One action of a `then` list.
 struct action {
   enum class kind { send, go_to, set, save, close } what = kind::close;
-  nlohmann::json message;                                 ///< send: Cloud API object, templated
-  std::string target;                                     ///< goto: state; save: table
+  nlohmann::json message;                                   ///< send: Cloud API object, templated
+  std::string target;                                       ///< goto: state; save: table
   std::vector<std::pair<std::string, std::string>> values;  ///< set: vars; save: columns
 };
 
@@ -99,8 +107,8 @@ enum class compile_mode {
 /// Validates and compiles `doc`. `reserved_tables` are tables `save` may not write (the system
 /// tables). Returns every problem found, each with its JSON pointer, or the definition.
 std::variant<definition, std::vector<problem>> compile(const nlohmann::json& doc,
-                                                        const std::set<std::string>& reserved_tables,
-                                                        compile_mode mode = compile_mode::submitted);
+                                                       const std::set<std::string>& reserved_tables,
+                                                       compile_mode mode = compile_mode::submitted);
 
 /// The starter bot every new project gets (spec/bot.md).
 const nlohmann::json& starter_bot();

@@ -39,8 +39,9 @@ struct runner {
     // Each value is bounded; so is their sum: a definition holds thousands of templates.
     filled += text.size();
     if (filled > max_step_output_bytes)
-      throw step_refused("output_too_large", "the step's messages, variables and rows would hold more than " +
-                                                 std::to_string(max_step_output_bytes) + " bytes");
+      throw step_refused("output_too_large",
+                         "the step's messages, variables and rows would hold more than " +
+                             std::to_string(max_step_output_bytes) + " bytes");
     return text;
   }
 
@@ -64,7 +65,9 @@ struct runner {
     bool moved = false;
     for (const auto& a : actions) {
       switch (a.what) {
-        case action::kind::send: out.sends.push_back(fill_message(a.message)); break;
+        case action::kind::send:
+          out.sends.push_back(fill_message(a.message));
+          break;
         case action::kind::set:
           for (const auto& [name, tmpl] : a.values) out.vars[name] = fill(tmpl);
           set_vars = true;
@@ -75,7 +78,9 @@ struct runner {
           out.saves.push_back(std::move(op));
           break;
         }
-        case action::kind::close: out.close = true; break;
+        case action::kind::close:
+          out.close = true;
+          break;
         case action::kind::go_to:
           moved = true;
           enter(a.target);
@@ -99,12 +104,18 @@ struct runner {
 
 bool matches(const matcher& m, const inbound_view& msg) {
   switch (m.what) {
-    case matcher::kind::always: return true;
-    case matcher::kind::text_equals: return !msg.text.empty() && fold_text(msg.text) == m.value;
-    case matcher::kind::text_matches: return m.re && RE2::PartialMatch(msg.text, *m.re);
-    case matcher::kind::button_id: return !msg.button_id.empty() && msg.button_id == m.value;
-    case matcher::kind::list_id: return !msg.list_id.empty() && msg.list_id == m.value;
-    case matcher::kind::type: return msg.type == m.value;
+    case matcher::kind::always:
+      return true;
+    case matcher::kind::text_equals:
+      return !msg.text.empty() && fold_text(msg.text) == m.value;
+    case matcher::kind::text_matches:
+      return m.re && RE2::PartialMatch(msg.text, *m.re);
+    case matcher::kind::button_id:
+      return !msg.button_id.empty() && msg.button_id == m.value;
+    case matcher::kind::list_id:
+      return !msg.list_id.empty() && msg.list_id == m.value;
+    case matcher::kind::type:
+      return msg.type == m.value;
     case matcher::kind::flow:
       // Paige sends flows with flow_token "<flow name>" or "<flow name>:<suffix>".
       return !msg.flow_token.empty() &&
@@ -113,8 +124,9 @@ bool matches(const matcher& m, const inbound_view& msg) {
   return false;
 }
 
-std::string interpolate(const std::string& tmpl, const conversation_view& conv, const inbound_view& msg,
-                        const std::string& current_state, const nlohmann::json& vars) {
+std::string interpolate(const std::string& tmpl, const conversation_view& conv,
+                        const inbound_view& msg, const std::string& current_state,
+                        const nlohmann::json& vars) {
   std::string out;
   out.reserve(tmpl.size());
   std::size_t i = 0;
@@ -125,16 +137,27 @@ std::string interpolate(const std::string& tmpl, const conversation_view& conv, 
     if (close == std::string::npos) break;
     out.append(tmpl, i, open - i);
     auto name = tmpl.substr(open + 2, close - open - 2);
-    name.erase(std::remove_if(name.begin(), name.end(), [](unsigned char c) { return std::isspace(c); }), name.end());
-    if (name == "message.text") out += msg.text;
-    else if (name == "message.type") out += msg.type;
-    else if (name == "message.button_id") out += msg.button_id;
-    else if (name == "message.list_id") out += msg.list_id;
-    else if (name == "message.id") out += msg.id;
-    else if (name == "contact.wa_id") out += conv.wa_id;
-    else if (name == "contact.name") out += conv.contact_name;
-    else if (name == "conversation.id") out += conv.conversation_id;
-    else if (name == "conversation.state") out += current_state;
+    name.erase(
+        std::remove_if(name.begin(), name.end(), [](unsigned char c) { return std::isspace(c); }),
+        name.end());
+    if (name == "message.text")
+      out += msg.text;
+    else if (name == "message.type")
+      out += msg.type;
+    else if (name == "message.button_id")
+      out += msg.button_id;
+    else if (name == "message.list_id")
+      out += msg.list_id;
+    else if (name == "message.id")
+      out += msg.id;
+    else if (name == "contact.wa_id")
+      out += conv.wa_id;
+    else if (name == "contact.name")
+      out += conv.contact_name;
+    else if (name == "conversation.id")
+      out += conv.conversation_id;
+    else if (name == "conversation.state")
+      out += current_state;
     else if (name.rfind("vars.", 0) == 0) {
       auto key = name.substr(5);
       if (vars.is_object() && vars.contains(key)) out += as_text(vars[key]);
@@ -149,7 +172,8 @@ std::string interpolate(const std::string& tmpl, const conversation_view& conv, 
   return out;
 }
 
-step_result run_step(const definition& bot, const conversation_view& conv, const inbound_view& msg) {
+step_result run_step(const definition& bot, const conversation_view& conv,
+                     const inbound_view& msg) {
   step_result out;
   out.vars = conv.vars.is_object() ? conv.vars : json::object();
   out.state = bot.states.count(conv.state) ? conv.state : bot.initial_state;
@@ -170,7 +194,8 @@ step_result run_step(const definition& bot, const conversation_view& conv, const
     auto bytes = out.vars.dump(-1, ' ', false, json::error_handler_t::replace).size();
     if (bytes > max_vars_bytes)
       throw step_refused("vars_too_large", "the step would leave " + std::to_string(bytes) +
-                                               " bytes of variables; at most " + std::to_string(max_vars_bytes));
+                                               " bytes of variables; at most " +
+                                               std::to_string(max_vars_bytes));
   }
   return out;
 }

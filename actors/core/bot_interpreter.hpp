@@ -30,7 +30,8 @@ inline constexpr std::size_t max_step_output_bytes = 1024 * 1024;
 /// A step that cannot run: its message is handled without effects (skipped). `code` says why
 /// (snake_case, for the event and the metric).
 struct step_refused : std::runtime_error {
-  step_refused(std::string code, const std::string& message) : std::runtime_error(message), code(std::move(code)) {}
+  step_refused(std::string code, const std::string& message)
+      : std::runtime_error(message), code(std::move(code)) {}
   std::string code;
 };
 
@@ -62,12 +63,12 @@ struct save_op {
 
 /// The effects of one step.
 struct step_result {
-  std::string state;                    ///< the state after the step
-  nlohmann::json vars;                  ///< the variables after the step
-  std::vector<nlohmann::json> sends;    ///< outbound messages, in order, without "to"
+  std::string state;                  ///< the state after the step
+  nlohmann::json vars;                ///< the variables after the step
+  std::vector<nlohmann::json> sends;  ///< outbound messages, in order, without "to"
   std::vector<save_op> saves;
-  bool close = false;                   ///< the conversation closes after this step
-  bool matched = false;                 ///< a route (or a send state's entry) ran
+  bool close = false;    ///< the conversation closes after this step
+  bool matched = false;  ///< a route (or a send state's entry) ran
 };
 
 /// Runs one step. A conversation whose state the bot no longer declares starts over in the
@@ -80,8 +81,9 @@ step_result run_step(const definition& bot, const conversation_view& conv, const
 /// Replaces every `{{name}}` of `tmpl` by its value in the step's scope (unknown: empty).
 /// Values are inserted as data: never scanned again for placeholders. The result is cut at
 /// max_interpolated_bytes.
-std::string interpolate(const std::string& tmpl, const conversation_view& conv, const inbound_view& msg,
-                        const std::string& current_state, const nlohmann::json& vars);
+std::string interpolate(const std::string& tmpl, const conversation_view& conv,
+                        const inbound_view& msg, const std::string& current_state,
+                        const nlohmann::json& vars);
 
 /// Whether `m` matches `msg`.
 bool matches(const matcher& m, const inbound_view& msg);

@@ -17,10 +17,11 @@ std::string graph_result::error_message() const {
   if (doc.is_object() && doc.contains("error") && doc["error"].is_object()) {
     const auto& e = doc["error"];
     // Any field may hold any type: read strings only (value() throws on another type).
-    std::string out = e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>()
-                                                                        : "Graph API error";
-    if (e.contains("error_data") && e["error_data"].is_object() && e["error_data"].contains("details") &&
-        e["error_data"]["details"].is_string())
+    std::string out = e.contains("message") && e["message"].is_string()
+                          ? e["message"].get<std::string>()
+                          : "Graph API error";
+    if (e.contains("error_data") && e["error_data"].is_object() &&
+        e["error_data"].contains("details") && e["error_data"]["details"].is_string())
       out += ": " + e["error_data"]["details"].get<std::string>();
     return out;
   }

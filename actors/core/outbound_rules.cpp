@@ -36,7 +36,8 @@ struct checker {
   void add(const std::string& at, std::string message) { out.push_back({at, std::move(message)}); }
 
   /// A string field: required or optional, non-empty, at most `max` characters.
-  void text(const json& obj, const char* key, const std::string& at, std::size_t max, bool required) {
+  void text(const json& obj, const char* key, const std::string& at, std::size_t max,
+            bool required) {
     auto here = at + "/" + key;
     if (!obj.is_object() || !obj.contains(key)) {
       if (required) add(here, std::string{"'"} + key + "' is required");
@@ -45,8 +46,10 @@ struct checker {
     const auto& v = obj.at(key);
     if (!v.is_string()) return add(here, std::string{"'"} + key + "' must be a string");
     auto n = chars(v.get<std::string>());
-    if (n == 0) add(here, std::string{"'"} + key + "' must not be empty");
-    else if (n > max) add(here, std::string{"'"} + key + "' is longer than " + std::to_string(max) + " characters");
+    if (n == 0)
+      add(here, std::string{"'"} + key + "' must not be empty");
+    else if (n > max)
+      add(here, std::string{"'"} + key + "' is longer than " + std::to_string(max) + " characters");
   }
 
   void object(const json& obj, const char* key, const std::string& at) {
@@ -60,10 +63,12 @@ struct checker {
     if (i.contains("footer")) text(i["footer"], "text", at + "/footer", 60, true);
     if (type == "button") {
       text(member(i, "body"), "text", at + "/body", 1024, true);
-      if (string_at(member(i, "header"), "type") == "text") text(i["header"], "text", at + "/header", 60, true);
+      if (string_at(member(i, "header"), "type") == "text")
+        text(i["header"], "text", at + "/header", 60, true);
       const auto& buttons = member(member(i, "action"), "buttons");
       auto bat = at + "/action/buttons";
-      if (!buttons.is_array() || buttons.empty()) return add(bat, "1 to 3 reply buttons are required");
+      if (!buttons.is_array() || buttons.empty())
+        return add(bat, "1 to 3 reply buttons are required");
       if (buttons.size() > 3) add(bat, "at most 3 reply buttons are allowed");
       std::set<std::string> titles, ids;
       for (std::size_t k = 0; k < buttons.size(); ++k) {
@@ -75,7 +80,8 @@ struct checker {
         }
         text(reply, "id", b, 256, true);
         text(reply, "title", b, 20, true);
-        if (reply.contains("title") && reply["title"].is_string() && !titles.insert(reply["title"]).second)
+        if (reply.contains("title") && reply["title"].is_string() &&
+            !titles.insert(reply["title"]).second)
           add(b + "/title", "button titles must be unique");
         if (reply.contains("id") && reply["id"].is_string() && !ids.insert(reply["id"]).second)
           add(b + "/id", "button ids must be unique");
@@ -87,12 +93,14 @@ struct checker {
       text(action, "button", at + "/action", 20, true);
       const auto& sections = member(action, "sections");
       auto sat = at + "/action/sections";
-      if (!sections.is_array() || sections.empty()) return add(sat, "1 to 10 sections are required");
+      if (!sections.is_array() || sections.empty())
+        return add(sat, "1 to 10 sections are required");
       if (sections.size() > 10) add(sat, "at most 10 sections are allowed");
       std::size_t rows = 0;
       for (std::size_t s = 0; s < sections.size(); ++s) {
         auto sec = sat + "/" + std::to_string(s);
-        if (sections.size() > 1 || sections[s].contains("title")) text(sections[s], "title", sec, 24, true);
+        if (sections.size() > 1 || sections[s].contains("title"))
+          text(sections[s], "title", sec, 24, true);
         const auto& r = member(sections[s], "rows");
         if (!r.is_array() || r.empty()) {
           add(sec + "/rows", "each section needs at least one row");
@@ -111,7 +119,8 @@ struct checker {
       text(member(i, "body"), "text", at + "/body", 1024, type != "location_request_message");
       object(i, "action", at);
     } else {
-      add(at + "/type", "unknown interactive type '" + type + "' (button, list, cta_url, flow, location_request_message)");
+      add(at + "/type", "unknown interactive type '" + type +
+                            "' (button, list, cta_url, flow, location_request_message)");
     }
   }
 
@@ -127,9 +136,12 @@ struct checker {
 std::string pointer_escape(const std::string& key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -148,8 +160,8 @@ std::vector<problem> check_outbound_message(const nlohmann::json& msg, const std
   }
   auto type = msg["type"].get<std::string>();
   auto body_at = at + "/" + pointer_escape(type);
-  static const std::set<std::string> types{"text",     "image",    "audio",       "video",
-                                           "document", "sticker",  "location",    "contacts",
+  static const std::set<std::string> types{"text",        "image",    "audio",    "video",
+                                           "document",    "sticker",  "location", "contacts",
                                            "interactive", "template", "reaction"};
   if (!types.count(type)) {
     c.add(at + "/type", "unknown message type '" + type + "'");
@@ -166,7 +178,8 @@ std::vector<problem> check_outbound_message(const nlohmann::json& msg, const std
     c.interactive(body, body_at);
   } else if (type == "template") {
     c.text(body, "name", body_at, 512, true);
-    if (!body.contains("language") || !body["language"].is_object() || !body["language"].contains("code"))
+    if (!body.contains("language") || !body["language"].is_object() ||
+        !body["language"].contains("code"))
       c.add(body_at + "/language", "a template needs 'language': {'code': ...}");
   } else if (type == "location") {
     if (!body.is_object() || !body.contains("latitude") || !body["latitude"].is_number() ||
@@ -174,7 +187,8 @@ std::vector<problem> check_outbound_message(const nlohmann::json& msg, const std
       c.add(body_at, "a location needs numeric 'latitude' and 'longitude'");
   } else if (type == "reaction") {
     c.text(body, "message_id", body_at, 512, true);
-    if (!body.is_object() || !body.contains("emoji")) c.add(body_at + "/emoji", "'emoji' is required");
+    if (!body.is_object() || !body.contains("emoji"))
+      c.add(body_at + "/emoji", "'emoji' is required");
   } else if (type == "contacts") {
     if (!body.is_array() || body.empty() || body.size() > 257)
       c.add(body_at, "'contacts' must hold 1 to 257 contacts");

@@ -17,7 +17,8 @@ constexpr setting_spec settings_table[] = {
     {"messages_per_second", 1, 1000, 80, "outbound send rate limit of the project's number"},
     {"database_quota_mb", 1, 1 << 20, 1024,
      "size of the project's database past which writes through the database API are refused"},
-    {"temp_file_limit_mb", 1, 1 << 20, 1024, "temporary files one statement of the project may write"},
+    {"temp_file_limit_mb", 1, 1 << 20, 1024,
+     "temporary files one statement of the project may write"},
 };
 
 }  // namespace
@@ -77,16 +78,17 @@ std::optional<std::pair<std::string, std::string>> refused_transition(const std:
   switch (request) {
     case project_request::pause:
       if (status == "active") return std::nullopt;
-      return std::pair<std::string, std::string>{"project_not_active",
-                                                 "only an active project can be paused; this one is " + status};
+      return std::pair<std::string, std::string>{
+          "project_not_active", "only an active project can be paused; this one is " + status};
     case project_request::resume:
       if (status == "paused") return std::nullopt;
-      return std::pair<std::string, std::string>{"project_not_paused",
-                                                 "only a paused project can be resumed; this one is " + status};
+      return std::pair<std::string, std::string>{
+          "project_not_paused", "only a paused project can be resumed; this one is " + status};
     case project_request::remove:
       if (status == "provisioning")
         return std::pair<std::string, std::string>{
-            "project_provisioning", "the project is still being provisioned; delete it once it is active or failed"};
+            "project_provisioning",
+            "the project is still being provisioned; delete it once it is active or failed"};
       return std::nullopt;
   }
   return std::nullopt;

@@ -21,7 +21,8 @@ bool token_bucket::try_take(clock::time_point now) {
 }
 
 token_bucket::clock::time_point token_bucket::next_token(clock::time_point now) const {
-  auto tokens = std::min(burst_, tokens_ + rate_ * std::chrono::duration<double>(now - std::min(now, last_)).count());
+  auto tokens = std::min(
+      burst_, tokens_ + rate_ * std::chrono::duration<double>(now - std::min(now, last_)).count());
   if (tokens >= 1.0 || rate_ <= 0) return now;
   auto wait = std::chrono::duration<double>((1.0 - tokens) / rate_);
   return now + std::chrono::duration_cast<clock::duration>(wait);
@@ -42,7 +43,15 @@ send_verdict classify_send_failure(const graph_result& r) {
       return send_verdict::retry;
   }
   switch (r.error_code()) {
-    case 1: case 2: case 4: case 80007: case 130429: case 131000: case 131016: case 131057: case 133004:
+    case 1:
+    case 2:
+    case 4:
+    case 80007:
+    case 130429:
+    case 131000:
+    case 131016:
+    case 131057:
+    case 133004:
       return send_verdict::retry;
     case 131056:
       return send_verdict::retry_recipient;

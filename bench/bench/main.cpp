@@ -97,33 +97,53 @@ options parse(int argc, char** argv) {
     }
     if (i + 1 >= argc) throw std::invalid_argument(a + ": missing value");
     std::string v = argv[++i];
-    if (a == "--projects") o.projects = std::stoi(v);
-    else if (a == "--contacts") o.contacts = std::stoi(v);
-    else if (a == "--messages") o.messages = std::stoi(v);
-    else if (a == "--mode") o.mode = v;
-    else if (a == "--rate") o.rate = std::stod(v);
-    else if (a == "--duration") o.duration = std::stod(v);
-    else if (a == "--statuses") o.statuses = v == "none" ? std::vector<std::string>{} : split(v);
-    else if (a == "--duplicate-rate") o.duplicate_rate = std::stod(v);
-    else if (a == "--error-rate") o.error_rate = std::stod(v);
-    else if (a == "--error-code") o.error_code = std::stol(v);
-    else if (a == "--connections") o.connections = std::stoi(v);
-    else if (a == "--target") o.target = v;
-    else if (a == "--paige") o.paige = v;
-    else if (a == "--echo-target") o.echo_target = v;
-    else if (a == "--paige-arg") o.paige_args.push_back(v);
-    else if (a == "--json") o.json_out = v;
-    else throw std::invalid_argument("unknown option " + a);
+    if (a == "--projects")
+      o.projects = std::stoi(v);
+    else if (a == "--contacts")
+      o.contacts = std::stoi(v);
+    else if (a == "--messages")
+      o.messages = std::stoi(v);
+    else if (a == "--mode")
+      o.mode = v;
+    else if (a == "--rate")
+      o.rate = std::stod(v);
+    else if (a == "--duration")
+      o.duration = std::stod(v);
+    else if (a == "--statuses")
+      o.statuses = v == "none" ? std::vector<std::string>{} : split(v);
+    else if (a == "--duplicate-rate")
+      o.duplicate_rate = std::stod(v);
+    else if (a == "--error-rate")
+      o.error_rate = std::stod(v);
+    else if (a == "--error-code")
+      o.error_code = std::stol(v);
+    else if (a == "--connections")
+      o.connections = std::stoi(v);
+    else if (a == "--target")
+      o.target = v;
+    else if (a == "--paige")
+      o.paige = v;
+    else if (a == "--echo-target")
+      o.echo_target = v;
+    else if (a == "--paige-arg")
+      o.paige_args.push_back(v);
+    else if (a == "--json")
+      o.json_out = v;
+    else
+      throw std::invalid_argument("unknown option " + a);
   }
-  if (o.mode != "closed" && o.mode != "open") throw std::invalid_argument("--mode is closed or open");
-  if (o.target != "paige" && o.target != "echo") throw std::invalid_argument("--target is paige or echo");
+  if (o.mode != "closed" && o.mode != "open")
+    throw std::invalid_argument("--mode is closed or open");
+  if (o.target != "paige" && o.target != "echo")
+    throw std::invalid_argument("--target is paige or echo");
   if (o.target == "echo") {
     // It answers a webhook without storing anything: a redelivery would be answered twice.
     if (o.duplicate_rate > 0 || o.error_rate > 0)
       throw std::invalid_argument("--target echo runs without --duplicate-rate and --error-rate");
     o.db_check = false;  // it has no database
   }
-  if (o.projects < 1 || o.projects > 999 || o.contacts < 1 || o.contacts > 9999999 || o.messages < 1)
+  if (o.projects < 1 || o.projects > 999 || o.contacts < 1 || o.contacts > 9999999 ||
+      o.messages < 1)
     throw std::invalid_argument("projects 1..999, contacts 1..9999999, messages >= 1");
   return o;
 }
@@ -132,27 +152,32 @@ options parse(int argc, char** argv) {
 struct api_client {
   api::http_client& http;
   std::string base;
-  std::pair<unsigned, json> call(const std::string& method, const std::string& path, const json& body = nullptr) {
+  std::pair<unsigned, json> call(const std::string& method, const std::string& path,
+                                 const json& body = nullptr) {
     std::promise<api::client_response> p;
-    http.request(method, base + path, {{"Authorization", "Bearer " + admin_key}, {"Content-Type", "application/json"}},
-                 body.is_null() ? "" : body.dump(), [&p](api::client_response r) { p.set_value(std::move(r)); });
+    http.request(method, base + path,
+                 {{"Authorization", "Bearer " + admin_key}, {"Content-Type", "application/json"}},
+                 body.is_null() ? "" : body.dump(),
+                 [&p](api::client_response r) { p.set_value(std::move(r)); });
     auto r = p.get_future().get();
     if (r.status == 0) throw std::runtime_error(method + " " + path + ": " + r.error);
     return {r.status, r.body.empty() ? json() : json::parse(r.body, nullptr, false)};
   }
-  json expect(unsigned status, const std::string& method, const std::string& path, const json& body = nullptr) {
+  json expect(unsigned status, const std::string& method, const std::string& path,
+              const json& body = nullptr) {
     auto [s, j] = call(method, path, body);
     if (s != status)
-      throw std::runtime_error(method + " " + path + " answered " + std::to_string(s) + ": " + j.dump());
+      throw std::runtime_error(method + " " + path + " answered " + std::to_string(s) + ": " +
+                               j.dump());
     return j;
   }
 };
 
 /// Everything the load knows about one contact. Guarded by the driver's mutex.
 struct contact_state {
-  int next_send = 0;      ///< index of the next message to send
-  int next_reply = 0;     ///< index of the reply expected next
-  bool unacked = false;   ///< a webhook in flight (open mode sends only when false)
+  int next_send = 0;     ///< index of the next message to send
+  int next_reply = 0;    ///< index of the reply expected next
+  bool unacked = false;  ///< a webhook in flight (open mode sends only when false)
   std::vector<steady::time_point> sent_at;
 };
 
@@ -185,23 +210,27 @@ struct driver {
     }
     ++sent;
     auto wa_id = bench::wa_id_of(p, c);
-    auto wamid = "wamid.B" + std::to_string(p) + "x" + std::to_string(c) + "x" + std::to_string(index);
-    auto timestamp = std::to_string(
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-    sender.post(metasim::webhook_sender::text_message_envelope(numbers[p], wa_id, "Bench " + wa_id, wamid, timestamp,
-                                                               "m" + std::to_string(index)),
-                [this, p, c, now](metasim::delivery_outcome out) {
-                  auto took = steady::now() - now;
-                  std::lock_guard<std::mutex> lock{mutex};
-                  contacts[p][c].unacked = false;
-                  if (out.delivered) {
-                    ++acked;
-                    ack.add(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count(),
-                            std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - first_send).count());
-                  } else {
-                    ++ack_failed;
-                  }
-                });
+    auto wamid =
+        "wamid.B" + std::to_string(p) + "x" + std::to_string(c) + "x" + std::to_string(index);
+    auto timestamp = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+    sender.post(
+        metasim::webhook_sender::text_message_envelope(numbers[p], wa_id, "Bench " + wa_id, wamid,
+                                                       timestamp, "m" + std::to_string(index)),
+        [this, p, c, now](metasim::delivery_outcome out) {
+          auto took = steady::now() - now;
+          std::lock_guard<std::mutex> lock{mutex};
+          contacts[p][c].unacked = false;
+          if (out.delivered) {
+            ++acked;
+            ack.add(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count(),
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - first_send)
+                        .count());
+          } else {
+            ++ack_failed;
+          }
+        });
   }
 
   /// The simulator accepted a send from Paige: a reply.
@@ -223,8 +252,9 @@ struct driver {
         return;
       }
       ++cs.next_reply;
-      reply.add(std::chrono::duration_cast<std::chrono::nanoseconds>(now - cs.sent_at[index]).count(),
-                std::chrono::duration_cast<std::chrono::nanoseconds>(now - first_send).count());
+      reply.add(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(now - cs.sent_at[index]).count(),
+          std::chrono::duration_cast<std::chrono::nanoseconds>(now - first_send).count());
       last_reply = now;
       if (opt.mode == "closed" && cs.next_send < opt.messages) next = cs.next_send;
     }
@@ -254,11 +284,13 @@ struct driver {
   /// was acknowledged. Returns the offers that found no free contact.
   long run_open() {
     first_send = steady::now();
-    auto end = first_send + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(opt.duration));
+    auto end = first_send + std::chrono::duration_cast<steady::duration>(
+                                std::chrono::duration<double>(opt.duration));
     long emitted = 0, starved = 0;
     std::size_t cursor = 0, total = static_cast<std::size_t>(opt.projects) * opt.contacts;
     while (steady::now() < end) {
-      auto due = static_cast<long>(std::chrono::duration<double>(steady::now() - first_send).count() * opt.rate);
+      auto due = static_cast<long>(
+          std::chrono::duration<double>(steady::now() - first_send).count() * opt.rate);
       while (emitted < due) {
         int p = -1, c = -1, index = 0;
         {
@@ -294,7 +326,8 @@ struct driver {
 /// A metric's value from Paige's /metrics (-1 if absent).
 double metric_value(api_client& paige, const std::string& name) {
   std::promise<api::client_response> p;
-  paige.http.request("GET", paige.base + "/metrics", {}, "", [&p](api::client_response r) { p.set_value(std::move(r)); });
+  paige.http.request("GET", paige.base + "/metrics", {}, "",
+                     [&p](api::client_response r) { p.set_value(std::move(r)); });
   auto text = p.get_future().get().body;
   auto at = text.find("\n" + name + " ");
   return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
@@ -315,12 +348,15 @@ void wait_webhooks_settled(metasim::sim_state& state, std::chrono::seconds limit
 /// the wamid (and any status that arrived before it) a little later, so a project's log is
 /// final only then. Returns how many were unrecorded when the wait began (the check fails on
 /// any still unrecorded when `limit` runs out).
-long wait_sends_recorded(api_client& paige, const std::string& project, std::chrono::seconds limit) {
+long wait_sends_recorded(api_client& paige, const std::string& project,
+                         std::chrono::seconds limit) {
   auto until = steady::now() + limit;
   long at_start = -1;
   for (;;) {
-    auto r = paige.expect(200, "POST", "/v1/projects/" + project + "/sql",
-                          {{"query", "SELECT count(*)::int FROM messages WHERE direction = 'out' AND wamid IS NULL"}});
+    auto r = paige.expect(
+        200, "POST", "/v1/projects/" + project + "/sql",
+        {{"query",
+          "SELECT count(*)::int FROM messages WHERE direction = 'out' AND wamid IS NULL"}});
     auto unrecorded = r["rows"].at(0).at(0).get<long>();
     if (at_start < 0) at_start = unrecorded;
     if (unrecorded == 0 || steady::now() >= until) return at_start;
@@ -329,20 +365,25 @@ long wait_sends_recorded(api_client& paige, const std::string& project, std::chr
 }
 
 /// Reads a project's message log through Paige's SQL endpoint and checks it (check_log).
-bench::log_problems check_project(api_client& paige, const std::string& project, int p, const options& opt,
-                                  const std::vector<contact_state>& contacts) {
-  auto r = paige.expect(200, "POST", "/v1/projects/" + project + "/sql",
-                        {{"query",
-                          "SELECT c.wa_id, m.direction, m.content->'text'->>'body', m.status FROM messages m "
-                          "JOIN contacts c ON c.id = m.contact_id ORDER BY c.wa_id, m.id"}});
-  if (r.value("truncated", false)) throw std::runtime_error("raise --sql-row-cap: the check was truncated");
+bench::log_problems check_project(api_client& paige, const std::string& project, int p,
+                                  const options& opt, const std::vector<contact_state>& contacts) {
+  auto r = paige.expect(
+      200, "POST", "/v1/projects/" + project + "/sql",
+      {{"query",
+        "SELECT c.wa_id, m.direction, m.content->'text'->>'body', m.status FROM messages m "
+        "JOIN contacts c ON c.id = m.contact_id ORDER BY c.wa_id, m.id"}});
+  if (r.value("truncated", false))
+    throw std::runtime_error("raise --sql-row-cap: the check was truncated");
   bench::project_log log;
   for (const auto& row : r["rows"])
-    log[row[0].get<std::string>()].push_back(
-        {row[1] == "in", row[2].is_string() ? row[2].get<std::string>() : "", row[3].get<std::string>()});
+    log[row[0].get<std::string>()].push_back({row[1] == "in",
+                                              row[2].is_string() ? row[2].get<std::string>() : "",
+                                              row[3].get<std::string>()});
   std::vector<bench::sent_count> sent;
-  for (int c = 0; c < opt.contacts; ++c) sent.push_back({bench::wa_id_of(p, c), contacts[c].next_send});
-  return bench::check_log(log, sent, opt.statuses.empty() ? std::string{"accepted"} : opt.statuses.back());
+  for (int c = 0; c < opt.contacts; ++c)
+    sent.push_back({bench::wa_id_of(p, c), contacts[c].next_send});
+  return bench::check_log(log, sent,
+                          opt.statuses.empty() ? std::string{"accepted"} : opt.statuses.back());
 }
 
 }  // namespace
@@ -384,8 +425,13 @@ int main(int argc, char** argv) {
 
     // The numbers, as Meta knows them.
     for (int p = 0; p < opt.projects; ++p) {
-      metasim::number n{std::to_string(800000 + p), std::to_string(700000 + p), "+1555" + std::to_string(800000 + p),
-                        "Bench " + std::to_string(p), "token-" + std::to_string(p), false, false};
+      metasim::number n{std::to_string(800000 + p),
+                        std::to_string(700000 + p),
+                        "+1555" + std::to_string(800000 + p),
+                        "Bench " + std::to_string(p),
+                        "token-" + std::to_string(p),
+                        false,
+                        false};
       state.put_number(n);
       load.numbers.push_back(n);
     }
@@ -394,11 +440,13 @@ int main(int argc, char** argv) {
     // The target: Paige on its own embedded Postgres, or the echo target.
     std::vector<std::string> args{"--app-secret", app_secret, "--graph-url", graph_url};
     if (opt.target == "paige") {
-      args.insert(args.end(), {"--verify-token", "bench", "--admin-token", admin_key, "--sql-row-cap", "1000000",
-                               "--sql-max-bytes", "16GiB", "--sql-timeout", "10m"});
+      args.insert(args.end(),
+                  {"--verify-token", "bench", "--admin-token", admin_key, "--sql-row-cap",
+                   "1000000", "--sql-max-bytes", "16GiB", "--sql-timeout", "10m"});
       args.insert(args.end(), opt.paige_args.begin(), opt.paige_args.end());
     } else {
-      for (const auto& n : load.numbers) args.insert(args.end(), {"--number", n.phone_number_id + "=" + n.access_token});
+      for (const auto& n : load.numbers)
+        args.insert(args.end(), {"--number", n.phone_number_id + "=" + n.access_token});
     }
     std::cerr << "starting " << opt.target << "...\n";
     bench::paige_process paige{opt.target == "paige" ? opt.paige : opt.echo_target, args};
@@ -410,11 +458,12 @@ int main(int argc, char** argv) {
     std::vector<std::string> project_ids;
     if (opt.target == "paige") {
       std::cerr << "setting up " << opt.projects << " projects...\n";
-      const json echo_bot = json::parse(R"({"initial_state": "unstructured", "states": {"unstructured": {"kind": "await",
+      const json echo_bot = json::parse(
+          R"({"initial_state": "unstructured", "states": {"unstructured": {"kind": "await",
         "routes": [{"when": "always", "then": [{"send": {"type": "text", "text": {"body": "echo: {{message.text}}"}}}]}]}}})");
       for (int p = 0; p < opt.projects; ++p)
-        project_ids.push_back(
-            client.expect(202, "POST", "/v1/projects", {{"name", "bench " + std::to_string(p)}})["id"]);
+        project_ids.push_back(client.expect(202, "POST", "/v1/projects",
+                                            {{"name", "bench " + std::to_string(p)}})["id"]);
       for (int p = 0; p < opt.projects; ++p) {
         auto path = "/v1/projects/" + project_ids[p];
         for (int i = 0; i < 1200 && client.expect(200, "GET", path)["status"] != "active"; ++i)
@@ -423,7 +472,9 @@ int main(int argc, char** argv) {
         client.expect(200, "PATCH", path, {{"settings", {{"messages_per_second", 1000}}}});
         const auto& n = load.numbers[p];
         client.expect(200, "PUT", path + "/whatsapp",
-                      {{"phone_number_id", n.phone_number_id}, {"waba_id", n.waba_id}, {"access_token", n.access_token}});
+                      {{"phone_number_id", n.phone_number_id},
+                       {"waba_id", n.waba_id},
+                       {"access_token", n.access_token}});
       }
     }
 
@@ -431,14 +482,18 @@ int main(int argc, char** argv) {
     auto rss_before = bench::rss_bytes(paige.pid());
     auto cpu0 = bench::cpu_seconds(paige.pid());
     // The echo target has no Postgres (one still stopping after an earlier run is not ours).
-    auto postgres_cpu = [&opt] { return opt.target == "paige" ? bench::cpu_seconds_of_all("postgres") : 0.0; };
+    auto postgres_cpu = [&opt] {
+      return opt.target == "paige" ? bench::cpu_seconds_of_all("postgres") : 0.0;
+    };
     auto pg0 = postgres_cpu();
     auto busy0 = bench::machine_busy_seconds();
     rusage self0{};
     getrusage(RUSAGE_SELF, &self0);
     long starved = 0;
-    if (opt.mode == "closed") load.run_closed();
-    else starved = load.run_open();
+    if (opt.mode == "closed")
+      load.run_closed();
+    else
+      starved = load.run_open();
     auto window_end = opt.mode == "closed" ? load.last_reply : steady::now();
     double window = std::chrono::duration<double>(window_end - load.first_send).count();
     auto cpu1 = bench::cpu_seconds(paige.pid());
@@ -447,11 +502,13 @@ int main(int argc, char** argv) {
     rusage self1{};
     getrusage(RUSAGE_SELF, &self1);
     auto self_cpu = [](const rusage& r) {
-      return r.ru_utime.tv_sec + r.ru_stime.tv_sec + (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
+      return r.ru_utime.tv_sec + r.ru_stime.tv_sec +
+             (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
     };
 
     auto rss_after = bench::rss_bytes(paige.pid());
-    double conversation_actors = opt.target == "paige" ? metric_value(client, "paige_conversation_actors") : -1;
+    double conversation_actors =
+        opt.target == "paige" ? metric_value(client, "paige_conversation_actors") : -1;
     std::cerr << "waiting for statuses, then checking...\n";
     wait_webhooks_settled(state, std::chrono::seconds{120});
     json db = json::object();
@@ -466,16 +523,27 @@ int main(int argc, char** argv) {
       db = bench::to_json(stored);
       db["sends_recorded_after_the_load"] = recorded_late;
     }
-    long expected = opt.mode == "closed" ? static_cast<long>(opt.projects) * opt.contacts * opt.messages : load.sent.load();
+    long expected = opt.mode == "closed"
+                        ? static_cast<long>(opt.projects) * opt.contacts * opt.messages
+                        : load.sent.load();
     long sim_lost = expected - load.replies.load();
-    bool correct = sim_lost == 0 && load.reordered == 0 && load.unexpected == 0 && load.ack_failed == 0 && stored.ok();
+    bool correct = sim_lost == 0 && load.reordered == 0 && load.unexpected == 0 &&
+                   load.ack_failed == 0 && stored.ok();
 
     json result{
         {"scenario",
-         {{"mode", opt.mode}, {"projects", opt.projects}, {"contacts_per_project", opt.contacts},
-          {"messages_per_contact", opt.messages}, {"rate", opt.rate}, {"duration_s", opt.duration},
-          {"statuses", opt.statuses}, {"duplicate_rate", opt.duplicate_rate}, {"error_rate", opt.error_rate},
-          {"error_code", opt.error_code}, {"connections", opt.connections}, {"target", opt.target},
+         {{"mode", opt.mode},
+          {"projects", opt.projects},
+          {"contacts_per_project", opt.contacts},
+          {"messages_per_contact", opt.messages},
+          {"rate", opt.rate},
+          {"duration_s", opt.duration},
+          {"statuses", opt.statuses},
+          {"duplicate_rate", opt.duplicate_rate},
+          {"error_rate", opt.error_rate},
+          {"error_code", opt.error_code},
+          {"connections", opt.connections},
+          {"target", opt.target},
           {"paige_args", opt.paige_args}}},
         {"window_s", window},
         {"sent", load.sent.load()},
@@ -487,36 +555,47 @@ int main(int argc, char** argv) {
         {"ack_latency", load.ack.summarize()},
         {"reply_latency", load.reply.summarize()},
         {"reply_latency_by_second", load.reply.by_second()},
-        {"cpu_seconds", {{"paige", cpu1 - cpu0}, {"postgres", pg1 - pg0}, {"bench", self_cpu(self1) - self_cpu(self0)},
-                         {"machine", busy1 - busy0}}},
+        {"cpu_seconds",
+         {{"paige", cpu1 - cpu0},
+          {"postgres", pg1 - pg0},
+          {"bench", self_cpu(self1) - self_cpu(self0)},
+          {"machine", busy1 - busy0}}},
         {"paige_peak_rss_mb", static_cast<double>(bench::peak_rss_bytes(paige.pid())) / (1 << 20)},
         {"paige_rss_before_mb", static_cast<double>(rss_before) / (1 << 20)},
         {"paige_rss_after_mb", static_cast<double>(rss_after) / (1 << 20)},
         {"conversation_actors_after", conversation_actors},
         {"correctness",
-         {{"ok", correct}, {"replies_missing", sim_lost}, {"replies_out_of_order_or_duplicate", load.reordered.load()},
-          {"unexpected_sends", load.unexpected.load()}, {"webhooks_not_acknowledged", load.ack_failed.load()},
+         {{"ok", correct},
+          {"replies_missing", sim_lost},
+          {"replies_out_of_order_or_duplicate", load.reordered.load()},
+          {"unexpected_sends", load.unexpected.load()},
+          {"webhooks_not_acknowledged", load.ack_failed.load()},
           {"database", db}}},
         {"simulator", state.stats()}};
     std::ofstream{opt.json_out} << result.dump(2) << "\n";
 
     auto& a = result["ack_latency"];
     auto& r = result["reply_latency"];
-    std::string shape = opt.mode == "closed" ? " x " + std::to_string(opt.messages) + " messages"
-                                             : " at " + std::to_string(static_cast<long>(opt.rate)) + " msg/s for " +
-                                                   std::to_string(static_cast<long>(opt.duration)) + " s";
+    std::string shape = opt.mode == "closed"
+                            ? " x " + std::to_string(opt.messages) + " messages"
+                            : " at " + std::to_string(static_cast<long>(opt.rate)) + " msg/s for " +
+                                  std::to_string(static_cast<long>(opt.duration)) + " s";
     std::string statuses;
     for (const auto& s : opt.statuses) statuses += (statuses.empty() ? "" : ",") + s;
-    std::printf("paige-bench %s against %s: %d projects x %d contacts%s, statuses %s\n", opt.mode.c_str(),
-                opt.target.c_str(), opt.projects, opt.contacts, shape.c_str(),
+    std::printf("paige-bench %s against %s: %d projects x %d contacts%s, statuses %s\n",
+                opt.mode.c_str(), opt.target.c_str(), opt.projects, opt.contacts, shape.c_str(),
                 statuses.empty() ? "none" : statuses.c_str());
-    std::printf("  window %.2f s: %.0f acknowledged msg/s, %.0f replies/s (%ld sent, %ld acknowledged, %ld replies)\n",
-                window, result["acknowledged_per_s"].get<double>(), result["replies_per_s"].get<double>(),
-                load.sent.load(), load.acked.load(), load.replies.load());
-    std::printf("  ack latency   p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms\n", a["p50_ms"].get<double>(),
-                a["p90_ms"].get<double>(), a["p99_ms"].get<double>(), a["max_ms"].get<double>());
-    std::printf("  reply latency p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms\n", r["p50_ms"].get<double>(),
-                r["p90_ms"].get<double>(), r["p99_ms"].get<double>(), r["max_ms"].get<double>());
+    std::printf(
+        "  window %.2f s: %.0f acknowledged msg/s, %.0f replies/s (%ld sent, %ld acknowledged, %ld "
+        "replies)\n",
+        window, result["acknowledged_per_s"].get<double>(), result["replies_per_s"].get<double>(),
+        load.sent.load(), load.acked.load(), load.replies.load());
+    std::printf("  ack latency   p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms\n",
+                a["p50_ms"].get<double>(), a["p90_ms"].get<double>(), a["p99_ms"].get<double>(),
+                a["max_ms"].get<double>());
+    std::printf("  reply latency p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms\n",
+                r["p50_ms"].get<double>(), r["p90_ms"].get<double>(), r["p99_ms"].get<double>(),
+                r["max_ms"].get<double>());
     {
       std::vector<double> p99s;
       std::size_t worst = 0;
@@ -531,16 +610,21 @@ int main(int argc, char** argv) {
                     sorted[sorted.size() / 2], p99s[worst], worst, p99s.size());
       }
     }
-    std::printf("  cpu s: %s %.1f, postgres %.1f, bench %.1f, machine %.1f of %.1f\n", opt.target.c_str(),
-                cpu1 - cpu0, pg1 - pg0, self_cpu(self1) - self_cpu(self0), busy1 - busy0,
-                window * std::thread::hardware_concurrency());
+    std::printf("  cpu s: %s %.1f, postgres %.1f, bench %.1f, machine %.1f of %.1f\n",
+                opt.target.c_str(), cpu1 - cpu0, pg1 - pg0, self_cpu(self1) - self_cpu(self0),
+                busy1 - busy0, window * std::thread::hardware_concurrency());
     std::printf("  %s RSS: %.0f MB before, %.0f MB after, %.0f MB peak", opt.target.c_str(),
-                static_cast<double>(rss_before) / (1 << 20), static_cast<double>(rss_after) / (1 << 20),
+                static_cast<double>(rss_before) / (1 << 20),
+                static_cast<double>(rss_after) / (1 << 20),
                 result["paige_peak_rss_mb"].get<double>());
-    if (conversation_actors >= 0) std::printf("; %.0f conversation actors resident", conversation_actors);
+    if (conversation_actors >= 0)
+      std::printf("; %.0f conversation actors resident", conversation_actors);
     std::printf("\n");
-    if (starved) std::printf("  %ld offers found every contact waiting for an ack (raise --contacts)\n", starved);
-    std::printf("  correctness: %s %s\n", correct ? "OK" : "FAILED", result["correctness"].dump().c_str());
+    if (starved)
+      std::printf("  %ld offers found every contact waiting for an ack (raise --contacts)\n",
+                  starved);
+    std::printf("  correctness: %s %s\n", correct ? "OK" : "FAILED",
+                result["correctness"].dump().c_str());
     std::printf("  json: %s\n", opt.json_out.c_str());
     return correct ? 0 : 1;
   } catch (const std::exception& e) {

@@ -23,7 +23,9 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-double ticks_to_seconds(unsigned long long ticks) { return static_cast<double>(ticks) / sysconf(_SC_CLK_TCK); }
+double ticks_to_seconds(unsigned long long ticks) {
+  return static_cast<double>(ticks) / sysconf(_SC_CLK_TCK);
+}
 
 /// utime + stime of /proc/<pid>/stat, plus cutime + cstime (children it reaped) when asked.
 double stat_cpu(const std::string& stat, bool with_children = false) {
@@ -47,11 +49,13 @@ std::uint64_t status_kb(pid_t pid, const std::string& key) {
 
 }  // namespace
 
-paige_process::paige_process(const std::string& binary, std::vector<std::string> args, std::chrono::seconds timeout) {
+paige_process::paige_process(const std::string& binary, std::vector<std::string> args,
+                             std::chrono::seconds timeout) {
   char tmpl[] = "/tmp/paige-bench-XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
-  std::filesystem::permissions(dir_, std::filesystem::perms::owner_all | std::filesystem::perms::group_exec |
+  std::filesystem::permissions(dir_, std::filesystem::perms::owner_all |
+                                         std::filesystem::perms::group_exec |
                                          std::filesystem::perms::others_exec);
   std::vector<std::string> argv{binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", dir_};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -101,7 +105,9 @@ paige_process::~paige_process() {
 
 std::string paige_process::log_text() const { return read_file(dir_ + "/paige.log"); }
 
-double cpu_seconds(pid_t pid) { return stat_cpu(read_file("/proc/" + std::to_string(pid) + "/stat")); }
+double cpu_seconds(pid_t pid) {
+  return stat_cpu(read_file("/proc/" + std::to_string(pid) + "/stat"));
+}
 
 std::uint64_t peak_rss_bytes(pid_t pid) { return status_kb(pid, "VmHWM"); }
 
@@ -126,7 +132,8 @@ double cpu_seconds_of_all(const std::string& name) {
 double machine_busy_seconds() {
   std::istringstream in{read_file("/proc/stat")};
   std::string cpu;
-  unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0,
+                     steal = 0;
   in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
   return ticks_to_seconds(user + nice + system + irq + softirq + steal);
 }

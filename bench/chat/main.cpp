@@ -25,17 +25,21 @@ struct options {
   std::string message;
 };
 
-json call(paige::api::http_client& client, const std::string& method, const std::string& url, const json& body = {}) {
+json call(paige::api::http_client& client, const std::string& method, const std::string& url,
+          const json& body = {}) {
   std::promise<paige::api::client_response> p;
-  client.request(method, url, {{"Content-Type", "application/json"}}, body.is_null() ? "" : body.dump(),
+  client.request(method, url, {{"Content-Type", "application/json"}},
+                 body.is_null() ? "" : body.dump(),
                  [&p](paige::api::client_response r) { p.set_value(std::move(r)); });
   auto r = p.get_future().get();
-  if (r.status == 0) throw std::runtime_error("cannot reach the simulator at " + url + ": " + r.error);
+  if (r.status == 0)
+    throw std::runtime_error("cannot reach the simulator at " + url + ": " + r.error);
   return json::parse(r.body, nullptr, false);
 }
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -76,14 +80,20 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     try {
-      if (a == "--sim") o.sim = next();
-      else if (a == "--number") o.number = next();
-      else if (a == "--user") o.user = next();
-      else if (a == "--name") o.name = next();
+      if (a == "--sim")
+        o.sim = next();
+      else if (a == "--number")
+        o.number = next();
+      else if (a == "--user")
+        o.user = next();
+      else if (a == "--name")
+        o.name = next();
       else if (a == "--help" || a == "-h") {
-        std::cout << "usage: paige-chat [--sim URL] [--number ID] [--user WA_ID] [--name NAME] [message]\n";
+        std::cout << "usage: paige-chat [--sim URL] [--number ID] [--user WA_ID] [--name NAME] "
+                     "[message]\n";
         return 0;
-      } else o.message += (o.message.empty() ? "" : " ") + a;
+      } else
+        o.message += (o.message.empty() ? "" : " ") + a;
     } catch (const std::exception& e) {
       std::cerr << "paige-chat: " << e.what() << "\n";
       return 2;
@@ -99,7 +109,8 @@ int main(int argc, char** argv) {
       auto choice = choices.find(lower(text));
       if (choice != choices.end()) {
         auto [kind, id] = choice->second;
-        message = {{"type", "interactive"}, {"interactive", {{"type", kind}, {kind, {{"id", id}, {"title", text}}}}}};
+        message = {{"type", "interactive"},
+                   {"interactive", {{"type", kind}, {kind, {{"id", id}, {"title", text}}}}}};
       } else {
         message = {{"type", "text"}, {"text", {{"body", text}}}};
       }

@@ -31,7 +31,8 @@ struct options {
 };
 
 options parse(std::vector<std::string> args) {
-  if (args.empty() || args[0] != "serve") throw std::invalid_argument("usage: paige-echo-target serve [options]");
+  if (args.empty() || args[0] != "serve")
+    throw std::invalid_argument("usage: paige-echo-target serve [options]");
   options o;
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (i + 1 >= args.size()) throw std::invalid_argument(args[i] + ": missing value");
@@ -50,13 +51,15 @@ options parse(std::vector<std::string> args) {
       o.graph_version = v;
     } else if (a == "--number") {
       auto eq = v.find('=');
-      if (eq == std::string::npos) throw std::invalid_argument("--number is PHONE_NUMBER_ID=ACCESS_TOKEN");
+      if (eq == std::string::npos)
+        throw std::invalid_argument("--number is PHONE_NUMBER_ID=ACCESS_TOKEN");
       o.tokens[v.substr(0, eq)] = v.substr(eq + 1);
     } else if (a != "--data-dir") {  // paige-bench's launcher passes one; nothing is stored
       throw std::invalid_argument("unknown option " + a);
     }
   }
-  if (o.app_secret.empty() || o.graph_url.empty()) throw std::invalid_argument("--app-secret and --graph-url are required");
+  if (o.app_secret.empty() || o.graph_url.empty())
+    throw std::invalid_argument("--app-secret and --graph-url are required");
   return o;
 }
 
@@ -70,15 +73,19 @@ struct pending_answer {
   void one_done(bool ok) {
     if (!ok) failed = true;
     if (--remaining > 0) return;
-    if (failed) respond(api::http_response::error(503, "unavailable", "a send failed; retry"));
-    else respond(api::http_response::json(200, {{"status", "ok"}}));
+    if (failed)
+      respond(api::http_response::error(503, "unavailable", "a send failed; retry"));
+    else
+      respond(api::http_response::json(200, {{"status", "ok"}}));
   }
 };
 
 void add_echo_route(api::router& routes, const options& opt, api::graph_client& graph) {
   routes.add("POST", "/webhook", [&opt, &graph](api::http_request&& req, api::responder respond) {
-    if (!api::valid_signature(opt.app_secret, req.body, req.header("x-hub-signature-256").value_or("")))
-      return respond(api::http_response::error(401, "invalid_signature", "missing or wrong X-Hub-Signature-256"));
+    if (!api::valid_signature(opt.app_secret, req.body,
+                              req.header("x-hub-signature-256").value_or("")))
+      return respond(api::http_response::error(401, "invalid_signature",
+                                               "missing or wrong X-Hub-Signature-256"));
     auto parsed = api::parse_webhook(req.body);
     if (auto* why = std::get_if<std::string>(&parsed))
       return respond(api::http_response::error(400, "invalid_webhook", *why));

@@ -23,7 +23,8 @@ http_response graph_error(long code, const std::string& message, const std::stri
 }
 
 /// The number named by {id} if the bearer token is its access token.
-std::optional<number> authorized(const sim_context& ctx, const http_request& req, http_response& denied) {
+std::optional<number> authorized(const sim_context& ctx, const http_request& req,
+                                 http_response& denied) {
   auto n = ctx.state.find_number(std::string{req.param("id")});
   auto auth = req.header("authorization").value_or("");
   if (!n) {
@@ -42,13 +43,15 @@ std::optional<number> authorized(const sim_context& ctx, const http_request& req
 void answer(const sim_context& ctx, const faults& f, responder respond, http_response res,
             const std::string& number_id = {}) {
   auto latency = f.latency_ms;
-  if (auto it = f.number_latency_ms.find(number_id); it != f.number_latency_ms.end()) latency += it->second;
+  if (auto it = f.number_latency_ms.find(number_id); it != f.number_latency_ms.end())
+    latency += it->second;
   if (latency <= 0) return respond(std::move(res));
   ctx.timers.after(std::chrono::milliseconds{latency},
                    [respond, res = std::move(res)]() mutable { respond(std::move(res)); });
 }
 
-void answer(const sim_context& ctx, responder respond, http_response res, const std::string& number_id = {}) {
+void answer(const sim_context& ctx, responder respond, http_response res,
+            const std::string& number_id = {}) {
   answer(ctx, *ctx.state.current_faults(), std::move(respond), std::move(res), number_id);
 }
 
@@ -70,7 +73,9 @@ void post_statuses(std::shared_ptr<const status_run> run, std::size_t index) {
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count());
   const auto& ctx = run->ctx;
-  if (ctx.keep_records) ctx.state.add({0, run->n.phone_number_id, run->wa_id, "status", run->wamid, {{"status", status}}, 0});
+  if (ctx.keep_records)
+    ctx.state.add(
+        {0, run->n.phone_number_id, run->wa_id, "status", run->wamid, {{"status", status}}, 0});
   ctx.state.count("statuses_posted");
   ctx.sender.post(webhook_sender::status_envelope(run->n, run->wamid, status, now, run->wa_id),
                   [run, index](delivery_outcome) { post_statuses(run, index + 1); });
@@ -83,7 +88,8 @@ unsigned http_status_for(long code) {
   if (code == 2 || code == 133004) return 503;
   if (code == 131000 || code == 131016 || code == 131057 || code == 3) return 500;
   if (code == 132001) return 404;
-  if (code == 10 || (code >= 200 && code <= 299) || code == 131005 || code == 368 || code == 131031) return 403;
+  if (code == 10 || (code >= 200 && code <= 299) || code == 131005 || code == 368 || code == 131031)
+    return 403;
   return 400;
 }
 
@@ -116,20 +122,25 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
     auto n = authorized(ctx, req, denied);
     if (!n) return answer(ctx, respond, std::move(denied));
     auto body = json::parse(req.body, nullptr, false);
-    if (!body.is_object() || body.value("messaging_product", "") != "whatsapp" || !body.contains("pin"))
-      return answer(ctx, respond, graph_error(100, "Invalid parameter", "messaging_product and pin are required"));
+    if (!body.is_object() || body.value("messaging_product", "") != "whatsapp" ||
+        !body.contains("pin"))
+      return answer(
+          ctx, respond,
+          graph_error(100, "Invalid parameter", "messaging_product and pin are required"));
     ctx.state.mark_registered(n->phone_number_id);
     answer(ctx, respond, http_response::json(200, {{"success", true}}));
   });
 
-  routes.add("POST", "/{version}/{id}/subscribed_apps", [ctx](http_request&& req, responder respond) {
-    auto n = ctx.state.find_waba(std::string{req.param("id")});
-    if (!n) return answer(ctx, respond, graph_error(100, "Unsupported post request", "unknown WABA"));
-    if (req.header("authorization").value_or("") != "Bearer " + n->access_token)
-      return answer(ctx, respond, graph_error(190, "Invalid OAuth access token"));
-    ctx.state.mark_subscribed(n->waba_id);
-    answer(ctx, respond, http_response::json(200, {{"success", true}}));
-  });
+  routes.add(
+      "POST", "/{version}/{id}/subscribed_apps", [ctx](http_request&& req, responder respond) {
+        auto n = ctx.state.find_waba(std::string{req.param("id")});
+        if (!n)
+          return answer(ctx, respond, graph_error(100, "Unsupported post request", "unknown WABA"));
+        if (req.header("authorization").value_or("") != "Bearer " + n->access_token)
+          return answer(ctx, respond, graph_error(190, "Invalid OAuth access token"));
+        ctx.state.mark_subscribed(n->waba_id);
+        answer(ctx, respond, http_response::json(200, {{"success", true}}));
+      });
 
   routes.add("POST", "/{version}/{id}/messages", [ctx](http_request&& req, responder respond) {
     http_response denied;
@@ -137,30 +148,40 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
     if (!n) return answer(ctx, respond, std::move(denied));
     auto body = json::parse(req.body, nullptr, false);
     if (!body.is_object() || body.value("messaging_product", "") != "whatsapp")
-      return answer(ctx, respond, graph_error(100, "Invalid parameter", "messaging_product must be \"whatsapp\""));
+      return answer(
+          ctx, respond,
+          graph_error(100, "Invalid parameter", "messaging_product must be \"whatsapp\""));
     if (body.value("status", "") == "read") {  // mark as read
       ctx.state.add({0, n->phone_number_id, "", "read", body.value("message_id", ""), body, 0});
       return answer(ctx, respond, http_response::json(200, {{"success", true}}));
     }
     auto to = body.value("to", "");
-    if (to.empty()) return answer(ctx, respond, graph_error(131008, "Required parameter is missing", "to"));
+    if (to.empty())
+      return answer(ctx, respond, graph_error(131008, "Required parameter is missing", "to"));
     auto faults_now = ctx.state.current_faults();
     const auto& f = *faults_now;
     long code = 0;
-    if (auto it = f.recipient_errors.find(to); it != f.recipient_errors.end()) code = it->second;
-    else code = ctx.state.draw_error(f);
+    if (auto it = f.recipient_errors.find(to); it != f.recipient_errors.end())
+      code = it->second;
+    else
+      code = ctx.state.draw_error(f);
     if (code) {
       ctx.state.count("sends_failed_injected");
-      return answer(ctx, f, respond, graph_error(code, "Injected failure", "simulated error " + std::to_string(code)),
-                    n->phone_number_id);
+      return answer(
+          ctx, f, respond,
+          graph_error(code, "Injected failure", "simulated error " + std::to_string(code)),
+          n->phone_number_id);
     }
     auto msg = body;
-    for (const char* k : {"messaging_product", "to", "recipient_type", "context", "biz_opaque_callback_data"}) msg.erase(k);
+    for (const char* k :
+         {"messaging_product", "to", "recipient_type", "context", "biz_opaque_callback_data"})
+      msg.erase(k);
     auto problems = actors::check_outbound_message(msg);
     if (!problems.empty()) {
       ctx.state.count("sends_invalid");
-      return answer(ctx, respond,
-                    graph_error(100, "Invalid parameter", problems[0].pointer + ": " + problems[0].message));
+      return answer(
+          ctx, respond,
+          graph_error(100, "Invalid parameter", problems[0].pointer + ": " + problems[0].message));
     }
     auto wamid = ctx.state.next_wamid();
     if (ctx.keep_records) ctx.state.add({0, n->phone_number_id, to, "out", wamid, body, 0});
@@ -175,7 +196,9 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
     json_text::append_string(accepted.body, wamid);
     accepted.body += R"(}],"messaging_product":"whatsapp"})";
     answer(ctx, f, respond, std::move(accepted), n->phone_number_id);
-    post_statuses(std::make_shared<const status_run>(status_run{ctx, std::move(*n), to, wamid, std::move(faults_now)}), 0);
+    post_statuses(std::make_shared<const status_run>(
+                      status_run{ctx, std::move(*n), to, wamid, std::move(faults_now)}),
+                  0);
   });
 }
 

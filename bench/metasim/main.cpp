@@ -33,11 +33,17 @@ constexpr const char* usage =
 int main(int argc, char** argv) {
   signals::block_shutdown_signals();
 
-  std::map<std::string, std::string> opt{{"--listen", "127.0.0.1:9090"}, {"--max-attempts", "10"},
-                                         {"--statuses", "sent,delivered,read"}, {"--error-rate", "0"},
-                                         {"--error-code", "500"}, {"--latency-ms", "0"},
-                                         {"--duplicate-rate", "0"}, {"--seed", "1"}, {"--log-level", "info"},
-                                         {"--webhook-url", ""}, {"--app-secret", ""}};
+  std::map<std::string, std::string> opt{{"--listen", "127.0.0.1:9090"},
+                                         {"--max-attempts", "10"},
+                                         {"--statuses", "sent,delivered,read"},
+                                         {"--error-rate", "0"},
+                                         {"--error-code", "500"},
+                                         {"--latency-ms", "0"},
+                                         {"--duplicate-rate", "0"},
+                                         {"--seed", "1"},
+                                         {"--log-level", "info"},
+                                         {"--webhook-url", ""},
+                                         {"--app-secret", ""}};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -50,8 +56,10 @@ int main(int argc, char** argv) {
       std::cerr << "paige-metasim: unknown option '" << key << "'\n" << usage;
       return 2;
     }
-    if (eq != std::string::npos) opt[key] = a.substr(eq + 1);
-    else if (i + 1 < argc) opt[key] = argv[++i];
+    if (eq != std::string::npos)
+      opt[key] = a.substr(eq + 1);
+    else if (i + 1 < argc)
+      opt[key] = argv[++i];
     else {
       std::cerr << "paige-metasim: " << key << ": missing value\n";
       return 2;
@@ -66,9 +74,9 @@ int main(int argc, char** argv) {
     metasim::sim_state state{std::stoull(opt["--seed"])};
     metasim::faults f;
     metasim::apply_faults(f, {{"error_rate", std::stod(opt["--error-rate"])},
-                       {"error_code", std::stol(opt["--error-code"])},
-                       {"latency_ms", std::stol(opt["--latency-ms"])},
-                       {"duplicate_rate", std::stod(opt["--duplicate-rate"])}});
+                              {"error_code", std::stol(opt["--error-code"])},
+                              {"latency_ms", std::stol(opt["--latency-ms"])},
+                              {"duplicate_rate", std::stod(opt["--duplicate-rate"])}});
     f.statuses.clear();
     std::string list = opt["--statuses"];
     for (std::size_t start = 0; start < list.size();) {
@@ -79,8 +87,8 @@ int main(int argc, char** argv) {
     }
     state.set_faults(f);
     metasim::scheduler timers;
-    metasim::webhook_sender sender{opt["--webhook-url"], opt["--app-secret"], std::stoi(opt["--max-attempts"]), state,
-                                   timers};
+    metasim::webhook_sender sender{opt["--webhook-url"], opt["--app-secret"],
+                                   std::stoi(opt["--max-attempts"]), state, timers};
     api::router routes;
     metasim::sim_context ctx{state, timers, sender, true, {}};
     metasim::add_control_routes(routes, ctx);  // first: /control/... wins over /{version}/{id}

@@ -11,25 +11,32 @@ json to_json(const faults& f) {
   for (const auto& [wa, code] : f.recipient_errors) recipients[wa] = code;
   for (const auto& [code, share] : f.error_mix) mix[std::to_string(code)] = share;
   for (const auto& [number, ms] : f.number_latency_ms) latency[number] = ms;
-  return {{"error_rate", f.error_rate},       {"error_code", f.error_code},   {"latency_ms", f.latency_ms},
-          {"duplicate_rate", f.duplicate_rate}, {"statuses", f.statuses},     {"recipient_errors", recipients},
-          {"error_mix", mix},                 {"number_latency_ms", latency}};
+  return {{"error_rate", f.error_rate}, {"error_code", f.error_code},
+          {"latency_ms", f.latency_ms}, {"duplicate_rate", f.duplicate_rate},
+          {"statuses", f.statuses},     {"recipient_errors", recipients},
+          {"error_mix", mix},           {"number_latency_ms", latency}};
 }
 
 void apply_faults(faults& f, const json& j) {
   if (!j.is_object()) throw std::invalid_argument("faults must be a JSON object");
   for (const auto& [key, value] : j.items()) {
-    if (key == "error_rate" && value.is_number()) f.error_rate = value.get<double>();
-    else if (key == "error_code" && value.is_number_integer()) f.error_code = value.get<long>();
-    else if (key == "latency_ms" && value.is_number_integer()) f.latency_ms = value.get<long>();
-    else if (key == "duplicate_rate" && value.is_number()) f.duplicate_rate = value.get<double>();
-    else if (key == "statuses" && value.is_array()) f.statuses = value.get<std::vector<std::string>>();
+    if (key == "error_rate" && value.is_number())
+      f.error_rate = value.get<double>();
+    else if (key == "error_code" && value.is_number_integer())
+      f.error_code = value.get<long>();
+    else if (key == "latency_ms" && value.is_number_integer())
+      f.latency_ms = value.get<long>();
+    else if (key == "duplicate_rate" && value.is_number())
+      f.duplicate_rate = value.get<double>();
+    else if (key == "statuses" && value.is_array())
+      f.statuses = value.get<std::vector<std::string>>();
     else if (key == "recipient_errors" && value.is_object()) {
       f.recipient_errors.clear();
       for (const auto& [wa, code] : value.items()) f.recipient_errors[wa] = code.get<long>();
     } else if (key == "error_mix" && value.is_object()) {
       f.error_mix.clear();
-      for (const auto& [code, share] : value.items()) f.error_mix[std::stol(code)] = share.get<double>();
+      for (const auto& [code, share] : value.items())
+        f.error_mix[std::stol(code)] = share.get<double>();
     } else if (key == "number_latency_ms" && value.is_object()) {
       f.number_latency_ms.clear();
       for (const auto& [number, ms] : value.items()) f.number_latency_ms[number] = ms.get<long>();
@@ -78,7 +85,8 @@ sim_state::sim_state(std::uint64_t seed) : rng_(seed) {
 
 std::string sim_state::next_wamid() {
   std::lock_guard<std::mutex> lock{mutex_};
-  return "wamid.SIM" + run_id_ + "." + std::to_string(++wamid_counter_) + "x" + std::to_string(rng_() % 100000);
+  return "wamid.SIM" + run_id_ + "." + std::to_string(++wamid_counter_) + "x" +
+         std::to_string(rng_() % 100000);
 }
 
 std::uint64_t sim_state::add(record r) {

@@ -39,20 +39,21 @@ struct record {
   std::string wa_id;
   std::string direction;  ///< "in" (user → business), "out" (business → user), "status", "read"
   std::string wamid;
-  json message;           ///< the inbound object, the outbound request, or {"status": ...}
-  double at = 0;          ///< Unix seconds
+  json message;   ///< the inbound object, the outbound request, or {"status": ...}
+  double at = 0;  ///< Unix seconds
 };
 
 /// Fault injection; all off by default.
 struct faults {
-  double error_rate = 0;         ///< share of sends answered with error_code
-  long error_code = 500;         ///< 500 (plain HTTP 500) or a Meta code (130429, 131047, ...)
-  long latency_ms = 0;           ///< added to every Graph answer
-  double duplicate_rate = 0;     ///< share of webhooks delivered twice
-  std::vector<std::string> statuses{"sent", "delivered", "read"};  ///< sent for each accepted message
-  std::map<std::string, long> recipient_errors;  ///< wa_id → code, for every send to that user
-  std::map<long, double> error_mix;              ///< code → share of sends failing with it
-  std::map<std::string, long> number_latency_ms; ///< phone_number_id → added latency
+  double error_rate = 0;      ///< share of sends answered with error_code
+  long error_code = 500;      ///< 500 (plain HTTP 500) or a Meta code (130429, 131047, ...)
+  long latency_ms = 0;        ///< added to every Graph answer
+  double duplicate_rate = 0;  ///< share of webhooks delivered twice
+  std::vector<std::string> statuses{"sent", "delivered",
+                                    "read"};      ///< sent for each accepted message
+  std::map<std::string, long> recipient_errors;   ///< wa_id → code, for every send to that user
+  std::map<long, double> error_mix;               ///< code → share of sends failing with it
+  std::map<std::string, long> number_latency_ms;  ///< phone_number_id → added latency
 };
 
 json to_json(const faults& f);

@@ -8,10 +8,14 @@
 
 namespace paige::metasim {
 
-webhook_sender::webhook_sender(std::string url, std::string app_secret, int max_attempts, sim_state& state,
-                               scheduler& timers, api::http_client_options client)
-    : url_(std::move(url)), secret_(std::move(app_secret)), max_attempts_(max_attempts), state_(state),
-      timers_(timers), client_(client) {}
+webhook_sender::webhook_sender(std::string url, std::string app_secret, int max_attempts,
+                               sim_state& state, scheduler& timers, api::http_client_options client)
+    : url_(std::move(url)),
+      secret_(std::move(app_secret)),
+      max_attempts_(max_attempts),
+      state_(state),
+      timers_(timers),
+      client_(client) {}
 
 webhook_sender::~webhook_sender() { client_.stop(); }
 
@@ -27,9 +31,12 @@ std::string webhook_sender::url() const {
 
 json webhook_sender::envelope(const number& n, json value) {
   value["messaging_product"] = "whatsapp";
-  value["metadata"] = {{"display_phone_number", n.display_phone_number}, {"phone_number_id", n.phone_number_id}};
-  return {{"object", "whatsapp_business_account"},
-          {"entry", {{{"id", n.waba_id}, {"changes", {{{"field", "messages"}, {"value", std::move(value)}}}}}}}};
+  value["metadata"] = {{"display_phone_number", n.display_phone_number},
+                       {"phone_number_id", n.phone_number_id}};
+  return {
+      {"object", "whatsapp_business_account"},
+      {"entry",
+       {{{"id", n.waba_id}, {"changes", {{{"field", "messages"}, {"value", std::move(value)}}}}}}}};
 }
 
 namespace {
@@ -39,7 +46,8 @@ namespace {
 void envelope_head(std::string& out, const number& n) {
   out += R"({"object":"whatsapp_business_account","entry":[{"id":)";
   json_text::append_string(out, n.waba_id);
-  out += R"(,"changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":)";
+  out +=
+      R"(,"changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":)";
   json_text::append_string(out, n.display_phone_number);
   out += R"(,"phone_number_id":)";
   json_text::append_string(out, n.phone_number_id);
@@ -50,8 +58,9 @@ constexpr std::string_view envelope_tail = "}}]}]}";
 
 }  // namespace
 
-std::string webhook_sender::status_envelope(const number& n, std::string_view wamid, std::string_view status,
-                                            std::string_view timestamp, std::string_view recipient_id) {
+std::string webhook_sender::status_envelope(const number& n, std::string_view wamid,
+                                            std::string_view status, std::string_view timestamp,
+                                            std::string_view recipient_id) {
   std::string out;
   out.reserve(400);
   envelope_head(out, n);
@@ -69,8 +78,10 @@ std::string webhook_sender::status_envelope(const number& n, std::string_view wa
 }
 
 std::string webhook_sender::text_message_envelope(const number& n, std::string_view wa_id,
-                                                  std::string_view profile_name, std::string_view wamid,
-                                                  std::string_view timestamp, std::string_view body) {
+                                                  std::string_view profile_name,
+                                                  std::string_view wamid,
+                                                  std::string_view timestamp,
+                                                  std::string_view body) {
   std::string out;
   out.reserve(512);
   envelope_head(out, n);
@@ -108,33 +119,35 @@ void webhook_sender::post(std::string text, std::function<void(delivery_outcome)
   attempt(std::move(body), std::move(signature), 1, duplicate, std::move(settled));
 }
 
-void webhook_sender::attempt(std::shared_ptr<const std::string> body, std::string signature, int n, bool duplicate,
-                             std::function<void(delivery_outcome)> done) {
+void webhook_sender::attempt(std::shared_ptr<const std::string> body, std::string signature, int n,
+                             bool duplicate, std::function<void(delivery_outcome)> done) {
   state_.count("webhook_attempts");
-  client_.request(
-      "POST", url(), {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", signature}}, *body,
-      [this, body, signature, n, duplicate, done](api::client_response r) {
-        if (r.status == 200) {
-          state_.count("webhooks_delivered");
-          if (duplicate) {
-            // Meta delivers again when several apps are subscribed or a retry crossed the ack.
-            state_.count("webhooks_duplicated");
-            attempt(body, signature, 1, false, {});
-          }
-          if (done) done({true, n, 200});
-          return;
-        }
-        state_.count("webhook_failures");
-        if (n >= max_attempts_) {
-          log::warn("metasim.webhook_gave_up", {{"attempts", n}, {"status", r.status}, {"error", r.error}});
-          if (done) done({false, n, r.status});
-          return;
-        }
-        auto delay = std::chrono::milliseconds{std::min(2000, 25 << std::min(n, 6))};
-        timers_.after(delay, [this, body, signature, n, duplicate, done] {
-          attempt(body, signature, n + 1, duplicate, done);
-        });
-      });
+  client_.request("POST", url(),
+                  {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", signature}}, *body,
+                  [this, body, signature, n, duplicate, done](api::client_response r) {
+                    if (r.status == 200) {
+                      state_.count("webhooks_delivered");
+                      if (duplicate) {
+                        // Meta delivers again when several apps are subscribed or a retry crossed
+                        // the ack.
+                        state_.count("webhooks_duplicated");
+                        attempt(body, signature, 1, false, {});
+                      }
+                      if (done) done({true, n, 200});
+                      return;
+                    }
+                    state_.count("webhook_failures");
+                    if (n >= max_attempts_) {
+                      log::warn("metasim.webhook_gave_up",
+                                {{"attempts", n}, {"status", r.status}, {"error", r.error}});
+                      if (done) done({false, n, r.status});
+                      return;
+                    }
+                    auto delay = std::chrono::milliseconds{std::min(2000, 25 << std::min(n, 6))};
+                    timers_.after(delay, [this, body, signature, n, duplicate, done] {
+                      attempt(body, signature, n + 1, duplicate, done);
+                    });
+                  });
 }
 
 }  // namespace paige::metasim

@@ -22,8 +22,8 @@ struct delivery_outcome {
 
 class webhook_sender {
  public:
-  webhook_sender(std::string url, std::string app_secret, int max_attempts, sim_state& state, scheduler& timers,
-                 api::http_client_options client = {});
+  webhook_sender(std::string url, std::string app_secret, int max_attempts, sim_state& state,
+                 scheduler& timers, api::http_client_options client = {});
   ~webhook_sender();
 
   /// Posts `envelope`; `done` (optional) runs once delivered or given up. Counted in the
@@ -41,15 +41,17 @@ class webhook_sender {
 
   /// The same envelope with one status, written as text (the load's most frequent webhook).
   /// Values are written as given: the bytes match Meta's when they are ASCII.
-  static std::string status_envelope(const number& n, std::string_view wamid, std::string_view status,
-                                     std::string_view timestamp, std::string_view recipient_id);
+  static std::string status_envelope(const number& n, std::string_view wamid,
+                                     std::string_view status, std::string_view timestamp,
+                                     std::string_view recipient_id);
   /// The same envelope with one text message from `wa_id` and its profile name, as text.
-  static std::string text_message_envelope(const number& n, std::string_view wa_id, std::string_view profile_name,
-                                           std::string_view wamid, std::string_view timestamp, std::string_view body);
+  static std::string text_message_envelope(const number& n, std::string_view wa_id,
+                                           std::string_view profile_name, std::string_view wamid,
+                                           std::string_view timestamp, std::string_view body);
 
  private:
-  void attempt(std::shared_ptr<const std::string> body, std::string signature, int n, bool duplicate,
-               std::function<void(delivery_outcome)> done);
+  void attempt(std::shared_ptr<const std::string> body, std::string signature, int n,
+               bool duplicate, std::function<void(delivery_outcome)> done);
 
   mutable std::mutex url_mutex_;
   std::string url_;

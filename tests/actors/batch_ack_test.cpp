@@ -20,8 +20,9 @@ std::string text_of(const caf::error* err) { return err ? caf::to_string(*err) :
 
 }  // namespace
 
-TEST_CASE("a batch's ack reports its first outcome once and an unanswered batch as its receiver gone",
-          "[webhook]") {
+TEST_CASE(
+    "a batch's ack reports its first outcome once and an unanswered batch as its receiver gone",
+    "[webhook]") {
   std::vector<std::string> seen;
   auto record = [&seen](const caf::error* err) { seen.push_back(text_of(err)); };
   {
@@ -52,7 +53,8 @@ TEST_CASE("a batch sent to an actor that is gone reports its receiver gone", "[w
   caf::actor_system_config cfg;
   actors::configure_actor_system(cfg, 2);
   caf::actor_system sys{cfg};
-  auto target = sys.spawn([](caf::event_based_actor*, int) -> caf::behavior { return {[](int) {}}; }, 0);
+  auto target =
+      sys.spawn([](caf::event_based_actor*, int) -> caf::behavior { return {[](int) {}}; }, 0);
   {
     caf::scoped_actor self{sys};
     self->monitor(target);

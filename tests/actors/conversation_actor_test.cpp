@@ -1,9 +1,9 @@
 // The conversation actor on a real project database: passivation, crashes.
-#include "actors/core/bot_definition.hpp"
 #include "actors/conversation_actor.hpp"
+#include "actors/core/bot_definition.hpp"
 #include "actors/event_hub.hpp"
-#include "common/metrics.hpp"
 #include "actors/persistence.hpp"
+#include "common/metrics.hpp"
 #include "tests/support/persistence_fixture.hpp"
 
 #include <caf/all.hpp>
@@ -21,17 +21,20 @@ namespace {
 constexpr auto timeout = std::chrono::seconds{10};
 
 bot_ptr echo() {
-  return std::make_shared<const bot::definition>(std::get<bot::definition>(bot::compile(bot::echo_bot(), {})));
+  return std::make_shared<const bot::definition>(
+      std::get<bot::definition>(bot::compile(bot::echo_bot(), {})));
 }
 
-inbound_message text_from(const std::string& wa_id, const std::string& wamid, const std::string& body) {
+inbound_message text_from(const std::string& wa_id, const std::string& wamid,
+                          const std::string& body) {
   json m{{"from", wa_id}, {"id", wamid}, {"type", "text"}, {"text", {{"body", body}}}};
   return {wamid, wa_id, "", "text", "", m.dump()};
 }
 
 /// The context of conversations on `f`'s project; `graph` stands in for the Meta sync
 /// supervisor, `parent` for the project actor.
-std::shared_ptr<conversation_context> context_of(paige::test::persistence_fixture& f, caf::scoped_actor& parent,
+std::shared_ptr<conversation_context> context_of(paige::test::persistence_fixture& f,
+                                                 caf::scoped_actor& parent,
                                                  const caf::actor& graph) {
   auto ctx = std::make_shared<conversation_context>();
   ctx->project_id = f.project;
@@ -43,15 +46,16 @@ std::shared_ptr<conversation_context> context_of(paige::test::persistence_fixtur
 
 }  // namespace
 
-TEST_CASE("a conversation answers the passivation sweep only with nothing in flight, and ends when told",
-          "[conversation][db]") {
+TEST_CASE(
+    "a conversation answers the passivation sweep only with nothing in flight, and ends when told",
+    "[conversation][db]") {
   paige::test::persistence_fixture f;
   caf::scoped_actor parent{*f.sys};
   caf::scoped_actor graph{*f.sys};  // stands in for the Meta sync supervisor
   auto ctx = context_of(f, parent, graph);
   auto conversation = spawn_conversation(parent.ptr(), ctx, "15550001");
   parent->monitor(conversation);  // only to see it end
-  struct end_on_failure {  // the fixture waits for every actor to end
+  struct end_on_failure {         // the fixture waits for every actor to end
     caf::actor actor;
     ~end_on_failure() { caf::anon_send_exit(actor, caf::exit_reason::kill); }
   } guard{conversation};
@@ -61,13 +65,14 @@ TEST_CASE("a conversation answers the passivation sweep only with nothing in fli
   pqxx::connection locker{f.db.conninfo()};
   pqxx::work lock{locker};
   lock.exec("LOCK TABLE contacts IN SHARE ROW EXCLUSIVE MODE");
-  auto stored = parent->request(conversation, timeout, inbound_atom::value, text_from("15550001", "wamid.1", "hi"),
-                                echo(), false);
+  auto stored = parent->request(conversation, timeout, inbound_atom::value,
+                                text_from("15550001", "wamid.1", "hi"), echo(), false);
   parent->send(conversation, idle_atom::value, std::int64_t{1});  // busy: not answered
   lock.commit();
   stored.receive([](caf::ok_atom) {}, [](caf::error& e) { FAIL(caf::to_string(e)); });
   graph->receive(
-      [](send_atom, const std::string& project, const std::string& wa_id, std::vector<outbound_item>& items) {
+      [](send_atom, const std::string& project, const std::string& wa_id,
+         std::vector<outbound_item>& items) {
         CHECK(project == "p1");
         CHECK(wa_id == "15550001");
         REQUIRE(items.size() == 1);
@@ -91,13 +96,16 @@ TEST_CASE("a conversation answers the passivation sweep only with nothing in fli
         CHECK(down.reason == caf::exit_reason::normal);
       },
       caf::after(timeout) >> [] { FAIL("a passivated conversation did not end"); });
-  CHECK(f.count("SELECT count(*) FROM messages WHERE direction = 'in' AND handled_at IS NOT NULL") == 1);
+  CHECK(
+      f.count("SELECT count(*) FROM messages WHERE direction = 'in' AND handled_at IS NOT NULL") ==
+      1);
 }
 
-TEST_CASE("a message whose step throws is stored, marked skipped, and the conversation goes on", "[conversation][db]") {
+TEST_CASE("a message whose step throws is stored, marked skipped, and the conversation goes on",
+          "[conversation][db]") {
   paige::test::persistence_fixture f;
   caf::scoped_actor parent{*f.sys};
-  caf::scoped_actor graph{*f.sys};  // stands in for the Meta sync supervisor
+  caf::scoped_actor graph{*f.sys};   // stands in for the Meta sync supervisor
   caf::scoped_actor events{*f.sys};  // stands in for the project's event hub
   auto ctx = context_of(f, parent, graph);
   ctx->events = events;
@@ -109,21 +117,26 @@ TEST_CASE("a message whose step throws is stored, marked skipped, and the conver
     ~end_on_failure() { caf::anon_send_exit(actor, caf::exit_reason::kill); }
   } guard{conversation};
   // A variable that doubles itself: the step that would pass max_vars_bytes throws.
-  auto doubling = std::make_shared<const bot::definition>(std::get<bot::definition>(bot::compile(json::parse(R"({
+  auto doubling = std::make_shared<const bot::definition>(
+      std::get<bot::definition>(bot::compile(json::parse(R"({
       "initial_state": "a", "states": {"a": {"kind": "await", "routes": [{"when": "always", "then": [
         {"set": {"x": "{{vars.x}}{{vars.x}}{{message.text}}"}},
-        {"send": {"type": "text", "text": {"body": "ok"}}}]}]}}})"), {})));
+        {"send": {"type": "text", "text": {"body": "ok"}}}]}]}}})"),
+                                             {})));
   std::string big(20000, 'y');
   for (int i = 1; i <= 3; ++i) {
     auto wamid = "wamid.skip." + std::to_string(i);
-    parent->request(conversation, timeout, inbound_atom::value, text_from("15550002", wamid, big), doubling, false)
+    parent
+        ->request(conversation, timeout, inbound_atom::value, text_from("15550002", wamid, big),
+                  doubling, false)
         .receive([](caf::ok_atom) {}, [](caf::error& e) { FAIL(caf::to_string(e)); });
   }
   // The first two steps ran (their replies went out); the third would hold 120 000 bytes of
   // variables: handled without effects, its reason on the message, an event, a metric.
   for (int i = 0; i < 2; ++i)
-    graph->receive([](send_atom, const std::string&, const std::string&, std::vector<outbound_item>&) {},
-                   caf::after(timeout) >> [] { FAIL("a step's reply was not handed over"); });
+    graph->receive(
+        [](send_atom, const std::string&, const std::string&, std::vector<outbound_item>&) {},
+        caf::after(timeout) >> [] { FAIL("a step's reply was not handed over"); });
   bool skipped = false;
   for (int i = 0; i < 20 && !skipped; ++i)
     events->receive(
@@ -136,15 +149,21 @@ TEST_CASE("a message whose step throws is stored, marked skipped, and the conver
         caf::after(timeout) >> [] { FAIL("no message.skipped event"); });
   CHECK(skipped);
   auto marked = [&] {
-    return f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.skip.3' AND handled_at IS NOT NULL "
-                   "AND error->>'code' = 'vars_too_large'") == 1;
+    return f.count(
+               "SELECT count(*) FROM messages WHERE wamid = 'wamid.skip.3' AND handled_at IS NOT "
+               "NULL "
+               "AND error->>'code' = 'vars_too_large'") == 1;
   };
-  for (int i = 0; i < 1000 && !marked(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  for (int i = 0; i < 1000 && !marked(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
   CHECK(marked());
   CHECK(f.count("SELECT count(*) FROM messages WHERE direction = 'out'") == 2);
-  CHECK_THAT(metrics.expose(), Catch::Contains("paige_bot_steps_skipped_total{reason=\"vars_too_large\"} 1"));
+  CHECK_THAT(metrics.expose(),
+             Catch::Contains("paige_bot_steps_skipped_total{reason=\"vars_too_large\"} 1"));
   // The actor lives on: the next message (with a bot that keeps no variables) is answered.
-  parent->request(conversation, timeout, inbound_atom::value, text_from("15550002", "wamid.skip.4", "hi"), echo(), false)
+  parent
+      ->request(conversation, timeout, inbound_atom::value,
+                text_from("15550002", "wamid.skip.4", "hi"), echo(), false)
       .receive([](caf::ok_atom) {}, [](caf::error& e) { FAIL(caf::to_string(e)); });
   graph->receive(
       [](send_atom, const std::string&, const std::string&, std::vector<outbound_item>& items) {
@@ -154,14 +173,17 @@ TEST_CASE("a message whose step throws is stored, marked skipped, and the conver
       caf::after(timeout) >> [] { FAIL("the conversation did not go on after a skipped step"); });
 }
 
-TEST_CASE("a first message commits with its conversation's opening unless its step needs what only the database knows",
-          "[conversation][db]") {
+TEST_CASE(
+    "a first message commits with its conversation's opening unless its step needs what only the "
+    "database knows",
+    "[conversation][db]") {
   paige::test::persistence_fixture f;
   caf::scoped_actor parent{*f.sys};
   caf::scoped_actor graph{*f.sys};  // stands in for the Meta sync supervisor
   auto ctx = context_of(f, parent, graph);
   auto compiled = [](const char* source) {
-    return std::make_shared<const bot::definition>(std::get<bot::definition>(bot::compile(json::parse(source), {})));
+    return std::make_shared<const bot::definition>(
+        std::get<bot::definition>(bot::compile(json::parse(source), {})));
   };
   auto two_states = compiled(R"({"initial_state": "a", "states": {
       "a": {"kind": "await", "routes": [{"when": "always", "then": [
@@ -197,7 +219,8 @@ TEST_CASE("a first message commits with its conversation's opening unless its st
         .receive([](caf::ok_atom) {}, [](caf::error& e) { FAIL(caf::to_string(e)); });
     std::string body;
     graph->receive(
-        [&](send_atom, const std::string&, const std::string& to, std::vector<outbound_item>& items) {
+        [&](send_atom, const std::string&, const std::string& to,
+            std::vector<outbound_item>& items) {
           CHECK(to == wa_id);
           REQUIRE(items.size() == 1);
           body = json::parse(items[0].content_json)["text"]["body"];
@@ -207,8 +230,10 @@ TEST_CASE("a first message commits with its conversation's opening unless its st
   };
   // Stored in the transaction that opened the conversation: the same now().
   auto opened_with_it = [&](const std::string& wa_id) {
-    return f.count("SELECT count(*) FROM messages m JOIN conversations v ON v.id = m.conversation_id "
-                   "WHERE m.wamid = 'wamid." + wa_id + "' AND m.handled_at = v.started_at") == 1;
+    return f.count(
+               "SELECT count(*) FROM messages m JOIN conversations v ON v.id = m.conversation_id "
+               "WHERE m.wamid = 'wamid." +
+               wa_id + "' AND m.handled_at = v.started_at") == 1;
   };
 
   // A new contact: the step ran from the initial state and committed with the opening.
@@ -235,7 +260,8 @@ TEST_CASE("a first message commits with its conversation's opening unless its st
 
   // A bot that reads the conversation's id: opened first, then the step.
   auto id = reply_to_first("15550013", "Hal", says_id);
-  CHECK(id == std::to_string(f.count("SELECT v.id FROM conversations v JOIN contacts c ON c.id = v.contact_id "
-                                     "WHERE c.wa_id = '15550013'")));
+  CHECK(id == std::to_string(
+                  f.count("SELECT v.id FROM conversations v JOIN contacts c ON c.id = v.contact_id "
+                          "WHERE c.wa_id = '15550013'")));
   CHECK_FALSE(opened_with_it("15550013"));
 }

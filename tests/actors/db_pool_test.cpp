@@ -113,7 +113,8 @@ TEST_CASE("a lost connection fails one job as db_unavailable, then reconnects", 
   CHECK(pid2 != pid);
 }
 
-TEST_CASE("a retry-safe job that finds its connection dead runs again on a new one", "[actors][db]") {
+TEST_CASE("a retry-safe job that finds its connection dead runs again on a new one",
+          "[actors][db]") {
   pool_fixture f{1};
   auto backend = [](pqxx::connection& c) {
     return caf::make_message(pqxx::work{c}.exec("SELECT pg_backend_pid()")[0][0].as<int>());
@@ -134,7 +135,8 @@ TEST_CASE("a retry-safe job that finds its connection dead runs again on a new o
     pqxx::work{admin}.exec_params("SELECT pg_terminate_backend($1)", pid2);
   }
   std::promise<bool> ready;
-  check_readiness(*f.sys, f.pool, std::chrono::seconds{5}, [&](bool ok, std::string) { ready.set_value(ok); });
+  check_readiness(*f.sys, f.pool, std::chrono::seconds{5},
+                  [&](bool ok, std::string) { ready.set_value(ok); });
   CHECK(ready.get_future().get());
 }
 
@@ -158,7 +160,8 @@ TEST_CASE("a database-API pool shares its workers fairly between projects", "[ac
     return caf::make_message(1);
   };
   auto a_conninfo = db.conninfo();
-  auto b_conninfo = db.conninfo() + " application_name=b";  // another connection string: another project
+  auto b_conninfo =
+      db.conninfo() + " application_name=b";  // another connection string: another project
   caf::scoped_actor self{sys};
   for (int i = 0; i < 3; ++i) self->send(pool, run_atom::value, a_conninfo, db_job{a_job});
   REQUIRE(paige::test::wait_until([&] { return a_running == 1; }));
@@ -166,17 +169,19 @@ TEST_CASE("a database-API pool shares its workers fairly between projects", "[ac
   self->request(pool, caf::duration{std::chrono::seconds{10}}, run_atom::value, b_conninfo,
                 db_job{[](pqxx::connection&) { return caf::make_message(2); }})
       .receive([&](int v) { b_done = v == 2; }, [&](caf::error& e) { FAIL(caf::to_string(e)); });
-  CHECK(b_done);        // answered while A's first job still held its worker
+  CHECK(b_done);          // answered while A's first job still held its worker
   CHECK(a_running == 1);  // A never held both workers
   release.set_value();
   CHECK(paige::test::wait_until([&] { return a_running == 0; }));
   CHECK(a_max == 1);
   caf::anon_send_exit(pool, caf::exit_reason::user_shutdown);
   // Drain A's replies sent to `self`.
-  for (int i = 0; i < 3; ++i) self->receive([](int) {}, caf::after(std::chrono::seconds{10}) >> [] {});
+  for (int i = 0; i < 3; ++i)
+    self->receive([](int) {}, caf::after(std::chrono::seconds{10}) >> [] {});
 }
 
-TEST_CASE("a job naming a database runs there, on a kept connection, closed ones are replaced", "[actors][db]") {
+TEST_CASE("a job naming a database runs there, on a kept connection, closed ones are replaced",
+          "[actors][db]") {
   pool_fixture f{1};
   paige::test::fresh_database other;
   caf::scoped_actor self{*f.sys};
@@ -199,8 +204,8 @@ TEST_CASE("a job naming a database runs there, on a kept connection, closed ones
     return caf::make_message(pqxx::work{c}.exec("SELECT 1")[0][0].as<int>());
   }));
   CHECK(own == 1);
-  CHECK(where(other.conninfo(), true) == first);   // still kept beside the pool's own database
-  auto fresh = where(other.conninfo(), false);     // the job closed it: a new backend
+  CHECK(where(other.conninfo(), true) == first);  // still kept beside the pool's own database
+  auto fresh = where(other.conninfo(), false);    // the job closed it: a new backend
   CHECK(fresh.rfind(other.name() + "/", 0) == 0);
   CHECK(fresh != first);
 }
@@ -208,8 +213,9 @@ TEST_CASE("a job naming a database runs there, on a kept connection, closed ones
 TEST_CASE("readiness reports the database through the actor system", "[actors][db]") {
   pool_fixture f{1};
   std::promise<std::pair<bool, std::string>> ready;
-  check_readiness(*f.sys, f.pool, std::chrono::seconds{5},
-                  [&](bool ok, std::string reason) { ready.set_value({ok, reason}); });
+  check_readiness(*f.sys, f.pool, std::chrono::seconds{5}, [&](bool ok, std::string reason) {
+    ready.set_value({ok, reason});
+  });
   auto r = ready.get_future().get();
   CHECK(r.first);
 
@@ -240,7 +246,8 @@ TEST_CASE("readiness reports the database through the actor system", "[actors][d
   CHECK(again.get_future().get());
 }
 
-TEST_CASE("a database-API pool bounds each project's queue and drops jobs that waited too long", "[actors][db]") {
+TEST_CASE("a database-API pool bounds each project's queue and drops jobs that waited too long",
+          "[actors][db]") {
   paige::test::fresh_database db;
   caf::actor_system_config cfg;
   configure_actor_system(cfg, 2);
@@ -266,15 +273,18 @@ TEST_CASE("a database-API pool bounds each project's queue and drops jobs that w
   // Two wait; the third is refused at once.
   for (int i = 0; i < 2; ++i) self->send(pool, run_atom::value, conninfo, db_job{blocking});
   caf::error refused;
-  self->request(pool, caf::duration{std::chrono::seconds{10}}, run_atom::value, conninfo, db_job{blocking})
+  self->request(pool, caf::duration{std::chrono::seconds{10}}, run_atom::value, conninfo,
+                db_job{blocking})
       .receive([](int) { FAIL("a third queued job ran"); }, [&](caf::error& e) { refused = e; });
   CHECK(code_of(refused) == errc::busy);
   // Once the queue timeout has passed, the waiting jobs are answered, not run.
-  REQUIRE(paige::test::wait_until([&] { return std::chrono::steady_clock::now() - queued_at > opts.queue_timeout; }));
+  REQUIRE(paige::test::wait_until(
+      [&] { return std::chrono::steady_clock::now() - queued_at > opts.queue_timeout; }));
   release.set_value();
   int timeouts = 0;
   for (int i = 0; i < 3; ++i)
-    self->receive([](int) {}, [&](caf::error& e) { timeouts += code_of(e) == errc::timeout ? 1 : 0; },
+    self->receive([](int) {},
+                  [&](caf::error& e) { timeouts += code_of(e) == errc::timeout ? 1 : 0; },
                   caf::after(std::chrono::seconds{10}) >> [] {});
   CHECK(timeouts == 2);
   CHECK(ran == 1);

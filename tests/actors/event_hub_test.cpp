@@ -51,7 +51,8 @@ struct hub_fixture {
     hub = spawn_event_hub(self->ptr(), {"p1", 3});
   }
   void publish(std::int64_t conversation, const std::string& type) {
-    (*self)->send(hub, publish_atom::value, type, conversation, std::string{"{\"type\":\"" + type + "\"}"});
+    (*self)->send(hub, publish_atom::value, type, conversation,
+                  std::string{"{\"type\":\"" + type + "\"}"});
   }
   /// Subscribes and waits until the hub has handled it (and everything sent before).
   std::shared_ptr<collector> subscribe(const std::string& last, std::int64_t conversation = 0) {
@@ -71,7 +72,8 @@ struct hub_fixture {
 
 }  // namespace
 
-TEST_CASE("the hub replays its window after a known id and says when events were lost", "[unit][events]") {
+TEST_CASE("the hub replays its window after a known id and says when events were lost",
+          "[unit][events]") {
   hub_fixture f;
   auto live = f.subscribe("");
   for (int i = 1; i <= 5; ++i) f.publish(7, "e" + std::to_string(i));
@@ -104,7 +106,8 @@ TEST_CASE("the hub replays its window after a known id and says when events were
   CHECK(type_of(foreign->snapshot().at(0)) == "events.lost");
 }
 
-TEST_CASE("the hub filters by conversation and forgets subscribers that are gone", "[unit][events]") {
+TEST_CASE("the hub filters by conversation and forgets subscribers that are gone",
+          "[unit][events]") {
   hub_fixture f;
   auto live = f.subscribe("");
   auto only = f.subscribe("", 8);

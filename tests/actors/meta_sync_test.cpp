@@ -1,9 +1,9 @@
 // The Meta sync supervisor with a Graph API stand-in and the test as the project actor:
 // outcomes are asked again until recorded, and an outbox read that comes late sends nothing
 // twice.
+#include "actors/meta_sync.hpp"
 #include "actors/conversation_actor.hpp"
 #include "actors/errors.hpp"
-#include "actors/meta_sync.hpp"
 #include "actors/project_types.hpp"
 #include "actors/system_config.hpp"
 #include "tests/support/child_process.hpp"
@@ -58,17 +58,20 @@ struct fixture {
 
 }  // namespace
 
-TEST_CASE("a send's outcome is asked again until it is recorded, and a late outbox read sends nothing twice",
-          "[actors][meta_sync]") {
+TEST_CASE(
+    "a send's outcome is asked again until it is recorded, and a late outbox read sends nothing "
+    "twice",
+    "[actors][meta_sync]") {
   fixture f;
   caf::scoped_actor project{*f.sys};
-  project->send(f.meta, number_atom::value, std::string{"p1"}, std::string{"1001"}, std::string{"token"},
-                caf::actor{}, caf::actor{project}, 80.0);
+  project->send(f.meta, number_atom::value, std::string{"p1"}, std::string{"1001"},
+                std::string{"token"}, caf::actor{}, caf::actor{project}, 80.0);
   project->send(f.meta, send_atom::value, std::string{"p1"}, std::string{"1555"},
                 std::vector<outbound_item>{{41, R"({"type": "text", "text": {"body": "hi"}})"}});
   // The database is down: the first record fails...
   project->receive(
-      [&](record_atom, std::int64_t id, const std::string& wamid, bool again) -> caf::result<caf::ok_atom> {
+      [&](record_atom, std::int64_t id, const std::string& wamid,
+          bool again) -> caf::result<caf::ok_atom> {
         CHECK(id == 41);
         CHECK(wamid == "wamid.1");
         CHECK_FALSE(again);
@@ -77,7 +80,8 @@ TEST_CASE("a send's outcome is asked again until it is recorded, and a late outb
       caf::after(timeout) >> [] { FAIL("the outcome was not recorded"); });
   // ... and it is asked again (as a record that may have gone through), until it is.
   project->receive(
-      [&](record_atom, std::int64_t id, const std::string&, bool again) -> caf::result<caf::ok_atom> {
+      [&](record_atom, std::int64_t id, const std::string&,
+          bool again) -> caf::result<caf::ok_atom> {
         CHECK(id == 41);
         CHECK(again);
         return caf::ok_atom::value;
@@ -96,24 +100,26 @@ TEST_CASE("a send's outcome is asked again until it is recorded, and a late outb
   CHECK(f.graph->calls() == 2);
 }
 
-TEST_CASE("an outcome whose project actor is gone waits for its next actor", "[actors][meta_sync]") {
+TEST_CASE("an outcome whose project actor is gone waits for its next actor",
+          "[actors][meta_sync]") {
   fixture f;
   caf::scoped_actor project{*f.sys};
   // The project's actor ends (it restarts, say) before the outcome is recorded.
   // (An argument: CAF 0.17 dereferences a null argument tuple for a function without any.)
   auto gone = f.sys->spawn([](int) -> caf::behavior { return {[](int) {}}; }, 0);
-  project->send(f.meta, number_atom::value, std::string{"p1"}, std::string{"1001"}, std::string{"token"},
-                caf::actor{}, gone, 80.0);
+  project->send(f.meta, number_atom::value, std::string{"p1"}, std::string{"1001"},
+                std::string{"token"}, caf::actor{}, gone, 80.0);
   project->send_exit(gone, caf::exit_reason::user_shutdown);
   project->wait_for(gone);
   project->send(f.meta, send_atom::value, std::string{"p1"}, std::string{"1555"},
                 std::vector<outbound_item>{{7, R"({"type": "text", "text": {"body": "hi"}})"}});
   REQUIRE(paige::test::wait_until([&] { return f.graph->calls() == 1; }));
   // Its successor announces the number again and is asked to record what was sent meanwhile.
-  project->send(f.meta, number_atom::value, std::string{"p1"}, std::string{"1001"}, std::string{"token"},
-                caf::actor{}, caf::actor{project}, 80.0);
+  project->send(f.meta, number_atom::value, std::string{"p1"}, std::string{"1001"},
+                std::string{"token"}, caf::actor{}, caf::actor{project}, 80.0);
   project->receive(
-      [&](record_atom, std::int64_t id, const std::string& wamid, bool again) -> caf::result<caf::ok_atom> {
+      [&](record_atom, std::int64_t id, const std::string& wamid,
+          bool again) -> caf::result<caf::ok_atom> {
         CHECK(id == 7);
         CHECK(wamid == "wamid.1");
         CHECK(again);  // the first attempt's answer never came: it may have been stored

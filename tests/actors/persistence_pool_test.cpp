@@ -14,7 +14,8 @@ namespace {
 std::vector<caf::actor> null_workers(std::size_t n) { return std::vector<caf::actor>(n); }
 }  // namespace
 
-TEST_CASE("projects are spread evenly over the persistence workers and keep theirs", "[persistence]") {
+TEST_CASE("projects are spread evenly over the persistence workers and keep theirs",
+          "[persistence]") {
   persistence_pool pool{null_workers(4)};
   std::vector<std::size_t> per_worker(4, 0);
   std::vector<std::size_t> first;

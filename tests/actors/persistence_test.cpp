@@ -1,6 +1,6 @@
 // The persistence workers on a real project database: the hot-path batch kinds.
-#include "actors/errors.hpp"
 #include "actors/persistence.hpp"
+#include "actors/errors.hpp"
 #include "storage/message_log.hpp"
 #include "tests/support/persistence_fixture.hpp"
 
@@ -22,7 +22,9 @@ namespace {
 
 constexpr auto timeout = std::chrono::seconds{10};
 
-std::string text(const std::string& body) { return json{{"type", "text"}, {"text", {{"body", body}}}}.dump(); }
+std::string text(const std::string& body) {
+  return json{{"type", "text"}, {"text", {{"body", body}}}}.dump();
+}
 
 /// What an exchange request answered: the inbound id and the step's outcome, or an error.
 struct exchange_reply {
@@ -33,20 +35,27 @@ struct exchange_reply {
 
 }  // namespace
 
-TEST_CASE("an inbound message and its step commit together, a duplicate or a failing step stores nothing",
-          "[persistence][db]") {
+TEST_CASE(
+    "an inbound message and its step commit together, a duplicate or a failing step stores nothing",
+    "[persistence][db]") {
   persistence_fixture f;
   caf::scoped_actor self{*f.sys};
   paige::storage::conversation_row conv;
-  self->request(f.worker, timeout, open_atom::value, f.project, std::string{"15550001"}, std::string{"Ada"},
-                std::string{"a"})
-      .receive([&](paige::storage::conversation_row& row) { conv = row; }, [&](caf::error& e) { FAIL(to_string(e)); });
+  self->request(f.worker, timeout, open_atom::value, f.project, std::string{"15550001"},
+                std::string{"Ada"}, std::string{"a"})
+      .receive([&](paige::storage::conversation_row& row) { conv = row; },
+               [&](caf::error& e) { FAIL(to_string(e)); });
   REQUIRE(conv.conversation_id > 0);
 
   auto exchange = [&](const std::string& wamid, save_list saves) {
     exchange_reply out;
     inbound_row in{conv.conversation_id, conv.contact_id, wamid, "text", text("hi"), 0, false};
-    step_row step{0, conv.conversation_id, conv.contact_id, "b", R"({"seen":true})", false,
+    step_row step{0,
+                  conv.conversation_id,
+                  conv.contact_id,
+                  "b",
+                  R"({"seen":true})",
+                  false,
                   {{"text", text("reply to " + wamid)}}};
     self->request(f.worker, timeout, exchange_atom::value, f.project, in, step, std::move(saves))
         .receive(
@@ -63,9 +72,14 @@ TEST_CASE("an inbound message and its step commit together, a duplicate or a fai
   CHECK(first.id > 0);
   CHECK(first.outcome.applied);
   REQUIRE(first.outcome.outbound_ids.size() == 1);
-  CHECK(f.count("SELECT count(*) FROM messages WHERE direction = 'in' AND handled_at IS NOT NULL") == 1);
-  CHECK(f.count("SELECT count(*) FROM conversations WHERE state = 'b' AND vars->>'seen' = 'true'") == 1);
-  CHECK(f.count("SELECT count(*) FROM messages WHERE direction = 'out' AND status = 'queued'") == 1);
+  CHECK(
+      f.count("SELECT count(*) FROM messages WHERE direction = 'in' AND handled_at IS NOT NULL") ==
+      1);
+  CHECK(
+      f.count("SELECT count(*) FROM conversations WHERE state = 'b' AND vars->>'seen' = 'true'") ==
+      1);
+  CHECK(f.count("SELECT count(*) FROM messages WHERE direction = 'out' AND status = 'queued'") ==
+        1);
 
   auto again = exchange("wamid.1", {});  // Meta redelivered it
   REQUIRE_FALSE(again.error);
@@ -88,28 +102,38 @@ TEST_CASE("a send's wamid and the statuses after it, in one batch or two", "[per
     pqxx::work tx{c};
     auto conv = paige::storage::open_conversation(tx, "15550002", "", "a");
     for (const char* body : {"one", "two"})
-      outbound.push_back(
-          paige::storage::queue_outbound(tx, conv.conversation_id, conv.contact_id, "text", text(body)).id);
+      outbound.push_back(paige::storage::queue_outbound(tx, conv.conversation_id, conv.contact_id,
+                                                        "text", text(body))
+                             .id);
     tx.commit();
   }
   // Sent before any answer is read: they may share a batch, in which the wamids come first.
-  auto a1 = self->request(f.worker, timeout, accepted_atom::value, f.project, outbound[0], std::string{"wamid.o1"});
-  auto a2 = self->request(f.worker, timeout, accepted_atom::value, f.project, outbound[1], std::string{"wamid.o2"});
+  auto a1 = self->request(f.worker, timeout, accepted_atom::value, f.project, outbound[0],
+                          std::string{"wamid.o1"});
+  auto a2 = self->request(f.worker, timeout, accepted_atom::value, f.project, outbound[1],
+                          std::string{"wamid.o2"});
   auto s1 = self->request(f.worker, timeout, status_atom::value, f.project,
                           std::vector<status_row>{{"wamid.o1", "delivered", 0, ""}});
-  auto a3 = self->request(f.worker, timeout, accepted_atom::value, f.project, outbound[1] + 100, std::string{"wamid.x"});
+  auto a3 = self->request(f.worker, timeout, accepted_atom::value, f.project, outbound[1] + 100,
+                          std::string{"wamid.x"});
   std::vector<std::string> statuses;
   for (auto* h : {&a1, &a2, &a3})
-    h->receive([&](bool changed, status_change& c) { statuses.push_back(changed ? c.status : "none"); },
-               [&](caf::error& e) { FAIL(to_string(e)); });
-  CHECK(statuses == std::vector<std::string>{"accepted", "accepted", "none"});  // the last: no such message
+    h->receive(
+        [&](bool changed, status_change& c) { statuses.push_back(changed ? c.status : "none"); },
+        [&](caf::error& e) { FAIL(to_string(e)); });
+  CHECK(statuses ==
+        std::vector<std::string>{"accepted", "accepted", "none"});  // the last: no such message
   std::vector<status_change> changes;
-  s1.receive([&](std::vector<status_change>& c) { changes = c; }, [&](caf::error& e) { FAIL(to_string(e)); });
+  s1.receive([&](std::vector<status_change>& c) { changes = c; },
+             [&](caf::error& e) { FAIL(to_string(e)); });
   REQUIRE(changes.size() == 1);
   CHECK(changes[0].message_id == outbound[0]);
   CHECK(changes[0].status == "delivered");
-  CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.o1' AND status = 'delivered'") == 1);
-  CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.o2' AND status = 'accepted'") == 1);
+  CHECK(
+      f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.o1' AND status = 'delivered'") ==
+      1);
+  CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.o2' AND status = 'accepted'") ==
+        1);
   CHECK(f.count("SELECT count(*) FROM pending_statuses") == 0);
 }
 
@@ -120,21 +144,25 @@ std::int64_t queued_outbound(persistence_fixture& f, const std::string& wa_id) {
   pqxx::connection c{f.db.conninfo()};
   pqxx::work tx{c};
   auto conv = paige::storage::open_conversation(tx, wa_id, "", "a");
-  auto id = paige::storage::queue_outbound(tx, conv.conversation_id, conv.contact_id, "text", text("out")).id;
+  auto id =
+      paige::storage::queue_outbound(tx, conv.conversation_id, conv.contact_id, "text", text("out"))
+          .id;
   tx.commit();
   return id;
 }
 
 }  // namespace
 
-TEST_CASE("a wamid lingers until a write that a reply waits for and commits with it", "[persistence][db]") {
+TEST_CASE("a wamid lingers until a write that a reply waits for and commits with it",
+          "[persistence][db]") {
   persistence_fixture f{std::chrono::seconds{60}};
   caf::scoped_actor self{*f.sys};
   auto out = queued_outbound(f, "15550003");
-  auto accepted = self->request(f.worker, timeout, accepted_atom::value, f.project, out, std::string{"wamid.l1"});
+  auto accepted = self->request(f.worker, timeout, accepted_atom::value, f.project, out,
+                                std::string{"wamid.l1"});
   // Alone it waits for company (up to the linger, a minute here).
-  self->request(f.worker, std::chrono::milliseconds{300}, accepted_atom::value, f.project, out + 1000,
-                std::string{"wamid.none"})
+  self->request(f.worker, std::chrono::milliseconds{300}, accepted_atom::value, f.project,
+                out + 1000, std::string{"wamid.none"})
       .receive([](bool, status_change&) { FAIL("a lingering write committed alone"); },
                [](caf::error& e) { CHECK(e == caf::sec::request_timeout); });
   CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.l1'") == 0);
@@ -144,8 +172,9 @@ TEST_CASE("a wamid lingers until a write that a reply waits for and commits with
   std::int64_t txid = 0;
   self->request(f.worker, timeout, run_atom::value, f.project, std::move(eager))
       .receive([&](std::int64_t id) { txid = id; }, [](caf::error& e) { FAIL(to_string(e)); });
-  accepted.receive([](bool changed, status_change& c) { CHECK((changed && c.status == "accepted")); },
-                   [](caf::error& e) { FAIL(to_string(e)); });
+  accepted.receive(
+      [](bool changed, status_change& c) { CHECK((changed && c.status == "accepted")); },
+      [](caf::error& e) { FAIL(to_string(e)); });
   CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.l1' AND xmin::text::bigint = " +
                 std::to_string(txid)) == 1);
 }
@@ -156,9 +185,12 @@ TEST_CASE("a status alone commits once the linger has passed", "[persistence][db
   auto out = queued_outbound(f, "15550004");
   auto started = std::chrono::steady_clock::now();
   self->request(f.worker, timeout, accepted_atom::value, f.project, out, std::string{"wamid.l2"})
-      .receive([](bool changed, status_change&) { CHECK(changed); }, [](caf::error& e) { FAIL(to_string(e)); });
-  self->request(f.worker, timeout, status_atom::value, f.project, std::vector<status_row>{{"wamid.l2", "read", 0, ""}})
-      .receive([](std::vector<status_change>& c) { CHECK(c.size() == 1); }, [](caf::error& e) { FAIL(to_string(e)); });
+      .receive([](bool changed, status_change&) { CHECK(changed); },
+               [](caf::error& e) { FAIL(to_string(e)); });
+  self->request(f.worker, timeout, status_atom::value, f.project,
+                std::vector<status_row>{{"wamid.l2", "read", 0, ""}})
+      .receive([](std::vector<status_change>& c) { CHECK(c.size() == 1); },
+               [](caf::error& e) { FAIL(to_string(e)); });
   CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds{100});
   CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.l2' AND status = 'read'") == 1);
 }
@@ -167,17 +199,24 @@ TEST_CASE("a worker asked to stop commits what lingers first", "[persistence][db
   persistence_fixture f{std::chrono::seconds{60}};
   caf::scoped_actor self{*f.sys};
   auto out = queued_outbound(f, "15550005");
-  auto accepted = self->request(f.worker, timeout, accepted_atom::value, f.project, out, std::string{"wamid.l3"});
+  auto accepted = self->request(f.worker, timeout, accepted_atom::value, f.project, out,
+                                std::string{"wamid.l3"});
   // Answered at once (no such project), and only after the wamid above was queued.
-  self->request(f.worker, timeout, accepted_atom::value, std::string{"unregistered"}, out, std::string{"wamid.x"})
+  self->request(f.worker, timeout, accepted_atom::value, std::string{"unregistered"}, out,
+                std::string{"wamid.x"})
       .receive([](bool, status_change&) { FAIL("an unregistered project was written"); },
-               [](caf::error& e) { CHECK(e.code() == static_cast<std::uint8_t>(errc::db_unavailable)); });
+               [](caf::error& e) {
+                 CHECK(e.code() == static_cast<std::uint8_t>(errc::db_unavailable));
+               });
   caf::anon_send_exit(f.worker, caf::exit_reason::user_shutdown);
-  accepted.receive([](bool changed, status_change&) { CHECK(changed); }, [](caf::error& e) { FAIL(to_string(e)); });
-  CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.l3' AND status = 'accepted'") == 1);
+  accepted.receive([](bool changed, status_change&) { CHECK(changed); },
+                   [](caf::error& e) { FAIL(to_string(e)); });
+  CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.l3' AND status = 'accepted'") ==
+        1);
 }
 
-TEST_CASE("first messages' opens and the common writes, in one batch or more", "[persistence][db]") {
+TEST_CASE("first messages' opens and the common writes, in one batch or more",
+          "[persistence][db]") {
   persistence_fixture f;
   caf::scoped_actor self{*f.sys};
   std::vector<std::int64_t> outbound;
@@ -186,21 +225,23 @@ TEST_CASE("first messages' opens and the common writes, in one batch or more", "
     pqxx::connection c{f.db.conninfo()};
     pqxx::work tx{c};
     existing = paige::storage::open_conversation(tx, "15550003", "Cy", "a");
-    outbound.push_back(
-        paige::storage::queue_outbound(tx, existing.conversation_id, existing.contact_id, "text", text("hi")).id);
+    outbound.push_back(paige::storage::queue_outbound(tx, existing.conversation_id,
+                                                      existing.contact_id, "text", text("hi"))
+                           .id);
     tx.commit();
   }
   // Sent before any answer is read, so they may share a batch: two opens of a new contact
   // (a conversation actor replaced while its open was queued), one of a known contact, a
   // send's wamid and its status.
   auto open = [&](const char* wa_id, const char* name) {
-    return self->request(f.worker, timeout, open_atom::value, f.project, std::string{wa_id}, std::string{name},
-                         std::string{"start"});
+    return self->request(f.worker, timeout, open_atom::value, f.project, std::string{wa_id},
+                         std::string{name}, std::string{"start"});
   };
   auto o1 = open("15550004", "Di");
   auto o2 = open("15550004", "");
   auto o3 = open("15550003", "");
-  auto a1 = self->request(f.worker, timeout, accepted_atom::value, f.project, outbound[0], std::string{"wamid.c1"});
+  auto a1 = self->request(f.worker, timeout, accepted_atom::value, f.project, outbound[0],
+                          std::string{"wamid.c1"});
   auto s1 = self->request(f.worker, timeout, status_atom::value, f.project,
                           std::vector<status_row>{{"wamid.c1", "sent", 0, ""}});
   std::vector<paige::storage::conversation_row> rows;
@@ -218,15 +259,18 @@ TEST_CASE("first messages' opens and the common writes, in one batch or more", "
   CHECK(rows[2].contact_name == "Cy");
   a1.receive([&](bool changed, status_change& c) { CHECK((changed && c.status == "accepted")); },
              [&](caf::error& e) { FAIL(to_string(e)); });
-  s1.receive([&](std::vector<status_change>& c) { CHECK((c.size() == 1 && c[0].status == "sent")); },
-             [&](caf::error& e) { FAIL(to_string(e)); });
+  s1.receive(
+      [&](std::vector<status_change>& c) { CHECK((c.size() == 1 && c[0].status == "sent")); },
+      [&](caf::error& e) { FAIL(to_string(e)); });
   CHECK(f.count("SELECT count(*) FROM contacts") == 2);
   CHECK(f.count("SELECT count(*) FROM conversations WHERE status = 'open'") == 2);
   CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.c1' AND status = 'sent'") == 1);
 }
 
-TEST_CASE("a first message's step holds only in a conversation its open created and a failing one stores nothing",
-          "[persistence][db]") {
+TEST_CASE(
+    "a first message's step holds only in a conversation its open created and a failing one stores "
+    "nothing",
+    "[persistence][db]") {
   persistence_fixture f;
   caf::scoped_actor self{*f.sys};
   paige::storage::conversation_row existing;
@@ -243,8 +287,8 @@ TEST_CASE("a first message's step holds only in a conversation its open created 
     paige::storage::open_row open{wa_id, name, "a"};
     inbound_row in{0, 0, wamid, "text", text("hi"), 0, false};
     step_row step{0, 0, 0, "b", "{}", false, {{"text", text("reply to " + wamid)}}};
-    return self->request(f.worker, timeout, first_atom::value, f.project, open, std::string{name}, in, step,
-                         std::move(saves));
+    return self->request(f.worker, timeout, first_atom::value, f.project, open, std::string{name},
+                         in, step, std::move(saves));
   };
   auto held = first("15550020", "Ann", "wamid.f1", {});
   auto found_open = first("15550021", "", "wamid.f2", {});
@@ -270,8 +314,8 @@ TEST_CASE("a first message's step holds only in a conversation its open created 
         [&](caf::error& e) { out.error = e; });
     return out;
   };
-  auto a1 = answer_of(held), a2 = answer_of(found_open), a3 = answer_of(with_save), a4 = answer_of(failing),
-       a5 = answer_of(duplicate);
+  auto a1 = answer_of(held), a2 = answer_of(found_open), a3 = answer_of(with_save),
+       a4 = answer_of(failing), a5 = answer_of(duplicate);
 
   REQUIRE_FALSE(a1.error);
   CHECK(a1.held);
@@ -280,7 +324,8 @@ TEST_CASE("a first message's step holds only in a conversation its open created 
   CHECK(a1.outcome.applied);
   CHECK(a1.outcome.outbound_ids.size() == 1);
   CHECK(f.count("SELECT count(*) FROM messages m JOIN conversations v ON v.id = m.conversation_id "
-                "WHERE m.wamid = 'wamid.f1' AND v.id = " + std::to_string(a1.row.conversation_id) +
+                "WHERE m.wamid = 'wamid.f1' AND v.id = " +
+                std::to_string(a1.row.conversation_id) +
                 " AND v.state = 'b' AND m.handled_at IS NOT NULL") == 1);
 
   // An open conversation existed: only the (no-op) open happened; the caller steps again.
@@ -299,7 +344,9 @@ TEST_CASE("a first message's step holds only in a conversation its open created 
   CHECK(a3.id > 0);
   CHECK(a3.outcome.applied);
   CHECK(f.count("SELECT count(*) FROM notes WHERE note = 'from Bo'") == 1);
-  CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.f3' AND handled_at IS NOT NULL") == 1);
+  CHECK(f.count(
+            "SELECT count(*) FROM messages WHERE wamid = 'wamid.f3' AND handled_at IS NOT NULL") ==
+        1);
 
   // The save failed: not even the contact or its conversation was written.
   CHECK(code_of(a4.error) == errc::db_error);

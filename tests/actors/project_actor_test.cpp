@@ -1,8 +1,8 @@
 // The project actor against a real control database, with a scripted provisioner.
+#include "actors/project_actor.hpp"
 #include "actors/core/bot_definition.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
-#include "actors/project_actor.hpp"
 #include "actors/system_config.hpp"
 #include "common/metrics.hpp"
 #include "storage/control_schema.hpp"
@@ -23,10 +23,9 @@ namespace {
 /// Fails every provisioning with `reason`; completes every deprovisioning.
 caf::behavior failing_provisioner(caf::event_based_actor* self, std::string reason) {
   return {
-      [=](provision_atom, caf::actor project, const std::string&, const std::string&, const std::string&,
-          const provision_options&) {
-        self->send(project, prov_failed_atom::value, reason);
-      },
+      [=](provision_atom, caf::actor project, const std::string&, const std::string&,
+          const std::string&,
+          const provision_options&) { self->send(project, prov_failed_atom::value, reason); },
       [=](deprovision_atom, caf::actor project, const std::string&, const std::string&) {
         self->send(project, deprovisioned_atom::value);
       },
@@ -53,8 +52,9 @@ TEST_CASE("a provisioning failure leaves the project failed with its reason", "[
   {
     pqxx::connection c{control.conninfo()};
     row = paige::storage::insert_project(
-        c, {"prj_00000000000000aa", "Doomed", "{}", "paige_p_00000000000000aa", "paige_p_00000000000000aa",
-            paige::secrets::seal(key, "pw"), bot::starter_bot().dump()});
+        c,
+        {"prj_00000000000000aa", "Doomed", "{}", "paige_p_00000000000000aa",
+         "paige_p_00000000000000aa", paige::secrets::seal(key, "pw"), bot::starter_bot().dump()});
   }
   caf::actor_system_config cfg;
   configure_actor_system(cfg, 2);
@@ -68,20 +68,22 @@ TEST_CASE("a provisioning failure leaves the project failed with its reason", "[
   svc->metrics = &metrics;
 
   auto project = sys.spawn(project_actor, row, svc);
-  REQUIRE(paige::test::wait_until([&] { return status_in_db(control.conninfo(), row.id) == "failed"; }));
+  REQUIRE(paige::test::wait_until(
+      [&] { return status_in_db(control.conninfo(), row.id) == "failed"; }));
   {
     pqxx::connection c{control.conninfo()};
     pqxx::work tx{c};
-    CHECK(tx.exec_params1("SELECT status_detail FROM projects WHERE id = $1", row.id)[0].as<std::string>() ==
-          "provisioning failed: disk on fire");
+    CHECK(tx.exec_params1("SELECT status_detail FROM projects WHERE id = $1", row.id)[0]
+              .as<std::string>() == "provisioning failed: disk on fire");
   }
   caf::scoped_actor client{sys};
   client->request(project, caf::duration{std::chrono::seconds{10}}, caf::get_atom::value)
-      .receive([](project_info& info) {
-        CHECK(info.status == "failed");
-        CHECK(info.status_detail == "provisioning failed: disk on fire");
-      },
-               [](caf::error& e) { FAIL(caf::to_string(e)); });
+      .receive(
+          [](project_info& info) {
+            CHECK(info.status == "failed");
+            CHECK(info.status_detail == "provisioning failed: disk on fire");
+          },
+          [](caf::error& e) { FAIL(caf::to_string(e)); });
   client->request(project, caf::duration{std::chrono::seconds{10}}, pause_atom::value)
       .receive([](project_info&) { FAIL("a failed project cannot be paused"); },
                [](caf::error& e) { CHECK(api_code_of(e) == "project_not_active"); });
@@ -92,8 +94,9 @@ TEST_CASE("a provisioning failure leaves the project failed with its reason", "[
   client->request(project, caf::duration{std::chrono::seconds{10}}, remove_atom::value)
       .receive([](project_info& info) { CHECK(info.status == "deleting"); },
                [](caf::error& e) { FAIL(caf::to_string(e)); });
-  client->receive([](const caf::down_msg& dm) { CHECK(dm.reason == caf::exit_reason::normal); },
-                  caf::after(std::chrono::seconds{10}) >> [] { FAIL("the project actor did not end"); });
+  client->receive(
+      [](const caf::down_msg& dm) { CHECK(dm.reason == caf::exit_reason::normal); },
+      caf::after(std::chrono::seconds{10}) >> [] { FAIL("the project actor did not end"); });
   CHECK(status_in_db(control.conninfo(), row.id) == "deleted");
   CHECK_THAT(metrics.expose(), Catch::Contains("paige_projects{status=\"failed\"} 0"));
   caf::anon_send_exit(svc->provisioner, caf::exit_reason::user_shutdown);

@@ -1,6 +1,6 @@
+#include "actors/provisioner.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/project_types.hpp"
-#include "actors/provisioner.hpp"
 #include "actors/system_config.hpp"
 #include "common/secrets.hpp"
 #include "tests/support/test_cluster.hpp"
@@ -23,10 +23,12 @@ TEST_CASE("backoff doubles from 250 ms, is capped, and jitters down to half", "[
 TEST_CASE("connection and contention errors are transient, others permanent", "[actors]") {
   for (const char* s : {"08006", "08001", "53300", "57P03", "40001", "40P01", "55P03"})
     CHECK(is_transient_sqlstate(s));
-  for (const char* s : {"42501", "42P04", "23505", "57014", "XX000", ""}) CHECK_FALSE(is_transient_sqlstate(s));
+  for (const char* s : {"42501", "42P04", "23505", "57014", "XX000", ""})
+    CHECK_FALSE(is_transient_sqlstate(s));
 }
 
-TEST_CASE("the provisioner reports success, and permanent failure with its reason", "[actors][db]") {
+TEST_CASE("the provisioner reports success, and permanent failure with its reason",
+          "[actors][db]") {
   caf::actor_system_config cfg;
   configure_actor_system(cfg, 2);
   caf::actor_system sys{cfg};
@@ -60,10 +62,12 @@ TEST_CASE("the provisioner reports success, and permanent failure with its reaso
                   caf::after(std::chrono::seconds{30}) >> [] { FAIL("no answer"); });
   CHECK(second_told);
   bool first_told = false;
-  first->receive([&](provisioned_atom) { first_told = true; }, caf::after(std::chrono::milliseconds{300}) >> [] {});
+  first->receive([&](provisioned_atom) { first_told = true; },
+                 caf::after(std::chrono::milliseconds{300}) >> [] {});
   CHECK_FALSE(first_told);
   project->send(prov, deprovision_atom::value, caf::actor{project}, twice, twice);
-  project->receive([](deprovisioned_atom) {}, caf::after(std::chrono::seconds{30}) >> [] { FAIL("no answer"); });
+  project->receive([](deprovisioned_atom) {},
+                   caf::after(std::chrono::seconds{30}) >> [] { FAIL("no answer"); });
 
   project->send(prov, deprovision_atom::value, caf::actor{project}, name, name);
   bool dropped = false;

@@ -9,7 +9,8 @@ TEST_CASE("the actor system's idle workers wait on their condition variable inst
   caf::actor_system_config cfg;
   REQUIRE(caf::get_or(cfg, "work-stealing.moderate-poll-attempts", std::size_t{500}) == 500);
   configure_actor_system(cfg, 2);
-  CHECK(caf::get_or(cfg, "work-stealing.moderate-poll-attempts", std::size_t{500}) == moderate_poll_attempts);
+  CHECK(caf::get_or(cfg, "work-stealing.moderate-poll-attempts", std::size_t{500}) ==
+        moderate_poll_attempts);
   CHECK(moderate_poll_attempts == 0);
   CHECK(caf::get_or(cfg, "scheduler.max-threads", std::size_t{0}) == 2);
 }

@@ -33,7 +33,8 @@ struct target {
     routes.add("POST", "/echo", [](http_request&& req, responder respond) {
       http_response r;
       r.status = 201;
-      r.body = req.method + " " + req.target + " " + std::string{req.header("x-test").value_or("")} + " " + req.body;
+      r.body = req.method + " " + req.target + " " +
+               std::string{req.header("x-test").value_or("")} + " " + req.body;
       respond(std::move(r));
     });
     routes.add("GET", "/park", [this](http_request&&, responder respond) {
@@ -51,7 +52,9 @@ struct target {
     }
     server->stop(std::chrono::milliseconds{100});
   }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port) + path;
+  }
   double open_connections() {
     auto text = metrics.expose();
     auto at = text.find("\npaige_http_connections ");
@@ -81,8 +84,11 @@ struct tls_target {
     char name[] = "/tmp/paige-tls-XXXXXX";
     REQUIRE(mkdtemp(name));
     dir = name;
-    auto command = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
-                   "-days 1 -keyout " + (dir / "key.pem").string() + " -out " + ca_file() + " 2>/dev/null";
+    auto command =
+        "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext "
+        "subjectAltName=IP:127.0.0.1 "
+        "-days 1 -keyout " +
+        (dir / "key.pem").string() + " -out " + ca_file() + " 2>/dev/null";
     REQUIRE(std::system(command.c_str()) == 0);
     ctx.use_certificate_chain_file(ca_file());
     ctx.use_private_key_file((dir / "key.pem").string(), ssl::context::pem);
@@ -97,7 +103,9 @@ struct tls_target {
     std::filesystem::remove_all(dir);
   }
   std::string ca_file() const { return (dir / "cert.pem").string(); }
-  std::string url(const std::string& path) const { return "https://127.0.0.1:" + std::to_string(port) + path; }
+  std::string url(const std::string& path) const {
+    return "https://127.0.0.1:" + std::to_string(port) + path;
+  }
 
   void serve() {
     while (!stopping) {
@@ -123,10 +131,12 @@ struct tls_target {
   }
 };
 
-client_response call(http_client& c, const std::string& method, const std::string& url, std::string body = {},
+client_response call(http_client& c, const std::string& method, const std::string& url,
+                     std::string body = {},
                      std::vector<std::pair<std::string, std::string>> headers = {}) {
   std::promise<client_response> p;
-  c.request(method, url, std::move(headers), std::move(body), [&p](client_response r) { p.set_value(std::move(r)); });
+  c.request(method, url, std::move(headers), std::move(body),
+            [&p](client_response r) { p.set_value(std::move(r)); });
   return p.get_future().get();
 }
 
@@ -136,7 +146,8 @@ TEST_CASE("requests reuse one keep-alive connection", "[http_client]") {
   target t;
   http_client client;
   for (int i = 0; i < 10; ++i) {
-    auto r = call(client, "POST", t.url("/echo?i=" + std::to_string(i)), "b" + std::to_string(i), {{"X-Test", "yes"}});
+    auto r = call(client, "POST", t.url("/echo?i=" + std::to_string(i)), "b" + std::to_string(i),
+                  {{"X-Test", "yes"}});
     CHECK(r.error.empty());
     CHECK(r.status == 201);
     CHECK(r.body == "POST /echo?i=" + std::to_string(i) + " yes b" + std::to_string(i));
@@ -213,7 +224,8 @@ int failures_of_burst(http_client& client, const std::string& url, int n) {
 
 }  // namespace
 
-TEST_CASE("a server that restarted between bursts: every request after it succeeds", "[http_client]") {
+TEST_CASE("a server that restarted between bursts: every request after it succeeds",
+          "[http_client]") {
   http_client client;  // 32 connections per origin
   std::uint16_t port = 0;
   {
@@ -241,7 +253,8 @@ TEST_CASE("a server that restarted between bursts: every request after it succee
   opts.port = port;
   paige::metrics::registry metrics;
   router routes;
-  routes.add("POST", "/echo", [](http_request&&, responder respond) { respond(http_response::json(201, {})); });
+  routes.add("POST", "/echo",
+             [](http_request&&, responder respond) { respond(http_response::json(201, {})); });
   http_server again{opts, routes, metrics};
   REQUIRE(again.start() == port);
   // One request at a time, as a contact's sends go: the first meets a dead pooled connection
@@ -266,12 +279,14 @@ TEST_CASE("a connection idle longer than idle_timeout is not reused", "[http_cli
   CHECK(call(client, "POST", t.url("/echo"), "1").status == 201);
   CHECK(call(client, "POST", t.url("/echo"), "2").status == 201);
   CHECK(client.connections_opened() == 1);  // reused while fresh
-  std::this_thread::sleep_for(std::chrono::milliseconds{150});  // the behaviour under test: time idle
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds{150});  // the behaviour under test: time idle
   CHECK(call(client, "POST", t.url("/echo"), "3").status == 201);
   CHECK(client.connections_opened() == 2);
 }
 
-TEST_CASE("a TLS connection the server dropped without close_notify is replaced transparently", "[http_client]") {
+TEST_CASE("a TLS connection the server dropped without close_notify is replaced transparently",
+          "[http_client]") {
   tls_target t;
   {
     http_client untrusting;  // the system's CAs only: the self-signed certificate is refused

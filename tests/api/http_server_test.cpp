@@ -7,7 +7,6 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-
 #include <future>
 #include <mutex>
 #include <thread>
@@ -43,17 +42,23 @@ struct server_fixture {
       parked.push_back(std::move(respond));
     });
     // Like /slow, but the server answers 503 for it after 100 ms; /prompt answers at once.
-    answer_deadline deadline{std::chrono::milliseconds{100}, http_response::error(503, "too_late", "no answer in time")};
-    routes.add("GET", "/patient", [this](http_request&&, responder respond) {
-      std::lock_guard<std::mutex> lock{m};
-      parked.push_back(std::move(respond));
-    }, deadline);
-    routes.add("GET", "/prompt", [](http_request&&, responder respond) {
-      respond(http_response::json(200, {{"prompt", true}}));
-    }, deadline);
-    routes.add("GET", "/throws", [](http_request&&, responder) -> void {
-      throw std::runtime_error("boom");
-    });
+    answer_deadline deadline{std::chrono::milliseconds{100},
+                             http_response::error(503, "too_late", "no answer in time")};
+    routes.add(
+        "GET", "/patient",
+        [this](http_request&&, responder respond) {
+          std::lock_guard<std::mutex> lock{m};
+          parked.push_back(std::move(respond));
+        },
+        deadline);
+    routes.add(
+        "GET", "/prompt",
+        [](http_request&&, responder respond) {
+          respond(http_response::json(200, {{"prompt", true}}));
+        },
+        deadline);
+    routes.add("GET", "/throws",
+               [](http_request&&, responder) -> void { throw std::runtime_error("boom"); });
     opts.port = 0;
     server = std::make_unique<http_server>(opts, routes, metrics);
     port = server->start();
@@ -68,7 +73,8 @@ struct server_fixture {
   std::vector<bool> release_all(unsigned status) {
     std::lock_guard<std::mutex> lock{m};
     std::vector<bool> sent;
-    for (auto& r : parked) sent.push_back(r.answer(http_response::json(status, {{"released", true}})));
+    for (auto& r : parked)
+      sent.push_back(r.answer(http_response::json(status, {{"released", true}})));
     parked.clear();
     return sent;
   }
@@ -105,7 +111,9 @@ TEST_CASE("unknown routes, wrong methods and failing handlers get JSON errors", 
   CHECK(boom.body.find("boom") == std::string::npos);  // internals stay in the log
 }
 
-TEST_CASE("a route's answer deadline answers in place of a silent handler and discards its late answer", "[http]") {
+TEST_CASE(
+    "a route's answer deadline answers in place of a silent handler and discards its late answer",
+    "[http]") {
   server_fixture f;
   http_connection c{f.port};
   auto started = std::chrono::steady_clock::now();
@@ -144,8 +152,8 @@ TEST_CASE("a request head over the limit is refused with 431", "[http]") {
   http_server_options opts;
   opts.max_header_bytes = 1024;
   server_fixture f{opts};
-  auto r = paige::test::http_request(f.port, "GET", "/hello/x", {},
-                                     {{"X-Big", std::string(2000, 'h')}});
+  auto r =
+      paige::test::http_request(f.port, "GET", "/hello/x", {}, {{"X-Big", std::string(2000, 'h')}});
   CHECK(r.status == 431);
   CHECK(json::parse(r.body)["error"]["code"] == "headers_too_large");
 }
@@ -191,12 +199,17 @@ TEST_CASE("requests are counted by route pattern, method and status", "[http]") 
   paige::test::http_request(f.port, "GET", "/hello/b");
   paige::test::http_request(f.port, "GET", "/missing");
   auto text = f.metrics.expose();
-  CHECK_THAT(text, Catch::Contains(
-                       "paige_http_requests_total{method=\"GET\",route=\"/hello/{name}\",status=\"200\"} 2"));
-  CHECK_THAT(text, Catch::Contains(
-                       "paige_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1"));
-  CHECK_THAT(text, Catch::Contains(
-                       "paige_http_request_duration_seconds_count{method=\"GET\",route=\"/hello/{name}\"} 2"));
+  CHECK_THAT(
+      text,
+      Catch::Contains(
+          "paige_http_requests_total{method=\"GET\",route=\"/hello/{name}\",status=\"200\"} 2"));
+  CHECK_THAT(text,
+             Catch::Contains(
+                 "paige_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1"));
+  CHECK_THAT(
+      text,
+      Catch::Contains(
+          "paige_http_request_duration_seconds_count{method=\"GET\",route=\"/hello/{name}\"} 2"));
 }
 
 TEST_CASE("one keep-alive connection counts each answer under its own route and status", "[http]") {
@@ -208,14 +221,20 @@ TEST_CASE("one keep-alive connection counts each answer under its own route and 
   CHECK(c.request("GET", "/hello/c").status == 200);
   CHECK(c.request("GET", "/missing").status == 404);
   auto text = f.metrics.expose();
-  CHECK_THAT(text, Catch::Contains(
-                       "paige_http_requests_total{method=\"GET\",route=\"/hello/{name}\",status=\"200\"} 3"));
-  CHECK_THAT(text, Catch::Contains(
-                       "paige_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 2"));
-  CHECK_THAT(text, Catch::Contains(
-                       "paige_http_request_duration_seconds_count{method=\"GET\",route=\"/hello/{name}\"} 3"));
-  CHECK_THAT(text, Catch::Contains(
-                       "paige_http_request_duration_seconds_count{method=\"GET\",route=\"unmatched\"} 2"));
+  CHECK_THAT(
+      text,
+      Catch::Contains(
+          "paige_http_requests_total{method=\"GET\",route=\"/hello/{name}\",status=\"200\"} 3"));
+  CHECK_THAT(text,
+             Catch::Contains(
+                 "paige_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 2"));
+  CHECK_THAT(
+      text,
+      Catch::Contains(
+          "paige_http_request_duration_seconds_count{method=\"GET\",route=\"/hello/{name}\"} 3"));
+  CHECK_THAT(
+      text, Catch::Contains(
+                "paige_http_request_duration_seconds_count{method=\"GET\",route=\"unmatched\"} 2"));
 }
 
 TEST_CASE("stop drains: requests in flight are answered, idle connections closed", "[http]") {
@@ -271,11 +290,13 @@ bool eventually(Cond cond, std::chrono::milliseconds deadline = std::chrono::sec
 
 }  // namespace
 
-TEST_CASE("paths and queries that are not UTF-8 or hold a NUL are refused before any handler", "[http]") {
+TEST_CASE("paths and queries that are not UTF-8 or hold a NUL are refused before any handler",
+          "[http]") {
   server_fixture f;
   http_connection c{f.port};
-  for (const char* target : {"/hello/secrets%00x", "/hello/%ff", "/hello/a?q=%ff", "/hello/a?q=x%00y", "/hello/a?%00=1",
-                             "/hello/%C0%AF", "/hello/%ED%A0%80"}) {
+  for (const char* target :
+       {"/hello/secrets%00x", "/hello/%ff", "/hello/a?q=%ff", "/hello/a?q=x%00y", "/hello/a?%00=1",
+        "/hello/%C0%AF", "/hello/%ED%A0%80"}) {
     INFO(target);
     auto r = c.request("GET", target);
     CHECK(r.status == 422);

@@ -19,7 +19,8 @@ TEST_CASE("routes match literals and bind parameters", "[router]") {
   int hit = 0;
   r.add("GET", "/v1/projects", [&](http_request&&, responder) { hit = 1; });
   r.add("GET", "/v1/projects/{project_id}", [&](http_request&&, responder) { hit = 2; });
-  r.add("DELETE", "/v1/projects/{project_id}/keys/{key_id}", [&](http_request&&, responder) { hit = 3; });
+  r.add("DELETE", "/v1/projects/{project_id}/keys/{key_id}",
+        [&](http_request&&, responder) { hit = 3; });
 
   auto m = r.match("GET", segs("/v1/projects/p_1"));
   REQUIRE(m.target);

@@ -32,7 +32,8 @@ TEST_CASE("signatures are HMAC-SHA256 of the exact bytes under the app secret", 
   auto good = "sha256=" + paige::secrets::hmac_sha256_hex("app-secret", body);
   CHECK(valid_signature("app-secret", body, good));
   std::string upper = good;
-  for (std::size_t i = 7; i < upper.size(); ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
+  for (std::size_t i = 7; i < upper.size(); ++i)
+    upper[i] = static_cast<char>(std::toupper(upper[i]));
   CHECK(valid_signature("app-secret", body, upper));
   CHECK_FALSE(valid_signature("other-secret", body, good));
   CHECK_FALSE(valid_signature("app-secret", body + " ", good));  // re-serialized bytes differ
@@ -68,9 +69,10 @@ TEST_CASE("every inbound type of the Cloud API is parsed with its content", "[we
     {"from": "16505551234", "id": "wamid.sys", "timestamp": "1749416392", "type": "system",
      "system": {"body": "User changed number", "wa_id": "16505550000", "type": "user_changed_number"}}
   ])");
-  auto events = parsed(envelope("106540352242922",
-                                {{"contacts", {{{"profile", {{"name", "Sheena Nelson"}}}, {"wa_id", "16505551234"}}}},
-                                 {"messages", messages}}));
+  auto events = parsed(envelope(
+      "106540352242922",
+      {{"contacts", {{{"profile", {{"name", "Sheena Nelson"}}}, {"wa_id", "16505551234"}}}},
+       {"messages", messages}}));
   REQUIRE(events.numbers.size() == 1);
   const auto& batch = events.numbers[0];
   CHECK(batch.phone_number_id == "106540352242922");
@@ -97,15 +99,19 @@ TEST_CASE("every inbound type of the Cloud API is parsed with its content", "[we
 }
 
 TEST_CASE("statuses, errors, several entries, changes and numbers", "[webhook]") {
-  auto a = envelope("111", {{"statuses", json::parse(R"([
+  auto a = envelope(
+      "111", {{"statuses", json::parse(R"([
       {"id": "wamid.o1", "status": "sent", "timestamp": "1750263773", "recipient_id": "1650"},
       {"id": "wamid.o2", "status": "failed", "timestamp": "1750263800", "recipient_id": "1650",
        "errors": [{"code": 131047, "title": "Re-engagement message"}]}])")},
-                            {"errors", json::parse(R"([{"code": 131000, "title": "Something went wrong"}])")}});
+              {"errors", json::parse(R"([{"code": 131000, "title": "Something went wrong"}])")}});
   auto b = envelope("222", {{"messages", {paige::test::text_message("wamid.b1", "1777", "x")}}});
   a["entry"].push_back(b["entry"][0]);
-  a["entry"][0]["changes"].push_back({{"field", "message_template_status_update"}, {"value", {{"event", "APPROVED"}}}});
-  a["entry"][0]["changes"].push_back(envelope("111", {{"messages", {paige::test::text_message("wamid.a1", "1888", "y")}}})["entry"][0]["changes"][0]);
+  a["entry"][0]["changes"].push_back(
+      {{"field", "message_template_status_update"}, {"value", {{"event", "APPROVED"}}}});
+  a["entry"][0]["changes"].push_back(envelope(
+      "111", {{"messages",
+               {paige::test::text_message("wamid.a1", "1888", "y")}}})["entry"][0]["changes"][0]);
   auto events = parsed(a);
   REQUIRE(events.numbers.size() == 2);
   CHECK(events.other_changes == 1);
@@ -124,41 +130,55 @@ TEST_CASE("statuses, errors, several entries, changes and numbers", "[webhook]")
 
 TEST_CASE("bodies that are not Cloud API envelopes are refused with a reason", "[webhook]") {
   CHECK_THAT(rejected("not json"), Catch::Contains("not JSON"));
-  CHECK_THAT(rejected(R"({"object":"page","entry":[]})"), Catch::Contains("whatsapp_business_account"));
+  CHECK_THAT(rejected(R"({"object":"page","entry":[]})"),
+             Catch::Contains("whatsapp_business_account"));
   CHECK_THAT(rejected(R"({"object":"whatsapp_business_account"})"), Catch::Contains("'entry'"));
-  CHECK_THAT(rejected(R"({"object":"whatsapp_business_account","entry":[{"changes":{}}]})"), Catch::Contains("changes"));
-  CHECK_THAT(rejected(R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{}}]}]})"),
-             Catch::Contains("phone_number_id"));
+  CHECK_THAT(rejected(R"({"object":"whatsapp_business_account","entry":[{"changes":{}}]})"),
+             Catch::Contains("changes"));
+  CHECK_THAT(
+      rejected(
+          R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{}}]}]})"),
+      Catch::Contains("phone_number_id"));
   auto no_id = envelope("1", {{"messages", {{{"from", "1"}, {"type", "text"}}}}});
   CHECK_THAT(rejected(no_id.dump()), Catch::Contains("'id'"));
   auto bad_list = envelope("1", {{"messages", {{"from", "1"}}}});
   CHECK_THAT(rejected(bad_list.dump()), Catch::Contains("must be lists"));
   auto bad_status = envelope("1", {{"statuses", {{{"id", "w"}}}}});
   CHECK_THAT(rejected(bad_status.dump()), Catch::Contains("'status'"));
-  CHECK(parsed(json::parse(R"({"object":"whatsapp_business_account","entry":[]})")).numbers.empty());
+  CHECK(
+      parsed(json::parse(R"({"object":"whatsapp_business_account","entry":[]})")).numbers.empty());
 }
 
 namespace {
 
 /// Envelopes of every usual shape.
 std::vector<json> usual_envelopes() {
-  auto statuses = envelope("111", {{"statuses", json::parse(R"([
+  auto statuses = envelope(
+      "111", {{"statuses", json::parse(R"([
       {"id": "wamid.o1", "status": "sent", "timestamp": "1750263773", "recipient_id": "1650",
        "conversation": {"id": "c1", "origin": {"type": "service"}}, "pricing": {"billable": true}},
       {"id": "wamid.o2", "status": "failed", "timestamp": 1750263800, "recipient_id": "1650",
        "errors": [{"code": 131047, "title": "Re-engagement message", "error_data": {"details": "x"}}]}])")},
-                                  {"errors", json::parse(R"([{"code": 131000, "title": "Something went wrong"}])")}});
-  auto message = envelope("222", {{"contacts", {{{"profile", {{"name", "Ada \"L\" é"}}}, {"wa_id", "1777"}}}},
-                                  {"messages", {paige::test::text_message("wamid.b1", "1777", "x\ny"),
-                                                paige::test::text_message("wamid.b2", "1778", "z")}}});
-  message["entry"][0]["changes"].push_back({{"field", "message_template_status_update"}, {"value", {{"event", "APPROVED"}}}});
+              {"errors", json::parse(R"([{"code": 131000, "title": "Something went wrong"}])")}});
+  auto message =
+      envelope("222", {{"contacts", {{{"profile", {{"name", "Ada \"L\" é"}}}, {"wa_id", "1777"}}}},
+                       {"messages",
+                        {paige::test::text_message("wamid.b1", "1777", "x\ny"),
+                         paige::test::text_message("wamid.b2", "1778", "z")}}});
+  message["entry"][0]["changes"].push_back(
+      {{"field", "message_template_status_update"}, {"value", {{"event", "APPROVED"}}}});
   auto several = statuses;
   several["entry"].push_back(message["entry"][0]);
-  several["entry"][0]["changes"].push_back(envelope("111", {{"messages", {paige::test::text_message("wamid.a1", "1888", "y")}}})["entry"][0]["changes"][0]);
-  auto numeric_ids = envelope("333", {{"contacts", {{{"wa_id", 1999}, {"profile", {{"name", 5}}}}}},
-                                      {"messages", {{{"id", "wamid.n"}, {"from", "1999"}, {"type", "text"}, {"timestamp", 17}}}}});
+  several["entry"][0]["changes"].push_back(envelope(
+      "111", {{"messages",
+               {paige::test::text_message("wamid.a1", "1888", "y")}}})["entry"][0]["changes"][0]);
+  auto numeric_ids = envelope(
+      "333",
+      {{"contacts", {{{"wa_id", 1999}, {"profile", {{"name", 5}}}}}},
+       {"messages", {{{"id", "wamid.n"}, {"from", "1999"}, {"type", "text"}, {"timestamp", 17}}}}});
   numeric_ids["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = 333;
-  return {statuses, message, several, numeric_ids, json::parse(R"({"object":"whatsapp_business_account","entry":[]})")};
+  return {statuses, message, several, numeric_ids,
+          json::parse(R"({"object":"whatsapp_business_account","entry":[]})")};
 }
 
 /// Every value in `doc` with its JSON pointer.
@@ -180,19 +200,31 @@ void check_agree(const std::string& body) {
 
 }  // namespace
 
-TEST_CASE("the one-pass reading takes the usual envelopes and reads them as the document does", "[webhook]") {
+TEST_CASE("the one-pass reading takes the usual envelopes and reads them as the document does",
+          "[webhook]") {
   for (const auto& doc : usual_envelopes()) {
     INFO(doc.dump());
     auto fast = scan_webhook(doc.dump());
     REQUIRE(fast);
     CHECK(outcome(*fast) == outcome(parse_webhook_document(doc.dump())));
-    CHECK(outcome(*fast) == outcome(parse_webhook_document(doc.dump(2))));  // whitespace changes nothing
+    CHECK(outcome(*fast) ==
+          outcome(parse_webhook_document(doc.dump(2))));  // whitespace changes nothing
   }
 }
 
 TEST_CASE("the one-pass reading agrees with the document on every altered envelope", "[webhook]") {
-  const std::vector<json> replacements{nullptr, true, 7, -1, 1.5, "s", "", json::object(), json::array(),
-                                       {{"x", 1}}, json::array({1, "a"}), json::array({json::object()})};
+  const std::vector<json> replacements{nullptr,
+                                       true,
+                                       7,
+                                       -1,
+                                       1.5,
+                                       "s",
+                                       "",
+                                       json::object(),
+                                       json::array(),
+                                       {{"x", 1}},
+                                       json::array({1, "a"}),
+                                       json::array({json::object()})};
   std::size_t altered = 0;
   for (const auto& doc : usual_envelopes()) {
     std::vector<json::json_pointer> all;
@@ -206,8 +238,9 @@ TEST_CASE("the one-pass reading agrees with the document on every altered envelo
       }
       if (!at.empty()) {
         auto removed = doc;
-        removed.at(at.parent_pointer()).is_object() ? removed.at(at.parent_pointer()).erase(at.back())
-                                                    : (removed.at(at.parent_pointer()).erase(std::stoul(at.back())), 0);
+        removed.at(at.parent_pointer()).is_object()
+            ? removed.at(at.parent_pointer()).erase(at.back())
+            : (removed.at(at.parent_pointer()).erase(std::stoul(at.back())), 0);
         check_agree(removed.dump());
         ++altered;
       }
@@ -220,12 +253,15 @@ TEST_CASE("the one-pass reading agrees with the document on every altered envelo
 }
 
 TEST_CASE("a repeated key is read as the document reads it: the last one wins", "[webhook]") {
-  const std::string head = R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"1"},)";
-  for (const std::string& body : std::vector<std::string>{
-        head + R"("statuses":[{"id":"w1","status":"sent"}],"statuses":[{"id":"w2","status":"read"}]}}]}]})",
-        head + R"("statuses":[{"id":"w1","status":"sent","status":"read"}]}}]}]})",
-        R"({"object":"page","object":"whatsapp_business_account","entry":[]})",
-        R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"x","field":"messages","value":{"metadata":{"phone_number_id":"1"}}}]}]})"}) {
+  const std::string head =
+      R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"1"},)";
+  for (
+      const std::string& body : std::vector<std::string>{
+          head +
+              R"("statuses":[{"id":"w1","status":"sent"}],"statuses":[{"id":"w2","status":"read"}]}}]}]})",
+          head + R"("statuses":[{"id":"w1","status":"sent","status":"read"}]}}]}]})",
+          R"({"object":"page","object":"whatsapp_business_account","entry":[]})",
+          R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"x","field":"messages","value":{"metadata":{"phone_number_id":"1"}}}]}]})"}) {
     check_agree(body);
     CHECK_FALSE(scan_webhook(body));
   }
@@ -235,7 +271,8 @@ TEST_CASE("unusual field types are refused or ignored with a reason and never th
   const std::string tail = R"(,"value":{"metadata":{"phone_number_id":"1"}}}]}]})";
   CHECK_NOTHROW(parse_webhook(R"({"object":7,"entry":[]})"));
   CHECK_THAT(rejected(R"({"object":7,"entry":[]})"), Catch::Contains("whatsapp_business_account"));
-  auto other = parse_webhook(R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":{})" + tail);
+  auto other = parse_webhook(
+      R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":{})" + tail);
   REQUIRE(std::holds_alternative<webhook_events>(other));
   CHECK(std::get<webhook_events>(other).other_changes == 1);
   auto contacts = envelope("1", {{"contacts", {1, {{"wa_id", "2"}, {"profile", "x"}}}}});
@@ -243,15 +280,21 @@ TEST_CASE("unusual field types are refused or ignored with a reason and never th
   check_agree(contacts.dump());
 }
 
-TEST_CASE("NUL characters, which Postgres cannot store, are replaced in both readings", "[webhook]") {
+TEST_CASE("NUL characters, which Postgres cannot store, are replaced in both readings",
+          "[webhook]") {
   const std::string nul{"a\0b", 3};
-  const std::string replaced = "a\xEF\xBF\xBD" "b";
+  const std::string replaced =
+      "a\xEF\xBF\xBD"
+      "b";
   auto message = paige::test::text_message("wamid.n1", "1555", nul);
   message[nul] = {{"k", nul}};
   auto doc = envelope("111", {{"messages", {message}},
                               {"contacts", {{{"wa_id", "1555"}, {"profile", {{"name", nul}}}}}},
-                              {"statuses", {{{"id", "wamid.o" + nul}, {"status", "failed"}, {"timestamp", "1"},
-                                             {"errors", {{{"code", 1}, {"title", nul}}}}}}}});
+                              {"statuses",
+                               {{{"id", "wamid.o" + nul},
+                                 {"status", "failed"},
+                                 {"timestamp", "1"},
+                                 {"errors", {{{"code", 1}, {"title", nul}}}}}}}});
   auto check = [&](const webhook_events& events) {
     const auto& batch = events.numbers.at(0);
     const auto& m = batch.messages.at(0);
@@ -271,7 +314,8 @@ TEST_CASE("NUL characters, which Postgres cannot store, are replaced in both rea
   check(std::get<webhook_events>(reference));
 }
 
-TEST_CASE("a body nested deeper than Meta's envelopes is refused before it is parsed", "[webhook]") {
+TEST_CASE("a body nested deeper than Meta's envelopes is refused before it is parsed",
+          "[webhook]") {
   // A message object 100 000 levels deep crashed paige: copying and printing it recurse.
   std::string deep(100000, '['), close(100000, ']');
   auto message = paige::test::text_message("wamid.deep", "1", "x").dump();

@@ -5,7 +5,8 @@
 
 #include <set>
 
-TEST_CASE("simulated wamids are unique within a run and across runs with the same seed", "[unit][metasim]") {
+TEST_CASE("simulated wamids are unique within a run and across runs with the same seed",
+          "[unit][metasim]") {
   std::set<std::string> seen;
   for (int run = 0; run < 2; ++run) {
     paige::metasim::sim_state state{1};  // the same seed: a restarted simulator

@@ -20,8 +20,9 @@ std::string as_json(std::string_view s) {
 
 TEST_CASE("JSON strings are written as nlohmann::json writes valid UTF-8", "[json_text]") {
   using namespace std::string_literals;
-  for (const auto& s : {""s, "plain"s, "wamid.HBgL123=="s, "quote \" and \\ backslash"s, "\b\f\n\r\t"s,
-                        "nul \0 byte"s, "\x01\x1f\x7f"s, "é ü 中文 🎉"s, "</script>"s})
+  for (const auto& s :
+       {""s, "plain"s, "wamid.HBgL123=="s, "quote \" and \\ backslash"s, "\b\f\n\r\t"s,
+        "nul \0 byte"s, "\x01\x1f\x7f"s, "é ü 中文 🎉"s, "</script>"s})
     CHECK(as_json(s) == nlohmann::json(s).dump());
   // Every single byte, and random ASCII text with control characters.
   for (int c = 0; c < 0x80; ++c) {
@@ -37,10 +38,11 @@ TEST_CASE("JSON strings are written as nlohmann::json writes valid UTF-8", "[jso
 }
 
 TEST_CASE("invalid UTF-8 becomes U+FFFD and the text stays valid JSON", "[json_text]") {
-  CHECK(as_json("a\xff" "b") == "\"a\\ufffdb\"");
-  CHECK(as_json("\xc3") == "\"\\ufffd\"");                 // truncated sequence
-  CHECK(as_json("\xc0\xaf") == "\"\\ufffd\\ufffd\"");      // overlong
-  CHECK(as_json("\xed\xa0\x80") == "\"\\ufffd\\ufffd\\ufffd\"");  // surrogate
+  CHECK(as_json("a\xff"
+                "b") == "\"a\\ufffdb\"");
+  CHECK(as_json("\xc3") == "\"\\ufffd\"");                                   // truncated sequence
+  CHECK(as_json("\xc0\xaf") == "\"\\ufffd\\ufffd\"");                        // overlong
+  CHECK(as_json("\xed\xa0\x80") == "\"\\ufffd\\ufffd\\ufffd\"");             // surrogate
   CHECK(as_json("\xf4\x90\x80\x80") == "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");  // above U+10FFFF
   CHECK(as_json("ok \xe2\x82\xac") == nlohmann::json("ok \xe2\x82\xac").dump());
   std::mt19937 rng{11};
@@ -63,7 +65,8 @@ TEST_CASE("integers", "[json_text]") {
 }
 
 TEST_CASE("numbers round-trip and non-finite ones are null", "[json_text]") {
-  for (double v : {0.0, 0.5, -2.25, 1733345678.0, 1733345678.123456, 1e-300, 1.7976931348623157e308}) {
+  for (double v :
+       {0.0, 0.5, -2.25, 1733345678.0, 1733345678.123456, 1e-300, 1.7976931348623157e308}) {
     std::string out;
     paige::json_text::append_number(out, v);
     CHECK(nlohmann::json::parse(out).get<double>() == v);
@@ -71,8 +74,9 @@ TEST_CASE("numbers round-trip and non-finite ones are null", "[json_text]") {
   std::string out;
   paige::json_text::append_number(out, 1733345678.0);
   CHECK(out == "1733345678");
-  for (double v : {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
-                   -std::numeric_limits<double>::infinity()}) {
+  for (double v :
+       {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+        -std::numeric_limits<double>::infinity()}) {
     std::string text;
     paige::json_text::append_number(text, v);
     CHECK(text == "null");

@@ -5,7 +5,8 @@
 using namespace paige::log;
 
 TEST_CASE("events are key=value on one line", "[log]") {
-  CHECK(format_event("http.listening", {{"addr", "127.0.0.1:8080"}, {"threads", 2}, {"tls", false}}) ==
+  CHECK(format_event("http.listening",
+                     {{"addr", "127.0.0.1:8080"}, {"threads", 2}, {"tls", false}}) ==
         "event=http.listening addr=127.0.0.1:8080 threads=2 tls=false");
 }
 

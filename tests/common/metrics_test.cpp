@@ -58,7 +58,9 @@ TEST_CASE("collectors add families computed at scrape time", "[metrics]") {
   r.add_collector([&scrapes] {
     ++scrapes;
     return std::vector<family_snapshot>{
-        {"paige_projects", "projects by status", "gauge",
+        {"paige_projects",
+         "projects by status",
+         "gauge",
          {{"", {{"status", "active"}}, 3}, {"", {{"status", "failed"}}, 0}}}};
   });
   auto text = r.expose();

@@ -51,11 +51,13 @@ TEST_CASE("hashes and comparisons", "[secrets]") {
 TEST_CASE("HMAC-SHA256 matches RFC 4231 whatever key the thread used before", "[secrets]") {
   using paige::secrets::hmac_sha256_hex;
   const std::string jefe = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
-  const std::string empty_key = "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad";  // HMAC("", "")
+  const std::string empty_key =
+      "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad";  // HMAC("", "")
   CHECK(hmac_sha256_hex("Jefe", "what do ya want for nothing?") == jefe);
   CHECK(hmac_sha256_hex("", "") == empty_key);
   CHECK(hmac_sha256_hex(std::string_view{}, "") == empty_key);  // not the previous call's key
-  CHECK(hmac_sha256_hex(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First") ==
+  CHECK(hmac_sha256_hex(std::string(131, '\xaa'),
+                        "Test Using Larger Than Block-Size Key - Hash Key First") ==
         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
   CHECK(hmac_sha256_hex("Jefe", "what do ya want for nothing?") == jefe);
   std::string other;

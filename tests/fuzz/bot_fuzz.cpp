@@ -31,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (int step = 0; step < 3; ++step) {
       try {
         auto r = run_step(*bot, conv, msg);
-        paige::fuzz::require(bot->states.count(r.state) == 1 || r.state.empty(), "a step left the bot's states");
+        paige::fuzz::require(bot->states.count(r.state) == 1 || r.state.empty(),
+                             "a step left the bot's states");
         paige::fuzz::require(r.vars.dump().size() <= max_vars_bytes, "variables past their bound");
         for (const auto& send : r.sends)
           paige::fuzz::require(send.dump().size() <= max_definition_bytes + max_step_output_bytes,

@@ -19,23 +19,34 @@ const paige::api::router& paige_routes() {
   static const paige::api::router routes = [] {
     paige::api::router r;
     auto none = [](paige::api::http_request&&, paige::api::responder) {};
-    for (const char* get : {"/healthz", "/readyz", "/metrics", "/webhook", "/v1/projects", "/v1/projects/{project_id}",
-                            "/v1/projects/{project_id}/bot", "/v1/projects/{project_id}/keys",
-                            "/v1/projects/{project_id}/contacts", "/v1/projects/{project_id}/contacts/{contact_id}",
+    for (const char* get : {"/healthz",
+                            "/readyz",
+                            "/metrics",
+                            "/webhook",
+                            "/v1/projects",
+                            "/v1/projects/{project_id}",
+                            "/v1/projects/{project_id}/bot",
+                            "/v1/projects/{project_id}/keys",
+                            "/v1/projects/{project_id}/contacts",
+                            "/v1/projects/{project_id}/contacts/{contact_id}",
                             "/v1/projects/{project_id}/contacts/{contact_id}/conversations",
                             "/v1/projects/{project_id}/contacts/{contact_id}/messages",
-                            "/v1/projects/{project_id}/conversations", "/v1/projects/{project_id}/conversations/states",
+                            "/v1/projects/{project_id}/conversations",
+                            "/v1/projects/{project_id}/conversations/states",
                             "/v1/projects/{project_id}/conversations/{conversation_id}",
                             "/v1/projects/{project_id}/conversations/{conversation_id}/messages",
-                            "/v1/projects/{project_id}/events", "/v1/projects/{project_id}/tables",
-                            "/v1/projects/{project_id}/tables/{table}", "/v1/projects/{project_id}/tables/{table}/rows"})
+                            "/v1/projects/{project_id}/events",
+                            "/v1/projects/{project_id}/tables",
+                            "/v1/projects/{project_id}/tables/{table}",
+                            "/v1/projects/{project_id}/tables/{table}/rows"})
       r.add("GET", get, none);
-    for (const char* post : {"/webhook", "/v1/projects", "/v1/projects/{project_id}/keys", "/v1/projects/{project_id}/sql",
-                             "/v1/projects/{project_id}/messages", "/v1/projects/{project_id}/tables",
-                             "/v1/projects/{project_id}/tables/{table}/columns",
-                             "/v1/projects/{project_id}/tables/{table}/rows",
-                             "/v1/projects/{project_id}/conversations/{conversation_id}/close",
-                             "/v1/projects/{project_id}/conversations/{conversation_id}/messages"})
+    for (const char* post :
+         {"/webhook", "/v1/projects", "/v1/projects/{project_id}/keys",
+          "/v1/projects/{project_id}/sql", "/v1/projects/{project_id}/messages",
+          "/v1/projects/{project_id}/tables", "/v1/projects/{project_id}/tables/{table}/columns",
+          "/v1/projects/{project_id}/tables/{table}/rows",
+          "/v1/projects/{project_id}/conversations/{conversation_id}/close",
+          "/v1/projects/{project_id}/conversations/{conversation_id}/messages"})
       r.add("POST", post, none);
     r.add("PUT", "/v1/projects/{project_id}/bot", none);
     r.add("PATCH", "/v1/projects/{project_id}/tables/{table}/rows/{key}", none);
@@ -59,17 +70,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto& head = parser.get();
   auto target = paige::api::parse_request_target(std::string{head.target()});
   if (auto* refused = std::get_if<paige::api::http_response>(&target)) {
-    paige::fuzz::require(refused->status == 400 || refused->status == 422, "a target was refused with another status");
+    paige::fuzz::require(refused->status == 400 || refused->status == 422,
+                         "a target was refused with another status");
     return 0;
   }
   const auto& parts = std::get<paige::api::request_target>(target);
-  for (const auto& s : parts.segments) paige::fuzz::require(paige::text::clean_text(s), "an unclean segment passed");
+  for (const auto& s : parts.segments)
+    paige::fuzz::require(paige::text::clean_text(s), "an unclean segment passed");
   for (const auto& [k, v] : parts.query)
-    paige::fuzz::require(paige::text::clean_text(k) && paige::text::clean_text(v), "an unclean parameter passed");
+    paige::fuzz::require(paige::text::clean_text(k) && paige::text::clean_text(v),
+                         "an unclean parameter passed");
   auto match = paige_routes().match(std::string{head.method_string()}, parts.segments);
   if (match.target)
-    for (const auto& [name, value] : match.params) paige::fuzz::require(!value.empty(), "a route bound an empty parameter");
+    for (const auto& [name, value] : match.params)
+      paige::fuzz::require(!value.empty(), "a route bound an empty parameter");
   else
-    paige::fuzz::require(match.status == 404 || match.status == 405, "no route, yet neither 404 nor 405");
+    paige::fuzz::require(match.status == 404 || match.status == 405,
+                         "no route, yet neither 404 nor 405");
   return 0;
 }

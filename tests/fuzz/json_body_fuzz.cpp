@@ -28,9 +28,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   constexpr std::size_t max_depth = 32;
   auto any = paige::api::parse_json(body, max_depth);
   if (auto* doc = std::get_if<nlohmann::json>(&any)) {
-    paige::fuzz::require(depth_of(*doc) <= max_depth + 1, "a body deeper than the limit was accepted");
+    paige::fuzz::require(depth_of(*doc) <= max_depth + 1,
+                         "a body deeper than the limit was accepted");
   } else {
-    paige::fuzz::require(std::get<paige::api::http_response>(any).status == 400, "a refused body is not 400");
+    paige::fuzz::require(std::get<paige::api::http_response>(any).status == 400,
+                         "a refused body is not 400");
   }
   auto object = paige::api::parse_json_object(body, max_depth, {"name", "settings"});
   if (auto* doc = std::get_if<nlohmann::json>(&object)) {
@@ -38,6 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& [key, value] : doc->items())
       paige::fuzz::require(key == "name" || key == "settings", "an unknown field was accepted");
   }
-  if (auto id = paige::api::parse_id(body)) paige::fuzz::require(*id > 0, "a non-positive id was accepted");
+  if (auto id = paige::api::parse_id(body))
+    paige::fuzz::require(*id > 0, "a non-positive id was accepted");
   return 0;
 }

@@ -21,10 +21,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& n : events->numbers) {
       for (const auto& m : n.messages)
         paige::fuzz::require(m.content_json.find("\\u0000") == std::string::npos &&
-                                 m.wamid.find('\0') == std::string::npos && m.from.find('\0') == std::string::npos,
+                                 m.wamid.find('\0') == std::string::npos &&
+                                 m.from.find('\0') == std::string::npos,
                              "a NUL reached an inbound message");
       for (const auto& s : n.statuses)
-        paige::fuzz::require(s.errors_json.find("\\u0000") == std::string::npos && s.wamid.find('\0') == std::string::npos,
+        paige::fuzz::require(s.errors_json.find("\\u0000") == std::string::npos &&
+                                 s.wamid.find('\0') == std::string::npos,
                              "a NUL reached a status");
     }
   return 0;

@@ -7,7 +7,8 @@
 
 using namespace paige::test;
 
-TEST_CASE("a new project has the starter bot, PUT adds versions, invalid ones change nothing", "[integration][bot]") {
+TEST_CASE("a new project has the starter bot, PUT adds versions, invalid ones change nothing",
+          "[integration][bot]") {
   project_server s;
   auto id = s.create("Bots")["id"].get<std::string>();
   auto path = "/v1/projects/" + id + "/bot";
@@ -23,7 +24,8 @@ TEST_CASE("a new project has the starter bot, PUT adds versions, invalid ones ch
   CHECK(put.body["version"] == 2);
   CHECK(put.body["definition"] == paige::actors::bot::echo_bot());
 
-  auto bad = s.call("PUT", path, R"({"initial_state": "nope", "states": {"a": {"kind": "await", "routes": [
+  auto bad =
+      s.call("PUT", path, R"({"initial_state": "nope", "states": {"a": {"kind": "await", "routes": [
       {"when": {"text_matches": "("}, "then": [{"save": {"table": "messages", "values": {"x": "y"}}}]}]}}})");
   CHECK(bad.status == 422);
   CHECK(bad.body["error"]["code"] == "invalid_bot");
@@ -50,38 +52,47 @@ TEST_CASE("a project key manages its own bot only", "[integration][bot]") {
   auto a = s.create("A")["id"].get<std::string>();
   auto b = s.create("B")["id"].get<std::string>();
   REQUIRE(s.wait_status(a, "active"));
-  auto key = s.call("POST", "/v1/projects/" + a + "/keys", R"({"name":"k"})").body["key"].get<std::string>();
+  auto key = s.call("POST", "/v1/projects/" + a + "/keys", R"({"name":"k"})")
+                 .body["key"]
+                 .get<std::string>();
   CHECK(s.call("GET", "/v1/projects/" + a + "/bot", "", key).status == 200);
-  CHECK(s.call("PUT", "/v1/projects/" + a + "/bot", paige::actors::bot::echo_bot().dump(), key).status == 201);
+  CHECK(s.call("PUT", "/v1/projects/" + a + "/bot", paige::actors::bot::echo_bot().dump(), key)
+            .status == 201);
   CHECK(s.call("GET", "/v1/projects/" + b + "/bot", "", key).status == 404);
-  CHECK(s.call("PUT", "/v1/projects/" + b + "/bot", paige::actors::bot::echo_bot().dump(), key).status == 404);
+  CHECK(s.call("PUT", "/v1/projects/" + b + "/bot", paige::actors::bot::echo_bot().dump(), key)
+            .status == 404);
   CHECK(s.call("GET", "/v1/projects/" + b + "/bot").body["version"] == 1);
   CHECK(s.call("GET", "/v1/projects/" + a + "/bot", "", "").status == 401);
 }
 
-TEST_CASE("definitions are bounded in size and only the last versions are kept", "[integration][bot]") {
+TEST_CASE("definitions are bounded in size and only the last versions are kept",
+          "[integration][bot]") {
   project_server s;
   auto id = s.create("Bounded")["id"].get<std::string>();
   auto path = "/v1/projects/" + id + "/bot";
   // 30 saves of a 2.9 MB definition grew the shared control database by 87 MB.
   auto big = paige::actors::bot::echo_bot();
-  big["states"]["unstructured"]["routes"][0]["then"][0]["send"]["text"]["body"] = std::string(300 * 1024, 'x');
+  big["states"]["unstructured"]["routes"][0]["then"][0]["send"]["text"]["body"] =
+      std::string(300 * 1024, 'x');
   auto refused = s.call("PUT", path, big.dump());
   CHECK(refused.status == 422);
   CHECK(refused.body["error"]["code"] == "invalid_bot");
-  CHECK(refused.body["error"]["details"]["problems"][0]["message"].get<std::string>().find("at most 262144") !=
-        std::string::npos);
+  CHECK(refused.body["error"]["details"]["problems"][0]["message"].get<std::string>().find(
+            "at most 262144") != std::string::npos);
   // A pattern RE2 refuses: 422 with its pointer.
   auto pattern = paige::actors::bot::echo_bot();
   pattern["states"]["unstructured"]["routes"][0]["when"] = {{"text_matches", "(a)\\1"}};
   auto bad = s.call("PUT", path, pattern.dump());
   CHECK(bad.status == 422);
-  CHECK(bad.body["error"]["details"]["problems"][0]["pointer"] == "/states/unstructured/routes/0/when/text_matches");
-  for (int i = 0; i < 25; ++i) REQUIRE(s.call("PUT", path, paige::actors::bot::echo_bot().dump()).status == 201);
+  CHECK(bad.body["error"]["details"]["problems"][0]["pointer"] ==
+        "/states/unstructured/routes/0/when/text_matches");
+  for (int i = 0; i < 25; ++i)
+    REQUIRE(s.call("PUT", path, paige::actors::bot::echo_bot().dump()).status == 201);
   CHECK(s.call("GET", path).body["version"] == 26);
   pqxx::connection c{s.control.conninfo()};
   pqxx::work tx{c};
-  auto kept = tx.exec_params1("SELECT count(*), min(version) FROM bot_versions WHERE project_id = $1", id);
+  auto kept =
+      tx.exec_params1("SELECT count(*), min(version) FROM bot_versions WHERE project_id = $1", id);
   CHECK(kept[0].as<int>() == 20);
   CHECK(kept[1].as<int>() == 7);
 }

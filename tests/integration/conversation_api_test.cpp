@@ -10,12 +10,15 @@ using namespace paige::test;
 namespace {
 
 json tap(const std::string& id, const std::string& title) {
-  return {{"type", "interactive"}, {"interactive", {{"type", "button_reply"}, {"button_reply", {{"id", id}, {"title", title}}}}}};
+  return {{"type", "interactive"},
+          {"interactive",
+           {{"type", "button_reply"}, {"button_reply", {{"id", id}, {"title", title}}}}}};
 }
 
 }  // namespace
 
-TEST_CASE("contacts, conversations, messages and state counts are exactly what happened", "[integration][conversations]") {
+TEST_CASE("contacts, conversations, messages and state counts are exactly what happened",
+          "[integration][conversations]") {
   pipeline p;
   // Ada books (collect_info), Grace asks for support, Linus just says hello (unstructured).
   p.say("15550050", "hello", "Ada");
@@ -35,16 +38,20 @@ TEST_CASE("contacts, conversations, messages and state counts are exactly what h
   REQUIRE(ada.size() == 1);
   CHECK(ada[0]["wa_id"] == "15550050");
   CHECK(p.s.call("GET", base + "/contacts?search=1555005").body["items"].size() == 3);
-  CHECK(p.s.call("GET", base + "/contacts?search=%25").body["items"].empty());  // LIKE characters are data
+  CHECK(p.s.call("GET", base + "/contacts?search=%25")
+            .body["items"]
+            .empty());  // LIKE characters are data
   auto ada_id = std::to_string(ada[0]["id"].get<long>());
   CHECK(p.s.call("GET", base + "/contacts/" + ada_id).body["name"] == "Ada");
 
   auto states = p.s.call("GET", base + "/conversations/states").body["items"];
   std::map<std::string, int> counts;
   for (const auto& s : states) counts[s["state"]] = s["count"];
-  CHECK(counts == std::map<std::string, int>{{"collect_info", 1}, {"support", 1}, {"unstructured", 1}});
+  CHECK(counts ==
+        std::map<std::string, int>{{"collect_info", 1}, {"support", 1}, {"unstructured", 1}});
 
-  auto booking = p.s.call("GET", base + "/conversations?state=collect_info,support&status=open").body["items"];
+  auto booking =
+      p.s.call("GET", base + "/conversations?state=collect_info,support&status=open").body["items"];
   REQUIRE(booking.size() == 2);
   std::set<std::string> who;
   for (const auto& c : booking) who.insert(c["contact"]["name"]);
@@ -75,11 +82,15 @@ TEST_CASE("contacts, conversations, messages and state counts are exactly what h
   // Bad input and other projects.
   CHECK(p.s.call("GET", base + "/contacts/999").body["error"]["code"] == "contact_not_found");
   CHECK(p.s.call("GET", base + "/contacts/x").status == 404);
-  CHECK(p.s.call("GET", base + "/conversations/999").body["error"]["code"] == "conversation_not_found");
-  CHECK(p.s.call("GET", base + "/conversations?status=maybe").body["error"]["code"] == "invalid_status");
+  CHECK(p.s.call("GET", base + "/conversations/999").body["error"]["code"] ==
+        "conversation_not_found");
+  CHECK(p.s.call("GET", base + "/conversations?status=maybe").body["error"]["code"] ==
+        "invalid_status");
   CHECK(p.s.call("GET", base + "/contacts?cursor=zz").body["error"]["code"] == "invalid_cursor");
   auto other = p.s.create("Other")["id"].get<std::string>();
-  auto key = p.s.call("POST", "/v1/projects/" + other + "/keys", R"({"name":"k"})").body["key"].get<std::string>();
+  auto key = p.s.call("POST", "/v1/projects/" + other + "/keys", R"({"name":"k"})")
+                 .body["key"]
+                 .get<std::string>();
   CHECK(p.s.call("GET", base + "/contacts", "", key).status == 404);
   CHECK(p.s.call("GET", base + "/conversations", "", key).status == 404);
 }

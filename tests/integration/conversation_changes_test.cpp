@@ -21,10 +21,12 @@ const char* alternating_bot = R"({"initial_state": "a", "states": {
         {"send": {"type": "text", "text": {"body": "in c"}}}]}]}}})";
 
 std::string open_conversation_of(pipeline& p, const std::string& wa_id) {
-  auto contacts = p.s.call("GET", "/v1/projects/" + p.project + "/contacts?search=" + wa_id).body["items"];
+  auto contacts =
+      p.s.call("GET", "/v1/projects/" + p.project + "/contacts?search=" + wa_id).body["items"];
   REQUIRE(contacts.size() == 1);
-  auto convs = p.s.call("GET", "/v1/projects/" + p.project + "/contacts/" + std::to_string(contacts[0]["id"].get<long>()) +
-                                   "/conversations").body["items"];
+  auto convs = p.s.call("GET", "/v1/projects/" + p.project + "/contacts/" +
+                                   std::to_string(contacts[0]["id"].get<long>()) + "/conversations")
+                   .body["items"];
   REQUIRE(!convs.empty());
   return std::to_string(convs[0]["id"].get<long>());
 }
@@ -69,26 +71,33 @@ TEST_CASE("an undeclared state is refused unless forced", "[integration][convers
   p.say("15550081", "hi");
   p.replies("15550081", 1);
   auto conv = open_conversation_of(p, "15550081");
-  auto refused = p.s.call("PATCH", base + "/conversations/" + conv, json{{"state", "nowhere"}}.dump());
+  auto refused =
+      p.s.call("PATCH", base + "/conversations/" + conv, json{{"state", "nowhere"}}.dump());
   CHECK(refused.status == 422);
   CHECK(refused.body["error"]["code"] == "unknown_state");
   CHECK(p.s.call("GET", base + "/conversations/" + conv).body["state"] == "b");
-  auto forced = p.s.call("PATCH", base + "/conversations/" + conv, json{{"state", "nowhere"}, {"force", true}}.dump());
+  auto forced = p.s.call("PATCH", base + "/conversations/" + conv,
+                         json{{"state", "nowhere"}, {"force", true}}.dump());
   CHECK(forced.status == 200);
   CHECK(forced.body["state"] == "nowhere");
-  CHECK(p.s.call("PATCH", base + "/conversations/" + conv, json{{"state", 5}}.dump()).status == 422);
-  CHECK(p.s.call("PATCH", base + "/conversations/999999", json{{"state", "a"}}.dump()).status == 404);
+  CHECK(p.s.call("PATCH", base + "/conversations/" + conv, json{{"state", 5}}.dump()).status ==
+        422);
+  CHECK(p.s.call("PATCH", base + "/conversations/999999", json{{"state", "a"}}.dump()).status ==
+        404);
   // A state the bot does not know is handled from the initial state.
   p.say("15550081", "again");
   CHECK(body_of(p.replies("15550081", 2).back()) == "in a");
   // A project key: allowed on its project, logged with its key id.
   auto key = p.s.call("POST", base + "/keys", json{{"name", "ops"}}.dump());
-  auto by_key = p.s.call("PATCH", base + "/conversations/" + conv, json{{"state", "c"}}.dump(), key.body["key"]);
+  auto by_key = p.s.call("PATCH", base + "/conversations/" + conv, json{{"state", "c"}}.dump(),
+                         key.body["key"]);
   CHECK(by_key.status == 200);
-  CHECK(p.s.server->process().stderr_text().find("by=key:" + key.body["id"].get<std::string>()) != std::string::npos);
+  CHECK(p.s.server->process().stderr_text().find("by=key:" + key.body["id"].get<std::string>()) !=
+        std::string::npos);
 }
 
-TEST_CASE("a closed conversation stays closed and the next message opens a new one", "[integration][conversations]") {
+TEST_CASE("a closed conversation stays closed and the next message opens a new one",
+          "[integration][conversations]") {
   pipeline p;
   p.put_bot(json::parse(alternating_bot));
   auto base = "/v1/projects/" + p.project;
@@ -99,7 +108,8 @@ TEST_CASE("a closed conversation stays closed and the next message opens a new o
   auto closed = p.s.call("POST", base + "/conversations/" + conv + "/close");
   REQUIRE(closed.status == 200);
   CHECK(closed.body["status"] == "closed");
-  CHECK(p.s.call("POST", base + "/conversations/" + conv + "/close").body["status"] == "closed");  // idempotent
+  CHECK(p.s.call("POST", base + "/conversations/" + conv + "/close").body["status"] ==
+        "closed");  // idempotent
   auto late = p.s.call("PATCH", base + "/conversations/" + conv, json{{"state", "c"}}.dump());
   CHECK(late.status == 409);
   CHECK(late.body["error"]["code"] == "conversation_closed");
@@ -129,12 +139,14 @@ TEST_CASE("the inactivity timeout closes idle conversations only", "[integration
   {
     auto db = p.project_db();
     pqxx::work tx{db};
-    tx.exec_params("UPDATE conversations SET started_at = now() - interval '2 days', "
-                   "last_message_at = now() - interval '25 hours' WHERE id = $1",
-                   std::stol(idle));
+    tx.exec_params(
+        "UPDATE conversations SET started_at = now() - interval '2 days', "
+        "last_message_at = now() - interval '25 hours' WHERE id = $1",
+        std::stol(idle));
     tx.commit();
   }
-  REQUIRE(wait_until([&] { return p.s.call("GET", base + "/conversations/" + idle).body["status"] == "closed"; }));
+  REQUIRE(wait_until(
+      [&] { return p.s.call("GET", base + "/conversations/" + idle).body["status"] == "closed"; }));
   // The sweep that closed it saw the active one too, and left it open.
   CHECK(p.s.call("GET", base + "/conversations/" + active).body["status"] == "open");
   CHECK(p.metric("paige_conversations_closed_total{by=\"timeout\"}") == 1);
@@ -143,18 +155,23 @@ TEST_CASE("the inactivity timeout closes idle conversations only", "[integration
   CHECK(open_conversation_of(p, "15550083") != idle);
 
   // A shorter timeout applies live.
-  REQUIRE(p.s.call("PATCH", base, json{{"settings", {{"conversation_timeout_seconds", 60}}}}.dump()).status == 200);
+  REQUIRE(p.s.call("PATCH", base, json{{"settings", {{"conversation_timeout_seconds", 60}}}}.dump())
+              .status == 200);
   {
     auto db = p.project_db();
     pqxx::work tx{db};
-    tx.exec_params("UPDATE conversations SET last_message_at = now() - interval '2 minutes' WHERE id = $1",
-                   std::stol(active));
+    tx.exec_params(
+        "UPDATE conversations SET last_message_at = now() - interval '2 minutes' WHERE id = $1",
+        std::stol(active));
     tx.commit();
   }
-  CHECK(wait_until([&] { return p.s.call("GET", base + "/conversations/" + active).body["status"] == "closed"; }));
+  CHECK(wait_until([&] {
+    return p.s.call("GET", base + "/conversations/" + active).body["status"] == "closed";
+  }));
 }
 
-TEST_CASE("live events arrive in order per conversation and resume with Last-Event-ID", "[integration][events]") {
+TEST_CASE("live events arrive in order per conversation and resume with Last-Event-ID",
+          "[integration][events]") {
   pipeline p;
   p.put_bot(json::parse(alternating_bot));
   auto base = "/v1/projects/" + p.project;
@@ -172,7 +189,8 @@ TEST_CASE("live events arrive in order per conversation and resume with Last-Eve
     }
     return false;
   };
-  REQUIRE(until([](const sse_event& e) { return e.type == "message.status" && e.data["status"] == "read"; }));
+  REQUIRE(until(
+      [](const sse_event& e) { return e.type == "message.status" && e.data["status"] == "read"; }));
   auto conv = seen.front().data["conversation_id"].get<long>();
   std::vector<std::string> types;
   for (const auto& e : seen) {
@@ -197,13 +215,18 @@ TEST_CASE("live events arrive in order per conversation and resume with Last-Eve
     statuses.push_back(seen[i].data["status"]);
   }
   CHECK(statuses.back() == "read");
-  auto rank = [](const std::string& s) { return s == "accepted" ? 1 : s == "sent" ? 2 : s == "delivered" ? 3 : 4; };
-  for (std::size_t i = 1; i < statuses.size(); ++i) CHECK(rank(statuses[i - 1]) < rank(statuses[i]));
+  auto rank = [](const std::string& s) {
+    return s == "accepted" ? 1 : s == "sent" ? 2 : s == "delivered" ? 3 : 4;
+  };
+  for (std::size_t i = 1; i < statuses.size(); ++i)
+    CHECK(rank(statuses[i - 1]) < rank(statuses[i]));
 
   // An operator's change and message, then a close.
   auto c = std::to_string(conv);
-  REQUIRE(p.s.call("PATCH", base + "/conversations/" + c, json{{"state", "c"}}.dump()).status == 200);
-  REQUIRE(p.s.call("POST", base + "/conversations/" + c + "/messages", json{{"type", "text"}, {"text", {{"body", "hi from ops"}}}}.dump())
+  REQUIRE(p.s.call("PATCH", base + "/conversations/" + c, json{{"state", "c"}}.dump()).status ==
+          200);
+  REQUIRE(p.s.call("POST", base + "/conversations/" + c + "/messages",
+                   json{{"type", "text"}, {"text", {{"body", "hi from ops"}}}}.dump())
               .status == 202);
   REQUIRE(p.s.call("POST", base + "/conversations/" + c + "/close").status == 200);
   auto from = seen.size();
@@ -211,7 +234,8 @@ TEST_CASE("live events arrive in order per conversation and resume with Last-Eve
   std::vector<std::string> later;
   for (auto i = from; i < seen.size(); ++i)
     if (seen[i].type != "message.status") later.push_back(seen[i].type);
-  CHECK(later == std::vector<std::string>{"conversation.state_changed", "message.queued", "conversation.closed"});
+  CHECK(later == std::vector<std::string>{"conversation.state_changed", "message.queued",
+                                          "conversation.closed"});
   for (auto i = from; i < seen.size(); ++i) {
     if (seen[i].type == "conversation.state_changed") CHECK(seen[i].data["by"] == "admin");
     if (seen[i].type == "message.queued") CHECK(seen[i].data["message"]["source"] == "operator");
@@ -235,10 +259,12 @@ TEST_CASE("live events arrive in order per conversation and resume with Last-Eve
   event_stream only{p.s.server->port(), base + "/events?conversation_id=" + c, admin_key};
   p.say("15550086", "other");
   p.replies("15550086", 1);
-  while (auto e = only.next(std::chrono::milliseconds{500})) CHECK(e->data["conversation_id"] == conv);
+  while (auto e = only.next(std::chrono::milliseconds{500}))
+    CHECK(e->data["conversation_id"] == conv);
 }
 
-TEST_CASE("a stalled subscriber is dropped and never slows message processing", "[integration][events]") {
+TEST_CASE("a stalled subscriber is dropped and never slows message processing",
+          "[integration][events]") {
   pipeline p({}, {"--stream-backlog", "4KiB"});
   p.put_bot(json::parse(alternating_bot));
   auto base = "/v1/projects/" + p.project;
@@ -252,7 +278,8 @@ TEST_CASE("a stalled subscriber is dropped and never slows message processing", 
       for (int i = 0; i < messages / 4; ++i) p.say("1555009" + std::to_string(w), big);
     });
   for (auto& t : writers) t.join();
-  for (int w = 0; w < 4; ++w) CHECK(p.replies("1555009" + std::to_string(w), messages / 4).size() == messages / 4);
+  for (int w = 0; w < 4; ++w)
+    CHECK(p.replies("1555009" + std::to_string(w), messages / 4).size() == messages / 4);
   CHECK(p.metric("paige_http_streams_dropped_total") >= 1);
   CHECK(stalled.closed_by_server());
 }
@@ -261,7 +288,9 @@ TEST_CASE("a project key cannot follow another project's events", "[integration]
   pipeline p;
   auto other = p.s.create("Other")["id"].get<std::string>();
   REQUIRE(p.s.wait_status(other, "active"));
-  auto key = p.s.call("POST", "/v1/projects/" + other + "/keys", json{{"name", "k"}}.dump()).body["key"].get<std::string>();
+  auto key = p.s.call("POST", "/v1/projects/" + other + "/keys", json{{"name", "k"}}.dump())
+                 .body["key"]
+                 .get<std::string>();
   event_stream denied{p.s.server->port(), "/v1/projects/" + p.project + "/events", key};
   CHECK(denied.status() == 404);
   event_stream anonymous{p.s.server->port(), "/v1/projects/" + p.project + "/events", ""};

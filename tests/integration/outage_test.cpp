@@ -29,19 +29,25 @@ struct embedded_pipeline {
 
   embedded_pipeline() {
     server = std::make_unique<paige_server>(
-        dir.path(), std::vector<std::string>{"--admin-token", admin_key, "--master-key", master_hex, "--graph-url",
-                                             meta.url(), "--pg-wal-reserve", "0", "--db-connect-timeout", "60s"});
+        dir.path(), std::vector<std::string>{"--admin-token", admin_key, "--master-key", master_hex,
+                                             "--graph-url", meta.url(), "--pg-wal-reserve", "0",
+                                             "--db-connect-timeout", "60s"});
     REQUIRE(server->wait_listening());
     meta.target(server->port());
     meta.add_number(number_id, "2001", "token-1001");
     auto created = call("POST", "/v1/projects", json{{"name", "Outage"}}.dump());
     REQUIRE(created.status == 202);
     project = created.body["id"];
-    REQUIRE(wait_until([&] { return call("GET", "/v1/projects/" + project).body["status"] == "active"; }));
+    REQUIRE(wait_until(
+        [&] { return call("GET", "/v1/projects/" + project).body["status"] == "active"; }));
     REQUIRE(call("PUT", "/v1/projects/" + project + "/whatsapp",
-                 json{{"phone_number_id", number_id}, {"waba_id", "2001"}, {"access_token", "token-1001"}}.dump())
+                 json{{"phone_number_id", number_id},
+                      {"waba_id", "2001"},
+                      {"access_token", "token-1001"}}
+                     .dump())
                 .status == 200);
-    REQUIRE(call("PUT", "/v1/projects/" + project + "/bot", paige::actors::bot::echo_bot().dump()).status == 201);
+    REQUIRE(call("PUT", "/v1/projects/" + project + "/bot", paige::actors::bot::echo_bot().dump())
+                .status == 201);
   }
 
   reply call(const std::string& method, const std::string& path, const std::string& body = "") {
@@ -61,14 +67,16 @@ struct embedded_pipeline {
 
   /// A user sends `text` without waiting for the webhook's answer (Meta redelivers it).
   void post(const std::string& wa_id, const std::string& text) {
-    auto r = meta.call("POST", "/control/numbers/" + number_id + "/users/" + wa_id + "/messages",
-                       json{{"wait", false}, {"message", {{"type", "text"}, {"text", {{"body", text}}}}}}.dump());
+    auto r = meta.call(
+        "POST", "/control/numbers/" + number_id + "/users/" + wa_id + "/messages",
+        json{{"wait", false}, {"message", {{"type", "text"}, {"text", {{"body", text}}}}}}.dump());
     REQUIRE(r.status == 202);
   }
 
   /// The bodies the user has received, in order.
   std::vector<std::string> received(const std::string& wa_id) {
-    auto r = meta.call("GET", "/control/numbers/" + number_id + "/users/" + wa_id + "/messages?after=0");
+    auto r =
+        meta.call("GET", "/control/numbers/" + number_id + "/users/" + wa_id + "/messages?after=0");
     std::vector<std::string> out;
     for (const auto& item : r.body["items"])
       if (item["direction"] == "out") out.push_back(item["message"]["text"]["body"]);
@@ -87,7 +95,9 @@ struct embedded_pipeline {
 
   int count(const std::string& sql) {
     pqxx::connection control{superuser("paige")};
-    auto db = pqxx::work{control}.exec_params1("SELECT db_name FROM projects WHERE id = $1", project)[0].as<std::string>();
+    auto db = pqxx::work{control}
+                  .exec_params1("SELECT db_name FROM projects WHERE id = $1", project)[0]
+                  .as<std::string>();
     pqxx::connection c{superuser(db)};
     pqxx::work tx{c};
     return tx.exec1(sql)[0].as<int>();
@@ -96,8 +106,10 @@ struct embedded_pipeline {
 
 }  // namespace
 
-TEST_CASE("Postgres stopped at once under load, twice: every message answered once and in order, nothing stranded",
-          "[integration][outage]") {
+TEST_CASE(
+    "Postgres stopped at once under load, twice: every message answered once and in order, nothing "
+    "stranded",
+    "[integration][outage]") {
   embedded_pipeline p;
   constexpr int contacts = 8, messages = 12;
   std::atomic<int> answered{0};
@@ -119,25 +131,30 @@ TEST_CASE("Postgres stopped at once under load, twice: every message answered on
       }
     });
   for (int outage = 0; outage < 2; ++outage) {
-    REQUIRE(wait_until([&] { return answered >= (outage + 1) * contacts * messages / 3; }, std::chrono::seconds{90}));
+    REQUIRE(wait_until([&] { return answered >= (outage + 1) * contacts * messages / 3; },
+                       std::chrono::seconds{90}));
     p.pg_ctl({"stop", "-m", "immediate"});
     // While it is down: 503 unavailable, never 500.
-    REQUIRE(wait_until([&] { return http_request(p.server->port(), "GET", "/readyz").status == 503; }));
+    REQUIRE(
+        wait_until([&] { return http_request(p.server->port(), "GET", "/readyz").status == 503; }));
     for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-             {"GET", "/v1/projects"}, {"GET", "/v1/projects/" + p.project + "/contacts"},
+             {"GET", "/v1/projects"},
+             {"GET", "/v1/projects/" + p.project + "/contacts"},
              {"GET", "/v1/projects/" + p.project + "/tables"}}) {
       INFO(method << " " << path);
       auto r = p.call(method, path);
       CHECK(r.status == 503);
     }
-    auto sql = p.call("POST", "/v1/projects/" + p.project + "/sql", json{{"query", "SELECT 1"}}.dump());
+    auto sql =
+        p.call("POST", "/v1/projects/" + p.project + "/sql", json{{"query", "SELECT 1"}}.dump());
     CHECK(sql.status == 503);
     std::this_thread::sleep_for(std::chrono::seconds{2});  // the outage itself
     p.pg_ctl({"start", "-l", p.dir.path() + "/pg/server.log"});
     // The database answers again: ready within a second (the pool's dead connection is
     // replaced, not reported).
     auto back = std::chrono::steady_clock::now();
-    REQUIRE(wait_until([&] { return http_request(p.server->port(), "GET", "/readyz").status == 200; }));
+    REQUIRE(
+        wait_until([&] { return http_request(p.server->port(), "GET", "/readyz").status == 200; }));
     CHECK(std::chrono::steady_clock::now() - back < std::chrono::seconds{1});
   }
   for (auto& u : users) u.join();
@@ -150,34 +167,48 @@ TEST_CASE("Postgres stopped at once under load, twice: every message answered on
     CHECK(got == want);
   }
   // Nothing left queued, every final status stored, no status waiting for its wamid.
-  CHECK(wait_until([&] { return p.count("SELECT count(*) FROM messages WHERE direction = 'out' AND wamid IS NULL") == 0; }));
+  CHECK(wait_until([&] {
+    return p.count("SELECT count(*) FROM messages WHERE direction = 'out' AND wamid IS NULL") == 0;
+  }));
   bool all_read = wait_until([&] {
-    return p.count("SELECT count(*) FROM messages WHERE direction = 'out' AND status <> 'read'") == 0;
+    return p.count("SELECT count(*) FROM messages WHERE direction = 'out' AND status <> 'read'") ==
+           0;
   });
   if (!all_read) {
     for (const char* s : {"accepted", "sent", "delivered", "failed", "queued"})
-      UNSCOPED_INFO(s << ": " << p.count(std::string{"SELECT count(*) FROM messages WHERE direction = 'out' AND status = '"} + s + "'"));
+      UNSCOPED_INFO(
+          s << ": "
+            << p.count(std::string{
+                           "SELECT count(*) FROM messages WHERE direction = 'out' AND status = '"} +
+                       s + "'"));
     UNSCOPED_INFO(p.meta.call("GET", "/control/stats").body.dump());
   }
   CHECK(all_read);
   CHECK(p.count("SELECT count(*) FROM pending_statuses") == 0);
   CHECK(p.count("SELECT count(*) FROM messages WHERE direction = 'out'") == contacts * messages);
-  CHECK(p.count("SELECT count(*) FROM messages WHERE direction = 'in' AND handled_at IS NULL") == 0);
+  CHECK(p.count("SELECT count(*) FROM messages WHERE direction = 'in' AND handled_at IS NULL") ==
+        0);
 }
 
-TEST_CASE("after Postgres restarted while nothing was written, the next message is stored at its first delivery",
-          "[integration][outage]") {
+TEST_CASE(
+    "after Postgres restarted while nothing was written, the next message is stored at its first "
+    "delivery",
+    "[integration][outage]") {
   embedded_pipeline p;
   p.post("15550720", "before");
   REQUIRE(wait_until([&] { return p.received("15550720").size() == 1; }));
   // Its statuses stored too: nothing more comes to the project's write connection.
-  REQUIRE(wait_until([&] { return p.count("SELECT count(*) FROM messages WHERE status = 'read'") == 1; }));
+  REQUIRE(wait_until(
+      [&] { return p.count("SELECT count(*) FROM messages WHERE status = 'read'") == 1; }));
   auto quiet_since = std::chrono::steady_clock::now();
   p.pg_ctl({"stop", "-m", "fast"});  // every session ends, the project's write connection too
   p.pg_ctl({"start", "-l", p.dir.path() + "/pg/server.log"});
-  REQUIRE(wait_until([&] { return http_request(p.server->port(), "GET", "/readyz").status == 200; }));
+  REQUIRE(
+      wait_until([&] { return http_request(p.server->port(), "GET", "/readyz").status == 200; }));
   // Idle past the check (2 s): the write connection is tried before the batch uses it.
-  REQUIRE(wait_until([&] { return std::chrono::steady_clock::now() - quiet_since > std::chrono::milliseconds{2200}; }));
+  REQUIRE(wait_until([&] {
+    return std::chrono::steady_clock::now() - quiet_since > std::chrono::milliseconds{2200};
+  }));
   auto r = p.meta.call("POST", "/control/numbers/" + number_id + "/users/15550720/messages",
                        json{{"message", {{"type", "text"}, {"text", {{"body", "after"}}}}}}.dump());
   CHECK(r.body["delivered"] == true);
@@ -186,8 +217,9 @@ TEST_CASE("after Postgres restarted while nothing was written, the next message 
   CHECK(p.received("15550720")[1] == "echo: after");
 }
 
-TEST_CASE("the Graph side restarted between two bursts: the next message goes out at once, none fails",
-          "[integration][outage]") {
+TEST_CASE(
+    "the Graph side restarted between two bursts: the next message goes out at once, none fails",
+    "[integration][outage]") {
   pipeline p;
   p.put_bot(paige::actors::bot::echo_bot());
   auto burst = [&](const std::string& tag) {
@@ -208,7 +240,8 @@ TEST_CASE("the Graph side restarted between two bursts: the next message goes ou
   p.meta.add_number(number_id, "2001", "token-1001");
   auto start = std::chrono::steady_clock::now();
   p.say("15550810", "next");
-  REQUIRE(wait_until([&] { return !p.records("15550810", "out").empty(); }, std::chrono::seconds{10}));
+  REQUIRE(
+      wait_until([&] { return !p.records("15550810", "out").empty(); }, std::chrono::seconds{10}));
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds{1});
   burst("second");
   auto db = p.project_db();

@@ -21,10 +21,14 @@ using json = nlohmann::json;
 namespace {
 
 /// A password connection over TCP to the test cluster, as an ordinary client would make.
-std::string tcp_conninfo(const std::string& dbname, const std::string& user, const std::string& password) {
+std::string tcp_conninfo(const std::string& dbname, const std::string& user,
+                         const std::string& password) {
   auto server = paige::storage::parse_conninfo(cluster_conninfo());
-  return paige::storage::make_conninfo({{"host", "127.0.0.1"}, {"port", server["port"]},
-                                        {"dbname", dbname}, {"user", user}, {"password", password},
+  return paige::storage::make_conninfo({{"host", "127.0.0.1"},
+                                        {"port", server["port"]},
+                                        {"dbname", dbname},
+                                        {"user", user},
+                                        {"password", password},
                                         {"connect_timeout", "5"}});
 }
 
@@ -36,7 +40,8 @@ bool exists(const std::string& sql, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("a created project provisions an isolated database with the system tables", "[integration][projects]") {
+TEST_CASE("a created project provisions an isolated database with the system tables",
+          "[integration][projects]") {
   project_server s;
   auto a = s.create("Alpha");
   CHECK(a["status"] == "provisioning");
@@ -51,14 +56,17 @@ TEST_CASE("a created project provisions an isolated database with the system tab
   {
     pqxx::connection own{tcp_conninfo(da.name, da.role, da.password)};
     pqxx::work tx{own};
-    auto tables = tx.exec("SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public' "
-                          "ORDER BY tablename");
+    auto tables = tx.exec(
+        "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public' "
+        "ORDER BY tablename");
     std::set<std::string> names;
     for (const auto& t : tables) {
       names.insert(t[0].as<std::string>());
-      CHECK(t[1].as<std::string>() != da.role);  // Paige's, not the project's: it has their rows only
+      CHECK(t[1].as<std::string>() !=
+            da.role);  // Paige's, not the project's: it has their rows only
     }
-    CHECK(names == std::set<std::string>{"contacts", "conversations", "messages", "pending_statuses"});
+    CHECK(names ==
+          std::set<std::string>{"contacts", "conversations", "messages", "pending_statuses"});
     tx.exec("INSERT INTO contacts (wa_id, name) VALUES ('15550001', 'x')");
   }
   // The role reaches its own database only.
@@ -70,14 +78,17 @@ TEST_CASE("a created project provisions an isolated database with the system tab
   // Passwords are sealed at rest.
   pqxx::connection c{s.control.conninfo()};
   pqxx::work tx{c};
-  CHECK(tx.exec_params("SELECT 1 FROM projects WHERE db_password_sealed LIKE '%' || $1 || '%'", da.password).empty());
+  CHECK(tx.exec_params("SELECT 1 FROM projects WHERE db_password_sealed LIKE '%' || $1 || '%'",
+                       da.password)
+            .empty());
 
   auto metrics = http_request(s.server->port(), "GET", "/metrics").body;
   CHECK_THAT(metrics, Catch::Contains("paige_projects{status=\"active\"} 2"));
   CHECK_THAT(metrics, Catch::Contains("paige_project_provisioning_seconds_count 2"));
 }
 
-TEST_CASE("keys: admin reaches everything, a project key its own project only", "[integration][projects]") {
+TEST_CASE("keys: admin reaches everything, a project key its own project only",
+          "[integration][projects]") {
   project_server s;
   auto a = s.create("A")["id"].get<std::string>();
   auto b = s.create("B")["id"].get<std::string>();
@@ -127,9 +138,10 @@ TEST_CASE("keys: admin reaches everything, a project key its own project only", 
   {
     pqxx::connection c{s.control.conninfo()};
     pqxx::work tx{c};
-    CHECK(tx.exec_params1("SELECT key_hash FROM project_keys WHERE project_id = $1", a)[0].as<std::string>() ==
-          paige::secrets::sha256_hex(key_a));
-    CHECK(tx.exec_params("SELECT 1 FROM project_keys WHERE key_hash = $1 OR name = $1", key_a).empty());
+    CHECK(tx.exec_params1("SELECT key_hash FROM project_keys WHERE project_id = $1", a)[0]
+              .as<std::string>() == paige::secrets::sha256_hex(key_a));
+    CHECK(tx.exec_params("SELECT 1 FROM project_keys WHERE key_hash = $1 OR name = $1", key_a)
+              .empty());
   }
   auto key_id = listed[0]["id"].get<std::string>();
   CHECK(s.call("DELETE", "/v1/projects/" + a + "/keys/" + key_id).status == 204);
@@ -158,7 +170,8 @@ TEST_CASE("pause, resume and delete follow the state machine", "[integration][pr
   CHECK(not_paused.status == 409);
   CHECK(not_paused.body["error"]["code"] == "project_not_paused");
 
-  auto patched = s.call("PATCH", "/v1/projects/" + id, R"({"name":"Renamed","settings":{"messages_per_second":20}})");
+  auto patched = s.call("PATCH", "/v1/projects/" + id,
+                        R"({"name":"Renamed","settings":{"messages_per_second":20}})");
   CHECK(patched.status == 200);
   CHECK(patched.body["name"] == "Renamed");
   CHECK(patched.body["settings"]["messages_per_second"] == 20);
@@ -183,7 +196,8 @@ TEST_CASE("pause, resume and delete follow the state machine", "[integration][pr
   CHECK_FALSE(exists("SELECT 1 FROM pg_roles WHERE rolname = $1", dbi.role));
 }
 
-TEST_CASE("a server killed while provisioning finishes the job after a restart", "[integration][projects]") {
+TEST_CASE("a server killed while provisioning finishes the job after a restart",
+          "[integration][projects]") {
   project_server s;
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) ids.push_back(s.create("Crash " + std::to_string(i))["id"]);
@@ -193,7 +207,8 @@ TEST_CASE("a server killed while provisioning finishes the job after a restart",
     // The kill really interrupted provisioning: some project was left unfinished.
     pqxx::connection c{s.control.conninfo()};
     pqxx::work tx{c};
-    CHECK(tx.exec("SELECT count(*) FROM projects WHERE status = 'provisioning'")[0][0].as<int>() > 0);
+    CHECK(tx.exec("SELECT count(*) FROM projects WHERE status = 'provisioning'")[0][0].as<int>() >
+          0);
   }
   s.start(master_hex);
   for (const auto& id : ids) {
@@ -202,22 +217,27 @@ TEST_CASE("a server killed while provisioning finishes the job after a restart",
     auto d = s.database_of(id);
     pqxx::connection own{tcp_conninfo(d.name, d.role, d.password)};
     pqxx::work tx{own};
-    CHECK(tx.exec("SELECT count(*) FROM messages")[0][0].as<int>() == 0);  // every migration applied, readable
+    CHECK(tx.exec("SELECT count(*) FROM messages")[0][0].as<int>() ==
+          0);  // every migration applied, readable
   }
 }
 
-TEST_CASE("hostile names are stored as data or refused, never executed", "[integration][projects]") {
+TEST_CASE("hostile names are stored as data or refused, never executed",
+          "[integration][projects]") {
   project_server s;
   const std::vector<std::string> stored{
-      "'; DROP TABLE projects; --", "Robert'); DROP DATABASE paige;--", "\"quoted\" \\ backslash",
-      "Café ☕ 日本語 עברית", "$1 %s {{name}} ${x}", std::string(200, 'n')};
+      "'; DROP TABLE projects; --", "Robert'); DROP DATABASE paige;--",
+      "\"quoted\" \\ backslash",    "Café ☕ 日本語 עברית",
+      "$1 %s {{name}} ${x}",        std::string(200, 'n')};
   for (const auto& name : stored) {
     auto created = s.call("POST", "/v1/projects", json{{"name", name}}.dump());
     REQUIRE(created.status == 202);
-    CHECK(s.call("GET", "/v1/projects/" + created.body["id"].get<std::string>()).body["name"] == name);
+    CHECK(s.call("GET", "/v1/projects/" + created.body["id"].get<std::string>()).body["name"] ==
+          name);
   }
-  for (const auto& name : {std::string(10000, 'x'), std::string(201, 'y'), std::string{"nul\0byte", 8},
-                           std::string{"line\nbreak"}, std::string{""}, std::string{"   "}}) {
+  for (const auto& name :
+       {std::string(10000, 'x'), std::string(201, 'y'), std::string{"nul\0byte", 8},
+        std::string{"line\nbreak"}, std::string{""}, std::string{"   "}}) {
     auto refused = s.call("POST", "/v1/projects", json{{"name", name}}.dump());
     CHECK(refused.status == 422);
     CHECK(refused.body["error"]["code"] == "invalid_name");
@@ -237,11 +257,13 @@ TEST_CASE("bad requests get clear errors and change nothing", "[integration][pro
   expect(s.call("POST", "/v1/projects", R"({"name":"x","colour":"red"})"), 422, "unknown_field");
   expect(s.call("POST", "/v1/projects", R"({"name":42})"), 422, "invalid_name");
   expect(s.call("POST", "/v1/projects", R"({})"), 422, "invalid_name");
-  expect(s.call("POST", "/v1/projects", R"({"name":"x","settings":{"messages_per_second":0}})"), 422,
+  expect(s.call("POST", "/v1/projects", R"({"name":"x","settings":{"messages_per_second":0}})"),
+         422, "invalid_settings");
+  expect(s.call("POST", "/v1/projects", R"({"name":"x","settings":{"nope":1}})"), 422,
          "invalid_settings");
-  expect(s.call("POST", "/v1/projects", R"({"name":"x","settings":{"nope":1}})"), 422, "invalid_settings");
   expect(s.call("POST", "/v1/projects", R"({"name":"x","settings":[]})"), 422, "invalid_settings");
-  std::string deep = R"({"name":"x","settings":)" + std::string(100, '[') + std::string(100, ']') + "}";
+  std::string deep =
+      R"({"name":"x","settings":)" + std::string(100, '[') + std::string(100, ']') + "}";
   expect(s.call("POST", "/v1/projects", deep), 400, "invalid_json");
   expect(s.call("GET", "/v1/projects/prj_0000000000000000"), 404, "project_not_found");
   expect(s.call("GET", "/v1/projects/%27%3B%20drop"), 404, "project_not_found");
@@ -254,8 +276,8 @@ TEST_CASE("bad requests get clear errors and change nothing", "[integration][pro
   REQUIRE(s.wait_status(id, "active"));
   expect(s.call("PATCH", "/v1/projects/" + id, "{}"), 422, "empty_patch");
   expect(s.call("PATCH", "/v1/projects/" + id, R"({"name":""})"), 422, "invalid_name");
-  expect(s.call("PATCH", "/v1/projects/" + id, R"({"settings":{"messages_per_second":"fast"}})"), 422,
-         "invalid_settings");
+  expect(s.call("PATCH", "/v1/projects/" + id, R"({"settings":{"messages_per_second":"fast"}})"),
+         422, "invalid_settings");
   auto unchanged = s.call("GET", "/v1/projects/" + id).body;
   CHECK(unchanged["name"] == "Target");
   CHECK(unchanged["settings"]["messages_per_second"] == 80);
@@ -264,7 +286,8 @@ TEST_CASE("bad requests get clear errors and change nothing", "[integration][pro
 TEST_CASE("project lists page with opaque cursors, every project once", "[integration][projects]") {
   project_server s;
   std::set<std::string> created;
-  for (int i = 0; i < 5; ++i) created.insert(s.create("P" + std::to_string(i))["id"].get<std::string>());
+  for (int i = 0; i < 5; ++i)
+    created.insert(s.create("P" + std::to_string(i))["id"].get<std::string>());
   std::set<std::string> seen;
   std::string path = "/v1/projects?limit=2";
   int pages = 0;
@@ -284,8 +307,8 @@ TEST_CASE("a start with another master key is refused", "[integration][projects]
   project_server s;
   CHECK(s.server->terminate() == 0);
   s.server = std::make_unique<paige_server>(
-      s.dir.path(), std::vector<std::string>{"--database-url", s.control.url(), "--admin-token", admin_key,
-                                             "--master-key", std::string(64, '8')});
+      s.dir.path(), std::vector<std::string>{"--database-url", s.control.url(), "--admin-token",
+                                             admin_key, "--master-key", std::string(64, '8')});
   CHECK(s.server->process().wait_exit(std::chrono::seconds{30}) == 1);
   CHECK_THAT(s.server->process().stderr_text(), Catch::Contains("master key differs"));
 }

@@ -17,10 +17,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <regex>
 #include <sstream>
 #include <thread>
 #include <tuple>
-#include <regex>
 
 using namespace paige::test;
 using json = nlohmann::json;
@@ -54,9 +54,11 @@ TEST_CASE("embedded mode: serves, stops cleanly, and a second start reuses the c
     CHECK(json::parse(ready.body)["status"] == "ready");
 
     auto text = metrics_of(port);
-    CHECK_THAT(text, Catch::Contains(
-                         "paige_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"));
-    CHECK_THAT(text, Catch::Contains("paige_http_request_duration_seconds_bucket{method=\"GET\",route=\"/readyz\",le=\"+Inf\"} 1"));
+    CHECK_THAT(
+        text, Catch::Contains(
+                  "paige_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"));
+    CHECK_THAT(text, Catch::Contains("paige_http_request_duration_seconds_bucket{method=\"GET\","
+                                     "route=\"/readyz\",le=\"+Inf\"} 1"));
     CHECK_THAT(text, Catch::Contains("# TYPE paige_process_resident_memory_bytes gauge"));
     CHECK_THAT(text, Catch::Contains("paige_process_cpu_seconds_total "));
     CHECK_THAT(text, Catch::Contains("paige_build_info{version="));
@@ -66,8 +68,10 @@ TEST_CASE("embedded mode: serves, stops cleanly, and a second start reuses the c
     REQUIRE(stored.size() > 20);
     token = stored.substr(0, stored.find('\n'));
     CHECK_THAT(server.process().stdout_text(), Catch::Contains(token));
-    CHECK((fs::status(dir.path() + "/admin-token").permissions() & fs::perms::group_all) == fs::perms::none);
-    CHECK((fs::status(dir.path() + "/admin-token").permissions() & fs::perms::others_all) == fs::perms::none);
+    CHECK((fs::status(dir.path() + "/admin-token").permissions() & fs::perms::group_all) ==
+          fs::perms::none);
+    CHECK((fs::status(dir.path() + "/admin-token").permissions() & fs::perms::others_all) ==
+          fs::perms::none);
     CHECK(fs::exists(dir.path() + "/pg/PG_VERSION"));
 
     CHECK(server.terminate() == 0);
@@ -137,7 +141,8 @@ TEST_CASE("a crash that leaves Postgres running or a stale lock is recovered", "
 TEST_CASE("with --database-url the server uses that database", "[integration][db]") {
   fresh_database db;
   temp_dir dir;
-  paige_server server{dir.path(), {"--database-url", db.url(), "--admin-token", "admin-token-0123456789"}};
+  paige_server server{dir.path(),
+                      {"--database-url", db.url(), "--admin-token", "admin-token-0123456789"}};
   REQUIRE(server.wait_listening());
   CHECK(http_request(server.port(), "GET", "/readyz").status == 200);
   pqxx::connection c{db.conninfo()};
@@ -194,9 +199,10 @@ TEST_CASE("configuration errors stop the start with a clear message", "[integrat
   }
   {
     // Every option is an environment variable too.
-    child_process p{{paige_binary(), "serve"},
-                    {{"PAIGE_APP_SECRET", "x"}, {"PAIGE_VERIFY_TOKEN", "y"}, {"PAIGE_LOG_LEVEL", "loud"}},
-                    dir.path()};
+    child_process p{
+        {paige_binary(), "serve"},
+        {{"PAIGE_APP_SECRET", "x"}, {"PAIGE_VERIFY_TOKEN", "y"}, {"PAIGE_LOG_LEVEL", "loud"}},
+        dir.path()};
     CHECK(p.wait_exit(std::chrono::seconds{10}) == 2);
     CHECK_THAT(p.stderr_text(), Catch::Contains("PAIGE_LOG_LEVEL"));
   }
@@ -210,7 +216,8 @@ TEST_CASE("a second server on the same data directory refuses to start", "[integ
   REQUIRE(first.wait_listening());
   paige_server second{dir.path(), args};
   CHECK(second.process().wait_exit(std::chrono::seconds{60}) == 1);
-  CHECK_THAT(second.process().stderr_text(), Catch::Contains("another paige is running with the data directory"));
+  CHECK_THAT(second.process().stderr_text(),
+             Catch::Contains("another paige is running with the data directory"));
   CHECK(http_request(first.port(), "GET", "/healthz").status == 200);  // the first one is untouched
   REQUIRE(first.terminate() == 0);
   paige_server third{dir.path(), args};  // the lock went with the first process
@@ -219,8 +226,9 @@ TEST_CASE("a second server on the same data directory refuses to start", "[integ
 
 TEST_CASE("an unreachable database URL fails the start with exit 1", "[integration]") {
   temp_dir dir;
-  paige_server server{dir.path(), {"--database-url", "postgresql://nobody:pw@127.0.0.1:1/none",
-                                   "--db-connect-timeout", "500ms"}};
+  paige_server server{dir.path(),
+                      {"--database-url", "postgresql://nobody:pw@127.0.0.1:1/none",
+                       "--db-connect-timeout", "500ms"}};
   auto code = server.process().wait_exit(std::chrono::seconds{60});
   CHECK(code == 1);
   auto log = server.process().stderr_text();
@@ -235,7 +243,8 @@ double cpu_seconds(pid_t pid) {
   std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
   std::string text{std::istreambuf_iterator<char>{stat}, std::istreambuf_iterator<char>{}};
   std::istringstream fields{text.substr(text.rfind(')') + 2)};
-  std::vector<std::string> f{std::istream_iterator<std::string>{fields}, std::istream_iterator<std::string>{}};
+  std::vector<std::string> f{std::istream_iterator<std::string>{fields},
+                             std::istream_iterator<std::string>{}};
   return (std::stod(f.at(11)) + std::stod(f.at(12))) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
@@ -247,17 +256,21 @@ std::size_t count_of(const std::string& text, const std::string& what) {
 
 }  // namespace
 
-TEST_CASE("out of file descriptors, paige pauses accepting instead of spinning, and resumes", "[integration]") {
+TEST_CASE("out of file descriptors, paige pauses accepting instead of spinning, and resumes",
+          "[integration]") {
   fresh_database db;
   temp_dir dir;
   // 20 000 idle connections used every descriptor: accept failed 11.3 million times in 20 s
   // (1.1 GB of log) at 94 % CPU. The same with a limit of 256 descriptors.
   // An explicit cap above what the descriptors hold is kept, with a warning: this test wants
   // accept() to run out of descriptors.
-  paige_server server{dir.path(), {"--database-url", db.url(), "--max-connections", "100000"}, {},
+  paige_server server{dir.path(),
+                      {"--database-url", db.url(), "--max-connections", "100000"},
+                      {},
                       {"/usr/bin/prlimit", "--nofile=256:256"}};
   REQUIRE(server.wait_listening());
-  CHECK_THAT(server.process().stderr_text(), Catch::Contains("event=http.max_connections_above_descriptors"));
+  CHECK_THAT(server.process().stderr_text(),
+             Catch::Contains("event=http.max_connections_above_descriptors"));
   std::vector<int> clients;
   struct close_all {
     std::vector<int>& fds;
@@ -273,15 +286,20 @@ TEST_CASE("out of file descriptors, paige pauses accepting instead of spinning, 
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     REQUIRE(fd >= 0);
     clients.push_back(fd);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);  // the backlog takes the rest
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) ==
+            0);  // the backlog takes the rest
   }
-  REQUIRE(wait_until([&] { return server.process().stderr_text().find("event=http.accept_failed") != std::string::npos; }));
+  REQUIRE(wait_until([&] {
+    return server.process().stderr_text().find("event=http.accept_failed") != std::string::npos;
+  }));
   auto cpu_before = cpu_seconds(server.process().pid());
   auto lines_before = count_of(server.process().stderr_text(), "event=http.accept_failed");
-  std::this_thread::sleep_for(std::chrono::seconds{2});  // the behaviour under test: two seconds out of descriptors
+  std::this_thread::sleep_for(
+      std::chrono::seconds{2});  // the behaviour under test: two seconds out of descriptors
   auto cpu = cpu_seconds(server.process().pid()) - cpu_before;
   CHECK(cpu < 0.5);  // paused and retried every 100 ms (it spun at 94 % before)
-  CHECK(count_of(server.process().stderr_text(), "event=http.accept_failed") - lines_before <= 1);  // one per 10 s
+  CHECK(count_of(server.process().stderr_text(), "event=http.accept_failed") - lines_before <=
+        1);  // one per 10 s
   for (int fd : clients) ::close(fd);
   clients.clear();
   INFO(server.process().stderr_text().substr(0, 4000));
@@ -297,10 +315,12 @@ TEST_CASE("out of file descriptors, paige pauses accepting instead of spinning, 
   CHECK(server.terminate() == 0);
 }
 
-TEST_CASE("by default the connection cap fits the descriptor limit, raised to its hard limit", "[integration]") {
+TEST_CASE("by default the connection cap fits the descriptor limit, raised to its hard limit",
+          "[integration]") {
   fresh_database db;
   temp_dir dir;  // one data directory: its master key set up the control database
-  for (auto [limits, descriptors, cap] : {std::tuple{"--nofile=256:4096", 4096, 3584}, std::tuple{"--nofile=256:256", 256, 128}}) {
+  for (auto [limits, descriptors, cap] :
+       {std::tuple{"--nofile=256:4096", 4096, 3584}, std::tuple{"--nofile=256:256", 256, 128}}) {
     INFO(limits);
     paige_server server{dir.path(), {"--database-url", db.url()}, {}, {"/usr/bin/prlimit", limits}};
     if (!server.wait_listening()) FAIL(server.process().stderr_text());

@@ -53,9 +53,9 @@ TEST_CASE("defaults apply when nothing is given", "[config]") {
 }
 
 TEST_CASE("the limits that keep tenants apart are options with checked values", "[config]") {
-  auto cfg = parse_config(with_required({"--max-connections", "500", "--sql-max-bytes", "1MiB", "--db-write-timeout",
-                                         "2s", "--graph-connections", "8", "--graph-idle-timeout", "10s",
-                                         "--sends-in-flight", "4"}),
+  auto cfg = parse_config(with_required({"--max-connections", "500", "--sql-max-bytes", "1MiB",
+                                         "--db-write-timeout", "2s", "--graph-connections", "8",
+                                         "--graph-idle-timeout", "10s", "--sends-in-flight", "4"}),
                           env_of({}))
                  .cfg;
   CHECK(cfg.max_connections == 500);
@@ -64,11 +64,14 @@ TEST_CASE("the limits that keep tenants apart are options with checked values", 
   CHECK(cfg.graph_connections == 8);
   CHECK(cfg.graph_idle_timeout == std::chrono::seconds{10});
   CHECK(cfg.sends_in_flight == 4);
-  CHECK(parse_config(with_required({"--graph-ca-file", "/etc/hostname"}), env_of({})).cfg.graph_ca_file ==
-        "/etc/hostname");
-  for (std::vector<std::string> bad : {std::vector<std::string>{"--max-connections", "0"}, {"--sql-max-bytes", "10"},
-                                       {"--db-write-timeout", "0s"}, {"--graph-connections", "0"},
-                                       {"--graph-idle-timeout", "0"}, {"--sends-in-flight", "0"},
+  CHECK(parse_config(with_required({"--graph-ca-file", "/etc/hostname"}), env_of({}))
+            .cfg.graph_ca_file == "/etc/hostname");
+  for (std::vector<std::string> bad : {std::vector<std::string>{"--max-connections", "0"},
+                                       {"--sql-max-bytes", "10"},
+                                       {"--db-write-timeout", "0s"},
+                                       {"--graph-connections", "0"},
+                                       {"--graph-idle-timeout", "0"},
+                                       {"--sends-in-flight", "0"},
                                        {"--graph-ca-file", "/nonexistent/ca.pem"}}) {
     INFO(bad[0]);
     CHECK_THROWS_AS(parse_config(with_required(bad), env_of({})), config_error);
@@ -76,8 +79,10 @@ TEST_CASE("the limits that keep tenants apart are options with checked values", 
 }
 
 TEST_CASE("a flag wins over its environment variable, which wins over the default", "[config]") {
-  auto env = env_of({{"PAIGE_LISTEN", "0.0.0.0:9000"}, {"PAIGE_LOG_LEVEL", "debug"},
-                     {"PAIGE_APP_SECRET", "from-env"}, {"PAIGE_VERIFY_TOKEN", "vt-env"}});
+  auto env = env_of({{"PAIGE_LISTEN", "0.0.0.0:9000"},
+                     {"PAIGE_LOG_LEVEL", "debug"},
+                     {"PAIGE_APP_SECRET", "from-env"},
+                     {"PAIGE_VERIFY_TOKEN", "vt-env"}});
   auto cfg = parse_config({"--listen", "127.0.0.1:7000"}, env).cfg;
   CHECK(cfg.listen_port == 7000);
   CHECK(cfg.log_level == "debug");
@@ -137,8 +142,9 @@ TEST_CASE("malformed values are refused with the option's name", "[config]") {
                     Catch::Contains("at least 16"));
   CHECK_THROWS_WITH(parse_config(with_required({"--http-threads", "0"}), env_of({})),
                     Catch::Contains("--http-threads"));
-  CHECK(parse_config(with_required({"--webhook-timeout", "300ms"}), env_of({})).cfg.webhook_timeout ==
-        std::chrono::milliseconds{300});
+  CHECK(
+      parse_config(with_required({"--webhook-timeout", "300ms"}), env_of({})).cfg.webhook_timeout ==
+      std::chrono::milliseconds{300});
   CHECK_THROWS_WITH(parse_config(with_required({"--webhook-timeout", "0s"}), env_of({})),
                     Catch::Contains("--webhook-timeout"));
   CHECK_THROWS_WITH(parse_config(with_required({"--data-dir"}), env_of({})),
@@ -165,7 +171,8 @@ TEST_CASE("durations and sizes parse with units", "[config]") {
 
 TEST_CASE("the embedded Postgres's WAL reserve is off at 0 or at least two WAL files", "[config]") {
   CHECK(parse_config(with_required({"--pg-wal-reserve", "0"}), env_of({})).cfg.pg_wal_reserve == 0);
-  CHECK(parse_config(with_required({"--pg-wal-reserve", "1GiB"}), env_of({})).cfg.pg_wal_reserve == 1u << 30);
+  CHECK(parse_config(with_required({"--pg-wal-reserve", "1GiB"}), env_of({})).cfg.pg_wal_reserve ==
+        1u << 30);
   CHECK_THROWS_WITH(parse_config(with_required({"--pg-wal-reserve", "16MiB"}), env_of({})),
                     Catch::Contains("at least 32MiB"));
 }
@@ -178,10 +185,10 @@ TEST_CASE("unknown PAIGE_ variables are reported, others ignored", "[config]") {
 
 TEST_CASE("--help lists every option with its variable and default", "[config]") {
   auto help = config_help();
-  for (const char* s : {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080", "--database-url",
-                        "PAIGE_DATABASE_URL", "--data-dir", "./var", "--admin-token",
-                        "--app-secret", "--verify-token", "--graph-url",
-                        "https://graph.facebook.com", "--graph-version", "v21.0", "--log-level",
-                        "--max-body-bytes", "--request-timeout"})
+  for (const char* s :
+       {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080", "--database-url", "PAIGE_DATABASE_URL",
+        "--data-dir", "./var", "--admin-token", "--app-secret", "--verify-token", "--graph-url",
+        "https://graph.facebook.com", "--graph-version", "v21.0", "--log-level", "--max-body-bytes",
+        "--request-timeout"})
     CHECK_THAT(help, Catch::Contains(s));
 }

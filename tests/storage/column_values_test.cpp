@@ -11,8 +11,9 @@ TEST_CASE("table and column names follow the identifier rules", "[unit][database
   CHECK_FALSE(table_name_problem("leads"));
   CHECK_FALSE(table_name_problem(std::string(63, 'a')));
   CHECK_FALSE(table_name_problem("_x1"));
-  for (std::string bad : std::vector<std::string>{"", "1a", "A", "a-b", "a b", "tábla", "x\"; drop", std::string(64, 'a'), "pg_x", "paige_x",
-                          "contacts", "messages", "select", "user", "table"})
+  for (std::string bad : std::vector<std::string>{
+           "", "1a", "A", "a-b", "a b", "tábla", "x\"; drop", std::string(64, 'a'), "pg_x",
+           "paige_x", "contacts", "messages", "select", "user", "table"})
     CHECK(table_name_problem(bad));
   CHECK(column_name_problem("ctid"));
   CHECK(column_name_problem("xmin"));
@@ -20,7 +21,8 @@ TEST_CASE("table and column names follow the identifier rules", "[unit][database
   CHECK_FALSE(column_name_problem("name"));
 }
 
-TEST_CASE("JSON values convert to parameters of their column type or are refused", "[unit][database]") {
+TEST_CASE("JSON values convert to parameters of their column type or are refused",
+          "[unit][database]") {
   CHECK(to_parameter(column_type::integer, json(42)) == "42");
   CHECK(to_parameter(column_type::integer, json("-7")) == "-7");
   CHECK_THROWS_AS(to_parameter(column_type::integer, json(2147483648LL)), bad_value);
@@ -28,7 +30,8 @@ TEST_CASE("JSON values convert to parameters of their column type or are refused
   CHECK_THROWS_AS(to_parameter(column_type::integer, json("1x")), bad_value);
   CHECK(to_parameter(column_type::bigint, json(9223372036854775807LL)) == "9223372036854775807");
   CHECK_THROWS_AS(to_parameter(column_type::bigint, json(18446744073709551615ULL)), bad_value);
-  CHECK(to_parameter(column_type::numeric, json("123456789012345678901234.5")) == "123456789012345678901234.5");
+  CHECK(to_parameter(column_type::numeric, json("123456789012345678901234.5")) ==
+        "123456789012345678901234.5");
   CHECK(to_parameter(column_type::numeric, json(2)) == "2");
   CHECK_THROWS_AS(to_parameter(column_type::numeric, json("1e")), bad_value);
   CHECK(to_parameter(column_type::boolean, json(true)) == "true");
@@ -53,7 +56,9 @@ TEST_CASE("long values are checked in linear time", "[unit][database]") {
   CHECK(to_parameter(column_type::numeric, json(digits)) == digits);
   CHECK_THROWS_AS(to_parameter(column_type::numeric, json(digits + "x")), bad_value);
   CHECK_THROWS_AS(to_parameter(column_type::date, json(std::string(3 << 20, '1'))), bad_value);
-  CHECK_THROWS_AS(to_parameter(column_type::timestamptz, json("2026-11-21T" + std::string(3 << 20, '1'))), bad_value);
+  CHECK_THROWS_AS(
+      to_parameter(column_type::timestamptz, json("2026-11-21T" + std::string(3 << 20, '1'))),
+      bad_value);
   CHECK_THROWS_AS(to_parameter(column_type::uuid, json(std::string(3 << 20, 'a'))), bad_value);
 }
 

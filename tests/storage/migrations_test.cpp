@@ -1,5 +1,5 @@
-#include "storage/control_schema.hpp"
 #include "storage/migrations.hpp"
+#include "storage/control_schema.hpp"
 #include "tests/support/test_cluster.hpp"
 
 #include <catch2/catch.hpp>
@@ -20,8 +20,9 @@ std::vector<std::string> tables(pqxx::connection& c) {
 
 const std::vector<migration> two{
     {1, "widgets", "CREATE TABLE widgets (id serial PRIMARY KEY, name text NOT NULL)"},
-    {2, "widget colour", "ALTER TABLE widgets ADD COLUMN colour text; "
-                         "INSERT INTO widgets (name, colour) VALUES ('w', 'red')"},
+    {2, "widget colour",
+     "ALTER TABLE widgets ADD COLUMN colour text; "
+     "INSERT INTO widgets (name, colour) VALUES ('w', 'red')"},
 };
 
 }  // namespace
@@ -65,7 +66,8 @@ TEST_CASE("a malformed migration list is refused before touching the database", 
   paige::test::fresh_database db;
   pqxx::connection c{db.conninfo()};
   std::vector<migration> gap{{1, "a", "SELECT 1"}, {3, "c", "SELECT 1"}};
-  CHECK_THROWS_WITH(apply_migrations(c, "schema_migrations", gap), Catch::Contains("versions 1, 2, 3"));
+  CHECK_THROWS_WITH(apply_migrations(c, "schema_migrations", gap),
+                    Catch::Contains("versions 1, 2, 3"));
   CHECK(tables(c).empty());
 }
 

@@ -59,7 +59,8 @@ child_process::child_process(std::vector<std::string> argv,
     if (entry.rfind("PAIGE_", 0) == 0) continue;  // the test decides the server's settings
     // A variable the test sets replaces the inherited one (getenv takes the first).
     auto name = entry.substr(0, entry.find('='));
-    if (std::any_of(env.begin(), env.end(), [&](const auto& kv) { return kv.first == name; })) continue;
+    if (std::any_of(env.begin(), env.end(), [&](const auto& kv) { return kv.first == name; }))
+      continue;
     env_strings.push_back(entry);
   }
   for (auto& [k, v] : env) env_strings.push_back(k + "=" + v);

@@ -18,8 +18,10 @@ event_stream::event_stream(std::uint16_t port, const std::string& target, const 
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect failed");
-  std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw std::runtime_error("connect failed");
+  std::string req =
+      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
   if (!bearer.empty()) req += "Authorization: Bearer " + bearer + "\r\n";
   if (!last_event_id.empty()) req += "Last-Event-ID: " + last_event_id + "\r\n";
   req += "\r\n";
@@ -43,7 +45,8 @@ void event_stream::close() {
 
 bool event_stream::fill(std::chrono::steady_clock::time_point deadline) {
   if (eof_ || fd_ < 0) return false;
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
   if (left.count() <= 0) return false;
   pollfd p{fd_, POLLIN, 0};
   if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
@@ -75,9 +78,12 @@ std::optional<sse_event> event_stream::next(std::chrono::milliseconds timeout) {
       if (nl == std::string::npos) nl = block.size();
       auto line = block.substr(start, nl - start);
       start = nl + 1;
-      if (line.rfind("id: ", 0) == 0) e.id = line.substr(4), any = true;
-      else if (line.rfind("event: ", 0) == 0) e.type = line.substr(7), any = true;
-      else if (line.rfind("data: ", 0) == 0) e.data = nlohmann::json::parse(line.substr(6)), any = true;
+      if (line.rfind("id: ", 0) == 0)
+        e.id = line.substr(4), any = true;
+      else if (line.rfind("event: ", 0) == 0)
+        e.type = line.substr(7), any = true;
+      else if (line.rfind("data: ", 0) == 0)
+        e.data = nlohmann::json::parse(line.substr(6)), any = true;
     }
     if (any) return e;  // else a comment block
   }

@@ -91,7 +91,8 @@ http_reply http_connection::request(const std::string& method, const std::string
   for (const auto& [k, v] : headers) req.set(k, v);
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
     req.body() = body;
-    if (req[http::field::content_type].empty()) req.set(http::field::content_type, "application/json");
+    if (req[http::field::content_type].empty())
+      req.set(http::field::content_type, "application/json");
     req.prepare_payload();
   }
   http::write(impl_->stream, req);

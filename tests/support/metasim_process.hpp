@@ -26,7 +26,8 @@ class metasim_process {
   /// new one on the same port, with no state: numbers and the webhook target are set again.
   void restart();
   /// Creates a simulated business number with its access token.
-  void add_number(const std::string& phone_number_id, const std::string& waba_id, const std::string& token);
+  void add_number(const std::string& phone_number_id, const std::string& waba_id,
+                  const std::string& token);
   child_process& process() { return *process_; }
 
  private:

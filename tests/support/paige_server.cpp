@@ -9,10 +9,12 @@ namespace paige::test {
 std::string paige_binary() { return PAIGE_BINARY; }
 
 paige_server::paige_server(const std::string& data_dir, std::vector<std::string> extra_args,
-                           std::vector<std::pair<std::string, std::string>> env, std::vector<std::string> launcher) {
+                           std::vector<std::pair<std::string, std::string>> env,
+                           std::vector<std::string> launcher) {
   std::vector<std::string> argv = std::move(launcher);
-  argv.insert(argv.end(), {paige_binary(), "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir, "--app-secret",
-                           test_app_secret, "--verify-token", test_verify_token});
+  argv.insert(argv.end(),
+              {paige_binary(), "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir,
+               "--app-secret", test_app_secret, "--verify-token", test_verify_token});
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<child_process>(std::move(argv), std::move(env), data_dir);
 }

@@ -20,18 +20,22 @@ struct pipeline {
   project_server s;
   std::string project;
 
-  explicit pipeline(std::vector<std::string> meta_args = {}, std::vector<std::string> paige_args = {})
+  explicit pipeline(std::vector<std::string> meta_args = {},
+                    std::vector<std::string> paige_args = {})
       : meta(std::move(meta_args)), s(with_graph(paige_args, meta.url())) {
     meta.target(s.server->port());
     meta.add_number(number_id, "2001", "token-1001");
     project = s.create("Pipeline")["id"].get<std::string>();
     REQUIRE(s.wait_status(project, "active"));
-    auto r = s.call("PUT", "/v1/projects/" + project + "/whatsapp",
-                    json{{"phone_number_id", number_id}, {"waba_id", "2001"}, {"access_token", "token-1001"}}.dump());
+    auto r = s.call(
+        "PUT", "/v1/projects/" + project + "/whatsapp",
+        json{{"phone_number_id", number_id}, {"waba_id", "2001"}, {"access_token", "token-1001"}}
+            .dump());
     REQUIRE(r.status == 200);
   }
 
-  static std::vector<std::string> with_graph(std::vector<std::string> args, const std::string& url) {
+  static std::vector<std::string> with_graph(std::vector<std::string> args,
+                                             const std::string& url) {
     args.insert(args.end(), {"--graph-url", url});
     return args;
   }
@@ -46,7 +50,8 @@ struct pipeline {
   std::string send(const std::string& wa_id, const json& message, const std::string& name = "") {
     json body{{"message", message}};
     if (!name.empty()) body["name"] = name;
-    auto r = meta.call("POST", "/control/numbers/" + number_id + "/users/" + wa_id + "/messages", body.dump());
+    auto r = meta.call("POST", "/control/numbers/" + number_id + "/users/" + wa_id + "/messages",
+                       body.dump());
     REQUIRE(r.status == 200);
     REQUIRE(r.body["delivered"] == true);
     return r.body["wamid"];
@@ -58,7 +63,8 @@ struct pipeline {
 
   /// The simulator's records for a user with `direction`.
   json records(const std::string& wa_id, const std::string& direction) {
-    auto r = meta.call("GET", "/control/numbers/" + number_id + "/users/" + wa_id + "/messages?after=0");
+    auto r =
+        meta.call("GET", "/control/numbers/" + number_id + "/users/" + wa_id + "/messages?after=0");
     json out = json::array();
     for (const auto& item : r.body["items"])
       if (item["direction"] == direction) out.push_back(item);
@@ -77,10 +83,13 @@ struct pipeline {
 
   pqxx::connection project_db() {
     auto d = s.database_of(project);
-    return pqxx::connection{paige::storage::project_conninfo(cluster_conninfo(), {d.name, d.role, d.password})};
+    return pqxx::connection{
+        paige::storage::project_conninfo(cluster_conninfo(), {d.name, d.role, d.password})};
   }
 
-  void put_bot(const json& bot) { REQUIRE(s.call("PUT", "/v1/projects/" + project + "/bot", bot.dump()).status == 201); }
+  void put_bot(const json& bot) {
+    REQUIRE(s.call("PUT", "/v1/projects/" + project + "/bot", bot.dump()).status == 201);
+  }
 
   double metric(const std::string& line_prefix) {
     auto text = http_request(s.server->port(), "GET", "/metrics").body;
@@ -95,6 +104,5 @@ inline std::string body_of(const json& record) {
   if (m.contains("interactive")) return m["interactive"]["body"]["text"];
   return {};
 }
-
 
 }  // namespace paige::test

@@ -8,19 +8,21 @@
 
 namespace paige::test {
 
-project_server::project_server(std::vector<std::string> extra_args) : extra_args_(std::move(extra_args)) {
+project_server::project_server(std::vector<std::string> extra_args)
+    : extra_args_(std::move(extra_args)) {
   start(master_hex);
 }
 
 void project_server::start(const std::string& master) {
-  std::vector<std::string> args{"--database-url", control.url(), "--admin-token", admin_key, "--master-key", master};
+  std::vector<std::string> args{"--database-url", control.url(),  "--admin-token",
+                                admin_key,        "--master-key", master};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   server = std::make_unique<paige_server>(dir.path(), args);
   REQUIRE(server->wait_listening());
 }
 
-reply project_server::call(const std::string& method, const std::string& path, const std::string& body,
-                           const std::string& key) {
+reply project_server::call(const std::string& method, const std::string& path,
+                           const std::string& body, const std::string& key) {
   return json_request(server->port(), method, path, body, key);
 }
 
@@ -40,9 +42,11 @@ bool project_server::wait_status(const std::string& id, const std::string& statu
 project_server::db_info project_server::database_of(const std::string& id) {
   pqxx::connection c{control.conninfo()};
   pqxx::work tx{c};
-  auto r = tx.exec_params1("SELECT db_name, db_role, db_password_sealed FROM projects WHERE id = $1", id);
+  auto r = tx.exec_params1(
+      "SELECT db_name, db_role, db_password_sealed FROM projects WHERE id = $1", id);
   auto key = secrets::parse_master_key(master_hex);
-  return {r[0].as<std::string>(), r[1].as<std::string>(), secrets::unseal(key, r[2].as<std::string>())};
+  return {r[0].as<std::string>(), r[1].as<std::string>(),
+          secrets::unseal(key, r[2].as<std::string>())};
 }
 
 }  // namespace paige::test

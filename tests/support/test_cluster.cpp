@@ -18,7 +18,8 @@ std::string cluster_conninfo() {
   std::ifstream in{file};
   std::string conninfo;
   std::getline(in, conninfo);
-  if (conninfo.empty()) throw std::runtime_error(std::string{"no test cluster recorded in "} + file);
+  if (conninfo.empty())
+    throw std::runtime_error(std::string{"no test cluster recorded in "} + file);
   return conninfo;
 }
 

@@ -19,10 +19,13 @@ inline std::string outcome(const std::variant<api::webhook_events, std::string>&
   const auto& events = std::get<api::webhook_events>(r);
   json out{{"other_changes", events.other_changes}, {"numbers", json::array()}};
   for (const auto& n : events.numbers) {
-    json number{{"id", n.phone_number_id}, {"errors", n.errors_json}, {"messages", json::array()},
+    json number{{"id", n.phone_number_id},
+                {"errors", n.errors_json},
+                {"messages", json::array()},
                 {"statuses", json::array()}};
     for (const auto& m : n.messages)
-      number["messages"].push_back({m.wamid, m.from, m.profile_name, m.type, m.timestamp, m.content_json});
+      number["messages"].push_back(
+          {m.wamid, m.from, m.profile_name, m.type, m.timestamp, m.content_json});
     for (const auto& s : n.statuses)
       number["statuses"].push_back({s.wamid, s.status, s.timestamp, s.recipient_id, s.errors_json});
     out["numbers"].push_back(number);

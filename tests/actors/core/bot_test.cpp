@@ -26,7 +26,8 @@ std::vector<problem> problems_of(const json& doc) {
   return std::get<std::vector<problem>>(r);
 }
 
-bool has_problem(const std::vector<problem>& ps, const std::string& pointer, const std::string& fragment) {
+bool has_problem(const std::vector<problem>& ps, const std::string& pointer,
+                 const std::string& fragment) {
   for (const auto& p : ps)
     if (p.pointer == pointer && p.message.find(fragment) != std::string::npos) return true;
   return false;
@@ -109,14 +110,16 @@ TEST_CASE("interpolated values are data, never templates or SQL", "[bot]") {
                     text("{{contact.name}} '; drop table contacts; --"));
   CHECK(r.sends[0]["text"]["body"] == "echo: {{contact.name}} '; drop table contacts; --");
   conversation_view conv{"1", "N", "9", "s", json{{"n", 3}}};
-  CHECK(interpolate("{{ vars.n }}|{{vars.missing}}|{{nope}}|{{conversation.id}}|{{message.id}}", conv,
-                    text("x"), "s", conv.vars) == "3|||9|wamid.1");
-  CHECK(interpolate("unclosed {{message.text", conv, text("x"), "s", conv.vars) == "unclosed {{message.text");
+  CHECK(interpolate("{{ vars.n }}|{{vars.missing}}|{{nope}}|{{conversation.id}}|{{message.id}}",
+                    conv, text("x"), "s", conv.vars) == "3|||9|wamid.1");
+  CHECK(interpolate("unclosed {{message.text", conv, text("x"), "s", conv.vars) ==
+        "unclosed {{message.text");
 }
 
 TEST_CASE("matchers", "[bot]") {
   auto m = [](json when) {
-    auto doc = json::parse(R"({"initial_state": "a", "states": {"a": {"kind": "await", "routes": [{"then": []}]}}})");
+    auto doc = json::parse(
+        R"({"initial_state": "a", "states": {"a": {"kind": "await", "routes": [{"then": []}]}}})");
     doc["states"]["a"]["routes"][0]["when"] = when;
     return compiled(doc).states.at("a").routes.at(0).when;
   };
@@ -125,9 +128,22 @@ TEST_CASE("matchers", "[bot]") {
   CHECK_FALSE(matches(m({{"text_equals", "yes"}}), text("yes please")));
   CHECK(matches(m({{"text_matches", "^\\d{3}$"}}), text("123")));
   CHECK_FALSE(matches(m({{"text_matches", "^\\d{3}$"}}), text("1234")));
-  CHECK(matches(m({{"list_id", "row_2"}}), [] { inbound_view v; v.type = "interactive"; v.list_id = "row_2"; return v; }()));
-  CHECK_FALSE(matches(m({{"button_id", "row_2"}}), [] { inbound_view v; v.list_id = "row_2"; return v; }()));
-  CHECK(matches(m({{"type", "location"}}), [] { inbound_view v; v.type = "location"; return v; }()));
+  CHECK(matches(m({{"list_id", "row_2"}}), [] {
+    inbound_view v;
+    v.type = "interactive";
+    v.list_id = "row_2";
+    return v;
+  }()));
+  CHECK_FALSE(matches(m({{"button_id", "row_2"}}), [] {
+    inbound_view v;
+    v.list_id = "row_2";
+    return v;
+  }()));
+  CHECK(matches(m({{"type", "location"}}), [] {
+    inbound_view v;
+    v.type = "location";
+    return v;
+  }()));
   inbound_view flow;
   flow.type = "interactive";
   flow.flow_token = "signup:abc";
@@ -151,7 +167,8 @@ TEST_CASE("set, save, close and flow fields", "[bot]") {
   CHECK(r.vars == json{{"email", "a@b.c"}, {"state_was", "a"}});
   REQUIRE(r.saves.size() == 1);
   CHECK(r.saves[0].table == "leads");
-  CHECK(r.saves[0].values == std::vector<std::pair<std::string, std::string>>{{"email", "a@b.c"}, {"wa_id", "155"}});
+  CHECK(r.saves[0].values ==
+        std::vector<std::pair<std::string, std::string>>{{"email", "a@b.c"}, {"wa_id", "155"}});
 }
 
 TEST_CASE("a conversation in a state the bot no longer has starts over", "[bot]") {
@@ -204,7 +221,8 @@ TEST_CASE("invalid definitions list every problem with its JSON pointer", "[bot]
   CHECK(has_problem(ps, "/states/a/routes/0/when/text_matches", "invalid regular expression"));
   CHECK(has_problem(ps, "/states/a/routes/1/when/smells_like", "unknown matcher"));
   CHECK(has_problem(ps, "/states/a/routes/2/then/0/send/interactive/action/buttons", "at most 3"));
-  CHECK(has_problem(ps, "/states/a/routes/2/then/0/send/interactive/action/buttons/3/reply/title", "longer than 20"));
+  CHECK(has_problem(ps, "/states/a/routes/2/then/0/send/interactive/action/buttons/3/reply/title",
+                    "longer than 20"));
   CHECK(has_problem(ps, "/states/a/routes/2/then/1/save/table", "system table"));
   CHECK(has_problem(ps, "/states/a/routes/2/then/2/teleport", "unknown action"));
   CHECK(has_problem(ps, "/states/w/kind", "'await' or 'send'"));
@@ -226,29 +244,41 @@ TEST_CASE("send-state loops and over-long chains are refused", "[bot]") {
       "x": {"kind": "send", "then": [{"goto": "y"}], "next": "a"},
       "y": {"kind": "send", "then": [{"goto": "x"}], "next": "a"}}})"));
   CHECK(has_problem(loop, "/states/x", "loop"));
-  json chain = {{"initial_state", "a"}, {"states", {{"a", {{"kind", "await"}, {"routes", json::array()}}}}}};
+  json chain = {{"initial_state", "a"},
+                {"states", {{"a", {{"kind", "await"}, {"routes", json::array()}}}}}};
   for (int i = 0; i < 20; ++i)
     chain["states"]["s" + std::to_string(i)] = {
-        {"kind", "send"}, {"then", i < 19 ? json{{{"goto", "s" + std::to_string(i + 1)}}} : json::array()}, {"next", "a"}};
+        {"kind", "send"},
+        {"then", i < 19 ? json{{{"goto", "s" + std::to_string(i + 1)}}} : json::array()},
+        {"next", "a"}};
   CHECK(has_problem(problems_of(chain), "/states/s0", "more than 16"));
 }
 
 TEST_CASE("outbound messages are checked against the Cloud API limits", "[bot]") {
   CHECK(check_outbound_message({{"type", "text"}, {"text", {{"body", "hi"}}}}).empty());
-  CHECK_FALSE(check_outbound_message({{"type", "text"}, {"text", {{"body", std::string(4097, 'x')}}}}).empty());
+  CHECK_FALSE(
+      check_outbound_message({{"type", "text"}, {"text", {{"body", std::string(4097, 'x')}}}})
+          .empty());
   CHECK_FALSE(check_outbound_message({{"type", "text"}, {"text", {{"body", ""}}}}).empty());
-  CHECK_FALSE(check_outbound_message({{"type", "text"}, {"to", "1"}, {"text", {{"body", "x"}}}}).empty());
+  CHECK_FALSE(
+      check_outbound_message({{"type", "text"}, {"to", "1"}, {"text", {{"body", "x"}}}}).empty());
   CHECK_FALSE(check_outbound_message({{"type", "hologram"}}).empty());
   CHECK_FALSE(check_outbound_message({{"type", "image"}, {"image", json::object()}}).empty());
-  CHECK(check_outbound_message({{"type", "image"}, {"image", {{"link", "https://x/y.png"}}}}).empty());
-  CHECK(check_outbound_message({{"type", "template"}, {"template", {{"name", "hello"}, {"language", {{"code", "en"}}}}}}).empty());
-  json list = {{"type", "interactive"},
-               {"interactive",
-                {{"type", "list"},
-                 {"body", {{"text", "pick"}}},
-                 {"action", {{"button", "Menu"}, {"sections", {{{"title", "s"}, {"rows", json::array()}}}}}}}}};
+  CHECK(check_outbound_message({{"type", "image"}, {"image", {{"link", "https://x/y.png"}}}})
+            .empty());
+  CHECK(check_outbound_message({{"type", "template"},
+                                {"template", {{"name", "hello"}, {"language", {{"code", "en"}}}}}})
+            .empty());
+  json list = {
+      {"type", "interactive"},
+      {"interactive",
+       {{"type", "list"},
+        {"body", {{"text", "pick"}}},
+        {"action",
+         {{"button", "Menu"}, {"sections", {{{"title", "s"}, {"rows", json::array()}}}}}}}}};
   for (int i = 0; i < 11; ++i)
-    list["interactive"]["action"]["sections"][0]["rows"].push_back({{"id", std::to_string(i)}, {"title", "r"}});
+    list["interactive"]["action"]["sections"][0]["rows"].push_back(
+        {{"id", std::to_string(i)}, {"title", "r"}});
   auto ps = check_outbound_message(list);
   CHECK(has_problem(ps, "/interactive/action/sections", "at most 10 rows"));
 }
@@ -256,7 +286,8 @@ TEST_CASE("outbound messages are checked against the Cloud API limits", "[bot]")
 namespace {
 
 json one_route(const json& when, const json& then = json::array()) {
-  auto doc = json::parse(R"({"initial_state": "a", "states": {"a": {"kind": "await", "routes": [{}]}}})");
+  auto doc =
+      json::parse(R"({"initial_state": "a", "states": {"a": {"kind": "await", "routes": [{}]}}})");
   doc["states"]["a"]["routes"][0] = {{"when", when}, {"then", then}};
   return doc;
 }
@@ -275,33 +306,41 @@ TEST_CASE("patterns match in linear time, however long the text", "[bot][limits]
   CHECK(booking.state == "collect_info");
 
   auto nested = compiled(one_route({{"text_matches", "(a+)+$"}}, json::array({{{"goto", "a"}}})));
-  CHECK_FALSE(matches(nested.states.at("a").routes.at(0).when, text(std::string(30000, 'a') + "!")));
+  CHECK_FALSE(
+      matches(nested.states.at("a").routes.at(0).when, text(std::string(30000, 'a') + "!")));
   CHECK(matches(nested.states.at("a").routes.at(0).when, text(std::string(30000, 'a'))));
   auto groups = compiled(one_route({{"text_matches", "((((((x*)*)*)*)*)*)y"}}));
   CHECK_FALSE(matches(groups.states.at("a").routes.at(0).when, text(std::string(1000, 'x'))));
 }
 
 TEST_CASE("patterns are RE2 syntax, bounded in size and complexity", "[bot][limits]") {
-  CHECK(matches(compiled(one_route({{"text_matches", "(?i)^\\s*book"}})).states.at("a").routes.at(0).when,
-                text("  BOOK a table")));
+  CHECK(matches(
+      compiled(one_route({{"text_matches", "(?i)^\\s*book"}})).states.at("a").routes.at(0).when,
+      text("  BOOK a table")));
   // RE2 has no backreferences or lookaround: refused with the pointer and RE2's reason.
-  CHECK(has_problem(problems_of(one_route({{"text_matches", "(a)\\1"}})), "/states/a/routes/0/when/text_matches",
+  CHECK(has_problem(problems_of(one_route({{"text_matches", "(a)\\1"}})),
+                    "/states/a/routes/0/when/text_matches",
                     "invalid regular expression (RE2 syntax)"));
-  CHECK(has_problem(problems_of(one_route({{"text_matches", "a(?=b)"}})), "/states/a/routes/0/when/text_matches",
-                    "invalid regular expression"));
-  CHECK(has_problem(problems_of(one_route({{"text_matches", std::string(max_pattern_bytes + 1, 'a')}})),
-                    "/states/a/routes/0/when/text_matches", "at most 1000"));
+  CHECK(has_problem(problems_of(one_route({{"text_matches", "a(?=b)"}})),
+                    "/states/a/routes/0/when/text_matches", "invalid regular expression"));
+  CHECK(has_problem(
+      problems_of(one_route({{"text_matches", std::string(max_pattern_bytes + 1, 'a')}})),
+      "/states/a/routes/0/when/text_matches", "at most 1000"));
   CHECK(has_problem(problems_of(one_route({{"text_matches", "[ab]*a[ab]{300}c"}})),
                     "/states/a/routes/0/when/text_matches", "too complex"));
   // Several patterns of one state add up.
   auto doc = one_route({{"text_matches", "[ab]*a[ab]{150}c"}});
-  for (int i = 0; i < 3; ++i) doc["states"]["a"]["routes"].push_back({{"when", {{"text_matches", "[ab]*a[ab]{150}c"}}}, {"then", json::array()}});
+  for (int i = 0; i < 3; ++i)
+    doc["states"]["a"]["routes"].push_back(
+        {{"when", {{"text_matches", "[ab]*a[ab]{150}c"}}}, {"then", json::array()}});
   CHECK(has_problem(problems_of(doc), "/states/a/routes", "too complex together"));
 }
 
-TEST_CASE("a stored version keeps working when this build refuses one of its patterns", "[bot][limits]") {
+TEST_CASE("a stored version keeps working when this build refuses one of its patterns",
+          "[bot][limits]") {
   auto doc = one_route({{"text_matches", "(a)\\1"}}, json::array({{{"goto", "a"}}}));
-  doc["states"]["a"]["routes"].push_back({{"when", "always"}, {"then", json::array({{{"set", {{"hit", "yes"}}}}})}});
+  doc["states"]["a"]["routes"].push_back(
+      {{"when", "always"}, {"then", json::array({{{"set", {{"hit", "yes"}}}}})}});
   auto r = compile(doc, system_tables, compile_mode::stored);
   REQUIRE(std::holds_alternative<definition>(r));
   auto step = run_step(std::get<definition>(r), {"1", "", "7", "a", json::object()}, text("aa"));
@@ -309,26 +348,38 @@ TEST_CASE("a stored version keeps working when this build refuses one of its pat
 }
 
 TEST_CASE("definitions are bounded in size, states and routes", "[bot][limits]") {
-  auto big = one_route("always", json::array({{{"send", {{"type", "text"}, {"text", {{"body", "x"}}}}}}}));
-  big["states"]["a"]["routes"][0]["then"][0]["send"]["text"]["body"] = std::string(max_definition_bytes, 'x');
+  auto big =
+      one_route("always", json::array({{{"send", {{"type", "text"}, {"text", {{"body", "x"}}}}}}}));
+  big["states"]["a"]["routes"][0]["then"][0]["send"]["text"]["body"] =
+      std::string(max_definition_bytes, 'x');
   CHECK(has_problem(problems_of(big), "", "at most 262144"));
   auto many_states = json::parse(R"({"initial_state": "s0", "states": {}})");
   for (std::size_t i = 0; i <= max_states; ++i)
     many_states["states"]["s" + std::to_string(i)] = {{"kind", "await"}, {"routes", json::array()}};
   CHECK(has_problem(problems_of(many_states), "/states", "at most 500"));
   auto many_routes = one_route("always");
-  for (std::size_t i = 0; i < max_routes_per_state; ++i) many_routes["states"]["a"]["routes"].push_back({{"when", "always"}, {"then", json::array()}});
+  for (std::size_t i = 0; i < max_routes_per_state; ++i)
+    many_routes["states"]["a"]["routes"].push_back({{"when", "always"}, {"then", json::array()}});
   CHECK(has_problem(problems_of(many_routes), "/states/a/routes", "at most 100"));
 }
 
 TEST_CASE("interpolated values and variables are bounded", "[bot][limits]") {
   // A variable that doubles itself on every message: bounded at once, never 209 MB.
-  auto doubling = compiled(one_route("always", json::array({{{"set", {{"x", "{{vars.x}}{{vars.x}}{{message.text}}"}}}}})));
+  auto doubling = compiled(one_route(
+      "always", json::array({{{"set", {{"x", "{{vars.x}}{{vars.x}}{{message.text}}"}}}}})));
   conversation_view conv{"1", "", "7", "a", json::object()};
-  auto filled = interpolate("{{message.text}}{{message.text}}", conv, text(std::string(40000, 'y')), "a", json::object());
+  auto filled = interpolate("{{message.text}}{{message.text}}", conv, text(std::string(40000, 'y')),
+                            "a", json::object());
   CHECK(filled.size() == max_interpolated_bytes);
   // Cut on a character boundary: a 3-byte character straddling the limit is left out whole.
-  auto euros = interpolate("{{message.text}}", conv, text("x" + [] { std::string s; for (int i = 0; i < 30000; ++i) s += "\xE2\x82\xAC"; return s; }()), "a", json::object());
+  auto euros = interpolate("{{message.text}}", conv,
+                           text("x" +
+                                [] {
+                                  std::string s;
+                                  for (int i = 0; i < 30000; ++i) s += "\xE2\x82\xAC";
+                                  return s;
+                                }()),
+                           "a", json::object());
   CHECK(euros.size() == 1 + 3 * ((max_interpolated_bytes - 1) / 3));
   json vars = json::object();
   int steps = 0;
@@ -364,15 +415,17 @@ TEST_CASE("what one step interpolates is bounded in all", "[bot][limits]") {
 TEST_CASE("outbound messages of any shape are checked without a throw", "[bot][outbound]") {
   // Found by fuzzing: {"type": "button", "type": {...}} (the last key wins) threw out of the
   // check, and the API answered 500.
-  for (const char* text : {R"({"type": "interactive", "interactive": {"type": {"text": "x"}}})",
-                           R"({"type": "interactive", "interactive": {"type": "button", "header": "h", "body": 5,
+  for (
+      const char* text :
+      {R"({"type": "interactive", "interactive": {"type": {"text": "x"}}})",
+       R"({"type": "interactive", "interactive": {"type": "button", "header": "h", "body": 5,
                                "action": "buttons"}})",
-                           R"({"type": "interactive", "interactive": {"type": "button",
+       R"({"type": "interactive", "interactive": {"type": "button",
                                "action": {"buttons": [7, {"reply": 3}, {"reply": {"id": {}, "title": []}}]}}})",
-                           R"({"type": "interactive", "interactive": {"type": "list", "action": {"sections": [1, {"rows": 2}]}}})",
-                           R"({"type": "interactive", "interactive": {"type": "list", "action": 9}})",
-                           R"({"type": "template", "template": []})", R"({"type": "location", "location": "here"})",
-                           R"({"type": "reaction", "reaction": 1})", R"({"type": "image", "image": []})"}) {
+       R"({"type": "interactive", "interactive": {"type": "list", "action": {"sections": [1, {"rows": 2}]}}})",
+       R"({"type": "interactive", "interactive": {"type": "list", "action": 9}})",
+       R"({"type": "template", "template": []})", R"({"type": "location", "location": "here"})",
+       R"({"type": "reaction", "reaction": 1})", R"({"type": "image", "image": []})"}) {
     INFO(text);
     std::vector<problem> problems;
     CHECK_NOTHROW(problems = check_outbound_message(json::parse(text), "/m"));

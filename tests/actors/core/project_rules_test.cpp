@@ -28,18 +28,22 @@ TEST_CASE("settings are validated, merged and completed with defaults", "[projec
   CHECK_FALSE(invalid_settings_reason({{"messages_per_second", 20}}));
   CHECK_FALSE(invalid_settings_reason({{"messages_per_second", nullptr}}));
   CHECK_THAT(*invalid_settings_reason(json::array()), Catch::Contains("JSON object"));
-  CHECK_THAT(*invalid_settings_reason({{"mesages_per_second", 20}}), Catch::Contains("unknown setting"));
+  CHECK_THAT(*invalid_settings_reason({{"mesages_per_second", 20}}),
+             Catch::Contains("unknown setting"));
   CHECK_THAT(*invalid_settings_reason({{"messages_per_second", "20"}}), Catch::Contains("integer"));
-  CHECK_THAT(*invalid_settings_reason({{"messages_per_second", 0}}), Catch::Contains("between 1 and 1000"));
-  CHECK_THAT(*invalid_settings_reason({{"conversation_timeout_seconds", 1.5}}), Catch::Contains("integer"));
+  CHECK_THAT(*invalid_settings_reason({{"messages_per_second", 0}}),
+             Catch::Contains("between 1 and 1000"));
+  CHECK_THAT(*invalid_settings_reason({{"conversation_timeout_seconds", 1.5}}),
+             Catch::Contains("integer"));
 
   auto stored = merge_settings(json::object(), {{"messages_per_second", 20}});
   CHECK(stored == json{{"messages_per_second", 20}});
   CHECK(effective_settings(stored) == json{{"messages_per_second", 20},
-                                          {"conversation_timeout_seconds", 86400},
-                                          {"database_quota_mb", 1024},
-                                          {"temp_file_limit_mb", 1024}});
-  CHECK_THAT(*invalid_settings_reason({{"database_quota_mb", 0}}), Catch::Contains("between 1 and 1048576"));
+                                           {"conversation_timeout_seconds", 86400},
+                                           {"database_quota_mb", 1024},
+                                           {"temp_file_limit_mb", 1024}});
+  CHECK_THAT(*invalid_settings_reason({{"database_quota_mb", 0}}),
+             Catch::Contains("between 1 and 1048576"));
   CHECK(merge_settings(stored, {{"messages_per_second", nullptr}}) == json::object());
   CHECK(effective_settings(json::object())["messages_per_second"] == 80);
 }
@@ -53,5 +57,6 @@ TEST_CASE("lifecycle requests follow the state machine", "[projects]") {
   CHECK(refused_transition("active", project_request::resume)->first == "project_not_paused");
   for (const char* s : {"active", "paused", "failed", "deleting"})
     CHECK_FALSE(refused_transition(s, project_request::remove));
-  CHECK(refused_transition("provisioning", project_request::remove)->first == "project_provisioning");
+  CHECK(refused_transition("provisioning", project_request::remove)->first ==
+        "project_provisioning");
 }
