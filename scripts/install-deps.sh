@@ -7,7 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config ccache
   libcaf-dev libboost1.81-dev libboost-url1.81-dev libssl-dev
   libpqxx-dev postgresql nlohmann-json3-dev libspdlog-dev catch2
-  curl libre2-dev openssl
+  curl libre2-dev openssl clang-format
 )
 
 missing=()
