@@ -2,23 +2,19 @@
 /// @brief The persistence supervisor: a fixed pool of database workers that write project
 /// databases with group commit.
 ///
-/// Each project is served by one worker (chosen by hashing its id), which holds one
+/// Each project is served by one worker (persistence_pool, below), which holds one
 /// connection per project it serves. Writes that arrive while a transaction is in flight
 /// form the next transaction: a worker appends each request to its project's batch and
 /// queues a flush message behind it, so everything already in its mailbox joins that flush.
 /// Batch size thus grows with load and no timer adds latency to what a reply waits for. Writes
-/// no reply path waits for — a send's wamid (accepted_atom) and statuses (status_atom: only
-/// Meta's webhook waits for them) — *linger*: alone (nothing else of their project pending)
-/// they wait up to `linger` (10 ms) for company, and commit with the next write of their
-/// project or when it has passed (one timer per worker, armed only while something lingers).
-/// At 1 000 msg/s over 10 projects that cut Postgres's CPU per message by 16 % (fewer,
-/// larger transactions; bench/README.md). An exit (shutdown) commits what lingers first. A
-/// batch runs in one
-/// transaction: open-conversation and generic jobs in arrival order, then one statement per
-/// kind of hot write (all inbound rows, all bot steps, all sends' wamids, all statuses); a
-/// batch of a single statement skips BEGIN/COMMIT. Every request is answered after the
-/// commit. If the batch fails, each request is retried alone so one bad write cannot fail
-/// the others; a lost connection fails the batch with errc::db_unavailable.
+/// no reply path waits for (a send's wamid, statuses) *linger*: alone, they wait up to
+/// `linger` (10 ms) for company (fewer, larger transactions: bench/README.md). An exit
+/// (shutdown) commits what lingers first. A batch runs in one transaction: open-conversation
+/// and generic jobs in arrival order, then one statement per kind of hot write; a batch of a
+/// single statement skips BEGIN/COMMIT. Every request is answered after the commit. If the
+/// batch fails, each request is retried alone so one bad write cannot fail the others; one
+/// that ran into its timeout makes the project *slow* instead (docs/architecture.md); a lost
+/// connection fails the batch with errc::db_unavailable.
 ///
 /// Protocol (per request, the project must be registered first):
 ///   (register_atom, project_id, conninfo[, listener])       — no reply; after a lost
@@ -111,7 +107,7 @@ std::vector<caf::actor> spawn_persistence(caf::actor_system& sys, std::size_t wo
 /// The workers and which one serves each project: the least loaded one when the project is
 /// first asked for, then always the same one for the life of the process, because a worker's
 /// mailbox is what keeps a project's writes in order, across restarts of its project actor
-/// too. (A hash of the id left 10 projects on 4 workers as unevenly as 4/3/2/1.) Thread-safe.
+/// too. Thread-safe.
 class persistence_pool {
  public:
   explicit persistence_pool(std::vector<caf::actor> workers);
