@@ -39,9 +39,11 @@ metrics::gauge& projects_gauge(const project_services& svc, const std::string& s
   return svc.metrics->gauges("paige_projects", "projects by status", {"status"}).with({status});
 }
 
-/// Moves this project from the status it is counted in to `to` ("" or "deleted": none).
-void recount(const project_services& svc, std::string& counted, const std::string& to) {
-  auto next = to == "deleted" ? std::string{} : to;
+/// Moves this project from the status it is counted in to `to` (nullopt or deleted: none).
+void recount(const project_services& svc, std::string& counted,
+             std::optional<storage::project_status> to) {
+  auto next =
+      !to || *to == storage::project_status::deleted ? std::string{} : storage::to_string(*to);
   if (!svc.metrics || counted == next) return;
   if (!counted.empty()) projects_gauge(svc, counted).add(-1);
   if (!next.empty()) projects_gauge(svc, next).add(1);
@@ -141,7 +143,8 @@ void adopt_bot(self_ptr self, storage::bot_row row) {
 /// Routes the number's webhooks here, unless the project is on its way out.
 void adopt_number(self_ptr self, storage::number_row number) {
   auto& st = self->state;
-  if (st.svc->numbers && st.row.status != "deleting" && st.row.status != "deleted")
+  if (st.svc->numbers && st.row.status != storage::project_status::deleting &&
+      st.row.status != storage::project_status::deleted)
     st.svc->numbers->set(number.phone_number_id, caf::actor_cast<caf::actor>(self));
   st.number = std::move(number);
 }
@@ -365,8 +368,9 @@ caf::result<caf::ok_atom> record_outcome(self_ptr self, Request&& request) {
 void on_webhook(self_ptr self, number_batch& batch, const batch_ack& ack) {
   auto& st = self->state;
   if (!st.pipeline_ready)
-    return ack.fail(make_error(errc::db_unavailable,
-                               "project " + st.row.id + " is " + st.row.status + "; retry later"));
+    return ack.fail(make_error(
+        errc::db_unavailable,
+        "project " + st.row.id + " is " + storage::to_string(st.row.status) + "; retry later"));
   // Account-level errors from Meta: the first few, each cut short, keep the log bounded.
   constexpr std::size_t logged_errors = 5, logged_error_bytes = 1024;
   for (std::size_t i = 0; i < std::min(batch.errors_json.size(), logged_errors); ++i)
@@ -386,7 +390,7 @@ void on_webhook(self_ptr self, number_batch& batch, const batch_ack& ack) {
     if (--cd->remaining == 0) cd->ack.ok();
   };
   auto failed = [cd](caf::error& err) { cd->ack.fail(err); };
-  bool paused = st.row.status == "paused";
+  bool paused = st.row.status == storage::project_status::paused;
   for (auto& msg : batch.messages) {
     auto wa_id = msg.from;
     self->request(conversation_for(self, wa_id), until_answered, inbound_atom::value,
@@ -436,14 +440,15 @@ void graph_step(self_ptr self, std::string method, std::string path, std::string
           [fail](caf::error& err) { fail(err); });
 }
 
-db_job set_status(const std::string& id, std::string status, std::optional<std::string> detail) {
-  return [id, status = std::move(status), detail = std::move(detail)](pqxx::connection& c) {
+db_job set_status(const std::string& id, storage::project_status status,
+                  std::optional<std::string> detail) {
+  return [id, status, detail = std::move(detail)](pqxx::connection& c) {
     return caf::make_message(storage::set_project_status(c, id, status, detail));
   };
 }
 
 /// A request that changes the status: check the state machine, persist, reply.
-caf::result<project_info> transition(self_ptr self, project_request req, const std::string& to,
+caf::result<project_info> transition(self_ptr self, project_request req, storage::project_status to,
                                      std::function<void(self_ptr)> after = nullptr) {
   if (auto refused = refused_transition(self->state.row.status, req))
     return make_error(errc::conflict, refused->second, refused->first);
@@ -452,7 +457,8 @@ caf::result<project_info> transition(self_ptr self, project_request req, const s
   persist(
       self, set_status(self->state.row.id, to, std::nullopt),
       [self, rp, after](const storage::project_row& row) mutable {
-        log::info("project.status", {{"project", row.id}, {"status", row.status}});
+        log::info("project.status",
+                  {{"project", row.id}, {"status", storage::to_string(row.status)}});
         rp.deliver(to_info(row));
         if (after) after(self);
       },
@@ -470,14 +476,14 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
   recount(*self->state.svc, *self->state.counted, self->state.row.status);
   // Route the number at once (from the stored row); the full number row follows with the load.
   if (!self->state.row.whatsapp_json.empty() && self->state.svc->numbers &&
-      self->state.row.status != "deleting") {
+      self->state.row.status != storage::project_status::deleting) {
     auto w = nlohmann::json::parse(self->state.row.whatsapp_json, nullptr, false);
     if (w.is_object() && w.contains("phone_number_id"))
       self->state.svc->numbers->set(w["phone_number_id"].get<std::string>(),
                                     caf::actor_cast<caf::actor>(self));
   }
-  if (self->state.row.status == "provisioning") start_provisioning(self);
-  if (self->state.row.status == "deleting") start_deprovisioning(self);
+  if (self->state.row.status == storage::project_status::provisioning) start_provisioning(self);
+  if (self->state.row.status == storage::project_status::deleting) start_deprovisioning(self);
   // The current bot and number first: nothing else is handled before they are loaded.
   // Without them the actor fails, and the directory restarts it.
   self->request(self->state.svc->control_db, persist_timeout, run_atom::value,
@@ -491,7 +497,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
             adopt_bot(self, std::move(bot_row));
             if (!number.phone_number_id.empty()) adopt_number(self, std::move(number));
             auto status = self->state.row.status;
-            if (status != "active" && status != "paused") return;
+            if (!storage::is_ready(status)) return;
             if (self->state.row.layout < storage::current_project_layout)
               start_upgrade(self);
             else
@@ -515,13 +521,13 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
   self->set_exit_handler(
       [self](caf::exit_msg& em) { self->quit(em.reason); });  // the directory's link
   self->attach_functor([svc = self->state.svc, counted = self->state.counted](const caf::error&) {
-    recount(*svc, *counted, "");  // whatever the exit, this actor no longer counts
+    recount(*svc, *counted, std::nullopt);  // whatever the exit, this actor no longer counts
   });
   return {
       [=](caf::get_atom) { return to_info(self->state.row); },
       [=](caf::update_atom, const project_patch& patch) -> caf::result<project_info> {
         auto& st = self->state;
-        if (st.row.status == "deleting")
+        if (st.row.status == storage::project_status::deleting)
           return make_error(errc::conflict, "the project is being deleted", "project_deleting");
         std::optional<std::string> name, settings;
         if (patch.has_name) {
@@ -552,21 +558,26 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
             [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
-      [=](pause_atom) { return transition(self, project_request::pause, "paused"); },
-      [=](resume_atom) { return transition(self, project_request::resume, "active"); },
+      [=](pause_atom) {
+        return transition(self, project_request::pause, storage::project_status::paused);
+      },
+      [=](resume_atom) {
+        return transition(self, project_request::resume, storage::project_status::active);
+      },
       [=](remove_atom) {
-        return transition(self, project_request::remove, "deleting", [](self_ptr s) {
-          if (s->state.svc->numbers)
-            s->state.svc->numbers->remove(s->address());  // stop routing webhooks
-          stop_conversations(s);
-          s->state.pipeline_ready = false;
-          start_deprovisioning(s);
-        });
+        return transition(self, project_request::remove, storage::project_status::deleting,
+                          [](self_ptr s) {
+                            if (s->state.svc->numbers)
+                              s->state.svc->numbers->remove(s->address());  // stop routing webhooks
+                            stop_conversations(s);
+                            s->state.pipeline_ready = false;
+                            start_deprovisioning(s);
+                          });
       },
       [=](connect_atom, const std::string& number_id, const std::string& waba_id,
           const std::string& token, const std::string& pin) -> caf::result<project_info> {
         auto& st = self->state;
-        if (st.row.status == "deleting")
+        if (st.row.status == storage::project_status::deleting)
           return make_error(errc::conflict, "the project is being deleted", "project_deleting");
         auto rp = self->make_response_promise<project_info>();
         std::function<void(caf::error)> fail = [rp](caf::error err) mutable { rp.deliver(err); };
@@ -647,8 +658,9 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       },
       [=](conninfo_atom) -> caf::result<std::string> {
         auto& st = self->state;
-        if (st.row.status != "active" && st.row.status != "paused")
-          return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
+        if (!storage::is_ready(st.row.status))
+          return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
+                            "project_not_ready");
         return storage::project_conninfo(st.svc->server_conninfo, database_of(st));
       },
       [=](bot_get_atom) -> caf::result<bot_info> {
@@ -657,7 +669,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         return to_bot_info(self->state.bot_version);
       },
       [=](bot_put_atom, const std::string& definition) -> caf::result<bot_info> {
-        if (self->state.row.status == "deleting")
+        if (self->state.row.status == storage::project_status::deleting)
           return make_error(errc::conflict, "the project is being deleted", "project_deleting");
         auto rp = self->make_response_promise<bot_info>();
         self->request(self->state.svc->control_db, persist_timeout, run_atom::value,
@@ -682,9 +694,10 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           std::string& message_json) -> caf::result<outbound_view> {
         auto& st = self->state;
         if (!st.pipeline_ready)
-          return make_error(errc::conflict,
-                            "the project is " + st.row.status + ": it cannot send messages",
-                            "project_not_ready");
+          return make_error(
+              errc::conflict,
+              "the project is " + storage::to_string(st.row.status) + ": it cannot send messages",
+              "project_not_ready");
         auto rp = self->make_response_promise();
         rp.delegate(conversation_for(self, wa_id), order_atom::value,
                     operator_send_order(std::move(message_json), st.bot));
@@ -692,8 +705,9 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       },
       [=](database_atom, database_request& request) -> caf::result<caf::message> {
         auto& st = self->state;
-        if (st.row.status != "active" && st.row.status != "paused")
-          return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
+        if (!storage::is_ready(st.row.status))
+          return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
+                            "project_not_ready");
         auto settings =
             effective_settings(nlohmann::json::parse(st.row.settings_json, nullptr, false));
         database_limits limits{settings.value("database_quota_mb", std::int64_t{1024}) << 20};
@@ -710,7 +724,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](query_atom, tx_job& job) -> caf::result<std::string> {
         auto& st = self->state;
         if (!st.pipeline_ready)
-          return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
+          return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
+                            "project_not_ready");
         auto rp = self->make_response_promise<std::string>();
         self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id,
                       std::move(job))
@@ -722,7 +737,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           int limit) -> caf::result<std::vector<storage::message_row>> {
         auto& st = self->state;
         if (!st.pipeline_ready)
-          return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
+          return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
+                            "project_not_ready");
         auto rp = self->make_response_promise<std::vector<storage::message_row>>();
         tx_job read = [conversation_id, before, limit](pqxx::transaction_base& tx) {
           auto rows = storage::conversation_messages(tx, conversation_id, before, limit);
@@ -748,9 +764,10 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           std::string& message_json) -> caf::result<outbound_view> {
         auto& st = self->state;
         if (!st.pipeline_ready)
-          return make_error(errc::conflict,
-                            "the project is " + st.row.status + ": it cannot send messages",
-                            "project_not_ready");
+          return make_error(
+              errc::conflict,
+              "the project is " + storage::to_string(st.row.status) + ": it cannot send messages",
+              "project_not_ready");
         // The conversation's contact first, then the same path as a message to that contact.
         auto rp = self->make_response_promise<outbound_view>();
         tx_job find = [conversation_id](pqxx::transaction_base& tx) {
@@ -815,7 +832,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           std::string& who) -> caf::result<std::string> {
         auto& st = self->state;
         if (!st.pipeline_ready)
-          return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
+          return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
+                            "project_not_ready");
         if (!force && !(st.bot && st.bot->states.count(state)))
           return make_error(
               errc::invalid_argument,
@@ -835,7 +853,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](close_atom, std::int64_t conversation_id, std::string& who) -> caf::result<std::string> {
         auto& st = self->state;
         if (!st.pipeline_ready)
-          return make_error(errc::conflict, "the project is " + st.row.status, "project_not_ready");
+          return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
+                            "project_not_ready");
         auto rp = self->make_response_promise<std::string>();
         with_open_conversation(
             self, conversation_id, rp,
@@ -926,12 +945,12 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
               });
           return;
         }
-        if (st.row.status != "provisioning") return;
+        if (st.row.status != storage::project_status::provisioning) return;
         auto seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - st.provisioning_since)
                 .count();
         persist(
-            self, set_status(st.row.id, "active", std::nullopt),
+            self, set_status(st.row.id, storage::project_status::active, std::nullopt),
             [self, seconds](const storage::project_row& row) {
               if (auto* m = self->state.svc->metrics)
                 m->histograms("paige_project_provisioning_seconds",
@@ -958,9 +977,11 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           return;
         }
         auto detail =
-            (st.row.status == "deleting" ? "deletion failed: " : "provisioning failed: ") + reason;
+            (st.row.status == storage::project_status::deleting ? "deletion failed: "
+                                                                : "provisioning failed: ") +
+            reason;
         persist(
-            self, set_status(st.row.id, "failed", detail),
+            self, set_status(st.row.id, storage::project_status::failed, detail),
             [](const storage::project_row& row) {
               log::warn("project.failed",
                         {{"project", row.id}, {"detail", row.status_detail.value_or("")}});
@@ -975,7 +996,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
             self,
             [id = self->state.row.id](pqxx::connection& c) {
               storage::disconnect_number(c, id);  // the number may now join another project
-              return caf::make_message(storage::set_project_status(c, id, "deleted", std::nullopt));
+              return caf::make_message(storage::set_project_status(
+                  c, id, storage::project_status::deleted, std::nullopt));
             },
             [self](const storage::project_row& row) {
               log::info("project.deleted", {{"project", row.id}});

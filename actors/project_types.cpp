@@ -14,7 +14,7 @@ project_info to_info(const storage::project_row& row) {
   project_info out;
   out.id = row.id;
   out.name = row.name;
-  out.status = row.status;
+  out.status = storage::to_string(row.status);
   out.status_detail = row.status_detail.value_or("");
   out.settings_json = effective_settings(nlohmann::json::parse(row.settings_json)).dump();
   out.created_at = row.created_at;

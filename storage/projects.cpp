@@ -32,7 +32,11 @@ project_row to_project(const pqxx::row& r) {
   p.id = r[0].as<std::string>();
   p.seq = r[1].as<std::int64_t>();
   p.name = r[2].as<std::string>();
-  p.status = r[3].as<std::string>();
+  auto status = r[3].as<std::string>();
+  auto parsed = parse_project_status(status);
+  // The column's CHECK constraint allows these names only.
+  if (!parsed) throw std::runtime_error("unknown project status '" + status + "'");
+  p.status = *parsed;
   p.status_detail = nullable(r[4]);
   p.settings_json = r[5].as<std::string>();
   p.db_server = r[6].as<std::string>();
@@ -113,8 +117,7 @@ project_row set_project_layout(pqxx::connection& c, const std::string& id, int l
   return to_project(r);
 }
 
-project_row set_project_status(pqxx::connection& c, const std::string& id,
-                               const std::string& status,
+project_row set_project_status(pqxx::connection& c, const std::string& id, project_status status,
                                const std::optional<std::string>& detail) {
   pqxx::work tx{c};
   auto r = tx.exec_params1(
@@ -122,7 +125,7 @@ project_row set_project_status(pqxx::connection& c, const std::string& id,
                   "provisioned_at = CASE WHEN $2 = 'active' THEN coalesce(provisioned_at, now()) "
                   "ELSE provisioned_at END WHERE id = $1 RETURNING "} +
           project_columns,
-      id, status, detail);
+      id, to_string(status), detail);
   tx.commit();
   return to_project(r);
 }

@@ -2,6 +2,8 @@
 /// @brief Projects and their API keys in the control database.
 #pragma once
 
+#include "storage/project_status.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,7 +24,7 @@ struct project_row {
   std::string id;
   std::int64_t seq = 0;
   std::string name;
-  std::string status;
+  project_status status = project_status::provisioning;
   std::optional<std::string> status_detail;
   std::string settings_json;  ///< a JSON object
   std::string db_server;
@@ -93,8 +95,8 @@ std::vector<project_row> live_projects(pqxx::connection& c);
 std::vector<project_row> list_projects(pqxx::connection& c, std::int64_t after_seq, int limit);
 
 /// Sets status and detail (and provisioned_at when becoming active the first time).
-project_row set_project_status(pqxx::connection& c, const std::string& id,
-                               const std::string& status, const std::optional<std::string>& detail);
+project_row set_project_status(pqxx::connection& c, const std::string& id, project_status status,
+                               const std::optional<std::string>& detail);
 
 /// Records that the project's database has `layout` now.
 project_row set_project_layout(pqxx::connection& c, const std::string& id, int layout);

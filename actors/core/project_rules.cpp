@@ -73,19 +73,22 @@ nlohmann::json effective_settings(const nlohmann::json& stored) {
   return out;
 }
 
-std::optional<std::pair<std::string, std::string>> refused_transition(const std::string& status,
-                                                                      project_request request) {
+std::optional<std::pair<std::string, std::string>> refused_transition(
+    storage::project_status status, project_request request) {
+  using storage::project_status;
   switch (request) {
     case project_request::pause:
-      if (status == "active") return std::nullopt;
+      if (status == project_status::active) return std::nullopt;
       return std::pair<std::string, std::string>{
-          "project_not_active", "only an active project can be paused; this one is " + status};
+          "project_not_active",
+          "only an active project can be paused; this one is " + storage::to_string(status)};
     case project_request::resume:
-      if (status == "paused") return std::nullopt;
+      if (status == project_status::paused) return std::nullopt;
       return std::pair<std::string, std::string>{
-          "project_not_paused", "only a paused project can be resumed; this one is " + status};
+          "project_not_paused",
+          "only a paused project can be resumed; this one is " + storage::to_string(status)};
     case project_request::remove:
-      if (status == "provisioning")
+      if (status == project_status::provisioning)
         return std::pair<std::string, std::string>{
             "project_provisioning",
             "the project is still being provisioned; delete it once it is active or failed"};

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 using namespace paige::actors;
+using namespace paige::storage;
 using json = nlohmann::json;
 
 TEST_CASE("project names are data: anything printable within 200 characters", "[projects]") {
@@ -49,14 +50,32 @@ TEST_CASE("settings are validated, merged and completed with defaults", "[projec
 }
 
 TEST_CASE("lifecycle requests follow the state machine", "[projects]") {
-  CHECK_FALSE(refused_transition("active", project_request::pause));
-  CHECK(refused_transition("paused", project_request::pause)->first == "project_not_active");
-  CHECK(refused_transition("provisioning", project_request::pause)->first == "project_not_active");
-  CHECK(refused_transition("failed", project_request::pause)->first == "project_not_active");
-  CHECK_FALSE(refused_transition("paused", project_request::resume));
-  CHECK(refused_transition("active", project_request::resume)->first == "project_not_paused");
-  for (const char* s : {"active", "paused", "failed", "deleting"})
+  CHECK_FALSE(refused_transition(project_status::active, project_request::pause));
+  CHECK(refused_transition(project_status::paused, project_request::pause)->first ==
+        "project_not_active");
+  CHECK(refused_transition(project_status::provisioning, project_request::pause)->first ==
+        "project_not_active");
+  CHECK(refused_transition(project_status::failed, project_request::pause)->first ==
+        "project_not_active");
+  CHECK_FALSE(refused_transition(project_status::paused, project_request::resume));
+  CHECK(refused_transition(project_status::active, project_request::resume)->first ==
+        "project_not_paused");
+  for (auto s : {project_status::active, project_status::paused, project_status::failed,
+                 project_status::deleting})
     CHECK_FALSE(refused_transition(s, project_request::remove));
-  CHECK(refused_transition("provisioning", project_request::remove)->first ==
+  CHECK(refused_transition(project_status::provisioning, project_request::remove)->first ==
         "project_provisioning");
+}
+
+TEST_CASE("a project status has one name, stored and shown", "[projects]") {
+  for (auto s : {project_status::provisioning, project_status::active, project_status::paused,
+                 project_status::failed, project_status::deleting, project_status::deleted})
+    CHECK(parse_project_status(to_string(s)) == s);
+  CHECK(to_string(project_status::paused) == "paused");
+  CHECK_FALSE(parse_project_status("Active"));
+  CHECK_FALSE(parse_project_status(""));
+  CHECK(is_ready(project_status::active));
+  CHECK(is_ready(project_status::paused));
+  CHECK_FALSE(is_ready(project_status::provisioning));
+  CHECK_FALSE(is_ready(project_status::deleting));
 }
