@@ -29,12 +29,13 @@ using clock = std::chrono::steady_clock;
 constexpr std::size_t max_batch = 2000;
 
 /// A project whose writes ran into their timeout (its own locks, or a slow trigger on a table
-/// its bot saves into) is *slow*: it would hold its worker, and every project sharing it, for
-/// the whole write timeout at each attempt. Until a write of its goes through again, its
-/// requests are written one at a time under a short timeout, with a growing pause after each
-/// that waited for a lock; one that still runs long alone fails as a statement would, one
-/// still waiting for a lock after `slow_attempts` fails as an outage (asked again later).
-constexpr std::chrono::milliseconds slow_write_timeout{500};
+/// its bot saves into) is *slow*: retried as they were, they would hold its worker, and every
+/// project sharing it, for the whole timeout again and again. Until its writes have gone
+/// through for a while, they are written one at a time, waiting at most `slow_lock_timeout`
+/// for a lock, with a growing pause after each failure; one that still runs long alone fails
+/// as a statement would, one still waiting for a lock after `slow_attempts` fails as an
+/// outage (asked again later).
+constexpr std::chrono::milliseconds slow_lock_timeout{400};
 constexpr std::chrono::milliseconds first_slow_pause{250};
 constexpr std::chrono::milliseconds max_slow_pause{2000};
 constexpr int slow_attempts = 4;
@@ -82,11 +83,12 @@ struct project_slot {
   caf::actor_addr listener;  ///< told when a connection is made again after one was lost (weak)
   bool lost = false;         ///< the last connection was lost (or could not be made)
   std::vector<entry> pending;
-  bool eager = false;                            ///< something pending that a reply waits for
-  clock::time_point oldest;                      ///< when the oldest pending entry arrived
-  std::chrono::milliseconds session_timeout{0};  ///< the connection's statement and lock timeout
-  clock::time_point last_used;                   ///< the connection's last commit
-  bool slow = false;                             ///< see slow_write_timeout
+  bool eager = false;                                 ///< something pending that a reply waits for
+  clock::time_point oldest;                           ///< when the oldest pending entry arrived
+  std::chrono::milliseconds session_lock_timeout{0};  ///< the connection's lock timeout
+  clock::time_point last_used;                        ///< the connection's last commit
+  bool slow = false;                                  ///< see slow_lock_timeout
+  clock::time_point last_timeout;                     ///< while slow: its last write that timed out
   std::chrono::milliseconds slow_pause{0};
   clock::time_point next_attempt;  ///< while slow: not written before this
 
@@ -107,6 +109,7 @@ struct worker_state {
   persistence_options options;  ///< see spawn_persistence
   bool flush_queued = false;
   std::optional<clock::time_point> wake_at;  ///< the earliest linger timer armed
+  std::uint64_t wake_id = 0;                 ///< that timer's; the others are stale
 
   /// A worker that ends (a crash) still answers the requests waiting for a commit: their
   /// requesters wait without a timeout (see conversation_actor.cpp). CAF bounces the ones
@@ -439,6 +442,10 @@ std::string failure_code(const std::exception& e) {
 }
 
 caf::error failure_of(const std::exception& e) {
+  // The connection died during COMMIT: an outage, and the writes may have committed (their
+  // requests are asked again, which every write of the pipeline allows).
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&e))
+    return make_error(errc::db_unavailable, e.what());
   if (dynamic_cast<const pqxx::broken_connection*>(&e))
     return make_error(errc::db_unavailable, e.what());
   // The SQLSTATE travels as the API code: callers may log it, never the message (it can quote
@@ -467,23 +474,23 @@ std::vector<caf::message> watched_commit(const persistence_options& options,
   }
   if (!slot.conn) {
     slot.conn = connect(slot.conninfo, options.write_timeout);
-    slot.session_timeout = options.write_timeout;
+    slot.session_lock_timeout = options.write_timeout * 4 / 5;  // storage::set_up_write_session
     slot.last_used = clock::now();
     if (slot.lost)
       if (auto listener = caf::actor_cast<caf::actor>(slot.listener))
         caf::anon_send(listener, reconnected_atom::value, project_id);
     slot.lost = false;
   }
-  auto timeout = slot.slow ? slow_write_timeout : options.write_timeout;
-  if (slot.session_timeout != timeout) {
-    // The lock timeout first: a write that waited for a lock is told from one that ran long.
-    pqxx::nontransaction{*slot.conn}.exec0(
-        "SET statement_timeout = " + std::to_string(timeout.count()) +
-        "; SET lock_timeout = " + std::to_string(timeout.count() * 4 / 5));
-    slot.session_timeout = timeout;
+  // The statement timeout stays: a slow project's writes get their usual time to run, but
+  // not to wait for its locks.
+  auto lock_timeout = slot.slow ? slow_lock_timeout : options.write_timeout * 4 / 5;
+  if (slot.session_lock_timeout != lock_timeout) {
+    pqxx::nontransaction{*slot.conn}.exec0("SET lock_timeout = " +
+                                           std::to_string(lock_timeout.count()));
+    slot.session_lock_timeout = lock_timeout;
   }
   storage::backend_watchdog::watch watch{options.watchdog, slot.conn->backendpid(),
-                                         clock::now() + 2 * timeout, "persistence"};
+                                         clock::now() + 2 * options.write_timeout, "persistence"};
   try {
     auto replies = commit_batch(*slot.conn, batch);
     slot.last_used = clock::now();
@@ -503,7 +510,7 @@ bool timed_out(const std::exception& e) {
 }
 
 /// Puts `rest` back in front of the project's pending requests, in order, and marks the
-/// project slow (or slower): see slow_write_timeout.
+/// project slow (or slower): see slow_lock_timeout.
 void slow_down(const std::string& project_id, project_slot& slot, std::vector<entry>& rest,
                const std::exception& e) {
   for (auto& en : rest) ++en.timeouts;
@@ -513,10 +520,11 @@ void slow_down(const std::string& project_id, project_slot& slot, std::vector<en
     log::warn("persistence.project_slow", {{"project", project_id}, {"reason", failure_code(e)}});
   slot.slow_pause = slot.slow ? std::min(slot.slow_pause * 2, max_slow_pause) : first_slow_pause;
   slot.slow = true;
-  slot.next_attempt = clock::now() + slot.slow_pause;
+  slot.last_timeout = clock::now();
+  slot.next_attempt = slot.last_timeout + slot.slow_pause;
 }
 
-/// A slow project's next request, alone under the short timeout.
+/// A slow project's next request, alone under the short lock timeout.
 void flush_slow(const persistence_options& options, const std::string& project_id,
                 project_slot& slot) {
   std::vector<entry> single;
@@ -525,8 +533,13 @@ void flush_slow(const persistence_options& options, const std::string& project_i
   try {
     auto replies = watched_commit(options, project_id, slot, single);
     single[0].promise.deliver(std::move(replies[0]));
-    slot.slow = false;
-    log::info("persistence.project_recovered", {{"project", project_id}});
+    slot.slow_pause = first_slow_pause;
+    // Slow until its writes have gone through for a write timeout: a lock taken again and
+    // again would cost a full lock wait at each return to batches.
+    if (clock::now() - slot.last_timeout >= options.write_timeout) {
+      slot.slow = false;
+      log::info("persistence.project_recovered", {{"project", project_id}});
+    }
   } catch (const pqxx::broken_connection& e) {
     slot.conn.reset();
     slot.lost = true;
@@ -545,6 +558,7 @@ void flush_slow(const persistence_options& options, const std::string& project_i
           make_error(errc::db_unavailable, "the project's tables stayed locked"));
     else
       single[0].promise.deliver(failure_of(e));
+    slot.next_attempt = clock::now() + slot.slow_pause;  // paced after any failure
   }
 }
 
@@ -621,8 +635,10 @@ void wake_at(self_ptr self, clock::time_point at) {
   auto& st = self->state;
   if (st.wake_at && *st.wake_at <= at) return;
   st.wake_at = at;
+  ++st.wake_id;
   auto wait = std::chrono::ceil<std::chrono::milliseconds>(at - clock::now());
-  self->delayed_send(self, std::max(wait, std::chrono::milliseconds{1}), linger_atom::value);
+  self->delayed_send(self, std::max(wait, std::chrono::milliseconds{1}), linger_atom::value,
+                     st.wake_id);
 }
 
 /// Flushes the projects that are due; queues the next flush or arms the linger timer for
@@ -680,8 +696,16 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index, persistence_o
   // Asked to stop (shutdown): what waits for company commits first, so a send's wamid
   // recorded in memory is not lost to a resend after the restart.
   self->set_exit_handler([=](caf::exit_msg& msg) {
-    for (auto& [id, slot] : self->state.projects)
-      if (!slot.pending.empty()) flush_project(self->state.options, id, slot);
+    // Slow projects one request at a time, without their pauses, within one write timeout.
+    auto deadline = clock::now() + self->state.options.write_timeout;
+    for (bool more = true; more && clock::now() < deadline;) {
+      more = false;
+      for (auto& [id, slot] : self->state.projects)
+        if (!slot.pending.empty()) {
+          flush_project(self->state.options, id, slot);
+          more = more || !slot.pending.empty();
+        }
+    }
     self->quit(msg.reason);
   });
   return {
@@ -738,9 +762,8 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index, persistence_o
         self->state.flush_queued = false;
         flush_due(self);
       },
-      [=](linger_atom) {
-        // Any timer that fires re-arms for what is still pending (one armed for later may
-        // still come: it only runs flush_due once more).
+      [=](linger_atom, std::uint64_t id) {
+        if (id != self->state.wake_id) return;  // replaced by an earlier one, which came first
         self->state.wake_at.reset();
         flush_due(self);
       },
