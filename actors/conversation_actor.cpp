@@ -485,14 +485,16 @@ void skip_step(pending_step& p, std::string code, std::string detail) {
   p.skipped_detail = std::move(detail);
 }
 
-/// The error a failed write reports, as a skip's detail: the database's SQLSTATE only, since
-/// its message may quote the project's own values (they stay out of Paige's log).
 /// Whether a step's commit failed for what it wrote (an SQL error, or anything but an outage
 /// or a timeout): retrying the same writes would fail again, forever.
 bool writes_rejected(const caf::error& err) {
-  return code_of(err) == errc::db_error || code_of(err) == errc::internal;
+  // Paige's own errors only: CAF's (a worker that died, say) are outages, asked again.
+  return err.category() == error_category &&
+         (code_of(err) == errc::db_error || code_of(err) == errc::internal);
 }
 
+/// The error a failed write reports, as a skip's detail: the database's SQLSTATE only, since
+/// its message may quote the project's own values (they stay out of Paige's log).
 std::string failed_write(const caf::error& err) {
   auto state = api_code_of(err);
   return state.empty() ? std::string{"the step's writes failed"}

@@ -37,9 +37,10 @@ constexpr std::chrono::milliseconds max_record_retry{5000};
 
 /// A send's outcome not yet recorded: the wamid Meta gave it, or the failure to store.
 struct outcome {
-  std::string wamid;   ///< accepted (when `failure` is empty)
-  status_job failure;  ///< failed for good
-  int attempts = 0;    ///< to record it
+  std::string wamid;    ///< accepted (when `failure` is empty)
+  status_job failure;   ///< failed for good
+  int attempts = 0;     ///< to record it
+  bool parked = false;  ///< its project actor was gone: waits for the next one (number_atom)
 };
 
 struct number_info {
@@ -133,14 +134,18 @@ void record(self_ptr self, const std::string& project_id, std::int64_t id) {
     b.recent.insert(id);
     b.recent_order.emplace_back(now, id);
   };
-  auto again = [self, project_id, id](caf::error& err) {
+  auto asked = box.number->owner;
+  auto again = [self, project_id, id, asked](caf::error& err) {
     auto& b = self->state.outboxes[project_id];
     auto found = b.unrecorded.find(id);
     if (found == b.unrecorded.end()) return;
     if (err == caf::sec::request_receiver_down) {
+      // Its successor is known already: ask it now.
+      if (b.number && b.number->owner != asked) return record(self, project_id, id);
       // The project actor is gone: deleted (its messages go with it) or restarting, and then
       // its number comes again with the new actor, which records what waits here (number_atom).
       log::info("outbound.record_parked", {{"project", project_id}, {"message", id}});
+      found->second.parked = true;
       return;
     }
     auto delay = first_record_retry;
@@ -158,10 +163,9 @@ void record(self_ptr self, const std::string& project_id, std::int64_t id) {
   // Asked again, the wamid is recorded only if it is not already: the first attempt's commit
   // may have gone through without its answer, and statuses applied since must stay.
   if (o.failure)
-    self->request(box.number->owner, caf::infinite, record_atom::value, id, o.failure)
-        .then(done, again);
+    self->request(asked, caf::infinite, record_atom::value, id, o.failure).then(done, again);
   else
-    self->request(box.number->owner, caf::infinite, record_atom::value, id, o.wamid, o.attempts > 1)
+    self->request(asked, caf::infinite, record_atom::value, id, o.wamid, o.attempts > 1)
         .then(done, again);
 }
 
@@ -325,7 +329,11 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
         box.ready.clear();
         for (auto& [wa_id, c] : box.contacts) make_ready(box, wa_id);
         std::vector<std::int64_t> parked;
-        for (auto& [id, o] : box.unrecorded) parked.push_back(id);
+        for (auto& [id, o] : box.unrecorded)
+          if (o.parked) {
+            o.parked = false;
+            parked.push_back(id);
+          }
         for (auto id : parked) record(self, project_id, id);
         pump(self, project_id);
       },

@@ -195,7 +195,12 @@ void resync_outbox(self_ptr self) {
                       {{"project", s.row.id},
                        {"reason", to_string(code_of(err))},
                        {"retry_ms", static_cast<long>(std::chrono::milliseconds{delay}.count())}});
-            self->delayed_send(self, delay, reconnected_atom::value, s.row.id);
+            // One retry armed at a time, and no read again at once: that is what failed.
+            s.outbox_again = false;
+            if (!s.outbox_retry_armed) {
+              s.outbox_retry_armed = true;
+              self->delayed_send(self, delay, reconnected_atom::value, s.row.id);
+            }
             done();
           });
 }
@@ -923,7 +928,10 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](caf::tick_atom) { start_pipeline(self); },
       // The persistence worker connected again after losing its connection: a write whose
       // commit it could not confirm may have queued replies nobody handed over.
-      [=](reconnected_atom, const std::string&) { resync_outbox(self); },
+      [=](reconnected_atom, const std::string&) {
+        self->state.outbox_retry_armed = false;
+        resync_outbox(self);
+      },
       [=](provisioned_atom) {
         auto& st = self->state;
         if (st.upgrading) {

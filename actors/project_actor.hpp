@@ -92,12 +92,13 @@ struct project_state {
   using conversation_map = std::unordered_map<std::string, conversation_slot>;
   std::shared_ptr<conversation_map> conversations = std::make_shared<conversation_map>();
   std::shared_ptr<const conversation_context> conversation_ctx;
-  bool pipeline_ready = false;  ///< the database is registered and recovery dispatched
-  bool upgrading = false;       ///< an older layout's database is being provisioned again
-  bool outbox_reading = false;  ///< the outbox is being read (see resync_outbox)
-  bool outbox_again = false;    ///< and is to be read once more after
-  int outbox_failures = 0;      ///< reads that failed in a row (the next waits longer)
-  caf::actor events;            ///< the project's event hub (live as long as this actor)
+  bool pipeline_ready = false;      ///< the database is registered and recovery dispatched
+  bool upgrading = false;           ///< an older layout's database is being provisioned again
+  bool outbox_reading = false;      ///< the outbox is being read (see resync_outbox)
+  bool outbox_again = false;        ///< and is to be read once more after
+  int outbox_failures = 0;          ///< reads that failed in a row (the next waits longer)
+  bool outbox_retry_armed = false;  ///< a read again after a failure is scheduled
+  caf::actor events;                ///< the project's event hub (live as long as this actor)
 };
 
 /// The actor's behavior; spawn it with the stored row and the shared services.
