@@ -196,23 +196,28 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
     c->res = {};
     std::visit(
         [&](auto& s) {
-          http::async_read(s, c->buffer, c->res, [self, c, jp](beast::error_code ec, std::size_t) {
-            if (ec) return self->on_failure(c, std::move(*jp), ec);
-            c->tcp().expires_never();
-            client_response r;
-            r.status = c->res.result_int();
-            r.body = std::move(c->res.body());
-            bool keep = c->res.keep_alive();
-            jp->done(std::move(r));
-            self->release(c, keep);
-          });
+          http::async_read(
+              s, c->buffer, c->res, [self, c, jp](beast::error_code ec, std::size_t n) {
+                // Some of an answer came: the server had the request (a POST may have acted), so
+                // it is not a stale connection's failure, and it is not sent again.
+                if (ec)
+                  return self->on_failure(c, std::move(*jp), ec, n > 0 || c->buffer.size() > 0);
+                c->tcp().expires_never();
+                client_response r;
+                r.status = c->res.result_int();
+                r.body = std::move(c->res.body());
+                bool keep = c->res.keep_alive();
+                jp->done(std::move(r));
+                self->release(c, keep);
+              });
         },
         c->stream_);
   }
 
-  void on_failure(std::shared_ptr<connection> c, job j, beast::error_code ec) {
+  void on_failure(std::shared_ptr<connection> c, job j, beast::error_code ec,
+                  bool answered_in_part = false) {
     bool stale =
-        c->reused && !j.retried &&
+        c->reused && !j.retried && !answered_in_part &&
         (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
          ec == net::error::broken_pipe || ec == net::error::eof ||
          ec == net::ssl::error::stream_truncated);  // a TLS peer that closed without close_notify

@@ -204,7 +204,7 @@ const std::array<option_spec, 37> options{{
     {"--max-connections", "PAIGE_MAX_CONNECTIONS", "auto",
      "HTTP connections open at once; at the limit new clients wait until one closes. auto: the "
      "descriptor limit (raised to its hard limit) less half of it, at most 512, kept for Postgres "
-     "and Graph",
+     "and Graph; at most 10000",
      false,
      [](config& c, const std::string& f, const std::string& v) {
        if (v == "auto") {

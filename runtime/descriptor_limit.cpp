@@ -21,7 +21,7 @@ descriptor_budget fit_connections_to_descriptors(std::size_t wanted) {
   b.limit =
       lim.rlim_cur == RLIM_INFINITY ? std::size_t{1} << 20 : static_cast<std::size_t>(lim.rlim_cur);
   auto fits = std::max<std::size_t>(b.limit - descriptor_reserve(b.limit), 1);
-  b.max_connections = wanted ? wanted : fits;
+  b.max_connections = wanted ? wanted : std::min(fits, default_max_connections);
   if (wanted > fits)
     log::warn("http.max_connections_above_descriptors",
               {{"max_connections", wanted}, {"descriptor_limit", b.limit}, {"fits", fits}});

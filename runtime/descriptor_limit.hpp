@@ -16,11 +16,16 @@ struct descriptor_budget {
   std::size_t max_connections = 0;  ///< HTTP connections that fit, leaving the reserve
 };
 
+/// The default cap where descriptors are plenty: Postgres sessions (one per project and
+/// worker), Graph connections and files need the rest.
+inline constexpr std::size_t default_max_connections = 10000;
+
 /// Descriptors kept for everything but HTTP connections: half the limit, at most 512.
 std::size_t descriptor_reserve(std::size_t limit);
 
 /// Raises RLIMIT_NOFILE's soft limit to its hard one and answers the cap: `wanted` if given
-/// (non-zero; a warning is logged when it does not fit), else what fits beside the reserve.
+/// (non-zero; a warning is logged when it does not fit), else what fits beside the reserve, at
+/// most default_max_connections.
 descriptor_budget fit_connections_to_descriptors(std::size_t wanted);
 
 }  // namespace paige::runtime

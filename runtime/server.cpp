@@ -168,8 +168,7 @@ class server_process {
     actors::db_pool_options api_pool{"", cfg_.db_api_workers, "database_api"};
     api_pool.fair_share = true;
     api_pool.max_queued_per_target = database_api_queue;
-    api_pool.queue_timeout =
-        api_request_timeout + cfg_.sql_timeout;  // the database API's whole wait
+    api_pool.queue_timeout = api_request_timeout;  // past it, too little of the API's wait is left
     database_api_ = actors::spawn_db_pool(*system_, api_pool);
     auto services = std::make_shared<actors::project_services>();
     services->control_db = control_db_;
