@@ -140,19 +140,24 @@ void start(dispatcher_ptr self, caf::actor worker, const std::string& conninfo,
 
 /// Gives `worker` the next job whose connection string has a worker to spare, taking turns;
 /// parks it if there is none. Jobs that waited past the queue timeout are answered instead.
+/// Answers the jobs at the front of `queue` that waited past the queue timeout.
+void drop_expired(const dispatcher_state& st, std::deque<dispatcher_state::pending>& queue) {
+  auto now = std::chrono::steady_clock::now();
+  while (!queue.empty() && st.queue_timeout.count() > 0 &&
+         now - queue.front().queued_at > st.queue_timeout) {
+    queue.front().promise.deliver(
+        make_error(errc::timeout, "the job waited too long for a database connection"));
+    queue.pop_front();
+  }
+}
+
 void next_job(dispatcher_ptr self, caf::actor worker) {
   auto& st = self->state;
-  auto now = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < st.turns.size(); ++i) {
     auto target = st.turns[i];
     if (st.running[target] >= st.per_target) continue;
     auto& queue = st.queues[target];
-    while (!queue.empty() && st.queue_timeout.count() > 0 &&
-           now - queue.front().queued_at > st.queue_timeout) {
-      queue.front().promise.deliver(
-          make_error(errc::timeout, "the job waited too long for a database connection"));
-      queue.pop_front();
-    }
+    drop_expired(st, queue);
     if (queue.empty()) {
       st.queues.erase(target);
       st.turns.erase(st.turns.begin() + static_cast<std::ptrdiff_t>(i--));
@@ -184,6 +189,7 @@ caf::behavior db_dispatcher(dispatcher_ptr self, db_pool_options opts) {
     bool queued_before = st.queues.count(conninfo) > 0;
     if (st.idle.empty() || queued_before || st.running[conninfo] >= st.per_target) {
       auto& queue = st.queues[conninfo];
+      drop_expired(st, queue);  // they count toward the bound no more
       if (st.max_queued > 0 && queue.size() >= st.max_queued) {
         promise.deliver(make_error(errc::busy,
                                    "too many requests are waiting for this database: retry later",
