@@ -34,6 +34,22 @@
 ///                                       conversation_not_found | conflict conversation_closed
 ///   (close_atom, conversation_id, who) → std::string (conversation JSON; closing a closed
 ///                                       conversation changes nothing)
+///   (operator_send_atom, wa_id, message_json) → outbound_view: an operator's message to a
+///                                       contact, queued behind its conversation's steps
+///                                     | conflict project_not_ready | conversation's errors
+///   (operator_send_atom, conversation_id, message_json) → outbound_view: the same, to the
+///                                       contact of an open conversation | not_found
+///                                       conversation_not_found
+///   (database_atom, database_request) → caf::message: the job the request makes of the
+///                                       project's limits, run on the database-API pool as the
+///                                       project's role (its reply as the job's) | conflict
+///                                       project_not_ready | busy (429) | timeout
+///   (query_atom, tx_job)              → std::string: a read on the project's persistence
+///                                       worker (list endpoints) | conflict project_not_ready
+///   (messages_atom, conversation_id, before, limit) → std::vector<storage::message_row>
+///                                     | not_found conversation_not_found
+///   (caf::tick_atom) — start the pipeline again after it failed to start (every second)
+///   (upgrade_atom) — provision an older-layout project database again (start_upgrade)
 ///   from meta_sync: (record_atom, message_id, wamid, again) | (record_atom, message_id,
 ///   status_job)
 ///                  → ok_atom: a send's outcome stored and its status published (or the
