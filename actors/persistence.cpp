@@ -503,10 +503,16 @@ std::vector<caf::message> watched_commit(const persistence_options& options,
   }
 }
 
+/// The SQLSTATE of a failed statement ("" for other failures).
+std::string sqlstate_of(const std::exception& e) {
+  auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
+  return sql ? sql->sqlstate() : std::string{};
+}
+
 /// Whether a write failed on its timeout (statement or lock), rather than on what it wrote.
 bool timed_out(const std::exception& e) {
-  auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
-  return sql && (sql->sqlstate() == "57014" || sql->sqlstate() == "55P03");
+  auto state = sqlstate_of(e);
+  return state == "57014" || state == "55P03";
 }
 
 /// Puts `rest` back in front of the project's pending requests, in order, and marks the
@@ -548,8 +554,7 @@ void flush_slow(const persistence_options& options, const std::string& project_i
     // A wait for a lock (its timeout comes first) is tried again, paced: locks are released.
     // A statement that ran long alone (a trigger, a default) will run long again: it fails
     // now, as a statement would, and its requester moves on.
-    bool lock_wait = dynamic_cast<const pqxx::sql_error*>(&e) &&
-                     dynamic_cast<const pqxx::sql_error&>(e).sqlstate() == "55P03";
+    bool lock_wait = sqlstate_of(e) == "55P03";
     if (lock_wait && single[0].timeouts + 1 < slow_attempts)
       return slow_down(project_id, slot, single, e);
     // A lock held this long: asked again later, as after an outage (Meta redelivers).
