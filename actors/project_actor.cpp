@@ -217,41 +217,9 @@ void register_number(self_ptr self) {
   resync_outbox(self);
 }
 
-metrics::gauge* conversations_gauge(const project_services& svc) {
-  if (!svc.metrics) return nullptr;
-  return &svc.metrics->gauges("paige_conversation_actors", "conversation actors in memory", {})
-              .with({});
-}
-
 /// The conversation actor of `wa_id` (spawned if it has none), noted as just used.
-caf::actor& conversation_for(self_ptr self, const std::string& wa_id) {
-  auto& st = self->state;
-  auto& slot = (*st.conversations)[wa_id];
-  if (!slot.actor) {
-    slot.actor = spawn_conversation(self, st.conversation_ctx, wa_id);
-    if (auto* g = conversations_gauge(*st.svc)) g->add(1);
-  }
-  slot.last_forward = std::chrono::steady_clock::now();
-  return slot.actor;
-}
-
-/// Forgets `n` conversation actors that ended or were told to.
-void uncount_conversations(const project_services& svc, std::size_t n) {
-  if (auto* g = conversations_gauge(svc)) g->add(-static_cast<double>(n));
-}
-
-/// Asks each conversation nothing was forwarded to for the idle time whether it is idle.
-void sweep_idle_conversations(self_ptr self) {
-  auto now = std::chrono::steady_clock::now();
-  auto idle = self->state.svc->conversation_idle;
-  for (auto& [wa_id, slot] : *self->state.conversations)
-    if (now - slot.last_forward >= idle)
-      self->send(slot.actor, idle_atom::value, std::int64_t{now.time_since_epoch().count()});
-}
-
-/// How often the passivation sweep runs: passivation happens between 1 and 1.25 idle times.
-std::chrono::milliseconds passivation_sweep_interval(const project_services& svc) {
-  return std::max(svc.conversation_idle / 4, std::chrono::milliseconds{10});
+const caf::actor& conversation_for(self_ptr self, const std::string& wa_id) {
+  return self->state.conversations->for_contact(self, self->state.conversation_ctx, wa_id);
 }
 
 /// Once the project database is usable: register it with its persistence worker, hand the
@@ -289,7 +257,9 @@ void start_pipeline(self_ptr self) {
             }
             register_number(self);
             self->delayed_send(self, st.svc->sweep_interval, sweep_atom::value);
-            self->delayed_send(self, passivation_sweep_interval(*st.svc), idle_atom::value);
+            self->delayed_send(self,
+                               conversation_registry::sweep_interval(st.svc->conversation_idle),
+                               idle_atom::value);
           },
           [self](caf::error& err) {
             log::warn("pipeline.start_failed",
@@ -331,15 +301,6 @@ void with_open_conversation(self_ptr self, std::int64_t id,
                                     "conversation_closed"));
           },
           [rp](caf::error& err) mutable { rp.deliver(err); });
-}
-
-/// Stops every conversation (the project is being deleted).
-void stop_conversations(self_ptr self) {
-  auto& conversations = *self->state.conversations;
-  for (auto& [wa_id, slot] : conversations)
-    self->send_exit(slot.actor, caf::exit_reason::user_shutdown);
-  uncount_conversations(*self->state.svc, conversations.size());
-  conversations.clear();
 }
 
 double unix_time(const std::string& text) {
@@ -417,34 +378,6 @@ void on_webhook(self_ptr self, number_batch& batch, const batch_ack& ack) {
   }
 }
 
-/// What a failed Graph call means for the caller.
-caf::error graph_failure(const graph_result& r) {
-  if (!r.transport_error.empty() || r.http_status >= 500)
-    return make_error(errc::upstream, "Meta's Graph API is unavailable: " + r.error_message(),
-                      "graph_unavailable");
-  if (r.error_code() == 190 || r.http_status == 401)
-    return make_error(errc::invalid_argument, "Meta refused the access token: " + r.error_message(),
-                      "whatsapp_token_invalid");
-  return make_error(errc::invalid_argument, "Meta refused the request: " + r.error_message(),
-                    "whatsapp_rejected");
-}
-
-/// One Graph call, holding back other messages until it is answered.
-void graph_step(self_ptr self, std::string method, std::string path, std::string token,
-                std::string body, std::function<void(const nlohmann::json&)> ok,
-                std::function<void(caf::error)> fail) {
-  self->request(self->state.svc->meta_sync, std::chrono::seconds{60}, graph_call_atom::value,
-                std::move(method), std::move(path), std::move(token), std::move(body))
-      .await(
-          [ok, fail](graph_result& r) {
-            if (r.ok())
-              ok(nlohmann::json::parse(r.body, nullptr, false));
-            else
-              fail(graph_failure(r));
-          },
-          [fail](caf::error& err) { fail(err); });
-}
-
 db_job set_status(const std::string& id, storage::project_status status,
                   std::optional<std::string> detail) {
   return [id, status, detail = std::move(detail)](pqxx::connection& c) {
@@ -478,6 +411,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
   self->state.row = std::move(row);
   self->state.svc = std::move(services);
   self->state.events = spawn_event_hub(self, {self->state.row.id, self->state.svc->event_window});
+  self->state.account = spawn_whatsapp_account(self, self->state.row.id, self->state.svc);
+  self->state.conversations = std::make_shared<conversation_registry>(self->state.svc->metrics);
   recount(*self->state.svc, *self->state.counted, self->state.row.status);
   // Route the number at once (from the stored row); the full number row follows with the load.
   if (!self->state.row.whatsapp_json.empty() && self->state.svc->numbers &&
@@ -514,14 +449,9 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
             self->quit(err);
           });
   self->attach_functor([numbers = self->state.svc->numbers, addr = self->address(),
-                        svc = self->state.svc,
                         conversations = self->state.conversations](const caf::error&) {
     if (numbers) numbers->remove(addr);  // a restarted actor registers itself again
-    // Its conversations end with it (they are not linked: see spawn_conversation).
-    for (auto& [wa_id, slot] : *conversations)
-      caf::anon_send_exit(slot.actor, caf::exit_reason::user_shutdown);
-    uncount_conversations(*svc, conversations->size());
-    conversations->clear();
+    conversations->stop_all();           // they are not linked: see spawn_conversation
   });
   self->set_exit_handler(
       [self](caf::exit_msg& em) { self->quit(em.reason); });  // the directory's link
@@ -574,7 +504,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                           [](self_ptr s) {
                             if (s->state.svc->numbers)
                               s->state.svc->numbers->remove(s->address());  // stop routing webhooks
-                            stop_conversations(s);
+                            s->state.conversations->stop_all();
                             s->state.pipeline_ready = false;
                             start_deprovisioning(s);
                           });
@@ -585,80 +515,25 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         if (st.row.status == storage::project_status::deleting)
           return make_error(errc::conflict, "the project is being deleted", "project_deleting");
         auto rp = self->make_response_promise<project_info>();
-        std::function<void(caf::error)> fail = [rp](caf::error err) mutable { rp.deliver(err); };
-        auto id = st.row.id;
-        auto svc = st.svc;
-        auto store = [self, rp, fail, id, svc, number_id, waba_id, token,
-                      pin](const nlohmann::json& meta) mutable {
-          auto text_of = [&meta](const char* key) {
-            return meta.is_object() && meta.contains(key) && meta[key].is_string()
-                       ? meta[key].get<std::string>()
-                       : std::string{};
-          };
-          storage::number_row n{number_id,
-                                id,
-                                waba_id,
-                                text_of("display_phone_number"),
-                                text_of("verified_name"),
-                                secrets::seal(svc->master_key, token),
-                                secrets::seal(svc->master_key, pin)};
-          self->request(svc->control_db, persist_timeout, run_atom::value,
-                        db_job{[n](pqxx::connection& c) {
-                          bool ok = storage::connect_number(c, n);
-                          auto row = storage::find_project(c, n.project_id);
-                          return caf::make_message(ok, row.value_or(storage::project_row{}));
-                        }})
-              .await(
-                  [self, rp, n](bool ok, storage::project_row& row) mutable {
-                    if (!ok) {
-                      rp.deliver(make_error(errc::conflict,
-                                            "another project owns number " + n.phone_number_id,
-                                            "number_in_use"));
-                      return;
-                    }
-                    self->state.row = std::move(row);
-                    adopt_number(self, n);
-                    register_number(self);
-                    log::info("project.number_connected",
-                              {{"project", n.project_id}, {"phone_number_id", n.phone_number_id}});
-                    rp.deliver(to_info(self->state.row));
-                  },
-                  [fail](caf::error& err) { fail(err); });
-        };
-        // Refuse a number another project owns before calling Meta at all.
-        self->request(
-                svc->control_db, persist_timeout, run_atom::value,
-                db_job{[number_id](pqxx::connection& c) {
-                  pqxx::read_transaction tx{c};
-                  auto r = tx.exec_params(
-                      "SELECT project_id FROM whatsapp_numbers WHERE phone_number_id = $1",
-                      number_id);
-                  return caf::make_message(r.empty() ? std::string{} : r[0][0].as<std::string>());
-                }})
+        // Held back until connected, so a deletion cannot slip between Meta's answer and the
+        // stored number (its deprovisioning disconnects the number).
+        self->request(st.account, until_answered, connect_atom::value,
+                      number_request{number_id, waba_id, token, pin})
             .await(
-                [=](std::string& owner) mutable {
-                  if (!owner.empty() && owner != id) {
-                    fail(make_error(errc::conflict, "another project owns number " + number_id,
-                                    "number_in_use"));
-                    return;
-                  }
-                  graph_step(
-                      self, "GET", "/" + number_id + "?fields=display_phone_number,verified_name",
-                      token, "",
-                      [=](const nlohmann::json& meta) mutable {
-                        nlohmann::json reg{{"messaging_product", "whatsapp"}, {"pin", pin}};
-                        graph_step(
-                            self, "POST", "/" + number_id + "/register", token, reg.dump(),
-                            [=](const nlohmann::json&) mutable {
-                              graph_step(
-                                  self, "POST", "/" + waba_id + "/subscribed_apps", token, "",
-                                  [=](const nlohmann::json&) mutable { store(meta); }, fail);
-                            },
-                            fail);
+                [self, rp](storage::number_row& n) mutable {
+                  persist(
+                      self,
+                      [id = n.project_id](pqxx::connection& c) {
+                        return caf::make_message(storage::find_project(c, id).value());
                       },
-                      fail);
+                      [self, rp, n](const storage::project_row& row) mutable {
+                        adopt_number(self, n);
+                        register_number(self);
+                        rp.deliver(to_info(row));
+                      },
+                      [rp](caf::error& err) mutable { rp.deliver(err); });
                 },
-                [fail](caf::error& err) { fail(err); });
+                [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
       [=](conninfo_atom) -> caf::result<std::string> {
@@ -901,29 +776,17 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                 });
       },
       [=](crashed_atom, const std::string& wa_id) {
-        // Forgotten: the next message spawns it afresh from the database.
-        auto& conversations = *self->state.conversations;
-        auto it = conversations.find(wa_id);
-        if (it == conversations.end() || it->second.actor.address() != self->current_sender())
-          return;
-        conversations.erase(it);
-        uncount_conversations(*self->state.svc, 1);
+        self->state.conversations->forget(wa_id,
+                                          caf::actor_cast<caf::actor_addr>(self->current_sender()));
       },
       [=](idle_atom) {
-        sweep_idle_conversations(self);
-        self->delayed_send(self, passivation_sweep_interval(*self->state.svc), idle_atom::value);
+        auto idle = self->state.svc->conversation_idle;
+        self->state.conversations->ask_idle(self, idle);
+        self->delayed_send(self, conversation_registry::sweep_interval(idle), idle_atom::value);
       },
       [=](idle_atom, const std::string& wa_id, std::int64_t asked_at) {
-        auto& conversations = *self->state.conversations;
-        auto it = conversations.find(wa_id);
-        if (it == conversations.end() ||
-            it->second.last_forward.time_since_epoch().count() > asked_at)
-          return;  // something was forwarded to it since it was asked
-        log::debug("conversation.passivated", {{"project", self->state.row.id}});
-        // (An exit message with reason normal would be ignored by the actor.)
-        self->send(it->second.actor, passivate_atom::value, std::int64_t{0});
-        conversations.erase(it);
-        uncount_conversations(*self->state.svc, 1);
+        if (self->state.conversations->passivate(self, wa_id, asked_at))
+          log::debug("conversation.passivated", {{"project", self->state.row.id}});
       },
       [=](caf::tick_atom) { start_pipeline(self); },
       // The persistence worker connected again after losing its connection: a write whose

@@ -17,11 +17,10 @@
 ///   (bot_get_atom)                    → bot_info
 ///   (bot_put_atom, definition_json)   → bot_info (a new version) | invalid_argument invalid_bot
 ///   (connect_atom, phone_number_id, waba_id, access_token, pin)
-///                                     → project_info: reads the number from the Graph API,
-///                                       registers it, subscribes the app, stores it (token
-///                                       sealed) and routes its webhooks here
-///                                     | conflict number_in_use | invalid_argument whatsapp_* |
-///                                     upstream
+///                                     → project_info: its WhatsApp account actor onboards the
+///                                       number (whatsapp_account.hpp); then webhooks of that
+///                                       number are routed here and its sends start
+///                                     | conflict project_deleting | the account actor's errors
 ///   (webhook_atom, number_batch, batch_ack) — no reply: the ack is called ok once every
 ///                                       message and status is committed (messages go to their
 ///                                       contact's conversation actor), else with why not
@@ -57,19 +56,20 @@
 ///   from its persistence worker: (reconnected_atom, project_id) — the outbox is read again
 ///   (sweep_atom) — closes conversations idle longer than conversation_timeout_seconds, through
 ///                  their conversation actors; runs every services.sweep_interval
-///   (idle_atom) — the passivation sweep, every quarter of services.conversation_idle: asks
-///                  each conversation nothing was forwarded to for that long whether it is idle
-///   from conversations: (idle_atom, wa_id, asked_at) — idle: passivate it unless something was
-///                  forwarded to it since it was asked; (crashed_atom, wa_id) — forget it
+///   (idle_atom) — the passivation sweep, every quarter of services.conversation_idle
+///   from conversations: (idle_atom, wa_id, asked_at), (crashed_atom, wa_id) — see
+///                  conversation_registry.hpp
 ///   from the provisioner: (provisioned_atom), (prov_failed_atom, reason), (deprovisioned_atom)
 /// It quits normally once deleted; its supervisor (the directory) restarts it otherwise.
 #pragma once
 
 #include "actors/batch_ack.hpp"
 #include "actors/conversation_actor.hpp"
+#include "actors/conversation_registry.hpp"
 #include "actors/core/bot_definition.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/project_types.hpp"
+#include "actors/whatsapp_account.hpp"
 #include "storage/conversation_changes.hpp"
 
 #include <caf/fwd.hpp>
@@ -78,7 +78,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 namespace paige::actors {
 
@@ -99,14 +98,9 @@ struct project_state {
   std::shared_ptr<const bot::definition> bot;
   /// The connected WhatsApp number, if any (its token stays sealed until used).
   std::optional<storage::number_row> number;
-  /// Live conversation actors by wa_id, with when something was last forwarded to each (for
-  /// passivation). Shared with the exit hook, which stops the ones still alive.
-  struct conversation_slot {
-    caf::actor actor;
-    std::chrono::steady_clock::time_point last_forward;
-  };
-  using conversation_map = std::unordered_map<std::string, conversation_slot>;
-  std::shared_ptr<conversation_map> conversations = std::make_shared<conversation_map>();
+  /// The project's live conversation actors; shared with the exit hook, which stops them.
+  std::shared_ptr<conversation_registry> conversations;
+  whatsapp_account account;  ///< speaks to Meta about the account (linked: ends with this actor)
   std::shared_ptr<const conversation_context> conversation_ctx;
   bool pipeline_ready = false;      ///< the database is registered and recovery dispatched
   bool upgrading = false;           ///< an older layout's database is being provisioned again

@@ -159,6 +159,14 @@ bool connect_number(pqxx::connection& c, const number_row& n) {
   return true;
 }
 
+std::optional<std::string> number_owner(pqxx::connection& c, const std::string& phone_number_id) {
+  pqxx::read_transaction tx{c};
+  auto r = tx.exec_params("SELECT project_id FROM whatsapp_numbers WHERE phone_number_id = $1",
+                          phone_number_id);
+  if (r.empty()) return std::nullopt;
+  return r[0]["project_id"].as<std::string>();
+}
+
 std::optional<number_row> number_of(pqxx::connection& c, const std::string& project_id) {
   pqxx::read_transaction tx{c};
   auto r = tx.exec_params(

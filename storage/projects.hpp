@@ -64,6 +64,9 @@ struct number_row {
 /// changes nothing) when another project owns that phone_number_id.
 bool connect_number(pqxx::connection& c, const number_row& n);
 
+/// The project that owns `phone_number_id`, if any.
+std::optional<std::string> number_owner(pqxx::connection& c, const std::string& phone_number_id);
+
 /// The number of a project, if connected.
 std::optional<number_row> number_of(pqxx::connection& c, const std::string& project_id);
 

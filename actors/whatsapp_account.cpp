@@ -1,0 +1,155 @@
+#include "actors/whatsapp_account.hpp"
+
+#include "actors/core/graph_result.hpp"
+#include "actors/errors.hpp"
+#include "actors/meta_sync.hpp"
+#include "common/log.hpp"
+
+#include <caf/all.hpp>
+
+#include <functional>
+#include <nlohmann/json.hpp>
+
+namespace paige::actors {
+
+namespace {
+
+struct account_state {
+  static constexpr const char* name = "whatsapp_account";
+  std::string project_id;
+  services_ptr svc;
+};
+
+using self_ptr = whatsapp_account::stateful_pointer<account_state>;
+using failure = std::function<void(caf::error)>;
+
+constexpr std::chrono::seconds control_db_timeout{15};
+constexpr std::chrono::seconds graph_timeout{60};
+
+/// What a failed Graph call means for the caller.
+caf::error graph_failure(const graph_result& r) {
+  if (!r.transport_error.empty() || r.http_status >= 500)
+    return make_error(errc::upstream, "Meta's Graph API is unavailable: " + r.error_message(),
+                      "graph_unavailable");
+  if (r.error_code() == 190 || r.http_status == 401)
+    return make_error(errc::invalid_argument, "Meta refused the access token: " + r.error_message(),
+                      "whatsapp_token_invalid");
+  return make_error(errc::invalid_argument, "Meta refused the request: " + r.error_message(),
+                    "whatsapp_rejected");
+}
+
+/// One Graph call, holding back the account's other messages until it is answered.
+void graph_step(self_ptr self, std::string method, std::string path, const std::string& token,
+                std::string body, std::function<void(const nlohmann::json&)> ok, failure fail) {
+  self->request(self->state.svc->meta_sync, graph_timeout, graph_call_atom::value,
+                std::move(method), std::move(path), token, std::move(body))
+      .await(
+          [ok, fail](graph_result& r) {
+            if (r.ok())
+              ok(nlohmann::json::parse(r.body, nullptr, false));
+            else
+              fail(graph_failure(r));
+          },
+          [fail](caf::error& err) { fail(err); });
+}
+
+/// A control-database job, holding back the account's other messages until it is answered.
+template <class Ok>
+void control_step(self_ptr self, db_job job, Ok ok, failure fail) {
+  self->request(self->state.svc->control_db, control_db_timeout, run_atom::value, std::move(job))
+      .await(ok, [fail](caf::error& err) { fail(err); });
+}
+
+caf::error number_in_use(const std::string& phone_number_id) {
+  return make_error(errc::conflict, "another project owns number " + phone_number_id,
+                    "number_in_use");
+}
+
+/// The stored row of a number Meta described in `meta` (the secrets sealed).
+storage::number_row number_row_of(const account_state& st, const number_request& req,
+                                  const nlohmann::json& meta) {
+  auto text_of = [&meta](const char* key) {
+    return meta.is_object() && meta.contains(key) && meta[key].is_string()
+               ? meta[key].get<std::string>()
+               : std::string{};
+  };
+  return {req.phone_number_id,
+          st.project_id,
+          req.waba_id,
+          text_of("display_phone_number"),
+          text_of("verified_name"),
+          secrets::seal(st.svc->master_key, req.access_token),
+          secrets::seal(st.svc->master_key, req.pin)};
+}
+
+/// Stores the number, unless another project took it while Meta was being called.
+void store_number(self_ptr self, storage::number_row n,
+                  caf::typed_response_promise<storage::number_row> rp, failure fail) {
+  control_step(
+      self, [n](pqxx::connection& c) { return caf::make_message(storage::connect_number(c, n)); },
+      [rp, n](bool stored) mutable {
+        if (!stored) {
+          rp.deliver(number_in_use(n.phone_number_id));
+          return;
+        }
+        log::info("project.number_connected",
+                  {{"project", n.project_id}, {"phone_number_id", n.phone_number_id}});
+        rp.deliver(std::move(n));
+      },
+      fail);
+}
+
+/// Onboards a number: refuse one another project owns before calling Meta at all, then read it,
+/// register it, subscribe the app to its WABA, and store it.
+caf::result<storage::number_row> connect(self_ptr self, number_request req) {
+  auto rp = self->make_response_promise<storage::number_row>();
+  failure fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
+  auto subscribe_then_store = [self, rp, fail, req](const nlohmann::json& meta) {
+    graph_step(
+        self, "POST", "/" + req.waba_id + "/subscribed_apps", req.access_token, "",
+        [self, rp, fail, req, meta](const nlohmann::json&) {
+          store_number(self, number_row_of(self->state, req, meta), rp, fail);
+        },
+        fail);
+  };
+  auto register_number = [self, fail, req, subscribe_then_store](const nlohmann::json& meta) {
+    nlohmann::json body{{"messaging_product", "whatsapp"}, {"pin", req.pin}};
+    graph_step(
+        self, "POST", "/" + req.phone_number_id + "/register", req.access_token, body.dump(),
+        [subscribe_then_store, meta](const nlohmann::json&) { subscribe_then_store(meta); }, fail);
+  };
+  control_step(
+      self,
+      [id = req.phone_number_id](pqxx::connection& c) {
+        return caf::make_message(storage::number_owner(c, id).value_or(""));
+      },
+      [self, fail, req, register_number](std::string& owner) {
+        if (!owner.empty() && owner != self->state.project_id) {
+          fail(number_in_use(req.phone_number_id));
+          return;
+        }
+        graph_step(self, "GET",
+                   "/" + req.phone_number_id + "?fields=display_phone_number,verified_name",
+                   req.access_token, "", register_number, fail);
+      },
+      fail);
+  return rp;
+}
+
+whatsapp_account::behavior_type account(self_ptr self, std::string project_id,
+                                        services_ptr services) {
+  self->state.project_id = std::move(project_id);
+  self->state.svc = std::move(services);
+  return {
+      [=](connect_atom, number_request& req) { return connect(self, std::move(req)); },
+  };
+}
+
+}  // namespace
+
+whatsapp_account spawn_whatsapp_account(caf::local_actor* parent, std::string project_id,
+                                        services_ptr services) {
+  return parent->spawn<caf::linked>(account, std::move(project_id), std::move(services));
+}
+
+}  // namespace paige::actors

@@ -1,0 +1,42 @@
+/// @file
+/// @brief The WhatsApp account actor: one per project, the only one that speaks to Meta about the
+/// project's WhatsApp Business account (number onboarding now; business profile, templates and
+/// flows belong here too). Messages to contacts go through meta_sync, not here.
+///
+/// Protocol (typed: a wrong message or reply type fails to compile):
+///   (connect_atom, number_request) → storage::number_row: reads the number from the Graph API,
+///       registers it with its PIN, subscribes the app to the WABA and stores it (token and PIN
+///       sealed) | conflict number_in_use (checked before Meta is called, and again on store) |
+///       invalid_argument whatsapp_token_invalid / whatsapp_rejected | upstream graph_unavailable
+/// One request at a time: a call holds back the next until Meta and the control database answered.
+/// It is spawned linked to its project actor and ends with it.
+#pragma once
+
+#include "actors/project_types.hpp"
+
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <string>
+
+namespace paige::actors {
+
+/// What connecting a number needs (all from the operator's request).
+struct number_request {
+  std::string phone_number_id;
+  std::string waba_id;
+  std::string access_token;
+  std::string pin;  ///< the two-step verification PIN Meta's register call wants
+};
+
+using whatsapp_account =
+    caf::typed_actor<caf::replies_to<connect_atom, number_request>::with<storage::number_row>>;
+
+/// Spawns the account actor of `project_id`, linked to `parent` (its project actor).
+whatsapp_account spawn_whatsapp_account(caf::local_actor* parent, std::string project_id,
+                                        services_ptr services);
+
+}  // namespace paige::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::number_request)
