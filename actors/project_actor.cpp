@@ -583,33 +583,45 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                     operator_send_order(std::move(message_json), st.bot));
         return rp;
       },
-      [=](database_atom, database_request& request) -> caf::result<caf::message> {
+      [=](database_atom, storage::database_request& request,
+          storage::database_rules& rules) -> caf::result<storage::database_outcome> {
         auto& st = self->state;
         if (!storage::is_ready(st.row.status))
           return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
                             "project_not_ready");
         auto settings =
             effective_settings(nlohmann::json::parse(st.row.settings_json, nullptr, false));
-        database_limits limits{settings.value("database_quota_mb", std::int64_t{1024}) << 20};
-        auto job = request(limits);
+        rules.quota_bytes = settings.value("database_quota_mb", std::int64_t{1024}) << 20;
         auto conninfo = storage::project_conninfo(st.svc->server_conninfo, database_of(st));
-        auto rp = self->make_response_promise();
-        std::visit(
-            [&](auto& j) {
-              rp.delegate(st.svc->database_api, run_atom::value, conninfo, std::move(j));
-            },
-            job);
+        auto rp = self->make_response_promise<storage::database_outcome>();
+        auto run = [&](auto job) {
+          self->request(st.svc->database_api, until_answered, run_atom::value, conninfo,
+                        std::move(job))
+              .then([rp](storage::database_outcome& o) mutable { rp.deliver(std::move(o)); },
+                    [rp](caf::error& err) mutable { rp.deliver(err); });
+        };
+        if (auto* table = std::get_if<storage::table_request>(&request))
+          run(db_job{[table = std::move(*table), rules](pqxx::connection& c) {
+            return caf::make_message(storage::run_table_request(c, table, rules));
+          }});
+        else
+          run(session_job{[sql = std::get<storage::sql_request>(std::move(request)),
+                           rules](const std::string& conninfo) {
+            return caf::make_message(storage::run_sql_request(conninfo, sql, rules));
+          }});
         return rp;
       },
-      [=](query_atom, tx_job& job) -> caf::result<std::string> {
+      [=](query_atom, storage::project_read& read) -> caf::result<storage::read_result> {
         auto& st = self->state;
         if (!st.pipeline_ready)
           return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
                             "project_not_ready");
-        auto rp = self->make_response_promise<std::string>();
+        auto rp = self->make_response_promise<storage::read_result>();
         self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id,
-                      std::move(job))
-            .then([rp](std::string& json) mutable { rp.deliver(std::move(json)); },
+                      tx_job{[read = std::move(read)](pqxx::transaction_base& tx) {
+                        return caf::make_message(storage::run_read(tx, read));
+                      }})
+            .then([rp](storage::read_result& r) mutable { rp.deliver(std::move(r)); },
                   [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },

@@ -39,12 +39,13 @@
 ///   (operator_send_atom, conversation_id, message_json) → outbound_view: the same, to the
 ///                                       contact of an open conversation | not_found
 ///                                       conversation_not_found
-///   (database_atom, database_request) → caf::message: the job the request makes of the
-///                                       project's limits, run on the database-API pool as the
-///                                       project's role (its reply as the job's) | conflict
+///   (database_atom, storage::database_request, storage::database_rules)
+///                                     → storage::database_outcome: run on the database-API pool
+///                                       as the project's role, under its quota | conflict
 ///                                       project_not_ready | busy (429) | timeout
-///   (query_atom, tx_job)              → std::string: a read on the project's persistence
-///                                       worker (list endpoints) | conflict project_not_ready
+///   (query_atom, storage::project_read) → storage::read_result: a read of the contacts and
+///                                       conversations API, on the project's persistence worker
+///                                     | conflict project_not_ready
 ///   (messages_atom, conversation_id, before, limit) → std::vector<storage::message_row>
 ///                                     | not_found conversation_not_found
 ///   (caf::tick_atom) — start the pipeline again after it failed to start (every second)

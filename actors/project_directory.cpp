@@ -159,8 +159,8 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
         return forward(self, id, operator_send_atom::value, std::move(wa_id),
                        std::move(message_json));
       },
-      [=](query_atom, const std::string& id, tx_job& job) {
-        return forward(self, id, query_atom::value, std::move(job));
+      [=](query_atom, const std::string& id, storage::project_read& read) {
+        return forward(self, id, query_atom::value, std::move(read));
       },
       [=](subscribe_atom, const std::string& id, std::string& last_event_id,
           std::int64_t conversation, event_sink& sink) {
@@ -175,8 +175,9 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](close_atom, const std::string& id, std::int64_t conversation, std::string& who) {
         return forward(self, id, close_atom::value, conversation, std::move(who));
       },
-      [=](database_atom, const std::string& id, database_request& request) {
-        return forward(self, id, database_atom::value, std::move(request));
+      [=](database_atom, const std::string& id, storage::database_request& request,
+          storage::database_rules& rules) {
+        return forward(self, id, database_atom::value, std::move(request), rules);
       },
       [=](messages_atom, const std::string& id, std::int64_t conversation_id, std::int64_t before,
           int limit) {
@@ -242,6 +243,17 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
                     rp.deliver(make_error(errc::not_found, "no key " + key_id, "key_not_found"));
                 },
                 [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
+      [=](number_owned_atom, const std::string& phone_number_id) -> caf::result<bool> {
+        auto rp = self->make_response_promise<bool>();
+        self->request(
+                self->state.svc->control_db, db_timeout, run_atom::value,
+                retry_safe{[phone_number_id](pqxx::connection& c) {
+                  return caf::make_message(storage::number_has_live_project(c, phone_number_id));
+                }})
+            .then([rp](bool owned) mutable { rp.deliver(owned); },
+                  [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
       [=](auth_atom, const std::string& key_hash) -> caf::result<std::string, std::string> {

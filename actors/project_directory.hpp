@@ -17,15 +17,17 @@
 ///   (connect_atom, id, phone_number_id, waba_id, access_token, pin) → project_info
 ///   (operator_send_atom, id, wa_id | conversation_id, message_json) → outbound_view (queued)
 ///   (messages_atom, id, conversation_id, before_id, limit) → std::vector<storage::message_row>
-///   (query_atom, id, tx_job)                  → std::string (a read job's JSON; "" for not found)
+///   (query_atom, id, storage::project_read)   → storage::read_result
 ///   (subscribe_atom, id, last_event_id, conversation_filter, event_sink) → ok_atom
 ///   (change_state_atom, id, conversation_id, state, force, who) → std::string conversation JSON
 ///   (close_atom, id, conversation_id, who)    → std::string conversation JSON
-///   (database_atom, id, database_request)     → whatever its job returns, run on a connection to
-///                                               the project's database as its role
+///   (database_atom, id, storage::database_request, storage::database_rules)
+///                                             → storage::database_outcome
 ///   (key_create_atom, id, name)               → key_info (with the key, shown once)
 ///   (key_list_atom, id)                       → std::vector<key_info> (without keys)
 ///   (key_revoke_atom, id, key_id)             → ok_atom             | not_found key_not_found
+///   (number_owned_atom, phone_number_id)     → bool: whether an active or paused project owns
+///                                               the number (its actor may not be routing yet)
 ///   (auth_atom, key_sha256)                   → (std::string project id, std::string key id) |
 ///   not_found
 #pragma once

@@ -6,6 +6,8 @@
 #include "actors/db_pool.hpp"
 #include "common/secrets.hpp"
 #include "storage/bots.hpp"
+#include "storage/conversation_queries.hpp"
+#include "storage/database_requests.hpp"
 #include "storage/projects.hpp"
 
 #include <caf/actor.hpp>
@@ -52,17 +54,9 @@ using webhook_atom = caf::atom_constant<caf::atom("webhook")>;
 using messages_atom = caf::atom_constant<caf::atom("messages")>;
 using query_atom = caf::atom_constant<caf::atom("query")>;
 using database_atom = caf::atom_constant<caf::atom("database")>;
+using number_owned_atom = caf::atom_constant<caf::atom("numowned")>;
 
 // -- views -------------------------------------------------------------------
-
-/// What a project's database may hold (its settings), for the database API's jobs.
-struct database_limits {
-  std::int64_t quota_bytes = 0;  ///< size a write may not grow the database past
-};
-
-/// A project-database API request: made into its job by the project actor, which knows the
-/// project's limits, and run on the database API's pool as the project's role.
-using database_request = std::function<any_db_job(const database_limits&)>;
 
 /// A project as the API shows it.
 struct project_info {
@@ -166,10 +160,14 @@ void add_project_message_types(caf::actor_system_config& cfg);
 }  // namespace paige::actors
 
 // Database jobs reply with storage rows; they never leave the process.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::database_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::database_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::database_rules)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::database_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::project_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::project_row>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::key_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::bot_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::number_row)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::project_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::read_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::key_row>)

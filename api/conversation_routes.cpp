@@ -1,14 +1,11 @@
 #include "api/conversation_routes.hpp"
 
 #include "actors/conversation_actor.hpp"
-#include "actors/persistence.hpp"
 #include "actors/project_types.hpp"
 #include "api/actor_call.hpp"
 #include "api/json_body.hpp"
 #include "api/route_guard.hpp"
 #include "storage/conversation_queries.hpp"
-
-#include <pqxx/pqxx>
 
 namespace paige::api {
 namespace {
@@ -20,14 +17,10 @@ std::optional<std::int64_t> id_param(const http_request& req, std::string_view n
 }
 
 /// limit and cursor of a list request, or the 422 to answer.
-struct page_args {
-  int limit = 50;
-  std::int64_t before = 0;
-};
-std::variant<page_args, http_response> page_of(const http_request& req) {
+std::variant<storage::page_request, http_response> page_of(const http_request& req) {
   auto limit = parse_limit(req, 50, 200);
   if (auto* err = std::get_if<http_response>(&limit)) return std::move(*err);
-  page_args out{std::get<int>(limit), 0};
+  storage::page_request out{std::get<int>(limit), 0};
   if (auto cursor = req.query_param("cursor")) {
     auto pos = decode_cursor(*cursor);
     if (!pos)
@@ -37,10 +30,17 @@ std::variant<page_args, http_response> page_of(const http_request& req) {
   return out;
 }
 
-std::string page_json(const storage::page& p) {
-  return json{{"items", json::parse(p.items_json)},
-              {"next_cursor", p.next_before ? json(encode_cursor(p.next_before)) : json(nullptr)}}
+/// How a route answers with what its read found.
+using format = std::string (*)(storage::read_result&);
+
+std::string page_json(storage::read_result& r) {
+  return json{{"items", json::parse(r.json)},
+              {"next_cursor", r.next_before ? json(encode_cursor(r.next_before)) : json(nullptr)}}
       .dump();
+}
+std::string document_json(storage::read_result& r) { return std::move(r.json); }
+std::string items_json(storage::read_result& r) {
+  return json{{"items", json::parse(r.json)}}.dump();
 }
 
 }  // namespace
@@ -50,20 +50,21 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
   auto dir = ctx.directory;
   auto timeout = ctx.timeout;
 
-  // Runs `job` in the project's database; "" from the job answers 404 with `missing`.
-  auto read = [&sys, dir, timeout](const http_request& req, responder respond, actors::tx_job job,
+  // Runs `what` in the project's database; what it does not find answers 404 with `missing`.
+  auto read = [&sys, dir, timeout](const http_request& req, responder respond,
+                                   storage::project_read what, format answer,
                                    std::string missing_code, std::string missing_message) {
     ask(
         sys, dir, timeout,
-        [respond, missing_code, missing_message](std::string& body) {
-          if (body.empty())
+        [respond, answer, missing_code, missing_message](storage::read_result& found) {
+          if (!found.found)
             return respond(http_response::error(404, missing_code, missing_message));
           http_response r;
-          r.body = std::move(body);
+          r.body = answer(found);
           respond(std::move(r));
         },
         fail_with(respond), actors::query_atom::value, std::string{req.param("project_id")},
-        std::move(job));
+        std::move(what));
   };
   auto own = [&ctx](handler h) { return guarded(*ctx.auth, access::own_project, std::move(h)); };
 
@@ -71,15 +72,10 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
              own([read](http_request&& req, responder respond) {
                auto page = page_of(req);
                if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
-               auto args = std::get<page_args>(page);
-               std::string search{req.query_param("search").value_or("")};
-               read(
-                   req, respond,
-                   [args, search](pqxx::transaction_base& tx) {
-                     return caf::make_message(
-                         page_json(storage::list_contacts(tx, search, args.before, args.limit)));
-                   },
-                   "", "");
+               read(req, respond,
+                    storage::contacts_read{std::string{req.query_param("search").value_or("")},
+                                           std::get<storage::page_request>(page)},
+                    page_json, "", "");
              }));
 
   routes.add("GET", "/v1/projects/{project_id}/contacts/{contact_id}",
@@ -87,51 +83,31 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
                auto id = id_param(req, "contact_id");
                if (!id)
                  return respond(http_response::error(404, "contact_not_found", "no such contact"));
-               read(
-                   req, respond,
-                   [id = *id](pqxx::transaction_base& tx) {
-                     return caf::make_message(storage::get_contact(tx, id).value_or(""));
-                   },
-                   "contact_not_found", "no contact " + std::to_string(*id));
+               read(req, respond, storage::contact_read{*id}, document_json, "contact_not_found",
+                    "no contact " + std::to_string(*id));
              }));
 
-  // A contact's conversations or messages: the contact id and the page, then `job(id, page)`.
-  auto of_contact = [read](auto job) {
-    return [read, job](http_request&& req, responder respond) {
+  // A contact's conversations or messages: a page of `Read` (contact id, page).
+  auto of_contact = [read](auto read_of_contact) {
+    return [read](http_request&& req, responder respond) {
+      using Read = decltype(read_of_contact);
       auto id = id_param(req, "contact_id");
       auto page = page_of(req);
       if (!id) return respond(http_response::error(404, "contact_not_found", "no such contact"));
       if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
-      read(req, respond, job(*id, std::get<page_args>(page)), "contact_not_found",
-           "no contact " + std::to_string(*id));
+      read(req, respond, Read{*id, std::get<storage::page_request>(page)}, page_json,
+           "contact_not_found", "no contact " + std::to_string(*id));
     };
   };
   routes.add("GET", "/v1/projects/{project_id}/contacts/{contact_id}/conversations",
-             own(of_contact([](std::int64_t id, page_args args) -> actors::tx_job {
-               return [id, args](pqxx::transaction_base& tx) {
-                 if (!storage::get_contact(tx, id)) return caf::make_message(std::string{});
-                 return caf::make_message(page_json(
-                     storage::list_conversations(tx, {}, "", id, args.before, args.limit)));
-               };
-             })));
+             own(of_contact(storage::contact_conversations_read{})));
   routes.add("GET", "/v1/projects/{project_id}/contacts/{contact_id}/messages",
-             own(of_contact([](std::int64_t id, page_args args) -> actors::tx_job {
-               return [id, args](pqxx::transaction_base& tx) {
-                 auto p = storage::contact_messages(tx, id, args.before, args.limit);
-                 return caf::make_message(p ? page_json(*p) : std::string{});
-               };
-             })));
+             own(of_contact(storage::contact_messages_read{})));
 
   // "states" before "{conversation_id}": the router takes the first route that matches.
   routes.add("GET", "/v1/projects/{project_id}/conversations/states",
              own([read](http_request&& req, responder respond) {
-               read(
-                   req, respond,
-                   [](pqxx::transaction_base& tx) {
-                     return caf::make_message(
-                         json{{"items", json::parse(storage::state_counts(tx))}}.dump());
-                   },
-                   "", "");
+               read(req, respond, storage::conversation_states_read{}, items_json, "", "");
              }));
 
   routes.add(
@@ -139,7 +115,6 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
       own([read](http_request&& req, responder respond) {
         auto page = page_of(req);
         if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
-        auto args = std::get<page_args>(page);
         std::string status{req.query_param("status").value_or("")};
         if (!status.empty() && status != "open" && status != "closed")
           return respond(http_response::error(422, "invalid_status", "status is open or closed"));
@@ -151,13 +126,10 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
           if (comma > start) states.push_back(list.substr(start, comma - start));
           start = comma + 1;
         }
-        read(
-            req, respond,
-            [states, status, args](pqxx::transaction_base& tx) {
-              return caf::make_message(page_json(
-                  storage::list_conversations(tx, states, status, 0, args.before, args.limit)));
-            },
-            "", "");
+        read(req, respond,
+             storage::conversations_read{std::move(states), std::move(status),
+                                         std::get<storage::page_request>(page)},
+             page_json, "", "");
       }));
 
   routes.add("GET", "/v1/projects/{project_id}/conversations/{conversation_id}",
@@ -166,12 +138,8 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
                if (!id)
                  return respond(
                      http_response::error(404, "conversation_not_found", "no such conversation"));
-               read(
-                   req, respond,
-                   [id = *id](pqxx::transaction_base& tx) {
-                     return caf::make_message(storage::get_conversation(tx, id).value_or(""));
-                   },
-                   "conversation_not_found", "no conversation " + std::to_string(*id));
+               read(req, respond, storage::conversation_read{*id}, document_json,
+                    "conversation_not_found", "no conversation " + std::to_string(*id));
              }));
 
   // Changes go through the conversation's actor, in turn with the bot's steps.

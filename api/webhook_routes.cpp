@@ -1,7 +1,6 @@
 #include "api/webhook_routes.hpp"
 
 #include "actors/batch_ack.hpp"
-#include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/number_directory.hpp"
 #include "actors/project_types.hpp"
@@ -11,8 +10,6 @@
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/secrets.hpp"
-
-#include <pqxx/pqxx>
 
 #include <atomic>
 #include <memory>
@@ -134,17 +131,9 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
         for (auto& batch : unrouted) {
           // Not routed: either no project owns the number (drop it, answer 200), or its project's
           // actor is (re)starting and has not registered yet (503: Meta will redeliver).
-          actors::db_job owned = [id = batch.phone_number_id](pqxx::connection& c) {
-            pqxx::read_transaction tx{c};
-            auto r = tx.exec_params(
-                "SELECT 1 FROM whatsapp_numbers n JOIN projects p ON p.id = n.project_id "
-                "WHERE n.phone_number_id = $1 AND p.status IN ('active', 'paused')",
-                id);
-            return caf::make_message(!r.empty());
-          };
           auto count = batch.messages.size() + batch.statuses.size();
           ask(
-              *ctx.sys, ctx.control_db, ctx.timeout,
+              *ctx.sys, ctx.directory, ctx.timeout,
               [join, unknown, count, id = batch.phone_number_id](bool is_owned) {
                 if (is_owned)
                   return join->failed(
@@ -154,8 +143,8 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
                 log::warn("webhook.unknown_number", {{"phone_number_id", id}, {"events", count}});
                 join->one_done();
               },
-              [join](const caf::error& err) { join->failed(err); }, actors::run_atom::value,
-              std::move(owned));
+              [join](const caf::error& err) { join->failed(err); },
+              actors::number_owned_atom::value, batch.phone_number_id);
         }
         join->one_done();
       },

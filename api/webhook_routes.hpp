@@ -22,7 +22,7 @@ namespace paige::api {
 struct webhook_context {
   caf::actor_system* sys = nullptr;
   const actors::number_directory* numbers = nullptr;
-  caf::actor control_db;  ///< to tell "no project owns it" from "its project is starting"
+  caf::actor directory;  ///< to tell "no project owns it" from "its project is starting"
   std::string app_secret;
   std::string verify_token;
   metrics::registry* metrics = nullptr;

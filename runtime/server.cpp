@@ -221,7 +221,7 @@ class server_process {
     api::add_conversation_routes(routes_, project_api);
     api::add_database_routes(routes_, project_api);
     api::add_event_routes(routes_, project_api);
-    api::webhook_context webhooks{system_.get(),   &numbers_,         control_db_,
+    api::webhook_context webhooks{system_.get(),   &numbers_,         directory_,
                                   cfg_.app_secret, cfg_.verify_token, &metrics_};
     webhooks.timeout = cfg_.webhook_timeout;
     api::add_webhook_routes(routes_, std::move(webhooks));

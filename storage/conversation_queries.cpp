@@ -119,4 +119,37 @@ std::optional<page> contact_messages(pqxx::transaction_base& tx, std::int64_t co
                limit);
 }
 
+namespace {
+
+read_result found(page p) { return {true, std::move(p.items_json), p.next_before}; }
+read_result found(std::optional<std::string> document) {
+  return document ? read_result{true, std::move(*document), 0} : read_result{};
+}
+read_result found(std::optional<page> p) { return p ? found(std::move(*p)) : read_result{}; }
+
+}  // namespace
+
+read_result run_read(pqxx::transaction_base& tx, const project_read& read) {
+  struct runner {
+    pqxx::transaction_base& tx;
+    read_result operator()(const contacts_read& r) {
+      return found(list_contacts(tx, r.search, r.page.before, r.page.limit));
+    }
+    read_result operator()(const contact_read& r) { return found(get_contact(tx, r.id)); }
+    read_result operator()(const contact_conversations_read& r) {
+      if (!get_contact(tx, r.contact_id)) return {};
+      return found(list_conversations(tx, {}, "", r.contact_id, r.page.before, r.page.limit));
+    }
+    read_result operator()(const contact_messages_read& r) {
+      return found(contact_messages(tx, r.contact_id, r.page.before, r.page.limit));
+    }
+    read_result operator()(const conversation_states_read&) { return {true, state_counts(tx), 0}; }
+    read_result operator()(const conversations_read& r) {
+      return found(list_conversations(tx, r.states, r.status, 0, r.page.before, r.page.limit));
+    }
+    read_result operator()(const conversation_read& r) { return found(get_conversation(tx, r.id)); }
+  };
+  return std::visit(runner{tx}, read);
+}
+
 }  // namespace paige::storage

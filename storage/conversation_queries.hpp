@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace pqxx {
@@ -41,5 +42,50 @@ std::string state_counts(pqxx::transaction_base& tx);
 /// A contact's messages across its conversations, newest first; nullopt if no such contact.
 std::optional<page> contact_messages(pqxx::transaction_base& tx, std::int64_t contact_id,
                                      std::int64_t before, int limit);
+
+// -- the reads as values: the API builds one, the project's persistence worker runs it ---
+
+/// Where a list read starts (ids below `before`; 0: the newest) and how much it returns.
+struct page_request {
+  int limit = 50;
+  std::int64_t before = 0;
+};
+struct contacts_read {
+  std::string search;
+  page_request page;
+};
+struct contact_read {
+  std::int64_t id = 0;
+};
+struct contact_conversations_read {
+  std::int64_t contact_id = 0;
+  page_request page;
+};
+struct contact_messages_read {
+  std::int64_t contact_id = 0;
+  page_request page;
+};
+struct conversation_states_read {};
+struct conversations_read {
+  std::vector<std::string> states;  ///< any of these (none: all)
+  std::string status;               ///< "open", "closed" or "" (both)
+  page_request page;
+};
+struct conversation_read {
+  std::int64_t id = 0;
+};
+using project_read =
+    std::variant<contacts_read, contact_read, contact_conversations_read, contact_messages_read,
+                 conversation_states_read, conversations_read, conversation_read>;
+
+/// What a read found.
+struct read_result {
+  bool found = false;  ///< false: the contact or conversation the read names does not exist
+  std::string json;    ///< the document, or a page's items (a JSON array)
+  std::int64_t next_before = 0;  ///< a page: the id to continue below (0: last page)
+};
+
+/// Runs `read` in `tx`.
+read_result run_read(pqxx::transaction_base& tx, const project_read& read);
 
 }  // namespace paige::storage

@@ -167,6 +167,15 @@ std::optional<std::string> number_owner(pqxx::connection& c, const std::string& 
   return r[0]["project_id"].as<std::string>();
 }
 
+bool number_has_live_project(pqxx::connection& c, const std::string& phone_number_id) {
+  pqxx::read_transaction tx{c};
+  return !tx.exec_params(
+                "SELECT 1 FROM whatsapp_numbers n JOIN projects p ON p.id = n.project_id "
+                "WHERE n.phone_number_id = $1 AND p.status IN ('active', 'paused')",
+                phone_number_id)
+              .empty();
+}
+
 std::optional<number_row> number_of(pqxx::connection& c, const std::string& project_id) {
   pqxx::read_transaction tx{c};
   auto r = tx.exec_params(

@@ -67,6 +67,9 @@ bool connect_number(pqxx::connection& c, const number_row& n);
 /// The project that owns `phone_number_id`, if any.
 std::optional<std::string> number_owner(pqxx::connection& c, const std::string& phone_number_id);
 
+/// Whether a project that is active or paused owns `phone_number_id`.
+bool number_has_live_project(pqxx::connection& c, const std::string& phone_number_id);
+
 /// The number of a project, if connected.
 std::optional<number_row> number_of(pqxx::connection& c, const std::string& project_id);
 

@@ -27,7 +27,7 @@ struct table_error : std::runtime_error {
         details(std::move(details)) {}
   failure_kind kind;
   std::string code;
-  nlohmann::json details;
+  nlohmann::json details;  ///< null: none
 };
 
 /// The table_error for a Postgres error a request caused (constraint, type, missing object,
