@@ -19,6 +19,32 @@ namespace {
 
 using json = nlohmann::json;
 
+/// Where a batched statement reads its rows: the jsonb array `rows` and their number `count`.
+/// A statement of its own takes them as $1 and $2; inside the batch function they are its
+/// parameters.
+struct batch_input {
+  std::string_view rows;
+  std::string_view count;
+};
+constexpr batch_input statement_params{"$1::jsonb", "$2"};
+
+/// The statement's `input` CTE: the rows as records of `columns`, with `select` of each.
+std::string input_cte(batch_input in, std::string_view select, std::string_view columns) {
+  return std::string{"\n  WITH input AS (\n    SELECT "}.append(select) +
+         " FROM jsonb_to_recordset(" + std::string{in.rows} + ")\n      AS t(" +
+         std::string{columns} + ") LIMIT " + std::string{in.count} + "),";
+}
+
+/// How a bot step moves its conversation (the one definition of that UPDATE): to the state,
+/// vars and close of the step's row `step`; the caller adds its FROM and WHERE.
+std::string step_moves_conversation(std::string_view step) {
+  std::string s{step};
+  return "UPDATE conversations v\n    SET state = " + s + ".state, vars = " + s +
+         ".vars, updated_at = now(), last_message_at = now(),\n        status = CASE WHEN " + s +
+         ".close THEN 'closed' ELSE v.status END,\n        closed_at = CASE WHEN " + s +
+         ".close THEN now() ELSE v.closed_at END";
+}
+
 // Contacts upserted and their open conversations found or opened, in one statement. Each
 // wa_id once and one initial state ($3) per call (open_conversations groups them), so no
 // join between two of the statement's own results is needed: with hash joins off on these
@@ -32,9 +58,7 @@ using json = nlohmann::json;
 // lookup, not by looking into `known`: a join between the statement's own results.)
 // The contacts' rows come first, each with its open conversation if it had one; then the
 // conversations opened here, by contact.
-constexpr const char* open_conversations_sql = R"sql(
-  WITH input AS (
-    SELECT wa_id, nullif(name, '') AS name FROM jsonb_to_recordset($1::jsonb) AS t(wa_id text, name text) LIMIT $2),
+constexpr const char* open_conversations_tail_sql = R"sql(
   known AS (
     SELECT c.id, c.wa_id, c.name, c.last_inbound_at FROM input i JOIN contacts c ON c.wa_id = i.wa_id
     WHERE i.name IS NULL OR i.name = c.name),
@@ -52,12 +76,19 @@ constexpr const char* open_conversations_sql = R"sql(
     INSERT INTO conversations (contact_id, state)
     SELECT f.id, $3 FROM found f WHERE (f.open_one).id IS NULL
     RETURNING id, contact_id)
-  SELECT false, f.id, f.wa_id, coalesce(f.name, ''), (f.open_one).id, (f.open_one).state, (f.open_one).vars::text,
-         coalesce(to_char(f.last_inbound_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), ''),
-         coalesce(extract(epoch FROM f.last_inbound_at)::double precision, 0)
+  SELECT false AS opened, f.id AS contact_id, f.wa_id, coalesce(f.name, '') AS name,
+         (f.open_one).id AS conversation_id, (f.open_one).state AS state, (f.open_one).vars::text AS vars,
+         coalesce(to_char(f.last_inbound_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '') AS last_inbound_at,
+         coalesce(extract(epoch FROM f.last_inbound_at)::double precision, 0) AS last_inbound_epoch
   FROM found f
   UNION ALL
   SELECT true, o.contact_id, NULL, NULL, o.id, NULL, NULL, NULL, NULL FROM opened o)sql";
+const std::string& open_conversations_sql() {
+  static const std::string sql =
+      input_cte(statement_params, "wa_id, nullif(name, '') AS name", "wa_id text, name text") +
+      open_conversations_tail_sql;
+  return sql;
+}
 
 // Where a statement of a large batch (more than direct_join_limit rows) needs one of its own
 // results by key (the id each inserted wamid got, the ids queued per conversation), it looks
@@ -67,11 +98,10 @@ constexpr const char* open_conversations_sql = R"sql(
 // Batched statements read their rows with jsonb_to_recordset, which the planner assumes
 // returns 100 rows; `LIMIT $2` (the real count, known when the statement is planned) makes
 // it plan index lookups instead of hash joins over whole tables, which grew with the tables.
+constexpr const char* inbound_columns =
+    "k int, conversation_id bigint, contact_id bigint, wamid text, type text, content jsonb, "
+    "ts double precision, handled boolean";
 constexpr const char* insert_inbound_head_sql = R"sql(
-  WITH input AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb)
-      AS t(k int, conversation_id bigint, contact_id bigint, wamid text, type text, content jsonb,
-           ts double precision, handled boolean) LIMIT $2),
   firsts AS (SELECT DISTINCT ON (wamid) * FROM input ORDER BY wamid, k),
   ins AS (
     INSERT INTO messages (conversation_id, contact_id, direction, wamid, type, content, status,
@@ -95,23 +125,20 @@ constexpr const char* insert_inbound_small_tail_sql = R"sql(
   SELECT f.k, ins.id FROM firsts f JOIN ins ON ins.wamid = f.wamid)sql";
 constexpr const char* insert_inbound_large_tail_sql = R"sql(,
   inserted AS MATERIALIZED (SELECT jsonb_object_agg(wamid, id) AS ids FROM ins)
-  SELECT f.k, (x.ids ->> f.wamid)::bigint FROM firsts f, inserted x WHERE x.ids ? f.wamid)sql";
+  SELECT f.k, (x.ids ->> f.wamid)::bigint AS id FROM firsts f, inserted x WHERE x.ids ? f.wamid)sql";
 
-constexpr const char* apply_steps_sql = R"sql(
-  WITH input AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb)
-      AS t(k int, message_id bigint, conversation_id bigint, contact_id bigint, state text,
-           vars jsonb, close boolean, outbound jsonb, fresh boolean) LIMIT $2),
+constexpr const char* step_columns =
+    "k int, message_id bigint, conversation_id bigint, contact_id bigint, state text, vars jsonb, "
+    "close boolean, outbound jsonb, fresh boolean";
+constexpr const char* apply_steps_head_sql = R"sql(
   marked AS (
     UPDATE messages m SET handled_at = now()
     FROM input i WHERE m.id = i.message_id AND m.handled_at IS NULL AND NOT i.fresh
     RETURNING i.k),
   handled AS (SELECT k FROM marked UNION ALL SELECT k FROM input WHERE fresh),
   moved AS (
-    UPDATE conversations v
-    SET state = i.state, vars = i.vars, updated_at = now(), last_message_at = now(),
-        status = CASE WHEN i.close THEN 'closed' ELSE v.status END,
-        closed_at = CASE WHEN i.close THEN now() ELSE v.closed_at END
+    )sql";
+constexpr const char* apply_steps_tail_sql = R"sql(
     FROM input i JOIN handled h ON h.k = i.k WHERE v.id = i.conversation_id),
   queued AS (
     INSERT INTO messages (conversation_id, contact_id, direction, type, content, status)
@@ -121,8 +148,14 @@ constexpr const char* apply_steps_sql = R"sql(
     ORDER BY i.k, o.n
     RETURNING id, conversation_id)
   SELECT h.k, coalesce((SELECT json_agg(q.id ORDER BY q.id) FROM queued q JOIN input i2 ON i2.conversation_id = q.conversation_id
-                        WHERE i2.k = h.k), '[]')::text
+                        WHERE i2.k = h.k), '[]')::text AS queued
   FROM handled h)sql";
+const std::string& apply_steps_sql() {
+  static const std::string sql = input_cte(statement_params, "*", step_columns) +
+                                 apply_steps_head_sql + step_moves_conversation("i") +
+                                 apply_steps_tail_sql;
+  return sql;
+}
 
 // The three writes of the common message path (exchange, accepted, statuses) return rows of
 // one shape, `batch_row`: (kind, k, id, conversation_id, wamid, status, error, queued), so a
@@ -132,11 +165,10 @@ enum batch_kind { exchange_kind = 0, accepted_kind = 1, status_kind = 2 };
 // An inbound message and the bot step it caused, in one statement: the message is stored
 // handled; for a duplicate (its wamid stored before) nothing else happens. Each row is a
 // different conversation (a conversation has one such write in flight at a time).
+constexpr const char* exchange_columns =
+    "k int, conversation_id bigint, contact_id bigint, wamid text, type text, content jsonb, "
+    "ts double precision, state text, vars jsonb, close boolean, outbound jsonb";
 constexpr const char* exchange_head_sql = R"sql(
-  WITH input AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb)
-      AS t(k int, conversation_id bigint, contact_id bigint, wamid text, type text, content jsonb,
-           ts double precision, state text, vars jsonb, close boolean, outbound jsonb) LIMIT $2),
   firsts AS (SELECT DISTINCT ON (wamid) * FROM input ORDER BY wamid, k),
   ins AS (
     INSERT INTO messages (conversation_id, contact_id, direction, wamid, type, content, status,
@@ -160,17 +192,15 @@ constexpr const char* exchange_large_done_sql = R"sql(
   inserted AS MATERIALIZED (SELECT jsonb_object_agg(wamid, id) AS ids FROM ins),
   done AS (SELECT f.*, (x.ids ->> f.wamid)::bigint AS message_id FROM firsts f, inserted x WHERE x.ids ? f.wamid),
 )sql";
-constexpr const char* exchange_middle_sql = R"sql(
+constexpr const char* exchange_touched_sql = R"sql(
   touched_contacts AS (
     UPDATE contacts c SET last_inbound_at = greatest(c.last_inbound_at, x.at), updated_at = now()
     FROM (SELECT contact_id, max(CASE WHEN ts > 0 THEN to_timestamp(ts) ELSE now() END) AS at
           FROM input GROUP BY contact_id) x
     WHERE c.id = x.contact_id),
   moved AS (
-    UPDATE conversations v
-    SET state = d.state, vars = d.vars, updated_at = now(), last_message_at = now(),
-        status = CASE WHEN d.close THEN 'closed' ELSE v.status END,
-        closed_at = CASE WHEN d.close THEN now() ELSE v.closed_at END
+    )sql";
+constexpr const char* exchange_queued_sql = R"sql(
     FROM done d WHERE v.id = d.conversation_id),
   queued AS (
     INSERT INTO messages (conversation_id, contact_id, direction, type, content, status)
@@ -180,33 +210,39 @@ constexpr const char* exchange_middle_sql = R"sql(
     RETURNING id, conversation_id)
 )sql";
 constexpr const char* exchange_small_tail_sql = R"sql(
-  SELECT 0, d.k, d.message_id, d.conversation_id, NULL::text, NULL::text, NULL::text,
+  SELECT 0 AS kind, d.k, d.message_id AS id, d.conversation_id, NULL::text AS wamid, NULL::text AS status,
+         NULL::text AS error,
          coalesce((SELECT json_agg(q.id ORDER BY q.id) FROM queued q WHERE q.conversation_id = d.conversation_id),
-                  '[]')::text
+                  '[]')::text AS queued
   FROM done d)sql";
 constexpr const char* exchange_large_tail_sql = R"sql(,
   queued_ids AS MATERIALIZED (
     SELECT jsonb_object_agg(conversation_id::text, ids) AS by_conversation
     FROM (SELECT conversation_id, jsonb_agg(id ORDER BY id) AS ids FROM queued GROUP BY conversation_id) g)
-  SELECT 0, d.k, d.message_id, d.conversation_id, NULL::text, NULL::text, NULL::text,
-         coalesce(q.by_conversation -> d.conversation_id::text, '[]')::text
+  SELECT 0 AS kind, d.k, d.message_id AS id, d.conversation_id, NULL::text AS wamid, NULL::text AS status,
+         NULL::text AS error, coalesce(q.by_conversation -> d.conversation_id::text, '[]')::text AS queued
   FROM done d, queued_ids q)sql";
 
 /// The inbound statement for a batch of `rows` rows.
 const std::string& insert_inbound_sql(std::size_t rows) {
-  static const std::string small =
-      std::string{insert_inbound_head_sql} + insert_inbound_small_tail_sql;
-  static const std::string large =
-      std::string{insert_inbound_head_sql} + insert_inbound_large_tail_sql;
+  static const std::string head =
+      input_cte(statement_params, "*", inbound_columns) + insert_inbound_head_sql;
+  static const std::string small = head + insert_inbound_small_tail_sql;
+  static const std::string large = head + insert_inbound_large_tail_sql;
   return rows <= direct_join_limit ? small : large;
 }
 
-/// The exchange statement for a batch of `rows` rows.
+/// The exchange statement for a batch of `rows` rows reading `in`.
+std::string exchange_statement(std::size_t rows, batch_input in) {
+  bool small = rows <= direct_join_limit;
+  return input_cte(in, "*", exchange_columns) + exchange_head_sql +
+         (small ? exchange_small_done_sql : exchange_large_done_sql) + exchange_touched_sql +
+         step_moves_conversation("d") + exchange_queued_sql +
+         (small ? exchange_small_tail_sql : exchange_large_tail_sql);
+}
 const std::string& exchange_sql(std::size_t rows) {
-  static const std::string small = std::string{exchange_head_sql} + exchange_small_done_sql +
-                                   exchange_middle_sql + exchange_small_tail_sql;
-  static const std::string large = std::string{exchange_head_sql} + exchange_large_done_sql +
-                                   exchange_middle_sql + exchange_large_tail_sql;
+  static const std::string small = exchange_statement(1, statement_params);
+  static const std::string large = exchange_statement(direct_join_limit + 1, statement_params);
   return rows <= direct_join_limit ? small : large;
 }
 
@@ -215,11 +251,11 @@ const std::string& exchange_sql(std::size_t rows) {
 // when none is recorded yet (sent_at too when sent and delivered come in one batch). One
 // UPDATE per message; `o` is the row before it, so only real moves are returned (each becomes
 // an event). Statuses for a wamid not recorded yet wait in pending_statuses.
-constexpr const char* statuses_sql = R"sql(
-  WITH input AS (
-    SELECT wamid, status, CASE WHEN ts > 0 THEN to_timestamp(ts) ELSE now() END AS ts, error,
-           paige_status_rank(status) AS rank
-    FROM jsonb_to_recordset($1::jsonb) AS t(wamid text, status text, ts double precision, error jsonb) LIMIT $2),
+constexpr const char* status_select =
+    "wamid, status, CASE WHEN ts > 0 THEN to_timestamp(ts) ELSE now() END AS ts, error, "
+    "paige_status_rank(status) AS rank";
+constexpr const char* status_columns = "wamid text, status text, ts double precision, error jsonb";
+constexpr const char* statuses_tail_sql = R"sql(
   per_message AS (
     SELECT wamid, (array_agg(status ORDER BY rank DESC, ts))[1] AS status, max(rank) AS rank,
            min(ts) FILTER (WHERE status = 'sent') AS sent,
@@ -251,10 +287,17 @@ constexpr const char* statuses_sql = R"sql(
     SELECT wamid, status, ts, error FROM input i
     WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.wamid = i.wamid)
     ON CONFLICT (wamid, status) DO NOTHING)
-  SELECT 2, NULL::int, id, conversation_id, wamid, status, error_text, NULL::text FROM moved WHERE advances ORDER BY id)sql";
+  SELECT 2 AS kind, NULL::int AS k, id, conversation_id, wamid, status, error_text AS error, NULL::text AS queued
+  FROM moved WHERE advances ORDER BY id)sql";
+std::string statuses_statement(batch_input in) {
+  return input_cte(in, status_select, status_columns) + statuses_tail_sql;
+}
+const std::string& statuses_sql() {
+  static const std::string sql = statuses_statement(statement_params);
+  return sql;
+}
 
-constexpr const char* accepted_sql = R"sql(
-  WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(id bigint, wamid text) LIMIT $2),
+constexpr const char* accepted_tail_sql = R"sql(
   early AS (
     DELETE FROM pending_statuses p USING input i WHERE p.wamid = i.wamid
     RETURNING p.wamid, p.status, p.ts, p.error),
@@ -269,8 +312,15 @@ constexpr const char* accepted_sql = R"sql(
     error = CASE WHEN b.status = 'failed' THEN b.error END
   FROM input i LEFT JOIN best b ON b.wamid = i.wamid
   WHERE m.id = i.id AND m.direction = 'out'
-  RETURNING 1, NULL::int, m.id, m.conversation_id, coalesce(m.wamid, ''), m.status, coalesce(m.error::text, ''),
-            NULL::text)sql";
+  RETURNING 1 AS kind, NULL::int AS k, m.id, m.conversation_id, coalesce(m.wamid, '') AS wamid, m.status,
+            coalesce(m.error::text, '') AS error, NULL::text AS queued)sql";
+std::string accepted_statement(batch_input in) {
+  return input_cte(in, "*", "id bigint, wamid text") + accepted_tail_sql;
+}
+const std::string& accepted_sql() {
+  static const std::string sql = accepted_statement(statement_params);
+  return sql;
+}
 
 // The batch function's forms for a batch of one exchange or one wamid: the usual batch
 // under light load, where a transaction holds one message. The set-based statements above
@@ -292,10 +342,8 @@ constexpr const char* one_exchange_plpgsql = R"sql(
     UPDATE contacts c SET last_inbound_at = greatest(c.last_inbound_at, e_at), updated_at = now()
     WHERE c.id = e.contact_id;
     IF e_message_id IS NOT NULL THEN
-      UPDATE conversations v
-      SET state = e.state, vars = e.vars, updated_at = now(), last_message_at = now(),
-          status = CASE WHEN e.close THEN 'closed' ELSE v.status END,
-          closed_at = CASE WHEN e.close THEN now() ELSE v.closed_at END
+      )sql";
+constexpr const char* one_exchange_tail_plpgsql = R"sql(
       WHERE v.id = e.conversation_id;
       RETURN QUERY
       WITH queued AS (
@@ -401,25 +449,25 @@ std::vector<conversation_row> open_conversations(pqxx::transaction_base& tx,
     }
     std::unordered_map<std::int64_t, conversation_row> by_contact;
     std::unordered_map<std::string, std::int64_t> contact_of;
-    for (const auto& r : prepared(tx, "paige_open", open_conversations_sql, input.dump(),
+    for (const auto& r : prepared(tx, "paige_open", open_conversations_sql().c_str(), input.dump(),
                                   static_cast<long>(input.size()), state)) {
-      auto& row = by_contact[r[1].as<std::int64_t>()];
-      if (r[0].as<bool>()) {  // opened by this statement
-        row.conversation_id = r[4].as<std::int64_t>();
+      auto& row = by_contact[r["contact_id"].as<std::int64_t>()];
+      if (r["opened"].as<bool>()) {  // opened by this statement
+        row.conversation_id = r["conversation_id"].as<std::int64_t>();
         row.state = state;
         row.vars_json = "{}";
         row.opened = true;
         continue;
       }
-      row.contact_id = r[1].as<std::int64_t>();
-      contact_of[r[2].as<std::string>()] = row.contact_id;
-      row.contact_name = r[3].as<std::string>();
-      row.last_inbound_at = r[7].as<std::string>();
-      row.last_inbound_epoch = r[8].as<double>();
-      if (!r[4].is_null()) {
-        row.conversation_id = r[4].as<std::int64_t>();
-        row.state = r[5].as<std::string>();
-        row.vars_json = r[6].as<std::string>();
+      row.contact_id = r["contact_id"].as<std::int64_t>();
+      contact_of[r["wa_id"].as<std::string>()] = row.contact_id;
+      row.contact_name = r["name"].as<std::string>();
+      row.last_inbound_at = r["last_inbound_at"].as<std::string>();
+      row.last_inbound_epoch = r["last_inbound_epoch"].as<double>();
+      if (!r["conversation_id"].is_null()) {
+        row.conversation_id = r["conversation_id"].as<std::int64_t>();
+        row.state = r["state"].as<std::string>();
+        row.vars_json = r["vars"].as<std::string>();
       }
     }
     for (const auto& [wa_id, places] : asked) {
@@ -457,7 +505,7 @@ std::vector<std::int64_t> insert_inbound(pqxx::transaction_base& tx,
   for (const auto& row : prepared(tx, small ? "paige_inbound" : "paige_inbound_large",
                                   insert_inbound_sql(rows.size()).c_str(), input.dump(),
                                   static_cast<long>(input.size())))
-    ids.at(row[0].as<std::size_t>()) = row[1].as<std::int64_t>();
+    ids.at(row["k"].as<std::size_t>()) = row["id"].as<std::int64_t>();
   return ids;
 }
 
@@ -479,11 +527,11 @@ std::vector<step_outcome> apply_steps(pqxx::transaction_base& tx,
                      {"fresh", s.fresh}});
   }
   std::vector<step_outcome> out(steps.size());
-  for (const auto& row : prepared(tx, "paige_steps", apply_steps_sql, input.dump(),
+  for (const auto& row : prepared(tx, "paige_steps", apply_steps_sql().c_str(), input.dump(),
                                   static_cast<long>(input.size()))) {
-    auto& o = out.at(row[0].as<std::size_t>());
+    auto& o = out.at(row["k"].as<std::size_t>());
     o.applied = true;
-    for (const auto& id : json::parse(row[1].as<std::string>()))
+    for (const auto& id : json::parse(row["queued"].as<std::string>()))
       o.outbound_ids.push_back(id.get<std::int64_t>());
   }
   return out;
@@ -584,38 +632,46 @@ void read_ids(std::string_view text, std::vector<std::int64_t>& out) {
   }
 }
 
+/// Where a result of batch rows has each column, found by name once per result (a lookup by
+/// name per field would cost an allocation each on the hot path).
+struct batch_columns {
+  explicit batch_columns(const pqxx::result& r)
+      : kind{r.column_number("kind")},
+        k{r.column_number("k")},
+        id{r.column_number("id")},
+        conversation_id{r.column_number("conversation_id")},
+        wamid{r.column_number("wamid")},
+        status{r.column_number("status")},
+        error{r.column_number("error")},
+        queued{r.column_number("queued")} {}
+  pqxx::row::size_type kind, k, id, conversation_id, wamid, status, error, queued;
+};
+
 /// Reads an exchange's batch row into its place in `out`.
-void read_exchange(const pqxx::row& row, std::vector<std::pair<std::int64_t, step_outcome>>& out) {
-  auto& [id, outcome] = out.at(row[1].as<std::size_t>());
-  id = row[2].as<std::int64_t>();
+void read_exchange(const pqxx::row& row, const batch_columns& c,
+                   std::vector<std::pair<std::int64_t, step_outcome>>& out) {
+  auto& [id, outcome] = out.at(row[c.k].as<std::size_t>());
+  id = row[c.id].as<std::int64_t>();
   outcome.applied = true;
-  read_ids({row[7].c_str(), row[7].size()}, outcome.outbound_ids);
+  read_ids({row[c.queued].c_str(), row[c.queued].size()}, outcome.outbound_ids);
 }
 
-status_change change_of(const pqxx::row& r) {
-  return {r[2].as<std::int64_t>(), r[3].as<std::int64_t>(), r[4].as<std::string>(),
-          r[5].as<std::string>(), r[6].as<std::string>()};
+status_change change_of(const pqxx::row& r, const batch_columns& c) {
+  return {r[c.id].as<std::int64_t>(), r[c.conversation_id].as<std::int64_t>(),
+          r[c.wamid].as<std::string>(), r[c.status].as<std::string>(),
+          r[c.error].as<std::string>()};
 }
 
 /// Gives an accepted row's change to the first request of that message still without one.
-void read_accepted(const pqxx::row& row, const std::vector<accepted_row>& rows,
+void read_accepted(const pqxx::row& row, const batch_columns& c,
+                   const std::vector<accepted_row>& rows,
                    std::vector<std::optional<status_change>>& out) {
-  auto change = change_of(row);
+  auto change = change_of(row, c);
   for (std::size_t k = 0; k < rows.size(); ++k)
     if (rows[k].message_id == change.message_id && !out[k]) {
       out[k] = std::move(change);
       return;
     }
-}
-
-/// `sql` with its input ($1) and row count ($2) named as the batch function's parameters.
-std::string in_function(std::string sql, const std::string& input, const std::string& count) {
-  for (auto [placeholder, name] :
-       {std::pair{std::string{"$1"}, input}, std::pair{std::string{"$2"}, count}})
-    for (auto at = sql.find(placeholder); at != std::string::npos;
-         at = sql.find(placeholder, at + name.size()))
-      sql.replace(at, placeholder.size(), name);
-  return sql;
 }
 
 }  // namespace
@@ -625,10 +681,10 @@ std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(
   auto input = exchanges_input(rows);
   std::vector<std::pair<std::int64_t, step_outcome>> out(rows.size());
   bool small = rows.size() <= direct_join_limit;
-  for (const auto& row :
-       prepared(tx, small ? "paige_exchange" : "paige_exchange_large",
-                exchange_sql(rows.size()).c_str(), input, static_cast<long>(rows.size())))
-    read_exchange(row, out);
+  auto result = prepared(tx, small ? "paige_exchange" : "paige_exchange_large",
+                         exchange_sql(rows.size()).c_str(), input, static_cast<long>(rows.size()));
+  batch_columns columns{result};
+  for (const auto& row : result) read_exchange(row, columns, out);
   return out;
 }
 
@@ -645,6 +701,7 @@ void set_up_write_session(pqxx::connection_base& conn, std::chrono::milliseconds
   // A temporary function (pg_temp, this session's own): always the statements of this
   // build, with nothing to migrate, and PL/pgSQL keeps each statement's plan for the session.
   // `use_column`: the statements' column names win over the result columns' names.
+  constexpr batch_input exchanges{"p_exchanges", "p_exchange_count"};
   static const std::string sql =
       "CREATE FUNCTION pg_temp.paige_write_batch(p_exchanges jsonb, p_exchange_count int, "
       "p_accepted jsonb, "
@@ -657,19 +714,19 @@ void set_up_write_session(pqxx::connection_base& conn, std::chrono::milliseconds
       "BEGIN\n"
       "  IF p_exchange_count > " +
       std::to_string(direct_join_limit) + " THEN RETURN QUERY " +
-      in_function(exchange_sql(direct_join_limit + 1), "p_exchanges", "p_exchange_count") +
-      ";\n  ELSIF p_exchange_count = 1 THEN" + one_exchange_plpgsql +
-      "\n  ELSIF p_exchange_count > 0 THEN RETURN QUERY " +
-      in_function(exchange_sql(1), "p_exchanges", "p_exchange_count") +
+      exchange_statement(direct_join_limit + 1, exchanges) +
+      ";\n  ELSIF p_exchange_count = 1 THEN" + one_exchange_plpgsql + step_moves_conversation("e") +
+      one_exchange_tail_plpgsql + "\n  ELSIF p_exchange_count > 0 THEN RETURN QUERY " +
+      exchange_statement(1, exchanges) +
       ";\n  END IF;\n"
       "  IF " +
       one_accepted_condition_plpgsql + " THEN" + one_accepted_plpgsql +
       "\n  ELSIF p_accepted_count > 0 THEN RETURN QUERY " +
-      in_function(accepted_sql, "p_accepted", "p_accepted_count") +
+      accepted_statement({"p_accepted", "p_accepted_count"}) +
       ";\n  END IF;\n"
       "  IF p_few_statuses THEN" +
       few_statuses_plpgsql + "\n  ELSIF p_status_count > 0 THEN RETURN QUERY " +
-      in_function(statuses_sql, "p_statuses", "p_status_count") + ";\n  END IF;\nEND $paige$";
+      statuses_statement({"p_statuses", "p_status_count"}) + ";\n  END IF;\nEND $paige$";
   pqxx::nontransaction{conn}.exec0(sql);
 }
 
@@ -697,19 +754,21 @@ batch_results write_batch(pqxx::transaction_base& tx, const batch_writes& writes
   auto exchanges = exchanges_input(writes.exchanges);
   auto accepted = accepted_input(writes.accepted);
   auto statuses = statuses_input(writes.statuses);
-  for (const auto& row :
-       prepared(tx, "paige_batch", call_sql, exchanges, static_cast<int>(writes.exchanges.size()),
-                accepted, static_cast<int>(writes.accepted.size()), statuses,
-                static_cast<int>(writes.statuses.size()), few_statuses(writes.statuses))) {
-    switch (row[0].as<int>()) {
+  auto result =
+      prepared(tx, "paige_batch", call_sql, exchanges, static_cast<int>(writes.exchanges.size()),
+               accepted, static_cast<int>(writes.accepted.size()), statuses,
+               static_cast<int>(writes.statuses.size()), few_statuses(writes.statuses));
+  batch_columns columns{result};
+  for (const auto& row : result) {
+    switch (row[columns.kind].as<int>()) {
       case exchange_kind:
-        read_exchange(row, out.exchanges);
+        read_exchange(row, columns, out.exchanges);
         break;
       case accepted_kind:
-        read_accepted(row, writes.accepted, out.accepted);
+        read_accepted(row, columns, writes.accepted, out.accepted);
         break;
       default:
-        out.statuses.push_back(change_of(row));
+        out.statuses.push_back(change_of(row, columns));
         break;
     }
   }
@@ -748,20 +807,21 @@ queued_message queue_outbound(pqxx::transaction_base& tx, std::int64_t conversat
   auto r = tx.exec_params1(
       "INSERT INTO messages (conversation_id, contact_id, direction, type, content, status) "
       "VALUES ($1, $2, 'out', $3, $4::jsonb, 'queued') RETURNING id, " +
-          iso_utc("created_at"),
+          iso_utc("created_at") + " AS created_at",
       conversation_id, contact_id, type, content_json);
   tx.exec_params(
       "UPDATE conversations SET last_message_at = now(), updated_at = now() WHERE id = $1",
       conversation_id);
-  return {r[0].as<std::int64_t>(), r[1].as<std::string>()};
+  return {r["id"].as<std::int64_t>(), r["created_at"].as<std::string>()};
 }
 
 double last_inbound_of(pqxx::transaction_base& tx, const std::string& wa_id) {
   auto r = tx.exec_params(
-      "SELECT coalesce(extract(epoch FROM last_inbound_at)::double precision, 0) FROM contacts "
+      "SELECT coalesce(extract(epoch FROM last_inbound_at)::double precision, 0) AS at "
+      "FROM contacts "
       "WHERE wa_id = $1",
       wa_id);
-  return r.empty() ? 0.0 : r[0][0].as<double>();
+  return r.empty() ? 0.0 : r[0]["at"].as<double>();
 }
 
 std::optional<std::vector<message_row>> conversation_messages(pqxx::transaction_base& tx,
@@ -769,40 +829,45 @@ std::optional<std::vector<message_row>> conversation_messages(pqxx::transaction_
                                                               std::int64_t before_id, int limit) {
   if (tx.exec_params("SELECT 1 FROM conversations WHERE id = $1", conversation_id).empty())
     return std::nullopt;
-  auto opt_ts = [](const std::string& column) { return "coalesce(" + iso_utc(column) + ", '')"; };
+  auto opt_ts = [](const std::string& column) {
+    return "coalesce(" + iso_utc(column) + ", '') AS " + column;
+  };
+  static const std::string sql =
+      "SELECT id, coalesce(wamid, '') AS wamid, direction, type, content::text AS content, "
+      "status, coalesce(error::text, '') AS error, " +
+      iso_utc("created_at") + " AS created_at, " + opt_ts("sent_at") + ", " +
+      opt_ts("delivered_at") + ", " + opt_ts("read_at") +
+      " FROM messages WHERE conversation_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3";
   std::vector<message_row> out;
-  for (const auto& r : tx.exec_params("SELECT id, coalesce(wamid, ''), direction, type, "
-                                      "content::text, status, coalesce(error::text, ''), " +
-                                          iso_utc("created_at") + ", " + opt_ts("sent_at") + ", " +
-                                          opt_ts("delivered_at") + ", " + opt_ts("read_at") +
-                                          " FROM messages WHERE conversation_id = $1 AND ($2 = 0 "
-                                          "OR id < $2) ORDER BY id DESC LIMIT $3",
-                                      conversation_id, before_id, limit))
-    out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
-                   r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>(),
-                   r[6].as<std::string>(), r[7].as<std::string>(), r[8].as<std::string>(),
-                   r[9].as<std::string>(), r[10].as<std::string>()});
+  for (const auto& r : tx.exec_params(sql, conversation_id, before_id, limit)) {
+    auto text = [&r](const char* column) { return r[column].as<std::string>(); };
+    out.push_back({r["id"].as<std::int64_t>(), text("wamid"), text("direction"), text("type"),
+                   text("content"), text("status"), text("error"), text("created_at"),
+                   text("sent_at"), text("delivered_at"), text("read_at")});
+  }
   return out;
 }
 
 std::vector<unhandled_row> unhandled_inbound(pqxx::transaction_base& tx) {
   std::vector<unhandled_row> out;
   for (const auto& r :
-       tx.exec("SELECT m.id, c.wa_id, coalesce(c.name, ''), m.wamid, m.type, m.content::text "
-               "FROM messages m JOIN contacts c ON c.id = m.contact_id "
+       tx.exec("SELECT m.id, c.wa_id, coalesce(c.name, '') AS name, m.wamid, m.type, "
+               "m.content::text AS content FROM messages m JOIN contacts c ON c.id = m.contact_id "
                "WHERE m.direction = 'in' AND m.handled_at IS NULL ORDER BY m.id"))
-    out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
-                   r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>()});
+    out.push_back({r["id"].as<std::int64_t>(), r["wa_id"].as<std::string>(),
+                   r["name"].as<std::string>(), r["wamid"].as<std::string>(),
+                   r["type"].as<std::string>(), r["content"].as<std::string>()});
   return out;
 }
 
 std::vector<queued_row> queued_outbound(pqxx::transaction_base& tx) {
   std::vector<queued_row> out;
   for (const auto& r : tx.exec(
-           "SELECT m.id, c.wa_id, m.content::text FROM messages m "
+           "SELECT m.id, c.wa_id, m.content::text AS content FROM messages m "
            "JOIN contacts c ON c.id = m.contact_id "
            "WHERE m.direction = 'out' AND m.wamid IS NULL AND m.status = 'queued' ORDER BY m.id"))
-    out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>()});
+    out.push_back(
+        {r["id"].as<std::int64_t>(), r["wa_id"].as<std::string>(), r["content"].as<std::string>()});
   return out;
 }
 
@@ -810,9 +875,10 @@ std::vector<std::optional<status_change>> record_accepted(pqxx::transaction_base
                                                           const std::vector<accepted_row>& rows) {
   auto input = accepted_input(rows);
   std::vector<std::optional<status_change>> out(rows.size());
-  for (const auto& r :
-       prepared(tx, "paige_accepted", accepted_sql, input, static_cast<long>(rows.size())))
-    read_accepted(r, rows, out);
+  auto result =
+      prepared(tx, "paige_accepted", accepted_sql().c_str(), input, static_cast<long>(rows.size()));
+  batch_columns columns{result};
+  for (const auto& r : result) read_accepted(r, columns, rows, out);
   return out;
 }
 
@@ -829,19 +895,21 @@ std::optional<status_change> record_failed(pqxx::transaction_base& tx, std::int6
   auto r = tx.exec_params(
       "UPDATE messages SET status = 'failed', failed_at = now(), error = $2::jsonb "
       "WHERE id = $1 AND direction = 'out' "
-      "RETURNING 1, NULL::int, id, conversation_id, coalesce(wamid, ''), status, error::text",
+      "RETURNING 1 AS kind, NULL::int AS k, id, conversation_id, coalesce(wamid, '') AS wamid, "
+      "status, error::text AS error, NULL::text AS queued",
       id, error_json);
   if (r.empty()) return std::nullopt;
-  return change_of(r[0]);
+  return change_of(r[0], batch_columns{r});
 }
 
 std::vector<status_change> apply_statuses(pqxx::transaction_base& tx,
                                           const std::vector<status_row>& statuses) {
   auto input = statuses_input(statuses);
   std::vector<status_change> out;
-  for (const auto& r :
-       prepared(tx, "paige_statuses", statuses_sql, input, static_cast<long>(statuses.size())))
-    out.push_back(change_of(r));
+  auto result = prepared(tx, "paige_statuses", statuses_sql().c_str(), input,
+                         static_cast<long>(statuses.size()));
+  batch_columns columns{result};
+  for (const auto& r : result) out.push_back(change_of(r, columns));
   return out;
 }
 
