@@ -7,10 +7,12 @@
 namespace paige::storage {
 namespace {
 
-const std::string bot_columns = "version, definition::text, " + iso_utc("created_at");
+const std::string bot_columns =
+    "version, definition::text AS definition, " + iso_utc("created_at") + " AS created_at";
 
 bot_row to_bot(const pqxx::row& r) {
-  return {r[0].as<int>(), r[1].as<std::string>(), r[2].as<std::string>()};
+  return {r["version"].as<int>(), r["definition"].as<std::string>(),
+          r["created_at"].as<std::string>()};
 }
 
 }  // namespace

@@ -16,8 +16,8 @@ std::optional<conversation_ref> find_conversation(pqxx::transaction_base& tx, st
       "WHERE c.id = $1",
       id);
   if (r.empty()) return std::nullopt;
-  return conversation_ref{r[0][0].as<std::string>(), r[0][1].as<std::string>(),
-                          r[0][2].as<std::string>()};
+  return conversation_ref{r[0]["wa_id"].as<std::string>(), r[0]["status"].as<std::string>(),
+                          r[0]["state"].as<std::string>()};
 }
 
 std::optional<std::string> set_conversation_state(pqxx::transaction_base& tx, std::int64_t id,
@@ -28,7 +28,7 @@ std::optional<std::string> set_conversation_state(pqxx::transaction_base& tx, st
       "WHERE c.id = old.id AND c.status = 'open' RETURNING old.state",
       id, state);
   if (r.empty()) return std::nullopt;
-  return r[0][0].as<std::string>();
+  return r[0]["state"].as<std::string>();
 }
 
 bool close_conversation(pqxx::transaction_base& tx, std::int64_t id,
@@ -53,7 +53,8 @@ std::vector<idle_conversation> idle_conversations(pqxx::transaction_base& tx,
           "precision) "
           "ORDER BY c.id LIMIT $1",
       limit, idle_seconds);
-  for (const auto& row : r) out.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>()});
+  for (const auto& row : r)
+    out.push_back({row["id"].as<std::int64_t>(), row["wa_id"].as<std::string>()});
   return out;
 }
 

@@ -9,18 +9,20 @@ namespace paige::storage {
 namespace {
 
 const std::string project_columns =
-    "id, seq, name, status, status_detail, settings::text, db_server, db_name, db_role, "
-    "db_password_sealed, " +
-    iso_utc("created_at") + ", " + iso_utc("updated_at") +
-    ", (SELECT json_build_object('phone_number_id', n.phone_number_id, 'waba_id', n.waba_id, "
+    "id, seq, name, status, status_detail, settings::text AS settings, db_server, db_name, "
+    "db_role, db_password_sealed, " +
+    iso_utc("created_at") + " AS created_at, " + iso_utc("updated_at") +
+    " AS updated_at, (SELECT json_build_object('phone_number_id', n.phone_number_id, 'waba_id', "
+    "n.waba_id, "
     "'display_phone_number', n.display_phone_number, 'verified_name', n.verified_name)::text "
-    "FROM whatsapp_numbers n WHERE n.project_id = projects.id), layout";
+    "FROM whatsapp_numbers n WHERE n.project_id = projects.id) AS whatsapp, layout";
 
 const std::string number_columns =
     "phone_number_id, project_id, waba_id, display_phone_number, verified_name, "
     "access_token_sealed, pin_sealed";
 
-const std::string key_columns = "id, project_id, name, key_prefix, " + iso_utc("created_at");
+const std::string key_columns =
+    "id, project_id, name, key_prefix, " + iso_utc("created_at") + " AS created_at";
 
 std::optional<std::string> nullable(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
@@ -29,36 +31,39 @@ std::optional<std::string> nullable(const pqxx::field& f) {
 
 project_row to_project(const pqxx::row& r) {
   project_row p;
-  p.id = r[0].as<std::string>();
-  p.seq = r[1].as<std::int64_t>();
-  p.name = r[2].as<std::string>();
-  auto status = r[3].as<std::string>();
+  auto text = [&r](const char* column) { return r[column].as<std::string>(); };
+  p.id = text("id");
+  p.seq = r["seq"].as<std::int64_t>();
+  p.name = text("name");
+  auto status = text("status");
   auto parsed = parse_project_status(status);
   // The column's CHECK constraint allows these names only.
   if (!parsed) throw std::runtime_error("unknown project status '" + status + "'");
   p.status = *parsed;
-  p.status_detail = nullable(r[4]);
-  p.settings_json = r[5].as<std::string>();
-  p.db_server = r[6].as<std::string>();
-  p.db_name = r[7].as<std::string>();
-  p.db_role = r[8].as<std::string>();
-  p.db_password_sealed = r[9].as<std::string>();
-  p.created_at = r[10].as<std::string>();
-  p.updated_at = r[11].as<std::string>();
-  p.whatsapp_json = nullable(r[12]).value_or("");
-  p.layout = r[13].as<int>();
+  p.status_detail = nullable(r["status_detail"]);
+  p.settings_json = text("settings");
+  p.db_server = text("db_server");
+  p.db_name = text("db_name");
+  p.db_role = text("db_role");
+  p.db_password_sealed = text("db_password_sealed");
+  p.created_at = text("created_at");
+  p.updated_at = text("updated_at");
+  p.whatsapp_json = nullable(r["whatsapp"]).value_or("");
+  p.layout = r["layout"].as<int>();
   return p;
 }
 
 number_row to_number(const pqxx::row& r) {
-  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
-          r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>(),
-          r[6].as<std::string>()};
+  auto text = [&r](const char* column) { return r[column].as<std::string>(); };
+  return {text("phone_number_id"), text("project_id"),
+          text("waba_id"),         text("display_phone_number"),
+          text("verified_name"),   text("access_token_sealed"),
+          text("pin_sealed")};
 }
 
 key_row to_key(const pqxx::row& r) {
-  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
-          r[3].as<std::string>(), r[4].as<std::string>()};
+  auto text = [&r](const char* column) { return r[column].as<std::string>(); };
+  return {text("id"), text("project_id"), text("name"), text("key_prefix"), text("created_at")};
 }
 
 std::vector<project_row> to_projects(const pqxx::result& res) {
@@ -149,7 +154,7 @@ bool connect_number(pqxx::connection& c, const number_row& n) {
   auto owner = tx.exec_params(
       "SELECT project_id FROM whatsapp_numbers WHERE phone_number_id = $1 FOR UPDATE",
       n.phone_number_id);
-  if (!owner.empty() && owner[0][0].as<std::string>() != n.project_id) return false;
+  if (!owner.empty() && owner[0]["project_id"].as<std::string>() != n.project_id) return false;
   tx.exec_params("DELETE FROM whatsapp_numbers WHERE project_id = $1", n.project_id);
   tx.exec_params(
       "INSERT INTO whatsapp_numbers (" + number_columns + ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -243,7 +248,7 @@ std::optional<std::pair<std::string, std::string>> project_of_key(pqxx::connecti
       "p.status <> 'deleted'",
       key_hash);
   if (res.empty()) return std::nullopt;
-  return std::make_pair(res[0][0].as<std::string>(), res[0][1].as<std::string>());
+  return std::make_pair(res[0]["project_id"].as<std::string>(), res[0]["id"].as<std::string>());
 }
 
 }  // namespace paige::storage

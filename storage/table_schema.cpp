@@ -16,13 +16,14 @@ constexpr std::size_t max_columns = 200;
 
 // One row per column of every (or one) table of the public schema.
 constexpr const char* columns_sql = R"sql(
-SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       pg_get_expr(d.adbin, d.adrelid),
-       coalesce(a.attnum = ANY (pk.indkey::int2[]), false),
-       coalesce(array_length(pk.indkey::int2[], 1), 0),
+SELECT c.relname AS table_name, a.attname AS column_name,
+       format_type(a.atttypid, a.atttypmod) AS formatted_type, a.attnotnull AS not_null,
+       pg_get_expr(d.adbin, d.adrelid) AS default_sql,
+       coalesce(a.attnum = ANY (pk.indkey::int2[]), false) AS in_primary_key,
+       coalesce(array_length(pk.indkey::int2[], 1), 0) AS primary_key_columns,
        EXISTS (SELECT 1 FROM pg_index u WHERE u.indrelid = c.oid AND u.indisunique AND NOT u.indisprimary
-                 AND u.indnatts = 1 AND u.indkey[0] = a.attnum AND u.indpred IS NULL),
-       pg_get_serial_sequence('public.' || quote_ident(c.relname), a.attname) IS NOT NULL
+                 AND u.indnatts = 1 AND u.indkey[0] = a.attnum AND u.indpred IS NULL) AS unique_alone,
+       pg_get_serial_sequence('public.' || quote_ident(c.relname), a.attname) IS NOT NULL AS has_sequence
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -35,7 +36,7 @@ std::vector<table_info> read_tables(pqxx::transaction_base& tx,
                                     const std::optional<std::string>& only) {
   std::vector<table_info> tables;
   for (const auto& r : tx.exec_params(columns_sql, only)) {
-    auto table = r[0].as<std::string>();
+    auto table = r["table_name"].as<std::string>();
     if (tables.empty() || tables.back().name != table) {
       tables.push_back({});
       tables.back().name = table;
@@ -43,16 +44,17 @@ std::vector<table_info> read_tables(pqxx::transaction_base& tx,
     }
     auto& t = tables.back();
     column_info col;
-    col.name = r[1].as<std::string>();
-    auto formatted = r[2].as<std::string>();
-    bool has_sequence = r[8].as<bool>();
+    col.name = r["column_name"].as<std::string>();
+    auto formatted = r["formatted_type"].as<std::string>();
+    bool has_sequence = r["has_sequence"].as<bool>();
     col.type = type_of_catalog(formatted, has_sequence);
     col.type_label = col.type == column_type::other ? formatted : type_name(col.type);
-    col.nullable = !r[3].as<bool>();
-    if (!r[4].is_null() && !has_sequence) col.default_sql = r[4].as<std::string>();
-    col.primary_key = r[5].as<bool>();
-    col.unique = r[7].as<bool>();
-    if (col.primary_key && r[6].as<int>() == 1) t.primary_key = col.name;
+    col.nullable = !r["not_null"].as<bool>();
+    if (!r["default_sql"].is_null() && !has_sequence)
+      col.default_sql = r["default_sql"].as<std::string>();
+    col.primary_key = r["in_primary_key"].as<bool>();
+    col.unique = r["unique_alone"].as<bool>();
+    if (col.primary_key && r["primary_key_columns"].as<int>() == 1) t.primary_key = col.name;
     t.columns.push_back(std::move(col));
   }
   return tables;
