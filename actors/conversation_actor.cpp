@@ -368,7 +368,7 @@ void run_operator_send(self_ptr self) {
         make_error(errc::invalid_argument,
                    "the contact's last message is more than 24 hours old (or there is none): "
                    "only a template can be sent now",
-                   "outside_service_window"));
+                   api_code::outside_service_window));
     st.steps.pop_front();
     st.step_in_flight = false;
     return pump_steps(self);
@@ -452,7 +452,7 @@ void run_change(self_ptr self) {
               } else {
                 p.promise.deliver(make_error(
                     errc::conflict, "conversation " + std::to_string(p.target) + " is closed",
-                    "conversation_closed"));
+                    api_code::conversation_closed));
               }
             } else {
               if (changed) {
@@ -464,7 +464,7 @@ void run_change(self_ptr self) {
                 if (conversation.empty())
                   p.promise.deliver(make_error(errc::not_found,
                                                "no conversation " + std::to_string(p.target),
-                                               "conversation_not_found"));
+                                               api_code::conversation_not_found));
                 else
                   p.promise.deliver(std::move(conversation));
               }
@@ -496,7 +496,7 @@ bool writes_rejected(const caf::error& err) {
 /// The error a failed write reports, as a skip's detail: the database's SQLSTATE only, since
 /// its message may quote the project's own values (they stay out of Paige's log).
 std::string failed_write(const caf::error& err) {
-  auto state = api_code_of(err);
+  auto state = sqlstate_of(err);
   return state.empty() ? std::string{"the step's writes failed"}
                        : "the step's writes failed (SQLSTATE " + state + ")";
 }
@@ -807,7 +807,7 @@ void order_operator_send(self_ptr self, conversation_order& order, caf::response
                   make_error(errc::invalid_argument,
                              "the contact's last message is more than 24 hours old (or there is "
                              "none): only a template can be sent now",
-                             "outside_service_window"));
+                             api_code::outside_service_window));
               return;
             }
             when_open(self, "", initial, [step, enqueue](const caf::error* err) mutable {

@@ -63,7 +63,7 @@ caf::result<caf::message> run_job(worker_state& st, const std::string& conninfo,
     if (retry_safe) return run_job(st, conninfo, opts, job, false);
     return make_error(errc::db_unavailable, e.what());
   } catch (const pqxx::sql_error& e) {
-    return make_error(errc::db_error, e.what(), e.sqlstate());
+    return make_db_error(e.what(), e.sqlstate());
   } catch (const std::exception& e) {
     // The connection may be mid-transaction in an unknown state: start afresh.
     if (!conn->is_open()) forget(st, conninfo);
@@ -79,7 +79,7 @@ caf::result<caf::message> run_session_job(const std::string& conninfo, const db_
     log::warn("db.connection_lost", {{"pool", opts.name}, {"reason", e.what()}});
     return make_error(errc::db_unavailable, e.what());
   } catch (const pqxx::sql_error& e) {
-    return make_error(errc::db_error, e.what(), e.sqlstate());
+    return make_db_error(e.what(), e.sqlstate());
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }
@@ -193,7 +193,7 @@ caf::behavior db_dispatcher(dispatcher_ptr self, db_pool_options opts) {
       if (st.max_queued > 0 && queue.size() >= st.max_queued) {
         promise.deliver(make_error(errc::busy,
                                    "too many requests are waiting for this database: retry later",
-                                   "too_many_requests"));
+                                   api_code::too_many_requests));
         return promise;
       }
       queue.push_back({std::move(job), promise, std::chrono::steady_clock::now()});

@@ -29,9 +29,15 @@ const char* to_string(errc code) {
   return "internal";
 }
 
-caf::error make_error(errc code, std::string reason, std::string api_code) {
+caf::error make_error(errc code, std::string reason, std::optional<api_code> api) {
   return caf::error{static_cast<std::uint8_t>(code), error_category,
-                    caf::make_message(std::move(reason), std::move(api_code))};
+                    caf::make_message(std::move(reason), std::string{api ? to_string(*api) : ""})};
+}
+
+caf::error make_db_error(std::string reason, std::string sqlstate) {
+  // The context's second slot holds the SQLSTATE here, where other errors hold their API code.
+  return caf::error{static_cast<std::uint8_t>(errc::db_error), error_category,
+                    caf::make_message(std::move(reason), std::move(sqlstate))};
 }
 
 errc code_of(const caf::error& err) {
@@ -48,10 +54,20 @@ std::string reason_of(const caf::error& err) {
   return caf::to_string(err);
 }
 
-std::string api_code_of(const caf::error& err) {
+namespace {
+std::string second_slot(const caf::error& err) {
   if (err.category() == error_category && err.context().match_elements<std::string, std::string>())
     return err.context().get_as<std::string>(1);
   return {};
+}
+}  // namespace
+
+std::string api_code_of(const caf::error& err) {
+  return code_of(err) == errc::db_error ? std::string{} : second_slot(err);
+}
+
+std::string sqlstate_of(const caf::error& err) {
+  return code_of(err) == errc::db_error ? second_slot(err) : std::string{};
 }
 
 }  // namespace paige::actors

@@ -9,6 +9,8 @@
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
 
+#include "common/api_codes.hpp"
+
 #include <cstdint>
 #include <string>
 
@@ -32,9 +34,12 @@ enum class errc : std::uint8_t {
 /// The code's snake_case name (used in logs and API errors).
 const char* to_string(errc code);
 
-/// An error of our category with a human-readable reason and, optionally, the specific
-/// snake_case code an API client sees (e.g. "project_not_active").
-caf::error make_error(errc code, std::string reason, std::string api_code = {});
+/// An error of our category with a human-readable reason and, optionally, the specific code an
+/// API client sees (its HTTP status agrees with `code`'s: see api/api_errors.hpp).
+caf::error make_error(errc code, std::string reason, std::optional<api_code> api = std::nullopt);
+
+/// A statement the database rejected (errc::db_error), with its SQLSTATE.
+caf::error make_db_error(std::string reason, std::string sqlstate);
 
 /// The errc of `err`, or errc::internal for errors of other categories (CAF's own, e.g. a
 /// request timeout, map to errc::timeout).
@@ -43,7 +48,10 @@ errc code_of(const caf::error& err);
 /// The human-readable reason of `err`, whatever its category.
 std::string reason_of(const caf::error& err);
 
-/// The specific API code of `err`, or "" when it has none.
+/// The name of the specific API code of `err`, or "" when it has none.
 std::string api_code_of(const caf::error& err);
+
+/// The SQLSTATE of a db_error, or "".
+std::string sqlstate_of(const caf::error& err);
 
 }  // namespace paige::actors

@@ -448,10 +448,9 @@ caf::error failure_of(const std::exception& e) {
     return make_error(errc::db_unavailable, e.what());
   if (dynamic_cast<const pqxx::broken_connection*>(&e))
     return make_error(errc::db_unavailable, e.what());
-  // The SQLSTATE travels as the API code: callers may log it, never the message (it can quote
-  // the project's own values).
+  // Callers may log the SQLSTATE, never the message (it can quote the project's own values).
   if (auto* sql = dynamic_cast<const pqxx::sql_error*>(&e))
-    return make_error(errc::db_error, e.what(), sql->sqlstate());
+    return make_db_error(e.what(), sql->sqlstate());
   return make_error(errc::internal, e.what());
 }
 

@@ -290,7 +290,7 @@ void with_open_conversation(self_ptr self, std::int64_t id,
                                          std::string& json) mutable {
             if (wa_id.empty())
               rp.deliver(make_error(errc::not_found, "no conversation " + std::to_string(id),
-                                    "conversation_not_found"));
+                                    api_code::conversation_not_found));
             else if (status == "open")
               then(wa_id);
             else if (closed_is_fine)
@@ -298,7 +298,7 @@ void with_open_conversation(self_ptr self, std::int64_t id,
             else
               rp.deliver(make_error(errc::conflict,
                                     "conversation " + std::to_string(id) + " is closed",
-                                    "conversation_closed"));
+                                    api_code::conversation_closed));
           },
           [rp](caf::error& err) mutable { rp.deliver(err); });
 }
@@ -463,17 +463,18 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](caf::update_atom, const project_patch& patch) -> caf::result<project_info> {
         auto& st = self->state;
         if (st.row.status == storage::project_status::deleting)
-          return make_error(errc::conflict, "the project is being deleted", "project_deleting");
+          return make_error(errc::conflict, "the project is being deleted",
+                            api_code::project_deleting);
         std::optional<std::string> name, settings;
         if (patch.has_name) {
           if (auto why = invalid_name_reason(patch.name))
-            return make_error(errc::invalid_argument, *why, "invalid_name");
+            return make_error(errc::invalid_argument, *why, api_code::invalid_name);
           name = patch.name;
         }
         if (patch.has_settings) {
           auto change = nlohmann::json::parse(patch.settings_patch_json);
           if (auto why = invalid_settings_reason(change))
-            return make_error(errc::invalid_argument, *why, "invalid_settings");
+            return make_error(errc::invalid_argument, *why, api_code::invalid_settings);
           settings = merge_settings(nlohmann::json::parse(st.row.settings_json), change).dump();
         }
         auto rp = self->make_response_promise<project_info>();
@@ -513,7 +514,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           const std::string& token, const std::string& pin) -> caf::result<project_info> {
         auto& st = self->state;
         if (st.row.status == storage::project_status::deleting)
-          return make_error(errc::conflict, "the project is being deleted", "project_deleting");
+          return make_error(errc::conflict, "the project is being deleted",
+                            api_code::project_deleting);
         auto rp = self->make_response_promise<project_info>();
         // Held back until connected, so a deletion cannot slip between Meta's answer and the
         // stored number (its deprovisioning disconnects the number).
@@ -540,17 +542,18 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         auto& st = self->state;
         if (!storage::is_ready(st.row.status))
           return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
-                            "project_not_ready");
+                            api_code::project_not_ready);
         return storage::project_conninfo(st.svc->server_conninfo, database_of(st));
       },
       [=](bot_get_atom) -> caf::result<bot_info> {
         if (self->state.bot_version.version == 0)
-          return make_error(errc::not_found, "the project has no bot", "bot_not_found");
+          return make_error(errc::not_found, "the project has no bot", api_code::bot_not_found);
         return to_bot_info(self->state.bot_version);
       },
       [=](bot_put_atom, const std::string& definition) -> caf::result<bot_info> {
         if (self->state.row.status == storage::project_status::deleting)
-          return make_error(errc::conflict, "the project is being deleted", "project_deleting");
+          return make_error(errc::conflict, "the project is being deleted",
+                            api_code::project_deleting);
         auto rp = self->make_response_promise<bot_info>();
         self->request(self->state.svc->control_db, persist_timeout, run_atom::value,
                       db_job{[id = self->state.row.id, definition](pqxx::connection& c) {
@@ -577,7 +580,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           return make_error(
               errc::conflict,
               "the project is " + storage::to_string(st.row.status) + ": it cannot send messages",
-              "project_not_ready");
+              api_code::project_not_ready);
         auto rp = self->make_response_promise();
         rp.delegate(conversation_for(self, wa_id), order_atom::value,
                     operator_send_order(std::move(message_json), st.bot));
@@ -588,7 +591,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         auto& st = self->state;
         if (!storage::is_ready(st.row.status))
           return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
-                            "project_not_ready");
+                            api_code::project_not_ready);
         auto settings =
             effective_settings(nlohmann::json::parse(st.row.settings_json, nullptr, false));
         rules.quota_bytes = settings.value("database_quota_mb", std::int64_t{1024}) << 20;
@@ -615,7 +618,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         auto& st = self->state;
         if (!st.pipeline_ready)
           return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
-                            "project_not_ready");
+                            api_code::project_not_ready);
         auto rp = self->make_response_promise<storage::read_result>();
         self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id,
                       tx_job{[read = std::move(read)](pqxx::transaction_base& tx) {
@@ -630,7 +633,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         auto& st = self->state;
         if (!st.pipeline_ready)
           return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
-                            "project_not_ready");
+                            api_code::project_not_ready);
         auto rp = self->make_response_promise<std::vector<storage::message_row>>();
         tx_job read = [conversation_id, before, limit](pqxx::transaction_base& tx) {
           auto rows = storage::conversation_messages(tx, conversation_id, before, limit);
@@ -647,7 +650,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                   else
                     rp.deliver(make_error(errc::not_found,
                                           "no conversation " + std::to_string(conversation_id),
-                                          "conversation_not_found"));
+                                          api_code::conversation_not_found));
                 },
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
@@ -659,7 +662,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           return make_error(
               errc::conflict,
               "the project is " + storage::to_string(st.row.status) + ": it cannot send messages",
-              "project_not_ready");
+              api_code::project_not_ready);
         // The conversation's contact first, then the same path as a message to that contact.
         auto rp = self->make_response_promise<outbound_view>();
         tx_job find = [conversation_id](pqxx::transaction_base& tx) {
@@ -673,7 +676,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                   if (wa_id.empty()) {
                     rp.deliver(make_error(errc::not_found,
                                           "no conversation " + std::to_string(conversation_id),
-                                          "conversation_not_found"));
+                                          api_code::conversation_not_found));
                     return;
                   }
                   self->request(conversation_for(self, wa_id), std::chrono::seconds{30},
@@ -690,7 +693,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         auto& st = self->state;
         if (!st.pipeline_ready)
           return make_error(errc::db_unavailable, "the project's pipeline is not running",
-                            "unavailable");
+                            api_code::unavailable);
         if (!again)
           return record_outcome(
               self, self->request(st.conversation_ctx->persistence, until_answered,
@@ -707,7 +710,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         auto& st = self->state;
         if (!st.pipeline_ready)
           return make_error(errc::db_unavailable, "the project's pipeline is not running",
-                            "unavailable");
+                            api_code::unavailable);
         tx_job job = [change = std::move(change)](pqxx::transaction_base& tx) {
           auto c = change(tx);
           return caf::make_message(c.has_value(), c.value_or(storage::status_change{}));
@@ -725,12 +728,12 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         auto& st = self->state;
         if (!st.pipeline_ready)
           return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
-                            "project_not_ready");
+                            api_code::project_not_ready);
         if (!force && !(st.bot && st.bot->states.count(state)))
           return make_error(
               errc::invalid_argument,
               "the current bot does not declare state '" + state + "' (set force to use it anyway)",
-              "unknown_state");
+              api_code::unknown_state);
         auto rp = self->make_response_promise<std::string>();
         with_open_conversation(
             self, conversation_id, rp,
@@ -746,7 +749,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         auto& st = self->state;
         if (!st.pipeline_ready)
           return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
-                            "project_not_ready");
+                            api_code::project_not_ready);
         auto rp = self->make_response_promise<std::string>();
         with_open_conversation(
             self, conversation_id, rp,

@@ -40,7 +40,7 @@ void spawn_project(self_ptr self, storage::project_row row) {
 }
 
 caf::error project_not_found(const std::string& id) {
-  return make_error(errc::not_found, "no project " + id, "project_not_found");
+  return make_error(errc::not_found, "no project " + id, api_code::project_not_found);
 }
 
 /// Forwards `xs` to the project's actor, which replies to the original requester.
@@ -103,10 +103,10 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](create_atom, const std::string& name,
           const std::string& settings_json) -> caf::result<project_info> {
         if (auto why = invalid_name_reason(name))
-          return make_error(errc::invalid_argument, *why, "invalid_name");
+          return make_error(errc::invalid_argument, *why, api_code::invalid_name);
         auto settings = nlohmann::json::parse(settings_json);
         if (auto why = invalid_settings_reason(settings))
-          return make_error(errc::invalid_argument, *why, "invalid_settings");
+          return make_error(errc::invalid_argument, *why, api_code::invalid_settings);
         auto ident = new_project_identity();
         storage::new_project p{ident.id,
                                name,
@@ -201,7 +201,7 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
         if (!self->state.projects.count(id)) return project_not_found(id);
         if (name.empty() || name.size() > 200)
           return make_error(errc::invalid_argument, "a key name has 1 to 200 characters",
-                            "invalid_name");
+                            api_code::invalid_name);
         auto key = generate_project_key();
         auto key_id = "key_" + secrets::random_hex(8);
         return query<storage::key_row, key_info>(
@@ -240,7 +240,8 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
                   if (revoked)
                     rp.deliver(caf::ok_atom::value);
                   else
-                    rp.deliver(make_error(errc::not_found, "no key " + key_id, "key_not_found"));
+                    rp.deliver(
+                        make_error(errc::not_found, "no key " + key_id, api_code::key_not_found));
                 },
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;

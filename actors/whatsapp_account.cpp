@@ -30,12 +30,12 @@ constexpr std::chrono::seconds graph_timeout{60};
 caf::error graph_failure(const graph_result& r) {
   if (!r.transport_error.empty() || r.http_status >= 500)
     return make_error(errc::upstream, "Meta's Graph API is unavailable: " + r.error_message(),
-                      "graph_unavailable");
+                      api_code::graph_unavailable);
   if (r.error_code() == 190 || r.http_status == 401)
     return make_error(errc::invalid_argument, "Meta refused the access token: " + r.error_message(),
-                      "whatsapp_token_invalid");
+                      api_code::whatsapp_token_invalid);
   return make_error(errc::invalid_argument, "Meta refused the request: " + r.error_message(),
-                    "whatsapp_rejected");
+                    api_code::whatsapp_rejected);
 }
 
 /// One Graph call, holding back the account's other messages until it is answered.
@@ -62,7 +62,7 @@ void control_step(self_ptr self, db_job job, Ok ok, failure fail) {
 
 caf::error number_in_use(const std::string& phone_number_id) {
   return make_error(errc::conflict, "another project owns number " + phone_number_id,
-                    "number_in_use");
+                    api_code::number_in_use);
 }
 
 /// The stored row of a number Meta described in `meta` (the secrets sealed).

@@ -9,27 +9,35 @@ namespace paige::api {
 
 http_response error_response(const caf::error& err) {
   using actors::errc;
-  auto code = actors::api_code_of(err);
+  auto specific = parse_api_code(actors::api_code_of(err));
   auto reason = actors::reason_of(err);
+  // The errc decides what kind of answer it is; a specific code of that kind names it.
+  auto answer = [&](api_code general) {
+    if (!specific) return http_response::error(general, reason);
+    if (http_status(*specific) == http_status(general))
+      return http_response::error(*specific, reason);
+    log::error("api.code_mismatch", {{"code", to_string(*specific)}, {"kind", to_string(general)}});
+    return http_response::error(general, reason);
+  };
   switch (actors::code_of(err)) {
     case errc::not_found:
-      return http_response::error(404, code.empty() ? "not_found" : code, reason);
+      return answer(api_code::not_found);
     case errc::conflict:
-      return http_response::error(409, code.empty() ? "conflict" : code, reason);
+      return answer(api_code::conflict);
     case errc::invalid_argument:
-      return http_response::error(422, code.empty() ? "invalid_argument" : code, reason);
+      return answer(api_code::invalid_argument);
     case errc::upstream:
-      return http_response::error(502, code.empty() ? "graph_unavailable" : code, reason);
+      return answer(api_code::graph_unavailable);
     case errc::busy:
-      return http_response::error(429, code.empty() ? "too_many_requests" : code, reason);
+      return answer(api_code::too_many_requests);
     case errc::db_unavailable:
     case errc::timeout:
       log::warn("api.unavailable", {{"reason", reason}});
-      return http_response::error(503, "unavailable",
+      return http_response::error(api_code::unavailable,
                                   "the service is temporarily unavailable; retry");
     default:
       log::error("api.internal_error", {{"reason", reason}});
-      return http_response::error(500, "internal", "internal error");
+      return http_response::error(api_code::internal, "internal error");
   }
 }
 

@@ -51,7 +51,7 @@ void add_bot_routes(router& routes, project_routes_context ctx) {
                          for (const auto& p : *problems)
                            list.push_back({{"pointer", p.pointer}, {"message", p.message}});
                          return respond(http_response::error(
-                             422, "invalid_bot",
+                             api_code::invalid_bot,
                              "the bot definition has " + std::to_string(problems->size()) +
                                  " problem(s); the current version stays",
                              {{"problems", list}}));

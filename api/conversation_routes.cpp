@@ -24,7 +24,8 @@ std::variant<storage::page_request, http_response> page_of(const http_request& r
   if (auto cursor = req.query_param("cursor")) {
     auto pos = decode_cursor(*cursor);
     if (!pos)
-      return http_response::error(422, "invalid_cursor", "the cursor is not one this API issued");
+      return http_response::error(api_code::invalid_cursor,
+                                  "the cursor is not one this API issued");
     out.before = *pos;
   }
   return out;
@@ -52,13 +53,12 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
 
   // Runs `what` in the project's database; what it does not find answers 404 with `missing`.
   auto read = [&sys, dir, timeout](const http_request& req, responder respond,
-                                   storage::project_read what, format answer,
-                                   std::string missing_code, std::string missing_message) {
+                                   storage::project_read what, format answer, api_code missing_code,
+                                   std::string missing_message) {
     ask(
         sys, dir, timeout,
         [respond, answer, missing_code, missing_message](storage::read_result& found) {
-          if (!found.found)
-            return respond(http_response::error(404, missing_code, missing_message));
+          if (!found.found) return respond(http_response::error(missing_code, missing_message));
           http_response r;
           r.body = answer(found);
           respond(std::move(r));
@@ -75,17 +75,18 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
                read(req, respond,
                     storage::contacts_read{std::string{req.query_param("search").value_or("")},
                                            std::get<storage::page_request>(page)},
-                    page_json, "", "");
+                    page_json, api_code::not_found, "");
              }));
 
-  routes.add("GET", "/v1/projects/{project_id}/contacts/{contact_id}",
-             own([read](http_request&& req, responder respond) {
-               auto id = id_param(req, "contact_id");
-               if (!id)
-                 return respond(http_response::error(404, "contact_not_found", "no such contact"));
-               read(req, respond, storage::contact_read{*id}, document_json, "contact_not_found",
-                    "no contact " + std::to_string(*id));
-             }));
+  routes.add(
+      "GET", "/v1/projects/{project_id}/contacts/{contact_id}",
+      own([read](http_request&& req, responder respond) {
+        auto id = id_param(req, "contact_id");
+        if (!id)
+          return respond(http_response::error(api_code::contact_not_found, "no such contact"));
+        read(req, respond, storage::contact_read{*id}, document_json, api_code::contact_not_found,
+             "no contact " + std::to_string(*id));
+      }));
 
   // A contact's conversations or messages: a page of `Read` (contact id, page).
   auto of_contact = [read](auto read_of_contact) {
@@ -93,10 +94,10 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
       using Read = decltype(read_of_contact);
       auto id = id_param(req, "contact_id");
       auto page = page_of(req);
-      if (!id) return respond(http_response::error(404, "contact_not_found", "no such contact"));
+      if (!id) return respond(http_response::error(api_code::contact_not_found, "no such contact"));
       if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
       read(req, respond, Read{*id, std::get<storage::page_request>(page)}, page_json,
-           "contact_not_found", "no contact " + std::to_string(*id));
+           api_code::contact_not_found, "no contact " + std::to_string(*id));
     };
   };
   routes.add("GET", "/v1/projects/{project_id}/contacts/{contact_id}/conversations",
@@ -107,39 +108,40 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
   // "states" before "{conversation_id}": the router takes the first route that matches.
   routes.add("GET", "/v1/projects/{project_id}/conversations/states",
              own([read](http_request&& req, responder respond) {
-               read(req, respond, storage::conversation_states_read{}, items_json, "", "");
+               read(req, respond, storage::conversation_states_read{}, items_json,
+                    api_code::not_found, "");
              }));
 
-  routes.add(
-      "GET", "/v1/projects/{project_id}/conversations",
-      own([read](http_request&& req, responder respond) {
-        auto page = page_of(req);
-        if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
-        std::string status{req.query_param("status").value_or("")};
-        if (!status.empty() && status != "open" && status != "closed")
-          return respond(http_response::error(422, "invalid_status", "status is open or closed"));
-        std::vector<std::string> states;
-        std::string list{req.query_param("state").value_or("")};
-        for (std::size_t start = 0; start < list.size();) {
-          auto comma = list.find(',', start);
-          if (comma == std::string::npos) comma = list.size();
-          if (comma > start) states.push_back(list.substr(start, comma - start));
-          start = comma + 1;
-        }
-        read(req, respond,
-             storage::conversations_read{std::move(states), std::move(status),
-                                         std::get<storage::page_request>(page)},
-             page_json, "", "");
-      }));
+  routes.add("GET", "/v1/projects/{project_id}/conversations",
+             own([read](http_request&& req, responder respond) {
+               auto page = page_of(req);
+               if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
+               std::string status{req.query_param("status").value_or("")};
+               if (!status.empty() && status != "open" && status != "closed")
+                 return respond(
+                     http_response::error(api_code::invalid_status, "status is open or closed"));
+               std::vector<std::string> states;
+               std::string list{req.query_param("state").value_or("")};
+               for (std::size_t start = 0; start < list.size();) {
+                 auto comma = list.find(',', start);
+                 if (comma == std::string::npos) comma = list.size();
+                 if (comma > start) states.push_back(list.substr(start, comma - start));
+                 start = comma + 1;
+               }
+               read(req, respond,
+                    storage::conversations_read{std::move(states), std::move(status),
+                                                std::get<storage::page_request>(page)},
+                    page_json, api_code::not_found, "");
+             }));
 
   routes.add("GET", "/v1/projects/{project_id}/conversations/{conversation_id}",
              own([read](http_request&& req, responder respond) {
                auto id = id_param(req, "conversation_id");
                if (!id)
-                 return respond(
-                     http_response::error(404, "conversation_not_found", "no such conversation"));
+                 return respond(http_response::error(api_code::conversation_not_found,
+                                                     "no such conversation"));
                read(req, respond, storage::conversation_read{*id}, document_json,
-                    "conversation_not_found", "no conversation " + std::to_string(*id));
+                    api_code::conversation_not_found, "no conversation " + std::to_string(*id));
              }));
 
   // Changes go through the conversation's actor, in turn with the bot's steps.
@@ -151,34 +153,35 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
     };
   };
   auto depth = ctx.max_json_depth;
-  routes.add("PATCH", "/v1/projects/{project_id}/conversations/{conversation_id}",
-             own([&sys, dir, timeout, depth, answer_json](http_request&& req, responder respond) {
-               auto id = id_param(req, "conversation_id");
-               if (!id)
-                 return respond(
-                     http_response::error(404, "conversation_not_found", "no such conversation"));
-               auto parsed = parse_json_object(req.body, depth, {"state", "force"});
-               if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
-               auto& body = std::get<json>(parsed);
-               if (!body.contains("state") || !body["state"].is_string() ||
-                   body["state"].get<std::string>().empty() ||
-                   body["state"].get<std::string>().size() > 200)
-                 return respond(http_response::error(
-                     422, "invalid_state", "\"state\" must be a state name (1 to 200 characters)"));
-               if (body.contains("force") && !body["force"].is_boolean())
-                 return respond(
-                     http_response::error(422, "invalid_body", "\"force\" must be true or false"));
-               ask(sys, dir, timeout, answer_json(respond), fail_with(respond),
-                   actors::change_state_atom::value, std::string{req.param("project_id")}, *id,
-                   body["state"].get<std::string>(), body.value("force", false), req.caller);
-             }));
+  routes.add(
+      "PATCH", "/v1/projects/{project_id}/conversations/{conversation_id}",
+      own([&sys, dir, timeout, depth, answer_json](http_request&& req, responder respond) {
+        auto id = id_param(req, "conversation_id");
+        if (!id)
+          return respond(
+              http_response::error(api_code::conversation_not_found, "no such conversation"));
+        auto parsed = parse_json_object(req.body, depth, {"state", "force"});
+        if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
+        auto& body = std::get<json>(parsed);
+        if (!body.contains("state") || !body["state"].is_string() ||
+            body["state"].get<std::string>().empty() ||
+            body["state"].get<std::string>().size() > 200)
+          return respond(http_response::error(
+              api_code::invalid_state, "\"state\" must be a state name (1 to 200 characters)"));
+        if (body.contains("force") && !body["force"].is_boolean())
+          return respond(
+              http_response::error(api_code::invalid_body, "\"force\" must be true or false"));
+        ask(sys, dir, timeout, answer_json(respond), fail_with(respond),
+            actors::change_state_atom::value, std::string{req.param("project_id")}, *id,
+            body["state"].get<std::string>(), body.value("force", false), req.caller);
+      }));
 
   routes.add("POST", "/v1/projects/{project_id}/conversations/{conversation_id}/close",
              own([&sys, dir, timeout, answer_json](http_request&& req, responder respond) {
                auto id = id_param(req, "conversation_id");
                if (!id)
-                 return respond(
-                     http_response::error(404, "conversation_not_found", "no such conversation"));
+                 return respond(http_response::error(api_code::conversation_not_found,
+                                                     "no such conversation"));
                ask(sys, dir, timeout, answer_json(respond), fail_with(respond),
                    actors::close_atom::value, std::string{req.param("project_id")}, *id,
                    req.caller);

@@ -13,25 +13,9 @@ using json = nlohmann::json;
 
 constexpr std::size_t max_sql_params = 100;
 
-unsigned status_of(storage::failure_kind kind) {
-  switch (kind) {
-    case storage::failure_kind::not_found:
-      return 404;
-    case storage::failure_kind::conflict:
-      return 409;
-    case storage::failure_kind::forbidden:
-      return 403;
-    case storage::failure_kind::quota:
-      return 507;
-    case storage::failure_kind::invalid:
-      break;
-  }
-  return 422;
-}
-
 http_response response_of(const storage::table_error& e) {
-  if (e.details.is_null()) return http_response::error(status_of(e.kind), e.code, e.what());
-  return http_response::error(status_of(e.kind), e.code, e.what(), e.details);
+  if (e.details.is_null()) return http_response::error(e.api, e.what());
+  return http_response::error(e.api, e.what(), e.details);
 }
 
 http_response response_of(const storage::database_result& r) {
@@ -58,7 +42,7 @@ std::variant<json, http_response> object_body(const http_request& req, std::size
   if (auto* err = std::get_if<http_response>(&parsed)) return std::move(*err);
   auto& body = std::get<json>(parsed);
   if (!body.is_object())
-    return http_response::error(422, "invalid_body", std::string{"the body must be "} + what);
+    return http_response::error(api_code::invalid_body, std::string{"the body must be "} + what);
   return std::move(body);
 }
 
@@ -106,16 +90,12 @@ void add_database_routes(router& routes, project_routes_context ctx) {
         auto& body = std::get<json>(parsed);
         checked(respond, [&] {
           if (!body.contains("name") || !body["name"].is_string())
-            throw storage::table_error{storage::failure_kind::invalid,
-                                       "invalid_name",
-                                       "\"name\" must be a string",
-                                       {{"field", "name"}}};
+            throw storage::invalid(api_code::invalid_name, "\"name\" must be a string",
+                                   {{"field", "name"}});
           auto columns_json = body.value("columns", json::array());
           if (!columns_json.is_array())
-            throw storage::table_error{storage::failure_kind::invalid,
-                                       "invalid_columns",
-                                       "\"columns\" must be an array",
-                                       {{"field", "columns"}}};
+            throw storage::invalid(api_code::invalid_columns, "\"columns\" must be an array",
+                                   {{"field", "columns"}});
           std::vector<storage::column_spec> columns;
           for (const auto& c : columns_json) columns.push_back(storage::parse_column_spec(c));
           run(req, respond,
@@ -143,23 +123,23 @@ void add_database_routes(router& routes, project_routes_context ctx) {
                });
              }));
 
-  routes.add(
-      "GET", "/v1/projects/{project_id}/tables/{table}/rows",
-      own([run](http_request&& req, responder respond) {
-        auto limit = parse_limit(req, 50, 1000);
-        if (auto* err = std::get_if<http_response>(&limit)) return respond(std::move(*err));
-        storage::browse_request browse;
-        browse.limit = std::get<int>(limit);
-        browse.order_by = std::string{req.query_param("order_by").value_or("")};
-        auto desc = req.query_param("desc").value_or("false");
-        if (desc != "true" && desc != "false" && desc != "1" && desc != "0")
-          return respond(http_response::error(422, "invalid_desc", "desc must be true or false"));
-        browse.desc = desc == "true" || desc == "1";
-        browse.cursor = std::string{req.query_param("cursor").value_or("")};
-        for (const auto& [key, value] : req.query)
-          if (key.rfind("where.", 0) == 0) browse.equals.emplace_back(key.substr(6), value);
-        run(req, respond, storage::browse_rows_request{table_param(req), std::move(browse)});
-      }));
+  routes.add("GET", "/v1/projects/{project_id}/tables/{table}/rows",
+             own([run](http_request&& req, responder respond) {
+               auto limit = parse_limit(req, 50, 1000);
+               if (auto* err = std::get_if<http_response>(&limit)) return respond(std::move(*err));
+               storage::browse_request browse;
+               browse.limit = std::get<int>(limit);
+               browse.order_by = std::string{req.query_param("order_by").value_or("")};
+               auto desc = req.query_param("desc").value_or("false");
+               if (desc != "true" && desc != "false" && desc != "1" && desc != "0")
+                 return respond(
+                     http_response::error(api_code::invalid_desc, "desc must be true or false"));
+               browse.desc = desc == "true" || desc == "1";
+               browse.cursor = std::string{req.query_param("cursor").value_or("")};
+               for (const auto& [key, value] : req.query)
+                 if (key.rfind("where.", 0) == 0) browse.equals.emplace_back(key.substr(6), value);
+               run(req, respond, storage::browse_rows_request{table_param(req), std::move(browse)});
+             }));
 
   routes.add("POST", "/v1/projects/{project_id}/tables/{table}/rows",
              own([run, depth](http_request&& req, responder respond) {
@@ -189,23 +169,22 @@ void add_database_routes(router& routes, project_routes_context ctx) {
                    storage::delete_row_request{table_param(req), std::string{req.param("key")}});
              }));
 
-  routes.add(
-      "POST", "/v1/projects/{project_id}/sql",
-      own([run, depth](http_request&& req, responder respond) {
-        auto parsed = parse_json_object(req.body, depth, {"query", "params"});
-        if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
-        auto& body = std::get<json>(parsed);
-        if (!body.contains("query") || !body["query"].is_string() ||
-            body["query"].get<std::string>().empty())
-          return respond(
-              http_response::error(422, "invalid_query", "\"query\" must be a non-empty string"));
-        auto params = body.value("params", json::array());
-        if (!params.is_array() || params.size() > max_sql_params)
-          return respond(http_response::error(422, "invalid_params",
-                                              "\"params\" must be an array of at most " +
-                                                  std::to_string(max_sql_params) + " values"));
-        run(req, respond, storage::sql_request{body["query"].get<std::string>(), params});
-      }));
+  routes.add("POST", "/v1/projects/{project_id}/sql",
+             own([run, depth](http_request&& req, responder respond) {
+               auto parsed = parse_json_object(req.body, depth, {"query", "params"});
+               if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
+               auto& body = std::get<json>(parsed);
+               if (!body.contains("query") || !body["query"].is_string() ||
+                   body["query"].get<std::string>().empty())
+                 return respond(http_response::error(api_code::invalid_query,
+                                                     "\"query\" must be a non-empty string"));
+               auto params = body.value("params", json::array());
+               if (!params.is_array() || params.size() > max_sql_params)
+                 return respond(http_response::error(
+                     api_code::invalid_params, "\"params\" must be an array of at most " +
+                                                   std::to_string(max_sql_params) + " values"));
+               run(req, respond, storage::sql_request{body["query"].get<std::string>(), params});
+             }));
 }
 
 }  // namespace paige::api

@@ -32,7 +32,7 @@ void add_event_routes(router& routes, project_routes_context ctx) {
                 if (auto text = req.query_param("conversation_id")) {
                   auto id = parse_id(*text);
                   if (!id)
-                    return respond(http_response::error(422, "invalid_conversation_id",
+                    return respond(http_response::error(api_code::invalid_conversation_id,
                                                         "conversation_id is a conversation's id"));
                   conversation = *id;
                 }

@@ -244,28 +244,28 @@ class session : public std::enable_shared_from_this<session> {
   void on_read_error(beast::error_code ec) {
     timer_.cancel();
     if (ec == net::error::operation_aborted && timed_out_ && parser_->got_some())
-      return write_error(408, "request_timeout", "the request was not received in time");
+      return write_error(api_code::request_timeout, "the request was not received in time");
     if (ec == http::error::body_limit)
-      return write_error(413, "body_too_large",
+      return write_error(api_code::body_too_large,
                          "the request body is larger than " +
                              std::to_string(server_->opts.max_body_bytes) + " bytes");
     if (ec == http::error::header_limit)
-      return write_error(431, "headers_too_large",
+      return write_error(api_code::headers_too_large,
                          "the request head is larger than " +
                              std::to_string(server_->opts.max_header_bytes) + " bytes");
     if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message)
-      return write_error(400, "bad_request", "malformed HTTP request: " + ec.message());
+      return write_error(api_code::bad_request, "malformed HTTP request: " + ec.message());
     do_close();  // end of stream, idle timeout, reset, drain
   }
 
-  void write_error(unsigned status, std::string code, std::string message) {
+  void write_error(api_code code, std::string message) {
     method_ = "other";
     route_ = "unmatched";
     started_ = std::chrono::steady_clock::now();
     busy_ = true;
     closing_ = true;  // after a framing error the rest of the stream cannot be trusted
-    write(http_response::error(status, code, message), 11);
+    write(http_response::error(code, message), 11);
   }
 
   void handle_request() {
@@ -297,12 +297,12 @@ class session : public std::enable_shared_from_this<session> {
     if (!match.route.empty()) route_ = match.route;
     if (!match.target) {
       if (match.status == 405) {
-        auto res = http_response::error(405, "method_not_allowed",
+        auto res = http_response::error(api_code::method_not_allowed,
                                         req.method + " is not allowed on " + req.path);
         res.headers.emplace_back("Allow", match.allow);
         return write(std::move(res), version);
       }
-      return write(http_response::error(404, "not_found", "no such endpoint: " + req.path),
+      return write(http_response::error(api_code::not_found, "no such endpoint: " + req.path),
                    version);
     }
     req.params = std::move(match.params);
@@ -319,7 +319,7 @@ class session : public std::enable_shared_from_this<session> {
       (*match.target)(std::move(req), respond);
     } catch (const std::exception& e) {
       log::error("http.handler_failed", {{"route", route_}, {"reason", e.what()}});
-      respond(http_response::error(500, "internal", "internal error"));
+      respond(http_response::error(api_code::internal, "internal error"));
     }
     if (match.deadline->after.count() > 0 && !answered->load())
       arm_deadline(*match.deadline, answered, version);

@@ -32,14 +32,19 @@ http_response http_response::json(unsigned status, const nlohmann::json& body) {
   return r;
 }
 
-http_response http_response::error(unsigned status, std::string_view code,
-                                   std::string_view message) {
+http_response http_response::foreign_error(unsigned status, std::string_view code,
+                                           std::string_view message) {
   return json(status, {{"error", {{"code", code}, {"message", message}}}});
 }
 
-http_response http_response::error(unsigned status, std::string_view code, std::string_view message,
+http_response http_response::error(api_code code, std::string_view message) {
+  return json(http_status(code), {{"error", {{"code", to_string(code)}, {"message", message}}}});
+}
+
+http_response http_response::error(api_code code, std::string_view message,
                                    const nlohmann::json& details) {
-  return json(status, {{"error", {{"code", code}, {"message", message}, {"details", details}}}});
+  return json(http_status(code),
+              {{"error", {{"code", to_string(code)}, {"message", message}, {"details", details}}}});
 }
 
 }  // namespace paige::api

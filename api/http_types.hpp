@@ -2,6 +2,8 @@
 /// @brief HTTP request and response as handlers see them: plain structs, no Beast.
 #pragma once
 
+#include "common/api_codes.hpp"
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -64,8 +66,12 @@ struct http_response {
   /// A JSON response.
   static http_response json(unsigned status, const nlohmann::json& body);
   /// The error shape of DESIGN.md §6: {"error": {"code", "message", "details"?}}.
-  static http_response error(unsigned status, std::string_view code, std::string_view message);
-  static http_response error(unsigned status, std::string_view code, std::string_view message,
+  /// The same shape with a code outside Paige's API (the Meta simulator's control API).
+  static http_response foreign_error(unsigned status, std::string_view code,
+                                     std::string_view message);
+  /// The status is the code's (common/api_codes.hpp).
+  static http_response error(api_code code, std::string_view message);
+  static http_response error(api_code code, std::string_view message,
                              const nlohmann::json& details);
 };
 

@@ -21,10 +21,10 @@ std::variant<nlohmann::json, http_response> parse_json(const std::string& body,
           return true;
         });
   } catch (const too_deep&) {
-    return http_response::error(400, "invalid_json",
+    return http_response::error(api_code::invalid_json,
                                 "JSON nested deeper than " + std::to_string(max_depth) + " levels");
   } catch (const nlohmann::json::exception& e) {
-    return http_response::error(400, "invalid_json", std::string{"malformed JSON: "} + e.what());
+    return http_response::error(api_code::invalid_json, std::string{"malformed JSON: "} + e.what());
   }
 }
 
@@ -34,13 +34,13 @@ std::variant<nlohmann::json, http_response> parse_json_object(
   if (std::holds_alternative<http_response>(parsed)) return parsed;
   auto& doc = std::get<nlohmann::json>(parsed);
   if (!doc.is_object())
-    return http_response::error(422, "invalid_body", "the body must be a JSON object");
+    return http_response::error(api_code::invalid_body, "the body must be a JSON object");
   for (const auto& item : doc.items()) {
     const auto& key = item.key();
     bool known =
         std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
     if (!known)
-      return http_response::error(422, "unknown_field", "unknown field '" + key + "'",
+      return http_response::error(api_code::unknown_field, "unknown field '" + key + "'",
                                   {{"field", key}});
   }
   return doc;
@@ -52,7 +52,7 @@ std::variant<int, http_response> parse_limit(const http_request& req, int fallba
   int value = 0;
   auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc{} || ptr != text->data() + text->size() || value < 1 || value > max)
-    return http_response::error(422, "invalid_limit",
+    return http_response::error(api_code::invalid_limit,
                                 "limit must be a whole number from 1 to " + std::to_string(max));
   return value;
 }

@@ -36,11 +36,11 @@ std::variant<json, http_response> checked_message(const http_request& req, std::
   auto msg = std::get<json>(std::move(parsed));
   if (with_to) {
     if (!msg.is_object() || !msg.contains("to") || !msg["to"].is_string())
-      return http_response::error(422, "invalid_recipient",
+      return http_response::error(api_code::invalid_recipient,
                                   "'to' (the contact's wa_id) is required");
     to = msg["to"].get<std::string>();
     if (to.empty() || to.size() > 20 || to.find_first_not_of("0123456789") != std::string::npos)
-      return http_response::error(422, "invalid_recipient",
+      return http_response::error(api_code::invalid_recipient,
                                   "'to' must be a wa_id: digits only, no '+'");
     msg.erase("to");
   }
@@ -48,7 +48,7 @@ std::variant<json, http_response> checked_message(const http_request& req, std::
   if (!problems.empty()) {
     json list = json::array();
     for (const auto& p : problems) list.push_back({{"pointer", p.pointer}, {"message", p.message}});
-    return http_response::error(422, "invalid_message", problems.front().message,
+    return http_response::error(api_code::invalid_message, problems.front().message,
                                 {{"problems", list}});
   }
   return msg;
@@ -92,7 +92,7 @@ void add_message_routes(router& routes, project_routes_context ctx) {
                        auto conversation = conversation_of(req);
                        if (!conversation)
                          return respond(http_response::error(
-                             404, "conversation_not_found",
+                             api_code::conversation_not_found,
                              "no conversation " + std::string{req.param("conversation_id")}));
                        std::string unused;
                        auto checked = checked_message(req, depth, false, unused);
@@ -110,7 +110,7 @@ void add_message_routes(router& routes, project_routes_context ctx) {
                 auto conversation = conversation_of(req);
                 if (!conversation)
                   return respond(http_response::error(
-                      404, "conversation_not_found",
+                      api_code::conversation_not_found,
                       "no conversation " + std::string{req.param("conversation_id")}));
                 auto limit = parse_limit(req, 50, 200);
                 if (auto* err = std::get_if<http_response>(&limit)) return respond(std::move(*err));
@@ -118,7 +118,7 @@ void add_message_routes(router& routes, project_routes_context ctx) {
                 if (auto cursor = req.query_param("cursor")) {
                   auto pos = decode_cursor(*cursor);
                   if (!pos)
-                    return respond(http_response::error(422, "invalid_cursor",
+                    return respond(http_response::error(api_code::invalid_cursor,
                                                         "the cursor is not one this API issued"));
                   before = *pos;
                 }

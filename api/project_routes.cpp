@@ -62,7 +62,7 @@ void add_project_routes(router& routes, project_routes_context ctx) {
                        auto& body = std::get<json>(parsed);
                        if (!body.contains("name") || !body["name"].is_string())
                          return respond(http_response::error(
-                             422, "invalid_name", "name is required and must be a string"));
+                             api_code::invalid_name, "name is required and must be a string"));
                        auto settings = body.value("settings", json::object());
                        ask(sys, dir, timeout, reply_project(respond, 202), fail_with(respond),
                            actors::create_atom::value, body["name"].get<std::string>(),
@@ -79,7 +79,7 @@ void add_project_routes(router& routes, project_routes_context ctx) {
             if (auto cursor = req.query_param("cursor")) {
               auto pos = decode_cursor(*cursor);
               if (!pos)
-                return respond(http_response::error(422, "invalid_cursor",
+                return respond(http_response::error(api_code::invalid_cursor,
                                                     "the cursor is not one this API issued"));
               after = *pos;
             }
@@ -113,8 +113,8 @@ void add_project_routes(router& routes, project_routes_context ctx) {
                        actors::project_patch patch;
                        if (body.contains("name")) {
                          if (!body["name"].is_string())
-                           return respond(
-                               http_response::error(422, "invalid_name", "name must be a string"));
+                           return respond(http_response::error(api_code::invalid_name,
+                                                               "name must be a string"));
                          patch.has_name = true;
                          patch.name = body["name"].get<std::string>();
                        }
@@ -124,7 +124,7 @@ void add_project_routes(router& routes, project_routes_context ctx) {
                        }
                        if (!patch.has_name && !patch.has_settings)
                          return respond(http_response::error(
-                             422, "empty_patch", "give name and/or settings to change"));
+                             api_code::empty_patch, "give name and/or settings to change"));
                        ask(sys, dir, timeout, reply_project(respond, 200), fail_with(respond),
                            caf::update_atom::value, std::string{req.param("project_id")},
                            std::move(patch));
@@ -161,11 +161,11 @@ void add_project_routes(router& routes, project_routes_context ctx) {
             };
             auto number = digits("phone_number_id");
             if (!number)
-              return respond(http_response::error(422, "invalid_phone_number_id",
+              return respond(http_response::error(api_code::invalid_phone_number_id,
                                                   "phone_number_id must be Meta's numeric id"));
             auto waba = digits("waba_id");
             if (!waba)
-              return respond(http_response::error(422, "invalid_waba_id",
+              return respond(http_response::error(api_code::invalid_waba_id,
                                                   "waba_id must be Meta's numeric id"));
             auto token = body.value("access_token", json()).is_string()
                              ? body["access_token"].get<std::string>()
@@ -175,13 +175,13 @@ void add_project_routes(router& routes, project_routes_context ctx) {
                                          [](unsigned char c) { return c > 0x20 && c < 0x7f; });
             if (!printable)
               return respond(
-                  http_response::error(422, "invalid_access_token",
+                  http_response::error(api_code::invalid_access_token,
                                        "access_token must be a non-empty token without spaces"));
             std::string pin;
             if (body.contains("pin")) {
               pin = body["pin"].is_string() ? body["pin"].get<std::string>() : "";
               if (pin.size() != 6 || pin.find_first_not_of("0123456789") != std::string::npos)
-                return respond(http_response::error(422, "invalid_pin", "pin must be 6 digits"));
+                return respond(http_response::error(api_code::invalid_pin, "pin must be 6 digits"));
             } else {
               // A two-step verification PIN is required by Meta's register call; Paige keeps it
               // sealed.
@@ -203,7 +203,7 @@ void add_project_routes(router& routes, project_routes_context ctx) {
                        auto& body = std::get<json>(parsed);
                        if (!body.contains("name") || !body["name"].is_string())
                          return respond(http_response::error(
-                             422, "invalid_name", "name is required and must be a string"));
+                             api_code::invalid_name, "name is required and must be a string"));
                        ask(
                            sys, dir, timeout,
                            [respond](actors::key_info& k) {

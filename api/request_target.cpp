@@ -10,7 +10,7 @@ namespace paige::api {
 
 std::variant<request_target, http_response> parse_request_target(std::string_view target) {
   auto url = boost::urls::parse_origin_form(target);
-  if (!url) return http_response::error(400, "bad_request", "malformed request target");
+  if (!url) return http_response::error(api_code::bad_request, "malformed request target");
   request_target out;
   out.segments.reserve(url->encoded_segments().size());
   for (auto seg : url->encoded_segments()) out.segments.push_back(seg.decode());
@@ -23,7 +23,7 @@ std::variant<request_target, http_response> parse_request_target(std::string_vie
                });
   if (!clean)
     return http_response::error(
-        422, "invalid_encoding",
+        api_code::invalid_encoding,
         "the path and query must be UTF-8 without NUL characters (after %-decoding)");
   return out;
 }

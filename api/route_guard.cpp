@@ -13,21 +13,22 @@ handler guarded(const authenticator& auth, access level, handler inner) {
     auth.authenticate(*shared, [shared, respond, level, inner](principal p) {
       using kind = principal::kind;
       if (p.who == kind::nobody)
-        return respond(http_response::error(401, "unauthorized", "a valid bearer key is required"));
+        return respond(
+            http_response::error(api_code::unauthorized, "a valid bearer key is required"));
       if (p.who == kind::unavailable)
         return respond(
-            http_response::error(503, "unavailable", "cannot check the key right now; retry"));
+            http_response::error(api_code::unavailable, "cannot check the key right now; retry"));
       if (p.who == kind::project) {
         auto wanted = shared->param("project_id");
         if (wanted.empty())
           return respond(
-              http_response::error(403, "forbidden", "this endpoint needs the admin key"));
+              http_response::error(api_code::forbidden, "this endpoint needs the admin key"));
         if (wanted != p.project_id)
-          return respond(
-              http_response::error(404, "project_not_found", "no project " + std::string{wanted}));
+          return respond(http_response::error(api_code::project_not_found,
+                                              "no project " + std::string{wanted}));
         if (level == access::admin)
           return respond(
-              http_response::error(403, "forbidden", "this endpoint needs the admin key"));
+              http_response::error(api_code::forbidden, "this endpoint needs the admin key"));
       }
       shared->caller = p.label();
       inner(std::move(*shared), respond);

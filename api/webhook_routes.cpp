@@ -19,7 +19,7 @@ namespace {
 
 /// What a webhook that cannot be recorded now answers (Meta redelivers it).
 http_response unavailable_answer() {
-  return http_response::error(503, "unavailable", "cannot record the events now; retry");
+  return http_response::error(api_code::unavailable, "cannot record the events now; retry");
 }
 
 /// Answers once every project has confirmed its part; the first failure answers 503.
@@ -75,7 +75,7 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
     if (mode != "subscribe" || !challenge ||
         !secrets::constant_time_equal(token, ctx.verify_token)) {
       log::warn("webhook.handshake_refused", {{"mode", mode}});
-      return respond(http_response::error(403, "forbidden", "verification failed"));
+      return respond(http_response::error(api_code::forbidden, "verification failed"));
     }
     http_response r;
     r.content_type = "text/plain";
@@ -93,13 +93,13 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
         if (!valid_signature(ctx.app_secret, req.body, signature)) {
           bad_signature->inc();
           log::warn("webhook.bad_signature", {{"present", !signature.empty()}});
-          return respond(http_response::error(401, "invalid_signature",
+          return respond(http_response::error(api_code::invalid_signature,
                                               "missing or wrong X-Hub-Signature-256"));
         }
         auto parsed = parse_webhook(req.body);
         if (auto* why = std::get_if<std::string>(&parsed)) {
           malformed->inc();
-          return respond(http_response::error(400, "invalid_webhook", *why));
+          return respond(http_response::error(api_code::invalid_webhook, *why));
         }
         auto& envelope = std::get<webhook_events>(parsed);
         std::vector<std::pair<caf::actor, actors::number_batch>> routed;

@@ -85,8 +85,7 @@ database_outcome run_table_request(pqxx::connection_base& conn, const table_requ
     if (quota > 0) {
       auto after = database_size(tx);
       if (after > quota && after > before)
-        return table_error{failure_kind::quota,
-                           "quota_exceeded",
+        return table_error{api_code::quota_exceeded,
                            "the project's database would hold " + std::to_string(after) +
                                " bytes, over its quota of " + std::to_string(quota) +
                                " (settings.database_quota_mb): nothing was changed",
@@ -98,7 +97,7 @@ database_outcome run_table_request(pqxx::connection_base& conn, const table_requ
     return e;
   } catch (const pqxx::broken_connection&) {
     if (watch.fired() == backend_watchdog::action::none) throw;
-    return table_error{failure_kind::invalid, "statement_timeout",
+    return table_error{api_code::statement_timeout,
                        "the request ran past its " + ms + " ms and was stopped", nullptr};
   } catch (const pqxx::sql_error& e) {
     auto mapped = classify(e);

@@ -17,7 +17,7 @@ std::string encode_row_cursor(const std::string& order_by, bool desc, const row_
 
 row_position decode_row_cursor(const std::string& cursor, const std::string& order_by, bool desc) {
   auto bad = [] {
-    return table_error{failure_kind::invalid, "invalid_cursor",
+    return table_error{api_code::invalid_cursor,
                        "the cursor is not one this API issued for this order"};
   };
   if (cursor.rfind("r1", 0) != 0) throw bad();

@@ -31,10 +31,6 @@ struct conn_deleter {
   void operator()(PGconn* c) const { PQfinish(c); }
 };
 
-table_error invalid(std::string code, const std::string& message, json details = json::object()) {
-  return table_error{failure_kind::invalid, std::move(code), message, std::move(details)};
-}
-
 /// One session of the endpoint: its connection, the watchdog's eye on it, and how the
 /// statement's failures are reported.
 class session {
@@ -84,13 +80,13 @@ class session {
     auto cls = sqlstate.substr(0, 2);
     if (cls == "08" || cls == "53" || cls == "57" || cls == "58" || cls == "XX")
       throw pqxx::broken_connection(message);
-    throw invalid("sql_error", message, {{"sqlstate", sqlstate}});
+    throw invalid(api_code::sql_error, message, {{"sqlstate", sqlstate}});
   }
 
   table_error timed_out() const {
-    return invalid("statement_timeout", "the statement ran past its " +
-                                            std::to_string(limits_.timeout.count()) +
-                                            " ms and was stopped");
+    return invalid(api_code::statement_timeout, "the statement ran past its " +
+                                                    std::to_string(limits_.timeout.count()) +
+                                                    " ms and was stopped");
   }
 
  private:
@@ -154,7 +150,7 @@ struct bound_params {
         const auto& s = p.get_ref<const std::string&>();
         // libpq ends a parameter at a NUL: "a\0b" would silently be bound as "a".
         if (!text::clean_text(s))
-          throw invalid("invalid_params",
+          throw invalid(api_code::invalid_params,
                         "parameter $" + std::to_string(i + 1) + " holds a NUL character",
                         {{"index", i}});
         values.emplace_back(s);
@@ -242,7 +238,8 @@ std::size_t run_direct(session& s, const std::string& query, const bound_params&
         if (!failure) failure = std::move(r);
     }
   }
-  if (copy) throw invalid("copy_not_supported", "COPY is not available through the SQL endpoint");
+  if (copy)
+    throw invalid(api_code::copy_not_supported, "COPY is not available through the SQL endpoint");
   if (failure) s.fail(failure.get());
   return out.columns.empty() && affected ? *affected : out.rows.size();
 }
@@ -294,10 +291,11 @@ statement_kind kind_of_statement(const std::string& sql) {
 
 json run_sql(const std::string& conninfo, const std::string& query, const json& params,
              const sql_limits& limits, backend_watchdog* watchdog) {
-  if (!text::clean_text(query)) throw invalid("invalid_query", "\"query\" holds a NUL character");
+  if (!text::clean_text(query))
+    throw invalid(api_code::invalid_query, "\"query\" holds a NUL character");
   auto kind = kind_of_statement(query);
   if (kind == statement_kind::copy)
-    throw invalid("copy_not_supported",
+    throw invalid(api_code::copy_not_supported,
                   "COPY is not available through the SQL endpoint: read with SELECT, write with "
                   "INSERT or the "
                   "rows endpoints");
@@ -330,8 +328,7 @@ json run_sql(const std::string& conninfo, const std::string& query, const json& 
     auto size_after = database_size(s);
     if (size_after > limits.quota_bytes && size_after > size_before) {
       s.exec("ROLLBACK");
-      throw table_error{failure_kind::quota,
-                        "quota_exceeded",
+      throw table_error{api_code::quota_exceeded,
                         "the project's database would hold " + std::to_string(size_after) +
                             " bytes, over its quota of " + std::to_string(limits.quota_bytes) +
                             " (settings.database_quota_mb): nothing was changed",

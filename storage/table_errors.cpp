@@ -31,36 +31,35 @@ std::string human_message(std::string text) {
 
 struct mapping {
   const char* sqlstate;  ///< a full SQLSTATE, or a two-character class
-  failure_kind kind;
-  const char* code;
+  api_code code;
 };
 
 constexpr mapping mappings[] = {
-    {"23505", failure_kind::conflict, "unique_violation"},
-    {"23503", failure_kind::conflict, "foreign_key_violation"},
-    {"23502", failure_kind::invalid, "not_null_violation"},
-    {"23514", failure_kind::invalid, "check_violation"},
-    {"42P01", failure_kind::not_found, "table_not_found"},
-    {"42703", failure_kind::invalid, "unknown_column"},
-    {"42P07", failure_kind::conflict, "table_exists"},
-    {"42701", failure_kind::conflict, "column_exists"},
-    {"2BP01", failure_kind::conflict, "table_in_use"},
-    {"42501", failure_kind::forbidden, "permission_denied"},
-    {"57014", failure_kind::invalid, "statement_timeout"},
-    {"53400", failure_kind::quota, "temp_file_limit_exceeded"},
-    {"55P03", failure_kind::conflict, "table_busy"},
-    {"22", failure_kind::invalid, "invalid_value"},
-    {"23", failure_kind::conflict, "constraint_violation"},
-    {"42", failure_kind::invalid, "sql_error"},
-    {"0A", failure_kind::invalid, "sql_error"},
-    {"21", failure_kind::invalid, "sql_error"},
-    {"25", failure_kind::invalid, "sql_error"},
-    {"2B", failure_kind::conflict, "table_in_use"},
-    {"34", failure_kind::invalid, "sql_error"},
-    {"24", failure_kind::invalid, "sql_error"},
-    {"26", failure_kind::invalid, "sql_error"},
-    {"54", failure_kind::invalid, "sql_error"},
-    {"P0", failure_kind::invalid, "sql_error"},
+    {"23505", api_code::unique_violation},
+    {"23503", api_code::foreign_key_violation},
+    {"23502", api_code::not_null_violation},
+    {"23514", api_code::check_violation},
+    {"42P01", api_code::table_not_found},
+    {"42703", api_code::unknown_column},
+    {"42P07", api_code::table_exists},
+    {"42701", api_code::column_exists},
+    {"2BP01", api_code::table_in_use},
+    {"42501", api_code::permission_denied},
+    {"57014", api_code::statement_timeout},
+    {"53400", api_code::temp_file_limit_exceeded},
+    {"55P03", api_code::table_busy},
+    {"22", api_code::invalid_value},
+    {"23", api_code::constraint_violation},
+    {"42", api_code::sql_error},
+    {"0A", api_code::sql_error},
+    {"21", api_code::sql_error},
+    {"25", api_code::sql_error},
+    {"2B", api_code::table_in_use},
+    {"34", api_code::sql_error},
+    {"24", api_code::sql_error},
+    {"26", api_code::sql_error},
+    {"54", api_code::sql_error},
+    {"P0", api_code::sql_error},
 };
 
 /// The SQLSTATE of `e`; libpqxx 6.4 throws several of its subclasses without one, so those
@@ -97,7 +96,7 @@ std::optional<table_error> classify(const std::string& state, const std::string&
   for (const auto& m : mappings) {
     std::string key{m.sqlstate};
     if (state == key || (key.size() == 2 && state.compare(0, 2, key) == 0))
-      return table_error{m.kind, m.code, human_message(message), {{"sqlstate", state}}};
+      return table_error{m.code, human_message(message), {{"sqlstate", state}}};
   }
   return std::nullopt;
 }

@@ -3,6 +3,8 @@
 /// for humans; Postgres errors are mapped here from their SQLSTATE.
 #pragma once
 
+#include "common/api_codes.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -15,20 +17,22 @@ class sql_error;
 
 namespace paige::storage {
 
-/// What went wrong, as the API reports it (422, 404, 409, 403, 507).
-enum class failure_kind { invalid, not_found, conflict, forbidden, quota };
-
+/// What went wrong, as the API reports it: its code (and so its status), a message for humans
+/// and details.
 struct table_error : std::runtime_error {
-  table_error(failure_kind kind, std::string code, const std::string& message,
+  table_error(api_code api, const std::string& message,
               nlohmann::json details = nlohmann::json::object())
-      : std::runtime_error(message),
-        kind(kind),
-        code(std::move(code)),
-        details(std::move(details)) {}
-  failure_kind kind;
-  std::string code;
+      : std::runtime_error(message), api(api), code(to_string(api)), details(std::move(details)) {}
+  api_code api;
+  std::string code;        ///< api's name
   nlohmann::json details;  ///< null: none
 };
+
+/// A refused request (422) with `api` as its code.
+inline table_error invalid(api_code api, const std::string& message,
+                           nlohmann::json details = nlohmann::json::object()) {
+  return {api, message, std::move(details)};
+}
 
 /// The table_error for a Postgres error a request caused (constraint, type, missing object,
 /// privilege, timeout, syntax ...), with Postgres' message and SQLSTATE in the details;

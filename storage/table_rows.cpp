@@ -13,10 +13,6 @@ using params = std::vector<std::optional<std::string>>;
 
 constexpr const char* ctid_column = "?paige_ctid";
 
-table_error invalid(std::string code, const std::string& message, json details = json::object()) {
-  return {failure_kind::invalid, std::move(code), message, std::move(details)};
-}
-
 json row_json(const pqxx::row& r) {
   json row = json::object();
   for (const auto& f : r) {
@@ -29,19 +25,20 @@ json row_json(const pqxx::row& r) {
 const column_info& require_column(const table_info& t, const std::string& name) {
   const auto* c = t.column(name);
   if (!c)
-    throw invalid("unknown_column", "table '" + t.name + "' has no column '" + name + "'",
+    throw invalid(api_code::unknown_column, "table '" + t.name + "' has no column '" + name + "'",
                   {{"column", name}});
   return *c;
 }
 
 std::optional<std::string> checked(const column_info& c, const json& value) {
   if (value.is_null() && !c.nullable)
-    throw invalid("not_null_violation", "column '" + c.name + "' cannot be null",
+    throw invalid(api_code::not_null_violation, "column '" + c.name + "' cannot be null",
                   {{"column", c.name}});
   try {
     return to_parameter(c.type, value);
   } catch (const bad_value& e) {
-    throw invalid("invalid_value", "column '" + c.name + "' " + e.what(), {{"column", c.name}});
+    throw invalid(api_code::invalid_value, "column '" + c.name + "' " + e.what(),
+                  {{"column", c.name}});
   }
 }
 
@@ -49,26 +46,28 @@ std::string checked_text(const column_info& c, const std::string& text) {
   try {
     return text_to_parameter(c.type, text);
   } catch (const bad_value& e) {
-    throw invalid("invalid_value", "column '" + c.name + "' " + e.what(), {{"column", c.name}});
+    throw invalid(api_code::invalid_value, "column '" + c.name + "' " + e.what(),
+                  {{"column", c.name}});
   }
 }
 
 void refuse_system(const table_info& t) {
   if (t.system)
     throw table_error{
-        failure_kind::forbidden, "system_table",
+        api_code::system_table,
         "'" + t.name + "' is a system table: its rows change through the conversation endpoints"};
 }
 
 const column_info& key_column(const table_info& t) {
   if (!t.primary_key)
-    throw invalid("no_primary_key",
+    throw invalid(api_code::no_primary_key,
                   "table '" + t.name + "' has no single-column primary key to address rows by");
   return *t.column(*t.primary_key);
 }
 
 void require_object(const json& values) {
-  if (!values.is_object()) throw invalid("invalid_row", "a row is a JSON object {column: value}");
+  if (!values.is_object())
+    throw invalid(api_code::invalid_row, "a row is a JSON object {column: value}");
 }
 
 }  // namespace
@@ -178,8 +177,7 @@ json update_row(pqxx::transaction_base& tx, const table_info& table, const std::
                  : "UPDATE public." + tx.quote_name(table.name) + " SET " + sets + where;
   auto r = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(args));
   if (r.empty())
-    throw table_error{failure_kind::not_found, "row_not_found",
-                      "table '" + table.name + "' has no row " + key};
+    throw table_error{api_code::row_not_found, "table '" + table.name + "' has no row " + key};
   return row_json(r[0]);
 }
 
@@ -190,8 +188,7 @@ void delete_row(pqxx::transaction_base& tx, const table_info& table, const std::
                               tx.quote_name(k.name) + " = $1",
                           checked_text(k, key));
   if (r.affected_rows() == 0)
-    throw table_error{failure_kind::not_found, "row_not_found",
-                      "table '" + table.name + "' has no row " + key};
+    throw table_error{api_code::row_not_found, "table '" + table.name + "' has no row " + key};
 }
 
 void clear_table(pqxx::transaction_base& tx, const table_info& table) {

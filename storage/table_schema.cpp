@@ -60,10 +60,6 @@ std::vector<table_info> read_tables(pqxx::transaction_base& tx,
   return tables;
 }
 
-table_error invalid(std::string code, const std::string& message, json details = json::object()) {
-  return {failure_kind::invalid, std::move(code), message, std::move(details)};
-}
-
 bool is_serial(column_type t) { return t == column_type::serial || t == column_type::bigserial; }
 
 /// Function defaults a user may name instead of a literal.
@@ -95,7 +91,7 @@ std::string column_ddl(pqxx::transaction_base& tx, const column_spec& c) {
 
 void refuse_system(const table_info& t, const char* what) {
   if (t.system)
-    throw table_error{failure_kind::forbidden, "system_table",
+    throw table_error{api_code::system_table,
                       "'" + t.name + "' is a system table: it cannot be " + what + " here"};
 }
 
@@ -109,22 +105,24 @@ const column_info* table_info::column(const std::string& name) const {
 
 column_spec parse_column_spec(const json& spec) {
   if (!spec.is_object())
-    throw invalid("invalid_column", "a column is an object {\"name\", \"type\", ...}");
+    throw invalid(api_code::invalid_column, "a column is an object {\"name\", \"type\", ...}");
   for (const auto& [key, value] : spec.items())
     if (key != "name" && key != "type" && key != "nullable" && key != "default" &&
         key != "unique" && key != "primary_key")
-      throw invalid("unknown_field", "unknown column field '" + key + "'", {{"field", key}});
+      throw invalid(api_code::unknown_field, "unknown column field '" + key + "'",
+                    {{"field", key}});
   column_spec c;
   if (!spec.contains("name") || !spec["name"].is_string())
-    throw invalid("invalid_column", "a column needs a \"name\" string", {{"field", "name"}});
+    throw invalid(api_code::invalid_column, "a column needs a \"name\" string",
+                  {{"field", "name"}});
   c.name = spec["name"].get<std::string>();
   if (auto problem = column_name_problem(c.name))
-    throw invalid("invalid_name", *problem, {{"column", c.name}});
+    throw invalid(api_code::invalid_name, *problem, {{"column", c.name}});
   auto type = spec.contains("type") && spec["type"].is_string()
                   ? parse_column_type(spec["type"].get<std::string>())
                   : std::nullopt;
   if (!type)
-    throw invalid("invalid_type",
+    throw invalid(api_code::invalid_type,
                   "column '" + c.name +
                       "' needs a \"type\": text, varchar, integer, bigint, numeric, boolean, "
                       "date, timestamptz, uuid, jsonb or serial",
@@ -133,7 +131,7 @@ column_spec parse_column_spec(const json& spec) {
   auto flag = [&](const char* key, bool fallback) {
     if (!spec.contains(key)) return fallback;
     if (!spec[key].is_boolean())
-      throw invalid("invalid_column",
+      throw invalid(api_code::invalid_column,
                     "\"" + std::string{key} + "\" of column '" + c.name + "' must be true or false",
                     {{"column", c.name}});
     return spec[key].get<bool>();
@@ -144,14 +142,15 @@ column_spec parse_column_spec(const json& spec) {
   if (spec.contains("default")) c.default_value = spec["default"];
   if (!c.default_value.is_null()) {
     if (is_serial(c.type))
-      throw invalid("invalid_default", "column '" + c.name + "' is a serial: it takes no default",
+      throw invalid(api_code::invalid_default,
+                    "column '" + c.name + "' is a serial: it takes no default",
                     {{"column", c.name}});
     if (!expression_default(c)) {
       try {
         to_parameter(c.type, c.default_value);
       } catch (const bad_value& e) {
-        throw invalid("invalid_default", "the default of column '" + c.name + "' " + e.what(),
-                      {{"column", c.name}});
+        throw invalid(api_code::invalid_default,
+                      "the default of column '" + c.name + "' " + e.what(), {{"column", c.name}});
       }
     }
   }
@@ -170,30 +169,30 @@ std::optional<table_info> describe_table(pqxx::transaction_base& tx, const std::
 
 table_info require_table(pqxx::transaction_base& tx, const std::string& name) {
   auto t = describe_table(tx, name);
-  if (!t)
-    throw table_error{failure_kind::not_found, "table_not_found", "no table named '" + name + "'"};
+  if (!t) throw table_error{api_code::table_not_found, "no table named '" + name + "'"};
   return std::move(*t);
 }
 
 table_info create_table(pqxx::transaction_base& tx, const std::string& name,
                         const std::vector<column_spec>& columns) {
   if (auto problem = table_name_problem(name))
-    throw invalid("invalid_name", *problem, {{"field", "name"}});
+    throw invalid(api_code::invalid_name, *problem, {{"field", "name"}});
   if (columns.size() > max_columns)
-    throw invalid("too_many_columns",
+    throw invalid(api_code::too_many_columns,
                   "a table has at most " + std::to_string(max_columns) + " columns");
   std::set<std::string> names;
   int keys = 0;
   for (const auto& c : columns) {
     if (!names.insert(c.name).second)
-      throw invalid("duplicate_column", "column '" + c.name + "' is given twice",
+      throw invalid(api_code::duplicate_column, "column '" + c.name + "' is given twice",
                     {{"column", c.name}});
     keys += c.primary_key;
   }
-  if (keys > 1) throw invalid("invalid_primary_key", "at most one column can be the primary key");
+  if (keys > 1)
+    throw invalid(api_code::invalid_primary_key, "at most one column can be the primary key");
   if (keys == 0 && names.count("id"))
     throw invalid(
-        "invalid_primary_key",
+        api_code::invalid_primary_key,
         "a table without a primary key gets 'id bigserial primary key': mark column 'id' as the "
         "primary key or rename it",
         {{"column", "id"}});

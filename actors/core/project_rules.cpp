@@ -73,24 +73,24 @@ nlohmann::json effective_settings(const nlohmann::json& stored) {
   return out;
 }
 
-std::optional<std::pair<std::string, std::string>> refused_transition(
-    storage::project_status status, project_request request) {
+std::optional<std::pair<api_code, std::string>> refused_transition(storage::project_status status,
+                                                                   project_request request) {
   using storage::project_status;
   switch (request) {
     case project_request::pause:
       if (status == project_status::active) return std::nullopt;
-      return std::pair<std::string, std::string>{
-          "project_not_active",
+      return std::pair<api_code, std::string>{
+          api_code::project_not_active,
           "only an active project can be paused; this one is " + storage::to_string(status)};
     case project_request::resume:
       if (status == project_status::paused) return std::nullopt;
-      return std::pair<std::string, std::string>{
-          "project_not_paused",
+      return std::pair<api_code, std::string>{
+          api_code::project_not_paused,
           "only a paused project can be resumed; this one is " + storage::to_string(status)};
     case project_request::remove:
       if (status == project_status::provisioning)
-        return std::pair<std::string, std::string>{
-            "project_provisioning",
+        return std::pair<api_code, std::string>{
+            api_code::project_provisioning,
             "the project is still being provisioned; delete it once it is active or failed"};
       return std::nullopt;
   }

@@ -3,6 +3,8 @@
 /// transitions. No actor or database here.
 #pragma once
 
+#include "common/api_codes.hpp"
+
 #include "storage/project_status.hpp"
 
 #include <nlohmann/json.hpp>
@@ -36,7 +38,7 @@ enum class project_request { pause, resume, remove };
 
 /// Why `request` cannot apply to a project in `status`, as {api code, message}, or nullopt
 /// when it can. `remove` of a project already being deleted is allowed (idempotent).
-std::optional<std::pair<std::string, std::string>> refused_transition(
-    storage::project_status status, project_request request);
+std::optional<std::pair<api_code, std::string>> refused_transition(storage::project_status status,
+                                                                   project_request request);
 
 }  // namespace paige::actors

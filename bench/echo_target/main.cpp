@@ -74,7 +74,7 @@ struct pending_answer {
     if (!ok) failed = true;
     if (--remaining > 0) return;
     if (failed)
-      respond(api::http_response::error(503, "unavailable", "a send failed; retry"));
+      respond(api::http_response::error(api_code::unavailable, "a send failed; retry"));
     else
       respond(api::http_response::json(200, {{"status", "ok"}}));
   }
@@ -84,11 +84,11 @@ void add_echo_route(api::router& routes, const options& opt, api::graph_client& 
   routes.add("POST", "/webhook", [&opt, &graph](api::http_request&& req, api::responder respond) {
     if (!api::valid_signature(opt.app_secret, req.body,
                               req.header("x-hub-signature-256").value_or("")))
-      return respond(api::http_response::error(401, "invalid_signature",
+      return respond(api::http_response::error(api_code::invalid_signature,
                                                "missing or wrong X-Hub-Signature-256"));
     auto parsed = api::parse_webhook(req.body);
     if (auto* why = std::get_if<std::string>(&parsed))
-      return respond(api::http_response::error(400, "invalid_webhook", *why));
+      return respond(api::http_response::error(api_code::invalid_webhook, *why));
     auto answer = std::make_shared<pending_answer>();
     answer->respond = std::move(respond);
     for (const auto& batch : std::get<api::webhook_events>(parsed).numbers) {

@@ -56,7 +56,7 @@ void list_records(sim_context ctx, const http_request& req, responder respond, s
     after = std::stoull(std::string{req.query_param("after").value_or("0")});
     wait_ms = std::stol(std::string{req.query_param("wait_ms").value_or("0")});
   } catch (const std::exception&) {
-    return respond(http_response::error(400, "bad_query", "after and wait_ms are numbers"));
+    return respond(http_response::foreign_error(400, "bad_query", "after and wait_ms are numbers"));
   }
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds{std::min(wait_ms, 30000L)};
@@ -69,7 +69,7 @@ void add_control_routes(api::router& routes, sim_context ctx) {
   routes.add("PUT", "/control/numbers/{pnid}", [ctx](http_request&& req, responder respond) {
     auto body = json::parse(req.body, nullptr, false);
     if (!body.is_object() || !body.contains("access_token"))
-      return respond(http_response::error(
+      return respond(http_response::foreign_error(
           400, "bad_body", "give waba_id, display_phone_number, verified_name, access_token"));
     number n{std::string{req.param("pnid")},
              body.value("waba_id", "WABA" + std::string{req.param("pnid")}),
@@ -90,14 +90,15 @@ void add_control_routes(api::router& routes, sim_context ctx) {
       [ctx](http_request&& req, responder respond) mutable {
         auto n = ctx.state.find_number(std::string{req.param("pnid")});
         if (!n)
-          return respond(http_response::error(404, "unknown_number", "create the number first"));
+          return respond(
+              http_response::foreign_error(404, "unknown_number", "create the number first"));
         auto body = json::parse(req.body, nullptr, false);
         std::string wa_id{req.param("wa_id")};
         std::string error;
         auto m = body.is_object() ? inbound_object(ctx, wa_id, body, error) : std::nullopt;
         if (!m)
-          return respond(http_response::error(400, "bad_body",
-                                              error.empty() ? "a JSON object is required" : error));
+          return respond(http_response::foreign_error(
+              400, "bad_body", error.empty() ? "a JSON object is required" : error));
         json value{{"messages", {*m}}};
         if ((*m)["type"] != "system")
           value["contacts"] = {
@@ -118,39 +119,40 @@ void add_control_routes(api::router& routes, sim_context ctx) {
       });
 
   // Several users' messages in one webhook POST: {"messages": [{"wa_id", "name"?, "message"}...]}.
-  routes.add(
-      "POST", "/control/numbers/{pnid}/inbound",
-      [ctx](http_request&& req, responder respond) mutable {
-        auto n = ctx.state.find_number(std::string{req.param("pnid")});
-        if (!n)
-          return respond(http_response::error(404, "unknown_number", "create the number first"));
-        auto body = json::parse(req.body, nullptr, false);
-        if (!body.is_object() || !body.contains("messages") || !body["messages"].is_array())
-          return respond(http_response::error(400, "bad_body", "give {\"messages\": [...]}"));
-        json messages = json::array(), contacts = json::array(), wamids = json::array();
-        for (const auto& item : body["messages"]) {
-          std::string error;
-          auto wa_id = item.value("wa_id", "");
-          auto m = wa_id.empty() ? std::nullopt : inbound_object(ctx, wa_id, item, error);
-          if (!m)
-            return respond(http_response::error(400, "bad_body",
-                                                error.empty() ? "every item needs wa_id" : error));
-          contacts.push_back(
-              {{"profile", {{"name", item.value("name", wa_id)}}}, {"wa_id", wa_id}});
-          ctx.state.add({0, n->phone_number_id, wa_id, "in", (*m)["id"], *m, 0});
-          wamids.push_back((*m)["id"]);
-          messages.push_back(std::move(*m));
-        }
-        ctx.state.count("inbound_sent", static_cast<long>(messages.size()));
-        ctx.sender.post(
-            webhook_sender::envelope(*n, {{"contacts", contacts}, {"messages", messages}}),
-            [respond, wamids](delivery_outcome o) {
-              respond(http_response::json(200, {{"wamids", wamids},
-                                                {"delivered", o.delivered},
-                                                {"attempts", o.attempts},
-                                                {"status", o.last_status}}));
-            });
-      });
+  routes.add("POST", "/control/numbers/{pnid}/inbound",
+             [ctx](http_request&& req, responder respond) mutable {
+               auto n = ctx.state.find_number(std::string{req.param("pnid")});
+               if (!n)
+                 return respond(http_response::foreign_error(404, "unknown_number",
+                                                             "create the number first"));
+               auto body = json::parse(req.body, nullptr, false);
+               if (!body.is_object() || !body.contains("messages") || !body["messages"].is_array())
+                 return respond(
+                     http_response::foreign_error(400, "bad_body", "give {\"messages\": [...]}"));
+               json messages = json::array(), contacts = json::array(), wamids = json::array();
+               for (const auto& item : body["messages"]) {
+                 std::string error;
+                 auto wa_id = item.value("wa_id", "");
+                 auto m = wa_id.empty() ? std::nullopt : inbound_object(ctx, wa_id, item, error);
+                 if (!m)
+                   return respond(http_response::foreign_error(
+                       400, "bad_body", error.empty() ? "every item needs wa_id" : error));
+                 contacts.push_back(
+                     {{"profile", {{"name", item.value("name", wa_id)}}}, {"wa_id", wa_id}});
+                 ctx.state.add({0, n->phone_number_id, wa_id, "in", (*m)["id"], *m, 0});
+                 wamids.push_back((*m)["id"]);
+                 messages.push_back(std::move(*m));
+               }
+               ctx.state.count("inbound_sent", static_cast<long>(messages.size()));
+               ctx.sender.post(
+                   webhook_sender::envelope(*n, {{"contacts", contacts}, {"messages", messages}}),
+                   [respond, wamids](delivery_outcome o) {
+                     respond(http_response::json(200, {{"wamids", wamids},
+                                                       {"delivered", o.delivered},
+                                                       {"attempts", o.attempts},
+                                                       {"status", o.last_status}}));
+                   });
+             });
 
   routes.add("GET", "/control/numbers/{pnid}/users/{wa_id}/messages",
              [ctx](http_request&& req, responder respond) {
@@ -168,7 +170,7 @@ void add_control_routes(api::router& routes, sim_context ctx) {
     try {
       apply_faults(f, body);
     } catch (const std::exception& e) {
-      return respond(http_response::error(400, "bad_faults", e.what()));
+      return respond(http_response::foreign_error(400, "bad_faults", e.what()));
     }
     ctx.state.set_faults(f);
     respond(http_response::json(200, to_json(f)));
@@ -176,8 +178,8 @@ void add_control_routes(api::router& routes, sim_context ctx) {
   routes.add("PUT", "/control/webhook", [ctx](http_request&& req, responder respond) {
     auto body = json::parse(req.body, nullptr, false);
     if (!body.is_object() || !body.contains("url") || !body["url"].is_string())
-      return respond(
-          http_response::error(400, "bad_body", "give {\"url\": \"http://host:port/webhook\"}"));
+      return respond(http_response::foreign_error(400, "bad_body",
+                                                  "give {\"url\": \"http://host:port/webhook\"}"));
     ctx.sender.set_url(body["url"].get<std::string>());
     respond(http_response::json(200, {{"url", ctx.sender.url()}}));
   });

@@ -43,7 +43,7 @@ struct server_fixture {
     });
     // Like /slow, but the server answers 503 for it after 100 ms; /prompt answers at once.
     answer_deadline deadline{std::chrono::milliseconds{100},
-                             http_response::error(503, "too_late", "no answer in time")};
+                             http_response::foreign_error(503, "too_late", "no answer in time")};
     routes.add(
         "GET", "/patient",
         [this](http_request&&, responder respond) {

@@ -52,19 +52,19 @@ TEST_CASE("settings are validated, merged and completed with defaults", "[projec
 TEST_CASE("lifecycle requests follow the state machine", "[projects]") {
   CHECK_FALSE(refused_transition(project_status::active, project_request::pause));
   CHECK(refused_transition(project_status::paused, project_request::pause)->first ==
-        "project_not_active");
+        paige::api_code::project_not_active);
   CHECK(refused_transition(project_status::provisioning, project_request::pause)->first ==
-        "project_not_active");
+        paige::api_code::project_not_active);
   CHECK(refused_transition(project_status::failed, project_request::pause)->first ==
-        "project_not_active");
+        paige::api_code::project_not_active);
   CHECK_FALSE(refused_transition(project_status::paused, project_request::resume));
   CHECK(refused_transition(project_status::active, project_request::resume)->first ==
-        "project_not_paused");
+        paige::api_code::project_not_paused);
   for (auto s : {project_status::active, project_status::paused, project_status::failed,
                  project_status::deleting})
     CHECK_FALSE(refused_transition(s, project_request::remove));
   CHECK(refused_transition(project_status::provisioning, project_request::remove)->first ==
-        "project_provisioning");
+        paige::api_code::project_provisioning);
 }
 
 TEST_CASE("a project status has one name, stored and shown", "[projects]") {
