@@ -1,5 +1,6 @@
 #include "actors/conversation_actor.hpp"
 
+#include "actors/core/conversation_phases.hpp"
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/persistence.hpp"
@@ -41,10 +42,9 @@ struct pending_step {
   bool without_effects =
       false;            ///< its step could not run or commit: mark it handled, nothing else
   std::string skipped;  ///< why it is handled without effects (a snake_case code), for the event
-  std::string skipped_detail;  ///< the same for humans
-  double message_time = 0;     ///< when the user wrote it (the window of the bot's replies)
-  bool operator_send = false;  ///< an operator's message (content_json), answered by promise
-  caf::response_promise promise;
+  std::string skipped_detail;     ///< the same for humans
+  double message_time = 0;        ///< when the user wrote it (the window of the bot's replies)
+  caf::response_promise promise;  ///< operator_send and changes: who asked
   // Changes (change_state, close, expire):
   std::int64_t target = 0;  ///< the conversation changed
   std::string new_state;
@@ -79,25 +79,20 @@ struct conversation_state {
   std::string wa_id;
   std::string contact_name;
   std::int64_t contact_id = 0;
-  std::int64_t conversation_id = 0;  ///< 0: not open (first message, or closed by the bot)
   std::string state;
   json vars;  ///< null while empty (an empty JSON object is a heap allocation per conversation)
   double last_inbound = 0;  ///< Unix seconds of the contact's last message (0: never)
   bot_ptr bot;  ///< the latest bot seen: its initial state is where a reopened conversation starts
-  bool opening = false;
-  bool closing = false;       ///< a close of the open conversation is being committed
-  bool exchanging = false;    ///< an inbound message is being stored together with its step
-  std::uint32_t storing = 0;  ///< inbound messages being stored alone (their steps follow)
+  /// Where the conversation and the front step are (the open conversation's id among it).
+  conversation_phases phases;
   /// Work that waits for the conversation to be open: called with null once it is, or with
   /// the error that kept it closed.
   // (vector and list: an empty std::deque allocates ~600 bytes, and most conversations idle)
   std::vector<std::function<void(const caf::error*)>> waiting;
   std::list<pending_step> steps;
-  bool step_in_flight = false;
 
-  bool busy() const {
-    return step_in_flight || !steps.empty() || opening || !waiting.empty() || storing > 0;
-  }
+  std::int64_t conversation_id() const { return phases.conversation_id(); }
+  bool busy() const { return !phases.settled() || !steps.empty() || !waiting.empty(); }
 };
 
 using self_ptr = caf::stateful_actor<conversation_state>*;
@@ -113,9 +108,9 @@ void open(self_ptr self, const std::string& name, const std::string& initial_sta
 void when_open(self_ptr self, const std::string& name, const std::string& initial_state,
                std::function<void(const caf::error*)> then) {
   auto& st = self->state;
-  if (st.conversation_id != 0 && !st.closing) return then(nullptr);
+  if (st.phases.is_open()) return then(nullptr);
   st.waiting.push_back(std::move(then));
-  if (!st.opening && !st.closing) open(self, name, initial_state);
+  if (st.phases.conversation() == conversation_phase::none) open(self, name, initial_state);
 }
 
 void publish(self_ptr self, const char* type, std::int64_t conversation_id,
@@ -165,10 +160,9 @@ void publish_queued(self_ptr self, std::int64_t conversation_id, std::int64_t me
 /// held back meanwhile go on, into a new conversation if it closed.
 void finish_closing(self_ptr self, bool closed) {
   auto& st = self->state;
-  st.closing = false;
-  if (closed) st.conversation_id = 0;
+  st.phases.close_settled(closed);
   if (st.waiting.empty()) return;
-  if (st.conversation_id == 0) return open(self, "", initial_state_of(st.bot));
+  if (!st.phases.is_open()) return open(self, "", initial_state_of(st.bot));
   auto waiting = std::move(st.waiting);
   for (auto& w : waiting) w(nullptr);
 }
@@ -177,18 +171,17 @@ void finish_closing(self_ptr self, bool closed) {
 /// open: otherwise reopening it resumes them).
 void resume_waiting(self_ptr self) {
   auto& st = self->state;
-  if (st.waiting.empty() || st.conversation_id == 0 || st.closing || st.opening || st.exchanging)
+  if (st.waiting.empty() || !st.phases.is_open() || st.phases.front() == front_phase::exchanging)
     return;
   auto waiting = std::move(st.waiting);
   for (auto& w : waiting) w(nullptr);
 }
 
 /// Takes the contact's open conversation as the database returned it (publishing it if it
-/// was opened just now).
+/// was opened just now); the phases took its id.
 void adopt(self_ptr self, const storage::conversation_row& row) {
   auto& st = self->state;
   st.contact_id = row.contact_id;
-  st.conversation_id = row.conversation_id;
   st.contact_name = row.contact_name;
   st.state = row.state;
   // The project's SQL may write anything into its conversations: what no bot could have
@@ -213,13 +206,13 @@ void adopt(self_ptr self, const storage::conversation_row& row) {
 
 void open(self_ptr self, const std::string& name, const std::string& initial_state) {
   auto& st = self->state;
-  st.opening = true;
+  st.phases.open_requested();
   self->request(st.ctx->persistence, until_answered, open_atom::value, st.ctx->project_id, st.wa_id,
                 name, initial_state)
       .then(
           [self](storage::conversation_row& row) {
             auto& st = self->state;
-            st.opening = false;
+            st.phases.opened(row.conversation_id);
             adopt(self, row);
             auto waiting = std::move(st.waiting);
             for (auto& w : waiting) w(nullptr);
@@ -229,7 +222,7 @@ void open(self_ptr self, const std::string& name, const std::string& initial_sta
             // Nothing stored: every waiting sender gets the error (the webhook answers 503,
             // Meta redelivers).
             auto& st = self->state;
-            st.opening = false;
+            st.phases.open_failed();
             auto waiting = std::move(st.waiting);
             for (auto& w : waiting) w(&err);
           });
@@ -256,13 +249,8 @@ pending_step step_of(const waiting_inbound& w) {
 
 /// Inbound message `w` as stored in the open conversation (`handled`: no step will follow).
 storage::inbound_row row_of(const conversation_state& st, const waiting_inbound& w, bool handled) {
-  return {st.conversation_id,
-          st.contact_id,
-          w.msg.wamid,
-          w.msg.type,
-          w.msg.content_json,
-          unix_seconds(w.msg.timestamp),
-          handled};
+  return {st.conversation_id(),          st.contact_id, w.msg.wamid, w.msg.type, w.msg.content_json,
+          unix_seconds(w.msg.timestamp), handled};
 }
 
 /// Whether `w`, a message to a contact without an open conversation known here and with
@@ -270,15 +258,15 @@ storage::inbound_row row_of(const conversation_state& st, const waiting_inbound&
 /// conversation is opened, both stored in the commit that opens it (one commit on the way
 /// to the reply instead of two). Not when the bot reads the conversation's id.
 bool can_store_first(const conversation_state& st, const waiting_inbound& w) {
-  return w.bot && !w.paused && !w.bot->reads_conversation_id && st.conversation_id == 0 &&
-         !st.closing && !st.busy();
+  return w.bot && !w.paused && !w.bot->reads_conversation_id &&
+         st.phases.conversation() == conversation_phase::none && !st.busy();
 }
 
 void store(self_ptr self, waiting_inbound w) {
   auto& st = self->state;
   if (w.bot) st.bot = w.bot;
   if (can_store_first(st, w)) return store_first(self, std::move(w));
-  if (st.conversation_id == 0 || st.closing) {
+  if (!st.phases.is_open()) {
     // The first message, or the bot closed the conversation: (re)open it first.
     auto name = w.msg.profile_name;
     auto initial = initial_state_of(w.bot);
@@ -290,7 +278,7 @@ void store(self_ptr self, waiting_inbound w) {
     });
     return;
   }
-  if (st.exchanging) {
+  if (st.phases.front() == front_phase::exchanging) {
     // The message before is being stored with its step: this one waits, so messages commit
     // in the order they came.
     st.waiting.push_back([self, w](const caf::error* err) mutable {
@@ -306,22 +294,22 @@ void store(self_ptr self, waiting_inbound w) {
   if (!w.msg.profile_name.empty()) st.contact_name = w.msg.profile_name;
   auto promise = w.promise;
   auto step = step_of(w);
-  auto conversation_id = st.conversation_id;
+  auto conversation_id = st.conversation_id();
   auto type = w.msg.type;
-  if (run_bot && st.steps.empty() && !st.step_in_flight && st.storing == 0) {
+  if (run_bot && st.steps.empty() && st.phases.front() == front_phase::idle &&
+      st.phases.storing() == 0) {
     // Nothing before it still to store or to step: run its step now and store both in one
     // transaction (one commit on the way to the reply instead of two).
     st.steps.push_back(std::move(step));
-    st.step_in_flight = true;
-    st.exchanging = true;
+    st.phases.exchange_started();
     return store_with_step(self, std::move(row), promise);
   }
-  ++st.storing;
+  st.phases.store_started();
   self->request(st.ctx->persistence, until_answered, inbound_atom::value, st.ctx->project_id,
                 std::move(row))
       .then(
           [self, promise, step, run_bot, conversation_id, type](std::int64_t id) mutable {
-            --self->state.storing;
+            self->state.phases.store_finished();
             promise.deliver(caf::ok_atom::value);  // committed (or known as a duplicate)
             if (id > 0)
               publish_received(self, conversation_id, id, step.wamid, type, step.content_json);
@@ -333,7 +321,7 @@ void store(self_ptr self, waiting_inbound w) {
             }
           },
           [self, promise](caf::error& err) mutable {
-            --self->state.storing;
+            self->state.phases.store_finished();
             promise.deliver(err);
           });
 }
@@ -341,7 +329,7 @@ void store(self_ptr self, waiting_inbound w) {
 storage::step_row to_row(const conversation_state& st, const pending_step& p,
                          const bot::step_result& r) {
   storage::step_row row{
-      p.message_id, st.conversation_id, st.contact_id, r.state, r.vars.dump(), r.close, {}};
+      p.message_id, st.conversation_id(), st.contact_id, r.state, r.vars.dump(), r.close, {}};
   for (const auto& m : r.sends) row.outbound.emplace_back(m.value("type", ""), m.dump());
   return row;
 }
@@ -356,6 +344,30 @@ void count_outside_window(const conversation_state& st, const char* source) {
         .inc();
 }
 
+/// The front step is done (committed, refused or failed): it leaves the queue and the next one
+/// may start. Every step ends here; the caller answers its promise and pumps.
+pending_step finish_front(self_ptr self) {
+  auto& st = self->state;
+  auto done = std::move(st.steps.front());
+  st.steps.pop_front();
+  st.phases.step_finished();
+  return done;
+}
+
+/// The front step failed with `err`: whoever asked for it gets the error, the next goes on.
+void fail_front(self_ptr self, const caf::error& err) {
+  auto done = finish_front(self);
+  if (done.promise.pending()) done.promise.deliver(err);
+  pump_steps(self);
+}
+
+caf::error outside_window_error() {
+  return make_error(errc::invalid_argument,
+                    "the contact's last message is more than 24 hours old (or there is none): "
+                    "only a template can be sent now",
+                    api_code::outside_service_window);
+}
+
 /// Queues an operator's message, answers the operator, hands it to the Meta sync supervisor.
 void run_operator_send(self_ptr self) {
   auto& st = self->state;
@@ -364,16 +376,9 @@ void run_operator_send(self_ptr self) {
   auto type = content.value("type", "");
   if (!within_service_window(type, st.last_inbound, now_seconds())) {
     count_outside_window(st, "api");
-    p.promise.deliver(
-        make_error(errc::invalid_argument,
-                   "the contact's last message is more than 24 hours old (or there is none): "
-                   "only a template can be sent now",
-                   api_code::outside_service_window));
-    st.steps.pop_front();
-    st.step_in_flight = false;
-    return pump_steps(self);
+    return fail_front(self, outside_window_error());
   }
-  tx_job job = [conv = st.conversation_id, contact = st.contact_id, type,
+  tx_job job = [conv = st.conversation_id(), contact = st.contact_id, type,
                 body = p.content_json](pqxx::transaction_base& tx) {
     return caf::make_message(storage::queue_outbound(tx, conv, contact, type, body));
   };
@@ -382,31 +387,23 @@ void run_operator_send(self_ptr self) {
       .then(
           [self, type](storage::queued_message& q) {
             auto& st = self->state;
-            auto p = std::move(st.steps.front());
-            st.steps.pop_front();
-            st.step_in_flight = false;
+            auto p = finish_front(self);
             p.promise.deliver(outbound_view{q.id, type, p.content_json, q.created_at});
-            publish_queued(self, st.conversation_id, q.id, type, p.content_json, "operator");
+            publish_queued(self, st.conversation_id(), q.id, type, p.content_json, "operator");
             self->send(st.ctx->meta_sync, send_atom::value, st.ctx->project_id, st.wa_id,
                        std::vector<outbound_item>{{q.id, p.content_json}});
             pump_steps(self);
           },
-          [self](caf::error& err) {
-            auto& st = self->state;
-            st.steps.front().promise.deliver(err);
-            st.steps.pop_front();
-            st.step_in_flight = false;
-            pump_steps(self);
-          });
+          [self](caf::error& err) { fail_front(self, err); });
 }
 
 /// Applies an operator's (or the timeout's) change to a conversation, in turn with the steps.
 void run_change(self_ptr self) {
   auto& st = self->state;
   const auto& p = st.steps.front();
-  bool ours = p.target == st.conversation_id && st.conversation_id != 0;
+  bool ours = p.target == st.conversation_id() && st.conversation_id() != 0;
   bool closes = p.what != pending_step::kind::change_state;
-  if (closes && ours) st.closing = true;
+  if (closes && ours) st.phases.close_requested();
   tx_job job = [what = p.what, id = p.target, state = p.new_state,
                 idle = p.idle_seconds](pqxx::transaction_base& tx) {
     bool changed = false;
@@ -423,9 +420,7 @@ void run_change(self_ptr self) {
     return caf::make_message(changed, previous, storage::get_conversation(tx, id).value_or(""));
   };
   auto settle = [self, closes, ours](bool closed) {
-    auto& st = self->state;
-    st.steps.pop_front();
-    st.step_in_flight = false;
+    finish_front(self);
     if (closes && ours) finish_closing(self, closed);
     pump_steps(self);
   };
@@ -540,7 +535,7 @@ bot::step_result compute_step(self_ptr self, pending_step& p) {
   bot::step_result result;
   if (!p.without_effects) {
     auto content = json::parse(p.content_json, nullptr, false);
-    bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id),
+    bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id()),
                                 st.state, st.vars};
     try {
       result = bot::run_step(*p.bot, view, view_of(p.wamid, content));
@@ -574,7 +569,7 @@ bot::step_result compute_step(self_ptr self, pending_step& p) {
     log::warn("bot.outside_service_window",
               {{"project", st.ctx->project_id}, {"dropped", before - result.sends.size()}});
   }
-  if (result.close) st.closing = true;  // hold new messages back until the close committed
+  if (result.close) st.phases.close_requested();  // new messages wait until it committed
   return result;
 }
 
@@ -582,10 +577,8 @@ bot::step_result compute_step(self_ptr self, pending_step& p) {
 /// adopt its state, publish, hand its replies to the Meta sync supervisor, go on.
 void settle_step(self_ptr self, const bot::step_result& result, storage::step_outcome& outcome) {
   auto& st = self->state;
-  st.step_in_flight = false;
-  auto done = std::move(st.steps.front());
-  st.steps.pop_front();
-  auto conversation_id = st.conversation_id;
+  auto done = finish_front(self);
+  auto conversation_id = st.conversation_id();
   if (outcome.applied && !done.skipped.empty())
     report_skipped(self, conversation_id, done.message_id, done.skipped, done.skipped_detail);
   if (outcome.applied) {
@@ -623,7 +616,7 @@ void exchanged(self_ptr self, caf::response_promise& promise, std::int64_t conve
   p.message_id = id;
   if (id > 0) publish_received(self, conversation_id, id, p.wamid, type, p.content_json);
   st.last_inbound = std::max(st.last_inbound, p.message_time);
-  st.exchanging = false;
+  st.phases.exchange_committed();
   settle_step(self, result, outcome);
   resume_waiting(self);
 }
@@ -636,7 +629,7 @@ void store_with_step(self_ptr self, storage::inbound_row row, caf::response_prom
   auto& st = self->state;
   auto result = compute_step(self, st.steps.front());
   auto step = to_row(st, st.steps.front(), result);
-  auto conversation_id = st.conversation_id;
+  auto conversation_id = st.conversation_id();
   auto type = row.type;
   auto retry_row = row;
   self->request(st.ctx->persistence, until_answered, exchange_atom::value, st.ctx->project_id,
@@ -654,10 +647,7 @@ void store_with_step(self_ptr self, storage::inbound_row row, caf::response_prom
               return store_with_step(self, std::move(retry_row), promise);
             }
             promise.deliver(err);
-            st.steps.pop_front();
-            st.step_in_flight = false;
-            st.exchanging = false;
-            pump_steps(self);
+            fail_front(self, err);
             resume_waiting(self);
           });
 }
@@ -679,7 +669,7 @@ void store_first(self_ptr self, waiting_inbound w) {
 /// again, with its step run on the conversation found.
 void send_first(self_ptr self, waiting_inbound w) {
   auto& st = self->state;
-  st.opening = st.exchanging = st.step_in_flight = true;
+  st.phases.first_started();
   auto result = compute_step(self, st.steps.front());
   auto step = to_row(st, st.steps.front(), result);
   self->request(st.ctx->persistence, until_answered, first_atom::value, st.ctx->project_id,
@@ -689,20 +679,19 @@ void send_first(self_ptr self, waiting_inbound w) {
           [self, w, result](storage::conversation_row& row, bool held, std::int64_t id,
                             storage::step_outcome& outcome) mutable {
             auto& st = self->state;
-            st.opening = st.exchanging = false;
+            st.phases.first_committed(row.conversation_id, held);
             adopt(self, row);
             if (!held) {
-              st.closing = false;  // a close the step asked for did not happen
+              // The step did not apply (nor a close it asked for): it runs again on the
+              // conversation found.
               st.steps.pop_front();
-              st.step_in_flight = false;
               return store(self, std::move(w));
             }
             exchanged(self, w.promise, row.conversation_id, id, w.msg.type, result, outcome);
           },
           [self, w](caf::error& err) mutable {
             auto& st = self->state;
-            st.opening = st.exchanging = st.step_in_flight = false;
-            st.closing = false;
+            st.phases.first_failed();
             if (writes_rejected(err) && !st.steps.front().without_effects) {
               skip_step(st.steps.front(), "step_failed", failed_write(err));
               return send_first(self, std::move(w));
@@ -720,17 +709,18 @@ void send_first(self_ptr self, waiting_inbound w) {
 /// Runs the next step, if none is in flight.
 void pump_steps(self_ptr self) {
   auto& st = self->state;
-  if (st.step_in_flight || st.steps.empty()) return;
+  if (st.phases.front() != front_phase::idle || st.steps.empty()) return;
   auto& front = st.steps.front();
   if (front.is_change()) {
-    if (st.opening) return;  // open() resumes the steps: then it is known which one is open
-    st.step_in_flight = true;
+    // open() resumes the steps: then it is known which conversation is open.
+    if (st.phases.conversation() == conversation_phase::opening) return;
+    st.phases.step_started();
     return run_change(self);
   }
-  if (st.conversation_id == 0 || st.closing) {
+  if (!st.phases.is_open()) {
     // Closed under a stored message (by a step, an operator or the timeout): its step runs in
     // the contact's next conversation, opened now.
-    if (!st.opening && !st.closing)
+    if (st.phases.conversation() == conversation_phase::none)
       when_open(self, "", initial_state_of(front.bot ? front.bot : st.bot),
                 [self](const caf::error* err) {
                   if (err)
@@ -739,15 +729,15 @@ void pump_steps(self_ptr self) {
                 });
     return;
   }
-  st.step_in_flight = true;
-  if (st.steps.front().operator_send) return run_operator_send(self);
+  st.phases.step_started();
+  if (front.what == pending_step::kind::operator_send) return run_operator_send(self);
   auto result = compute_step(self, st.steps.front());
   self->request(st.ctx->persistence, until_answered, step_atom::value, st.ctx->project_id,
                 to_row(st, st.steps.front(), result), result.saves)
       .then([self, result](storage::step_outcome& outcome) { settle_step(self, result, outcome); },
             [self, close = result.close](caf::error& err) {
               auto& st = self->state;
-              st.step_in_flight = false;
+              st.phases.step_finished();  // it stays at the front, and runs again
               if (close) finish_closing(self, false);
               if (writes_rejected(err)) {
                 // The step cannot commit (e.g. a save into a missing table): handle the
@@ -782,7 +772,7 @@ caf::response_promise queue_change(self_ptr self, pending_step step, bool answer
 void order_operator_send(self_ptr self, conversation_order& order, caf::response_promise rp) {
   auto& st = self->state;
   pending_step step;
-  step.operator_send = true;
+  step.what = pending_step::kind::operator_send;
   step.content_json = std::move(order.message_json);
   step.promise = rp;
   auto type = json::parse(step.content_json, nullptr, false).value("type", "");
@@ -790,7 +780,7 @@ void order_operator_send(self_ptr self, conversation_order& order, caf::response
     self->state.steps.push_back(std::move(s));
     pump_steps(self);
   };
-  if (st.conversation_id != 0) return enqueue(std::move(step));
+  if (st.conversation_id() != 0) return enqueue(std::move(step));
   auto initial = initial_state_of(order.bot);
   tx_job peek = [wa_id = st.wa_id](pqxx::transaction_base& tx) {
     return caf::make_message(storage::last_inbound_of(tx, wa_id));
@@ -803,11 +793,7 @@ void order_operator_send(self_ptr self, conversation_order& order, caf::response
             st.last_inbound = std::max(st.last_inbound, last_inbound);
             if (!within_service_window(type, st.last_inbound, now_seconds())) {
               count_outside_window(st, "api");
-              step.promise.deliver(
-                  make_error(errc::invalid_argument,
-                             "the contact's last message is more than 24 hours old (or there is "
-                             "none): only a template can be sent now",
-                             api_code::outside_service_window));
+              step.promise.deliver(outside_window_error());
               return;
             }
             when_open(self, "", initial, [step, enqueue](const caf::error* err) mutable {
@@ -832,7 +818,7 @@ caf::result<void> take_order(self_ptr self, conversation_order& order) {
       step.content_json = order.recovered.content_json;
       step.bot = order.bot;
       st.steps.push_back(std::move(step));
-      if (st.conversation_id == 0 && order.bot)
+      if (st.conversation_id() == 0 && order.bot)
         when_open(self, order.recovered.contact_name, order.bot->initial_state,
                   [](const caf::error*) {});
       pump_steps(self);

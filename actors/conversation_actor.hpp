@@ -15,7 +15,8 @@
 /// conversation known here) runs its step from the bot's initial state before the
 /// conversation is opened, and the open, the message and the step commit together if the
 /// open created the conversation under the name the step saw (else only the open commits
-/// and the step runs again on the conversation found).
+/// and the step runs again on the conversation found). Where the conversation and the front
+/// step are at any moment is an explicit phase machine: actors/core/conversation_phases.hpp.
 ///
 /// Protocol (three message shapes: every handler of a behavior costs memory in each of the
 /// 100 000s of conversation actors, so the rarer work shares one `conversation_order`):
