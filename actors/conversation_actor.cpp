@@ -23,12 +23,9 @@ namespace {
 using json = nlohmann::json;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
-/// Requests to the persistence worker carry no CAF timeout. The worker answers every request
-/// (a result, or the database's error), and CAF answers with an error if the worker is gone;
-/// a timeout would only let the conversation move on while its write may still commit
-/// (leaving its memory behind the database), and in CAF 0.17 each request timeout costs a
-/// clock entry and two wake-ups of the clock thread (set and cancel) per request. The webhook
-/// itself stays bounded: the HTTP side's request to the project actor has its timeout.
+/// Requests to the persistence worker carry no CAF timeout: the worker answers every request,
+/// and a timeout would let the conversation move on while its write may still commit
+/// (docs/decisions/0003).
 const caf::duration until_answered{caf::infinite};
 
 /// The next thing the conversation does, in order: the bot step of a stored inbound
@@ -884,8 +881,8 @@ caf::behavior conversation(self_ptr self, std::shared_ptr<const conversation_con
     self->send(caf::actor_cast<caf::actor>(st.ctx->project), crashed_atom::value, st.wa_id);
     return caf::sec::runtime_error;
   });
-  // Three handlers, not one per kind of work: each handler costs about 32 bytes in every
-  // conversation actor, and a project keeps 100 000s of them.
+  // Three handlers, not one per kind of work: each costs memory in every conversation actor
+  // (docs/decisions/0004).
   return {
       [=](inbound_atom, inbound_message& msg, bot_ptr& bot,
           bool paused) -> caf::result<caf::ok_atom> {
@@ -949,10 +946,8 @@ conversation_order expire_order(std::int64_t conversation_id, std::int64_t idle_
 
 caf::actor spawn_conversation(caf::local_actor* parent,
                               std::shared_ptr<const conversation_context> ctx, std::string wa_id) {
-  // Neither linked nor monitored: a link is an entry in the parent's attachables list, which
-  // CAF walks on every link and unlink (quadratic in the conversations of a project), and a
-  // monitor is an allocation per conversation. The parent stops its conversations itself
-  // when it ends; a conversation that crashes tells it (crashed_atom).
+  // Neither linked nor monitored (each costs per conversation: docs/decisions/0004): the
+  // parent stops its conversations itself; a conversation that crashes tells it (crashed_atom).
   return parent->spawn(conversation, std::move(ctx), std::move(wa_id));
 }
 

@@ -32,7 +32,7 @@ using upgrade_atom = caf::atom_constant<caf::atom("upgrade")>;
 
 constexpr std::chrono::seconds persist_timeout{15};
 /// The message path's requests (to conversations and to the persistence worker) carry no
-/// CAF timeout: see `until_answered` in conversation_actor.cpp.
+/// CAF timeout (docs/decisions/0003).
 const caf::duration until_answered{caf::infinite};
 
 metrics::gauge& projects_gauge(const project_services& svc, const std::string& status) {

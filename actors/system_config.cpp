@@ -16,12 +16,9 @@ unsigned scheduler_threads(unsigned threads) {
 void configure_actor_system(caf::actor_system_config& cfg, unsigned threads) {
   cfg.set("scheduler.max-threads", static_cast<std::size_t>(scheduler_threads(threads)));
   cfg.set("scheduler.policy", caf::atom("stealing"));
-  // An idle CAF 0.17 worker spins briefly, then by default sleeps 50 us between polls of its
-  // queue up to 500 times before it waits on its condition variable (which a new job from
-  // outside the scheduler signals). Below saturation our workers idle between almost every
-  // job, so that middle phase woke each one about every 100 us: the scheduler's threads spent
-  // half their CPU polling (bench/README.md, "CAF's idle workers"). Without it an idle worker
-  // goes from spinning straight to its condition variable.
+  // An idle worker goes from spinning straight to its condition variable, without CAF's
+  // phase of sleeping and polling, which cost our mostly idle workers half their CPU
+  // (docs/decisions/0006).
   cfg.set("work-stealing.moderate-poll-attempts", std::size_t{moderate_poll_attempts});
   cfg.add_error_category(error_category,
                          [](std::uint8_t code, caf::atom_value, const caf::message& ctx) {

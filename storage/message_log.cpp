@@ -45,18 +45,11 @@ std::string step_moves_conversation(std::string_view step) {
          ".close THEN now() ELSE v.closed_at END";
 }
 
-// Contacts upserted and their open conversations found or opened, in one statement. Each
-// wa_id once and one initial state ($3) per call (open_conversations groups them), so no
-// join between two of the statement's own results is needed: with hash joins off on these
-// connections such a join is a nested loop, quadratic in the batch (200 opens: 26 ms).
-// A contact's open conversation is a scalar subquery, always an index lookup per contact: as
-// a join, the generic plan made while the table was empty read every open conversation per
-// call (its cost grew with the table: 6.5 ms per call of 8 opens at 30 000 conversations).
-// A contact known under the same name (or written without one) is only read, not upserted: a
-// returning contact whose conversation is open then writes nothing, and a transaction that
-// wrote nothing commits without waiting for a WAL flush. (`written` tests that with an index
-// lookup, not by looking into `known`: a join between the statement's own results.)
-// The contacts' rows come first, each with its open conversation if it had one; then the
+// Contacts upserted and their open conversations found or opened, in one statement: each
+// wa_id once and one initial state ($3) per call (open_conversations groups them), so it joins
+// none of its own results; a contact's open conversation is a scalar subquery (an index
+// lookup); a contact known under the same name is only read (docs/decisions/0002). The
+// contacts' rows come first, each with its open conversation if it had one; then the
 // conversations opened here, by contact.
 constexpr const char* open_conversations_tail_sql = R"sql(
   known AS (
@@ -91,13 +84,9 @@ const std::string& open_conversations_sql() {
 }
 
 // Where a statement of a large batch (more than direct_join_limit rows) needs one of its own
-// results by key (the id each inserted wamid got, the ids queued per conversation), it looks
-// the key up in a jsonb object built from them: with hash joins off, a join of two such
-// results is a nested loop, quadratic in the batch (200 exchanges: 12 of 23 ms).
-// MATERIALIZED: computed once, not again for each row that looks.
-// Batched statements read their rows with jsonb_to_recordset, which the planner assumes
-// returns 100 rows; `LIMIT $2` (the real count, known when the statement is planned) makes
-// it plan index lookups instead of hash joins over whole tables, which grew with the tables.
+// results by key, it looks the key up in a jsonb object built from them (MATERIALIZED: once),
+// since a join of two such results is quadratic with hash joins off; `LIMIT $2` tells the
+// planner the real row count (docs/decisions/0002).
 constexpr const char* inbound_columns =
     "k int, conversation_id bigint, contact_id bigint, wamid text, type text, content jsonb, "
     "ts double precision, handled boolean";
@@ -179,11 +168,9 @@ constexpr const char* exchange_head_sql = R"sql(
     ON CONFLICT (wamid) DO NOTHING
     RETURNING id, wamid),
 )sql";
-// The rest, in two forms that give the same rows (the inbound statement above likewise). A
-// small batch (the usual: a few rows)
-// joins the statement's own results directly; a large one (a burst) looks them up in jsonb
-// objects: the joins are quadratic, the objects cost about 30 µs more per call (pgbench, one
-// row: 0.26 against 0.23 ms).
+// The rest, in two forms that give the same rows (the inbound statement above likewise): a
+// small batch (the usual) joins its own results directly, a large one (a burst) looks them up
+// in jsonb objects, which cost a little more per call (docs/decisions/0002).
 constexpr std::size_t direct_join_limit = 16;
 constexpr const char* exchange_small_done_sql = R"sql(
   done AS (SELECT f.*, ins.id AS message_id FROM firsts f JOIN ins ON ins.wamid = f.wamid),
@@ -322,13 +309,10 @@ const std::string& accepted_sql() {
   return sql;
 }
 
-// The batch function's forms for a batch of one exchange or one wamid: the usual batch
-// under light load, where a transaction holds one message. The set-based statements above
-// pay executor start-up for a plan of a dozen nodes whatever their row count; these run the
-// same writes as small statements with PL/pgSQL variables for parameters, the same rows as
-// results: a transaction of one exchange, one wamid and one status cost 0.75-0.86 ms against
-// 0.93-1.0 ms (pgbench, one client, alternating). Like the set-based forms, the contact is
-// touched even by a redelivered message, and a wamid with statuses waiting for it takes the
+// The batch function's forms for a batch of one exchange or one wamid (the usual batch under
+// light load): the same writes and rows as the set-based statements, as small statements
+// without their executor start-up (docs/decisions/0001). Like the set-based forms, the contact
+// is touched even by a redelivered message, and a wamid with statuses waiting for it takes the
 // set-based form, which applies them.
 constexpr const char* one_exchange_plpgsql = R"sql(
     SELECT * INTO e FROM jsonb_to_record(p_exchanges -> 0)
