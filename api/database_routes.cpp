@@ -18,19 +18,13 @@ http_response response_of(const storage::table_error& e) {
   return http_response::error(e.api, e.what(), e.details);
 }
 
-http_response response_of(const storage::database_result& r) {
-  switch (r.what) {
-    case storage::database_result::kind::created:
-      return http_response::json(201, r.body);
-    case storage::database_result::kind::done: {
-      http_response out;
-      out.status = 204;
-      return out;
-    }
-    case storage::database_result::kind::found:
-      break;
-  }
-  return http_response::json(200, r.body);
+http_response response_of(storage::database_result& r) {
+  http_response out;
+  out.status = r.what == storage::database_result::kind::created ? 201
+               : r.what == storage::database_result::kind::done  ? 204
+                                                                 : 200;
+  out.body = std::move(r.body_json);
+  return out;
 }
 
 std::string table_param(const http_request& req) { return std::string{req.param("table")}; }
@@ -62,7 +56,7 @@ void add_database_routes(router& routes, project_routes_context ctx) {
     ask(
         sys, dir, timeout,
         [respond](storage::database_outcome& outcome) {
-          std::visit([&](const auto& o) { respond(response_of(o)); }, outcome);
+          std::visit([&](auto& o) { respond(response_of(o)); }, outcome);
         },
         fail_with(respond), actors::database_atom::value, std::string{req.param("project_id")},
         std::move(request), rules);

@@ -14,9 +14,14 @@ std::int64_t database_size(pqxx::work& tx) {
   return tx.exec1("SELECT pg_database_size(current_database())")[0].as<std::int64_t>();
 }
 
-database_result found(json body) { return {database_result::kind::found, std::move(body)}; }
-database_result created(json body) { return {database_result::kind::created, std::move(body)}; }
-database_result done() { return {database_result::kind::done, nullptr}; }
+std::string text_of(const json& body) {
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+database_result found(const json& body) { return {database_result::kind::found, text_of(body)}; }
+database_result created(const json& body) {
+  return {database_result::kind::created, text_of(body)};
+}
+database_result done() { return {database_result::kind::done, ""}; }
 
 /// One request in `tx`; `writes` tells whether it counts against the quota.
 struct table_runner {

@@ -89,7 +89,9 @@ struct database_rules {
 struct database_result {
   enum class kind { found, created, done };
   kind what = kind::found;
-  nlohmann::json body;  ///< null for done
+  /// The body as JSON text ("" for done): serialized where it was read, so a large result does
+  /// not travel as a document (several times its text's size) to the HTTP thread.
+  std::string body_json;
 };
 /// A request's outcome: its result, or why it was refused (nothing was changed).
 using database_outcome = std::variant<database_result, table_error>;
