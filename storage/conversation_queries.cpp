@@ -30,7 +30,7 @@ const std::string message_json =
     ts("m.created_at") + ", 'sent_at', " + ts("m.sent_at") + ", 'delivered_at', " +
     ts("m.delivered_at") + ", 'read_at', " + ts("m.read_at") + ")";
 
-/// Runs a keyset query whose rows are (id, json); `limit + 1` rows tell whether more follow.
+/// Runs a keyset query whose rows are (id, doc); `limit + 1` rows tell whether more follow.
 page paged(const pqxx::result& rows, int limit) {
   page out;
   std::string items = "[";
@@ -42,8 +42,8 @@ page paged(const pqxx::result& rows, int limit) {
       break;
     }
     if (n++) items += ',';
-    items += r[1].as<std::string>();
-    last = r[0].as<std::int64_t>();
+    items += r["doc"].as<std::string>();
+    last = r["id"].as<std::int64_t>();
   }
   out.items_json = items + "]";
   return out;
@@ -60,7 +60,7 @@ page list_contacts(pqxx::transaction_base& tx, const std::string& search, std::i
   auto pattern = like_pattern(tx, search);
   return paged(
       tx.exec_params("SELECT c.id, " + contact_json +
-                         "::text FROM contacts c "
+                         "::text AS doc FROM contacts c "
                          "WHERE ($1 = 0 OR c.id < $1) AND ($2 = '' OR c.wa_id LIKE $2 || '%' OR "
                          "c.name ILIKE '%' || $2 || '%') ORDER BY c.id DESC LIMIT $3",
                      before, pattern, limit + 1),
@@ -68,9 +68,10 @@ page list_contacts(pqxx::transaction_base& tx, const std::string& search, std::i
 }
 
 std::optional<std::string> get_contact(pqxx::transaction_base& tx, std::int64_t id) {
-  auto r = tx.exec_params("SELECT " + contact_json + "::text FROM contacts c WHERE c.id = $1", id);
+  auto r = tx.exec_params(
+      "SELECT " + contact_json + "::text AS doc FROM contacts c WHERE c.id = $1", id);
   if (r.empty()) return std::nullopt;
-  return r[0][0].as<std::string>();
+  return r[0]["doc"].as<std::string>();
 }
 
 page list_conversations(pqxx::transaction_base& tx, const std::vector<std::string>& states,
@@ -80,7 +81,7 @@ page list_conversations(pqxx::transaction_base& tx, const std::vector<std::strin
   auto states_json = nlohmann::json(states).dump();
   return paged(tx.exec_params(
                    "SELECT v.id, " + conversation_json +
-                       "::text FROM conversations v "
+                       "::text AS doc FROM conversations v "
                        "JOIN contacts c ON c.id = v.contact_id "
                        "WHERE ($1 = 0 OR v.id < $1) AND ($2 = '' OR v.status = $2) AND ($3 = 0 OR "
                        "v.contact_id = $3) "
@@ -92,11 +93,11 @@ page list_conversations(pqxx::transaction_base& tx, const std::vector<std::strin
 
 std::optional<std::string> get_conversation(pqxx::transaction_base& tx, std::int64_t id) {
   auto r = tx.exec_params("SELECT " + conversation_json +
-                              "::text FROM conversations v JOIN contacts c ON "
+                              "::text AS doc FROM conversations v JOIN contacts c ON "
                               "c.id = v.contact_id WHERE v.id = $1",
                           id);
   if (r.empty()) return std::nullopt;
-  return r[0][0].as<std::string>();
+  return r[0]["doc"].as<std::string>();
 }
 
 std::string state_counts(pqxx::transaction_base& tx) {
@@ -104,8 +105,8 @@ std::string state_counts(pqxx::transaction_base& tx) {
       .exec(
           "SELECT coalesce(json_agg(json_build_object('state', state, 'count', n) ORDER BY n DESC, "
           "state), "
-          "'[]')::text FROM (SELECT state, count(*) AS n FROM conversations WHERE status = 'open' "
-          "GROUP BY state) s")[0][0]
+          "'[]')::text AS doc FROM (SELECT state, count(*) AS n FROM conversations WHERE status = "
+          "'open' GROUP BY state) s")[0]["doc"]
       .as<std::string>();
 }
 
@@ -113,7 +114,7 @@ std::optional<page> contact_messages(pqxx::transaction_base& tx, std::int64_t co
                                      std::int64_t before, int limit) {
   if (!get_contact(tx, contact_id)) return std::nullopt;
   return paged(tx.exec_params("SELECT m.id, " + message_json +
-                                  "::text FROM messages m WHERE m.contact_id = $1 AND "
+                                  "::text AS doc FROM messages m WHERE m.contact_id = $1 AND "
                                   "($2 = 0 OR m.id < $2) ORDER BY m.id DESC LIMIT $3",
                               contact_id, before, limit + 1),
                limit);
