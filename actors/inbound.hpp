@@ -1,5 +1,8 @@
 /// @file
 /// @brief What Meta's webhooks deliver for one phone number, as the actors receive it.
+///
+/// A new inbound message kind: read it in api/webhook_codec.cpp, give it its fields here, and
+/// let bots match it in actors/core/bot_interpreter.cpp.
 #pragma once
 
 #include "actors/core/bot_interpreter.hpp"
