@@ -27,6 +27,12 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> router::list() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
 void router::add(std::string method, std::string pattern, handler h, answer_deadline deadline) {
   if (pattern.empty() || pattern.front() != '/')
     throw std::invalid_argument("route pattern must start with '/': " + pattern);

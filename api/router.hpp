@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace paige::api {
@@ -32,6 +33,9 @@ class router {
  public:
   /// Adds a route. `pattern` is a path whose segments are literals or `{name}`.
   void add(std::string method, std::string pattern, handler h, answer_deadline deadline = {});
+
+  /// Every route as (method, pattern), in the order they were added.
+  std::vector<std::pair<std::string, std::string>> list() const;
 
   /// Finds the route for `method` and the path's percent-decoded `segments`.
   route_match match(std::string_view method, const std::vector<std::string>& segments) const;

@@ -8,17 +8,10 @@
 #include "actors/provisioner.hpp"
 #include "actors/readiness.hpp"
 #include "actors/system_config.hpp"
+#include "api/api_routes.hpp"
 #include "api/auth.hpp"
-#include "api/bot_routes.hpp"
-#include "api/conversation_routes.hpp"
-#include "api/database_routes.hpp"
-#include "api/event_routes.hpp"
 #include "api/graph_client.hpp"
 #include "api/http_server.hpp"
-#include "api/message_routes.hpp"
-#include "api/ops_routes.hpp"
-#include "api/project_routes.hpp"
-#include "api/webhook_routes.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/process_metrics.hpp"
@@ -206,7 +199,6 @@ class server_process {
       if (http_ && http_->draining()) return done(false, "shutting down");
       actors::check_readiness(*system_, control_db_, readiness_timeout, std::move(done));
     };
-    api::add_ops_routes(routes_, std::move(probe), metrics_);
     auth_ = std::make_unique<api::authenticator>(admin_key, *system_, directory_);
     api::project_routes_context project_api{system_.get(), directory_, auth_.get(),
                                             cfg_.max_json_depth};
@@ -215,16 +207,10 @@ class server_process {
     project_api.sql_row_cap = cfg_.sql_row_cap;
     project_api.sql_max_bytes = cfg_.sql_max_bytes;
     project_api.watchdog = watchdog_.get();
-    api::add_project_routes(routes_, project_api);
-    api::add_bot_routes(routes_, project_api);
-    api::add_message_routes(routes_, project_api);
-    api::add_conversation_routes(routes_, project_api);
-    api::add_database_routes(routes_, project_api);
-    api::add_event_routes(routes_, project_api);
     api::webhook_context webhooks{system_.get(),   &numbers_,         directory_,
                                   cfg_.app_secret, cfg_.verify_token, &metrics_};
     webhooks.timeout = cfg_.webhook_timeout;
-    api::add_webhook_routes(routes_, std::move(webhooks));
+    api::add_api_routes(routes_, {std::move(probe), &metrics_, project_api, std::move(webhooks)});
     api::http_server_options http_opts{cfg_.listen_host,      cfg_.listen_port,
                                        cfg_.http_threads,     cfg_.max_body_bytes,
                                        cfg_.max_header_bytes, cfg_.request_timeout};

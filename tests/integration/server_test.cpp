@@ -331,3 +331,17 @@ TEST_CASE("by default the connection cap fits the descriptor limit, raised to it
     CHECK(server.terminate() == 0);
   }
 }
+
+TEST_CASE("the API describes itself at /v1/openapi.json, without a key", "[integration][db]") {
+  fresh_database db;
+  temp_dir dir;
+  paige_server server{dir.path(),
+                      {"--database-url", db.url(), "--admin-token", "admin-token-0123456789"}};
+  REQUIRE(server.wait_listening());
+  auto answer = http_request(server.port(), "GET", "/v1/openapi.json");
+  CHECK(answer.status == 200);
+  auto doc = json::parse(answer.body);
+  CHECK(doc["openapi"] == "3.1.0");
+  CHECK(doc["paths"].contains("/v1/projects/{project_id}/conversations"));
+  CHECK(server.terminate() == 0);
+}

@@ -1,0 +1,24 @@
+#include "api/api_routes.hpp"
+
+#include "api/bot_routes.hpp"
+#include "api/conversation_routes.hpp"
+#include "api/database_routes.hpp"
+#include "api/event_routes.hpp"
+#include "api/message_routes.hpp"
+#include "api/web_routes.hpp"
+
+namespace paige::api {
+
+void add_api_routes(router& routes, api_routes_context ctx) {
+  add_ops_routes(routes, std::move(ctx.probe), *ctx.metrics);
+  add_web_routes(routes);
+  add_project_routes(routes, ctx.projects);
+  add_bot_routes(routes, ctx.projects);
+  add_message_routes(routes, ctx.projects);
+  add_conversation_routes(routes, ctx.projects);
+  add_database_routes(routes, ctx.projects);
+  add_event_routes(routes, ctx.projects);
+  add_webhook_routes(routes, std::move(ctx.webhooks));
+}
+
+}  // namespace paige::api

@@ -1,0 +1,13 @@
+/// @file
+/// @brief What the HTTP API says about itself: `GET /v1/openapi.json`, the OpenAPI 3.1
+/// description of every route (api/web/openapi.json, embedded; a test keeps it and the
+/// router's routes equal both ways). No key is needed to read it.
+#pragma once
+
+#include "api/router.hpp"
+
+namespace paige::api {
+
+void add_web_routes(router& routes);
+
+}  // namespace paige::api
