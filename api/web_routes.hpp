@@ -1,7 +1,8 @@
 /// @file
 /// @brief What the HTTP API says about itself: `GET /v1/openapi.json`, the OpenAPI 3.1
 /// description of every route (api/web/openapi.json, embedded; a test keeps it and the
-/// router's routes equal both ways). No key is needed to read it.
+/// router's routes equal both ways), and `GET /docs`, the same as a page (api_docs.hpp). No
+/// key is needed to read them.
 #pragma once
 
 #include "api/router.hpp"

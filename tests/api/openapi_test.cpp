@@ -1,6 +1,7 @@
 // api/web/openapi.json against the router: every route documented, every documented operation a
 // route, each path's parameters declared; and the document is the one the binary embeds.
 #include "actors/system_config.hpp"
+#include "api/api_docs.hpp"
 #include "api/api_routes.hpp"
 #include "api/auth.hpp"
 #include "api/web_assets.hpp"
@@ -90,4 +91,24 @@ TEST_CASE("openapi: the binary embeds api/web/openapi.json as it is in the sourc
   std::stringstream text;
   text << file.rdbuf();
   CHECK(text.str() == std::string{*api::embedded_file("openapi.json")});
+}
+
+TEST_CASE("openapi: /docs shows every operation and schema, and escapes the document's text",
+          "[openapi]") {
+  auto doc = document();
+  auto page = api::render_api_docs(doc);
+  for (const auto& [path, item] : doc["paths"].items()) {
+    INFO(path);
+    CHECK(page.find(api::escape_html(path)) != std::string::npos);
+  }
+  for (const auto& [name, schema] : doc["components"]["schemas"].items())
+    CHECK(page.find("id=\"schema-" + name + "\"") != std::string::npos);
+  CHECK(page.find("<script") == std::string::npos);
+
+  doc["paths"]["/v1/projects"]["get"]["summary"] = "<img src=x onerror=alert(1)>";
+  doc["info"]["title"] = "</title><script>alert(1)</script>";
+  auto hostile = api::render_api_docs(doc);
+  CHECK(hostile.find("<img") == std::string::npos);
+  CHECK(hostile.find("<script") == std::string::npos);
+  CHECK(hostile.find("&lt;img src=x onerror=alert(1)&gt;") != std::string::npos);
 }

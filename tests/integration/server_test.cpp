@@ -332,7 +332,8 @@ TEST_CASE("by default the connection cap fits the descriptor limit, raised to it
   }
 }
 
-TEST_CASE("the API describes itself at /v1/openapi.json, without a key", "[integration][db]") {
+TEST_CASE("the API describes itself at /v1/openapi.json and /docs, without a key",
+          "[integration][db]") {
   fresh_database db;
   temp_dir dir;
   paige_server server{dir.path(),
@@ -343,5 +344,16 @@ TEST_CASE("the API describes itself at /v1/openapi.json, without a key", "[integ
   auto doc = json::parse(answer.body);
   CHECK(doc["openapi"] == "3.1.0");
   CHECK(doc["paths"].contains("/v1/projects/{project_id}/conversations"));
+  auto page = http_request(server.port(), "GET", "/docs");
+  CHECK(page.status == 200);
+  CHECK(page.body.find("/v1/projects/{project_id}/conversations") != std::string::npos);
+  auto header = [&page](const std::string& name) {
+    for (const auto& [key, value] : page.headers)
+      if (key == name) return value;
+    return std::string{};
+  };
+  CHECK(header("content-type") == "text/html; charset=utf-8");
+  CHECK(header("content-security-policy") == "default-src 'none'; frame-ancestors 'none'");
+  CHECK(header("x-content-type-options") == "nosniff");
   CHECK(server.terminate() == 0);
 }
