@@ -1,6 +1,8 @@
-# Writes OUT, a C++ source that holds each of FILES (paths relative to ROOT) as bytes:
-#   cmake -DROOT=dir -DFILES="a;b" -DOUT=file.cpp -P embed_files.cmake
+# Writes OUT, a C++ source that holds each of FILES (paths relative to ROOT, comma-separated)
+# as bytes:
+#   cmake -DROOT=dir -DFILES=a,b -DOUT=file.cpp -P embed_files.cmake
 # The build runs it when a file changes, so the binary always serves the sources' bytes.
+string(REPLACE "," ";" FILES "${FILES}")
 set(body "")
 set(rows "")
 set(n 0)

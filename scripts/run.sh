@@ -71,6 +71,7 @@ curl -sf "${auth[@]}" -X PUT "$api/v1/projects/$project/whatsapp" -o /dev/null \
 cat <<EOT
 
 Paige is running on $api (admin key: $PAIGE_DATA_DIR/admin-token).
+Open $api/ in a browser (the API's documentation is at $api/docs).
 Demo project $project: the starter bot, connected to simulated WhatsApp number 1001.
 Chat with it from another terminal:
     build/bench/paige-chat            (interactive; type "Book" to tap the Book button)

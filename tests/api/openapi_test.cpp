@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -111,4 +112,28 @@ TEST_CASE("openapi: /docs shows every operation and schema, and escapes the docu
   CHECK(hostile.find("<img") == std::string::npos);
   CHECK(hostile.find("<script") == std::string::npos);
   CHECK(hostile.find("&lt;img src=x onerror=alert(1)&gt;") != std::string::npos);
+}
+
+TEST_CASE("pages: no inline script, handler or style, and every asset they name is embedded",
+          "[web]") {
+  std::regex inline_script{R"(<script(?![^>]*\ssrc=)[^>]*>)", std::regex::icase};
+  std::regex handler{R"(\son[a-z]+\s*=)", std::regex::icase};
+  std::regex inline_style{R"(\sstyle\s*=|<style)", std::regex::icase};
+  std::regex asset{R"re((?:href|src)="(/assets/[^"]+)")re"};
+  int pages = 0;
+  for (const auto& [name, bytes] : api::embedded_files()) {
+    std::string text{bytes};
+    if (name.size() < 5 || name.substr(name.size() - 5) != ".html") continue;
+    ++pages;
+    INFO(name);
+    CHECK_FALSE(std::regex_search(text, inline_script));
+    CHECK_FALSE(std::regex_search(text, handler));
+    CHECK_FALSE(std::regex_search(text, inline_style));
+    CHECK(text.find("javascript:") == std::string::npos);
+    for (std::sregex_iterator it{text.begin(), text.end(), asset}, end; it != end; ++it) {
+      INFO((*it)[1].str());
+      CHECK(api::embedded_file((*it)[1].str().substr(1)) != nullptr);
+    }
+  }
+  CHECK(pages >= 1);
 }
