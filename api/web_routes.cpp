@@ -11,11 +11,11 @@ namespace paige::api {
 
 namespace {
 
-/// What every page and asset is served with: nothing loaded from elsewhere, no inline script,
-/// no framing, no sniffing, no referrer.
-string_pairs page_headers() {
-  return {{"Content-Security-Policy",
-           "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+/// The pages and their assets: what they may load (`policy`), and no sniffing, no referrer.
+string_pairs page_headers(
+    const char* policy =
+        "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'") {
+  return {{"Content-Security-Policy", policy},
           {"X-Content-Type-Options", "nosniff"},
           {"Referrer-Policy", "no-referrer"}};
 }
@@ -66,9 +66,7 @@ void add_web_routes(router& routes) {
     http_response r;
     r.content_type = "text/html; charset=utf-8";
     r.body = *page;
-    r.headers = {{"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
-                 {"X-Content-Type-Options", "nosniff"},
-                 {"Referrer-Policy", "no-referrer"}};
+    r.headers = page_headers("default-src 'none'; frame-ancestors 'none'");  // loads nothing
     respond(std::move(r));
   });
 }
