@@ -215,6 +215,19 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
             },
             false);
       },
+      [=](bot_versions_atom, const std::string& id) -> caf::result<std::vector<bot_info>> {
+        if (!self->state.projects.count(id)) return project_not_found(id);
+        return query<std::vector<storage::bot_row>, std::vector<bot_info>>(
+            self,
+            [id](pqxx::connection& c) { return caf::make_message(storage::bot_versions(c, id)); },
+            [](std::vector<storage::bot_row>& rows) {
+              std::vector<bot_info> out;
+              for (auto& r : rows)
+                out.push_back({r.version, std::move(r.definition_json), std::move(r.created_at)});
+              return out;
+            },
+            true);
+      },
       [=](key_list_atom, const std::string& id) -> caf::result<std::vector<key_info>> {
         if (!self->state.projects.count(id)) return project_not_found(id);
         return query<std::vector<storage::key_row>, std::vector<key_info>>(

@@ -14,6 +14,8 @@
 ///   (conninfo_atom, id)                       → std::string (project role's connection string)
 ///   (bot_get_atom, id)                        → bot_info (the current version)
 ///   (bot_put_atom, id, definition_json)       → bot_info (the new version; validate first)
+///   (bot_versions_atom, id)                   → std::vector<bot_info> (kept versions, newest
+///                                               first)
 ///   (connect_atom, id, phone_number_id, waba_id, access_token, pin) → project_info
 ///   (operator_send_atom, id, wa_id | conversation_id, message_json) → outbound_view (queued)
 ///   (messages_atom, id, conversation_id, before_id, limit) → std::vector<storage::message_row>

@@ -49,6 +49,7 @@ using key_revoke_atom = caf::atom_constant<caf::atom("keyrevoke")>;
 using auth_atom = caf::atom_constant<caf::atom("auth")>;
 using bot_get_atom = caf::atom_constant<caf::atom("botget")>;
 using bot_put_atom = caf::atom_constant<caf::atom("botput")>;
+using bot_versions_atom = caf::atom_constant<caf::atom("botvers")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using webhook_atom = caf::atom_constant<caf::atom("webhook")>;
 using messages_atom = caf::atom_constant<caf::atom("messages")>;
@@ -171,3 +172,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::number_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::project_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::read_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::key_row>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::bot_row>)

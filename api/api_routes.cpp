@@ -5,6 +5,7 @@
 #include "api/database_routes.hpp"
 #include "api/event_routes.hpp"
 #include "api/message_routes.hpp"
+#include "api/session_routes.hpp"
 #include "api/web_routes.hpp"
 
 namespace paige::api {
@@ -12,6 +13,7 @@ namespace paige::api {
 void add_api_routes(router& routes, api_routes_context ctx) {
   add_ops_routes(routes, std::move(ctx.probe), *ctx.metrics);
   add_web_routes(routes);
+  add_session_routes(routes, ctx.projects);
   add_project_routes(routes, ctx.projects);
   add_bot_routes(routes, ctx.projects);
   add_message_routes(routes, ctx.projects);

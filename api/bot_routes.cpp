@@ -14,12 +14,15 @@ namespace {
 
 using json = nlohmann::json;
 
+json bot_json(const actors::bot_info& b) {
+  return {{"version", b.version},
+          {"definition", json::parse(b.definition_json)},
+          {"created_at", b.created_at}};
+}
+
 auto reply_bot(responder respond, unsigned status) {
-  return [respond, status](actors::bot_info& b) {
-    respond(http_response::json(status, {{"version", b.version},
-                                         {"definition", json::parse(b.definition_json)},
-                                         {"created_at", b.created_at}}));
-  };
+  return
+      [respond, status](actors::bot_info& b) { respond(http_response::json(status, bot_json(b))); };
 }
 
 }  // namespace
@@ -35,6 +38,20 @@ void add_bot_routes(router& routes, project_routes_context ctx) {
                      [&sys, dir, timeout](http_request&& req, responder respond) {
                        ask(sys, dir, timeout, reply_bot(respond, 200), fail_with(respond),
                            actors::bot_get_atom::value, std::string{req.param("project_id")});
+                     }));
+
+  routes.add("GET", "/v1/projects/{project_id}/bot/versions",
+             guarded(*ctx.auth, access::own_project,
+                     [&sys, dir, timeout](http_request&& req, responder respond) {
+                       ask(
+                           sys, dir, timeout,
+                           [respond](std::vector<actors::bot_info>& versions) {
+                             json items = json::array();
+                             for (const auto& b : versions) items.push_back(bot_json(b));
+                             respond(http_response::json(200, {{"items", items}}));
+                           },
+                           fail_with(respond), actors::bot_versions_atom::value,
+                           std::string{req.param("project_id")});
                      }));
 
   routes.add("PUT", "/v1/projects/{project_id}/bot",

@@ -42,4 +42,15 @@ std::optional<bot_row> current_bot(pqxx::connection& c, const std::string& proje
   return to_bot(r[0]);
 }
 
+std::vector<bot_row> bot_versions(pqxx::connection& c, const std::string& project_id) {
+  pqxx::read_transaction tx{c};
+  std::vector<bot_row> out;
+  for (const auto& r :
+       tx.exec_params("SELECT " + bot_columns +
+                          " FROM bot_versions WHERE project_id = $1 ORDER BY version DESC LIMIT $2",
+                      project_id, bot_versions_kept))
+    out.push_back(to_bot(r));
+  return out;
+}
+
 }  // namespace paige::storage

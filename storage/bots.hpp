@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <pqxx/connection>
 
@@ -30,5 +31,8 @@ bot_row insert_bot_version(pqxx::transaction_base& tx, const std::string& projec
 
 /// The project's current (highest) version, if any.
 std::optional<bot_row> current_bot(pqxx::connection& c, const std::string& project_id);
+
+/// The project's kept versions, newest first (at most bot_versions_kept).
+std::vector<bot_row> bot_versions(pqxx::connection& c, const std::string& project_id);
 
 }  // namespace paige::storage

@@ -38,6 +38,15 @@ TEST_CASE("a new project has the starter bot, PUT adds versions, invalid ones ch
   CHECK(s.call("PUT", path, "{broken").status == 400);
   CHECK(s.call("PUT", path, "[]").body["error"]["code"] == "invalid_bot");
   CHECK(s.call("GET", path).body["version"] == 2);
+  // The versions, newest first, each with its definition (the dashboard restores from them).
+  auto versions = s.call("GET", path + "/versions");
+  REQUIRE(versions.status == 200);
+  REQUIRE(versions.body["items"].size() == 2);
+  CHECK(versions.body["items"][0]["version"] == 2);
+  CHECK(versions.body["items"][0]["definition"] == paige::actors::bot::echo_bot());
+  CHECK(versions.body["items"][1]["version"] == 1);
+  CHECK(versions.body["items"][1]["definition"] == paige::actors::bot::starter_bot());
+  CHECK(s.call("GET", "/v1/projects/prj_0000000000000000/bot/versions").status == 404);
 
   // Versions survive a restart.
   CHECK(s.server->terminate() == 0);
@@ -63,6 +72,8 @@ TEST_CASE("a project key manages its own bot only", "[integration][bot]") {
             .status == 404);
   CHECK(s.call("GET", "/v1/projects/" + b + "/bot").body["version"] == 1);
   CHECK(s.call("GET", "/v1/projects/" + a + "/bot", "", "").status == 401);
+  CHECK(s.call("GET", "/v1/projects/" + a + "/bot/versions", "", key).body["items"].size() == 2);
+  CHECK(s.call("GET", "/v1/projects/" + b + "/bot/versions", "", key).status == 404);
 }
 
 TEST_CASE("definitions are bounded in size and only the last versions are kept",
@@ -89,6 +100,10 @@ TEST_CASE("definitions are bounded in size and only the last versions are kept",
   for (int i = 0; i < 25; ++i)
     REQUIRE(s.call("PUT", path, paige::actors::bot::echo_bot().dump()).status == 201);
   CHECK(s.call("GET", path).body["version"] == 26);
+  auto listed = s.call("GET", path + "/versions").body["items"];
+  REQUIRE(listed.size() == 20);
+  CHECK(listed.front()["version"] == 26);
+  CHECK(listed.back()["version"] == 7);
   pqxx::connection c{s.control.conninfo()};
   pqxx::work tx{c};
   auto kept =

@@ -117,6 +117,8 @@ TEST_CASE("openapi: real answers fit the documented schemas", "[integration][db]
   d.call("POST", pattern + "/keys", p + "/keys", {{"name", "ci"}});
   d.call("GET", pattern + "/keys", p + "/keys");
   d.call("GET", pattern + "/bot", p + "/bot");
+  d.call("GET", pattern + "/bot/versions", p + "/bot/versions");
+  d.call("GET", "/v1/me", "/v1/me");
 
   d.call("POST", pattern + "/tables", p + "/tables",
          {{"name", "notes"}, {"columns", {{{"name", "body"}, {"type", "text"}}}}});

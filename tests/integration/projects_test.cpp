@@ -121,6 +121,21 @@ TEST_CASE("keys: admin reaches everything, a project key its own project only",
     CHECK(s.call(method, path, "{}", "paige_pk_" + std::string(40, '0')).status == 401);
     CHECK(s.call(method, path, "{}", "not-a-key").status == 401);
   }
+  // /v1/me tells the dashboard who a key is.
+  auto me_admin = s.call("GET", "/v1/me");
+  REQUIRE(me_admin.status == 200);
+  CHECK(me_admin.body["role"] == "admin");
+  CHECK_FALSE(me_admin.body.contains("project_id"));
+  CHECK(me_admin.body["limits"]["sql_row_cap"].get<int>() > 0);
+  CHECK(me_admin.body["limits"]["sql_timeout_ms"].get<int>() > 0);
+  auto me_a = s.call("GET", "/v1/me", "", key_a);
+  REQUIRE(me_a.status == 200);
+  CHECK(me_a.body["role"] == "project");
+  CHECK(me_a.body["project_id"] == a);
+  CHECK(me_a.body["key_id"] == created.body["id"]);
+  CHECK(s.call("GET", "/v1/me", "", "").body["error"]["code"] == "unauthorized");
+  CHECK(s.call("GET", "/v1/me", "", "paige_pk_" + std::string(40, '0')).status == 401);
+
   // The admin key reaches B (read-only calls, so B stays as it is).
   CHECK(s.call("GET", "/v1/projects/" + b).status == 200);
   CHECK(s.call("GET", "/v1/projects/" + b + "/keys").status == 200);
@@ -146,6 +161,7 @@ TEST_CASE("keys: admin reaches everything, a project key its own project only",
   auto key_id = listed[0]["id"].get<std::string>();
   CHECK(s.call("DELETE", "/v1/projects/" + a + "/keys/" + key_id).status == 204);
   CHECK(s.call("GET", "/v1/projects/" + a, "", key_a).status == 401);
+  CHECK(s.call("GET", "/v1/me", "", key_a).status == 401);
   auto again = s.call("DELETE", "/v1/projects/" + a + "/keys/" + key_id);
   CHECK(again.status == 404);
   CHECK(again.body["error"]["code"] == "key_not_found");

@@ -1,0 +1,40 @@
+#include "api/session_routes.hpp"
+
+#include "api/auth.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+namespace paige::api {
+
+void add_session_routes(router& routes, const project_routes_context& ctx) {
+  nlohmann::json limits{{"sql_timeout_ms", ctx.sql_timeout.count()},
+                        {"sql_row_cap", ctx.sql_row_cap},
+                        {"sql_max_bytes", ctx.sql_max_bytes}};
+  const auto& auth = *ctx.auth;
+  routes.add("GET", "/v1/me", [&auth, limits](http_request&& req, responder respond) {
+    // authenticate() may answer later, on another thread: the request outlives this call.
+    auto shared = std::make_shared<http_request>(std::move(req));
+    auth.authenticate(*shared, [shared, respond, limits](principal p) {
+      using kind = principal::kind;
+      if (p.who == kind::nobody)
+        return respond(
+            http_response::error(api_code::unauthorized, "a valid bearer key is required"));
+      if (p.who == kind::unavailable)
+        return respond(
+            http_response::error(api_code::unavailable, "cannot check the key right now; retry"));
+      nlohmann::json me{{"limits", limits}};
+      if (p.who == kind::admin) {
+        me["role"] = "admin";
+      } else {
+        me["role"] = "project";
+        me["project_id"] = p.project_id;
+        me["key_id"] = p.key_id;
+      }
+      respond(http_response::json(200, me));
+    });
+  });
+}
+
+}  // namespace paige::api
