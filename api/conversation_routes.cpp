@@ -129,8 +129,9 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
                  start = comma + 1;
                }
                read(req, respond,
-                    storage::conversations_read{std::move(states), std::move(status),
-                                                std::get<storage::page_request>(page)},
+                    storage::conversations_read{
+                        std::move(states), std::move(status), std::get<storage::page_request>(page),
+                        std::string{req.query_param("search").value_or("")}},
                     page_json, api_code::not_found, "");
              }));
 

@@ -75,10 +75,11 @@ std::optional<std::string> get_contact(pqxx::transaction_base& tx, std::int64_t 
 }
 
 page list_conversations(pqxx::transaction_base& tx, const std::vector<std::string>& states,
-                        const std::string& status, std::int64_t contact_id, std::int64_t before,
-                        int limit) {
+                        const std::string& status, std::int64_t contact_id,
+                        const std::string& search, std::int64_t before, int limit) {
   // States travel as one JSON array parameter: values are always bound.
   auto states_json = nlohmann::json(states).dump();
+  auto pattern = like_pattern(tx, search);
   return paged(tx.exec_params(
                    "SELECT v.id, " + conversation_json +
                        "::text AS doc FROM conversations v "
@@ -86,8 +87,10 @@ page list_conversations(pqxx::transaction_base& tx, const std::vector<std::strin
                        "WHERE ($1 = 0 OR v.id < $1) AND ($2 = '' OR v.status = $2) AND ($3 = 0 OR "
                        "v.contact_id = $3) "
                        "AND (jsonb_array_length($4::jsonb) = 0 OR v.state IN "
-                       "(SELECT jsonb_array_elements_text($4::jsonb))) ORDER BY v.id DESC LIMIT $5",
-                   before, status, contact_id, states_json, limit + 1),
+                       "(SELECT jsonb_array_elements_text($4::jsonb))) "
+                       "AND ($6 = '' OR c.wa_id LIKE $6 || '%' OR c.name ILIKE '%' || $6 || '%') "
+                       "ORDER BY v.id DESC LIMIT $5",
+                   before, status, contact_id, states_json, limit + 1, pattern),
                limit);
 }
 
@@ -139,14 +142,15 @@ read_result run_read(pqxx::transaction_base& tx, const project_read& read) {
     read_result operator()(const contact_read& r) { return found(get_contact(tx, r.id)); }
     read_result operator()(const contact_conversations_read& r) {
       if (!get_contact(tx, r.contact_id)) return {};
-      return found(list_conversations(tx, {}, "", r.contact_id, r.page.before, r.page.limit));
+      return found(list_conversations(tx, {}, "", r.contact_id, "", r.page.before, r.page.limit));
     }
     read_result operator()(const contact_messages_read& r) {
       return found(contact_messages(tx, r.contact_id, r.page.before, r.page.limit));
     }
     read_result operator()(const conversation_states_read&) { return {true, state_counts(tx), 0}; }
     read_result operator()(const conversations_read& r) {
-      return found(list_conversations(tx, r.states, r.status, 0, r.page.before, r.page.limit));
+      return found(
+          list_conversations(tx, r.states, r.status, 0, r.search, r.page.before, r.page.limit));
     }
     read_result operator()(const conversation_read& r) { return found(get_conversation(tx, r.id)); }
   };

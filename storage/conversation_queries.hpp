@@ -28,10 +28,11 @@ page list_contacts(pqxx::transaction_base& tx, const std::string& search, std::i
 /// One contact as JSON, if it exists.
 std::optional<std::string> get_contact(pqxx::transaction_base& tx, std::int64_t id);
 
-/// Conversations, newest first, optionally of one contact, in some states, with a status.
+/// Conversations, newest first, optionally of one contact, in some states, with a status,
+/// of contacts that `search` finds (as list_contacts does).
 page list_conversations(pqxx::transaction_base& tx, const std::vector<std::string>& states,
-                        const std::string& status, std::int64_t contact_id, std::int64_t before,
-                        int limit);
+                        const std::string& status, std::int64_t contact_id,
+                        const std::string& search, std::int64_t before, int limit);
 
 /// One conversation as JSON, if it exists.
 std::optional<std::string> get_conversation(pqxx::transaction_base& tx, std::int64_t id);
@@ -70,6 +71,7 @@ struct conversations_read {
   std::vector<std::string> states;  ///< any of these (none: all)
   std::string status;               ///< "open", "closed" or "" (both)
   page_request page;
+  std::string search;  ///< the contact's wa_id prefix or part of its name ("": all)
 };
 struct conversation_read {
   std::int64_t id = 0;

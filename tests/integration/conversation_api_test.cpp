@@ -58,6 +58,15 @@ TEST_CASE("contacts, conversations, messages and state counts are exactly what h
   CHECK(who == std::set<std::string>{"Ada", "Grace"});
   CHECK(booking[0]["service_window_ends_at"].is_string());
   CHECK(p.s.call("GET", base + "/conversations?status=closed").body["items"].empty());
+  // The list finds conversations by their contact's name or wa_id, with the other filters.
+  auto graces = p.s.call("GET", base + "/conversations?search=grA").body["items"];
+  REQUIRE(graces.size() == 1);
+  CHECK(graces[0]["contact"]["name"] == "Grace");
+  CHECK(p.s.call("GET", base + "/conversations?search=15550052")
+            .body["items"][0]["contact"]["name"] == "Linus");
+  CHECK(p.s.call("GET", base + "/conversations?search=1555005").body["items"].size() == 3);
+  CHECK(p.s.call("GET", base + "/conversations?search=ada&state=support").body["items"].empty());
+  CHECK(p.s.call("GET", base + "/conversations?search=_").body["items"].empty());
   auto conv_id = std::to_string(booking[0]["id"].get<long>());
   CHECK(p.s.call("GET", base + "/conversations/" + conv_id).body["state"].is_string());
 
