@@ -1,0 +1,100 @@
+// Bot: the definition (spec/bot.md) in an editor, its problems at their JSON pointers, saving
+// (a new version each time) and the kept versions.
+import { call } from "./api.js";
+import { h, replace, timeEl } from "./dom.js";
+import { empty, errorBox, fill, loading, notify } from "./ui.js";
+import { projectFrame } from "./frame.js";
+import { lineOf, locatePointer } from "./json_pointer.js";
+
+export function botPage(ctx) {
+  const id = ctx.params.project;
+  const editor = h("textarea", { class: "mono code-editor", rows: 28, spellcheck: "false", "aria-label": "Bot definition (JSON)", autocapitalize: "off" });
+  const problems = h("div", { role: "alert", "aria-live": "polite" });
+  const current = h("span", { class: "muted" });
+  const versions = h("div");
+
+  function select(pointer) {
+    const [start, end] = locatePointer(editor.value, pointer);
+    editor.focus();
+    editor.setSelectionRange(start, end);
+    // Scroll the selection into view: a line is about 1.4em.
+    const line = lineOf(editor.value, start);
+    editor.scrollTop = Math.max(0, (line - 5) * parseFloat(getComputedStyle(editor).lineHeight || "18"));
+  }
+
+  function showProblems(list) {
+    replace(problems, h("div", { class: "state error" },
+      h("strong", {}, `${list.length} problem${list.length === 1 ? "" : "s"}: the current version stays.`),
+      h("ul", { class: "problems" }, list.map((p) => h("li", {},
+        h("button", { type: "button", class: "link", onclick: () => select(p.pointer), title: "Show in the editor" },
+          h("code", {}, p.pointer || "/"), ` (line ${lineOf(editor.value, locatePointer(editor.value, p.pointer)[0])})`),
+        " ", p.message)))));
+  }
+
+  async function load() {
+    try {
+      const bot = await call("getBot", { project_id: id });
+      editor.value = JSON.stringify(bot.definition, null, 2);
+      replace(current, `version ${bot.version}, saved `, timeEl(bot.created_at));
+    } catch (e) {
+      if (e.code !== "bot_not_found") return replace(problems, errorBox(e, load));
+      replace(current, "no version yet");
+    }
+  }
+
+  const loadVersions = () => fill(versions, () => call("botVersions", { project_id: id }), (r) => r.items.length
+    ? h("table", { class: "grid" },
+      h("thead", {}, h("tr", {}, ["Version", "Saved", "States", ""].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, r.items.map((v) => h("tr", {},
+        h("td", {}, String(v.version)), h("td", {}, timeEl(v.created_at)),
+        h("td", {}, Object.keys(v.definition?.states ?? {}).join(", ")),
+        h("td", {}, h("button", {
+          type: "button",
+          onclick: () => {
+            editor.value = JSON.stringify(v.definition, null, 2);
+            replace(problems, h("p", { class: "notice info" }, `Version ${v.version} is in the editor: save to make it the current version again.`));
+          },
+        }, "Open in editor"))))))
+    : empty("No versions."));
+
+  async function save() {
+    replace(problems);
+    let doc;
+    try {
+      doc = JSON.parse(editor.value);
+    } catch (e) {
+      const at = /position (\d+)/.exec(e.message);
+      if (at) editor.setSelectionRange(Number(at[1]), Number(at[1]) + 1);
+      return replace(problems, errorBox({ message: "Not valid JSON: " + e.message, code: "invalid_json" }));
+    }
+    try {
+      const bot = await call("putBot", { project_id: id }, { body: doc });
+      replace(current, `version ${bot.version}, saved `, timeEl(bot.created_at));
+      notify(`Saved as version ${bot.version}.`);
+      loadVersions();
+    } catch (e) {
+      if (e.code === "invalid_bot" && e.details?.problems) showProblems(e.details.problems);
+      else replace(problems, errorBox(e));
+    }
+  }
+  editor.addEventListener("keydown", (ev) => {
+    if (ev.key === "s" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); save(); }
+    if (ev.key === "Tab" && !ev.shiftKey) {  // two spaces; Escape then Tab leaves the editor
+      if (editor.dataset.escaped) { delete editor.dataset.escaped; return; }
+      ev.preventDefault();
+      editor.setRangeText("  ", editor.selectionStart, editor.selectionEnd, "end");
+    }
+    if (ev.key === "Escape") editor.dataset.escaped = "1";
+  });
+
+  replace(problems, loading());
+  load().then(() => { if (problems.querySelector(".loading")) replace(problems); });
+  loadVersions();
+  return projectFrame(ctx, "bot", h("div", {},
+    h("section", { class: "card" },
+      h("div", { class: "row" }, h("h2", {}, "Bot definition"), current),
+      h("p", { class: "muted" }, "A state machine in JSON: states, their routes and actions. Saving validates it and makes a new version; Ctrl+S saves. Tab indents; Escape then Tab moves on."),
+      editor, problems,
+      h("div", { class: "buttons" }, h("button", { type: "button", class: "primary", onclick: save }, "Save new version"))),
+    h("section", { class: "card" }, h("h2", {}, "Versions"), h("p", { class: "muted" }, "The last 20 are kept."), versions)));
+}

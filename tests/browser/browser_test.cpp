@@ -1,0 +1,48 @@
+// The dashboard in a real browser: each scenario of tests/browser/*_test.mjs runs in Debian's
+// chromium (playwright-core) against the real paige and the real simulator, with one active
+// project connected to simulated number 1001 (the same set-up as the pipeline tests).
+#include "tests/support/pipeline.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace paige::test;
+
+namespace {
+
+/// Runs `node --test <scenario>` against a fresh pipeline; the test fails with its output.
+void run_scenario(const std::string& scenario) {
+  pipeline p;
+  temp_dir out;
+  child_process node{{"/usr/bin/env", "node", "--test", "--test-reporter=spec",
+                      PAIGE_BROWSER_DIR "/" + scenario},
+                     {{"PAIGE_URL", "http://127.0.0.1:" + std::to_string(p.s.server->port())},
+                      {"PAIGE_ADMIN_KEY", admin_key},
+                      {"PAIGE_PROJECT", p.project},
+                      {"METASIM_URL", p.meta.url()},
+                      {"METASIM_NUMBER", number_id}},
+                     out.path()};
+  auto code = node.wait_exit(std::chrono::minutes{4});  // killed on destruction if not done
+  INFO(node.stdout_text() << node.stderr_text());
+  REQUIRE(code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("browser: sign-in, projects, settings, keys and what a project key sees",
+          "[browser]") {
+  run_scenario("projects_test.mjs");
+}
+
+TEST_CASE("browser: tables, rows of every type, errors at their field, SQL", "[browser]") {
+  run_scenario("database_test.mjs");
+}
+
+TEST_CASE("browser: conversations live, state changes, sending, strangers' text as text",
+          "[browser]") {
+  run_scenario("conversations_test.mjs");
+}
+
+TEST_CASE("browser: the bot editor, its problems at their pointers, versions; operations",
+          "[browser]") {
+  run_scenario("bot_test.mjs");
+}

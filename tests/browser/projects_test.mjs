@@ -1,0 +1,121 @@
+// Sign-in, projects, settings, lifecycle and keys, as an operator does it in the browser.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { launch, newPage, signIn } from "./browser.mjs";
+import { api, assertClean, env, eventually } from "./support.mjs";
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test("a wrong key is refused; the admin key signs in and stays out of URLs and cookies", async () => {
+  const page = await newPage(browser);
+  await page.goto(env.url + "/");
+  await page.getByLabel("API key").fill("not-a-key");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText("This key is not valid").waitFor();
+  await page.getByLabel("API key").fill(env.adminKey);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Projects" }).waitFor();
+  assert.ok(!page.url().includes(env.adminKey));
+  assert.deepEqual(await page.context().cookies(), []);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("paige.key")), env.adminKey);
+  // Signing out forgets it.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByLabel("API key").waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("paige.key")), null);
+  assertClean(page);
+});
+
+test("a new project shows up, becomes active by itself, is renamed, set, paused and resumed", async () => {
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.getByLabel("Name").fill("Made in a browser");
+  await page.getByRole("button", { name: "Create project" }).click();
+  const row = page.getByRole("row").filter({ hasText: "Made in a browser" });
+  await row.getByText("active").waitFor();  // the list refreshes itself while provisioning
+  await row.getByRole("link").click();
+  await page.getByRole("heading", { name: "Settings" }).waitFor();
+  await page.getByLabel("Name", { exact: true }).fill("Renamed in a browser");
+  await page.getByLabel("Inactivity timeout (seconds)").fill("600");
+  await page.getByLabel("Send rate (messages per second)").fill("12");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("heading", { level: 1, name: "Renamed in a browser" }).waitFor();
+  const id = page.url().split("#/p/")[1];
+  const stored = (await api("GET", `/v1/projects/${id}`)).body;
+  assert.equal(stored.name, "Renamed in a browser");
+  assert.equal(stored.settings.conversation_timeout_seconds, 600);
+  assert.equal(stored.settings.messages_per_second, 12);
+  // A bad setting: the API's error, nothing changed.
+  await page.getByLabel("Send rate (messages per second)").fill("0");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.locator(".state.error, .field-error:not(:empty)").first().waitFor();
+  assert.equal((await api("GET", `/v1/projects/${id}`)).body.settings.messages_per_second, 12);
+
+  await page.getByRole("button", { name: "Pause" }).click();
+  await page.getByTestId("project-status").getByText("paused").waitFor();
+  await page.getByRole("button", { name: "Resume" }).click();
+  await page.getByTestId("project-status").getByText("active").waitFor();
+  assert.equal((await api("GET", `/v1/projects/${id}`)).body.status, "active");
+  assertClean(page);
+});
+
+test("keys: shown once; a project key sees its project only; a revoked key is signed out", async () => {
+  const other = (await api("POST", "/v1/projects", { name: "<img src=x onerror=alert(1)>" })).body;
+  const admin = await newPage(browser);
+  await signIn(admin, env.url, env.adminKey);
+  // A stranger's project name is text in the list.
+  await admin.getByRole("link", { name: "<img src=x onerror=alert(1)>", exact: true }).waitFor();
+  assert.equal(await admin.locator("main img").count(), 0);
+
+  await admin.goto(`${env.url}/#/p/${env.project}`);
+  await admin.getByLabel("Key name").fill("browser");
+  await admin.getByRole("button", { name: "Create key" }).click();
+  const shown = admin.getByLabel("New key");
+  await shown.waitFor();
+  const key = await shown.inputValue();
+  assert.match(key, /^paige_pk_[0-9a-f]{40}$/);
+  const keyRow = admin.getByRole("row").filter({ hasText: "browser" });
+  await keyRow.waitFor();
+  assert.ok(!(await keyRow.textContent()).includes(key));  // the list shows a prefix only
+
+  const scoped = await newPage(browser);
+  await signIn(scoped, env.url, key);
+  await scoped.getByRole("heading", { name: "Overview" }).waitFor();  // its project, straight away
+  assert.ok(scoped.url().endsWith(`#/p/${env.project}`));
+  assert.equal(await scoped.getByRole("link", { name: "Projects" }).count(), 0);
+  assert.equal(await scoped.getByRole("heading", { name: "Settings" }).count(), 0);  // admin only
+  await scoped.goto(`${env.url}/#/p/${other.id}`);
+  await scoped.getByText(`no project ${other.id}`).first().waitFor();
+  await scoped.goto(`${env.url}/#/p/${other.id}/database`);
+  await scoped.getByText(`no project ${other.id}`).first().waitFor();
+  await scoped.goto(`${env.url}/#/p/${env.project}/database`);
+  await scoped.getByRole("link", { name: "contacts" }).waitFor();
+
+  await keyRow.getByRole("button", { name: "Revoke" }).click();
+  await eventually(async () => (await admin.getByRole("row").filter({ hasText: "browser" }).count()) === 0, "the key to leave the list");
+  await scoped.goto(`${env.url}/#/p/${env.project}/sql`);  // its next request
+  await scoped.getByText("sign in again").waitFor();
+  await scoped.getByLabel("API key").waitFor();
+  assert.equal(await scoped.evaluate(() => sessionStorage.getItem("paige.key")), null);
+  assertClean(admin);
+  assertClean(scoped);
+});
+
+test("deleting a project asks for its name", async () => {
+  const p = (await api("POST", "/v1/projects", { name: "Doomed" })).body;
+  await eventually(async () => (await api("GET", `/v1/projects/${p.id}`)).body.status === "active", "Doomed to be active");
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/p/${p.id}`);
+  await page.getByRole("button", { name: "Delete project…" }).click();
+  const dialog = page.getByRole("dialog");
+  const go = dialog.getByRole("button", { name: "Delete" });
+  await dialog.getByRole("textbox").fill("Doome");
+  assert.ok(await go.isDisabled());
+  await dialog.getByRole("textbox").fill("Doomed");
+  await go.click();
+  await page.getByRole("heading", { name: "Projects" }).waitFor();
+  await eventually(async () => (await api("GET", `/v1/projects/${p.id}`)).status === 404, "the project to be gone");
+  assertClean(page);
+});
