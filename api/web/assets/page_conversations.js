@@ -109,7 +109,7 @@ export function conversationPage(ctx) {
   const id = ctx.params.project;
   const cid = Number(ctx.params.conversation);
   const head = h("section", { class: "card" }, loading());
-  const thread = h("ol", { class: "thread", "aria-label": "Messages" });
+  const thread = h("ol", { class: "thread", "aria-label": "History" });
   const older = h("div", { class: "pager" });
   const notice = h("div", { role: "status" });
   const live = liveBadge();
@@ -139,9 +139,9 @@ export function conversationPage(ctx) {
   function renderHead() {
     const c = conversation;
     const open = c.status === "open";
-    const select = h("select", { "aria-label": "New state", name: "state" },
-      [...new Set([...botStates, c.state])].map((s) => h("option", { value: s }, s)));
-    select.value = c.state;
+    // The bot's states to choose from; another name may be typed (with force).
+    const select = h("input", { type: "text", list: "bot-states", "aria-label": "New state", name: "state", value: c.state, required: true, spellcheck: "false" });
+    const choices = h("datalist", { id: "bot-states" }, botStates.map((s) => h("option", { value: s })));
     const force = h("input", { type: "checkbox", name: "force" });
     const stateStatus = h("span", { class: "field-error", role: "alert" });
     replace(head,
@@ -166,7 +166,7 @@ export function conversationPage(ctx) {
             stateStatus.textContent = e.code === "unknown_state" ? e.message + " (tick “force” to set it anyway)" : e.message;
           }
         },
-      }, h("label", { class: "field inline" }, h("span", { class: "label" }, "Change state"), select),
+      }, h("label", { class: "field inline" }, h("span", { class: "label" }, "Change state"), select, choices),
       h("label", { class: "check" }, force, "force (a state the bot does not declare)"),
       h("button", { type: "submit" }, "Set state"),
       h("button", {

@@ -1,0 +1,69 @@
+// The bot editor (problems at their JSON pointers, versions) and the operations page.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { launch, newPage, signIn } from "./browser.mjs";
+import { api, assertClean, env, eventually, userSays } from "./support.mjs";
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const base = `/v1/projects/${env.project}`;
+
+test("the editor shows each problem at its pointer, keeps the version, and saves valid ones as versions", async () => {
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/p/${env.project}/bot`);
+  const editor = page.getByLabel("Bot definition (JSON)");
+  await eventually(async () => (await editor.inputValue()).includes('"initial_state"'), "the current definition");
+  const starter = JSON.parse(await editor.inputValue());
+  await page.getByText("version 1, saved").waitFor();
+
+  const broken = {
+    initial_state: "a",
+    states: { a: { kind: "await", routes: [{ when: { text_matches: "(" }, then: [{ save: { table: "messages", values: { x: "y" } } }] }] } },
+  };
+  await editor.fill(JSON.stringify(broken, null, 2));
+  await page.getByRole("button", { name: "Save new version" }).click();
+  const problem = page.getByRole("button", { name: /\/states\/a\/routes\/0\/when\/text_matches/ });
+  await problem.waitFor();
+  await page.getByText(/\/states\/a\/routes\/0\/then\/0\/save\/table/).waitFor();
+  await problem.click();
+  const selected = await editor.evaluate((el) => el.value.slice(el.selectionStart, el.selectionEnd));
+  assert.equal(selected, '"("');
+  assert.equal((await api("GET", `${base}/bot`)).body.version, 1);
+
+  await editor.fill("{ not json");
+  await page.getByRole("button", { name: "Save new version" }).click();
+  await page.getByText("Not valid JSON").waitFor();
+
+  broken.states.a.routes[0] = { when: { text_matches: "(?i)^hi" }, then: [{ send: { type: "text", text: { body: "Hello!" } } }] };
+  await editor.fill(JSON.stringify(broken, null, 2));
+  await editor.press("Control+s");
+  await page.getByText("version 2, saved").waitFor();
+  const versions = page.locator("section").filter({ has: page.getByRole("heading", { name: "Versions" }) });
+  await eventually(async () => (await versions.locator("tbody tr").count()) === 2, "two versions listed");
+  assert.deepEqual((await api("GET", `${base}/bot`)).body.definition, broken);
+
+  // The starter comes back from the versions list as version 3.
+  await versions.getByRole("row").filter({ hasText: /^1/ }).getByRole("button", { name: "Open in editor" }).click();
+  await page.getByRole("button", { name: "Save new version" }).click();
+  await page.getByText("version 3, saved").waitFor();
+  assert.deepEqual((await api("GET", `${base}/bot`)).body.definition, starter);
+  assertClean(page);
+});
+
+test("operations: health, readiness and traffic per minute", async () => {
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/operations`);
+  await page.locator(".badge-up").waitFor();
+  await page.locator(".badge-ready").waitFor();
+  await page.getByText("Outbound backlog 0").waitFor();
+  // Traffic between two readings (5 s apart) shows as a rate.
+  for (let i = 0; i < 3; i++) await userSays("15550200", "ping " + i, "Ops");
+  const rate = page.locator("figure").filter({ hasText: "Messages in per minute" }).locator("strong");
+  await eventually(async () => Number(await rate.textContent()) > 0, "a rate of inbound messages", 20000);
+  assert.equal(await page.locator("figure svg path.line").count(), 4);
+  assertClean(page);
+});

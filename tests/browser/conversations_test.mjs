@@ -1,0 +1,136 @@
+// Conversations in the browser, live: contacts write through the simulator and the pages follow;
+// an operator changes a state, sends, closes; strangers' names and texts stay text.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { launch, newPage, signIn } from "./browser.mjs";
+import { api, assertClean, env, eventually, metasim, sentTo, userSays } from "./support.mjs";
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const base = `/v1/projects/${env.project}`;
+const probe = "<img src=x onerror=alert(1)>";
+
+async function conversationOf(waId) {
+  const r = await api("GET", `${base}/conversations?search=${waId}&status=open`);
+  return r.body.items[0];
+}
+
+test("the list follows new conversations and state counts live, and filters by state and contact", async () => {
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/p/${env.project}/conversations`);
+  await page.getByText("● live").waitFor();
+  await page.getByText("No conversations yet").waitFor();
+
+  await userSays("15550100", "hello", "Ada");
+  await page.getByRole("link", { name: "Ada" }).waitFor();  // no reload
+  await userSays("15550101", probe, probe);
+  await page.getByRole("link", { name: probe, exact: true }).waitFor();
+  assert.equal(await page.locator("main img").count(), 0);
+
+  // Ada taps "Book": her conversation moves to collect_info, and the counts follow.
+  await metasim("POST", `/control/numbers/${env.number}/users/15550100/messages`,
+    { name: "Ada", message: { type: "interactive", interactive: { type: "button_reply", button_reply: { id: "book", title: "Book" } } } });
+  const collect = page.locator("fieldset.states label").filter({ hasText: "collect_info" });
+  await collect.waitFor();
+  await collect.getByRole("checkbox").check();
+  await eventually(async () => (await page.locator("tbody tr").count()) === 1, "only collect_info conversations");
+  await page.getByRole("link", { name: "Ada" }).waitFor();
+  await collect.getByRole("checkbox").uncheck();
+  await page.getByLabel("Search contacts").fill("155501");
+  await eventually(async () => (await page.locator("tbody tr").count()) === 2, "both contacts found by number");
+  await page.getByLabel("Search contacts").fill("ada");
+  await eventually(async () => (await page.locator("tbody tr").count()) === 1, "Ada found by name");
+  await page.getByLabel("Status").selectOption("closed");
+  await page.getByText("No conversation matches these filters.").waitFor();
+  assertClean(page);
+});
+
+test("a conversation: history as bubbles, live messages and statuses, state changes, sending, closing", async () => {
+  await userSays("15550110", "hi there", "Grace");
+  const conversation = await eventually(() => conversationOf("15550110"), "Grace's conversation");
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/p/${env.project}/conversations/${conversation.id}`);
+  await page.getByText("● live").waitFor();
+  const thread = page.getByRole("list", { name: "History" });
+  await thread.locator(".bubble.in").getByText("hi there").waitFor();
+  const reply = thread.locator(".bubble.out").filter({ hasText: "How can I help?" });
+  await reply.getByText("Book").waitFor();  // the bot's buttons
+  await reply.locator(".badge-read, .badge-delivered").waitFor();  // the simulator's statuses
+
+  // A new message arrives while the page is open; so do the bot's answer and its statuses.
+  await userSays("15550110", "are you there?");
+  await thread.locator(".bubble.in").getByText("are you there?").waitFor();
+  await eventually(async () => (await thread.locator(".bubble.out").count()) === 2, "the bot's second answer");
+
+  // The state: a declared one, then an undeclared one which needs force.
+  await page.getByLabel("New state").fill("support");
+  await page.getByRole("button", { name: "Set state" }).click();
+  await page.getByTestId("conversation-state").getByText("support").waitFor();
+  assert.equal((await api("GET", `${base}/conversations/${conversation.id}`)).body.state, "support");
+  await page.getByLabel("New state").fill("vip_queue");
+  await page.getByRole("button", { name: "Set state" }).click();
+  await page.getByText("tick “force” to set it anyway").waitFor();
+  assert.equal((await api("GET", `${base}/conversations/${conversation.id}`)).body.state, "support");
+  await page.getByLabel("force (a state the bot does not declare)").check();
+  await page.getByRole("button", { name: "Set state" }).click();
+  await page.getByTestId("conversation-state").getByText("vip_queue").waitFor();
+
+  // An operator's message reaches the contact.
+  await page.getByLabel("Message").fill("Hello from the dashboard");
+  await page.getByRole("button", { name: "Send" }).click();
+  await thread.locator(".bubble.out").filter({ hasText: "Hello from the dashboard" }).locator(".badge-read, .badge-delivered, .badge-sent").waitFor();
+  await eventually(async () => (await sentTo("15550110")).some((m) => m.message?.text?.body === "Hello from the dashboard"), "the simulator to receive it");
+
+  await page.getByRole("button", { name: "Close conversation" }).click();
+  await page.locator(".card .badge-closed").waitFor();
+  assert.equal((await api("GET", `${base}/conversations/${conversation.id}`)).body.status, "closed");
+  assertClean(page);
+});
+
+test("strangers' names and messages are shown as text, never as markup", async () => {
+  await userSays("15550120", probe, probe);
+  await userSays("15550120", "<script>alert(3)</script>");
+  const conversation = await eventually(() => conversationOf("15550120"), "the probe's conversation");
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/p/${env.project}/conversations/${conversation.id}`);
+  const thread = page.getByRole("list", { name: "History" });
+  await thread.locator(".bubble.in").getByText(probe, { exact: true }).waitFor();
+  await thread.locator(".bubble.in").getByText("<script>alert(3)</script>", { exact: true }).waitFor();
+  await page.getByRole("heading", { name: probe }).waitFor();
+  // The bot greets the contact by name: the reply holds the probe as text too.
+  await thread.locator(".bubble.out").getByText(`Hi ${probe}! How can I help?`).waitFor();
+  assert.equal(await page.locator("main img, main script").count(), 0);
+  await page.goto(`${env.url}/#/p/${env.project}/contacts`);
+  await page.getByRole("link", { name: probe, exact: true }).first().click();
+  await page.getByRole("heading", { name: probe, exact: true }).waitFor();
+  await page.getByRole("row").filter({ hasText: "unstructured" }).waitFor();  // the contact's conversations
+  assert.equal(await page.locator("main img, main script").count(), 0);
+  assertClean(page);  // no alert() ran: a dialog would be recorded
+});
+
+test("outside the 24-hour window, sending says why and what to do", async () => {
+  await userSays("15550130", "hello", "Linus");
+  const conversation = await eventually(() => conversationOf("15550130"), "Linus's conversation");
+  // Idle conversation actors stop after 200 ms (browser_test.cpp): once none is in memory,
+  // the next one reads the contact's last message time from the database.
+  await eventually(async () => {
+    const text = await (await fetch(env.url + "/metrics")).text();
+    return /\npaige_conversation_actors 0\n/.test(text);
+  }, "conversation actors to go idle");
+  const moved = await api("POST", `${base}/sql`, { query: "UPDATE contacts SET last_inbound_at = now() - interval '25 hours' WHERE wa_id = '15550130'" });
+  assert.equal(moved.status, 200);
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/p/${env.project}/conversations/${conversation.id}`);
+  await page.getByLabel("Message").fill("Are you still there?");
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.getByText("outside_service_window").waitFor();
+  await page.getByText("within 24 hours of the contact's last message").waitFor();
+  assert.ok(!(await sentTo("15550130")).some((m) => m.message?.text?.body === "Are you still there?"));
+  assertClean(page);
+});
