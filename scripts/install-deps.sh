@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Paige needs to build, test and run. Idempotent: it calls
-# apt-get only when something is missing.
+# Installs the Debian 12 packages Paige needs to build, test and run, and the browser tests'
+# npm package (playwright-core, pinned in tests/browser/package-lock.json). Idempotent: it calls
+# apt-get and npm only when something is missing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   g++ cmake ninja-build pkg-config ccache
   libcaf-dev libboost1.81-dev libboost-url1.81-dev libssl-dev
   libpqxx-dev postgresql nlohmann-json3-dev libspdlog-dev catch2
   curl libre2-dev openssl clang-format
+  chromium nodejs
 )
 
 missing=()
@@ -17,16 +20,29 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+# npm: Debian's package only when the installed Node.js does not bring its own (NodeSource's
+# nodejs does, and conflicts with Debian's npm).
+if ! command -v npm >/dev/null; then
+  missing+=(npm)
 fi
 
-echo "Installing: ${missing[*]}"
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "missing packages and not root: ${missing[*]}" >&2; exit 1; }
-  sudo="sudo"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "missing packages and not root: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# The browser tests' driver, exactly as locked; it never downloads a browser (Debian's
+# chromium is the one driven).
+lock=tests/browser/package-lock.json
+installed=tests/browser/node_modules/.package-lock.json
+if [ ! -f "$installed" ] || [ "$lock" -nt "$installed" ]; then
+  echo "Installing the browser tests' npm packages"
+  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+fi

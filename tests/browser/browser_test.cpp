@@ -5,23 +5,30 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 using namespace paige::test;
 
 namespace {
 
-/// Runs `node --test <scenario>` against a fresh pipeline (paige started with `paige_args`);
-/// the test fails with its output.
-void run_scenario(const std::string& scenario, std::vector<std::string> paige_args = {}) {
+/// Runs `node <node_args> <scenario>` against a fresh pipeline (paige started with
+/// `paige_args`); the test fails with its output.
+void run_scenario(const std::string& scenario, std::vector<std::string> paige_args = {},
+                  std::vector<std::string> node_args = {"--test", "--test-reporter=spec"}) {
   pipeline p{{}, std::move(paige_args)};
   temp_dir out;
-  child_process node{
-      {"/usr/bin/env", "node", "--test", "--test-reporter=spec", PAIGE_BROWSER_DIR "/" + scenario},
-      {{"PAIGE_URL", "http://127.0.0.1:" + std::to_string(p.s.server->port())},
-       {"PAIGE_ADMIN_KEY", admin_key},
-       {"PAIGE_PROJECT", p.project},
-       {"METASIM_URL", p.meta.url()},
-       {"METASIM_NUMBER", number_id}},
-      out.path()};
+  std::vector<std::string> argv{"/usr/bin/env", "node"};
+  argv.insert(argv.end(), node_args.begin(), node_args.end());
+  argv.push_back(PAIGE_BROWSER_DIR "/" + scenario);
+  const char* shots = std::getenv("SCREENSHOTS_DIR");
+  child_process node{argv,
+                     {{"PAIGE_URL", "http://127.0.0.1:" + std::to_string(p.s.server->port())},
+                      {"PAIGE_ADMIN_KEY", admin_key},
+                      {"PAIGE_PROJECT", p.project},
+                      {"METASIM_URL", p.meta.url()},
+                      {"METASIM_NUMBER", number_id},
+                      {"SCREENSHOTS_DIR", shots ? shots : ""}},
+                     out.path()};
   auto code = node.wait_exit(std::chrono::minutes{4});  // killed on destruction if not done
   INFO(node.stdout_text() << node.stderr_text());
   REQUIRE(code == 0);
@@ -47,4 +54,9 @@ TEST_CASE("browser: conversations live, state changes, sending, strangers' text 
 TEST_CASE("browser: the bot editor, its problems at their pointers, versions, operations",
           "[browser]") {
   run_scenario("bot_test.mjs");
+}
+
+// Not a test: scripts/screenshots.sh runs it to refresh docs/screenshots/ (hidden from CTest).
+TEST_CASE("browser: screenshots of every page", "[.screenshots]") {
+  run_scenario("screenshots.mjs", {}, {});
 }

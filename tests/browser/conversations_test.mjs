@@ -60,6 +60,7 @@ test("a conversation: history as bubbles, live messages and statuses, state chan
   const reply = thread.locator(".bubble.out").filter({ hasText: "How can I help?" });
   await reply.getByText("Book").waitFor();  // the bot's buttons
   await reply.locator(".badge-read, .badge-delivered").waitFor();  // the simulator's statuses
+  assert.ok(!/null|undefined/.test(await thread.textContent()), "a bubble shows an empty field as text");
 
   // A new message arrives while the page is open; so do the bot's answer and its statuses.
   await userSays("15550110", "are you there?");

@@ -1,6 +1,6 @@
 // A message as a chat bubble: what WhatsApp would show for each Cloud API message type. The
 // content is whatever a contact (or the bot) sent: every string is set as text.
-import { h, timeEl } from "./dom.js";
+import { h, replace, timeEl } from "./dom.js";
 import { badge } from "./ui.js";
 
 const media = new Set(["image", "video", "audio", "document", "sticker"]);
@@ -66,7 +66,7 @@ export function errorText(e) {
 export function bubble(m) {
   const el = h("li", { class: `bubble ${m.direction === "in" ? "in" : "out"}`, dataset: { messageId: String(m.id) } });
   el.update = (msg) => {
-    el.replaceChildren(
+    replace(el,
       h("div", { class: "content" }, messageBody(msg.type, msg.content)),
       h("div", { class: "meta" }, timeEl(msg.created_at ?? msg.received_at),
         msg.direction === "out" ? [" ", badge(msg.status ?? "queued")] : null,

@@ -121,8 +121,12 @@ export function conversationPage(ctx) {
     if (byId.has(m.id)) return byId.get(m.id).update({ ...byId.get(m.id).message, ...m });
     const b = bubble(m);
     byId.set(m.id, b);
-    atTop ? thread.prepend(b) : thread.append(b);
-    if (!atTop) b.scrollIntoView({ block: "nearest" });
+    // Only the thread scrolls (to its newest message), never the page around it.
+    if (atTop) thread.prepend(b);
+    else {
+      thread.append(b);
+      thread.scrollTop = thread.scrollHeight;
+    }
   }
 
   async function loadMessages(cursor) {
@@ -130,7 +134,7 @@ export function conversationPage(ctx) {
       const page = await call("conversationMessages", { project_id: id, conversation_id: cid }, { query: { limit: 50, cursor } });
       for (const m of page.items) add(m, true);  // newest first: each goes above the last
       replace(older, page.next_cursor ? h("button", { type: "button", onclick: () => loadMessages(page.next_cursor) }, "Older messages") : null);
-      if (!cursor) thread.lastElementChild?.scrollIntoView({ block: "nearest" });
+      if (!cursor) thread.scrollTop = thread.scrollHeight;
     } catch (e) {
       replace(older, errorBox(e, () => loadMessages(cursor)));
     }

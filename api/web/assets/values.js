@@ -1,5 +1,5 @@
 // Values of project tables between the API's JSON and the page's inputs, by column type.
-import { h } from "./dom.js";
+import { formatTime, h } from "./dom.js";
 
 export const columnTypes = ["text", "varchar", "integer", "bigint", "numeric", "boolean", "date",
   "timestamptz", "uuid", "jsonb", "serial"];
@@ -10,10 +10,7 @@ const textTypes = new Set(["text", "varchar", "uuid", "other"]);
 /** A cell's text: null as "null", JSON as JSON, times in the browser's zone. */
 export function cellText(value, type) {
   if (value === null || value === undefined) return null;
-  if (type === "timestamptz" && typeof value === "string") {
-    const t = new Date(value);
-    if (!Number.isNaN(t.getTime())) return t.toLocaleString();
-  }
+  if (type === "timestamptz" && typeof value === "string") return formatTime(value);
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
