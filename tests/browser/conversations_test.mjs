@@ -135,3 +135,41 @@ test("outside the 24-hour window, sending says why and what to do", async () => 
   assert.ok(!(await sentTo("15550130")).some((m) => m.message?.text?.body === "Are you still there?"));
   assertClean(page);
 });
+
+test("every kind of message has its bubble; a failed send shows Meta's error", async () => {
+  const send = (message) => metasim("POST", `/control/numbers/${env.number}/users/15550140/messages`, { name: "Kinds", message });
+  // Sends to this contact fail for good, as Meta answers an undeliverable message.
+  assert.equal((await metasim("PUT", "/control/faults", { recipient_errors: { "15550140": 131026 } })).status, 200);
+  try {
+    await userSays("15550140", "first", "Kinds");
+    await send({ type: "image", image: { id: "media-1", mime_type: "image/jpeg", caption: "my receipt" } });
+    await send({ type: "document", document: { id: "media-2", filename: "invoice.pdf" } });
+    await send({ type: "location", location: { latitude: 52.52, longitude: 13.405, name: "Office", address: "Berlin" } });
+    await send({ type: "contacts", contacts: [{ name: { formatted_name: "Alan Turing" }, phones: [{ phone: "+44 20 0000" }] }] });
+    await send({ type: "interactive", interactive: { type: "list_reply", list_reply: { id: "slot-1", title: "Monday 9:00", description: "with Dr. Who" } } });
+    await send({ type: "interactive", interactive: { type: "nfm_reply", nfm_reply: { name: "flow", response_json: "{\"service\":\"cleaning\",\"date\":\"2026-12-24\"}" } } });
+    const conversation = await eventually(() => conversationOf("15550140"), "the conversation");
+    const first = (await api("GET", `${base}/conversations/${conversation.id}/messages?limit=50`)).body.items.at(-1);
+    await send({ type: "reaction", reaction: { message_id: first.wamid, emoji: "👍" } });
+
+    const page = await newPage(browser);
+    await signIn(page, env.url, env.adminKey);
+    await page.goto(`${env.url}/#/p/${env.project}/conversations/${conversation.id}`);
+    const thread = page.getByRole("list", { name: "History" });
+    await thread.getByText("[image]").waitFor();
+    await thread.getByText("my receipt").waitFor();
+    await thread.getByText("[document: invoice.pdf]").waitFor();
+    await thread.getByText("Office, Berlin").waitFor();
+    await thread.getByText("Alan Turing +44 20 0000").waitFor();
+    await thread.getByText("Monday 9:00").waitFor();
+    await thread.locator(".bubble").filter({ hasText: "Flow reply" }).getByText("2026-12-24").waitFor();
+    await thread.getByText("👍").waitFor();
+    // The bot's replies failed: each says so, with Meta's code.
+    const failed = thread.locator(".bubble.out").filter({ has: page.locator(".badge-failed") }).first();
+    await failed.locator(".send-error").getByText(/131026/).waitFor();
+    assertClean(page);
+  } finally {
+    await metasim("PUT", "/control/faults", { recipient_errors: {} });
+  }
+});
+

@@ -2,7 +2,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launch, newPage, signIn } from "./browser.mjs";
-import { api, assertClean, env, eventually } from "./support.mjs";
+import { api, assertClean, env, eventually, metasim } from "./support.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -117,5 +117,75 @@ test("deleting a project asks for its name", async () => {
   await go.click();
   await page.getByRole("heading", { name: "Projects" }).waitFor();
   await eventually(async () => (await api("GET", `/v1/projects/${p.id}`)).status === 404, "the project to be gone");
+  assertClean(page);
+});
+
+test("WhatsApp: a number is connected with the form; Meta's refusal and a number in use are explained", async () => {
+  const p = (await api("POST", "/v1/projects", { name: "Connect me" })).body;
+  await eventually(async () => (await api("GET", `/v1/projects/${p.id}`)).body.status === "active", "the project to be active");
+  const added = await metasim("PUT", "/control/numbers/1002", {
+    waba_id: "2002", display_phone_number: "15550001002", verified_name: "Second Clinic", access_token: "token-1002" });
+  assert.equal(added.status, 200);
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/p/${p.id}/whatsapp`);
+  await page.getByText("No WhatsApp number is connected").waitFor();
+  const connect = async (number, waba, token) => {
+    await page.getByLabel("Phone number id").fill(number);
+    await page.getByLabel("WhatsApp Business account id").fill(waba);
+    await page.getByLabel("Access token").fill(token);
+    await page.getByRole("button", { name: "Connect" }).click();
+  };
+  await connect("1002", "2002", "a-wrong-token");
+  await page.locator(".form-status .state.error").waitFor();
+  assert.equal((await api("GET", `/v1/projects/${p.id}`)).body.whatsapp, null);
+  await connect(env.number, "2001", "token-1001");  // the pipeline project's number
+  await page.locator(".form-status").getByText("number_in_use").waitFor();
+  await connect("1002", "2002", "token-1002");
+  const details = page.getByTestId("whatsapp-details");
+  await details.getByText("15550001002").waitFor();
+  await details.getByText("Second Clinic").waitFor();
+  assert.equal((await api("GET", `/v1/projects/${p.id}`)).body.whatsapp.phone_number_id, "1002");
+  assert.ok(!(await page.content()).includes("token-1002"));  // the token is never shown back
+  assertClean(page);
+});
+
+test("pages fit a tablet: nothing but tables scrolls sideways", async () => {
+  const page = await newPage(browser, { width: 820, height: 1180 });
+  await signIn(page, env.url, env.adminKey);
+  for (const hash of ["#/projects", `#/p/${env.project}`, `#/p/${env.project}/whatsapp`, `#/p/${env.project}/conversations`,
+    `#/p/${env.project}/contacts`, `#/p/${env.project}/database`, `#/p/${env.project}/database/messages`,
+    `#/p/${env.project}/sql`, `#/p/${env.project}/bot`, "#/operations"]) {
+    await page.goto(`${env.url}/${hash}`);
+    await page.locator("main h1, main h2").first().waitFor();
+    await page.locator(".state.loading").first().waitFor({ state: "detached" }).catch(() => {});
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${hash} is ${overflow}px wider than the screen`);
+  }
+  assertClean(page);
+});
+
+test("the keyboard reaches everything: skip link, tabs, forms", async () => {
+  const page = await newPage(browser);
+  await page.goto(env.url + "/");
+  await page.getByLabel("API key").waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.name), "key");  // focus starts in the form
+  await page.keyboard.type(env.adminKey);
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Projects" }).waitFor();
+  await page.goto(`${env.url}/#/p/${env.project}`);
+  await page.reload();  // a fresh load: the skip link comes first
+  await page.getByRole("heading", { name: "Overview" }).waitFor();
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Skip to the page");
+  // Tabbing goes through the project's sections; Enter opens one.
+  let found = false;
+  for (let i = 0; i < 20 && !found; i++) {
+    await page.keyboard.press("Tab");
+    found = await page.evaluate(() => document.activeElement?.textContent === "SQL");
+  }
+  assert.ok(found, "the SQL tab is reachable with Tab");
+  await page.keyboard.press("Enter");
+  await page.getByLabel("SQL statement").waitFor();
   assertClean(page);
 });

@@ -87,7 +87,8 @@ function renderNav() {
     h("button", { type: "button", onclick: () => signOut() }, "Sign out"));
 }
 
-async function render() {
+/** Shows the page of the URL's fragment; after a navigation, focus moves to it. */
+async function render(navigated = false) {
   dispose();
   if (!session.key()) return signInPage();
   if (!me) {
@@ -96,7 +97,7 @@ async function render() {
       me = await call("me");
     } catch (e) {
       if (e.status === 401) return signOut("The key is no longer valid; sign in again.");
-      return replace(main, errorBox(e, render));
+      return replace(main, errorBox(e, () => render()));
     }
   }
   renderNav();
@@ -107,12 +108,12 @@ async function render() {
     const params = Object.fromEntries(names.map((n, i) => [n, m[i + 1]]));
     const ctx = { me, params, onDispose: (f) => disposers.push(f) };
     replace(main, page(ctx));
-    main.focus({ preventScroll: true });
+    if (navigated) main.focus({ preventScroll: true });
     return;
   }
   replace(main, errorBox({ message: "No such page: " + path }));
 }
 
-window.addEventListener("hashchange", render);
+window.addEventListener("hashchange", () => render(true));
 window.addEventListener("paige:signedout", () => signOut("The key was revoked or is no longer valid; sign in again."));
 render();

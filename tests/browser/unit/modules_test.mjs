@@ -50,3 +50,37 @@ test("metrics: samples summed by name and labels; rates per minute", () => {
   assert.equal(perMinute(100, 130, 30), 60);
   assert.equal(perMinute(130, 5, 30), 0);  // the process restarted
 });
+
+test("events: a dropped stream is resumed with Last-Event-ID; a 401 signs out", async () => {
+  const { followEvents } = await import("../../../api/web/assets/events.js");
+  const signals = [];
+  globalThis.sessionStorage = { getItem: () => "paige_pk_k", setItem() {}, removeItem() {} };
+  globalThis.window = { dispatchEvent: (e) => signals.push(e.type) };
+  globalThis.CustomEvent ??= class extends Event { constructor(type, init) { super(type); this.detail = init?.detail; } };
+  const requests = [];
+  const frames = ["id: e-7\nevent: message.received\ndata: {\"n\":1}\n\n", "id: e-8\nevent: message.received\ndata: {\"n\":2}\n\n"];
+  globalThis.fetch = async (url, init) => {
+    requests.push({ url, headers: init.headers });
+    if (requests.length === 3) return new Response("", { status: 401 });
+    // Each stream carries one event, then ends (as a dropped connection does).
+    return new Response(frames[requests.length - 1], { status: 200, headers: { "Content-Type": "text/event-stream" } });
+  };
+  const seen = [];
+  const statuses = [];
+  await new Promise((resolve) => {
+    followEvents("prj_1", {
+      conversationId: 9,
+      onEvent: (type, data) => seen.push([type, data.n]),
+      onStatus: (s) => statuses.push(s),
+    });
+    const check = setInterval(() => { if (signals.length) { clearInterval(check); resolve(); } }, 10);
+  });
+  assert.deepEqual(seen, [["message.received", 1], ["message.received", 2]]);
+  assert.equal(requests[0].url, "/v1/projects/prj_1/events?conversation_id=9");
+  assert.equal(requests[0].headers.Authorization, "Bearer paige_pk_k");
+  assert.equal(requests[0].headers["Last-Event-ID"], undefined);
+  assert.equal(requests[1].headers["Last-Event-ID"], "e-7");
+  assert.equal(requests[2].headers["Last-Event-ID"], "e-8");
+  assert.deepEqual(statuses, ["live", "reconnecting", "live", "reconnecting"]);
+  assert.deepEqual(signals, ["paige:signedout"]);
+});
