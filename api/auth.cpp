@@ -14,6 +14,14 @@ constexpr std::chrono::seconds lookup_timeout{5};
 
 std::string principal::label() const { return who == kind::admin ? "admin" : "key:" + key_id; }
 
+std::optional<http_response> refusal_of(const principal& p) {
+  if (p.who == principal::kind::nobody)
+    return http_response::error(api_code::unauthorized, "a valid bearer key is required");
+  if (p.who == principal::kind::unavailable)
+    return http_response::error(api_code::unavailable, "cannot check the key right now; retry");
+  return std::nullopt;
+}
+
 std::string bearer_token(const http_request& req) {
   auto h = req.header("authorization");
   if (!h) return {};

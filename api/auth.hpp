@@ -12,6 +12,7 @@
 #include <caf/fwd.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace paige::api {
@@ -38,6 +39,10 @@ class authenticator {
   caf::actor_system& sys_;
   caf::actor directory_;
 };
+
+/// The answer to a caller without a valid key (401) or whose key cannot be checked now (503);
+/// nullopt for the admin or a project key.
+std::optional<http_response> refusal_of(const principal& p);
 
 /// The bearer token of a request, or "" when there is none.
 std::string bearer_token(const http_request& req);

@@ -11,14 +11,8 @@ handler guarded(const authenticator& auth, access level, handler inner) {
   return [&auth, level, inner = std::move(inner)](http_request&& req, responder respond) {
     auto shared = std::make_shared<http_request>(std::move(req));
     auth.authenticate(*shared, [shared, respond, level, inner](principal p) {
-      using kind = principal::kind;
-      if (p.who == kind::nobody)
-        return respond(
-            http_response::error(api_code::unauthorized, "a valid bearer key is required"));
-      if (p.who == kind::unavailable)
-        return respond(
-            http_response::error(api_code::unavailable, "cannot check the key right now; retry"));
-      if (p.who == kind::project) {
+      if (auto refused = refusal_of(p)) return respond(std::move(*refused));
+      if (p.who == principal::kind::project) {
         auto wanted = shared->param("project_id");
         if (wanted.empty())
           return respond(

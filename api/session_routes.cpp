@@ -17,15 +17,9 @@ void add_session_routes(router& routes, const project_routes_context& ctx) {
     // authenticate() may answer later, on another thread: the request outlives this call.
     auto shared = std::make_shared<http_request>(std::move(req));
     auth.authenticate(*shared, [shared, respond, limits](principal p) {
-      using kind = principal::kind;
-      if (p.who == kind::nobody)
-        return respond(
-            http_response::error(api_code::unauthorized, "a valid bearer key is required"));
-      if (p.who == kind::unavailable)
-        return respond(
-            http_response::error(api_code::unavailable, "cannot check the key right now; retry"));
+      if (auto refused = refusal_of(p)) return respond(std::move(*refused));
       nlohmann::json me{{"limits", limits}};
-      if (p.who == kind::admin) {
+      if (p.who == principal::kind::admin) {
         me["role"] = "admin";
       } else {
         me["role"] = "project";

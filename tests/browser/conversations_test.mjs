@@ -80,11 +80,14 @@ test("a conversation: history as bubbles, live messages and statuses, state chan
   await page.getByRole("button", { name: "Set state" }).click();
   await page.getByTestId("conversation-state").getByText("vip_queue").waitFor();
 
-  // An operator's message reaches the contact.
+  // An operator's message reaches the contact, once however often Enter is pressed.
   await page.getByLabel("Message").fill("Hello from the dashboard");
-  await page.getByRole("button", { name: "Send" }).click();
+  await page.getByLabel("Message").press("Enter");
+  await page.getByLabel("Message").press("Enter");
   await thread.locator(".bubble.out").filter({ hasText: "Hello from the dashboard" }).locator(".badge-read, .badge-delivered, .badge-sent").waitFor();
   await eventually(async () => (await sentTo("15550110")).some((m) => m.message?.text?.body === "Hello from the dashboard"), "the simulator to receive it");
+  const stored = (await api("GET", `${base}/conversations/${conversation.id}/messages?limit=50`)).body.items;
+  assert.equal(stored.filter((m) => m.content?.text?.body === "Hello from the dashboard").length, 1);
 
   await page.getByRole("button", { name: "Close conversation" }).click();
   await page.locator(".card .badge-closed").waitFor();

@@ -150,6 +150,35 @@ test("rows sort by any column, filter by value, and page by keys; columns are ad
   assertClean(page);
 });
 
+test("an edit sends only what was edited; errors about a column named like a field go to that column", async () => {
+  assert.equal((await api("POST", `${base}/tables`, { name: "precise", columns: [
+    { name: "label", type: "text" }, { name: "at", type: "timestamptz" }, { name: "big", type: "bigint" }] })).status, 201);
+  // Microseconds, which a datetime input cannot show, and a bigint past 2^53.
+  await sql("INSERT INTO precise (label, at, big) VALUES ('a', '2026-12-06 10:00:00.123456+00', 9007199254740993)");
+  const page = await signedIn();
+  await page.goto(`${env.url}/#/p/${env.project}/database/precise`);
+  const row = page.locator("tbody tr:not(.editing)").first();
+  await row.getByRole("button", { name: "Edit" }).click();
+  const editing = page.locator("tr.editing:not(.insert)");
+  assert.equal(await page.evaluate(() => document.activeElement?.closest("tr")?.classList.contains("editing")), true);
+  await editing.getByLabel("label").fill("b");
+  await editing.getByRole("button", { name: "Save" }).click();
+  await page.locator("tbody tr:not(.editing)").first().getByText("b", { exact: true }).waitFor();
+  const after = await sql("SELECT label, at::text, big::text FROM precise");
+  assert.deepEqual(after.rows[0], ["b", "2026-12-06 10:00:00.123456+00", "9007199254740993"]);
+
+  await page.goto(`${env.url}/#/p/${env.project}/database`);
+  await page.getByLabel("Table name").fill("named");
+  const column = page.locator(".column-editor").first();
+  await column.getByLabel("Column name").fill("name");
+  await column.getByLabel("Column type").selectOption("integer");
+  await column.getByLabel("Default").fill("abc");
+  await page.getByRole("button", { name: "Create table" }).click();
+  await column.locator(".field-error").getByText("default").waitFor();
+  assert.equal(await page.locator("label.field").filter({ hasText: "Table name" }).locator(".field-error").textContent(), "");
+  assertClean(page);
+});
+
 test("system tables are read-only; the SQL console shows results, errors and its limits", async () => {
   const page = await signedIn();
   await page.goto(`${env.url}/#/p/${env.project}/database/messages`);

@@ -178,6 +178,10 @@ test("the keyboard reaches everything: skip link, tabs, forms", async () => {
   await page.getByRole("heading", { name: "Overview" }).waitFor();
   await page.keyboard.press("Tab");
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Skip to the page");
+  await page.keyboard.press("Enter");  // to the page, which stays as it is
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "app");
+  assert.ok(page.url().endsWith(`#/p/${env.project}`));
+  await page.getByRole("heading", { name: "Overview" }).waitFor();
   // Tabbing goes through the project's sections; Enter opens one.
   let found = false;
   for (let i = 0; i < 20 && !found; i++) {

@@ -33,11 +33,13 @@ function redirect(hash) {
 
 let me = null;
 let disposers = [];
+let generation = 0;  // which page is shown: a page's late work checks it is still the one
 
 const main = document.getElementById("app");
 const nav = document.getElementById("nav");
 
 function dispose() {
+  generation++;
   for (const d of disposers) d();
   disposers = [];
 }
@@ -101,12 +103,19 @@ async function render(navigated = false) {
     }
   }
   renderNav();
-  const path = decodeURIComponent(location.hash.replace(/^#/, "")) || "/";
+  // Matched as written, each part decoded alone: a table named "a/b" is one part ("a%2Fb").
+  const path = location.hash.replace(/^#/, "") || "/";
   for (const [pattern, page, names = []] of routes) {
     const m = path.match(pattern);
     if (!m) continue;
-    const params = Object.fromEntries(names.map((n, i) => [n, m[i + 1]]));
-    const ctx = { me, params, onDispose: (f) => disposers.push(f) };
+    let params;
+    try {
+      params = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1])]));
+    } catch {
+      break;  // a malformed escape: no such page
+    }
+    const shown = generation;
+    const ctx = { me, params, onDispose: (f) => disposers.push(f), active: () => shown === generation };
     replace(main, page(ctx));
     if (navigated) main.focus({ preventScroll: true });
     return;
@@ -115,5 +124,10 @@ async function render(navigated = false) {
 }
 
 window.addEventListener("hashchange", () => render(true));
+// The skip link moves focus to the page without touching the route.
+document.querySelector("a.skip")?.addEventListener("click", (ev) => {
+  ev.preventDefault();
+  main.focus();
+});
 window.addEventListener("paige:signedout", () => signOut("The key was revoked or is no longer valid; sign in again."));
 render();

@@ -72,7 +72,11 @@ export function followEvents(projectId, { onEvent, onStatus, conversationId } = 
             if (e.id) lastId = e.id;
             let data = null;
             try { data = JSON.parse(e.data); } catch { data = { raw: e.data }; }
-            onEvent?.(e.event, data);
+            try {
+              onEvent?.(e.event, data);
+            } catch (err) {
+              console.warn("a page failed on event", e.event, err);  // the stream itself is fine
+            }
           }
         }
         throw new Error("the stream ended");

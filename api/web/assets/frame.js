@@ -24,6 +24,7 @@ export function projectFrame(ctx, current, body) {
     body);
   /** Shows the project's name and status as they are now (after a rename, a pause...). */
   frame.show = (p) => {
+    if (!ctx.active()) return;  // a late answer after leaving: the tab's title is another page's
     replace(title, p.name);
     replace(status, badge(p.status));
     document.title = p.name + " — Paige";

@@ -24,16 +24,27 @@ function interactiveIn(i) {
   if (i.type === "list_reply")
     return [h("span", { class: "tag" }, "List"), " ", i.list_reply?.title ?? "", i.list_reply?.description ? h("span", { class: "muted" }, " — " + i.list_reply.description) : null];
   if (i.type === "nfm_reply") {
-    let answers = {};
-    try { answers = JSON.parse(i.nfm_reply?.response_json ?? "{}"); } catch { answers = {}; }
+    // The project's own SQL may have written anything here: only an object has answers.
+    let answers = null;
+    try { answers = JSON.parse(i.nfm_reply?.response_json ?? "{}"); } catch { answers = null; }
+    if (!answers || typeof answers !== "object") answers = {};
     return [h("span", { class: "tag" }, "Flow reply"),
       h("dl", { class: "facts small" }, Object.entries(answers).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, typeof v === "object" ? JSON.stringify(v) : String(v))]))];
   }
   return [h("span", { class: "tag" }, i.type ?? "interactive")];
 }
 
-/** The body of a bubble for a message's `type` and `content`. */
-export function messageBody(type, c = {}) {
+/** The body of a bubble for a message's `type` and `content` (anything the database holds). */
+export function messageBody(type, content) {
+  const c = content && typeof content === "object" ? content : {};
+  try {
+    return bodyOf(type, c);
+  } catch {
+    return [h("span", { class: "tag" }, type), h("pre", {}, JSON.stringify(content))];
+  }
+}
+
+function bodyOf(type, c) {
   if (type === "text") return [h("p", {}, c.text?.body ?? "")];
   if (type === "interactive") return c.interactive?.type?.endsWith("_reply") ? interactiveIn(c.interactive) : interactiveOut(c.interactive ?? {});
   if (type === "button") return [h("span", { class: "tag" }, "Button"), " ", c.button?.text ?? ""];

@@ -36,9 +36,11 @@ export function botPage(ctx) {
       const bot = await call("getBot", { project_id: id });
       editor.value = JSON.stringify(bot.definition, null, 2);
       replace(current, `version ${bot.version}, saved `, timeEl(bot.created_at));
+      replace(problems);  // a retry that worked clears the error
     } catch (e) {
       if (e.code !== "bot_not_found") return replace(problems, errorBox(e, load));
       replace(current, "no version yet");
+      replace(problems);
     }
   }
 
@@ -57,7 +59,18 @@ export function botPage(ctx) {
         }, "Open in editor"))))))
     : empty("No versions."));
 
+  let saving = false;
   async function save() {
+    if (saving) return;  // one version per click
+    saving = true;
+    try {
+      await saveOnce();
+    } finally {
+      saving = false;
+    }
+  }
+
+  async function saveOnce() {
     replace(problems);
     let doc;
     try {
@@ -88,7 +101,7 @@ export function botPage(ctx) {
   });
 
   replace(problems, loading());
-  load().then(() => { if (problems.querySelector(".loading")) replace(problems); });
+  load();
   loadVersions();
   return projectFrame(ctx, "bot", h("div", {},
     h("section", { class: "card" },

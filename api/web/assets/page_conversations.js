@@ -2,7 +2,7 @@
 // contacts and each contact's conversations.
 import { call } from "./api.js";
 import { h, replace, timeEl } from "./dom.js";
-import { badge, empty, errorBox, fill, loading, notify } from "./ui.js";
+import { badge, empty, errorBox, fill, latest, loading, notify, pager } from "./ui.js";
 import { projectFrame } from "./frame.js";
 import { followEvents } from "./events.js";
 import { bubble } from "./messages.js";
@@ -45,14 +45,17 @@ function conversationsTable(project, items) {
 export function conversationsPage(ctx) {
   const id = ctx.params.project;
   const filter = { states: new Set(), status: "open", search: "" };
-  let cursors = [null];
+  const cursors = [null];
   const statesBox = h("fieldset", { class: "states" }, h("legend", {}, "States"));
   const list = h("div", {}, loading());
   const live = liveBadge();
 
+  const takeStates = latest();
   async function loadStates() {
+    const mine = takeStates();
     try {
       const r = await call("conversationStates", { project_id: id });
+      if (!mine()) return;
       const boxes = r.items.map((s) => h("label", { class: "check" },
         h("input", {
           type: "checkbox", value: s.state, checked: filter.states.has(s.state),
@@ -60,25 +63,26 @@ export function conversationsPage(ctx) {
         }), s.state, h("span", { class: "count" }, String(s.count))));
       replace(statesBox, h("legend", {}, "States (open conversations)"), boxes.length ? boxes : h("span", { class: "muted" }, "no open conversations"));
     } catch (e) {
-      replace(statesBox, h("legend", {}, "States"), errorBox(e, loadStates));
+      if (mine()) replace(statesBox, h("legend", {}, "States"), errorBox(e, loadStates));
     }
   }
 
+  const take = latest();
   async function load() {
+    const mine = take();
     try {
       const page = await call("listConversations", { project_id: id }, {
         query: { state: [...filter.states].join(","), status: filter.status, search: filter.search, cursor: cursors.at(-1), limit: 50 },
       });
+      if (!mine()) return;  // the filters changed meanwhile
       replace(list,
         page.items.length ? conversationsTable(id, page.items) : empty(filter.search || filter.states.size ? "No conversation matches these filters." : "No conversations yet: they appear here as contacts write."),
-        h("div", { class: "pager" },
-          cursors.length > 1 ? h("button", { type: "button", onclick: () => { cursors.pop(); load(); } }, "Previous page") : null,
-          page.next_cursor ? h("button", { type: "button", onclick: () => { cursors.push(page.next_cursor); load(); } }, "Next page") : null));
+        pager(cursors, page.next_cursor, load));
     } catch (e) {
-      replace(list, errorBox(e, load));
+      if (mine()) replace(list, errorBox(e, load));
     }
   }
-  const restart = () => { cursors = [null]; load(); };
+  const restart = () => { cursors.splice(0, Infinity, null); load(); };
 
   // New conversations, messages and state changes: the first page and the counts reload.
   const refresh = debounce(() => { if (cursors.length === 1) load(); loadStates(); }, 250);
@@ -116,6 +120,7 @@ export function conversationPage(ctx) {
   const byId = new Map();
   let conversation = null;
   let botStates = [];
+  let stateText = null;  // the head's state: live changes update it alone, keeping the form as typed
 
   function add(m, atTop = false) {
     if (byId.has(m.id)) return byId.get(m.id).update({ ...byId.get(m.id).message, ...m });
@@ -153,7 +158,7 @@ export function conversationPage(ctx) {
         h("h2", {}, h("a", { href: contactHref(id, c.contact.id) }, c.contact.name || c.contact.wa_id)),
         h("span", { class: "muted" }, "+" + c.contact.wa_id), badge(c.status), live),
       h("dl", { class: "facts" },
-        h("dt", {}, "State"), h("dd", { "data-testid": "conversation-state" }, h("code", {}, c.state)),
+        h("dt", {}, "State"), stateText = h("dd", { "data-testid": "conversation-state" }, h("code", {}, c.state)),
         h("dt", {}, "Started"), h("dd", {}, timeEl(c.started_at)),
         h("dt", {}, "24-hour window ends"), h("dd", {}, timeEl(c.service_window_ends_at)),
         c.closed_at ? [h("dt", {}, "Closed"), h("dd", {}, timeEl(c.closed_at))] : null),
@@ -201,10 +206,15 @@ export function conversationPage(ctx) {
 
   const text = h("textarea", { name: "text", rows: 2, required: true, "aria-label": "Message", maxlength: 4096, placeholder: "Write a message" });
   const sendStatus = h("div", { role: "alert" });
+  const sendButton = h("button", { type: "submit", class: "primary" }, "Send");
+  let sending = false;
   const composer = h("form", {
     class: "composer",
     onsubmit: async (ev) => {
       ev.preventDefault();
+      if (sending) return;  // Enter twice sends the contact one message, not two
+      sending = true;
+      sendButton.disabled = true;
       replace(sendStatus);
       try {
         const m = await call("sendToConversation", { project_id: id, conversation_id: cid }, { body: { type: "text", text: { body: text.value } } });
@@ -214,9 +224,12 @@ export function conversationPage(ctx) {
         replace(sendStatus, errorBox(e), e.code === "outside_service_window"
           ? h("p", { class: "hint" }, "WhatsApp lets a business write freely only within 24 hours of the contact's last message. Wait until they write again, or send them an approved template message.")
           : null);
+      } finally {
+        sending = false;
+        sendButton.disabled = false;
       }
     },
-  }, text, h("button", { type: "submit", class: "primary" }, "Send"), sendStatus);
+  }, text, sendButton, sendStatus);
   text.addEventListener("keydown", (ev) => { if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); composer.requestSubmit(); } });
 
   const events = followEvents(id, {
@@ -229,7 +242,7 @@ export function conversationPage(ctx) {
         if (b) b.update({ ...b.message, status: e.status, error: e.error ?? b.message.error });
       } else if (type === "conversation.state_changed" && conversation) {
         conversation.state = e.to;
-        renderHead();
+        if (stateText) replace(stateText, h("code", {}, e.to));
       } else if (type === "conversation.closed") loadHead();
       else if (type === "events.lost")
         replace(notice, h("div", { class: "state error" }, "Some live updates were missed. ",
@@ -248,12 +261,15 @@ export function conversationPage(ctx) {
 /** The contacts, newest first, with a search. */
 export function contactsPage(ctx) {
   const id = ctx.params.project;
-  let cursors = [null];
+  const cursors = [null];
   let search = "";
   const list = h("div", {}, loading());
+  const take = latest();
   async function load() {
+    const mine = take();
     try {
       const page = await call("listContacts", { project_id: id }, { query: { search, cursor: cursors.at(-1), limit: 50 } });
+      if (!mine()) return;
       replace(list,
         page.items.length ? h("table", { class: "grid" },
           h("thead", {}, h("tr", {}, ["Name", "Number", "First seen", "Last message"].map((t) => h("th", { scope: "col" }, t)))),
@@ -261,15 +277,13 @@ export function contactsPage(ctx) {
             h("td", {}, h("a", { href: contactHref(id, c.id) }, c.name || "(no name)")),
             h("td", {}, "+" + c.wa_id), h("td", {}, timeEl(c.created_at)), h("td", {}, timeEl(c.last_inbound_at))))))
           : empty(search ? "No contact matches." : "No contacts yet."),
-        h("div", { class: "pager" },
-          cursors.length > 1 ? h("button", { type: "button", onclick: () => { cursors.pop(); load(); } }, "Previous page") : null,
-          page.next_cursor ? h("button", { type: "button", onclick: () => { cursors.push(page.next_cursor); load(); } }, "Next page") : null));
+        pager(cursors, page.next_cursor, load));
     } catch (e) {
-      replace(list, errorBox(e, load));
+      if (mine()) replace(list, errorBox(e, load));
     }
   }
   const input = h("input", { type: "search", "aria-label": "Search contacts", placeholder: "name or number" });
-  const later = debounce(() => { search = input.value.trim(); cursors = [null]; load(); }, 300);
+  const later = debounce(() => { search = input.value.trim(); cursors.splice(0, Infinity, null); load(); }, 300);
   input.addEventListener("input", later);
   ctx.onDispose(later.cancel);
   load();
@@ -288,9 +302,13 @@ export function contactPage(ctx) {
     h("dl", { class: "facts" }, h("dt", {}, "Number"), h("dd", {}, "+" + c.wa_id),
       h("dt", {}, "First seen"), h("dd", {}, timeEl(c.created_at)),
       h("dt", {}, "Last message"), h("dd", {}, timeEl(c.last_inbound_at)))]);
-  fill(conversations, () => call("contactConversations", { project_id: id, contact_id: contactId }, { query: { limit: 100 } }), (r) => [
-    h("h2", {}, "Conversations"),
-    r.items.length ? conversationsTable(id, r.items) : empty("No conversations.")]);
+  const cursors = [null];
+  const loadConversations = () => fill(conversations,
+    () => call("contactConversations", { project_id: id, contact_id: contactId }, { query: { limit: 50, cursor: cursors.at(-1) } }),
+    (r) => [h("h2", {}, "Conversations"),
+      r.items.length ? conversationsTable(id, r.items) : empty("No conversations."),
+      pager(cursors, r.next_cursor, loadConversations)]);
+  loadConversations();
   return projectFrame(ctx, "contacts", h("div", {},
     h("p", {}, h("a", { href: `#/p/${encodeURIComponent(id)}/contacts` }, "← Contacts")), details, conversations));
 }

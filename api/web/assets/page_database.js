@@ -2,7 +2,7 @@
 // SQL console.
 import { call } from "./api.js";
 import { h, replace } from "./dom.js";
-import { badge, confirmByTyping, empty, errorBox, field, fill, form, loading, notify } from "./ui.js";
+import { badge, confirmByTyping, empty, errorBox, field, fill, form, latest, loading, notify, pager } from "./ui.js";
 import { projectFrame } from "./frame.js";
 import { cellText, columnTypes, valueInput } from "./values.js";
 
@@ -58,12 +58,10 @@ export function tablesPage(ctx) {
     return row;
   };
   addColumn();
-  const columnFields = new Proxy({}, {
-    // An error naming a column is shown on that column's row.
-    get: (_, key) => key === "name" ? nameField : [...columns.children].find((r) => r.columnName() === key),
-  });
   const create = form({
-    fields: columnFields,
+    fields: { name: nameField },
+    // An error naming a column is shown on that column's row.
+    column: (name) => [...columns.children].find((r) => r.columnName() === name),
     children: [nameField, h("fieldset", {}, h("legend", {}, "Columns"), columns,
       h("button", { type: "button", onclick: addColumn }, "Add column"),
       h("p", { class: "hint" }, "Without a primary key an id bigserial primary key column is added."))],
@@ -105,25 +103,25 @@ export function tablePage(ctx) {
     const grid = h("div", { class: "grid-wrap" });
     const filters = h("div", { class: "filters" });
     const pageInfo = h("span", { class: "muted" });
-    const pager = h("div", { class: "pager" });
+    const paging = h("div");
 
+    const take = latest();
     const loadRows = async () => {
+      const mine = take();
       replace(grid, loading("Loading rows"));
       const query = { limit: state.limit, cursor: state.cursors.at(-1), order_by: state.order_by, desc: state.desc ? "true" : undefined };
       for (const [c, v] of Object.entries(state.where)) query["where." + c] = v;
       try {
         const page = await call("listRows", { project_id: id, table: tableName }, { query });
+        if (!mine()) return;  // a newer sort, filter or page was asked meanwhile
         replace(grid, rowsGrid(page.items));
         replace(pageInfo, `Page ${state.cursors.length}`);
-        replace(pager,
-          state.cursors.length > 1 ? h("button", { type: "button", onclick: () => { state.cursors.pop(); loadRows(); } }, "Previous page") : null,
-          page.next_cursor ? h("button", { type: "button", onclick: () => { state.cursors.push(page.next_cursor); loadRows(); } }, "Next page") : null,
-          pageInfo);
+        replace(paging, pager(state.cursors, page.next_cursor, loadRows, pageInfo));
       } catch (e) {
-        replace(grid, errorBox(e, loadRows));
+        if (mine()) replace(grid, errorBox(e, loadRows));
       }
     };
-    const restart = () => { state.cursors = [null]; loadRows(); };
+    const restart = () => { state.cursors.splice(0, Infinity, null); loadRows(); };
 
     const sortBy = (column) => {
       if (state.order_by === column) state.desc = !state.desc;
@@ -158,7 +156,14 @@ export function tablePage(ctx) {
       const tr = h("tr", { dataset: { key: String(r[table.primary_key] ?? "") } }, table.columns.map((c) => cell(r[c.name], c)));
       if (editable())
         tr.appendChild(h("td", { class: "actions" },
-          h("button", { type: "button", onclick: () => tr.replaceWith(editRow(r)) }, "Edit"),
+          h("button", {
+            type: "button",
+            onclick: () => {
+              const editing = editRow(r);
+              tr.replaceWith(editing);
+              editing.querySelector("input, select, textarea")?.focus();
+            },
+          }, "Edit"),
           h("button", {
             type: "button", class: "danger",
             onclick: async () => {
@@ -183,7 +188,10 @@ export function tablePage(ctx) {
       }));
       const status = h("span", { class: "field-error", role: "alert" });
       tr.appendChild(h("td", { class: "actions" }, buttons, status));
+      let busy = false;
       tr.submit = async () => {
+        if (busy) return;  // one save or insert at a time: Enter twice stores one row
+        busy = true;
         for (const e of Object.values(errors)) e.textContent = "";
         status.textContent = "";
         try {
@@ -197,26 +205,37 @@ export function tablePage(ctx) {
           } else {
             status.textContent = e.message;
           }
+        } finally {
+          busy = false;
         }
       };
       tr.addEventListener("keydown", (ev) => { if (ev.key === "Enter" && ev.target.tagName === "INPUT") { ev.preventDefault(); tr.submit(); } });
       return tr;
     }
 
+    /** The row back in view, with the keyboard on its Edit button. */
+    function backToView(tr, r) {
+      const view = viewRow(r);
+      tr.replaceWith(view);
+      view.querySelector("button")?.focus();
+    }
+
     function editRow(r) {
       const tr = inputsRow(r, [
         h("button", { type: "button", class: "primary", onclick: () => tr.submit() }, "Save"),
-        h("button", { type: "button", onclick: () => tr.replaceWith(viewRow(r)) }, "Cancel"),
+        h("button", { type: "button", onclick: () => backToView(tr, r) }, "Cancel"),
       ], async (inputs) => {
+        // Only what was edited is sent: a value the input cannot show exactly (a timestamp's
+        // microseconds) is never written back.
         const changes = {};
         for (const c of table.columns) {
-          let v = inputs[c.name].read();
-          if (v === undefined) v = null;
-          if (JSON.stringify(v) !== JSON.stringify(r[c.name] ?? null)) changes[c.name] = v;
+          if (!inputs[c.name].edited()) continue;
+          const v = inputs[c.name].read();
+          changes[c.name] = v === undefined ? null : v;
         }
-        if (!Object.keys(changes).length) return tr.replaceWith(viewRow(r));
+        if (!Object.keys(changes).length) return backToView(tr, r);
         const updated = await call("updateRow", { project_id: id, table: tableName, key: r[table.primary_key] }, { body: changes });
-        tr.replaceWith(viewRow(updated));
+        backToView(tr, updated);
         notify("Row saved.");
       });
       return tr;
@@ -266,13 +285,14 @@ export function tablePage(ctx) {
     return h("section", { class: "card" },
       h("h2", {}, "Rows of ", h("code", {}, tableName), table.system ? badge("system: read-only") : null),
       !table.system && !table.primary_key ? h("p", { class: "muted" }, "This table has no single-column primary key: its rows can be read here, changed with SQL.") : null,
-      filterBar(), filters, grid, pager);
+      filterBar(), filters, grid, paging);
   }
 
   function structureSection() {
     const editor = columnEditor();
     const addForm = form({
-      fields: new Proxy({}, { get: () => editor }),
+      fields: { name: editor },
+      column: () => editor,
       children: [editor],
       submit: "Add column",
       action: async () => {

@@ -51,6 +51,7 @@ export function operationsPage(ctx) {
       const res = await fetch("/metrics");
       if (!res.ok) throw new Error("/metrics answered " + res.status);
       const samples = parseMetrics(await res.text());
+      if (!ctx.active()) return;  // left meanwhile: no next reading
       const now = performance.now();
       const reading = Object.fromEntries(series.map(([key, , read]) => [key, read(samples)]));
       if (previous) {
@@ -66,6 +67,7 @@ export function operationsPage(ctx) {
       previous = { at: now, values: reading };
       replace(charts, series.map(([key, label]) => chart(label, history[key])));
     } catch (e) {
+      if (!ctx.active()) return;
       replace(charts, errorBox(e));
     }
     timer = setTimeout(tick, every);

@@ -1,7 +1,7 @@
 // Projects: the list (admin), one project's overview with its settings, lifecycle and keys.
 import { call } from "./api.js";
 import { h, replace, timeEl } from "./dom.js";
-import { badge, confirmByTyping, empty, errorBox, field, fill, form, loading, notify } from "./ui.js";
+import { badge, confirmByTyping, empty, errorBox, field, fill, form, latest, loading, notify, pager } from "./ui.js";
 import { projectFrame } from "./frame.js";
 
 const settling = new Set(["provisioning", "deleting"]);
@@ -10,15 +10,18 @@ const settling = new Set(["provisioning", "deleting"]);
 export function projectsPage(ctx) {
   document.title = "Projects — Paige";
   const list = h("div", { class: "list" }, loading());
-  let cursor = null;
+  const cursors = [null];
+  const take = latest();
   let timer = null;
   ctx.onDispose(() => clearTimeout(timer));
 
   async function load() {
     clearTimeout(timer);
+    const mine = take();
     try {
-      const page = await call("listProjects", {}, { query: { limit: 100, cursor } });
-      if (!page.items.length && !cursor) return replace(list, empty("No projects yet: create the first one above."));
+      const page = await call("listProjects", {}, { query: { limit: 100, cursor: cursors.at(-1) } });
+      if (!mine() || !ctx.active()) return;
+      if (!page.items.length && cursors.length === 1) return replace(list, empty("No projects yet: create the first one above."));
       replace(list, h("table", { class: "grid" },
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Status"),
           h("th", { scope: "col" }, "WhatsApp number"), h("th", { scope: "col" }, "Created"))),
@@ -27,12 +30,10 @@ export function projectsPage(ctx) {
           h("td", {}, badge(p.status), p.status_detail ? h("span", { class: "muted" }, " " + p.status_detail) : null),
           h("td", {}, p.whatsapp?.display_phone_number ?? h("span", { class: "muted" }, "not connected")),
           h("td", {}, timeEl(p.created_at)))))),
-      h("div", { class: "pager" },
-        cursor ? h("button", { type: "button", onclick: () => { cursor = null; load(); } }, "First page") : null,
-        page.next_cursor ? h("button", { type: "button", onclick: () => { cursor = page.next_cursor; load(); } }, "Next page") : null));
+      pager(cursors, page.next_cursor, load));
       if (page.items.some((p) => settling.has(p.status))) timer = setTimeout(load, 1000);
     } catch (e) {
-      replace(list, errorBox(e, load));
+      if (mine() && ctx.active()) replace(list, errorBox(e, load));
     }
   }
 
@@ -61,18 +62,29 @@ export function projectPage(ctx) {
   const id = ctx.params.project;
   const admin = ctx.me.role === "admin";
   const body = h("div", {}, loading());
+  const facts = h("div");
+  const actions = h("div");
+  let built = false;
   let timer = null;
   ctx.onDispose(() => clearTimeout(timer));
 
+  // The forms (settings, keys) are built once; what follows the status (the overview and the
+  // lifecycle buttons) is refreshed, so polling never wipes what is typed or a key shown once.
   async function load() {
     clearTimeout(timer);
     try {
       const p = await call("getProject", { project_id: id });
+      if (!ctx.active()) return;
       frame.show(p);
-      replace(body, overview(p), admin ? settings(p) : null, admin ? lifecycle(p) : null, admin ? keys() : null);
+      replace(facts, overview(p));
+      replace(actions, admin ? lifecycle(p) : null);
+      if (!built) {
+        built = true;
+        replace(body, facts, admin ? settings(p) : null, actions, admin ? keys() : null);
+      }
       if (settling.has(p.status)) timer = setTimeout(load, 1000);
     } catch (e) {
-      replace(body, errorBox(e, load));
+      if (ctx.active()) replace(built ? facts : body, errorBox(e, load));
     }
   }
 

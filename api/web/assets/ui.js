@@ -38,26 +38,30 @@ export function field(label, control, hint) {
 }
 
 /**
- * A form that submits through `action(form)`: the button is disabled while it runs; an
- * ApiError is shown at the field its details name (`details.column` or `details.field`, looked
- * up in `fields`), otherwise above the buttons.
+ * A form that submits through `action(form)`, one submission at a time (the button is disabled
+ * meanwhile). An ApiError is shown at the field its details name: `details.field` in `fields`,
+ * `details.column` through `column(name)`; otherwise above the buttons.
  */
-export function form({ fields = {}, children, submit = "Save", action, extraButtons = [] }) {
+export function form({ fields = {}, column = () => null, children, submit = "Save", action, extraButtons = [] }) {
   const status = h("div", { class: "form-status", role: "alert" });
   const button = h("button", { type: "submit", class: "primary" }, submit);
+  let busy = false;
   const el = h("form", {
     onsubmit: async (ev) => {
       ev.preventDefault();
+      if (busy) return;
+      busy = true;
       for (const f of Object.values(fields)) f.showError?.("");
       replace(status);
       button.disabled = true;
       try {
         await action(el);
       } catch (e) {
-        const name = e?.details?.column ?? e?.details?.field;
-        if (name && fields[name]) fields[name].showError(e.message);
+        const at = e?.details?.column !== undefined ? column(e.details.column) : fields[e?.details?.field];
+        if (at) at.showError(e.message);
         else replace(status, errorBox(e));
       } finally {
+        busy = false;
         button.disabled = false;
       }
     },
@@ -118,4 +122,42 @@ export const badge = (text) => h("span", { class: "badge badge-" + String(text).
 export function tabs(items, current) {
   return h("nav", { class: "tabs", "aria-label": "Project sections" },
     items.map(([id, label, href]) => h("a", { href, "aria-current": id === current ? "page" : undefined }, label)));
+}
+
+/**
+ * Keyset paging: `cursors` is the stack of the pages' cursors (`[null]` on the first page);
+ * Previous pops it, Next pushes `next` (the answer's next_cursor); both call `load()`.
+ */
+export function pager(cursors, next, load, ...extra) {
+  const buttons = [];
+  const go = (move, label) => h("button", {
+    type: "button",
+    onclick: () => {
+      for (const b of buttons) b.disabled = true;  // one move per answer: no page skipped
+      move();
+      refocus = label;
+      load();
+    },
+  }, label);
+  if (cursors.length > 1) buttons.push(go(() => cursors.pop(), "Previous page"));
+  if (next) buttons.push(go(() => cursors.push(next), "Next page"));
+  const el = h("div", { class: "pager" }, buttons, extra);
+  // The button that was used is replaced by its new self: the keyboard stays on it.
+  const again = buttons.find((b) => b.textContent === refocus) ?? (refocus ? buttons[0] : null);
+  if (again) queueMicrotask(() => { if (again.isConnected) again.focus(); refocus = null; });
+  return el;
+}
+let refocus = null;
+
+/**
+ * Keeps only the newest of overlapping loads: `const take = latest();` then, in each load,
+ * `const mine = take();` before awaiting and `if (!mine()) return;` after. A slow answer to an
+ * older request (a previous sort, filter or search) is dropped.
+ */
+export function latest() {
+  let counter = 0;
+  return () => {
+    const id = ++counter;
+    return () => id === counter;
+  };
 }

@@ -55,14 +55,19 @@ export function valueInput(column, value, label) {
     el = h("input", {
       type: "text", name: column.name, "aria-label": aria, spellcheck: "false",
       inputmode: integerTypes.has(type) ? "numeric" : type === "numeric" ? "decimal" : undefined,
-      value: value === null || value === undefined ? "" : String(value),
+      value: value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value),
     });
   }
+  // A column made with SQL (json, arrays...) whose value came as JSON is edited as JSON.
+  const asJson = type === "jsonb" || (type === "other" && value !== null && typeof value === "object");
+  const initial = el.value;
+  /** Whether the user changed what the input first showed. */
+  el.edited = () => el.value !== initial;
   el.read = () => {
     const text = el.value;
     if (text === "") return textTypes.has(type) && value !== null && value !== undefined ? "" : undefined;
     if (type === "boolean") return text === "true";
-    if (type === "jsonb") {
+    if (asJson) {
       try { return JSON.parse(text); } catch { throw new InputError(column.name, `column '${column.name}' expects JSON`); }
     }
     if (type === "timestamptz") return new Date(text).toISOString();
