@@ -75,7 +75,10 @@ caf::behavior hub(caf::stateful_actor<hub_state>* self, event_hub_options opts) 
           event_sink& sink) {
         auto& st = self->state;
         subscriber sub{std::move(sink), conversation};
-        if (!last_event_id.empty()) {
+        if (last_event_id.empty()) {
+          // An id-only frame: no event (EventSource dispatches none), a resume point.
+          if (!sub.sink->deliver("id: " + st.epoch + "-" + std::to_string(st.seq) + "\n\n")) return;
+        } else {
           auto known = seq_of(last_event_id, st.epoch);
           auto after = known.value_or(0);
           auto oldest = st.window.empty() ? st.seq + 1 : st.window.front().seq;

@@ -14,8 +14,10 @@
 /// Protocol:
 ///   (publish_atom, type, conversation_id, data_json)   — no reply
 ///   (subscribe_atom, last_event_id, conversation_filter, event_sink) — no reply; replays the
-///       window after `last_event_id` first ("" : no replay), preceded by an `events.lost`
-///       event when events after it are no longer in the window
+///       window after `last_event_id` first, preceded by an `events.lost` event when events
+///       after it are no longer in the window. Without a `last_event_id` the first frame is the
+///       current position alone (`id: <epoch>-<seq>`, no event), so a client that drops before
+///       any event arrives still resumes from where it started (or learns of a restart).
 #pragma once
 
 #include "storage/message_log.hpp"

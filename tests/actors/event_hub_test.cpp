@@ -5,6 +5,8 @@
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <mutex>
 #include <vector>
 
@@ -60,13 +62,19 @@ struct hub_fixture {
     (*self)->send(hub, subscribe_atom::value, last, conversation, event_sink{c});
     return c;
   }
-  /// Everything sent to the hub so far has been handled once a later publish is seen.
+  /// Everything sent to the hub so far has been handled once a later probe event is seen
+  /// (counting probes, not frames: frames sent before it may still be arriving).
   void settle(const std::shared_ptr<collector>& probe) {
-    auto before = probe->snapshot().size();
+    auto probes = [&] {
+      auto frames = probe->snapshot();
+      return std::count_if(frames.begin(), frames.end(),
+                           [](const std::string& f) { return f.find("event: probe\n") != f.npos; });
+    };
+    auto before = probes();
     publish(999, "probe");
-    for (int i = 0; i < 2000 && probe->snapshot().size() == before; ++i)
+    for (int i = 0; i < 2000 && probes() == before; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds{1});
-    REQUIRE(probe->snapshot().size() > before);
+    REQUIRE(probes() > before);
   }
 };
 
@@ -79,10 +87,12 @@ TEST_CASE("the hub replays its window after a known id and says when events were
   for (int i = 1; i <= 5; ++i) f.publish(7, "e" + std::to_string(i));
   f.settle(live);
   auto frames = live->snapshot();
-  REQUIRE(frames.size() == 6);
-  CHECK(type_of(frames[0]) == "e1");
+  REQUIRE(frames.size() == 7);
+  // A new subscriber's first frame is where it starts: an id without an event.
   auto epoch = id_of(frames[0]).substr(0, id_of(frames[0]).find('-'));
-  CHECK(id_of(frames[4]) == epoch + "-5");
+  CHECK(frames[0] == "id: " + epoch + "-0\n\n");
+  CHECK(type_of(frames[1]) == "e1");
+  CHECK(id_of(frames[5]) == epoch + "-5");
 
   // The window keeps 3 events (e4, e5, probe): after e4 only e5 and the probe come back.
   auto recent = f.subscribe(epoch + "-4");
@@ -104,6 +114,11 @@ TEST_CASE("the hub replays its window after a known id and says when events were
   auto foreign = f.subscribe("123-2");
   f.settle(live);
   CHECK(type_of(foreign->snapshot().at(0)) == "events.lost");
+
+  // A subscriber that starts now is told the newest id (e1..e5 and four probes: 9).
+  auto later = f.subscribe("");
+  f.settle(live);
+  CHECK(later->snapshot().at(0) == "id: " + epoch + "-9\n\n");
 }
 
 TEST_CASE("the hub filters by conversation and forgets subscribers that are gone",
@@ -117,8 +132,8 @@ TEST_CASE("the hub filters by conversation and forgets subscribers that are gone
   f.publish(8, "b");
   f.settle(live);
   auto mine = only->snapshot();
-  REQUIRE(mine.size() == 1);
-  CHECK(type_of(mine[0]) == "b");
+  REQUIRE(mine.size() == 2);  // its position, then b
+  CHECK(type_of(mine[1]) == "b");
   CHECK(gone->snapshot().size() == 1);  // refused the first frame: forgotten
   caf::anon_send_exit(f.hub, caf::exit_reason::user_shutdown);
   f.self.reset();

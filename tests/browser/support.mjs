@@ -63,3 +63,12 @@ export async function eventually(check, what, timeoutMs = 15000) {
 export function assertClean(page) {
   if (page.problems.length) throw new Error("the page had problems:\n" + page.problems.join("\n"));
 }
+
+/** Restarts paige on the same port (restartable scenarios only: browser_test.cpp does it). */
+export async function restartPaige() {
+  const fs = await import("node:fs");
+  const dir = process.env.PAIGE_CONTROL_DIR;
+  fs.rmSync(`${dir}/restarted`, { force: true });
+  fs.writeFileSync(`${dir}/restart`, "");
+  await eventually(() => fs.existsSync(`${dir}/restarted`), "paige to restart", 60000);
+}

@@ -71,7 +71,7 @@ std::optional<sse_event> event_stream::next(std::chrono::milliseconds timeout) {
     auto block = buffer_.substr(0, end);
     buffer_.erase(0, end + 2);
     sse_event e;
-    bool any = false;
+    bool any = false;  // an event: a type or data (an id alone only moves the resume point)
     std::size_t start = 0;
     while (start <= block.size()) {
       auto nl = block.find('\n', start);
@@ -79,7 +79,7 @@ std::optional<sse_event> event_stream::next(std::chrono::milliseconds timeout) {
       auto line = block.substr(start, nl - start);
       start = nl + 1;
       if (line.rfind("id: ", 0) == 0)
-        e.id = line.substr(4), any = true;
+        e.id = line.substr(4);
       else if (line.rfind("event: ", 0) == 0)
         e.type = line.substr(7), any = true;
       else if (line.rfind("data: ", 0) == 0)

@@ -2,7 +2,10 @@
 // never be put in a URL, so the stream is read with fetch and parsed here.
 import { requestOf } from "./api.js";
 
-/** A parser of the text/event-stream format: feed(chunk) returns the events it completed. */
+/**
+ * A parser of the text/event-stream format: feed(chunk) returns the frames it completed; a
+ * frame with an id and nothing else comes back with `event: null` (a position, not an event).
+ */
 export function sseParser() {
   let buffer = "";
   let event = { data: [] };
@@ -19,6 +22,8 @@ export function sseParser() {
         if (line === "") {
           if (event.data.length || event.event)
             done.push({ id: event.id, event: event.event ?? "message", data: event.data.join("\n") });
+          else if (event.id !== undefined)
+            done.push({ id: event.id, event: null, data: "" });  // a resume point, no event
           event = { data: [], id: undefined };
           continue;
         }
@@ -70,6 +75,7 @@ export function followEvents(projectId, { onEvent, onStatus, conversationId } = 
           if (done) break;
           for (const e of parser.feed(value)) {
             if (e.id) lastId = e.id;
+            if (e.event === null) continue;
             let data = null;
             try { data = JSON.parse(e.data); } catch { data = { raw: e.data }; }
             try {

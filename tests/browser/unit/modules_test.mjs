@@ -16,6 +16,7 @@ test("events: frames split anywhere are parsed whole, comments skipped", () => {
   ]);
   assert.deepEqual(p.feed("data: tail"), []);  // incomplete: nothing yet
   assert.deepEqual(p.feed("\n\n"), [{ id: undefined, event: "message", data: "tail" }]);
+  assert.deepEqual(p.feed("id: e-0\n\n"), [{ id: "e-0", event: null, data: "" }]);  // a position
 });
 
 test("pointers: the value a pointer names, in objects, arrays and escaped keys", () => {
@@ -58,7 +59,9 @@ test("events: a dropped stream is resumed with Last-Event-ID; a 401 signs out", 
   globalThis.window = { dispatchEvent: (e) => signals.push(e.type) };
   globalThis.CustomEvent ??= class extends Event { constructor(type, init) { super(type); this.detail = init?.detail; } };
   const requests = [];
-  const frames = ["id: e-7\nevent: message.received\ndata: {\"n\":1}\n\n", "id: e-8\nevent: message.received\ndata: {\"n\":2}\n\n"];
+  // The first stream starts at a position (an id alone) and carries one event; the second one
+  // event; the third is refused (a revoked key).
+  const frames = ["id: e-6\n\nid: e-7\nevent: message.received\ndata: {\"n\":1}\n\n", "id: e-8\nevent: message.received\ndata: {\"n\":2}\n\n"];
   globalThis.fetch = async (url, init) => {
     requests.push({ url, headers: init.headers });
     if (requests.length === 3) return new Response("", { status: 401 });
