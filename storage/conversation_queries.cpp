@@ -134,6 +134,12 @@ read_result found(std::optional<page> p) { return p ? found(std::move(*p)) : rea
 }  // namespace
 
 read_result run_read(pqxx::transaction_base& tx, const project_read& read) {
+  // Reads run on the persistence worker's session, which is set up for its batched writes
+  // (generic plans, no sequential scans or hash joins: decision 0002). A search for part of a
+  // name must read every contact; for these reads the planner's own choice is the right one.
+  tx.exec0(
+      "SET LOCAL enable_seqscan = on; SET LOCAL enable_hashjoin = on; "
+      "SET LOCAL enable_mergejoin = on; SET LOCAL plan_cache_mode = auto");
   struct runner {
     pqxx::transaction_base& tx;
     read_result operator()(const contacts_read& r) {
