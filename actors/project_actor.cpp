@@ -140,6 +140,26 @@ void adopt_bot(self_ptr self, storage::bot_row row) {
   self->state.bot_version = std::move(row);
 }
 
+/// Asks the account actor for the number's business profile, or changes it first
+/// (`patch_json` not empty, already checked).
+caf::result<std::string> ask_profile(self_ptr self, std::string patch_json) {
+  auto& st = self->state;
+  if (!st.number)
+    return make_error(errc::conflict, "connect a WhatsApp number first",
+                      api_code::whatsapp_not_connected);
+  auto rp = self->make_response_promise<std::string>();
+  auto deliver = [rp](std::string& profile) mutable { rp.deliver(std::move(profile)); };
+  auto fail = [rp](caf::error& err) mutable { rp.deliver(err); };
+  if (patch_json.empty())
+    self->request(st.account, caf::infinite, profile_get_atom::value, *st.number)
+        .then(deliver, fail);
+  else
+    self->request(st.account, caf::infinite, profile_set_atom::value, *st.number,
+                  std::move(patch_json))
+        .then(deliver, fail);
+  return rp;
+}
+
 /// Routes the number's webhooks here, unless the project is on its way out.
 void adopt_number(self_ptr self, storage::number_row number) {
   auto& st = self->state;
@@ -537,6 +557,10 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                 },
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
+      },
+      [=](profile_get_atom) -> caf::result<std::string> { return ask_profile(self, {}); },
+      [=](profile_set_atom, std::string& patch_json) -> caf::result<std::string> {
+        return ask_profile(self, std::move(patch_json));
       },
       [=](conninfo_atom) -> caf::result<std::string> {
         auto& st = self->state;

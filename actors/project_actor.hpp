@@ -16,6 +16,9 @@
 ///   (conninfo_atom)                   → std::string (the project role's connection string)
 ///   (bot_get_atom)                    → bot_info
 ///   (bot_put_atom, definition_json)   → bot_info (a new version) | invalid_argument invalid_bot
+///   (profile_get_atom)                → std::string: the number's business profile (JSON), from
+///                                       Meta | conflict whatsapp_not_connected | Graph errors
+///   (profile_set_atom, patch_json)    → std::string: the profile after a checked change
 ///   (connect_atom, phone_number_id, waba_id, access_token, pin)
 ///                                     → project_info: its WhatsApp account actor onboards the
 ///                                       number (whatsapp_account.hpp); then webhooks of that

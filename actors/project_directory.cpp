@@ -154,6 +154,12 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](remove_atom, const std::string& id) { return forward(self, id, remove_atom::value); },
       [=](conninfo_atom, const std::string& id) { return forward(self, id, conninfo_atom::value); },
       [=](bot_get_atom, const std::string& id) { return forward(self, id, bot_get_atom::value); },
+      [=](profile_get_atom, const std::string& id) {
+        return forward(self, id, profile_get_atom::value);
+      },
+      [=](profile_set_atom, const std::string& id, std::string& patch_json) {
+        return forward(self, id, profile_set_atom::value, std::move(patch_json));
+      },
       [=](operator_send_atom, const std::string& id, std::string& wa_id,
           std::string& message_json) {
         return forward(self, id, operator_send_atom::value, std::move(wa_id),

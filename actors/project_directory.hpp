@@ -17,6 +17,7 @@
 ///   (bot_versions_atom, id)                   → std::vector<bot_info> (kept versions, newest
 ///                                               first)
 ///   (connect_atom, id, phone_number_id, waba_id, access_token, pin) → project_info
+///   (profile_get_atom, id) | (profile_set_atom, id, patch_json) → std::string profile JSON
 ///   (operator_send_atom, id, wa_id | conversation_id, message_json) → outbound_view (queued)
 ///   (messages_atom, id, conversation_id, before_id, limit) → std::vector<storage::message_row>
 ///   (query_atom, id, storage::project_read)   → storage::read_result

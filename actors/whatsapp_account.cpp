@@ -1,5 +1,6 @@
 #include "actors/whatsapp_account.hpp"
 
+#include "actors/core/business_profile.hpp"
 #include "actors/core/graph_result.hpp"
 #include "actors/errors.hpp"
 #include "actors/meta_sync.hpp"
@@ -136,12 +137,56 @@ caf::result<storage::number_row> connect(self_ptr self, number_request req) {
   return rp;
 }
 
+const std::string profile_path = "/whatsapp_business_profile";
+const std::string profile_fields =
+    "?fields=about,address,description,email,profile_picture_url,websites,vertical";
+
+/// Reads the number's business profile from Meta.
+void read_profile(self_ptr self, const storage::number_row& n,
+                  caf::typed_response_promise<std::string> rp) {
+  graph_step(
+      self, "GET", "/" + n.phone_number_id + profile_path + profile_fields,
+      secrets::unseal(self->state.svc->master_key, n.access_token_sealed), "",
+      [rp](const nlohmann::json& answer) mutable {
+        rp.deliver(profile::from_graph(answer).dump());
+      },
+      [rp](caf::error err) mutable { rp.deliver(std::move(err)); });
+}
+
+caf::result<std::string> get_profile(self_ptr self, const storage::number_row& n) {
+  auto rp = self->make_response_promise<std::string>();
+  read_profile(self, n, rp);
+  return rp;
+}
+
+/// Sends a change (checked by the caller: profile::check_patch) and reads the profile back, as
+/// Meta answers an update with {"success": true} only.
+caf::result<std::string> set_profile(self_ptr self, const storage::number_row& n,
+                                     const std::string& patch_json) {
+  auto rp = self->make_response_promise<std::string>();
+  auto body = profile::update_body(nlohmann::json::parse(patch_json)).dump();
+  graph_step(
+      self, "POST", "/" + n.phone_number_id + profile_path,
+      secrets::unseal(self->state.svc->master_key, n.access_token_sealed), std::move(body),
+      [self, n, rp](const nlohmann::json&) {
+        log::info("whatsapp.profile_updated",
+                  {{"project", self->state.project_id}, {"phone_number_id", n.phone_number_id}});
+        read_profile(self, n, rp);
+      },
+      [rp](caf::error err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
 whatsapp_account::behavior_type account(self_ptr self, std::string project_id,
                                         services_ptr services) {
   self->state.project_id = std::move(project_id);
   self->state.svc = std::move(services);
   return {
       [=](connect_atom, number_request& req) { return connect(self, std::move(req)); },
+      [=](profile_get_atom, const storage::number_row& n) { return get_profile(self, n); },
+      [=](profile_set_atom, const storage::number_row& n, const std::string& patch) {
+        return set_profile(self, n, patch);
+      },
   };
 }
 

@@ -8,6 +8,10 @@
 ///       registers it with its PIN, subscribes the app to the WABA and stores it (token and PIN
 ///       sealed) | conflict number_in_use (checked before Meta is called, and again on store) |
 ///       invalid_argument whatsapp_token_invalid / whatsapp_rejected | upstream graph_unavailable
+///   (profile_get_atom, number) → std::string: the number's business profile as the API shows it
+///       (actors/core/business_profile.hpp), read from Meta | the same Graph errors
+///   (profile_set_atom, number, patch_json) → std::string: sends a checked change to Meta, then
+///       reads the profile back | the same Graph errors
 /// One request at a time: a call holds back the next until Meta and the control database answered.
 /// It is spawned linked to its project actor and ends with it.
 #pragma once
@@ -30,8 +34,10 @@ struct number_request {
   std::string pin;  ///< the two-step verification PIN Meta's register call wants
 };
 
-using whatsapp_account =
-    caf::typed_actor<caf::replies_to<connect_atom, number_request>::with<storage::number_row>>;
+using whatsapp_account = caf::typed_actor<
+    caf::replies_to<connect_atom, number_request>::with<storage::number_row>,
+    caf::replies_to<profile_get_atom, storage::number_row>::with<std::string>,
+    caf::replies_to<profile_set_atom, storage::number_row, std::string>::with<std::string>>;
 
 /// Spawns the account actor of `project_id`, linked to `parent` (its project actor).
 whatsapp_account spawn_whatsapp_account(caf::local_actor* parent, std::string project_id,

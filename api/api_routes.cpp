@@ -5,6 +5,7 @@
 #include "api/database_routes.hpp"
 #include "api/event_routes.hpp"
 #include "api/message_routes.hpp"
+#include "api/profile_routes.hpp"
 #include "api/session_routes.hpp"
 #include "api/web_routes.hpp"
 
@@ -16,6 +17,7 @@ void add_api_routes(router& routes, api_routes_context ctx) {
   add_session_routes(routes, ctx.projects);
   add_project_routes(routes, ctx.projects);
   add_bot_routes(routes, ctx.projects);
+  add_profile_routes(routes, ctx.projects);
   add_message_routes(routes, ctx.projects);
   add_conversation_routes(routes, ctx.projects);
   add_database_routes(routes, ctx.projects);

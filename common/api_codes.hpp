@@ -39,6 +39,7 @@
   X(project_provisioning, 409, "a project cannot be deleted while it is provisioned")            \
   X(conversation_closed, 409, "the conversation is closed")                                      \
   X(number_in_use, 409, "another project owns that WhatsApp number")                             \
+  X(whatsapp_not_connected, 409, "the project has no WhatsApp number connected yet")             \
   X(unique_violation, 409, "a row with that unique value exists")                                \
   X(foreign_key_violation, 409, "a foreign key does not match (or is still referenced)")         \
   X(constraint_violation, 409, "another integrity constraint refused the change")                \
@@ -60,6 +61,7 @@
   X(whatsapp_token_invalid, 422, "Meta refused the access token")                                \
   X(whatsapp_rejected, 422, "Meta refused the request (its message is in ours)")                 \
   X(invalid_bot, 422, "the bot definition has problems (each with its JSON pointer in details)") \
+  X(invalid_profile, 422, "the business profile change has problems (each with its field)")      \
   X(unknown_state, 422, "the bot does not declare that state (force to use it anyway)")          \
   X(invalid_state, 422, "state is not a state name")                                             \
   X(invalid_status, 422, "status is not open or closed")                                         \

@@ -3,6 +3,7 @@
 #include "common/json_text.hpp"
 
 #include <chrono>
+#include <map>
 
 namespace paige::metasim {
 namespace {
@@ -116,6 +117,48 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
                                      {"code_verification_status", "VERIFIED"},
                                      {"throughput", {{"level", "STANDARD"}}}}));
   });
+
+  // The business profile, checked as Meta checks it (its own limits, not Paige's code).
+  routes.add("GET", "/{version}/{id}/whatsapp_business_profile",
+             [ctx](http_request&& req, responder respond) {
+               http_response denied;
+               auto n = authorized(ctx, req, denied);
+               if (!n) return answer(ctx, respond, std::move(denied));
+               auto data = n->profile;
+               data["messaging_product"] = "whatsapp";
+               answer(ctx, respond, http_response::json(200, {{"data", json::array({data})}}));
+             });
+  routes.add(
+      "POST", "/{version}/{id}/whatsapp_business_profile",
+      [ctx](http_request&& req, responder respond) {
+        http_response denied;
+        auto n = authorized(ctx, req, denied);
+        if (!n) return answer(ctx, respond, std::move(denied));
+        auto body = json::parse(req.body, nullptr, false);
+        if (!body.is_object() || body.value("messaging_product", "") != "whatsapp")
+          return answer(ctx, respond,
+                        graph_error(100, "Invalid parameter", "messaging_product is required"));
+        body.erase("messaging_product");
+        static const std::map<std::string, std::size_t> max_bytes{{"about", 139 * 4},
+                                                                  {"address", 256 * 4},
+                                                                  {"description", 512 * 4},
+                                                                  {"email", 128 * 4},
+                                                                  {"vertical", 64}};
+        for (const auto& [key, value] : body.items()) {
+          if (key == "websites") {
+            if (!value.is_array() || value.size() > 2)
+              return answer(ctx, respond,
+                            graph_error(100, "Invalid parameter", "websites: at most 2"));
+            continue;
+          }
+          auto limit = max_bytes.find(key);
+          if (limit == max_bytes.end() || !value.is_string() ||
+              value.get_ref<const std::string&>().size() > limit->second)
+            return answer(ctx, respond, graph_error(100, "Invalid parameter", "field " + key));
+        }
+        ctx.state.update_profile(n->phone_number_id, body);
+        answer(ctx, respond, http_response::json(200, {{"success", true}}));
+      });
 
   routes.add("POST", "/{version}/{id}/register", [ctx](http_request&& req, responder respond) {
     http_response denied;

@@ -70,6 +70,11 @@ void sim_state::mark_registered(const std::string& id) {
   if (auto it = numbers_.find(id); it != numbers_.end()) it->second.registered = true;
 }
 
+void sim_state::update_profile(const std::string& id, const json& fields) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  if (auto it = numbers_.find(id); it != numbers_.end()) it->second.profile.update(fields);
+}
+
 void sim_state::mark_subscribed(const std::string& waba_id) {
   std::lock_guard<std::mutex> lock{mutex_};
   for (auto& [id, n] : numbers_)

@@ -30,6 +30,7 @@ struct number {
   std::string access_token;
   bool registered = false;
   bool subscribed = false;
+  json profile = json::object();  ///< its business profile, as Meta keeps it
 };
 
 /// One recorded exchange between a user and the business.
@@ -70,6 +71,8 @@ class sim_state {
   std::optional<number> find_waba(const std::string& waba_id) const;
   void mark_registered(const std::string& phone_number_id);
   void mark_subscribed(const std::string& waba_id);
+  /// Merges `fields` into the number's business profile.
+  void update_profile(const std::string& phone_number_id, const json& fields);
 
   /// A new message id, unique across simulator runs too (Paige keeps the ids it saw: a
   /// restarted simulator must not reuse them, or Paige takes new messages for duplicates).

@@ -193,3 +193,31 @@ test("the keyboard reaches everything: skip link, tabs, forms", async () => {
   await page.getByLabel("SQL statement").waitFor();
   assertClean(page);
 });
+
+test("WhatsApp: the business profile is shown from Meta, checked, and saved there", async () => {
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/p/${env.project}/whatsapp`);
+  await page.getByRole("heading", { name: "Business profile" }).waitFor();
+  await page.getByLabel("About").fill("Open 9–17 <b>Mon–Fri</b>");
+  await page.getByLabel("Email").fill("desk@clinic.example");
+  await page.getByLabel("Website 1").fill("clinic.example");  // no scheme: refused at its field
+  await page.getByLabel("Category").selectOption("HEALTH");
+  await page.getByRole("button", { name: "Save profile" }).click();
+  await page.locator("label.field").filter({ hasText: "Websites" }).locator(".field-error").getByText("http://").waitFor();
+  const before = (await api("GET", `/v1/projects/${env.project}/whatsapp/profile`)).body;
+  assert.equal(before.about, "");  // nothing was sent to Meta
+  await page.getByLabel("Website 1").fill("https://clinic.example");
+  await page.getByRole("button", { name: "Save profile" }).click();
+  await page.getByText("Profile saved at Meta.").waitFor();
+  const after = (await api("GET", `/v1/projects/${env.project}/whatsapp/profile`)).body;
+  assert.equal(after.about, "Open 9–17 <b>Mon–Fri</b>");
+  assert.equal(after.vertical, "HEALTH");
+  assert.deepEqual(after.websites, ["https://clinic.example"]);
+  // A fresh page shows what Meta keeps.
+  await page.reload();
+  await page.getByRole("heading", { name: "Business profile" }).waitFor();
+  assert.equal(await page.getByLabel("About").inputValue(), "Open 9–17 <b>Mon–Fri</b>");
+  assert.equal(await page.getByLabel("Category").inputValue(), "HEALTH");
+  assertClean(page);
+});

@@ -119,6 +119,9 @@ TEST_CASE("openapi: real answers fit the documented schemas", "[integration][db]
   d.call("GET", pattern + "/bot", p + "/bot");
   d.call("GET", pattern + "/bot/versions", p + "/bot/versions");
   d.call("GET", "/v1/me", "/v1/me");
+  d.call("GET", pattern + "/whatsapp/profile", p + "/whatsapp/profile");  // 409: no number
+  d.call("PATCH", pattern + "/whatsapp/profile", p + "/whatsapp/profile",
+         {{"about", std::string(140, 'a')}});  // 422 with its field
 
   d.call("POST", pattern + "/tables", p + "/tables",
          {{"name", "notes"}, {"columns", {{{"name", "body"}, {"type", "text"}}}}});

@@ -15,6 +15,8 @@ export const operations = {
   createKey: ["POST", "/v1/projects/{project_id}/keys"],
   revokeKey: ["DELETE", "/v1/projects/{project_id}/keys/{key_id}"],
   connectWhatsApp: ["PUT", "/v1/projects/{project_id}/whatsapp"],
+  getProfile: ["GET", "/v1/projects/{project_id}/whatsapp/profile"],
+  updateProfile: ["PATCH", "/v1/projects/{project_id}/whatsapp/profile"],
   getBot: ["GET", "/v1/projects/{project_id}/bot"],
   putBot: ["PUT", "/v1/projects/{project_id}/bot"],
   botVersions: ["GET", "/v1/projects/{project_id}/bot/versions"],

@@ -1,9 +1,14 @@
-// WhatsApp: the project's number, and connecting one (the manual form: its Cloud API ids and
-// a business token).
+// WhatsApp: the project's number, connecting one (the manual form: its Cloud API ids and a
+// business token), and its business profile.
 import { call } from "./api.js";
 import { h, replace } from "./dom.js";
-import { errorBox, field, form, loading, notify } from "./ui.js";
+import { errorBox, field, fill, form, loading, notify } from "./ui.js";
 import { projectFrame } from "./frame.js";
+
+/** Meta's business categories. */
+const verticals = ["ALCOHOL", "APPAREL", "AUTO", "BEAUTY", "EDU", "ENTERTAIN", "EVENT_PLAN", "FINANCE", "GOVT",
+  "GROCERY", "HEALTH", "HOTEL", "NONPROFIT", "ONLINE_GAMBLING", "OTC_DRUGS", "OTHER", "PHYSICAL_GAMBLING",
+  "PROF_SERVICES", "RESTAURANT", "RETAIL", "TRAVEL"];
 
 export function whatsappPage(ctx) {
   const id = ctx.params.project;
@@ -12,7 +17,7 @@ export function whatsappPage(ctx) {
   async function load() {
     try {
       const p = await call("getProject", { project_id: id });
-      replace(body, details(p), ctx.me.role === "admin" ? connect(p) : null);
+      replace(body, details(p), p.whatsapp ? profileCard() : null, ctx.me.role === "admin" ? connect(p) : null);
     } catch (e) {
       replace(body, errorBox(e, load));
     }
@@ -30,6 +35,55 @@ export function whatsappPage(ctx) {
         h("dt", {}, "Verified name"), h("dd", {}, w.verified_name ?? ""),
         h("dt", {}, "Phone number id"), h("dd", {}, h("code", {}, w.phone_number_id)),
         h("dt", {}, "WhatsApp Business account"), h("dd", {}, h("code", {}, w.waba_id))));
+  }
+
+  /** The business profile as Meta has it, and a form that sends what was changed. */
+  function profileCard() {
+    const card = h("section", { class: "card" });
+    fill(card, () => call("getProfile", { project_id: id }), (profile) => {
+      const text = (name, value, max, multi) => h(multi ? "textarea" : "input",
+        { type: multi ? undefined : "text", inputmode: name === "email" ? "email" : undefined, name, maxlength: max, rows: multi ? 3 : undefined, value });
+      const inputs = {
+        about: text("about", profile.about, 139),
+        address: text("address", profile.address, 256),
+        description: text("description", profile.description, 512, true),
+        email: text("email", profile.email, 128),
+        website1: h("input", { type: "text", inputmode: "url", name: "website1", "aria-label": "Website 1", value: profile.websites[0] ?? "", placeholder: "https://" }),
+        website2: h("input", { type: "text", inputmode: "url", name: "website2", "aria-label": "Website 2", value: profile.websites[1] ?? "", placeholder: "https://" }),
+        vertical: h("select", { name: "vertical" }, h("option", { value: "" }, "—"),
+          verticals.map((v) => h("option", { value: v }, v.replace(/_/g, " ").toLowerCase()))),
+      };
+      inputs.vertical.value = profile.vertical;
+      const fields = {
+        about: field("About", inputs.about, "1 to 139 characters: shown under the business's name."),
+        address: field("Address", inputs.address),
+        description: field("Description", inputs.description),
+        email: field("Email", inputs.email),
+        websites: field("Websites", h("div", { class: "row" }, inputs.website1, inputs.website2), "Up to two, with http:// or https://."),
+        vertical: field("Category", inputs.vertical),
+      };
+      return [h("h2", {}, "Business profile"),
+        h("p", { class: "muted" }, "What WhatsApp users see about this number. Saved at Meta."),
+        form({
+          fields,
+          submit: "Save profile",
+          children: Object.values(fields),
+          action: async () => {
+            const now = {
+              about: inputs.about.value, address: inputs.address.value, description: inputs.description.value,
+              email: inputs.email.value, vertical: inputs.vertical.value,
+              websites: [inputs.website1.value, inputs.website2.value].filter((w) => w !== ""),
+            };
+            const change = {};
+            for (const [k, v] of Object.entries(now))
+              if (JSON.stringify(v) !== JSON.stringify(profile[k])) change[k] = v;
+            if (!Object.keys(change).length) return notify("Nothing changed.");
+            Object.assign(profile, await call("updateProfile", { project_id: id }, { body: change }));
+            notify("Profile saved at Meta.");
+          },
+        })];
+    });
+    return card;
   }
 
   function connect(p) {
