@@ -74,6 +74,7 @@ struct project_outbox {
   std::deque<std::pair<token_bucket::clock::time_point, std::int64_t>> recent_order;
   int max_in_flight = 16;
   bool wake_queued = false;
+  bool token_invalid = false;  ///< Meta refused the token: nothing is sent until a new number_atom
 };
 
 struct meta_sync_state {
@@ -177,7 +178,7 @@ void make_ready(project_outbox& box, const std::string& wa_id) {
 /// Starts sends while the project has a number, tokens and room in flight.
 void pump(self_ptr self, const std::string& project_id) {
   auto& box = self->state.outboxes[project_id];
-  if (!box.number) return;
+  if (!box.number || box.token_invalid) return;
   while (box.in_flight < box.max_in_flight && !box.ready.empty()) {
     auto now = token_bucket::clock::now();
     if (!box.bucket.try_take(now)) {
@@ -256,6 +257,24 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
     return pump(self, project_id);
   }
   auto verdict = classify_send_failure(r);
+  if (verdict == send_verdict::wait_for_token) {
+    // The message stays first in its contact's queue, untried: waiting is not an attempt, so
+    // its attempts and age start again with the new token.
+    c.attempts = 0;
+    make_ready(box, wa_id);
+    if (!box.token_invalid) {
+      box.token_invalid = true;
+      json error = json::parse(r.body, nullptr, false);
+      error = error.is_object() && error.contains("error")
+                  ? error["error"]
+                  : json{{"code", r.error_code()}, {"message", r.error_message()}};
+      count(self, "paige_outbound_token_refused_total",
+            "times Meta refused a number's token: its sends wait for a new one");
+      log::warn("outbound.token_invalid", {{"project", project_id}, {"reason", r.error_message()}});
+      self->send(box.number->owner, token_invalid_atom::value, error.dump());
+    }
+    return;
+  }
   auto code = std::to_string(r.http_status && !r.error_code() ? r.http_status : r.error_code());
   ++c.attempts;
   bool exhausted = c.attempts >= max_send_attempts || now - c.first_attempt > max_send_age;
@@ -325,6 +344,7 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
         box.number = number_info{std::move(number_id), std::move(token), std::move(persistence),
                                  std::move(owner)};
         box.max_in_flight = self->state.max_in_flight;
+        box.token_invalid = false;  // a new token, or a restarted project: try it
         box.bucket.set_rate(rate, rate);
         box.ready.clear();
         for (auto& [wa_id, c] : box.contacts) make_ready(box, wa_id);

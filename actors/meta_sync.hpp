@@ -25,6 +25,9 @@
 /// contact go out in id order.
 /// Failures follow send_policy.hpp: transient ones back off with jitter (only that contact
 /// waits; 131056 waits longer), bounded by attempts and age; permanent ones fail the message.
+/// A refused token (190) fails nothing: every send of the number waits, untried, and the
+/// project actor is told once (token_invalid_atom); the next number_atom (connected again, or
+/// the project actor restarted) tries again.
 /// A timed-out send may still have reached Meta (it has no idempotency key): the retry can
 /// duplicate it, which we accept over losing it.
 #pragma once
@@ -59,6 +62,9 @@ using rate_atom = caf::atom_constant<caf::atom("rate")>;
 /// (record_atom, message_id, status_job) — another outcome to store — → ok_atom once
 /// committed (and published), or the error; asked again until it is ok.
 using record_atom = caf::atom_constant<caf::atom("record")>;
+/// To the project actor: (token_invalid_atom, error_json) — Meta refused the number's token;
+/// its sends wait. No reply.
+using token_invalid_atom = caf::atom_constant<caf::atom("tokenbad")>;
 
 /// Stores an outcome; the change it made, if any.
 using status_job = std::function<std::optional<storage::status_change>(pqxx::transaction_base&)>;

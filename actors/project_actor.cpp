@@ -558,6 +558,37 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
+      [=](token_invalid_atom, const std::string& error_json) {
+        // Meta refused the number's token (meta_sync holds its sends): shown on the project
+        // until the number is connected again.
+        auto& st = self->state;
+        if (!st.number) return;
+        auto number_id = st.number->phone_number_id;
+        persist(
+            self,
+            [number_id, error_json, id = st.row.id](pqxx::connection& c) {
+              storage::mark_token_invalid(c, number_id, error_json);
+              return caf::make_message(storage::find_project(c, id).value());
+            },
+            [self, number_id, error_json](const storage::project_row&) {
+              log::warn("whatsapp.token_invalid",
+                        {{"project", self->state.row.id}, {"phone_number_id", number_id}});
+              if (self->state.events)
+                self->send(
+                    self->state.events, publish_atom::value, std::string{"whatsapp.token_invalid"},
+                    std::int64_t{0},
+                    nlohmann::json{{"type", "whatsapp.token_invalid"},
+                                   {"conversation_id", 0},
+                                   {"phone_number_id", number_id},
+                                   {"error", nlohmann::json::parse(error_json, nullptr, false)}}
+                        .dump());
+            },
+            [self, error_json](caf::error&) {
+              // The control database is away: tell it again shortly (the sends wait anyway).
+              self->delayed_send(self, std::chrono::seconds{1}, token_invalid_atom::value,
+                                 error_json);
+            });
+      },
       [=](profile_get_atom) -> caf::result<std::string> { return ask_profile(self, {}); },
       [=](profile_set_atom, std::string& patch_json) -> caf::result<std::string> {
         return ask_profile(self, std::move(patch_json));

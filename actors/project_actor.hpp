@@ -19,6 +19,8 @@
 ///   (profile_get_atom)                → std::string: the number's business profile (JSON), from
 ///                                       Meta | conflict whatsapp_not_connected | Graph errors
 ///   (profile_set_atom, patch_json)    → std::string: the profile after a checked change
+///   (token_invalid_atom, error_json)  — from meta_sync: Meta refused the number's token; stored
+///                                       (whatsapp.status token_invalid) and published
 ///   (connect_atom, phone_number_id, waba_id, access_token, pin)
 ///                                     → project_info: its WhatsApp account actor onboards the
 ///                                       number (whatsapp_account.hpp); then webhooks of that

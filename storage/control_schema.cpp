@@ -85,6 +85,13 @@ const std::vector<migration>& control_migrations() {
          -- current_project_layout): an older one is brought up to date when its project starts.
          ALTER TABLE projects ADD COLUMN layout integer NOT NULL DEFAULT 1;
        )sql"},
+      {6, "whatsapp token health",
+       R"sql(
+         -- Meta refused the number's token (Graph error 190): its sends wait until the number
+         -- is connected again, which writes a new row (valid).
+         ALTER TABLE whatsapp_numbers ADD COLUMN token_valid boolean NOT NULL DEFAULT true;
+         ALTER TABLE whatsapp_numbers ADD COLUMN token_error jsonb;
+       )sql"},
   };
   return list;
 }

@@ -14,7 +14,9 @@ const std::string project_columns =
     iso_utc("created_at") + " AS created_at, " + iso_utc("updated_at") +
     " AS updated_at, (SELECT json_build_object('phone_number_id', n.phone_number_id, 'waba_id', "
     "n.waba_id, "
-    "'display_phone_number', n.display_phone_number, 'verified_name', n.verified_name)::text "
+    "'display_phone_number', n.display_phone_number, 'verified_name', n.verified_name, "
+    "'status', CASE WHEN n.token_valid THEN 'connected' ELSE 'token_invalid' END, "
+    "'status_detail', n.token_error->>'message')::text "
     "FROM whatsapp_numbers n WHERE n.project_id = projects.id) AS whatsapp, layout";
 
 const std::string number_columns =
@@ -198,6 +200,17 @@ std::vector<number_row> live_numbers(pqxx::connection& c) {
                "(SELECT 1 FROM projects p WHERE p.id = n.project_id AND p.status <> 'deleted')"))
     out.push_back(to_number(r));
   return out;
+}
+
+bool mark_token_invalid(pqxx::connection& c, const std::string& phone_number_id,
+                        const std::string& error_json) {
+  pqxx::work tx{c};
+  auto r = tx.exec_params(
+      "UPDATE whatsapp_numbers SET token_valid = false, token_error = $2::jsonb "
+      "WHERE phone_number_id = $1 AND token_valid",
+      phone_number_id, error_json);
+  tx.commit();
+  return r.affected_rows() > 0;
 }
 
 void disconnect_number(pqxx::connection& c, const std::string& project_id) {

@@ -60,8 +60,13 @@ struct number_row {
   std::string pin_sealed;
 };
 
-/// Connects `n` to its project, replacing the project's previous number. Returns false (and
-/// changes nothing) when another project owns that phone_number_id.
+/// Marks the number's token refused by Meta (`error_json`: Meta's error object); the project
+/// shows `whatsapp.status` "token_invalid" until it is connected again. False if it already was.
+bool mark_token_invalid(pqxx::connection& c, const std::string& phone_number_id,
+                        const std::string& error_json);
+
+/// Connects `n` to its project, replacing the project's previous number (its token valid).
+/// Returns false (and changes nothing) when another project owns that phone_number_id.
 bool connect_number(pqxx::connection& c, const number_row& n);
 
 /// The project that owns `phone_number_id`, if any.

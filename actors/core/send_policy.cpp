@@ -55,6 +55,8 @@ send_verdict classify_send_failure(const graph_result& r) {
       return send_verdict::retry;
     case 131056:
       return send_verdict::retry_recipient;
+    case 190:
+      return send_verdict::wait_for_token;
     default:
       return send_verdict::fail;
   }

@@ -2,7 +2,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launch, newPage, signIn } from "./browser.mjs";
-import { api, assertClean, env, eventually, metasim } from "./support.mjs";
+import { api, assertClean, env, eventually, metasim, sentTo, userSays } from "./support.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -219,5 +219,27 @@ test("WhatsApp: the business profile is shown from Meta, checked, and saved ther
   await page.getByRole("heading", { name: "Business profile" }).waitFor();
   assert.equal(await page.getByLabel("About").inputValue(), "Open 9–17 <b>Mon–Fri</b>");
   assert.equal(await page.getByLabel("Category").inputValue(), "HEALTH");
+  assertClean(page);
+});
+
+test("WhatsApp: a token Meta refuses is shown; connecting again sends what waited", async () => {
+  const rotated = await metasim("PUT", `/control/numbers/${env.number}`, {
+    waba_id: "2001", display_phone_number: "15551001", verified_name: "Business 1001", access_token: "token-new" });
+  assert.equal(rotated.status, 200);
+  await userSays("15550500", "hello while the token is bad", "Waiting");
+  await eventually(async () => (await api("GET", `/v1/projects/${env.project}`)).body.whatsapp.status === "token_invalid", "the refusal to be stored");
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/p/${env.project}`);
+  await page.getByRole("link", { name: "token_invalid" }).click();
+  await page.getByText("Meta refused this number's access token").waitFor();
+  assert.equal((await sentTo("15550500")).length, 0);  // the greeting waits
+  await page.getByLabel("Phone number id").fill(env.number);
+  await page.getByLabel("WhatsApp Business account id").fill("2001");
+  await page.getByLabel("Access token").fill("token-new");
+  await page.getByRole("button", { name: "Connect" }).click();
+  await page.getByTestId("whatsapp-details").getByText("connected").waitFor();
+  assert.equal(await page.getByText("Meta refused this number's access token").count(), 0);
+  await eventually(async () => (await sentTo("15550500")).length === 1, "the greeting to go out once");
   assertClean(page);
 });

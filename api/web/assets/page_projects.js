@@ -94,7 +94,8 @@ export function projectPage(ctx) {
         h("dt", {}, "Status"), h("dd", { "data-testid": "project-status" }, badge(p.status), p.status_detail ? " " + p.status_detail : ""),
         h("dt", {}, "Id"), h("dd", {}, h("code", {}, p.id)),
         h("dt", {}, "Created"), h("dd", {}, timeEl(p.created_at)),
-        h("dt", {}, "WhatsApp"), h("dd", {}, p.whatsapp ? `${p.whatsapp.display_phone_number ?? ""} (${p.whatsapp.verified_name ?? p.whatsapp.phone_number_id})` : "not connected"),
+        h("dt", {}, "WhatsApp"), h("dd", {}, p.whatsapp ? `${p.whatsapp.display_phone_number ?? ""} (${p.whatsapp.verified_name ?? p.whatsapp.phone_number_id}) ` : "not connected",
+          p.whatsapp?.status === "token_invalid" ? h("a", { href: `#/p/${encodeURIComponent(p.id)}/whatsapp` }, badge("token_invalid")) : null),
         h("dt", {}, "Conversation timeout"), h("dd", {}, `${p.settings.conversation_timeout_seconds} s`),
         h("dt", {}, "Send rate"), h("dd", {}, `${p.settings.messages_per_second} messages/s`)));
   }

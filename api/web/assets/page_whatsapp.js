@@ -2,7 +2,7 @@
 // business token), and its business profile.
 import { call } from "./api.js";
 import { h, replace } from "./dom.js";
-import { errorBox, field, fill, form, loading, notify } from "./ui.js";
+import { badge, errorBox, field, fill, form, loading, notify } from "./ui.js";
 import { projectFrame } from "./frame.js";
 
 /** Meta's business categories. */
@@ -29,8 +29,13 @@ export function whatsappPage(ctx) {
       return h("section", { class: "card" }, h("h2", {}, "Number"),
         h("p", { class: "state empty" }, "No WhatsApp number is connected: the bot cannot receive or send messages yet."));
     return h("section", { class: "card" }, h("h2", {}, "Number"),
+      w.status === "token_invalid"
+        ? h("div", { class: "state error", role: "alert" },
+          h("strong", {}, "Meta refused this number's access token"), w.status_detail ? ": " + w.status_detail : "",
+          h("p", {}, "Messages to contacts wait (none is lost). Connect the number again below with a new token, and they go out in order."))
+        : null,
       h("dl", { class: "facts", "data-testid": "whatsapp-details" },
-        h("dt", {}, "State"), h("dd", {}, "connected"),
+        h("dt", {}, "State"), h("dd", {}, badge(w.status ?? "connected")),
         h("dt", {}, "Display number"), h("dd", {}, w.display_phone_number ?? ""),
         h("dt", {}, "Verified name"), h("dd", {}, w.verified_name ?? ""),
         h("dt", {}, "Phone number id"), h("dd", {}, h("code", {}, w.phone_number_id)),

@@ -42,8 +42,10 @@ TEST_CASE("send failures are classified by Meta's codes", "[send]") {
   for (long code : {1L, 2L, 4L, 80007L, 130429L, 131000L, 131016L, 131057L, 133004L})
     CHECK(classify_send_failure(meta_error(400, code)) == send_verdict::retry);
   CHECK(classify_send_failure(meta_error(400, 131056)) == send_verdict::retry_recipient);
-  for (long code : {131047L, 131026L, 132000L, 132001L, 100L, 190L, 131051L})
+  for (long code : {131047L, 131026L, 132000L, 132001L, 100L, 131051L})
     CHECK(classify_send_failure(meta_error(400, code)) == send_verdict::fail);
+  // An expired or revoked token: nothing fails, everything waits for a new one.
+  CHECK(classify_send_failure(meta_error(401, 190)) == send_verdict::wait_for_token);
 }
 
 TEST_CASE("backoff grows exponentially, jitters and is capped", "[send]") {
