@@ -7,16 +7,6 @@
 
 using namespace paige::test;
 
-namespace {
-
-json tap(const std::string& id, const std::string& title) {
-  return {{"type", "interactive"},
-          {"interactive",
-           {{"type", "button_reply"}, {"button_reply", {{"id", id}, {"title", title}}}}}};
-}
-
-}  // namespace
-
 TEST_CASE("contacts, conversations, messages and state counts are exactly what happened",
           "[integration][conversations]") {
   pipeline p;

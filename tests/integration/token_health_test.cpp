@@ -8,12 +8,6 @@ using namespace paige::test;
 
 namespace {
 
-json tap(const std::string& id, const std::string& title) {
-  return {{"type", "interactive"},
-          {"interactive",
-           {{"type", "button_reply"}, {"button_reply", {{"id", id}, {"title", title}}}}}};
-}
-
 long count_out(pipeline& p, const std::string& status) {
   auto db = p.project_db();
   pqxx::read_transaction tx{db};

@@ -98,6 +98,13 @@ struct pipeline {
   }
 };
 
+/// A user's tap on a reply button, as the Cloud API delivers it.
+inline json tap(const std::string& id, const std::string& title) {
+  return {{"type", "interactive"},
+          {"interactive",
+           {{"type", "button_reply"}, {"button_reply", {{"id", id}, {"title", title}}}}}};
+}
+
 inline std::string body_of(const json& record) {
   const auto& m = record["message"];
   if (m.contains("text")) return m["text"]["body"];
