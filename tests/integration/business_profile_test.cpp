@@ -105,7 +105,7 @@ TEST_CASE("a profile change past Meta's limits is refused before Meta sees it",
   CHECK(meta_profile(p)["about"] == "Before");  // Meta was never called
 }
 
-TEST_CASE("Meta refusing the token, or unreachable, is told apart; the token stays secret",
+TEST_CASE("Meta refusing the token, or unreachable, is told apart, and the token stays secret",
           "[integration][profile]") {
   pipeline p;
   auto path = "/v1/projects/" + p.project + "/whatsapp/profile";

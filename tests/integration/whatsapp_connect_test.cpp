@@ -33,7 +33,9 @@ TEST_CASE("a number is read, registered, subscribed and stored with its token se
   CHECK(connected.body["whatsapp"] == json{{"phone_number_id", "1001"},
                                            {"waba_id", "2001"},
                                            {"display_phone_number", "15551001"},
-                                           {"verified_name", "Business 1001"}});
+                                           {"verified_name", "Business 1001"},
+                                           {"status", "connected"},
+                                           {"status_detail", nullptr}});
   CHECK(s.call("GET", "/v1/projects/" + a).body["whatsapp"]["phone_number_id"] == "1001");
   {
     pqxx::connection c{s.control.conninfo()};
