@@ -29,6 +29,8 @@ await must("POST", `${base}/tables`, { name: "bookings", columns: [
 for (const [name, service, day, confirmed] of [["Ada Lovelace", "Check-up", 8, true], ["Grace Hopper", "Cleaning", 9, false], ["Linus", "X-ray", 10, true]])
   await must("POST", `${base}/tables/bookings/rows`, { name, service, starts_at: `2026-12-${String(day).padStart(2, "0")}T09:30:00Z`, confirmed, details: { room: day - 7 } });
 await must("POST", `${base}/keys`, { name: "website" });
+await must("PATCH", `${base}/whatsapp/profile`, { about: "Appointments Mon–Fri, 9–17", address: "1 Main St, Springfield",
+  description: "A small family clinic.", email: "desk@clinic.example", websites: ["https://clinic.example"], vertical: "HEALTH" });
 const ada = await eventually(async () => (await api("GET", `${base}/conversations?search=Ada`)).body.items[0], "Ada's conversation");
 await eventually(async () => (await api("GET", `${base}/conversations/${ada.id}/messages`)).body.items.length >= 4, "Ada's messages");
 
