@@ -31,6 +31,22 @@ std::variant<storage::page_request, http_response> page_of(const http_request& r
   return out;
 }
 
+/// Longest `search` of the contacts and conversations lists: a name or a number, never more
+/// (a pattern is matched against every contact's name).
+constexpr std::size_t max_search_chars = 256;
+
+/// The `search` of a list request ("" without one), or the 422 to answer.
+std::variant<std::string, http_response> search_of(const http_request& req) {
+  std::string search{req.query_param("search").value_or("")};
+  std::size_t chars = 0;
+  for (unsigned char c : search) chars += (c & 0xC0) != 0x80;
+  if (chars > max_search_chars)
+    return http_response::error(
+        api_code::invalid_search,
+        "search has at most " + std::to_string(max_search_chars) + " characters");
+  return search;
+}
+
 /// How a route answers with what its read found.
 using format = std::string (*)(storage::read_result&);
 
@@ -72,8 +88,10 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
              own([read](http_request&& req, responder respond) {
                auto page = page_of(req);
                if (auto* err = std::get_if<http_response>(&page)) return respond(std::move(*err));
+               auto search = search_of(req);
+               if (auto* err = std::get_if<http_response>(&search)) return respond(std::move(*err));
                read(req, respond,
-                    storage::contacts_read{std::string{req.query_param("search").value_or("")},
+                    storage::contacts_read{std::move(std::get<std::string>(search)),
                                            std::get<storage::page_request>(page)},
                     page_json, api_code::not_found, "");
              }));
@@ -128,10 +146,12 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
                  if (comma > start) states.push_back(list.substr(start, comma - start));
                  start = comma + 1;
                }
+               auto search = search_of(req);
+               if (auto* err = std::get_if<http_response>(&search)) return respond(std::move(*err));
                read(req, respond,
-                    storage::conversations_read{
-                        std::move(states), std::move(status), std::get<storage::page_request>(page),
-                        std::string{req.query_param("search").value_or("")}},
+                    storage::conversations_read{std::move(states), std::move(status),
+                                                std::get<storage::page_request>(page),
+                                                std::move(std::get<std::string>(search))},
                     page_json, api_code::not_found, "");
              }));
 

@@ -65,6 +65,7 @@
   X(unknown_state, 422, "the bot does not declare that state (force to use it anyway)")          \
   X(invalid_state, 422, "state is not a state name")                                             \
   X(invalid_status, 422, "status is not open or closed")                                         \
+  X(invalid_search, 422, "search is longer than 256 characters")                                 \
   X(invalid_conversation_id, 422, "conversation_id is not an id")                                \
   X(invalid_cursor, 422, "the cursor is not one this API issued")                                \
   X(invalid_limit, 422, "limit is not a number in range")                                        \

@@ -57,6 +57,16 @@ TEST_CASE("contacts, conversations, messages and state counts are exactly what h
   CHECK(p.s.call("GET", base + "/conversations?search=1555005").body["items"].size() == 3);
   CHECK(p.s.call("GET", base + "/conversations?search=ada&state=support").body["items"].empty());
   CHECK(p.s.call("GET", base + "/conversations?search=_").body["items"].empty());
+  // A search is a name or a number: 256 characters at most, counted as characters.
+  std::string longest;
+  for (int i = 0; i < 256; ++i) longest += "%C3%A9";  // é
+  CHECK(p.s.call("GET", base + "/conversations?search=" + longest).status == 200);
+  CHECK(p.s.call("GET", base + "/contacts?search=" + longest).status == 200);
+  for (const auto* list : {"/conversations", "/contacts"}) {
+    auto too_long = p.s.call("GET", base + list + "?search=" + longest + "x");
+    CHECK(too_long.status == 422);
+    CHECK(too_long.body["error"]["code"] == "invalid_search");
+  }
   auto conv_id = std::to_string(booking[0]["id"].get<long>());
   CHECK(p.s.call("GET", base + "/conversations/" + conv_id).body["state"].is_string());
 

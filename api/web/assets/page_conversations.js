@@ -95,7 +95,7 @@ export function conversationsPage(ctx) {
   });
   ctx.onDispose(() => { events.stop(); refresh.cancel(); });
 
-  const search = h("input", { type: "search", "aria-label": "Search contacts", placeholder: "name or number" });
+  const search = h("input", { type: "search", "aria-label": "Search contacts", placeholder: "name or number", maxlength: 256 });
   const searchLater = debounce(() => { filter.search = search.value.trim(); restart(); }, 300);
   search.addEventListener("input", searchLater);
   const status = h("select", { "aria-label": "Status", onchange: (ev) => { filter.status = ev.target.value; restart(); } },
@@ -282,7 +282,7 @@ export function contactsPage(ctx) {
       if (mine()) replace(list, errorBox(e, load));
     }
   }
-  const input = h("input", { type: "search", "aria-label": "Search contacts", placeholder: "name or number" });
+  const input = h("input", { type: "search", "aria-label": "Search contacts", placeholder: "name or number", maxlength: 256 });
   const later = debounce(() => { search = input.value.trim(); cursors.splice(0, Infinity, null); load(); }, 300);
   input.addEventListener("input", later);
   ctx.onDispose(later.cancel);
