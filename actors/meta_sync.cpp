@@ -75,6 +75,8 @@ struct project_outbox {
   int max_in_flight = 16;
   bool wake_queued = false;
   bool token_invalid = false;  ///< Meta refused the token: nothing is sent until a new number_atom
+  /// Counts number_atoms: a refusal of a send made with an earlier token holds nothing.
+  std::uint64_t token_epoch = 0;
 };
 
 struct meta_sync_state {
@@ -207,10 +209,11 @@ void pump(self_ptr self, const std::string& project_id) {
     body["to"] = wa_id;
     caf::actor me = caf::actor_cast<caf::actor>(self);
     auto id = c.items.front().id;
+    auto epoch = box.token_epoch;
     self->state.graph->call(
         "POST", "/" + box.number->phone_number_id + "/messages", box.number->access_token,
-        body.dump(), [me, project_id, wa_id, id](graph_result r) {
-          caf::anon_send(me, sent_atom::value, project_id, wa_id, id, std::move(r));
+        body.dump(), [me, project_id, wa_id, id, epoch](graph_result r) {
+          caf::anon_send(me, sent_atom::value, project_id, wa_id, id, epoch, std::move(r));
         });
   }
 }
@@ -228,7 +231,7 @@ void finish_head(self_ptr self, project_outbox& box, contact_queue& c, const std
 }
 
 void on_sent(self_ptr self, const std::string& project_id, const std::string& wa_id,
-             std::int64_t id, const graph_result& r) {
+             std::int64_t id, std::uint64_t epoch, const graph_result& r) {
   auto& box = self->state.outboxes[project_id];
   auto& c = box.contacts[wa_id];
   --box.in_flight;
@@ -262,6 +265,7 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
     // its attempts and age start again with the new token.
     c.attempts = 0;
     make_ready(box, wa_id);
+    if (epoch != box.token_epoch) return pump(self, project_id);  // sent with an older token
     if (!box.token_invalid) {
       box.token_invalid = true;
       json error = json::parse(r.body, nullptr, false);
@@ -271,7 +275,8 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
       count(self, "paige_outbound_token_refused_total",
             "times Meta refused a number's token: its sends wait for a new one");
       log::warn("outbound.token_invalid", {{"project", project_id}, {"reason", r.error_message()}});
-      self->send(box.number->owner, token_invalid_atom::value, error.dump());
+      self->send(box.number->owner, token_invalid_atom::value, box.number->access_token,
+                 error.dump());
     }
     return;
   }
@@ -345,6 +350,7 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
                                  std::move(owner)};
         box.max_in_flight = self->state.max_in_flight;
         box.token_invalid = false;  // a new token, or a restarted project: try it
+        ++box.token_epoch;
         box.bucket.set_rate(rate, rate);
         box.ready.clear();
         for (auto& [wa_id, c] : box.contacts) make_ready(box, wa_id);
@@ -380,7 +386,7 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
         pump(self, project_id);
       },
       [=](sent_atom, const std::string& project_id, const std::string& wa_id, std::int64_t id,
-          graph_result& r) { on_sent(self, project_id, wa_id, id, r); },
+          std::uint64_t epoch, graph_result& r) { on_sent(self, project_id, wa_id, id, epoch, r); },
       [=](resend_atom, const std::string& project_id, const std::string& wa_id) {
         auto& box = self->state.outboxes[project_id];
         box.contacts[wa_id].busy = false;

@@ -62,8 +62,9 @@ using rate_atom = caf::atom_constant<caf::atom("rate")>;
 /// (record_atom, message_id, status_job) — another outcome to store — → ok_atom once
 /// committed (and published), or the error; asked again until it is ok.
 using record_atom = caf::atom_constant<caf::atom("record")>;
-/// To the project actor: (token_invalid_atom, error_json) — Meta refused the number's token;
-/// its sends wait. No reply.
+/// To the project actor: (token_invalid_atom, access_token, error_json) — Meta refused this
+/// token of the number (the project may have connected a new one since); its sends wait. No
+/// reply.
 using token_invalid_atom = caf::atom_constant<caf::atom("tokenbad")>;
 
 /// Stores an outcome; the change it made, if any.

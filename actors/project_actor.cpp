@@ -558,16 +558,20 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
-      [=](token_invalid_atom, const std::string& error_json) {
+      [=](token_invalid_atom, const std::string& token, const std::string& error_json) {
         // Meta refused the number's token (meta_sync holds its sends): shown on the project
-        // until the number is connected again.
+        // until the number is connected again. A refusal of a token replaced since (the number
+        // connected again meanwhile) marks nothing.
         auto& st = self->state;
-        if (!st.number) return;
+        if (!st.number ||
+            secrets::unseal(st.svc->master_key, st.number->access_token_sealed) != token)
+          return;
         auto number_id = st.number->phone_number_id;
         persist(
             self,
-            [number_id, error_json, id = st.row.id](pqxx::connection& c) {
-              storage::mark_token_invalid(c, number_id, error_json);
+            [number_id, sealed = st.number->access_token_sealed, error_json,
+             id = st.row.id](pqxx::connection& c) {
+              storage::mark_token_invalid(c, number_id, sealed, error_json);
               return caf::make_message(storage::find_project(c, id).value());
             },
             [self, number_id, error_json](const storage::project_row&) {
@@ -583,9 +587,9 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                                    {"error", nlohmann::json::parse(error_json, nullptr, false)}}
                         .dump());
             },
-            [self, error_json](caf::error&) {
+            [self, token, error_json](caf::error&) {
               // The control database is away: tell it again shortly (the sends wait anyway).
-              self->delayed_send(self, std::chrono::seconds{1}, token_invalid_atom::value,
+              self->delayed_send(self, std::chrono::seconds{1}, token_invalid_atom::value, token,
                                  error_json);
             });
       },

@@ -19,8 +19,9 @@
 ///   (profile_get_atom)                → std::string: the number's business profile (JSON), from
 ///                                       Meta | conflict whatsapp_not_connected | Graph errors
 ///   (profile_set_atom, patch_json)    → std::string: the profile after a checked change
-///   (token_invalid_atom, error_json)  — from meta_sync: Meta refused the number's token; stored
-///                                       (whatsapp.status token_invalid) and published
+///   (token_invalid_atom, token, error_json) — from meta_sync: Meta refused the number's token;
+///                                       stored (whatsapp.status token_invalid) and published,
+///                                       unless the number has another token by now
 ///   (connect_atom, phone_number_id, waba_id, access_token, pin)
 ///                                     → project_info: its WhatsApp account actor onboards the
 ///                                       number (whatsapp_account.hpp); then webhooks of that

@@ -133,13 +133,9 @@ read_result found(std::optional<page> p) { return p ? found(std::move(*p)) : rea
 
 }  // namespace
 
-read_result run_read(pqxx::transaction_base& tx, const project_read& read) {
-  // Reads run on the persistence worker's session, which is set up for its batched writes
-  // (generic plans, no sequential scans or hash joins: decision 0002). A search for part of a
-  // name must read every contact; for these reads the planner's own choice is the right one.
-  tx.exec0(
-      "SET LOCAL enable_seqscan = on; SET LOCAL enable_hashjoin = on; "
-      "SET LOCAL enable_mergejoin = on; SET LOCAL plan_cache_mode = auto");
+namespace {
+
+read_result run_read_as_planned(pqxx::transaction_base& tx, const project_read& read) {
   struct runner {
     pqxx::transaction_base& tx;
     read_result operator()(const contacts_read& r) {
@@ -161,6 +157,32 @@ read_result run_read(pqxx::transaction_base& tx, const project_read& read) {
     read_result operator()(const conversation_read& r) { return found(get_conversation(tx, r.id)); }
   };
   return std::visit(runner{tx}, read);
+}
+
+}  // namespace
+
+read_result run_read(pqxx::transaction_base& tx, const project_read& read) {
+  // Reads run inside the persistence worker's batch transaction, whose session is set up for
+  // batched writes (generic plans, no sequential scans or hash joins: decision 0002). A search
+  // for part of a name must read every contact: for the read, the planner's defaults; after it,
+  // the session's settings again, for the batch's writes that follow in the same transaction.
+  // (The settings are read in a materialized CTE: before the set_config calls change them.)
+  auto saved = tx.exec1(
+      "WITH saved AS MATERIALIZED (SELECT current_setting('enable_seqscan') AS seqscan, "
+      "current_setting('enable_hashjoin') AS hashjoin, "
+      "current_setting('enable_mergejoin') AS mergejoin, "
+      "current_setting('plan_cache_mode') AS plan_cache_mode) "
+      "SELECT saved.*, set_config('enable_seqscan', 'on', true), "
+      "set_config('enable_hashjoin', 'on', true), set_config('enable_mergejoin', 'on', true), "
+      "set_config('plan_cache_mode', 'auto', true) FROM saved");
+  auto result = run_read_as_planned(tx, read);
+  // (A read that throws aborts the transaction, which undoes the settings with it.)
+  tx.exec_params(
+      "SELECT set_config('enable_seqscan', $1, true), set_config('enable_hashjoin', $2, true), "
+      "set_config('enable_mergejoin', $3, true), set_config('plan_cache_mode', $4, true)",
+      saved["seqscan"].as<std::string>(), saved["hashjoin"].as<std::string>(),
+      saved["mergejoin"].as<std::string>(), saved["plan_cache_mode"].as<std::string>());
+  return result;
 }
 
 }  // namespace paige::storage

@@ -203,12 +203,12 @@ std::vector<number_row> live_numbers(pqxx::connection& c) {
 }
 
 bool mark_token_invalid(pqxx::connection& c, const std::string& phone_number_id,
-                        const std::string& error_json) {
+                        const std::string& access_token_sealed, const std::string& error_json) {
   pqxx::work tx{c};
   auto r = tx.exec_params(
-      "UPDATE whatsapp_numbers SET token_valid = false, token_error = $2::jsonb "
-      "WHERE phone_number_id = $1 AND token_valid",
-      phone_number_id, error_json);
+      "UPDATE whatsapp_numbers SET token_valid = false, token_error = $3::jsonb "
+      "WHERE phone_number_id = $1 AND access_token_sealed = $2 AND token_valid",
+      phone_number_id, access_token_sealed, error_json);
   tx.commit();
   return r.affected_rows() > 0;
 }

@@ -60,10 +60,11 @@ struct number_row {
   std::string pin_sealed;
 };
 
-/// Marks the number's token refused by Meta (`error_json`: Meta's error object); the project
-/// shows `whatsapp.status` "token_invalid" until it is connected again. False if it already was.
+/// Marks the number's token refused by Meta (`error_json`: Meta's error object), if the number
+/// still has that token; the project shows `whatsapp.status` "token_invalid" until it is
+/// connected again. False if nothing changed.
 bool mark_token_invalid(pqxx::connection& c, const std::string& phone_number_id,
-                        const std::string& error_json);
+                        const std::string& access_token_sealed, const std::string& error_json);
 
 /// Connects `n` to its project, replacing the project's previous number (its token valid).
 /// Returns false (and changes nothing) when another project owns that phone_number_id.

@@ -13,6 +13,8 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
+#include <vector>
 
 using namespace paige::actors;
 
@@ -127,4 +129,134 @@ TEST_CASE("an outcome whose project actor is gone waits for its next actor",
       },
       caf::after(timeout) >> [] { FAIL("the outcome was not recorded by the new actor"); });
   CHECK(f.graph->calls() == 1);  // sent once
+}
+
+namespace {
+
+/// Holds every call until the test answers it: the token each one used, in call order.
+class held_graph : public graph_api {
+ public:
+  void call(const std::string&, const std::string&, const std::string& token, std::string,
+            std::function<void(graph_result)> done) override {
+    std::lock_guard<std::mutex> lock{mutex_};
+    calls_.push_back({token, std::move(done)});
+  }
+  std::size_t calls() {
+    std::lock_guard<std::mutex> lock{mutex_};
+    return calls_.size();
+  }
+  std::string token_of(std::size_t i) {
+    std::lock_guard<std::mutex> lock{mutex_};
+    return calls_.at(i).first;
+  }
+  /// Answers call `i` with Meta's accepted send, or with error `code`.
+  void answer(std::size_t i, long code = 0) {
+    std::function<void(graph_result)> done;
+    {
+      std::lock_guard<std::mutex> lock{mutex_};
+      done = calls_.at(i).second;
+    }
+    graph_result r;
+    if (code == 0) {
+      r.http_status = 200;
+      r.body = R"({"messages": [{"id": "wamid.)" + std::to_string(i) + R"("}]})";
+    } else {
+      r.http_status = 401;
+      r.body = R"({"error": {"message": "(#190) Invalid OAuth access token", "code": )" +
+               std::to_string(code) + "}}";
+    }
+    done(std::move(r));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<std::string, std::function<void(graph_result)>>> calls_;
+};
+
+struct held_fixture {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::shared_ptr<held_graph> graph = std::make_shared<held_graph>();
+  caf::actor meta;
+  held_fixture() {
+    configure_actor_system(cfg, 2);
+    add_project_message_types(cfg);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    meta = spawn_meta_sync(*sys, graph);
+  }
+  ~held_fixture() {
+    caf::anon_send_exit(meta, caf::exit_reason::user_shutdown);
+    sys->await_all_actors_done();
+  }
+  void number(caf::scoped_actor& project, const std::string& token) {
+    project->send(meta, number_atom::value, std::string{"p1"}, std::string{"1001"}, token,
+                  caf::actor{}, caf::actor{project}, 80.0);
+  }
+  void send(caf::scoped_actor& project, std::int64_t id, const std::string& wa_id) {
+    project->send(meta, send_atom::value, std::string{"p1"}, wa_id,
+                  std::vector<outbound_item>{{id, R"({"type": "text", "text": {"body": "hi"}})"}});
+  }
+};
+
+/// Answers the next record of an accepted send; its message id.
+std::int64_t recorded(caf::scoped_actor& project) {
+  std::int64_t out = 0;
+  project->receive(
+      [&](record_atom, std::int64_t id, const std::string&, bool) -> caf::result<caf::ok_atom> {
+        out = id;
+        return caf::ok_atom::value;
+      },
+      caf::after(timeout) >> [] { FAIL("no send was recorded"); });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a refused token holds every send of the number until a new token comes",
+          "[actors][meta_sync]") {
+  held_fixture f;
+  caf::scoped_actor project{*f.sys};
+  f.number(project, "token-a");
+  f.send(project, 1, "1555");
+  f.send(project, 2, "1666");
+  REQUIRE(paige::test::wait_until([&] { return f.graph->calls() == 2; }));
+  f.graph->answer(0, 190);
+  // The project actor is told once, with the token Meta refused.
+  project->receive(
+      [&](token_invalid_atom, const std::string& token, const std::string& error) {
+        CHECK(token == "token-a");
+        CHECK(error.find("190") != std::string::npos);
+      },
+      caf::after(timeout) >> [] { FAIL("the refusal was not told"); });
+  f.graph->answer(1, 190);  // in flight when the hold began: waits too, told no second time
+  f.send(project, 3, "1777");
+  // Nothing more is tried while the token is refused (and nothing is recorded as failed).
+  project->receive([&](caf::message&) { FAIL("nothing should reach the project actor"); },
+                   caf::after(std::chrono::milliseconds{200}) >> [] {});
+  CHECK(f.graph->calls() == 2);
+  // A new token: the three go out with it, each once.
+  f.number(project, "token-b");
+  REQUIRE(paige::test::wait_until([&] { return f.graph->calls() == 5; }));
+  std::set<std::int64_t> sent;
+  for (std::size_t i = 2; i < 5; ++i) {
+    CHECK(f.graph->token_of(i) == "token-b");
+    f.graph->answer(i);
+    sent.insert(recorded(project));
+  }
+  CHECK(sent == std::set<std::int64_t>{1, 2, 3});
+}
+
+TEST_CASE("a refusal of a token replaced meanwhile holds nothing", "[actors][meta_sync]") {
+  held_fixture f;
+  caf::scoped_actor project{*f.sys};
+  f.number(project, "token-a");
+  f.send(project, 1, "1555");
+  REQUIRE(paige::test::wait_until([&] { return f.graph->calls() == 1; }));
+  f.number(project, "token-b");  // connected again while the send with token-a is in flight
+  f.graph->answer(0, 190);
+  // Sent again at once with the new token; the project is not told of any refusal.
+  REQUIRE(paige::test::wait_until([&] { return f.graph->calls() == 2; }));
+  CHECK(f.graph->token_of(1) == "token-b");
+  f.graph->answer(1);
+  CHECK(recorded(project) == 1);
 }

@@ -1,6 +1,7 @@
 #include "storage/message_log.hpp"
 #include "common/secrets.hpp"
 #include "storage/conninfo.hpp"
+#include "storage/conversation_queries.hpp"
 #include "storage/provisioning.hpp"
 #include "tests/support/test_cluster.hpp"
 
@@ -886,4 +887,26 @@ TEST_CASE("a write session that lost its backend fails rather than reconnect wit
     INFO("attempt " << attempt);
     CHECK_THROWS_AS(pqxx::work{c}.exec1("SHOW statement_timeout"), pqxx::broken_connection);
   }
+}
+
+TEST_CASE("a read in a write batch plans for itself and leaves the batch's settings as they were",
+          "[storage][db]") {
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  set_up_write_session(c, std::chrono::seconds{5});
+  pqxx::work tx{c};
+  auto settings = [&] {
+    return tx
+        .exec1(
+            "SELECT current_setting('enable_seqscan') || current_setting('enable_hashjoin') || "
+            "current_setting('enable_mergejoin') || current_setting('plan_cache_mode')")[0]
+        .as<std::string>();
+  };
+  auto before = settings();
+  CHECK(before == "offoffoffforce_generic_plan");
+  auto read = run_read(tx, conversations_read{{}, "open", {50, 0}, "someone"});
+  CHECK(read.found);
+  CHECK(settings() == before);  // the batch's writes after the read keep their plans
+  run_read(tx, contacts_read{"someone", {50, 0}});
+  CHECK(settings() == before);
 }
