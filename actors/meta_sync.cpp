@@ -77,6 +77,9 @@ struct project_outbox {
   bool token_invalid = false;  ///< Meta refused the token: nothing is sent until a new number_atom
   /// Counts number_atoms: a refusal of a send made with an earlier token holds nothing.
   std::uint64_t token_epoch = 0;
+  /// A token not yet known good (after each number_atom): one send at a time until Meta has
+  /// taken one, so a bad token costs one refused call, not max_in_flight of them.
+  bool probing = true;
 };
 
 struct meta_sync_state {
@@ -181,7 +184,8 @@ void make_ready(project_outbox& box, const std::string& wa_id) {
 void pump(self_ptr self, const std::string& project_id) {
   auto& box = self->state.outboxes[project_id];
   if (!box.number || box.token_invalid) return;
-  while (box.in_flight < box.max_in_flight && !box.ready.empty()) {
+  auto limit = box.probing ? 1 : box.max_in_flight;
+  while (box.in_flight < limit && !box.ready.empty()) {
     auto now = token_bucket::clock::now();
     if (!box.bucket.try_take(now)) {
       if (!box.wake_queued) {
@@ -249,6 +253,7 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
         .with({})
         .observe(std::chrono::duration<double>(now - c.sent_at).count());
   if (r.ok()) {
+    if (epoch == box.token_epoch) box.probing = false;  // the token works: open up
     auto doc = json::parse(r.body, nullptr, false);
     std::string wamid;
     if (doc.is_object() && doc.contains("messages") && doc["messages"].is_array() &&
@@ -280,6 +285,9 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
     }
     return;
   }
+  // Meta judged the message itself (not the token): the token works.
+  if (verdict == send_verdict::fail && r.error_code() && epoch == box.token_epoch)
+    box.probing = false;
   auto code = std::to_string(r.http_status && !r.error_code() ? r.http_status : r.error_code());
   ++c.attempts;
   bool exhausted = c.attempts >= max_send_attempts || now - c.first_attempt > max_send_age;
@@ -350,6 +358,7 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
                                  std::move(owner)};
         box.max_in_flight = self->state.max_in_flight;
         box.token_invalid = false;  // a new token, or a restarted project: try it
+        box.probing = true;
         ++box.token_epoch;
         box.bucket.set_rate(rate, rate);
         box.ready.clear();

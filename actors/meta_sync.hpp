@@ -27,7 +27,8 @@
 /// waits; 131056 waits longer), bounded by attempts and age; permanent ones fail the message.
 /// A refused token (190) fails nothing: every send of the number waits, untried, and the
 /// project actor is told once (token_invalid_atom); the next number_atom (connected again, or
-/// the project actor restarted) tries again.
+/// the project actor restarted) tries again. After each number_atom one send goes at a time
+/// until Meta takes one, so a bad token costs one refused call.
 /// A timed-out send may still have reached Meta (it has no idempotency key): the retry can
 /// duplicate it, which we accept over losing it.
 #pragma once

@@ -29,6 +29,7 @@ namespace {
 
 using self_ptr = caf::stateful_actor<project_state>*;
 using upgrade_atom = caf::atom_constant<caf::atom("upgrade")>;
+using token_retry_atom = caf::atom_constant<caf::atom("tokenretry")>;
 
 constexpr std::chrono::seconds persist_timeout{15};
 /// The message path's requests (to conversations and to the persistence worker) carry no
@@ -147,9 +148,21 @@ caf::result<std::string> ask_profile(self_ptr self, std::string patch_json) {
   if (!st.number)
     return make_error(errc::conflict, "connect a WhatsApp number first",
                       api_code::whatsapp_not_connected);
+  // One at a time: the account actor answers in turn (for up to a minute each when Meta is
+  // slow), and a queue of them would hold back connecting the number.
+  if (st.profile_busy)
+    return make_error(errc::busy, "a profile request is already with Meta; retry shortly",
+                      api_code::profile_busy);
+  st.profile_busy = true;
   auto rp = self->make_response_promise<std::string>();
-  auto deliver = [rp](std::string& profile) mutable { rp.deliver(std::move(profile)); };
-  auto fail = [rp](caf::error& err) mutable { rp.deliver(err); };
+  auto deliver = [self, rp](std::string& profile) mutable {
+    self->state.profile_busy = false;
+    rp.deliver(std::move(profile));
+  };
+  auto fail = [self, rp](caf::error& err) mutable {
+    self->state.profile_busy = false;
+    rp.deliver(err);
+  };
   if (patch_json.empty())
     self->request(st.account, caf::infinite, profile_get_atom::value, *st.number)
         .then(deliver, fail);
@@ -158,6 +171,53 @@ caf::result<std::string> ask_profile(self_ptr self, std::string patch_json) {
                   std::move(patch_json))
         .then(deliver, fail);
   return rp;
+}
+
+/// Meta refused the number's token (meta_sync holds its sends): stored on the number, so the
+/// project shows it until the number is connected again, and published. Not awaited: webhooks
+/// and replies go on meanwhile. A refusal of a token replaced since (the number connected again)
+/// marks nothing; a control database that is away is asked again, a few times, with backoff.
+void mark_token_refused(self_ptr self, const std::string& token, const std::string& error_json,
+                        int attempt) {
+  auto& st = self->state;
+  if (!st.number || secrets::unseal(st.svc->master_key, st.number->access_token_sealed) != token)
+    return;
+  auto number_id = st.number->phone_number_id;
+  self->request(st.svc->control_db, persist_timeout, run_atom::value,
+                db_job{[number_id, sealed = st.number->access_token_sealed, error_json,
+                        id = st.row.id](pqxx::connection& c) {
+                  auto changed = storage::mark_token_invalid(c, number_id, sealed, error_json);
+                  return caf::make_message(changed, storage::find_project(c, id).value());
+                }})
+      .then(
+          [self, token, number_id, error_json](bool changed, storage::project_row& row) {
+            auto& st = self->state;
+            // Only the number's part of the row: the rest may have changed meanwhile.
+            if (st.number && st.number->phone_number_id == number_id)
+              st.row.whatsapp_json = row.whatsapp_json;
+            if (!changed) return;
+            log::warn("whatsapp.token_invalid",
+                      {{"project", st.row.id}, {"phone_number_id", number_id}});
+            if (st.events)
+              self->send(
+                  st.events, publish_atom::value, std::string{"whatsapp.token_invalid"},
+                  std::int64_t{0},
+                  nlohmann::json{{"type", "whatsapp.token_invalid"},
+                                 {"conversation_id", 0},
+                                 {"phone_number_id", number_id},
+                                 {"error", nlohmann::json::parse(error_json, nullptr, false)}}
+                      .dump());
+          },
+          [self, token, error_json, attempt](caf::error& err) {
+            if (code_of(err) != errc::db_unavailable && code_of(err) != errc::timeout) {
+              log::error("whatsapp.token_invalid_not_stored",
+                         {{"project", self->state.row.id}, {"reason", to_string(code_of(err))}});
+              return;
+            }
+            if (attempt >= 6) return;  // the sends wait anyway; the next refusal tells again
+            self->delayed_send(self, std::chrono::seconds{1 << attempt}, token_retry_atom::value,
+                               token, error_json, attempt + 1);
+          });
 }
 
 /// Routes the number's webhooks here, unless the project is on its way out.
@@ -559,39 +619,10 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         return rp;
       },
       [=](token_invalid_atom, const std::string& token, const std::string& error_json) {
-        // Meta refused the number's token (meta_sync holds its sends): shown on the project
-        // until the number is connected again. A refusal of a token replaced since (the number
-        // connected again meanwhile) marks nothing.
-        auto& st = self->state;
-        if (!st.number ||
-            secrets::unseal(st.svc->master_key, st.number->access_token_sealed) != token)
-          return;
-        auto number_id = st.number->phone_number_id;
-        persist(
-            self,
-            [number_id, sealed = st.number->access_token_sealed, error_json,
-             id = st.row.id](pqxx::connection& c) {
-              storage::mark_token_invalid(c, number_id, sealed, error_json);
-              return caf::make_message(storage::find_project(c, id).value());
-            },
-            [self, number_id, error_json](const storage::project_row&) {
-              log::warn("whatsapp.token_invalid",
-                        {{"project", self->state.row.id}, {"phone_number_id", number_id}});
-              if (self->state.events)
-                self->send(
-                    self->state.events, publish_atom::value, std::string{"whatsapp.token_invalid"},
-                    std::int64_t{0},
-                    nlohmann::json{{"type", "whatsapp.token_invalid"},
-                                   {"conversation_id", 0},
-                                   {"phone_number_id", number_id},
-                                   {"error", nlohmann::json::parse(error_json, nullptr, false)}}
-                        .dump());
-            },
-            [self, token, error_json](caf::error&) {
-              // The control database is away: tell it again shortly (the sends wait anyway).
-              self->delayed_send(self, std::chrono::seconds{1}, token_invalid_atom::value, token,
-                                 error_json);
-            });
+        mark_token_refused(self, token, error_json, 0);
+      },
+      [=](token_retry_atom, const std::string& token, const std::string& error_json, int attempt) {
+        mark_token_refused(self, token, error_json, attempt);
       },
       [=](profile_get_atom) -> caf::result<std::string> { return ask_profile(self, {}); },
       [=](profile_set_atom, std::string& patch_json) -> caf::result<std::string> {

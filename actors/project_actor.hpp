@@ -102,6 +102,7 @@ struct project_state {
   std::shared_ptr<std::string> counted = std::make_shared<std::string>();
   /// The current bot: its stored version and its compiled form (null if it no longer compiles).
   storage::bot_row bot_version;
+  bool profile_busy = false;  ///< a profile read or change is with the account actor
   std::shared_ptr<const bot::definition> bot;
   /// The connected WhatsApp number, if any (its token stays sealed until used).
   std::optional<storage::number_row> number;

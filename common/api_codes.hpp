@@ -93,6 +93,7 @@
   X(sql_error, 422, "Postgres refused the statement (its message and SQLSTATE in details)")      \
   X(statement_timeout, 422, "the statement ran past its time and was stopped")                   \
   X(too_many_requests, 429, "too many database requests of this project are waiting; retry")     \
+  X(profile_busy, 429, "a business profile request of this project is with Meta; retry")         \
   X(headers_too_large, 431, "the headers are larger than server.max_header_bytes")               \
   X(internal, 500, "a bug: details are only in the server log")                                  \
   X(graph_unavailable, 502, "Meta's Graph API failed or could not be reached")                   \

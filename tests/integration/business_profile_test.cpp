@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <future>
+#include <set>
 
 using namespace paige::test;
 
@@ -130,4 +132,22 @@ TEST_CASE("Meta refusing the token, or unreachable, is told apart, and the token
   auto down = p.s.call("GET", path);
   CHECK(down.status == 502);
   CHECK(down.body["error"]["code"] == "graph_unavailable");
+}
+
+TEST_CASE("one profile request at a time per project: the next is told to retry",
+          "[integration][profile]") {
+  pipeline p;
+  auto path = "/v1/projects/" + p.project + "/whatsapp/profile";
+  // Meta answers slowly: the first read is still with it when the second comes.
+  REQUIRE(p.meta.call("PUT", "/control/faults", R"({"latency_ms": 1500})").status == 200);
+  auto a = std::async(std::launch::async, [&] { return p.s.call("GET", path); });
+  auto b = std::async(std::launch::async, [&] { return p.s.call("GET", path); });
+  auto first = a.get();
+  auto second = b.get();
+  std::multiset<unsigned> statuses{first.status, second.status};
+  CHECK(statuses == std::multiset<unsigned>{200, 429});
+  auto refused = first.status == 429 ? first : second;
+  CHECK(refused.body["error"]["code"] == "profile_busy");
+  REQUIRE(p.meta.call("PUT", "/control/faults", R"({"latency_ms": 0})").status == 200);
+  CHECK(p.s.call("GET", path).status == 200);  // free again
 }
