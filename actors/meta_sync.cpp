@@ -175,6 +175,13 @@ void record(self_ptr self, const std::string& project_id, std::int64_t id) {
         .then(done, again);
 }
 
+/// Meta's error object of a failed call, or one made of its code and message.
+json meta_error_of(const graph_result& r) {
+  auto doc = json::parse(r.body, nullptr, false);
+  if (doc.is_object() && doc.contains("error")) return doc["error"];
+  return {{"code", r.error_code()}, {"message", r.error_message()}};
+}
+
 void make_ready(project_outbox& box, const std::string& wa_id) {
   auto& c = box.contacts[wa_id];
   if (!c.busy && !c.items.empty()) box.ready.push_back(wa_id);
@@ -273,10 +280,7 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
     if (epoch != box.token_epoch) return pump(self, project_id);  // sent with an older token
     if (!box.token_invalid) {
       box.token_invalid = true;
-      json error = json::parse(r.body, nullptr, false);
-      error = error.is_object() && error.contains("error")
-                  ? error["error"]
-                  : json{{"code", r.error_code()}, {"message", r.error_message()}};
+      auto error = meta_error_of(r);
       count(self, "paige_outbound_token_refused_total",
             "times Meta refused a number's token: its sends wait for a new one");
       log::warn("outbound.token_invalid", {{"project", project_id}, {"reason", r.error_message()}});
@@ -306,10 +310,7 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
     self->delayed_send(self, delay, resend_atom::value, project_id, wa_id);
     return pump(self, project_id);
   }
-  json error = json::parse(r.body, nullptr, false);
-  error = error.is_object() && error.contains("error")
-              ? error["error"]
-              : json{{"code", r.error_code()}, {"message", r.error_message()}};
+  auto error = meta_error_of(r);
   if (r.timed_out) error["timed_out"] = true;
   count(self, "paige_outbound_failed_total",
         "messages failed for good, by Meta code (or HTTP status)", {"code"}, {code});

@@ -1,6 +1,7 @@
 #include "api/conversation_routes.hpp"
 
 #include "actors/conversation_actor.hpp"
+#include "actors/core/outbound_rules.hpp"
 #include "actors/project_types.hpp"
 #include "api/actor_call.hpp"
 #include "api/json_body.hpp"
@@ -38,9 +39,7 @@ constexpr std::size_t max_search_chars = 256;
 /// The `search` of a list request ("" without one), or the 422 to answer.
 std::variant<std::string, http_response> search_of(const http_request& req) {
   std::string search{req.query_param("search").value_or("")};
-  std::size_t chars = 0;
-  for (unsigned char c : search) chars += (c & 0xC0) != 0x80;
-  if (chars > max_search_chars)
+  if (actors::char_count(search) > max_search_chars)
     return http_response::error(
         api_code::invalid_search,
         "search has at most " + std::to_string(max_search_chars) + " characters");

@@ -5,12 +5,6 @@
 namespace paige::actors::profile {
 namespace {
 
-/// Characters, not bytes: Meta counts code points.
-std::size_t chars(const std::string& s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 struct limit {
   const char* field;
   std::size_t min;
@@ -63,7 +57,7 @@ std::vector<problem> check_patch(const nlohmann::json& patch) {
   if (!patch.is_object()) return {{"", "the profile change is a JSON object"}};
   if (patch.empty()) return {{"", "give at least one field to change"}};
   for (const auto& [key, value] : patch.items()) {
-    auto here = "/" + key;
+    auto here = "/" + pointer_escape(key);
     if (key == "websites") {
       if (!value.is_array()) {
         out.push_back({here, "'websites' is a list of at most two addresses"});
@@ -74,7 +68,7 @@ std::vector<problem> check_patch(const nlohmann::json& patch) {
         auto at = here + "/" + std::to_string(i);
         if (!value[i].is_string()) {
           out.push_back({at, "a website is a string"});
-        } else if (chars(value[i].get<std::string>()) > 256) {
+        } else if (char_count(value[i].get<std::string>()) > 256) {
           out.push_back({at, "a website has at most 256 characters"});
         } else if (!has_web_scheme(value[i].get<std::string>())) {
           out.push_back({at, "a website starts with http:// or https://"});
@@ -101,7 +95,7 @@ std::vector<problem> check_patch(const nlohmann::json& patch) {
     }
     for (const auto& l : limits) {
       if (key != l.field) continue;
-      auto n = chars(text);
+      auto n = char_count(text);
       if (n < l.min)
         out.push_back({here, "'" + key + "' cannot be empty"});
       else if (n > l.max)

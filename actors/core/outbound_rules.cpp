@@ -7,14 +7,6 @@ namespace {
 
 using json = nlohmann::json;
 
-/// Length in Unicode code points (Meta counts characters, not bytes).
-std::size_t chars(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
-
 /// obj[key] when obj is an object holding it, else null: a stranger's JSON may hold any type
 /// anywhere (json::value() throws when the type differs from the default's).
 const json& member(const json& obj, const char* key) {
@@ -45,7 +37,7 @@ struct checker {
     }
     const auto& v = obj.at(key);
     if (!v.is_string()) return add(here, std::string{"'"} + key + "' must be a string");
-    auto n = chars(v.get<std::string>());
+    auto n = char_count(v.get<std::string>());
     if (n == 0)
       add(here, std::string{"'"} + key + "' must not be empty");
     else if (n > max)
@@ -196,6 +188,13 @@ std::vector<problem> check_outbound_message(const nlohmann::json& msg, const std
     c.media(body, type, body_at);
   }
   return out;
+}
+
+std::size_t char_count(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
 }
 
 }  // namespace paige::actors

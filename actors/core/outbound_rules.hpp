@@ -23,4 +23,7 @@ std::vector<problem> check_outbound_message(const nlohmann::json& msg, const std
 /// Escapes a key for use in a JSON pointer.
 std::string pointer_escape(const std::string& key);
 
+/// Length in Unicode code points of UTF-8 text: Meta counts characters, not bytes.
+std::size_t char_count(const std::string& s);
+
 }  // namespace paige::actors
