@@ -123,10 +123,6 @@ void apply_role_limits(self_ptr self) {
           });
 }
 
-bot_info to_bot_info(const storage::bot_row& b) {
-  return {b.version, b.definition_json, b.created_at};
-}
-
 /// Adopts a stored bot version, compiling it for the conversations.
 void adopt_bot(self_ptr self, storage::bot_row row) {
   auto compiled =

@@ -228,8 +228,7 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
             [id](pqxx::connection& c) { return caf::make_message(storage::bot_versions(c, id)); },
             [](std::vector<storage::bot_row>& rows) {
               std::vector<bot_info> out;
-              for (auto& r : rows)
-                out.push_back({r.version, std::move(r.definition_json), std::move(r.created_at)});
+              for (const auto& r : rows) out.push_back(to_bot_info(r));
               return out;
             },
             true);

@@ -4,11 +4,16 @@
 #include "actors/core/project_rules.hpp"
 #include "actors/graph_api.hpp"
 #include "actors/inbound.hpp"
+#include "storage/bots.hpp"
 #include "storage/projects.hpp"
 
 #include <caf/all.hpp>
 
 namespace paige::actors {
+
+bot_info to_bot_info(const storage::bot_row& b) {
+  return {b.version, b.definition_json, b.created_at};
+}
 
 project_info to_info(const storage::project_row& row) {
   project_info out;

@@ -112,6 +112,9 @@ struct bot_info {
   std::string created_at;
 };
 
+/// A stored bot version as the API shows it.
+bot_info to_bot_info(const storage::bot_row& b);
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bot_info& x) {
   return f(caf::meta::type_name("bot_info"), x.version, x.definition_json, x.created_at);

@@ -53,18 +53,24 @@ std::string like_pattern(pqxx::transaction_base& tx, const std::string& text) {
   return tx.esc_like(text);
 }
 
+/// The condition "contact c is what `param` (a like_pattern) searches for": a wa_id prefix or
+/// part of the name, any case; an empty search finds every contact.
+std::string contact_matches(const std::string& param) {
+  return "(" + param + " = '' OR c.wa_id LIKE " + param + " || '%' OR c.name ILIKE '%' || " +
+         param + " || '%')";
+}
+
 }  // namespace
 
 page list_contacts(pqxx::transaction_base& tx, const std::string& search, std::int64_t before,
                    int limit) {
   auto pattern = like_pattern(tx, search);
-  return paged(
-      tx.exec_params("SELECT c.id, " + contact_json +
-                         "::text AS doc FROM contacts c "
-                         "WHERE ($1 = 0 OR c.id < $1) AND ($2 = '' OR c.wa_id LIKE $2 || '%' OR "
-                         "c.name ILIKE '%' || $2 || '%') ORDER BY c.id DESC LIMIT $3",
-                     before, pattern, limit + 1),
-      limit);
+  return paged(tx.exec_params("SELECT c.id, " + contact_json +
+                                  "::text AS doc FROM contacts c "
+                                  "WHERE ($1 = 0 OR c.id < $1) AND " +
+                                  contact_matches("$2") + " ORDER BY c.id DESC LIMIT $3",
+                              before, pattern, limit + 1),
+               limit);
 }
 
 std::optional<std::string> get_contact(pqxx::transaction_base& tx, std::int64_t id) {
@@ -87,9 +93,8 @@ page list_conversations(pqxx::transaction_base& tx, const std::vector<std::strin
                        "WHERE ($1 = 0 OR v.id < $1) AND ($2 = '' OR v.status = $2) AND ($3 = 0 OR "
                        "v.contact_id = $3) "
                        "AND (jsonb_array_length($4::jsonb) = 0 OR v.state IN "
-                       "(SELECT jsonb_array_elements_text($4::jsonb))) "
-                       "AND ($6 = '' OR c.wa_id LIKE $6 || '%' OR c.name ILIKE '%' || $6 || '%') "
-                       "ORDER BY v.id DESC LIMIT $5",
+                       "(SELECT jsonb_array_elements_text($4::jsonb))) AND " +
+                       contact_matches("$6") + " ORDER BY v.id DESC LIMIT $5",
                    before, status, contact_id, states_json, limit + 1, pattern),
                limit);
 }
