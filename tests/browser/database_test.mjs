@@ -22,7 +22,7 @@ async function signedIn() {
 test("a table with every type: created, rows inserted, edited and deleted; a bad value's error at its field", async () => {
   const page = await signedIn();
   await page.goto(`${env.url}/#/p/${env.project}/database`);
-  await page.getByRole("link", { name: "contacts" }).waitFor();
+  await page.getByRole("link", { name: "contacts", exact: true }).waitFor();
   await page.getByLabel("Table name").fill("everything");
   const types = ["text", "varchar", "integer", "bigint", "numeric", "boolean", "date", "timestamptz", "uuid", "jsonb", "serial"];
   for (let i = 0; i < types.length; i++) {

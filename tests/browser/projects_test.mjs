@@ -90,7 +90,7 @@ test("keys: shown once; a project key sees its project only; a revoked key is si
   await scoped.goto(`${env.url}/#/p/${other.id}/database`);
   await scoped.getByText(`no project ${other.id}`).first().waitFor();
   await scoped.goto(`${env.url}/#/p/${env.project}/database`);
-  await scoped.getByRole("link", { name: "contacts" }).waitFor();
+  await scoped.getByRole("link", { name: "contacts", exact: true }).waitFor();
 
   await keyRow.getByRole("button", { name: "Revoke" }).click();
   await eventually(async () => (await admin.getByRole("row").filter({ hasText: "browser" }).count()) === 0, "the key to leave the list");
