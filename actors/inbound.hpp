@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,22 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, number_batch& x) {
   return f(caf::meta::type_name("number_batch"), x.phone_number_id, x.messages, x.statuses,
            x.errors_json);
+}
+
+/// One change of a webhook field other than `messages` (account, quality, display-name review,
+/// alerts, templates, flows), as Meta sent it; routed to the projects of its WABA.
+struct account_change {
+  std::string waba_id;     ///< entry.id
+  std::string field;       ///< e.g. "account_update"
+  std::int64_t time = 0;   ///< entry.time, Unix seconds (0 when Meta sent none)
+  std::string value_json;  ///< the change's value, as received (NUL-free)
+  std::string dedupe_key;  ///< a hash of all of the above: Meta's redeliveries repeat it
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, account_change& x) {
+  return f(caf::meta::type_name("account_change"), x.waba_id, x.field, x.time, x.value_json,
+           x.dedupe_key);
 }
 
 /// The fields a bot matches on, read from a Cloud API inbound message object.

@@ -80,6 +80,9 @@ struct project_outbox {
   /// A token not yet known good (after each number_atom): one send at a time until Meta has
   /// taken one, so a bad token costs one refused call, not max_in_flight of them.
   bool probing = true;
+  /// The project actor holds the number's sends (number_health.hpp); also set here at once
+  /// when Meta refuses a send for the account.
+  bool held = false;
 };
 
 struct meta_sync_state {
@@ -190,7 +193,7 @@ void make_ready(project_outbox& box, const std::string& wa_id) {
 /// Starts sends while the project has a number, tokens and room in flight.
 void pump(self_ptr self, const std::string& project_id) {
   auto& box = self->state.outboxes[project_id];
-  if (!box.number || box.token_invalid) return;
+  if (!box.number || box.token_invalid || box.held) return;
   auto limit = box.probing ? 1 : box.max_in_flight;
   while (box.in_flight < limit && !box.ready.empty()) {
     auto now = token_bucket::clock::now();
@@ -289,6 +292,20 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
     }
     return;
   }
+  if (verdict == send_verdict::wait_for_account) {
+    // Untried, like a refused token: the hold is the account's, not this message's.
+    c.attempts = 0;
+    make_ready(box, wa_id);
+    if (!box.held) {
+      box.held = true;
+      count(self, "paige_outbound_account_refused_total",
+            "times Meta refused a number's send for its account (368, 131031): its sends wait");
+      log::warn("outbound.account_refused",
+                {{"project", project_id}, {"code", r.error_code()}, {"reason", r.error_message()}});
+      self->send(box.number->owner, account_refused_atom::value, meta_error_of(r).dump());
+    }
+    return;
+  }
   // Meta judged the message itself (not the token): the token works.
   if (verdict == send_verdict::fail && r.error_code() && epoch == box.token_epoch)
     box.probing = false;
@@ -371,6 +388,14 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
             parked.push_back(id);
           }
         for (auto id : parked) record(self, project_id, id);
+        pump(self, project_id);
+      },
+      [=](hold_atom, const std::string& project_id, bool held) {
+        auto& box = self->state.outboxes[project_id];
+        if (box.held == held) return;
+        box.held = held;
+        if (held) return;
+        box.probing = true;  // perhaps still refused: one send finds out
         pump(self, project_id);
       },
       [=](rate_atom, const std::string& project_id, double rate) {

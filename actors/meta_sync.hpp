@@ -11,6 +11,10 @@
 ///   (rate_atom, project_id, rate)      a new send rate for the project's number.
 ///   (send_atom, project_id, wa_id, std::vector<outbound_item>)
 ///       queues outbound messages (already stored as `queued`) for a contact.
+///   (hold_atom, project_id, held)      from the project actor: Meta restricted or banned the
+///       number, or refused its sends for the account (number_health.hpp): while held, nothing
+///       is sent; released, one send goes at a time until Meta takes one. Send it before the
+///       number_atom of a (re)started project actor: number_atom keeps the hold.
 ///
 /// Sending: per contact, one message at a time in queue order; the next send to a contact
 /// waits for Meta's answer to the previous one (and for its retries), while different
@@ -29,6 +33,9 @@
 /// project actor is told once (token_invalid_atom); the next number_atom (connected again, or
 /// the project actor restarted) tries again. After each number_atom one send goes at a time
 /// until Meta takes one, so a bad token costs one refused call.
+/// A send refused for the account (368 blocked, 131031 locked) fails nothing either: the
+/// number's sends are held at once, untried, and the project actor is told (account_refused_atom),
+/// which stores it and releases the hold when it ends.
 /// A timed-out send may still have reached Meta (it has no idempotency key): the retry can
 /// duplicate it, which we accept over losing it.
 #pragma once
@@ -67,6 +74,11 @@ using record_atom = caf::atom_constant<caf::atom("record")>;
 /// token of the number (the project may have connected a new one since); its sends wait. No
 /// reply.
 using token_invalid_atom = caf::atom_constant<caf::atom("tokenbad")>;
+/// To meta_sync: (hold_atom, project_id, bool held). No reply.
+using hold_atom = caf::atom_constant<caf::atom("hold")>;
+/// To the project actor: (account_refused_atom, error_json) — Meta refused a send for the
+/// account; the number's sends are held. No reply.
+using account_refused_atom = caf::atom_constant<caf::atom("accrefused")>;
 
 /// Stores an outcome; the change it made, if any.
 using status_job = std::function<std::optional<storage::status_change>(pqxx::transaction_base&)>;

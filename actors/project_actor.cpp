@@ -2,6 +2,7 @@
 
 #include "common/text_checks.hpp"
 
+#include "actors/account_events.hpp"
 #include "actors/core/project_rules.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
@@ -221,7 +222,8 @@ void adopt_number(self_ptr self, storage::number_row number) {
   auto& st = self->state;
   if (st.svc->numbers && st.row.status != storage::project_status::deleting &&
       st.row.status != storage::project_status::deleted)
-    st.svc->numbers->set(number.phone_number_id, caf::actor_cast<caf::actor>(self));
+    st.svc->numbers->set(number.phone_number_id, number.waba_id, number.display_phone_number,
+                         caf::actor_cast<caf::actor>(self));
   st.number = std::move(number);
 }
 
@@ -287,6 +289,7 @@ void register_number(self_ptr self) {
   auto& st = self->state;
   if (!st.number || !st.pipeline_ready) return;
   auto& ctx = *st.conversation_ctx;
+  settle_number_health(self);  // the hold first: number_atom keeps it
   self->send(st.svc->meta_sync, number_atom::value, st.row.id, st.number->phone_number_id,
              secrets::unseal(st.svc->master_key, st.number->access_token_sealed), ctx.persistence,
              caf::actor_cast<caf::actor>(self), send_rate(st));
@@ -495,7 +498,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       self->state.row.status != storage::project_status::deleting) {
     auto w = nlohmann::json::parse(self->state.row.whatsapp_json, nullptr, false);
     if (w.is_object() && w.contains("phone_number_id"))
-      self->state.svc->numbers->set(w["phone_number_id"].get<std::string>(),
+      self->state.svc->numbers->set(w["phone_number_id"].get<std::string>(), w.value("waba_id", ""),
+                                    w.value("display_phone_number", ""),
                                     caf::actor_cast<caf::actor>(self));
   }
   if (self->state.row.status == storage::project_status::provisioning) start_provisioning(self);
@@ -619,6 +623,16 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       },
       [=](token_retry_atom, const std::string& token, const std::string& error_json, int attempt) {
         mark_token_refused(self, token, error_json, attempt);
+      },
+      [=](account_events_atom, std::vector<account_change>& changes, batch_ack& ack) {
+        record_account_changes(self, std::move(changes), std::move(ack));
+      },
+      [=](account_refused_atom, const std::string& error_json) {
+        record_sends_refused(self, error_json);
+      },
+      [=](health_check_atom) { settle_number_health(self); },
+      [=](display_name_atom, std::string& name) -> caf::result<std::string> {
+        return request_display_name(self, std::move(name));
       },
       [=](profile_get_atom) -> caf::result<std::string> { return ask_profile(self, {}); },
       [=](profile_set_atom, std::string& patch_json) -> caf::result<std::string> {

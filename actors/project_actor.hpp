@@ -22,6 +22,16 @@
 ///   (token_invalid_atom, token, error_json) — from meta_sync: Meta refused the number's token;
 ///                                       stored (whatsapp.status token_invalid) and published,
 ///                                       unless the number has another token by now
+///   (account_events_atom, std::vector<account_change>, batch_ack) — no reply: Meta's changes of
+///                                       the account (quality, bans, restrictions, name review,
+///                                       alerts, templates, flows) recorded once each, the
+///                                       number's health updated and published; the ack once
+///                                       committed (account_events.hpp)
+///   (account_refused_atom, error_json) — from meta_sync: a send refused for the account; the
+///                                       number's sends are held until the refusal's retry time
+///   (health_check_atom)               — a hold's end is due: the health is judged again
+///   (display_name_atom, name)         → std::string (the whatsapp view): Meta reviews the name
+///                                       | conflict whatsapp_not_connected | Graph errors
 ///   (connect_atom, phone_number_id, waba_id, access_token, pin)
 ///                                     → project_info: its WhatsApp account actor onboards the
 ///                                       number (whatsapp_account.hpp); then webhooks of that

@@ -8,6 +8,8 @@
 #include "actors/project_actor.hpp"
 #include "common/log.hpp"
 
+#include "storage/whatsapp_events.hpp"
+
 #include <caf/all.hpp>
 #include <pqxx/pqxx>
 
@@ -232,6 +234,41 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
               return out;
             },
             true);
+      },
+      [=](account_events_atom, const std::string& id, const std::string& field,
+          std::int64_t before_id, int limit) -> caf::result<std::string> {
+        if (!self->state.projects.count(id)) return project_not_found(id);
+        return query<std::vector<storage::account_event_row>, std::string>(
+            self,
+            [id, field, before_id, limit](pqxx::connection& c) {
+              return caf::make_message(storage::account_events(c, id, field, before_id, limit));
+            },
+            [](std::vector<storage::account_event_row>& rows) {
+              auto items = nlohmann::json::array();
+              for (const auto& r : rows)
+                items.push_back({{"id", r.id},
+                                 {"field", r.field},
+                                 {"waba_id", r.waba_id},
+                                 {"phone_number_id", r.phone_number_id},
+                                 {"event_time", r.event_time},
+                                 {"received_at", r.received_at},
+                                 {"value", nlohmann::json::parse(r.value_json, nullptr, false)}});
+              return items.dump();
+            },
+            true);
+      },
+      [=](display_name_atom, const std::string& id, std::string& name) {
+        return forward(self, id, display_name_atom::value, std::move(name));
+      },
+      [=](waba_owned_atom, const std::string& waba_id) -> caf::result<bool> {
+        auto rp = self->make_response_promise<bool>();
+        self->request(self->state.svc->control_db, db_timeout, run_atom::value,
+                      retry_safe{[waba_id](pqxx::connection& c) {
+                        return caf::make_message(storage::waba_has_live_project(c, waba_id));
+                      }})
+            .then([rp](bool owned) mutable { rp.deliver(owned); },
+                  [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
       },
       [=](key_list_atom, const std::string& id) -> caf::result<std::vector<key_info>> {
         if (!self->state.projects.count(id)) return project_not_found(id);

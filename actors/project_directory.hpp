@@ -31,6 +31,12 @@
 ///   (key_revoke_atom, id, key_id)             → ok_atom             | not_found key_not_found
 ///   (number_owned_atom, phone_number_id)     → bool: whether an active or paused project owns
 ///                                               the number (its actor may not be routing yet)
+///   (waba_owned_atom, waba_id)                → bool: whether an active or paused project has a
+///                                               number of that WABA
+///   (account_events_atom, id, field, before_id, limit) → std::string: a JSON list of the
+///                                               project's recorded account changes, newest
+///                                               first (storage/whatsapp_events.hpp)
+///   (display_name_atom, id, name)             → std::string (the whatsapp view)
 ///   (auth_atom, key_sha256)                   → (std::string project id, std::string key id) |
 ///   not_found
 #pragma once

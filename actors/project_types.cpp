@@ -43,6 +43,8 @@ void add_project_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<inbound_message>>("std::vector<inbound_message>");
   cfg.add_message_type<std::vector<status_update>>("std::vector<status_update>");
   cfg.add_message_type<number_batch>("number_batch");
+  cfg.add_message_type<account_change>("account_change");
+  cfg.add_message_type<std::vector<account_change>>("std::vector<account_change>");
   cfg.add_message_type<outbound_view>("outbound_view");
 }
 

@@ -9,6 +9,7 @@
 #include "storage/conversation_queries.hpp"
 #include "storage/database_requests.hpp"
 #include "storage/projects.hpp"
+#include "storage/whatsapp_events.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -58,6 +59,11 @@ using messages_atom = caf::atom_constant<caf::atom("messages")>;
 using query_atom = caf::atom_constant<caf::atom("query")>;
 using database_atom = caf::atom_constant<caf::atom("database")>;
 using number_owned_atom = caf::atom_constant<caf::atom("numowned")>;
+using waba_owned_atom = caf::atom_constant<caf::atom("wabaowned")>;
+using account_atom = caf::atom_constant<caf::atom("account")>;
+using account_events_atom = caf::atom_constant<caf::atom("accevents")>;
+using display_name_atom = caf::atom_constant<caf::atom("dispname")>;
+using reregister_atom = caf::atom_constant<caf::atom("reregister")>;
 
 // -- views -------------------------------------------------------------------
 
@@ -170,6 +176,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::database_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::database_rules)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::database_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::project_row)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::account_event_row>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::project_row>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::key_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::bot_row)

@@ -2,6 +2,7 @@
 
 #include "actors/core/business_profile.hpp"
 #include "actors/core/graph_result.hpp"
+#include "actors/core/number_health.hpp"
 #include "actors/errors.hpp"
 #include "actors/meta_sync.hpp"
 #include "common/log.hpp"
@@ -26,6 +27,12 @@ using failure = std::function<void(caf::error)>;
 
 constexpr std::chrono::seconds control_db_timeout{15};
 constexpr std::chrono::seconds graph_timeout{60};
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 /// What a failed Graph call means for the caller.
 caf::error graph_failure(const graph_result& r) {
@@ -74,21 +81,39 @@ storage::number_row number_row_of(const account_state& st, const number_request&
                ? meta[key].get<std::string>()
                : std::string{};
   };
+  // What Meta says of the number's health now: merged over what was known of it.
+  nlohmann::json health = nlohmann::json::object();
+  if (auto rating = text_of("quality_rating"); !rating.empty()) health["quality_rating"] = rating;
   return {req.phone_number_id,
           st.project_id,
           req.waba_id,
           text_of("display_phone_number"),
           text_of("verified_name"),
           secrets::seal(st.svc->master_key, req.access_token),
-          secrets::seal(st.svc->master_key, req.pin)};
+          secrets::seal(st.svc->master_key, req.pin),
+          health.dump()};
 }
 
 /// Stores the number, unless another project took it while Meta was being called.
 void store_number(self_ptr self, storage::number_row n,
                   caf::typed_response_promise<storage::number_row> rp, failure fail) {
   control_step(
-      self, [n](pqxx::connection& c) { return caf::make_message(storage::connect_number(c, n)); },
-      [rp, n](bool stored) mutable {
+      self,
+      [n](pqxx::connection& c) {
+        // What Meta reported of this number before stays (a ban does not end with a new token);
+        // a refusal of sends is tried again at once; what was read from Meta just now wins.
+        std::string health_json;
+        auto stored = storage::connect_number(c, n, [&](const std::string& kept) {
+          auto health = nlohmann::json::parse(kept, nullptr, false);
+          if (!health.is_object()) health = nlohmann::json::object();
+          health.erase("send_refusal");
+          health.update(nlohmann::json::parse(n.health_json, nullptr, false));
+          return health_json = health::settle(std::move(health), unix_now()).dump();
+        });
+        return caf::make_message(stored, health_json);
+      },
+      [rp, n](bool stored, std::string& health_json) mutable {
+        n.health_json = std::move(health_json);
         if (!stored) {
           rp.deliver(number_in_use(n.phone_number_id));
           return;
@@ -129,9 +154,10 @@ caf::result<storage::number_row> connect(self_ptr self, number_request req) {
           fail(number_in_use(req.phone_number_id));
           return;
         }
-        graph_step(self, "GET",
-                   "/" + req.phone_number_id + "?fields=display_phone_number,verified_name",
-                   req.access_token, "", register_number, fail);
+        graph_step(
+            self, "GET",
+            "/" + req.phone_number_id + "?fields=display_phone_number,verified_name,quality_rating",
+            req.access_token, "", register_number, fail);
       },
       fail);
   return rp;
@@ -177,6 +203,18 @@ caf::result<std::string> set_profile(self_ptr self, const storage::number_row& n
   return rp;
 }
 
+/// One Graph call whose answer is only a success.
+caf::result<bool> call_for_success(self_ptr self, const storage::number_row& n, std::string path,
+                                   nlohmann::json body) {
+  auto rp = self->make_response_promise<bool>();
+  graph_step(
+      self, "POST", std::move(path),
+      secrets::unseal(self->state.svc->master_key, n.access_token_sealed), body.dump(),
+      [rp](const nlohmann::json&) mutable { rp.deliver(true); },
+      [rp](caf::error err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
 whatsapp_account::behavior_type account(self_ptr self, std::string project_id,
                                         services_ptr services) {
   self->state.project_id = std::move(project_id);
@@ -186,6 +224,16 @@ whatsapp_account::behavior_type account(self_ptr self, std::string project_id,
       [=](profile_get_atom, const storage::number_row& n) { return get_profile(self, n); },
       [=](profile_set_atom, const storage::number_row& n, const std::string& patch) {
         return set_profile(self, n, patch);
+      },
+      [=](display_name_atom, const storage::number_row& n, const std::string& name) {
+        // Meta's display-name change on the phone-number node (spec §10: unconfirmed).
+        return call_for_success(self, n, "/" + n.phone_number_id, {{"new_display_name", name}});
+      },
+      [=](reregister_atom, const storage::number_row& n) {
+        return call_for_success(
+            self, n, "/" + n.phone_number_id + "/register",
+            {{"messaging_product", "whatsapp"},
+             {"pin", secrets::unseal(self->state.svc->master_key, n.pin_sealed)}});
       },
   };
 }

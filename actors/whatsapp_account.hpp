@@ -12,6 +12,10 @@
 ///       (actors/core/business_profile.hpp), read from Meta | the same Graph errors
 ///   (profile_set_atom, number, patch_json) → std::string: sends a checked change to Meta, then
 ///       reads the profile back | the same Graph errors
+///   (display_name_atom, number, name) → bool: asks Meta to review `name` as the number's
+///       display name (checked by the caller) | the same Graph errors
+///   (reregister_atom, number) → bool: registers the number again with its PIN, as Meta
+///       requires after a display name is approved | the same Graph errors
 /// One request at a time: a call holds back the next until Meta and the control database answered.
 /// It is spawned linked to its project actor and ends with it.
 #pragma once
@@ -37,7 +41,9 @@ struct number_request {
 using whatsapp_account = caf::typed_actor<
     caf::replies_to<connect_atom, number_request>::with<storage::number_row>,
     caf::replies_to<profile_get_atom, storage::number_row>::with<std::string>,
-    caf::replies_to<profile_set_atom, storage::number_row, std::string>::with<std::string>>;
+    caf::replies_to<profile_set_atom, storage::number_row, std::string>::with<std::string>,
+    caf::replies_to<display_name_atom, storage::number_row, std::string>::with<bool>,
+    caf::replies_to<reregister_atom, storage::number_row>::with<bool>>;
 
 /// Spawns the account actor of `project_id`, linked to `parent` (its project actor).
 whatsapp_account spawn_whatsapp_account(caf::local_actor* parent, std::string project_id,

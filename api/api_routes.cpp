@@ -1,5 +1,6 @@
 #include "api/api_routes.hpp"
 
+#include "api/account_routes.hpp"
 #include "api/bot_routes.hpp"
 #include "api/conversation_routes.hpp"
 #include "api/database_routes.hpp"
@@ -18,6 +19,7 @@ void add_api_routes(router& routes, api_routes_context ctx) {
   add_project_routes(routes, ctx.projects);
   add_bot_routes(routes, ctx.projects);
   add_profile_routes(routes, ctx.projects);
+  add_account_routes(routes, ctx.projects);
   add_message_routes(routes, ctx.projects);
   add_conversation_routes(routes, ctx.projects);
   add_database_routes(routes, ctx.projects);

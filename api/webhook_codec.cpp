@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <unordered_map>
 
@@ -83,6 +84,26 @@ const json* list_of(const json& value, const char* key) {
   return value[key].is_array() ? &value[key] : nullptr;
 }
 
+/// A change of a field other than messages; its key hashes everything Meta sent of it, so a
+/// redelivery (the same bytes) has the same key and a new change another.
+actors::account_change account_change_of(const std::string& waba_id, const json& time,
+                                         const json& field, const json& value) {
+  actors::account_change c;
+  c.waba_id = waba_id;
+  c.field = without_nul(field.get<std::string>());
+  if (time.is_number_integer())
+    c.time = time.get<std::int64_t>();
+  else if (time.is_string() && !time.get<std::string>().empty() &&
+           time.get<std::string>().size() < 12 &&
+           std::all_of(time.get<std::string>().begin(), time.get<std::string>().end(),
+                       [](unsigned char ch) { return std::isdigit(ch) != 0; }))
+    c.time = std::stoll(time.get<std::string>());
+  c.value_json = storable(value);
+  c.dedupe_key = secrets::sha256_hex(c.field + '\n' + c.waba_id + '\n' + std::to_string(c.time) +
+                                     '\n' + c.value_json);
+  return c;
+}
+
 }  // namespace
 
 bool valid_signature(std::string_view app_secret, std::string_view body, std::string_view header) {
@@ -112,8 +133,15 @@ std::variant<webhook_events, std::string> parse_webhook_document(const std::stri
     for (const auto& change : entry["changes"]) {
       if (!change.is_object() || !change.contains("value") || !change["value"].is_object())
         return std::string{"every change needs a 'value' object"};
-      if (text(change, "field") != "messages") {
-        ++out.other_changes;
+      const auto& field = member(change, "field");
+      if (!field.is_string() || field.get<std::string>().empty())
+        return std::string{"every change needs a 'field'"};
+      if (field != "messages") {
+        auto waba = without_nul(str(entry, "id"));
+        if (waba.empty())
+          return std::string{"an entry with changes other than messages needs its WABA 'id'"};
+        out.account.push_back(
+            account_change_of(waba, member(entry, "time"), field, change["value"]));
         continue;
       }
       const auto& value = change["value"];
@@ -509,10 +537,8 @@ std::optional<webhook_events> envelope_scanner::result() {
   std::unordered_map<std::string, std::size_t> index;  // phone_number_id → position in out.numbers
   for (auto& change : changes_) {
     if (!change.value_seen) return std::nullopt;
-    if (change.field != "messages") {
-      ++out.other_changes;
-      continue;
-    }
+    // Other fields are rare: the document reading takes them (with the entry's id and time).
+    if (change.field != "messages") return std::nullopt;
     if (change.number.empty()) return std::nullopt;
     auto [it, fresh] = index.emplace(change.number, out.numbers.size());
     if (fresh) out.numbers.push_back({change.number, {}, {}, {}});

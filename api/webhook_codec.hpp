@@ -16,11 +16,11 @@ namespace paige::api {
 /// exact `body` bytes under `app_secret`. Compared in constant time.
 bool valid_signature(std::string_view app_secret, std::string_view body, std::string_view header);
 
-/// The parsed envelope: one batch per phone number (in order of first appearance), plus how
-/// many changes of other fields (templates, flows, account...) it carried.
+/// The parsed envelope: one batch per phone number (in order of first appearance), and the
+/// changes of other fields (account, quality, name review, alerts, templates, flows).
 struct webhook_events {
   std::vector<actors::number_batch> numbers;
-  std::size_t other_changes = 0;
+  std::vector<actors::account_change> account;
 };
 
 /// Deepest nesting of a webhook body. Meta's envelopes reach about 10 levels; a deeper body
@@ -31,7 +31,8 @@ inline constexpr std::size_t max_webhook_depth = 64;
 /// Parses a webhook body. Returns the reason when it is not a Cloud API envelope (not JSON,
 /// nested deeper than max_webhook_depth, wrong `object`, `entry`/`changes` not lists, a
 /// messages change without a phone_number_id, a message without id/from/type, a status
-/// without id/status).
+/// without id/status, a change without a 'field', a change of another field in an entry
+/// without its WABA 'id').
 std::variant<webhook_events, std::string> parse_webhook(const std::string& body);
 
 /// parse_webhook's fast path: reads a valid envelope of the usual shape in one pass, without

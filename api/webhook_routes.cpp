@@ -1,6 +1,7 @@
 #include "api/webhook_routes.hpp"
 
 #include "actors/batch_ack.hpp"
+#include "actors/core/number_health.hpp"
 #include "actors/errors.hpp"
 #include "actors/number_directory.hpp"
 #include "actors/project_types.hpp"
@@ -12,6 +13,7 @@
 #include "common/secrets.hpp"
 
 #include <atomic>
+#include <map>
 #include <memory>
 
 namespace paige::api {
@@ -63,6 +65,12 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
                                        "webhook events received by kind", {"kind"});
   auto* messages = &events.with({"message"});
   auto* statuses = &events.with({"status"});
+  auto* account_events = &events.with({"account"});
+  auto* unknown_account =
+      &ctx.metrics
+           ->counters("paige_webhook_unknown_account_events_total",
+                      "changes of WABAs or numbers no project owns (dropped)", {})
+           .with({});
   auto* unknown = &ctx.metrics
                        ->counters("paige_webhook_unknown_number_events_total",
                                   "events of phone numbers no project owns (dropped)", {})
@@ -113,8 +121,31 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
           else
             unrouted.push_back(std::move(batch));
         }
+        // Changes of other fields: to every project of the WABA they concern (by the number they
+        // name, if any), each project's in one message.
+        std::map<caf::actor, std::vector<actors::account_change>> by_project;
+        std::vector<std::string> unrouted_wabas;
+        account_events->inc(envelope.account.size());
+        for (auto& change : envelope.account) {
+          auto target = actors::health::target_of(
+              change.field, nlohmann::json::parse(change.value_json, nullptr, false));
+          auto projects = ctx.numbers->find_account(change.waba_id, target.phone_number_id,
+                                                    target.display_digits);
+          if (projects.empty()) {
+            if (ctx.numbers->find_account(change.waba_id, {}, {}).empty()) {
+              unrouted_wabas.push_back(change.waba_id);  // no project routes this WABA now
+            } else {
+              unknown_account->inc();  // a number of the WABA that no project connected
+              log::warn("webhook.unknown_number",
+                        {{"waba_id", change.waba_id}, {"field", change.field}});
+            }
+            continue;
+          }
+          for (const auto& p : projects) by_project[p].push_back(change);
+        }
         auto join = std::make_shared<fan_in>();
-        join->remaining = routed.size() + unrouted.size() + 1;  // +1: released once all are sent
+        join->remaining = routed.size() + unrouted.size() + by_project.size() +
+                          unrouted_wabas.size() + 1;  // +1: released once all are sent
         join->respond = respond;
         join->ok = ok;
         join->late = late;
@@ -145,6 +176,32 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
               },
               [join](const caf::error& err) { join->failed(err); },
               actors::number_owned_atom::value, batch.phone_number_id);
+        }
+        for (auto& [project, changes] : by_project) {
+          actors::batch_ack ack{[join](const caf::error* err) {
+            if (err)
+              join->failed(*err);
+            else
+              join->one_done();
+          }};
+          caf::anon_send(project, actors::account_events_atom::value, std::move(changes),
+                         std::move(ack));
+        }
+        for (auto& waba : unrouted_wabas) {
+          // No live project routes the WABA: either none has a number of it, and the change is
+          // dropped; or its project is (re)starting: 503, Meta redelivers.
+          ask(
+              *ctx.sys, ctx.directory, ctx.timeout,
+              [join, unknown_account, waba](bool is_owned) {
+                if (is_owned)
+                  return join->failed(actors::make_error(
+                      actors::errc::db_unavailable, "a project of WABA " + waba + " is starting"));
+                unknown_account->inc();
+                log::warn("webhook.unknown_account", {{"waba_id", waba}});
+                join->one_done();
+              },
+              [join](const caf::error& err) { join->failed(err); }, actors::waba_owned_atom::value,
+              waba);
         }
         join->one_done();
       },

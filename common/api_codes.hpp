@@ -61,6 +61,8 @@
   X(whatsapp_token_invalid, 422, "Meta refused the access token")                                \
   X(whatsapp_rejected, 422, "Meta refused the request (its message is in ours)")                 \
   X(invalid_bot, 422, "the bot definition has problems (each with its JSON pointer in details)") \
+  X(invalid_display_name, 422, "the display name cannot be requested (see the message)")         \
+  X(invalid_field, 422, "field is not a webhook field name")                                     \
   X(invalid_profile, 422, "the business profile change has problems (each with its field)")      \
   X(unknown_state, 422, "the bot does not declare that state (force to use it anyway)")          \
   X(invalid_state, 422, "state is not a state name")                                             \

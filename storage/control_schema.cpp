@@ -92,6 +92,30 @@ const std::vector<migration>& control_migrations() {
          ALTER TABLE whatsapp_numbers ADD COLUMN token_valid boolean NOT NULL DEFAULT true;
          ALTER TABLE whatsapp_numbers ADD COLUMN token_error jsonb;
        )sql"},
+      {7, "whatsapp account events and number health",
+       R"sql(
+         -- What Meta reported about the number (actors/core/number_health.hpp): quality,
+         -- messaging limit, bans, restrictions, the display name's review, and whether its
+         -- sends are held because of it.
+         ALTER TABLE whatsapp_numbers ADD COLUMN health jsonb NOT NULL DEFAULT '{}';
+
+         -- Every webhook change other than messages (account, quality, name review, alerts,
+         -- and the template and flow fields), once per project: dedupe_key is the hash of the
+         -- change as Meta sent it, which Meta's redeliveries repeat.
+         CREATE TABLE whatsapp_events (
+           id              bigserial PRIMARY KEY,
+           project_id      text NOT NULL REFERENCES projects (id),
+           dedupe_key      text NOT NULL,
+           field           text NOT NULL,
+           waba_id         text NOT NULL,
+           phone_number_id text,
+           event_time      bigint NOT NULL,
+           value           jsonb NOT NULL,
+           received_at     timestamptz NOT NULL DEFAULT now(),
+           UNIQUE (project_id, dedupe_key)
+         );
+         CREATE INDEX whatsapp_events_project ON whatsapp_events (project_id, field, id);
+       )sql"},
   };
   return list;
 }

@@ -5,6 +5,8 @@
 
 #include <pqxx/pqxx>
 
+#include <functional>
+
 namespace paige::storage {
 namespace {
 
@@ -15,13 +17,15 @@ const std::string project_columns =
     " AS updated_at, (SELECT json_build_object('phone_number_id', n.phone_number_id, 'waba_id', "
     "n.waba_id, "
     "'display_phone_number', n.display_phone_number, 'verified_name', n.verified_name, "
-    "'status', CASE WHEN n.token_valid THEN 'connected' ELSE 'token_invalid' END, "
-    "'status_detail', n.token_error->>'message')::text "
+    "'status', CASE WHEN NOT n.token_valid THEN 'token_invalid' "
+    "WHEN n.health ? 'held' THEN 'restricted' ELSE 'connected' END, "
+    "'status_detail', CASE WHEN NOT n.token_valid THEN n.token_error->>'message' "
+    "ELSE n.health->>'held' END, 'health', n.health)::text "
     "FROM whatsapp_numbers n WHERE n.project_id = projects.id) AS whatsapp, layout";
 
 const std::string number_columns =
     "phone_number_id, project_id, waba_id, display_phone_number, verified_name, "
-    "access_token_sealed, pin_sealed";
+    "access_token_sealed, pin_sealed, health::text AS health";
 
 const std::string key_columns =
     "id, project_id, name, key_prefix, " + iso_utc("created_at") + " AS created_at";
@@ -57,10 +61,9 @@ project_row to_project(const pqxx::row& r) {
 
 number_row to_number(const pqxx::row& r) {
   auto text = [&r](const char* column) { return r[column].as<std::string>(); };
-  return {text("phone_number_id"), text("project_id"),
-          text("waba_id"),         text("display_phone_number"),
-          text("verified_name"),   text("access_token_sealed"),
-          text("pin_sealed")};
+  return {text("phone_number_id"),      text("project_id"),    text("waba_id"),
+          text("display_phone_number"), text("verified_name"), text("access_token_sealed"),
+          text("pin_sealed"),           text("health")};
 }
 
 key_row to_key(const pqxx::row& r) {
@@ -151,17 +154,22 @@ project_row update_project(pqxx::connection& c, const std::string& id,
   return to_project(r);
 }
 
-bool connect_number(pqxx::connection& c, const number_row& n) {
+bool connect_number(pqxx::connection& c, const number_row& n,
+                    const std::function<std::string(const std::string&)>& health_of) {
   pqxx::work tx{c};
   auto owner = tx.exec_params(
-      "SELECT project_id FROM whatsapp_numbers WHERE phone_number_id = $1 FOR UPDATE",
+      "SELECT project_id, health::text AS health FROM whatsapp_numbers "
+      "WHERE phone_number_id = $1 FOR UPDATE",
       n.phone_number_id);
   if (!owner.empty() && owner[0]["project_id"].as<std::string>() != n.project_id) return false;
+  auto health = health_of(owner.empty() ? std::string{"{}"} : owner[0]["health"].as<std::string>());
   tx.exec_params("DELETE FROM whatsapp_numbers WHERE project_id = $1", n.project_id);
   tx.exec_params(
-      "INSERT INTO whatsapp_numbers (" + number_columns + ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      "INSERT INTO whatsapp_numbers (phone_number_id, project_id, waba_id, display_phone_number, "
+      "verified_name, access_token_sealed, pin_sealed, health) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)",
       n.phone_number_id, n.project_id, n.waba_id, n.display_phone_number, n.verified_name,
-      n.access_token_sealed, n.pin_sealed);
+      n.access_token_sealed, n.pin_sealed, health);
   tx.commit();
   return true;
 }
@@ -180,6 +188,15 @@ bool number_has_live_project(pqxx::connection& c, const std::string& phone_numbe
                 "SELECT 1 FROM whatsapp_numbers n JOIN projects p ON p.id = n.project_id "
                 "WHERE n.phone_number_id = $1 AND p.status IN ('active', 'paused')",
                 phone_number_id)
+              .empty();
+}
+
+bool waba_has_live_project(pqxx::connection& c, const std::string& waba_id) {
+  pqxx::read_transaction tx{c};
+  return !tx.exec_params(
+                "SELECT 1 FROM whatsapp_numbers n JOIN projects p ON p.id = n.project_id "
+                "WHERE n.waba_id = $1 AND p.status IN ('active', 'paused')",
+                waba_id)
               .empty();
 }
 

@@ -5,6 +5,7 @@
 #include "storage/project_status.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,8 @@ struct number_row {
   std::string verified_name;
   std::string access_token_sealed;
   std::string pin_sealed;
+  /// What Meta reported about the number (JSON, actors/core/number_health.hpp).
+  std::string health_json = "{}";
 };
 
 /// Marks the number's token refused by Meta (`error_json`: Meta's error object), if the number
@@ -66,15 +69,20 @@ struct number_row {
 bool mark_token_invalid(pqxx::connection& c, const std::string& phone_number_id,
                         const std::string& access_token_sealed, const std::string& error_json);
 
-/// Connects `n` to its project, replacing the project's previous number (its token valid).
+/// Connects `n` to its project, replacing the project's previous number (its token valid),
+/// with the health `health_of` makes of what was stored for that number ("{}" if nothing).
 /// Returns false (and changes nothing) when another project owns that phone_number_id.
-bool connect_number(pqxx::connection& c, const number_row& n);
+bool connect_number(pqxx::connection& c, const number_row& n,
+                    const std::function<std::string(const std::string&)>& health_of);
 
 /// The project that owns `phone_number_id`, if any.
 std::optional<std::string> number_owner(pqxx::connection& c, const std::string& phone_number_id);
 
 /// Whether a project that is active or paused owns `phone_number_id`.
 bool number_has_live_project(pqxx::connection& c, const std::string& phone_number_id);
+
+/// Whether a project that is active or paused has a number of WABA `waba_id`.
+bool waba_has_live_project(pqxx::connection& c, const std::string& waba_id);
 
 /// The number of a project, if connected.
 std::optional<number_row> number_of(pqxx::connection& c, const std::string& project_id);

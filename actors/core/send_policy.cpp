@@ -57,6 +57,9 @@ send_verdict classify_send_failure(const graph_result& r) {
       return send_verdict::retry_recipient;
     case 190:
       return send_verdict::wait_for_token;
+    case 368:     // temporarily blocked for policy violations
+    case 131031:  // account locked
+      return send_verdict::wait_for_account;
     default:
       return send_verdict::fail;
   }

@@ -31,11 +31,13 @@ class token_bucket {
 
 /// What to do after a failed send.
 enum class send_verdict {
-  retry,            ///< transient (network, 5xx, throughput, service errors): back off, then again
-  retry_recipient,  ///< 131056 pair rate limit: back off for this recipient only, longer
-  fail,             ///< permanent: store the error, go on with the next message
-  wait_for_token,   ///< 190: the number's token is expired or revoked; every send of the number
-                    ///< waits, untried, until it is connected again (no retries meanwhile)
+  retry,             ///< transient (network, 5xx, throughput, service errors): back off, then again
+  retry_recipient,   ///< 131056 pair rate limit: back off for this recipient only, longer
+  fail,              ///< permanent: store the error, go on with the next message
+  wait_for_token,    ///< 190: the number's token is expired or revoked; every send of the number
+                     ///< waits, untried, until it is connected again (no retries meanwhile)
+  wait_for_account,  ///< 368, 131031: Meta blocked or locked the account; every send of the
+                     ///< number waits, untried, until the hold ends (number_health.hpp)
 };
 
 send_verdict classify_send_failure(const graph_result& r);

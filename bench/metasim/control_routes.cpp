@@ -83,6 +83,53 @@ void add_control_routes(api::router& routes, sim_context ctx) {
         http_response::json(200, {{"phone_number_id", n.phone_number_id}, {"waba_id", n.waba_id}}));
   });
 
+  routes.add("GET", "/control/numbers/{pnid}", [ctx](http_request&& req, responder respond) {
+    auto n = ctx.state.find_number(std::string{req.param("pnid")});
+    if (!n)
+      return respond(
+          http_response::foreign_error(404, "unknown_number", "create the number first"));
+    respond(http_response::json(200, to_json(*n)));
+  });
+
+  // How Meta decides the number's next display-name request:
+  // {"decision": "APPROVED"|"REJECTED"|"PENDING"|"DEFERRED", "rejection_reason"?, "delay_ms"?}.
+  routes.add(
+      "PUT", "/control/numbers/{pnid}/name_review", [ctx](http_request&& req, responder respond) {
+        auto body = json::parse(req.body, nullptr, false);
+        if (!body.is_object() || !body.contains("decision") || !body["decision"].is_string())
+          return respond(http_response::foreign_error(
+              400, "bad_body", "give {\"decision\", \"rejection_reason\"?, \"delay_ms\"?}"));
+        if (!ctx.state.update_number(std::string{req.param("pnid")},
+                                     [&](number& n) { n.name_review = body; }))
+          return respond(
+              http_response::foreign_error(404, "unknown_number", "create the number first"));
+        respond(http_response::json(200, body));
+      });
+
+  // Meta tells Paige about the account: {"field", "value"} sent as that webhook field for the
+  // number's WABA (quality, account_update, account_alerts, phone_number_name_update, ...);
+  // answered once Paige acknowledged it (or the sender gave up).
+  routes.add("POST", "/control/numbers/{pnid}/webhooks",
+             [ctx](http_request&& req, responder respond) mutable {
+               auto n = ctx.state.find_number(std::string{req.param("pnid")});
+               if (!n)
+                 return respond(http_response::foreign_error(404, "unknown_number",
+                                                             "create the number first"));
+               auto body = json::parse(req.body, nullptr, false);
+               if (!body.is_object() || !body.contains("field") || !body["field"].is_string() ||
+                   !body.contains("value"))
+                 return respond(
+                     http_response::foreign_error(400, "bad_body", "give {\"field\", \"value\"}"));
+               ctx.state.count("account_webhooks_sent");
+               ctx.sender.post(webhook_sender::account_envelope(
+                                   *n, body["field"].get<std::string>(), body["value"]),
+                               [respond](delivery_outcome o) {
+                                 respond(http_response::json(200, {{"delivered", o.delivered},
+                                                                   {"attempts", o.attempts},
+                                                                   {"status", o.last_status}}));
+                               });
+             });
+
   // One user sends one message; answered once Paige acknowledged the webhook (or it gave up),
   // unless "wait" is false.
   routes.add(

@@ -112,10 +112,45 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
            http_response::json(200, {{"id", n->phone_number_id},
                                      {"display_phone_number", n->display_phone_number},
                                      {"verified_name", n->verified_name},
-                                     {"quality_rating", "GREEN"},
+                                     {"quality_rating", n->quality_rating},
                                      {"platform_type", "CLOUD_API"},
                                      {"code_verification_status", "VERIFIED"},
                                      {"throughput", {{"level", "STANDARD"}}}}));
+  });
+
+  // A display-name change for review; decided as the number's name_review says, after its
+  // delay, with the phone_number_name_update webhook (spec §10).
+  routes.add("POST", "/{version}/{id}", [ctx](http_request&& req, responder respond) {
+    http_response denied;
+    auto n = authorized(ctx, req, denied);
+    if (!n) return answer(ctx, respond, std::move(denied));
+    auto body = json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.contains("new_display_name") ||
+        !body["new_display_name"].is_string())
+      return answer(ctx, respond,
+                    graph_error(100, "Invalid parameter", "new_display_name is required"));
+    auto name = body["new_display_name"].get<std::string>();
+    ctx.state.update_number(n->phone_number_id, [&](number& x) { x.requested_name = name; });
+    ctx.state.count("name_requests");
+    auto review = n->name_review;
+    auto decision = review.value("decision", std::string{"APPROVED"});
+    json value{
+        {"display_phone_number", n->display_phone_number},
+        {"decision", decision},
+        {"requested_verified_name", name},
+        {"rejection_reason",
+         decision == "REJECTED" ? json(review.value("rejection_reason", "NAME_FORMAT_UNACCEPTABLE"))
+                                : json(nullptr)}};
+    ctx.timers.after(std::chrono::milliseconds{review.value("delay_ms", 100L)},
+                     [ctx, id = n->phone_number_id, value, name, decision]() mutable {
+                       if (decision == "APPROVED")
+                         ctx.state.update_number(id, [&](number& x) { x.verified_name = name; });
+                       auto now = ctx.state.find_number(id);
+                       if (now)
+                         ctx.sender.post(webhook_sender::account_envelope(
+                             *now, "phone_number_name_update", value));
+                     });
+    answer(ctx, respond, http_response::json(200, {{"success", true}}));
   });
 
   // The business profile, checked as Meta checks it (its own limits, not Paige's code).

@@ -46,6 +46,28 @@ void apply_faults(faults& f, const json& j) {
   }
 }
 
+json to_json(const number& n) {
+  return {{"phone_number_id", n.phone_number_id},
+          {"waba_id", n.waba_id},
+          {"display_phone_number", n.display_phone_number},
+          {"verified_name", n.verified_name},
+          {"registered", n.registered},
+          {"subscribed", n.subscribed},
+          {"register_calls", n.register_calls},
+          {"requested_name", n.requested_name},
+          {"name_review", n.name_review},
+          {"quality_rating", n.quality_rating},
+          {"profile", n.profile}};
+}
+
+bool sim_state::update_number(const std::string& id, const std::function<void(number&)>& f) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto it = numbers_.find(id);
+  if (it == numbers_.end()) return false;
+  f(it->second);
+  return true;
+}
+
 void sim_state::put_number(number n) {
   std::lock_guard<std::mutex> lock{mutex_};
   numbers_[n.phone_number_id] = std::move(n);
@@ -67,7 +89,10 @@ std::optional<number> sim_state::find_waba(const std::string& waba_id) const {
 
 void sim_state::mark_registered(const std::string& id) {
   std::lock_guard<std::mutex> lock{mutex_};
-  if (auto it = numbers_.find(id); it != numbers_.end()) it->second.registered = true;
+  if (auto it = numbers_.find(id); it != numbers_.end()) {
+    it->second.registered = true;
+    ++it->second.register_calls;
+  }
 }
 
 void sim_state::update_profile(const std::string& id, const json& fields) {

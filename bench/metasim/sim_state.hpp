@@ -31,7 +31,14 @@ struct number {
   bool registered = false;
   bool subscribed = false;
   json profile = json::object();  ///< its business profile, as Meta keeps it
+  std::string quality_rating = "GREEN";
+  int register_calls = 0;
+  std::string requested_name{};  ///< the display name last asked for
+  /// How Meta decides a requested display name: {"decision", "rejection_reason"?, "delay_ms"}.
+  json name_review = {{"decision", "APPROVED"}, {"delay_ms", 100}};
 };
+
+json to_json(const number& n);
 
 /// One recorded exchange between a user and the business.
 struct record {
@@ -70,6 +77,8 @@ class sim_state {
   /// The first number of a WABA.
   std::optional<number> find_waba(const std::string& waba_id) const;
   void mark_registered(const std::string& phone_number_id);
+  /// Changes a number in place; false when there is no such number.
+  bool update_number(const std::string& phone_number_id, const std::function<void(number&)>& f);
   void mark_subscribed(const std::string& waba_id);
   /// Merges `fields` into the number's business profile.
   void update_profile(const std::string& phone_number_id, const json& fields);

@@ -1,5 +1,7 @@
 #include "bench/metasim/webhook_sender.hpp"
 
+#include <chrono>
+
 #include "common/json_text.hpp"
 #include "common/log.hpp"
 #include "common/secrets.hpp"
@@ -37,6 +39,17 @@ json webhook_sender::envelope(const number& n, json value) {
       {"object", "whatsapp_business_account"},
       {"entry",
        {{{"id", n.waba_id}, {"changes", {{{"field", "messages"}, {"value", std::move(value)}}}}}}}};
+}
+
+json webhook_sender::account_envelope(const number& n, const std::string& field, json value) {
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  return {{"object", "whatsapp_business_account"},
+          {"entry",
+           {{{"id", n.waba_id},
+             {"time", now},
+             {"changes", {{{"field", field}, {"value", std::move(value)}}}}}}}};
 }
 
 namespace {

@@ -39,6 +39,10 @@ class webhook_sender {
   /// A `messages` envelope for one number with `value` (messages/statuses/contacts).
   static json envelope(const number& n, json value);
 
+  /// A change of another field than messages (account_update, phone_number_quality_update,
+  /// phone_number_name_update, account_alerts...) for the number's WABA, sent now.
+  static json account_envelope(const number& n, const std::string& field, json value);
+
   /// The same envelope with one status, written as text (the load's most frequent webhook).
   /// Values are written as given: the bytes match Meta's when they are ASCII.
   static std::string status_envelope(const number& n, std::string_view wamid,

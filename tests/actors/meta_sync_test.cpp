@@ -263,3 +263,38 @@ TEST_CASE("a refusal of a token replaced meanwhile holds nothing", "[actors][met
   f.graph->answer(1);
   CHECK(recorded(project) == 1);
 }
+
+TEST_CASE(
+    "a send refused for the account holds the number's sends until the project releases "
+    "them",
+    "[actors][meta_sync]") {
+  held_fixture f;
+  caf::scoped_actor project{*f.sys};
+  f.number(project, "token");
+  f.send(project, 1, "1555");
+  f.send(project, 2, "1666");
+  REQUIRE(paige::test::wait_until([&] { return f.graph->calls() == 1; }));
+  f.graph->answer(0, 368);
+  // The project actor is told, with Meta's error; the message is not failed.
+  project->receive([&](account_refused_atom,
+                       const std::string& error) { CHECK(error.find("368") != std::string::npos); },
+                   caf::after(timeout) >> [] { FAIL("the refusal was not told"); });
+  // A restarted project actor says the hold first: number_atom keeps it.
+  project->send(f.meta, hold_atom::value, std::string{"p1"}, true);
+  f.number(project, "token");
+  f.send(project, 3, "1777");
+  project->receive([&](caf::message&) { FAIL("nothing should reach the project actor"); },
+                   caf::after(std::chrono::milliseconds{200}) >> [] {});
+  CHECK(f.graph->calls() == 1);
+  // Released: one send first (perhaps still refused), then the others, each once.
+  project->send(f.meta, hold_atom::value, std::string{"p1"}, false);
+  REQUIRE(paige::test::wait_until([&] { return f.graph->calls() == 2; }));
+  f.graph->answer(1);
+  std::set<std::int64_t> sent{recorded(project)};
+  REQUIRE(paige::test::wait_until([&] { return f.graph->calls() == 4; }));
+  for (std::size_t i = 2; i < 4; ++i) {
+    f.graph->answer(i);
+    sent.insert(recorded(project));
+  }
+  CHECK(sent == std::set<std::int64_t>{1, 2, 3});
+}

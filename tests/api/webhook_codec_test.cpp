@@ -114,7 +114,9 @@ TEST_CASE("statuses, errors, several entries, changes and numbers", "[webhook]")
                {paige::test::text_message("wamid.a1", "1888", "y")}}})["entry"][0]["changes"][0]);
   auto events = parsed(a);
   REQUIRE(events.numbers.size() == 2);
-  CHECK(events.other_changes == 1);
+  REQUIRE(events.account.size() == 1);
+  CHECK(events.account[0].field == "message_template_status_update");
+  CHECK(events.account[0].waba_id == "102290129340398");
   const auto& first = events.numbers[0];
   CHECK(first.phone_number_id == "111");
   REQUIRE(first.statuses.size() == 2);
@@ -165,8 +167,6 @@ std::vector<json> usual_envelopes() {
                        {"messages",
                         {paige::test::text_message("wamid.b1", "1777", "x\ny"),
                          paige::test::text_message("wamid.b2", "1778", "z")}}});
-  message["entry"][0]["changes"].push_back(
-      {{"field", "message_template_status_update"}, {"value", {{"event", "APPROVED"}}}});
   auto several = statuses;
   several["entry"].push_back(message["entry"][0]);
   several["entry"][0]["changes"].push_back(envelope(
@@ -271,10 +271,9 @@ TEST_CASE("unusual field types are refused or ignored with a reason and never th
   const std::string tail = R"(,"value":{"metadata":{"phone_number_id":"1"}}}]}]})";
   CHECK_NOTHROW(parse_webhook(R"({"object":7,"entry":[]})"));
   CHECK_THAT(rejected(R"({"object":7,"entry":[]})"), Catch::Contains("whatsapp_business_account"));
-  auto other = parse_webhook(
-      R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":{})" + tail);
-  REQUIRE(std::holds_alternative<webhook_events>(other));
-  CHECK(std::get<webhook_events>(other).other_changes == 1);
+  CHECK_THAT(
+      rejected(R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":{})" + tail),
+      Catch::Contains("'field'"));
   auto contacts = envelope("1", {{"contacts", {1, {{"wa_id", "2"}, {"profile", "x"}}}}});
   CHECK_NOTHROW(parse_webhook(contacts.dump()));
   check_agree(contacts.dump());
@@ -330,4 +329,43 @@ TEST_CASE("a body nested deeper than Meta's envelopes is refused before it is pa
   CHECK_FALSE(nested_deeper_than(std::string(64, '[') + std::string(64, ']'), 64));
   CHECK(nested_deeper_than(std::string(65, '[') + std::string(65, ']'), 64));
   CHECK_FALSE(nested_deeper_than(R"({"a":"\"[[[[","b":[]})", 2));
+}
+
+TEST_CASE("changes of other fields keep their WABA, time and value, keyed for deduplication",
+          "[webhook]") {
+  auto body = [](const json& value, std::int64_t time) {
+    return json{{"object", "whatsapp_business_account"},
+                {"entry",
+                 {{{"id", "4242"},
+                   {"time", time},
+                   {"changes", {{{"field", "phone_number_quality_update"}, {"value", value}}}}}}}}
+        .dump();
+  };
+  json value{
+      {"display_phone_number", "15550783881"}, {"event", "FLAGGED"}, {"current_limit", "TIER_1K"}};
+  auto first = std::get<webhook_events>(parse_webhook(body(value, 1765000000)));
+  REQUIRE(first.account.size() == 1);
+  const auto& c = first.account[0];
+  CHECK(c.waba_id == "4242");
+  CHECK(c.field == "phone_number_quality_update");
+  CHECK(c.time == 1765000000);
+  CHECK(json::parse(c.value_json) == value);
+  CHECK(c.dedupe_key.size() == 64);
+  // Rare: the one-pass reading leaves them to the document.
+  CHECK_FALSE(scan_webhook(body(value, 1765000000)));
+
+  // A redelivery has the same key; a change sent at another time, or saying something else,
+  // another one.
+  auto again = std::get<webhook_events>(parse_webhook(body(value, 1765000000)));
+  CHECK(again.account[0].dedupe_key == c.dedupe_key);
+  auto later = std::get<webhook_events>(parse_webhook(body(value, 1765000001)));
+  CHECK(later.account[0].dedupe_key != c.dedupe_key);
+  value["event"] = "UNFLAGGED";
+  auto other = std::get<webhook_events>(parse_webhook(body(value, 1765000000)));
+  CHECK(other.account[0].dedupe_key != c.dedupe_key);
+
+  // The entry's id is how such a change reaches its project: without it, it is refused.
+  CHECK_THAT(rejected(R"({"object":"whatsapp_business_account","entry":[{"changes":[)"
+                      R"({"field":"account_update","value":{"event":"X"}}]}]})"),
+             Catch::Contains("WABA 'id'"));
 }

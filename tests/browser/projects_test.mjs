@@ -243,3 +243,44 @@ test("WhatsApp: a token Meta refuses is shown; connecting again sends what waite
   await eventually(async () => (await sentTo("15550500")).length === 1, "the greeting to go out once");
   assertClean(page);
 });
+
+test("WhatsApp: what Meta reports shows as it comes; a restriction is explained; a display name is reviewed", async () => {
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/p/${env.project}/whatsapp`);
+  await page.getByRole("heading", { name: "From Meta" }).waitFor();
+  const says = async (field, value) => {
+    const r = await metasim("POST", `/control/numbers/${env.number}/webhooks`, { field, value });
+    assert.equal(r.body.delivered, true);
+  };
+  // Live, without a reload: the quality, and an alert whose text a stranger wrote.
+  await says("phone_number_quality_update", { display_phone_number: "15551001", event: "FLAGGED", current_limit: "TIER_1K" });
+  await page.getByTestId("quality").getByText("RED").waitFor();
+  await says("account_alerts", { entity_type: "PHONE_NUMBER", entity_id: env.number, alert_severity: "WARNING",
+    alert_type: "INCREASED_TEMPLATE_REJECTIONS", alert_description: "<img src=x onerror=alert(1)> rejections" });
+  await page.getByTestId("account-events").getByText("<img src=x onerror=alert(1)> rejections", { exact: false }).waitFor();
+
+  // A restriction: explained, the reply waits; lifted: it goes out.
+  const until = Math.floor(Date.now() / 1000) + 3600;
+  await says("account_update", { event: "ACCOUNT_RESTRICTION",
+    restriction_info: [{ restriction_type: "RESTRICTED_CUSTOMER_INITIATED_MESSAGING", expiration: until }] });
+  await page.getByText("Meta is holding this number's messages").waitFor();
+  await userSays("15550600", "hello while restricted", "Held");
+  await says("account_update", { event: "ACCOUNT_RESTRICTION", restriction_info: [] });
+  await page.getByTestId("whatsapp-details").getByText("connected").waitFor();
+  assert.equal(await page.getByText("Meta is holding this number's messages").count(), 0);
+  await eventually(async () => (await sentTo("15550600")).length === 1, "the held reply to go out once");
+
+  // A display name: checked by the browser and the API, then rejected by Meta with its reason.
+  await metasim("PUT", `/control/numbers/${env.number}/name_review`,
+    { decision: "REJECTED", rejection_reason: "NAME_NOT_CONSISTENT", delay_ms: 50 });
+  await page.getByLabel("New display name").fill("Acme Clinic");
+  await page.getByRole("button", { name: "Ask Meta for this name" }).click();
+  await page.getByTestId("name-review").getByText("rejected").waitFor();
+  await page.getByTestId("name-review").getByText("NAME_NOT_CONSISTENT", { exact: false }).waitFor();
+  await metasim("PUT", `/control/numbers/${env.number}/name_review`, { decision: "APPROVED", delay_ms: 50 });
+  await page.getByRole("button", { name: "Ask Meta for this name" }).click();
+  await page.getByTestId("name-review").getByText("approved").waitFor();
+  await page.getByTestId("whatsapp-details").getByText("Acme Clinic").waitFor();
+  assertClean(page);
+});

@@ -35,7 +35,8 @@ TEST_CASE("a number is read, registered, subscribed and stored with its token se
                                            {"display_phone_number", "15551001"},
                                            {"verified_name", "Business 1001"},
                                            {"status", "connected"},
-                                           {"status_detail", nullptr}});
+                                           {"status_detail", nullptr},
+                                           {"health", {{"quality_rating", "GREEN"}}}});
   CHECK(s.call("GET", "/v1/projects/" + a).body["whatsapp"]["phone_number_id"] == "1001");
   {
     pqxx::connection c{s.control.conninfo()};

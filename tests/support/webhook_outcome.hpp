@@ -17,7 +17,9 @@ inline std::string outcome(const std::variant<api::webhook_events, std::string>&
   using json = nlohmann::json;
   if (auto* why = std::get_if<std::string>(&r)) return "refused: " + *why;
   const auto& events = std::get<api::webhook_events>(r);
-  json out{{"other_changes", events.other_changes}, {"numbers", json::array()}};
+  json out{{"account", json::array()}, {"numbers", json::array()}};
+  for (const auto& c : events.account)
+    out["account"].push_back({c.waba_id, c.field, c.time, c.value_json, c.dedupe_key});
   for (const auto& n : events.numbers) {
     json number{{"id", n.phone_number_id},
                 {"errors", n.errors_json},

@@ -17,6 +17,8 @@ export const operations = {
   connectWhatsApp: ["PUT", "/v1/projects/{project_id}/whatsapp"],
   getProfile: ["GET", "/v1/projects/{project_id}/whatsapp/profile"],
   updateProfile: ["PATCH", "/v1/projects/{project_id}/whatsapp/profile"],
+  requestDisplayName: ["POST", "/v1/projects/{project_id}/whatsapp/display-name"],
+  accountEvents: ["GET", "/v1/projects/{project_id}/whatsapp/events"],
   getBot: ["GET", "/v1/projects/{project_id}/bot"],
   putBot: ["PUT", "/v1/projects/{project_id}/bot"],
   botVersions: ["GET", "/v1/projects/{project_id}/bot/versions"],

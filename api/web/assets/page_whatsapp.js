@@ -1,7 +1,10 @@
-// WhatsApp: the project's number, connecting one (the manual form: its Cloud API ids and a
-// business token), and its business profile.
+// WhatsApp: the project's number and what Meta says of it (quality, limits, restrictions,
+// alerts), connecting one (the manual form: its Cloud API ids and a business token), its
+// business profile and its display name's review. Follows the project's live events, so a
+// change Meta reports shows without a reload.
 import { call } from "./api.js";
-import { h, replace } from "./dom.js";
+import { h, replace, timeEl } from "./dom.js";
+import { followEvents } from "./events.js";
 import { badge, errorBox, field, fill, form, loading, notify } from "./ui.js";
 import { projectFrame } from "./frame.js";
 
@@ -14,17 +17,43 @@ export function whatsappPage(ctx) {
   const id = ctx.params.project;
   const body = h("div", {}, loading());
 
-  async function load() {
+  let refreshEvents = null;  // set once the events card is shown
+  const facts = h("div", {});
+  const review = h("div", { "data-testid": "name-review" });  // kept current by loadNumber
+  const rest = h("div", {});
+  replace(body, facts, rest);
+
+  /** The number's card alone: what a live event changes. */
+  async function loadNumber() {
     try {
       const p = await call("getProject", { project_id: id });
-      replace(body, details(p), p.whatsapp ? profileCard() : null, ctx.me.role === "admin" ? connect(p) : null);
+      replace(facts, details(p));
+      replace(review, reviewOf(p.whatsapp?.health?.display_name));
+      return p;
     } catch (e) {
-      replace(body, errorBox(e, load));
+      replace(facts, errorBox(e, load));
+      return null;
     }
   }
 
+  async function load() {
+    const p = await loadNumber();
+    if (!p) return replace(rest);
+    replace(rest, p.whatsapp ? displayNameCard(p.whatsapp) : null, p.whatsapp ? eventsCard() : null,
+      p.whatsapp ? profileCard() : null, ctx.me.role === "admin" ? connect(p) : null);
+  }
+
+  const events = followEvents(id, {
+    onEvent: (type) => {
+      if (type === "whatsapp.health" || type === "whatsapp.token_invalid" || type === "events.lost") loadNumber();
+      if (type === "whatsapp.event" || type === "events.lost") refreshEvents?.();
+    },
+  });
+  ctx.onDispose(() => events.stop());
+
   function details(p) {
     const w = p.whatsapp;
+    const health = w?.health ?? {};
     if (!w)
       return h("section", { class: "card" }, h("h2", {}, "Number"),
         h("p", { class: "state empty" }, "No WhatsApp number is connected: the bot cannot receive or send messages yet."));
@@ -34,12 +63,70 @@ export function whatsappPage(ctx) {
           h("strong", {}, "Meta refused this number's access token"), w.status_detail ? ": " + w.status_detail : "",
           h("p", {}, "Messages to contacts wait (none is lost). Connect the number again below with a new token, and they go out in order."))
         : null,
+      w.status === "restricted"
+        ? h("div", { class: "state error", role: "alert" },
+          h("strong", {}, "Meta is holding this number's messages"), w.status_detail ? ": " + w.status_detail : "",
+          h("p", {}, "Replies to contacts wait (none is lost) and go out in order once Meta lifts it."))
+        : null,
       h("dl", { class: "facts", "data-testid": "whatsapp-details" },
         h("dt", {}, "State"), h("dd", {}, badge(w.status ?? "connected")),
         h("dt", {}, "Display number"), h("dd", {}, w.display_phone_number ?? ""),
         h("dt", {}, "Verified name"), h("dd", {}, w.verified_name ?? ""),
+        h("dt", {}, "Quality"), h("dd", { "data-testid": "quality" }, health.quality_rating ?? "unknown"),
+        h("dt", {}, "Messaging limit"), h("dd", {}, health.messaging_limit ?? "unknown"),
+        health.ban ? [h("dt", {}, "Ban"), h("dd", {}, health.ban.state)] : null,
+        health.violation ? [h("dt", {}, "Violation"), h("dd", {}, health.violation.type)] : null,
+        (health.restrictions ?? []).length
+          ? [h("dt", {}, "Restrictions"), h("dd", {}, health.restrictions.map((r) =>
+            h("div", {}, r.type, r.until ? [" until ", timeEl(r.until)] : null)))]
+          : null,
         h("dt", {}, "Phone number id"), h("dd", {}, h("code", {}, w.phone_number_id)),
         h("dt", {}, "WhatsApp Business account"), h("dd", {}, h("code", {}, w.waba_id))));
+  }
+
+  /** The display name: the one Meta shows, a change's review, and a form to ask for one. */
+  function reviewOf(r) {
+    if (!r) return h("p", { class: "muted" }, "No change was asked for.");
+    return h("p", {}, "Review of ", h("q", {}, r.requested ?? r.name ?? ""), ": ", badge(r.status),
+      r.rejection_reason ? " (" + r.rejection_reason + ")" : null);
+  }
+
+  function displayNameCard(w) {
+    const name = h("input", { type: "text", name: "name", required: true, minlength: 3, maxlength: 512, value: w.verified_name ?? "" });
+    const fields = { name: field("New display name", name, "Meta reviews it; the decision shows here when it comes.") };
+    return h("section", { class: "card" }, h("h2", {}, "Display name"), review,
+      form({
+        fields,
+        children: Object.values(fields),
+        submit: "Ask Meta for this name",
+        action: async () => {
+          await call("requestDisplayName", { project_id: id }, { body: { name: name.value } });
+          notify("Sent to Meta for review.");
+          loadNumber();
+        },
+      }));
+  }
+
+  /** What Meta reported of the account lately: alerts, quality, restrictions, name reviews. */
+  function eventsCard() {
+    const card = h("section", { class: "card" });
+    refreshEvents = () => fill(card, () => call("accountEvents", { project_id: id }, { query: { limit: 20 } }), (page) => [
+      h("h2", {}, "From Meta"),
+      page.items.length
+        ? h("ul", { class: "events", "data-testid": "account-events" }, page.items.map((e) =>
+          h("li", {}, timeEl(e.received_at), " ", h("strong", {}, e.field), " ", summary(e))))
+        : h("p", { class: "state empty" }, "Nothing reported yet."),
+    ]);
+    refreshEvents();
+    return card;
+  }
+
+  /** One line of a change: its event or alert, as text. */
+  function summary(e) {
+    const v = e.value ?? {};
+    const parts = [v.event, v.decision, v.alert_type, v.alert_severity, v.alert_description, v.current_limit,
+      v.ban_info?.waba_ban_state, ...(v.restriction_info ?? []).map((r) => r.restriction_type)];
+    return parts.filter((x) => typeof x === "string" && x !== "").join(" · ");
   }
 
   /** The business profile as Meta has it, and a form that sends what was changed. */

@@ -46,6 +46,9 @@ TEST_CASE("send failures are classified by Meta's codes", "[send]") {
     CHECK(classify_send_failure(meta_error(400, code)) == send_verdict::fail);
   // An expired or revoked token: nothing fails, everything waits for a new one.
   CHECK(classify_send_failure(meta_error(401, 190)) == send_verdict::wait_for_token);
+  // The account blocked or locked: nothing fails either, the number's sends wait.
+  CHECK(classify_send_failure(meta_error(403, 368)) == send_verdict::wait_for_account);
+  CHECK(classify_send_failure(meta_error(403, 131031)) == send_verdict::wait_for_account);
 }
 
 TEST_CASE("backoff grows exponentially, jitters and is capped", "[send]") {

@@ -1,0 +1,94 @@
+#include "api/account_routes.hpp"
+
+#include "actors/core/number_health.hpp"
+#include "actors/project_types.hpp"
+#include "api/actor_call.hpp"
+#include "api/json_body.hpp"
+#include "api/route_guard.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace paige::api {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int default_page = 50;
+constexpr int max_page = 200;
+
+/// Webhook field names are lower-case words joined by '_'.
+bool field_name(std::string_view s) {
+  return !s.empty() && s.size() <= 64 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+}
+
+}  // namespace
+
+void add_account_routes(router& routes, project_routes_context ctx) {
+  auto& sys = *ctx.sys;
+  auto dir = ctx.directory;
+  auto timeout = ctx.timeout;
+  auto depth = ctx.max_json_depth;
+
+  routes.add(
+      "GET", "/v1/projects/{project_id}/whatsapp/events",
+      guarded(*ctx.auth, access::own_project,
+              [&sys, dir, timeout](http_request&& req, responder respond) {
+                auto limit = parse_limit(req, default_page, max_page);
+                if (auto* err = std::get_if<http_response>(&limit)) return respond(std::move(*err));
+                auto field = std::string{req.query_param("field").value_or("")};
+                if (req.query_param("field") && !field_name(field))
+                  return respond(
+                      http_response::error(api_code::invalid_field,
+                                           "field is a webhook field name such as account_update"));
+                std::int64_t before = 0;
+                if (auto cursor = req.query_param("cursor")) {
+                  auto pos = decode_cursor(*cursor);
+                  if (!pos)
+                    return respond(http_response::error(api_code::invalid_cursor,
+                                                        "the cursor is not one this API issued"));
+                  before = *pos;
+                }
+                auto n = std::get<int>(limit);
+                ask(
+                    sys, dir, timeout,
+                    [respond, n](std::string& items_json) {
+                      auto items = json::parse(items_json);
+                      json next = nullptr;
+                      if (static_cast<int>(items.size()) == n && n > 0)
+                        next = encode_cursor(items.back()["id"].get<std::int64_t>());
+                      respond(http_response::json(200, {{"items", items}, {"next_cursor", next}}));
+                    },
+                    fail_with(respond), actors::account_events_atom::value,
+                    std::string{req.param("project_id")}, field, before, n);
+              }));
+
+  routes.add(
+      "POST", "/v1/projects/{project_id}/whatsapp/display-name",
+      guarded(*ctx.auth, access::own_project,
+              [&sys, dir, timeout, depth](http_request&& req, responder respond) {
+                auto parsed = parse_json_object(req.body, depth, {"name"});
+                if (auto* err = std::get_if<http_response>(&parsed))
+                  return respond(std::move(*err));
+                const auto& body = std::get<json>(parsed);
+                if (!body.contains("name") || !body["name"].is_string())
+                  return respond(http_response::error(api_code::invalid_display_name,
+                                                      "name is required and is text"));
+                auto name = body["name"].get<std::string>();
+                if (auto problem = actors::health::display_name_problem(name); !problem.empty())
+                  return respond(http_response::error(api_code::invalid_display_name, problem));
+                ask(
+                    sys, dir, timeout,
+                    [respond](std::string& whatsapp_json) {
+                      http_response r;
+                      r.body = std::move(whatsapp_json);
+                      respond(std::move(r));
+                    },
+                    fail_with(respond), actors::display_name_atom::value,
+                    std::string{req.param("project_id")}, std::move(name));
+              }));
+}
+
+}  // namespace paige::api
