@@ -217,6 +217,52 @@ void mark_token_refused(self_ptr self, const std::string& token, const std::stri
           });
 }
 
+void adopt_number(self_ptr self, storage::number_row number);
+void register_number(self_ptr self);
+
+/// The project's whatsapp view read again (a signup changed it in the control database).
+void reload_whatsapp(self_ptr self, std::function<void()> then) {
+  self->request(self->state.svc->control_db, persist_timeout, run_atom::value,
+                db_job{[id = self->state.row.id](pqxx::connection& c) {
+                  return caf::make_message(storage::find_project(c, id).value());
+                }})
+      .then(
+          [self, then](storage::project_row& row) {
+            self->state.row.whatsapp_json = row.whatsapp_json;
+            then();
+          },
+          [then](caf::error&) { then(); });
+}
+
+/// Runs an embedded signup with the account actor (new, or resumed: `req` empty), without
+/// holding this actor's other messages: webhooks and replies go on meanwhile. One at a time;
+/// a deletion waits for it. `rp` (if any) gets the project once connected, or the error.
+void run_signup(self_ptr self, std::optional<caf::typed_response_promise<project_info>> rp,
+                std::optional<signup_request> req) {
+  auto& st = self->state;
+  st.signup_busy = true;
+  auto done = [self, rp](caf::expected<storage::number_row> n) mutable {
+    self->state.signup_busy = false;
+    if (n && self->state.row.status != storage::project_status::deleting) {
+      adopt_number(self, *n);
+      register_number(self);
+    }
+    reload_whatsapp(self, [self, rp, n]() mutable {
+      if (!rp) return;
+      if (n)
+        rp->deliver(to_info(self->state.row));
+      else
+        rp->deliver(n.error());
+    });
+  };
+  auto ok = [done](storage::number_row& n) mutable { done(std::move(n)); };
+  auto fail = [done](caf::error& err) mutable { done(std::move(err)); };
+  if (req)
+    self->request(st.account, caf::infinite, signup_atom::value, std::move(*req)).then(ok, fail);
+  else
+    self->request(st.account, caf::infinite, signup_atom::value).then(ok, fail);
+}
+
 /// Routes the number's webhooks here, unless the project is on its way out.
 void adopt_number(self_ptr self, storage::number_row number) {
   auto& st = self->state;
@@ -510,12 +556,18 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                 retry_safe{[id = self->state.row.id](pqxx::connection& c) {
                   return caf::make_message(
                       storage::current_bot(c, id).value_or(storage::bot_row{}),
-                      storage::number_of(c, id).value_or(storage::number_row{}));
+                      storage::number_of(c, id).value_or(storage::number_row{}),
+                      storage::signup_of(c, id).value_or(storage::signup_row{}));
                 }})
       .await(
-          [self](storage::bot_row& bot_row, storage::number_row& number) {
+          [self](storage::bot_row& bot_row, storage::number_row& number,
+                 storage::signup_row& signup) {
             adopt_bot(self, std::move(bot_row));
             if (!number.phone_number_id.empty()) adopt_number(self, std::move(number));
+            // A signup a crash interrupted goes on from its step.
+            if (signup.status == "running" &&
+                self->state.row.status != storage::project_status::deleting)
+              run_signup(self, std::nullopt, std::nullopt);
             auto status = self->state.row.status;
             if (!storage::is_ready(status)) return;
             if (self->state.row.layout < storage::current_project_layout)
@@ -580,7 +632,10 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](resume_atom) {
         return transition(self, project_request::resume, storage::project_status::active);
       },
-      [=](remove_atom) {
+      [=](remove_atom) -> caf::result<project_info> {
+        if (self->state.signup_busy)
+          return make_error(errc::conflict, "an embedded signup is running; delete it after",
+                            api_code::conflict);
         return transition(self, project_request::remove, storage::project_status::deleting,
                           [](self_ptr s) {
                             if (s->state.svc->numbers)
@@ -617,6 +672,24 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                 },
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
+      },
+      [=](signup_atom, std::string& code, std::string& waba_id, std::string& number_id,
+          std::string& pin, std::string& redirect_uri) -> caf::result<project_info> {
+        auto& st = self->state;
+        if (st.row.status == storage::project_status::deleting)
+          return make_error(errc::conflict, "the project is being deleted",
+                            api_code::project_deleting);
+        if (st.signup_busy)
+          return make_error(errc::busy, "a signup is already running; retry when it ended",
+                            api_code::signup_busy);
+        auto rp = self->make_response_promise<project_info>();
+        run_signup(self, rp,
+                   signup_request{std::move(code), std::move(waba_id), std::move(number_id),
+                                  std::move(pin), std::move(redirect_uri)});
+        return rp;
+      },
+      [=](signup_atom, const std::string&) {
+        reload_whatsapp(self, [] {});  // the account actor stored a step of the signup
       },
       [=](token_invalid_atom, const std::string& token, const std::string& error_json) {
         mark_token_refused(self, token, error_json, 0);

@@ -37,6 +37,13 @@
 ///                                       number (whatsapp_account.hpp); then webhooks of that
 ///                                       number are routed here and its sends start
 ///                                     | conflict project_deleting | the account actor's errors
+///   (signup_atom, code, waba_id, phone_number_id, pin, redirect_uri) → project_info: the embedded
+///   signup
+///                                       (whatsapp_account.hpp), not holding this actor's other
+///                                       messages; the project shows whatsapp.signup meanwhile
+///                                       | conflict project_deleting | busy (one at a time) |
+///                                       the account actor's errors. A signup a crash
+///                                       interrupted is resumed when the project starts.
 ///   (webhook_atom, number_batch, batch_ack) — no reply: the ack is called ok once every
 ///                                       message and status is committed (messages go to their
 ///                                       contact's conversation actor), else with why not
@@ -113,6 +120,7 @@ struct project_state {
   /// The current bot: its stored version and its compiled form (null if it no longer compiles).
   storage::bot_row bot_version;
   bool profile_busy = false;  ///< a profile read or change is with the account actor
+  bool signup_busy = false;   ///< an embedded signup is with the account actor
   std::shared_ptr<const bot::definition> bot;
   /// The connected WhatsApp number, if any (its token stays sealed until used).
   std::optional<storage::number_row> number;

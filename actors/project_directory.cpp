@@ -257,6 +257,11 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
             },
             true);
       },
+      [=](signup_atom, const std::string& id, std::string& code, std::string& waba_id,
+          std::string& number_id, std::string& pin, std::string& redirect_uri) {
+        return forward(self, id, signup_atom::value, std::move(code), std::move(waba_id),
+                       std::move(number_id), std::move(pin), std::move(redirect_uri));
+      },
       [=](display_name_atom, const std::string& id, std::string& name) {
         return forward(self, id, display_name_atom::value, std::move(name));
       },

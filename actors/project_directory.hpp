@@ -37,6 +37,7 @@
 ///                                               project's recorded account changes, newest
 ///                                               first (storage/whatsapp_events.hpp)
 ///   (display_name_atom, id, name)             → std::string (the whatsapp view)
+///   (signup_atom, id, code, waba_id, phone_number_id, pin, redirect_uri) → project_info
 ///   (auth_atom, key_sha256)                   → (std::string project id, std::string key id) |
 ///   not_found
 #pragma once

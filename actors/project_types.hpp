@@ -10,6 +10,7 @@
 #include "storage/database_requests.hpp"
 #include "storage/projects.hpp"
 #include "storage/whatsapp_events.hpp"
+#include "storage/whatsapp_signups.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -64,6 +65,7 @@ using account_atom = caf::atom_constant<caf::atom("account")>;
 using account_events_atom = caf::atom_constant<caf::atom("accevents")>;
 using display_name_atom = caf::atom_constant<caf::atom("dispname")>;
 using reregister_atom = caf::atom_constant<caf::atom("reregister")>;
+using signup_atom = caf::atom_constant<caf::atom("signup")>;
 
 // -- views -------------------------------------------------------------------
 
@@ -160,7 +162,9 @@ struct project_services {
   std::size_t event_window = 1000;                      ///< events kept per project for replay
   number_directory* numbers = nullptr;  ///< webhook routing, kept current by project actors
   std::string server_conninfo;          ///< the Postgres server that holds project databases
-  secrets::master_key master_key;       ///< seals role passwords at rest
+  std::string app_id;              ///< Meta app id (embedded signup); empty: signup not configured
+  std::string app_secret;          ///< Meta app secret (exchanging signup codes)
+  secrets::master_key master_key;  ///< seals role passwords at rest
   metrics::registry* metrics = nullptr;
 };
 
@@ -177,6 +181,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::database_rules)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::database_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::project_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::account_event_row>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::signup_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::project_row>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::key_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::bot_row)

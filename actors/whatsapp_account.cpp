@@ -1,5 +1,7 @@
 #include "actors/whatsapp_account.hpp"
 
+#include "actors/whatsapp_account_steps.hpp"
+
 #include "actors/core/business_profile.hpp"
 #include "actors/core/graph_result.hpp"
 #include "actors/core/number_health.hpp"
@@ -14,18 +16,8 @@
 
 namespace paige::actors {
 
-namespace {
+namespace account {
 
-struct account_state {
-  static constexpr const char* name = "whatsapp_account";
-  std::string project_id;
-  services_ptr svc;
-};
-
-using self_ptr = whatsapp_account::stateful_pointer<account_state>;
-using failure = std::function<void(caf::error)>;
-
-constexpr std::chrono::seconds control_db_timeout{15};
 constexpr std::chrono::seconds graph_timeout{60};
 
 std::int64_t unix_now() {
@@ -34,7 +26,6 @@ std::int64_t unix_now() {
       .count();
 }
 
-/// What a failed Graph call means for the caller.
 caf::error graph_failure(const graph_result& r) {
   if (!r.transport_error.empty() || r.http_status >= 500)
     return make_error(errc::upstream, "Meta's Graph API is unavailable: " + r.error_message(),
@@ -46,7 +37,6 @@ caf::error graph_failure(const graph_result& r) {
                     api_code::whatsapp_rejected);
 }
 
-/// One Graph call, holding back the account's other messages until it is answered.
 void graph_step(self_ptr self, std::string method, std::string path, const std::string& token,
                 std::string body, std::function<void(const nlohmann::json&)> ok, failure fail) {
   self->request(self->state.svc->meta_sync, graph_timeout, graph_call_atom::value,
@@ -61,21 +51,14 @@ void graph_step(self_ptr self, std::string method, std::string path, const std::
           [fail](caf::error& err) { fail(err); });
 }
 
-/// A control-database job, holding back the account's other messages until it is answered.
-template <class Ok>
-void control_step(self_ptr self, db_job job, Ok ok, failure fail) {
-  self->request(self->state.svc->control_db, control_db_timeout, run_atom::value, std::move(job))
-      .await(ok, [fail](caf::error& err) { fail(err); });
-}
-
 caf::error number_in_use(const std::string& phone_number_id) {
   return make_error(errc::conflict, "another project owns number " + phone_number_id,
                     api_code::number_in_use);
 }
 
-/// The stored row of a number Meta described in `meta` (the secrets sealed).
-storage::number_row number_row_of(const account_state& st, const number_request& req,
-                                  const nlohmann::json& meta) {
+storage::number_row number_row_of(const account_state& st, const std::string& phone_number_id,
+                                  const std::string& waba_id, const std::string& access_token,
+                                  const std::string& pin, const nlohmann::json& meta) {
   auto text_of = [&meta](const char* key) {
     return meta.is_object() && meta.contains(key) && meta[key].is_string()
                ? meta[key].get<std::string>()
@@ -84,19 +67,18 @@ storage::number_row number_row_of(const account_state& st, const number_request&
   // What Meta says of the number's health now: merged over what was known of it.
   nlohmann::json health = nlohmann::json::object();
   if (auto rating = text_of("quality_rating"); !rating.empty()) health["quality_rating"] = rating;
-  return {req.phone_number_id,
+  return {phone_number_id,
           st.project_id,
-          req.waba_id,
+          waba_id,
           text_of("display_phone_number"),
           text_of("verified_name"),
-          secrets::seal(st.svc->master_key, req.access_token),
-          secrets::seal(st.svc->master_key, req.pin),
+          secrets::seal(st.svc->master_key, access_token),
+          secrets::seal(st.svc->master_key, pin),
           health.dump()};
 }
 
-/// Stores the number, unless another project took it while Meta was being called.
-void store_number(self_ptr self, storage::number_row n,
-                  caf::typed_response_promise<storage::number_row> rp, failure fail) {
+void store_number(self_ptr self, storage::number_row n, std::function<void(storage::number_row)> ok,
+                  failure fail) {
   control_step(
       self,
       [n](pqxx::connection& c) {
@@ -112,18 +94,21 @@ void store_number(self_ptr self, storage::number_row n,
         });
         return caf::make_message(stored, health_json);
       },
-      [rp, n](bool stored, std::string& health_json) mutable {
+      [ok, fail, n](bool stored, std::string& health_json) mutable {
         n.health_json = std::move(health_json);
-        if (!stored) {
-          rp.deliver(number_in_use(n.phone_number_id));
-          return;
-        }
+        if (!stored) return fail(number_in_use(n.phone_number_id));
         log::info("project.number_connected",
                   {{"project", n.project_id}, {"phone_number_id", n.phone_number_id}});
-        rp.deliver(std::move(n));
+        ok(std::move(n));
       },
       fail);
 }
+
+}  // namespace account
+
+namespace {
+
+using namespace account;
 
 /// Onboards a number: refuse one another project owns before calling Meta at all, then read it,
 /// register it, subscribe the app to its WABA, and store it.
@@ -134,7 +119,11 @@ caf::result<storage::number_row> connect(self_ptr self, number_request req) {
     graph_step(
         self, "POST", "/" + req.waba_id + "/subscribed_apps", req.access_token, "",
         [self, rp, fail, req, meta](const nlohmann::json&) {
-          store_number(self, number_row_of(self->state, req, meta), rp, fail);
+          store_number(
+              self,
+              number_row_of(self->state, req.phone_number_id, req.waba_id, req.access_token,
+                            req.pin, meta),
+              [rp](storage::number_row n) mutable { rp.deliver(std::move(n)); }, fail);
         },
         fail);
   };
@@ -215,12 +204,15 @@ caf::result<bool> call_for_success(self_ptr self, const storage::number_row& n, 
   return rp;
 }
 
-whatsapp_account::behavior_type account(self_ptr self, std::string project_id,
-                                        services_ptr services) {
+whatsapp_account::behavior_type account_behavior(self_ptr self, std::string project_id,
+                                                 services_ptr services, caf::actor project) {
   self->state.project_id = std::move(project_id);
+  self->state.project = std::move(project);
   self->state.svc = std::move(services);
   return {
       [=](connect_atom, number_request& req) { return connect(self, std::move(req)); },
+      [=](signup_atom, signup_request& req) { return sign_up(self, std::move(req)); },
+      [=](signup_atom) { return resume_signup(self); },
       [=](profile_get_atom, const storage::number_row& n) { return get_profile(self, n); },
       [=](profile_set_atom, const storage::number_row& n, const std::string& patch) {
         return set_profile(self, n, patch);
@@ -242,7 +234,8 @@ whatsapp_account::behavior_type account(self_ptr self, std::string project_id,
 
 whatsapp_account spawn_whatsapp_account(caf::local_actor* parent, std::string project_id,
                                         services_ptr services) {
-  return parent->spawn<caf::linked>(account, std::move(project_id), std::move(services));
+  return parent->spawn<caf::linked>(account_behavior, std::move(project_id), std::move(services),
+                                    caf::actor_cast<caf::actor>(parent));
 }
 
 }  // namespace paige::actors

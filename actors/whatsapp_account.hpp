@@ -8,6 +8,13 @@
 ///       registers it with its PIN, subscribes the app to the WABA and stores it (token and PIN
 ///       sealed) | conflict number_in_use (checked before Meta is called, and again on store) |
 ///       invalid_argument whatsapp_token_invalid / whatsapp_rejected | upstream graph_unavailable
+///   (signup_atom, signup_request) → storage::number_row: the embedded signup, step by step,
+///       each stored before the next (exchange the code for a business token, check its
+///       scopes, subscribe the app to the WABA, register the number, read and store it); a
+///       refused step marks the signup failed with the step and Meta's error | not_configured
+///       signup_not_configured (no app id) | conflict number_in_use | the same Graph errors
+///   (signup_atom) → storage::number_row: resumes the stored signup from its step (after a
+///       crash) | not_found signup_not_running
 ///   (profile_get_atom, number) → std::string: the number's business profile as the API shows it
 ///       (actors/core/business_profile.hpp), read from Meta | the same Graph errors
 ///   (profile_set_atom, number, patch_json) → std::string: sends a checked change to Meta, then
@@ -38,8 +45,19 @@ struct number_request {
   std::string pin;  ///< the two-step verification PIN Meta's register call wants
 };
 
+/// What Meta's embedded signup dialog handed the browser, and the PIN to register with.
+struct signup_request {
+  std::string code;  ///< single use, valid briefly
+  std::string waba_id;
+  std::string phone_number_id;
+  std::string pin;
+  std::string redirect_uri;  ///< the dialog's redirect, when it had one: the exchange repeats it
+};
+
 using whatsapp_account = caf::typed_actor<
     caf::replies_to<connect_atom, number_request>::with<storage::number_row>,
+    caf::replies_to<signup_atom, signup_request>::with<storage::number_row>,
+    caf::replies_to<signup_atom>::with<storage::number_row>,
     caf::replies_to<profile_get_atom, storage::number_row>::with<std::string>,
     caf::replies_to<profile_set_atom, storage::number_row, std::string>::with<std::string>,
     caf::replies_to<display_name_atom, storage::number_row, std::string>::with<bool>,
@@ -52,3 +70,4 @@ whatsapp_account spawn_whatsapp_account(caf::local_actor* parent, std::string pr
 }  // namespace paige::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::number_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::signup_request)

@@ -5,6 +5,7 @@
 #include "api/actor_call.hpp"
 #include "api/json_body.hpp"
 #include "api/route_guard.hpp"
+#include "api/whatsapp_ids.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -64,6 +65,54 @@ void add_account_routes(router& routes, project_routes_context ctx) {
                     fail_with(respond), actors::account_events_atom::value,
                     std::string{req.param("project_id")}, field, before, n);
               }));
+
+  // What Meta's signup dialog handed the browser; the signup's steps run before the answer
+  // (longer than other requests: several calls to Meta), and are shown on the project as
+  // they go (whatsapp.signup).
+  routes.add(
+      "POST", "/v1/projects/{project_id}/whatsapp/signup",
+      guarded(
+          *ctx.auth, access::admin,
+          [&sys, dir, timeout, depth](http_request&& req, responder respond) {
+            auto parsed = parse_json_object(req.body, depth,
+                                            {"code", "waba_id", "phone_number_id", "redirect_uri"});
+            if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
+            const auto& body = std::get<json>(parsed);
+            const auto code = body.value("code", json()).is_string()
+                                  ? body["code"].get<std::string>()
+                                  : std::string{};
+            bool printable = !code.empty() && code.size() <= 2048 &&
+                             std::all_of(code.begin(), code.end(),
+                                         [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+            if (!printable)
+              return respond(http_response::error(
+                  api_code::invalid_code, "code is the signup dialog's code (text, no spaces)"));
+            auto waba = meta_id(body, "waba_id");
+            if (!waba)
+              return respond(http_response::error(api_code::invalid_waba_id,
+                                                  "waba_id must be Meta's numeric id"));
+            auto number = meta_id(body, "phone_number_id");
+            if (!number)
+              return respond(http_response::error(api_code::invalid_phone_number_id,
+                                                  "phone_number_id must be Meta's numeric id"));
+            std::string redirect;
+            if (body.contains("redirect_uri")) {
+              redirect =
+                  body["redirect_uri"].is_string() ? body["redirect_uri"].get<std::string>() : "";
+              if ((redirect.rfind("https://", 0) != 0 && redirect.rfind("http://", 0) != 0) ||
+                  redirect.size() > 2048)
+                return respond(http_response::error(
+                    api_code::invalid_body, "redirect_uri must be the dialog's http(s) URL"));
+            }
+            ask(
+                sys, dir, timeout * 4,
+                [respond](actors::project_info& p) {
+                  respond(http_response::json(200, project_json(p)));
+                },
+                fail_with(respond), actors::signup_atom::value,
+                std::string{req.param("project_id")}, code, *waba, *number, new_pin(),
+                std::move(redirect));
+          }));
 
   routes.add(
       "POST", "/v1/projects/{project_id}/whatsapp/display-name",

@@ -6,6 +6,7 @@
 #include "api/auth.hpp"
 #include "api/json_body.hpp"
 #include "api/route_guard.hpp"
+#include "api/whatsapp_ids.hpp"
 #include "common/secrets.hpp"
 
 #include <nlohmann/json.hpp>
@@ -23,7 +24,9 @@ using actors::project_info;
 constexpr int default_page = 50;
 constexpr int max_page = 200;
 
-json project_json(const project_info& p) {
+}  // namespace
+
+nlohmann::json project_json(const project_info& p) {
   return {{"id", p.id},
           {"name", p.name},
           {"status", p.status},
@@ -33,6 +36,8 @@ json project_json(const project_info& p) {
           {"whatsapp", p.whatsapp_json.empty() ? json(nullptr) : json::parse(p.whatsapp_json)},
           {"settings", json::parse(p.settings_json)}};
 }
+
+namespace {
 
 json key_json(const actors::key_info& k) {
   json out{{"id", k.id}, {"name", k.name}, {"prefix", k.prefix}, {"created_at", k.created_at}};
@@ -144,55 +149,44 @@ void add_project_routes(router& routes, project_routes_context ctx) {
 
   routes.add(
       "PUT", "/v1/projects/{project_id}/whatsapp",
-      guarded(
-          *ctx.auth, access::admin,
-          [&sys, dir, timeout, depth](http_request&& req, responder respond) {
-            auto parsed = parse_json_object(req.body, depth,
-                                            {"phone_number_id", "waba_id", "access_token", "pin"});
-            if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
-            auto& body = std::get<json>(parsed);
-            auto digits = [&](const char* key) -> std::optional<std::string> {
-              if (!body.contains(key) || !body[key].is_string()) return std::nullopt;
-              auto v = body[key].get<std::string>();
-              if (v.empty() || v.size() > 32 ||
-                  v.find_first_not_of("0123456789") != std::string::npos)
-                return std::nullopt;
-              return v;
-            };
-            auto number = digits("phone_number_id");
-            if (!number)
-              return respond(http_response::error(api_code::invalid_phone_number_id,
-                                                  "phone_number_id must be Meta's numeric id"));
-            auto waba = digits("waba_id");
-            if (!waba)
-              return respond(http_response::error(api_code::invalid_waba_id,
-                                                  "waba_id must be Meta's numeric id"));
-            auto token = body.value("access_token", json()).is_string()
-                             ? body["access_token"].get<std::string>()
-                             : "";
-            bool printable = !token.empty() && token.size() <= 4096 &&
-                             std::all_of(token.begin(), token.end(),
-                                         [](unsigned char c) { return c > 0x20 && c < 0x7f; });
-            if (!printable)
-              return respond(
-                  http_response::error(api_code::invalid_access_token,
-                                       "access_token must be a non-empty token without spaces"));
-            std::string pin;
-            if (body.contains("pin")) {
-              pin = body["pin"].is_string() ? body["pin"].get<std::string>() : "";
-              if (pin.size() != 6 || pin.find_first_not_of("0123456789") != std::string::npos)
-                return respond(http_response::error(api_code::invalid_pin, "pin must be 6 digits"));
-            } else {
-              // A two-step verification PIN is required by Meta's register call; Paige keeps it
-              // sealed.
-              auto hex = secrets::random_hex(6);
-              for (std::size_t i = 0; i < 6; ++i)
-                pin += static_cast<char>('0' + std::stoi(hex.substr(2 * i, 2), nullptr, 16) % 10);
-            }
-            ask(sys, dir, timeout, reply_project(respond, 200), fail_with(respond),
-                actors::connect_atom::value, std::string{req.param("project_id")}, *number, *waba,
-                token, pin);
-          }));
+      guarded(*ctx.auth, access::admin,
+              [&sys, dir, timeout, depth](http_request&& req, responder respond) {
+                auto parsed = parse_json_object(
+                    req.body, depth, {"phone_number_id", "waba_id", "access_token", "pin"});
+                if (auto* err = std::get_if<http_response>(&parsed))
+                  return respond(std::move(*err));
+                auto& body = std::get<json>(parsed);
+                auto number = meta_id(body, "phone_number_id");
+                if (!number)
+                  return respond(http_response::error(api_code::invalid_phone_number_id,
+                                                      "phone_number_id must be Meta's numeric id"));
+                auto waba = meta_id(body, "waba_id");
+                if (!waba)
+                  return respond(http_response::error(api_code::invalid_waba_id,
+                                                      "waba_id must be Meta's numeric id"));
+                auto token = body.value("access_token", json()).is_string()
+                                 ? body["access_token"].get<std::string>()
+                                 : "";
+                bool printable = !token.empty() && token.size() <= 4096 &&
+                                 std::all_of(token.begin(), token.end(),
+                                             [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+                if (!printable)
+                  return respond(http_response::error(
+                      api_code::invalid_access_token,
+                      "access_token must be a non-empty token without spaces"));
+                std::string pin;
+                if (body.contains("pin")) {
+                  pin = body["pin"].is_string() ? body["pin"].get<std::string>() : "";
+                  if (pin.size() != 6 || pin.find_first_not_of("0123456789") != std::string::npos)
+                    return respond(
+                        http_response::error(api_code::invalid_pin, "pin must be 6 digits"));
+                } else {
+                  pin = new_pin();
+                }
+                ask(sys, dir, timeout, reply_project(respond, 200), fail_with(respond),
+                    actors::connect_atom::value, std::string{req.param("project_id")}, *number,
+                    *waba, token, pin);
+              }));
 
   routes.add("POST", "/v1/projects/{project_id}/keys",
              guarded(*ctx.auth, access::admin,

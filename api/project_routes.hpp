@@ -7,11 +7,17 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstddef>
 
 namespace paige::storage {
 class backend_watchdog;
+}
+
+namespace paige::actors {
+struct project_info;
 }
 
 namespace paige::api {
@@ -28,7 +34,16 @@ struct project_routes_context {
   std::size_t sql_row_cap = 1000;               ///< rows the SQL endpoint returns at most
   std::size_t sql_max_bytes = 8u << 20;  ///< bytes of values the SQL endpoint returns at most
   storage::backend_watchdog* watchdog = nullptr;  ///< ends the database API's overdue statements
+  /// Meta's embedded signup, as the dashboard opens it (app_id empty: not offered).
+  struct signup_dialog {
+    std::string app_id;
+    std::string config_id;
+    std::string dialog_url;  ///< Meta's OAuth dialog
+  } signup{};
 };
+
+/// A project as the API shows it.
+nlohmann::json project_json(const actors::project_info& p);
 
 /// Adds every /v1/projects route. The admin key may call all of them; a project key may
 /// read its own project (GET /v1/projects/{id}); anything else with a project key is 403 on

@@ -46,6 +46,10 @@ void add_web_routes(router& routes) {
   routes.add("GET", "/", [](http_request&&, responder respond) {
     respond(file_response("index.html", *embedded_file("index.html")));
   });
+  // Where Meta's signup dialog sends the popup back with its code (signup_callback.js).
+  routes.add("GET", "/signup/callback", [](http_request&&, responder respond) {
+    respond(file_response("signup-callback.html", *embedded_file("signup-callback.html")));
+  });
   // Only what is embedded under assets/ is found, by its exact name: no path reaches
   // anything else.
   routes.add("GET", "/assets/{name}", [](http_request&& req, responder respond) {

@@ -75,7 +75,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 37> options{{
+const std::array<option_spec, 40> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080",
      "HTTP address (host:port; port 0 picks a free one)", false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -113,6 +113,31 @@ const std::array<option_spec, 37> options{{
      [](config& c, const std::string& f, const std::string& v) {
        require_non_empty(f, v);
        c.app_secret = v;
+     }},
+    {"--app-id", "PAIGE_APP_ID", "",
+     "Meta app id: enables the embedded signup (exchanging the dialog's code); empty: only the "
+     "manual connect",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       if (v.find_first_not_of("0123456789") != std::string::npos)
+         throw config_error(f + ": must be Meta's numeric app id");
+       c.app_id = v;
+     }},
+    {"--signup-config-id", "PAIGE_SIGNUP_CONFIG_ID", "",
+     "Meta's Login for Business configuration id, passed to the signup dialog", false,
+     [](config& c, const std::string& f, const std::string& v) {
+       if (v.find_first_not_of("0123456789") != std::string::npos)
+         throw config_error(f + ": must be Meta's numeric configuration id");
+       c.signup_config_id = v;
+     }},
+    {"--facebook-url", "PAIGE_FACEBOOK_URL", "https://www.facebook.com",
+     "where the dashboard opens Meta's signup dialog (the simulator's address in development)",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0)
+         throw config_error(f + ": expected an http(s) URL, got '" + v + "'");
+       c.facebook_url = v;
+       while (c.facebook_url.size() > 8 && c.facebook_url.back() == '/') c.facebook_url.pop_back();
      }},
     {"--verify-token", "PAIGE_VERIFY_TOKEN", nullptr,
      "token for Meta's GET webhook handshake (required)", true,

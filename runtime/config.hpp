@@ -29,6 +29,9 @@ struct config {
   std::optional<std::string> admin_token;
   std::optional<std::string> master_key;  ///< 64 hex characters
   std::string app_secret;
+  std::string app_id;            ///< Meta app id: embedded signup (empty: not offered)
+  std::string signup_config_id;  ///< Meta's Login for Business configuration of the signup
+  std::string facebook_url;      ///< where Meta's signup dialog is served
   std::string verify_token;
   std::string graph_url;
   std::string graph_version;

@@ -176,6 +176,8 @@ class server_process {
     services->event_window = cfg_.event_window;
     services->server_conninfo = control_conninfo_;
     services->master_key = master_key_;
+    services->app_id = cfg_.app_id;
+    services->app_secret = cfg_.app_secret;
     services->metrics = &metrics_;
     std::vector<storage::project_row> existing;
     {
@@ -207,6 +209,9 @@ class server_process {
     project_api.sql_row_cap = cfg_.sql_row_cap;
     project_api.sql_max_bytes = cfg_.sql_max_bytes;
     project_api.watchdog = watchdog_.get();
+    if (!cfg_.app_id.empty())
+      project_api.signup = {cfg_.app_id, cfg_.signup_config_id,
+                            cfg_.facebook_url + "/" + cfg_.graph_version + "/dialog/oauth"};
     api::webhook_context webhooks{system_.get(),   &numbers_,         directory_,
                                   cfg_.app_secret, cfg_.verify_token, &metrics_};
     webhooks.timeout = cfg_.webhook_timeout;

@@ -12,6 +12,9 @@ sim_listen="${PAIGE_SIM_LISTEN:-127.0.0.1:9090}"
 export PAIGE_APP_SECRET="${PAIGE_APP_SECRET:-demo-app-secret}"
 export PAIGE_VERIFY_TOKEN="${PAIGE_VERIFY_TOKEN:-demo-verify-token}"
 export PAIGE_GRAPH_URL="${PAIGE_GRAPH_URL:-http://$sim_listen}"
+# The embedded signup against the simulator: its dialog hands over simulated number 1002.
+export PAIGE_APP_ID="${PAIGE_APP_ID:-4242}"
+export PAIGE_FACEBOOK_URL="${PAIGE_FACEBOOK_URL:-http://$sim_listen}"
 if [ -z "${PAIGE_DATA_DIR:-}" ]; then
   PAIGE_DATA_DIR="$PWD/var"
   # As root, Postgres runs as the postgres account, which must be able to reach the data
@@ -24,7 +27,7 @@ fi
 export PAIGE_DATA_DIR
 mkdir -p "$PAIGE_DATA_DIR"
 
-build/bench/paige-metasim --listen "$sim_listen" --app-secret "$PAIGE_APP_SECRET" \
+build/bench/paige-metasim --listen "$sim_listen" --app-secret "$PAIGE_APP_SECRET" --app-id "$PAIGE_APP_ID" \
   --webhook-url "http://$PAIGE_LISTEN/webhook" >"$PAIGE_DATA_DIR/metasim.log" 2>&1 &
 sim_pid=$!
 build/runtime/paige serve &
@@ -51,6 +54,9 @@ auth=(-H "Authorization: Bearer $key")
 # The demo: simulated number 1001, and a project whose starter bot answers on it.
 curl -sf -X PUT "$sim/control/numbers/1001" -o /dev/null \
   -d '{"waba_id":"2001","display_phone_number":"15550001001","verified_name":"Paige Demo","access_token":"demo-access-token"}'
+curl -sf -X PUT "$sim/control/numbers/1002" -o /dev/null \
+  -d '{"waba_id":"2002","display_phone_number":"15550001002","verified_name":"Signed Up Demo","access_token":"demo-signup-token"}'
+curl -sf -X PUT "$sim/control/signup" -o /dev/null -d '{"phone_number_id":"1002"}'
 project=""
 if [ -f "$PAIGE_DATA_DIR/demo-project" ]; then
   project=$(cat "$PAIGE_DATA_DIR/demo-project")
@@ -73,6 +79,8 @@ cat <<EOT
 Paige is running on $api (admin key: $PAIGE_DATA_DIR/admin-token).
 Open $api/ in a browser (the API's documentation is at $api/docs).
 Demo project $project: the starter bot, connected to simulated WhatsApp number 1001.
+A new project's WhatsApp page offers "Connect with Facebook": the simulator's signup dialog
+hands it simulated number 1002.
 Chat with it from another terminal:
     build/bench/paige-chat            (interactive; type "Book" to tap the Book button)
     build/bench/paige-chat hello      (one message, prints the replies)

@@ -116,6 +116,25 @@ const std::vector<migration>& control_migrations() {
          );
          CREATE INDEX whatsapp_events_project ON whatsapp_events (project_id, field, id);
        )sql"},
+      {8, "whatsapp embedded signups",
+       R"sql(
+         -- A signup through Meta's dialog, step by step (storage/whatsapp_signups.hpp): the
+         -- single-use code until it is exchanged, then the business token; sealed.
+         CREATE TABLE whatsapp_signups (
+           project_id          text PRIMARY KEY REFERENCES projects (id),
+           waba_id             text NOT NULL,
+           phone_number_id     text NOT NULL,
+           step                text NOT NULL,
+           status              text NOT NULL CHECK (status IN ('running', 'failed')),
+           code_sealed         text,
+           access_token_sealed text,
+           pin_sealed          text NOT NULL,
+           error               jsonb,
+           redirect_uri        text NOT NULL DEFAULT '',
+           started_at          timestamptz NOT NULL DEFAULT now(),
+           updated_at          timestamptz NOT NULL DEFAULT now()
+         );
+       )sql"},
   };
   return list;
 }

@@ -10,18 +10,33 @@
 namespace paige::storage {
 namespace {
 
+/// An embedded signup as the project shows it (alias s: whatsapp_signups).
+const std::string signup_json =
+    "jsonb_build_object('status', s.status, 'step', s.step, 'waba_id', s.waba_id, "
+    "'phone_number_id', s.phone_number_id, 'error', s.error, 'updated_at', " +
+    iso_utc("s.updated_at") + ")";
+
 const std::string project_columns =
     "id, seq, name, status, status_detail, settings::text AS settings, db_server, db_name, "
     "db_role, db_password_sealed, " +
     iso_utc("created_at") + " AS created_at, " + iso_utc("updated_at") +
-    " AS updated_at, (SELECT json_build_object('phone_number_id', n.phone_number_id, 'waba_id', "
-    "n.waba_id, "
+    " AS updated_at, (SELECT (CASE WHEN n.phone_number_id IS NOT NULL THEN "
+    "jsonb_build_object('phone_number_id', n.phone_number_id, 'waba_id', n.waba_id, "
     "'display_phone_number', n.display_phone_number, 'verified_name', n.verified_name, "
     "'status', CASE WHEN NOT n.token_valid THEN 'token_invalid' "
     "WHEN n.health ? 'held' THEN 'restricted' ELSE 'connected' END, "
     "'status_detail', CASE WHEN NOT n.token_valid THEN n.token_error->>'message' "
-    "ELSE n.health->>'held' END, 'health', n.health)::text "
-    "FROM whatsapp_numbers n WHERE n.project_id = projects.id) AS whatsapp, layout";
+    "ELSE n.health->>'held' END, 'health', n.health) "
+    "|| CASE WHEN s.project_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('signup', " +
+    signup_json +
+    ") END "
+    "WHEN s.project_id IS NOT NULL THEN jsonb_build_object('status', CASE s.status WHEN "
+    "'running' THEN 'connecting' ELSE 'failed' END, 'status_detail', s.error->>'message', "
+    "'signup', " +
+    signup_json +
+    ") END)::text "
+    "FROM (SELECT 1) one LEFT JOIN whatsapp_numbers n ON n.project_id = projects.id "
+    "LEFT JOIN whatsapp_signups s ON s.project_id = projects.id) AS whatsapp, layout";
 
 const std::string number_columns =
     "phone_number_id, project_id, waba_id, display_phone_number, verified_name, "
@@ -233,6 +248,7 @@ bool mark_token_invalid(pqxx::connection& c, const std::string& phone_number_id,
 void disconnect_number(pqxx::connection& c, const std::string& project_id) {
   pqxx::work tx{c};
   tx.exec_params("DELETE FROM whatsapp_numbers WHERE project_id = $1", project_id);
+  tx.exec_params("DELETE FROM whatsapp_signups WHERE project_id = $1", project_id);
   tx.commit();
 }
 

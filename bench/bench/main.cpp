@@ -411,7 +411,7 @@ int main(int argc, char** argv) {
     copts.max_connections_per_origin = static_cast<std::size_t>(opt.connections);
     metasim::webhook_sender sender{"", app_secret, 1000, state, timers, copts};
     driver load{opt, sender};
-    metasim::sim_context ctx{state, timers, sender, false, {}};
+    metasim::sim_context ctx{state, timers, sender, false, {}, {}, {}};
     ctx.on_send = [&load](const std::string& number_id, const std::string& to, const json& body) {
       load.on_send(number_id, to, body);
     };

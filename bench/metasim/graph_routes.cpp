@@ -205,6 +205,10 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
       return answer(
           ctx, respond,
           graph_error(100, "Invalid parameter", "messaging_product and pin are required"));
+    if (ctx.state.signup_config().value("refuse", "") == "register")
+      return answer(ctx, respond,
+                    graph_error(133005, "Two step verification PIN Mismatch",
+                                "the simulator refuses registrations (/control/signup)"));
     ctx.state.mark_registered(n->phone_number_id);
     answer(ctx, respond, http_response::json(200, {{"success", true}}));
   });

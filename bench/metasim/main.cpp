@@ -18,7 +18,8 @@ constexpr const char* usage =
     "usage: paige-metasim --app-secret SECRET [--webhook-url URL] [options]\n"
     "  --listen HOST:PORT       address of the Graph and control API [127.0.0.1:9090]\n"
     "  --webhook-url URL        where webhooks go (Paige's /webhook); also PUT /control/webhook\n"
-    "  --app-secret SECRET      key of X-Hub-Signature-256\n"
+    "  --app-secret SECRET      key of X-Hub-Signature-256 (and of the signup code exchange)\n"
+    "  --app-id ID              the app's id the code exchange expects [any]\n"
     "  --max-attempts N         webhook deliveries before giving up [10]\n"
     "  --statuses LIST          statuses sent for each accepted message [sent,delivered,read]\n"
     "  --error-rate P           share of sends that fail [0]\n"
@@ -43,7 +44,8 @@ int main(int argc, char** argv) {
                                          {"--seed", "1"},
                                          {"--log-level", "info"},
                                          {"--webhook-url", ""},
-                                         {"--app-secret", ""}};
+                                         {"--app-secret", ""},
+                                         {"--app-id", ""}};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -90,8 +92,9 @@ int main(int argc, char** argv) {
     metasim::webhook_sender sender{opt["--webhook-url"], opt["--app-secret"],
                                    std::stoi(opt["--max-attempts"]), state, timers};
     api::router routes;
-    metasim::sim_context ctx{state, timers, sender, true, {}};
+    metasim::sim_context ctx{state, timers, sender, true, {}, opt["--app-id"], opt["--app-secret"]};
     metasim::add_control_routes(routes, ctx);  // first: /control/... wins over /{version}/{id}
+    metasim::add_signup_routes(routes, ctx);   // and /{version}/debug_token over /{version}/{id}
     metasim::add_graph_routes(routes, ctx);
     metrics::registry metrics;
     auto listen = opt["--listen"];

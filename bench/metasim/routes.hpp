@@ -21,11 +21,19 @@ struct sim_context {
   bool keep_records = true;
   /// Called for every accepted send: (phone_number_id, to, the request body).
   std::function<void(const std::string&, const std::string&, const json&)> on_send;
+  std::string app_id;      ///< the app's id (checked in the code exchange when set)
+  std::string app_secret;  ///< the app's secret (checked in the code exchange)
 };
 
 /// GET /{version}/{phone-number-id}, POST .../register, POST /{version}/{waba-id}/subscribed_apps,
 /// POST /{version}/{phone-number-id}/messages (sends and mark-as-read), bearer token checked.
 void add_graph_routes(api::router& routes, sim_context ctx);
+
+/// Meta's embedded signup: the dialog (GET /{version}/dialog/oauth, a page that posts the
+/// session info to its opener and redirects with a code), the code exchange
+/// (GET /{version}/oauth/access_token) and debug_token; /control/signup chooses the number a
+/// signup hands over and which step Meta refuses. Add before add_graph_routes.
+void add_signup_routes(api::router& routes, sim_context ctx);
 
 /// /control/...: numbers, simulated users sending inbound messages, the exchange records
 /// (with long polling), faults, counters.

@@ -68,6 +68,32 @@ bool sim_state::update_number(const std::string& id, const std::function<void(nu
   return true;
 }
 
+std::string sim_state::issue_code(const std::string& phone_number_id) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto code = "SIMCODE-" + run_id_ + "-" + std::to_string(++wamid_counter_);
+  codes_[code] = phone_number_id;
+  return code;
+}
+
+std::optional<std::string> sim_state::redeem_code(const std::string& code) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto it = codes_.find(code);
+  if (it == codes_.end() || it->second.empty()) return std::nullopt;
+  auto number = it->second;
+  it->second.clear();
+  return number;
+}
+
+json sim_state::signup_config() const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return signup_config_;
+}
+
+void sim_state::set_signup_config(json config) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  signup_config_ = std::move(config);
+}
+
 void sim_state::put_number(number n) {
   std::lock_guard<std::mutex> lock{mutex_};
   numbers_[n.phone_number_id] = std::move(n);

@@ -95,6 +95,14 @@ class sim_state {
   /// The newest record's seq (0: none yet).
   std::uint64_t last_seq() const;
 
+  /// A new single-use signup code for the number.
+  std::string issue_code(const std::string& phone_number_id);
+  /// The number a code was issued for, once: a code redeemed before, or unknown, gives nullopt.
+  std::optional<std::string> redeem_code(const std::string& code);
+  /// How signups go: {"phone_number_id"?, "refuse"?: "exchange"|"scope"|"register"}.
+  json signup_config() const;
+  void set_signup_config(json config);
+
   faults get_faults() const;
   /// The faults in force, shared rather than copied (read on every send and status).
   std::shared_ptr<const faults> current_faults() const;
@@ -117,6 +125,8 @@ class sim_state {
   std::uint64_t wamid_counter_ = 0;
   std::string run_id_;  ///< random per run, part of every wamid
   std::map<std::string, long, std::less<>> counters_;
+  std::map<std::string, std::string> codes_;  ///< signup code → its number ("" once redeemed)
+  json signup_config_ = json::object();
 };
 
 }  // namespace paige::metasim

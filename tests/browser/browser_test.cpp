@@ -38,6 +38,7 @@ struct scenario_options {
   std::vector<std::string> paige_args;
   std::vector<std::string> node_args{"--test", "--test-reporter=spec"};
   bool restartable = false;  ///< paige on a fixed port, restarted when the scenario asks
+  std::vector<std::string> meta_args{};
 };
 
 /// Runs `node <node_args> <scenario>` against a fresh pipeline; the test fails with its
@@ -47,7 +48,7 @@ void run_scenario(const std::string& scenario, scenario_options o = {}) {
   if (o.restartable)
     o.paige_args.insert(o.paige_args.end(),
                         {"--listen", "127.0.0.1:" + std::to_string(free_port())});
-  pipeline p{{}, std::move(o.paige_args)};
+  pipeline p{std::move(o.meta_args), std::move(o.paige_args)};
   temp_dir out;
   temp_dir control;
   std::vector<std::string> argv{"/usr/bin/env", "node"};
@@ -81,7 +82,11 @@ void run_scenario(const std::string& scenario, scenario_options o = {}) {
 }  // namespace
 
 TEST_CASE("browser: sign-in, projects, settings, keys and what a project key sees", "[browser]") {
-  run_scenario("projects_test.mjs");
+  // Meta's app 4242 on both sides: the embedded signup is offered, its dialog is the simulator's.
+  scenario_options o;
+  o.paige_args = {"--app-id", "4242"};
+  o.meta_args = {"--app-id", "4242"};
+  run_scenario("projects_test.mjs", o);
 }
 
 TEST_CASE("browser: tables, rows of every type, errors at their field, SQL", "[browser]") {

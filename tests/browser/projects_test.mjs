@@ -134,7 +134,7 @@ test("WhatsApp: a number is connected with the form; Meta's refusal and a number
     await page.getByLabel("Phone number id").fill(number);
     await page.getByLabel("WhatsApp Business account id").fill(waba);
     await page.getByLabel("Access token").fill(token);
-    await page.getByRole("button", { name: "Connect" }).click();
+    await page.getByRole("button", { name: "Connect", exact: true }).click();
   };
   await connect("1002", "2002", "a-wrong-token");
   await page.locator(".form-status .state.error").waitFor();
@@ -237,7 +237,7 @@ test("WhatsApp: a token Meta refuses is shown; connecting again sends what waite
   await page.getByLabel("Phone number id").fill(env.number);
   await page.getByLabel("WhatsApp Business account id").fill("2001");
   await page.getByLabel("Access token").fill("token-new");
-  await page.getByRole("button", { name: "Connect" }).click();
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
   await page.getByTestId("whatsapp-details").getByText("connected").waitFor();
   assert.equal(await page.getByText("Meta refused this number's access token").count(), 0);
   await eventually(async () => (await sentTo("15550500")).length === 1, "the greeting to go out once");
@@ -282,5 +282,36 @@ test("WhatsApp: what Meta reports shows as it comes; a restriction is explained;
   await page.getByRole("button", { name: "Ask Meta for this name" }).click();
   await page.getByTestId("name-review").getByText("approved").waitFor();
   await page.getByTestId("whatsapp-details").getByText("Acme Clinic").waitFor();
+  assertClean(page);
+});
+
+test("WhatsApp: Connect with Facebook runs Meta's signup in a window and connects the number it shared", async () => {
+  const p = (await api("POST", "/v1/projects", { name: "Signed up in a browser" })).body;
+  await eventually(async () => (await api("GET", `/v1/projects/${p.id}`)).body.status === "active", "the project to be active");
+  await metasim("PUT", "/control/numbers/1003", {
+    waba_id: "2003", display_phone_number: "15550001003", verified_name: "Third Clinic", access_token: "token-1003" });
+  await metasim("PUT", "/control/signup", { phone_number_id: "1003", refuse: "scope" });
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/p/${p.id}/whatsapp`);
+  const signUp = async () => {
+    const [dialog] = await Promise.all([page.waitForEvent("popup"), page.getByRole("button", { name: "Connect with Facebook" }).click()]);
+    await dialog.getByRole("button", { name: "Continue" }).click();
+    await dialog.waitForEvent("close");
+  };
+  // Meta's token lacks a permission: the step and the reason are shown, nothing is connected.
+  await signUp();
+  await page.getByTestId("signup-state").getByText("check", { exact: false }).waitFor();
+  await page.getByText("whatsapp_business_messaging", { exact: false }).first().waitFor();
+  assert.equal((await api("GET", `/v1/projects/${p.id}`)).body.whatsapp.status, "failed");
+  // Meta takes it: connected with the number Meta shared.
+  await metasim("PUT", "/control/signup", { phone_number_id: "1003" });
+  await signUp();
+  await page.getByTestId("whatsapp-details").getByText("Third Clinic").waitFor();
+  const w = (await api("GET", `/v1/projects/${p.id}`)).body.whatsapp;
+  assert.equal(w.status, "connected");
+  assert.equal(w.phone_number_id, "1003");
+  assert.equal((await metasim("GET", "/control/numbers/1003")).body.registered, true);
+  assert.ok(!(await page.content()).includes("token-1003"));
   assertClean(page);
 });

@@ -36,7 +36,7 @@ struct pipeline {
 
   static std::vector<std::string> with_graph(std::vector<std::string> args,
                                              const std::string& url) {
-    args.insert(args.end(), {"--graph-url", url});
+    args.insert(args.end(), {"--graph-url", url, "--facebook-url", url});
     return args;
   }
 

@@ -15,6 +15,7 @@ export const operations = {
   createKey: ["POST", "/v1/projects/{project_id}/keys"],
   revokeKey: ["DELETE", "/v1/projects/{project_id}/keys/{key_id}"],
   connectWhatsApp: ["PUT", "/v1/projects/{project_id}/whatsapp"],
+  signUpWhatsApp: ["POST", "/v1/projects/{project_id}/whatsapp/signup"],
   getProfile: ["GET", "/v1/projects/{project_id}/whatsapp/profile"],
   updateProfile: ["PATCH", "/v1/projects/{project_id}/whatsapp/profile"],
   requestDisplayName: ["POST", "/v1/projects/{project_id}/whatsapp/display-name"],

@@ -5,6 +5,7 @@
 import { call } from "./api.js";
 import { h, replace, timeEl } from "./dom.js";
 import { followEvents } from "./events.js";
+import { openSignup } from "./signup.js";
 import { badge, errorBox, field, fill, form, loading, notify } from "./ui.js";
 import { projectFrame } from "./frame.js";
 
@@ -39,8 +40,11 @@ export function whatsappPage(ctx) {
   async function load() {
     const p = await loadNumber();
     if (!p) return replace(rest);
-    replace(rest, p.whatsapp ? displayNameCard(p.whatsapp) : null, p.whatsapp ? eventsCard() : null,
-      p.whatsapp ? profileCard() : null, ctx.me.role === "admin" ? connect(p) : null);
+    const number = p.whatsapp?.phone_number_id;
+    replace(rest, number ? displayNameCard(p.whatsapp) : null, number ? eventsCard() : null,
+      p.whatsapp?.phone_number_id ? profileCard() : null,
+      ctx.me.role === "admin" && ctx.me.signup ? signupCard(p) : null,
+      ctx.me.role === "admin" ? connect(p) : null);
   }
 
   const events = followEvents(id, {
@@ -54,10 +58,12 @@ export function whatsappPage(ctx) {
   function details(p) {
     const w = p.whatsapp;
     const health = w?.health ?? {};
-    if (!w)
+    const signup = w?.signup ? signupState(w.signup) : null;
+    if (!w?.phone_number_id)
       return h("section", { class: "card" }, h("h2", {}, "Number"),
-        h("p", { class: "state empty" }, "No WhatsApp number is connected: the bot cannot receive or send messages yet."));
-    return h("section", { class: "card" }, h("h2", {}, "Number"),
+        h("p", { class: "state empty" }, "No WhatsApp number is connected: the bot cannot receive or send messages yet."),
+        signup);
+    return h("section", { class: "card" }, h("h2", {}, "Number"), signup,
       w.status === "token_invalid"
         ? h("div", { class: "state error", role: "alert" },
           h("strong", {}, "Meta refused this number's access token"), w.status_detail ? ": " + w.status_detail : "",
@@ -82,6 +88,14 @@ export function whatsappPage(ctx) {
           : null,
         h("dt", {}, "Phone number id"), h("dd", {}, h("code", {}, w.phone_number_id)),
         h("dt", {}, "WhatsApp Business account"), h("dd", {}, h("code", {}, w.waba_id))));
+  }
+
+  /** Where an embedded signup is: running at a step, or failed there with Meta's reason. */
+  function signupState(s) {
+    if (s.status === "running")
+      return h("p", { class: "state loading", "data-testid": "signup-state" }, `Signing up with Meta: ${s.step}…`);
+    return h("div", { class: "state error", role: "alert", "data-testid": "signup-state" },
+      h("strong", {}, `Meta's signup failed at "${s.step}"`), s.error?.message ? ": " + s.error.message : "");
   }
 
   /** The display name: the one Meta shows, a change's review, and a form to ask for one. */
@@ -176,6 +190,38 @@ export function whatsappPage(ctx) {
         })];
     });
     return card;
+  }
+
+  /** "Connect with Facebook": Meta's embedded signup, finished by Paige. */
+  function signupCard(p) {
+    const status = h("div", { role: "status" });
+    let open = null;
+    ctx.onDispose(() => open?.stop());
+    const button = h("button", {
+      type: "button", class: "primary",
+      onclick: async () => {
+        button.disabled = true;
+        replace(status, loading("Waiting for Meta's signup window"));
+        try {
+          open = openSignup(ctx.me.signup);
+          const got = await open.result;
+          replace(status, loading("Connecting the number Meta shared"));
+          await call("signUpWhatsApp", { project_id: id }, { body: got });
+          replace(status);
+          notify("Number connected through Meta's signup.");
+          load();
+        } catch (e) {
+          if (!ctx.active()) return;
+          replace(status, errorBox(e));
+          loadNumber();
+        } finally {
+          button.disabled = false;
+        }
+      },
+    }, "Connect with Facebook");
+    return h("section", { class: "card" }, h("h2", {}, p.whatsapp?.phone_number_id ? "Sign up another number" : "Sign up with Meta"),
+      h("p", { class: "muted" }, "Meta's dialog shares a WhatsApp Business account and number with Paige; Paige then registers the number and subscribes to its webhooks."),
+      button, status);
   }
 
   function connect(p) {
