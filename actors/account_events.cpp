@@ -23,8 +23,9 @@ struct health_update {
   nlohmann::json health;                             ///< the health now stored
   bool changed = false;                              ///< it differs from what was stored
   std::vector<storage::account_event_row> recorded;  ///< changes new to this project
-  std::string approved_name;                         ///< a display name Meta approved just now
-  std::string whatsapp_json;                         ///< the project's whatsapp view after
+  std::string verified_name;  ///< a display name Meta approved just now (stored with it)
+  nlohmann::json previous;    ///< what a change replaced, when its caller may undo it
+  std::string whatsapp_json;  ///< the project's whatsapp view after
 };
 
 }  // namespace paige::actors
@@ -61,20 +62,30 @@ void count(project_self self, const char* name, const char* help,
   if (auto* m = self->state.svc->metrics) m->counters(name, help, labels).with(values).inc();
 }
 
-/// Hands the hold to meta_sync, and arms the check at its end.
-void apply_hold(project_self self, const json& health) {
-  auto& st = self->state;
-  self->send(st.svc->meta_sync, hold_atom::value, st.row.id, health::held(health));
-  if (auto until = health::held_until(health)) {
-    auto wait = std::max<std::int64_t>(*until - unix_now(), 0) + 1;
-    self->delayed_send(self, std::chrono::seconds{wait}, health_check_atom::value);
-  }
+std::int64_t version_of(const json& health) {
+  return health.is_object() ? health.value("version", std::int64_t{0}) : 0;
 }
 
-/// Adopts what a committed update stored: the number's view, events, metrics, the hold.
+/// Hands the hold to meta_sync (with the latest refusal it told of: an older release is
+/// ignored there), and arms one check at the hold's end (re-armed daily for a far end).
+void apply_hold(project_self self, const json& health) {
+  auto& st = self->state;
+  self->send(st.svc->meta_sync, hold_atom::value, st.row.id, health::held(health), st.refusal_seq);
+  auto until = health::held_until(health);
+  if (!until) return;
+  auto now = unix_now();
+  auto due = std::min(*until + 1, now + 24 * 60 * 60);
+  if (st.health_check_at > now && st.health_check_at <= due) return;  // one is armed already
+  st.health_check_at = due;
+  self->delayed_send(self, std::chrono::seconds{std::max<std::int64_t>(due - now, 1)},
+                     health_check_atom::value);
+}
+
+/// Adopts what a committed update stored: events, metrics, and (when newer than what this
+/// actor has: replies of concurrent updates may come in any order) the number's health, its
+/// view and its hold.
 void adopt(project_self self, const health_update& u) {
   auto& st = self->state;
-  if (!u.whatsapp_json.empty()) st.row.whatsapp_json = u.whatsapp_json;
   for (const auto& e : u.recorded) {
     count(self, "paige_whatsapp_account_events_total",
           "webhook changes of other fields than messages, recorded, by field", {"field"},
@@ -85,10 +96,13 @@ void adopt(project_self self, const health_update& u) {
              {"value", json::parse(e.value_json, nullptr, false)},
              {"received_at", e.received_at}});
   }
-  if (!st.number || !u.changed) return;
-  bool was_held = health::held(json::parse(st.number->health_json, nullptr, false));
+  if (!st.number || !u.health.is_object()) return;
+  auto cached = json::parse(st.number->health_json, nullptr, false);
+  if (version_of(u.health) <= version_of(cached)) return;
+  bool was_held = health::held(cached);
   st.number->health_json = u.health.dump();
-  if (!u.approved_name.empty()) st.number->verified_name = u.approved_name;
+  if (!u.verified_name.empty()) st.number->verified_name = u.verified_name;
+  if (!u.whatsapp_json.empty()) st.row.whatsapp_json = u.whatsapp_json;
   publish(self, "whatsapp.health", {{"health", u.health}});
   if (health::held(u.health) != was_held) {
     log::warn(health::held(u.health) ? "whatsapp.sends_held" : "whatsapp.sends_released",
@@ -100,8 +114,10 @@ void adopt(project_self self, const health_update& u) {
   apply_hold(self, u.health);
 }
 
-/// Runs `change` in one transaction over the locked health; `done` gets the update or the
-/// error (nothing was stored then).
+/// Runs `change` in one transaction over the locked health (each stored change gets the next
+/// version); `done` gets the update, or the error when nothing was stored. A number whose
+/// row is missing (replaced meanwhile) fails the transaction: the caller's webhook is
+/// answered 503 and Meta redelivers.
 void change_health(project_self self, health_change change,
                    std::function<void(caf::expected<health_update>)> done) {
   auto& st = self->state;
@@ -110,17 +126,24 @@ void change_health(project_self self, health_change change,
                 db_job{[number_id, change, id = st.row.id](pqxx::connection& c) {
                   auto u = std::make_shared<health_update>();
                   pqxx::work tx{c};
-                  auto stored =
-                      number_id.empty() ? std::nullopt : storage::lock_number_health(tx, number_id);
+                  std::optional<std::string> stored;
+                  if (!number_id.empty()) {
+                    stored = storage::lock_number_health(tx, id, number_id);
+                    if (!stored)
+                      throw std::runtime_error("the number " + number_id + " is not the project's");
+                  }
                   auto before = stored ? json::parse(*stored, nullptr, false) : json{};
                   u->health = before;
                   change(tx, *u);
                   u->changed = stored && u->health != before;
-                  if (u->changed) storage::set_number_health(tx, number_id, u->health.dump());
-                  if (!u->approved_name.empty())
-                    storage::set_verified_name(tx, number_id, u->approved_name);
+                  if (u->changed) {
+                    u->health["version"] = version_of(before) + 1;
+                    storage::set_number_health(tx, id, number_id, u->health.dump());
+                  }
+                  if (!u->verified_name.empty())
+                    storage::set_verified_name(tx, id, number_id, u->verified_name);
                   tx.commit();
-                  if (u->changed)
+                  if (stored)
                     if (auto row = storage::find_project(c, id))
                       u->whatsapp_json = row->whatsapp_json;
                   return caf::make_message(std::move(u));
@@ -171,7 +194,7 @@ void record_account_changes(project_self self, std::vector<account_change> chang
           if (!out.changed) continue;
           u.health = std::move(out.health);
           if (out.name_approved)
-            u.approved_name = u.health["display_name"].value("name", std::string{});
+            u.verified_name = u.health["display_name"].value("name", std::string{});
         }
       },
       [self, ack](caf::expected<health_update> u) mutable {
@@ -180,12 +203,13 @@ void record_account_changes(project_self self, std::vector<account_change> chang
                     {{"project", self->state.row.id}, {"reason", reason_of(u.error())}});
           return ack.fail(u.error());
         }
-        if (!u->approved_name.empty()) register_again(self);
+        if (!u->verified_name.empty()) register_again(self);
         ack.ok();
       });
 }
 
-void record_sends_refused(project_self self, const std::string& error_json) {
+void record_sends_refused(project_self self, const std::string& error_json, std::uint64_t seq) {
+  self->state.refusal_seq = std::max(self->state.refusal_seq, seq);
   auto error = json::parse(error_json, nullptr, false);
   change_health(
       self,
@@ -204,6 +228,7 @@ void record_sends_refused(project_self self, const std::string& error_json) {
 
 void settle_number_health(project_self self) {
   auto& st = self->state;
+  if (st.health_check_at <= unix_now()) st.health_check_at = 0;  // this was it
   if (!st.number) return;
   auto current = json::parse(st.number->health_json, nullptr, false);
   auto settled = health::settle(current, unix_now());
@@ -225,25 +250,41 @@ caf::result<std::string> request_display_name(project_self self, std::string nam
     return make_error(errc::conflict, "connect a WhatsApp number first",
                       api_code::whatsapp_not_connected);
   auto rp = self->make_response_promise<std::string>();
-  self->request(st.account, caf::infinite, display_name_atom::value, *st.number, name)
-      .then(
-          [self, rp, name](bool) mutable {
-            log::info("whatsapp.display_name_requested", {{"project", self->state.row.id}});
-            change_health(
-                self,
-                [name](pqxx::transaction_base&, health_update& u) {
-                  if (!u.health.is_null())
-                    u.health = health::request_name(u.health, name, unix_now());
+  // The pending review is stored before Meta is asked: Meta's decision, however early it
+  // comes, is applied after it. If Meta refuses the request, what was there is put back.
+  change_health(
+      self,
+      [name](pqxx::transaction_base&, health_update& u) {
+        if (u.health.is_null()) return;
+        u.previous = u.health.value("display_name", json());
+        u.health = health::request_name(u.health, name, unix_now());
+      },
+      [self, rp, name](caf::expected<health_update> stored) mutable {
+        if (!stored) {
+          rp.deliver(stored.error());
+          return;
+        }
+        auto previous = stored->previous;
+        self->request(self->state.account, caf::infinite, display_name_atom::value,
+                      *self->state.number, name)
+            .then(
+                [self, rp](bool) mutable {
+                  log::info("whatsapp.display_name_requested", {{"project", self->state.row.id}});
+                  rp.deliver(self->state.row.whatsapp_json);
                 },
-                [self, rp](caf::expected<health_update> u) mutable {
-                  // Meta has the request either way: its decision is recorded when it comes.
-                  if (!u)
-                    rp.deliver(u.error());
-                  else
-                    rp.deliver(self->state.row.whatsapp_json);
+                [self, rp, previous](caf::error& err) mutable {
+                  change_health(
+                      self,
+                      [previous](pqxx::transaction_base&, health_update& u) {
+                        if (u.health.is_null()) return;
+                        if (previous.is_null())
+                          u.health.erase("display_name");
+                        else
+                          u.health["display_name"] = previous;
+                      },
+                      [rp, err](caf::expected<health_update>) mutable { rp.deliver(err); });
                 });
-          },
-          [rp](caf::error& err) mutable { rp.deliver(err); });
+      });
   return rp;
 }
 

@@ -26,8 +26,9 @@ using health_check_atom = caf::atom_constant<caf::atom("healthchk")>;
 /// publishes them; `ack` is called once they are committed (or with why not: Meta redelivers).
 void record_account_changes(project_self self, std::vector<account_change> changes, batch_ack ack);
 
-/// Meta refused a send for the account (from meta_sync, which holds the sends already).
-void record_sends_refused(project_self self, const std::string& error_json);
+/// Meta refused a send for the account (from meta_sync, which holds the sends already; `seq`
+/// numbers its refusals: a release older than the last is ignored there).
+void record_sends_refused(project_self self, const std::string& error_json, std::uint64_t seq);
 
 /// The health judged now (a hold that ended releases the sends): stored if that changed it,
 /// and the hold handed to meta_sync. Call before the number is handed to meta_sync, and when

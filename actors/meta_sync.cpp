@@ -83,6 +83,8 @@ struct project_outbox {
   /// The project actor holds the number's sends (number_health.hpp); also set here at once
   /// when Meta refuses a send for the account.
   bool held = false;
+  /// Counts this actor's own holds (refusals): a release older than the last is ignored.
+  std::uint64_t hold_seq = 0;
 };
 
 struct meta_sync_state {
@@ -296,13 +298,16 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
     // Untried, like a refused token: the hold is the account's, not this message's.
     c.attempts = 0;
     make_ready(box, wa_id);
+    if (epoch != box.token_epoch) return pump(self, project_id);  // before a new connect
     if (!box.held) {
       box.held = true;
+      ++box.hold_seq;
       count(self, "paige_outbound_account_refused_total",
             "times Meta refused a number's send for its account (368, 131031): its sends wait");
       log::warn("outbound.account_refused",
                 {{"project", project_id}, {"code", r.error_code()}, {"reason", r.error_message()}});
-      self->send(box.number->owner, account_refused_atom::value, meta_error_of(r).dump());
+      self->send(box.number->owner, account_refused_atom::value, meta_error_of(r).dump(),
+                 box.hold_seq);
     }
     return;
   }
@@ -390,8 +395,9 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
         for (auto id : parked) record(self, project_id, id);
         pump(self, project_id);
       },
-      [=](hold_atom, const std::string& project_id, bool held) {
+      [=](hold_atom, const std::string& project_id, bool held, std::uint64_t seq) {
         auto& box = self->state.outboxes[project_id];
+        if (!held && seq < box.hold_seq) return;  // sent before the project knew of a refusal
         if (box.held == held) return;
         box.held = held;
         if (held) return;

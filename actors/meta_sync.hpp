@@ -11,10 +11,12 @@
 ///   (rate_atom, project_id, rate)      a new send rate for the project's number.
 ///   (send_atom, project_id, wa_id, std::vector<outbound_item>)
 ///       queues outbound messages (already stored as `queued`) for a contact.
-///   (hold_atom, project_id, held)      from the project actor: Meta restricted or banned the
+///   (hold_atom, project_id, held, seq) from the project actor: Meta restricted or banned the
 ///       number, or refused its sends for the account (number_health.hpp): while held, nothing
 ///       is sent; released, one send goes at a time until Meta takes one. Send it before the
-///       number_atom of a (re)started project actor: number_atom keeps the hold.
+///       number_atom of a (re)started project actor: number_atom keeps the hold. `seq` is the
+///       last refusal the project actor was told of: a release with an older one is ignored
+///       (this actor held the number since).
 ///
 /// Sending: per contact, one message at a time in queue order; the next send to a contact
 /// waits for Meta's answer to the previous one (and for its retries), while different
@@ -74,10 +76,10 @@ using record_atom = caf::atom_constant<caf::atom("record")>;
 /// token of the number (the project may have connected a new one since); its sends wait. No
 /// reply.
 using token_invalid_atom = caf::atom_constant<caf::atom("tokenbad")>;
-/// To meta_sync: (hold_atom, project_id, bool held). No reply.
+/// To meta_sync: (hold_atom, project_id, bool held, std::uint64_t seq). No reply.
 using hold_atom = caf::atom_constant<caf::atom("hold")>;
-/// To the project actor: (account_refused_atom, error_json) — Meta refused a send for the
-/// account; the number's sends are held. No reply.
+/// To the project actor: (account_refused_atom, error_json, std::uint64_t seq) — Meta refused a
+/// send for the account; the number's sends are held (seq numbers these holds). No reply.
 using account_refused_atom = caf::atom_constant<caf::atom("accrefused")>;
 
 /// Stores an outcome; the change it made, if any.

@@ -1,7 +1,5 @@
 #include "actors/number_directory.hpp"
 
-#include "actors/core/number_health.hpp"
-
 namespace paige::actors {
 
 number_directory::number_directory() : current_(std::make_shared<const map>()) {}
@@ -13,30 +11,15 @@ std::shared_ptr<const number_directory::map> number_directory::snapshot() const 
 caf::actor number_directory::find(const std::string& phone_number_id) const {
   auto snap = snapshot();
   auto it = snap->find(phone_number_id);
-  return it == snap->end() ? caf::actor{} : it->second.project;
+  return it == snap->end() ? caf::actor{} : it->second;
 }
 
-std::vector<caf::actor> number_directory::find_account(const std::string& waba_id,
-                                                       const std::string& phone_number_id,
-                                                       const std::string& display_digits) const {
-  std::vector<caf::actor> out;
-  auto snap = snapshot();
-  for (const auto& [id, r] : *snap) {
-    if (r.waba_id != waba_id) continue;
-    if (!phone_number_id.empty() && id != phone_number_id) continue;
-    if (!display_digits.empty() && r.display_digits != display_digits) continue;
-    out.push_back(r.project);
-  }
-  return out;
-}
-
-void number_directory::set(const std::string& phone_number_id, const std::string& waba_id,
-                           const std::string& display_phone_number, const caf::actor& project) {
+void number_directory::set(const std::string& phone_number_id, const caf::actor& project) {
   std::lock_guard<std::mutex> lock{write_mutex_};
   auto next = std::make_shared<map>(*snapshot());
   for (auto it = next->begin(); it != next->end();)
-    it = it->second.project == project ? next->erase(it) : std::next(it);
-  (*next)[phone_number_id] = {project, waba_id, health::digits_of(display_phone_number)};
+    it = it->second == project ? next->erase(it) : std::next(it);
+  (*next)[phone_number_id] = project;
   std::atomic_store(&current_, std::shared_ptr<const map>{std::move(next)});
 }
 
@@ -44,7 +27,7 @@ void number_directory::remove(const caf::actor_addr& project) {
   std::lock_guard<std::mutex> lock{write_mutex_};
   auto next = std::make_shared<map>(*snapshot());
   for (auto it = next->begin(); it != next->end();)
-    it = it->second.project.address() == project ? next->erase(it) : std::next(it);
+    it = it->second.address() == project ? next->erase(it) : std::next(it);
   std::atomic_store(&current_, std::shared_ptr<const map>{std::move(next)});
 }
 

@@ -268,8 +268,7 @@ void adopt_number(self_ptr self, storage::number_row number) {
   auto& st = self->state;
   if (st.svc->numbers && st.row.status != storage::project_status::deleting &&
       st.row.status != storage::project_status::deleted)
-    st.svc->numbers->set(number.phone_number_id, number.waba_id, number.display_phone_number,
-                         caf::actor_cast<caf::actor>(self));
+    st.svc->numbers->set(number.phone_number_id, caf::actor_cast<caf::actor>(self));
   st.number = std::move(number);
 }
 
@@ -544,8 +543,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       self->state.row.status != storage::project_status::deleting) {
     auto w = nlohmann::json::parse(self->state.row.whatsapp_json, nullptr, false);
     if (w.is_object() && w.contains("phone_number_id"))
-      self->state.svc->numbers->set(w["phone_number_id"].get<std::string>(), w.value("waba_id", ""),
-                                    w.value("display_phone_number", ""),
+      self->state.svc->numbers->set(w["phone_number_id"].get<std::string>(),
                                     caf::actor_cast<caf::actor>(self));
   }
   if (self->state.row.status == storage::project_status::provisioning) start_provisioning(self);
@@ -700,8 +698,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](account_events_atom, std::vector<account_change>& changes, batch_ack& ack) {
         record_account_changes(self, std::move(changes), std::move(ack));
       },
-      [=](account_refused_atom, const std::string& error_json) {
-        record_sends_refused(self, error_json);
+      [=](account_refused_atom, const std::string& error_json, std::uint64_t seq) {
+        record_sends_refused(self, error_json, seq);
       },
       [=](health_check_atom) { settle_number_health(self); },
       [=](display_name_atom, std::string& name) -> caf::result<std::string> {

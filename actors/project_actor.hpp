@@ -119,8 +119,10 @@ struct project_state {
   std::shared_ptr<std::string> counted = std::make_shared<std::string>();
   /// The current bot: its stored version and its compiled form (null if it no longer compiles).
   storage::bot_row bot_version;
-  bool profile_busy = false;  ///< a profile read or change is with the account actor
-  bool signup_busy = false;   ///< an embedded signup is with the account actor
+  bool profile_busy = false;         ///< a profile read or change is with the account actor
+  bool signup_busy = false;          ///< an embedded signup is with the account actor
+  std::uint64_t refusal_seq = 0;     ///< meta_sync's last refusal of sends for the account
+  std::int64_t health_check_at = 0;  ///< when the armed health check fires (Unix s; 0: none)
   std::shared_ptr<const bot::definition> bot;
   /// The connected WhatsApp number, if any (its token stays sealed until used).
   std::optional<storage::number_row> number;

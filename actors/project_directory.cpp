@@ -265,15 +265,19 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](display_name_atom, const std::string& id, std::string& name) {
         return forward(self, id, display_name_atom::value, std::move(name));
       },
-      [=](waba_owned_atom, const std::string& waba_id) -> caf::result<bool> {
-        auto rp = self->make_response_promise<bool>();
-        self->request(self->state.svc->control_db, db_timeout, run_atom::value,
-                      retry_safe{[waba_id](pqxx::connection& c) {
-                        return caf::make_message(storage::waba_has_live_project(c, waba_id));
-                      }})
-            .then([rp](bool owned) mutable { rp.deliver(owned); },
-                  [rp](caf::error& err) mutable { rp.deliver(err); });
-        return rp;
+      [=](waba_numbers_atom, const std::string& waba_id) -> caf::result<std::string> {
+        return query<std::vector<storage::number_owner_row>, std::string>(
+            self,
+            [waba_id](pqxx::connection& c) {
+              return caf::make_message(storage::waba_numbers(c, waba_id));
+            },
+            [](std::vector<storage::number_owner_row>& rows) {
+              auto out = nlohmann::json::array();
+              for (const auto& r : rows)
+                out.push_back({r.project_id, r.phone_number_id, r.display_phone_number});
+              return out.dump();
+            },
+            true);
       },
       [=](key_list_atom, const std::string& id) -> caf::result<std::vector<key_info>> {
         if (!self->state.projects.count(id)) return project_not_found(id);

@@ -31,8 +31,9 @@
 ///   (key_revoke_atom, id, key_id)             → ok_atom             | not_found key_not_found
 ///   (number_owned_atom, phone_number_id)     → bool: whether an active or paused project owns
 ///                                               the number (its actor may not be routing yet)
-///   (waba_owned_atom, waba_id)                → bool: whether an active or paused project has a
-///                                               number of that WABA
+///   (waba_numbers_atom, waba_id)              → std::string: the WABA's numbers that active or
+///                                               paused projects own, as JSON
+///                                               [[project_id, phone_number_id, display], ...]
 ///   (account_events_atom, id, field, before_id, limit) → std::string: a JSON list of the
 ///                                               project's recorded account changes, newest
 ///                                               first (storage/whatsapp_events.hpp)

@@ -60,7 +60,7 @@ using messages_atom = caf::atom_constant<caf::atom("messages")>;
 using query_atom = caf::atom_constant<caf::atom("query")>;
 using database_atom = caf::atom_constant<caf::atom("database")>;
 using number_owned_atom = caf::atom_constant<caf::atom("numowned")>;
-using waba_owned_atom = caf::atom_constant<caf::atom("wabaowned")>;
+using waba_numbers_atom = caf::atom_constant<caf::atom("wabanums")>;
 using account_atom = caf::atom_constant<caf::atom("account")>;
 using account_events_atom = caf::atom_constant<caf::atom("accevents")>;
 using display_name_atom = caf::atom_constant<caf::atom("dispname")>;
@@ -182,6 +182,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::database_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::project_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::account_event_row>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::signup_row)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::number_owner_row>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<paige::storage::project_row>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::key_row)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::bot_row)

@@ -51,6 +51,53 @@ struct fan_in {
   }
 };
 
+/// Sends the changes of one WABA to the projects they concern: the one whose number a change
+/// names, or every project with a number of the WABA (`owned`: [[project_id,
+/// phone_number_id, display], ...], read from the control database). A project that owns
+/// one but is not routing yet (its actor is starting) makes the webhook answer 503: Meta
+/// redelivers; changes of numbers no project owns are dropped (answered 200).
+void route_account_changes(const std::shared_ptr<fan_in>& join,
+                           const actors::number_directory& numbers, metrics::counter& unknown,
+                           const std::vector<actors::account_change>& changes,
+                           const nlohmann::json& owned) {
+  std::map<caf::actor, std::vector<actors::account_change>> by_project;
+  for (const auto& change : changes) {
+    auto target = actors::health::target_of(
+        change.field, nlohmann::json::parse(change.value_json, nullptr, false));
+    bool concerned_any = false;
+    for (const auto& row : owned) {
+      const auto& number_id = row[1].get_ref<const std::string&>();
+      bool concerned =
+          target.phone_number_id.empty() && target.display_digits.empty() ? true
+          : target.phone_number_id.empty()
+              ? actors::health::digits_of(row[2].get<std::string>()) == target.display_digits
+              : number_id == target.phone_number_id;
+      if (!concerned) continue;
+      concerned_any = true;
+      auto project = numbers.find(number_id);
+      if (!project)
+        return join->failed(actors::make_error(
+            actors::errc::db_unavailable, "the project of number " + number_id + " is starting"));
+      by_project[project].push_back(change);
+    }
+    if (!concerned_any) {
+      unknown.inc();
+      log::warn("webhook.unknown_account", {{"waba_id", change.waba_id}, {"field", change.field}});
+    }
+  }
+  join->remaining += by_project.size();  // before this WABA's own count is released below
+  for (auto& [project, list] : by_project) {
+    actors::batch_ack ack{[join](const caf::error* err) {
+      if (err)
+        join->failed(*err);
+      else
+        join->one_done();
+    }};
+    caf::anon_send(project, actors::account_events_atom::value, std::move(list), std::move(ack));
+  }
+  join->one_done();
+}
+
 }  // namespace
 
 void add_webhook_routes(router& routes, webhook_context ctx) {
@@ -121,31 +168,13 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
           else
             unrouted.push_back(std::move(batch));
         }
-        // Changes of other fields: to every project of the WABA they concern (by the number they
-        // name, if any), each project's in one message.
-        std::map<caf::actor, std::vector<actors::account_change>> by_project;
-        std::vector<std::string> unrouted_wabas;
+        // Changes of other fields, by WABA: routed once the WABA's numbers are read (rare).
+        std::map<std::string, std::vector<actors::account_change>> by_waba;
         account_events->inc(envelope.account.size());
-        for (auto& change : envelope.account) {
-          auto target = actors::health::target_of(
-              change.field, nlohmann::json::parse(change.value_json, nullptr, false));
-          auto projects = ctx.numbers->find_account(change.waba_id, target.phone_number_id,
-                                                    target.display_digits);
-          if (projects.empty()) {
-            if (ctx.numbers->find_account(change.waba_id, {}, {}).empty()) {
-              unrouted_wabas.push_back(change.waba_id);  // no project routes this WABA now
-            } else {
-              unknown_account->inc();  // a number of the WABA that no project connected
-              log::warn("webhook.unknown_number",
-                        {{"waba_id", change.waba_id}, {"field", change.field}});
-            }
-            continue;
-          }
-          for (const auto& p : projects) by_project[p].push_back(change);
-        }
+        for (auto& change : envelope.account) by_waba[change.waba_id].push_back(std::move(change));
         auto join = std::make_shared<fan_in>();
-        join->remaining = routed.size() + unrouted.size() + by_project.size() +
-                          unrouted_wabas.size() + 1;  // +1: released once all are sent
+        join->remaining =
+            routed.size() + unrouted.size() + by_waba.size() + 1;  // +1: released once all are sent
         join->respond = respond;
         join->ok = ok;
         join->late = late;
@@ -177,31 +206,16 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
               [join](const caf::error& err) { join->failed(err); },
               actors::number_owned_atom::value, batch.phone_number_id);
         }
-        for (auto& [project, changes] : by_project) {
-          actors::batch_ack ack{[join](const caf::error* err) {
-            if (err)
-              join->failed(*err);
-            else
-              join->one_done();
-          }};
-          caf::anon_send(project, actors::account_events_atom::value, std::move(changes),
-                         std::move(ack));
-        }
-        for (auto& waba : unrouted_wabas) {
-          // No live project routes the WABA: either none has a number of it, and the change is
-          // dropped; or its project is (re)starting: 503, Meta redelivers.
+        for (auto& [waba, changes] : by_waba) {
           ask(
               *ctx.sys, ctx.directory, ctx.timeout,
-              [join, unknown_account, waba](bool is_owned) {
-                if (is_owned)
-                  return join->failed(actors::make_error(
-                      actors::errc::db_unavailable, "a project of WABA " + waba + " is starting"));
-                unknown_account->inc();
-                log::warn("webhook.unknown_account", {{"waba_id", waba}});
-                join->one_done();
+              [join, numbers = ctx.numbers, unknown_account,
+               changes = std::move(changes)](std::string& owned_json) {
+                route_account_changes(join, *numbers, *unknown_account, changes,
+                                      nlohmann::json::parse(owned_json));
               },
-              [join](const caf::error& err) { join->failed(err); }, actors::waba_owned_atom::value,
-              waba);
+              [join](const caf::error& err) { join->failed(err); },
+              actors::waba_numbers_atom::value, waba);
         }
         join->one_done();
       },

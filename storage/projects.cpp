@@ -178,6 +178,18 @@ bool connect_number(pqxx::connection& c, const number_row& n,
       n.phone_number_id);
   if (!owner.empty() && owner[0]["project_id"].as<std::string>() != n.project_id) return false;
   auto health = health_of(owner.empty() ? std::string{"{}"} : owner[0]["health"].as<std::string>());
+  if (!owner.empty()) {
+    // The same number again: updated in place, so a change of its health waiting on its row
+    // (whatsapp_events.hpp) finds it after.
+    tx.exec_params(
+        "UPDATE whatsapp_numbers SET waba_id = $2, display_phone_number = $3, verified_name = $4, "
+        "access_token_sealed = $5, pin_sealed = $6, health = $7::jsonb, token_valid = true, "
+        "token_error = NULL, connected_at = now() WHERE phone_number_id = $1",
+        n.phone_number_id, n.waba_id, n.display_phone_number, n.verified_name,
+        n.access_token_sealed, n.pin_sealed, health);
+    tx.commit();
+    return true;
+  }
   tx.exec_params("DELETE FROM whatsapp_numbers WHERE project_id = $1", n.project_id);
   tx.exec_params(
       "INSERT INTO whatsapp_numbers (phone_number_id, project_id, waba_id, display_phone_number, "
@@ -206,13 +218,16 @@ bool number_has_live_project(pqxx::connection& c, const std::string& phone_numbe
               .empty();
 }
 
-bool waba_has_live_project(pqxx::connection& c, const std::string& waba_id) {
+std::vector<number_owner_row> waba_numbers(pqxx::connection& c, const std::string& waba_id) {
   pqxx::read_transaction tx{c};
-  return !tx.exec_params(
-                "SELECT 1 FROM whatsapp_numbers n JOIN projects p ON p.id = n.project_id "
-                "WHERE n.waba_id = $1 AND p.status IN ('active', 'paused')",
-                waba_id)
-              .empty();
+  std::vector<number_owner_row> out;
+  for (const auto& r : tx.exec_params(
+           "SELECT n.project_id, n.phone_number_id, n.display_phone_number FROM whatsapp_numbers n "
+           "JOIN projects p ON p.id = n.project_id "
+           "WHERE n.waba_id = $1 AND p.status IN ('active', 'paused')",
+           waba_id))
+    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>()});
+  return out;
 }
 
 std::optional<number_row> number_of(pqxx::connection& c, const std::string& project_id) {

@@ -81,8 +81,15 @@ std::optional<std::string> number_owner(pqxx::connection& c, const std::string& 
 /// Whether a project that is active or paused owns `phone_number_id`.
 bool number_has_live_project(pqxx::connection& c, const std::string& phone_number_id);
 
-/// Whether a project that is active or paused has a number of WABA `waba_id`.
-bool waba_has_live_project(pqxx::connection& c, const std::string& waba_id);
+/// A number of a live project: which project, its phone_number_id and display number.
+struct number_owner_row {
+  std::string project_id;
+  std::string phone_number_id;
+  std::string display_phone_number;
+};
+
+/// The numbers of WABA `waba_id` that active or paused projects own.
+std::vector<number_owner_row> waba_numbers(pqxx::connection& c, const std::string& waba_id);
 
 /// The number of a project, if connected.
 std::optional<number_row> number_of(pqxx::connection& c, const std::string& project_id);

@@ -21,24 +21,30 @@ bool insert_account_event(pqxx::transaction_base& tx, const std::string& project
 }
 
 std::optional<std::string> lock_number_health(pqxx::transaction_base& tx,
+                                              const std::string& project_id,
                                               const std::string& phone_number_id) {
   auto r = tx.exec_params(
-      "SELECT health::text FROM whatsapp_numbers WHERE phone_number_id = $1 FOR UPDATE",
-      phone_number_id);
+      "SELECT health::text FROM whatsapp_numbers WHERE phone_number_id = $1 AND project_id = $2 "
+      "FOR UPDATE",
+      phone_number_id, project_id);
   if (r.empty()) return std::nullopt;
   return r[0][0].as<std::string>();
 }
 
-void set_number_health(pqxx::transaction_base& tx, const std::string& phone_number_id,
-                       const std::string& health_json) {
-  tx.exec_params("UPDATE whatsapp_numbers SET health = $2::jsonb WHERE phone_number_id = $1",
-                 phone_number_id, health_json);
+void set_number_health(pqxx::transaction_base& tx, const std::string& project_id,
+                       const std::string& phone_number_id, const std::string& health_json) {
+  tx.exec_params(
+      "UPDATE whatsapp_numbers SET health = $3::jsonb WHERE phone_number_id = $1 AND "
+      "project_id = $2",
+      phone_number_id, project_id, health_json);
 }
 
-void set_verified_name(pqxx::transaction_base& tx, const std::string& phone_number_id,
-                       const std::string& name) {
-  tx.exec_params("UPDATE whatsapp_numbers SET verified_name = $2 WHERE phone_number_id = $1",
-                 phone_number_id, name);
+void set_verified_name(pqxx::transaction_base& tx, const std::string& project_id,
+                       const std::string& phone_number_id, const std::string& name) {
+  tx.exec_params(
+      "UPDATE whatsapp_numbers SET verified_name = $3 WHERE phone_number_id = $1 AND "
+      "project_id = $2",
+      phone_number_id, project_id, name);
 }
 
 std::vector<account_event_row> account_events(pqxx::connection& c, const std::string& project_id,
@@ -50,7 +56,8 @@ std::vector<account_event_row> account_events(pqxx::connection& c, const std::st
       "event_time, value::text AS value, " +
           iso_utc("received_at") +
           " AS received_at FROM whatsapp_events WHERE project_id = $1 "
-          "AND ($2 = '' OR field = $2) AND ($3 = 0 OR id < $3) ORDER BY id DESC LIMIT $4",
+          "AND ($2 = '' OR field = $2) AND ($3::bigint = 0 OR id < $3::bigint) ORDER BY id DESC "
+          "LIMIT $4",
       project_id, field, before_id, limit);
   std::vector<account_event_row> out;
   for (const auto& r : rows)

@@ -34,17 +34,19 @@ struct account_event_row {
 bool insert_account_event(pqxx::transaction_base& tx, const std::string& project_id,
                           account_event_row& e);
 
-/// The stored health of a number, locked until `tx` ends; nullopt when no such number.
+/// The stored health of the project's number, locked until `tx` ends; nullopt when the
+/// project has no such number.
 std::optional<std::string> lock_number_health(pqxx::transaction_base& tx,
+                                              const std::string& project_id,
                                               const std::string& phone_number_id);
 
-/// Replaces the stored health of a number.
-void set_number_health(pqxx::transaction_base& tx, const std::string& phone_number_id,
-                       const std::string& health_json);
+/// Replaces the stored health of the project's number.
+void set_number_health(pqxx::transaction_base& tx, const std::string& project_id,
+                       const std::string& phone_number_id, const std::string& health_json);
 
-/// Replaces the number's display name (after Meta approved a new one).
-void set_verified_name(pqxx::transaction_base& tx, const std::string& phone_number_id,
-                       const std::string& name);
+/// Replaces the display name of the project's number (after Meta approved a new one).
+void set_verified_name(pqxx::transaction_base& tx, const std::string& project_id,
+                       const std::string& phone_number_id, const std::string& name);
 
 /// The project's changes with id < `before_id` (0: from the newest), newest first, of `field`
 /// when not empty; at most `limit`.

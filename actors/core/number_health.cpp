@@ -86,7 +86,7 @@ bool apply_account(json& h, const std::string& at, const json& value) {
 bool apply_name(json& h, const std::string& at, const json& value, bool& approved) {
   auto& name = h["display_name"];
   if (!name.is_object()) name = json::object();
-  if (!fresh(text(name, "at"), at)) return false;
+  if (!fresh(text(name, "decided_at"), at)) return false;  // an older decision, redelivered
   auto decision = text(value, "decision");
   auto requested = text(value, "requested_verified_name");
   if (!requested.empty()) name["requested"] = requested;
@@ -104,7 +104,7 @@ bool apply_name(json& h, const std::string& at, const json& value, bool& approve
   } else {
     return false;
   }
-  name["at"] = at;
+  name["decided_at"] = at;
   return true;
 }
 
@@ -120,32 +120,32 @@ std::string iso_utc(std::int64_t unix_seconds) {
 }
 
 std::optional<std::int64_t> parse_meta_time(const json& v) {
-  if (v.is_number_integer()) return v.get<std::int64_t>();
+  // Within 4-digit years: times compare as text, and timers are made of them.
+  static constexpr std::int64_t latest = 253402300799;  // 9999-12-31T23:59:59Z
+  auto bounded = [](std::int64_t t) { return std::clamp<std::int64_t>(t, 0, latest); };
+  auto all_digits = [](const std::string& x) {
+    return !x.empty() &&
+           std::all_of(x.begin(), x.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+  };
+  if (v.is_number_integer()) return bounded(v.get<std::int64_t>());
   if (!v.is_string()) return std::nullopt;
   const auto s = v.get<std::string>();
-  if (!s.empty() && s.size() <= 12 &&
-      std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; }))
-    return std::stoll(s);
+  if (s.size() <= 15 && all_digits(s)) return bounded(std::stoll(s));
   std::tm tm{};
   const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
   if (!rest) return std::nullopt;
   std::int64_t offset = 0;
-  std::string zone{rest};
-  if (zone == "Z" || zone.empty()) {
-    offset = 0;
-  } else if ((zone[0] == '+' || zone[0] == '-') &&
-             (zone.size() == 5 || (zone.size() == 6 && zone[3] == ':'))) {
-    auto digits = zone.substr(1);
-    digits.erase(std::remove(digits.begin(), digits.end(), ':'), digits.end());
-    if (!std::all_of(digits.begin(), digits.end(),
-                     [](unsigned char c) { return std::isdigit(c) != 0; }))
+  const std::string zone{rest};
+  if (zone != "Z" && !zone.empty()) {
+    // "+hhmm" or "+hh:mm"
+    std::string digits = zone.substr(1);
+    if (digits.size() == 5 && digits[2] == ':') digits.erase(2, 1);
+    if ((zone[0] != '+' && zone[0] != '-') || digits.size() != 4 || !all_digits(digits))
       return std::nullopt;
     offset = (std::stoll(digits.substr(0, 2)) * 60 + std::stoll(digits.substr(2, 2))) * 60;
     if (zone[0] == '-') offset = -offset;
-  } else {
-    return std::nullopt;
   }
-  return static_cast<std::int64_t>(timegm(&tm)) - offset;
+  return bounded(static_cast<std::int64_t>(timegm(&tm)) - offset);
 }
 
 std::string digits_of(std::string_view phone) {
@@ -182,8 +182,11 @@ outcome apply(json health, const std::string& field, std::int64_t event_time, co
 
 json refuse_sends(json health, const json& meta_error, std::int64_t now) {
   if (!health.is_object()) health = json::object();
+  // Twice the last wait when the last refusal is recent (a day): an account blocked again
+  // weeks later starts from the first wait.
   std::int64_t wait = first_refusal_wait;
-  if (health.contains("send_refusal"))
+  if (health.contains("send_refusal") &&
+      text(health["send_refusal"], "since") > iso_utc(now - 24 * 60 * 60))
     wait = std::min(longest_refusal_wait,
                     2 * health["send_refusal"].value("interval_s", first_refusal_wait));
   health["send_refusal"] = {{"error", meta_error},
@@ -213,7 +216,7 @@ json request_name(json health, const std::string& name, std::int64_t now) {
   entry["requested"] = name;
   entry["status"] = "pending_review";
   entry.erase("rejection_reason");
-  entry["at"] = iso_utc(now);
+  entry["requested_at"] = iso_utc(now);
   return health;
 }
 

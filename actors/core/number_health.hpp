@@ -7,7 +7,8 @@
 ///   {"quality_rating"?, "messaging_limit"?, "quality_event"?, "quality_at"?,
 ///    "ban"?: {"state", "date"?, "at"}, "restrictions"?: [{"type", "until"?}], "restrictions_at"?,
 ///    "violation"?: {"type", "at"}, "send_refusal"?: {"error", "since", "retry_at", "interval_s"},
-///    "display_name"?: {"name"?, "requested"?, "status", "rejection_reason"?, "at"},
+///    "display_name"?: {"name"?, "requested"?, "status", "rejection_reason"?, "requested_at"?,
+///                      "decided_at"?},
 ///    "held"?: "why sends wait", "held_until"?}
 /// Times are ISO 8601 in UTC ("2026-12-06T17:00:00Z"): compared as text they order by time.
 /// Each part remembers when Meta said it: an older change, redelivered late, changes nothing.
@@ -26,7 +27,8 @@ namespace paige::actors::health {
 std::string iso_utc(std::int64_t unix_seconds);
 
 /// A time as Meta writes it: Unix seconds (a number or digits) or ISO 8601 with a zone
-/// ("2026-04-19T13:59:20+0000", "...Z"); nullopt when it is neither.
+/// ("2026-04-19T13:59:20+0000", "...+00:00", "...Z"); nullopt when it is neither. Kept within
+/// years 1970 to 9999. (A restriction whose end cannot be read holds until Meta lifts it.)
 std::optional<std::int64_t> parse_meta_time(const nlohmann::json& v);
 
 /// The digits of a phone number as Meta displays it ("+1 555-078-3881" → "15550783881").
@@ -63,7 +65,8 @@ nlohmann::json refuse_sends(nlohmann::json health, const nlohmann::json& meta_er
 /// characters, not all blank, without control characters.
 std::string display_name_problem(const std::string& name);
 
-/// A display-name change was sent to Meta for review.
+/// A display-name change is asked of Meta (stored before Meta is called, so a decision that
+/// arrives however early is applied after it).
 nlohmann::json request_name(nlohmann::json health, const std::string& name, std::int64_t now);
 
 /// "held" and "held_until" recomputed at `now` (a restriction or refusal that ended no longer

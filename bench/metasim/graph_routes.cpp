@@ -215,7 +215,9 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
 
   routes.add(
       "POST", "/{version}/{id}/subscribed_apps", [ctx](http_request&& req, responder respond) {
-        auto n = ctx.state.find_waba(std::string{req.param("id")});
+        auto auth = std::string{req.header("authorization").value_or("")};
+        auto n = ctx.state.find_waba(std::string{req.param("id")},
+                                     auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "");
         if (!n)
           return answer(ctx, respond, graph_error(100, "Unsupported post request", "unknown WABA"));
         if (req.header("authorization").value_or("") != "Bearer " + n->access_token)

@@ -106,11 +106,16 @@ std::optional<number> sim_state::find_number(const std::string& id) const {
   return it->second;
 }
 
-std::optional<number> sim_state::find_waba(const std::string& waba_id) const {
+std::optional<number> sim_state::find_waba(const std::string& waba_id,
+                                           const std::string& token) const {
   std::lock_guard<std::mutex> lock{mutex_};
-  for (const auto& [id, n] : numbers_)
-    if (n.waba_id == waba_id) return n;
-  return std::nullopt;
+  std::optional<number> first;
+  for (const auto& [id, n] : numbers_) {
+    if (n.waba_id != waba_id) continue;
+    if (!token.empty() && n.access_token == token) return n;
+    if (!first) first = n;
+  }
+  return first;
 }
 
 void sim_state::mark_registered(const std::string& id) {

@@ -74,8 +74,8 @@ class sim_state {
 
   void put_number(number n);
   std::optional<number> find_number(const std::string& phone_number_id) const;
-  /// The first number of a WABA.
-  std::optional<number> find_waba(const std::string& waba_id) const;
+  /// A number of a WABA: the one whose token is `token` if there is one, else the first.
+  std::optional<number> find_waba(const std::string& waba_id, const std::string& token = {}) const;
   void mark_registered(const std::string& phone_number_id);
   /// Changes a number in place; false when there is no such number.
   bool update_number(const std::string& phone_number_id, const std::function<void(number&)>& f);

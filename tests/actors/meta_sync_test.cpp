@@ -276,18 +276,25 @@ TEST_CASE(
   REQUIRE(paige::test::wait_until([&] { return f.graph->calls() == 1; }));
   f.graph->answer(0, 368);
   // The project actor is told, with Meta's error; the message is not failed.
-  project->receive([&](account_refused_atom,
-                       const std::string& error) { CHECK(error.find("368") != std::string::npos); },
-                   caf::after(timeout) >> [] { FAIL("the refusal was not told"); });
+  std::uint64_t seq = 0;
+  project->receive(
+      [&](account_refused_atom, const std::string& error, std::uint64_t s) {
+        CHECK(error.find("368") != std::string::npos);
+        seq = s;
+      },
+      caf::after(timeout) >> [] { FAIL("the refusal was not told"); });
+  REQUIRE(seq > 0);
+  // A release sent before the project actor knew of the refusal is ignored.
+  project->send(f.meta, hold_atom::value, std::string{"p1"}, false, seq - 1);
   // A restarted project actor says the hold first: number_atom keeps it.
-  project->send(f.meta, hold_atom::value, std::string{"p1"}, true);
+  project->send(f.meta, hold_atom::value, std::string{"p1"}, true, seq);
   f.number(project, "token");
   f.send(project, 3, "1777");
   project->receive([&](caf::message&) { FAIL("nothing should reach the project actor"); },
                    caf::after(std::chrono::milliseconds{200}) >> [] {});
   CHECK(f.graph->calls() == 1);
   // Released: one send first (perhaps still refused), then the others, each once.
-  project->send(f.meta, hold_atom::value, std::string{"p1"}, false);
+  project->send(f.meta, hold_atom::value, std::string{"p1"}, false, seq);
   REQUIRE(paige::test::wait_until([&] { return f.graph->calls() == 2; }));
   f.graph->answer(1);
   std::set<std::int64_t> sent{recorded(project)};

@@ -299,3 +299,34 @@ TEST_CASE(
   CHECK(p.s.call("POST", "/v1/projects/" + bare + "/whatsapp/display-name", R"({"name":"Acme"})")
             .body["error"]["code"] == "whatsapp_not_connected");
 }
+
+TEST_CASE(
+    "a change of the whole account reaches every project of the WABA, a number's its own only",
+    "[integration][whatsapp][health]") {
+  pipeline p;
+  // A second project, with a second number of the same WABA.
+  p.meta.add_number("1002", "2001", "token-1002");
+  auto second = p.s.create("Same account")["id"].get<std::string>();
+  REQUIRE(p.s.wait_status(second, "active"));
+  REQUIRE(
+      p.s.call(
+             "PUT", "/v1/projects/" + second + "/whatsapp",
+             json{{"phone_number_id", "1002"}, {"waba_id", "2001"}, {"access_token", "token-1002"}}
+                 .dump())
+          .status == 200);
+  auto whatsapp = [&](const std::string& id) {
+    return p.s.call("GET", "/v1/projects/" + id).body["whatsapp"];
+  };
+  // The second number's quality: its project only.
+  CHECK(post_webhook(p, account_body("2001", unix_now(), "phone_number_quality_update",
+                                     {{"display_phone_number", "+1 555-1002"},
+                                      {"event", "FLAGGED"}})) == 200);
+  CHECK(whatsapp(second)["health"]["quality_rating"] == "RED");
+  CHECK(whatsapp(p.project)["health"]["quality_rating"] == "GREEN");
+  // A ban of the account: both.
+  meta_says(p, "account_update",
+            {{"event", "DISABLED_UPDATE"}, {"ban_info", {{"waba_ban_state", "DISABLE"}}}});
+  CHECK(whatsapp(p.project)["status"] == "restricted");
+  CHECK(whatsapp(second)["status"] == "restricted");
+  CHECK(p.s.call("GET", "/v1/projects/" + second + "/whatsapp/events").body["items"].size() == 2);
+}

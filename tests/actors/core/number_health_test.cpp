@@ -33,6 +33,14 @@ TEST_CASE("Meta's times are read in all their forms", "[health]") {
   CHECK_FALSE(parse_meta_time(json("tomorrow")));
   CHECK_FALSE(parse_meta_time(json("2025-12-06T05:46:40+2")));
   CHECK_FALSE(parse_meta_time(json::object()));
+  // Malformed zones are refused, never thrown on.
+  for (const char* bad :
+       {"2025-12-06T05:46:40+::::", "2025-12-06T05:46:40+:::1",
+        "2025-12-06T05:46:40+1:::", "2025-12-06T05:46:40+12345", "2025-12-06T05:46:40 Z"})
+    CHECK_FALSE(parse_meta_time(json(bad)));
+  // Far-future times stay within 4-digit years (they order as text).
+  CHECK(iso_utc(*parse_meta_time(json(99999999999999))) == "9999-12-31T23:59:59Z");
+  CHECK(*parse_meta_time(json(-5)) == 0);
 }
 
 TEST_CASE("a change names its number by id, by display digits, or names the account", "[health]") {
@@ -131,8 +139,11 @@ TEST_CASE("a send refused for the account holds the sends, each time twice as lo
   auto second = refuse_sends(settle(first, t0 + 300), error, t0 + 301);
   CHECK(held_until(second) == t0 + 301 + 600);
   json h = second;
-  for (int i = 0; i < 10; ++i) h = refuse_sends(h, error, t0);
-  CHECK(held_until(h) == t0 + 3600);  // at most an hour
+  for (int i = 0; i < 10; ++i) h = refuse_sends(h, error, t0 + 302);
+  CHECK(held_until(h) == t0 + 302 + 3600);  // at most an hour
+  // Refused again weeks later: the first wait again.
+  auto later = refuse_sends(h, error, t0 + 30 * 24 * 3600);
+  CHECK(held_until(later) == t0 + 30 * 24 * 3600 + 300);
 }
 
 TEST_CASE("a display name's review ends approved or rejected with Meta's reason", "[health]") {
@@ -155,6 +166,22 @@ TEST_CASE("a display name's review ends approved or rejected with Meta's reason"
   CHECK(approved.health["display_name"]["name"] == "Acme");
   CHECK_FALSE(approved.health["display_name"].contains("rejection_reason"));
   CHECK_FALSE(apply({}, "phone_number_name_update", t0, {{"decision", "MAYBE"}}, t0).changed);
+}
+
+TEST_CASE("a decision is applied whenever it arrives around the request", "[health]") {
+  // Meta's decision carries Meta's time, which may be earlier than Paige's clock at the request.
+  auto pending = paige::actors::health::request_name({}, "Acme", t0 + 100);
+  auto decided = apply(pending, "phone_number_name_update", t0 + 50,
+                       {{"decision", "APPROVED"}, {"requested_verified_name", "Acme"}}, t0 + 101);
+  CHECK(decided.name_approved);
+  CHECK(decided.health["display_name"]["status"] == "approved");
+  // An older decision redelivered after a newer one changes nothing.
+  auto newer = apply(decided.health, "phone_number_name_update", t0 + 60,
+                     {{"decision", "REJECTED"}, {"requested_verified_name", "Acme"}}, t0 + 102);
+  auto stale = apply(newer.health, "phone_number_name_update", t0 + 50,
+                     {{"decision", "APPROVED"}, {"requested_verified_name", "Acme"}}, t0 + 103);
+  CHECK_FALSE(stale.changed);
+  CHECK(stale.health["display_name"]["status"] == "rejected");
 }
 
 TEST_CASE("display names are checked before Meta sees them", "[health]") {
