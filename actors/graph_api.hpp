@@ -26,6 +26,14 @@ class graph_api {
   virtual void call(const std::string& method, const std::string& path,
                     const std::string& access_token, std::string body_json,
                     std::function<void(graph_result)> done) = 0;
+  /// Sends `bytes` to a Resumable Upload session (`path` "/upload:..."), from offset 0.
+  virtual void upload(const std::string& path, const std::string& access_token, std::string bytes,
+                      std::function<void(graph_result)> done) {
+    (void)path, (void)access_token, (void)bytes;
+    graph_result r;
+    r.transport_error = "uploads are not supported by this Graph API";
+    done(std::move(r));
+  }
 };
 
 }  // namespace paige::actors

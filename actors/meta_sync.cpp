@@ -368,6 +368,17 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
         });
         return rp;
       },
+      [=](graph_upload_atom, const std::string& path, const std::string& token,
+          std::string& bytes) -> caf::result<graph_result> {
+        auto id = ++self->state.next_id;
+        auto rp = self->make_response_promise();
+        self->state.pending.emplace(id, rp);
+        caf::actor me = caf::actor_cast<caf::actor>(self);
+        self->state.graph->upload(path, token, std::move(bytes), [me, id](graph_result r) {
+          caf::anon_send(me, graph_done_atom::value, id, std::move(r));
+        });
+        return rp;
+      },
       [=](graph_done_atom, std::uint64_t id, graph_result& r) {
         auto it = self->state.pending.find(id);
         if (it == self->state.pending.end()) return;

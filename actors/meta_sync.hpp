@@ -5,6 +5,8 @@
 ///   (graph_call_atom, method, path, access_token, body_json) → graph_result
 ///       one Graph call; a transport failure or HTTP error is a graph_result (not a
 ///       caf::error), so callers can act on Meta's code.
+///   (graph_upload_atom, path, access_token, bytes) → graph_result
+///       bytes sent to a Resumable Upload session (graph_api::upload).
 ///   (number_atom, project_id, phone_number_id, access_token, persistence_worker, project_actor,
 ///   rate)
 ///       the project's number and its send rate (messages/s); queued messages go out from it.
@@ -65,6 +67,7 @@ class transaction_base;
 namespace paige::actors {
 
 using graph_call_atom = caf::atom_constant<caf::atom("graphcall")>;
+using graph_upload_atom = caf::atom_constant<caf::atom("graphup")>;
 using number_atom = caf::atom_constant<caf::atom("number")>;
 using rate_atom = caf::atom_constant<caf::atom("rate")>;
 /// To the project actor: (record_atom, message_id, wamid, again) — Meta accepted a send;

@@ -140,7 +140,14 @@ void adopt_bot(self_ptr self, storage::bot_row row) {
 
 /// Asks the account actor for the number's business profile, or changes it first
 /// (`patch_json` not empty, already checked).
-caf::result<std::string> ask_profile(self_ptr self, std::string patch_json) {
+/// What a profile request asks the account actor (a read, a change, a photo).
+struct profile_request {
+  std::string patch_json;  ///< a checked change (empty: a read)
+  std::string photo;       ///< a checked photo's bytes (with photo_mime)
+  std::string photo_mime;
+};
+
+caf::result<std::string> ask_profile(self_ptr self, profile_request req) {
   auto& st = self->state;
   if (!st.number)
     return make_error(errc::conflict, "connect a WhatsApp number first",
@@ -160,12 +167,16 @@ caf::result<std::string> ask_profile(self_ptr self, std::string patch_json) {
     self->state.profile_busy = false;
     rp.deliver(err);
   };
-  if (patch_json.empty())
+  if (!req.photo.empty())
+    self->request(st.account, caf::infinite, photo_atom::value, *st.number, std::move(req.photo),
+                  std::move(req.photo_mime))
+        .then(deliver, fail);
+  else if (req.patch_json.empty())
     self->request(st.account, caf::infinite, profile_get_atom::value, *st.number)
         .then(deliver, fail);
   else
     self->request(st.account, caf::infinite, profile_set_atom::value, *st.number,
-                  std::move(patch_json))
+                  std::move(req.patch_json))
         .then(deliver, fail);
   return rp;
 }
@@ -707,7 +718,10 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       },
       [=](profile_get_atom) -> caf::result<std::string> { return ask_profile(self, {}); },
       [=](profile_set_atom, std::string& patch_json) -> caf::result<std::string> {
-        return ask_profile(self, std::move(patch_json));
+        return ask_profile(self, {std::move(patch_json), {}, {}});
+      },
+      [=](photo_atom, std::string& bytes, std::string& mime) -> caf::result<std::string> {
+        return ask_profile(self, {{}, std::move(bytes), std::move(mime)});
       },
       [=](conninfo_atom) -> caf::result<std::string> {
         auto& st = self->state;

@@ -19,6 +19,9 @@
 ///   (profile_get_atom)                → std::string: the number's business profile (JSON), from
 ///                                       Meta | conflict whatsapp_not_connected | Graph errors
 ///   (profile_set_atom, patch_json)    → std::string: the profile after a checked change
+///   (photo_atom, bytes, mime)         → std::string: the profile after its photo was set (a
+///                                       checked JPEG or PNG) | the profile's errors |
+///                                       conflict app_id_not_configured
 ///   (token_invalid_atom, token, error_json) — from meta_sync: Meta refused the number's token;
 ///                                       stored (whatsapp.status token_invalid) and published,
 ///                                       unless the number has another token by now

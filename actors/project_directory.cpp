@@ -262,6 +262,9 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
         return forward(self, id, signup_atom::value, std::move(code), std::move(waba_id),
                        std::move(number_id), std::move(pin), std::move(redirect_uri));
       },
+      [=](photo_atom, const std::string& id, std::string& bytes, std::string& mime) {
+        return forward(self, id, photo_atom::value, std::move(bytes), std::move(mime));
+      },
       [=](display_name_atom, const std::string& id, std::string& name) {
         return forward(self, id, display_name_atom::value, std::move(name));
       },

@@ -38,6 +38,7 @@
 ///                                               project's recorded account changes, newest
 ///                                               first (storage/whatsapp_events.hpp)
 ///   (display_name_atom, id, name)             → std::string (the whatsapp view)
+///   (photo_atom, id, bytes, mime)             → std::string (the business profile)
 ///   (signup_atom, id, code, waba_id, phone_number_id, pin, redirect_uri) → project_info
 ///   (auth_atom, key_sha256)                   → (std::string project id, std::string key id) |
 ///   not_found

@@ -66,6 +66,7 @@ using account_events_atom = caf::atom_constant<caf::atom("accevents")>;
 using display_name_atom = caf::atom_constant<caf::atom("dispname")>;
 using reregister_atom = caf::atom_constant<caf::atom("reregister")>;
 using signup_atom = caf::atom_constant<caf::atom("signup")>;
+using photo_atom = caf::atom_constant<caf::atom("photo")>;
 
 // -- views -------------------------------------------------------------------
 

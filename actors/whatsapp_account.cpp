@@ -192,6 +192,54 @@ caf::result<std::string> set_profile(self_ptr self, const storage::number_row& n
   return rp;
 }
 
+/// Sets the profile photo (checked by the caller: profile_photo.hpp): an upload session of the
+/// app, the bytes, then the handle Meta gave them on the profile; reads the profile back.
+caf::result<std::string> set_photo(self_ptr self, const storage::number_row& n, std::string bytes,
+                                   const std::string& mime) {
+  auto& st = self->state;
+  if (st.svc->app_id.empty())
+    return make_error(errc::conflict,
+                      "uploading a photo needs the Meta app id: start paige with --app-id",
+                      api_code::app_id_not_configured);
+  auto rp = self->make_response_promise<std::string>();
+  failure fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
+  auto token = secrets::unseal(st.svc->master_key, n.access_token_sealed);
+  auto session = "/" + st.svc->app_id + "/uploads?file_length=" + std::to_string(bytes.size()) +
+                 "&file_type=" + mime;
+  graph_step(
+      self, "POST", session, token, "",
+      [self, n, token, fail, rp, bytes = std::move(bytes)](const nlohmann::json& answer) mutable {
+        auto id = answer.is_object() ? answer.value("id", "") : std::string{};
+        if (id.empty())
+          return fail(make_error(errc::upstream, "Meta's upload session has no id",
+                                 api_code::graph_unavailable));
+        self->request(self->state.svc->meta_sync, graph_timeout, graph_upload_atom::value, "/" + id,
+                      token, std::move(bytes))
+            .await(
+                [self, n, token, fail, rp](graph_result& r) {
+                  if (!r.ok()) return fail(graph_failure(r));
+                  auto uploaded = nlohmann::json::parse(r.body, nullptr, false);
+                  auto handle = uploaded.is_object() ? uploaded.value("h", "") : std::string{};
+                  if (handle.empty())
+                    return fail(make_error(errc::upstream, "Meta's upload answered no handle",
+                                           api_code::graph_unavailable));
+                  graph_step(
+                      self, "POST", "/" + n.phone_number_id + profile_path, token,
+                      nlohmann::json{{"messaging_product", "whatsapp"},
+                                     {"profile_picture_handle", handle}}
+                          .dump(),
+                      [self, n, rp](const nlohmann::json&) {
+                        log::info("whatsapp.photo_updated", {{"project", self->state.project_id}});
+                        read_profile(self, n, rp);
+                      },
+                      fail);
+                },
+                [fail](caf::error& err) { fail(err); });
+      },
+      fail);
+  return rp;
+}
+
 /// One Graph call whose answer is only a success.
 caf::result<bool> call_for_success(self_ptr self, const storage::number_row& n, std::string path,
                                    nlohmann::json body) {
@@ -216,6 +264,9 @@ whatsapp_account::behavior_type account_behavior(self_ptr self, std::string proj
       [=](profile_get_atom, const storage::number_row& n) { return get_profile(self, n); },
       [=](profile_set_atom, const storage::number_row& n, const std::string& patch) {
         return set_profile(self, n, patch);
+      },
+      [=](photo_atom, const storage::number_row& n, std::string& bytes, const std::string& mime) {
+        return set_photo(self, n, std::move(bytes), mime);
       },
       [=](display_name_atom, const storage::number_row& n, const std::string& name) {
         // Meta's display-name change on the phone-number node (spec §10: unconfirmed).

@@ -12,13 +12,16 @@
 ///       each stored before the next (exchange the code for a business token, check its
 ///       scopes, subscribe the app to the WABA, register the number, read and store it); a
 ///       refused step marks the signup failed with the step and Meta's error | not_configured
-///       signup_not_configured (no app id) | conflict number_in_use | the same Graph errors
+///       app_id_not_configured (no app id) | conflict number_in_use | the same Graph errors
 ///   (signup_atom) → storage::number_row: resumes the stored signup from its step (after a
 ///       crash) | not_found signup_not_running
 ///   (profile_get_atom, number) → std::string: the number's business profile as the API shows it
 ///       (actors/core/business_profile.hpp), read from Meta | the same Graph errors
 ///   (profile_set_atom, number, patch_json) → std::string: sends a checked change to Meta, then
 ///       reads the profile back | the same Graph errors
+///   (photo_atom, number, bytes, mime) → std::string: the profile after its photo was set
+///       through the Resumable Upload API (an upload session of the app, the bytes, the handle
+///       given to the profile) | not_configured app_id_not_configured | the same Graph errors
 ///   (display_name_atom, number, name) → bool: asks Meta to review `name` as the number's
 ///       display name (checked by the caller) | the same Graph errors
 ///   (reregister_atom, number) → bool: registers the number again with its PIN, as Meta
@@ -60,6 +63,7 @@ using whatsapp_account = caf::typed_actor<
     caf::replies_to<signup_atom>::with<storage::number_row>,
     caf::replies_to<profile_get_atom, storage::number_row>::with<std::string>,
     caf::replies_to<profile_set_atom, storage::number_row, std::string>::with<std::string>,
+    caf::replies_to<photo_atom, storage::number_row, std::string, std::string>::with<std::string>,
     caf::replies_to<display_name_atom, storage::number_row, std::string>::with<bool>,
     caf::replies_to<reregister_atom, storage::number_row>::with<bool>>;
 

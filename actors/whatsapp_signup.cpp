@@ -185,7 +185,7 @@ void step(self_ptr self, run_ptr run) {
 caf::error not_configured() {
   return make_error(errc::conflict,
                     "embedded signup needs the Meta app id: start paige with --app-id",
-                    api_code::signup_not_configured);
+                    api_code::app_id_not_configured);
 }
 
 }  // namespace

@@ -44,9 +44,16 @@ void render_operation(std::string& out, const std::string& method, const std::st
              (p.value("required", false) ? "yes" : "no") + "</td></tr>\n";
     out += "</table>\n";
   }
-  if (op.contains("requestBody"))
-    out += "<p>Body: " + schema_name(op["requestBody"]["content"]["application/json"]["schema"]) +
-           "</p>\n";
+  if (op.contains("requestBody")) {
+    // JSON bodies by their schema; others (an image) by their media types.
+    const auto& content = op["requestBody"]["content"];
+    std::string body;
+    for (const auto& [type, media] : content.items())
+      body += (body.empty() ? "" : ", ") + (type == "application/json"
+                                                ? schema_name(media.value("schema", json::object()))
+                                                : "<code>" + escape_html(type) + "</code>");
+    out += "<p>Body: " + body + "</p>\n";
+  }
   out += "<ul>\n";
   for (const auto& [status, answer] : op["responses"].items()) {
     const json* a = &answer;

@@ -19,6 +19,9 @@ class graph_client final : public actors::graph_api {
   void call(const std::string& method, const std::string& path, const std::string& access_token,
             std::string body_json, std::function<void(actors::graph_result)> done) override;
 
+  void upload(const std::string& path, const std::string& access_token, std::string bytes,
+              std::function<void(actors::graph_result)> done) override;
+
   /// Stops the underlying client (pending calls fail).
   void stop() { client_.stop(); }
 

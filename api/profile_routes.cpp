@@ -1,6 +1,7 @@
 #include "api/profile_routes.hpp"
 
 #include "actors/core/business_profile.hpp"
+#include "actors/core/profile_photo.hpp"
 #include "actors/project_types.hpp"
 #include "api/actor_call.hpp"
 #include "api/json_body.hpp"
@@ -23,7 +24,10 @@ auto reply_profile(responder respond) {
 
 }  // namespace
 
+void add_photo_route(router& routes, const project_routes_context& ctx);
+
 void add_profile_routes(router& routes, project_routes_context ctx) {
+  add_photo_route(routes, ctx);
   auto& sys = *ctx.sys;
   auto dir = ctx.directory;
   auto timeout = ctx.timeout;
@@ -60,6 +64,31 @@ void add_profile_routes(router& routes, project_routes_context ctx) {
                        ask(sys, dir, timeout, reply_profile(respond), fail_with(respond),
                            actors::profile_set_atom::value, std::string{req.param("project_id")},
                            patch.dump());
+                     }));
+}
+
+void add_photo_route(router& routes, const project_routes_context& ctx) {
+  auto& sys = *ctx.sys;
+  auto dir = ctx.directory;
+  auto timeout = ctx.timeout;
+  // The body is the image itself; its type is read from its bytes and must agree with the
+  // Content-Type the client sent.
+  routes.add("PUT", "/v1/projects/{project_id}/whatsapp/profile/photo",
+             guarded(*ctx.auth, access::own_project,
+                     [&sys, dir, timeout](http_request&& req, responder respond) {
+                       auto checked = actors::photo::check(req.body);
+                       if (auto* why = std::get_if<std::string>(&checked))
+                         return respond(http_response::error(api_code::invalid_photo, *why));
+                       const auto& image = std::get<actors::photo::image>(checked);
+                       auto declared = std::string{req.header("content-type").value_or("")};
+                       declared = declared.substr(0, declared.find(';'));
+                       if (declared != image.mime)
+                         return respond(http_response::error(
+                             api_code::invalid_photo,
+                             "the photo is " + image.mime + " but was sent as '" + declared + "'"));
+                       ask(sys, dir, timeout * 4, reply_profile(respond), fail_with(respond),
+                           actors::photo_atom::value, std::string{req.param("project_id")},
+                           std::move(req.body), image.mime);
                      }));
 }
 

@@ -12,6 +12,9 @@ namespace paige::api {
 /// "websites"?, "vertical"?}`: checked against Meta's limits first (422 invalid_profile with
 /// `details.field` and every problem), then sent to Meta; answers the profile read back.
 /// 409 whatsapp_not_connected without a number; Meta's refusals as for connecting.
+/// PUT .../whatsapp/profile/photo with the image as the body (Content-Type image/jpeg or
+/// image/png, agreeing with the bytes): checked (5 MB, sides 192 to 8192: 422 invalid_photo),
+/// then uploaded through Meta's Resumable Upload API and set; answers the profile.
 void add_profile_routes(router& routes, project_routes_context ctx);
 
 }  // namespace paige::api

@@ -40,7 +40,7 @@
   X(conversation_closed, 409, "the conversation is closed")                                        \
   X(number_in_use, 409, "another project owns that WhatsApp number")                               \
   X(whatsapp_not_connected, 409, "the project has no WhatsApp number connected yet")               \
-  X(signup_not_configured, 409, "embedded signup needs --app-id (Meta app id)")                    \
+  X(app_id_not_configured, 409, "this needs the Meta app id: start paige with --app-id")           \
   X(signup_not_running, 409, "the project has no embedded signup to resume")                       \
   X(unique_violation, 409, "a row with that unique value exists")                                  \
   X(foreign_key_violation, 409, "a foreign key does not match (or is still referenced)")           \
@@ -67,6 +67,7 @@
   X(invalid_display_name, 422, "the display name cannot be requested (see the message)")           \
   X(invalid_field, 422, "field is not a webhook field name")                                       \
   X(invalid_code, 422, "code is not a signup code (text of up to 2048 characters)")                \
+  X(invalid_photo, 422, "the photo is not one Meta takes (JPEG or PNG, 5 MB, sides 192 to 8192)")  \
   X(invalid_profile, 422, "the business profile change has problems (each with its field)")        \
   X(unknown_state, 422, "the bot does not declare that state (force to use it anyway)")            \
   X(invalid_state, 422, "state is not a state name")                                               \

@@ -121,6 +121,7 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
   // A display-name change for review; decided as the number's name_review says, after its
   // delay, with the phone_number_name_update webhook (spec §10).
   routes.add("POST", "/{version}/{id}", [ctx](http_request&& req, responder respond) {
+    if (req.param("id").rfind("upload:", 0) == 0) return receive_upload(ctx, req, respond);
     http_response denied;
     auto n = authorized(ctx, req, denied);
     if (!n) return answer(ctx, respond, std::move(denied));
@@ -179,7 +180,17 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
                                                                   {"description", 512 * 4},
                                                                   {"email", 128 * 4},
                                                                   {"vertical", 64}};
+        if (body.contains("profile_picture_handle")) {
+          auto handle = body["profile_picture_handle"];
+          if (!handle.is_string() || !ctx.state.known_handle(handle.get<std::string>()))
+            return answer(ctx, respond,
+                          graph_error(100, "Invalid parameter", "profile_picture_handle: unknown"));
+          body.erase("profile_picture_handle");
+          body["profile_picture_url"] =
+              "https://pps.whatsapp.net/v/sim/" + handle.get<std::string>() + ".jpg";
+        }
         for (const auto& [key, value] : body.items()) {
+          if (key == "profile_picture_url") continue;
           if (key == "websites") {
             if (!value.is_array() || value.size() > 2)
               return answer(ctx, respond,

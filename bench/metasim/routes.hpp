@@ -35,6 +35,12 @@ void add_graph_routes(api::router& routes, sim_context ctx);
 /// signup hands over and which step Meta refuses. Add before add_graph_routes.
 void add_signup_routes(api::router& routes, sim_context ctx);
 
+/// The Resumable Upload API: POST /{version}/{app-id}/uploads?file_length=&file_type= opens a
+/// session; receive_upload takes POST /{version}/upload:... (the bytes, from file_offset 0) and
+/// answers the handle a profile update takes (profile_picture_handle).
+void add_upload_routes(api::router& routes, sim_context ctx);
+void receive_upload(const sim_context& ctx, const api::http_request& req, api::responder respond);
+
 /// /control/...: numbers, simulated users sending inbound messages, the exchange records
 /// (with long polling), faults, counters.
 void add_control_routes(api::router& routes, sim_context ctx);

@@ -11,10 +11,15 @@ json to_json(const faults& f) {
   for (const auto& [wa, code] : f.recipient_errors) recipients[wa] = code;
   for (const auto& [code, share] : f.error_mix) mix[std::to_string(code)] = share;
   for (const auto& [number, ms] : f.number_latency_ms) latency[number] = ms;
-  return {{"error_rate", f.error_rate}, {"error_code", f.error_code},
-          {"latency_ms", f.latency_ms}, {"duplicate_rate", f.duplicate_rate},
-          {"statuses", f.statuses},     {"recipient_errors", recipients},
-          {"error_mix", mix},           {"number_latency_ms", latency}};
+  return {{"error_rate", f.error_rate},
+          {"error_code", f.error_code},
+          {"latency_ms", f.latency_ms},
+          {"duplicate_rate", f.duplicate_rate},
+          {"statuses", f.statuses},
+          {"recipient_errors", recipients},
+          {"error_mix", mix},
+          {"number_latency_ms", latency},
+          {"upload_error", f.upload_error}};
 }
 
 void apply_faults(faults& f, const json& j) {
@@ -37,6 +42,8 @@ void apply_faults(faults& f, const json& j) {
       f.error_mix.clear();
       for (const auto& [code, share] : value.items())
         f.error_mix[std::stol(code)] = share.get<double>();
+    } else if (key == "upload_error" && value.is_number_integer()) {
+      f.upload_error = value.get<long>();
     } else if (key == "number_latency_ms" && value.is_object()) {
       f.number_latency_ms.clear();
       for (const auto& [number, ms] : value.items()) f.number_latency_ms[number] = ms.get<long>();
@@ -60,12 +67,41 @@ json to_json(const number& n) {
           {"profile", n.profile}};
 }
 
+std::vector<number> sim_state::numbers() const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  std::vector<number> out;
+  for (const auto& [id, n] : numbers_) out.push_back(n);
+  return out;
+}
+
 bool sim_state::update_number(const std::string& id, const std::function<void(number&)>& f) {
   std::lock_guard<std::mutex> lock{mutex_};
   auto it = numbers_.find(id);
   if (it == numbers_.end()) return false;
   f(it->second);
   return true;
+}
+
+std::string sim_state::new_upload(std::size_t length, const std::string& type) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto id = "upload:" + run_id_ + "-" + std::to_string(++wamid_counter_);
+  uploads_[id] = {length, type};
+  return id;
+}
+
+std::optional<std::string> sim_state::finish_upload(const std::string& id, std::size_t received) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto it = uploads_.find(id);
+  if (it == uploads_.end() || it->second.first != received) return std::nullopt;
+  auto handle = "4::" + run_id_ + ":" + std::to_string(++wamid_counter_);
+  handles_.insert(handle);
+  uploads_.erase(it);
+  return handle;
+}
+
+bool sim_state::known_handle(const std::string& handle) const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return handles_.count(handle) > 0;
 }
 
 std::string sim_state::issue_code(const std::string& phone_number_id) {

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,9 +59,10 @@ struct faults {
   long latency_ms = 0;        ///< added to every Graph answer
   double duplicate_rate = 0;  ///< share of webhooks delivered twice
   std::vector<std::string> statuses{"sent", "delivered",
-                                    "read"};      ///< sent for each accepted message
-  std::map<std::string, long> recipient_errors;   ///< wa_id → code, for every send to that user
-  std::map<long, double> error_mix;               ///< code → share of sends failing with it
+                                    "read"};     ///< sent for each accepted message
+  std::map<std::string, long> recipient_errors;  ///< wa_id → code, for every send to that user
+  std::map<long, double> error_mix;              ///< code → share of sends failing with it
+  long upload_error = 0;  ///< a Meta code every Resumable Upload call answers (0: none)
   std::map<std::string, long> number_latency_ms;  ///< phone_number_id → added latency
 };
 
@@ -74,6 +76,7 @@ class sim_state {
 
   void put_number(number n);
   std::optional<number> find_number(const std::string& phone_number_id) const;
+  std::vector<number> numbers() const;
   /// A number of a WABA: the one whose token is `token` if there is one, else the first.
   std::optional<number> find_waba(const std::string& waba_id, const std::string& token = {}) const;
   void mark_registered(const std::string& phone_number_id);
@@ -103,6 +106,14 @@ class sim_state {
   json signup_config() const;
   void set_signup_config(json config);
 
+  /// A Resumable Upload session for `length` bytes of `type`; its id ("upload:...").
+  std::string new_upload(std::size_t length, const std::string& type);
+  /// The handle of a session's bytes once all `length` came; nullopt for an unknown session or
+  /// the wrong length.
+  std::optional<std::string> finish_upload(const std::string& id, std::size_t received);
+  /// Whether a handle came from a finished upload.
+  bool known_handle(const std::string& handle) const;
+
   faults get_faults() const;
   /// The faults in force, shared rather than copied (read on every send and status).
   std::shared_ptr<const faults> current_faults() const;
@@ -127,6 +138,8 @@ class sim_state {
   std::map<std::string, long, std::less<>> counters_;
   std::map<std::string, std::string> codes_;  ///< signup code → its number ("" once redeemed)
   json signup_config_ = json::object();
+  std::map<std::string, std::pair<std::size_t, std::string>> uploads_;  ///< id → (length, handle)
+  std::set<std::string> handles_;
 };
 
 }  // namespace paige::metasim

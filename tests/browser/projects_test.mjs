@@ -219,6 +219,23 @@ test("WhatsApp: the business profile is shown from Meta, checked, and saved ther
   await page.getByRole("heading", { name: "Business profile" }).waitFor();
   assert.equal(await page.getByLabel("About").inputValue(), "Open 9–17 <b>Mon–Fri</b>");
   assert.equal(await page.getByLabel("Category").inputValue(), "HEALTH");
+  // The photo: a file too small is refused with why; a PNG of 640 pixels is set at Meta.
+  const png = (w, hgt) => {
+    const b = Buffer.alloc(33);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
+    b.writeUInt32BE(13, 8);
+    b.write("IHDR", 12, "ascii");
+    b.writeUInt32BE(w, 16);
+    b.writeUInt32BE(hgt, 20);
+    return b;
+  };
+  await page.getByLabel("Profile photo").setInputFiles({ name: "tiny.png", mimeType: "image/png", buffer: png(64, 64) });
+  await page.getByRole("button", { name: "Upload photo" }).click();
+  await page.getByText("at least 192", { exact: false }).first().waitFor();
+  await page.getByLabel("Profile photo").setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: png(640, 640) });
+  await page.getByRole("button", { name: "Upload photo" }).click();
+  await page.getByTestId("photo").getByText("https://pps.whatsapp.net/", { exact: false }).waitFor();
+  assert.ok((await api("GET", `/v1/projects/${env.project}/whatsapp/profile`)).body.profile_picture_url.startsWith("https://"));
   assertClean(page);
 });
 

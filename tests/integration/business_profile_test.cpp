@@ -1,6 +1,7 @@
 // The number's WhatsApp Business profile through the real binaries: read from and written to
 // the simulator, checked against Meta's limits before Meta is called, Meta's refusals.
 #include "tests/support/http_client.hpp"
+#include "tests/support/images.hpp"
 #include "tests/support/pipeline.hpp"
 
 #include <catch2/catch.hpp>
@@ -150,4 +151,52 @@ TEST_CASE("one profile request at a time per project: the next is told to retry"
   CHECK(refused.body["error"]["code"] == "profile_busy");
   REQUIRE(p.meta.call("PUT", "/control/faults", R"({"latency_ms": 0})").status == 200);
   CHECK(p.s.call("GET", path).status == 200);  // free again
+}
+
+TEST_CASE("the profile photo is checked, uploaded through Meta's Resumable Upload API and set",
+          "[integration][whatsapp][profile]") {
+  pipeline p{{"--app-id", "4242"}, {"--app-id", "4242"}};
+  auto path = "/v1/projects/" + p.project + "/whatsapp/profile/photo";
+  auto put = [&](const std::string& bytes, const std::string& type) {
+    return http_request(p.s.server->port(), "PUT", path, bytes,
+                        {{"Authorization", "Bearer " + admin_key}, {"Content-Type", type}});
+  };
+  auto set = put(paige::test::png_of(640, 640), "image/png");
+  REQUIRE(set.status == 200);
+  auto profile = json::parse(set.body);
+  CHECK(profile["profile_picture_url"].get<std::string>().find("https://pps.whatsapp.net/") == 0);
+  CHECK(p.meta.call("GET", "/control/stats").body.value("uploads_finished", 0) == 1);
+  CHECK(put(paige::test::jpeg_of(800, 600), "image/jpeg").status == 200);
+
+  // Refused before Meta is asked: not an image, too small, a type that is not the bytes'.
+  for (auto [bytes, type] : std::vector<std::pair<std::string, std::string>>{
+           {"GIF89a", "image/gif"},
+           {paige::test::png_of(100, 100), "image/png"},
+           {paige::test::png_of(640, 640), "image/jpeg"},
+           {"", "image/png"}}) {
+    auto r = put(bytes, type);
+    CHECK(r.status == 422);
+    CHECK(json::parse(r.body)["error"]["code"] == "invalid_photo");
+  }
+  CHECK(p.meta.call("GET", "/control/stats").body.value("uploads_finished", 0) == 2);
+
+  // Meta refusing the upload: its error, the profile unchanged.
+  auto before = p.s.call("GET", "/v1/projects/" + p.project + "/whatsapp/profile");
+  REQUIRE(p.meta.call("PUT", "/control/faults", R"({"upload_error": 100})").status == 200);
+  auto refused = put(paige::test::png_of(640, 640), "image/png");
+  CHECK(refused.status == 422);
+  CHECK(json::parse(refused.body)["error"]["code"] == "whatsapp_rejected");
+  REQUIRE(p.meta.call("PUT", "/control/faults", R"({"upload_error": 0})").status == 200);
+  auto after = p.s.call("GET", "/v1/projects/" + p.project + "/whatsapp/profile");
+  CHECK(after.body["profile_picture_url"] == before.body["profile_picture_url"]);
+}
+
+TEST_CASE("without the Meta app id no photo can be uploaded", "[integration][whatsapp][profile]") {
+  pipeline p;
+  auto r = http_request(p.s.server->port(), "PUT",
+                        "/v1/projects/" + p.project + "/whatsapp/profile/photo",
+                        paige::test::png_of(640, 640),
+                        {{"Authorization", "Bearer " + admin_key}, {"Content-Type", "image/png"}});
+  CHECK(r.status == 409);
+  CHECK(json::parse(r.body)["error"]["code"] == "app_id_not_configured");
 }

@@ -180,7 +180,7 @@ TEST_CASE("without a Meta app id the signup is not offered", "[integration][what
   auto r = p.s.call("POST", "/v1/projects/" + p.project + "/whatsapp/signup",
                     R"({"code":"c","waba_id":"2001","phone_number_id":"1001"})");
   CHECK(r.status == 409);
-  CHECK(r.body["error"]["code"] == "signup_not_configured");
+  CHECK(r.body["error"]["code"] == "app_id_not_configured");
 }
 
 TEST_CASE("a signup a crash interrupted goes on from its step when paige starts again",

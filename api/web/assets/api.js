@@ -18,6 +18,7 @@ export const operations = {
   signUpWhatsApp: ["POST", "/v1/projects/{project_id}/whatsapp/signup"],
   getProfile: ["GET", "/v1/projects/{project_id}/whatsapp/profile"],
   updateProfile: ["PATCH", "/v1/projects/{project_id}/whatsapp/profile"],
+  setProfilePhoto: ["PUT", "/v1/projects/{project_id}/whatsapp/profile/photo"],
   requestDisplayName: ["POST", "/v1/projects/{project_id}/whatsapp/display-name"],
   accountEvents: ["GET", "/v1/projects/{project_id}/whatsapp/events"],
   getBot: ["GET", "/v1/projects/{project_id}/bot"],
@@ -79,8 +80,11 @@ export function pathOf(op, params = {}) {
   });
 }
 
-/** The request of an operation: URL (with `query`), method and headers. */
-export function requestOf(op, params = {}, { query, body, key, headers = {} } = {}) {
+/**
+ * The request of an operation: URL (with `query`), method and headers. The body is `body` as
+ * JSON, or `file` (a Blob) as it is, with its own type.
+ */
+export function requestOf(op, params = {}, { query, body, file, key, headers = {} } = {}) {
   const [method] = operations[op];
   let url = pathOf(op, params);
   if (query) {
@@ -93,6 +97,10 @@ export function requestOf(op, params = {}, { query, body, key, headers = {} } = 
   const h = { ...headers };
   const k = key ?? session.key();
   if (k) h.Authorization = "Bearer " + k;
+  if (file !== undefined) {
+    h["Content-Type"] = file.type || "application/octet-stream";
+    return { url, init: { method, headers: h, body: file } };
+  }
   if (body !== undefined) h["Content-Type"] = "application/json";
   return { url, init: { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) } };
 }

@@ -170,6 +170,7 @@ export function whatsappPage(ctx) {
       };
       return [h("h2", {}, "Business profile"),
         h("p", { class: "muted" }, "What WhatsApp users see about this number. Saved at Meta."),
+        photoForm(profile),
         form({
           fields,
           submit: "Save profile",
@@ -222,6 +223,30 @@ export function whatsappPage(ctx) {
     return h("section", { class: "card" }, h("h2", {}, p.whatsapp?.phone_number_id ? "Sign up another number" : "Sign up with Meta"),
       h("p", { class: "muted" }, "Meta's dialog shares a WhatsApp Business account and number with Paige; Paige then registers the number and subscribes to its webhooks."),
       button, status);
+  }
+
+  /** The profile photo: Meta's address of the current one, and a file to replace it. */
+  function photoForm(profile) {
+    const input = h("input", { type: "file", name: "photo", accept: "image/jpeg,image/png" });
+    const fields = { photo: field("Profile photo", input, "JPEG or PNG, square is best, at least 192 pixels a side.") };
+    return [
+      h("p", { "data-testid": "photo" }, profile.profile_picture_url
+        ? ["Photo at Meta: ", h("code", {}, profile.profile_picture_url)]
+        : "No photo yet."),
+      form({
+        fields,
+        children: Object.values(fields),
+        submit: "Upload photo",
+        action: async () => {
+          const file = input.files?.[0];
+          if (!file) return notify("Choose a JPEG or PNG first.");
+          const next = await call("setProfilePhoto", { project_id: id }, { file });
+          profile.profile_picture_url = next.profile_picture_url;
+          notify("Photo set at Meta.");
+          load();
+        },
+      }),
+    ];
   }
 
   function connect(p) {
