@@ -265,7 +265,11 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
         .with({})
         .observe(std::chrono::duration<double>(now - c.sent_at).count());
   if (r.ok()) {
-    if (epoch == box.token_epoch) box.probing = false;  // the token works: open up
+    if (epoch == box.token_epoch && box.probing) {
+      box.probing = false;  // the token works: open up, and say so (a refusal stored before
+                            // a restart is cleared)
+      self->send(box.number->owner, token_works_atom::value, box.number->access_token);
+    }
     auto doc = json::parse(r.body, nullptr, false);
     std::string wamid;
     if (doc.is_object() && doc.contains("messages") && doc["messages"].is_array() &&

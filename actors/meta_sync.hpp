@@ -79,6 +79,9 @@ using record_atom = caf::atom_constant<caf::atom("record")>;
 /// token of the number (the project may have connected a new one since); its sends wait. No
 /// reply.
 using token_invalid_atom = caf::atom_constant<caf::atom("tokenbad")>;
+/// To the project actor: (token_works_atom, access_token) — Meta took a send with this token
+/// (the first after each number_atom). No reply.
+using token_works_atom = caf::atom_constant<caf::atom("tokenok")>;
 /// To meta_sync: (hold_atom, project_id, bool held, std::uint64_t seq). No reply.
 using hold_atom = caf::atom_constant<caf::atom("hold")>;
 /// To the project actor: (account_refused_atom, error_json, std::uint64_t seq) — Meta refused a

@@ -700,6 +700,26 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](signup_atom, const std::string&) {
         reload_whatsapp(self, [] {});  // the account actor stored a step of the signup
       },
+      [=](token_works_atom, const std::string& token) {
+        // Only when the project shows the token refused: the usual case costs nothing.
+        auto& st = self->state;
+        if (!st.number || st.row.whatsapp_json.find("\"token_invalid\"") == std::string::npos ||
+            secrets::unseal(st.svc->master_key, st.number->access_token_sealed) != token)
+          return;
+        self->request(st.svc->control_db, persist_timeout, run_atom::value,
+                      db_job{[number_id = st.number->phone_number_id,
+                              sealed = st.number->access_token_sealed,
+                              id = st.row.id](pqxx::connection& c) {
+                        storage::mark_token_valid(c, number_id, sealed);
+                        return caf::make_message(storage::find_project(c, id).value());
+                      }})
+            .then(
+                [self](storage::project_row& row) {
+                  self->state.row.whatsapp_json = row.whatsapp_json;
+                  log::info("whatsapp.token_valid", {{"project", self->state.row.id}});
+                },
+                [](caf::error&) {});  // it shows token_invalid until the next accepted token
+      },
       [=](token_invalid_atom, const std::string& token, const std::string& error_json) {
         mark_token_refused(self, token, error_json, 0);
       },

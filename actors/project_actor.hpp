@@ -22,6 +22,8 @@
 ///   (photo_atom, bytes, mime)         → std::string: the profile after its photo was set (a
 ///                                       checked JPEG or PNG) | the profile's errors |
 ///                                       conflict app_id_not_configured
+///   (token_works_atom, token) — from meta_sync: Meta took a send with this token; a refusal
+///                                       stored earlier (before a restart) is cleared
 ///   (token_invalid_atom, token, error_json) — from meta_sync: Meta refused the number's token;
 ///                                       stored (whatsapp.status token_invalid) and published,
 ///                                       unless the number has another token by now

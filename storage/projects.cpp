@@ -260,6 +260,17 @@ bool mark_token_invalid(pqxx::connection& c, const std::string& phone_number_id,
   return r.affected_rows() > 0;
 }
 
+bool mark_token_valid(pqxx::connection& c, const std::string& phone_number_id,
+                      const std::string& access_token_sealed) {
+  pqxx::work tx{c};
+  auto r = tx.exec_params(
+      "UPDATE whatsapp_numbers SET token_valid = true, token_error = NULL "
+      "WHERE phone_number_id = $1 AND access_token_sealed = $2 AND NOT token_valid",
+      phone_number_id, access_token_sealed);
+  tx.commit();
+  return r.affected_rows() > 0;
+}
+
 void disconnect_number(pqxx::connection& c, const std::string& project_id) {
   pqxx::work tx{c};
   tx.exec_params("DELETE FROM whatsapp_numbers WHERE project_id = $1", project_id);

@@ -69,6 +69,11 @@ struct number_row {
 bool mark_token_invalid(pqxx::connection& c, const std::string& phone_number_id,
                         const std::string& access_token_sealed, const std::string& error_json);
 
+/// Marks the number's token good again (Meta took a send with it) if the number still has that
+/// token. False if nothing changed.
+bool mark_token_valid(pqxx::connection& c, const std::string& phone_number_id,
+                      const std::string& access_token_sealed);
+
 /// Connects `n` to its project, replacing the project's previous number (its token valid),
 /// with the health `health_of` makes of what was stored for that number ("{}" if nothing).
 /// Returns false (and changes nothing) when another project owns that phone_number_id.

@@ -72,3 +72,29 @@ TEST_CASE("a refused token holds the number's sends until it is connected again"
   CHECK(p.records("15550400", "out").size() == 3);
   CHECK(p.records("15550401", "out").size() == 1);
 }
+
+TEST_CASE("a refused token that Meta takes again after a restart shows connected again",
+          "[integration][outbound][token]") {
+  pipeline p;
+  auto project = "/v1/projects/" + p.project;
+  auto put_token = [&](const std::string& token) {
+    REQUIRE(p.meta
+                .call("PUT", "/control/numbers/" + number_id,
+                      json{{"waba_id", "2001"},
+                           {"display_phone_number", "15551001"},
+                           {"verified_name", "Business 1001"},
+                           {"access_token", token}}
+                          .dump())
+                .status == 200);
+  };
+  put_token("token-elsewhere");  // revoked at Meta
+  p.say("15550410", "hello", "Ada");
+  REQUIRE(wait_until(
+      [&] { return p.s.call("GET", project).body["whatsapp"]["status"] == "token_invalid"; }));
+  put_token("token-1001");  // and valid again (say, restored by Meta's side)
+  p.restart();              // the stored token is tried once at start
+  REQUIRE(p.replies("15550410", 1).size() == 1);
+  REQUIRE(wait_until(
+      [&] { return p.s.call("GET", project).body["whatsapp"]["status"] == "connected"; }));
+  CHECK(p.s.call("GET", project).body["whatsapp"]["status_detail"].is_null());
+}
