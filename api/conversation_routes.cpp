@@ -21,15 +21,9 @@ std::optional<std::int64_t> id_param(const http_request& req, std::string_view n
 std::variant<storage::page_request, http_response> page_of(const http_request& req) {
   auto limit = parse_limit(req, 50, 200);
   if (auto* err = std::get_if<http_response>(&limit)) return std::move(*err);
-  storage::page_request out{std::get<int>(limit), 0};
-  if (auto cursor = req.query_param("cursor")) {
-    auto pos = decode_cursor(*cursor);
-    if (!pos)
-      return http_response::error(api_code::invalid_cursor,
-                                  "the cursor is not one this API issued");
-    out.before = *pos;
-  }
-  return out;
+  auto cursor = cursor_of(req);
+  if (auto* err = std::get_if<http_response>(&cursor)) return std::move(*err);
+  return storage::page_request{std::get<int>(limit), std::get<std::int64_t>(cursor)};
 }
 
 /// Longest `search` of the contacts and conversations lists: a name or a number, never more

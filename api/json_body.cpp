@@ -73,6 +73,15 @@ std::string encode_cursor(std::int64_t position) {
   return "c1" + std::string{buf, end};
 }
 
+std::variant<std::int64_t, http_response> cursor_of(const http_request& req) {
+  auto cursor = req.query_param("cursor");
+  if (!cursor) return std::int64_t{0};
+  auto pos = decode_cursor(*cursor);
+  if (!pos)
+    return http_response::error(api_code::invalid_cursor, "the cursor is not one this API issued");
+  return *pos;
+}
+
 std::optional<std::int64_t> decode_cursor(std::string_view cursor) {
   if (cursor.size() < 3 || cursor.size() > 18 || cursor.substr(0, 2) != "c1") return std::nullopt;
   unsigned long long value = 0;

@@ -34,5 +34,7 @@ std::optional<std::int64_t> parse_id(std::string_view text);
 std::string encode_cursor(std::int64_t position);
 /// The position of a cursor from encode_cursor, or nullopt if it is not one.
 std::optional<std::int64_t> decode_cursor(std::string_view cursor);
+/// The position of the request's `?cursor=` (0 without one), or the 422 invalid_cursor answer.
+std::variant<std::int64_t, http_response> cursor_of(const http_request& req);
 
 }  // namespace paige::api

@@ -114,14 +114,10 @@ void add_message_routes(router& routes, project_routes_context ctx) {
                       "no conversation " + std::string{req.param("conversation_id")}));
                 auto limit = parse_limit(req, 50, 200);
                 if (auto* err = std::get_if<http_response>(&limit)) return respond(std::move(*err));
-                std::int64_t before = 0;
-                if (auto cursor = req.query_param("cursor")) {
-                  auto pos = decode_cursor(*cursor);
-                  if (!pos)
-                    return respond(http_response::error(api_code::invalid_cursor,
-                                                        "the cursor is not one this API issued"));
-                  before = *pos;
-                }
+                auto cursor = cursor_of(req);
+                if (auto* err = std::get_if<http_response>(&cursor))
+                  return respond(std::move(*err));
+                auto before = std::get<std::int64_t>(cursor);
                 auto page = std::get<int>(limit);
                 ask(
                     sys, dir, timeout,

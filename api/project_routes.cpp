@@ -80,14 +80,9 @@ void add_project_routes(router& routes, project_routes_context ctx) {
           *ctx.auth, access::admin, [&sys, dir, timeout](http_request&& req, responder respond) {
             auto limit = parse_limit(req, default_page, max_page);
             if (auto* err = std::get_if<http_response>(&limit)) return respond(std::move(*err));
-            std::int64_t after = 0;
-            if (auto cursor = req.query_param("cursor")) {
-              auto pos = decode_cursor(*cursor);
-              if (!pos)
-                return respond(http_response::error(api_code::invalid_cursor,
-                                                    "the cursor is not one this API issued"));
-              after = *pos;
-            }
+            auto cursor = cursor_of(req);
+            if (auto* err = std::get_if<http_response>(&cursor)) return respond(std::move(*err));
+            auto after = std::get<std::int64_t>(cursor);
             ask(
                 sys, dir, timeout,
                 [respond](actors::project_page& page) {

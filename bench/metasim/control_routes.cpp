@@ -63,6 +63,14 @@ void list_records(sim_context ctx, const http_request& req, responder respond, s
   long_poll(ctx, respond, std::string{req.param("pnid")}, std::move(wa_id), after, deadline);
 }
 
+/// The number of the request's {pnid}; nullopt (and a 404 answered) when there is none.
+std::optional<number> number_of(const sim_context& ctx, const http_request& req,
+                                const responder& respond) {
+  auto n = ctx.state.find_number(std::string{req.param("pnid")});
+  if (!n) respond(http_response::foreign_error(404, "unknown_number", "create the number first"));
+  return n;
+}
+
 }  // namespace
 
 void add_control_routes(api::router& routes, sim_context ctx) {
@@ -84,10 +92,8 @@ void add_control_routes(api::router& routes, sim_context ctx) {
   });
 
   routes.add("GET", "/control/numbers/{pnid}", [ctx](http_request&& req, responder respond) {
-    auto n = ctx.state.find_number(std::string{req.param("pnid")});
-    if (!n)
-      return respond(
-          http_response::foreign_error(404, "unknown_number", "create the number first"));
+    auto n = number_of(ctx, req, respond);
+    if (!n) return;
     respond(http_response::json(200, to_json(*n)));
   });
 
@@ -111,10 +117,8 @@ void add_control_routes(api::router& routes, sim_context ctx) {
   // answered once Paige acknowledged it (or the sender gave up).
   routes.add("POST", "/control/numbers/{pnid}/webhooks",
              [ctx](http_request&& req, responder respond) mutable {
-               auto n = ctx.state.find_number(std::string{req.param("pnid")});
-               if (!n)
-                 return respond(http_response::foreign_error(404, "unknown_number",
-                                                             "create the number first"));
+               auto n = number_of(ctx, req, respond);
+               if (!n) return;
                auto body = json::parse(req.body, nullptr, false);
                if (!body.is_object() || !body.contains("field") || !body["field"].is_string() ||
                    !body.contains("value"))
@@ -132,46 +136,42 @@ void add_control_routes(api::router& routes, sim_context ctx) {
 
   // One user sends one message; answered once Paige acknowledged the webhook (or it gave up),
   // unless "wait" is false.
-  routes.add(
-      "POST", "/control/numbers/{pnid}/users/{wa_id}/messages",
-      [ctx](http_request&& req, responder respond) mutable {
-        auto n = ctx.state.find_number(std::string{req.param("pnid")});
-        if (!n)
-          return respond(
-              http_response::foreign_error(404, "unknown_number", "create the number first"));
-        auto body = json::parse(req.body, nullptr, false);
-        std::string wa_id{req.param("wa_id")};
-        std::string error;
-        auto m = body.is_object() ? inbound_object(ctx, wa_id, body, error) : std::nullopt;
-        if (!m)
-          return respond(http_response::foreign_error(
-              400, "bad_body", error.empty() ? "a JSON object is required" : error));
-        json value{{"messages", {*m}}};
-        if ((*m)["type"] != "system")
-          value["contacts"] = {
-              {{"profile", {{"name", body.value("name", wa_id)}}}, {"wa_id", wa_id}}};
-        ctx.state.add({0, n->phone_number_id, wa_id, "in", (*m)["id"], *m, 0});
-        ctx.state.count("inbound_sent");
-        std::string wamid = (*m)["id"];
-        if (!body.value("wait", true)) {
-          ctx.sender.post(webhook_sender::envelope(*n, value));
-          return respond(http_response::json(202, {{"wamid", wamid}}));
-        }
-        ctx.sender.post(webhook_sender::envelope(*n, value), [respond, wamid](delivery_outcome o) {
-          respond(http_response::json(200, {{"wamid", wamid},
-                                            {"delivered", o.delivered},
-                                            {"attempts", o.attempts},
-                                            {"status", o.last_status}}));
-        });
-      });
+  routes.add("POST", "/control/numbers/{pnid}/users/{wa_id}/messages",
+             [ctx](http_request&& req, responder respond) mutable {
+               auto n = number_of(ctx, req, respond);
+               if (!n) return;
+               auto body = json::parse(req.body, nullptr, false);
+               std::string wa_id{req.param("wa_id")};
+               std::string error;
+               auto m = body.is_object() ? inbound_object(ctx, wa_id, body, error) : std::nullopt;
+               if (!m)
+                 return respond(http_response::foreign_error(
+                     400, "bad_body", error.empty() ? "a JSON object is required" : error));
+               json value{{"messages", {*m}}};
+               if ((*m)["type"] != "system")
+                 value["contacts"] = {
+                     {{"profile", {{"name", body.value("name", wa_id)}}}, {"wa_id", wa_id}}};
+               ctx.state.add({0, n->phone_number_id, wa_id, "in", (*m)["id"], *m, 0});
+               ctx.state.count("inbound_sent");
+               std::string wamid = (*m)["id"];
+               if (!body.value("wait", true)) {
+                 ctx.sender.post(webhook_sender::envelope(*n, value));
+                 return respond(http_response::json(202, {{"wamid", wamid}}));
+               }
+               ctx.sender.post(webhook_sender::envelope(*n, value),
+                               [respond, wamid](delivery_outcome o) {
+                                 respond(http_response::json(200, {{"wamid", wamid},
+                                                                   {"delivered", o.delivered},
+                                                                   {"attempts", o.attempts},
+                                                                   {"status", o.last_status}}));
+                               });
+             });
 
   // Several users' messages in one webhook POST: {"messages": [{"wa_id", "name"?, "message"}...]}.
   routes.add("POST", "/control/numbers/{pnid}/inbound",
              [ctx](http_request&& req, responder respond) mutable {
-               auto n = ctx.state.find_number(std::string{req.param("pnid")});
-               if (!n)
-                 return respond(http_response::foreign_error(404, "unknown_number",
-                                                             "create the number first"));
+               auto n = number_of(ctx, req, respond);
+               if (!n) return;
                auto body = json::parse(req.body, nullptr, false);
                if (!body.is_object() || !body.contains("messages") || !body["messages"].is_array())
                  return respond(

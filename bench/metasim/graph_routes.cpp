@@ -12,17 +12,6 @@ using api::http_request;
 using api::http_response;
 using api::responder;
 
-http_response graph_error(long code, const std::string& message, const std::string& details = {}) {
-  if (code == 500) {  // a plain server failure, not a Meta error object
-    http_response r;
-    r.status = 500;
-    r.content_type = "text/plain";
-    r.body = "Internal Server Error";
-    return r;
-  }
-  return http_response::json(http_status_for(code), graph_error_body(code, message, details));
-}
-
 /// The number named by {id} if the bearer token is its access token.
 std::optional<number> authorized(const sim_context& ctx, const http_request& req,
                                  http_response& denied) {
@@ -83,6 +72,17 @@ void post_statuses(std::shared_ptr<const status_run> run, std::size_t index) {
 }
 
 }  // namespace
+
+http_response graph_error(long code, const std::string& message, const std::string& details) {
+  if (code == 500) {  // a plain server failure, not a Meta error object
+    http_response r;
+    r.status = 500;
+    r.content_type = "text/plain";
+    r.body = "Internal Server Error";
+    return r;
+  }
+  return http_response::json(http_status_for(code), graph_error_body(code, message, details));
+}
 
 unsigned http_status_for(long code) {
   if (code == 0 || code == 190) return 401;

@@ -48,6 +48,11 @@ void add_control_routes(api::router& routes, sim_context ctx);
 /// Meta's HTTP status for an error code (spec §6.2).
 unsigned http_status_for(long code);
 
+/// Meta's answer to a refused call: its error object with Meta's HTTP status (500: a plain
+/// HTTP 500, not an error object).
+api::http_response graph_error(long code, const std::string& message,
+                               const std::string& details = {});
+
 /// Meta's error body.
 json graph_error_body(long code, const std::string& message, const std::string& details);
 

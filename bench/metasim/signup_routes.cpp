@@ -12,10 +12,6 @@ using api::http_request;
 using api::http_response;
 using api::responder;
 
-http_response refusal(long code, const std::string& message) {
-  return http_response::json(http_status_for(code), graph_error_body(code, message, {}));
-}
-
 /// `s` as a JavaScript string literal inside a <script> element: JSON, with '<' escaped so no
 /// value can close the element.
 std::string script_string(const std::string& s) {
@@ -99,12 +95,12 @@ void add_signup_routes(api::router& routes, sim_context ctx) {
     auto secret = std::string{req.query_param("client_secret").value_or("")};
     auto client = std::string{req.query_param("client_id").value_or("")};
     if (secret != ctx.app_secret || client.empty() || (!ctx.app_id.empty() && client != ctx.app_id))
-      return respond(refusal(101, "Error validating client secret."));
+      return respond(graph_error(101, "Error validating client secret."));
     if (ctx.state.signup_config().value("refuse", "") == "exchange")
-      return respond(refusal(100, "Invalid verification code format."));
+      return respond(graph_error(100, "Invalid verification code format."));
     auto number_id = ctx.state.redeem_code(std::string{req.query_param("code").value_or("")});
     auto n = number_id ? ctx.state.find_number(*number_id) : std::nullopt;
-    if (!n) return respond(refusal(100, "This authorization code has been used."));
+    if (!n) return respond(graph_error(100, "This authorization code has been used."));
     ctx.state.count("codes_exchanged");
     // The business token: the number's own, so the Graph calls that follow are allowed.
     respond(
@@ -115,7 +111,7 @@ void add_signup_routes(api::router& routes, sim_context ctx) {
     auto token = std::string{req.query_param("input_token").value_or("")};
     auto app = "Bearer " + ctx.app_id + "|" + ctx.app_secret;
     if (req.header("authorization").value_or("") != app && !ctx.app_id.empty())
-      return respond(refusal(190, "Invalid OAuth access token - Cannot parse access token"));
+      return respond(graph_error(190, "Invalid OAuth access token - Cannot parse access token"));
     auto n = signup_number(ctx);
     if (!n || n->access_token != token)
       return respond(http_response::json(200, {{"data", {{"is_valid", false}}}}));

@@ -10,10 +10,6 @@ using api::http_request;
 using api::http_response;
 using api::responder;
 
-http_response refusal(long code, const std::string& message) {
-  return http_response::json(http_status_for(code), graph_error_body(code, message, {}));
-}
-
 /// The token of a request ("Bearer x" or "OAuth x") is one of the simulator's numbers'.
 bool known_token(const sim_context& ctx, const http_request& req) {
   auto auth = std::string{req.header("authorization").value_or("")};
@@ -29,11 +25,11 @@ bool known_token(const sim_context& ctx, const http_request& req) {
 
 void add_upload_routes(api::router& routes, sim_context ctx) {
   routes.add("POST", "/{version}/{app}/uploads", [ctx](http_request&& req, responder respond) {
-    if (!known_token(ctx, req)) return respond(refusal(190, "Invalid OAuth access token"));
+    if (!known_token(ctx, req)) return respond(graph_error(190, "Invalid OAuth access token"));
     if (auto code = ctx.state.current_faults()->upload_error)
-      return respond(refusal(code, "Injected upload failure"));
+      return respond(graph_error(code, "Injected upload failure"));
     if (!ctx.app_id.empty() && req.param("app") != ctx.app_id)
-      return respond(refusal(100, "Unsupported post request: not this app"));
+      return respond(graph_error(100, "Unsupported post request: not this app"));
     auto type = std::string{req.query_param("file_type").value_or("")};
     std::size_t length = 0;
     try {
@@ -42,19 +38,19 @@ void add_upload_routes(api::router& routes, sim_context ctx) {
     }
     if (length == 0 || (type != "image/jpeg" && type != "image/png" && type != "video/mp4" &&
                         type != "application/pdf"))
-      return respond(refusal(100, "Invalid parameter: file_length and file_type"));
+      return respond(graph_error(100, "Invalid parameter: file_length and file_type"));
     respond(http_response::json(200, {{"id", ctx.state.new_upload(length, type)}}));
   });
 }
 
 void receive_upload(const sim_context& ctx, const http_request& req, responder respond) {
-  if (!known_token(ctx, req)) return respond(refusal(190, "Invalid OAuth access token"));
+  if (!known_token(ctx, req)) return respond(graph_error(190, "Invalid OAuth access token"));
   if (auto code = ctx.state.current_faults()->upload_error)
-    return respond(refusal(code, "Injected upload failure"));
+    return respond(graph_error(code, "Injected upload failure"));
   if (req.header("file_offset").value_or("") != "0")
-    return respond(refusal(100, "Invalid parameter: file_offset"));
+    return respond(graph_error(100, "Invalid parameter: file_offset"));
   auto handle = ctx.state.finish_upload(std::string{req.param("id")}, req.body.size());
-  if (!handle) return respond(refusal(100, "Invalid upload session, or not all of its bytes"));
+  if (!handle) return respond(graph_error(100, "Invalid upload session, or not all of its bytes"));
   ctx.state.count("uploads_finished");
   respond(http_response::json(200, {{"h", *handle}}));
 }

@@ -13,15 +13,6 @@ using namespace paige::test;
 
 namespace {
 
-long count_out(pipeline& p, const std::string& status) {
-  auto db = p.project_db();
-  pqxx::read_transaction tx{db};
-  return tx
-      .exec_params1("SELECT count(*) FROM messages WHERE direction = 'out' AND status = $1",
-                    status)[0]
-      .as<long>();
-}
-
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -165,17 +156,17 @@ TEST_CASE(
 
   p.say("15550500", "again");
   p.say("15550501", "hi", "Grace");
-  REQUIRE(wait_until([&] { return count_out(p, "queued") == 2; }));
+  REQUIRE(wait_until([&] { return p.count_out("queued") == 2; }));
   CHECK(p.metric("paige_whatsapp_holds_total") == 1);
 
   // Still held after a restart: the hold is stored, not only in memory.
   p.restart();
   p.say("15550501", "still there?");
-  REQUIRE(wait_until([&] { return count_out(p, "queued") == 3; }));
+  REQUIRE(wait_until([&] { return p.count_out("queued") == 3; }));
   CHECK(whatsapp_of(p)["status"] == "restricted");
   CHECK(p.records("15550500", "out").size() == 1);
   CHECK(p.records("15550501", "out").empty());
-  CHECK(count_out(p, "failed") == 0);
+  CHECK(p.count_out("failed") == 0);
 
   // Lifted: every waiting reply goes out once, in order.
   meta_says(p, "account_update",
@@ -183,10 +174,10 @@ TEST_CASE(
   CHECK(whatsapp_of(p)["status"] == "connected");
   REQUIRE(p.replies("15550500", 2).size() == 2);
   REQUIRE(p.replies("15550501", 2).size() == 2);
-  REQUIRE(wait_until([&] { return count_out(p, "queued") == 0; }));
+  REQUIRE(wait_until([&] { return p.count_out("queued") == 0; }));
   CHECK(p.records("15550500", "out").size() == 2);
   CHECK(p.records("15550501", "out").size() == 2);
-  CHECK(count_out(p, "failed") == 0);
+  CHECK(p.count_out("failed") == 0);
 }
 
 TEST_CASE("a restriction that expires releases the number's sends by itself",
@@ -209,7 +200,7 @@ TEST_CASE("a ban holds the sends until Meta reinstates the account",
   CHECK(w["status"] == "restricted");
   CHECK(w["health"]["ban"]["state"] == "DISABLE");
   p.say("15550520", "hello", "Ada");
-  REQUIRE(wait_until([&] { return count_out(p, "queued") == 1; }));
+  REQUIRE(wait_until([&] { return p.count_out("queued") == 1; }));
   meta_says(p, "account_update",
             {{"event", "DISABLED_UPDATE"}, {"ban_info", {{"waba_ban_state", "REINSTATE"}}}});
   REQUIRE(p.replies("15550520", 1).size() == 1);
@@ -227,8 +218,8 @@ TEST_CASE("sends Meta refuses for the account wait instead of failing, and go on
   auto w = whatsapp_of(p);
   CHECK(w["status_detail"].get<std::string>().find("368") != std::string::npos);
   CHECK(w["health"]["send_refusal"]["error"]["code"] == 368);
-  REQUIRE(wait_until([&] { return count_out(p, "queued") == 2; }));
-  CHECK(count_out(p, "failed") == 0);
+  REQUIRE(wait_until([&] { return p.count_out("queued") == 2; }));
+  CHECK(p.count_out("failed") == 0);
   CHECK(p.metric("paige_outbound_account_refused_total") == 1);
 
   // Meta accepts again; connecting the number again tries at once (rather than at the hold's end).
@@ -241,7 +232,7 @@ TEST_CASE("sends Meta refuses for the account wait instead of failing, and go on
   CHECK(again.body["whatsapp"]["status"] == "connected");
   REQUIRE(p.replies("15550530", 1).size() == 1);
   REQUIRE(p.replies("15550531", 1).size() == 1);
-  REQUIRE(wait_until([&] { return count_out(p, "queued") == 0; }));
+  REQUIRE(wait_until([&] { return p.count_out("queued") == 0; }));
   CHECK(p.records("15550530", "out").size() == 1);
   CHECK(p.records("15550531", "out").size() == 1);
 }

@@ -6,19 +6,6 @@
 
 using namespace paige::test;
 
-namespace {
-
-long count_out(pipeline& p, const std::string& status) {
-  auto db = p.project_db();
-  pqxx::read_transaction tx{db};
-  return tx
-      .exec_params1("SELECT count(*) FROM messages WHERE direction = 'out' AND status = $1",
-                    status)[0]
-      .as<long>();
-}
-
-}  // namespace
-
 TEST_CASE("a refused token holds the number's sends until it is connected again",
           "[integration][outbound][token]") {
   pipeline p;
@@ -46,8 +33,8 @@ TEST_CASE("a refused token holds the number's sends until it is connected again"
   auto shown = p.s.call("GET", project).body["whatsapp"];
   CHECK(shown["status_detail"].get<std::string>().find("access token") != std::string::npos);
   // Nothing failed, nothing left: every reply waits queued; Meta was asked once, not in a storm.
-  REQUIRE(wait_until([&] { return count_out(p, "queued") == 3; }));
-  CHECK(count_out(p, "failed") == 0);
+  REQUIRE(wait_until([&] { return p.count_out("queued") == 3; }));
+  CHECK(p.count_out("failed") == 0);
   CHECK(p.metric("paige_outbound_token_refused_total") == 1);
   CHECK(p.metric("paige_outbound_failed_total") <= 0);  // absent or zero
   CHECK(p.records("15550400", "out").size() == 1);
@@ -66,8 +53,8 @@ TEST_CASE("a refused token holds the number's sends until it is connected again"
   CHECK(body_of(ada[1]) == "What's your name?");
   CHECK(body_of(ada[2]) == "Thanks, Ada Lovelace!");
   CHECK(p.replies("15550401", 1).size() == 1);
-  REQUIRE(wait_until([&] { return count_out(p, "queued") == 0; }));
-  CHECK(count_out(p, "failed") == 0);
+  REQUIRE(wait_until([&] { return p.count_out("queued") == 0; }));
+  CHECK(p.count_out("failed") == 0);
   // Exactly once each: no reply was sent twice while it waited.
   CHECK(p.records("15550400", "out").size() == 3);
   CHECK(p.records("15550401", "out").size() == 1);

@@ -87,6 +87,16 @@ struct pipeline {
         paige::storage::project_conninfo(cluster_conninfo(), {d.name, d.role, d.password})};
   }
 
+  /// How many outbound messages have `status` in the project database.
+  long count_out(const std::string& status) {
+    auto db = project_db();
+    pqxx::read_transaction tx{db};
+    return tx
+        .exec_params1("SELECT count(*) FROM messages WHERE direction = 'out' AND status = $1",
+                      status)[0]
+        .as<long>();
+  }
+
   void put_bot(const json& bot) {
     REQUIRE(s.call("PUT", "/v1/projects/" + project + "/bot", bot.dump()).status == 201);
   }
