@@ -274,7 +274,7 @@ void on_sent(self_ptr self, const std::string& project_id, const std::string& wa
     std::string wamid;
     if (doc.is_object() && doc.contains("messages") && doc["messages"].is_array() &&
         !doc["messages"].empty())
-      wamid = doc["messages"][0].value("id", "");
+      wamid = string_member(doc["messages"][0], "id");
     count(self, "paige_outbound_sent_total", "messages Meta accepted");
     finish_head(self, box, c, wa_id);
     keep_outcome(self, project_id, id, {std::move(wamid), nullptr, 0});

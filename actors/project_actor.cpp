@@ -660,6 +660,9 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         if (st.row.status == storage::project_status::deleting)
           return make_error(errc::conflict, "the project is being deleted",
                             api_code::project_deleting);
+        if (st.signup_busy)  // its number would race this one
+          return make_error(errc::busy, "an embedded signup is running; retry when it ended",
+                            api_code::signup_busy);
         auto rp = self->make_response_promise<project_info>();
         // Held back until connected, so a deletion cannot slip between Meta's answer and the
         // stored number (its deprovisioning disconnects the number).

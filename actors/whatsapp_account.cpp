@@ -209,7 +209,7 @@ caf::result<std::string> set_photo(self_ptr self, const storage::number_row& n, 
   graph_step(
       self, "POST", session, token, "",
       [self, n, token, fail, rp, bytes = std::move(bytes)](const nlohmann::json& answer) mutable {
-        auto id = answer.is_object() ? answer.value("id", "") : std::string{};
+        auto id = string_member(answer, "id");
         if (id.empty())
           return fail(make_error(errc::upstream, "Meta's upload session has no id",
                                  api_code::graph_unavailable));
@@ -219,7 +219,7 @@ caf::result<std::string> set_photo(self_ptr self, const storage::number_row& n, 
                 [self, n, token, fail, rp](graph_result& r) {
                   if (!r.ok()) return fail(graph_failure(r));
                   auto uploaded = nlohmann::json::parse(r.body, nullptr, false);
-                  auto handle = uploaded.is_object() ? uploaded.value("h", "") : std::string{};
+                  auto handle = string_member(uploaded, "h");
                   if (handle.empty())
                     return fail(make_error(errc::upstream, "Meta's upload answered no handle",
                                            api_code::graph_unavailable));

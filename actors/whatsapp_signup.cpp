@@ -13,6 +13,7 @@
 #include "storage/whatsapp_signups.hpp"
 
 #include <memory>
+#include <pqxx/except>
 
 namespace paige::actors::account {
 namespace {
@@ -97,9 +98,9 @@ std::string missing_scope(const json& answer, const std::string& waba_id) {
     const json* found = nullptr;
     if (granular.is_array())
       for (const auto& g : granular)
-        if (g.is_object() && g.value("scope", "") == scope) found = &g;
+        if (string_member(g, "scope") == scope) found = &g;
     if (!found) return std::string{"the token lacks the "} + scope + " permission";
-    const auto targets = found->value("target_ids", json::array());
+    const auto targets = found->contains("target_ids") ? (*found)["target_ids"] : json::array();
     bool names_waba = !targets.is_array() || targets.empty();
     if (targets.is_array())
       for (const auto& t : targets)
@@ -127,11 +128,11 @@ void step(self_ptr self, run_ptr run) {
             (row.redirect_uri.empty() ? "" : "&redirect_uri=" + query_value(row.redirect_uri)),
         app_token(st), "",
         [self, run, fail](const json& answer) {
-          auto token = answer.is_object() ? answer.value("access_token", json()) : json();
-          if (!token.is_string() || token.get<std::string>().empty())
+          auto token = string_member(answer, "access_token");
+          if (token.empty())
             return fail(make_error(errc::upstream, "Meta's exchange answered no access_token",
                                    api_code::graph_unavailable));
-          run->token = token.get<std::string>();
+          run->token = token;
           run->code.clear();
           advance(self, run, "check", secrets::seal(self->state.svc->master_key, run->token));
         },
@@ -164,18 +165,10 @@ void step(self_ptr self, run_ptr run) {
         store_number(
             self,
             number_row_of(self->state, r.phone_number_id, r.waba_id, run->token, run->pin, meta),
-            [self, run, fail](storage::number_row n) {
-              control_step(
-                  self,
-                  [id = run->row.project_id](pqxx::connection& c) {
-                    storage::end_signup(c, id);
-                    return caf::make_message(true);
-                  },
-                  [run, n](bool) mutable {
-                    log::info("whatsapp.signup_done", {{"project", n.project_id}});
-                    run->rp.deliver(std::move(n));
-                  },
-                  fail);
+            [run](storage::number_row n) {
+              // Stored with the number: connect_number ended the signup in its transaction.
+              log::info("whatsapp.signup_done", {{"project", n.project_id}});
+              run->rp.deliver(std::move(n));
             },
             fail);
       },
@@ -213,10 +206,22 @@ caf::result<storage::number_row> sign_up(self_ptr self, signup_request req) {
       self,
       [row = run->row](pqxx::connection& c) {
         auto owner = storage::number_owner(c, row.phone_number_id).value_or("");
-        if (owner.empty() || owner == row.project_id) storage::start_signup(c, row);
+        if (owner.empty() || owner == row.project_id) {
+          bool started = false;
+          try {
+            started = storage::start_signup(c, row);
+          } catch (const pqxx::unique_violation&) {  // the other signup started meanwhile
+          }
+          if (!started) owner = "(another signup)";
+        }
         return caf::make_message(owner);
       },
       [self, run, fail](std::string& owner) mutable {
+        if (owner == "(another signup)")
+          return fail(make_error(
+              errc::conflict,
+              "another project's signup of number " + run->row.phone_number_id + " is running",
+              api_code::number_in_use));
         if (!owner.empty() && owner != self->state.project_id)
           return fail(number_in_use(run->row.phone_number_id));
         log::info("whatsapp.signup_started", {{"project", run->row.project_id}});
@@ -241,13 +246,21 @@ caf::result<storage::number_row> resume_signup(self_ptr self) {
         if (row.status != "running")
           return fail(
               make_error(errc::conflict, "no signup is running", api_code::signup_not_running));
-        if (self->state.svc->app_id.empty()) return fail(not_configured());
-        const auto& key = self->state.svc->master_key;
         run->row = std::move(row);
-        if (!run->row.code_sealed.empty()) run->code = secrets::unseal(key, run->row.code_sealed);
-        if (!run->row.access_token_sealed.empty())
-          run->token = secrets::unseal(key, run->row.access_token_sealed);
-        run->pin = secrets::unseal(key, run->row.pin_sealed);
+        // Whatever stops it here fails it for good (stored): a resume that failed each time
+        // the project starts would never let it be deleted or signed up again.
+        if (self->state.svc->app_id.empty()) return fail_at(self, run, not_configured());
+        const auto& key = self->state.svc->master_key;
+        try {
+          if (!run->row.code_sealed.empty()) run->code = secrets::unseal(key, run->row.code_sealed);
+          if (!run->row.access_token_sealed.empty())
+            run->token = secrets::unseal(key, run->row.access_token_sealed);
+          run->pin = secrets::unseal(key, run->row.pin_sealed);
+        } catch (const std::exception&) {
+          return fail_at(
+              self, run,
+              make_error(errc::internal, "the signup's secrets cannot be unsealed: sign up again"));
+        }
         log::info("whatsapp.signup_resumed",
                   {{"project", run->row.project_id}, {"step", run->row.step}});
         step(self, run);

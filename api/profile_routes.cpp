@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+
 namespace paige::api {
 namespace {
 
@@ -82,6 +84,9 @@ void add_photo_route(router& routes, const project_routes_context& ctx) {
                        const auto& image = std::get<actors::photo::image>(checked);
                        auto declared = std::string{req.header("content-type").value_or("")};
                        declared = declared.substr(0, declared.find(';'));
+                       while (!declared.empty() && declared.back() == ' ') declared.pop_back();
+                       for (auto& c : declared)
+                         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
                        if (declared != image.mime)
                          return respond(http_response::error(
                              api_code::invalid_photo,

@@ -134,6 +134,8 @@ const std::vector<migration>& control_migrations() {
            started_at          timestamptz NOT NULL DEFAULT now(),
            updated_at          timestamptz NOT NULL DEFAULT now()
          );
+         CREATE UNIQUE INDEX whatsapp_signups_running_number
+           ON whatsapp_signups (phone_number_id) WHERE status = 'running';
        )sql"},
   };
   return list;

@@ -187,6 +187,7 @@ bool connect_number(pqxx::connection& c, const number_row& n,
         "token_error = NULL, connected_at = now() WHERE phone_number_id = $1",
         n.phone_number_id, n.waba_id, n.display_phone_number, n.verified_name,
         n.access_token_sealed, n.pin_sealed, health);
+    tx.exec_params("DELETE FROM whatsapp_signups WHERE project_id = $1", n.project_id);
     tx.commit();
     return true;
   }
@@ -197,6 +198,8 @@ bool connect_number(pqxx::connection& c, const number_row& n,
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)",
       n.phone_number_id, n.project_id, n.waba_id, n.display_phone_number, n.verified_name,
       n.access_token_sealed, n.pin_sealed, health);
+  // A signup of the project is over once a number is connected (by it, or by hand).
+  tx.exec_params("DELETE FROM whatsapp_signups WHERE project_id = $1", n.project_id);
   tx.commit();
   return true;
 }

@@ -75,7 +75,8 @@ bool mark_token_valid(pqxx::connection& c, const std::string& phone_number_id,
                       const std::string& access_token_sealed);
 
 /// Connects `n` to its project, replacing the project's previous number (its token valid),
-/// with the health `health_of` makes of what was stored for that number ("{}" if nothing).
+/// with the health `health_of` makes of what was stored for that number ("{}" if nothing); the
+/// project's signup, if any, ends with it.
 /// Returns false (and changes nothing) when another project owns that phone_number_id.
 bool connect_number(pqxx::connection& c, const number_row& n,
                     const std::function<std::string(const std::string&)>& health_of);

@@ -4,8 +4,14 @@
 
 namespace paige::storage {
 
-void start_signup(pqxx::connection& c, const signup_row& s) {
+bool start_signup(pqxx::connection& c, const signup_row& s) {
   pqxx::work tx{c};
+  // One running signup per number: two would register it with different PINs.
+  if (!tx.exec_params("SELECT 1 FROM whatsapp_signups WHERE phone_number_id = $1 AND "
+                      "status = 'running' AND project_id <> $2",
+                      s.phone_number_id, s.project_id)
+           .empty())
+    return false;
   tx.exec_params(
       "INSERT INTO whatsapp_signups (project_id, waba_id, phone_number_id, step, status, "
       "code_sealed, access_token_sealed, pin_sealed, error, redirect_uri) "
@@ -17,6 +23,7 @@ void start_signup(pqxx::connection& c, const signup_row& s) {
       "started_at = now(), updated_at = now()",
       s.project_id, s.waba_id, s.phone_number_id, s.code_sealed, s.pin_sealed, s.redirect_uri);
   tx.commit();
+  return true;
 }
 
 std::optional<signup_row> signup_of(pqxx::connection& c, const std::string& project_id) {
@@ -55,14 +62,8 @@ void fail_signup(pqxx::connection& c, const std::string& project_id,
   pqxx::work tx{c};
   tx.exec_params(
       "UPDATE whatsapp_signups SET status = 'failed', error = $2::jsonb, code_sealed = NULL, "
-      "updated_at = now() WHERE project_id = $1",
+      "access_token_sealed = NULL, updated_at = now() WHERE project_id = $1",
       project_id, error_json);
-  tx.commit();
-}
-
-void end_signup(pqxx::connection& c, const std::string& project_id) {
-  pqxx::work tx{c};
-  tx.exec_params("DELETE FROM whatsapp_signups WHERE project_id = $1", project_id);
   tx.commit();
 }
 

@@ -26,8 +26,9 @@ struct signup_row {
   std::string redirect_uri;  ///< the dialog's, repeated in the exchange ("" when none)
 };
 
-/// Starts (or starts again) the project's signup at its first step.
-void start_signup(pqxx::connection& c, const signup_row& s);
+/// Starts (or starts again) the project's signup at its first step; false (nothing stored)
+/// while another project's signup of that number runs (a unique index makes it final).
+bool start_signup(pqxx::connection& c, const signup_row& s);
 
 /// The project's signup, if one is running or failed.
 std::optional<signup_row> signup_of(pqxx::connection& c, const std::string& project_id);
@@ -39,8 +40,5 @@ void advance_signup(pqxx::connection& c, const std::string& project_id, const st
 
 /// Marks the signup failed at its current step with `error_json`.
 void fail_signup(pqxx::connection& c, const std::string& project_id, const std::string& error_json);
-
-/// Forgets the project's signup (it connected its number, or the project is deleted).
-void end_signup(pqxx::connection& c, const std::string& project_id);
 
 }  // namespace paige::storage

@@ -4,6 +4,12 @@
 
 namespace paige::actors {
 
+std::string string_member(const nlohmann::json& obj, const char* key) {
+  if (!obj.is_object()) return {};
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
 long graph_result::error_code() const {
   auto doc = nlohmann::json::parse(body, nullptr, false);
   if (!doc.is_object() || !doc.contains("error") || !doc["error"].is_object()) return 0;

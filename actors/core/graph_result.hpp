@@ -2,9 +2,15 @@
 /// @brief What one Graph API call came back with, and how to read Meta's error out of it.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <string>
 
 namespace paige::actors {
+
+/// obj[key] when obj is an object and that member a string; "" otherwise. Meta's answers are
+/// read with it: a member of another type than documented must never throw.
+std::string string_member(const nlohmann::json& obj, const char* key);
 
 /// The outcome of one Graph API call.
 struct graph_result {

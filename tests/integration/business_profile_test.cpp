@@ -166,7 +166,7 @@ TEST_CASE("the profile photo is checked, uploaded through Meta's Resumable Uploa
   auto profile = json::parse(set.body);
   CHECK(profile["profile_picture_url"].get<std::string>().find("https://pps.whatsapp.net/") == 0);
   CHECK(p.meta.call("GET", "/control/stats").body.value("uploads_finished", 0) == 1);
-  CHECK(put(paige::test::jpeg_of(800, 600), "image/jpeg").status == 200);
+  CHECK(put(paige::test::jpeg_of(800, 600), "Image/JPEG ; name=logo").status == 200);
 
   // Refused before Meta is asked: not an image, too small, a type that is not the bytes'.
   for (auto [bytes, type] : std::vector<std::pair<std::string, std::string>>{

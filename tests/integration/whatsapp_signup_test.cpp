@@ -212,3 +212,32 @@ TEST_CASE("a signup a crash interrupted goes on from its step when paige starts 
   CHECK(f.stat("codes_exchanged") == 1);  // the token was kept: the code was not asked again
   CHECK(f.p.meta.call("GET", "/control/numbers/1002").body["registered"] == true);
 }
+
+TEST_CASE("while a signup runs its number is not signed up elsewhere nor connected by hand",
+          "[integration][whatsapp][signup]") {
+  signup_fixture f;
+  auto other = f.p.s.create("Other")["id"].get<std::string>();
+  REQUIRE(f.p.s.wait_status(other, "active"));
+  REQUIRE(f.p.meta.call("PUT", "/control/faults", R"({"latency_ms": 1500})").status == 200);
+  auto code = f.dialog();
+  reply first;
+  std::thread client{[&] { first = f.sign_up(code); }};
+  REQUIRE(wait_until([&] {
+    auto w = f.whatsapp();
+    return w.is_object() && w["signup"]["step"] == "subscribe";
+  }));
+  // Another project's signup of the same number: refused (two would register different PINs).
+  auto second = f.sign_up(f.dialog(), other);
+  CHECK(second.status == 409);
+  CHECK(second.body["error"]["code"] == "number_in_use");
+  // Connecting a number by hand meanwhile: later, please.
+  auto by_hand = f.p.s.call(
+      "PUT", "/v1/projects/" + f.project + "/whatsapp",
+      json{{"phone_number_id", "1002"}, {"waba_id", "2002"}, {"access_token", "token-1002"}}
+          .dump());
+  CHECK(by_hand.status == 429);
+  CHECK(by_hand.body["error"]["code"] == "signup_busy");
+  client.join();
+  CHECK(first.status == 200);
+  CHECK(f.whatsapp()["status"] == "connected");
+}

@@ -58,7 +58,11 @@ export function openSignup(signup) {
           stop();
           return reject(new Error("Meta's signup failed: " + (session.data?.error_message ?? "no reason given")));
         }
-        if (session.event === "FINISH" || session.event === "FINISH_ONLY_WABA") {
+        if (session.event === "FINISH_ONLY_WABA") {
+          stop();
+          return reject(new Error("Meta's signup shared an account without a phone number: add a number in it and sign up again."));
+        }
+        if (session.event === "FINISH") {
           got.waba_id = String(session.data?.waba_id ?? "");
           got.phone_number_id = String(session.data?.phone_number_id ?? "");
         }
@@ -80,7 +84,7 @@ export function openSignup(signup) {
     window.addEventListener("message", onMessage);
     // A popup closed before both halves came: give up (its messages came before it closed).
     timer = setInterval(() => {
-      if (popup.closed && !(got.code && got.waba_id)) {
+      if (popup.closed && !(got.code && got.waba_id && got.phone_number_id)) {
         setTimeout(() => {
           if (got.code && got.waba_id && got.phone_number_id) return;
           stop();
