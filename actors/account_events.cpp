@@ -38,6 +38,7 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::chrono::seconds control_timeout{15};
+constexpr std::size_t max_published_value = 16 * 1024;
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -90,11 +91,14 @@ void adopt(project_self self, const health_update& u) {
     count(self, "paige_whatsapp_account_events_total",
           "webhook changes of other fields than messages, recorded, by field", {"field"},
           {e.field});
-    publish(self, "whatsapp.event",
-            {{"id", e.id},
-             {"field", e.field},
-             {"value", json::parse(e.value_json, nullptr, false)},
-             {"received_at", e.received_at}});
+    // The event hub keeps the project's last events in memory: a large value (Meta's webhooks
+    // reach 3 MB) is left to the events API.
+    json event{{"id", e.id}, {"field", e.field}, {"received_at", e.received_at}};
+    if (e.value_json.size() <= max_published_value)
+      event["value"] = json::parse(e.value_json, nullptr, false);
+    else
+      event["value_omitted"] = true;
+    publish(self, "whatsapp.event", std::move(event));
   }
   if (!st.number || !u.health.is_object()) return;
   auto cached = json::parse(st.number->health_json, nullptr, false);

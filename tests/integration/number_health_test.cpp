@@ -321,3 +321,26 @@ TEST_CASE(
   CHECK(whatsapp(second)["status"] == "restricted");
   CHECK(p.s.call("GET", "/v1/projects/" + second + "/whatsapp/events").body["items"].size() == 2);
 }
+
+TEST_CASE("a large change is recorded whole and published without its value",
+          "[integration][whatsapp][health]") {
+  pipeline p;
+  auto base = "/v1/projects/" + p.project;
+  event_stream events{p.s.server->port(), base + "/events", admin_key};
+  std::string description(20 * 1024, 'x');
+  meta_says(p, "account_alerts",
+            {{"entity_type", "PHONE_NUMBER"},
+             {"entity_id", number_id},
+             {"alert_type", "LONG"},
+             {"alert_description", description}});
+  for (;;) {
+    auto e = events.next();
+    REQUIRE(e);
+    if (e->type != "whatsapp.event") continue;
+    CHECK(e->data["value_omitted"] == true);
+    CHECK_FALSE(e->data.contains("value"));
+    break;
+  }
+  auto listed = p.s.call("GET", base + "/whatsapp/events?field=account_alerts");
+  CHECK(listed.body["items"][0]["value"]["alert_description"] == description);
+}
