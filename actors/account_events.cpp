@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <pqxx/pqxx>
 
@@ -68,10 +69,13 @@ std::int64_t version_of(const json& health) {
 }
 
 /// Hands the hold to meta_sync (with the latest refusal it told of: an older release is
-/// ignored there), and arms one check at the hold's end (re-armed daily for a far end).
-void apply_hold(project_self self, const json& health) {
+/// ignored there; `authoritative`: the stored health handed over with the number, which no
+/// refusal of meta_sync can be newer than: its sends after it carry a new epoch), and arms one
+/// check at the hold's end (re-armed daily for a far end).
+void apply_hold(project_self self, const json& health, bool authoritative = false) {
   auto& st = self->state;
-  self->send(st.svc->meta_sync, hold_atom::value, st.row.id, health::held(health), st.refusal_seq);
+  self->send(st.svc->meta_sync, hold_atom::value, st.row.id, health::held(health),
+             authoritative ? std::numeric_limits<std::uint64_t>::max() : st.refusal_seq);
   auto until = health::held_until(health);
   if (!until) return;
   auto now = unix_now();
@@ -230,13 +234,13 @@ void record_sends_refused(project_self self, const std::string& error_json, std:
       });
 }
 
-void settle_number_health(project_self self) {
+void settle_number_health(project_self self, bool with_number) {
   auto& st = self->state;
   if (st.health_check_at <= unix_now()) st.health_check_at = 0;  // this was it
   if (!st.number) return;
   auto current = json::parse(st.number->health_json, nullptr, false);
   auto settled = health::settle(current, unix_now());
-  apply_hold(self, settled);
+  apply_hold(self, settled, with_number);
   if (settled == current) return;
   change_health(
       self,

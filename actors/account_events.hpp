@@ -31,9 +31,10 @@ void record_account_changes(project_self self, std::vector<account_change> chang
 void record_sends_refused(project_self self, const std::string& error_json, std::uint64_t seq);
 
 /// The health judged now (a hold that ended releases the sends): stored if that changed it,
-/// and the hold handed to meta_sync. Call before the number is handed to meta_sync, and when
-/// a hold's end is due (health_check_atom).
-void settle_number_health(project_self self);
+/// and the hold handed to meta_sync. Call with `with_number` right before the number is
+/// handed to meta_sync (a start, a connect: what is stored then decides, whatever meta_sync
+/// held before), and without when a hold's end is due (health_check_atom).
+void settle_number_health(project_self self, bool with_number = false);
 
 /// Asks the account actor to request `name` as the number's display name (Meta reviews it),
 /// then stores the pending review.

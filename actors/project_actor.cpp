@@ -345,7 +345,7 @@ void register_number(self_ptr self) {
   auto& st = self->state;
   if (!st.number || !st.pipeline_ready) return;
   auto& ctx = *st.conversation_ctx;
-  settle_number_health(self);  // the hold first: number_atom keeps it
+  settle_number_health(self, true);  // the hold first: number_atom keeps it
   self->send(st.svc->meta_sync, number_atom::value, st.row.id, st.number->phone_number_id,
              secrets::unseal(st.svc->master_key, st.number->access_token_sealed), ctx.persistence,
              caf::actor_cast<caf::actor>(self), send_rate(st));

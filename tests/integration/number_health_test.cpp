@@ -344,3 +344,25 @@ TEST_CASE("a large change is recorded whole and published without its value",
   auto listed = p.s.call("GET", base + "/whatsapp/events?field=account_alerts");
   CHECK(listed.body["items"][0]["value"]["alert_description"] == description);
 }
+
+TEST_CASE("a refusal held across a restart is released by connecting the number again",
+          "[integration][whatsapp][health]") {
+  pipeline p;
+  REQUIRE(
+      p.meta.call("PUT", "/control/faults", R"({"error_rate": 1, "error_code": 131031})").status ==
+      200);
+  p.say("15550550", "hello", "Ada");
+  REQUIRE(wait_until([&] { return whatsapp_of(p)["status"] == "restricted"; }));
+  p.restart();
+  CHECK(whatsapp_of(p)["status"] == "restricted");
+  REQUIRE(p.meta.call("PUT", "/control/faults", R"({"error_rate": 0})").status == 200);
+  REQUIRE(p.s.call("PUT", "/v1/projects/" + p.project + "/whatsapp",
+                   json{{"phone_number_id", number_id},
+                        {"waba_id", "2001"},
+                        {"access_token", "token-1001"}}
+                       .dump())
+              .status == 200);
+  REQUIRE(p.replies("15550550", 1).size() == 1);
+  REQUIRE(wait_until([&] { return p.count_out("queued") == 0; }));
+  CHECK(p.records("15550550", "out").size() == 1);
+}
