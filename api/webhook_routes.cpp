@@ -51,6 +51,16 @@ struct fan_in {
   }
 };
 
+/// A project's part of the webhook: done (or the first failure answers 503) when it calls back.
+actors::batch_ack ack_of(const std::shared_ptr<fan_in>& join) {
+  return actors::batch_ack{[join](const caf::error* err) {
+    if (err)
+      join->failed(*err);
+    else
+      join->one_done();
+  }};
+}
+
 /// Sends the changes of one WABA to the projects they concern: the one whose number a change
 /// names, or every project with a number of the WABA (`owned`: [[project_id,
 /// phone_number_id, display], ...], read from the control database). A project that owns
@@ -87,13 +97,7 @@ void route_account_changes(const std::shared_ptr<fan_in>& join,
   }
   join->remaining += by_project.size();  // before this WABA's own count is released below
   for (auto& [project, list] : by_project) {
-    actors::batch_ack ack{[join](const caf::error* err) {
-      if (err)
-        join->failed(*err);
-      else
-        join->one_done();
-    }};
-    caf::anon_send(project, actors::account_events_atom::value, std::move(list), std::move(ack));
+    caf::anon_send(project, actors::account_events_atom::value, std::move(list), ack_of(join));
   }
   join->one_done();
 }
@@ -180,13 +184,7 @@ void add_webhook_routes(router& routes, webhook_context ctx) {
         join->late = late;
         join->unavailable = unavailable;
         for (auto& [project, batch] : routed) {
-          actors::batch_ack ack{[join](const caf::error* err) {
-            if (err)
-              join->failed(*err);
-            else
-              join->one_done();
-          }};
-          caf::anon_send(project, actors::webhook_atom::value, std::move(batch), std::move(ack));
+          caf::anon_send(project, actors::webhook_atom::value, std::move(batch), ack_of(join));
         }
         for (auto& batch : unrouted) {
           // Not routed: either no project owns the number (drop it, answer 200), or its project's
