@@ -89,6 +89,11 @@ TEST_CASE("browser: sign-in, projects, settings, keys and what a project key see
   run_scenario("projects_test.mjs", o);
 }
 
+TEST_CASE("browser: message templates made, reviewed live, edited, deleted and synced",
+          "[browser]") {
+  run_scenario("templates_test.mjs");
+}
+
 TEST_CASE("browser: tables, rows of every type, errors at their field, SQL", "[browser]") {
   run_scenario("database_test.mjs");
 }

@@ -8,6 +8,7 @@ import { whatsappPage } from "./page_whatsapp.js";
 import { tablesPage, tablePage, sqlPage } from "./page_database.js";
 import { conversationsPage, conversationPage, contactsPage, contactPage } from "./page_conversations.js";
 import { botPage } from "./page_bot.js";
+import { templatesPage } from "./page_templates.js";
 import { operationsPage } from "./page_operations.js";
 
 const routes = [
@@ -23,6 +24,7 @@ const routes = [
   [/^\/p\/([^/]+)\/contacts$/, contactsPage, ["project"]],
   [/^\/p\/([^/]+)\/contacts\/(\d+)$/, contactPage, ["project", "contact"]],
   [/^\/p\/([^/]+)\/bot$/, botPage, ["project"]],
+  [/^\/p\/([^/]+)\/templates$/, templatesPage, ["project"]],
   [/^\/operations$/, operationsPage],
 ];
 

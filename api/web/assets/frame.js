@@ -6,6 +6,7 @@ import { badge, tabs } from "./ui.js";
 const sections = [
   ["overview", "Overview", ""],
   ["whatsapp", "WhatsApp", "/whatsapp"],
+  ["templates", "Templates", "/templates"],
   ["conversations", "Conversations", "/conversations"],
   ["contacts", "Contacts", "/contacts"],
   ["database", "Database", "/database"],
