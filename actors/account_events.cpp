@@ -1,10 +1,12 @@
 #include "actors/account_events.hpp"
 
 #include "actors/core/number_health.hpp"
+#include "actors/core/template_events.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/meta_sync.hpp"
+#include "actors/project_templates.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "storage/whatsapp_events.hpp"
@@ -27,6 +29,8 @@ struct health_update {
   std::string verified_name;  ///< a display name Meta approved just now (stored with it)
   nlohmann::json previous;    ///< what a change replaced, when its caller may undo it
   std::string whatsapp_json;  ///< the project's whatsapp view after
+  nlohmann::json templates = nlohmann::json::array();  ///< templates the changes changed
+  bool templates_resync = false;                       ///< Meta's template list is to be read
 };
 
 }  // namespace paige::actors
@@ -196,6 +200,12 @@ void record_account_changes(project_self self, std::vector<account_change> chang
                                          number_id, c.time,       c.value_json, {}};
           if (!storage::insert_account_event(tx, project, row)) continue;  // a redelivery
           u.recorded.push_back(row);
+          if (templates::is_template_field(c.field)) {
+            apply_template_webhook(tx, project, c.field, c.time,
+                                   json::parse(c.value_json, nullptr, false), u.templates,
+                                   u.templates_resync);
+            continue;
+          }
           if (number_id.empty()) continue;
           auto out = health::apply(u.health, c.field, c.time,
                                    json::parse(c.value_json, nullptr, false), now);
@@ -212,6 +222,7 @@ void record_account_changes(project_self self, std::vector<account_change> chang
           return ack.fail(u.error());
         }
         if (!u->verified_name.empty()) register_again(self);
+        templates_changed(self, u->templates, u->templates_resync);
         ack.ok();
       });
 }

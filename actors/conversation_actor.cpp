@@ -4,6 +4,7 @@
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/persistence.hpp"
+#include "actors/template_shelf.hpp"
 #include "common/json_text.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
@@ -365,6 +366,44 @@ caf::error outside_window_error() {
                     api_code::outside_service_window);
 }
 
+/// Why a template send is refused (templates::judge_send), or none (the project's templates
+/// not read yet: Meta judges then).
+bool is_template(const json& message) {
+  auto type = message.find("type");
+  return type != message.end() && type->is_string() &&
+         type->get_ref<const std::string&>() == "template";
+}
+
+std::optional<caf::error> template_refusal(const conversation_state& st, const json& message) {
+  if (!st.ctx->templates || !is_template(message)) return std::nullopt;
+  auto book = st.ctx->templates->get();
+  if (!book) return std::nullopt;
+  auto v = templates::judge_send(*book, message);
+  switch (v.what) {
+    case templates::send_verdict::kind::ok:
+      return std::nullopt;
+    case templates::send_verdict::kind::not_found:
+      return make_error(errc::not_found, v.message, api_code::template_not_found);
+    case templates::send_verdict::kind::not_approved:
+      return make_error(errc::conflict, v.message, api_code::template_not_approved);
+    case templates::send_verdict::kind::invalid:
+      return make_error(errc::invalid_argument,
+                        v.problems.front().pointer + ": " + v.problems.front().message,
+                        api_code::invalid_template_parameters);
+  }
+  return std::nullopt;
+}
+
+void count_template_send(const conversation_state& st, const json& message) {
+  if (!st.ctx->metrics || !is_template(message)) return;
+  const auto& t = message.value("template", json::object());
+  st.ctx->metrics
+      ->counters("paige_template_sends_total", "template messages queued, by template",
+                 {"template"})
+      .with({t.is_object() ? t.value("name", std::string{}) : std::string{}})
+      .inc();
+}
+
 /// Queues an operator's message, answers the operator, hands it to the Meta sync supervisor.
 void run_operator_send(self_ptr self) {
   auto& st = self->state;
@@ -375,6 +414,8 @@ void run_operator_send(self_ptr self) {
     count_outside_window(st, "api");
     return fail_front(self, outside_window_error());
   }
+  if (auto refused = template_refusal(st, content)) return fail_front(self, *refused);
+  count_template_send(st, content);
   tx_job job = [conv = st.conversation_id(), contact = st.contact_id, type,
                 body = p.content_json](pqxx::transaction_base& tx) {
     return caf::make_message(storage::queue_outbound(tx, conv, contact, type, body));
@@ -566,6 +607,26 @@ bot::step_result compute_step(self_ptr self, pending_step& p) {
     log::warn("bot.outside_service_window",
               {{"project", st.ctx->project_id}, {"dropped", before - result.sends.size()}});
   }
+  // A template the project does not have approved (or sent with parameters it does not take)
+  // would be refused by Meta: it is not queued.
+  before = result.sends.size();
+  result.sends.erase(std::remove_if(result.sends.begin(), result.sends.end(),
+                                    [&](const json& m) {
+                                      auto refused = template_refusal(st, m);
+                                      if (refused)
+                                        log::warn("bot.template_refused",
+                                                  {{"project", st.ctx->project_id},
+                                                   {"reason", reason_of(*refused)}});
+                                      return refused.has_value();
+                                    }),
+                     result.sends.end());
+  if (result.sends.size() != before && st.ctx->metrics)
+    st.ctx->metrics
+        ->counters("paige_template_sends_refused_total",
+                   "template sends refused before they were queued, by source", {"source"})
+        .with({"bot"})
+        .inc(static_cast<std::uint64_t>(before - result.sends.size()));
+  for (const auto& m : result.sends) count_template_send(st, m);
   if (result.close) st.phases.close_requested();  // new messages wait until it committed
   return result;
 }

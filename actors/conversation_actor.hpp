@@ -69,6 +69,8 @@ class registry;
 
 namespace paige::actors {
 
+class template_shelf;  // actors/template_shelf.hpp
+
 using order_atom = caf::atom_constant<caf::atom("order")>;
 using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
@@ -89,6 +91,7 @@ struct conversation_context {
   caf::actor_addr
       project;  ///< the project actor: told (crashed_atom, wa_id) when a conversation crashes
   metrics::registry* metrics = nullptr;
+  std::shared_ptr<const template_shelf> templates;  ///< sends of templates are judged by them
 };
 
 /// The 24-hour customer-service window.

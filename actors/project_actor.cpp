@@ -10,6 +10,7 @@
 #include "actors/meta_sync.hpp"
 #include "actors/number_directory.hpp"
 #include "actors/persistence.hpp"
+#include "actors/project_templates.hpp"
 #include "actors/provisioner.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
@@ -257,6 +258,7 @@ void run_signup(self_ptr self, std::optional<caf::typed_response_promise<project
     if (n && self->state.row.status != storage::project_status::deleting) {
       adopt_number(self, *n);
       register_number(self);
+      templates_changed(self, nlohmann::json::array(), true);  // the WABA's templates from Meta
     }
     reload_whatsapp(self, [self, rp, n]() mutable {
       if (!rp) return;
@@ -281,6 +283,8 @@ void adopt_number(self_ptr self, storage::number_row number) {
       st.row.status != storage::project_status::deleted)
     st.svc->numbers->set(number.phone_number_id, caf::actor_cast<caf::actor>(self));
   st.number = std::move(number);
+  load_templates(self);
+  arm_template_sync(self);
 }
 
 /// The number's send rate from the project's settings.
@@ -371,6 +375,7 @@ void start_pipeline(self_ptr self) {
   ctx->events = st.events;
   ctx->project = self->address();
   ctx->metrics = st.svc->metrics;
+  ctx->templates = st.templates;
   st.conversation_ctx = ctx;
   self->send(ctx->persistence, register_atom::value, st.row.id,
              storage::project_conninfo(st.svc->server_conninfo, database_of(st)),
@@ -678,6 +683,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                       [self, rp, n](const storage::project_row& row) mutable {
                         adopt_number(self, n);
                         register_number(self);
+                        templates_changed(self, nlohmann::json::array(), true);  // Meta's list
                         rp.deliver(to_info(row));
                       },
                       [rp](caf::error& err) mutable { rp.deliver(err); });
@@ -740,6 +746,28 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         return request_display_name(self, std::move(name));
       },
       [=](profile_get_atom) -> caf::result<std::string> { return ask_profile(self, {}); },
+      [=](template_create_atom, std::string& t) { return create_template(self, std::move(t)); },
+      [=](template_list_atom, std::string& status, std::string& name, std::string& after_name,
+          std::string& after_language, int limit) {
+        return list_templates(self, std::move(status), std::move(name), std::move(after_name),
+                              std::move(after_language), limit);
+      },
+      [=](template_get_atom, std::string& name, std::string& language) {
+        return get_template(self, std::move(name), std::move(language));
+      },
+      [=](template_get_atom) -> templates::book_ptr { return self->state.templates->get(); },
+      [=](template_edit_atom, std::string& name, std::string& language, std::string& patch) {
+        return edit_template(self, std::move(name), std::move(language), std::move(patch));
+      },
+      [=](template_delete_atom, std::string& name, std::string& language) {
+        return delete_templates(self, std::move(name), std::move(language));
+      },
+      [=](template_sync_atom) { return sync_templates(self); },
+      [=](templates_due_atom) {
+        self->state.templates_sync_armed = false;
+        templates_changed(self, nlohmann::json::array(), true);
+        arm_template_sync(self);
+      },
       [=](profile_set_atom, std::string& patch_json) -> caf::result<std::string> {
         return ask_profile(self, {std::move(patch_json), {}, {}});
       },

@@ -98,10 +98,12 @@
 #include "actors/core/bot_definition.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/project_types.hpp"
+#include "actors/template_shelf.hpp"
 #include "actors/whatsapp_account.hpp"
 #include "storage/conversation_changes.hpp"
 
 #include <caf/fwd.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include <chrono>
 #include <memory>
@@ -142,6 +144,16 @@ struct project_state {
   int outbox_failures = 0;          ///< reads that failed in a row (the next waits longer)
   bool outbox_retry_armed = false;  ///< a read again after a failure is scheduled
   caf::actor events;                ///< the project's event hub (live as long as this actor)
+  /// The project's templates for its sends (shared with its conversation actors).
+  std::shared_ptr<template_shelf> templates = std::make_shared<template_shelf>();
+  bool templates_syncing = false;     ///< Meta's list is being read
+  bool templates_sync_armed = false;  ///< the periodic read is scheduled
+  /// Who asked for a read of Meta's list: those of the running read, those of the next.
+  std::vector<caf::typed_response_promise<std::string>> syncs_running, syncs_next;
+  bool templates_sync_again = false;  ///< a webhook asked for a read while one ran
+  /// Reads of the stored templates asked for, and the newest put on the shelf: an older read
+  /// answered late does not replace a newer one.
+  std::uint64_t templates_loads = 0, templates_shown = 0;
 };
 
 /// The actor's behavior; spawn it with the stored row and the shared services.

@@ -159,6 +159,31 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](profile_get_atom, const std::string& id) {
         return forward(self, id, profile_get_atom::value);
       },
+      [=](template_create_atom, const std::string& id, std::string& t) {
+        return forward(self, id, template_create_atom::value, std::move(t));
+      },
+      [=](template_list_atom, const std::string& id, std::string& status, std::string& name,
+          std::string& after_name, std::string& after_language, int limit) {
+        return forward(self, id, template_list_atom::value, std::move(status), std::move(name),
+                       std::move(after_name), std::move(after_language), limit);
+      },
+      [=](template_get_atom, const std::string& id, std::string& name, std::string& language) {
+        return forward(self, id, template_get_atom::value, std::move(name), std::move(language));
+      },
+      [=](template_get_atom, const std::string& id) {
+        return forward(self, id, template_get_atom::value);
+      },
+      [=](template_edit_atom, const std::string& id, std::string& name, std::string& language,
+          std::string& patch) {
+        return forward(self, id, template_edit_atom::value, std::move(name), std::move(language),
+                       std::move(patch));
+      },
+      [=](template_delete_atom, const std::string& id, std::string& name, std::string& language) {
+        return forward(self, id, template_delete_atom::value, std::move(name), std::move(language));
+      },
+      [=](template_sync_atom, const std::string& id) {
+        return forward(self, id, template_sync_atom::value);
+      },
       [=](profile_set_atom, const std::string& id, std::string& patch_json) {
         return forward(self, id, profile_set_atom::value, std::move(patch_json));
       },

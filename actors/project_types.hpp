@@ -67,6 +67,12 @@ using display_name_atom = caf::atom_constant<caf::atom("dispname")>;
 using reregister_atom = caf::atom_constant<caf::atom("reregister")>;
 using signup_atom = caf::atom_constant<caf::atom("signup")>;
 using photo_atom = caf::atom_constant<caf::atom("photo")>;
+using template_create_atom = caf::atom_constant<caf::atom("tplcreate")>;
+using template_list_atom = caf::atom_constant<caf::atom("tpllist")>;
+using template_get_atom = caf::atom_constant<caf::atom("tplget")>;
+using template_edit_atom = caf::atom_constant<caf::atom("tpledit")>;
+using template_delete_atom = caf::atom_constant<caf::atom("tpldelete")>;
+using template_sync_atom = caf::atom_constant<caf::atom("tplsync")>;
 
 // -- views -------------------------------------------------------------------
 
@@ -163,8 +169,10 @@ struct project_services {
   std::size_t event_window = 1000;                      ///< events kept per project for replay
   number_directory* numbers = nullptr;  ///< webhook routing, kept current by project actors
   std::string server_conninfo;          ///< the Postgres server that holds project databases
-  std::string app_id;              ///< Meta app id (embedded signup); empty: signup not configured
-  std::string app_secret;          ///< Meta app secret (exchanging signup codes)
+  std::string app_id;      ///< Meta app id (embedded signup); empty: signup not configured
+  std::string app_secret;  ///< Meta app secret (exchanging signup codes)
+  /// How often each project reads Meta's template list (webhooks may be missed).
+  std::chrono::seconds template_sync_interval{3600};
   secrets::master_key master_key;  ///< seals role passwords at rest
   metrics::registry* metrics = nullptr;
 };

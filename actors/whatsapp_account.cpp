@@ -272,6 +272,14 @@ whatsapp_account::behavior_type account_behavior(self_ptr self, std::string proj
         // Meta's display-name change on the phone-number node (spec §10: unconfirmed).
         return call_for_success(self, n, "/" + n.phone_number_id, {{"new_display_name", name}});
       },
+      [=](template_create_atom, const storage::number_row& n, const std::string& body) {
+        return create_template(self, n, body);
+      },
+      [=](template_list_atom, const storage::number_row& n) { return list_templates(self, n); },
+      [=](template_edit_atom, const storage::number_row& n, const std::string& meta_id,
+          const std::string& body) { return edit_template(self, n, meta_id, body); },
+      [=](template_delete_atom, const storage::number_row& n, const std::string& name,
+          const std::string& meta_id) { return delete_template(self, n, name, meta_id); },
       [=](reregister_atom, const storage::number_row& n) {
         return call_for_success(
             self, n, "/" + n.phone_number_id + "/register",

@@ -26,6 +26,14 @@
 ///       display name (checked by the caller) | the same Graph errors
 ///   (reregister_atom, number) → bool: registers the number again with its PIN, as Meta
 ///       requires after a display name is approved | the same Graph errors
+///   (template_create_atom, number, body_json) → std::string: submits a template (checked by
+///       the caller) to the number's WABA; Meta's answer ({"id", "status", "category"})
+///   (template_list_atom, number) → std::string: every template of the WABA, all of Meta's
+///       pages, as a JSON array of Meta's objects
+///   (template_edit_atom, number, meta_id, body_json) → bool: new components and/or category
+///   (template_delete_atom, number, name, meta_id) → bool: the template's languages (all when
+///       meta_id is empty)
+///   every one | the same Graph errors
 /// One request at a time: a call holds back the next until Meta and the control database answered.
 /// It is spawned linked to its project actor and ends with it.
 #pragma once
@@ -65,7 +73,12 @@ using whatsapp_account = caf::typed_actor<
     caf::replies_to<profile_set_atom, storage::number_row, std::string>::with<std::string>,
     caf::replies_to<photo_atom, storage::number_row, std::string, std::string>::with<std::string>,
     caf::replies_to<display_name_atom, storage::number_row, std::string>::with<bool>,
-    caf::replies_to<reregister_atom, storage::number_row>::with<bool>>;
+    caf::replies_to<reregister_atom, storage::number_row>::with<bool>,
+    caf::replies_to<template_create_atom, storage::number_row, std::string>::with<std::string>,
+    caf::replies_to<template_list_atom, storage::number_row>::with<std::string>,
+    caf::replies_to<template_edit_atom, storage::number_row, std::string, std::string>::with<bool>,
+    caf::replies_to<template_delete_atom, storage::number_row, std::string,
+                    std::string>::with<bool>>;
 
 /// Spawns the account actor of `project_id`, linked to `parent` (its project actor).
 whatsapp_account spawn_whatsapp_account(caf::local_actor* parent, std::string project_id,

@@ -66,4 +66,13 @@ void store_number(self_ptr self, storage::number_row n, std::function<void(stora
 caf::result<storage::number_row> sign_up(self_ptr self, signup_request req);
 caf::result<storage::number_row> resume_signup(self_ptr self);
 
+/// The message templates (whatsapp_templates.cpp).
+caf::result<std::string> create_template(self_ptr self, const storage::number_row& n,
+                                         const std::string& body_json);
+caf::result<std::string> list_templates(self_ptr self, const storage::number_row& n);
+caf::result<bool> edit_template(self_ptr self, const storage::number_row& n,
+                                const std::string& meta_id, const std::string& body_json);
+caf::result<bool> delete_template(self_ptr self, const storage::number_row& n,
+                                  const std::string& name, const std::string& meta_id);
+
 }  // namespace paige::actors::account

@@ -8,6 +8,7 @@
 #include "api/message_routes.hpp"
 #include "api/profile_routes.hpp"
 #include "api/session_routes.hpp"
+#include "api/template_routes.hpp"
 #include "api/web_routes.hpp"
 
 namespace paige::api {
@@ -20,6 +21,7 @@ void add_api_routes(router& routes, api_routes_context ctx) {
   add_bot_routes(routes, ctx.projects);
   add_profile_routes(routes, ctx.projects);
   add_account_routes(routes, ctx.projects);
+  add_template_routes(routes, ctx.projects);
   add_message_routes(routes, ctx.projects);
   add_conversation_routes(routes, ctx.projects);
   add_database_routes(routes, ctx.projects);

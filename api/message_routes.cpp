@@ -7,6 +7,7 @@
 #include "api/actor_call.hpp"
 #include "api/json_body.hpp"
 #include "api/route_guard.hpp"
+#include "api/template_routes.hpp"
 
 namespace paige::api {
 namespace {
@@ -86,22 +87,26 @@ void add_message_routes(router& routes, project_routes_context ctx) {
         [respond](actors::outbound_view& v) { respond(http_response::json(202, message_json(v))); };
   };
 
-  routes.add("POST", "/v1/projects/{project_id}/conversations/{conversation_id}/messages",
-             guarded(*ctx.auth, access::own_project,
-                     [&sys, dir, timeout, depth, reply](http_request&& req, responder respond) {
-                       auto conversation = conversation_of(req);
-                       if (!conversation)
-                         return respond(http_response::error(
-                             api_code::conversation_not_found,
-                             "no conversation " + std::string{req.param("conversation_id")}));
-                       std::string unused;
-                       auto checked = checked_message(req, depth, false, unused);
-                       if (auto* err = std::get_if<http_response>(&checked))
-                         return respond(std::move(*err));
-                       ask(sys, dir, timeout, reply(respond), fail_with(respond),
-                           actors::operator_send_atom::value, std::string{req.param("project_id")},
-                           *conversation, std::get<json>(checked).dump());
-                     }));
+  routes.add(
+      "POST", "/v1/projects/{project_id}/conversations/{conversation_id}/messages",
+      guarded(*ctx.auth, access::own_project,
+              [&sys, dir, timeout, depth, reply, ctx](http_request&& req, responder respond) {
+                auto conversation = conversation_of(req);
+                if (!conversation)
+                  return respond(http_response::error(
+                      api_code::conversation_not_found,
+                      "no conversation " + std::string{req.param("conversation_id")}));
+                std::string unused;
+                auto checked = checked_message(req, depth, false, unused);
+                if (auto* err = std::get_if<http_response>(&checked))
+                  return respond(std::move(*err));
+                auto project = std::string{req.param("project_id")};
+                auto msg = std::get<json>(std::move(checked));
+                judge_template_send(ctx, project, msg, respond, [=, &sys] {
+                  ask(sys, dir, timeout, reply(respond), fail_with(respond),
+                      actors::operator_send_atom::value, project, *conversation, msg.dump());
+                });
+              }));
 
   routes.add(
       "GET", "/v1/projects/{project_id}/conversations/{conversation_id}/messages",
@@ -134,17 +139,21 @@ void add_message_routes(router& routes, project_routes_context ctx) {
                     std::string{req.param("project_id")}, *conversation, before, page + 1);
               }));
 
-  routes.add("POST", "/v1/projects/{project_id}/messages",
-             guarded(*ctx.auth, access::own_project,
-                     [&sys, dir, timeout, depth, reply](http_request&& req, responder respond) {
-                       std::string to;
-                       auto checked = checked_message(req, depth, true, to);
-                       if (auto* err = std::get_if<http_response>(&checked))
-                         return respond(std::move(*err));
-                       ask(sys, dir, timeout, reply(respond), fail_with(respond),
-                           actors::operator_send_atom::value, std::string{req.param("project_id")},
-                           to, std::get<json>(checked).dump());
-                     }));
+  routes.add(
+      "POST", "/v1/projects/{project_id}/messages",
+      guarded(*ctx.auth, access::own_project,
+              [&sys, dir, timeout, depth, reply, ctx](http_request&& req, responder respond) {
+                std::string to;
+                auto checked = checked_message(req, depth, true, to);
+                if (auto* err = std::get_if<http_response>(&checked))
+                  return respond(std::move(*err));
+                auto project = std::string{req.param("project_id")};
+                auto msg = std::get<json>(std::move(checked));
+                judge_template_send(ctx, project, msg, respond, [=, &sys] {
+                  ask(sys, dir, timeout, reply(respond), fail_with(respond),
+                      actors::operator_send_atom::value, project, to, msg.dump());
+                });
+              }));
 }
 
 }  // namespace paige::api

@@ -75,7 +75,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 40> options{{
+const std::array<option_spec, 41> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080",
      "HTTP address (host:port; port 0 picks a free one)", false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -268,6 +268,14 @@ const std::array<option_spec, 40> options{{
      false,
      [](config& c, const std::string& f, const std::string& v) {
        c.conversation_sweep = positive_duration(f, v);
+     }},
+    {"--template-sync", "PAIGE_TEMPLATE_SYNC", "1h",
+     "how often each project reads its WhatsApp templates from Meta (webhooks may be missed)",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.template_sync = positive_duration(f, v);
+       if (c.template_sync < std::chrono::seconds{1})
+         throw config_error(f + ": must be at least 1s");
      }},
     {"--event-window", "PAIGE_EVENT_WINDOW", "1000",
      "live events each project keeps so a reconnecting subscriber can resume (Last-Event-ID)",

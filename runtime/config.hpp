@@ -54,6 +54,7 @@ struct config {
   unsigned db_workers = 0;  ///< persistence workers (project-database connections per project: 1)
   std::chrono::milliseconds conversation_idle{0};
   std::chrono::milliseconds conversation_sweep{0};  ///< how often idle conversations are closed
+  std::chrono::milliseconds template_sync{0};  ///< how often projects read Meta's template list
   std::size_t event_window = 0;    ///< live events kept per project for Last-Event-ID replay
   std::size_t stream_backlog = 0;  ///< bytes an event stream may queue before its client is dropped
   unsigned db_api_workers = 0;     ///< connections serving the project-database API

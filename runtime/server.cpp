@@ -173,6 +173,8 @@ class server_process {
     services->database_api = database_api_;
     services->conversation_idle = cfg_.conversation_idle;
     services->sweep_interval = cfg_.conversation_sweep;
+    services->template_sync_interval =
+        std::chrono::duration_cast<std::chrono::seconds>(cfg_.template_sync);
     services->event_window = cfg_.event_window;
     services->server_conninfo = control_conninfo_;
     services->master_key = master_key_;

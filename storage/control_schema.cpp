@@ -137,6 +137,37 @@ const std::vector<migration>& control_migrations() {
          CREATE UNIQUE INDEX whatsapp_signups_running_number
            ON whatsapp_signups (phone_number_id) WHERE status = 'running';
        )sql"},
+      {9, "message templates",
+       R"sql(
+         -- The message templates of the project's WABA (storage/templates.hpp), as Meta
+         -- reviewed them: kept current from Meta's template webhooks and its list.
+         CREATE TABLE message_templates (
+           project_id       text NOT NULL REFERENCES projects (id),
+           name             text NOT NULL,
+           language         text NOT NULL,
+           meta_id          text NOT NULL,
+           waba_id          text NOT NULL,
+           category         text NOT NULL,
+           parameter_format text NOT NULL,
+           components       jsonb NOT NULL,
+           status           text NOT NULL,
+           reason           text NOT NULL DEFAULT '',
+           quality          text NOT NULL DEFAULT '',
+           status_time      bigint NOT NULL DEFAULT 0,
+           created_at       timestamptz NOT NULL DEFAULT now(),
+           updated_at       timestamptz NOT NULL DEFAULT now(),
+           PRIMARY KEY (project_id, name, language),
+           UNIQUE (project_id, meta_id)
+         );
+
+         -- The last complete read of the WABA's templates from Meta: until there is one, the
+         -- stored templates are not all there are, and sends are left to Meta to judge.
+         CREATE TABLE template_syncs (
+           project_id text PRIMARY KEY REFERENCES projects (id),
+           waba_id    text NOT NULL,
+           synced_at  timestamptz NOT NULL
+         );
+       )sql"},
   };
   return list;
 }

@@ -178,6 +178,11 @@ bool connect_number(pqxx::connection& c, const number_row& n,
       n.phone_number_id);
   if (!owner.empty() && owner[0]["project_id"].as<std::string>() != n.project_id) return false;
   auto health = health_of(owner.empty() ? std::string{"{}"} : owner[0]["health"].as<std::string>());
+  // Templates belong to the WABA: those of another one are not the project's any more.
+  tx.exec_params("DELETE FROM message_templates WHERE project_id = $1 AND waba_id <> $2",
+                 n.project_id, n.waba_id);
+  tx.exec_params("DELETE FROM template_syncs WHERE project_id = $1 AND waba_id <> $2", n.project_id,
+                 n.waba_id);
   if (!owner.empty()) {
     // The same number again: updated in place, so a change of its health waiting on its row
     // (whatsapp_events.hpp) finds it after.
@@ -278,6 +283,8 @@ void disconnect_number(pqxx::connection& c, const std::string& project_id) {
   pqxx::work tx{c};
   tx.exec_params("DELETE FROM whatsapp_numbers WHERE project_id = $1", project_id);
   tx.exec_params("DELETE FROM whatsapp_signups WHERE project_id = $1", project_id);
+  tx.exec_params("DELETE FROM message_templates WHERE project_id = $1", project_id);
+  tx.exec_params("DELETE FROM template_syncs WHERE project_id = $1", project_id);
   tx.commit();
 }
 

@@ -122,6 +122,7 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
   // delay, with the phone_number_name_update webhook (spec §10).
   routes.add("POST", "/{version}/{id}", [ctx](http_request&& req, responder respond) {
     if (req.param("id").rfind("upload:", 0) == 0) return receive_upload(ctx, req, respond);
+    if (edit_template(ctx, req, respond)) return;
     http_response denied;
     auto n = authorized(ctx, req, denied);
     if (!n) return answer(ctx, respond, std::move(denied));
@@ -277,6 +278,13 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
       return answer(
           ctx, respond,
           graph_error(100, "Invalid parameter", problems[0].pointer + ": " + problems[0].message));
+    }
+    if (msg.value("type", "") == "template") {
+      std::string detail;
+      if (auto refused = template_send_error(ctx.state, *n, msg, detail)) {
+        ctx.state.count("sends_template_refused");
+        return answer(ctx, respond, graph_error(refused, "Template refused", detail));
+      }
     }
     auto wamid = ctx.state.next_wamid();
     if (ctx.keep_records) ctx.state.add({0, n->phone_number_id, to, "out", wamid, body, 0});

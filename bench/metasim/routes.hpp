@@ -41,6 +41,18 @@ void add_signup_routes(api::router& routes, sim_context ctx);
 void add_upload_routes(api::router& routes, sim_context ctx);
 void receive_upload(const sim_context& ctx, const api::http_request& req, api::responder respond);
 
+/// Meta's templates API on a WABA (POST/GET/DELETE /{version}/{waba-id}/message_templates),
+/// reviewed after a delay by the rules of PUT /control/templates/review and decided with the
+/// message_template_status_update webhook; GET /control/templates lists them all, POST
+/// /control/templates/{id}/webhooks sends a template webhook (status, quality, category).
+void add_template_routes(api::router& routes, sim_context ctx);
+/// POST /{version}/{template-id}: an edit, if `id` is a template's (false: it is not).
+bool edit_template(const sim_context& ctx, const api::http_request& req, api::responder respond);
+/// Meta's refusal of a template send (132001 unknown or not approved, 132015 paused, 132016
+/// disabled, 132000/132012 parameters), with its detail; 0: accepted.
+long template_send_error(const sim_state& state, const number& n, const json& msg,
+                         std::string& detail);
+
 /// /control/...: numbers, simulated users sending inbound messages, the exchange records
 /// (with long polling), faults, counters.
 void add_control_routes(api::router& routes, sim_context ctx);

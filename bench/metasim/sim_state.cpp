@@ -256,4 +256,76 @@ json sim_state::stats() const {
   return out;
 }
 
+json sim_state::add_template(const std::string& waba_id, json t) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  // Meta's ids are long decimal numbers; the run id keeps them apart across restarts.
+  auto id = std::to_string(1000000000000000ULL +
+                           (std::hash<std::string>{}(run_id_) % 1000000) * 1000000ULL +
+                           ++template_counter_);
+  t["id"] = id;
+  t["waba_id"] = waba_id;
+  t["status"] = "PENDING";
+  return templates_[id] = std::move(t);
+}
+
+std::optional<json> sim_state::find_template(const std::string& id) const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto it = templates_.find(id);
+  if (it == templates_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<json> sim_state::find_template(const std::string& waba_id, const std::string& name,
+                                             const std::string& language) const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  for (const auto& [id, t] : templates_)
+    if (t.value("waba_id", "") == waba_id && t.value("name", "") == name &&
+        t.value("language", "") == language)
+      return t;
+  return std::nullopt;
+}
+
+std::vector<json> sim_state::templates(const std::string& waba_id) const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  std::vector<json> out;
+  for (const auto& [id, t] : templates_)
+    if (t.value("waba_id", "") == waba_id) out.push_back(t);
+  return out;
+}
+
+bool sim_state::update_template(const std::string& id, const std::function<void(json&)>& f) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto it = templates_.find(id);
+  if (it == templates_.end()) return false;
+  f(it->second);
+  return true;
+}
+
+std::vector<json> sim_state::remove_templates(const std::string& waba_id, const std::string& name,
+                                              const std::string& id) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  std::vector<json> out;
+  for (auto it = templates_.begin(); it != templates_.end();) {
+    const auto& t = it->second;
+    if (t.value("waba_id", "") == waba_id && t.value("name", "") == name &&
+        (id.empty() || it->first == id)) {
+      out.push_back(t);
+      it = templates_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return out;
+}
+
+json sim_state::template_review() const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return template_review_;
+}
+
+void sim_state::set_template_review(json review) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  template_review_ = std::move(review);
+}
+
 }  // namespace paige::metasim

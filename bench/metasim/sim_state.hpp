@@ -114,6 +114,24 @@ class sim_state {
   /// Whether a handle came from a finished upload.
   bool known_handle(const std::string& handle) const;
 
+  /// Message templates as Meta keeps them (`{"id", "name", "language", "status", "category",
+  /// "parameter_format", "components", "waba_id", "rejected_reason"?, "quality_score"?}`).
+  /// Stores a new one (PENDING, a new id); the stored object.
+  json add_template(const std::string& waba_id, json t);
+  std::optional<json> find_template(const std::string& id) const;
+  std::optional<json> find_template(const std::string& waba_id, const std::string& name,
+                                    const std::string& language) const;
+  std::vector<json> templates(const std::string& waba_id) const;
+  /// Changes a template in place; false when there is no such template.
+  bool update_template(const std::string& id, const std::function<void(json&)>& f);
+  /// Removes the WABA's templates named `name` (of id `id` only, when not empty): those removed.
+  std::vector<json> remove_templates(const std::string& waba_id, const std::string& name,
+                                     const std::string& id);
+  /// How Meta reviews templates: {"decision", "reason"?, "delay_ms", "rules": [{"match",
+  /// "decision", "reason"?}]} (a rule applies to names containing its match).
+  json template_review() const;
+  void set_template_review(json review);
+
   faults get_faults() const;
   /// The faults in force, shared rather than copied (read on every send and status).
   std::shared_ptr<const faults> current_faults() const;
@@ -140,6 +158,9 @@ class sim_state {
   json signup_config_ = json::object();
   std::map<std::string, std::pair<std::size_t, std::string>> uploads_;  ///< id → (length, handle)
   std::set<std::string> handles_;
+  std::map<std::string, json> templates_;  ///< id → template
+  std::uint64_t template_counter_ = 0;
+  json template_review_ = {{"decision", "APPROVED"}, {"delay_ms", 100}, {"rules", json::array()}};
 };
 
 }  // namespace paige::metasim

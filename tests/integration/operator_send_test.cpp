@@ -81,6 +81,15 @@ TEST_CASE("outside the window only templates go out, and a refusal stores nothin
           "[integration][operator]") {
   pipeline p{{}, {"--conversation-idle", "200ms"}};
   p.put_bot(quiet_bot);
+  // Meta's sample template, approved (a template the project lacks is refused).
+  auto templates = "/v1/projects/" + p.project + "/templates";
+  REQUIRE(p.s.call("POST", templates,
+                   R"({"name": "hello_world", "language": "en_US", "category": "UTILITY",
+                       "components": [{"type": "BODY", "text": "Hello World"}]})")
+              .status == 201);
+  REQUIRE(wait_until([&] {
+    return p.s.call("GET", templates + "/hello_world/en_US").body.value("status", "") == "APPROVED";
+  }));
   // Never wrote: business-initiated free-form is refused, a template is fine.
   auto refused = p.s.call("POST", "/v1/projects/" + p.project + "/messages",
                           with_to(text("hello?"), "15550031").dump());
