@@ -415,9 +415,19 @@ void run_operator_send(self_ptr self) {
     return fail_front(self, outside_window_error());
   }
   if (auto refused = template_refusal(st, content)) return fail_front(self, *refused);
-  count_template_send(st, content);
-  tx_job job = [conv = st.conversation_id(), contact = st.contact_id, type,
+  // A marketing template is not sent to a contact who opted out (checked where it is queued).
+  bool marketing = false;
+  if (auto book = st.ctx->templates ? st.ctx->templates->get() : nullptr;
+      book && is_template(content)) {
+    const auto& t = content["template"];
+    const auto* stored =
+        book->find(t.value("name", ""), t.value("language", json::object()).value("code", ""));
+    marketing = stored && stored->value("category", "") == "MARKETING";
+  }
+  tx_job job = [conv = st.conversation_id(), contact = st.contact_id, type, marketing,
                 body = p.content_json](pqxx::transaction_base& tx) {
+    if (marketing && storage::contact_opted_out(tx, contact))
+      return caf::make_message(storage::queued_message{});
     return caf::make_message(storage::queue_outbound(tx, conv, contact, type, body));
   };
   self->request(st.ctx->persistence, until_answered, run_atom::value, st.ctx->project_id,
@@ -425,6 +435,11 @@ void run_operator_send(self_ptr self) {
       .then(
           [self, type](storage::queued_message& q) {
             auto& st = self->state;
+            if (q.id == 0)
+              return fail_front(
+                  self, make_error(errc::conflict, "the contact opted out of marketing messages",
+                                   api_code::contact_opted_out));
+            count_template_send(st, json::parse(st.steps.front().content_json, nullptr, false));
             auto p = finish_front(self);
             p.promise.deliver(outbound_view{q.id, type, p.content_json, q.created_at});
             publish_queued(self, st.conversation_id(), q.id, type, p.content_json, "operator");

@@ -118,6 +118,7 @@ typename Inspector::result_type inspect(Inspector& f, outbound_view& x) {
 struct outbound_item {
   std::int64_t id = 0;
   std::string content_json;
+  bool bulk = false;  ///< a broadcast's: sent when no live reply of the project waits
 };
 
 /// Work for a conversation besides inbound messages (see the protocol above).

@@ -62,7 +62,8 @@ struct project_outbox {
   std::optional<number_info> number;
   token_bucket bucket{80, 80, token_bucket::clock::now()};
   int in_flight = 0;
-  std::deque<std::string> ready;  ///< contacts whose next message may go now, in turn
+  std::deque<std::string> ready;       ///< contacts whose next message may go now, in turn
+  std::deque<std::string> bulk_ready;  ///< the same, when that message is a broadcast's
   std::unordered_map<std::string, contact_queue> contacts;
   /// Ids queued, in flight or with an outcome not yet recorded: an outbox read again (after a
   /// database outage, a duplicate) returns them while they are still `queued` in the database.
@@ -189,7 +190,22 @@ json meta_error_of(const graph_result& r) {
 
 void make_ready(project_outbox& box, const std::string& wa_id) {
   auto& c = box.contacts[wa_id];
-  if (!c.busy && !c.items.empty()) box.ready.push_back(wa_id);
+  if (c.busy || c.items.empty()) return;
+  (c.items.front().bulk ? box.bulk_ready : box.ready).push_back(wa_id);
+}
+
+/// Sends in flight a broadcast may have: a quarter of `limit` stays free for live replies.
+int bulk_limit(int limit) { return limit > 1 ? limit - std::max(1, limit / 4) : limit; }
+
+/// The next contact to send to, if one may go now: live replies first, then a broadcast's
+/// message within bulk_limit (decision 0018).
+std::optional<std::string> next_ready(project_outbox& box, int limit) {
+  auto* queue = !box.ready.empty() ? &box.ready : &box.bulk_ready;
+  if (queue->empty() || (queue == &box.bulk_ready && box.in_flight >= bulk_limit(limit)))
+    return std::nullopt;
+  auto wa_id = std::move(queue->front());
+  queue->pop_front();
+  return wa_id;
 }
 
 /// Starts sends while the project has a number, tokens and room in flight.
@@ -197,8 +213,10 @@ void pump(self_ptr self, const std::string& project_id) {
   auto& box = self->state.outboxes[project_id];
   if (!box.number || box.token_invalid || box.held) return;
   auto limit = box.probing ? 1 : box.max_in_flight;
-  while (box.in_flight < limit && !box.ready.empty()) {
+  while (box.in_flight < limit && (!box.ready.empty() || !box.bulk_ready.empty())) {
     auto now = token_bucket::clock::now();
+    if (box.ready.empty() && box.in_flight >= bulk_limit(limit))
+      return;  // only broadcasts wait, and their share is in flight
     if (!box.bucket.try_take(now)) {
       if (!box.wake_queued) {
         box.wake_queued = true;
@@ -209,8 +227,9 @@ void pump(self_ptr self, const std::string& project_id) {
       }
       return;
     }
-    auto wa_id = box.ready.front();
-    box.ready.pop_front();
+    auto next = next_ready(box, limit);
+    if (!next) return;
+    auto wa_id = std::move(*next);
     auto found = box.contacts.find(wa_id);
     if (found == box.contacts.end()) continue;
     auto& c = found->second;
@@ -400,6 +419,7 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
         ++box.token_epoch;
         box.bucket.set_rate(rate, rate);
         box.ready.clear();
+        box.bulk_ready.clear();
         for (auto& [wa_id, c] : box.contacts) make_ready(box, wa_id);
         std::vector<std::int64_t> parked;
         for (auto& [id, o] : box.unrecorded)

@@ -1,5 +1,7 @@
 #include "actors/persistence.hpp"
 
+#include "storage/conversation_changes.hpp"
+
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"  // storage::status_change as a message type
@@ -21,6 +23,14 @@
 
 namespace paige::actors {
 namespace {
+
+/// A bot step's write besides the conversation's, in the step's transaction.
+void apply_save(pqxx::transaction_base& tx, const bot::save_op& save) {
+  if (save.what == bot::save_op::kind::opt_out)
+    storage::set_contact_opt_out(tx, save.wa_id, save.opted_out);
+  else
+    storage::save_row(tx, save.table, save.values);
+}
 
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using linger_atom = caf::atom_constant<caf::atom("linger")>;
@@ -353,7 +363,7 @@ std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entr
       add_exchange(i, *x);
     } else if (auto* s = std::get_if<step_req>(&op)) {
       if (!s->saves.empty()) open_now();
-      for (const auto& save : s->saves) storage::save_row(tx, save.table, save.values);
+      for (const auto& save : s->saves) apply_save(tx, save);
       steps.push_back(s->step);
       steps_at.push_back(i);
     } else if (auto* a = std::get_if<storage::accepted_row>(&op)) {
@@ -375,7 +385,7 @@ std::vector<caf::message> run_batch(pqxx::transaction_base& tx, std::vector<entr
       } else if (ids[k] == 0) {
         replies[i] = exchange_reply(batch[i], 0, {});  // a duplicate: no step
       } else {
-        for (const auto& save : x->step.saves) storage::save_row(tx, save.table, save.values);
+        for (const auto& save : x->step.saves) apply_save(tx, save);
         x->step.step.message_id = ids[k];
         x->step.step.fresh = true;
         steps.push_back(x->step.step);

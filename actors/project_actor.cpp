@@ -3,6 +3,7 @@
 #include "common/text_checks.hpp"
 
 #include "actors/account_events.hpp"
+#include "actors/broadcast_runner.hpp"
 #include "actors/core/project_rules.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
@@ -10,6 +11,7 @@
 #include "actors/meta_sync.hpp"
 #include "actors/number_directory.hpp"
 #include "actors/persistence.hpp"
+#include "actors/project_broadcasts.hpp"
 #include "actors/project_templates.hpp"
 #include "actors/provisioner.hpp"
 #include "common/log.hpp"
@@ -318,7 +320,8 @@ void resync_outbox(self_ptr self) {
           [self, done](std::vector<storage::queued_row>& queued) {
             self->state.outbox_failures = 0;
             std::map<std::string, std::vector<outbound_item>> by_contact;
-            for (auto& q : queued) by_contact[q.wa_id].push_back({q.id, std::move(q.content_json)});
+            for (auto& q : queued)
+              by_contact[q.wa_id].push_back({q.id, std::move(q.content_json), q.bulk});
             for (auto& [wa_id, items] : by_contact)
               self->send(self->state.svc->meta_sync, send_atom::value, self->state.row.id, wa_id,
                          std::move(items));
@@ -354,6 +357,7 @@ void register_number(self_ptr self) {
              secrets::unseal(st.svc->master_key, st.number->access_token_sealed), ctx.persistence,
              caf::actor_cast<caf::actor>(self), send_rate(st));
   resync_outbox(self);
+  resume_broadcasts(self);
 }
 
 /// The conversation actor of `wa_id` (spawned if it has none), noted as just used.
@@ -763,6 +767,51 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         return delete_templates(self, std::move(name), std::move(language));
       },
       [=](template_sync_atom) { return sync_templates(self); },
+      [=](broadcast_create_atom, std::string& body, std::int64_t schedule_at) {
+        return create_broadcast(self, std::move(body), schedule_at);
+      },
+      [=](broadcast_list_atom, std::int64_t before, int limit) {
+        return list_broadcasts(self, before, limit);
+      },
+      [=](broadcast_get_atom, std::int64_t id) { return get_broadcast(self, id); },
+      [=](broadcast_recipients_atom, std::int64_t id, std::string& status, std::int64_t after,
+          int limit) { return list_recipients(self, id, std::move(status), after, limit); },
+      [=](broadcast_control_atom, std::int64_t id, std::string& action) {
+        return control_broadcast(self, id, std::move(action));
+      },
+      [=](broadcast_count_atom, std::string& audience) {
+        return count_audience(self, std::move(audience));
+      },
+      [=](broadcast_due_atom, std::int64_t id) { wake_broadcast(self, id); },
+      [=](contact_opt_out_atom, std::int64_t contact, bool opted_out) -> caf::result<std::string> {
+        auto& st = self->state;
+        if (!st.pipeline_ready)
+          return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
+                            api_code::project_not_ready);
+        auto rp = self->make_response_promise<std::string>();
+        self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id,
+                      tx_job{[contact, opted_out](pqxx::transaction_base& tx) {
+                        if (!storage::set_contact_opt_out(tx, contact, opted_out))
+                          return caf::make_message(std::string{});
+                        return caf::make_message(storage::get_contact(tx, contact).value_or(""));
+                      }})
+            .then(
+                [self, rp, contact, opted_out](std::string& view) mutable {
+                  if (view.empty())
+                    return rp.deliver(make_error(errc::not_found,
+                                                 "no contact " + std::to_string(contact),
+                                                 api_code::contact_not_found)),
+                           void();
+                  log::info(opted_out ? "contact.opted_out" : "contact.opted_in",
+                            {{"project", self->state.row.id}, {"contact", contact}});
+                  rp.deliver(std::move(view));
+                },
+                [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
+      [=](broadcast_ended_atom, std::int64_t id, const std::string& status) {
+        broadcast_ended(self, id, status);
+      },
       [=](templates_due_atom) {
         self->state.templates_sync_armed = false;
         templates_changed(self, nlohmann::json::array(), true);
@@ -1131,6 +1180,10 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
             });
       },
   };
+}
+
+std::string project_conninfo_of(const project_state& st) {
+  return storage::project_conninfo(st.svc->server_conninfo, database_of(st));
 }
 
 }  // namespace paige::actors

@@ -106,6 +106,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -154,7 +155,12 @@ struct project_state {
   /// Reads of the stored templates asked for, and the newest put on the shelf: an older read
   /// answered late does not replace a newer one.
   std::uint64_t templates_loads = 0, templates_shown = 0;
+  /// The runners of running broadcasts, by broadcast id (project_broadcasts.hpp).
+  std::map<std::int64_t, caf::actor> broadcast_runners;
 };
+
+/// The project database's connection string, as the project's role.
+std::string project_conninfo_of(const project_state& st);
 
 /// The actor's behavior; spawn it with the stored row and the shared services.
 caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::project_row row,

@@ -184,6 +184,29 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](template_sync_atom, const std::string& id) {
         return forward(self, id, template_sync_atom::value);
       },
+      [=](broadcast_create_atom, const std::string& id, std::string& body, std::int64_t at) {
+        return forward(self, id, broadcast_create_atom::value, std::move(body), at);
+      },
+      [=](broadcast_list_atom, const std::string& id, std::int64_t before, int limit) {
+        return forward(self, id, broadcast_list_atom::value, before, limit);
+      },
+      [=](broadcast_get_atom, const std::string& id, std::int64_t b) {
+        return forward(self, id, broadcast_get_atom::value, b);
+      },
+      [=](broadcast_recipients_atom, const std::string& id, std::int64_t b, std::string& status,
+          std::int64_t after, int limit) {
+        return forward(self, id, broadcast_recipients_atom::value, b, std::move(status), after,
+                       limit);
+      },
+      [=](broadcast_control_atom, const std::string& id, std::int64_t b, std::string& action) {
+        return forward(self, id, broadcast_control_atom::value, b, std::move(action));
+      },
+      [=](broadcast_count_atom, const std::string& id, std::string& audience) {
+        return forward(self, id, broadcast_count_atom::value, std::move(audience));
+      },
+      [=](contact_opt_out_atom, const std::string& id, std::int64_t contact, bool opted_out) {
+        return forward(self, id, contact_opt_out_atom::value, contact, opted_out);
+      },
       [=](profile_set_atom, const std::string& id, std::string& patch_json) {
         return forward(self, id, profile_set_atom::value, std::move(patch_json));
       },

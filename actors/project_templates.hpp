@@ -37,7 +37,7 @@ caf::result<std::string> list_templates(project_self self, std::string status, s
                                         std::string after_name, std::string after_language,
                                         int limit);
 
-/// One view | not_found template_not_found.
+/// One view (from the shelf once Meta's list was read: as sends see it) | template_not_found.
 caf::result<std::string> get_template(project_self self, std::string name, std::string language);
 
 /// Sends new components and/or category (merged and checked by the caller) to Meta; the

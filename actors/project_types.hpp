@@ -73,6 +73,13 @@ using template_get_atom = caf::atom_constant<caf::atom("tplget")>;
 using template_edit_atom = caf::atom_constant<caf::atom("tpledit")>;
 using template_delete_atom = caf::atom_constant<caf::atom("tpldelete")>;
 using template_sync_atom = caf::atom_constant<caf::atom("tplsync")>;
+using broadcast_create_atom = caf::atom_constant<caf::atom("bccreate")>;
+using broadcast_list_atom = caf::atom_constant<caf::atom("bclist")>;
+using broadcast_get_atom = caf::atom_constant<caf::atom("bcget")>;
+using broadcast_recipients_atom = caf::atom_constant<caf::atom("bcrecips")>;
+using broadcast_control_atom = caf::atom_constant<caf::atom("bcctl")>;
+using broadcast_count_atom = caf::atom_constant<caf::atom("bccount")>;
+using contact_opt_out_atom = caf::atom_constant<caf::atom("optout")>;
 
 // -- views -------------------------------------------------------------------
 
@@ -164,6 +171,7 @@ struct project_services {
   caf::actor meta_sync;                           ///< every Graph API call
   std::shared_ptr<persistence_pool> persistence;  ///< project-database workers (group commit)
   caf::actor database_api;  ///< db_pool serving the project-database API (any project)
+  caf::actor broadcast_db;  ///< db_pool of broadcasts' audience reads and queueing (any project)
   std::chrono::milliseconds conversation_idle{300000};  ///< passivation of idle conversations
   std::chrono::milliseconds sweep_interval{60000};      ///< how often idle conversations are closed
   std::size_t event_window = 1000;                      ///< events kept per project for replay

@@ -2,6 +2,7 @@
 
 #include "api/account_routes.hpp"
 #include "api/bot_routes.hpp"
+#include "api/broadcast_routes.hpp"
 #include "api/conversation_routes.hpp"
 #include "api/database_routes.hpp"
 #include "api/event_routes.hpp"
@@ -22,6 +23,7 @@ void add_api_routes(router& routes, api_routes_context ctx) {
   add_profile_routes(routes, ctx.projects);
   add_account_routes(routes, ctx.projects);
   add_template_routes(routes, ctx.projects);
+  add_broadcast_routes(routes, ctx.projects);
   add_message_routes(routes, ctx.projects);
   add_conversation_routes(routes, ctx.projects);
   add_database_routes(routes, ctx.projects);

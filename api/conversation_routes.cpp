@@ -99,6 +99,30 @@ void add_conversation_routes(router& routes, project_routes_context ctx) {
              "no contact " + std::to_string(*id));
       }));
 
+  // Opting out of marketing (broadcasts and marketing templates skip the contact), or in again.
+  routes.add(
+      "PATCH", "/v1/projects/{project_id}/contacts/{contact_id}",
+      own([&sys, dir, timeout, depth = ctx.max_json_depth](http_request&& req, responder respond) {
+        auto id = id_param(req, "contact_id");
+        if (!id)
+          return respond(http_response::error(api_code::contact_not_found, "no such contact"));
+        auto parsed = parse_json_object(req.body, depth, {"opted_out"});
+        if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
+        const auto& body = std::get<nlohmann::json>(parsed);
+        if (!body.contains("opted_out") || !body["opted_out"].is_boolean())
+          return respond(http_response::error(api_code::invalid_body, "opted_out is true or false",
+                                              {{"field", "opted_out"}}));
+        ask(
+            sys, dir, timeout,
+            [respond](std::string& contact) {
+              http_response r;
+              r.body = std::move(contact);
+              respond(std::move(r));
+            },
+            fail_with(respond), actors::contact_opt_out_atom::value,
+            std::string{req.param("project_id")}, *id, body["opted_out"].get<bool>());
+      }));
+
   // A contact's conversations or messages: a page of `Read` (contact id, page).
   auto of_contact = [read](auto read_of_contact) {
     return [read](http_request&& req, responder respond) {

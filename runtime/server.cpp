@@ -93,7 +93,8 @@ class server_process {
     // Graph calls in flight fail now; their answers still find their actors.
     graph_->stop();
     // The directory takes its project actors along (they are linked to it).
-    for (auto& root : {directory_, provisioner_, meta_sync_, admin_db_, control_db_, database_api_})
+    for (auto& root : {directory_, provisioner_, meta_sync_, admin_db_, control_db_, database_api_,
+                       broadcast_db_})
       caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
     // Persistence goes last: everything committed so far is answered; nothing is lost that
     // was acknowledged (acknowledgements only follow commits).
@@ -103,7 +104,8 @@ class server_process {
     // destructor waits for that.
     auth_.reset();
     persistence_.clear();
-    directory_ = provisioner_ = meta_sync_ = admin_db_ = control_db_ = database_api_ = caf::actor{};
+    directory_ = provisioner_ = meta_sync_ = admin_db_ = control_db_ = database_api_ =
+        broadcast_db_ = caf::actor{};
     system_.reset();
     http_.reset();
     if (pg_) pg_->stop();
@@ -163,6 +165,11 @@ class server_process {
     api_pool.max_queued_per_target = database_api_queue;
     api_pool.queue_timeout = api_request_timeout;  // past it, too little of the API's wait is left
     database_api_ = actors::spawn_db_pool(*system_, api_pool);
+    // Broadcasts read their audiences and queue their recipients on a connection of their own:
+    // their batches never hold the message pipeline's writes, and projects take turns.
+    actors::db_pool_options broadcast_pool{"", 1, "broadcasts"};
+    broadcast_pool.fair_share = true;
+    broadcast_db_ = actors::spawn_db_pool(*system_, broadcast_pool);
     auto services = std::make_shared<actors::project_services>();
     services->control_db = control_db_;
     services->admin_db = admin_db_;
@@ -171,6 +178,7 @@ class server_process {
     services->numbers = &numbers_;
     services->persistence = std::make_shared<actors::persistence_pool>(persistence_);
     services->database_api = database_api_;
+    services->broadcast_db = broadcast_db_;
     services->conversation_idle = cfg_.conversation_idle;
     services->sweep_interval = cfg_.conversation_sweep;
     services->template_sync_interval =
@@ -247,6 +255,7 @@ class server_process {
   std::shared_ptr<api::graph_client> graph_;
   caf::actor meta_sync_;
   caf::actor database_api_;
+  caf::actor broadcast_db_;
   std::vector<caf::actor> persistence_;
   secrets::master_key master_key_;
   caf::actor control_db_;

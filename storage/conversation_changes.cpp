@@ -58,4 +58,26 @@ std::vector<idle_conversation> idle_conversations(pqxx::transaction_base& tx,
   return out;
 }
 
+bool set_contact_opt_out(pqxx::transaction_base& tx, std::int64_t contact_id, bool opted_out) {
+  auto r = tx.exec_params(
+      "UPDATE contacts SET opted_out_at = CASE WHEN $2 THEN coalesce(opted_out_at, now()) END, "
+      "updated_at = now() WHERE id = $1",
+      contact_id, opted_out);
+  return r.affected_rows() > 0;
+}
+
+void set_contact_opt_out(pqxx::transaction_base& tx, const std::string& wa_id, bool opted_out) {
+  tx.exec_params(
+      "INSERT INTO contacts (wa_id, opted_out_at) VALUES ($1, CASE WHEN $2 THEN now() END) "
+      "ON CONFLICT (wa_id) DO UPDATE SET opted_out_at = CASE WHEN $2 THEN "
+      "coalesce(contacts.opted_out_at, now()) END, updated_at = now()",
+      wa_id, opted_out);
+}
+
+bool contact_opted_out(pqxx::transaction_base& tx, std::int64_t contact_id) {
+  return !tx.exec_params("SELECT 1 FROM contacts WHERE id = $1 AND opted_out_at IS NOT NULL",
+                         contact_id)
+              .empty();
+}
+
 }  // namespace paige::storage

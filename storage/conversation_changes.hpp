@@ -24,6 +24,16 @@ struct conversation_ref {
 
 std::optional<conversation_ref> find_conversation(pqxx::transaction_base& tx, std::int64_t id);
 
+/// Marks the contact opted out of marketing (broadcasts and marketing templates skip it), or
+/// opted in again; false when there is no such contact. Opting out again keeps the first time.
+bool set_contact_opt_out(pqxx::transaction_base& tx, std::int64_t contact_id, bool opted_out);
+
+/// The same for the contact of `wa_id` (a bot's opt_out action); a contact it lacks is made.
+void set_contact_opt_out(pqxx::transaction_base& tx, const std::string& wa_id, bool opted_out);
+
+/// Whether the contact opted out of marketing.
+bool contact_opted_out(pqxx::transaction_base& tx, std::int64_t contact_id);
+
 /// Sets the state of an open conversation; its previous state, or nullopt if it is not open.
 std::optional<std::string> set_conversation_state(pqxx::transaction_base& tx, std::int64_t id,
                                                   const std::string& state);

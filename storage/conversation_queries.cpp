@@ -12,7 +12,8 @@ std::string ts(const std::string& column) { return "coalesce(" + iso_utc(column)
 
 const std::string contact_json =
     "json_build_object('id', c.id, 'wa_id', c.wa_id, 'name', c.name, 'created_at', " +
-    ts("c.created_at") + ", 'last_inbound_at', " + ts("c.last_inbound_at") + ")";
+    ts("c.created_at") + ", 'last_inbound_at', " + ts("c.last_inbound_at") + ", 'opted_out_at', " +
+    ts("c.opted_out_at") + ")";
 
 const std::string conversation_json =
     "json_build_object('id', v.id, 'contact', json_build_object('id', c.id, 'wa_id', c.wa_id, "

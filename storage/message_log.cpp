@@ -641,9 +641,11 @@ void read_exchange(const pqxx::row& row, const batch_columns& c,
 }
 
 status_change change_of(const pqxx::row& r, const batch_columns& c) {
-  return {r[c.id].as<std::int64_t>(), r[c.conversation_id].as<std::int64_t>(),
-          r[c.wamid].as<std::string>(), r[c.status].as<std::string>(),
-          r[c.error].as<std::string>()};
+  // A broadcast's message has no conversation: 0.
+  auto conversation =
+      r[c.conversation_id].is_null() ? std::int64_t{0} : r[c.conversation_id].as<std::int64_t>();
+  return {r[c.id].as<std::int64_t>(), conversation, r[c.wamid].as<std::string>(),
+          r[c.status].as<std::string>(), r[c.error].as<std::string>()};
 }
 
 /// Gives an accepted row's change to the first request of that message still without one.
@@ -847,11 +849,11 @@ std::vector<unhandled_row> unhandled_inbound(pqxx::transaction_base& tx) {
 std::vector<queued_row> queued_outbound(pqxx::transaction_base& tx) {
   std::vector<queued_row> out;
   for (const auto& r : tx.exec(
-           "SELECT m.id, c.wa_id, m.content::text AS content FROM messages m "
-           "JOIN contacts c ON c.id = m.contact_id "
+           "SELECT m.id, c.wa_id, m.content::text AS content, m.conversation_id IS NULL AS bulk "
+           "FROM messages m JOIN contacts c ON c.id = m.contact_id "
            "WHERE m.direction = 'out' AND m.wamid IS NULL AND m.status = 'queued' ORDER BY m.id"))
-    out.push_back(
-        {r["id"].as<std::int64_t>(), r["wa_id"].as<std::string>(), r["content"].as<std::string>()});
+    out.push_back({r["id"].as<std::int64_t>(), r["wa_id"].as<std::string>(),
+                   r["content"].as<std::string>(), r["bulk"].as<bool>()});
   return out;
 }
 

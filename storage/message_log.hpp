@@ -157,6 +157,7 @@ struct queued_row {
   std::int64_t id = 0;
   std::string wa_id;
   std::string content_json;
+  bool bulk = false;  ///< a broadcast's (no conversation): sent after live replies
 };
 std::vector<queued_row> queued_outbound(pqxx::transaction_base& tx);
 

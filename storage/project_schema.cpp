@@ -152,19 +152,69 @@ const std::vector<migration>& project_migrations() {
          ALTER FUNCTION public.paige_status_rank(text) OWNER TO CURRENT_USER;
        )sql",
        "pg_catalog, pg_temp"},
+      {6, "opt-out and broadcasts",
+       // Runs as the admin, like 5: everything named with its schema.
+       R"sql(
+         -- A contact who asked for no marketing: broadcasts and marketing templates skip them.
+         ALTER TABLE public.contacts ADD COLUMN opted_out_at timestamptz;
+
+         -- A broadcast's messages belong to no conversation (the contact may have none open).
+         ALTER TABLE public.messages ALTER COLUMN conversation_id DROP NOT NULL;
+
+         -- A template sent to an audience (storage/broadcasts.hpp).
+         CREATE TABLE public.broadcasts (
+           id              bigserial PRIMARY KEY,
+           name            text NOT NULL DEFAULT '',
+           template        jsonb NOT NULL,  -- {"name", "language", "category"}
+           components      jsonb NOT NULL,  -- the send's components; {"column"} values per row
+           audience        jsonb NOT NULL,
+           status          text NOT NULL CHECK (status IN ('scheduled', 'running', 'paused',
+                                                           'completed', 'cancelled', 'failed')),
+           status_detail   text NOT NULL DEFAULT '',
+           schedule_at     timestamptz,
+           audience_after  text NOT NULL DEFAULT '',  -- where reading the audience stopped
+           audience_done   boolean NOT NULL DEFAULT false,
+           recipients      bigint NOT NULL DEFAULT 0,
+           created_at      timestamptz NOT NULL DEFAULT now(),
+           started_at      timestamptz,
+           finished_at     timestamptz,
+           updated_at      timestamptz NOT NULL DEFAULT now()
+         );
+
+         -- Each recipient once; its message (queued with it, in one transaction) carries the
+         -- send's status.
+         CREATE TABLE public.broadcast_recipients (
+           broadcast_id bigint NOT NULL REFERENCES public.broadcasts (id),
+           seq          bigint NOT NULL,
+           wa_id        text NOT NULL,
+           fields       jsonb NOT NULL DEFAULT '{}',  -- the audience row's columns it uses
+           status       text NOT NULL DEFAULT 'pending'
+                        CHECK (status IN ('pending', 'queued', 'skipped')),
+           skip_reason  text,
+           message_id   bigint REFERENCES public.messages (id),
+           PRIMARY KEY (broadcast_id, wa_id)
+         );
+         CREATE INDEX broadcast_recipients_pending
+           ON public.broadcast_recipients (broadcast_id, seq) WHERE status = 'pending';
+         CREATE INDEX broadcast_recipients_by_seq ON public.broadcast_recipients (broadcast_id, seq);
+         CREATE INDEX broadcast_recipients_message ON public.broadcast_recipients (message_id);
+       )sql",
+       "pg_catalog, pg_temp"},
   };
   return list;
 }
 
 const std::vector<std::string>& system_table_names() {
-  static const std::vector<std::string> names{"contacts", "conversations", "messages",
-                                              legacy_migrations_table, "pending_statuses"};
+  static const std::vector<std::string> names{
+      "contacts",   "conversations",       "messages", legacy_migrations_table, "pending_statuses",
+      "broadcasts", "broadcast_recipients"};
   return names;
 }
 
 const std::vector<std::string>& pipeline_table_names() {
-  static const std::vector<std::string> names{"contacts", "conversations", "messages",
-                                              "pending_statuses"};
+  static const std::vector<std::string> names{"contacts",   "conversations",
+                                              "messages",   "pending_statuses",
+                                              "broadcasts", "broadcast_recipients"};
   return names;
 }
 

@@ -83,7 +83,8 @@ std::size_t replace_templates(pqxx::transaction_base& tx, const std::string& pro
         "DELETE FROM message_templates WHERE project_id = $1 AND meta_id = $2 "
         "AND (name <> $3 OR language <> $4)",
         project_id, t.meta_id, t.name, t.language);
-    // What Meta's list says, unless a webhook decided later than the list was asked for.
+    // What Meta's list says, unless a webhook decided later than the list was asked for, or
+    // in the same second (Meta's times are seconds: the webhook may be the later one).
     auto r = tx.exec_params(
         "INSERT INTO message_templates AS m (project_id, name, language, meta_id, waba_id, "
         "category, parameter_format, components, status, reason, quality, status_time) "
@@ -93,7 +94,7 @@ std::size_t replace_templates(pqxx::transaction_base& tx, const std::string& pro
         "parameter_format = EXCLUDED.parameter_format, components = EXCLUDED.components, "
         "status = EXCLUDED.status, reason = EXCLUDED.reason, quality = EXCLUDED.quality, "
         "status_time = EXCLUDED.status_time, updated_at = now() "
-        "WHERE m.status_time <= EXCLUDED.status_time AND "
+        "WHERE m.status_time < EXCLUDED.status_time AND "
         "(m.meta_id, m.category, m.parameter_format, m.components, m.status, m.reason, m.quality) "
         "IS DISTINCT FROM (EXCLUDED.meta_id, EXCLUDED.category, EXCLUDED.parameter_format, "
         "EXCLUDED.components, EXCLUDED.status, EXCLUDED.reason, EXCLUDED.quality)",

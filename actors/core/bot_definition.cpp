@@ -134,7 +134,8 @@ struct compiler {
       auto here = at + "/" + std::to_string(i);
       const auto& a = list[i];
       if (!a.is_object() || a.size() != 1) {
-        add(here, "an action is an object with exactly one key (send, goto, set, save, close)");
+        add(here,
+            "an action is an object with exactly one key (send, goto, set, save, close, opt_out)");
         continue;
       }
       auto [key, value] = *a.items().begin();
@@ -169,8 +170,14 @@ struct compiler {
       } else if (key == "close") {
         act.what = action::kind::close;
         if (!value.is_object() || !value.empty()) add(inner, "'close' takes {}");
+      } else if (key == "opt_out") {
+        act.what = action::kind::opt_out;
+        if (!value.is_boolean())
+          add(inner, "'opt_out' takes true (out of marketing) or false (in again)");
+        else
+          act.flag = value.get<bool>();
       } else {
-        add(inner, "unknown action '" + key + "' (send, goto, set, save, close)");
+        add(inner, "unknown action '" + key + "' (send, goto, set, save, close, opt_out)");
         continue;
       }
       out.push_back(std::move(act));

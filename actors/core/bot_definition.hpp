@@ -60,7 +60,8 @@ struct matcher {
 
 /// One action of a `then` list.
 struct action {
-  enum class kind { send, go_to, set, save, close } what = kind::close;
+  enum class kind { send, go_to, set, save, close, opt_out } what = kind::close;
+  bool flag = false;                                        ///< opt_out: out (true) or in again
   nlohmann::json message;                                   ///< send: Cloud API object, templated
   std::string target;                                       ///< goto: state; save: table
   std::vector<std::pair<std::string, std::string>> values;  ///< set: vars; save: columns

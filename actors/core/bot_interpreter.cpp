@@ -81,6 +81,14 @@ struct runner {
         case action::kind::close:
           out.close = true;
           break;
+        case action::kind::opt_out: {
+          save_op op;
+          op.what = save_op::kind::opt_out;
+          op.opted_out = a.flag;
+          op.wa_id = conv.wa_id;
+          out.saves.push_back(std::move(op));
+          break;
+        }
         case action::kind::go_to:
           moved = true;
           enter(a.target);

@@ -55,10 +55,17 @@ struct conversation_view {
   nlohmann::json vars = nlohmann::json::object();
 };
 
-/// A row to insert into a custom table.
+/// A write of a step besides the conversation's: a row to insert into a custom table, or the
+/// contact's opt-out of marketing.
 struct save_op {
+  save_op() = default;
+  save_op(std::string t, std::vector<std::pair<std::string, std::string>> v)
+      : table(std::move(t)), values(std::move(v)) {}
   std::string table;
   std::vector<std::pair<std::string, std::string>> values;
+  enum class kind { row, opt_out } what = kind::row;
+  bool opted_out = false;  ///< opt_out: out (true) or in again
+  std::string wa_id;       ///< opt_out: the contact
 };
 
 /// The effects of one step.

@@ -3,7 +3,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launch, newPage, signIn } from "./browser.mjs";
-import { api, assertClean, env, eventually, metasim } from "./support.mjs";
+import { api, assertClean, env, eventually, metasim, sentTo, userSays } from "./support.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -89,5 +89,46 @@ test("templates made at Meta come in with Sync from Meta", async () => {
   // The status filter.
   await page.getByLabel("Status").selectOption("APPROVED");
   await page.getByText("No template has this status.").waitFor();
+  assertClean(page);
+});
+
+test("a broadcast is counted, sent from the form and followed live; a contact opts out", async () => {
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await metasim("PUT", "/control/templates/review", { delay_ms: 100 });
+  assert.equal((await api("POST", templates(), { name: "notice", language: "en_US", category: "UTILITY",
+    components: [{ type: "BODY", text: "Hi {{1}}, your code is {{2}}.", example: { body_text: [["Ana", "B-1"]] } }] })).status, 201);
+  await eventually(async () => (await api("GET", `${templates()}/notice/en_US`)).body.status === "APPROVED", "approval");
+  for (const [waId, name] of [["15550501", "Ana <b>"], ["15550502", "Bea"], ["15550503", "Cy"]]) await userSays(waId, "hi", name);
+
+  // Cy opts out on the contact's page.
+  await page.goto(`${env.url}/#/p/${env.project}/contacts`);
+  await page.getByRole("link", { name: "Cy" }).click();
+  await page.getByRole("button", { name: "Opt out of marketing" }).click();
+  await page.getByText("Opted out", { exact: false }).first().waitFor();
+  await page.getByRole("button", { name: "Opt in to marketing again" }).waitFor();
+
+  await page.goto(`${env.url}/#/p/${env.project}/broadcasts`);
+  await page.getByRole("heading", { name: "New broadcast" }).waitFor();
+  await page.getByLabel("Template").selectOption({ label: "notice (en_US, utility)" });
+  await page.getByLabel("Body {{1}}").fill("{name}");
+  await page.getByLabel("Body {{2}}").fill("B-7");
+  await page.getByRole("button", { name: "Count recipients" }).click();
+  await page.getByText("3 recipients now").waitFor();
+  await page.getByRole("button", { name: "Send broadcast" }).click();
+  await page.getByRole("heading", { name: /Broadcast \d+/ }).waitFor();
+  await page.getByText("completed").first().waitFor();
+  // Meta's statuses keep the progress current after the last recipient was queued.
+  await page.getByTestId("progress").getByText("2 of 3 sent (2 delivered, 2 read), 1 skipped").waitFor();
+  const rows = page.getByRole("row");
+  await rows.filter({ hasText: "15550503" }).getByText("opted_out").waitFor();
+  const templatesTo = async (waId) => (await sentTo(waId)).filter((m) => m.message.type === "template");
+  const sent = await templatesTo("15550501");
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].message.template.components[0].parameters[0].text, "Ana <b>");
+  assert.equal((await templatesTo("15550503")).length, 0);
+  // Back to the list: the broadcast is there, completed.
+  await page.getByRole("link", { name: "← Broadcasts" }).click();
+  await page.getByRole("row").filter({ hasText: "notice" }).getByText("completed").waitFor();
   assertClean(page);
 });

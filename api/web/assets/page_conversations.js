@@ -297,11 +297,27 @@ export function contactPage(ctx) {
   const contactId = ctx.params.contact;
   const details = h("section", { class: "card" });
   const conversations = h("section", { class: "card" });
-  fill(details, () => call("getContact", { project_id: id, contact_id: contactId }), (c) => [
+  const showContact = (c) => [
     h("h2", {}, c.name || "(no name)"),
     h("dl", { class: "facts" }, h("dt", {}, "Number"), h("dd", {}, "+" + c.wa_id),
       h("dt", {}, "First seen"), h("dd", {}, timeEl(c.created_at)),
-      h("dt", {}, "Last message"), h("dd", {}, timeEl(c.last_inbound_at)))]);
+      h("dt", {}, "Last message"), h("dd", {}, timeEl(c.last_inbound_at)),
+      h("dt", {}, "Marketing"), h("dd", {}, c.opted_out_at ? ["Opted out ", timeEl(c.opted_out_at)] : "Receives broadcasts")),
+    h("div", { class: "buttons" }, h("button", {
+      type: "button",
+      onclick: async (ev) => {
+        ev.target.disabled = true;
+        try {
+          const changed = await call("updateContact", { project_id: id, contact_id: contactId }, { body: { opted_out: !c.opted_out_at } });
+          replace(details, ...showContact(changed));
+          notify(changed.opted_out_at ? "Opted out of marketing: broadcasts skip this contact." : "Opted in again.");
+        } catch (e) {
+          ev.target.disabled = false;
+          replace(details, ...showContact(c), errorBox(e));
+        }
+      },
+    }, c.opted_out_at ? "Opt in to marketing again" : "Opt out of marketing"))];
+  fill(details, () => call("getContact", { project_id: id, contact_id: contactId }), showContact);
   const cursors = [null];
   const loadConversations = () => fill(conversations,
     () => call("contactConversations", { project_id: id, contact_id: contactId }, { query: { limit: 50, cursor: cursors.at(-1) } }),

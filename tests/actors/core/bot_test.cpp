@@ -171,6 +171,25 @@ TEST_CASE("set, save, close and flow fields", "[bot]") {
         std::vector<std::pair<std::string, std::string>>{{"email", "a@b.c"}, {"wa_id", "155"}});
 }
 
+TEST_CASE("opt_out marks the contact out of marketing, or in again", "[bot]") {
+  auto bot = compiled(json::parse(R"({
+    "initial_state": "a",
+    "states": {"a": {"kind": "await", "routes": [
+      {"when": {"text_equals": "stop"}, "then": [{"opt_out": true}]},
+      {"when": {"text_equals": "start"}, "then": [{"opt_out": false}]}]}}})"));
+  auto out = run_step(bot, {"155", "", "1", "a", json::object()}, text("STOP"));
+  REQUIRE(out.saves.size() == 1);
+  CHECK(out.saves[0].what == save_op::kind::opt_out);
+  CHECK(out.saves[0].opted_out);
+  CHECK(out.saves[0].wa_id == "155");
+  auto in = run_step(bot, {"155", "", "1", "a", json::object()}, text("start"));
+  REQUIRE(in.saves.size() == 1);
+  CHECK_FALSE(in.saves[0].opted_out);
+  auto ps = problems_of(json::parse(R"({"initial_state": "a", "states": {"a": {"kind": "await",
+    "routes": [{"when": "always", "then": [{"opt_out": "yes"}]}]}}})"));
+  CHECK(has_problem(ps, "/states/a/routes/0/then/0/opt_out", "true"));
+}
+
 TEST_CASE("a conversation in a state the bot no longer has starts over", "[bot]") {
   auto bot = compiled(starter_bot());
   auto r = run_step(bot, {"1", "Ada", "1", "removed_state", json::object()}, text("hi"));

@@ -1,0 +1,267 @@
+#include "actors/broadcast_runner.hpp"
+
+#include "actors/conversation_actor.hpp"
+#include "actors/core/broadcast_rules.hpp"
+#include "actors/core/template_send.hpp"
+#include "actors/db_pool.hpp"
+#include "actors/errors.hpp"
+#include "actors/event_hub.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <map>
+
+namespace paige::actors {
+namespace {
+
+using json = nlohmann::json;
+
+/// Audience rows read at once, and recipients queued at once: small transactions.
+constexpr int audience_batch = 2000;
+constexpr int queue_batch = 500;
+/// Progress events at most this often.
+constexpr std::chrono::seconds progress_every{2};
+constexpr std::chrono::seconds round_timeout{60};
+
+/// What one round did.
+struct round_outcome {
+  std::string status;  ///< the broadcast's status after it (running, completed, paused...)
+  std::vector<storage::queued_recipient> queued;
+  std::size_t skipped = 0;
+  bool worked = false;       ///< it read the audience or queued: the next round comes soon
+  bool window_full = false;  ///< recipients wait for earlier sends to be answered
+};
+
+}  // namespace
+}  // namespace paige::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<paige::actors::round_outcome>)
+
+namespace paige::actors {
+namespace {
+
+struct runner_state {
+  static constexpr const char* name = "broadcast_runner";
+  broadcast_context ctx;
+  std::chrono::steady_clock::time_point last_progress{};
+  bool ended = false;     ///< the broadcast ended, or the runner was told to stop
+  bool in_round = false;  ///< a round's transaction is in flight
+};
+
+using self_ptr = caf::stateful_actor<runner_state>*;
+
+/// Sends in flight the broadcasts of a number may have: two seconds of its pace.
+std::int64_t window_of(double rate) {
+  return std::clamp<std::int64_t>(static_cast<std::int64_t>(rate * 2), 20, 5000);
+}
+
+/// One round, in one transaction of the project database.
+std::shared_ptr<round_outcome> run_round(pqxx::connection& c, std::int64_t id,
+                                         const templates::book_ptr& book, std::int64_t window) {
+  auto out = std::make_shared<round_outcome>();
+  pqxx::work tx{c};
+  tx.exec0("SET LOCAL statement_timeout = '30s'");
+  auto b = storage::find_broadcast(tx, id);
+  if (!b || b->status != "running") {
+    out->status = b ? b->status : "gone";
+    return out;
+  }
+  out->status = "running";
+  auto tref = json::parse(b->template_json);
+  auto components = json::parse(b->components_json);
+  if (book) {
+    const auto* t = book->find(tref.value("name", ""), tref.value("language", ""));
+    auto status = t ? t->value("status", "") : std::string{"gone"};
+    if (!templates::sendable(status)) {
+      storage::move_broadcast(tx, id, {"running"}, "paused",
+                              "template " + tref.value("name", "") + " (" +
+                                  tref.value("language", "") + ") is " + status);
+      tx.commit();
+      out->status = "paused";
+      return out;
+    }
+  }
+  auto room = window - storage::broadcast_messages_in_flight(tx);
+  out->window_full = room <= 0;
+  auto want = static_cast<int>(std::clamp<std::int64_t>(room, 0, queue_batch));
+  auto pending = storage::pending_recipients(tx, id, std::max(want, 1));
+  // The audience is read ahead of the sends, a batch at a time.
+  if (!b->audience_done && static_cast<int>(pending.size()) < std::max(want, 1)) {
+    auto rows = storage::read_audience(tx, b->audience_json, broadcasts::columns_of(components),
+                                       b->audience_after, audience_batch);
+    storage::add_recipients(tx, id, rows, static_cast<int>(rows.size()) < audience_batch);
+    out->worked = true;
+    pending = storage::pending_recipients(tx, id, std::max(want, 1));
+  }
+  if (want > 0 && !pending.empty()) {
+    std::vector<storage::recipient_send> sends;
+    std::vector<std::pair<std::string, std::string>> skipped;
+    for (auto& p : pending) {
+      if (static_cast<int>(sends.size() + skipped.size()) >= want) break;
+      if (p.opted_out) {
+        skipped.emplace_back(p.wa_id, "opted_out");
+        continue;
+      }
+      auto message = broadcasts::message_of(
+          tref, broadcasts::resolve(components, json::parse(p.fields_json, nullptr, false)));
+      if (book) {
+        auto verdict = templates::judge_send(*book, message);
+        if (verdict.what != templates::send_verdict::kind::ok) {
+          auto why = verdict.problems.empty() ? verdict.message
+                                              : verdict.problems.front().pointer + ": " +
+                                                    verdict.problems.front().message;
+          skipped.emplace_back(p.wa_id, "invalid_parameters: " + why);
+          continue;
+        }
+      }
+      sends.push_back({p.wa_id, message.dump()});
+    }
+    out->queued = storage::queue_recipients(tx, id, sends, skipped);
+    out->skipped = skipped.size();
+    out->worked = true;
+  }
+  bool nothing_left = b->audience_done && storage::pending_recipients(tx, id, 1).empty();
+  if (nothing_left && out->queued.empty() && storage::broadcast_unanswered(tx, id) == 0) {
+    storage::move_broadcast(tx, id, {"running"}, "completed");
+    out->status = "completed";
+  }
+  tx.commit();
+  return out;
+}
+
+void count(self_ptr self, const char* outcome, std::size_t n) {
+  if (auto* m = self->state.ctx.metrics; m && n > 0)
+    m->counters("paige_broadcast_recipients_total",
+                "broadcast recipients queued or skipped (opted out, values that do not fit)",
+                {"outcome"})
+        .with({outcome})
+        .inc(n);
+}
+
+/// Publishes the broadcast with its progress (read from the database).
+void publish_progress(self_ptr self) {
+  auto& ctx = self->state.ctx;
+  self->state.last_progress = std::chrono::steady_clock::now();
+  self->request(ctx.database, round_timeout, run_atom::value, ctx.conninfo,
+                db_job{[id = ctx.broadcast_id](pqxx::connection& c) {
+                  pqxx::read_transaction tx{c};
+                  auto b = storage::find_broadcast(tx, id);
+                  if (!b) return caf::make_message(std::string{});
+                  return caf::make_message(broadcast_view(*b, storage::broadcast_progress(tx, id)));
+                }})
+      .then(
+          [self](std::string& view) {
+            auto& ctx = self->state.ctx;
+            if (view.empty() || !ctx.events) return;
+            json event{{"type", "broadcast.progress"},
+                       {"conversation_id", 0},
+                       {"broadcast", json::parse(view)}};
+            self->send(ctx.events, publish_atom::value, std::string{"broadcast.progress"},
+                       std::int64_t{0}, event.dump());
+          },
+          [](caf::error&) {});  // the next one says it
+}
+
+void round(self_ptr self) {
+  auto& ctx = self->state.ctx;
+  self->state.in_round = true;
+  auto book = ctx.templates ? ctx.templates->get() : templates::book_ptr{};
+  self->request(
+          ctx.database, round_timeout, run_atom::value, ctx.conninfo,
+          db_job{[id = ctx.broadcast_id, book, window = window_of(ctx.rate)](pqxx::connection& c) {
+            return caf::make_message(run_round(c, id, book, window));
+          }})
+      .then(
+          [self](std::shared_ptr<round_outcome>& out) {
+            auto& ctx = self->state.ctx;
+            self->state.in_round = false;
+            // Bulk sends, per contact in the order queued.
+            std::map<std::string, std::vector<outbound_item>> by_contact;
+            for (auto& q : out->queued)
+              by_contact[q.wa_id].push_back({q.message_id, std::move(q.content_json), true});
+            for (auto& [wa_id, items] : by_contact)
+              self->send(ctx.meta_sync, send_atom::value, ctx.project_id, wa_id, std::move(items));
+            count(self, "queued", out->queued.size());
+            count(self, "skipped", out->skipped);
+            if (self->state.ended) return self->quit();  // told to stop meanwhile
+            if (out->status != "running") {
+              // Completed, paused here, or stopped from outside (paused, cancelled).
+              self->state.ended = true;
+              publish_progress(self);
+              log::info("broadcast.ended", {{"project", ctx.project_id},
+                                            {"broadcast", ctx.broadcast_id},
+                                            {"status", out->status}});
+              self->send(ctx.project, broadcast_ended_atom::value, ctx.broadcast_id, out->status);
+              self->quit();
+              return;
+            }
+            if (std::chrono::steady_clock::now() - self->state.last_progress >= progress_every)
+              publish_progress(self);
+            auto next = out->worked        ? std::chrono::milliseconds{20}
+                        : out->window_full ? std::chrono::milliseconds{100}
+                                           : std::chrono::milliseconds{250};
+            self->delayed_send(self, next, caf::tick_atom::value);
+          },
+          [self](caf::error& err) {
+            auto& ctx = self->state.ctx;
+            self->state.in_round = false;
+            if (self->state.ended) return self->quit();
+            log::warn("broadcast.round_failed", {{"project", ctx.project_id},
+                                                 {"broadcast", ctx.broadcast_id},
+                                                 {"reason", reason_of(err)}});
+            self->delayed_send(self, std::chrono::seconds{1}, caf::tick_atom::value);
+          });
+}
+
+caf::behavior runner(self_ptr self, broadcast_context ctx) {
+  self->state.ctx = std::move(ctx);
+  // Not linked (its normal end must not end the project actor): it ends with its project.
+  self->monitor(self->state.ctx.project);
+  self->set_down_handler([self](caf::down_msg&) { self->quit(); });
+  log::info("broadcast.running",
+            {{"project", self->state.ctx.project_id}, {"broadcast", self->state.ctx.broadcast_id}});
+  self->send(self, caf::tick_atom::value);
+  return {
+      [=](caf::tick_atom) {
+        if (!self->state.ended) round(self);
+      },
+      [=](broadcast_stop_atom) {
+        self->state.ended = true;
+        if (!self->state.in_round) self->quit();
+      },
+  };
+}
+
+}  // namespace
+
+std::string broadcast_view(const storage::broadcast_row& b, const std::string& progress_json) {
+  auto opt = [](const std::string& v) { return v.empty() ? json(nullptr) : json(v); };
+  return json{{"id", b.id},
+              {"name", b.name},
+              {"template", json::parse(b.template_json, nullptr, false)},
+              {"audience", json::parse(b.audience_json, nullptr, false)},
+              {"components", json::parse(b.components_json, nullptr, false)},
+              {"status", b.status},
+              {"status_detail", opt(b.status_detail)},
+              {"schedule_at", opt(b.schedule_at)},
+              {"recipients", b.recipients},
+              {"audience_read", b.audience_done},
+              {"progress",
+               progress_json.empty() ? json(nullptr) : json::parse(progress_json, nullptr, false)},
+              {"created_at", b.created_at},
+              {"started_at", opt(b.started_at)},
+              {"finished_at", opt(b.finished_at)},
+              {"updated_at", b.updated_at}}
+      .dump();
+}
+
+caf::actor spawn_broadcast_runner(caf::local_actor* parent, broadcast_context ctx) {
+  return parent->spawn(runner, std::move(ctx));
+}
+
+}  // namespace paige::actors
