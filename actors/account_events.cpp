@@ -56,11 +56,7 @@ std::int64_t unix_now() {
 using health_change = std::function<void(pqxx::transaction_base&, health_update&)>;
 
 void publish(project_self self, const std::string& type, json data) {
-  auto& st = self->state;
-  if (!st.events) return;
-  data["type"] = type;
-  data["conversation_id"] = 0;
-  self->send(st.events, publish_atom::value, type, std::int64_t{0}, data.dump());
+  publish_project_event(self, type, std::move(data));
 }
 
 void count(project_self self, const char* name, const char* help,
@@ -305,6 +301,14 @@ caf::result<std::string> request_display_name(project_self self, std::string nam
                 });
       });
   return rp;
+}
+
+void publish_project_event(project_self self, const std::string& type, nlohmann::json data) {
+  auto& st = self->state;
+  if (!st.events) return;
+  data["type"] = type;
+  data["conversation_id"] = 0;
+  self->send(st.events, publish_atom::value, type, std::int64_t{0}, data.dump());
 }
 
 }  // namespace paige::actors

@@ -12,12 +12,17 @@
 #include "actors/inbound.hpp"
 #include "actors/project_actor.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
 
 namespace paige::actors {
 
 using project_self = caf::stateful_actor<project_state>*;
+
+/// Publishes an event of the project itself (no conversation: conversation_id 0) on its hub.
+void publish_project_event(project_self self, const std::string& type, nlohmann::json data);
 
 /// To the project actor itself: a hold on the number's sends may have ended.
 using health_check_atom = caf::atom_constant<caf::atom("healthchk")>;

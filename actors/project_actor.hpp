@@ -152,8 +152,9 @@ struct project_state {
   /// Who asked for a read of Meta's list: those of the running read, those of the next.
   std::vector<caf::typed_response_promise<std::string>> syncs_running, syncs_next;
   bool templates_sync_again = false;  ///< a webhook asked for a read while one ran
-  /// Reads of the stored templates asked for, and the newest put on the shelf: an older read
-  /// answered late does not replace a newer one.
+  /// Numbers of the shelf's changes (reads of the stored templates when they begin, changes put
+  /// on it), and the newest on it: a read begun before a change was put on the shelf is read
+  /// again rather than put.
   std::uint64_t templates_loads = 0, templates_shown = 0;
   /// The runners of running broadcasts, by broadcast id (project_broadcasts.hpp).
   std::map<std::int64_t, caf::actor> broadcast_runners;

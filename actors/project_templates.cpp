@@ -1,5 +1,6 @@
 #include "actors/project_templates.hpp"
 
+#include "actors/account_events.hpp"
 #include "actors/core/graph_result.hpp"
 #include "actors/core/template_events.hpp"
 #include "actors/db_pool.hpp"
@@ -57,11 +58,7 @@ caf::error no_template(const std::string& name, const std::string& language) {
 }
 
 void publish(project_self self, const std::string& type, json data) {
-  auto& st = self->state;
-  if (!st.events) return;
-  data["type"] = type;
-  data["conversation_id"] = 0;
-  self->send(st.events, publish_atom::value, type, std::int64_t{0}, data.dump());
+  publish_project_event(self, type, std::move(data));
 }
 
 void publish_change(project_self self, const json& change) {
@@ -155,7 +152,8 @@ void load_templates(project_self self) {
       .then(
           [self, load, waba](templates::book_ptr& b) {
             auto& s = self->state;
-            if (load < s.templates_shown) return;
+            // A change shelved since this read began may be missing from it: read again.
+            if (load < s.templates_shown) return load_templates(self);
             s.templates_shown = load;
             bool never_synced = !b && !waba.empty();
             s.templates->put(std::move(b));
@@ -426,6 +424,7 @@ void run_sync(project_self self) {
             if (list.is_array())
               for (const auto& t : list)
                 if (auto r = row_of_meta(t, waba, started)) rows.push_back(std::move(*r));
+            auto load = ++self->state.templates_loads;
             self->request(
                     self->state.svc->control_db, control_timeout, run_atom::value,
                     db_job{[id = self->state.row.id, waba, rows, started](pqxx::connection& c) {
@@ -442,13 +441,18 @@ void run_sync(project_self self) {
                                                templates::book_ptr{std::move(b)});
                     }})
                 .then(
-                    [self](std::int64_t n, std::int64_t changed, templates::book_ptr& book) {
+                    [self, load](std::int64_t n, std::int64_t changed, templates::book_ptr& book) {
                       log::info("whatsapp.templates_synced", {{"project", self->state.row.id},
                                                               {"templates", n},
                                                               {"changed", changed}});
                       auto& s = self->state;
-                      s.templates_shown = ++s.templates_loads;
-                      s.templates->put(std::move(book));
+                      // Its snapshot may predate a change shelved meanwhile: then read again.
+                      if (load < s.templates_shown) {
+                        load_templates(self);
+                      } else {
+                        s.templates_shown = load;
+                        s.templates->put(std::move(book));
+                      }
                       if (changed > 0)
                         publish(self, "templates.synced", {{"templates", n}, {"changed", changed}});
                       end_sync(self, json{{"templates", n}}.dump());

@@ -36,6 +36,9 @@ inline const std::string number_fields =
 
 std::int64_t unix_now();
 
+/// `s` percent-encoded for a URL's query.
+std::string query_value(const std::string& s);
+
 /// What a failed Graph call means for the caller (Meta unavailable, token refused, refused).
 caf::error graph_failure(const graph_result& r);
 

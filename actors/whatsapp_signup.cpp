@@ -30,22 +30,6 @@ struct signup_run {
 };
 using run_ptr = std::shared_ptr<signup_run>;
 
-/// `s` percent-encoded for a URL's query.
-std::string query_value(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 /// The app's own token (app id|app secret), for the exchange and debug_token.
 std::string app_token(const account_state& st) { return st.svc->app_id + "|" + st.svc->app_secret; }
 

@@ -6,7 +6,6 @@
 #include "actors/errors.hpp"
 #include "common/log.hpp"
 
-#include <cctype>
 #include <memory>
 
 namespace paige::actors::account {
@@ -23,21 +22,6 @@ const std::string list_fields =
     "?fields=id,name,language,status,category,components,parameter_format,quality_score,"
     "rejected_reason&limit=" +
     std::to_string(page_size);
-
-std::string query_escape(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string token_of(self_ptr self, const storage::number_row& n) {
   return secrets::unseal(self->state.svc->master_key, n.access_token_sealed);
@@ -73,7 +57,7 @@ caf::result<std::string> list_templates(self_ptr self, const storage::number_row
   auto next = std::make_shared<std::function<void(std::string, int)>>();
   *next = [self, rp, all, token, base, next](std::string after, int pages) mutable {
     graph_step(
-        self, "GET", base + (after.empty() ? "" : "&after=" + query_escape(after)), token, "",
+        self, "GET", base + (after.empty() ? "" : "&after=" + query_value(after)), token, "",
         [self, rp, all, next, pages](const json& answer) mutable {
           auto data = answer.is_object() ? answer.value("data", json()) : json();
           if (!data.is_array()) {
@@ -115,8 +99,8 @@ caf::result<bool> edit_template(self_ptr self, const storage::number_row& n,
 caf::result<bool> delete_template(self_ptr self, const storage::number_row& n,
                                   const std::string& name, const std::string& meta_id) {
   auto rp = self->make_response_promise<bool>();
-  auto path = "/" + n.waba_id + "/message_templates?name=" + query_escape(name);
-  if (!meta_id.empty()) path += "&hsm_id=" + query_escape(meta_id);
+  auto path = "/" + n.waba_id + "/message_templates?name=" + query_value(name);
+  if (!meta_id.empty()) path += "&hsm_id=" + query_value(meta_id);
   graph_step(
       self, "DELETE", path, token_of(self, n), "", [rp](const json&) mutable { rp.deliver(true); },
       [rp](caf::error err) mutable { rp.deliver(std::move(err)); });

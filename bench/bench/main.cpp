@@ -6,6 +6,7 @@
 // prints a summary plus a JSON file. See bench/README.md.
 #include "api/http_client.hpp"
 #include "api/http_server.hpp"
+#include "bench/bench/broadcast_load.hpp"
 #include "bench/bench/correctness.hpp"
 #include "bench/bench/latency.hpp"
 #include "bench/bench/paige_process.hpp"
@@ -37,6 +38,8 @@ constexpr const char* usage = R"(usage: paige-bench [options]
   --mode closed|open    closed: each contact sends its next message once the reply to the
                         previous one arrived; open: a fixed offered rate [closed]
   --rate R              open mode: messages/s offered [1000]
+  --broadcast N         project 0 broadcasts a template to N numbers during the load [0]
+  --broadcast-kill-after K  kill -9 and restart Paige after K broadcast sends [0: never]
   --duration S          open mode: seconds of load [60]
   --statuses LIST       statuses Meta posts per reply, or none [sent,delivered,read]
   --duplicate-rate P    share of webhooks Meta delivers twice [0]
@@ -70,6 +73,8 @@ struct options {
   std::vector<std::string> paige_args;
   std::string json_out = "bench-result.json";
   bool db_check = true;
+  long broadcast = 0;             ///< recipients of project 0's broadcast (0: none)
+  long broadcast_kill_after = 0;  ///< kill -9 and restart Paige after this many broadcast sends
 };
 
 std::vector<std::string> split(const std::string& list) {
@@ -97,7 +102,11 @@ options parse(int argc, char** argv) {
     }
     if (i + 1 >= argc) throw std::invalid_argument(a + ": missing value");
     std::string v = argv[++i];
-    if (a == "--projects")
+    if (a == "--broadcast")
+      o.broadcast = std::stol(v);
+    else if (a == "--broadcast-kill-after")
+      o.broadcast_kill_after = std::stol(v);
+    else if (a == "--projects")
       o.projects = std::stoi(v);
     else if (a == "--contacts")
       o.contacts = std::stoi(v);
@@ -370,8 +379,10 @@ bench::log_problems check_project(api_client& paige, const std::string& project,
   auto r = paige.expect(
       200, "POST", "/v1/projects/" + project + "/sql",
       {{"query",
+        // The chat's messages (a broadcast's have no conversation: its summary judges them).
         "SELECT c.wa_id, m.direction, m.content->'text'->>'body', m.status FROM messages m "
-        "JOIN contacts c ON c.id = m.contact_id ORDER BY c.wa_id, m.id"}});
+        "JOIN contacts c ON c.id = m.contact_id WHERE m.conversation_id IS NOT NULL "
+        "ORDER BY c.wa_id, m.id"}});
   if (r.value("truncated", false))
     throw std::runtime_error("raise --sql-row-cap: the check was truncated");
   bench::project_log log;
@@ -412,10 +423,13 @@ int main(int argc, char** argv) {
     metasim::webhook_sender sender{"", app_secret, 1000, state, timers, copts};
     driver load{opt, sender};
     metasim::sim_context ctx{state, timers, sender, false, {}, {}, {}};
-    ctx.on_send = [&load](const std::string& number_id, const std::string& to, const json& body) {
-      load.on_send(number_id, to, body);
+    bench::broadcast_load broadcast{opt.broadcast};
+    ctx.on_send = [&load, &broadcast](const std::string& number_id, const std::string& to,
+                                      const json& body) {
+      if (!broadcast.on_send(to, body)) load.on_send(number_id, to, body);
     };
     api::router routes;
+    metasim::add_template_routes(routes, ctx);
     metasim::add_graph_routes(routes, ctx);
     metrics::registry sim_metrics;
     api::http_server_options sopts;
@@ -478,6 +492,24 @@ int main(int argc, char** argv) {
       }
     }
 
+    if (opt.broadcast > 0) {
+      // Project 0 sends an approved template to numbers that never wrote, from now on.
+      std::cerr << "starting a broadcast to " << opt.broadcast << " numbers...\n";
+      auto templates = "/v1/projects/" + project_ids.at(0) + "/templates";
+      json body{{"type", "BODY"}, {"text", "Hello {{1}}, your order is ready."}};
+      body["example"] = {{"body_text", json::array({json::array({"Ana"})})}};
+      json notice{{"name", "bench_notice"}, {"language", "en_US"}, {"category", "UTILITY"}};
+      notice["components"] = json::array({body});
+      client.expect(201, "POST", templates, notice);
+      for (int i = 0;
+           i < 600 &&
+           client.expect(200, "GET", templates + "/bench_notice/en_US").value("status", "") !=
+               "APPROVED";
+           ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds{50});
+      client.expect(201, "POST", "/v1/projects/" + project_ids[0] + "/broadcasts",
+                    broadcast.request("bench_notice"));
+    }
     std::cerr << "running " << opt.mode << " mode...\n";
     auto rss_before = bench::rss_bytes(paige.pid());
     auto cpu0 = bench::cpu_seconds(paige.pid());
@@ -507,6 +539,26 @@ int main(int argc, char** argv) {
     };
 
     auto rss_after = bench::rss_bytes(paige.pid());
+    auto peak_rss = bench::peak_rss_bytes(paige.pid());
+    if (opt.broadcast > 0) {
+      broadcast.load_ended();
+      std::cerr << "waiting for the broadcast...\n";
+      bool killed = false;
+      auto deadline = steady::now() + std::chrono::minutes{20};
+      while (broadcast.summary()["missing"].get<long>() > 0 && steady::now() < deadline) {
+        if (opt.broadcast_kill_after > 0 && !killed &&
+            broadcast.sends() >= opt.broadcast_kill_after) {
+          killed = true;
+          broadcast.killed_at(broadcast.sends());
+          std::cerr << "kill -9 at " << broadcast.sends() << " broadcast sends, restarting...\n";
+          paige.kill_and_restart();
+          sender.set_url("http://127.0.0.1:" + std::to_string(paige.port()) + "/webhook");
+          client.base = "http://127.0.0.1:" + std::to_string(paige.port());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds{100});
+      }
+      peak_rss = std::max(peak_rss, bench::peak_rss_bytes(paige.pid()));
+    }
     double conversation_actors =
         opt.target == "paige" ? metric_value(client, "paige_conversation_actors") : -1;
     std::cerr << "waiting for statuses, then checking...\n";
@@ -530,48 +582,48 @@ int main(int argc, char** argv) {
     bool correct = sim_lost == 0 && load.reordered == 0 && load.unexpected == 0 &&
                    load.ack_failed == 0 && stored.ok();
 
-    json result{
-        {"scenario",
-         {{"mode", opt.mode},
-          {"projects", opt.projects},
-          {"contacts_per_project", opt.contacts},
-          {"messages_per_contact", opt.messages},
-          {"rate", opt.rate},
-          {"duration_s", opt.duration},
-          {"statuses", opt.statuses},
-          {"duplicate_rate", opt.duplicate_rate},
-          {"error_rate", opt.error_rate},
-          {"error_code", opt.error_code},
-          {"connections", opt.connections},
-          {"target", opt.target},
-          {"paige_args", opt.paige_args}}},
-        {"window_s", window},
-        {"sent", load.sent.load()},
-        {"acknowledged", load.acked.load()},
-        {"replies", load.replies.load()},
-        {"acknowledged_per_s", load.acked.load() / window},
-        {"replies_per_s", load.replies.load() / window},
-        {"offers_without_free_contact", starved},
-        {"ack_latency", load.ack.summarize()},
-        {"reply_latency", load.reply.summarize()},
-        {"reply_latency_by_second", load.reply.by_second()},
-        {"cpu_seconds",
-         {{"paige", cpu1 - cpu0},
-          {"postgres", pg1 - pg0},
-          {"bench", self_cpu(self1) - self_cpu(self0)},
-          {"machine", busy1 - busy0}}},
-        {"paige_peak_rss_mb", static_cast<double>(bench::peak_rss_bytes(paige.pid())) / (1 << 20)},
-        {"paige_rss_before_mb", static_cast<double>(rss_before) / (1 << 20)},
-        {"paige_rss_after_mb", static_cast<double>(rss_after) / (1 << 20)},
-        {"conversation_actors_after", conversation_actors},
-        {"correctness",
-         {{"ok", correct},
-          {"replies_missing", sim_lost},
-          {"replies_out_of_order_or_duplicate", load.reordered.load()},
-          {"unexpected_sends", load.unexpected.load()},
-          {"webhooks_not_acknowledged", load.ack_failed.load()},
-          {"database", db}}},
-        {"simulator", state.stats()}};
+    json result{{"scenario",
+                 {{"mode", opt.mode},
+                  {"projects", opt.projects},
+                  {"contacts_per_project", opt.contacts},
+                  {"messages_per_contact", opt.messages},
+                  {"rate", opt.rate},
+                  {"duration_s", opt.duration},
+                  {"statuses", opt.statuses},
+                  {"duplicate_rate", opt.duplicate_rate},
+                  {"error_rate", opt.error_rate},
+                  {"error_code", opt.error_code},
+                  {"connections", opt.connections},
+                  {"target", opt.target},
+                  {"paige_args", opt.paige_args}}},
+                {"window_s", window},
+                {"sent", load.sent.load()},
+                {"acknowledged", load.acked.load()},
+                {"replies", load.replies.load()},
+                {"acknowledged_per_s", load.acked.load() / window},
+                {"replies_per_s", load.replies.load() / window},
+                {"offers_without_free_contact", starved},
+                {"ack_latency", load.ack.summarize()},
+                {"reply_latency", load.reply.summarize()},
+                {"reply_latency_by_second", load.reply.by_second()},
+                {"cpu_seconds",
+                 {{"paige", cpu1 - cpu0},
+                  {"postgres", pg1 - pg0},
+                  {"bench", self_cpu(self1) - self_cpu(self0)},
+                  {"machine", busy1 - busy0}}},
+                {"paige_peak_rss_mb", static_cast<double>(peak_rss) / (1 << 20)},
+                {"paige_rss_before_mb", static_cast<double>(rss_before) / (1 << 20)},
+                {"paige_rss_after_mb", static_cast<double>(rss_after) / (1 << 20)},
+                {"conversation_actors_after", conversation_actors},
+                {"correctness",
+                 {{"ok", correct},
+                  {"replies_missing", sim_lost},
+                  {"replies_out_of_order_or_duplicate", load.reordered.load()},
+                  {"unexpected_sends", load.unexpected.load()},
+                  {"webhooks_not_acknowledged", load.ack_failed.load()},
+                  {"database", db}}},
+                {"simulator", state.stats()}};
+    if (opt.broadcast > 0) result["broadcast"] = broadcast.summary();
     std::ofstream{opt.json_out} << result.dump(2) << "\n";
 
     auto& a = result["ack_latency"];
@@ -623,6 +675,20 @@ int main(int argc, char** argv) {
     if (starved)
       std::printf("  %ld offers found every contact waiting for an ack (raise --contacts)\n",
                   starved);
+    if (opt.broadcast > 0) {
+      const auto& b = result["broadcast"];
+      std::printf(
+          "  broadcast: %ld recipients, %ld sends (%ld missing, %ld duplicates%s) in %.1f s: "
+          "%.0f/s (%.0f/s during the chat load, %.0f/s after)\n",
+          b["recipients"].get<long>(), b["sends"].get<long>(), b["missing"].get<long>(),
+          b["duplicates"].get<long>(),
+          b["killed_at_sends"].get<long>() >= 0
+              ? (", kill -9 at " + std::to_string(b["killed_at_sends"].get<long>())).c_str()
+              : "",
+          b["window_s"].get<double>(), b["per_s"].get<double>(), b.value("during_load_per_s", 0.0),
+          b.value("after_load_per_s", 0.0));
+      if (b["missing"].get<long>() > 0) correct = false;
+    }
     std::printf("  correctness: %s %s\n", correct ? "OK" : "FAILED",
                 result["correctness"].dump().c_str());
     std::printf("  json: %s\n", opt.json_out.c_str());

@@ -50,20 +50,26 @@ std::uint64_t status_kb(pid_t pid, const std::string& key) {
 }  // namespace
 
 paige_process::paige_process(const std::string& binary, std::vector<std::string> args,
-                             std::chrono::seconds timeout) {
+                             std::chrono::seconds timeout)
+    : binary_(binary), args_(std::move(args)), timeout_(timeout) {
   char tmpl[] = "/tmp/paige-bench-XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
   std::filesystem::permissions(dir_, std::filesystem::perms::owner_all |
                                          std::filesystem::perms::group_exec |
                                          std::filesystem::perms::others_exec);
-  std::vector<std::string> argv{binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", dir_};
-  argv.insert(argv.end(), args.begin(), args.end());
+  start();
+}
+
+void paige_process::start() {
+  std::vector<std::string> argv{binary_, "serve", "--listen", "127.0.0.1:0", "--data-dir", dir_};
+  argv.insert(argv.end(), args_.begin(), args_.end());
   auto log = dir_ + "/paige.log";
+  auto from = log_text().size();  // a restart appends: its own "listening" line counts
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     dup2(fd, 2);
     int null = ::open("/dev/null", O_WRONLY);
     dup2(null, 1);
@@ -74,10 +80,10 @@ paige_process::paige_process(const std::string& binary, std::vector<std::string>
     _exit(127);
   }
   static const std::regex listening{R"(event=http\.listening addr=127\.0\.0\.1:(\d+))"};
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto deadline = std::chrono::steady_clock::now() + timeout_;
   while (std::chrono::steady_clock::now() < deadline) {
     std::smatch m;
-    auto text = log_text();
+    auto text = log_text().substr(from);
     if (std::regex_search(text, m, listening)) {
       port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
       return;
@@ -90,6 +96,16 @@ paige_process::paige_process(const std::string& binary, std::vector<std::string>
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
   }
   throw std::runtime_error("paige did not listen in time:\n" + log_text());
+}
+
+void paige_process::kill_and_restart() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  start();
 }
 
 paige_process::~paige_process() {

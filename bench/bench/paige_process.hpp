@@ -24,12 +24,20 @@ class paige_process {
   paige_process(const paige_process&) = delete;
   paige_process& operator=(const paige_process&) = delete;
 
+  /// kill -9, then the same command again on the same data directory (a new port).
+  void kill_and_restart();
+
   std::uint16_t port() const { return port_; }
   pid_t pid() const { return pid_; }
   const std::string& data_dir() const { return dir_; }
   std::string log_text() const;
 
  private:
+  void start();
+
+  std::string binary_;
+  std::vector<std::string> args_;
+  std::chrono::seconds timeout_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::string dir_;
