@@ -6,6 +6,7 @@
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/meta_sync.hpp"
+#include "actors/project_broadcasts.hpp"
 #include "actors/project_templates.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
@@ -112,6 +113,10 @@ void adopt(project_self self, const health_update& u) {
   if (!u.verified_name.empty()) st.number->verified_name = u.verified_name;
   if (!u.whatsapp_json.empty()) st.row.whatsapp_json = u.whatsapp_json;
   publish(self, "whatsapp.health", {{"health", u.health}});
+  auto limit_of = [](const json& h) {
+    return h.is_object() ? h.value("messaging_limit", json()) : json();
+  };
+  if (limit_of(u.health) != limit_of(cached)) tell_runners_limit(self);
   if (health::held(u.health) != was_held) {
     log::warn(health::held(u.health) ? "whatsapp.sends_held" : "whatsapp.sends_released",
               {{"project", st.row.id}, {"reason", u.health.value("held", "")}});

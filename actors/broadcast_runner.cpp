@@ -14,6 +14,7 @@
 #include <pqxx/pqxx>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 namespace paige::actors {
@@ -26,11 +27,14 @@ constexpr int audience_batch = 2000;
 constexpr int queue_batch = 500;
 /// Progress events at most this often.
 constexpr std::chrono::seconds progress_every{2};
-constexpr std::chrono::seconds round_timeout{60};
+constexpr std::chrono::seconds progress_timeout{60};
+/// Rounds failing in a row before the broadcast is marked failed (a table dropped, say).
+constexpr int max_failed_rounds = 60;
 
 /// What one round did.
 struct round_outcome {
-  std::string status;  ///< the broadcast's status after it (running, completed, paused...)
+  std::string status;           ///< the broadcast's status after it (running, completed, paused...)
+  std::int64_t allowance = -1;  ///< recipients the messaging limit leaves today (-1: no limit)
   std::vector<storage::queued_recipient> queued;
   std::size_t skipped = 0;
   bool worked = false;       ///< it read the audience or queued: the next round comes soon
@@ -51,6 +55,10 @@ struct runner_state {
   std::chrono::steady_clock::time_point last_progress{};
   bool ended = false;     ///< the broadcast ended, or the runner was told to stop
   bool in_round = false;  ///< a round's transaction is in flight
+  int failed_rounds = 0;  ///< in a row
+  /// Recipients the messaging limit leaves today (-1: count them again in the next round).
+  std::int64_t allowance = -1;
+  std::chrono::steady_clock::time_point counted_at{};
 };
 
 using self_ptr = caf::stateful_actor<runner_state>*;
@@ -62,7 +70,8 @@ std::int64_t window_of(double rate) {
 
 /// One round, in one transaction of the project database.
 std::shared_ptr<round_outcome> run_round(pqxx::connection& c, std::int64_t id,
-                                         const templates::book_ptr& book, std::int64_t window) {
+                                         const templates::book_ptr& book, std::int64_t window,
+                                         std::int64_t daily_limit, std::int64_t allowance) {
   auto out = std::make_shared<round_outcome>();
   pqxx::work tx{c};
   tx.exec0("SET LOCAL statement_timeout = '30s'");
@@ -88,6 +97,17 @@ std::shared_ptr<round_outcome> run_round(pqxx::connection& c, std::int64_t id,
   }
   auto room = window - storage::broadcast_messages_in_flight(tx);
   out->window_full = room <= 0;
+  if (daily_limit > 0) {
+    if (allowance < 0)
+      allowance = std::max<std::int64_t>(daily_limit - storage::broadcast_contacts_today(tx), 0);
+    out->allowance = allowance;
+    room = std::min(room, allowance);
+    storage::set_broadcast_detail(
+        tx, id,
+        allowance > 0 ? std::string{}
+                      : "waiting for Meta's messaging limit: " + std::to_string(daily_limit) +
+                            " unique users a day");
+  }
   auto want = static_cast<int>(std::clamp<std::int64_t>(room, 0, queue_batch));
   auto pending = storage::pending_recipients(tx, id, std::max(want, 1));
   // The audience is read ahead of the sends, a batch at a time.
@@ -143,11 +163,12 @@ void count(self_ptr self, const char* outcome, std::size_t n) {
         .inc(n);
 }
 
-/// Publishes the broadcast with its progress (read from the database).
-void publish_progress(self_ptr self) {
+/// Publishes the broadcast with its progress (read from the database); `then` runs after.
+void publish_progress(
+    self_ptr self, std::function<void()> then = [] {}) {
   auto& ctx = self->state.ctx;
   self->state.last_progress = std::chrono::steady_clock::now();
-  self->request(ctx.database, round_timeout, run_atom::value, ctx.conninfo,
+  self->request(ctx.database, progress_timeout, run_atom::value, ctx.conninfo,
                 db_job{[id = ctx.broadcast_id](pqxx::connection& c) {
                   pqxx::read_transaction tx{c};
                   auto b = storage::find_broadcast(tx, id);
@@ -155,31 +176,58 @@ void publish_progress(self_ptr self) {
                   return caf::make_message(broadcast_view(*b, storage::broadcast_progress(tx, id)));
                 }})
       .then(
-          [self](std::string& view) {
+          [self, then](std::string& view) {
             auto& ctx = self->state.ctx;
-            if (view.empty() || !ctx.events) return;
-            json event{{"type", "broadcast.progress"},
-                       {"conversation_id", 0},
-                       {"broadcast", json::parse(view)}};
-            self->send(ctx.events, publish_atom::value, std::string{"broadcast.progress"},
-                       std::int64_t{0}, event.dump());
+            if (!view.empty() && ctx.events) {
+              json event{{"type", "broadcast.progress"},
+                         {"conversation_id", 0},
+                         {"broadcast", json::parse(view)}};
+              self->send(ctx.events, publish_atom::value, std::string{"broadcast.progress"},
+                         std::int64_t{0}, event.dump());
+            }
+            then();
           },
-          [](caf::error&) {});  // the next one says it
+          [then](caf::error&) { then(); });  // the next one says it
+}
+
+/// Rounds keep failing (the audience's table dropped, say): the broadcast is marked failed with
+/// the reason, and the runner ends.
+void fail(self_ptr self, std::string reason) {
+  auto& ctx = self->state.ctx;
+  self->state.ended = true;
+  self->request(ctx.database, progress_timeout, run_atom::value, ctx.conninfo,
+                db_job{[id = ctx.broadcast_id, reason](pqxx::connection& c) {
+                  pqxx::work tx{c};
+                  storage::move_broadcast(tx, id, {"running"}, "failed", reason);
+                  tx.commit();
+                  return caf::make_message(true);
+                }})
+      .then([](bool) {}, [](caf::error&) {});
+  self->send(ctx.project, broadcast_ended_atom::value, ctx.broadcast_id, std::string{"failed"});
+  publish_progress(self, [self] { self->quit(); });
 }
 
 void round(self_ptr self) {
-  auto& ctx = self->state.ctx;
-  self->state.in_round = true;
+  auto& st = self->state;
+  auto& ctx = st.ctx;
+  st.in_round = true;
   auto book = ctx.templates ? ctx.templates->get() : templates::book_ptr{};
-  self->request(
-          ctx.database, round_timeout, run_atom::value, ctx.conninfo,
-          db_job{[id = ctx.broadcast_id, book, window = window_of(ctx.rate)](pqxx::connection& c) {
-            return caf::make_message(run_round(c, id, book, window));
-          }})
+  auto limit = broadcasts::daily_limit_of(ctx.messaging_limit);
+  // The day's room is counted again each minute (older sends leave the 24 hours).
+  if (std::chrono::steady_clock::now() - st.counted_at > std::chrono::minutes{1}) st.allowance = -1;
+  if (st.allowance < 0) st.counted_at = std::chrono::steady_clock::now();
+  // No timeout: the pool answers once the transaction ended, and what it queued must reach
+  // meta_sync (an answer dropped after a commit would strand those messages).
+  self->request(ctx.database, caf::infinite, run_atom::value, ctx.conninfo,
+                db_job{[id = ctx.broadcast_id, book, window = window_of(ctx.rate), limit,
+                        allowance = st.allowance](pqxx::connection& c) {
+                  return caf::make_message(run_round(c, id, book, window, limit, allowance));
+                }})
       .then(
           [self](std::shared_ptr<round_outcome>& out) {
             auto& ctx = self->state.ctx;
             self->state.in_round = false;
+            self->state.failed_rounds = 0;
             // Bulk sends, per contact in the order queued.
             std::map<std::string, std::vector<outbound_item>> by_contact;
             for (auto& q : out->queued)
@@ -192,18 +240,24 @@ void round(self_ptr self) {
             if (out->status != "running") {
               // Completed, paused here, or stopped from outside (paused, cancelled).
               self->state.ended = true;
-              publish_progress(self);
               log::info("broadcast.ended", {{"project", ctx.project_id},
                                             {"broadcast", ctx.broadcast_id},
                                             {"status", out->status}});
               self->send(ctx.project, broadcast_ended_atom::value, ctx.broadcast_id, out->status);
-              self->quit();
+              publish_progress(self, [self] { self->quit(); });  // the end, then the runner
               return;
             }
             if (std::chrono::steady_clock::now() - self->state.last_progress >= progress_every)
               publish_progress(self);
+            auto& allowance = self->state.allowance;
+            allowance =
+                out->allowance < 0
+                    ? -1
+                    : std::max<std::int64_t>(
+                          out->allowance - static_cast<std::int64_t>(out->queued.size()), 0);
             auto next = out->worked        ? std::chrono::milliseconds{20}
                         : out->window_full ? std::chrono::milliseconds{100}
+                        : allowance == 0   ? std::chrono::milliseconds{60000}
                                            : std::chrono::milliseconds{250};
             self->delayed_send(self, next, caf::tick_atom::value);
           },
@@ -214,6 +268,7 @@ void round(self_ptr self) {
             log::warn("broadcast.round_failed", {{"project", ctx.project_id},
                                                  {"broadcast", ctx.broadcast_id},
                                                  {"reason", reason_of(err)}});
+            if (++self->state.failed_rounds >= max_failed_rounds) return fail(self, reason_of(err));
             self->delayed_send(self, std::chrono::seconds{1}, caf::tick_atom::value);
           });
 }
@@ -229,6 +284,10 @@ caf::behavior runner(self_ptr self, broadcast_context ctx) {
   return {
       [=](caf::tick_atom) {
         if (!self->state.ended) round(self);
+      },
+      [=](broadcast_limit_atom, std::string& tier) {
+        self->state.ctx.messaging_limit = std::move(tier);
+        self->state.allowance = -1;  // counted again in the next round
       },
       [=](broadcast_stop_atom) {
         self->state.ended = true;

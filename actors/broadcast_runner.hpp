@@ -9,8 +9,10 @@
 /// queued, in one transaction — and hands them to the Meta sync supervisor as bulk sends,
 /// which go after every live reply of the project. Recipients who opted out, or whose values
 /// do not fit the template, are skipped with the reason. A template that is no longer approved
-/// pauses the broadcast. Once every recipient is queued or skipped and Meta answered every
-/// message, the broadcast is completed.
+/// pauses the broadcast. Past the number's messaging-limit tier (unique users a day, counted
+/// from the project's broadcast messages of the last 24 hours, again each minute while it
+/// waits) it waits, with `status_detail` saying so. Once every recipient is queued or skipped
+/// and Meta answered every message, the broadcast is completed.
 ///
 /// A restart loses nothing: recipients and their messages are stored together, queued messages
 /// are the outbox's (read again at start), and the runner of a running broadcast starts again
@@ -42,6 +44,8 @@ namespace paige::actors {
 using broadcast_ended_atom = caf::atom_constant<caf::atom("bcastend")>;
 /// To a runner: stop after the round in flight (whose queued messages still go to meta_sync).
 using broadcast_stop_atom = caf::atom_constant<caf::atom("bcaststop")>;
+/// To a runner: (broadcast_limit_atom, tier) the number's messaging-limit tier changed.
+using broadcast_limit_atom = caf::atom_constant<caf::atom("bcastlim")>;
 
 struct broadcast_context {
   std::string project_id;
@@ -53,6 +57,9 @@ struct broadcast_context {
   caf::actor project;  ///< told when the broadcast ends
   std::shared_ptr<const template_shelf> templates;
   double rate = 80;  ///< the number's messages per second
+  /// Meta's messaging-limit tier of the number ("TIER_1K"...; "" unknown): the unique users a
+  /// day its broadcasts may reach (a broadcast waits for the next day's room past it).
+  std::string messaging_limit;
   metrics::registry* metrics = nullptr;
 };
 

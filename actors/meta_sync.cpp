@@ -458,7 +458,15 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
           c.items.insert(at, std::move(item));
           backlog(self, 1);
         }
-        if (was_idle) make_ready(box, wa_id);
+        if (was_idle) {
+          make_ready(box, wa_id);
+        } else if (!c.busy && !c.items.empty() && c.items.front().bulk &&
+                   std::any_of(c.items.begin(), c.items.end(),
+                               [](const outbound_item& x) { return !x.bulk; })) {
+          // A live reply waits behind the contact's broadcast message (their order): the
+          // contact takes the live turn, so the reply is not held behind other broadcasts.
+          box.ready.push_back(wa_id);
+        }
         pump(self, project_id);
       },
       [=](sent_atom, const std::string& project_id, const std::string& wa_id, std::int64_t id,

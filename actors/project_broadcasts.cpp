@@ -60,6 +60,22 @@ std::optional<caf::error> not_ready(const project_state& st) {
   return std::nullopt;
 }
 
+}  // namespace
+
+std::string messaging_limit_of(const project_state& st) {
+  if (!st.number) return {};
+  auto health = json::parse(st.number->health_json, nullptr, false);
+  return health.is_object() ? health.value("messaging_limit", std::string{}) : std::string{};
+}
+
+void tell_runners_limit(project_self self) {
+  auto tier = messaging_limit_of(self->state);
+  for (const auto& [id, runner] : self->state.broadcast_runners)
+    self->send(runner, broadcast_limit_atom::value, tier);
+}
+
+namespace {
+
 void start_runner(project_self self, std::int64_t id) {
   auto& st = self->state;
   if (st.broadcast_runners.count(id) || !st.pipeline_ready || !st.number || !st.svc->broadcast_db)
@@ -76,6 +92,7 @@ void start_runner(project_self self, std::int64_t id) {
   ctx.rate = effective_settings(json::parse(st.row.settings_json, nullptr, false))
                  .value("messages_per_second", 80.0);
   ctx.metrics = st.svc->metrics;
+  ctx.messaging_limit = messaging_limit_of(st);
   st.broadcast_runners[id] = spawn_broadcast_runner(self, std::move(ctx));
 }
 
@@ -218,14 +235,22 @@ caf::result<std::string> control_broadcast(project_self self, std::int64_t id, s
       [id, from, to](pqxx::connection& c) {
         pqxx::work tx{c};
         auto before = storage::find_broadcast(tx, id);
-        if (!before) return caf::make_message(std::string{}, std::string{});
-        bool moved = storage::move_broadcast(tx, id, from, to);
+        if (!before)
+          return caf::make_message(std::string{}, std::string{}, std::string{}, std::int64_t{0});
+        // A scheduled broadcast paused before its time resumes waiting for it.
+        auto target =
+            to == "running" && before->started_at.empty() && before->schedule_epoch > unix_now()
+                ? std::string{"scheduled"}
+                : to;
+        bool moved = storage::move_broadcast(tx, id, from, target);
         auto after = storage::find_broadcast(tx, id).value();
         tx.commit();
-        return caf::make_message(broadcast_view(after, ""), moved ? std::string{} : before->status);
+        return caf::make_message(broadcast_view(after, ""), moved ? std::string{} : before->status,
+                                 after.status, after.schedule_epoch);
       },
       rp,
-      [self, rp, id, action, to](std::string& view, std::string& refused_in) mutable {
+      [self, rp, id, action](std::string& view, std::string& refused_in, std::string& status,
+                             std::int64_t schedule_at) mutable {
         if (view.empty()) return rp.deliver(no_broadcast(id)), void();
         if (!refused_in.empty())
           return rp.deliver(make_error(errc::conflict,
@@ -234,8 +259,10 @@ caf::result<std::string> control_broadcast(project_self self, std::int64_t id, s
                  void();
         log::info("broadcast." + action, {{"project", self->state.row.id}, {"broadcast", id}});
         // Messages already queued still go out: they are the outbox's now.
-        if (to == "running")
+        if (status == "running")
           start_runner(self, id);
+        else if (status == "scheduled")
+          arm(self, id, schedule_at);
         else
           stop_runner(self, id);
         rp.deliver(std::move(view));

@@ -47,6 +47,12 @@ void resume_broadcasts(project_self self);
 /// A scheduled broadcast's time may have come (broadcast_due_atom).
 void wake_broadcast(project_self self, std::int64_t id);
 
+/// The number's messaging-limit tier as stored in its health ("" unknown).
+std::string messaging_limit_of(const project_state& st);
+
+/// The number's health changed: its runners learn the messaging limit now.
+void tell_runners_limit(project_self self);
+
 /// A runner ended (completed, paused itself, or found the broadcast stopped).
 void broadcast_ended(project_self self, std::int64_t id, const std::string& status);
 

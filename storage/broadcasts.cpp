@@ -105,8 +105,9 @@ std::int64_t insert_broadcast(pqxx::transaction_base& tx, const std::string& nam
       .exec_params1(
           "INSERT INTO broadcasts (name, template, components, audience, status, schedule_at, "
           "started_at) VALUES ($1, $2::jsonb, $3::jsonb, $4::jsonb, "
-          "CASE WHEN $5 > 0 THEN 'scheduled' ELSE 'running' END, "
-          "CASE WHEN $5 > 0 THEN to_timestamp($5) END, CASE WHEN $5 > 0 THEN NULL ELSE now() END) "
+          "CASE WHEN $5::bigint > 0 THEN 'scheduled' ELSE 'running' END, "
+          "CASE WHEN $5::bigint > 0 THEN to_timestamp($5::bigint) END, "
+          "CASE WHEN $5::bigint > 0 THEN NULL ELSE now() END) "
           "RETURNING id",
           name, template_json, components_json, audience_json, schedule_epoch)[0]
       .as<std::int64_t>();
@@ -121,10 +122,11 @@ std::optional<broadcast_row> find_broadcast(pqxx::transaction_base& tx, std::int
 std::vector<broadcast_row> list_broadcasts(pqxx::transaction_base& tx, std::int64_t before,
                                            int limit) {
   std::vector<broadcast_row> out;
-  for (const auto& r : tx.exec_params("SELECT " + broadcast_columns +
-                                          " FROM broadcasts WHERE ($1 = 0 OR id < $1) "
-                                          "ORDER BY id DESC LIMIT $2",
-                                      before, limit))
+  for (const auto& r :
+       tx.exec_params("SELECT " + broadcast_columns +
+                          " FROM broadcasts WHERE ($1::bigint = 0 OR id < $1::bigint) "
+                          "ORDER BY id DESC LIMIT $2",
+                      before, limit))
     out.push_back(to_broadcast(r));
   return out;
 }
@@ -188,7 +190,9 @@ void add_recipients(pqxx::transaction_base& tx, std::int64_t broadcast_id,
                      {"fields", json::parse(r.fields_json, nullptr, false)},
                      {"invalid", r.wa_id.empty()}});
   auto added = tx.exec_params(
-      "WITH b AS (SELECT recipients FROM broadcasts WHERE id = $1), "
+      // Positions follow the rows read (a repeated wa_id is kept out, its number unused).
+      "WITH b AS (SELECT coalesce(max(seq), 0) AS recipients FROM broadcast_recipients "
+      "WHERE broadcast_id = $1), "
       "ins AS (INSERT INTO broadcast_recipients (broadcast_id, seq, wa_id, fields, status, "
       "skip_reason) "
       "SELECT $1, b.recipients + x.o, x.value ->> 'wa_id', x.value -> 'fields', "
@@ -213,7 +217,8 @@ std::vector<pending_recipient> pending_recipients(pqxx::transaction_base& tx,
   for (const auto& r : tx.exec_params(
            "SELECT r.wa_id, r.fields::text, k.opted_out_at IS NOT NULL FROM broadcast_recipients r "
            "LEFT JOIN contacts k ON k.wa_id = r.wa_id "
-           "WHERE r.broadcast_id = $1 AND r.status = 'pending' ORDER BY r.seq LIMIT $2",
+           "WHERE r.broadcast_id = $1 AND r.status = 'pending' ORDER BY r.seq LIMIT $2 "
+           "FOR UPDATE OF r SKIP LOCKED",
            broadcast_id, limit))
     out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<bool>()});
   return out;
@@ -277,6 +282,21 @@ std::int64_t broadcast_messages_in_flight(pqxx::transaction_base& tx) {
           "SELECT count(*) FROM messages WHERE direction = 'out' AND wamid IS NULL "
           "AND status = 'queued' AND conversation_id IS NULL")[0][0]
       .as<std::int64_t>();
+}
+
+std::int64_t broadcast_contacts_today(pqxx::transaction_base& tx) {
+  return tx
+      .exec(
+          "SELECT count(DISTINCT contact_id) FROM messages WHERE direction = 'out' "
+          "AND conversation_id IS NULL AND created_at > now() - interval '24 hours'")[0][0]
+      .as<std::int64_t>();
+}
+
+void set_broadcast_detail(pqxx::transaction_base& tx, std::int64_t id, const std::string& detail) {
+  tx.exec_params(
+      "UPDATE broadcasts SET status_detail = $2, updated_at = now() "
+      "WHERE id = $1 AND status_detail <> $2",
+      id, detail);
 }
 
 std::int64_t broadcast_unanswered(pqxx::transaction_base& tx, std::int64_t broadcast_id) {

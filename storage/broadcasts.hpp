@@ -111,6 +111,13 @@ std::vector<queued_recipient> queue_recipients(
 /// Messages of broadcasts (any) of the project not yet answered by Meta.
 std::int64_t broadcast_messages_in_flight(pqxx::transaction_base& tx);
 
+/// Contacts the project's broadcasts sent to in the last 24 hours (Meta's messaging limit
+/// counts unique users a day).
+std::int64_t broadcast_contacts_today(pqxx::transaction_base& tx);
+
+/// Sets what the broadcast waits for ("" : nothing).
+void set_broadcast_detail(pqxx::transaction_base& tx, std::int64_t id, const std::string& detail);
+
 /// Messages of this broadcast not yet answered by Meta.
 std::int64_t broadcast_unanswered(pqxx::transaction_base& tx, std::int64_t broadcast_id);
 

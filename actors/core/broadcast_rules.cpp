@@ -155,6 +155,19 @@ json resolve(const json& components, const json& fields) {
   return components;
 }
 
+std::int64_t daily_limit_of(const std::string& tier) {
+  const std::string prefix = "TIER_";
+  if (tier.rfind(prefix, 0) != 0) return 0;
+  auto rest = tier.substr(prefix.size());
+  std::int64_t scale = 1;
+  if (!rest.empty() && (rest.back() == 'K' || rest.back() == 'M')) {
+    scale = rest.back() == 'K' ? 1000 : 1000000;
+    rest.pop_back();
+  }
+  if (!digits(rest, 1, 6)) return 0;  // UNLIMITED, or a name Meta adds later
+  return std::stoll(rest) * scale;
+}
+
 json message_of(const json& template_ref, const json& components) {
   json t{{"name", template_ref.value("name", "")},
          {"language", {{"code", template_ref.value("language", "")}}}};

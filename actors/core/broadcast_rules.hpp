@@ -39,4 +39,8 @@ nlohmann::json resolve(const nlohmann::json& components, const nlohmann::json& f
 /// {"code"}, "components"}}`.
 nlohmann::json message_of(const nlohmann::json& template_ref, const nlohmann::json& components);
 
+/// The unique users a day Meta's messaging-limit tier allows ("TIER_250" → 250, "TIER_1K" →
+/// 1000, "TIER_100K" → 100000); 0 when unlimited or unknown.
+std::int64_t daily_limit_of(const std::string& tier);
+
 }  // namespace paige::actors::broadcasts

@@ -135,7 +135,13 @@ std::optional<std::int64_t> parse_meta_time(const json& v) {
   const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
   if (!rest) return std::nullopt;
   std::int64_t offset = 0;
-  const std::string zone{rest};
+  std::string zone{rest};
+  // Fractions of a second ("...:00.000Z", as JavaScript writes times) are dropped.
+  if (!zone.empty() && zone[0] == '.') {
+    auto digits_end = zone.find_first_not_of("0123456789", 1);
+    if (digits_end == 1) return std::nullopt;
+    zone.erase(0, digits_end == std::string::npos ? zone.size() : digits_end);
+  }
   if (zone != "Z" && !zone.empty()) {
     // "+hhmm" or "+hh:mm"
     std::string digits = zone.substr(1);

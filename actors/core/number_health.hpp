@@ -27,7 +27,8 @@ namespace paige::actors::health {
 std::string iso_utc(std::int64_t unix_seconds);
 
 /// A time as Meta writes it: Unix seconds (a number or digits) or ISO 8601 with a zone
-/// ("2026-04-19T13:59:20+0000", "...+00:00", "...Z"); nullopt when it is neither. Kept within
+/// ("2026-04-19T13:59:20+0000", "...+00:00", "...Z", fractions of a second dropped); nullopt
+/// when it is neither. Kept within
 /// years 1970 to 9999. (A restriction whose end cannot be read holds until Meta lifts it.)
 std::optional<std::int64_t> parse_meta_time(const nlohmann::json& v);
 

@@ -368,3 +368,40 @@ TEST_CASE("a bot opts a contact out, and no marketing template reaches them",
   }));
   CHECK(p.s.call("POST", "/v1/projects/" + p.project + "/messages", send.dump()).status == 202);
 }
+
+TEST_CASE("a broadcast waits for Meta's messaging limit, and goes on when it is raised",
+          "[integration][broadcasts]") {
+  pipeline p;
+  p.put_bot(quiet_bot);
+  broadcasts b{p};
+  b.approved_template();
+  auto limit = [&](const std::string& tier) {
+    auto r = p.meta.call(
+        "POST", "/control/numbers/" + number_id + "/webhooks",
+        json{
+            {"field", "phone_number_quality_update"},
+            {"value",
+             {{"display_phone_number", "15551001"}, {"event", "UPGRADE"}, {"current_limit", tier}}}}
+            .dump());
+    REQUIRE(r.status == 200);
+    REQUIRE(r.body["delivered"] == true);
+  };
+  limit("TIER_50");
+  json ids = json::array();
+  for (int i = 0; i < 60; ++i) ids.push_back("155510" + std::to_string(10000 + i).substr(1));
+  auto id = b.create({{"wa_ids", ids}}, "x")["id"].get<std::int64_t>();
+  // 50 unique users a day: the 50 go, the other 10 wait, and the broadcast says why.
+  REQUIRE(wait_until([&] {
+    auto now = b.get(id);
+    return now["progress"]["read"] == 50 && now.value("status_detail", json()).is_string() &&
+           now["status_detail"].get<std::string>().find("messaging limit") != std::string::npos;
+  }));
+  CHECK(b.get(id)["status"] == "running");
+  CHECK(b.get(id)["progress"]["pending"] == 10);
+  CHECK(b.received().size() == 50);
+  // Meta raises the tier: the rest go out.
+  limit("TIER_1K");
+  REQUIRE(b.wait_status(id, "completed"));
+  CHECK(b.received().size() == 60);
+  CHECK(b.get(id)["status_detail"].is_null());
+}

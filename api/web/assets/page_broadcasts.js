@@ -77,7 +77,7 @@ export function broadcastsPage(ctx) {
     const t = chosen();
     if (!t) return replace(problems, errorBox({ message: "Choose an approved template." }));
     const body = { name: name.value, template: { name: t.name, language: t.language }, audience: audience(), components: componentsFor(t, values) };
-    if (schedule.value) body.schedule_at = new Date(schedule.value).toISOString();
+    if (schedule.value) body.schedule_at = new Date(schedule.value).toISOString().replace(/\.\d{3}Z$/, "Z");
     submit.disabled = true;
     try {
       const b = await call("createBroadcast", { project_id: id }, { body });

@@ -1,4 +1,5 @@
 #include "actors/core/template_send.hpp"
+#include "actors/core/broadcast_rules.hpp"
 #include "actors/core/template_events.hpp"
 
 #include <catch2/catch.hpp>
@@ -246,4 +247,50 @@ TEST_CASE("template webhooks become changes of the stored template", "[templates
   CHECK_FALSE(templates::change_of("account_update", {{"message_template_id", 77}}));
   CHECK_FALSE(templates::change_of("message_template_status_update", {{"event", "APPROVED"}}));
   CHECK_FALSE(templates::change_of("message_template_status_update", "hostile"));
+}
+
+TEST_CASE("a broadcast's shape, its values per recipient, and Meta's tiers", "[broadcasts]") {
+  std::int64_t at = 0;
+  json ok{{"template", {{"name", "offer"}, {"language", "en_US"}}},
+          {"audience", {{"table", "customers"}, {"phone_column", "phone"}}},
+          {"components",
+           {{{"type", "body"},
+             {"parameters", {{{"type", "text"}, {"text", {{"column", "first_name"}}}}}}}}}};
+  CHECK(broadcasts::check_broadcast(ok, 1000, at).empty());
+  CHECK(at == 0);
+  ok["schedule_at"] = "2030-01-01T00:00:00Z";
+  CHECK(broadcasts::check_broadcast(ok, 1000, at).empty());
+  CHECK(at == 1893456000);
+  ok["schedule_at"] = "2030-01-01T00:00:00.250Z";  // as JavaScript writes it
+  CHECK(broadcasts::check_broadcast(ok, 1000, at).empty());
+  CHECK(at == 1893456000);
+  ok["schedule_at"] = "2030-01-01T00:00:00.Z";
+  CHECK(has_pointer(broadcasts::check_broadcast(ok, 1000, at), "/schedule_at"));
+  ok["schedule_at"] = "1999-01-01T00:00:00Z";
+  CHECK(has_pointer(broadcasts::check_broadcast(ok, 1000000000, at), "/schedule_at"));
+  ok.erase("schedule_at");
+  CHECK(broadcasts::columns_of(ok["components"]) == std::vector<std::string>{"first_name"});
+  auto resolved = broadcasts::resolve(ok["components"], {{"first_name", "Ana"}});
+  CHECK(resolved[0]["parameters"][0]["text"] == "Ana");
+  CHECK(broadcasts::resolve(ok["components"], json::object())[0]["parameters"][0]["text"] == "");
+  // A contacts audience has name and wa_id only; one kind at a time; lists of digits.
+  json contacts = ok;
+  contacts["audience"] = {{"all_contacts", true}};
+  CHECK(has_pointer(broadcasts::check_broadcast(contacts, 0, at),
+                    "/components/0/parameters/0/text/column"));
+  contacts["audience"] = {{"all_contacts", true}, {"states", {"a"}}};
+  CHECK(has_pointer(broadcasts::check_broadcast(contacts, 0, at), "/audience"));
+  contacts["audience"] = {{"wa_ids", {"15550100", "+1555"}}};
+  contacts.erase("components");
+  CHECK(has_pointer(broadcasts::check_broadcast(contacts, 0, at), "/audience/wa_ids/1"));
+  contacts["audience"] = {{"table", "x; drop"}, {"phone_column", "phone"}};
+  CHECK(has_pointer(broadcasts::check_broadcast(contacts, 0, at), "/audience/table"));
+  CHECK(broadcasts::message_of({{"name", "offer"}, {"language", "en"}}, json::array()) ==
+        json{{"type", "template"},
+             {"template", {{"name", "offer"}, {"language", {{"code", "en"}}}}}});
+  CHECK(broadcasts::daily_limit_of("TIER_250") == 250);
+  CHECK(broadcasts::daily_limit_of("TIER_1K") == 1000);
+  CHECK(broadcasts::daily_limit_of("TIER_100K") == 100000);
+  CHECK(broadcasts::daily_limit_of("TIER_UNLIMITED") == 0);
+  CHECK(broadcasts::daily_limit_of("") == 0);
 }
