@@ -767,6 +767,18 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         return delete_templates(self, std::move(name), std::move(language));
       },
       [=](template_sync_atom) { return sync_templates(self); },
+      [=](template_media_atom, std::string& bytes, std::string& mime) -> caf::result<std::string> {
+        auto& st = self->state;
+        if (!st.number)
+          return make_error(errc::conflict, "connect a WhatsApp number first",
+                            api_code::whatsapp_not_connected);
+        auto rp = self->make_response_promise<std::string>();
+        self->request(st.account, caf::infinite, template_media_atom::value, *st.number,
+                      std::move(bytes), std::move(mime))
+            .then([rp](std::string& handle) mutable { rp.deliver(std::move(handle)); },
+                  [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
       [=](broadcast_create_atom, std::string& body, std::int64_t schedule_at) {
         return create_broadcast(self, std::move(body), schedule_at);
       },

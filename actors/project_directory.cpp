@@ -181,6 +181,9 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](template_delete_atom, const std::string& id, std::string& name, std::string& language) {
         return forward(self, id, template_delete_atom::value, std::move(name), std::move(language));
       },
+      [=](template_media_atom, const std::string& id, std::string& bytes, std::string& mime) {
+        return forward(self, id, template_media_atom::value, std::move(bytes), std::move(mime));
+      },
       [=](template_sync_atom, const std::string& id) {
         return forward(self, id, template_sync_atom::value);
       },

@@ -73,6 +73,7 @@ using template_get_atom = caf::atom_constant<caf::atom("tplget")>;
 using template_edit_atom = caf::atom_constant<caf::atom("tpledit")>;
 using template_delete_atom = caf::atom_constant<caf::atom("tpldelete")>;
 using template_sync_atom = caf::atom_constant<caf::atom("tplsync")>;
+using template_media_atom = caf::atom_constant<caf::atom("tplmedia")>;
 using broadcast_create_atom = caf::atom_constant<caf::atom("bccreate")>;
 using broadcast_list_atom = caf::atom_constant<caf::atom("bclist")>;
 using broadcast_get_atom = caf::atom_constant<caf::atom("bcget")>;

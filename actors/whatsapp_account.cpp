@@ -208,23 +208,23 @@ caf::result<std::string> set_profile(self_ptr self, const storage::number_row& n
   return rp;
 }
 
-/// Sets the profile photo (checked by the caller: profile_photo.hpp): an upload session of the
-/// app, the bytes, then the handle Meta gave them on the profile; reads the profile back.
-caf::result<std::string> set_photo(self_ptr self, const storage::number_row& n, std::string bytes,
-                                   const std::string& mime) {
+}  // namespace
+
+namespace account {
+
+void upload(self_ptr self, const storage::number_row& n, std::string bytes, const std::string& mime,
+            std::function<void(std::string)> ok, failure fail) {
   auto& st = self->state;
   if (st.svc->app_id.empty())
-    return make_error(errc::conflict,
-                      "uploading a photo needs the Meta app id: start paige with --app-id",
-                      api_code::app_id_not_configured);
-  auto rp = self->make_response_promise<std::string>();
-  failure fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
+    return fail(make_error(errc::conflict,
+                           "uploading a file needs the Meta app id: start paige with --app-id",
+                           api_code::app_id_not_configured));
   auto token = secrets::unseal(st.svc->master_key, n.access_token_sealed);
   auto session = "/" + st.svc->app_id + "/uploads?file_length=" + std::to_string(bytes.size()) +
-                 "&file_type=" + mime;
+                 "&file_type=" + query_value(mime);
   graph_step(
       self, "POST", session, token, "",
-      [self, n, token, fail, rp, bytes = std::move(bytes)](const nlohmann::json& answer) mutable {
+      [self, token, ok, fail, bytes = std::move(bytes)](const nlohmann::json& answer) mutable {
         auto id = string_member(answer, "id");
         if (id.empty())
           return fail(make_error(errc::upstream, "Meta's upload session has no id",
@@ -232,27 +232,54 @@ caf::result<std::string> set_photo(self_ptr self, const storage::number_row& n, 
         self->request(self->state.svc->meta_sync, graph_timeout, graph_upload_atom::value, "/" + id,
                       token, std::move(bytes))
             .await(
-                [self, n, token, fail, rp](graph_result& r) {
+                [ok, fail](graph_result& r) {
                   if (!r.ok()) return fail(graph_failure(r));
-                  auto uploaded = nlohmann::json::parse(r.body, nullptr, false);
-                  auto handle = string_member(uploaded, "h");
+                  auto handle = string_member(nlohmann::json::parse(r.body, nullptr, false), "h");
                   if (handle.empty())
                     return fail(make_error(errc::upstream, "Meta's upload answered no handle",
                                            api_code::graph_unavailable));
-                  graph_step(
-                      self, "POST", "/" + n.phone_number_id + profile_path, token,
-                      nlohmann::json{{"messaging_product", "whatsapp"},
-                                     {"profile_picture_handle", handle}}
-                          .dump(),
-                      [self, n, rp](const nlohmann::json&) {
-                        log::info("whatsapp.photo_updated", {{"project", self->state.project_id}});
-                        read_profile(self, n, rp);
-                      },
-                      fail);
+                  ok(std::move(handle));
                 },
                 [fail](caf::error& err) { fail(err); });
       },
       fail);
+}
+
+}  // namespace account
+
+namespace {
+
+/// Sets the profile photo (checked by the caller: profile_photo.hpp): uploaded, then the handle
+/// Meta gave it set on the profile; reads the profile back.
+caf::result<std::string> set_photo(self_ptr self, const storage::number_row& n, std::string bytes,
+                                   const std::string& mime) {
+  auto rp = self->make_response_promise<std::string>();
+  failure fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
+  upload(
+      self, n, std::move(bytes), mime,
+      [self, n, rp, fail](std::string handle) {
+        graph_step(
+            self, "POST", "/" + n.phone_number_id + profile_path,
+            secrets::unseal(self->state.svc->master_key, n.access_token_sealed),
+            nlohmann::json{{"messaging_product", "whatsapp"}, {"profile_picture_handle", handle}}
+                .dump(),
+            [self, n, rp](const nlohmann::json&) {
+              log::info("whatsapp.photo_updated", {{"project", self->state.project_id}});
+              read_profile(self, n, rp);
+            },
+            fail);
+      },
+      fail);
+  return rp;
+}
+
+/// A file for a template's media header: uploaded, its handle answered.
+caf::result<std::string> upload_template_media(self_ptr self, const storage::number_row& n,
+                                               std::string bytes, const std::string& mime) {
+  auto rp = self->make_response_promise<std::string>();
+  upload(
+      self, n, std::move(bytes), mime, [rp](std::string handle) mutable { rp.deliver(handle); },
+      [rp](caf::error err) mutable { rp.deliver(std::move(err)); });
   return rp;
 }
 
@@ -287,6 +314,10 @@ whatsapp_account::behavior_type account_behavior(self_ptr self, std::string proj
       [=](display_name_atom, const storage::number_row& n, const std::string& name) {
         // Meta's display-name change on the phone-number node (spec §10: unconfirmed).
         return call_for_success(self, n, "/" + n.phone_number_id, {{"new_display_name", name}});
+      },
+      [=](template_media_atom, const storage::number_row& n, std::string& bytes,
+          const std::string& mime) {
+        return upload_template_media(self, n, std::move(bytes), mime);
       },
       [=](template_create_atom, const storage::number_row& n, const std::string& body) {
         return create_template(self, n, body);

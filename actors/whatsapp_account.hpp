@@ -33,6 +33,8 @@
 ///   (template_edit_atom, number, meta_id, body_json) → bool: new components and/or category
 ///   (template_delete_atom, number, name, meta_id) → bool: the template's languages (all when
 ///       meta_id is empty)
+///   (template_media_atom, number, bytes, mime) → std::string: the handle of a file uploaded for
+///       a template's media header example | not_configured app_id_not_configured
 ///   every one | the same Graph errors
 /// One request at a time: a call holds back the next until Meta and the control database answered.
 /// It is spawned linked to its project actor and ends with it.
@@ -78,7 +80,9 @@ using whatsapp_account = caf::typed_actor<
     caf::replies_to<template_list_atom, storage::number_row>::with<std::string>,
     caf::replies_to<template_edit_atom, storage::number_row, std::string, std::string>::with<bool>,
     caf::replies_to<template_delete_atom, storage::number_row, std::string,
-                    std::string>::with<bool>>;
+                    std::string>::with<bool>,
+    caf::replies_to<template_media_atom, storage::number_row, std::string,
+                    std::string>::with<std::string>>;
 
 /// Spawns the account actor of `project_id`, linked to `parent` (its project actor).
 whatsapp_account spawn_whatsapp_account(caf::local_actor* parent, std::string project_id,

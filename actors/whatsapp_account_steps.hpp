@@ -69,6 +69,11 @@ void store_number(self_ptr self, storage::number_row n, std::function<void(stora
 caf::result<storage::number_row> sign_up(self_ptr self, signup_request req);
 caf::result<storage::number_row> resume_signup(self_ptr self);
 
+/// Uploads `bytes` through the Resumable Upload API (a session of the app, then the bytes from
+/// offset 0); `ok` gets the handle Meta gave them | app_id_not_configured | Graph errors.
+void upload(self_ptr self, const storage::number_row& n, std::string bytes, const std::string& mime,
+            std::function<void(std::string)> ok, failure fail);
+
 /// The message templates (whatsapp_templates.cpp).
 caf::result<std::string> create_template(self_ptr self, const storage::number_row& n,
                                          const std::string& body_json);

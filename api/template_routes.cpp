@@ -212,6 +212,31 @@ void add_template_routes(router& routes, project_routes_context ctx) {
   routes.add("DELETE", base + "/{name}", guarded(*ctx.auth, access::own_project, remove));
   routes.add("DELETE", one, guarded(*ctx.auth, access::own_project, remove));
 
+  // A file for a media header's example (Meta reviews it): the body is the file itself.
+  routes.add("POST", base + "/media",
+             guarded(*ctx.auth, access::own_project,
+                     [&sys, dir, timeout](http_request&& req, responder respond) {
+                       static const std::vector<std::string> types{"image/jpeg", "image/png",
+                                                                   "video/mp4", "application/pdf"};
+                       auto type = std::string{req.header("content-type").value_or("")};
+                       type = type.substr(0, type.find(';'));
+                       if (std::find(types.begin(), types.end(), type) == types.end())
+                         return respond(http_response::error(
+                             api_code::invalid_media,
+                             "a media header's example is image/jpeg, image/png, video/mp4 or "
+                             "application/pdf (the Content-Type of the body)"));
+                       if (req.body.empty())
+                         return respond(
+                             http_response::error(api_code::invalid_media, "the file is empty"));
+                       ask(
+                           sys, dir, timeout * 4,
+                           [respond](std::string& handle) {
+                             respond(http_response::json(201, {{"handle", handle}}));
+                           },
+                           fail_with(respond), actors::template_media_atom::value,
+                           std::string{req.param("project_id")}, std::move(req.body), type);
+                     }));
+
   routes.add("POST", base + "/sync",
              guarded(*ctx.auth, access::own_project,
                      [&sys, dir, timeout](http_request&& req, responder respond) {

@@ -13,6 +13,9 @@
 ///          template_not_editable
 ///   DELETE /v1/projects/{project_id}/templates/{name}[/{language}] — at Meta, then here:
 ///          {"deleted": n}
+///   POST   /v1/projects/{project_id}/templates/media (body: the file, its Content-Type) — a
+///          media header's example uploaded to Meta: 201 {"handle"} for example.header_handle;
+///          422 invalid_media, 409 app_id_not_configured
 ///   POST   /v1/projects/{project_id}/templates/sync — the stored templates made Meta's list
 ///          (those made outside Paige too): {"templates": n}
 /// Meta's refusals: 422 whatsapp_rejected, whatsapp_token_invalid; 502 graph_unavailable.

@@ -89,6 +89,7 @@
   X(invalid_message, 422, "the message is not one the Cloud API accepts")                          \
   X(invalid_template, 422, "the template breaks Meta's rules (a pointer per problem)")             \
   X(invalid_template_parameters, 422, "a template send does not fit its template (pointers)")      \
+  X(invalid_media, 422, "a template media file of a type Meta does not take")                      \
   X(invalid_broadcast, 422, "the broadcast has problems (a pointer per problem)")                  \
   X(outside_service_window, 422, "not a template, and the contact's 24-hour window is closed")     \
   X(invalid_columns, 422, "columns is not an array of columns")                                    \

@@ -171,6 +171,16 @@ void add_template_routes(api::router& routes, sim_context ctx) {
     if (!problems.empty())
       return respond(
           graph_error(100, "Invalid parameter", problems[0].pointer + ": " + problems[0].message));
+    // A media header's example is a file uploaded first (the Resumable Upload API's handle).
+    for (const auto& c : t["components"])
+      if (c.value("type", "") == "HEADER" && c.value("format", "") != "TEXT" &&
+          c.value("format", "") != "LOCATION") {
+        auto handles = c.value("example", json::object()).value("header_handle", json::array());
+        if (!handles.is_array() || handles.empty() || !handles[0].is_string() ||
+            !ctx.state.known_handle(handles[0].get<std::string>()))
+          return respond(graph_error(100, "Invalid parameter",
+                                     "example.header_handle is not the handle of an upload"));
+      }
     if (ctx.state.find_template(n->waba_id, t["name"], t["language"]))
       return respond(graph_error(100, "Invalid parameter",
                                  "Message template already exists in this language"));

@@ -91,7 +91,11 @@ TEST_CASE("browser: sign-in, projects, settings, keys and what a project key see
 
 TEST_CASE("browser: message templates made, reviewed live, edited, deleted and synced",
           "[browser]") {
-  run_scenario("templates_test.mjs");
+  // Meta's app 4242 on both sides: media headers are uploaded through its Resumable Upload API.
+  scenario_options o;
+  o.paige_args = {"--app-id", "4242"};
+  o.meta_args = {"--app-id", "4242"};
+  run_scenario("templates_test.mjs", o);
 }
 
 TEST_CASE("browser: tables, rows of every type, errors at their field, SQL", "[browser]") {

@@ -132,3 +132,28 @@ test("a broadcast is counted, sent from the form and followed live; a contact op
   await page.getByRole("row").filter({ hasText: "notice" }).getByText("completed").waitFor();
   assertClean(page);
 });
+
+test("a media header is uploaded from the form and sent with the template", async () => {
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await metasim("PUT", "/control/templates/review", { delay_ms: 100 });
+  await page.goto(`${env.url}/#/p/${env.project}/templates`);
+  await page.getByRole("heading", { name: "Message templates" }).waitFor();
+  await page.getByLabel(/^Name/).fill("promo_image");
+  await page.getByLabel(/^Body/).fill("New in store this week.");
+  const png = Buffer.alloc(33);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png, 0);
+  png.writeUInt32BE(13, 8);
+  png.write("IHDR", 12, "ascii");
+  png.writeUInt32BE(640, 16);
+  png.writeUInt32BE(320, 20);
+  await page.getByLabel(/^Header image, video or document/).setInputFiles({ name: "promo.png", mimeType: "image/png", buffer: png });
+  await page.getByText("promo.png uploaded: the header is this image.").waitFor();
+  await page.getByLabel("Preview").getByText("[image]").waitFor();
+  await page.getByRole("button", { name: "Submit to Meta" }).click();
+  await page.getByRole("row").filter({ hasText: "promo_image" }).getByText("approved").waitFor();
+  const made = (await api("GET", `${templates()}/promo_image/en_US`)).body;
+  assert.equal(made.components[0].format, "IMAGE");
+  assert.ok(made.components[0].example.header_handle[0]);
+  assertClean(page);
+});

@@ -2,6 +2,7 @@
 // current from its webhooks and its list, edited and deleted as Meta allows, and sent with
 // parameters checked against the approved template (by the API and by bots).
 #include "tests/support/http_client.hpp"
+#include "tests/support/images.hpp"
 #include "tests/support/pipeline.hpp"
 
 #include <catch2/catch.hpp>
@@ -339,4 +340,44 @@ TEST_CASE("a decision Meta sends while its list is being read is not undone by t
   CHECK(synced.get() == 200);
   CHECK(t.get("order_ready")["status"] == "APPROVED");
   CHECK(p.s.call("GET", t.base() + "/made_meanwhile/en_US").status == 200);
+}
+
+TEST_CASE("a media header's example is uploaded to Meta, and the template is sent with its image",
+          "[integration][templates]") {
+  pipeline p{{"--app-id", "4242"}, {"--app-id", "4242"}};
+  templates_api t{p};
+  auto media = "/v1/projects/" + p.project + "/templates/media";
+  auto wrong = http_request(
+      p.s.server->port(), "POST", media, "GIF89a",
+      {{"Authorization", "Bearer " + std::string{admin_key}}, {"Content-Type", "image/gif"}});
+  CHECK(wrong.status == 422);
+  auto up = http_request(
+      p.s.server->port(), "POST", media, png_of(640, 320),
+      {{"Authorization", "Bearer " + std::string{admin_key}}, {"Content-Type", "image/png"}});
+  REQUIRE(up.status == 201);
+  auto handle = json::parse(up.body)["handle"].get<std::string>();
+  CHECK_FALSE(handle.empty());
+  auto with_image = order_template("order_photo");
+  json header{{"type", "HEADER"}, {"format", "IMAGE"}};
+  header["example"] = {{"header_handle", json::array({handle})}};
+  with_image["components"].insert(with_image["components"].begin(), header);
+  t.create(with_image);
+  REQUIRE(t.wait_for("order_photo", "status", "APPROVED"));
+  // A handle Meta never gave is Meta's to refuse.
+  auto forged = with_image;
+  forged["name"] = "order_forged";
+  forged["components"][0]["example"]["header_handle"] = json::array({"4::bogus"});
+  auto refused = p.s.call("POST", t.base(), forged.dump());
+  CHECK(refused.status == 422);
+  CHECK(refused.body["error"]["code"] == "whatsapp_rejected");
+  // Sent with its image; without one it is refused before it is queued.
+  auto send = order_send("15550320", "order_photo");
+  auto no_image = p.s.call("POST", "/v1/projects/" + p.project + "/messages", send.dump());
+  CHECK(no_image.status == 422);
+  json image{{"type", "image"}, {"image", {{"link", "https://shop.example/a.png"}}}};
+  json image_header{{"type", "header"}};
+  image_header["parameters"] = json::array({image});
+  send["template"]["components"].insert(send["template"]["components"].begin(), image_header);
+  REQUIRE(p.s.call("POST", "/v1/projects/" + p.project + "/messages", send.dump()).status == 202);
+  CHECK(p.replies("15550320", 1)[0]["message"]["template"]["components"][0]["type"] == "header");
 }

@@ -24,6 +24,7 @@ export const operations = {
   listTemplates: ["GET", "/v1/projects/{project_id}/templates"],
   createTemplate: ["POST", "/v1/projects/{project_id}/templates"],
   syncTemplates: ["POST", "/v1/projects/{project_id}/templates/sync"],
+  uploadTemplateMedia: ["POST", "/v1/projects/{project_id}/templates/media"],
   getTemplate: ["GET", "/v1/projects/{project_id}/templates/{name}/{language}"],
   updateTemplate: ["PATCH", "/v1/projects/{project_id}/templates/{name}/{language}"],
   deleteTemplateLanguage: ["DELETE", "/v1/projects/{project_id}/templates/{name}/{language}"],

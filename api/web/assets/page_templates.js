@@ -66,6 +66,8 @@ export function templatesPage(ctx) {
     footer: h("input", { type: "text", autocomplete: "off" }),
     buttons: h("textarea", { rows: 2, placeholder: "One quick reply per line" }),
   };
+  const media = h("input", { type: "file", accept: "image/jpeg,image/png,video/mp4,application/pdf" });
+  const mediaStatus = h("span", { role: "status" });
   const fields = {
     name: field("Name", inputs.name, "Lower case letters, digits and _."),
     language: field("Language", inputs.language, "A code such as en or en_US."),
@@ -75,7 +77,24 @@ export function templatesPage(ctx) {
     body: field("Body", inputs.body, "At most 1024 characters; parameters as {{1}} or {{name}}, not first or last."),
     footer: field("Footer (optional)", inputs.footer, "At most 60 characters, no parameters."),
     buttons: field("Quick replies (optional)", inputs.buttons, "Up to 10, at most 25 characters each."),
+    media: field("Header image, video or document (optional)", media, "Instead of a text header: Meta reviews this file as its example."),
   };
+  // A media header: the file goes to Meta now; the template carries its handle.
+  media.addEventListener("change", async () => {
+    const file = media.files?.[0];
+    if (!file) return;
+    replace(mediaStatus, "Uploading…");
+    try {
+      const r = await call("uploadTemplateMedia", { project_id: id }, { file });
+      const format = file.type.startsWith("image/") ? "IMAGE" : file.type.startsWith("video/") ? "VIDEO" : "DOCUMENT";
+      state.keep.header = { type: "HEADER", format, example: { header_handle: [r.handle] } };
+      inputs.header.value = state.header = "";
+      replace(mediaStatus, `${file.name} uploaded: the header is this ${format.toLowerCase()}.`);
+      renderPreview();
+    } catch (e) {
+      replace(mediaStatus, errorBox(e));
+    }
+  });
   const examples = h("div", { class: "examples" });
   const preview = h("div", { class: "chat template-preview", "aria-label": "Preview" });
   const problems = h("div", { role: "alert" });
@@ -100,7 +119,8 @@ export function templatesPage(ctx) {
   function renderPreview() {
     const p = previewOf(state);
     replace(preview, h("div", { class: "bubble out" },
-      p.header ? h("p", {}, h("strong", {}, p.header)) : null,
+      p.header ? h("p", {}, h("strong", {}, p.header))
+        : state.keep?.header ? h("p", { class: "placeholder" }, `[${String(state.keep.header.format).toLowerCase()}]`) : null,
       h("p", {}, p.body || h("span", { class: "placeholder" }, "The body goes here")),
       p.footer ? h("p", { class: "footer" }, p.footer) : null,
       p.buttons.length ? h("div", {}, p.buttons.map((b) => h("span", { class: "pill" }, b))) : null));
@@ -123,6 +143,8 @@ export function templatesPage(ctx) {
     replace(submit, template ? "Submit the change to Meta" : "Submit to Meta");
     cancel.hidden = !template;
     replace(problems);
+    media.value = "";
+    replace(mediaStatus);
     for (const fl of Object.values(fields)) fl.showError("");
     renderExamples();
     renderPreview();
@@ -185,7 +207,7 @@ export function templatesPage(ctx) {
     h("section", { class: "card" }, heading,
       h("form", { class: "template-form", onsubmit: save },
         h("div", { class: "columns" },
-          h("div", {}, fields.name, fields.language, fields.category, fields.parameter_format, fields.header, fields.body, fields.footer, fields.buttons, examples),
+          h("div", {}, fields.name, fields.language, fields.category, fields.parameter_format, fields.header, fields.media, mediaStatus, fields.body, fields.footer, fields.buttons, examples),
           h("div", {}, h("h3", {}, "Preview"), preview)),
         problems,
         h("div", { class: "buttons" }, submit, cancel)))));
