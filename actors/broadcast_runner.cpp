@@ -283,11 +283,13 @@ caf::behavior runner(self_ptr self, broadcast_context ctx) {
   self->send(self, caf::tick_atom::value);
   return {
       [=](caf::tick_atom) {
-        if (!self->state.ended) round(self);
+        // One round at a time: each one's end schedules the next.
+        if (!self->state.ended && !self->state.in_round) round(self);
       },
       [=](broadcast_limit_atom, std::string& tier) {
         self->state.ctx.messaging_limit = std::move(tier);
-        self->state.allowance = -1;  // counted again in the next round
+        self->state.allowance = -1;  // counted again, in a round now (one waiting may go on)
+        if (!self->state.ended && !self->state.in_round) round(self);
       },
       [=](broadcast_stop_atom) {
         self->state.ended = true;
