@@ -171,6 +171,7 @@ void publish_progress(
   self->request(ctx.database, progress_timeout, run_atom::value, ctx.conninfo,
                 db_job{[id = ctx.broadcast_id](pqxx::connection& c) {
                   pqxx::read_transaction tx{c};
+                  tx.exec0("SET LOCAL statement_timeout = '20s'");
                   auto b = storage::find_broadcast(tx, id);
                   if (!b) return caf::make_message(std::string{});
                   return caf::make_message(broadcast_view(*b, storage::broadcast_progress(tx, id)));

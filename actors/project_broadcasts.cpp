@@ -25,6 +25,9 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::chrono::seconds db_timeout{30};
+/// Reads of a project's broadcasts (an audience's count over a large table, a progress over
+/// 100 000 recipients) never hold the broadcasts' connection for long.
+constexpr const char* statement_timeout = "SET LOCAL statement_timeout = '20s'";
 /// A scheduled broadcast further away than this is looked at again then (timers stay short).
 constexpr std::int64_t max_timer_seconds = 24 * 60 * 60;
 
@@ -168,6 +171,7 @@ caf::result<std::string> list_broadcasts(project_self self, std::int64_t before,
       self,
       [before, limit](pqxx::connection& c) {
         pqxx::read_transaction tx{c};
+        tx.exec0(statement_timeout);
         auto rows = storage::list_broadcasts(tx, before, limit + 1);
         json out{{"items", json::array()}, {"next_before", 0}};
         bool more = static_cast<int>(rows.size()) > limit;
@@ -187,6 +191,7 @@ caf::result<std::string> get_broadcast(project_self self, std::int64_t id) {
       self,
       [id](pqxx::connection& c) {
         pqxx::read_transaction tx{c};
+        tx.exec0(statement_timeout);
         auto b = storage::find_broadcast(tx, id);
         return caf::make_message(b ? broadcast_view(*b, storage::broadcast_progress(tx, id))
                                    : std::string{});
@@ -207,6 +212,7 @@ caf::result<std::string> list_recipients(project_self self, std::int64_t id, std
       self,
       [id, status, after_seq, limit](pqxx::connection& c) {
         pqxx::read_transaction tx{c};
+        tx.exec0(statement_timeout);
         if (!storage::find_broadcast(tx, id)) return caf::make_message(std::string{});
         return caf::make_message(storage::broadcast_recipients(tx, id, status, after_seq, limit));
       },
@@ -277,6 +283,7 @@ caf::result<std::string> count_audience(project_self self, std::string audience_
       self,
       [audience_json](pqxx::connection& c) {
         pqxx::read_transaction tx{c};
+        tx.exec0(statement_timeout);
         auto audience = json::parse(audience_json);
         if (audience.contains("table") &&
             !storage::describe_table(tx, audience["table"].get<std::string>()))
@@ -301,6 +308,7 @@ void resume_broadcasts(project_self self) {
   self->request(st.svc->broadcast_db, db_timeout, run_atom::value, project_conninfo_of(st),
                 db_job{[](pqxx::connection& c) {
                   pqxx::read_transaction tx{c};
+                  tx.exec0(statement_timeout);
                   return caf::make_message(storage::live_broadcasts(tx));
                 }})
       .then(
