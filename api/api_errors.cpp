@@ -41,4 +41,15 @@ http_response error_response(const caf::error& err) {
   }
 }
 
+nlohmann::json problems_json(const std::vector<actors::problem>& problems) {
+  auto list = nlohmann::json::array();
+  for (const auto& p : problems) list.push_back({{"pointer", p.pointer}, {"message", p.message}});
+  return list;
+}
+
+http_response problems_response(api_code code, const std::vector<actors::problem>& problems) {
+  return http_response::error(code, problems.front().message,
+                              {{"problems", problems_json(problems)}});
+}
+
 }  // namespace paige::api

@@ -2,9 +2,13 @@
 /// @brief How failures become HTTP errors.
 #pragma once
 
+#include "actors/core/outbound_rules.hpp"
 #include "api/http_types.hpp"
 
 #include <caf/fwd.hpp>
+#include <nlohmann/json.hpp>
+
+#include <vector>
 
 namespace paige::api {
 
@@ -12,5 +16,11 @@ namespace paige::api {
 /// upstream (Meta) → 502, db_unavailable/timeout → 503, anything else → 500 (details only in the
 /// log). The error's API code is used when it has one of that status.
 http_response error_response(const caf::error& err);
+
+/// Problems of a document as the API lists them: [{"pointer", "message"}...].
+nlohmann::json problems_json(const std::vector<actors::problem>& problems);
+
+/// `code` with the first problem's message and every problem in `details.problems`.
+http_response problems_response(api_code code, const std::vector<actors::problem>& problems);
 
 }  // namespace paige::api

@@ -3,6 +3,7 @@
 #include "actors/core/bot_definition.hpp"
 #include "actors/project_types.hpp"
 #include "api/actor_call.hpp"
+#include "api/api_errors.hpp"
 #include "api/json_body.hpp"
 #include "api/route_guard.hpp"
 #include "storage/project_schema.hpp"
@@ -64,14 +65,11 @@ void add_bot_routes(router& routes, project_routes_context ctx) {
                        const auto& system = storage::system_table_names();
                        auto compiled = actors::bot::compile(doc, {system.begin(), system.end()});
                        if (auto* problems = std::get_if<std::vector<actors::problem>>(&compiled)) {
-                         json list = json::array();
-                         for (const auto& p : *problems)
-                           list.push_back({{"pointer", p.pointer}, {"message", p.message}});
                          return respond(http_response::error(
                              api_code::invalid_bot,
                              "the bot definition has " + std::to_string(problems->size()) +
                                  " problem(s); the current version stays",
-                             {{"problems", list}}));
+                             {{"problems", problems_json(*problems)}}));
                        }
                        ask(sys, dir, timeout, reply_bot(respond, 201), fail_with(respond),
                            actors::bot_put_atom::value, std::string{req.param("project_id")},

@@ -5,6 +5,7 @@
 #include "actors/project_types.hpp"
 #include "actors/template_shelf.hpp"
 #include "api/actor_call.hpp"
+#include "api/api_errors.hpp"
 #include "api/json_body.hpp"
 #include "api/route_guard.hpp"
 
@@ -19,12 +20,6 @@ using json = nlohmann::json;
 
 constexpr int default_page = 50;
 constexpr int max_page = 200;
-
-http_response problems_response(api_code code, const std::vector<actors::problem>& problems) {
-  json list = json::array();
-  for (const auto& p : problems) list.push_back({{"pointer", p.pointer}, {"message", p.message}});
-  return http_response::error(code, problems.front().message, {{"problems", list}});
-}
 
 auto reply_json(responder respond, unsigned status = 200) {
   return [respond, status](std::string& body) {

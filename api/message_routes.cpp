@@ -5,6 +5,7 @@
 #include "actors/persistence.hpp"
 #include "actors/project_types.hpp"
 #include "api/actor_call.hpp"
+#include "api/api_errors.hpp"
 #include "api/json_body.hpp"
 #include "api/route_guard.hpp"
 #include "api/template_routes.hpp"
@@ -46,12 +47,7 @@ std::variant<json, http_response> checked_message(const http_request& req, std::
     msg.erase("to");
   }
   auto problems = actors::check_outbound_message(msg);
-  if (!problems.empty()) {
-    json list = json::array();
-    for (const auto& p : problems) list.push_back({{"pointer", p.pointer}, {"message", p.message}});
-    return http_response::error(api_code::invalid_message, problems.front().message,
-                                {{"problems", list}});
-  }
+  if (!problems.empty()) return problems_response(api_code::invalid_message, problems);
   return msg;
 }
 

@@ -4,6 +4,7 @@
 #include "actors/core/profile_photo.hpp"
 #include "actors/project_types.hpp"
 #include "api/actor_call.hpp"
+#include "api/api_errors.hpp"
 #include "api/json_body.hpp"
 #include "api/route_guard.hpp"
 
@@ -52,16 +53,13 @@ void add_profile_routes(router& routes, project_routes_context ctx) {
                        const auto& patch = std::get<json>(parsed);
                        auto problems = actors::profile::check_patch(patch);
                        if (!problems.empty()) {
-                         json list = json::array();
-                         for (const auto& p : problems)
-                           list.push_back({{"pointer", p.pointer}, {"message", p.message}});
                          // The first problem's field, for a form to show the error at.
                          auto field = problems.front().pointer.substr(
                              problems.front().pointer.empty() ? 0 : 1);
                          field = field.substr(0, field.find('/'));
                          return respond(http_response::error(
                              api_code::invalid_profile, problems.front().message,
-                             {{"field", field}, {"problems", list}}));
+                             {{"field", field}, {"problems", problems_json(problems)}}));
                        }
                        ask(sys, dir, timeout, reply_profile(respond), fail_with(respond),
                            actors::profile_set_atom::value, std::string{req.param("project_id")},

@@ -4,6 +4,7 @@
 #include "actors/project_types.hpp"
 #include "actors/template_shelf.hpp"
 #include "api/actor_call.hpp"
+#include "api/api_errors.hpp"
 #include "api/json_body.hpp"
 #include "api/route_guard.hpp"
 
@@ -16,17 +17,6 @@ using json = nlohmann::json;
 
 constexpr int default_page = 50;
 constexpr int max_page = 200;
-
-json problem_list(const std::vector<actors::problem>& problems) {
-  json list = json::array();
-  for (const auto& p : problems) list.push_back({{"pointer", p.pointer}, {"message", p.message}});
-  return list;
-}
-
-http_response problems_response(api_code code, const std::vector<actors::problem>& problems) {
-  return http_response::error(code, problems.front().message,
-                              {{"problems", problem_list(problems)}});
-}
 
 /// A name or language from a path a template can have (anything else names none).
 bool template_key(std::string_view name, std::string_view language) {
