@@ -27,9 +27,10 @@ struct health_update {
   nlohmann::json health;                             ///< the health now stored
   bool changed = false;                              ///< it differs from what was stored
   std::vector<storage::account_event_row> recorded;  ///< changes new to this project
-  std::string verified_name;  ///< a display name Meta approved just now (stored with it)
-  nlohmann::json previous;    ///< what a change replaced, when its caller may undo it
-  std::string whatsapp_json;  ///< the project's whatsapp view after
+  std::string verified_name;          ///< a display name Meta approved just now (stored with it)
+  nlohmann::json previous;            ///< what a change replaced, when its caller may undo it
+  std::string whatsapp_json;          ///< the project's whatsapp view after
+  std::uint64_t whatsapp_ticket = 0;  ///< when that view was asked for (show_whatsapp)
   nlohmann::json templates = nlohmann::json::array();  ///< templates the changes changed
   bool templates_resync = false;                       ///< Meta's template list is to be read
 };
@@ -111,7 +112,7 @@ void adopt(project_self self, const health_update& u) {
   bool was_held = health::held(cached);
   st.number->health_json = u.health.dump();
   if (!u.verified_name.empty()) st.number->verified_name = u.verified_name;
-  if (!u.whatsapp_json.empty()) st.row.whatsapp_json = u.whatsapp_json;
+  if (!u.whatsapp_json.empty()) show_whatsapp(st, u.whatsapp_ticket, u.whatsapp_json);
   publish(self, "whatsapp.health", {{"health", u.health}});
   auto limit_of = [](const json& h) {
     return h.is_object() ? h.value("messaging_limit", json()) : json();
@@ -135,6 +136,7 @@ void change_health(project_self self, health_change change,
                    std::function<void(caf::expected<health_update>)> done) {
   auto& st = self->state;
   auto number_id = st.number ? st.number->phone_number_id : std::string{};
+  auto ticket = whatsapp_ticket(st);
   self->request(st.svc->control_db, control_timeout, run_atom::value,
                 db_job{[number_id, change, id = st.row.id](pqxx::connection& c) {
                   auto u = std::make_shared<health_update>();
@@ -162,7 +164,8 @@ void change_health(project_self self, health_change change,
                   return caf::make_message(std::move(u));
                 }})
       .then(
-          [self, done](std::shared_ptr<health_update>& u) {
+          [self, done, ticket](std::shared_ptr<health_update>& u) {
+            u->whatsapp_ticket = ticket;
             adopt(self, *u);
             done(std::move(*u));
           },

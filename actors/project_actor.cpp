@@ -97,12 +97,19 @@ void start_deprovisioning(self_ptr self) {
 /// Holds back every other message until then (await), so transitions never interleave.
 template <class Done>
 void persist(self_ptr self, db_job job, Done done, std::function<void(caf::error&)> failed) {
+  auto ticket = whatsapp_ticket(self->state);
   self->request(self->state.svc->control_db, persist_timeout, run_atom::value, std::move(job))
       .await(
-          [self, done](storage::project_row& row) mutable {
-            recount(*self->state.svc, *self->state.counted, row.status);
-            self->state.row = std::move(row);
-            done(self->state.row);
+          [self, done, ticket](storage::project_row& row) mutable {
+            auto& st = self->state;
+            recount(*st.svc, *st.counted, row.status);
+            // The whatsapp view only if no read asked later was shown already.
+            auto shown = std::move(st.row.whatsapp_json);
+            auto fresh = std::move(row.whatsapp_json);
+            st.row = std::move(row);
+            st.row.whatsapp_json = std::move(shown);
+            show_whatsapp(st, ticket, std::move(fresh));
+            done(st.row);
           },
           [failed](caf::error& err) mutable { failed(err); });
 }
@@ -194,6 +201,7 @@ void mark_token_refused(self_ptr self, const std::string& token, const std::stri
   if (!st.number || secrets::unseal(st.svc->master_key, st.number->access_token_sealed) != token)
     return;
   auto number_id = st.number->phone_number_id;
+  auto ticket = whatsapp_ticket(st);
   self->request(st.svc->control_db, persist_timeout, run_atom::value,
                 db_job{[number_id, sealed = st.number->access_token_sealed, error_json,
                         id = st.row.id](pqxx::connection& c) {
@@ -201,11 +209,11 @@ void mark_token_refused(self_ptr self, const std::string& token, const std::stri
                   return caf::make_message(changed, storage::find_project(c, id).value());
                 }})
       .then(
-          [self, token, number_id, error_json](bool changed, storage::project_row& row) {
+          [self, token, number_id, error_json, ticket](bool changed, storage::project_row& row) {
             auto& st = self->state;
             // Only the number's part of the row: the rest may have changed meanwhile.
             if (st.number && st.number->phone_number_id == number_id)
-              st.row.whatsapp_json = row.whatsapp_json;
+              show_whatsapp(st, ticket, std::move(row.whatsapp_json));
             if (!changed) return;
             log::warn("whatsapp.token_invalid",
                       {{"project", st.row.id}, {"phone_number_id", number_id}});
@@ -236,13 +244,14 @@ void register_number(self_ptr self);
 
 /// The project's whatsapp view read again (a signup changed it in the control database).
 void reload_whatsapp(self_ptr self, std::function<void()> then) {
+  auto ticket = whatsapp_ticket(self->state);
   self->request(self->state.svc->control_db, persist_timeout, run_atom::value,
                 db_job{[id = self->state.row.id](pqxx::connection& c) {
                   return caf::make_message(storage::find_project(c, id).value());
                 }})
       .then(
-          [self, then](storage::project_row& row) {
-            self->state.row.whatsapp_json = row.whatsapp_json;
+          [self, then, ticket](storage::project_row& row) {
+            show_whatsapp(self->state, ticket, std::move(row.whatsapp_json));
             then();
           },
           [then](caf::error&) { then(); });
@@ -719,6 +728,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         if (!st.number || st.row.whatsapp_json.find("\"token_invalid\"") == std::string::npos ||
             secrets::unseal(st.svc->master_key, st.number->access_token_sealed) != token)
           return;
+        auto ticket = whatsapp_ticket(st);
         self->request(st.svc->control_db, persist_timeout, run_atom::value,
                       db_job{[number_id = st.number->phone_number_id,
                               sealed = st.number->access_token_sealed,
@@ -727,8 +737,8 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                         return caf::make_message(storage::find_project(c, id).value());
                       }})
             .then(
-                [self](storage::project_row& row) {
-                  self->state.row.whatsapp_json = row.whatsapp_json;
+                [self, ticket](storage::project_row& row) {
+                  show_whatsapp(self->state, ticket, std::move(row.whatsapp_json));
                   log::info("whatsapp.token_valid", {{"project", self->state.row.id}});
                 },
                 [](caf::error&) {});  // it shows token_invalid until the next accepted token

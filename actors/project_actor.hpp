@@ -96,6 +96,7 @@
 #include "actors/conversation_actor.hpp"
 #include "actors/conversation_registry.hpp"
 #include "actors/core/bot_definition.hpp"
+#include "actors/core/read_tickets.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/project_types.hpp"
 #include "actors/template_shelf.hpp"
@@ -127,10 +128,11 @@ struct project_state {
   std::shared_ptr<std::string> counted = std::make_shared<std::string>();
   /// The current bot: its stored version and its compiled form (null if it no longer compiles).
   storage::bot_row bot_version;
-  bool profile_busy = false;         ///< a profile read or change is with the account actor
-  bool signup_busy = false;          ///< an embedded signup is with the account actor
-  std::uint64_t refusal_seq = 0;     ///< meta_sync's last refusal of sends for the account
-  std::int64_t health_check_at = 0;  ///< when the armed health check fires (Unix s; 0: none)
+  bool profile_busy = false;          ///< a profile read or change is with the account actor
+  bool signup_busy = false;           ///< an embedded signup is with the account actor
+  core::read_tickets whatsapp_reads;  ///< reads of row.whatsapp_json (show_whatsapp)
+  std::uint64_t refusal_seq = 0;      ///< meta_sync's last refusal of sends for the account
+  std::int64_t health_check_at = 0;   ///< when the armed health check fires (Unix s; 0: none)
   std::shared_ptr<const bot::definition> bot;
   /// The connected WhatsApp number, if any (its token stays sealed until used).
   std::optional<storage::number_row> number;
@@ -159,6 +161,14 @@ struct project_state {
   /// The runners of running broadcasts, by broadcast id (project_broadcasts.hpp).
   std::map<std::int64_t, caf::actor> broadcast_runners;
 };
+
+/// Reads of the project's whatsapp view from the control database end in any order (its pool
+/// has several connections); the view shown is from the read asked last. Else a signup's step
+/// read late would hide the step stored after it.
+inline std::uint64_t whatsapp_ticket(project_state& st) { return st.whatsapp_reads.ask(); }
+inline void show_whatsapp(project_state& st, std::uint64_t ticket, std::string view) {
+  if (st.whatsapp_reads.take(ticket)) st.row.whatsapp_json = std::move(view);
+}
 
 /// The project database's connection string, as the project's role.
 std::string project_conninfo_of(const project_state& st);
