@@ -156,7 +156,11 @@ long template_send_error(const sim_state& state, const number& n, const json& ms
   auto problems = actors::templates::check_send(*t, sent);
   if (problems.empty()) return 0;
   detail = problems[0].pointer + ": " + problems[0].message;
-  return problems[0].message.find("parameter") != std::string::npos ? 132000 : 132012;
+  const auto& said = problems[0].message;
+  auto says = [&said](const char* words) { return said.find(words) != std::string::npos; };
+  if (says("as sent has more than")) return 132005;  // the message is too long
+  bool count = says(" takes ") || says(" is not given") || says(" is given twice");
+  return count ? 132000 : 132012;  // the number of parameters, else their format
 }
 
 void add_template_routes(api::router& routes, sim_context ctx) {

@@ -173,6 +173,37 @@ TEST_CASE("Meta's decisions reach the template: rejection, quality, pause, categ
   CHECK(events.body["items"].size() >= 4);
 }
 
+TEST_CASE("the simulator refuses template sends with Meta's codes", "[integration][templates]") {
+  // What Paige judges before queueing, Meta judges again: straight to the simulator's Graph API.
+  pipeline p;
+  templates_api t{p};
+  auto id = t.create(order_template())["id"].get<std::string>();
+  REQUIRE(t.wait_for("order_ready", "status", "APPROVED"));
+  auto refusal = [&](const json& send) {
+    auto body = send;
+    body["messaging_product"] = "whatsapp";
+    auto r = json_request(p.meta.port(), "POST", "/v21.0/" + number_id + "/messages", body.dump(),
+                          "token-1001");
+    INFO(r.body.dump());
+    return r.status == 200 ? 0L : r.body["error"]["code"].get<long>();
+  };
+  CHECK(refusal(order_send("15550302")) == 0);
+  auto short_one = order_send("15550302");
+  short_one["template"]["components"][0]["parameters"].erase(1);
+  CHECK(refusal(short_one) == 132000);
+  auto long_one = order_send("15550302");
+  long_one["template"]["components"][0]["parameters"][1] = text_param(std::string(1100, 'x'));
+  CHECK(refusal(long_one) == 132005);
+  auto not_text = order_send("15550302");
+  not_text["template"]["components"][0]["parameters"][1] = {{"type", "image"}};
+  CHECK(refusal(not_text) == 132012);
+  CHECK(refusal(order_send("15550302", "no_such")) == 132001);
+  t.meta_webhook(id, {{"field", "message_template_status_update"}, {"event", "PAUSED"}});
+  CHECK(refusal(order_send("15550302")) == 132015);
+  t.meta_webhook(id, {{"field", "message_template_status_update"}, {"event", "DISABLED"}});
+  CHECK(refusal(order_send("15550302")) == 132016);
+}
+
 TEST_CASE("a template past Meta's rules is refused before Meta sees it",
           "[integration][templates]") {
   pipeline p;
