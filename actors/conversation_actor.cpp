@@ -32,7 +32,7 @@ const caf::duration until_answered{caf::infinite};
 /// The next thing the conversation does, in order: the bot step of a stored inbound
 /// message, an operator's outbound message, or a change to a conversation.
 struct pending_step {
-  enum class kind { bot, operator_send, change_state, close, expire } what = kind::bot;
+  enum class kind { bot, operator_send, change_state, close, expire, opt_out } what = kind::bot;
   std::int64_t message_id = 0;
   std::string wamid;
   std::string content_json;
@@ -48,9 +48,11 @@ struct pending_step {
   std::string new_state;
   std::string who;  ///< for logs and events
   std::int64_t idle_seconds = 0;
+  bool opted_out = false;  ///< opt_out: out (true) or in again; its target is the contact
 
   bool is_change() const {
-    return what == kind::change_state || what == kind::close || what == kind::expire;
+    return what == kind::change_state || what == kind::close || what == kind::expire ||
+           what == kind::opt_out;
   }
 };
 
@@ -80,6 +82,9 @@ struct conversation_state {
   std::string state;
   json vars;  ///< null while empty (an empty JSON object is a heap allocation per conversation)
   double last_inbound = 0;  ///< Unix seconds of the contact's last message (0: never)
+  /// The contact asked for no marketing: from its row when the conversation opened, then from
+  /// the steps and operators' orders that changed it since (all in turn, so never stale).
+  bool opted_out = false;
   bot_ptr bot;  ///< the latest bot seen: its initial state is where a reopened conversation starts
   /// Where the conversation and the front step are (the open conversation's id among it).
   conversation_phases phases;
@@ -193,6 +198,7 @@ void adopt(self_ptr self, const storage::conversation_row& row) {
   st.vars = vars_fit ? json::parse(row.vars_json, nullptr, false) : json();
   if (!st.vars.is_object() || st.vars.empty()) st.vars = json();
   st.last_inbound = std::max(st.last_inbound, row.last_inbound_epoch);
+  st.opted_out = row.opted_out;
   if (row.opened)
     publish(self, "conversation.opened", row.conversation_id,
             event_head("conversation.opened", row.conversation_id) +
@@ -394,6 +400,32 @@ std::optional<caf::error> template_refusal(const conversation_state& st, const j
   return std::nullopt;
 }
 
+/// Whether `message` is a template the project has as MARKETING (none known: not).
+bool is_marketing(const conversation_state& st, const json& message) {
+  if (!st.ctx->templates || !is_template(message)) return false;
+  auto book = st.ctx->templates->get();
+  if (!book) return false;
+  const auto& t = message["template"];
+  if (!t.is_object()) return false;
+  auto language = t.value("language", json::object());
+  const auto* stored =
+      book->find(t.value("name", ""), language.is_object() ? language.value("code", "") : "");
+  return stored && stored->value("category", "") == "MARKETING";
+}
+
+/// Whether the contact is opted out once `result` is applied (a step may opt it out or in).
+bool opted_out_after(const conversation_state& st, const bot::step_result& result) {
+  bool out = st.opted_out;
+  for (const auto& save : result.saves)
+    if (save.what == bot::save_op::kind::opt_out && save.wa_id == st.wa_id) out = save.opted_out;
+  return out;
+}
+
+caf::error opted_out_error() {
+  return make_error(errc::conflict, "the contact opted out of marketing messages",
+                    api_code::contact_opted_out);
+}
+
 void count_template_send(const conversation_state& st, const json& message) {
   if (!st.ctx->metrics || !is_template(message)) return;
   const auto& t = message.value("template", json::object());
@@ -416,14 +448,7 @@ void run_operator_send(self_ptr self) {
   }
   if (auto refused = template_refusal(st, content)) return fail_front(self, *refused);
   // A marketing template is not sent to a contact who opted out (checked where it is queued).
-  bool marketing = false;
-  if (auto book = st.ctx->templates ? st.ctx->templates->get() : nullptr;
-      book && is_template(content)) {
-    const auto& t = content["template"];
-    const auto* stored =
-        book->find(t.value("name", ""), t.value("language", json::object()).value("code", ""));
-    marketing = stored && stored->value("category", "") == "MARKETING";
-  }
+  bool marketing = is_marketing(st, content);
   tx_job job = [conv = st.conversation_id(), contact = st.contact_id, type, marketing,
                 body = p.content_json](pqxx::transaction_base& tx) {
     if (marketing && storage::contact_opted_out(tx, contact))
@@ -435,10 +460,7 @@ void run_operator_send(self_ptr self) {
       .then(
           [self, type](storage::queued_message& q) {
             auto& st = self->state;
-            if (q.id == 0)
-              return fail_front(
-                  self, make_error(errc::conflict, "the contact opted out of marketing messages",
-                                   api_code::contact_opted_out));
+            if (q.id == 0) return fail_front(self, opted_out_error());
             count_template_send(st, json::parse(st.steps.front().content_json, nullptr, false));
             auto p = finish_front(self);
             p.promise.deliver(outbound_view{q.id, type, p.content_json, q.created_at});
@@ -450,10 +472,39 @@ void run_operator_send(self_ptr self) {
           [self](caf::error& err) { fail_front(self, err); });
 }
 
+/// An operator's opt-out (or opt-in) of the contact, in turn with the steps: each step after
+/// it knows of it.
+void run_opt_out(self_ptr self) {
+  auto& st = self->state;
+  const auto& p = st.steps.front();
+  tx_job job = [contact = p.target, out = p.opted_out](pqxx::transaction_base& tx) {
+    if (!storage::set_contact_opt_out(tx, contact, out)) return caf::make_message(std::string{});
+    return caf::make_message(storage::get_contact(tx, contact).value_or(""));
+  };
+  self->request(st.ctx->persistence, until_answered, run_atom::value, st.ctx->project_id,
+                std::move(job))
+      .then(
+          [self](std::string& contact) {
+            auto& st = self->state;
+            auto done = finish_front(self);
+            if (contact.empty()) {
+              done.promise.deliver(make_error(errc::not_found,
+                                              "no contact " + std::to_string(done.target),
+                                              api_code::contact_not_found));
+            } else {
+              st.opted_out = done.opted_out;
+              done.promise.deliver(std::move(contact));
+            }
+            pump_steps(self);
+          },
+          [self](caf::error& err) { fail_front(self, err); });
+}
+
 /// Applies an operator's (or the timeout's) change to a conversation, in turn with the steps.
 void run_change(self_ptr self) {
   auto& st = self->state;
   const auto& p = st.steps.front();
+  if (p.what == pending_step::kind::opt_out) return run_opt_out(self);
   bool ours = p.target == st.conversation_id() && st.conversation_id() != 0;
   bool closes = p.what != pending_step::kind::change_state;
   if (closes && ours) st.phases.close_requested();
@@ -623,11 +674,15 @@ bot::step_result compute_step(self_ptr self, pending_step& p) {
               {{"project", st.ctx->project_id}, {"dropped", before - result.sends.size()}});
   }
   // A template the project does not have approved (or sent with parameters it does not take)
-  // would be refused by Meta: it is not queued.
+  // would be refused by Meta, and a marketing one is not for a contact who opted out (before,
+  // or by this step): it is not queued.
   before = result.sends.size();
+  bool opted_out = opted_out_after(st, result);
   result.sends.erase(std::remove_if(result.sends.begin(), result.sends.end(),
                                     [&](const json& m) {
                                       auto refused = template_refusal(st, m);
+                                      if (!refused && opted_out && is_marketing(st, m))
+                                        refused = opted_out_error();
                                       if (refused)
                                         log::warn("bot.template_refused",
                                                   {{"project", st.ctx->project_id},
@@ -662,6 +717,7 @@ void settle_step(self_ptr self, const bot::step_result& result, storage::step_ou
                   ",\"by\":\"bot\"}");
     st.state = result.state;
     st.vars = result.vars.empty() ? json() : result.vars;
+    st.opted_out = opted_out_after(st, result);
     std::vector<outbound_item> items;
     for (std::size_t i = 0; i < outcome.outbound_ids.size() && i < result.sends.size(); ++i) {
       items.push_back({outcome.outbound_ids[i], result.sends[i].dump()});
@@ -918,6 +974,11 @@ caf::result<void> take_order(self_ptr self, conversation_order& order) {
       queue_change(self, std::move(step), false);
       return {};
     }
+    case kind::opt_out: {
+      auto step = change_step(pending_step::kind::opt_out, order.contact_id, "operator");
+      step.opted_out = order.opted_out;
+      return queue_change(self, std::move(step), true);
+    }
   }
   return {};
 }
@@ -1017,6 +1078,14 @@ conversation_order expire_order(std::int64_t conversation_id, std::int64_t idle_
   o.what = conversation_order::kind::expire;
   o.conversation_id = conversation_id;
   o.idle_seconds = idle_seconds;
+  return o;
+}
+
+conversation_order opt_out_order(std::int64_t contact_id, bool opted_out) {
+  conversation_order o;
+  o.what = conversation_order::kind::opt_out;
+  o.contact_id = contact_id;
+  o.opted_out = opted_out;
   return o;
 }
 

@@ -34,6 +34,9 @@
 ///       here (the project actor does that against the bot).
 ///     close_order(conversation_id, who)         → std::string (the conversation's JSON)
 ///     expire_order(conversation_id, idle_seconds) — closes it if still idle that long
+///     opt_out_order(contact_id, opted_out)   → std::string (the contact's JSON): the
+///       contact opted out of marketing (or in again) in turn with the bot's steps, so each step
+///       after it knows (its marketing templates are not queued); not_found contact_not_found.
 ///   (atom, int64) signals:
 ///     (idle_atom, asked_at) from the parent's passivation sweep: answered (idle_atom, wa_id,
 ///       asked_at) if nothing is in flight; the parent then sends (passivate_atom, 0), and the
@@ -123,7 +126,7 @@ struct outbound_item {
 
 /// Work for a conversation besides inbound messages (see the protocol above).
 struct conversation_order {
-  enum class kind : std::uint8_t { recover, operator_send, change_state, close, expire };
+  enum class kind : std::uint8_t { recover, operator_send, change_state, close, expire, opt_out };
   kind what = kind::recover;
   storage::unhandled_row recovered;  ///< recover: a message stored before a crash, unhandled
   bot_ptr bot;                       ///< recover, operator_send: the project's bot now
@@ -132,6 +135,8 @@ struct conversation_order {
   std::string state;                 ///< change_state
   std::string who;                   ///< change_state, close: for logs and events
   std::int64_t idle_seconds = 0;     ///< expire
+  std::int64_t contact_id = 0;       ///< opt_out: the contact (this actor's)
+  bool opted_out = false;            ///< opt_out: out (true) or in again
 };
 
 conversation_order recover_order(storage::unhandled_row row, bot_ptr bot);
@@ -140,6 +145,7 @@ conversation_order change_state_order(std::int64_t conversation_id, std::string 
                                       std::string who);
 conversation_order close_order(std::int64_t conversation_id, std::string who);
 conversation_order expire_order(std::int64_t conversation_id, std::int64_t idle_seconds);
+conversation_order opt_out_order(std::int64_t contact_id, bool opted_out);
 
 /// Spawns the actor of `wa_id`. The caller (its project actor) keeps it alive and stops it;
 /// it sends ctx->project (crashed_atom, wa_id) and ends if a handler throws.

@@ -810,23 +810,29 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         if (!st.pipeline_ready)
           return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
                             api_code::project_not_ready);
+        // Through the contact's conversation actor, in turn with its bot's steps: a step after
+        // the change knows of it (and queues no marketing template for a contact who opted out).
         auto rp = self->make_response_promise<std::string>();
+        auto not_found = [rp, contact]() mutable {
+          rp.deliver(make_error(errc::not_found, "no contact " + std::to_string(contact),
+                                api_code::contact_not_found));
+        };
         self->request(st.conversation_ctx->persistence, persist_timeout, run_atom::value, st.row.id,
-                      tx_job{[contact, opted_out](pqxx::transaction_base& tx) {
-                        if (!storage::set_contact_opt_out(tx, contact, opted_out))
-                          return caf::make_message(std::string{});
-                        return caf::make_message(storage::get_contact(tx, contact).value_or(""));
+                      tx_job{[contact](pqxx::transaction_base& tx) {
+                        return caf::make_message(storage::contact_wa_id(tx, contact).value_or(""));
                       }})
             .then(
-                [self, rp, contact, opted_out](std::string& view) mutable {
-                  if (view.empty())
-                    return rp.deliver(make_error(errc::not_found,
-                                                 "no contact " + std::to_string(contact),
-                                                 api_code::contact_not_found)),
-                           void();
-                  log::info(opted_out ? "contact.opted_out" : "contact.opted_in",
-                            {{"project", self->state.row.id}, {"contact", contact}});
-                  rp.deliver(std::move(view));
+                [self, rp, contact, opted_out, not_found](std::string& wa_id) mutable {
+                  if (wa_id.empty()) return not_found();
+                  self->request(conversation_for(self, wa_id), std::chrono::seconds{30},
+                                order_atom::value, opt_out_order(contact, opted_out))
+                      .then(
+                          [self, rp, contact, opted_out](std::string& view) mutable {
+                            log::info(opted_out ? "contact.opted_out" : "contact.opted_in",
+                                      {{"project", self->state.row.id}, {"contact", contact}});
+                            rp.deliver(std::move(view));
+                          },
+                          [rp](caf::error& err) mutable { rp.deliver(err); });
                 },
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;

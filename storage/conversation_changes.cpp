@@ -80,4 +80,10 @@ bool contact_opted_out(pqxx::transaction_base& tx, std::int64_t contact_id) {
               .empty();
 }
 
+std::optional<std::string> contact_wa_id(pqxx::transaction_base& tx, std::int64_t contact_id) {
+  auto r = tx.exec_params("SELECT wa_id FROM contacts WHERE id = $1", contact_id);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
+}
+
 }  // namespace paige::storage

@@ -34,6 +34,9 @@ void set_contact_opt_out(pqxx::transaction_base& tx, const std::string& wa_id, b
 /// Whether the contact opted out of marketing.
 bool contact_opted_out(pqxx::transaction_base& tx, std::int64_t contact_id);
 
+/// The wa_id of a contact, if there is one with `contact_id`.
+std::optional<std::string> contact_wa_id(pqxx::transaction_base& tx, std::int64_t contact_id);
+
 /// Sets the state of an open conversation; its previous state, or nullopt if it is not open.
 std::optional<std::string> set_conversation_state(pqxx::transaction_base& tx, std::int64_t id,
                                                   const std::string& state);

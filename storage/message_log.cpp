@@ -53,14 +53,14 @@ std::string step_moves_conversation(std::string_view step) {
 // conversations opened here, by contact.
 constexpr const char* open_conversations_tail_sql = R"sql(
   known AS (
-    SELECT c.id, c.wa_id, c.name, c.last_inbound_at FROM input i JOIN contacts c ON c.wa_id = i.wa_id
+    SELECT c.id, c.wa_id, c.name, c.last_inbound_at, c.opted_out_at FROM input i JOIN contacts c ON c.wa_id = i.wa_id
     WHERE i.name IS NULL OR i.name = c.name),
   written AS (
     INSERT INTO contacts (wa_id, name)
     SELECT wa_id, name FROM input i
     WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.wa_id = i.wa_id AND (i.name IS NULL OR i.name = c.name))
     ON CONFLICT (wa_id) DO UPDATE SET name = coalesce(EXCLUDED.name, contacts.name), updated_at = now()
-    RETURNING id, wa_id, name, last_inbound_at),
+    RETURNING id, wa_id, name, last_inbound_at, opted_out_at),
   contact AS (SELECT * FROM known UNION ALL SELECT * FROM written),
   found AS (
     SELECT c.*, (SELECT v FROM conversations v WHERE v.contact_id = c.id AND v.status = 'open') AS open_one
@@ -72,10 +72,11 @@ constexpr const char* open_conversations_tail_sql = R"sql(
   SELECT false AS opened, f.id AS contact_id, f.wa_id, coalesce(f.name, '') AS name,
          (f.open_one).id AS conversation_id, (f.open_one).state AS state, (f.open_one).vars::text AS vars,
          coalesce(to_char(f.last_inbound_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '') AS last_inbound_at,
-         coalesce(extract(epoch FROM f.last_inbound_at)::double precision, 0) AS last_inbound_epoch
+         coalesce(extract(epoch FROM f.last_inbound_at)::double precision, 0) AS last_inbound_epoch,
+         f.opted_out_at IS NOT NULL AS opted_out
   FROM found f
   UNION ALL
-  SELECT true, o.contact_id, NULL, NULL, o.id, NULL, NULL, NULL, NULL FROM opened o)sql";
+  SELECT true, o.contact_id, NULL, NULL, o.id, NULL, NULL, NULL, NULL, NULL FROM opened o)sql";
 const std::string& open_conversations_sql() {
   static const std::string sql =
       input_cte(statement_params, "wa_id, nullif(name, '') AS name", "wa_id text, name text") +
@@ -448,6 +449,7 @@ std::vector<conversation_row> open_conversations(pqxx::transaction_base& tx,
       row.contact_name = r["name"].as<std::string>();
       row.last_inbound_at = r["last_inbound_at"].as<std::string>();
       row.last_inbound_epoch = r["last_inbound_epoch"].as<double>();
+      row.opted_out = r["opted_out"].as<bool>();
       if (!r["conversation_id"].is_null()) {
         row.conversation_id = r["conversation_id"].as<std::int64_t>();
         row.state = r["state"].as<std::string>();

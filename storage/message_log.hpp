@@ -28,6 +28,7 @@ struct conversation_row {
   std::string last_inbound_at;    ///< ISO 8601, or empty
   double last_inbound_epoch = 0;  ///< the same in Unix seconds; 0: never wrote
   bool opened = false;            ///< this call opened it
+  bool opted_out = false;         ///< the contact asked for no marketing messages
 };
 
 /// A contact whose open conversation a conversation actor needs.

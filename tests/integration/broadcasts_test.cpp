@@ -369,6 +369,71 @@ TEST_CASE("a bot opts a contact out, and no marketing template reaches them",
   CHECK(p.s.call("POST", "/v1/projects/" + p.project + "/messages", send.dump()).status == 202);
 }
 
+TEST_CASE("a bot's marketing templates skip a contact who opted out, by an operator or the bot",
+          "[integration][broadcasts]") {
+  pipeline p;
+  broadcasts b{p};
+  b.approved_template("MARKETING");
+  // "offer" sends the marketing template, then a text; "stop" opts out and offers in one step.
+  auto offer = json::parse(R"([{"send": {"type": "template", "template": {"name": "notice",
+      "language": {"code": "en_US"}, "components": [{"type": "body", "parameters": [
+      {"type": "text", "text": "x"}, {"type": "text", "text": "y"}]}]}}},
+    {"send": {"type": "text", "text": {"body": "done"}}}])");
+  auto stop = offer;
+  stop.insert(stop.begin(), json{{"opt_out", true}});
+  json routes = json::array();
+  routes.push_back({{"when", {{"text_equals", "offer"}}}, {"then", offer}});
+  routes.push_back({{"when", {{"text_equals", "stop"}}}, {"then", stop}});
+  routes.push_back(
+      {{"when", {{"text_equals", "start"}}}, {"then", json::array({{{"opt_out", false}}})}});
+  json bot{{"initial_state", "a"}, {"states", {{"a", {{"kind", "await"}, {"routes", routes}}}}}};
+  p.put_bot(bot);
+  const std::string wa_id = "15550461";
+  auto templates_received = [&] {
+    std::size_t n = 0;
+    for (const auto& r : p.records(wa_id, "out")) n += r["message"].contains("template");
+    return n;
+  };
+  p.say(wa_id, "offer");
+  p.replies(wa_id, 2);
+  CHECK(templates_received() == 1);
+  // An operator opts the contact out: the bot's next offer is only its text.
+  auto contact = p.s.call("GET", "/v1/projects/" + p.project + "/contacts?search=" + wa_id)
+                     .body["items"][0]["id"]
+                     .get<std::int64_t>();
+  auto patch = [&](bool out) {
+    auto r = p.s.call("PATCH", "/v1/projects/" + p.project + "/contacts/" + std::to_string(contact),
+                      json{{"opted_out", out}}.dump());
+    REQUIRE(r.status == 200);
+    CHECK(r.body["opted_out_at"].is_null() == !out);
+  };
+  patch(true);
+  p.say(wa_id, "offer");
+  p.replies(wa_id, 3);  // the text; the template would have gone before it
+  CHECK(templates_received() == 1);
+  CHECK(p.metric("paige_template_sends_refused_total{source=\"bot\"}") == 1);
+  // In again: offered again.
+  patch(false);
+  p.say(wa_id, "offer");
+  p.replies(wa_id, 5);
+  CHECK(templates_received() == 2);
+  // The bot opts the contact out in the step that offers: the offer is not sent.
+  p.say(wa_id, "stop");
+  p.replies(wa_id, 6);
+  CHECK(templates_received() == 2);
+  // Opted in again by the bot: offered again.
+  p.say(wa_id, "start");
+  p.say(wa_id, "offer");
+  p.replies(wa_id, 8);
+  CHECK(templates_received() == 3);
+  CHECK(p.metric("paige_template_sends_refused_total{source=\"bot\"}") == 2);
+  // Unknown contact: 404, nothing changed.
+  auto unknown =
+      p.s.call("PATCH", "/v1/projects/" + p.project + "/contacts/999999", R"({"opted_out": true})");
+  CHECK(unknown.status == 404);
+  CHECK(unknown.body["error"]["code"] == "contact_not_found");
+}
+
 TEST_CASE("a broadcast waits for Meta's messaging limit, and goes on when it is raised",
           "[integration][broadcasts]") {
   pipeline p;
