@@ -6,6 +6,7 @@
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"
+#include "actors/meta_sync.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 
@@ -25,8 +26,10 @@ using json = nlohmann::json;
 /// Audience rows read at once, and recipients queued at once: small transactions.
 constexpr int audience_batch = 2000;
 constexpr int queue_batch = 500;
-/// Progress events at most this often.
+/// Progress events at most this often, and never more than 1/progress_share of the time its
+/// reads take (a count over 100 000 recipients takes a while; the database serves the chat too).
 constexpr std::chrono::seconds progress_every{2};
+constexpr int progress_share = 40;
 constexpr std::chrono::seconds progress_timeout{60};
 /// Rounds failing in a row before the broadcast is marked failed (a table dropped, say).
 constexpr int max_failed_rounds = 60;
@@ -53,6 +56,7 @@ struct runner_state {
   static constexpr const char* name = "broadcast_runner";
   broadcast_context ctx;
   std::chrono::steady_clock::time_point last_progress{};
+  std::chrono::milliseconds progress_gap = progress_every;  ///< see progress_share
   bool ended = false;     ///< the broadcast ended, or the runner was told to stop
   bool in_round = false;  ///< a round's transaction is in flight
   int failed_rounds = 0;  ///< in a row
@@ -68,14 +72,16 @@ std::int64_t window_of(double rate) {
   return std::clamp<std::int64_t>(static_cast<std::int64_t>(rate * 2), 20, 5000);
 }
 
-/// One round, in one transaction of the project database.
+/// One round, in one transaction of the project database; `in_flight`: the project's broadcast
+/// messages not yet answered by Meta (meta_sync knows them).
 std::shared_ptr<round_outcome> run_round(pqxx::connection& c, std::int64_t id,
                                          const templates::book_ptr& book, std::int64_t window,
-                                         std::int64_t daily_limit, std::int64_t allowance) {
+                                         std::int64_t in_flight, std::int64_t daily_limit,
+                                         std::int64_t allowance) {
   auto out = std::make_shared<round_outcome>();
   pqxx::work tx{c};
   tx.exec0("SET LOCAL statement_timeout = '30s'");
-  auto b = storage::find_broadcast(tx, id);
+  auto b = storage::find_broadcast_to_run(tx, id);
   if (!b || b->status != "running") {
     out->status = b ? b->status : "gone";
     return out;
@@ -95,7 +101,7 @@ std::shared_ptr<round_outcome> run_round(pqxx::connection& c, std::int64_t id,
       return out;
     }
   }
-  auto room = window - storage::broadcast_messages_in_flight(tx);
+  auto room = window - in_flight;
   out->window_full = room <= 0;
   if (daily_limit > 0) {
     if (allowance < 0)
@@ -112,7 +118,7 @@ std::shared_ptr<round_outcome> run_round(pqxx::connection& c, std::int64_t id,
   auto pending = storage::pending_recipients(tx, id, std::max(want, 1));
   // The audience is read ahead of the sends, a batch at a time.
   if (!b->audience_done && static_cast<int>(pending.size()) < std::max(want, 1)) {
-    auto rows = storage::read_audience(tx, b->audience_json, broadcasts::columns_of(components),
+    auto rows = storage::read_audience(tx, id, broadcasts::columns_of(components),
                                        b->audience_after, audience_batch);
     storage::add_recipients(tx, id, rows, static_cast<int>(rows.size()) < audience_batch);
     out->worked = true;
@@ -170,15 +176,21 @@ void publish_progress(
   self->state.last_progress = std::chrono::steady_clock::now();
   self->request(ctx.database, progress_timeout, run_atom::value, ctx.conninfo,
                 db_job{[id = ctx.broadcast_id](pqxx::connection& c) {
+                  auto began = std::chrono::steady_clock::now();
                   pqxx::read_transaction tx{c};
                   tx.exec0("SET LOCAL statement_timeout = '20s'");
                   auto b = storage::find_broadcast(tx, id);
-                  if (!b) return caf::make_message(std::string{});
-                  return caf::make_message(broadcast_view(*b, storage::broadcast_progress(tx, id)));
+                  auto view =
+                      b ? broadcast_view(*b, storage::broadcast_progress(tx, id)) : std::string{};
+                  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - began);
+                  return caf::make_message(std::move(view), std::int64_t{took.count()});
                 }})
       .then(
-          [self, then](std::string& view) {
+          [self, then](std::string& view, std::int64_t took_ms) {
             auto& ctx = self->state.ctx;
+            self->state.progress_gap = std::max<std::chrono::milliseconds>(
+                progress_every, std::chrono::milliseconds{took_ms * progress_share});
             if (!view.empty() && ctx.events) {
               json event{{"type", "broadcast.progress"},
                          {"conversation_id", 0},
@@ -208,6 +220,9 @@ void fail(self_ptr self, std::string reason) {
   publish_progress(self, [self] { self->quit(); });
 }
 
+void run(self_ptr self, templates::book_ptr book, std::int64_t window, std::int64_t in_flight,
+         std::int64_t limit);
+
 void round(self_ptr self) {
   auto& st = self->state;
   auto& ctx = st.ctx;
@@ -217,13 +232,27 @@ void round(self_ptr self) {
   // The day's room is counted again each minute (older sends leave the 24 hours).
   if (std::chrono::steady_clock::now() - st.counted_at > std::chrono::minutes{1}) st.allowance = -1;
   if (st.allowance < 0) st.counted_at = std::chrono::steady_clock::now();
+  // The window is counted by meta_sync, which has every message this runner handed it (they
+  // went before this request); unanswered, the round queues nothing.
+  auto window = window_of(ctx.rate);
+  self->request(ctx.meta_sync, progress_timeout, bulk_pending_atom::value, ctx.project_id)
+      .then([self, book, window,
+             limit](std::int64_t in_flight) { run(self, book, window, in_flight, limit); },
+            [self, book, window, limit](caf::error&) { run(self, book, window, window, limit); });
+}
+
+/// The round's transaction, then what it queued handed to meta_sync.
+void run(self_ptr self, templates::book_ptr book, std::int64_t window, std::int64_t in_flight,
+         std::int64_t limit) {
+  auto& ctx = self->state.ctx;
   // No timeout: the pool answers once the transaction ended, and what it queued must reach
   // meta_sync (an answer dropped after a commit would strand those messages).
-  self->request(ctx.database, caf::infinite, run_atom::value, ctx.conninfo,
-                db_job{[id = ctx.broadcast_id, book, window = window_of(ctx.rate), limit,
-                        allowance = st.allowance](pqxx::connection& c) {
-                  return caf::make_message(run_round(c, id, book, window, limit, allowance));
-                }})
+  self->request(
+          ctx.database, caf::infinite, run_atom::value, ctx.conninfo,
+          db_job{[id = ctx.broadcast_id, book, window, in_flight, limit,
+                  allowance = self->state.allowance](pqxx::connection& c) {
+            return caf::make_message(run_round(c, id, book, window, in_flight, limit, allowance));
+          }})
       .then(
           [self](std::shared_ptr<round_outcome>& out) {
             auto& ctx = self->state.ctx;
@@ -248,7 +277,8 @@ void round(self_ptr self) {
               publish_progress(self, [self] { self->quit(); });  // the end, then the runner
               return;
             }
-            if (std::chrono::steady_clock::now() - self->state.last_progress >= progress_every)
+            if (std::chrono::steady_clock::now() - self->state.last_progress >=
+                self->state.progress_gap)
               publish_progress(self);
             auto& allowance = self->state.allowance;
             allowance =

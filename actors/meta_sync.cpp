@@ -68,6 +68,7 @@ struct project_outbox {
   /// Ids queued, in flight or with an outcome not yet recorded: an outbox read again (after a
   /// database outage, a duplicate) returns them while they are still `queued` in the database.
   std::unordered_set<std::int64_t> known;
+  std::unordered_set<std::int64_t> bulk_known;  ///< those of `known` that are broadcasts'
   std::unordered_map<std::int64_t, outcome> unrecorded;
   /// Ids recorded in the last recent_window: an outbox read whose snapshot came before their
   /// wamid was committed may still be on its way here, and must not send them again.
@@ -138,6 +139,7 @@ void record(self_ptr self, const std::string& project_id, std::int64_t id) {
     auto& b = self->state.outboxes[project_id];
     b.unrecorded.erase(id);
     b.known.erase(id);
+    b.bulk_known.erase(id);
     auto now = token_bucket::clock::now();
     while (!b.recent_order.empty() && now - b.recent_order.front().first > recent_window) {
       b.recent.erase(b.recent_order.front().second);
@@ -439,6 +441,12 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
         box.probing = true;  // perhaps still refused: one send finds out
         pump(self, project_id);
       },
+      [=](bulk_pending_atom, const std::string& project_id) -> std::int64_t {
+        auto it = self->state.outboxes.find(project_id);
+        return it == self->state.outboxes.end()
+                   ? 0
+                   : static_cast<std::int64_t>(it->second.bulk_known.size());
+      },
       [=](rate_atom, const std::string& project_id, double rate) {
         self->state.outboxes[project_id].bucket.set_rate(rate, rate);
       },
@@ -450,6 +458,7 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
         for (auto& item : items) {
           if (box.recent.count(item.id)) continue;  // recorded just now: a stale read of the outbox
           if (!box.known.insert(item.id).second) continue;  // queued, in flight or being recorded
+          if (item.bulk) box.bulk_known.insert(item.id);
           // In id order (the order they were queued in), behind the one in flight: an outbox
           // read again may bring a message queued before those already here.
           auto at = std::upper_bound(

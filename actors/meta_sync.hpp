@@ -19,6 +19,9 @@
 ///       number_atom of a (re)started project actor: number_atom keeps the hold. `seq` is the
 ///       last refusal the project actor was told of: a release with an older one is ignored
 ///       (this actor held the number since).
+///   (bulk_pending_atom, project_id) → std::int64_t
+///       the project's broadcast messages (outbound_item::bulk) queued here, in flight or with
+///       an outcome not yet recorded: what its broadcast runners keep under their window.
 ///
 /// Sending: per contact, one message at a time in queue order; the next send to a contact
 /// waits for Meta's answer to the previous one (and for its retries), while different
@@ -70,6 +73,7 @@ using graph_call_atom = caf::atom_constant<caf::atom("graphcall")>;
 using graph_upload_atom = caf::atom_constant<caf::atom("graphup")>;
 using number_atom = caf::atom_constant<caf::atom("number")>;
 using rate_atom = caf::atom_constant<caf::atom("rate")>;
+using bulk_pending_atom = caf::atom_constant<caf::atom("bulkpend")>;
 /// To the project actor: (record_atom, message_id, wamid, again) — Meta accepted a send;
 /// `again`: asked before, its first commit may have gone through — or
 /// (record_atom, message_id, status_job) — another outcome to store — → ok_atom once

@@ -21,8 +21,8 @@ struct broadcast_row {
   std::string name;
   std::string template_json;    ///< {"name", "language", "category"}
   std::string components_json;  ///< the send's components, {"column": c} values per recipient
-  std::string audience_json;
-  std::string status;  ///< scheduled, running, paused, completed, cancelled, failed
+  std::string audience_json;    ///< as given, but a list of wa_ids as {"wa_ids_count": n}
+  std::string status;           ///< scheduled, running, paused, completed, cancelled, failed
   std::string status_detail;
   std::string schedule_at;          ///< ISO 8601, or ""
   std::int64_t schedule_epoch = 0;  ///< Unix seconds, 0: none
@@ -41,6 +41,9 @@ std::int64_t insert_broadcast(pqxx::transaction_base& tx, const std::string& nam
                               const std::string& audience_json, std::int64_t schedule_epoch);
 
 std::optional<broadcast_row> find_broadcast(pqxx::transaction_base& tx, std::int64_t id);
+
+/// The same without its audience (audience_json empty), for a runner's rounds.
+std::optional<broadcast_row> find_broadcast_to_run(pqxx::transaction_base& tx, std::int64_t id);
 
 /// Newest first, with id < `before` (0: from the newest); at most `limit`.
 std::vector<broadcast_row> list_broadcasts(pqxx::transaction_base& tx, std::int64_t before,
@@ -62,10 +65,9 @@ struct audience_row {
   std::string fields_json;  ///< {"column": "value"}
 };
 
-/// Reads up to `limit` audience rows after `after` (`audience_json` as checked by
-/// actors/core/broadcast_rules.hpp; `columns`: those the components use).
-std::vector<audience_row> read_audience(pqxx::transaction_base& tx,
-                                        const std::string& audience_json,
+/// Reads up to `limit` rows of the broadcast's audience after `after` (its audience as
+/// checked by actors/core/broadcast_rules.hpp; `columns`: those the components use).
+std::vector<audience_row> read_audience(pqxx::transaction_base& tx, std::int64_t broadcast_id,
                                         const std::vector<std::string>& columns,
                                         const std::string& after, int limit);
 
@@ -107,9 +109,6 @@ struct queued_recipient {
 std::vector<queued_recipient> queue_recipients(
     pqxx::transaction_base& tx, std::int64_t broadcast_id, const std::vector<recipient_send>& sends,
     const std::vector<std::pair<std::string, std::string>>& skipped);
-
-/// Messages of broadcasts (any) of the project not yet answered by Meta.
-std::int64_t broadcast_messages_in_flight(pqxx::transaction_base& tx);
 
 /// Contacts the project's broadcasts sent to in the last 24 hours (Meta's messaging limit
 /// counts unique users a day).

@@ -143,6 +143,9 @@ TEST_CASE("a broadcast to a list, to states and to a project table", "[integrati
   auto list = b.create({{"wa_ids", {"15550411", "15550412", "15550413"}}}, "friend");
   REQUIRE(b.wait_status(list["id"].get<std::int64_t>(), "completed"));
   CHECK(b.received().size() == 3);
+  // Its view shows the list by its length (up to 100 000 numbers stay in the database).
+  CHECK(list["audience"] == json{{"wa_ids_count", 3}});
+  CHECK(b.get(list["id"].get<std::int64_t>())["audience"] == json{{"wa_ids_count", 3}});
   // The rows of a table, each with its own values; a phone that is not one is skipped.
   auto tables = "/v1/projects/" + p.project + "/tables";
   REQUIRE(p.s.call("POST", tables,

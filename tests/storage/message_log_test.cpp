@@ -3,6 +3,7 @@
 #include "storage/conninfo.hpp"
 #include "storage/conversation_queries.hpp"
 #include "storage/provisioning.hpp"
+#include "tests/support/project_db.hpp"
 #include "tests/support/test_cluster.hpp"
 
 #include <catch2/catch.hpp>
@@ -15,29 +16,9 @@
 
 using namespace paige::storage;
 using json = nlohmann::json;
+using paige::test::project_db;
 
 namespace {
-
-/// A provisioned project database, dropped afterwards.
-struct project_db {
-  project_database db;
-  std::string conninfo;
-  project_db() {
-    auto hex = paige::secrets::random_hex(8);
-    db = {"paige_p_" + hex, "paige_p_" + hex, paige::secrets::random_hex(12)};
-    pqxx::connection admin{paige::test::cluster_conninfo()};
-    ensure_project_role(admin, db, 1024);
-    ensure_project_database(admin, db);
-    conninfo = project_conninfo(paige::test::cluster_conninfo(), db);
-    // As provisioning does: the admin migrates, the project's role writes the rows.
-    migrate_project_database(with_params(paige::test::cluster_conninfo(), {{"dbname", db.name}}),
-                             db.role);
-  }
-  ~project_db() {
-    pqxx::connection admin{paige::test::cluster_conninfo()};
-    drop_project_database(admin, db);
-  }
-};
 
 std::string text(const std::string& body) {
   return json{{"type", "text"}, {"text", {{"body", body}}}}.dump();
