@@ -93,8 +93,9 @@ struct project_slot {
   caf::actor_addr listener;  ///< told when a connection is made again after one was lost (weak)
   bool lost = false;         ///< the last connection was lost (or could not be made)
   std::vector<entry> pending;
-  bool eager = false;                                 ///< something pending that a reply waits for
-  clock::time_point oldest;                           ///< when the oldest pending entry arrived
+  bool eager = false;        ///< something pending that a reply waits for
+  std::size_t lazy = 0;      ///< pending writes nothing waits for (a send's wamid, statuses)
+  clock::time_point oldest;  ///< when the oldest of those arrived
   std::chrono::milliseconds session_lock_timeout{0};  ///< the connection's lock timeout
   clock::time_point last_used;                        ///< the connection's last commit
   bool slow = false;                                  ///< see slow_lock_timeout
@@ -105,7 +106,7 @@ struct project_slot {
   bool due(clock::time_point now, std::chrono::milliseconds linger) const {
     if (pending.empty()) return false;
     if (slow) return now >= next_attempt;
-    return eager || now - oldest >= linger;
+    return eager || (lazy > 0 && now - oldest >= linger);
   }
   /// When it becomes due, if nothing else wakes it.
   clock::time_point due_at(std::chrono::milliseconds linger) const {
@@ -434,6 +435,24 @@ std::vector<caf::message> commit_with(pqxx::connection& conn, bool one_statement
   return replies;
 }
 
+/// Whether nothing on a reply path waits for the entry's write (a send's wamid, statuses).
+bool lazy_entry(const entry& e) {
+  return std::holds_alternative<storage::accepted_row>(e.op) ||
+         std::holds_alternative<status_req>(e.op);
+}
+
+/// Notes what is left pending after a flush took some of it (or put some back).
+void recount(project_slot& slot) {
+  slot.eager = false;
+  slot.lazy = 0;
+  for (const auto& e : slot.pending) {
+    if (lazy_entry(e))
+      ++slot.lazy;
+    else
+      slot.eager = true;
+  }
+}
+
 /// Runs and commits `batch`. A mix of the message path's common writes is one statement
 /// (storage::write_batch); with opens (first messages of new conversations), the opens'
 /// statement and that one in a transaction.
@@ -535,6 +554,7 @@ void slow_down(const std::string& project_id, project_slot& slot, std::vector<en
     log::warn("persistence.project_slow", {{"project", project_id}, {"reason", failure_code(e)}});
   slot.slow_pause = slot.slow ? std::min(slot.slow_pause * 2, max_slow_pause) : first_slow_pause;
   slot.slow = true;
+  recount(slot);
   slot.last_timeout = clock::now();
   slot.next_attempt = slot.last_timeout + slot.slow_pause;
 }
@@ -576,17 +596,32 @@ void flush_slow(const persistence_options& options, const std::string& project_i
   }
 }
 
-void flush_project(const persistence_options& options, const std::string& project_id,
-                   project_slot& slot) {
-  if (slot.slow) return flush_slow(options, project_id, slot);
-  std::vector<entry> batch;
-  if (slot.pending.size() <= max_batch) {
+/// Takes the next batch: at most max_batch entries, in order. Writes nothing waits for join
+/// only once they lingered their time (or with `all`): a reply's commit does not carry a
+/// broadcast's statuses, which commit on their own, in fewer, larger batches. (A batch applies
+/// its writes by kind, statuses last, so leaving them for the next batch keeps their order.)
+std::vector<entry> take_batch(project_slot& slot, std::chrono::milliseconds linger, bool all) {
+  bool with_lazy = all || (slot.lazy > 0 && clock::now() - slot.oldest >= linger);
+  std::vector<entry> batch, kept;
+  if (with_lazy && slot.pending.size() <= max_batch) {
     batch.swap(slot.pending);
   } else {
-    batch.assign(std::make_move_iterator(slot.pending.begin()),
-                 std::make_move_iterator(slot.pending.begin() + max_batch));
-    slot.pending.erase(slot.pending.begin(), slot.pending.begin() + max_batch);
+    for (auto& e : slot.pending)
+      (batch.size() < max_batch && (with_lazy || !lazy_entry(e)) ? batch : kept)
+          .push_back(std::move(e));
+    slot.pending.swap(kept);
   }
+  recount(slot);  // lazy ones left behind keep their age
+  return batch;
+}
+
+void flush_project(const persistence_options& options, const std::string& project_id,
+                   project_slot& slot, bool all = false) {
+  if (slot.slow) {
+    flush_slow(options, project_id, slot);
+    return recount(slot);
+  }
+  auto batch = take_batch(slot, options.linger, all);
   try {
     auto replies = watched_commit(options, project_id, slot, batch);
     // Replies in the order the batch applied them: statuses last (so a send's `accepted`
@@ -661,8 +696,7 @@ void flush_due(self_ptr self) {
   auto now = clock::now();
   for (auto& [id, slot] : self->state.projects)
     if (slot.due(now, self->state.options.linger)) {
-      flush_project(self->state.options, id, slot);
-      slot.eager = !slot.pending.empty();  // the rest of an oversized batch goes next
+      flush_project(self->state.options, id, slot);  // the rest of an oversized batch goes next
     }
   bool eager = false;
   std::optional<clock::time_point> next;
@@ -690,7 +724,7 @@ caf::result<caf::message> enqueue(self_ptr self, const std::string& project_id, 
                       "project " + project_id + " has no database registered");
   auto promise = self->make_response_promise();
   auto& slot = it->second;
-  if (slot.pending.empty()) slot.oldest = clock::now();
+  if (lazy_op<Op>() && slot.lazy++ == 0) slot.oldest = clock::now();
   slot.pending.push_back({std::forward<Op>(op), promise});
   if (!lazy_op<Op>()) {
     slot.eager = true;
@@ -698,7 +732,7 @@ caf::result<caf::message> enqueue(self_ptr self, const std::string& project_id, 
       self->state.flush_queued = true;
       self->send(self, flush_atom::value);  // behind everything already in the mailbox
     }
-  } else if (!slot.eager || slot.slow) {  // with an eager write pending it goes along
+  } else {
     wake_at(self, slot.due_at(self->state.options.linger));
   }
   return promise;
@@ -716,7 +750,7 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index, persistence_o
       more = false;
       for (auto& [id, slot] : self->state.projects)
         if (!slot.pending.empty()) {
-          flush_project(self->state.options, id, slot);
+          flush_project(self->state.options, id, slot, true);
           more = more || !slot.pending.empty();
         }
     }
