@@ -596,22 +596,32 @@ void flush_slow(const persistence_options& options, const std::string& project_i
   }
 }
 
-/// Takes the next batch: at most max_batch entries, in order. Writes nothing waits for join
-/// only once they lingered their time (or with `all`): a reply's commit does not carry a
-/// broadcast's statuses, which commit on their own, in fewer, larger batches. (A batch applies
-/// its writes by kind, statuses last, so leaving them for the next batch keeps their order.)
+/// A reply's own lingering writes (its wamid, three statuses) per write a reply waits for.
+constexpr std::size_t lazy_per_eager = 4;
+
+/// Takes the next batch: at most max_batch entries, in order. Writes nothing waits for ride
+/// along with the writes a reply waits for, oldest first, up to lazy_per_eager each: a chat's
+/// own statuses go in its commits as ever, but a broadcast's thousands a second do not lengthen
+/// them; the rest commit on their own once they lingered their time (or with `all`). A batch
+/// applies its writes by kind, statuses last, so leaving some for the next keeps their order.
 std::vector<entry> take_batch(project_slot& slot, std::chrono::milliseconds linger, bool all) {
-  bool with_lazy = all || (slot.lazy > 0 && clock::now() - slot.oldest >= linger);
+  bool lingered = all || (slot.lazy > 0 && clock::now() - slot.oldest >= linger);
+  std::size_t eager = 0;
+  for (const auto& e : slot.pending) eager += !lazy_entry(e);
+  auto lazy_room = lingered ? slot.pending.size() : eager * lazy_per_eager;
   std::vector<entry> batch, kept;
-  if (with_lazy && slot.pending.size() <= max_batch) {
+  if (lazy_room >= slot.lazy && slot.pending.size() <= max_batch) {
     batch.swap(slot.pending);
   } else {
-    for (auto& e : slot.pending)
-      (batch.size() < max_batch && (with_lazy || !lazy_entry(e)) ? batch : kept)
-          .push_back(std::move(e));
+    for (auto& e : slot.pending) {
+      bool lazy = lazy_entry(e);
+      bool take = batch.size() < max_batch && (!lazy || lazy_room > 0);
+      if (take && lazy) --lazy_room;
+      (take ? batch : kept).push_back(std::move(e));
+    }
     slot.pending.swap(kept);
   }
-  recount(slot);  // lazy ones left behind keep their age
+  recount(slot);  // those left keep the age of the oldest: they go a little early, never late
   return batch;
 }
 

@@ -7,8 +7,10 @@
 /// form the next transaction: a worker appends each request to its project's batch and
 /// queues a flush message behind it, so everything already in its mailbox joins that flush.
 /// Batch size thus grows with load and no timer adds latency to what a reply waits for. Writes
-/// no reply path waits for (a send's wamid, statuses) *linger*: alone, they wait up to
-/// `linger` (10 ms) for company (fewer, larger transactions: bench/README.md). An exit
+/// no reply path waits for (a send's wamid, statuses) *linger*: they ride along with the next
+/// writes a reply waits for, at most four for each (a chat's own wamid and statuses), or wait
+/// up to `linger` (10 ms) and commit together (fewer, larger transactions: bench/README.md), so a
+/// broadcast's thousands of statuses a second do not lengthen a reply's commit. An exit
 /// (shutdown) commits what lingers first. A batch runs in one transaction: open-conversation
 /// and generic jobs in arrival order, then one statement per kind of hot write; a batch of a
 /// single statement skips BEGIN/COMMIT. Every request is answered after the commit. If the
