@@ -116,6 +116,8 @@ void run_sync(project_self self);
 /// the stored templates asked for before is dropped when it answers.
 void shelve(project_self self, const json& changes) {
   auto& st = self->state;
+  // A read of the shelf in flight (a sync's, a load's) may predate this change: it reads again.
+  st.templates_shown = ++st.templates_loads;
   auto current = st.templates->get();
   if (!current) return;  // not read from Meta yet: sends are Meta's to judge
   auto next = std::make_shared<templates::book>(*current);
@@ -125,7 +127,6 @@ void shelve(project_self self, const json& changes) {
     else
       next->add(c);
   }
-  st.templates_shown = ++st.templates_loads;
   st.templates->put(std::move(next));
 }
 

@@ -33,34 +33,30 @@ void add_account_routes(router& routes, project_routes_context ctx) {
   auto timeout = ctx.timeout;
   auto depth = ctx.max_json_depth;
 
-  routes.add(
-      "GET", "/v1/projects/{project_id}/whatsapp/events",
-      guarded(*ctx.auth, access::own_project,
-              [&sys, dir, timeout](http_request&& req, responder respond) {
-                auto limit = parse_limit(req, default_page, max_page);
-                if (auto* err = std::get_if<http_response>(&limit)) return respond(std::move(*err));
-                auto field = std::string{req.query_param("field").value_or("")};
-                if (req.query_param("field") && !field_name(field))
-                  return respond(
-                      http_response::error(api_code::invalid_field,
-                                           "field is a webhook field name such as account_update"));
-                auto cursor = cursor_of(req);
-                if (auto* err = std::get_if<http_response>(&cursor))
-                  return respond(std::move(*err));
-                auto before = std::get<std::int64_t>(cursor);
-                auto n = std::get<int>(limit);
-                ask(
-                    sys, dir, timeout,
-                    [respond, n](std::string& items_json) {
-                      auto items = json::parse(items_json);
-                      json next = nullptr;
-                      if (static_cast<int>(items.size()) == n && n > 0)
-                        next = encode_cursor(items.back()["id"].get<std::int64_t>());
-                      respond(http_response::json(200, {{"items", items}, {"next_cursor", next}}));
-                    },
-                    fail_with(respond), actors::account_events_atom::value,
-                    std::string{req.param("project_id")}, field, before, n);
-              }));
+  routes.add("GET", "/v1/projects/{project_id}/whatsapp/events",
+             guarded(*ctx.auth, access::own_project,
+                     [&sys, dir, timeout](http_request&& req, responder respond) {
+                       auto limit = parse_limit(req, default_page, max_page);
+                       if (auto* err = std::get_if<http_response>(&limit))
+                         return respond(std::move(*err));
+                       auto field = std::string{req.query_param("field").value_or("")};
+                       if (req.query_param("field") && !field_name(field))
+                         return respond(http_response::error(
+                             api_code::invalid_field,
+                             "field is a webhook field name such as account_update"));
+                       auto cursor = cursor_of(req);
+                       if (auto* err = std::get_if<http_response>(&cursor))
+                         return respond(std::move(*err));
+                       auto before = std::get<std::int64_t>(cursor);
+                       auto n = std::get<int>(limit);
+                       ask(
+                           sys, dir, timeout,
+                           [respond, n](std::string& items_json) {
+                             respond(page_response(items_json, n, "id"));
+                           },
+                           fail_with(respond), actors::account_events_atom::value,
+                           std::string{req.param("project_id")}, field, before, n);
+                     }));
 
   // What Meta's signup dialog handed the browser; the signup's steps run before the answer
   // (longer than other requests: several calls to Meta), and are shown on the project as

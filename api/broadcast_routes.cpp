@@ -152,36 +152,30 @@ void add_broadcast_routes(router& routes, project_routes_context ctx) {
                    actors::broadcast_get_atom::value, std::string{req.param("project_id")}, *id);
              }));
 
-  routes.add("GET", base + "/{broadcast_id}/recipients",
-             own([&sys, dir, timeout](http_request&& req, responder respond) {
-               auto id = broadcast_of(req);
-               if (!id) return respond(no_broadcast(req));
-               auto limit = parse_limit(req, default_page, max_page);
-               if (auto* err = std::get_if<http_response>(&limit)) return respond(std::move(*err));
-               auto cursor = cursor_of(req);
-               if (auto* err = std::get_if<http_response>(&cursor)) return respond(std::move(*err));
-               auto status = std::string{req.query_param("status").value_or("")};
-               static const std::vector<std::string> statuses{
-                   "pending", "skipped", "queued", "sent", "delivered", "read", "failed"};
-               if (!status.empty() &&
-                   std::find(statuses.begin(), statuses.end(), status) == statuses.end())
-                 return respond(http_response::error(
-                     api_code::invalid_argument,
-                     "status is pending, skipped, queued, sent, delivered, read or failed"));
-               auto n = std::get<int>(limit);
-               ask(
-                   sys, dir, timeout,
-                   [respond, n](std::string& items_json) {
-                     auto items = json::parse(items_json);
-                     json next = nullptr;
-                     if (static_cast<int>(items.size()) == n && n > 0)
-                       next = encode_cursor(items.back()["seq"].get<std::int64_t>());
-                     respond(http_response::json(200, {{"items", items}, {"next_cursor", next}}));
-                   },
-                   fail_with(respond), actors::broadcast_recipients_atom::value,
-                   std::string{req.param("project_id")}, *id, status,
-                   std::get<std::int64_t>(cursor), n);
-             }));
+  routes.add(
+      "GET", base + "/{broadcast_id}/recipients",
+      own([&sys, dir, timeout](http_request&& req, responder respond) {
+        auto id = broadcast_of(req);
+        if (!id) return respond(no_broadcast(req));
+        auto limit = parse_limit(req, default_page, max_page);
+        if (auto* err = std::get_if<http_response>(&limit)) return respond(std::move(*err));
+        auto cursor = cursor_of(req);
+        if (auto* err = std::get_if<http_response>(&cursor)) return respond(std::move(*err));
+        auto status = std::string{req.query_param("status").value_or("")};
+        static const std::vector<std::string> statuses{"pending",   "skipped", "queued", "sent",
+                                                       "delivered", "read",    "failed"};
+        if (!status.empty() &&
+            std::find(statuses.begin(), statuses.end(), status) == statuses.end())
+          return respond(http_response::error(
+              api_code::invalid_argument,
+              "status is pending, skipped, queued, sent, delivered, read or failed"));
+        auto n = std::get<int>(limit);
+        ask(
+            sys, dir, timeout,
+            [respond, n](std::string& items_json) { respond(page_response(items_json, n, "seq")); },
+            fail_with(respond), actors::broadcast_recipients_atom::value,
+            std::string{req.param("project_id")}, *id, status, std::get<std::int64_t>(cursor), n);
+      }));
 
   for (const char* action : {"pause", "resume", "cancel"})
     routes.add("POST", base + "/{broadcast_id}/" + action,

@@ -64,6 +64,14 @@ std::optional<std::int64_t> parse_id(std::string_view text) {
   return id;
 }
 
+http_response page_response(const std::string& items_json, int limit, const char* position_key) {
+  auto items = nlohmann::json::parse(items_json);
+  nlohmann::json next = nullptr;
+  if (static_cast<int>(items.size()) == limit && limit > 0)
+    next = encode_cursor(items.back()[position_key].get<std::int64_t>());
+  return http_response::json(200, {{"items", items}, {"next_cursor", next}});
+}
+
 std::string encode_cursor(std::int64_t position) {
   // Opaque to clients: a version tag and the position in hex.
   char buf[32];

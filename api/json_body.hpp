@@ -37,4 +37,8 @@ std::optional<std::int64_t> decode_cursor(std::string_view cursor);
 /// The position of the request's `?cursor=` (0 without one), or the 422 invalid_cursor answer.
 std::variant<std::int64_t, http_response> cursor_of(const http_request& req);
 
+/// A page answer {"items", "next_cursor"} of `items_json` (a JSON array of up to `limit`
+/// objects): a full page's cursor is its last item's `position_key`, else null.
+http_response page_response(const std::string& items_json, int limit, const char* position_key);
+
 }  // namespace paige::api

@@ -82,27 +82,30 @@ void add_message_routes(router& routes, project_routes_context ctx) {
     return
         [respond](actors::outbound_view& v) { respond(http_response::json(202, message_json(v))); };
   };
+  // A checked message to `target` (a conversation id, or the contact's wa_id), sent once a
+  // template in it was judged against the approved one.
+  auto send = [&sys, dir, timeout, reply, ctx](const http_request& req, json msg, auto target,
+                                               responder respond) {
+    auto project = std::string{req.param("project_id")};
+    judge_template_send(ctx, project, msg, respond, [=, &sys] {
+      ask(sys, dir, timeout, reply(respond), fail_with(respond), actors::operator_send_atom::value,
+          project, target, msg.dump());
+    });
+  };
 
   routes.add(
       "POST", "/v1/projects/{project_id}/conversations/{conversation_id}/messages",
-      guarded(*ctx.auth, access::own_project,
-              [&sys, dir, timeout, depth, reply, ctx](http_request&& req, responder respond) {
-                auto conversation = conversation_of(req);
-                if (!conversation)
-                  return respond(http_response::error(
-                      api_code::conversation_not_found,
-                      "no conversation " + std::string{req.param("conversation_id")}));
-                std::string unused;
-                auto checked = checked_message(req, depth, false, unused);
-                if (auto* err = std::get_if<http_response>(&checked))
-                  return respond(std::move(*err));
-                auto project = std::string{req.param("project_id")};
-                auto msg = std::get<json>(std::move(checked));
-                judge_template_send(ctx, project, msg, respond, [=, &sys] {
-                  ask(sys, dir, timeout, reply(respond), fail_with(respond),
-                      actors::operator_send_atom::value, project, *conversation, msg.dump());
-                });
-              }));
+      guarded(*ctx.auth, access::own_project, [depth, send](http_request&& req, responder respond) {
+        auto conversation = conversation_of(req);
+        if (!conversation)
+          return respond(
+              http_response::error(api_code::conversation_not_found,
+                                   "no conversation " + std::string{req.param("conversation_id")}));
+        std::string unused;
+        auto checked = checked_message(req, depth, false, unused);
+        if (auto* err = std::get_if<http_response>(&checked)) return respond(std::move(*err));
+        send(req, std::get<json>(std::move(checked)), *conversation, std::move(respond));
+      }));
 
   routes.add(
       "GET", "/v1/projects/{project_id}/conversations/{conversation_id}/messages",
@@ -137,19 +140,12 @@ void add_message_routes(router& routes, project_routes_context ctx) {
 
   routes.add(
       "POST", "/v1/projects/{project_id}/messages",
-      guarded(*ctx.auth, access::own_project,
-              [&sys, dir, timeout, depth, reply, ctx](http_request&& req, responder respond) {
-                std::string to;
-                auto checked = checked_message(req, depth, true, to);
-                if (auto* err = std::get_if<http_response>(&checked))
-                  return respond(std::move(*err));
-                auto project = std::string{req.param("project_id")};
-                auto msg = std::get<json>(std::move(checked));
-                judge_template_send(ctx, project, msg, respond, [=, &sys] {
-                  ask(sys, dir, timeout, reply(respond), fail_with(respond),
-                      actors::operator_send_atom::value, project, to, msg.dump());
-                });
-              }));
+      guarded(*ctx.auth, access::own_project, [depth, send](http_request&& req, responder respond) {
+        std::string to;
+        auto checked = checked_message(req, depth, true, to);
+        if (auto* err = std::get_if<http_response>(&checked)) return respond(std::move(*err));
+        send(req, std::get<json>(std::move(checked)), to, std::move(respond));
+      }));
 }
 
 }  // namespace paige::api
