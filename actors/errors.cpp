@@ -34,6 +34,12 @@ caf::error make_error(errc code, std::string reason, std::optional<api_code> api
                     caf::make_message(std::move(reason), std::string{api ? to_string(*api) : ""})};
 }
 
+caf::error make_error(errc code, std::string reason, api_code api, std::string details_json) {
+  return caf::error{
+      static_cast<std::uint8_t>(code), error_category,
+      caf::make_message(std::move(reason), std::string{to_string(api)}, std::move(details_json))};
+}
+
 caf::error make_db_error(std::string reason, std::string sqlstate) {
   // The context's second slot holds the SQLSTATE here, where other errors hold their API code.
   return caf::error{static_cast<std::uint8_t>(errc::db_error), error_category,
@@ -48,19 +54,26 @@ errc code_of(const caf::error& err) {
   return errc::internal;
 }
 
+namespace {
+/// Whether `err` is ours with its context: (reason, API code or SQLSTATE[, details]).
+bool with_context(const caf::error& err) {
+  const auto& c = err.context();
+  return err.category() == error_category &&
+         (c.match_elements<std::string, std::string>() ||
+          c.match_elements<std::string, std::string, std::string>());
+}
+std::string slot(const caf::error& err, std::size_t i) {
+  return with_context(err) && i < err.context().size() ? err.context().get_as<std::string>(i)
+                                                       : std::string{};
+}
+std::string second_slot(const caf::error& err) { return slot(err, 1); }
+}  // namespace
+
 std::string reason_of(const caf::error& err) {
-  if (err.category() == error_category && err.context().match_elements<std::string, std::string>())
-    return err.context().get_as<std::string>(0);
-  return caf::to_string(err);
+  return with_context(err) ? slot(err, 0) : caf::to_string(err);
 }
 
-namespace {
-std::string second_slot(const caf::error& err) {
-  if (err.category() == error_category && err.context().match_elements<std::string, std::string>())
-    return err.context().get_as<std::string>(1);
-  return {};
-}
-}  // namespace
+std::string details_of(const caf::error& err) { return slot(err, 2); }
 
 std::string api_code_of(const caf::error& err) {
   return code_of(err) == errc::db_error ? std::string{} : second_slot(err);

@@ -38,6 +38,9 @@ const char* to_string(errc code);
 /// API client sees (its HTTP status agrees with `code`'s: see api/api_errors.hpp).
 caf::error make_error(errc code, std::string reason, std::optional<api_code> api = std::nullopt);
 
+/// The same with the API error's `details` (a JSON object as text, such as {"problems": [...]}).
+caf::error make_error(errc code, std::string reason, api_code api, std::string details_json);
+
 /// A statement the database rejected (errc::db_error), with its SQLSTATE.
 caf::error make_db_error(std::string reason, std::string sqlstate);
 
@@ -50,6 +53,9 @@ std::string reason_of(const caf::error& err);
 
 /// The name of the specific API code of `err`, or "" when it has none.
 std::string api_code_of(const caf::error& err);
+
+/// The details of `err` (a JSON object as text), or "" when it has none.
+std::string details_of(const caf::error& err);
 
 /// The SQLSTATE of a db_error, or "".
 std::string sqlstate_of(const caf::error& err);

@@ -107,6 +107,25 @@ void stop_runner(project_self self, std::int64_t id) {
   runners.erase(it);
 }
 
+/// Problems of a table audience against the table as it is now (none for other audiences).
+std::vector<problem> table_problems(pqxx::transaction_base& tx, const json& b) {
+  const auto& audience = b["audience"];
+  if (!audience.contains("table")) return {};
+  std::optional<std::vector<std::string>> columns;
+  if (auto table = storage::describe_table(tx, audience["table"].get<std::string>())) {
+    columns.emplace();
+    for (const auto& c : table->columns) columns->push_back(c.name);
+  }
+  return broadcasts::check_table(b, columns);
+}
+
+/// The 422 for those problems, each with its pointer in `details.problems`.
+caf::error invalid_broadcast(const std::string& problems_json) {
+  auto problems = json::parse(problems_json);
+  return make_error(errc::invalid_argument, problems[0].value("message", ""),
+                    api_code::invalid_broadcast, json{{"problems", problems}}.dump());
+}
+
 void arm(project_self self, std::int64_t id, std::int64_t at) {
   auto wait = std::clamp<std::int64_t>(at - unix_now(), 0, max_timer_seconds);
   self->delayed_send(self, std::chrono::seconds{wait}, broadcast_due_atom::value, id);
@@ -123,36 +142,19 @@ caf::result<std::string> create_broadcast(project_self self, std::string body_js
       self,
       [body, schedule_at](pqxx::connection& c) {
         pqxx::work tx{c};
-        const auto& audience = body["audience"];
-        auto components = body.value("components", json::array());
         // A table audience: the table and every column it names must exist.
-        if (audience.contains("table")) {
-          auto table = storage::describe_table(tx, audience["table"].get<std::string>());
-          if (!table)
-            return caf::make_message(std::string{}, std::string{"/audience/table"},
-                                     "no table '" + audience["table"].get<std::string>() + "'");
-          auto needed = broadcasts::columns_of(components);
-          needed.insert(needed.begin(), audience["phone_column"].get<std::string>());
-          for (const auto& name : needed)
-            if (std::none_of(table->columns.begin(), table->columns.end(),
-                             [&](const storage::column_info& col) { return col.name == name; }))
-              return caf::make_message(std::string{}, std::string{"/audience"},
-                                       "table '" + table->name + "' has no column '" + name + "'");
-        }
+        if (auto problems = table_problems(tx, body); !problems.empty())
+          return caf::make_message(std::string{}, problems_json(problems).dump());
         auto id = storage::insert_broadcast(tx, body.value("name", ""), body["template"].dump(),
-                                            components.dump(), audience.dump(), schedule_at);
+                                            body.value("components", json::array()).dump(),
+                                            body["audience"].dump(), schedule_at);
         auto row = storage::find_broadcast(tx, id).value();
         tx.commit();
-        return caf::make_message(broadcast_view(row, ""), std::string{}, std::string{});
+        return caf::make_message(broadcast_view(row, ""), std::string{});
       },
       rp,
-      [self, rp, schedule_at](std::string& view, std::string& pointer,
-                              std::string& problem) mutable {
-        if (view.empty()) {
-          rp.deliver(make_error(errc::invalid_argument, pointer + ": " + problem,
-                                api_code::invalid_broadcast));
-          return;
-        }
+      [self, rp, schedule_at](std::string& view, std::string& problems) mutable {
+        if (view.empty()) return rp.deliver(invalid_broadcast(problems)), void();
         auto id = json::parse(view)["id"].get<std::int64_t>();
         log::info("broadcast.created", {{"project", self->state.row.id}, {"broadcast", id}});
         if (schedule_at > 0)
@@ -284,19 +286,15 @@ caf::result<std::string> count_audience(project_self self, std::string audience_
       [audience_json](pqxx::connection& c) {
         pqxx::read_transaction tx{c};
         tx.exec0(statement_timeout);
-        auto audience = json::parse(audience_json);
-        if (audience.contains("table") &&
-            !storage::describe_table(tx, audience["table"].get<std::string>()))
-          return caf::make_message(std::string{});
-        return caf::make_message(
-            json{{"count", storage::count_audience(tx, audience_json)}}.dump());
+        if (auto problems = table_problems(tx, json{{"audience", json::parse(audience_json)}});
+            !problems.empty())
+          return caf::make_message(std::string{}, problems_json(problems).dump());
+        return caf::make_message(json{{"count", storage::count_audience(tx, audience_json)}}.dump(),
+                                 std::string{});
       },
       rp,
-      [rp](std::string& answer) mutable {
-        if (answer.empty())
-          return rp.deliver(make_error(errc::invalid_argument, "/audience/table: no such table",
-                                       api_code::invalid_broadcast)),
-                 void();
+      [rp](std::string& answer, std::string& problems) mutable {
+        if (answer.empty()) return rp.deliver(invalid_broadcast(problems)), void();
         rp.deliver(std::move(answer));
       });
   return rp;

@@ -11,11 +11,13 @@ http_response error_response(const caf::error& err) {
   using actors::errc;
   auto specific = parse_api_code(actors::api_code_of(err));
   auto reason = actors::reason_of(err);
+  auto details = nlohmann::json::parse(actors::details_of(err), nullptr, false);
   // The errc decides what kind of answer it is; a specific code of that kind names it.
   auto answer = [&](api_code general) {
     if (!specific) return http_response::error(general, reason);
     if (http_status(*specific) == http_status(general))
-      return http_response::error(*specific, reason);
+      return details.is_object() ? http_response::error(*specific, reason, details)
+                                 : http_response::error(*specific, reason);
     log::error("api.code_mismatch", {{"code", to_string(*specific)}, {"kind", to_string(general)}});
     return http_response::error(general, reason);
   };
@@ -39,12 +41,6 @@ http_response error_response(const caf::error& err) {
       log::error("api.internal_error", {{"reason", reason}});
       return http_response::error(api_code::internal, "internal error");
   }
-}
-
-nlohmann::json problems_json(const std::vector<actors::problem>& problems) {
-  auto list = nlohmann::json::array();
-  for (const auto& p : problems) list.push_back({{"pointer", p.pointer}, {"message", p.message}});
-  return list;
 }
 
 http_response problems_response(api_code code, const std::vector<actors::problem>& problems) {

@@ -17,9 +17,6 @@ namespace paige::api {
 /// log). The error's API code is used when it has one of that status.
 http_response error_response(const caf::error& err);
 
-/// Problems of a document as the API lists them: [{"pointer", "message"}...].
-nlohmann::json problems_json(const std::vector<actors::problem>& problems);
-
 /// `code` with the first problem's message and every problem in `details.problems`.
 http_response problems_response(api_code code, const std::vector<actors::problem>& problems);
 

@@ -20,32 +20,25 @@ bool column_ref(const json& v) {
   return v.is_object() && v.size() == 1 && v.contains("column") && v["column"].is_string();
 }
 
-void collect(const json& v, std::vector<std::string>& out) {
-  if (column_ref(v)) {
-    auto c = v["column"].get<std::string>();
-    if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
-    return;
-  }
-  if (v.is_structured())
-    for (const auto& x : v) collect(x, out);
+/// Calls `f(column, pointer)` for each `{"column": c}` in `v` (at `at`), in document order.
+template <class F>
+void each_ref(const json& v, const std::string& at, F&& f) {
+  if (column_ref(v)) return f(v["column"].get<std::string>(), at + "/column");
+  if (v.is_object())
+    for (const auto& [k, x] : v.items()) each_ref(x, at + "/" + pointer_escape(k), f);
+  else if (v.is_array())
+    for (std::size_t i = 0; i < v.size(); ++i) each_ref(v[i], at + "/" + std::to_string(i), f);
 }
 
 /// Column references must name columns the audience has; other values must be plain JSON.
 void check_refs(const json& v, const std::string& at, const json& audience,
                 std::vector<problem>& out) {
-  if (column_ref(v)) {
-    auto c = v["column"].get<std::string>();
-    bool contacts = !audience.contains("table");
+  bool contacts = !audience.contains("table");
+  each_ref(v, at, [&](const std::string& c, const std::string& pointer) {
     if (contacts ? (c != "name" && c != "wa_id") : !storage::valid_identifier(c))
-      out.push_back({at + "/column", contacts ? "a contact's columns are name and wa_id"
-                                              : "'" + c + "' is not a column name"});
-    return;
-  }
-  if (v.is_object())
-    for (const auto& [k, x] : v.items()) check_refs(x, at + "/" + pointer_escape(k), audience, out);
-  else if (v.is_array())
-    for (std::size_t i = 0; i < v.size(); ++i)
-      check_refs(v[i], at + "/" + std::to_string(i), audience, out);
+      out.push_back({pointer, contacts ? "a contact's columns are name and wa_id"
+                                       : "'" + c + "' is not a column name"});
+  });
 }
 
 void check_audience(const json& a, std::vector<problem>& out) {
@@ -132,7 +125,24 @@ std::vector<problem> check_broadcast(const json& b, std::int64_t now, std::int64
 
 std::vector<std::string> columns_of(const json& components) {
   std::vector<std::string> out;
-  collect(components, out);
+  each_ref(components, "", [&](const std::string& c, const std::string&) {
+    if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  });
+  return out;
+}
+
+std::vector<problem> check_table(const json& b,
+                                 const std::optional<std::vector<std::string>>& columns) {
+  const auto& audience = b["audience"];
+  auto table = audience["table"].get<std::string>();
+  if (!columns) return {{"/audience/table", "no table '" + table + "'"}};
+  std::vector<problem> out;
+  auto check = [&](const std::string& c, const std::string& pointer) {
+    if (std::find(columns->begin(), columns->end(), c) == columns->end())
+      out.push_back({pointer, "table '" + table + "' has no column '" + c + "'"});
+  };
+  check(audience["phone_column"].get<std::string>(), "/audience/phone_column");
+  each_ref(b.value("components", json::array()), "/components", check);
   return out;
 }
 

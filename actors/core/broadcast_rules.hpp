@@ -29,6 +29,11 @@ inline constexpr std::size_t max_wa_ids = 100000;
 std::vector<problem> check_broadcast(const nlohmann::json& b, std::int64_t now,
                                      std::int64_t& schedule_at);
 
+/// Problems of a table audience against the table as it is now (a broadcast that passed
+/// check_broadcast): `columns` are the table's column names, nullopt when there is no table.
+std::vector<problem> check_table(const nlohmann::json& b,
+                                 const std::optional<std::vector<std::string>>& columns);
+
 /// The columns the components use, each once.
 std::vector<std::string> columns_of(const nlohmann::json& components);
 

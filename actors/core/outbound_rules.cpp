@@ -125,6 +125,12 @@ struct checker {
 
 }  // namespace
 
+nlohmann::json problems_json(const std::vector<problem>& problems) {
+  auto list = nlohmann::json::array();
+  for (const auto& p : problems) list.push_back({{"pointer", p.pointer}, {"message", p.message}});
+  return list;
+}
+
 std::string pointer_escape(const std::string& key) {
   std::string out;
   for (char c : key) {

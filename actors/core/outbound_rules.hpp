@@ -20,6 +20,9 @@ struct problem {
 /// pointers below `at`.
 std::vector<problem> check_outbound_message(const nlohmann::json& msg, const std::string& at = "");
 
+/// Problems of a document as the API lists them: [{"pointer", "message"}...].
+nlohmann::json problems_json(const std::vector<problem>& problems);
+
 /// Escapes a key for use in a JSON pointer.
 std::string pointer_escape(const std::string& key);
 

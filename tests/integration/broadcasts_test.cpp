@@ -210,6 +210,31 @@ TEST_CASE("broadcasts that do not fit are refused with pointers, and another pro
   CHECK(unfit.body["error"]["details"]["problems"][0]["pointer"] == "/components/0/parameters");
   short_one["template"]["name"] = "nope";
   CHECK(p.s.call("POST", b.base(), short_one.dump()).status == 404);
+  // A table audience against the table as it is: each missing one with its pointer.
+  auto pointers_of = [](const reply& r) {
+    std::set<std::string> out;
+    for (const auto& problem : r.body["error"]["details"]["problems"])
+      out.insert(problem["pointer"].get<std::string>());
+    return out;
+  };
+  json to_table{{"template", {{"name", "notice"}, {"language", "en_US"}}},
+                {"audience", {{"table", "people"}, {"phone_column", "phone"}}},
+                {"components", broadcasts::body_params({{"column", "first"}}, {{"column", "x"}})}};
+  auto no_table = p.s.call("POST", b.base(), to_table.dump());
+  CHECK(no_table.status == 422);
+  CHECK(no_table.body["error"]["code"] == "invalid_broadcast");
+  CHECK(pointers_of(no_table) == std::set<std::string>{"/audience/table"});
+  auto counted =
+      p.s.call("POST", b.base() + "/audience", json{{"audience", to_table["audience"]}}.dump());
+  CHECK(counted.status == 422);
+  CHECK(pointers_of(counted) == std::set<std::string>{"/audience/table"});
+  REQUIRE(p.s.call("POST", "/v1/projects/" + p.project + "/tables",
+                   R"({"name": "people", "columns": [{"name": "first", "type": "text"}]})")
+              .status == 201);
+  auto no_columns = p.s.call("POST", b.base(), to_table.dump());
+  CHECK(no_columns.status == 422);
+  CHECK(pointers_of(no_columns) ==
+        std::set<std::string>{"/audience/phone_column", "/components/0/parameters/1/text/column"});
   CHECK(p.s.call("GET", b.base()).body["items"].empty());
   CHECK(p.s.call("GET", b.base() + "/99").status == 404);
   CHECK(p.s.call("GET", b.base() + "/x'1").status == 404);
