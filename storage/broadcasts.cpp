@@ -69,24 +69,55 @@ std::string quoted(pqxx::transaction_base& tx, const std::string& name) {
   return tx.quote_name(name);
 }
 
-/// The audience's SQL, rows (key, phone or wa_id, fields), or its count when `count`. The rows
-/// of a list of wa_ids are read from the stored broadcast ($3: its id).
-std::string audience_sql(pqxx::transaction_base& tx, const json& audience,
-                         const std::vector<std::string>& columns, bool count) {
+/// A position in a table read by its primary key starts with this (else it is a row's ctid).
+const std::string key_position = "k:";
+
+/// The SQL of a table audience's rows (position, phone, fields) after position $1, at most $2.
+/// A table with a one-column primary key is read in its order, so a row updated meanwhile
+/// keeps its place (`key_position` + the key as text); else in the order rows are stored in
+/// (ctid), where a row updated during the read may move behind the position (and be missed).
+/// `after` says which reading a broadcast began; "" starts one.
+std::string table_rows_sql(pqxx::transaction_base& tx, const json& audience,
+                           const std::vector<std::string>& columns, const std::string& after) {
+  auto name = audience["table"].get<std::string>();
+  auto table = "public." + quoted(tx, name);
+  auto phone = quoted(tx, audience["phone_column"].get<std::string>());
+  std::string fields = "json_build_object(";
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    fields += (i ? ", " : "") + tx.quote(columns[i]) + ", " + quoted(tx, columns[i]) + "::text";
+  fields += ")::text";
+  auto select = [&](const std::string& position) {
+    // Named apart: "ORDER BY ctid" would otherwise sort by the text of this column.
+    return "SELECT " + position + " AS paige_position, coalesce(" + phone + "::text, ''), " +
+           fields + " FROM " + table;
+  };
+  bool by_ctid = !after.empty() && after.rfind(key_position, 0) != 0;
+  auto key = by_ctid ? pqxx::result{}
+                     : tx.exec_params(
+                           "SELECT quote_ident(a.attname), format_type(a.atttypid, a.atttypmod) "
+                           "FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                           "AND a.attnum = i.indkey[0] WHERE i.indrelid = $1::regclass "
+                           "AND i.indisprimary AND i.indnkeyatts = 1",
+                           table);
+  if (key.empty())
+    return select("ctid::text") +
+           " WHERE ctid > (CASE WHEN $1 = '' THEN '(0,0)' ELSE $1 END)::tid ORDER BY ctid LIMIT $2";
+  auto k = key[0][0].as<std::string>(), type = key[0][1].as<std::string>();
+  return select(tx.quote(key_position) + " || " + k + "::text") +
+         (after.empty() ? " WHERE $1 = ''"
+                        : " WHERE " + k + " > CAST(substr($1, " +
+                              std::to_string(key_position.size() + 1) + ") AS " + type + ")") +
+         " ORDER BY " + k + " LIMIT $2";
+}
+
+/// The SQL of the audience's count, or (not for tables) of its rows (key, wa_id, fields); the
+/// rows of a list of wa_ids are read from the stored broadcast ($3: its id).
+std::string audience_sql(pqxx::transaction_base& tx, const json& audience, bool count) {
   const std::string contact_fields =
       "json_build_object('name', coalesce(c.name, ''), 'wa_id', "
       "c.wa_id)::text";
-  if (audience.contains("table")) {
-    auto table = "public." + quoted(tx, audience["table"].get<std::string>());
-    auto phone = quoted(tx, audience["phone_column"].get<std::string>());
-    if (count) return "SELECT count(*) FROM " + table;
-    std::string fields = "json_build_object(";
-    for (std::size_t i = 0; i < columns.size(); ++i)
-      fields += (i ? ", " : "") + tx.quote(columns[i]) + ", " + quoted(tx, columns[i]) + "::text";
-    fields += ")::text";
-    return "SELECT ctid::text, coalesce(" + phone + "::text, ''), " + fields + " FROM " + table +
-           " WHERE ctid > $1::tid ORDER BY ctid LIMIT $2";
-  }
+  if (audience.contains("table"))
+    return "SELECT count(*) FROM public." + quoted(tx, audience["table"].get<std::string>());
   if (audience.contains("wa_ids")) {
     if (count) return "SELECT jsonb_array_length($1::jsonb -> 'wa_ids')";
     // A slice of the stored list (unpacking the whole list at each batch cost ten times more).
@@ -185,8 +216,9 @@ std::vector<audience_row> read_audience(pqxx::transaction_base& tx, std::int64_t
   auto audience_json = stored[0].as<std::string>();
   auto audience = json::parse(audience_json);
   bool table = audience.contains("table");
-  auto sql = audience_sql(tx, audience, columns, false);
-  auto position = after.empty() ? (table ? std::string{"(0,0)"} : std::string{"0"}) : after;
+  auto sql =
+      table ? table_rows_sql(tx, audience, columns, after) : audience_sql(tx, audience, false);
+  auto position = after.empty() ? (table ? std::string{} : std::string{"0"}) : after;
   auto rows = audience.contains("wa_ids")   ? tx.exec_params(sql, position, limit, broadcast_id)
               : audience.contains("states") ? tx.exec_params(sql, position, limit, audience_json)
                                             : tx.exec_params(sql, position, limit);
@@ -200,7 +232,7 @@ std::vector<audience_row> read_audience(pqxx::transaction_base& tx, std::int64_t
 
 std::int64_t count_audience(pqxx::transaction_base& tx, const std::string& audience_json) {
   auto audience = json::parse(audience_json);
-  auto sql = audience_sql(tx, audience, {}, true);
+  auto sql = audience_sql(tx, audience, true);
   auto r = audience.contains("wa_ids") || audience.contains("states")
                ? tx.exec_params(sql, audience_json)
                : tx.exec(sql);
