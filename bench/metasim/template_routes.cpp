@@ -6,6 +6,7 @@
 #include "bench/metasim/routes.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace paige::metasim {
 namespace {
@@ -108,6 +109,26 @@ bool edit_template(const sim_context& ctx, const http_request& req, responder re
     respond(graph_error(100, "Invalid parameter", "an approved template's category is fixed"));
     return true;
   }
+  // An approved template: one edit a day, ten in 30 days (the times of its edits are kept).
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  auto edits = t->value("approved_edits", json::array());
+  if (status == "APPROVED") {
+    long last_day = 0, last_month = 0;
+    for (const auto& e : edits) {
+      auto at = e.get<long>();
+      last_day += now - at < 86400;
+      last_month += now - at < 30 * 86400;
+    }
+    if (last_day >= 1 || last_month >= 10) {
+      respond(graph_error(100, "Invalid parameter",
+                          "an approved template can be edited once in 24 hours and 10 times "
+                          "in 30 days"));
+      return true;
+    }
+    edits.push_back(now);
+  }
   auto edited = *t;
   for (const char* k : {"components", "category"})
     if (body.contains(k)) edited[k] = body[k];
@@ -126,6 +147,7 @@ bool edit_template(const sim_context& ctx, const http_request& req, responder re
     x["components"] = edited["components"];
     x["category"] = edited["category"];
     x["status"] = "PENDING";
+    x["approved_edits"] = edits;
     x.erase("rejected_reason");
   });
   ctx.state.count("templates_edited");

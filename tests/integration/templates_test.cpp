@@ -258,6 +258,14 @@ TEST_CASE("templates are edited and deleted as Meta allows", "[integration][temp
   CHECK(edited.body["components"][0]["text"] == body["text"]);
   CHECK(t.at_meta()[0]["components"][0]["text"] == body["text"]);
   REQUIRE(t.wait_for("order_ready", "status", "APPROVED"));
+  // Approved again, it cannot be edited again within 24 hours: Meta's refusal, nothing changed.
+  auto again = p.s.call("PATCH", t.base() + "/order_ready/en_US",
+                        json{{"components", order_template()["components"]}}.dump());
+  CHECK(again.status == 422);
+  CHECK(again.body["error"]["code"] == "whatsapp_rejected");
+  CHECK(again.body["error"]["message"].get<std::string>().find("24 hours") != std::string::npos);
+  CHECK(t.get("order_ready")["status"] == "APPROVED");
+  CHECK(t.get("order_ready")["components"][0]["text"] == body["text"]);
   auto category =
       p.s.call("PATCH", t.base() + "/order_ready/en_US", R"({"category": "MARKETING"})");
   CHECK(category.status == 409);
