@@ -199,6 +199,11 @@ void make_ready(project_outbox& box, const std::string& wa_id) {
 /// Sends in flight a broadcast may have: a quarter of `limit` stays free for live replies.
 int bulk_limit(int limit) { return limit > 1 ? limit - std::max(1, limit / 4) : limit; }
 
+/// Tokens a broadcast leaves in the number's bucket for live replies: a twentieth of a second of
+/// its rate. A broadcast still gets the whole rate the replies leave it; the bucket just stays
+/// that full, so a reply does not wait for the next token (decision 0018).
+double bulk_reserve(const token_bucket& bucket) { return bucket.rate() / 20; }
+
 /// The next contact to send to, if one may go now: live replies first, then a broadcast's
 /// message within bulk_limit (decision 0018).
 std::optional<std::string> next_ready(project_outbox& box, int limit) {
@@ -219,11 +224,12 @@ void pump(self_ptr self, const std::string& project_id) {
     auto now = token_bucket::clock::now();
     if (box.ready.empty() && box.in_flight >= bulk_limit(limit))
       return;  // only broadcasts wait, and their share is in flight
-    if (!box.bucket.try_take(now)) {
+    auto keep = box.ready.empty() ? bulk_reserve(box.bucket) : 0.0;
+    if (!box.bucket.try_take(now, keep)) {
       if (!box.wake_queued) {
         box.wake_queued = true;
-        auto wait =
-            std::chrono::duration_cast<std::chrono::milliseconds>(box.bucket.next_token(now) - now);
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+            box.bucket.next_token(now, keep) - now);
         self->delayed_send(self, std::max(wait, std::chrono::milliseconds{1}),
                            caf::tick_atom::value, project_id);
       }

@@ -13,18 +13,20 @@ void token_bucket::refill(clock::time_point now) {
   last_ = now;
 }
 
-bool token_bucket::try_take(clock::time_point now) {
+double token_bucket::needed(double keep) const { return 1.0 + std::clamp(keep, 0.0, burst_ - 1.0); }
+
+bool token_bucket::try_take(clock::time_point now, double keep) {
   refill(now);
-  if (tokens_ < 1.0) return false;
+  if (tokens_ < needed(keep)) return false;
   tokens_ -= 1.0;
   return true;
 }
 
-token_bucket::clock::time_point token_bucket::next_token(clock::time_point now) const {
+token_bucket::clock::time_point token_bucket::next_token(clock::time_point now, double keep) const {
   auto tokens = std::min(
       burst_, tokens_ + rate_ * std::chrono::duration<double>(now - std::min(now, last_)).count());
-  if (tokens >= 1.0 || rate_ <= 0) return now;
-  auto wait = std::chrono::duration<double>((1.0 - tokens) / rate_);
+  if (tokens >= needed(keep) || rate_ <= 0) return now;
+  auto wait = std::chrono::duration<double>((needed(keep) - tokens) / rate_);
   return now + std::chrono::duration_cast<clock::duration>(wait);
 }
 

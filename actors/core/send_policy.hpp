@@ -14,15 +14,17 @@ class token_bucket {
   using clock = std::chrono::steady_clock;
   token_bucket(double rate, double burst, clock::time_point now);
 
-  /// Takes a token if one is available at `now`.
-  bool try_take(clock::time_point now);
-  /// When the next token will be available (now if one is).
-  clock::time_point next_token(clock::time_point now) const;
+  /// Takes a token if one is available at `now` with `keep` more left in the bucket (at most
+  /// burst - 1 are kept): a sender that passes a reserve leaves room for one that does not.
+  bool try_take(clock::time_point now, double keep = 0);
+  /// When the next token will be available (now if one is), with `keep` more left.
+  clock::time_point next_token(clock::time_point now, double keep = 0) const;
   void set_rate(double rate, double burst);
   double rate() const { return rate_; }
 
  private:
   void refill(clock::time_point now);
+  double needed(double keep) const;
   double rate_;
   double burst_;
   double tokens_;

@@ -30,6 +30,26 @@ TEST_CASE("a token bucket paces to its rate after its burst", "[send]") {
   CHECK(b.rate() == 1000);
 }
 
+TEST_CASE("a sender that keeps a reserve leaves it for the others, at the same rate", "[send]") {
+  auto t0 = token_bucket::clock::time_point{} + 1h;
+  token_bucket b{100, 10, t0};
+  int bulk = 0;
+  while (b.try_take(t0, 3)) ++bulk;
+  CHECK(bulk == 7);  // three stay for senders without a reserve
+  CHECK(b.next_token(t0, 3) == t0 + 10ms);
+  CHECK(b.try_take(t0));
+  CHECK(b.try_take(t0));
+  CHECK(b.try_take(t0));
+  CHECK_FALSE(b.try_take(t0));
+  // Once the reserve is refilled, the reserving sender gets the whole rate again.
+  int later = 0;
+  for (auto t = t0 + 1ms; t <= t0 + 1000ms; t += 1ms) later += b.try_take(t, 3);
+  CHECK(later == 97);  // 100 a second, less the 3 that refill the reserve
+  // A reserve never blocks a bucket too small to hold it.
+  token_bucket one{1, 1, t0};
+  CHECK(one.try_take(t0, 5));
+}
+
 TEST_CASE("send failures are classified by Meta's codes", "[send]") {
   graph_result timeout;
   timeout.transport_error = "timed out";
