@@ -7,6 +7,7 @@
 #include "actors/event_hub.hpp"
 #include "actors/meta_sync.hpp"
 #include "actors/project_broadcasts.hpp"
+#include "actors/project_flows.hpp"
 #include "actors/project_templates.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
@@ -33,6 +34,7 @@ struct health_update {
   std::uint64_t whatsapp_ticket = 0;  ///< when that view was asked for (show_whatsapp)
   nlohmann::json templates = nlohmann::json::array();  ///< templates the changes changed
   bool templates_resync = false;                       ///< Meta's template list is to be read
+  nlohmann::json flows = nlohmann::json::array();      ///< flows the changes changed
 };
 
 }  // namespace paige::actors
@@ -210,6 +212,11 @@ void record_account_changes(project_self self, std::vector<account_change> chang
                                    u.templates_resync);
             continue;
           }
+          if (c.field == "flows") {
+            apply_flow_webhook(tx, project, c.time, json::parse(c.value_json, nullptr, false),
+                               u.flows);
+            continue;
+          }
           if (number_id.empty()) continue;
           auto out = health::apply(u.health, c.field, c.time,
                                    json::parse(c.value_json, nullptr, false), now);
@@ -227,6 +234,7 @@ void record_account_changes(project_self self, std::vector<account_change> chang
         }
         if (!u->verified_name.empty()) register_again(self);
         templates_changed(self, u->templates, u->templates_resync);
+        flows_changed(self, u->flows);
         ack.ok();
       });
 }

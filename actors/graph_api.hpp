@@ -34,6 +34,15 @@ class graph_api {
     r.transport_error = "uploads are not supported by this Graph API";
     done(std::move(r));
   }
+  /// POSTs a form (`content_type` with its boundary, `body` encoded: multipart/form-data).
+  virtual void post_form(const std::string& path, const std::string& access_token,
+                         std::string content_type, std::string body,
+                         std::function<void(graph_result)> done) {
+    (void)path, (void)access_token, (void)content_type, (void)body;
+    graph_result r;
+    r.transport_error = "forms are not supported by this Graph API";
+    done(std::move(r));
+  }
 };
 
 }  // namespace paige::actors

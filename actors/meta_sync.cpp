@@ -410,6 +410,18 @@ caf::behavior meta_sync(self_ptr self, std::shared_ptr<graph_api> graph, metrics
         });
         return rp;
       },
+      [=](graph_form_atom, const std::string& path, const std::string& token,
+          std::string& content_type, std::string& body) -> caf::result<graph_result> {
+        auto id = ++self->state.next_id;
+        auto rp = self->make_response_promise();
+        self->state.pending.emplace(id, rp);
+        caf::actor me = caf::actor_cast<caf::actor>(self);
+        self->state.graph->post_form(path, token, std::move(content_type), std::move(body),
+                                     [me, id](graph_result r) {
+                                       caf::anon_send(me, graph_done_atom::value, id, std::move(r));
+                                     });
+        return rp;
+      },
       [=](graph_done_atom, std::uint64_t id, graph_result& r) {
         auto it = self->state.pending.find(id);
         if (it == self->state.pending.end()) return;

@@ -7,6 +7,8 @@
 ///       caf::error), so callers can act on Meta's code.
 ///   (graph_upload_atom, path, access_token, bytes) → graph_result
 ///       bytes sent to a Resumable Upload session (graph_api::upload).
+///   (graph_form_atom, path, access_token, content_type, body) → graph_result
+///       a form POSTed (graph_api::post_form: a flow's multipart asset).
 ///   (number_atom, project_id, phone_number_id, access_token, persistence_worker, project_actor,
 ///   rate)
 ///       the project's number and its send rate (messages/s); queued messages go out from it.
@@ -71,6 +73,7 @@ namespace paige::actors {
 
 using graph_call_atom = caf::atom_constant<caf::atom("graphcall")>;
 using graph_upload_atom = caf::atom_constant<caf::atom("graphup")>;
+using graph_form_atom = caf::atom_constant<caf::atom("graphform")>;
 using number_atom = caf::atom_constant<caf::atom("number")>;
 using rate_atom = caf::atom_constant<caf::atom("rate")>;
 using bulk_pending_atom = caf::atom_constant<caf::atom("bulkpend")>;

@@ -12,6 +12,7 @@
 #include "actors/number_directory.hpp"
 #include "actors/persistence.hpp"
 #include "actors/project_broadcasts.hpp"
+#include "actors/project_flows.hpp"
 #include "actors/project_templates.hpp"
 #include "actors/provisioner.hpp"
 #include "common/log.hpp"
@@ -789,6 +790,18 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                   [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
+      [=](flow_create_atom, std::string& body) { return create_flow(self, std::move(body)); },
+      [=](flow_list_atom, std::string& status, std::string& after, int limit) {
+        return list_flows(self, std::move(status), std::move(after), limit);
+      },
+      [=](flow_get_atom, std::string& name) { return get_flow(self, std::move(name)); },
+      [=](flow_edit_atom, std::string& name, std::string& patch) {
+        return edit_flow(self, std::move(name), std::move(patch));
+      },
+      [=](flow_delete_atom, std::string& name) { return delete_flow(self, std::move(name)); },
+      [=](flow_publish_atom, std::string& name) { return publish_flow(self, std::move(name)); },
+      [=](flow_deprecate_atom, std::string& name) { return deprecate_flow(self, std::move(name)); },
+      [=](flow_preview_atom, std::string& name) { return flow_preview(self, std::move(name)); },
       [=](broadcast_create_atom, std::string& body, std::int64_t schedule_at) {
         return create_broadcast(self, std::move(body), schedule_at);
       },

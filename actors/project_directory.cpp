@@ -187,6 +187,31 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](template_sync_atom, const std::string& id) {
         return forward(self, id, template_sync_atom::value);
       },
+      [=](flow_create_atom, const std::string& id, std::string& body) {
+        return forward(self, id, flow_create_atom::value, std::move(body));
+      },
+      [=](flow_list_atom, const std::string& id, std::string& status, std::string& after,
+          int limit) {
+        return forward(self, id, flow_list_atom::value, std::move(status), std::move(after), limit);
+      },
+      [=](flow_edit_atom, const std::string& id, std::string& name, std::string& patch) {
+        return forward(self, id, flow_edit_atom::value, std::move(name), std::move(patch));
+      },
+      [=](flow_get_atom, const std::string& id, std::string& name) {
+        return forward(self, id, flow_get_atom::value, std::move(name));
+      },
+      [=](flow_delete_atom, const std::string& id, std::string& name) {
+        return forward(self, id, flow_delete_atom::value, std::move(name));
+      },
+      [=](flow_publish_atom, const std::string& id, std::string& name) {
+        return forward(self, id, flow_publish_atom::value, std::move(name));
+      },
+      [=](flow_deprecate_atom, const std::string& id, std::string& name) {
+        return forward(self, id, flow_deprecate_atom::value, std::move(name));
+      },
+      [=](flow_preview_atom, const std::string& id, std::string& name) {
+        return forward(self, id, flow_preview_atom::value, std::move(name));
+      },
       [=](broadcast_create_atom, const std::string& id, std::string& body, std::int64_t at) {
         return forward(self, id, broadcast_create_atom::value, std::move(body), at);
       },

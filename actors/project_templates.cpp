@@ -5,6 +5,7 @@
 #include "actors/core/template_events.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
+#include "actors/project_steps.hpp"
 #include "common/log.hpp"
 #include "storage/templates.hpp"
 
@@ -23,13 +24,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::chrono::seconds control_timeout{15};
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using namespace project_steps;
 
 json view_of(const storage::template_row& t) {
   return {{"id", t.meta_id},
@@ -43,11 +38,6 @@ json view_of(const storage::template_row& t) {
           {"quality", t.quality.empty() ? json(nullptr) : json(t.quality)},
           {"created_at", t.created_at},
           {"updated_at", t.updated_at}};
-}
-
-caf::error not_connected() {
-  return make_error(errc::conflict, "connect a WhatsApp number first",
-                    api_code::whatsapp_not_connected);
 }
 
 caf::error no_template(const std::string& name, const std::string& language) {
@@ -93,20 +83,6 @@ std::optional<storage::template_row> row_of_meta(const json& t, const std::strin
   r.quality = string_member(t.value("quality_score", json::object()), "score");
   r.status_time = now;
   return r;
-}
-
-/// Runs `job` on the control database; `ok` gets its message, `rp` any error.
-template <class Ok>
-void control(project_self self, db_job job, caf::typed_response_promise<std::string> rp, Ok ok) {
-  self->request(self->state.svc->control_db, control_timeout, run_atom::value, std::move(job))
-      .then(ok, [rp](caf::error& err) mutable { rp.deliver(err); });
-}
-
-/// The account actor's answer, or its error to `rp`.
-template <class... Ts, class Ok>
-void ask_account(project_self self, caf::typed_response_promise<std::string> rp, Ok ok, Ts... xs) {
-  self->request(self->state.account, caf::infinite, std::move(xs)...)
-      .then(ok, [rp](caf::error& err) mutable { rp.deliver(err); });
 }
 
 void run_sync(project_self self);

@@ -323,6 +323,14 @@ whatsapp_account::behavior_type account_behavior(self_ptr self, std::string proj
         return create_template(self, n, body);
       },
       [=](template_list_atom, const storage::number_row& n) { return list_templates(self, n); },
+      [=](flow_create_atom, const storage::number_row& n, const std::string& body) {
+        return create_flow(self, n, body);
+      },
+      [=](flow_asset_atom, const storage::number_row& n, const std::string& meta_id,
+          const std::string& text) { return upload_flow_json(self, n, meta_id, text); },
+      [=](flow_call_atom, const storage::number_row& n, const std::string& meta_id,
+          const std::string& action,
+          const std::string& body) { return flow_call(self, n, meta_id, action, body); },
       [=](template_edit_atom, const storage::number_row& n, const std::string& meta_id,
           const std::string& body) { return edit_template(self, n, meta_id, body); },
       [=](template_delete_atom, const storage::number_row& n, const std::string& name,

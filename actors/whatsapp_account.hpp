@@ -35,6 +35,14 @@
 ///       meta_id is empty)
 ///   (template_media_atom, number, bytes, mime) → std::string: the handle of a file uploaded for
 ///       a template's media header example | not_configured app_id_not_configured
+///   (flow_create_atom, number, body_json) → std::string: makes a flow on the number's WABA
+///       (`{"name", "categories", "flow_json": text, "endpoint_uri"?}`, checked by the caller);
+///       Meta's answer ({"id", "validation_errors"})
+///   (flow_asset_atom, number, meta_id, flow_json_text) → std::string: uploads a draft's Flow
+///       JSON (multipart flow.json); Meta's answer ({"success", "validation_errors"})
+///   (flow_call_atom, number, meta_id, action, body_json) → std::string: Meta's answer to
+///       "update" (the metadata of body_json), "publish", "deprecate", "delete" or "preview"
+///       (the flow's preview link)
 ///   every one | the same Graph errors
 /// One request at a time: a call holds back the next until Meta and the control database answered.
 /// It is spawned linked to its project actor and ends with it.
@@ -82,6 +90,11 @@ using whatsapp_account = caf::typed_actor<
     caf::replies_to<template_delete_atom, storage::number_row, std::string,
                     std::string>::with<bool>,
     caf::replies_to<template_media_atom, storage::number_row, std::string,
+                    std::string>::with<std::string>,
+    caf::replies_to<flow_create_atom, storage::number_row, std::string>::with<std::string>,
+    caf::replies_to<flow_asset_atom, storage::number_row, std::string,
+                    std::string>::with<std::string>,
+    caf::replies_to<flow_call_atom, storage::number_row, std::string, std::string,
                     std::string>::with<std::string>>;
 
 /// Spawns the account actor of `project_id`, linked to `parent` (its project actor).

@@ -83,4 +83,13 @@ caf::result<bool> edit_template(self_ptr self, const storage::number_row& n,
 caf::result<bool> delete_template(self_ptr self, const storage::number_row& n,
                                   const std::string& name, const std::string& meta_id);
 
+/// The flows (whatsapp_flows.cpp).
+caf::result<std::string> create_flow(self_ptr self, const storage::number_row& n,
+                                     const std::string& body_json);
+caf::result<std::string> upload_flow_json(self_ptr self, const storage::number_row& n,
+                                          const std::string& meta_id, const std::string& text);
+caf::result<std::string> flow_call(self_ptr self, const storage::number_row& n,
+                                   const std::string& meta_id, const std::string& action,
+                                   const std::string& body_json);
+
 }  // namespace paige::actors::account

@@ -6,6 +6,7 @@
 #include "api/conversation_routes.hpp"
 #include "api/database_routes.hpp"
 #include "api/event_routes.hpp"
+#include "api/flow_routes.hpp"
 #include "api/message_routes.hpp"
 #include "api/profile_routes.hpp"
 #include "api/session_routes.hpp"
@@ -23,6 +24,7 @@ void add_api_routes(router& routes, api_routes_context ctx) {
   add_profile_routes(routes, ctx.projects);
   add_account_routes(routes, ctx.projects);
   add_template_routes(routes, ctx.projects);
+  add_flow_routes(routes, ctx.projects);
   add_broadcast_routes(routes, ctx.projects);
   add_message_routes(routes, ctx.projects);
   add_conversation_routes(routes, ctx.projects);

@@ -41,4 +41,13 @@ void graph_client::upload(const std::string& path, const std::string& access_tok
                   to_result(std::move(done)));
 }
 
+void graph_client::post_form(const std::string& path, const std::string& access_token,
+                             std::string content_type, std::string body,
+                             std::function<void(actors::graph_result)> done) {
+  std::vector<std::pair<std::string, std::string>> headers{
+      {"Authorization", "Bearer " + access_token}, {"Content-Type", std::move(content_type)}};
+  client_.request("POST", prefix_ + path, std::move(headers), std::move(body),
+                  to_result(std::move(done)));
+}
+
 }  // namespace paige::api

@@ -22,6 +22,9 @@ class graph_client final : public actors::graph_api {
   void upload(const std::string& path, const std::string& access_token, std::string bytes,
               std::function<void(actors::graph_result)> done) override;
 
+  void post_form(const std::string& path, const std::string& access_token, std::string content_type,
+                 std::string body, std::function<void(actors::graph_result)> done) override;
+
   /// Stops the underlying client (pending calls fail).
   void stop() { client_.stop(); }
 

@@ -27,6 +27,7 @@
   X(conversation_not_found, 404, "no such conversation in this project")                           \
   X(bot_not_found, 404, "the project has no bot version yet")                                      \
   X(template_not_found, 404, "no such template (name, language) in this project")                  \
+  X(flow_not_found, 404, "no such flow in this project")                                           \
   X(broadcast_not_found, 404, "no such broadcast in this project")                                 \
   X(key_not_found, 404, "no such unrevoked API key in this project")                               \
   X(table_not_found, 404, "no such table in the project's database")                               \
@@ -47,6 +48,8 @@
   X(template_exists, 409, "a template of that name and language exists")                           \
   X(template_not_editable, 409, "Meta edits only APPROVED, REJECTED or PAUSED templates")          \
   X(template_not_approved, 409, "the template is not APPROVED (its status in the message)")        \
+  X(flow_exists, 409, "a flow of that name exists in this project")                                \
+  X(flow_state, 409, "the flow's status does not allow this (DRAFT only, PUBLISHED only)")         \
   X(broadcast_state, 409, "the broadcast is not in a state this action applies to")                \
   X(contact_opted_out, 409, "the contact opted out of marketing: no marketing template")           \
   X(unique_violation, 409, "a row with that unique value exists")                                  \
@@ -89,6 +92,7 @@
   X(invalid_message, 422, "the message is not one the Cloud API accepts")                          \
   X(invalid_template, 422, "the template breaks Meta's rules (a pointer per problem)")             \
   X(invalid_template_parameters, 422, "a template send does not fit its template (pointers)")      \
+  X(invalid_flow, 422, "the flow or its Flow JSON breaks Meta's rules (a pointer per problem)")    \
   X(invalid_media, 422, "a template media file of a type Meta does not take")                      \
   X(invalid_broadcast, 422, "the broadcast has problems (a pointer per problem)")                  \
   X(outside_service_window, 422, "not a template, and the contact's 24-hour window is closed")     \

@@ -168,6 +168,27 @@ const std::vector<migration>& control_migrations() {
            synced_at  timestamptz NOT NULL
          );
        )sql"},
+      {10, "flows",
+       R"sql(
+         -- The WhatsApp Flows of the project's WABA (storage/flows.hpp): the Flow JSON as last
+         -- uploaded to Meta, with Meta's status and the problems Meta found in it.
+         CREATE TABLE flows (
+           project_id        text NOT NULL REFERENCES projects (id),
+           name              text NOT NULL,
+           meta_id           text NOT NULL,
+           waba_id           text NOT NULL,
+           categories        jsonb NOT NULL,
+           flow_json         jsonb NOT NULL,
+           endpoint_uri      text NOT NULL DEFAULT '',
+           status            text NOT NULL,
+           validation_errors jsonb NOT NULL DEFAULT '[]',
+           status_time       bigint NOT NULL DEFAULT 0,
+           created_at        timestamptz NOT NULL DEFAULT now(),
+           updated_at        timestamptz NOT NULL DEFAULT now(),
+           PRIMARY KEY (project_id, name),
+           UNIQUE (project_id, meta_id)
+         );
+       )sql"},
   };
   return list;
 }

@@ -430,6 +430,7 @@ int main(int argc, char** argv) {
     };
     api::router routes;
     metasim::add_template_routes(routes, ctx);
+    metasim::add_flow_routes(routes, ctx);
     metasim::add_graph_routes(routes, ctx);
     metrics::registry sim_metrics;
     api::http_server_options sopts;

@@ -105,6 +105,7 @@ json graph_error_body(long code, const std::string& message, const std::string& 
 
 void add_graph_routes(api::router& routes, sim_context ctx) {
   routes.add("GET", "/{version}/{id}", [ctx](http_request&& req, responder respond) {
+    if (flow_call(ctx, req, respond)) return;
     http_response denied;
     auto n = authorized(ctx, req, denied);
     if (!n) return answer(ctx, respond, std::move(denied));
@@ -118,11 +119,17 @@ void add_graph_routes(api::router& routes, sim_context ctx) {
                                      {"throughput", {{"level", "STANDARD"}}}}));
   });
 
+  routes.add("DELETE", "/{version}/{id}", [ctx](http_request&& req, responder respond) {
+    if (flow_call(ctx, req, respond)) return;
+    answer(ctx, respond, graph_error(100, "Unsupported delete request"));
+  });
+
   // A display-name change for review; decided as the number's name_review says, after its
   // delay, with the phone_number_name_update webhook (spec §10).
   routes.add("POST", "/{version}/{id}", [ctx](http_request&& req, responder respond) {
     if (req.param("id").rfind("upload:", 0) == 0) return receive_upload(ctx, req, respond);
     if (edit_template(ctx, req, respond)) return;
+    if (flow_call(ctx, req, respond)) return;
     http_response denied;
     auto n = authorized(ctx, req, denied);
     if (!n) return answer(ctx, respond, std::move(denied));

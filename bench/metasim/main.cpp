@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
     metasim::add_signup_routes(routes, ctx);   // and /{version}/debug_token over /{version}/{id}
     metasim::add_upload_routes(routes, ctx);
     metasim::add_template_routes(routes, ctx);
+    metasim::add_flow_routes(routes, ctx);
     metasim::add_graph_routes(routes, ctx);
     metrics::registry metrics;
     auto listen = opt["--listen"];

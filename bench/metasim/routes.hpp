@@ -53,6 +53,14 @@ bool edit_template(const sim_context& ctx, const api::http_request& req, api::re
 long template_send_error(const sim_state& state, const number& n, const json& msg,
                          std::string& detail);
 
+/// Meta's Flows API: POST/GET /{version}/{waba-id}/flows, POST /{version}/{flow-id}/assets
+/// (multipart flow.json), /publish, /deprecate; PUT /control/flows/validation adds Meta's
+/// validation rules, GET /control/flows lists them all, POST /control/flows/{id}/status changes a
+/// status (with the `flows` webhook). Add before add_graph_routes.
+void add_flow_routes(api::router& routes, sim_context ctx);
+/// GET, POST (metadata) and DELETE /{version}/{flow-id}, if `id` is a flow's (false: it is not).
+bool flow_call(const sim_context& ctx, const api::http_request& req, api::responder respond);
+
 /// /control/...: numbers, simulated users sending inbound messages, the exchange records
 /// (with long polling), faults, counters.
 void add_control_routes(api::router& routes, sim_context ctx);

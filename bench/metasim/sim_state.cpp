@@ -328,4 +328,54 @@ void sim_state::set_template_review(json review) {
   template_review_ = std::move(review);
 }
 
+json sim_state::add_flow(const std::string& waba_id, json f) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto id =
+      std::to_string(2000000000000000ULL +
+                     (std::hash<std::string>{}(run_id_) % 1000000) * 1000000ULL + ++flow_counter_);
+  f["id"] = id;
+  f["waba_id"] = waba_id;
+  f["status"] = "DRAFT";
+  if (!f.contains("validation_errors")) f["validation_errors"] = json::array();
+  return flows_[id] = std::move(f);
+}
+
+std::optional<json> sim_state::find_flow(const std::string& id) const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto it = flows_.find(id);
+  if (it == flows_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<json> sim_state::flows(const std::string& waba_id) const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  std::vector<json> out;
+  for (const auto& [id, f] : flows_)
+    if (f.value("waba_id", "") == waba_id) out.push_back(f);
+  return out;
+}
+
+bool sim_state::update_flow(const std::string& id, const std::function<void(json&)>& f) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto it = flows_.find(id);
+  if (it == flows_.end()) return false;
+  f(it->second);
+  return true;
+}
+
+bool sim_state::remove_flow(const std::string& id) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return flows_.erase(id) > 0;
+}
+
+json sim_state::flow_validation() const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return flow_validation_;
+}
+
+void sim_state::set_flow_validation(json rules) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  flow_validation_ = std::move(rules);
+}
+
 }  // namespace paige::metasim

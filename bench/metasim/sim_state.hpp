@@ -132,6 +132,20 @@ class sim_state {
   json template_review() const;
   void set_template_review(json review);
 
+  /// WhatsApp Flows as Meta keeps them (`{"id", "name", "status", "categories", "waba_id",
+  /// "flow_json"?: text, "validation_errors", "endpoint_uri"?}`). Stores a new one (DRAFT, a new
+  /// id); the stored object.
+  json add_flow(const std::string& waba_id, json f);
+  std::optional<json> find_flow(const std::string& id) const;
+  std::vector<json> flows(const std::string& waba_id) const;
+  /// Changes a flow in place; false when there is no such flow.
+  bool update_flow(const std::string& id, const std::function<void(json&)>& f);
+  bool remove_flow(const std::string& id);
+  /// Problems Meta finds beyond the rules Paige checks too: {"rules": [{"match", "error",
+  /// "message", "path"}]} (a rule applies to a Flow JSON whose text contains its match).
+  json flow_validation() const;
+  void set_flow_validation(json rules);
+
   faults get_faults() const;
   /// The faults in force, shared rather than copied (read on every send and status).
   std::shared_ptr<const faults> current_faults() const;
@@ -161,6 +175,9 @@ class sim_state {
   std::map<std::string, json> templates_;  ///< id → template
   std::uint64_t template_counter_ = 0;
   json template_review_ = {{"decision", "APPROVED"}, {"delay_ms", 100}, {"rules", json::array()}};
+  std::map<std::string, json> flows_;  ///< id → flow
+  std::uint64_t flow_counter_ = 0;
+  json flow_validation_ = {{"rules", json::array()}};
 };
 
 }  // namespace paige::metasim

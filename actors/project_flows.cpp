@@ -1,0 +1,350 @@
+#include "actors/project_flows.hpp"
+
+#include "actors/account_events.hpp"
+#include "actors/core/flow_rules.hpp"
+#include "actors/core/graph_result.hpp"
+#include "actors/project_steps.hpp"
+#include "common/log.hpp"
+#include "storage/flows.hpp"
+
+#include <caf/all.hpp>
+#include <pqxx/pqxx>
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::flow_row)
+
+namespace paige::actors {
+namespace {
+
+using json = nlohmann::json;
+using namespace project_steps;
+
+json view_of(const storage::flow_row& f, bool with_json) {
+  json out{{"id", f.meta_id},
+           {"name", f.name},
+           {"categories", json::parse(f.categories_json, nullptr, false)},
+           {"endpoint_uri", f.endpoint_uri.empty() ? json(nullptr) : json(f.endpoint_uri)},
+           {"status", f.status},
+           {"validation_errors", json::parse(f.validation_errors_json, nullptr, false)},
+           {"created_at", f.created_at},
+           {"updated_at", f.updated_at}};
+  if (with_json) out["flow_json"] = json::parse(f.flow_json, nullptr, false);
+  return out;
+}
+
+caf::error no_flow(const std::string& name) {
+  return make_error(errc::not_found, "no flow '" + name + "'", api_code::flow_not_found);
+}
+
+caf::error wrong_state(const storage::flow_row& f, const std::string& what) {
+  return make_error(errc::conflict, what + "; flow '" + f.name + "' is " + f.status,
+                    api_code::flow_state);
+}
+
+/// Meta's validation errors in an answer, as the API lists problems.
+std::string meta_problems(const json& answer) {
+  auto errors = answer.is_object() ? answer.value("validation_errors", json::array()) : json();
+  return problems_json(flows::problems_of_meta(errors, "/flow_json")).dump();
+}
+
+/// The stored flow `name`, to `ok` (a job's answer), or flow_not_found to `rp`.
+template <class Ok>
+void with_flow(project_self self, const std::string& name,
+               caf::typed_response_promise<std::string> rp, Ok ok) {
+  control(
+      self,
+      [id = self->state.row.id, name](pqxx::connection& c) {
+        pqxx::work tx{c};
+        return caf::make_message(storage::lock_flow(tx, id, name).value_or(storage::flow_row{}));
+      },
+      rp,
+      [rp, name, ok](storage::flow_row& row) mutable {
+        if (row.meta_id.empty()) return rp.deliver(no_flow(name)), void();
+        ok(row);
+      });
+}
+
+/// Stores `row` (under its name: a rename replaces the old one) and answers its view.
+void store(project_self self, storage::flow_row row, caf::typed_response_promise<std::string> rp) {
+  control(
+      self,
+      [id = self->state.row.id, row](pqxx::connection& c) {
+        pqxx::work tx{c};
+        storage::save_flow(tx, id, row);
+        auto stored = storage::lock_flow(tx, id, row.name);
+        tx.commit();
+        return caf::make_message(view_of(stored.value(), true).dump());
+      },
+      rp,
+      [self, rp](std::string& view) mutable {
+        auto v = json::parse(view);
+        v.erase("flow_json");
+        publish_project_event(self, "flow.updated", {{"flow", v}});
+        rp.deliver(std::move(view));
+      });
+}
+
+/// Sets the status Meta just took (an answer to publish or deprecate) and answers the view.
+void set_status(project_self self, const storage::flow_row& row, const std::string& status,
+                caf::typed_response_promise<std::string> rp) {
+  auto updated = row;
+  updated.status = status;
+  updated.status_time = unix_now();
+  store(self, std::move(updated), rp);
+}
+
+}  // namespace
+
+caf::result<std::string> create_flow(project_self self, std::string body_json) {
+  auto& st = self->state;
+  if (!st.number) return not_connected();
+  auto rp = self->make_response_promise<std::string>();
+  auto body = json::parse(body_json);
+  auto name = body.value("name", "");
+  control(
+      self,
+      [id = st.row.id, name](pqxx::connection& c) {
+        pqxx::work tx{c};
+        return caf::make_message(storage::lock_flow(tx, id, name).has_value());
+      },
+      rp,
+      [self, rp, body, name](bool exists) mutable {
+        if (exists)
+          return rp.deliver(make_error(errc::conflict,
+                                       "flow '" + name + "' exists: edit it, or delete it first",
+                                       api_code::flow_exists)),
+                 void();
+        auto& st = self->state;
+        if (!st.number) return rp.deliver(not_connected()), void();
+        auto number = *st.number;
+        auto endpoint = body.value("endpoint_uri", "");
+        json meta{{"name", name},
+                  {"categories", body["categories"]},
+                  {"flow_json", body["flow_json"].dump(2)}};
+        if (!endpoint.empty()) meta["endpoint_uri"] = endpoint;
+        ask_account(
+            self, rp,
+            [self, rp, body, name, number, endpoint](std::string& answer_json) mutable {
+              auto answer = json::parse(answer_json, nullptr, false);
+              storage::flow_row r;
+              r.name = name;
+              r.meta_id = string_member(answer, "id");
+              r.waba_id = number.waba_id;
+              r.categories_json = body["categories"].dump();
+              r.flow_json = body["flow_json"].dump();
+              r.endpoint_uri = endpoint;
+              r.status = "DRAFT";
+              r.validation_errors_json = meta_problems(answer);
+              store(self, std::move(r), rp);
+            },
+            flow_create_atom::value, number, meta.dump());
+      });
+  return rp;
+}
+
+caf::result<std::string> list_flows(project_self self, std::string status, std::string after,
+                                    int limit) {
+  auto rp = self->make_response_promise<std::string>();
+  control(
+      self,
+      [id = self->state.row.id, status, after, limit](pqxx::connection& c) {
+        pqxx::read_transaction tx{c};
+        // One more than asked tells whether another page follows.
+        auto rows = storage::flows_of(tx, id, status, after, limit + 1);
+        json out{{"items", json::array()}, {"next", nullptr}};
+        bool more = static_cast<int>(rows.size()) > limit;
+        if (more) rows.pop_back();
+        for (const auto& r : rows) out["items"].push_back(view_of(r, false));
+        if (more) out["next"] = rows.back().name;
+        return caf::make_message(out.dump());
+      },
+      rp, [rp](std::string& page) mutable { rp.deliver(std::move(page)); });
+  return rp;
+}
+
+caf::result<std::string> get_flow(project_self self, std::string name) {
+  auto rp = self->make_response_promise<std::string>();
+  with_flow(self, name, rp,
+            [rp](const storage::flow_row& row) mutable { rp.deliver(view_of(row, true).dump()); });
+  return rp;
+}
+
+caf::result<std::string> edit_flow(project_self self, std::string name, std::string patch_json) {
+  if (!self->state.number) return not_connected();
+  auto rp = self->make_response_promise<std::string>();
+  auto patch = json::parse(patch_json);
+  auto new_name = patch.value("name", name);
+  control(
+      self,
+      [id = self->state.row.id, name, new_name](pqxx::connection& c) {
+        pqxx::work tx{c};
+        auto row = storage::lock_flow(tx, id, name).value_or(storage::flow_row{});
+        bool taken = new_name != name && storage::lock_flow(tx, id, new_name).has_value();
+        return caf::make_message(std::move(row), taken);
+      },
+      rp,
+      [self, rp, patch, name, new_name](storage::flow_row& row, bool taken) mutable {
+        if (row.meta_id.empty()) return rp.deliver(no_flow(name)), void();
+        if (row.status != "DRAFT")
+          return rp.deliver(wrong_state(row, "Meta changes only a DRAFT: make a new flow")), void();
+        if (taken)
+          return rp.deliver(make_error(errc::conflict, "flow '" + new_name + "' exists",
+                                       api_code::flow_exists)),
+                 void();
+        if (!self->state.number) return rp.deliver(not_connected()), void();
+        auto number = *self->state.number;
+        json meta = json::object();
+        for (const char* key : {"name", "categories", "endpoint_uri"})
+          if (patch.contains(key)) meta[key] = patch[key];
+        auto updated = row;
+        updated.name = new_name;
+        if (patch.contains("categories")) updated.categories_json = patch["categories"].dump();
+        if (patch.contains("endpoint_uri")) updated.endpoint_uri = patch["endpoint_uri"];
+        // Then the Flow JSON, if it changes: Meta answers the problems it finds in it.
+        auto upload = [self, rp, patch, number, updated](std::string&) mutable {
+          if (!patch.contains("flow_json")) return store(self, std::move(updated), rp);
+          updated.flow_json = patch["flow_json"].dump();
+          ask_account(
+              self, rp,
+              [self, rp, updated](std::string& answer_json) mutable {
+                updated.validation_errors_json =
+                    meta_problems(json::parse(answer_json, nullptr, false));
+                store(self, std::move(updated), rp);
+              },
+              flow_asset_atom::value, number, updated.meta_id, patch["flow_json"].dump(2));
+        };
+        if (meta.empty()) {
+          std::string none;
+          return upload(none);
+        }
+        ask_account(self, rp, upload, flow_call_atom::value, number, row.meta_id,
+                    std::string{"update"}, meta.dump());
+      });
+  return rp;
+}
+
+caf::result<std::string> delete_flow(project_self self, std::string name) {
+  if (!self->state.number) return not_connected();
+  auto rp = self->make_response_promise<std::string>();
+  with_flow(self, name, rp, [self, rp](const storage::flow_row& row) mutable {
+    if (row.status != "DRAFT")
+      return rp.deliver(wrong_state(row, "Meta deletes only a DRAFT: deprecate a published flow")),
+             void();
+    if (!self->state.number) return rp.deliver(not_connected()), void();
+    ask_account(
+        self, rp,
+        [self, rp, row](std::string&) mutable {
+          control(
+              self,
+              [id = self->state.row.id, name = row.name](pqxx::connection& c) {
+                pqxx::work tx{c};
+                storage::remove_flow(tx, id, name);
+                tx.commit();
+                return caf::make_message(true);
+              },
+              rp,
+              [self, rp, row](bool) mutable {
+                publish_project_event(self, "flow.deleted",
+                                      {{"name", row.name}, {"id", row.meta_id}});
+                rp.deliver(json{{"deleted", true}}.dump());
+              });
+        },
+        flow_call_atom::value, *self->state.number, row.meta_id, std::string{"delete"},
+        std::string{});
+  });
+  return rp;
+}
+
+caf::result<std::string> publish_flow(project_self self, std::string name) {
+  if (!self->state.number) return not_connected();
+  auto rp = self->make_response_promise<std::string>();
+  with_flow(self, name, rp, [self, rp](const storage::flow_row& row) mutable {
+    if (row.status != "DRAFT")
+      return rp.deliver(wrong_state(row, "only a DRAFT is published")), void();
+    auto problems = json::parse(row.validation_errors_json, nullptr, false);
+    if (problems.is_array() && !problems.empty())
+      return rp.deliver(make_error(
+                 errc::invalid_argument,
+                 "Meta found problems in flow '" + row.name + "': fix its flow_json first",
+                 api_code::invalid_flow, json{{"problems", problems}}.dump())),
+             void();
+    if (!self->state.number) return rp.deliver(not_connected()), void();
+    ask_account(
+        self, rp,
+        [self, rp, row](std::string&) mutable {
+          log::info("whatsapp.flow_published",
+                    {{"project", self->state.row.id}, {"flow_id", row.meta_id}});
+          set_status(self, row, "PUBLISHED", rp);
+        },
+        flow_call_atom::value, *self->state.number, row.meta_id, std::string{"publish"},
+        std::string{});
+  });
+  return rp;
+}
+
+caf::result<std::string> deprecate_flow(project_self self, std::string name) {
+  if (!self->state.number) return not_connected();
+  auto rp = self->make_response_promise<std::string>();
+  with_flow(self, name, rp, [self, rp](const storage::flow_row& row) mutable {
+    if (row.status != "PUBLISHED" && row.status != "BLOCKED" && row.status != "THROTTLED")
+      return rp.deliver(wrong_state(row, "only a published flow is deprecated")), void();
+    if (!self->state.number) return rp.deliver(not_connected()), void();
+    ask_account(
+        self, rp,
+        [self, rp, row](std::string&) mutable { set_status(self, row, "DEPRECATED", rp); },
+        flow_call_atom::value, *self->state.number, row.meta_id, std::string{"deprecate"},
+        std::string{});
+  });
+  return rp;
+}
+
+caf::result<std::string> flow_preview(project_self self, std::string name) {
+  if (!self->state.number) return not_connected();
+  auto rp = self->make_response_promise<std::string>();
+  with_flow(self, name, rp, [self, rp](const storage::flow_row& row) mutable {
+    if (!self->state.number) return rp.deliver(not_connected()), void();
+    ask_account(
+        self, rp,
+        [rp](std::string& answer_json) mutable {
+          auto answer = json::parse(answer_json, nullptr, false);
+          auto preview = answer.is_object() ? answer.value("preview", json()) : json();
+          if (!preview.is_object() || string_member(preview, "preview_url").empty())
+            return rp.deliver(make_error(errc::upstream, "Meta's answer has no preview link",
+                                         api_code::graph_unavailable)),
+                   void();
+          rp.deliver(json{{"preview_url", preview["preview_url"]},
+                          {"expires_at", preview.value("expires_at", json(nullptr))}}
+                         .dump());
+        },
+        flow_call_atom::value, *self->state.number, row.meta_id, std::string{"preview"},
+        std::string{});
+  });
+  return rp;
+}
+
+void apply_flow_webhook(pqxx::transaction_base& tx, const std::string& project_id,
+                        std::int64_t time, const json& value, json& changed) {
+  if (!value.is_object()) return;
+  auto event = string_member(value, "event");
+  auto flow_id = value.value("flow_id", json());
+  auto id = flow_id.is_number_unsigned() ? std::to_string(flow_id.get<std::uint64_t>())
+                                         : string_member(value, "flow_id");
+  if (event != "FLOW_STATUS_CHANGE") {
+    changed.push_back({{"alert", value}});  // an endpoint alert: told, nothing stored
+    return;
+  }
+  auto status = string_member(value, "new_status");
+  if (id.empty() || status.empty()) return;
+  if (auto row = storage::set_flow_status(tx, project_id, id, status, time))
+    changed.push_back(view_of(*row, false));
+}
+
+void flows_changed(project_self self, const json& changed) {
+  for (const auto& c : changed) {
+    if (c.contains("alert"))
+      publish_project_event(self, "flow.alert", c["alert"]);
+    else
+      publish_project_event(self, "flow.updated", {{"flow", c}});
+  }
+}
+
+}  // namespace paige::actors

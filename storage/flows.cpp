@@ -1,0 +1,90 @@
+#include "storage/flows.hpp"
+
+#include <pqxx/pqxx>
+
+namespace paige::storage {
+namespace {
+
+const char* const columns =
+    "name, meta_id, waba_id, categories::text, flow_json::text, endpoint_uri, status, "
+    "validation_errors::text, status_time, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+    "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+
+flow_row to_flow(const pqxx::row& r) {
+  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
+          r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>(),
+          r[6].as<std::string>(), r[7].as<std::string>(), r[8].as<std::int64_t>(),
+          r[9].as<std::string>(), r[10].as<std::string>()};
+}
+
+std::optional<flow_row> first(const pqxx::result& r) {
+  if (r.empty()) return std::nullopt;
+  return to_flow(r[0]);
+}
+
+}  // namespace
+
+void save_flow(pqxx::transaction_base& tx, const std::string& project_id, const flow_row& f) {
+  // Meta's id is the flow's identity: one stored under another name gives way.
+  tx.exec_params("DELETE FROM flows WHERE project_id = $1 AND meta_id = $2 AND name <> $3",
+                 project_id, f.meta_id, f.name);
+  tx.exec_params(
+      "INSERT INTO flows (project_id, name, meta_id, waba_id, categories, flow_json, "
+      "endpoint_uri, status, validation_errors, status_time) "
+      "VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9::jsonb, $10) "
+      "ON CONFLICT (project_id, name) DO UPDATE SET meta_id = EXCLUDED.meta_id, "
+      "waba_id = EXCLUDED.waba_id, categories = EXCLUDED.categories, "
+      "flow_json = EXCLUDED.flow_json, endpoint_uri = EXCLUDED.endpoint_uri, "
+      "status = EXCLUDED.status, validation_errors = EXCLUDED.validation_errors, "
+      "status_time = EXCLUDED.status_time, updated_at = now()",
+      project_id, f.name, f.meta_id, f.waba_id, f.categories_json, f.flow_json, f.endpoint_uri,
+      f.status, f.validation_errors_json.empty() ? "[]" : f.validation_errors_json, f.status_time);
+}
+
+std::optional<flow_row> lock_flow(pqxx::transaction_base& tx, const std::string& project_id,
+                                  const std::string& name) {
+  return first(tx.exec_params(std::string{"SELECT "} + columns +
+                                  " FROM flows WHERE project_id = $1 AND name = $2 FOR UPDATE",
+                              project_id, name));
+}
+
+std::optional<flow_row> flow_by_meta_id(pqxx::transaction_base& tx, const std::string& project_id,
+                                        const std::string& meta_id) {
+  return first(tx.exec_params(
+      std::string{"SELECT "} + columns + " FROM flows WHERE project_id = $1 AND meta_id = $2",
+      project_id, meta_id));
+}
+
+bool remove_flow(pqxx::transaction_base& tx, const std::string& project_id,
+                 const std::string& name) {
+  return tx.exec_params("DELETE FROM flows WHERE project_id = $1 AND name = $2", project_id, name)
+             .affected_rows() > 0;
+}
+
+std::optional<flow_row> set_flow_status(pqxx::transaction_base& tx, const std::string& project_id,
+                                        const std::string& meta_id, const std::string& status,
+                                        std::int64_t status_time) {
+  // Meta's times are seconds: a status of the same second as the stored one may be the later.
+  return first(tx.exec_params(
+      "UPDATE flows SET status = $3, status_time = $4, updated_at = now() "
+      "WHERE project_id = $1 AND meta_id = $2 AND status_time <= $4 AND status <> $3 "
+      "RETURNING " +
+          std::string{columns},
+      project_id, meta_id, status, status_time));
+}
+
+std::vector<flow_row> flows_of(pqxx::transaction_base& tx, const std::string& project_id,
+                               const std::string& status, const std::string& after_name,
+                               int limit) {
+  auto r = tx.exec_params(std::string{"SELECT "} + columns +
+                              " FROM flows WHERE project_id = $1 AND ($2 = '' OR status = $2) "
+                              "AND ($3 = '' OR name > $3) ORDER BY name LIMIT $4",
+                          project_id, status, after_name, limit > 0 ? limit : 1000000);
+  std::vector<flow_row> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(to_flow(row));
+  return out;
+}
+
+}  // namespace paige::storage

@@ -1,0 +1,241 @@
+// WhatsApp Flows through the real binaries: made at the simulator (Meta) as drafts, checked
+// before Meta sees them, Meta's own validation errors surfaced at their pointers, changed while
+// drafts, published, deprecated, deleted, and their status kept current from the `flows`
+// webhook.
+#include "tests/support/http_client.hpp"
+#include "tests/support/pipeline.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using namespace paige::test;
+
+namespace {
+
+/// The seeds' booking flow: a form screen, then a confirmation that completes.
+json booking_json() {
+  return json::parse(R"({
+    "version": "7.3",
+    "screens": [
+      {"id": "BOOKING", "title": "Book a visit",
+       "layout": {"type": "SingleColumnLayout", "children": [
+         {"type": "Form", "name": "form", "children": [
+           {"type": "TextInput", "name": "name", "label": "Your name", "required": true},
+           {"type": "Dropdown", "name": "service", "label": "Service", "data-source": [
+             {"id": "cut", "title": "Haircut"}, {"id": "color", "title": "Colour"}]},
+           {"type": "DatePicker", "name": "date", "label": "Date"},
+           {"type": "Footer", "label": "Continue", "on-click-action": {
+             "name": "navigate", "next": {"type": "screen", "name": "CONFIRM"},
+             "payload": {"name": "${form.name}", "service": "${form.service}",
+                         "date": "${form.date}"}}}
+         ]}
+       ]}},
+      {"id": "CONFIRM", "title": "Confirm", "terminal": true,
+       "data": {"name": {"type": "string", "__example__": "Ana"},
+                "service": {"type": "string", "__example__": "cut"},
+                "date": {"type": "string", "__example__": "2026-12-24"}},
+       "layout": {"type": "SingleColumnLayout", "children": [
+         {"type": "TextBody", "text": "${data.name}, see you on ${data.date}"},
+         {"type": "Footer", "label": "Book", "on-click-action": {
+           "name": "complete",
+           "payload": {"name": "${data.name}", "service": "${data.service}",
+                       "date": "${data.date}"}}}
+       ]}}
+    ]})");
+}
+
+json booking(const std::string& name = "booking") {
+  return {{"name", name}, {"categories", {"APPOINTMENT_BOOKING"}}, {"flow_json", booking_json()}};
+}
+
+struct flows_api {
+  pipeline& p;
+  std::string base() const { return "/v1/projects/" + p.project + "/flows"; }
+  json create(const json& f, unsigned status = 201) {
+    auto r = p.s.call("POST", base(), f.dump());
+    INFO(r.body.dump());
+    REQUIRE(r.status == status);
+    return r.body;
+  }
+  reply get(const std::string& name) { return p.s.call("GET", base() + "/" + name); }
+  reply act(const std::string& name, const std::string& action) {
+    return p.s.call("POST", base() + "/" + name + "/" + action);
+  }
+  /// The simulator's (Meta's) flows.
+  json at_meta() { return p.meta.call("GET", "/control/flows").body["flows"]; }
+  bool wait_for_status(const std::string& name, const std::string& status) {
+    return wait_until([&] { return get(name).body.value("status", json()) == status; });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a flow is checked, made at Meta as a draft, published and deprecated",
+          "[integration][flows]") {
+  pipeline p;
+  flows_api f{p};
+  auto made = f.create(booking());
+  CHECK(made["status"] == "DRAFT");
+  CHECK(made["name"] == "booking");
+  CHECK(made["validation_errors"].empty());
+  CHECK(made["flow_json"] == booking_json());
+  CHECK(made["endpoint_uri"].is_null());
+  auto meta = f.at_meta();
+  REQUIRE(meta.size() == 1);
+  CHECK(meta[0]["id"] == made["id"]);
+  CHECK(meta[0]["status"] == "DRAFT");
+  CHECK(json::parse(meta[0]["flow_json"].get<std::string>()) == booking_json());
+
+  // A second flow of the same name is refused here; one Meta would refuse is refused before
+  // Meta sees it, with a pointer per problem.
+  auto again = p.s.call("POST", f.base(), booking().dump());
+  CHECK(again.status == 409);
+  CHECK(again.body["error"]["code"] == "flow_exists");
+  auto broken = booking("broken");
+  broken["flow_json"]["screens"][1]["layout"]["children"][0]["text"] = "${data.nickname}";
+  broken["flow_json"]["screens"][0]["id"] = "SUCCESS";
+  auto refused = p.s.call("POST", f.base(), broken.dump());
+  REQUIRE(refused.status == 422);
+  CHECK(refused.body["error"]["code"] == "invalid_flow");
+  std::set<std::string> pointers;
+  for (const auto& pr : refused.body["error"]["details"]["problems"])
+    pointers.insert(pr["pointer"].get<std::string>());
+  CHECK(pointers.count("/flow_json/screens/0/id"));
+  CHECK(pointers.count("/flow_json/screens/1/layout/children/0/text"));
+  CHECK(f.at_meta().size() == 1);
+  CHECK(f.get("broken").status == 404);
+
+  // Listed without its Flow JSON; read with it.
+  auto listed = p.s.call("GET", f.base() + "?status=DRAFT");
+  REQUIRE(listed.status == 200);
+  REQUIRE(listed.body["items"].size() == 1);
+  CHECK_FALSE(listed.body["items"][0].contains("flow_json"));
+  CHECK(p.s.call("GET", f.base() + "?status=PUBLISHED").body["items"].empty());
+  CHECK(f.get("booking").body["flow_json"] == booking_json());
+  auto preview = p.s.call("GET", f.base() + "/booking/preview");
+  REQUIRE(preview.status == 200);
+  CHECK(preview.body["preview_url"].get<std::string>().find(made["id"].get<std::string>()) !=
+        std::string::npos);
+  CHECK(preview.body["expires_at"].is_string());
+
+  // A draft changes; a published flow does not.
+  auto renamed =
+      p.s.call("PATCH", f.base() + "/booking",
+               R"({"name": "Booking flow", "categories": ["APPOINTMENT_BOOKING", "OTHER"]})");
+  REQUIRE(renamed.status == 200);
+  CHECK(renamed.body["name"] == "Booking flow");
+  CHECK(f.get("booking").status == 404);
+  CHECK(f.at_meta()[0]["name"] == "Booking flow");
+  auto published = f.act("Booking%20flow", "publish");
+  INFO(published.body.dump());
+  REQUIRE(published.status == 200);
+  CHECK(published.body["status"] == "PUBLISHED");
+  CHECK(f.at_meta()[0]["status"] == "PUBLISHED");
+  auto frozen = p.s.call("PATCH", f.base() + "/Booking%20flow", R"({"categories": ["SURVEY"]})");
+  CHECK(frozen.status == 409);
+  CHECK(frozen.body["error"]["code"] == "flow_state");
+  auto undeletable = p.s.call("DELETE", f.base() + "/Booking%20flow");
+  CHECK(undeletable.status == 409);
+  CHECK(undeletable.body["error"]["code"] == "flow_state");
+  CHECK(f.act("Booking%20flow", "publish").status == 409);
+
+  // Meta blocks it (an unhealthy endpoint): the webhook brings the status.
+  auto id = made["id"].get<std::string>();
+  REQUIRE(
+      p.meta.call("POST", "/control/flows/" + id + "/status", R"({"status": "BLOCKED"})").status ==
+      200);
+  REQUIRE(f.wait_for_status("Booking%20flow", "BLOCKED"));
+  auto deprecated = f.act("Booking%20flow", "deprecate");
+  REQUIRE(deprecated.status == 200);
+  CHECK(deprecated.body["status"] == "DEPRECATED");
+  CHECK(f.at_meta()[0]["status"] == "DEPRECATED");
+  CHECK(f.act("Booking%20flow", "deprecate").status == 409);
+  // Every status change is in the account's events.
+  auto events = p.s.call("GET", "/v1/projects/" + p.project + "/whatsapp/events?field=flows");
+  REQUIRE(events.status == 200);
+  CHECK(events.body["items"].size() >= 3);  // made, published, blocked, deprecated
+}
+
+TEST_CASE("Meta's validation errors are shown at their pointers and keep a flow from publishing",
+          "[integration][flows]") {
+  pipeline p;
+  flows_api f{p};
+  REQUIRE(p.meta
+              .call("PUT", "/control/flows/validation",
+                    R"({"rules": [{"match": "Colour", "error": "INVALID_PROPERTY_VALUE",
+                        "message": "Invalid value found for property 'title'.",
+                        "path": "screens[0].layout.children[0].children[1].data-source[1].title"}]})")
+              .status == 200);
+  auto made = f.create(booking());
+  REQUIRE(made["validation_errors"].size() == 1);
+  CHECK(made["validation_errors"][0]["pointer"] ==
+        "/flow_json/screens/0/layout/children/0/children/1/data-source/1/title");
+  CHECK(made["validation_errors"][0]["message"].get<std::string>().find("INVALID_PROPERTY_VALUE") !=
+        std::string::npos);
+  auto refused = f.act("booking", "publish");
+  CHECK(refused.status == 422);
+  CHECK(refused.body["error"]["code"] == "invalid_flow");
+  CHECK(refused.body["error"]["details"]["problems"] == made["validation_errors"]);
+  CHECK(f.at_meta()[0]["status"] == "DRAFT");
+
+  // The fixed Flow JSON goes to Meta as the draft's asset; Meta finds nothing now.
+  auto fixed = booking_json();
+  fixed["screens"][0]["layout"]["children"][0]["children"][1]["data-source"][1]["title"] = "Color";
+  auto patched = p.s.call("PATCH", f.base() + "/booking", json{{"flow_json", fixed}}.dump());
+  INFO(patched.body.dump());
+  REQUIRE(patched.status == 200);
+  CHECK(patched.body["validation_errors"].empty());
+  CHECK(patched.body["flow_json"] == fixed);
+  CHECK(json::parse(f.at_meta()[0]["flow_json"].get<std::string>()) == fixed);
+  // A local problem in a patch changes nothing.
+  auto bad = fixed;
+  bad["version"] = "1.0";
+  auto refused_patch = p.s.call("PATCH", f.base() + "/booking", json{{"flow_json", bad}}.dump());
+  CHECK(refused_patch.status == 422);
+  CHECK(refused_patch.body["error"]["details"]["problems"][0]["pointer"] == "/flow_json/version");
+  CHECK(f.get("booking").body["flow_json"] == fixed);
+  CHECK(f.act("booking", "publish").status == 200);
+}
+
+TEST_CASE("a draft is deleted at Meta and here, and another project sees none of it",
+          "[integration][flows]") {
+  pipeline p;
+  flows_api f{p};
+  f.create(booking());
+  f.create(booking("survey"));
+  auto page = p.s.call("GET", f.base() + "?limit=1");
+  REQUIRE(page.status == 200);
+  REQUIRE(page.body["items"].size() == 1);
+  CHECK(page.body["items"][0]["name"] == "booking");
+  auto next =
+      p.s.call("GET", f.base() + "?limit=1&cursor=" + page.body["next_cursor"].get<std::string>());
+  REQUIRE(next.body["items"].size() == 1);
+  CHECK(next.body["items"][0]["name"] == "survey");
+  CHECK(next.body["next_cursor"].is_null());
+
+  auto gone = p.s.call("DELETE", f.base() + "/survey");
+  REQUIRE(gone.status == 200);
+  CHECK(gone.body["deleted"] == true);
+  CHECK(f.get("survey").status == 404);
+  CHECK(f.get("survey").body["error"]["code"] == "flow_not_found");
+  REQUIRE(f.at_meta().size() == 1);
+  CHECK(f.at_meta()[0]["name"] == "booking");
+  CHECK(p.s.call("DELETE", f.base() + "/survey").status == 404);
+
+  auto other = p.s.create("Other")["id"].get<std::string>();
+  REQUIRE(p.s.wait_status(other, "active"));
+  auto other_key = p.s.call("POST", "/v1/projects/" + other + "/keys", R"({"name":"k"})")
+                       .body["key"]
+                       .get<std::string>();
+  CHECK(p.s.call("GET", f.base(), "", other_key).status == 404);
+  CHECK(p.s.call("GET", f.base() + "/booking", "", other_key).status == 404);
+  CHECK(p.s.call("POST", f.base() + "/booking/publish", "", other_key).status == 404);
+  auto theirs = p.s.call("GET", "/v1/projects/" + other + "/flows", "", other_key);
+  REQUIRE(theirs.status == 200);
+  CHECK(theirs.body["items"].empty());
+  auto none = p.s.call("POST", "/v1/projects/" + other + "/flows", booking().dump());
+  CHECK(none.status == 409);
+  CHECK(none.body["error"]["code"] == "whatsapp_not_connected");
+  CHECK(p.s.call("GET", f.base() + "/a%2Fb").status == 404);
+}
