@@ -98,6 +98,11 @@ TEST_CASE("browser: message templates made, reviewed live, edited, deleted and s
   run_scenario("templates_test.mjs", o);
 }
 
+TEST_CASE("browser: flows checked at their pointers, published, blocked live, deprecated, deleted",
+          "[browser]") {
+  run_scenario("flows_test.mjs");
+}
+
 TEST_CASE("browser: tables, rows of every type, errors at their field, SQL", "[browser]") {
   run_scenario("database_test.mjs");
 }

@@ -9,6 +9,7 @@ import { tablesPage, tablePage, sqlPage } from "./page_database.js";
 import { conversationsPage, conversationPage, contactsPage, contactPage } from "./page_conversations.js";
 import { botPage } from "./page_bot.js";
 import { templatesPage } from "./page_templates.js";
+import { flowsPage } from "./page_flows.js";
 import { broadcastPage, broadcastsPage } from "./page_broadcasts.js";
 import { operationsPage } from "./page_operations.js";
 
@@ -26,6 +27,7 @@ const routes = [
   [/^\/p\/([^/]+)\/contacts\/(\d+)$/, contactPage, ["project", "contact"]],
   [/^\/p\/([^/]+)\/bot$/, botPage, ["project"]],
   [/^\/p\/([^/]+)\/templates$/, templatesPage, ["project"]],
+  [/^\/p\/([^/]+)\/flows$/, flowsPage, ["project"]],
   [/^\/p\/([^/]+)\/broadcasts$/, broadcastsPage, ["project"]],
   [/^\/p\/([^/]+)\/broadcasts\/(\d+)$/, broadcastPage, ["project", "broadcast"]],
   [/^\/operations$/, operationsPage],

@@ -7,6 +7,7 @@ const sections = [
   ["overview", "Overview", ""],
   ["whatsapp", "WhatsApp", "/whatsapp"],
   ["templates", "Templates", "/templates"],
+  ["flows", "Flows", "/flows"],
   ["broadcasts", "Broadcasts", "/broadcasts"],
   ["conversations", "Conversations", "/conversations"],
   ["contacts", "Contacts", "/contacts"],
