@@ -110,6 +110,11 @@ struct runner {
 
 }  // namespace
 
+std::string flow_name_of_token(const std::string& token) {
+  auto colon = token.rfind(':');
+  return colon == std::string::npos ? token : token.substr(0, colon);
+}
+
 bool matches(const matcher& m, const inbound_view& msg) {
   switch (m.what) {
     case matcher::kind::always:
@@ -125,9 +130,7 @@ bool matches(const matcher& m, const inbound_view& msg) {
     case matcher::kind::type:
       return msg.type == m.value;
     case matcher::kind::flow:
-      // Paige sends flows with flow_token "<flow name>" or "<flow name>:<suffix>".
-      return !msg.flow_token.empty() &&
-             (msg.flow_token == m.value || msg.flow_token.rfind(m.value + ":", 0) == 0);
+      return !msg.flow_token.empty() && flow_name_of_token(msg.flow_token) == m.value;
   }
   return false;
 }

@@ -55,15 +55,16 @@ struct conversation_view {
   nlohmann::json vars = nlohmann::json::object();
 };
 
-/// A write of a step besides the conversation's: a row to insert into a custom table, or the
-/// contact's opt-out of marketing.
+/// A write of a step besides the conversation's: a row to insert into a custom table, the
+/// contact's opt-out of marketing, or a flow's answer (`values`: flow_name, flow_id,
+/// flow_token, response (JSON text), wamid of the answer: actors/core/flow_send.hpp).
 struct save_op {
   save_op() = default;
   save_op(std::string t, std::vector<std::pair<std::string, std::string>> v)
       : table(std::move(t)), values(std::move(v)) {}
   std::string table;
   std::vector<std::pair<std::string, std::string>> values;
-  enum class kind { row, opt_out } what = kind::row;
+  enum class kind { row, opt_out, flow_answer } what = kind::row;
   bool opted_out = false;  ///< opt_out: out (true) or in again
   std::string wa_id;       ///< opt_out: the contact
 };
@@ -91,6 +92,10 @@ step_result run_step(const definition& bot, const conversation_view& conv, const
 std::string interpolate(const std::string& tmpl, const conversation_view& conv,
                         const inbound_view& msg, const std::string& current_state,
                         const nlohmann::json& vars);
+
+/// The flow a flow_token names: Paige sends flows with "<flow name>:<random>" (a name may hold
+/// ':' itself: what comes before the last one), or a fixed "<flow name>" without ':'.
+std::string flow_name_of_token(const std::string& token);
 
 /// Whether `m` matches `msg`.
 bool matches(const matcher& m, const inbound_view& msg);

@@ -233,7 +233,7 @@ struct checker {
       add(at + "/next", "only a navigate action has next");
     if (name == "navigate") {
       const auto& next = a.value("next", json());
-      if (!next.is_object() || next.value("type", "") != "screen" ||
+      if (!next.is_object() || member_of(next, "type") != "screen" ||
           !next.value("name", json()).is_string())
         return add(at + "/next",
                    "navigate needs next: {\"type\": \"screen\", \"name\": <screen id>}");
@@ -491,14 +491,14 @@ struct checker {
     const auto& layout = s.value("layout", json());
     if (!s.contains("layout")) {
       add(at + "/layout", "layout is required");
-    } else if (!layout.is_object() || layout.value("type", "") != "SingleColumnLayout") {
+    } else if (member_of(layout, "type") != "SingleColumnLayout") {
       add(at + "/layout/type", "the layout is a SingleColumnLayout");
     } else if (!layout.contains("children")) {
       add(at + "/layout/children", "children is required");
     } else {
       const auto& list = layout["children"];
       bool has_form = list.is_array() && std::any_of(list.begin(), list.end(), [](const json& c) {
-                        return c.is_object() && c.value("type", "") == "Form";
+                        return member_of(c, "type") == "Form";
                       });
       auto shown = children(list, at + "/layout/children", info, 0, false, has_form);
       std::size_t total = 0;
@@ -708,7 +708,7 @@ struct checker {
     if (std::none_of(infos.begin(), infos.end(), [](const screen_info& s) { return s.terminal; }))
       add(at + "/screens", "a flow has a terminal screen (\"terminal\": true) to end on");
     else if (std::all_of(screens.begin(), screens.end(), [](const json& s) {
-               return !s.is_object() || !s.value("terminal", false) ||
+               return member_of(s, "terminal") != true ||
                       (s.contains("success") && s["success"] == false);
              }))
       add(at + "/screens", "a terminal screen ends in success (\"success\" true, the default)");

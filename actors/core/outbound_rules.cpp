@@ -131,6 +131,13 @@ nlohmann::json problems_json(const std::vector<problem>& problems) {
   return list;
 }
 
+const nlohmann::json& member_of(const nlohmann::json& obj, const char* key) {
+  static const nlohmann::json none;
+  if (!obj.is_object()) return none;
+  auto it = obj.find(key);
+  return it == obj.end() ? none : *it;
+}
+
 std::string pointer_escape(const std::string& key) {
   std::string out;
   for (char c : key) {

@@ -23,6 +23,10 @@ std::vector<problem> check_outbound_message(const nlohmann::json& msg, const std
 /// Problems of a document as the API lists them: [{"pointer", "message"}...].
 nlohmann::json problems_json(const std::vector<problem>& problems);
 
+/// obj[key] by reference (null when obj is not an object or has no such key): never throws, and
+/// unlike json::value() never copies, so a pointer into it stays valid.
+const nlohmann::json& member_of(const nlohmann::json& obj, const char* key);
+
 /// Escapes a key for use in a JSON pointer.
 std::string pointer_escape(const std::string& key);
 

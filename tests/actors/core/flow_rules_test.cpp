@@ -257,3 +257,37 @@ TEST_CASE("Meta's validation errors point where the API's problems do", "[flows]
         "Invalid value found for property 'type'. (Meta: INVALID_PROPERTY_VALUE)");
   CHECK(problems[1].pointer == "/flow_json");
 }
+
+namespace {
+
+/// Calls `f` with copies of `doc` where one value (at any depth) is replaced by each of a set
+/// of values of other types.
+template <class F>
+void each_mutation(const json& doc, F f) {
+  static const std::vector<json> others{
+      1, -7.5, "x", "${data.", json::array(), json::object(), nullptr, true};
+  auto flat = doc.flatten();
+  for (const auto& [path, v] : flat.items()) {
+    // The value, and each of its parents, replaced.
+    for (auto p = json::json_pointer{path}; !p.empty(); p = p.parent_pointer())
+      for (const auto& o : others) {
+        auto copy = doc;
+        copy[p] = o;
+        f(copy);
+      }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a hostile Flow JSON gets problems, never an exception", "[flows]") {
+  std::size_t runs = 0;
+  each_mutation(booking(), [&](const json& f) {
+    ++runs;
+    CHECK_NOTHROW(check_flow_json(f));
+    CHECK_NOTHROW(check_flow({{"name", "x"}, {"categories", {"OTHER"}}, {"flow_json", f}}, false));
+  });
+  CHECK(runs > 500);
+  for (const auto& f : {json(nullptr), json(1), json("x"), json::array(), json::object()})
+    CHECK_FALSE(check_flow_json(f).empty());
+}

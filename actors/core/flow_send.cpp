@@ -1,0 +1,259 @@
+#include "actors/core/flow_send.hpp"
+
+#include "storage/identifiers.hpp"
+
+#include <set>
+
+namespace paige::actors::flows {
+namespace {
+
+using json = nlohmann::json;
+
+const json& member(const json& obj, const char* key) { return member_of(obj, key); }
+const json& member(const json& obj, const std::string& key) { return member_of(obj, key.c_str()); }
+
+const json* parameters_of(const json& message) {
+  const auto& p = member(member(member(message, "interactive"), "action"), "parameters");
+  return p.is_object() ? &p : nullptr;
+}
+
+/// The field a template takes whole: "{{flow.x}}" → "x" (else empty).
+std::string whole_flow_field(const std::string& tmpl) {
+  std::string t;
+  for (char c : tmpl)
+    if (!std::isspace(static_cast<unsigned char>(c))) t += c;
+  if (t.rfind("{{flow.", 0) != 0 || t.size() < 10 || t.compare(t.size() - 2, 2, "}}") != 0)
+    return {};
+  auto field = t.substr(7, t.size() - 9);
+  return field.find("{{") == std::string::npos && field.find("}}") == std::string::npos ? field
+                                                                                        : "";
+}
+
+/// The name a "${form.x}" / "${data.x}" value refers to, and which ("form", "data").
+std::pair<std::string, std::string> reference_of(const json& v) {
+  if (!v.is_string()) return {};
+  const auto& s = v.get_ref<const std::string&>();
+  for (const char* kind : {"form", "data"}) {
+    auto prefix = std::string{"${"} + kind + ".";
+    if (s.rfind(prefix, 0) == 0 && s.back() == '}' && s.find('}') == s.size() - 1)
+      return {kind, s.substr(prefix.size(), s.size() - prefix.size() - 1)};
+  }
+  return {};
+}
+
+/// The column type of a field a component gives.
+std::string type_of_component(const json& c) {
+  const auto& type = member(c, "type");
+  if (type == "DatePicker") return "date";
+  if (type == "CalendarPicker") return member(c, "mode") == "range" ? "jsonb" : "date";
+  if (type == "OptIn") return "boolean";
+  if (type == "CheckboxGroup" || type == "ChipsSelector" || type == "PhotoPicker" ||
+      type == "DocumentPicker")
+    return "jsonb";
+  if (type == "TextInput" && member(c, "input-type") == "number") return "numeric";
+  return "text";
+}
+
+std::string type_of_data(const json& decl) {
+  const auto& type = member(decl, "type");
+  if (type == "number") return "numeric";
+  if (type == "integer") return "bigint";
+  if (type == "boolean") return "boolean";
+  if (type == "array" || type == "object") return "jsonb";
+  return "text";
+}
+
+/// Every component of a screen, its Forms, Ifs and Switches opened.
+void components(const json& list, std::vector<const json*>& out) {
+  if (!list.is_array()) return;
+  for (const auto& c : list) {
+    if (!c.is_object()) continue;
+    out.push_back(&c);
+    for (const char* key : {"children", "then", "else"}) components(member(c, key), out);
+    const auto& cases = member(c, "cases");
+    if (cases.is_object())
+      for (const auto& branch : cases) components(branch, out);
+  }
+}
+
+struct flow_model {
+  std::map<std::string, const json*> screens;
+  std::map<std::string, std::vector<const json*>> parts;  ///< screen → its components
+
+  explicit flow_model(const json& flow) {
+    if (!flow.is_object() || !flow.value("screens", json()).is_array()) return;
+    for (const auto& s : flow["screens"]) {
+      if (!s.is_object() || !s.value("id", json()).is_string()) continue;
+      auto id = s["id"].get<std::string>();
+      screens[id] = &s;
+      components(member(member(s, "layout"), "children"), parts[id]);
+    }
+  }
+
+  /// The type of `${kind.name}` on screen `id`, traced back through navigate payloads.
+  std::string type_of(const std::string& id, const std::string& kind, const std::string& name,
+                      int depth) const {
+    if (depth > 16 || !screens.count(id)) return "text";
+    if (kind == "form") {
+      for (const auto* c : parts.at(id))
+        if (member(*c, "name") == name) return type_of_component(*c);
+      return "text";
+    }
+    // Screen data: what a navigate to this screen puts there, else its declaration.
+    for (const auto& [from, list] : parts)
+      for (const auto* c : list)
+        for (const char* key : {"on-click-action", "on-select-action"}) {
+          const auto& a = member(*c, key);
+          if (member(a, "name") != "navigate" || member(member(a, "next"), "name") != id) continue;
+          auto ref = reference_of(member(member(a, "payload"), name));
+          if (!ref.first.empty()) return type_of(from, ref.first, ref.second, depth + 1);
+        }
+    return type_of_data(member(member(*screens.at(id), "data"), name));
+  }
+
+  /// The type of an answer's field: the complete payload's value that gives it.
+  std::string type_of_answer(const std::string& field) const {
+    for (const auto& [id, list] : parts)
+      for (const auto* c : list) {
+        const auto& a = member(*c, "on-click-action");
+        if (member(a, "name") != "complete") continue;
+        auto ref = reference_of(member(member(a, "payload"), field));
+        if (!ref.first.empty()) return type_of(id, ref.first, ref.second, 0);
+      }
+    return "text";
+  }
+};
+
+}  // namespace
+
+const flow_ref* catalog::find(const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &it->second;
+}
+
+bool is_flow_send(const json& message) {
+  return member(message, "type") == "interactive" &&
+         member(member(message, "interactive"), "type") == "flow";
+}
+
+prepared_send prepare_send(const catalog& flows, json message, const std::string& token_suffix,
+                           const std::string& at) {
+  prepared_send out;
+  if (!is_flow_send(message)) {
+    out.message = std::move(message);
+    return out;
+  }
+  auto params_at = at + "/interactive/action/parameters";
+  const auto* params = parameters_of(message);
+  if (!params) {
+    out.refusal = problem{params_at, "a flow message has action.parameters"};
+    return out;
+  }
+  auto p = *params;
+  auto name = p.value("flow_name", json()).is_string() ? p["flow_name"].get<std::string>() : "";
+  if (name.empty()) {
+    // A flow named by Meta's id goes as it is (a flow made outside Paige); a token is made.
+    if (!p.value("flow_id", json()).is_string() || p["flow_id"].get<std::string>().empty()) {
+      out.refusal = problem{params_at + "/flow_name", "flow_name (the project's flow) is required"};
+      return out;
+    }
+  } else {
+    const auto* f = flows.find(name);
+    if (!f) {
+      out.not_found = true;
+      out.refusal = problem{params_at + "/flow_name", "the project has no flow '" + name + "'"};
+      return out;
+    }
+    if (f->status == "DEPRECATED" || f->status == "BLOCKED") {
+      out.refusal = problem{params_at + "/flow_name",
+                            "flow '" + name + "' is " + f->status + ": Meta does not send it"};
+      return out;
+    }
+    p.erase("flow_name");
+    p["flow_id"] = f->meta_id;
+    if (f->status == "DRAFT" && !p.contains("mode")) p["mode"] = "draft";
+  }
+  if (!p.value("flow_token", json()).is_string() || p["flow_token"].get<std::string>().empty())
+    p["flow_token"] = (name.empty() ? p["flow_id"].get<std::string>() : name) + ":" + token_suffix;
+  if (!p.contains("flow_message_version")) p["flow_message_version"] = "3";
+  message["interactive"]["action"]["parameters"] = std::move(p);
+  if (!message["interactive"]["action"].contains("name"))
+    message["interactive"]["action"]["name"] = "flow";
+  out.message = std::move(message);
+  return out;
+}
+
+std::vector<bot::save_op> answer_saves(const catalog& flows, const bot::conversation_view& conv,
+                                       const bot::inbound_view& msg) {
+  std::vector<bot::save_op> out;
+  if (msg.flow_token.empty()) return out;
+  auto name = bot::flow_name_of_token(msg.flow_token);
+  const auto* f = flows.find(name);
+  if (!f) return out;
+  bot::save_op answer;
+  answer.what = bot::save_op::kind::flow_answer;
+  answer.values = {{"flow_name", name},
+                   {"flow_id", f->meta_id},
+                   {"flow_token", msg.flow_token},
+                   {"response", msg.flow.dump(-1, ' ', false, json::error_handler_t::replace)},
+                   {"wamid", msg.id}};
+  out.push_back(std::move(answer));
+  const auto& map = f->answers;
+  if (map.is_object() && map.value("table", json()).is_string() &&
+      map.value("columns", json()).is_object()) {
+    bot::save_op row{map["table"].get<std::string>(), {}};
+    for (const auto& [column, tmpl] : map["columns"].items())
+      if (tmpl.is_string())
+        row.values.emplace_back(
+            column, bot::interpolate(tmpl.get<std::string>(), conv, msg, conv.state, conv.vars));
+    if (!row.values.empty()) out.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::vector<problem> check_answers(const json& answers, const std::string& at) {
+  std::vector<problem> out;
+  if (answers.is_null()) return out;  // no mapping
+  if (!answers.is_object())
+    return {{at, "answers is {\"table\", \"columns\": {column: template}, \"create_table\"?}"}};
+  for (const auto& [k, v] : answers.items())
+    if (k != "table" && k != "columns" && k != "create_table")
+      out.push_back({at + "/" + pointer_escape(k), "'" + k + "' is not an answers property"});
+  const auto& table = answers.value("table", json());
+  if (!table.is_string() || !storage::valid_identifier(table.get<std::string>()))
+    out.push_back({at + "/table", "table is a table name (letters, digits and _)"});
+  else if (storage::is_system_table(table.get<std::string>()))
+    out.push_back({at + "/table", "'" + table.get<std::string>() +
+                                      "' is a system table: answers go into a custom table"});
+  const auto& columns = answers.value("columns", json());
+  if (!columns.is_object() || columns.empty())
+    out.push_back({at + "/columns",
+                   "columns maps each column to a template such as "
+                   "\"{{flow.name}}\" or \"{{contact.wa_id}}\""});
+  if (columns.is_object())
+    for (const auto& [column, tmpl] : columns.items()) {
+      auto column_at = at + "/columns/" + pointer_escape(column);
+      if (!storage::valid_identifier(column))
+        out.push_back({column_at, "'" + std::string{column} + "' is not a column name"});
+      else if (!tmpl.is_string())
+        out.push_back({column_at, "a column's value is a template (text)"});
+    }
+  if (answers.contains("create_table") && !answers["create_table"].is_boolean())
+    out.push_back({at + "/create_table", "create_table is true or false"});
+  return out;
+}
+
+json answer_columns(const json& answers, const json& flow_json) {
+  flow_model model{flow_json};
+  json out = json::array();
+  const auto& columns = member(answers, "columns");
+  if (!columns.is_object()) return out;
+  for (const auto& [column, tmpl] : columns.items()) {
+    auto field = tmpl.is_string() ? whole_flow_field(tmpl.get<std::string>()) : "";
+    out.push_back(
+        {{"name", column}, {"type", field.empty() ? "text" : model.type_of_answer(field)}});
+  }
+  return out;
+}
+
+}  // namespace paige::actors::flows

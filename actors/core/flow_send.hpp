@@ -1,0 +1,79 @@
+/// @file
+/// @brief Sending a project's flows and taking their answers (spec/meta-cloud-api.md §9,
+/// docs/flows.md). Pure logic.
+///
+/// A send names the flow by the project's name (`action.parameters.flow_name` of an
+/// interactive message of type flow); it goes to Meta by Meta's id, with a flow_token made for
+/// that send: "<flow name>:<random>", so the answer (`nfm_reply`, whose response carries the
+/// token) names its flow and its send. An answer is stored with the flow (`flow_answers`) and,
+/// when the flow maps its answers to a table, as a row of it: both with the step, atomically
+/// with the message's handled mark.
+#pragma once
+
+#include "actors/core/bot_interpreter.hpp"
+#include "actors/core/outbound_rules.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace paige::actors::flows {
+
+/// What sends and answers need to know of one flow.
+struct flow_ref {
+  std::string meta_id;
+  std::string status;      ///< DRAFT, PUBLISHED, DEPRECATED, BLOCKED, THROTTLED
+  nlohmann::json answers;  ///< {"table", "columns": {column: template}} or null: not mapped
+};
+
+/// A project's flows by name, as sends and answers look them up (shared, immutable).
+class catalog {
+ public:
+  void add(std::string name, flow_ref ref) { by_name_[std::move(name)] = std::move(ref); }
+  const flow_ref* find(const std::string& name) const;
+  std::size_t size() const { return by_name_.size(); }
+
+ private:
+  std::map<std::string, flow_ref> by_name_;
+};
+
+using catalog_ptr = std::shared_ptr<const catalog>;
+
+/// Whether `message` is an interactive flow message.
+bool is_flow_send(const nlohmann::json& message);
+
+/// The outcome of preparing a flow send: the message for Meta, or why it cannot go.
+struct prepared_send {
+  nlohmann::json message;
+  std::optional<problem> refusal;  ///< the flow is unknown, or not sendable
+  bool not_found = false;          ///< the refusal is that no flow has the name
+};
+
+/// Prepares a flow send (other messages come back unchanged): `flow_name` resolved to Meta's
+/// `flow_id` (a DRAFT goes with `mode: "draft"`, as Meta allows for testing; DEPRECATED and
+/// BLOCKED flows are refused), `flow_token` made "<name>:<token_suffix>" unless the message has
+/// one, `flow_message_version` "3". Pointers below `at`.
+prepared_send prepare_send(const catalog& flows, nlohmann::json message,
+                           const std::string& token_suffix, const std::string& at = "");
+
+/// The writes an answer makes (with the step that handles it): its `flow_answers` row, and the
+/// row of the flow's mapped table (its column templates interpolated as a bot's `save`). None
+/// when the message is not an answer or names no flow of the catalog.
+std::vector<bot::save_op> answer_saves(const catalog& flows, const bot::conversation_view& conv,
+                                       const bot::inbound_view& msg);
+
+/// Problems of a flow's answers mapping (`{"table", "columns": {column: template},
+/// "create_table"?}`), pointers below `at`.
+std::vector<problem> check_answers(const nlohmann::json& answers, const std::string& at);
+
+/// The columns a mapped table gets when Paige creates it: each column's type fitting the
+/// value its template takes (`{{flow.<field>}}` traced through the Flow JSON to the component
+/// or screen data that gives it: a DatePicker a date, a number field numeric, an OptIn a
+/// boolean, several choices jsonb; anything else text). [{"name", "type"}].
+nlohmann::json answer_columns(const nlohmann::json& answers, const nlohmann::json& flow_json);
+
+}  // namespace paige::actors::flows

@@ -1,0 +1,169 @@
+#include "actors/core/flow_send.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace paige::actors;
+using namespace paige::actors::flows;
+using json = nlohmann::json;
+
+namespace {
+
+catalog booking_catalog(const std::string& status = "PUBLISHED", json answers = nullptr) {
+  catalog c;
+  c.add("booking", {"1234", status, std::move(answers)});
+  c.add("a:b", {"5678", "PUBLISHED", nullptr});
+  return c;
+}
+
+json flow_send(const std::string& name) {
+  return {{"type", "interactive"},
+          {"interactive",
+           {{"type", "flow"},
+            {"body", {{"text", "Book a visit"}}},
+            {"action",
+             {{"name", "flow"},
+              {"parameters",
+               {{"flow_name", name}, {"flow_cta", "Book"}, {"flow_action", "navigate"}}}}}}}};
+}
+
+json params(const prepared_send& p) { return p.message["interactive"]["action"]["parameters"]; }
+
+}  // namespace
+
+TEST_CASE("a flow send goes by Meta's id with a token of its own", "[flows]") {
+  auto p = prepare_send(booking_catalog(), flow_send("booking"), "f00d");
+  REQUIRE_FALSE(p.refusal);
+  CHECK(params(p)["flow_id"] == "1234");
+  CHECK_FALSE(params(p).contains("flow_name"));
+  CHECK(params(p)["flow_token"] == "booking:f00d");
+  CHECK(params(p)["flow_message_version"] == "3");
+  CHECK_FALSE(params(p).contains("mode"));
+  CHECK(params(p)["flow_cta"] == "Book");
+  CHECK(bot::flow_name_of_token("booking:f00d") == "booking");
+  CHECK(bot::flow_name_of_token("a:b:f00d") == "a:b");
+  CHECK(bot::flow_name_of_token("booking") == "booking");
+
+  // A token given stays; a draft goes in draft mode; other messages are not touched.
+  auto given = flow_send("booking");
+  given["interactive"]["action"]["parameters"]["flow_token"] = "booking:mine";
+  CHECK(params(prepare_send(booking_catalog("DRAFT"), given, "x"))["flow_token"] == "booking:mine");
+  CHECK(params(prepare_send(booking_catalog("DRAFT"), flow_send("booking"), "x"))["mode"] ==
+        "draft");
+  json text{{"type", "text"}, {"text", {{"body", "hi"}}}};
+  CHECK(prepare_send(booking_catalog(), text, "x").message == text);
+}
+
+TEST_CASE("a flow send is refused for a flow the project does not have or Meta does not send",
+          "[flows]") {
+  auto unknown = prepare_send(booking_catalog(), flow_send("survey"), "x", "/send");
+  REQUIRE(unknown.refusal);
+  CHECK(unknown.not_found);
+  CHECK(unknown.refusal->pointer == "/send/interactive/action/parameters/flow_name");
+  auto deprecated = prepare_send(booking_catalog("DEPRECATED"), flow_send("booking"), "x");
+  REQUIRE(deprecated.refusal);
+  CHECK_FALSE(deprecated.not_found);
+  CHECK(deprecated.refusal->message.find("DEPRECATED") != std::string::npos);
+  auto nameless = flow_send("booking");
+  nameless["interactive"]["action"]["parameters"].erase("flow_name");
+  CHECK(prepare_send(booking_catalog(), nameless, "x").refusal);
+  nameless["interactive"]["action"]["parameters"]["flow_id"] = "999";
+  auto by_id = prepare_send(booking_catalog(), nameless, "ab");
+  REQUIRE_FALSE(by_id.refusal);
+  CHECK(params(by_id)["flow_token"] == "999:ab");
+}
+
+TEST_CASE("an answer is stored with its flow and as a row of the mapped table", "[flows]") {
+  auto answers = json{{"table", "bookings"},
+                      {"columns",
+                       {{"name", "{{flow.name}}"},
+                        {"service", "{{flow.service}}"},
+                        {"date", "{{flow.date}}"},
+                        {"phone", "{{contact.wa_id}}"}}}};
+  auto c = booking_catalog("PUBLISHED", answers);
+  bot::conversation_view conv{"15550001", "Ana", "7", "waiting", json::object()};
+  bot::inbound_view msg;
+  msg.id = "wamid.1";
+  msg.type = "interactive";
+  msg.flow_token = "booking:f00d";
+  msg.flow = {
+      {"name", "Ana"}, {"service", "cut"}, {"date", "2026-12-24"}, {"flow_token", "booking:f00d"}};
+  auto saves = answer_saves(c, conv, msg);
+  REQUIRE(saves.size() == 2);
+  CHECK(saves[0].what == bot::save_op::kind::flow_answer);
+  CHECK(saves[0].values[0] == std::pair<std::string, std::string>{"flow_name", "booking"});
+  CHECK(saves[0].values[1].second == "1234");
+  CHECK(json::parse(saves[0].values[3].second)["service"] == "cut");
+  CHECK(saves[0].values[4].second == "wamid.1");
+  CHECK(saves[1].table == "bookings");
+  std::map<std::string, std::string> row(saves[1].values.begin(), saves[1].values.end());
+  CHECK(row ==
+        std::map<std::string, std::string>{
+            {"name", "Ana"}, {"service", "cut"}, {"date", "2026-12-24"}, {"phone", "15550001"}});
+  // Without a mapping only the answer is stored; an unknown flow or no answer: nothing.
+  CHECK(answer_saves(booking_catalog(), conv, msg).size() == 1);
+  msg.flow_token = "survey:1";
+  CHECK(answer_saves(c, conv, msg).empty());
+  msg.flow_token.clear();
+  CHECK(answer_saves(c, conv, msg).empty());
+}
+
+TEST_CASE("an answers mapping is checked, and its table's columns fit the flow's fields",
+          "[flows]") {
+  CHECK(check_answers(nullptr, "/answers").empty());
+  auto problems = check_answers(
+      {{"table", "messages"}, {"columns", {{"bad name", "x"}, {"ok", 1}}}, {"colour", 1}},
+      "/answers");
+  REQUIRE(problems.size() == 4);
+  CHECK(problems[0].pointer == "/answers/colour");
+  CHECK(problems[1].pointer == "/answers/table");
+  CHECK(problems[2].pointer == "/answers/columns/bad name");
+  CHECK(problems[3].pointer == "/answers/columns/ok");
+  CHECK(check_answers({{"table", "bookings"}, {"columns", json::object()}}, "")[0].pointer ==
+        "/columns");
+
+  auto flow = json::parse(R"({"version": "7.3", "screens": [
+    {"id": "A", "layout": {"type": "SingleColumnLayout", "children": [{"type": "Form", "name": "f", "children": [
+      {"type": "DatePicker", "name": "day", "label": "Day"},
+      {"type": "TextInput", "name": "age", "label": "Age", "input-type": "number"},
+      {"type": "Footer", "label": "Next", "on-click-action": {"name": "navigate",
+        "next": {"type": "screen", "name": "B"}, "payload": {"day": "${form.day}", "age": "${form.age}"}}}]}]}},
+    {"id": "B", "terminal": true, "data": {"day": {"type": "string", "__example__": "x"},
+      "age": {"type": "number", "__example__": 1}, "vip": {"type": "boolean", "__example__": true}},
+     "layout": {"type": "SingleColumnLayout", "children": [
+      {"type": "OptIn", "name": "news", "label": "News"},
+      {"type": "Footer", "label": "Done", "on-click-action": {"name": "complete", "payload": {
+        "day": "${data.day}", "age": "${data.age}", "vip": "${data.vip}", "news": "${form.news}"}}}]}}]})");
+  auto columns = answer_columns({{"table", "t"},
+                                 {"columns",
+                                  {{"day", "{{flow.day}}"},
+                                   {"age", "{{ flow.age }}"},
+                                   {"vip", "{{flow.vip}}"},
+                                   {"news", "{{flow.news}}"},
+                                   {"who", "{{contact.wa_id}}"},
+                                   {"note", "on {{flow.day}}"}}}},
+                                flow);
+  std::map<std::string, std::string> types;
+  for (const auto& c : columns) types[c["name"]] = c["type"];
+  CHECK(types == std::map<std::string, std::string>{{"day", "date"},
+                                                    {"age", "numeric"},
+                                                    {"vip", "boolean"},
+                                                    {"news", "boolean"},
+                                                    {"who", "text"},
+                                                    {"note", "text"}});
+}
+
+TEST_CASE("hostile flow sends and Flow JSON never throw", "[flows]") {
+  auto answers = json{{"table", "t"}, {"columns", {{"a", "{{flow.a}}"}}}};
+  for (const auto& v : {json(nullptr), json(1), json("x"), json::array(), json::object()}) {
+    auto m = flow_send("booking");
+    m["interactive"]["action"] = v;
+    CHECK_NOTHROW(prepare_send(booking_catalog(), m, "x"));
+    m = flow_send("booking");
+    m["interactive"]["action"]["parameters"]["flow_name"] = v;
+    CHECK_NOTHROW(prepare_send(booking_catalog(), m, "x"));
+    CHECK_NOTHROW(answer_columns(answers, v));
+    CHECK_NOTHROW(answer_columns(v, json::object()));
+    CHECK_NOTHROW(check_answers(v, ""));
+    CHECK_NOTHROW(answer_columns(answers, json{{"screens", {{{"id", "A"}, {"layout", v}}}}}));
+  }
+}
