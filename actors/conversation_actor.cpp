@@ -3,11 +3,13 @@
 #include "actors/core/conversation_phases.hpp"
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"
+#include "actors/flow_shelf.hpp"
 #include "actors/persistence.hpp"
 #include "actors/template_shelf.hpp"
 #include "common/json_text.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "common/secrets.hpp"
 #include "storage/conversation_changes.hpp"
 #include "storage/conversation_queries.hpp"
 
@@ -436,6 +438,33 @@ void count_template_send(const conversation_state& st, const json& message) {
       .inc();
 }
 
+/// A flow send resolved for Meta (flows::prepare_send, with a token of its own), or why not.
+flows::prepared_send prepare_flow_send(const conversation_state& st, json message) {
+  if (!st.ctx->flows || !flows::is_flow_send(message)) return {std::move(message), {}, false};
+  return flows::prepare_send(*st.ctx->flows->get(), std::move(message), secrets::random_hex(16));
+}
+
+/// A bot's flow sends resolved; those naming a flow Meta would not send are not queued.
+void prepare_flow_sends(const conversation_state& st, std::vector<json>& sends) {
+  std::vector<json> ready;
+  for (auto& m : sends) {
+    auto prepared = prepare_flow_send(st, std::move(m));
+    if (!prepared.refusal) {
+      ready.push_back(std::move(prepared.message));
+      continue;
+    }
+    log::warn("bot.flow_refused",
+              {{"project", st.ctx->project_id}, {"reason", prepared.refusal->message}});
+    if (st.ctx->metrics)
+      st.ctx->metrics
+          ->counters("paige_flow_sends_refused_total",
+                     "flow sends refused before they were queued, by source", {"source"})
+          .with({"bot"})
+          .inc();
+  }
+  sends = std::move(ready);
+}
+
 /// Queues an operator's message, answers the operator, hands it to the Meta sync supervisor.
 void run_operator_send(self_ptr self) {
   auto& st = self->state;
@@ -447,6 +476,17 @@ void run_operator_send(self_ptr self) {
     return fail_front(self, outside_window_error());
   }
   if (auto refused = template_refusal(st, content)) return fail_front(self, *refused);
+  if (flows::is_flow_send(content)) {
+    auto prepared = prepare_flow_send(st, std::move(content));
+    if (prepared.refusal)
+      return fail_front(
+          self,
+          prepared.not_found
+              ? make_error(errc::not_found, prepared.refusal->message, api_code::flow_not_found)
+              : make_error(errc::conflict, prepared.refusal->message, api_code::flow_state));
+    content = std::move(prepared.message);
+    p.content_json = content.dump();
+  }
   // A marketing template is not sent to a contact who opted out (checked where it is queued).
   bool marketing = is_marketing(st, content);
   tx_job job = [conv = st.conversation_id(), contact = st.contact_id, type, marketing,
@@ -637,12 +677,12 @@ void report_skipped(self_ptr self, std::int64_t conversation_id, std::int64_t me
 bot::step_result compute_step(self_ptr self, pending_step& p) {
   auto& st = self->state;
   bot::step_result result;
+  bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id()),
+                              st.state, st.vars};
+  auto msg = view_of(p.wamid, json::parse(p.content_json, nullptr, false));
   if (!p.without_effects) {
-    auto content = json::parse(p.content_json, nullptr, false);
-    bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id()),
-                                st.state, st.vars};
     try {
-      result = bot::run_step(*p.bot, view, view_of(p.wamid, content));
+      result = bot::run_step(*p.bot, view, msg);
       if (!result.matched)
         log::debug("bot.no_route", {{"project", st.ctx->project_id}, {"state", st.state}});
     } catch (const bot::step_refused& e) {
@@ -697,6 +737,12 @@ bot::step_result compute_step(self_ptr self, pending_step& p) {
         .with({"bot"})
         .inc(static_cast<std::uint64_t>(before - result.sends.size()));
   for (const auto& m : result.sends) count_template_send(st, m);
+  prepare_flow_sends(st, result.sends);
+  // A flow's answer is stored with the message that brings it (and as a row of the table the
+  // flow maps it to), whatever the bot does with it.
+  if (st.ctx->flows)
+    for (auto& save : flows::answer_saves(*st.ctx->flows->get(), view, msg))
+      result.saves.push_back(std::move(save));
   if (result.close) st.phases.close_requested();  // new messages wait until it committed
   return result;
 }

@@ -73,6 +73,7 @@ class registry;
 namespace paige::actors {
 
 class template_shelf;  // actors/template_shelf.hpp
+class flow_shelf;      // actors/flow_shelf.hpp
 
 using order_atom = caf::atom_constant<caf::atom("order")>;
 using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
@@ -95,6 +96,7 @@ struct conversation_context {
       project;  ///< the project actor: told (crashed_atom, wa_id) when a conversation crashes
   metrics::registry* metrics = nullptr;
   std::shared_ptr<const template_shelf> templates;  ///< sends of templates are judged by them
+  std::shared_ptr<const flow_shelf> flows;          ///< flow sends resolved, answers stored by them
 };
 
 /// The 24-hour customer-service window.

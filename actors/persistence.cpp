@@ -28,6 +28,8 @@ namespace {
 void apply_save(pqxx::transaction_base& tx, const bot::save_op& save) {
   if (save.what == bot::save_op::kind::opt_out)
     storage::set_contact_opt_out(tx, save.wa_id, save.opted_out);
+  else if (save.what == bot::save_op::kind::flow_answer)
+    storage::record_flow_answer(tx, save.values);
   else
     storage::save_row(tx, save.table, save.values);
 }

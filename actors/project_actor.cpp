@@ -296,6 +296,7 @@ void adopt_number(self_ptr self, storage::number_row number) {
     st.svc->numbers->set(number.phone_number_id, caf::actor_cast<caf::actor>(self));
   st.number = std::move(number);
   load_templates(self);
+  load_flows(self);
   arm_template_sync(self);
 }
 
@@ -390,6 +391,7 @@ void start_pipeline(self_ptr self) {
   ctx->project = self->address();
   ctx->metrics = st.svc->metrics;
   ctx->templates = st.templates;
+  ctx->flows = st.flows;
   st.conversation_ctx = ctx;
   self->send(ctx->persistence, register_atom::value, st.row.id,
              storage::project_conninfo(st.svc->server_conninfo, database_of(st)),

@@ -98,6 +98,7 @@
 #include "actors/core/bot_definition.hpp"
 #include "actors/core/read_tickets.hpp"
 #include "actors/event_hub.hpp"
+#include "actors/flow_shelf.hpp"
 #include "actors/project_types.hpp"
 #include "actors/template_shelf.hpp"
 #include "actors/whatsapp_account.hpp"
@@ -147,6 +148,9 @@ struct project_state {
   int outbox_failures = 0;          ///< reads that failed in a row (the next waits longer)
   bool outbox_retry_armed = false;  ///< a read again after a failure is scheduled
   caf::actor events;                ///< the project's event hub (live as long as this actor)
+  /// The project's flows for its sends and answers (shared with its conversation actors).
+  std::shared_ptr<flow_shelf> flows = std::make_shared<flow_shelf>();
+  std::uint64_t flows_loads = 0;  ///< reads of the stored flows begun (a later one wins)
   /// The project's templates for its sends (shared with its conversation actors).
   std::shared_ptr<template_shelf> templates = std::make_shared<template_shelf>();
   bool templates_syncing = false;     ///< Meta's list is being read

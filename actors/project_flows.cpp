@@ -3,9 +3,13 @@
 #include "actors/account_events.hpp"
 #include "actors/core/flow_rules.hpp"
 #include "actors/core/graph_result.hpp"
+#include "actors/persistence.hpp"
 #include "actors/project_steps.hpp"
 #include "common/log.hpp"
+#include "storage/column_values.hpp"
 #include "storage/flows.hpp"
+#include "storage/table_errors.hpp"
+#include "storage/table_schema.hpp"
 
 #include <caf/all.hpp>
 #include <pqxx/pqxx>
@@ -25,6 +29,8 @@ json view_of(const storage::flow_row& f, bool with_json) {
            {"endpoint_uri", f.endpoint_uri.empty() ? json(nullptr) : json(f.endpoint_uri)},
            {"status", f.status},
            {"validation_errors", json::parse(f.validation_errors_json, nullptr, false)},
+           {"answers",
+            f.answers_json.empty() ? json(nullptr) : json::parse(f.answers_json, nullptr, false)},
            {"created_at", f.created_at},
            {"updated_at", f.updated_at}};
   if (with_json) out["flow_json"] = json::parse(f.flow_json, nullptr, false);
@@ -78,9 +84,69 @@ void store(project_self self, storage::flow_row row, caf::typed_response_promise
       [self, rp](std::string& view) mutable {
         auto v = json::parse(view);
         v.erase("flow_json");
+        load_flows(self);
         publish_project_event(self, "flow.updated", {{"flow", v}});
         rp.deliver(std::move(view));
       });
+}
+
+/// Makes the table an answers mapping writes into ready (`create_table`): created with the
+/// columns fitting the flow's fields, or its missing columns added; then `then`. Nothing to do
+/// without a mapping or without create_table.
+template <class Then>
+void prepare_answers_table(project_self self, const json& answers, const json& flow_json,
+                           caf::typed_response_promise<std::string> rp, Then then) {
+  if (!answers.is_object() || member_of(answers, "create_table") != true) return then();
+  auto& st = self->state;
+  if (!st.pipeline_ready)
+    return rp.deliver(make_error(errc::conflict,
+                                 "the project is " + storage::to_string(st.row.status),
+                                 api_code::project_not_ready)),
+           void();
+  auto table = answers["table"].get<std::string>();
+  auto columns = flows::answer_columns(answers, flow_json);
+  tx_job job = [table, columns](pqxx::transaction_base& tx) {
+    std::vector<storage::column_spec> wanted;
+    for (const auto& c : columns) {
+      storage::column_spec spec;
+      spec.name = c["name"];
+      spec.type = storage::parse_column_type(c["type"]).value_or(storage::column_type::text);
+      wanted.push_back(std::move(spec));
+    }
+    // A refusal (a column name Paige keeps, a type that cannot be) is the answer, not an
+    // exception: the batch it runs in goes on.
+    std::string refused;
+    tx.exec("SAVEPOINT paige_answers_table");
+    try {
+      auto existing = storage::describe_table(tx, table);
+      if (!existing)
+        storage::create_table(tx, table, wanted);
+      else
+        for (const auto& spec : wanted)
+          if (!existing->column(spec.name)) storage::add_column(tx, table, spec);
+    } catch (const storage::table_error& e) {
+      refused = e.what();
+    } catch (const pqxx::sql_error& e) {
+      auto classified = storage::classify(e);
+      refused = classified ? std::string{classified->what()} : "the table cannot be made";
+    }
+    tx.exec(refused.empty() ? "RELEASE SAVEPOINT paige_answers_table"
+                            : "ROLLBACK TO SAVEPOINT paige_answers_table");
+    return caf::make_message(std::move(refused));
+  };
+  self->request(st.conversation_ctx->persistence, std::chrono::seconds{30}, run_atom::value,
+                st.row.id, std::move(job))
+      .then(
+          [rp, then, table](std::string& refused) mutable {
+            if (refused.empty()) return then();
+            rp.deliver(make_error(
+                errc::invalid_argument, "table '" + table + "' for the answers: " + refused,
+                api_code::invalid_flow,
+                json{{"problems",
+                      json::array({{{"pointer", "/answers/table"}, {"message", refused}}})}}
+                    .dump()));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(err); });
 }
 
 /// Sets the status Meta just took (an answer to publish or deprecate) and answers the view.
@@ -93,6 +159,31 @@ void set_status(project_self self, const storage::flow_row& row, const std::stri
 }
 
 }  // namespace
+
+void load_flows(project_self self) {
+  auto& st = self->state;
+  auto load = ++st.flows_loads;
+  self->request(st.svc->control_db, control_timeout, run_atom::value,
+                db_job{[id = st.row.id](pqxx::connection& c) {
+                  pqxx::read_transaction tx{c};
+                  auto book = std::make_shared<flows::catalog>();
+                  for (const auto& f : storage::flows_of(tx, id, "", "", 0))
+                    book->add(f.name, {f.meta_id, f.status,
+                                       f.answers_json.empty()
+                                           ? json()
+                                           : json::parse(f.answers_json, nullptr, false)});
+                  return caf::make_message(flows::catalog_ptr{std::move(book)});
+                }})
+      .then(
+          [self, load](flows::catalog_ptr& c) {
+            // A later read began since (after a later change): it has the newer flows.
+            if (load == self->state.flows_loads) self->state.flows->put(std::move(c));
+          },
+          [self](caf::error& err) {
+            log::warn("flows.load_failed",
+                      {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+          });
+}
 
 caf::result<std::string> create_flow(project_self self, std::string body_json) {
   auto& st = self->state;
@@ -117,26 +208,32 @@ caf::result<std::string> create_flow(project_self self, std::string body_json) {
         if (!st.number) return rp.deliver(not_connected()), void();
         auto number = *st.number;
         auto endpoint = body.value("endpoint_uri", "");
+        auto answers = member_of(body, "answers");
         json meta{{"name", name},
                   {"categories", body["categories"]},
                   {"flow_json", body["flow_json"].dump(2)}};
         if (!endpoint.empty()) meta["endpoint_uri"] = endpoint;
-        ask_account(
-            self, rp,
-            [self, rp, body, name, number, endpoint](std::string& answer_json) mutable {
-              auto answer = json::parse(answer_json, nullptr, false);
-              storage::flow_row r;
-              r.name = name;
-              r.meta_id = string_member(answer, "id");
-              r.waba_id = number.waba_id;
-              r.categories_json = body["categories"].dump();
-              r.flow_json = body["flow_json"].dump();
-              r.endpoint_uri = endpoint;
-              r.status = "DRAFT";
-              r.validation_errors_json = meta_problems(answer);
-              store(self, std::move(r), rp);
-            },
-            flow_create_atom::value, number, meta.dump());
+        auto make = [self, rp, body, name, number, endpoint, answers, meta]() mutable {
+          ask_account(
+              self, rp,
+              [self, rp, body, name, number, endpoint, answers](std::string& answer_json) mutable {
+                auto answer = json::parse(answer_json, nullptr, false);
+                storage::flow_row r;
+                r.name = name;
+                r.meta_id = string_member(answer, "id");
+                r.waba_id = number.waba_id;
+                r.categories_json = body["categories"].dump();
+                r.flow_json = body["flow_json"].dump();
+                r.endpoint_uri = endpoint;
+                r.status = "DRAFT";
+                r.validation_errors_json = meta_problems(answer);
+                if (answers.is_object()) r.answers_json = answers.dump();
+                store(self, std::move(r), rp);
+              },
+              flow_create_atom::value, number, meta.dump());
+        };
+        // The answers' table first: a flow whose table cannot be made is not made at Meta.
+        prepare_answers_table(self, answers, body["flow_json"], rp, make);
       });
   return rp;
 }
@@ -184,8 +281,13 @@ caf::result<std::string> edit_flow(project_self self, std::string name, std::str
       rp,
       [self, rp, patch, name, new_name](storage::flow_row& row, bool taken) mutable {
         if (row.meta_id.empty()) return rp.deliver(no_flow(name)), void();
-        if (row.status != "DRAFT")
-          return rp.deliver(wrong_state(row, "Meta changes only a DRAFT: make a new flow")), void();
+        // Where answers go is Paige's alone: it changes whatever Meta's status.
+        bool answers_only = patch.size() == 1 && patch.contains("answers");
+        if (row.status != "DRAFT" && !answers_only)
+          return rp.deliver(wrong_state(row,
+                                        "Meta changes only a DRAFT: make a new flow (where "
+                                        "its answers go changes alone)")),
+                 void();
         if (taken)
           return rp.deliver(make_error(errc::conflict, "flow '" + new_name + "' exists",
                                        api_code::flow_exists)),
@@ -199,6 +301,8 @@ caf::result<std::string> edit_flow(project_self self, std::string name, std::str
         updated.name = new_name;
         if (patch.contains("categories")) updated.categories_json = patch["categories"].dump();
         if (patch.contains("endpoint_uri")) updated.endpoint_uri = patch["endpoint_uri"];
+        if (patch.contains("answers"))
+          updated.answers_json = patch["answers"].is_object() ? patch["answers"].dump() : "";
         // Then the Flow JSON, if it changes: Meta answers the problems it finds in it.
         auto upload = [self, rp, patch, number, updated](std::string&) mutable {
           if (!patch.contains("flow_json")) return store(self, std::move(updated), rp);
@@ -212,12 +316,19 @@ caf::result<std::string> edit_flow(project_self self, std::string name, std::str
               },
               flow_asset_atom::value, number, updated.meta_id, patch["flow_json"].dump(2));
         };
-        if (meta.empty()) {
-          std::string none;
-          return upload(none);
-        }
-        ask_account(self, rp, upload, flow_call_atom::value, number, row.meta_id,
-                    std::string{"update"}, meta.dump());
+        auto send = [self, rp, meta, upload, number, meta_id = row.meta_id]() mutable {
+          if (meta.empty()) {
+            std::string none;
+            return upload(none);
+          }
+          ask_account(self, rp, upload, flow_call_atom::value, number, meta_id,
+                      std::string{"update"}, meta.dump());
+        };
+        auto answers = updated.answers_json.empty() ? json() : json::parse(updated.answers_json);
+        auto flow_json = patch.contains("flow_json") ? patch["flow_json"]
+                                                     : json::parse(row.flow_json, nullptr, false);
+        if (!patch.contains("answers") && !patch.contains("flow_json")) return send();
+        prepare_answers_table(self, answers, flow_json, rp, send);
       });
   return rp;
 }
@@ -339,6 +450,7 @@ void apply_flow_webhook(pqxx::transaction_base& tx, const std::string& project_i
 }
 
 void flows_changed(project_self self, const json& changed) {
+  if (!changed.empty()) load_flows(self);
   for (const auto& c : changed) {
     if (c.contains("alert"))
       publish_project_event(self, "flow.alert", c["alert"]);

@@ -21,6 +21,9 @@ namespace paige::actors {
 
 using project_self = caf::stateful_actor<project_state>*;
 
+/// Reads the stored flows onto the project's flow shelf (at start, after each change).
+void load_flows(project_self self);
+
 /// Makes a flow (checked by the caller: flow_rules.hpp) at Meta as a DRAFT and stores it with
 /// the problems Meta found in its Flow JSON | flow_exists | whatsapp_not_connected | Graph
 /// errors.

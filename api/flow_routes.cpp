@@ -6,6 +6,7 @@
 #include "api/api_errors.hpp"
 #include "api/json_body.hpp"
 #include "api/route_guard.hpp"
+#include "storage/conversation_queries.hpp"
 
 namespace paige::api {
 namespace {
@@ -48,7 +49,8 @@ void add_flow_routes(router& routes, project_routes_context ctx) {
              guarded(*ctx.auth, access::own_project,
                      [&sys, dir, timeout, depth](http_request&& req, responder respond) {
                        auto parsed = parse_json_object(
-                           req.body, depth, {"name", "categories", "flow_json", "endpoint_uri"});
+                           req.body, depth,
+                           {"name", "categories", "flow_json", "endpoint_uri", "answers"});
                        if (auto* err = std::get_if<http_response>(&parsed))
                          return respond(std::move(*err));
                        auto f = std::get<json>(std::move(parsed));
@@ -111,27 +113,53 @@ void add_flow_routes(router& routes, project_routes_context ctx) {
       "GET", one + "/preview",
       guarded(*ctx.auth, access::own_project, by_name(actors::flow_preview_atom::value, 4, 200)));
 
-  routes.add("PATCH", one,
-             guarded(*ctx.auth, access::own_project,
-                     [&sys, dir, timeout, depth](http_request&& req, responder respond) {
-                       auto name = std::string{req.param("name")};
-                       if (!flow_name(name)) return respond(not_found(name));
-                       auto parsed = parse_json_object(
-                           req.body, depth, {"name", "categories", "flow_json", "endpoint_uri"});
-                       if (auto* err = std::get_if<http_response>(&parsed))
-                         return respond(std::move(*err));
-                       auto patch = std::get<json>(std::move(parsed));
-                       if (patch.empty())
-                         return respond(http_response::error(
-                             api_code::empty_patch,
-                             "name the name, categories, flow_json and/or endpoint_uri to change"));
-                       auto problems = actors::flows::check_flow(patch, true);
-                       if (!problems.empty())
-                         return respond(problems_response(api_code::invalid_flow, problems));
-                       ask(sys, dir, timeout * 4, reply_view(respond), fail_with(respond),
-                           actors::flow_edit_atom::value, std::string{req.param("project_id")},
-                           name, patch.dump());
-                     }));
+  // The answers come from the project's database (flow_answers), newest first.
+  routes.add(
+      "GET", one + "/answers",
+      guarded(
+          *ctx.auth, access::own_project,
+          [&sys, dir, timeout](http_request&& req, responder respond) {
+            auto name = req.param("name");
+            if (!flow_name(name)) return respond(not_found(name));
+            auto limit = parse_limit(req, default_page, max_page);
+            if (auto* err = std::get_if<http_response>(&limit)) return respond(std::move(*err));
+            auto cursor = cursor_of(req);
+            if (auto* err = std::get_if<http_response>(&cursor)) return respond(std::move(*err));
+            ask(
+                sys, dir, timeout,
+                [respond](storage::read_result& r) {
+                  respond(http_response::json(
+                      200, {{"items", json::parse(r.json)},
+                            {"next_cursor",
+                             r.next_before ? json(encode_cursor(r.next_before)) : json(nullptr)}}));
+                },
+                fail_with(respond), actors::query_atom::value, std::string{req.param("project_id")},
+                storage::project_read{storage::flow_answers_read{
+                    std::string{name}, {std::get<int>(limit), std::get<std::int64_t>(cursor)}}});
+          }));
+
+  routes.add(
+      "PATCH", one,
+      guarded(
+          *ctx.auth, access::own_project,
+          [&sys, dir, timeout, depth](http_request&& req, responder respond) {
+            auto name = std::string{req.param("name")};
+            if (!flow_name(name)) return respond(not_found(name));
+            auto parsed = parse_json_object(
+                req.body, depth, {"name", "categories", "flow_json", "endpoint_uri", "answers"});
+            if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
+            auto patch = std::get<json>(std::move(parsed));
+            if (patch.empty())
+              return respond(http_response::error(
+                  api_code::empty_patch,
+                  "name the name, categories, flow_json, endpoint_uri and/or answers to change"));
+            auto problems = actors::flows::check_flow(patch, true);
+            if (!problems.empty())
+              return respond(problems_response(api_code::invalid_flow, problems));
+            ask(sys, dir, timeout * 4, reply_view(respond), fail_with(respond),
+                actors::flow_edit_atom::value, std::string{req.param("project_id")}, name,
+                patch.dump());
+          }));
 }
 
 }  // namespace paige::api

@@ -189,6 +189,11 @@ const std::vector<migration>& control_migrations() {
            UNIQUE (project_id, meta_id)
          );
        )sql"},
+      {11, "flow answers mapping",
+       R"sql(
+         -- Where a flow's answers go besides flow_answers: {"table", "columns"} (null: nowhere).
+         ALTER TABLE flows ADD COLUMN answers jsonb;
+       )sql"},
   };
   return list;
 }

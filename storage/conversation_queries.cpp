@@ -129,6 +129,21 @@ std::optional<page> contact_messages(pqxx::transaction_base& tx, std::int64_t co
                limit);
 }
 
+page list_flow_answers(pqxx::transaction_base& tx, const std::string& flow_name,
+                       std::int64_t before, int limit) {
+  return paged(
+      tx.exec_params(
+          "SELECT a.id, json_build_object('id', a.id, 'flow_name', a.flow_name, 'flow_token', "
+          "a.flow_token, 'response', a.response, 'contact', json_build_object('id', c.id, "
+          "'wa_id', c.wa_id, 'name', c.name), 'conversation_id', a.conversation_id, "
+          "'message_id', a.message_id, 'send_id', a.send_id, 'created_at', " +
+              ts("a.created_at") +
+              ")::text AS doc FROM flow_answers a LEFT JOIN contacts c ON c.id = a.contact_id "
+              "WHERE a.flow_name = $1 AND ($2 = 0 OR a.id < $2) ORDER BY a.id DESC LIMIT $3",
+          flow_name, before, limit + 1),
+      limit);
+}
+
 namespace {
 
 read_result found(page p) { return {true, std::move(p.items_json), p.next_before}; }
@@ -161,6 +176,9 @@ read_result run_read_as_planned(pqxx::transaction_base& tx, const project_read& 
           list_conversations(tx, r.states, r.status, 0, r.search, r.page.before, r.page.limit));
     }
     read_result operator()(const conversation_read& r) { return found(get_conversation(tx, r.id)); }
+    read_result operator()(const flow_answers_read& r) {
+      return found(list_flow_answers(tx, r.flow_name, r.page.before, r.page.limit));
+    }
   };
   return std::visit(runner{tx}, read);
 }

@@ -44,6 +44,10 @@ std::string state_counts(pqxx::transaction_base& tx);
 std::optional<page> contact_messages(pqxx::transaction_base& tx, std::int64_t contact_id,
                                      std::int64_t before, int limit);
 
+/// A flow's answers, newest first (flow_answers_read).
+page list_flow_answers(pqxx::transaction_base& tx, const std::string& flow_name,
+                       std::int64_t before, int limit);
+
 // -- the reads as values: the API builds one, the project's persistence worker runs it ---
 
 /// Where a list read starts (ids below `before`; 0: the newest) and how much it returns.
@@ -76,9 +80,15 @@ struct conversations_read {
 struct conversation_read {
   std::int64_t id = 0;
 };
-using project_read =
-    std::variant<contacts_read, contact_read, contact_conversations_read, contact_messages_read,
-                 conversation_states_read, conversations_read, conversation_read>;
+/// A flow's answers, newest first: [{"id", "flow_name", "flow_token", "response", "contact":
+/// {"id", "wa_id", "name"}, "conversation_id", "message_id", "send_id", "created_at"}].
+struct flow_answers_read {
+  std::string flow_name;
+  page_request page;
+};
+using project_read = std::variant<contacts_read, contact_read, contact_conversations_read,
+                                  contact_messages_read, conversation_states_read,
+                                  conversations_read, conversation_read, flow_answers_read>;
 
 /// What a read found.
 struct read_result {

@@ -27,6 +27,7 @@ struct flow_row {
   std::string
       validation_errors_json;    ///< Meta's problems as the API lists them: [{pointer, message}]
   std::int64_t status_time = 0;  ///< when Meta decided the status (Unix seconds)
+  std::string answers_json;      ///< {"table", "columns"}: where answers go; empty: nowhere
   std::string created_at;        ///< ISO 8601
   std::string updated_at;
 };

@@ -784,6 +784,25 @@ void save_row(pqxx::transaction_base& tx, const std::string& table,
                  pqxx::prepare::make_dynamic_params(params));
 }
 
+void record_flow_answer(pqxx::transaction_base& tx,
+                        const std::vector<std::pair<std::string, std::string>>& values) {
+  auto value = [&values](const char* key) {
+    for (const auto& [k, v] : values)
+      if (k == key) return v;
+    return std::string{};
+  };
+  tx.exec_params(
+      "INSERT INTO flow_answers (flow_name, flow_id, flow_token, response, message_id, send_id, "
+      "contact_id, conversation_id) "
+      "SELECT $1, $2, $3, $4::jsonb, m.id, "
+      "(SELECT s.id FROM messages s WHERE s.direction = 'out' AND s.type = 'interactive' AND "
+      "s.content->'interactive'->'action'->'parameters'->>'flow_token' = $3 "
+      "ORDER BY s.id DESC LIMIT 1), m.contact_id, m.conversation_id "
+      "FROM messages m WHERE m.wamid = $5 "
+      "ON CONFLICT (message_id) DO NOTHING",
+      value("flow_name"), value("flow_id"), value("flow_token"), value("response"), value("wamid"));
+}
+
 void mark_skipped(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json) {
   tx.exec_params0("UPDATE messages SET error = $2::jsonb WHERE id = $1 AND direction = 'in'", id,
                   error_json);

@@ -106,6 +106,13 @@ std::vector<std::pair<std::int64_t, step_outcome>> insert_exchanges(
 void save_row(pqxx::transaction_base& tx, const std::string& table,
               const std::vector<std::pair<std::string, std::string>>& values);
 
+/// Stores a flow's answer (`values` of a bot::save_op of kind flow_answer: flow_name, flow_id,
+/// flow_token, response, wamid), with the answer's message (by its wamid, stored before in the
+/// same transaction) and the flow message it answers (the latest out with its flow_token). An
+/// answer delivered again is stored once.
+void record_flow_answer(pqxx::transaction_base& tx,
+                        const std::vector<std::pair<std::string, std::string>>& values);
+
 /// Records on inbound message `id` why it was handled without its bot step (`error_json`:
 /// {"code", "message"}).
 void mark_skipped(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json);

@@ -200,21 +200,52 @@ const std::vector<migration>& project_migrations() {
          CREATE INDEX broadcast_recipients_message ON public.broadcast_recipients (message_id);
        )sql",
        "pg_catalog, pg_temp"},
+      {7, "flow answers",
+       // Runs as the admin, like 5: everything named with its schema.
+       R"sql(
+         -- The answers of the project's WhatsApp Flows (storage/message_log.hpp), each with
+         -- the message that brought it and the flow message it answers.
+         CREATE TABLE public.flow_answers (
+           id              bigserial PRIMARY KEY,
+           flow_name       text NOT NULL,
+           flow_id         text NOT NULL,
+           flow_token      text NOT NULL,
+           response        jsonb NOT NULL,
+           message_id      bigint NOT NULL REFERENCES public.messages (id),
+           send_id         bigint REFERENCES public.messages (id),
+           contact_id      bigint REFERENCES public.contacts (id),
+           conversation_id bigint REFERENCES public.conversations (id),
+           created_at      timestamptz NOT NULL DEFAULT now()
+         );
+         CREATE UNIQUE INDEX flow_answers_message ON public.flow_answers (message_id);
+         CREATE INDEX flow_answers_by_flow ON public.flow_answers (flow_name, id);
+
+         -- A flow message by its token (an answer finds the send it answers).
+         CREATE INDEX messages_flow_token
+           ON public.messages ((content->'interactive'->'action'->'parameters'->>'flow_token'))
+           WHERE direction = 'out' AND type = 'interactive';
+       )sql",
+       "pg_catalog, pg_temp"},
   };
   return list;
 }
 
 const std::vector<std::string>& system_table_names() {
-  static const std::vector<std::string> names{
-      "contacts",   "conversations",       "messages", legacy_migrations_table, "pending_statuses",
-      "broadcasts", "broadcast_recipients"};
+  static const std::vector<std::string> names{"contacts",
+                                              "conversations",
+                                              "messages",
+                                              legacy_migrations_table,
+                                              "pending_statuses",
+                                              "broadcasts",
+                                              "broadcast_recipients",
+                                              "flow_answers"};
   return names;
 }
 
 const std::vector<std::string>& pipeline_table_names() {
-  static const std::vector<std::string> names{"contacts",   "conversations",
-                                              "messages",   "pending_statuses",
-                                              "broadcasts", "broadcast_recipients"};
+  static const std::vector<std::string> names{
+      "contacts",   "conversations",        "messages",    "pending_statuses",
+      "broadcasts", "broadcast_recipients", "flow_answers"};
   return names;
 }
 

@@ -17,8 +17,9 @@ namespace paige::storage {
 /// The provisioning steps a project database of this build goes through: 2 has the system
 /// tables owned by the admin, the role's limits and the other projects' metadata hidden
 /// (storage/provisioning.hpp). A live project of an older layout is provisioned again (the
-/// steps are idempotent) before its pipeline starts. 3 adds opt-outs and broadcasts.
-inline constexpr int current_project_layout = 3;
+/// steps are idempotent) before its pipeline starts. 3 adds opt-outs and broadcasts, 4 flow
+/// answers.
+inline constexpr int current_project_layout = 4;
 
 /// A project as stored (the sealed role password stays sealed here).
 struct project_row {

@@ -211,7 +211,7 @@ migration_report migrate_project_database(const std::string& admin_db_conninfo,
           grantee);
   tx.exec(
       "GRANT USAGE, SELECT ON SEQUENCE public.contacts_id_seq, public.conversations_id_seq, "
-      "public.messages_id_seq, public.broadcasts_id_seq TO " +
+      "public.messages_id_seq, public.broadcasts_id_seq, public.flow_answers_id_seq TO " +
       grantee);
   if (is_superuser(tx)) hide_other_projects(tx);
   tx.commit();

@@ -1,5 +1,7 @@
 #include "actors/core/flow_rules.hpp"
 
+#include "actors/core/flow_send.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -750,7 +752,8 @@ std::vector<problem> check_flow(const json& body, bool edit) {
     c.add("", "a flow is an object: {\"name\", \"categories\", \"flow_json\"}");
     return c.out;
   }
-  static const std::set<std::string> keys{"name", "categories", "flow_json", "endpoint_uri"};
+  static const std::set<std::string> keys{"name", "categories", "flow_json", "endpoint_uri",
+                                          "answers"};
   bool any = false;
   for (const auto& [k, v] : body.items()) {
     if (keys.count(k))
@@ -759,7 +762,9 @@ std::vector<problem> check_flow(const json& body, bool edit) {
       c.add("/" + pointer_escape(k), "'" + k + "' is not a flow property");
   }
   if (edit && !any)
-    c.add("", "nothing to change: give name, categories, flow_json or endpoint_uri");
+    c.add("", "nothing to change: give name, categories, flow_json, endpoint_uri or answers");
+  if (body.contains("answers"))
+    for (auto& p : check_answers(body["answers"], "/answers")) c.out.push_back(std::move(p));
   if (body.contains("name") || !edit) {
     const auto& n = body.value("name", json());
     if (!n.is_string() || blank(n.get<std::string>()))

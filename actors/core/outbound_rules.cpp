@@ -110,10 +110,23 @@ struct checker {
     } else if (type == "cta_url" || type == "flow" || type == "location_request_message") {
       text(member(i, "body"), "text", at + "/body", 1024, type != "location_request_message");
       object(i, "action", at);
+      if (type == "flow") flow_parameters(member(member(i, "action"), "parameters"), at);
     } else {
       add(at + "/type", "unknown interactive type '" + type +
                             "' (button, list, cta_url, flow, location_request_message)");
     }
+  }
+
+  /// A flow is named by the project's name for it (flow_name) or Meta's id (flow_id).
+  void flow_parameters(const json& p, const std::string& at) {
+    auto pat = at + "/action/parameters";
+    if (!p.is_object()) return add(pat, "a flow message has action.parameters");
+    if (!member(p, "flow_name").is_string() && !member(p, "flow_id").is_string())
+      add(pat + "/flow_name", "flow_name (the project's flow) or flow_id is required");
+    text(p, "flow_cta", pat, 30, true);
+    const auto& action = member(p, "flow_action");
+    if (!action.is_null() && action != "navigate" && action != "data_exchange")
+      add(pat + "/flow_action", "flow_action is navigate or data_exchange");
   }
 
   void media(const json& m, const std::string& type, const std::string& at) {

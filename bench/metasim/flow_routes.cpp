@@ -292,6 +292,65 @@ void add_flow_routes(api::router& routes, sim_context ctx) {
     respond(success());
   });
 
+  // A user completes the flow last sent to them (or the one of `flow_token`): Meta sends the
+  // business the nfm_reply message, its response_json the `response` plus the flow_token.
+  routes.add(
+      "POST", "/control/numbers/{pnid}/users/{wa_id}/flows/complete",
+      [ctx](http_request&& req, responder respond) {
+        auto n = ctx.state.find_number(std::string{req.param("pnid")});
+        if (!n) return respond(http_response::json(404, {{"error", "no such number"}}));
+        auto wa_id = std::string{req.param("wa_id")};
+        auto body = json::parse(req.body, nullptr, false);
+        if (!body.is_object() || !body.value("response", json()).is_object())
+          return respond(
+              http_response::json(400, {{"error", "{\"response\": {...}} is required"}}));
+        auto wanted = body.value("flow_token", json()).is_string()
+                          ? body["flow_token"].get<std::string>()
+                          : std::string{};
+        std::string token, context_id, flow_id;  // of the latest flow sent (with that token)
+        for (const auto& r : ctx.state.records(n->phone_number_id, wa_id, 0)) {
+          const auto& m = r.message;
+          if (r.direction != "out" || !m.is_object() || m.value("type", json()) != "interactive")
+            continue;
+          const auto& i = m.value("interactive", json::object());
+          if (!i.is_object() || i.value("type", json()) != "flow") continue;
+          auto p = i.value("action", json::object()).value("parameters", json::object());
+          auto sent_token =
+              p.value("flow_token", json()).is_string() ? p["flow_token"].get<std::string>() : "";
+          if (!wanted.empty() && sent_token != wanted) continue;
+          token = sent_token;
+          context_id = r.wamid;
+          flow_id = p.value("flow_id", json()).is_string() ? p["flow_id"].get<std::string>() : "";
+        }
+        if (context_id.empty())
+          return respond(http_response::json(404, {{"error", "no flow was sent to this user"}}));
+        if (!flow_id.empty() && !ctx.state.find_flow(flow_id))
+          return respond(
+              http_response::json(404, {{"error", "the flow sent is not one Meta has"}}));
+        auto response = body["response"];
+        response["flow_token"] = token;
+        json m{{"from", wa_id},
+               {"id", ctx.state.next_wamid()},
+               {"timestamp", std::to_string(std::time(nullptr))},
+               {"type", "interactive"},
+               {"context", {{"from", n->display_phone_number}, {"id", context_id}}},
+               {"interactive",
+                {{"type", "nfm_reply"},
+                 {"nfm_reply",
+                  {{"name", "flow"}, {"body", "Sent"}, {"response_json", response.dump()}}}}}};
+        json value{
+            {"messages", {m}},
+            {"contacts", {{{"profile", {{"name", body.value("name", wa_id)}}}, {"wa_id", wa_id}}}}};
+        ctx.state.add({0, n->phone_number_id, wa_id, "in", m["id"], m, 0});
+        ctx.state.count("flow_replies_sent");
+        std::string wamid = m["id"];
+        ctx.sender.post(
+            webhook_sender::envelope(*n, value), [respond, wamid, token](delivery_outcome o) {
+              respond(http_response::json(
+                  200, {{"wamid", wamid}, {"flow_token", token}, {"delivered", o.delivered}}));
+            });
+      });
+
   // Control: the rules Meta's validation adds; the flows; a status change on command
   // (BLOCKED, THROTTLED, or back to PUBLISHED), announced with the webhook.
   routes.add("PUT", "/control/flows/validation", [ctx](http_request&& req, responder respond) {

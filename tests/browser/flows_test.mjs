@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launch, newPage, signIn } from "./browser.mjs";
-import { api, assertClean, env, eventually, metasim } from "./support.mjs";
+import { api, assertClean, env, eventually, metasim, sentTo, userSays } from "./support.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -80,6 +80,22 @@ test("a flow is checked at its pointers, made at Meta, fixed, published, blocked
   await row.getByRole("button", { name: "Publish" }).click();
   await row.getByText("published").waitFor();
   assert.equal((await atMeta())[0].status, "PUBLISHED");
+
+  // An answer shows under the flow as it comes, a stranger's text as text.
+  await row.getByRole("button", { name: "View", exact: true }).click();
+  await page.getByRole("heading", { name: "View booking" }).waitFor();
+  await page.getByText("No answers yet.").waitFor();
+  await userSays("15550777", "hi");
+  const sent = await api("POST", `/v1/projects/${env.project}/messages`, { to: "15550777", type: "interactive",
+    interactive: { type: "flow", body: { text: "Book" }, action: { name: "flow", parameters: { flow_name: "booking", flow_cta: "Book" } } } });
+  assert.equal(sent.status, 202);
+  await eventually(async () => (await sentTo("15550777")).some((m) => m.message.interactive?.type === "flow"), "the flow sent");
+  const done = await metasim("POST", `/control/numbers/${env.number}/users/15550777/flows/complete`,
+    { response: { name: "<b>Ana</b>", service: "cut" } });
+  assert.equal(done.status, 200);
+  const answers = page.locator("section").filter({ has: page.getByRole("heading", { name: "Answers" }) });
+  await answers.getByText("<b>Ana</b>").waitFor();
+  assert.equal(await answers.locator("b").count(), 0);
 
   // Meta blocks it: the webhook's status shows without a reload.
   const id = (await api("GET", `${flows()}/booking`)).body.id;

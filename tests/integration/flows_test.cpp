@@ -135,6 +135,20 @@ TEST_CASE("a flow is checked, made at Meta as a draft, published and deprecated"
   auto frozen = p.s.call("PATCH", f.base() + "/Booking%20flow", R"({"categories": ["SURVEY"]})");
   CHECK(frozen.status == 409);
   CHECK(frozen.body["error"]["code"] == "flow_state");
+  // Where its answers go is Paige's: it changes on a published flow too (and is checked).
+  auto mapped = p.s.call("PATCH", f.base() + "/Booking%20flow",
+                         R"({"answers": {"table": "leads", "columns": {"who": "{{flow.name}}"}}})");
+  REQUIRE(mapped.status == 200);
+  CHECK(mapped.body["answers"]["table"] == "leads");
+  CHECK(mapped.body["status"] == "PUBLISHED");
+  CHECK(f.get("Booking%20flow").body["answers"]["columns"]["who"] == "{{flow.name}}");
+  auto bad_map = p.s.call("PATCH", f.base() + "/Booking%20flow",
+                          R"({"answers": {"table": "messages", "columns": {"x": "y"}}})");
+  CHECK(bad_map.status == 422);
+  CHECK(bad_map.body["error"]["details"]["problems"][0]["pointer"] == "/answers/table");
+  auto unmapped = p.s.call("PATCH", f.base() + "/Booking%20flow", R"({"answers": null})");
+  REQUIRE(unmapped.status == 200);
+  CHECK(unmapped.body["answers"].is_null());
   auto undeletable = p.s.call("DELETE", f.base() + "/Booking%20flow");
   CHECK(undeletable.status == 409);
   CHECK(undeletable.body["error"]["code"] == "flow_state");
@@ -238,4 +252,114 @@ TEST_CASE("a draft is deleted at Meta and here, and another project sees none of
   CHECK(none.status == 409);
   CHECK(none.body["error"]["code"] == "whatsapp_not_connected");
   CHECK(p.s.call("GET", f.base() + "/a%2Fb").status == 404);
+}
+
+TEST_CASE("the seeds' booking example: a bot sends the flow, the answer lands in bookings",
+          "[integration][flows]") {
+  pipeline p;
+  flows_api f{p};
+  auto flow = booking();
+  flow["answers"] = {{"table", "bookings"},
+                     {"create_table", true},
+                     {"columns",
+                      {{"name", "{{flow.name}}"},
+                       {"service", "{{flow.service}}"},
+                       {"date", "{{flow.date}}"},
+                       {"phone", "{{contact.wa_id}}"}}}};
+  auto made = f.create(flow);
+  CHECK(made["answers"]["table"] == "bookings");
+  REQUIRE(f.act("booking", "publish").status == 200);
+  {
+    // The table is made with columns that fit the fields: the DatePicker's is a date.
+    auto table = p.s.call("GET", "/v1/projects/" + p.project + "/tables/bookings");
+    REQUIRE(table.status == 200);
+    std::map<std::string, std::string> types;
+    for (const auto& c : table.body["columns"]) types[c["name"]] = c["type"];
+    CHECK(types["date"] == "date");
+    CHECK(types["name"] == "text");
+    CHECK(types["phone"] == "text");
+  }
+  p.put_bot(json::parse(R"({"initial_state": "start", "states": {
+    "start": {"kind": "await", "routes": [
+      {"when": {"text_matches": "(?i)book"}, "then": [
+        {"send": {"type": "interactive", "interactive": {"type": "flow",
+          "body": {"text": "Book a visit"},
+          "action": {"name": "flow", "parameters": {"flow_name": "booking", "flow_cta": "Book",
+            "flow_action": "navigate", "flow_action_payload": {"screen": "BOOKING"}}}}}},
+        {"goto": "booking"}]}]},
+    "booking": {"kind": "await", "routes": [
+      {"when": {"flow": "booking"}, "then": [
+        {"send": {"type": "text", "text": {"body":
+          "Thanks {{flow.name}}: {{flow.service}} on {{flow.date}} is booked."}}},
+        {"goto": "start"}]}]}}})"));
+
+  p.say("15550600", "I want to book", "Ana");
+  auto sent = p.replies("15550600", 1)[0]["message"];
+  auto params = sent["interactive"]["action"]["parameters"];
+  CHECK(params["flow_id"] == made["id"]);
+  CHECK_FALSE(params.contains("flow_name"));
+  CHECK(params["flow_message_version"] == "3");
+  auto token = params["flow_token"].get<std::string>();
+  CHECK(token.rfind("booking:", 0) == 0);
+  CHECK(token.size() > 20);
+
+  // The user fills in the flow: Meta sends its answer.
+  auto done =
+      p.meta.call("POST", "/control/numbers/" + number_id + "/users/15550600/flows/complete",
+                  R"({"response": {"name": "Ana", "service": "cut", "date": "2026-12-24"}})");
+  REQUIRE(done.status == 200);
+  CHECK(done.body["flow_token"] == token);
+  auto replies = p.replies("15550600", 2);
+  CHECK(replies[1]["message"]["text"]["body"] == "Thanks Ana: cut on 2026-12-24 is booked.");
+  {
+    auto db = p.project_db();
+    pqxx::read_transaction tx{db};
+    auto rows = tx.exec("SELECT name, service, date::text, phone FROM bookings");
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0][0].as<std::string>() == "Ana");
+    CHECK(rows[0][1].as<std::string>() == "cut");
+    CHECK(rows[0][2].as<std::string>() == "2026-12-24");
+    CHECK(rows[0][3].as<std::string>() == "15550600");
+    auto answer = tx.exec(
+        "SELECT a.flow_token, a.send_id = s.id, m.handled_at IS NOT NULL FROM flow_answers a "
+        "JOIN messages m ON m.id = a.message_id "
+        "JOIN messages s ON s.content->'interactive'->'action'->'parameters'->>'flow_token' = "
+        "a.flow_token AND s.direction = 'out'");
+    REQUIRE(answer.size() == 1);
+    CHECK(answer[0][0].as<std::string>() == token);
+    CHECK(answer[0][1].as<bool>());
+    CHECK(answer[0][2].as<bool>());
+  }
+  auto answers = p.s.call("GET", f.base() + "/booking/answers");
+  REQUIRE(answers.status == 200);
+  REQUIRE(answers.body["items"].size() == 1);
+  CHECK(answers.body["items"][0]["response"]["service"] == "cut");
+  CHECK(answers.body["items"][0]["contact"]["wa_id"] == "15550600");
+  CHECK(answers.body["next_cursor"].is_null());
+
+  // Meta delivers the answer again: stored once.
+  auto inbound = p.records("15550600", "in");
+  auto last = inbound.back()["message"];
+  REQUIRE(p.meta
+              .call("POST", "/control/numbers/" + number_id + "/users/15550600/messages",
+                    json{{"message", last}}.dump())
+              .status == 200);
+  CHECK(p.s.call("GET", f.base() + "/booking/answers").body["items"].size() == 1);
+
+  // Operators send the flow by its name too; a flow the project does not have is refused.
+  auto messages = "/v1/projects/" + p.project + "/messages";
+  json operator_send{
+      {"to", "15550600"}, {"type", "interactive"}, {"interactive", sent["interactive"]}};
+  operator_send["interactive"]["action"]["parameters"] = {{"flow_name", "booking"},
+                                                          {"flow_cta", "Book again"}};
+  auto queued = p.s.call("POST", messages, operator_send.dump());
+  INFO(queued.body.dump());
+  CHECK(queued.status == 202);
+  auto again = p.replies("15550600", 3)[2]["message"]["interactive"]["action"]["parameters"];
+  CHECK(again["flow_id"] == made["id"]);
+  CHECK(again["flow_token"] != token);
+  operator_send["interactive"]["action"]["parameters"]["flow_name"] = "survey";
+  auto unknown = p.s.call("POST", messages, operator_send.dump());
+  CHECK(unknown.status == 404);
+  CHECK(unknown.body["error"]["code"] == "flow_not_found");
 }

@@ -66,7 +66,8 @@ TEST_CASE("a created project provisions an isolated database with the system tab
             da.role);  // Paige's, not the project's: it has their rows only
     }
     CHECK(names == std::set<std::string>{"contacts", "conversations", "messages",
-                                         "pending_statuses", "broadcasts", "broadcast_recipients"});
+                                         "pending_statuses", "broadcasts", "broadcast_recipients",
+                                         "flow_answers"});
     tx.exec("INSERT INTO contacts (wa_id, name) VALUES ('15550001', 'x')");
   }
   // The role reaches its own database only.

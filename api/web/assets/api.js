@@ -37,6 +37,7 @@ export const operations = {
   publishFlow: ["POST", "/v1/projects/{project_id}/flows/{name}/publish"],
   deprecateFlow: ["POST", "/v1/projects/{project_id}/flows/{name}/deprecate"],
   flowPreview: ["GET", "/v1/projects/{project_id}/flows/{name}/preview"],
+  flowAnswers: ["GET", "/v1/projects/{project_id}/flows/{name}/answers"],
   listBroadcasts: ["GET", "/v1/projects/{project_id}/broadcasts"],
   createBroadcast: ["POST", "/v1/projects/{project_id}/broadcasts"],
   countAudience: ["POST", "/v1/projects/{project_id}/broadcasts/audience"],

@@ -106,6 +106,23 @@ export function flowsPage(ctx) {
     name: field("Name", nameInput, "Up to 200 characters, no '/'; the bot sends the flow by this name."),
     endpoint_uri: field("Endpoint (optional)", endpointInput, "The data-exchange endpoint of a dynamic flow (https)."),
   };
+  const answersInput = h("textarea", { class: "mono", rows: 6, spellcheck: "false", autocapitalize: "off",
+    placeholder: '{"table": "bookings", "create_table": true, "columns": {"name": "{{flow.name}}", "phone": "{{contact.wa_id}}"}}' });
+  fields.answers = field("Where the answers go (optional)", answersInput,
+    "A row of a project table per answer: each column's value a template ({{flow.<field>}}, {{contact.wa_id}}...); create_table makes the table with fitting types.");
+  const answersList = h("div");
+  const answersCard = h("section", { class: "card", hidden: true }, h("h2", {}, "Answers"), answersList);
+  const answerCursors = [null];
+  const loadAnswers = () => editing && fill(answersList, () => call("flowAnswers", { project_id: id, name: editing.name },
+    { query: { limit: 25, cursor: answerCursors.at(-1) } }), (r) => h("div", {},
+    r.items.length ? h("table", { class: "grid" },
+      h("thead", {}, h("tr", {}, ["Received", "Contact", "Answer"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, r.items.map((a) => h("tr", {},
+        h("td", {}, timeEl(a.created_at)),
+        h("td", {}, a.contact?.name ? `${a.contact.name} (${a.contact.wa_id})` : a.contact?.wa_id ?? "—"),
+        h("td", {}, h("dl", { class: "answer" }, Object.entries(a.response ?? {}).filter(([k]) => k !== "flow_token")
+          .map(([k, v]) => [h("dt", {}, k), h("dd", {}, typeof v === "string" ? v : JSON.stringify(v))]))))))) : empty("No answers yet."),
+    pager(answerCursors, r.next_cursor, loadAnswers)));
   const categoryError = h("span", { class: "field-error", role: "alert" });
   const problems = h("div", { role: "alert", "aria-live": "polite" });
   const outline = h("div", { class: "flow-screens", "aria-label": "Screens" });
@@ -166,12 +183,15 @@ export function flowsPage(ctx) {
     endpointInput.value = f?.endpoint_uri ?? "";
     for (const b of boxes) b.firstChild.checked = (f?.categories ?? ["OTHER"]).includes(b.firstChild.value);
     editor.value = JSON.stringify(f?.flow_json ?? starter, null, 2);
+    answersInput.value = f?.answers ? JSON.stringify(f.answers, null, 2) : "";
     const frozen = f && f.status !== "DRAFT";
     for (const control of [nameInput, endpointInput, editor, ...boxes.map((b) => b.firstChild)]) control.disabled = !!frozen;
+    answersCard.hidden = !f;
+    answerCursors.splice(1);
+    if (f) loadAnswers();
     replace(heading, f ? `${frozen ? "View" : "Edit"} ${f.name}` : "New flow");
     replace(status, f ? badge(f.status.toLowerCase()) : null);
-    replace(submit, f ? "Save the draft at Meta" : "Make the flow at Meta");
-    submit.hidden = !!frozen;
+    replace(submit, frozen ? "Save where the answers go" : f ? "Save the draft at Meta" : "Make the flow at Meta");
     cancel.hidden = !f;
     showProblems(f?.validation_errors ?? [], "Meta found problems in this Flow JSON:");
     renderOutline();
@@ -194,9 +214,17 @@ export function flowsPage(ctx) {
     } catch (e) {
       return replace(problems, errorBox({ message: "The Flow JSON is not valid JSON: " + e.message, code: "invalid_json" }));
     }
-    const body = { name: nameInput.value, categories: boxes.filter((b) => b.firstChild.checked).map((b) => b.firstChild.value),
+    const frozen = editing && editing.status !== "DRAFT";
+    const body = frozen ? {} : { name: nameInput.value, categories: boxes.filter((b) => b.firstChild.checked).map((b) => b.firstChild.value),
       flow_json: flowJson };
-    if (endpointInput.value || editing?.endpoint_uri) body.endpoint_uri = endpointInput.value;
+    if (!frozen && (endpointInput.value || editing?.endpoint_uri)) body.endpoint_uri = endpointInput.value;
+    if (answersInput.value.trim()) {
+      try {
+        body.answers = JSON.parse(answersInput.value);
+      } catch (e) {
+        return fields.answers.showError("Not valid JSON: " + e.message);
+      }
+    } else if (editing?.answers || frozen) body.answers = null;
     submit.disabled = true;
     try {
       const f = editing ? await call("updateFlow", { project_id: id, name: editing.name }, { body })
@@ -214,6 +242,7 @@ export function flowsPage(ctx) {
 
   const events = followEvents(id, {
     onEvent: (type, data) => {
+      if (type === "message.received" && editing) return loadAnswers();
       if (!type.startsWith("flow") && type !== "events.lost") return;
       loadList();
       if (editing && data?.flow?.name === editing.name && data.flow.status !== editing.status) open(editing.name);
@@ -232,8 +261,9 @@ export function flowsPage(ctx) {
       h("div", { class: "row" }, heading, status),
       h("form", { class: "template-form flow-form", onsubmit: save },
         h("div", { class: "columns" },
-          h("div", {}, fields.name, categoryBox, categoryError, fields.endpoint_uri, editor),
+          h("div", {}, fields.name, categoryBox, categoryError, fields.endpoint_uri, editor, fields.answers),
           h("div", {}, h("h3", {}, "Screens"), outline)),
         problems,
-        h("div", { class: "buttons" }, submit, cancel)))));
+        h("div", { class: "buttons" }, submit, cancel))),
+    answersCard));
 }
