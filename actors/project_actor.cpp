@@ -804,6 +804,12 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](flow_publish_atom, std::string& name) { return publish_flow(self, std::move(name)); },
       [=](flow_deprecate_atom, std::string& name) { return deprecate_flow(self, std::move(name)); },
       [=](flow_preview_atom, std::string& name) { return flow_preview(self, std::move(name)); },
+      [=](flow_key_atom) { return flow_key_view(self); },
+      [=](flow_key_atom, bool) { return make_flow_key(self); },
+      [=](flow_secret_atom) { return flow_private_key(self); },
+      [=](flow_session_atom, std::string& token) {
+        return flow_session_known(self, std::move(token));
+      },
       [=](broadcast_create_atom, std::string& body, std::int64_t schedule_at) {
         return create_broadcast(self, std::move(body), schedule_at);
       },

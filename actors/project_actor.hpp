@@ -151,6 +151,8 @@ struct project_state {
   /// The project's flows for its sends and answers (shared with its conversation actors).
   std::shared_ptr<flow_shelf> flows = std::make_shared<flow_shelf>();
   std::uint64_t flows_loads = 0;  ///< reads of the stored flows begun (a later one wins)
+  /// The number's private key for the flows' data-exchange endpoint, unsealed once read.
+  std::string flow_private_pem;
   /// The project's templates for its sends (shared with its conversation actors).
   std::shared_ptr<template_shelf> templates = std::make_shared<template_shelf>();
   bool templates_syncing = false;     ///< Meta's list is being read

@@ -212,6 +212,16 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](flow_preview_atom, const std::string& id, std::string& name) {
         return forward(self, id, flow_preview_atom::value, std::move(name));
       },
+      [=](flow_key_atom, const std::string& id) { return forward(self, id, flow_key_atom::value); },
+      [=](flow_key_atom, const std::string& id, bool make) {
+        return forward(self, id, flow_key_atom::value, make);
+      },
+      [=](flow_secret_atom, const std::string& id) {
+        return forward(self, id, flow_secret_atom::value);
+      },
+      [=](flow_session_atom, const std::string& id, std::string& token) {
+        return forward(self, id, flow_session_atom::value, std::move(token));
+      },
       [=](broadcast_create_atom, const std::string& id, std::string& body, std::int64_t at) {
         return forward(self, id, broadcast_create_atom::value, std::move(body), at);
       },

@@ -5,7 +5,9 @@
 #include "actors/core/graph_result.hpp"
 #include "actors/persistence.hpp"
 #include "actors/project_steps.hpp"
+#include "common/flow_crypto.hpp"
 #include "common/log.hpp"
+#include "common/secrets.hpp"
 #include "storage/column_values.hpp"
 #include "storage/flows.hpp"
 #include "storage/table_errors.hpp"
@@ -15,6 +17,7 @@
 #include <pqxx/pqxx>
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::flow_row)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::storage::flow_key)
 
 namespace paige::actors {
 namespace {
@@ -429,6 +432,123 @@ caf::result<std::string> flow_preview(project_self self, std::string name) {
         flow_call_atom::value, *self->state.number, row.meta_id, std::string{"preview"},
         std::string{});
   });
+  return rp;
+}
+
+namespace {
+
+caf::error no_key() {
+  return make_error(errc::not_found,
+                    "the number has no key for its flows' endpoint: PUT .../whatsapp/flows-key",
+                    api_code::flow_key_missing);
+}
+
+json key_view(const storage::flow_key& k, const json& meta) {
+  auto status = string_member(meta, "business_public_key_signature_status");
+  return {{"phone_number_id", k.phone_number_id},
+          {"public_key", k.public_key},
+          {"signature_status", status.empty() ? json(nullptr) : json(status)},
+          {"created_at", k.created_at}};
+}
+
+/// The stored key to `ok`, or flow_key_missing to `rp`.
+template <class Ok>
+void with_key(project_self self, caf::typed_response_promise<std::string> rp, Ok ok) {
+  control(
+      self,
+      [id = self->state.row.id](pqxx::connection& c) {
+        pqxx::read_transaction tx{c};
+        return caf::make_message(storage::flow_key_of(tx, id).value_or(storage::flow_key{}));
+      },
+      rp,
+      [rp, ok](storage::flow_key& k) mutable {
+        if (k.public_key.empty()) return rp.deliver(no_key()), void();
+        ok(k);
+      });
+}
+
+}  // namespace
+
+caf::result<std::string> flow_key_view(project_self self) {
+  if (!self->state.number) return not_connected();
+  auto rp = self->make_response_promise<std::string>();
+  with_key(self, rp, [self, rp](const storage::flow_key& k) mutable {
+    if (!self->state.number) return rp.deliver(not_connected()), void();
+    ask_account(
+        self, rp,
+        [rp, k](std::string& meta) mutable {
+          rp.deliver(key_view(k, json::parse(meta, nullptr, false)).dump());
+        },
+        flow_key_atom::value, *self->state.number);
+  });
+  return rp;
+}
+
+caf::result<std::string> make_flow_key(project_self self) {
+  auto& st = self->state;
+  if (!st.number) return not_connected();
+  auto rp = self->make_response_promise<std::string>();
+  auto number = *st.number;
+  // Made on the control database's thread: a 2048-bit key takes a while, the actor goes on.
+  control(
+      self,
+      [id = st.row.id, number_id = number.phone_number_id,
+       master = st.svc->master_key](pqxx::connection& c) {
+        auto pair = flow_crypto::make_key_pair();
+        storage::flow_key k{number_id, secrets::seal(master, pair.private_pem), pair.public_pem,
+                            ""};
+        pqxx::work tx{c};
+        storage::save_flow_key(tx, id, k);
+        auto stored = storage::flow_key_of(tx, id);
+        tx.commit();
+        return caf::make_message(stored.value());
+      },
+      rp,
+      [self, rp, number](storage::flow_key& k) mutable {
+        self->state.flow_private_pem.clear();  // the new one is read when asked for
+        ask_account(
+            self, rp,
+            [rp, k](std::string& meta) mutable {
+              rp.deliver(key_view(k, json::parse(meta, nullptr, false)).dump());
+            },
+            flow_key_atom::value, number, k.public_key);
+      });
+  return rp;
+}
+
+caf::result<std::string> flow_private_key(project_self self) {
+  if (!self->state.flow_private_pem.empty()) return self->state.flow_private_pem;
+  auto rp = self->make_response_promise<std::string>();
+  with_key(self, rp, [self, rp](const storage::flow_key& k) mutable {
+    try {
+      self->state.flow_private_pem =
+          secrets::unseal(self->state.svc->master_key, k.private_key_sealed);
+    } catch (const std::exception&) {
+      return rp.deliver(make_error(errc::internal, "the flows key does not unseal")), void();
+    }
+    rp.deliver(self->state.flow_private_pem);
+  });
+  return rp;
+}
+
+caf::result<bool> flow_session_known(project_self self, std::string flow_token) {
+  auto& st = self->state;
+  if (!st.pipeline_ready)
+    return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
+                      api_code::project_not_ready);
+  auto rp = self->make_response_promise<bool>();
+  tx_job job = [flow_token](pqxx::transaction_base& tx) {
+    return caf::make_message(!tx.exec_params("SELECT 1 FROM messages WHERE direction = 'out' "
+                                             "AND type = 'interactive' AND "
+                                             "content->'interactive'->'action'->'parameters'->>"
+                                             "'flow_token' = $1 LIMIT 1",
+                                             flow_token)
+                                  .empty());
+  };
+  self->request(st.conversation_ctx->persistence, std::chrono::seconds{5}, run_atom::value,
+                st.row.id, std::move(job))
+      .then([rp](bool known) mutable { rp.deliver(known); },
+            [rp](caf::error& err) mutable { rp.deliver(err); });
   return rp;
 }
 

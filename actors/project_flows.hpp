@@ -52,6 +52,21 @@ caf::result<std::string> deprecate_flow(project_self self, std::string name);
 /// Meta's preview link of the flow: `{"preview_url", "expires_at"}`.
 caf::result<std::string> flow_preview(project_self self, std::string name);
 
+/// The number's key pair for the data-exchange endpoint as the API shows it:
+/// `{"phone_number_id", "public_key", "signature_status", "created_at"}` (Meta's status read
+/// now) | not_found flow_key_missing.
+caf::result<std::string> flow_key_view(project_self self);
+
+/// Makes the number a new key pair (the private key sealed), stores it and uploads the public
+/// key to Meta; the view after | whatsapp_not_connected | Graph errors.
+caf::result<std::string> make_flow_key(project_self self);
+
+/// The private key (PEM) the endpoint decrypts requests with | not_found flow_key_missing.
+caf::result<std::string> flow_private_key(project_self self);
+
+/// Whether this project sent a flow message with `flow_token` (the endpoint's sessions).
+caf::result<bool> flow_session_known(project_self self, std::string flow_token);
+
 /// Applies a `flows` webhook (a status change, an endpoint alert) in the transaction recording
 /// it: what it changed is appended to `changed` (a view, or `{"alert": value}`).
 void apply_flow_webhook(pqxx::transaction_base& tx, const std::string& project_id,

@@ -328,6 +328,10 @@ whatsapp_account::behavior_type account_behavior(self_ptr self, std::string proj
       },
       [=](flow_asset_atom, const storage::number_row& n, const std::string& meta_id,
           const std::string& text) { return upload_flow_json(self, n, meta_id, text); },
+      [=](flow_key_atom, const storage::number_row& n, const std::string& public_pem) {
+        return upload_flow_key(self, n, public_pem);
+      },
+      [=](flow_key_atom, const storage::number_row& n) { return flow_key_status(self, n); },
       [=](flow_call_atom, const storage::number_row& n, const std::string& meta_id,
           const std::string& action,
           const std::string& body) { return flow_call(self, n, meta_id, action, body); },

@@ -43,6 +43,10 @@
 ///   (flow_call_atom, number, meta_id, action, body_json) → std::string: Meta's answer to
 ///       "update" (the metadata of body_json), "publish", "deprecate", "delete" or "preview"
 ///       (the flow's preview link)
+///   (flow_key_atom, number, public_pem) → std::string: uploads the number's public key for
+///       its flows' data-exchange endpoint, then reads Meta's view of it
+///       ({"business_public_key", "business_public_key_signature_status"})
+///   (flow_key_atom, number) → std::string: Meta's view of the number's public key
 ///   every one | the same Graph errors
 /// One request at a time: a call holds back the next until Meta and the control database answered.
 /// It is spawned linked to its project actor and ends with it.
@@ -95,7 +99,9 @@ using whatsapp_account = caf::typed_actor<
     caf::replies_to<flow_asset_atom, storage::number_row, std::string,
                     std::string>::with<std::string>,
     caf::replies_to<flow_call_atom, storage::number_row, std::string, std::string,
-                    std::string>::with<std::string>>;
+                    std::string>::with<std::string>,
+    caf::replies_to<flow_key_atom, storage::number_row, std::string>::with<std::string>,
+    caf::replies_to<flow_key_atom, storage::number_row>::with<std::string>>;
 
 /// Spawns the account actor of `project_id`, linked to `parent` (its project actor).
 whatsapp_account spawn_whatsapp_account(caf::local_actor* parent, std::string project_id,

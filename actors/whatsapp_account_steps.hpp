@@ -91,5 +91,8 @@ caf::result<std::string> upload_flow_json(self_ptr self, const storage::number_r
 caf::result<std::string> flow_call(self_ptr self, const storage::number_row& n,
                                    const std::string& meta_id, const std::string& action,
                                    const std::string& body_json);
+caf::result<std::string> upload_flow_key(self_ptr self, const storage::number_row& n,
+                                         const std::string& public_pem);
+caf::result<std::string> flow_key_status(self_ptr self, const storage::number_row& n);
 
 }  // namespace paige::actors::account

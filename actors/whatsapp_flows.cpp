@@ -104,4 +104,32 @@ caf::result<std::string> flow_call(self_ptr self, const storage::number_row& n,
   return make_error(errc::invalid_argument, "no flow call '" + action + "'");
 }
 
+caf::result<std::string> flow_key_status(self_ptr self, const storage::number_row& n) {
+  return answer(self, "GET", "/" + n.phone_number_id + "/whatsapp_business_encryption",
+                token_of(self, n), "");
+}
+
+caf::result<std::string> upload_flow_key(self_ptr self, const storage::number_row& n,
+                                         const std::string& public_pem) {
+  auto rp = self->make_response_promise<std::string>();
+  auto path = "/" + n.phone_number_id + "/whatsapp_business_encryption";
+  auto token = token_of(self, n);
+  self->request(self->state.svc->meta_sync, graph_timeout, graph_form_atom::value, path, token,
+                std::string{"application/x-www-form-urlencoded"},
+                "business_public_key=" + query_value(public_pem))
+      .await(
+          [self, rp, path, token](graph_result& r) mutable {
+            if (!r.ok()) return rp.deliver(graph_failure(r)), void();
+            log::info("whatsapp.flow_key_uploaded", {{"project", self->state.project_id}});
+            graph_step(
+                self, "GET", path, token, "",
+                [rp](const json& a) mutable {
+                  rp.deliver(a.is_discarded() ? std::string{"{}"} : a.dump());
+                },
+                [rp](caf::error err) mutable { rp.deliver(std::move(err)); });
+          },
+          [rp](caf::error& err) mutable { rp.deliver(err); });
+  return rp;
+}
+
 }  // namespace paige::actors::account

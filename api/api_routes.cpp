@@ -6,6 +6,7 @@
 #include "api/conversation_routes.hpp"
 #include "api/database_routes.hpp"
 #include "api/event_routes.hpp"
+#include "api/flow_endpoint_routes.hpp"
 #include "api/flow_routes.hpp"
 #include "api/message_routes.hpp"
 #include "api/profile_routes.hpp"
@@ -30,6 +31,8 @@ void add_api_routes(router& routes, api_routes_context ctx) {
   add_conversation_routes(routes, ctx.projects);
   add_database_routes(routes, ctx.projects);
   add_event_routes(routes, ctx.projects);
+  add_flow_endpoint_routes(routes,
+                           {ctx.webhooks.sys, ctx.webhooks.directory, ctx.webhooks.app_secret});
   add_webhook_routes(routes, std::move(ctx.webhooks));
 }
 

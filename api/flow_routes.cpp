@@ -138,6 +138,21 @@ void add_flow_routes(router& routes, project_routes_context ctx) {
                     std::string{name}, {std::get<int>(limit), std::get<std::int64_t>(cursor)}}});
           }));
 
+  // The number's key pair for the flows' data-exchange endpoint: read, or made anew.
+  routes.add("GET", "/v1/projects/{project_id}/whatsapp/flows-key",
+             guarded(*ctx.auth, access::own_project,
+                     [&sys, dir, timeout](http_request&& req, responder respond) {
+                       ask(sys, dir, timeout * 4, reply_view(respond), fail_with(respond),
+                           actors::flow_key_atom::value, std::string{req.param("project_id")});
+                     }));
+  routes.add("PUT", "/v1/projects/{project_id}/whatsapp/flows-key",
+             guarded(*ctx.auth, access::own_project,
+                     [&sys, dir, timeout](http_request&& req, responder respond) {
+                       ask(sys, dir, timeout * 4, reply_view(respond), fail_with(respond),
+                           actors::flow_key_atom::value, std::string{req.param("project_id")},
+                           true);
+                     }));
+
   routes.add(
       "PATCH", one,
       guarded(

@@ -28,6 +28,7 @@
   X(bot_not_found, 404, "the project has no bot version yet")                                      \
   X(template_not_found, 404, "no such template (name, language) in this project")                  \
   X(flow_not_found, 404, "no such flow in this project")                                           \
+  X(flow_key_missing, 404, "the number has no key for its flows' endpoint yet")                    \
   X(broadcast_not_found, 404, "no such broadcast in this project")                                 \
   X(key_not_found, 404, "no such unrevoked API key in this project")                               \
   X(table_not_found, 404, "no such table in the project's database")                               \

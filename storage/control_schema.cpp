@@ -194,6 +194,19 @@ const std::vector<migration>& control_migrations() {
          -- Where a flow's answers go besides flow_answers: {"table", "columns"} (null: nowhere).
          ALTER TABLE flows ADD COLUMN answers jsonb;
        )sql"},
+      {12, "flow endpoint keys",
+       R"sql(
+         -- The key pair of the project's number for its flows' data-exchange endpoint
+         -- (common/flow_crypto.hpp): made by Paige, the private key sealed, the public key
+         -- uploaded to Meta.
+         CREATE TABLE flow_keys (
+           project_id         text PRIMARY KEY REFERENCES projects (id),
+           phone_number_id    text NOT NULL,
+           private_key_sealed text NOT NULL,
+           public_key         text NOT NULL,
+           created_at         timestamptz NOT NULL DEFAULT now()
+         );
+       )sql"},
   };
   return list;
 }

@@ -99,4 +99,24 @@ std::vector<flow_row> flows_of(pqxx::transaction_base& tx, const std::string& pr
   return out;
 }
 
+void save_flow_key(pqxx::transaction_base& tx, const std::string& project_id, const flow_key& k) {
+  tx.exec_params(
+      "INSERT INTO flow_keys (project_id, phone_number_id, private_key_sealed, public_key) "
+      "VALUES ($1, $2, $3, $4) ON CONFLICT (project_id) DO UPDATE SET "
+      "phone_number_id = EXCLUDED.phone_number_id, private_key_sealed = "
+      "EXCLUDED.private_key_sealed, public_key = EXCLUDED.public_key, created_at = now()",
+      project_id, k.phone_number_id, k.private_key_sealed, k.public_key);
+}
+
+std::optional<flow_key> flow_key_of(pqxx::transaction_base& tx, const std::string& project_id) {
+  auto r = tx.exec_params(
+      "SELECT phone_number_id, private_key_sealed, public_key, "
+      "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+      "FROM flow_keys WHERE project_id = $1",
+      project_id);
+  if (r.empty()) return std::nullopt;
+  return flow_key{r[0][0].as<std::string>(), r[0][1].as<std::string>(), r[0][2].as<std::string>(),
+                  r[0][3].as<std::string>()};
+}
+
 }  // namespace paige::storage

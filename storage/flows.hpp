@@ -58,4 +58,18 @@ std::optional<flow_row> set_flow_status(pqxx::transaction_base& tx, const std::s
 std::vector<flow_row> flows_of(pqxx::transaction_base& tx, const std::string& project_id,
                                const std::string& status, const std::string& after_name, int limit);
 
+/// The key pair of a project's number for its flows' data-exchange endpoint.
+struct flow_key {
+  std::string phone_number_id;
+  std::string private_key_sealed;
+  std::string public_key;  ///< PEM
+  std::string created_at;  ///< ISO 8601
+};
+
+/// Stores the project's key pair (replacing the one before).
+void save_flow_key(pqxx::transaction_base& tx, const std::string& project_id, const flow_key& k);
+
+/// The project's key pair, if it has one.
+std::optional<flow_key> flow_key_of(pqxx::transaction_base& tx, const std::string& project_id);
+
 }  // namespace paige::storage

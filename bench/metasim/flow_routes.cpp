@@ -3,7 +3,10 @@
 // Paige checks too, and those of PUT /control/flows/validation), published, deprecated,
 // deleted while drafts, each status change announced with the `flows` webhook.
 #include "actors/core/flow_rules.hpp"
+#include "api/request_target.hpp"
 #include "bench/metasim/routes.hpp"
+#include "common/flow_crypto.hpp"
+#include "common/secrets.hpp"
 
 #include <chrono>
 #include <ctime>
@@ -350,6 +353,84 @@ void add_flow_routes(api::router& routes, sim_context ctx) {
                   200, {{"wamid", wamid}, {"flow_token", token}, {"delivered", o.delivered}}));
             });
       });
+
+  // The number's public key for its flows' endpoints: a form field, as Meta takes it.
+  routes.add(
+      "POST", "/{version}/{id}/whatsapp_business_encryption",
+      [ctx](http_request&& req, responder respond) {
+        auto n = ctx.state.find_number(std::string{req.param("id")});
+        if (!n || n->access_token != bearer(req))
+          return respond(graph_error(190, "Invalid OAuth access token"));
+        auto form = api::parse_request_target("/?" + req.body);
+        std::string key;
+        if (auto* t = std::get_if<api::request_target>(&form))
+          for (const auto& [k, v] : t->query)
+            if (k == "business_public_key") key = v;
+        if (key.find("BEGIN PUBLIC KEY") == std::string::npos)
+          return respond(
+              graph_error(100, "Invalid parameter", "business_public_key is not a PEM public key"));
+        ctx.state.update_number(n->phone_number_id, [&](number& x) { x.flows_public_key = key; });
+        ctx.state.count("flow_keys_uploaded");
+        respond(success());
+      });
+  routes.add(
+      "GET", "/{version}/{id}/whatsapp_business_encryption",
+      [ctx](http_request&& req, responder respond) {
+        auto n = ctx.state.find_number(std::string{req.param("id")});
+        if (!n || n->access_token != bearer(req))
+          return respond(graph_error(190, "Invalid OAuth access token"));
+        respond(http_response::json(200, {{"business_public_key", n->flows_public_key},
+                                          {"business_public_key_signature_status",
+                                           n->flows_public_key.empty() ? "MISMATCH" : "VALID"}}));
+      });
+
+  // Meta's client of a flow's data-exchange endpoint: {"action", "screen"?, "data"?,
+  // "flow_token"?, "tamper"?: "signature" | "key" | "payload"} encrypted to the number's key,
+  // signed, sent to the flow's endpoint_uri; the answer decrypted.
+  routes.add("POST", "/control/flows/{id}/exchange", [ctx](http_request&& req, responder respond) {
+    auto f = ctx.state.find_flow(std::string{req.param("id")});
+    if (!f) return respond(http_response::json(404, {{"error", "no such flow"}}));
+    auto n = ctx.state.find_waba(f->value("waba_id", ""));
+    auto url = f->value("endpoint_uri", "");
+    if (!n || n->flows_public_key.empty() || url.empty())
+      return respond(http_response::json(409, {{"error", "the flow has no endpoint or key"}}));
+    auto body = json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return respond(http_response::json(400, {{"error", "a JSON object"}}));
+    json payload{{"version", "3.0"}, {"action", body.value("action", "ping")}};
+    for (const char* key : {"screen", "data", "flow_token"})
+      if (body.contains(key)) payload[key] = body[key];
+    auto tamper = body.value("tamper", "");
+    auto key = tamper == "key" ? flow_crypto::make_key_pair().public_pem : n->flows_public_key;
+    auto sealed = flow_crypto::encrypt_request(key, payload.dump());
+    if (tamper == "payload") {
+      auto data = flow_crypto::base64_decode(sealed.encrypted_flow_data);
+      data[data.size() / 2] = static_cast<char>(data[data.size() / 2] ^ 0x20);
+      sealed.encrypted_flow_data = flow_crypto::base64_encode(data);
+    }
+    auto text = json{{"encrypted_flow_data", sealed.encrypted_flow_data},
+                     {"encrypted_aes_key", sealed.encrypted_aes_key},
+                     {"initial_vector", sealed.initial_vector}}
+                    .dump();
+    auto secret = tamper == "signature" ? ctx.app_secret + "-not" : ctx.app_secret;
+    auto plain = sealed.plain;
+    ctx.state.count("flow_exchanges");
+    auto signature = "sha256=" + secrets::hmac_sha256_hex(secret, text);
+    ctx.sender.call(
+        "POST", url, {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", signature}},
+        std::move(text), [respond, plain](api::client_response r) {
+          json out{{"status", r.status}};
+          if (r.status == 200) {
+            try {
+              out["response"] = json::parse(flow_crypto::decrypt_response(plain, r.body));
+            } catch (const std::exception& e) {
+              out["error"] = std::string{"the answer does not decrypt: "} + e.what();
+            }
+          } else {
+            out["body"] = r.body;
+          }
+          respond(http_response::json(200, out));
+        });
+  });
 
   // Control: the rules Meta's validation adds; the flows; a status change on command
   // (BLOCKED, THROTTLED, or back to PUBLISHED), announced with the webhook.

@@ -34,7 +34,8 @@ struct number {
   json profile = json::object();  ///< its business profile, as Meta keeps it
   std::string quality_rating = "GREEN";
   int register_calls = 0;
-  std::string requested_name{};  ///< the display name last asked for
+  std::string requested_name{};    ///< the display name last asked for
+  std::string flows_public_key{};  ///< for its flows' data-exchange endpoint (PEM)
   /// How Meta decides a requested display name: {"decision", "rejection_reason"?, "delay_ms"}.
   json name_review = {{"decision", "APPROVED"}, {"delay_ms", 100}};
 };

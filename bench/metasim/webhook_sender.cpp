@@ -163,4 +163,10 @@ void webhook_sender::attempt(std::shared_ptr<const std::string> body, std::strin
                   });
 }
 
+void webhook_sender::call(const std::string& method, const std::string& url,
+                          std::vector<std::pair<std::string, std::string>> headers,
+                          std::string body, std::function<void(api::client_response)> done) {
+  client_.request(method, url, std::move(headers), std::move(body), std::move(done));
+}
+
 }  // namespace paige::metasim

@@ -32,6 +32,12 @@ class webhook_sender {
   /// Posts a body already written (as Meta writes it: compact, ASCII escaped).
   void post(std::string body, std::function<void(delivery_outcome)> done = {});
 
+  /// Another call of Meta's to the business (a flow's data-exchange endpoint), through the
+  /// same client.
+  void call(const std::string& method, const std::string& url,
+            std::vector<std::pair<std::string, std::string>> headers, std::string body,
+            std::function<void(api::client_response)> done);
+
   /// Where webhooks go from now on.
   void set_url(std::string url);
   std::string url() const;

@@ -363,3 +363,79 @@ TEST_CASE("the seeds' booking example: a bot sends the flow, the answer lands in
   CHECK(unknown.status == 404);
   CHECK(unknown.body["error"]["code"] == "flow_not_found");
 }
+
+TEST_CASE("the data-exchange endpoint decrypts Meta's requests and refuses what it must",
+          "[integration][flows]") {
+  pipeline p;
+  flows_api f{p};
+  // No key yet: Meta's request cannot be decrypted (421), and the API says there is none.
+  auto none = p.s.call("GET", "/v1/projects/" + p.project + "/whatsapp/flows-key");
+  CHECK(none.status == 404);
+  CHECK(none.body["error"]["code"] == "flow_key_missing");
+  auto key = p.s.call("PUT", "/v1/projects/" + p.project + "/whatsapp/flows-key");
+  INFO(key.body.dump());
+  REQUIRE(key.status == 200);
+  CHECK(key.body["phone_number_id"] == number_id);
+  CHECK(key.body["signature_status"] == "VALID");
+  auto pem = key.body["public_key"].get<std::string>();
+  CHECK(pem.find("BEGIN PUBLIC KEY") != std::string::npos);
+  CHECK(pem.find("PRIVATE") == std::string::npos);
+  CHECK(p.s.call("GET", "/v1/projects/" + p.project + "/whatsapp/flows-key").body["public_key"] ==
+        pem);
+
+  auto dynamic = booking("dynamic");
+  dynamic["endpoint_uri"] =
+      "http://127.0.0.1:" + std::to_string(p.s.server->port()) + "/v1/flows/endpoint/" + p.project;
+  auto made = f.create(dynamic);
+  auto exchange = [&](const json& body) {
+    auto r = p.meta.call("POST", "/control/flows/" + made["id"].get<std::string>() + "/exchange",
+                         body.dump());
+    REQUIRE(r.status == 200);
+    return r.body;
+  };
+  // Meta's health check, answered encrypted under the inverted IV.
+  auto ping = exchange({{"action", "ping"}});
+  CHECK(ping["status"] == 200);
+  CHECK(ping["response"]["data"]["status"] == "active");
+  // A bad signature, another key, a changed byte: refused with Meta's statuses.
+  CHECK(exchange({{"action", "ping"}, {"tamper", "signature"}})["status"] == 432);
+  CHECK(exchange({{"action", "ping"}, {"tamper", "key"}})["status"] == 421);
+  CHECK(exchange({{"action", "ping"}, {"tamper", "payload"}})["status"] == 421);
+  // A flow token this project never sent: the form has expired (427).
+  auto stranger = exchange({{"action", "INIT"}, {"flow_token", "dynamic:forged"}});
+  CHECK(stranger["status"] == 427);
+  // Error notifications are acknowledged.
+  auto notice = exchange({{"action", "data_exchange"},
+                          {"flow_token", "x"},
+                          {"data", {{"error", "x"}, {"error_message", "y"}}}});
+  CHECK(notice["response"]["data"]["acknowledged"] == true);
+
+  // A token Paige sent opens the session.
+  p.say("15550700", "hi");
+  auto messages = "/v1/projects/" + p.project + "/messages";
+  json send{
+      {"to", "15550700"},
+      {"type", "interactive"},
+      {"interactive",
+       {{"type", "flow"},
+        {"body", {{"text", "Book"}}},
+        {"action",
+         {{"name", "flow"}, {"parameters", {{"flow_name", "dynamic"}, {"flow_cta", "Book"}}}}}}}};
+  REQUIRE(p.s.call("POST", messages, send.dump()).status == 202);
+  std::string token;
+  REQUIRE(wait_until([&] {
+    for (const auto& r : p.records("15550700", "out"))
+      if (r["message"].value("interactive", json::object()).value("type", "") == "flow")
+        token = r["message"]["interactive"]["action"]["parameters"]["flow_token"];
+    return !token.empty();
+  }));
+  auto init = exchange({{"action", "INIT"}, {"flow_token", token}, {"screen", "BOOKING"}});
+  CHECK(init["status"] == 200);
+  CHECK(init["response"]["screen"] == "BOOKING");
+
+  // A new key replaces the old: Meta's requests under the old one no longer decrypt.
+  auto again = p.s.call("PUT", "/v1/projects/" + p.project + "/whatsapp/flows-key");
+  REQUIRE(again.status == 200);
+  CHECK(again.body["public_key"] != pem);
+  CHECK(exchange({{"action", "ping"}})["status"] == 200);
+}
