@@ -807,9 +807,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
       [=](flow_key_atom) { return flow_key_view(self); },
       [=](flow_key_atom, bool) { return make_flow_key(self); },
       [=](flow_secret_atom) { return flow_private_key(self); },
-      [=](flow_session_atom, std::string& token) {
-        return flow_session_known(self, std::move(token));
-      },
+      [=](flow_session_atom, std::string& token) { return flow_session(self, std::move(token)); },
       [=](broadcast_create_atom, std::string& body, std::int64_t schedule_at) {
         return create_broadcast(self, std::move(body), schedule_at);
       },

@@ -34,6 +34,9 @@ json view_of(const storage::flow_row& f, bool with_json) {
            {"validation_errors", json::parse(f.validation_errors_json, nullptr, false)},
            {"answers",
             f.answers_json.empty() ? json(nullptr) : json::parse(f.answers_json, nullptr, false)},
+           {"data_sources", f.data_sources_json.empty()
+                                ? json(nullptr)
+                                : json::parse(f.data_sources_json, nullptr, false)},
            {"created_at", f.created_at},
            {"updated_at", f.updated_at}};
   if (with_json) out["flow_json"] = json::parse(f.flow_json, nullptr, false);
@@ -166,17 +169,21 @@ void set_status(project_self self, const storage::flow_row& row, const std::stri
 void load_flows(project_self self) {
   auto& st = self->state;
   auto load = ++st.flows_loads;
-  self->request(st.svc->control_db, control_timeout, run_atom::value,
-                db_job{[id = st.row.id](pqxx::connection& c) {
-                  pqxx::read_transaction tx{c};
-                  auto book = std::make_shared<flows::catalog>();
-                  for (const auto& f : storage::flows_of(tx, id, "", "", 0))
-                    book->add(f.name, {f.meta_id, f.status,
-                                       f.answers_json.empty()
-                                           ? json()
-                                           : json::parse(f.answers_json, nullptr, false)});
-                  return caf::make_message(flows::catalog_ptr{std::move(book)});
-                }})
+  self->request(
+          st.svc->control_db, control_timeout, run_atom::value,
+          db_job{[id = st.row.id](pqxx::connection& c) {
+            pqxx::read_transaction tx{c};
+            auto book = std::make_shared<flows::catalog>();
+            for (const auto& f : storage::flows_of(tx, id, "", "", 0))
+              book->add(
+                  f.name,
+                  {f.meta_id, f.status,
+                   f.answers_json.empty() ? json() : json::parse(f.answers_json, nullptr, false),
+                   json::parse(f.flow_json, nullptr, false),
+                   f.data_sources_json.empty() ? json()
+                                               : json::parse(f.data_sources_json, nullptr, false)});
+            return caf::make_message(flows::catalog_ptr{std::move(book)});
+          }})
       .then(
           [self, load](flows::catalog_ptr& c) {
             // A later read began since (after a later change): it has the newer flows.
@@ -231,6 +238,8 @@ caf::result<std::string> create_flow(project_self self, std::string body_json) {
                 r.status = "DRAFT";
                 r.validation_errors_json = meta_problems(answer);
                 if (answers.is_object()) r.answers_json = answers.dump();
+                if (member_of(body, "data_sources").is_object())
+                  r.data_sources_json = body["data_sources"].dump();
                 store(self, std::move(r), rp);
               },
               flow_create_atom::value, number, meta.dump());
@@ -285,7 +294,9 @@ caf::result<std::string> edit_flow(project_self self, std::string name, std::str
       [self, rp, patch, name, new_name](storage::flow_row& row, bool taken) mutable {
         if (row.meta_id.empty()) return rp.deliver(no_flow(name)), void();
         // Where answers go is Paige's alone: it changes whatever Meta's status.
-        bool answers_only = patch.size() == 1 && patch.contains("answers");
+        bool answers_only = std::all_of(patch.items().begin(), patch.items().end(), [](auto kv) {
+          return kv.key() == "answers" || kv.key() == "data_sources";
+        });
         if (row.status != "DRAFT" && !answers_only)
           return rp.deliver(wrong_state(row,
                                         "Meta changes only a DRAFT: make a new flow (where "
@@ -306,6 +317,9 @@ caf::result<std::string> edit_flow(project_self self, std::string name, std::str
         if (patch.contains("endpoint_uri")) updated.endpoint_uri = patch["endpoint_uri"];
         if (patch.contains("answers"))
           updated.answers_json = patch["answers"].is_object() ? patch["answers"].dump() : "";
+        if (patch.contains("data_sources"))
+          updated.data_sources_json =
+              patch["data_sources"].is_object() ? patch["data_sources"].dump() : "";
         // Then the Flow JSON, if it changes: Meta answers the problems it finds in it.
         auto upload = [self, rp, patch, number, updated](std::string&) mutable {
           if (!patch.contains("flow_json")) return store(self, std::move(updated), rp);
@@ -531,12 +545,16 @@ caf::result<std::string> flow_private_key(project_self self) {
   return rp;
 }
 
-caf::result<bool> flow_session_known(project_self self, std::string flow_token) {
+caf::result<std::string> flow_session(project_self self, std::string flow_token) {
   auto& st = self->state;
   if (!st.pipeline_ready)
     return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
                       api_code::project_not_ready);
-  auto rp = self->make_response_promise<bool>();
+  // The flow the token names, as the endpoint needs it (the flow shelf: no database read).
+  auto book = st.flows->get();
+  const auto* f = book->find(bot::flow_name_of_token(flow_token));
+  json flow = f ? json{{"flow_json", f->flow_json}, {"data_sources", f->data_sources}} : json();
+  auto rp = self->make_response_promise<std::string>();
   tx_job job = [flow_token](pqxx::transaction_base& tx) {
     return caf::make_message(!tx.exec_params("SELECT 1 FROM messages WHERE direction = 'out' "
                                              "AND type = 'interactive' AND "
@@ -547,8 +565,11 @@ caf::result<bool> flow_session_known(project_self self, std::string flow_token) 
   };
   self->request(st.conversation_ctx->persistence, std::chrono::seconds{5}, run_atom::value,
                 st.row.id, std::move(job))
-      .then([rp](bool known) mutable { rp.deliver(known); },
-            [rp](caf::error& err) mutable { rp.deliver(err); });
+      .then(
+          [rp, flow](bool sent) mutable {
+            rp.deliver(json{{"known", sent && !flow.is_null()}, {"flow", flow}}.dump());
+          },
+          [rp](caf::error& err) mutable { rp.deliver(err); });
   return rp;
 }
 

@@ -64,8 +64,9 @@ caf::result<std::string> make_flow_key(project_self self);
 /// The private key (PEM) the endpoint decrypts requests with | not_found flow_key_missing.
 caf::result<std::string> flow_private_key(project_self self);
 
-/// Whether this project sent a flow message with `flow_token` (the endpoint's sessions).
-caf::result<bool> flow_session_known(project_self self, std::string flow_token);
+/// An endpoint session: `{"known", "flow": {"flow_json", "data_sources"}}`, known when this
+/// project sent a flow message with `flow_token` and has the flow it names.
+caf::result<std::string> flow_session(project_self self, std::string flow_token);
 
 /// Applies a `flows` webhook (a status change, an endpoint alert) in the transaction recording
 /// it: what it changed is appended to `changed` (a view, or `{"alert": value}`).

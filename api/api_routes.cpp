@@ -31,8 +31,12 @@ void add_api_routes(router& routes, api_routes_context ctx) {
   add_conversation_routes(routes, ctx.projects);
   add_database_routes(routes, ctx.projects);
   add_event_routes(routes, ctx.projects);
-  add_flow_endpoint_routes(routes,
-                           {ctx.webhooks.sys, ctx.webhooks.directory, ctx.webhooks.app_secret});
+  add_flow_endpoint_routes(routes, {ctx.webhooks.sys,
+                                    ctx.webhooks.directory,
+                                    ctx.webhooks.app_secret,
+                                    std::chrono::milliseconds{8000},
+                                    {ctx.projects.sql_timeout, ctx.projects.watchdog,
+                                     ctx.projects.sql_row_cap, ctx.projects.sql_max_bytes}});
   add_webhook_routes(routes, std::move(ctx.webhooks));
 }
 

@@ -1,6 +1,7 @@
 #include "api/flow_endpoint_routes.hpp"
 
 #include "actors/core/bot_interpreter.hpp"
+#include "actors/core/flow_exchange.hpp"
 #include "actors/project_types.hpp"
 #include "api/actor_call.hpp"
 #include "api/webhook_codec.hpp"
@@ -39,6 +40,39 @@ http_response encrypted(const flow_crypto::request& req, const json& answer) {
   return plain(200, flow_crypto::encrypt_response(req, answer.dump()));
 }
 
+/// A screen's data being gathered: its queries run one after another.
+struct gathering {
+  caf::actor_system* sys;
+  caf::actor directory;
+  std::chrono::milliseconds timeout;
+  storage::database_rules rules;
+  std::string project;
+  std::vector<actors::flows::data_query> queries;
+  std::size_t next = 0;
+  json data = json::object();
+  std::function<void(json data, std::string error)> done;
+};
+
+void gather(std::shared_ptr<gathering> g) {
+  if (g->next == g->queries.size()) return g->done(std::move(g->data), "");
+  const auto& q = g->queries[g->next];
+  storage::database_request request{storage::sql_request{q.sql, q.params}};
+  ask(
+      *g->sys, g->directory, g->timeout,
+      [g](storage::database_outcome& outcome) {
+        const auto& q = g->queries[g->next];
+        if (auto* refused = std::get_if<storage::table_error>(&outcome))
+          return g->done({}, "the data of '" + q.field + "': " + refused->what());
+        auto result =
+            json::parse(std::get<storage::database_result>(outcome).body_json, nullptr, false);
+        g->data[q.field] = actors::flows::value_of_rows(result, q.one);
+        ++g->next;
+        gather(g);
+      },
+      [g](const caf::error&) { g->done({}, "the data could not be read"); },
+      actors::database_atom::value, g->project, std::move(request), g->rules);
+}
+
 }  // namespace
 
 void add_flow_endpoint_routes(router& routes, flow_endpoint_context ctx) {
@@ -59,9 +93,10 @@ void add_flow_endpoint_routes(router& routes, flow_endpoint_context ctx) {
         auto& sys = *ctx.sys;
         auto dir = ctx.directory;
         auto timeout = ctx.timeout;
+        auto rules = ctx.rules;
         ask(
             sys, dir, timeout,
-            [&sys, dir, timeout, respond, body, project](std::string& private_pem) {
+            [&sys, dir, timeout, rules, respond, body, project](std::string& private_pem) {
               flow_crypto::request decrypted;
               json payload;
               try {
@@ -89,16 +124,45 @@ void add_flow_endpoint_routes(router& routes, flow_endpoint_context ctx) {
               auto session = std::make_shared<flow_crypto::request>(std::move(decrypted));
               ask(
                   sys, dir, timeout,
-                  [respond, session, version, screen](bool known) {
-                    if (!known)
+                  [&sys, dir, timeout, rules, respond, session, version, screen, payload, project,
+                   token](std::string& found_json) {
+                    auto found = json::parse(found_json, nullptr, false);
+                    if (found.value("known", false) != true)
                       return respond(plain(token_invalid,
                                            json{{"error_msg", "This form has expired."}}.dump(),
                                            "application/json"));
-                    // The screen asked for, without data yet: the flow's declarative sources
-                    // (SQL over the project's database) are docs/flows.md's next step.
-                    respond(encrypted(
-                        *session,
-                        {{"version", version}, {"screen", screen}, {"data", json::object()}}));
+                    const auto& flow = found["flow"];
+                    const auto& sources = flow.value("data_sources", json());
+                    auto next = actors::flows::next_screen(flow.value("flow_json", json()), sources,
+                                                           string_at(payload, "action"), screen);
+                    if (next == "SUCCESS") {
+                      auto params = payload.value("data", json::object());
+                      if (!params.is_object()) params = json::object();
+                      params["flow_token"] = token;
+                      return respond(encrypted(
+                          *session,
+                          {{"version", version},
+                           {"screen", "SUCCESS"},
+                           {"data", {{"extension_message_response", {{"params", params}}}}}}));
+                    }
+                    auto g = std::make_shared<gathering>();
+                    g->sys = &sys;
+                    g->directory = dir;
+                    g->timeout = timeout;
+                    g->rules = rules;
+                    g->project = project;
+                    g->queries = actors::flows::queries_for(sources, next, payload);
+                    g->done = [respond, session, version, next, screen](json data,
+                                                                        std::string error) {
+                      if (!error.empty())
+                        return respond(
+                            encrypted(*session, {{"version", version},
+                                                 {"screen", screen.empty() ? next : screen},
+                                                 {"data", {{"error_message", error}}}}));
+                      respond(encrypted(*session,
+                                        {{"version", version}, {"screen", next}, {"data", data}}));
+                    };
+                    gather(g);
                   },
                   [respond](const caf::error&) { respond(plain(token_invalid, "")); },
                   actors::flow_session_atom::value, project, token);

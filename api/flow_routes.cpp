@@ -48,9 +48,9 @@ void add_flow_routes(router& routes, project_routes_context ctx) {
   routes.add("POST", base,
              guarded(*ctx.auth, access::own_project,
                      [&sys, dir, timeout, depth](http_request&& req, responder respond) {
-                       auto parsed = parse_json_object(
-                           req.body, depth,
-                           {"name", "categories", "flow_json", "endpoint_uri", "answers"});
+                       auto parsed = parse_json_object(req.body, depth,
+                                                       {"name", "categories", "flow_json",
+                                                        "endpoint_uri", "answers", "data_sources"});
                        if (auto* err = std::get_if<http_response>(&parsed))
                          return respond(std::move(*err));
                        auto f = std::get<json>(std::move(parsed));
@@ -161,7 +161,8 @@ void add_flow_routes(router& routes, project_routes_context ctx) {
             auto name = std::string{req.param("name")};
             if (!flow_name(name)) return respond(not_found(name));
             auto parsed = parse_json_object(
-                req.body, depth, {"name", "categories", "flow_json", "endpoint_uri", "answers"});
+                req.body, depth,
+                {"name", "categories", "flow_json", "endpoint_uri", "answers", "data_sources"});
             if (auto* err = std::get_if<http_response>(&parsed)) return respond(std::move(*err));
             auto patch = std::get<json>(std::move(parsed));
             if (patch.empty())

@@ -199,6 +199,10 @@ const std::vector<migration>& control_migrations() {
          -- The key pair of the project's number for its flows' data-exchange endpoint
          -- (common/flow_crypto.hpp): made by Paige, the private key sealed, the public key
          -- uploaded to Meta.
+         -- A dynamic flow's screens' data, from SQL over the project database
+         -- (actors/core/flow_exchange.hpp).
+         ALTER TABLE flows ADD COLUMN data_sources jsonb;
+
          CREATE TABLE flow_keys (
            project_id         text PRIMARY KEY REFERENCES projects (id),
            phone_number_id    text NOT NULL,

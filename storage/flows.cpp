@@ -8,6 +8,7 @@ namespace {
 const char* const columns =
     "name, meta_id, waba_id, categories::text, flow_json::text, endpoint_uri, status, "
     "validation_errors::text, status_time, coalesce(answers::text, ''), "
+    "coalesce(data_sources::text, ''), "
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
     "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
 
@@ -23,8 +24,9 @@ flow_row to_flow(const pqxx::row& r) {
   f.validation_errors_json = r[7].as<std::string>();
   f.status_time = r[8].as<std::int64_t>();
   f.answers_json = r[9].as<std::string>();
-  f.created_at = r[10].as<std::string>();
-  f.updated_at = r[11].as<std::string>();
+  f.data_sources_json = r[10].as<std::string>();
+  f.created_at = r[11].as<std::string>();
+  f.updated_at = r[12].as<std::string>();
   return f;
 }
 
@@ -41,17 +43,18 @@ void save_flow(pqxx::transaction_base& tx, const std::string& project_id, const 
                  project_id, f.meta_id, f.name);
   tx.exec_params(
       "INSERT INTO flows (project_id, name, meta_id, waba_id, categories, flow_json, "
-      "endpoint_uri, status, validation_errors, status_time, answers) "
+      "endpoint_uri, status, validation_errors, status_time, answers, data_sources) "
       "VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9::jsonb, $10, "
-      "nullif($11, '')::jsonb) "
+      "nullif($11, '')::jsonb, nullif($12, '')::jsonb) "
       "ON CONFLICT (project_id, name) DO UPDATE SET meta_id = EXCLUDED.meta_id, "
       "waba_id = EXCLUDED.waba_id, categories = EXCLUDED.categories, "
       "flow_json = EXCLUDED.flow_json, endpoint_uri = EXCLUDED.endpoint_uri, "
       "status = EXCLUDED.status, validation_errors = EXCLUDED.validation_errors, "
-      "status_time = EXCLUDED.status_time, answers = EXCLUDED.answers, updated_at = now()",
+      "status_time = EXCLUDED.status_time, answers = EXCLUDED.answers, "
+      "data_sources = EXCLUDED.data_sources, updated_at = now()",
       project_id, f.name, f.meta_id, f.waba_id, f.categories_json, f.flow_json, f.endpoint_uri,
       f.status, f.validation_errors_json.empty() ? "[]" : f.validation_errors_json, f.status_time,
-      f.answers_json);
+      f.answers_json, f.data_sources_json);
 }
 
 std::optional<flow_row> lock_flow(pqxx::transaction_base& tx, const std::string& project_id,

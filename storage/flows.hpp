@@ -25,10 +25,11 @@ struct flow_row {
   std::string endpoint_uri;     ///< empty: the flow has no data-exchange endpoint
   std::string status;           ///< DRAFT, PUBLISHED, DEPRECATED, BLOCKED, THROTTLED
   std::string
-      validation_errors_json;    ///< Meta's problems as the API lists them: [{pointer, message}]
-  std::int64_t status_time = 0;  ///< when Meta decided the status (Unix seconds)
-  std::string answers_json;      ///< {"table", "columns"}: where answers go; empty: nowhere
-  std::string created_at;        ///< ISO 8601
+      validation_errors_json;     ///< Meta's problems as the API lists them: [{pointer, message}]
+  std::int64_t status_time = 0;   ///< when Meta decided the status (Unix seconds)
+  std::string answers_json;       ///< {"table", "columns"}: where answers go; empty: nowhere
+  std::string data_sources_json;  ///< the endpoint's screens' data; empty: none
+  std::string created_at;         ///< ISO 8601
   std::string updated_at;
 };
 

@@ -1,5 +1,6 @@
 #include "actors/core/flow_rules.hpp"
 
+#include "actors/core/flow_exchange.hpp"
 #include "actors/core/flow_send.hpp"
 
 #include <algorithm>
@@ -752,8 +753,8 @@ std::vector<problem> check_flow(const json& body, bool edit) {
     c.add("", "a flow is an object: {\"name\", \"categories\", \"flow_json\"}");
     return c.out;
   }
-  static const std::set<std::string> keys{"name", "categories", "flow_json", "endpoint_uri",
-                                          "answers"};
+  static const std::set<std::string> keys{"name",         "categories", "flow_json",
+                                          "endpoint_uri", "answers",    "data_sources"};
   bool any = false;
   for (const auto& [k, v] : body.items()) {
     if (keys.count(k))
@@ -765,6 +766,10 @@ std::vector<problem> check_flow(const json& body, bool edit) {
     c.add("", "nothing to change: give name, categories, flow_json, endpoint_uri or answers");
   if (body.contains("answers"))
     for (auto& p : check_answers(body["answers"], "/answers")) c.out.push_back(std::move(p));
+  if (body.contains("data_sources"))
+    for (auto& p :
+         check_data_sources(body["data_sources"], member_of(body, "flow_json"), "/data_sources"))
+      c.out.push_back(std::move(p));
   if (body.contains("name") || !edit) {
     const auto& n = body.value("name", json());
     if (!n.is_string() || blank(n.get<std::string>()))

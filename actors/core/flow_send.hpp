@@ -26,8 +26,10 @@ namespace paige::actors::flows {
 /// What sends and answers need to know of one flow.
 struct flow_ref {
   std::string meta_id;
-  std::string status;      ///< DRAFT, PUBLISHED, DEPRECATED, BLOCKED, THROTTLED
-  nlohmann::json answers;  ///< {"table", "columns": {column: template}} or null: not mapped
+  std::string status;           ///< DRAFT, PUBLISHED, DEPRECATED, BLOCKED, THROTTLED
+  nlohmann::json answers;       ///< {"table", "columns": {column: template}} or null: not mapped
+  nlohmann::json flow_json;     ///< for the data-exchange endpoint's screens
+  nlohmann::json data_sources;  ///< the endpoint's screens' data (flow_exchange.hpp), or null
 };
 
 /// A project's flows by name, as sends and answers look them up (shared, immutable).

@@ -429,9 +429,60 @@ TEST_CASE("the data-exchange endpoint decrypts Meta's requests and refuses what 
         token = r["message"]["interactive"]["action"]["parameters"]["flow_token"];
     return !token.empty();
   }));
-  auto init = exchange({{"action", "INIT"}, {"flow_token", token}, {"screen", "BOOKING"}});
+  auto init = exchange({{"action", "INIT"}, {"flow_token", token}});
   CHECK(init["status"] == 200);
   CHECK(init["response"]["screen"] == "BOOKING");
+  CHECK(init["response"]["data"] == json::object());  // no sources yet
+
+  // The screens' data from SQL over the project's database, the request's values bound.
+  auto sql = "/v1/projects/" + p.project + "/sql";
+  for (const char* q :
+       {"CREATE TABLE services (id text PRIMARY KEY, title text)",
+        "INSERT INTO services VALUES ('cut', 'Haircut'), ('color', 'Colour')",
+        "CREATE TABLE slots (day text, label text)",
+        "INSERT INTO slots VALUES ('mon', 'Monday 9:00'), ('tue', 'Tuesday 10:00')"})
+    REQUIRE(p.s.call("POST", sql, json{{"query", q}}.dump()).status == 200);
+  auto sourced = p.s.call("PATCH", f.base() + "/dynamic",
+                          json::parse(R"({"data_sources": {
+        "BOOKING": {"next": "CONFIRM", "data": {
+          "services": {"sql": "SELECT id, title FROM services ORDER BY id"}}},
+        "CONFIRM": {"next": "SUCCESS", "data": {
+          "slot": {"sql": "SELECT label FROM slots WHERE day = $1", "params": ["data.day"],
+                   "one": true}}}}})")
+                              .dump());
+  INFO(sourced.body.dump());
+  REQUIRE(sourced.status == 200);
+  auto first = exchange({{"action", "INIT"}, {"flow_token", token}});
+  CHECK(first["response"]["screen"] == "BOOKING");
+  CHECK(first["response"]["data"]["services"] ==
+        json::parse(R"([{"id": "color", "title": "Colour"}, {"id": "cut", "title": "Haircut"}])"));
+  auto second = exchange({{"action", "data_exchange"},
+                          {"flow_token", token},
+                          {"screen", "BOOKING"},
+                          {"data", {{"day", "tue"}}}});
+  CHECK(second["response"]["screen"] == "CONFIRM");
+  CHECK(second["response"]["data"]["slot"] == json{{"label", "Tuesday 10:00"}});
+  auto last = exchange({{"action", "data_exchange"},
+                        {"flow_token", token},
+                        {"screen", "CONFIRM"},
+                        {"data", {{"day", "tue"}}}});
+  CHECK(last["response"]["screen"] == "SUCCESS");
+  CHECK(last["response"]["data"]["extension_message_response"]["params"]["flow_token"] == token);
+  // A source that fails keeps the user on the screen, with the reason.
+  REQUIRE(
+      p.s.call(
+             "PATCH", f.base() + "/dynamic",
+             R"({"data_sources": {"BOOKING": {"data": {"x": {"sql": "SELECT nope FROM nowhere"}}}}})")
+          .status == 200);
+  auto failed = exchange({{"action", "INIT"}, {"flow_token", token}});
+  CHECK(failed["response"]["screen"] == "BOOKING");
+  CHECK(failed["response"]["data"]["error_message"].get<std::string>().find("'x'") !=
+        std::string::npos);
+  auto bad_source = p.s.call(
+      "PATCH", f.base() + "/dynamic",
+      R"({"data_sources": {"BOOKING": {"data": {"x": {"sql": "", "params": ["env.HOME"]}}}}})");
+  CHECK(bad_source.status == 422);
+  CHECK(bad_source.body["error"]["details"]["problems"].size() == 2);
 
   // A new key replaces the old: Meta's requests under the old one no longer decrypt.
   auto again = p.s.call("PUT", "/v1/projects/" + p.project + "/whatsapp/flows-key");

@@ -1,4 +1,7 @@
 #include "actors/core/flow_send.hpp"
+#include "actors/core/flow_exchange.hpp"
+
+#include <set>
 
 #include <catch2/catch.hpp>
 
@@ -10,8 +13,8 @@ namespace {
 
 catalog booking_catalog(const std::string& status = "PUBLISHED", json answers = nullptr) {
   catalog c;
-  c.add("booking", {"1234", status, std::move(answers)});
-  c.add("a:b", {"5678", "PUBLISHED", nullptr});
+  c.add("booking", {"1234", status, std::move(answers), nullptr, nullptr});
+  c.add("a:b", {"5678", "PUBLISHED", nullptr, nullptr, nullptr});
   return c;
 }
 
@@ -166,4 +169,38 @@ TEST_CASE("hostile flow sends and Flow JSON never throw", "[flows]") {
     CHECK_NOTHROW(check_answers(v, ""));
     CHECK_NOTHROW(answer_columns(answers, json{{"screens", {{{"id", "A"}, {"layout", v}}}}}));
   }
+}
+
+TEST_CASE("the endpoint's next screen and its data queries", "[flows]") {
+  auto flow = json::parse(R"({"screens": [{"id": "A"}, {"id": "B"}, {"id": "C"}],
+    "routing_model": {"A": ["B"], "B": ["C", "A"]}})");
+  auto sources = json::parse(R"({"B": {"next": "SUCCESS", "data": {
+    "slots": {"sql": "SELECT * FROM s WHERE d = $1 AND t = $2", "params": ["data.day", "flow_token"]},
+    "me": {"sql": "SELECT 1 AS x", "one": true}}}})");
+  CHECK(next_screen(flow, sources, "INIT", "") == "A");
+  CHECK(next_screen(flow, sources, "BACK", "B") == "B");
+  CHECK(next_screen(flow, sources, "data_exchange", "A") == "B");        // its only route
+  CHECK(next_screen(flow, sources, "data_exchange", "B") == "SUCCESS");  // the source's next
+  CHECK(next_screen(flow, json(), "data_exchange", "B") == "B");         // two routes: stays
+  auto qs = queries_for(sources, "B", {{"flow_token", "t:1"}, {"data", {{"day", "mon"}}}});
+  REQUIRE(qs.size() == 2);
+  CHECK(qs[0].field == "me");
+  CHECK(qs[0].one);
+  CHECK(qs[1].params == json::array({"mon", "t:1"}));
+  CHECK(queries_for(sources, "A", json::object()).empty());
+  auto rows = json::parse(R"({"columns": ["id", "title"], "rows": [["a", "A"], ["b", "B"]]})");
+  CHECK(value_of_rows(rows, false) ==
+        json::parse(R"([{"id": "a", "title": "A"}, {"id": "b", "title": "B"}])"));
+  CHECK(value_of_rows(rows, true) == json{{"id", "a"}, {"title", "A"}});
+  CHECK(value_of_rows(json::parse(R"({"columns": ["x"], "rows": []})"), true).is_null());
+  auto problems = check_data_sources(
+      json::parse(
+          R"({"Z": {"data": {}}, "A": {"next": "Q", "data": {"f": {"sql": 1, "params": ["env"], "one": 2}}}})"),
+      flow, "/data_sources");
+  std::set<std::string> at;
+  for (const auto& p : problems) at.insert(p.pointer);
+  CHECK(at == std::set<std::string>{"/data_sources/Z", "/data_sources/A/next",
+                                    "/data_sources/A/data/f/sql", "/data_sources/A/data/f/params/0",
+                                    "/data_sources/A/data/f/one"});
+  CHECK(check_data_sources(sources, flow, "").empty());
 }
