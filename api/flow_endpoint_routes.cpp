@@ -56,7 +56,9 @@ struct gathering {
 void gather(std::shared_ptr<gathering> g) {
   if (g->next == g->queries.size()) return g->done(std::move(g->data), "");
   const auto& q = g->queries[g->next];
-  storage::database_request request{storage::sql_request{q.sql, q.params}};
+  // On a pooled connection, read only, under the database API's timeout and row cap.
+  storage::database_request request{
+      storage::table_request{storage::read_query_request{q.sql, q.params, g->rules.row_cap}}};
   ask(
       *g->sys, g->directory, g->timeout,
       [g](storage::database_outcome& outcome) {

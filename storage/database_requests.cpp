@@ -26,6 +26,25 @@ database_result done() { return {database_result::kind::done, ""}; }
 /// One request in `tx`; `writes` tells whether it counts against the quota.
 struct table_runner {
   pqxx::work& tx;
+  database_result operator()(const read_query_request& r) {
+    tx.exec0("SET LOCAL transaction_read_only = on");
+    std::vector<std::string> params;
+    for (const auto& p : r.params)
+      params.push_back(p.is_string() ? p.get<std::string>() : p.is_null() ? "" : p.dump());
+    auto result = tx.exec_params(r.query, pqxx::prepare::make_dynamic_params(params));
+    json columns = json::array(), rows = json::array();
+    for (pqxx::row::size_type c = 0; c < result.columns(); ++c)
+      columns.push_back(result.column_name(c));
+    for (const auto& row : result) {
+      if (rows.size() == r.row_cap) break;
+      json out = json::array();
+      for (const auto& f : row)
+        out.push_back(
+            field_to_json(static_cast<unsigned>(f.type()), f.is_null() ? nullptr : f.c_str()));
+      rows.push_back(std::move(out));
+    }
+    return found({{"columns", std::move(columns)}, {"rows", std::move(rows)}});
+  }
   database_result operator()(const list_tables_request&) {
     json items = json::array();
     for (const auto& t : list_tables(tx)) items.push_back(to_json(t));

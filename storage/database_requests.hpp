@@ -63,10 +63,18 @@ struct delete_row_request {
   std::string table;
   std::string key;
 };
+/// A read-only query with its parameters (a missing value binds as ''), on a pooled connection:
+/// a flow's data source (actors/core/flow_exchange.hpp). {"columns", "rows"}, at most
+/// `row_cap` rows.
+struct read_query_request {
+  std::string query;
+  nlohmann::json params = nlohmann::json::array();
+  std::size_t row_cap = 1000;
+};
 using table_request =
     std::variant<list_tables_request, create_table_request, describe_table_request,
                  drop_table_request, add_column_request, browse_rows_request, insert_row_request,
-                 clear_rows_request, update_row_request, delete_row_request>;
+                 clear_rows_request, update_row_request, delete_row_request, read_query_request>;
 /// A statement of the SQL console, with its positional parameters.
 struct sql_request {
   std::string query;

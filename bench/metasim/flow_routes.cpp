@@ -415,10 +415,15 @@ void add_flow_routes(api::router& routes, sim_context ctx) {
     auto plain = sealed.plain;
     ctx.state.count("flow_exchanges");
     auto signature = "sha256=" + secrets::hmac_sha256_hex(secret, text);
+    auto started = std::chrono::steady_clock::now();
     ctx.sender.call(
         "POST", url, {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", signature}},
-        std::move(text), [respond, plain](api::client_response r) {
-          json out{{"status", r.status}};
+        std::move(text), [respond, plain, started](api::client_response r) {
+          // The endpoint's time, from the request sent to its answer (what Meta's 10 s bound).
+          json out{{"status", r.status},
+                   {"elapsed_ms", std::chrono::duration<double, std::milli>(
+                                      std::chrono::steady_clock::now() - started)
+                                      .count()}};
           if (r.status == 200) {
             try {
               out["response"] = json::parse(flow_crypto::decrypt_response(plain, r.body));
