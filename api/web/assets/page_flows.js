@@ -110,6 +110,10 @@ export function flowsPage(ctx) {
     placeholder: '{"table": "bookings", "create_table": true, "columns": {"name": "{{flow.name}}", "phone": "{{contact.wa_id}}"}}' });
   fields.answers = field("Where the answers go (optional)", answersInput,
     "A row of a project table per answer: each column's value a template ({{flow.<field>}}, {{contact.wa_id}}...); create_table makes the table with fitting types.");
+  const sourcesInput = h("textarea", { class: "mono", rows: 6, spellcheck: "false", autocapitalize: "off",
+    placeholder: '{"PICK": {"next": "DONE", "data": {"services": {"sql": "SELECT id, title FROM services"}}}}' });
+  fields.data_sources = field("Screens' data for the endpoint (optional)", sourcesInput,
+    "For a dynamic flow: each screen's data from SQL over the project's database, the request's values as $1, $2 (params: data.<name>, flow_token, screen).");
   const answersList = h("div");
   const answersCard = h("section", { class: "card", hidden: true }, h("h2", {}, "Answers"), answersList);
   const answerCursors = [null];
@@ -184,6 +188,7 @@ export function flowsPage(ctx) {
     for (const b of boxes) b.firstChild.checked = (f?.categories ?? ["OTHER"]).includes(b.firstChild.value);
     editor.value = JSON.stringify(f?.flow_json ?? starter, null, 2);
     answersInput.value = f?.answers ? JSON.stringify(f.answers, null, 2) : "";
+    sourcesInput.value = f?.data_sources ? JSON.stringify(f.data_sources, null, 2) : "";
     const frozen = f && f.status !== "DRAFT";
     for (const control of [nameInput, endpointInput, editor, ...boxes.map((b) => b.firstChild)]) control.disabled = !!frozen;
     answersCard.hidden = !f;
@@ -191,7 +196,7 @@ export function flowsPage(ctx) {
     if (f) loadAnswers();
     replace(heading, f ? `${frozen ? "View" : "Edit"} ${f.name}` : "New flow");
     replace(status, f ? badge(f.status.toLowerCase()) : null);
-    replace(submit, frozen ? "Save where the answers go" : f ? "Save the draft at Meta" : "Make the flow at Meta");
+    replace(submit, frozen ? "Save where the answers go and the screens' data" : f ? "Save the draft at Meta" : "Make the flow at Meta");
     cancel.hidden = !f;
     showProblems(f?.validation_errors ?? [], "Meta found problems in this Flow JSON:");
     renderOutline();
@@ -225,6 +230,13 @@ export function flowsPage(ctx) {
         return fields.answers.showError("Not valid JSON: " + e.message);
       }
     } else if (editing?.answers || frozen) body.answers = null;
+    if (sourcesInput.value.trim()) {
+      try {
+        body.data_sources = JSON.parse(sourcesInput.value);
+      } catch (e) {
+        return fields.data_sources.showError("Not valid JSON: " + e.message);
+      }
+    } else if (editing?.data_sources || frozen) body.data_sources = null;
     submit.disabled = true;
     try {
       const f = editing ? await call("updateFlow", { project_id: id, name: editing.name }, { body })
@@ -261,7 +273,7 @@ export function flowsPage(ctx) {
       h("div", { class: "row" }, heading, status),
       h("form", { class: "template-form flow-form", onsubmit: save },
         h("div", { class: "columns" },
-          h("div", {}, fields.name, categoryBox, categoryError, fields.endpoint_uri, editor, fields.answers),
+          h("div", {}, fields.name, categoryBox, categoryError, fields.endpoint_uri, editor, fields.answers, fields.data_sources),
           h("div", {}, h("h3", {}, "Screens"), outline)),
         problems,
         h("div", { class: "buttons" }, submit, cancel))),
