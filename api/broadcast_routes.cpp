@@ -21,15 +21,6 @@ using json = nlohmann::json;
 constexpr int default_page = 50;
 constexpr int max_page = 200;
 
-auto reply_json(responder respond, unsigned status = 200) {
-  return [respond, status](std::string& body) {
-    http_response r;
-    r.status = status;
-    r.body = std::move(body);
-    respond(std::move(r));
-  };
-}
-
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -102,7 +93,7 @@ void add_broadcast_routes(router& routes, project_routes_context ctx) {
                   return respond(problems_response(api_code::invalid_template_parameters,
                                                    as_broadcast(v.problems)));
               }
-              ask(s, dir, timeout, reply_json(respond, 201), fail_with(respond),
+              ask(s, dir, timeout, json_text_reply(respond, 201), fail_with(respond),
                   actors::broadcast_create_atom::value, project, b.dump(), schedule_at);
             },
             fail_with(respond), actors::template_get_atom::value, project);
@@ -120,7 +111,7 @@ void add_broadcast_routes(router& routes, project_routes_context ctx) {
                auto problems = actors::broadcasts::check_broadcast(whole, unix_now(), unused);
                if (!problems.empty())
                  return respond(problems_response(api_code::invalid_broadcast, problems));
-               ask(sys, dir, timeout, reply_json(respond), fail_with(respond),
+               ask(sys, dir, timeout, json_text_reply(respond), fail_with(respond),
                    actors::broadcast_count_atom::value, std::string{req.param("project_id")},
                    whole["audience"].dump());
              }));
@@ -148,7 +139,7 @@ void add_broadcast_routes(router& routes, project_routes_context ctx) {
              own([&sys, dir, timeout](http_request&& req, responder respond) {
                auto id = broadcast_of(req);
                if (!id) return respond(no_broadcast(req));
-               ask(sys, dir, timeout, reply_json(respond), fail_with(respond),
+               ask(sys, dir, timeout, json_text_reply(respond), fail_with(respond),
                    actors::broadcast_get_atom::value, std::string{req.param("project_id")}, *id);
              }));
 
@@ -183,7 +174,7 @@ void add_broadcast_routes(router& routes, project_routes_context ctx) {
                                                                       responder respond) {
                  auto id = broadcast_of(req);
                  if (!id) return respond(no_broadcast(req));
-                 ask(sys, dir, timeout, reply_json(respond), fail_with(respond),
+                 ask(sys, dir, timeout, json_text_reply(respond), fail_with(respond),
                      actors::broadcast_control_atom::value, std::string{req.param("project_id")},
                      *id, action);
                }));

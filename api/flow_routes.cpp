@@ -26,15 +26,6 @@ http_response not_found(std::string_view name) {
   return http_response::error(api_code::flow_not_found, "no flow '" + std::string{name} + "'");
 }
 
-auto reply_view(responder respond, unsigned status = 200) {
-  return [respond, status](std::string& view_json) {
-    http_response r;
-    r.status = status;
-    r.body = std::move(view_json);  // compact JSON from the project actor
-    respond(std::move(r));
-  };
-}
-
 }  // namespace
 
 void add_flow_routes(router& routes, project_routes_context ctx) {
@@ -57,7 +48,7 @@ void add_flow_routes(router& routes, project_routes_context ctx) {
                        auto problems = actors::flows::check_flow(f, false);
                        if (!problems.empty())
                          return respond(problems_response(api_code::invalid_flow, problems));
-                       ask(sys, dir, timeout * 4, reply_view(respond, 201), fail_with(respond),
+                       ask(sys, dir, timeout * 4, json_text_reply(respond, 201), fail_with(respond),
                            actors::flow_create_atom::value, std::string{req.param("project_id")},
                            f.dump());
                      }));
@@ -93,7 +84,7 @@ void add_flow_routes(router& routes, project_routes_context ctx) {
     return [&sys, dir, timeout, atom, slowness, status](http_request&& req, responder respond) {
       auto name = req.param("name");
       if (!flow_name(name)) return respond(not_found(name));
-      ask(sys, dir, timeout * slowness, reply_view(respond, status), fail_with(respond), atom,
+      ask(sys, dir, timeout * slowness, json_text_reply(respond, status), fail_with(respond), atom,
           std::string{req.param("project_id")}, std::string{name});
     };
   };
@@ -142,13 +133,13 @@ void add_flow_routes(router& routes, project_routes_context ctx) {
   routes.add("GET", "/v1/projects/{project_id}/whatsapp/flows-key",
              guarded(*ctx.auth, access::own_project,
                      [&sys, dir, timeout](http_request&& req, responder respond) {
-                       ask(sys, dir, timeout * 4, reply_view(respond), fail_with(respond),
+                       ask(sys, dir, timeout * 4, json_text_reply(respond), fail_with(respond),
                            actors::flow_key_atom::value, std::string{req.param("project_id")});
                      }));
   routes.add("PUT", "/v1/projects/{project_id}/whatsapp/flows-key",
              guarded(*ctx.auth, access::own_project,
                      [&sys, dir, timeout](http_request&& req, responder respond) {
-                       ask(sys, dir, timeout * 4, reply_view(respond), fail_with(respond),
+                       ask(sys, dir, timeout * 4, json_text_reply(respond), fail_with(respond),
                            actors::flow_key_atom::value, std::string{req.param("project_id")},
                            true);
                      }));
@@ -172,7 +163,7 @@ void add_flow_routes(router& routes, project_routes_context ctx) {
             auto problems = actors::flows::check_flow(patch, true);
             if (!problems.empty())
               return respond(problems_response(api_code::invalid_flow, problems));
-            ask(sys, dir, timeout * 4, reply_view(respond), fail_with(respond),
+            ask(sys, dir, timeout * 4, json_text_reply(respond), fail_with(respond),
                 actors::flow_edit_atom::value, std::string{req.param("project_id")}, name,
                 patch.dump());
           }));

@@ -41,4 +41,14 @@ std::variant<std::int64_t, http_response> cursor_of(const http_request& req);
 /// objects): a full page's cursor is its last item's `position_key`, else null.
 http_response page_response(const std::string& items_json, int limit, const char* position_key);
 
+/// A reply of `status` whose body is compact JSON text an actor made (sent as it is).
+inline auto json_text_reply(responder respond, unsigned status = 200) {
+  return [respond, status](std::string& json_text) {
+    http_response r;
+    r.status = status;
+    r.body = std::move(json_text);
+    respond(std::move(r));
+  };
+}
+
 }  // namespace paige::api

@@ -41,15 +41,6 @@ std::string encode_key(const json& next) {
   return next.value("name", "") + "." + next.value("language", "");
 }
 
-auto reply_view(responder respond, unsigned status = 200) {
-  return [respond, status](std::string& view_json) {
-    http_response r;
-    r.status = status;
-    r.body = std::move(view_json);  // compact JSON from the project actor
-    respond(std::move(r));
-  };
-}
-
 }  // namespace
 
 void judge_template_send(const project_routes_context& ctx, const std::string& project_id,
@@ -101,7 +92,7 @@ void add_template_routes(router& routes, project_routes_context ctx) {
                 if (!problems.empty())
                   return respond(problems_response(api_code::invalid_template, problems));
                 if (!t.contains("parameter_format")) t["parameter_format"] = "positional";
-                ask(sys, dir, timeout * 4, reply_view(respond, 201), fail_with(respond),
+                ask(sys, dir, timeout * 4, json_text_reply(respond, 201), fail_with(respond),
                     actors::template_create_atom::value, std::string{req.param("project_id")},
                     t.dump());
               }));
@@ -150,7 +141,7 @@ void add_template_routes(router& routes, project_routes_context ctx) {
                      [&sys, dir, timeout](http_request&& req, responder respond) {
                        auto name = req.param("name"), language = req.param("language");
                        if (!template_key(name, language)) return respond(not_found(name, language));
-                       ask(sys, dir, timeout, reply_view(respond), fail_with(respond),
+                       ask(sys, dir, timeout, json_text_reply(respond), fail_with(respond),
                            actors::template_get_atom::value, std::string{req.param("project_id")},
                            std::string{name}, std::string{language});
                      }));
@@ -186,7 +177,7 @@ void add_template_routes(router& routes, project_routes_context ctx) {
                       auto problems = actors::templates::check_template(whole);
                       if (!problems.empty())
                         return respond(problems_response(api_code::invalid_template, problems));
-                      ask(s, dir, timeout * 4, reply_view(respond), fail_with(respond),
+                      ask(s, dir, timeout * 4, json_text_reply(respond), fail_with(respond),
                           actors::template_edit_atom::value, project, name, language, patch.dump());
                     },
                     fail_with(respond), actors::template_get_atom::value, project, name, language);
@@ -196,7 +187,7 @@ void add_template_routes(router& routes, project_routes_context ctx) {
     auto name = std::string{req.param("name")};
     auto language = std::string{req.param("language")};
     if (!template_key(name, language)) return respond(not_found(name, language));
-    ask(sys, dir, timeout * 4, reply_view(respond), fail_with(respond),
+    ask(sys, dir, timeout * 4, json_text_reply(respond), fail_with(respond),
         actors::template_delete_atom::value, std::string{req.param("project_id")}, name, language);
   };
   routes.add("DELETE", base + "/{name}", guarded(*ctx.auth, access::own_project, remove));
@@ -230,7 +221,7 @@ void add_template_routes(router& routes, project_routes_context ctx) {
   routes.add("POST", base + "/sync",
              guarded(*ctx.auth, access::own_project,
                      [&sys, dir, timeout](http_request&& req, responder respond) {
-                       ask(sys, dir, timeout * 8, reply_view(respond), fail_with(respond),
+                       ask(sys, dir, timeout * 8, json_text_reply(respond), fail_with(respond),
                            actors::template_sync_atom::value, std::string{req.param("project_id")});
                      }));
 }

@@ -2,6 +2,7 @@
 // before Meta sees them, Meta's own validation errors surfaced at their pointers, changed while
 // drafts, published, deprecated, deleted, and their status kept current from the `flows`
 // webhook.
+#include "tests/support/booking_flow.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/pipeline.hpp"
 
@@ -13,37 +14,7 @@ using namespace paige::test;
 
 namespace {
 
-/// The seeds' booking flow: a form screen, then a confirmation that completes.
-json booking_json() {
-  return json::parse(R"({
-    "version": "7.3",
-    "screens": [
-      {"id": "BOOKING", "title": "Book a visit",
-       "layout": {"type": "SingleColumnLayout", "children": [
-         {"type": "Form", "name": "form", "children": [
-           {"type": "TextInput", "name": "name", "label": "Your name", "required": true},
-           {"type": "Dropdown", "name": "service", "label": "Service", "data-source": [
-             {"id": "cut", "title": "Haircut"}, {"id": "color", "title": "Colour"}]},
-           {"type": "DatePicker", "name": "date", "label": "Date"},
-           {"type": "Footer", "label": "Continue", "on-click-action": {
-             "name": "navigate", "next": {"type": "screen", "name": "CONFIRM"},
-             "payload": {"name": "${form.name}", "service": "${form.service}",
-                         "date": "${form.date}"}}}
-         ]}
-       ]}},
-      {"id": "CONFIRM", "title": "Confirm", "terminal": true,
-       "data": {"name": {"type": "string", "__example__": "Ana"},
-                "service": {"type": "string", "__example__": "cut"},
-                "date": {"type": "string", "__example__": "2026-12-24"}},
-       "layout": {"type": "SingleColumnLayout", "children": [
-         {"type": "TextBody", "text": "${data.name}, see you on ${data.date}"},
-         {"type": "Footer", "label": "Book", "on-click-action": {
-           "name": "complete",
-           "payload": {"name": "${data.name}", "service": "${data.service}",
-                       "date": "${data.date}"}}}
-       ]}}
-    ]})");
-}
+json booking_json() { return booking_flow_json(); }
 
 json booking(const std::string& name = "booking") {
   return {{"name", name}, {"categories", {"APPOINTMENT_BOOKING"}}, {"flow_json", booking_json()}};

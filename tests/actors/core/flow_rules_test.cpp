@@ -1,5 +1,7 @@
 #include "actors/core/flow_rules.hpp"
 
+#include "tests/support/booking_flow.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -10,37 +12,7 @@ using json = nlohmann::json;
 
 namespace {
 
-/// The seeds' booking flow: a form screen that navigates to a confirmation, which completes.
-json booking() {
-  return json::parse(R"({
-    "version": "7.3",
-    "screens": [
-      {"id": "BOOKING", "title": "Book a visit",
-       "layout": {"type": "SingleColumnLayout", "children": [
-         {"type": "Form", "name": "form", "children": [
-           {"type": "TextInput", "name": "name", "label": "Your name", "required": true},
-           {"type": "Dropdown", "name": "service", "label": "Service", "data-source": [
-             {"id": "cut", "title": "Haircut"}, {"id": "color", "title": "Colour"}]},
-           {"type": "DatePicker", "name": "date", "label": "Date"},
-           {"type": "Footer", "label": "Continue", "on-click-action": {
-             "name": "navigate", "next": {"type": "screen", "name": "CONFIRM"},
-             "payload": {"name": "${form.name}", "service": "${form.service}",
-                         "date": "${form.date}"}}}
-         ]}
-       ]}},
-      {"id": "CONFIRM", "title": "Confirm", "terminal": true,
-       "data": {"name": {"type": "string", "__example__": "Ana"},
-                "service": {"type": "string", "__example__": "cut"},
-                "date": {"type": "string", "__example__": "2026-12-24"}},
-       "layout": {"type": "SingleColumnLayout", "children": [
-         {"type": "TextBody", "text": "${data.name}, see you on ${data.date}"},
-         {"type": "Footer", "label": "Book", "on-click-action": {
-           "name": "complete",
-           "payload": {"name": "${data.name}", "service": "${data.service}",
-                       "date": "${data.date}"}}}
-       ]}}
-    ]})");
-}
+json booking() { return paige::test::booking_flow_json(); }
 
 /// Whether a problem is at `pointer` with `words` in its message.
 bool has(const std::vector<problem>& problems, const std::string& pointer,
