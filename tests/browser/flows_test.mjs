@@ -39,6 +39,11 @@ test("a flow is checked at its pointers, made at Meta, fixed, published, blocked
   await page.goto(`${env.url}/#/p/${env.project}/flows`);
   await page.getByRole("heading", { name: "WhatsApp Flows" }).waitFor();
   await page.getByText("No flows yet").waitFor();
+  // The number's key for dynamic flows: none yet, then made and uploaded to Meta.
+  await page.getByText("No endpoint key yet").waitFor();
+  await page.getByRole("button", { name: "Make a new endpoint key" }).click();
+  await page.getByText("Meta: VALID").waitFor();
+  assert.equal((await api("GET", `/v1/projects/${env.project}/whatsapp/flows-key`)).status, 200);
 
   // A problem Paige finds: shown at its pointer, selected in the editor; Meta sees nothing.
   const editor = page.getByLabel("Flow JSON");

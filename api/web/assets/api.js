@@ -38,6 +38,8 @@ export const operations = {
   deprecateFlow: ["POST", "/v1/projects/{project_id}/flows/{name}/deprecate"],
   flowPreview: ["GET", "/v1/projects/{project_id}/flows/{name}/preview"],
   flowAnswers: ["GET", "/v1/projects/{project_id}/flows/{name}/answers"],
+  getFlowsKey: ["GET", "/v1/projects/{project_id}/whatsapp/flows-key"],
+  makeFlowsKey: ["PUT", "/v1/projects/{project_id}/whatsapp/flows-key"],
   listBroadcasts: ["GET", "/v1/projects/{project_id}/broadcasts"],
   createBroadcast: ["POST", "/v1/projects/{project_id}/broadcasts"],
   countAudience: ["POST", "/v1/projects/{project_id}/broadcasts/audience"],

@@ -89,3 +89,13 @@ export function lineOf(text, offset) {
   for (let k = 0; k < offset && k < text.length; k++) if (text[k] === "\n") line++;
   return line;
 }
+
+/** Selects the value at `pointer` in a textarea and scrolls it into view. */
+export function selectPointer(editor, pointer) {
+  const [start, end] = locatePointer(editor.value, pointer);
+  editor.focus();
+  editor.setSelectionRange(start, end);
+  // A line is about 1.4em.
+  const line = lineOf(editor.value, start);
+  editor.scrollTop = Math.max(0, (line - 5) * parseFloat(getComputedStyle(editor).lineHeight || "18"));
+}

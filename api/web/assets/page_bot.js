@@ -4,7 +4,7 @@ import { call } from "./api.js";
 import { h, replace, timeEl } from "./dom.js";
 import { empty, errorBox, fill, loading, notify } from "./ui.js";
 import { projectFrame } from "./frame.js";
-import { lineOf, locatePointer } from "./json_pointer.js";
+import { lineOf, locatePointer, selectPointer } from "./json_pointer.js";
 
 export function botPage(ctx) {
   const id = ctx.params.project;
@@ -13,14 +13,7 @@ export function botPage(ctx) {
   const current = h("span", { class: "muted" });
   const versions = h("div");
 
-  function select(pointer) {
-    const [start, end] = locatePointer(editor.value, pointer);
-    editor.focus();
-    editor.setSelectionRange(start, end);
-    // Scroll the selection into view: a line is about 1.4em.
-    const line = lineOf(editor.value, start);
-    editor.scrollTop = Math.max(0, (line - 5) * parseFloat(getComputedStyle(editor).lineHeight || "18"));
-  }
+  const select = (pointer) => selectPointer(editor, pointer);
 
   function showProblems(list) {
     replace(problems, h("div", { class: "state error" },

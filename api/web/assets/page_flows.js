@@ -6,7 +6,7 @@ import { h, replace, timeEl } from "./dom.js";
 import { badge, confirmByTyping, empty, errorBox, field, fill, notify, pager } from "./ui.js";
 import { followEvents } from "./events.js";
 import { projectFrame } from "./frame.js";
-import { lineOf, locatePointer } from "./json_pointer.js";
+import { lineOf, locatePointer, selectPointer } from "./json_pointer.js";
 import { pointerInFlowJson, screensOf } from "./flow_screens.js";
 
 const statuses = ["", "DRAFT", "PUBLISHED", "DEPRECATED", "BLOCKED", "THROTTLED"];
@@ -60,6 +60,26 @@ export function flowsPage(ctx) {
     try {
       const p = await call("flowPreview", { project_id: id, name: f.name });
       window.open(p.preview_url, "_blank", "noopener");
+    } catch (e) {
+      notify(e.message, "error");
+    }
+  }
+
+  // The number's key for dynamic flows' endpoint: its state, and a new one on demand.
+  const keyStatus = h("span", { class: "muted", role: "status" });
+  async function loadKey() {
+    try {
+      const k = await call("getFlowsKey", { project_id: id });
+      replace(keyStatus, "Endpoint key made ", timeEl(k.created_at), `; Meta: ${k.signature_status ?? "unknown"}.`);
+    } catch (e) {
+      replace(keyStatus, e.code === "flow_key_missing" ? "No endpoint key yet (dynamic flows need one)." : e.message);
+    }
+  }
+  async function makeKey() {
+    try {
+      await call("makeFlowsKey", { project_id: id });
+      notify("A new endpoint key is made and uploaded to Meta.");
+      loadKey();
     } catch (e) {
       notify(e.message, "error");
     }
@@ -135,13 +155,7 @@ export function flowsPage(ctx) {
   const submit = h("button", { type: "submit", class: "primary" }, "Make the flow at Meta");
   const cancel = h("button", { type: "button", hidden: true, onclick: () => show(null) }, "New flow");
 
-  function select(pointer) {
-    const [start, end] = locatePointer(editor.value, pointer);
-    editor.focus();
-    editor.setSelectionRange(start, end);
-    const line = lineOf(editor.value, start);
-    editor.scrollTop = Math.max(0, (line - 5) * parseFloat(getComputedStyle(editor).lineHeight || "18"));
-  }
+  const select = (pointer) => selectPointer(editor, pointer);
 
   function showProblems(list, title) {
     for (const f of Object.values(fields)) f.showError("");
@@ -264,9 +278,11 @@ export function flowsPage(ctx) {
 
   show(null);
   loadList();
+  loadKey();
   return projectFrame(ctx, "flows", h("div", {},
     h("section", { class: "card" },
       h("div", { class: "row" }, h("h2", {}, "WhatsApp Flows"), filter),
+      h("div", { class: "row" }, keyStatus, h("button", { type: "button", onclick: makeKey }, "Make a new endpoint key")),
       h("p", { class: "muted" }, "Forms of several screens that open inside the chat. A flow is a draft until published; Meta's status shows here as it changes."),
       list),
     h("section", { class: "card" },
