@@ -43,6 +43,18 @@ json view_of(const storage::flow_row& f, bool with_json) {
   return out;
 }
 
+/// What the endpoint needs of a Flow JSON (its first screen and routing model), not the whole
+/// document: the flow shelf holds every flow of the project.
+json screens_outline(const json& flow_json) {
+  json out{{"screens", json::array()}};
+  const auto& screens = member_of(flow_json, "screens");
+  if (screens.is_array() && !screens.empty() && member_of(screens[0], "id").is_string())
+    out["screens"].push_back({{"id", screens[0]["id"]}});
+  if (member_of(flow_json, "routing_model").is_object())
+    out["routing_model"] = flow_json["routing_model"];
+  return out;
+}
+
 caf::error no_flow(const std::string& name) {
   return make_error(errc::not_found, "no flow '" + name + "'", api_code::flow_not_found);
 }
@@ -179,7 +191,7 @@ void load_flows(project_self self) {
                   f.name,
                   {f.meta_id, f.status,
                    f.answers_json.empty() ? json() : json::parse(f.answers_json, nullptr, false),
-                   json::parse(f.flow_json, nullptr, false),
+                   screens_outline(json::parse(f.flow_json, nullptr, false)),
                    f.data_sources_json.empty() ? json()
                                                : json::parse(f.data_sources_json, nullptr, false)});
             return caf::make_message(flows::catalog_ptr{std::move(book)});

@@ -57,8 +57,8 @@ void gather(std::shared_ptr<gathering> g) {
   if (g->next == g->queries.size()) return g->done(std::move(g->data), "");
   const auto& q = g->queries[g->next];
   // On a pooled connection, read only, under the database API's timeout and row cap.
-  storage::database_request request{
-      storage::table_request{storage::read_query_request{q.sql, q.params, g->rules.row_cap}}};
+  storage::database_request request{storage::table_request{
+      storage::read_query_request{q.sql, q.params, g->rules.row_cap, g->rules.byte_cap}}};
   ask(
       *g->sys, g->directory, g->timeout,
       [g](storage::database_outcome& outcome) {

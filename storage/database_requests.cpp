@@ -35,8 +35,11 @@ struct table_runner {
     json columns = json::array(), rows = json::array();
     for (pqxx::row::size_type c = 0; c < result.columns(); ++c)
       columns.push_back(result.column_name(c));
+    std::size_t bytes = 0;
     for (const auto& row : result) {
       if (rows.size() == r.row_cap) break;
+      for (const auto& f : row) bytes += f.size();
+      if (bytes > r.byte_cap) break;
       json out = json::array();
       for (const auto& f : row)
         out.push_back(

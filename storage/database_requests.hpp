@@ -64,12 +64,13 @@ struct delete_row_request {
   std::string key;
 };
 /// A read-only query with its parameters (a missing value binds as ''), on a pooled connection:
-/// a flow's data source (actors/core/flow_exchange.hpp). {"columns", "rows"}, at most
-/// `row_cap` rows.
+/// a flow's data source (actors/core/flow_exchange.hpp). {"columns", "rows"}: at most `row_cap`
+/// rows and `byte_cap` bytes of values (the rows past them left out).
 struct read_query_request {
   std::string query;
   nlohmann::json params = nlohmann::json::array();
   std::size_t row_cap = 1000;
+  std::size_t byte_cap = 8u << 20;
 };
 using table_request =
     std::variant<list_tables_request, create_table_request, describe_table_request,

@@ -28,7 +28,7 @@ struct flow_ref {
   std::string meta_id;
   std::string status;           ///< DRAFT, PUBLISHED, DEPRECATED, BLOCKED, THROTTLED
   nlohmann::json answers;       ///< {"table", "columns": {column: template}} or null: not mapped
-  nlohmann::json flow_json;     ///< for the data-exchange endpoint's screens
+  nlohmann::json flow_json;     ///< the endpoint's part: its first screen, its routing model
   nlohmann::json data_sources;  ///< the endpoint's screens' data (flow_exchange.hpp), or null
 };
 
