@@ -87,6 +87,23 @@ void with_flow(project_self self, const std::string& name,
       });
 }
 
+/// Puts a committed change on the flow shelf at once, in this actor's turn (a view, or null
+/// `view` with `gone_id` for a deletion): a send or an endpoint request after the answer sees
+/// it. A read of the stored flows begun before is dropped when it answers.
+void shelve(project_self self, const json& view, const std::string& gone_id = "") {
+  auto& st = self->state;
+  ++st.flows_loads;
+  auto next = std::make_shared<flows::catalog>(*st.flows->get());
+  next->remove_id(view.is_object() ? view.value("id", "") : gone_id);
+  if (view.is_object()) {
+    auto field = [&view](const char* key) { return view.value(key, json()); };
+    next->add(view.value("name", ""),
+              {view.value("id", ""), view.value("status", ""), field("answers"),
+               screens_outline(field("flow_json")), field("data_sources")});
+  }
+  st.flows->put(std::move(next));
+}
+
 /// Stores `row` (under its name: a rename replaces the old one) and answers its view.
 void store(project_self self, storage::flow_row row, caf::typed_response_promise<std::string> rp) {
   control(
@@ -101,8 +118,8 @@ void store(project_self self, storage::flow_row row, caf::typed_response_promise
       rp,
       [self, rp](std::string& view) mutable {
         auto v = json::parse(view);
+        shelve(self, v);
         v.erase("flow_json");
-        load_flows(self);
         publish_project_event(self, "flow.updated", {{"flow", v}});
         rp.deliver(std::move(view));
       });
@@ -383,6 +400,7 @@ caf::result<std::string> delete_flow(project_self self, std::string name) {
               },
               rp,
               [self, rp, row](bool) mutable {
+                shelve(self, json(), row.meta_id);
                 publish_project_event(self, "flow.deleted",
                                       {{"name", row.name}, {"id", row.meta_id}});
                 rp.deliver(json{{"deleted", true}}.dump());

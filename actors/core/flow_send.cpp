@@ -126,6 +126,11 @@ struct flow_model {
 
 }  // namespace
 
+void catalog::remove_id(const std::string& meta_id) {
+  for (auto it = by_name_.begin(); it != by_name_.end();)
+    it = it->second.meta_id == meta_id ? by_name_.erase(it) : std::next(it);
+}
+
 const flow_ref* catalog::find(const std::string& name) const {
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : &it->second;

@@ -36,6 +36,8 @@ struct flow_ref {
 class catalog {
  public:
   void add(std::string name, flow_ref ref) { by_name_[std::move(name)] = std::move(ref); }
+  /// Removes the flow of Meta's id `meta_id` (whatever its name).
+  void remove_id(const std::string& meta_id);
   const flow_ref* find(const std::string& name) const;
   std::size_t size() const { return by_name_.size(); }
 
