@@ -101,3 +101,11 @@ awk '{print $1}' "$dir/latencies" | sort -n | awk '{ v[NR] = $1 } END {
   i50 = int(NR * 0.5); i90 = int(NR * 0.9); i99 = int(NR * 0.99); if (i50 < 1) i50 = 1; if (i90 < 1) i90 = 1; if (i99 < 1) i99 = 1
   printf "endpoint latency: p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms\n", v[i50], v[i90], v[i99], v[NR] }'
 echo "paige CPU s: $(ps -o cputime= -p "$pid")"
+# Paige's own view: its request-duration histogram for the endpoint (bucket bounds, in seconds).
+curl -sf "http://127.0.0.1:$port/metrics" -H "Authorization: Bearer $key" |
+  grep 'paige_http_request_duration_seconds_bucket' | grep 'flows/endpoint' |
+  sed 's/.*le="\([^"]*\)"} \([0-9]*\)/\1 \2/' | awk -v total="$total" '
+    { le[NR] = $1; n[NR] = $2 } END {
+      split("0.5 0.9 0.99", qs, " ")
+      for (q = 1; q <= 3; q++) for (i = 1; i <= NR; i++) if (n[i] >= qs[q] * n[NR]) {
+        printf "paige: p%s within %s s (%d of %d requests)\n", qs[q] * 100, le[i], n[i], n[NR]; break } }'
