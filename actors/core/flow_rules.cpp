@@ -603,7 +603,8 @@ struct checker {
         continue;
       }
       if (routing.is_object()) {
-        const auto& routes = routing.value(s.id, json::array());
+        const auto& routes = member_of(routing, s.id.c_str());
+        if (routes.is_array() && routes.size() > max_branches) continue;  // refused already
         if (!routes.is_array() ||
             std::find(routes.begin(), routes.end(), json(n.target)) == routes.end())
           add(n.pointer + "/next/name",
@@ -635,8 +636,11 @@ struct checker {
         add(from_at, "a route lists screen ids");
         continue;
       }
-      if (list.size() > max_branches)
+      if (list.size() > max_branches) {
+        // Its routes are not looked at one by one: a list of any length costs no more.
         add(from_at, "a screen has at most " + std::to_string(max_branches) + " routes");
+        continue;
+      }
       for (std::size_t i = 0; i < list.size(); ++i) {
         auto to_at = from_at + "/" + std::to_string(i);
         if (!list[i].is_string()) {
@@ -647,7 +651,7 @@ struct checker {
         destinations.insert(to);
         if (!by_id.count(to)) add(to_at, "there is no screen '" + to + "'");
         if (to == from) add(to_at, "a screen does not route to itself");
-        const auto& back = routing.value(to, json::array());
+        const auto& back = member_of(routing, to.c_str());
         if (back.is_array() && std::find(back.begin(), back.end(), json(from)) != back.end() &&
             from < to)
           add(to_at, "routes go forward only: '" + from + "' and '" + to +

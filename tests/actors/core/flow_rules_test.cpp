@@ -187,6 +187,17 @@ TEST_CASE("an endpoint flow has its data API version and a forward routing model
   CHECK(has(problems, "/routing_model/BOOKING/0", "forward only"));
   CHECK(has(problems, "/routing_model/CONFIRM/1", "no screen 'LATER'"));
   CHECK(has(problems, "/routing_model", "no screen is an entry"));
+  // A huge list of routes is refused at once (it is not compared pair by pair).
+  json to_confirm = json::array(), to_booking = json::array();
+  for (int i = 0; i < 200000; ++i) {
+    to_confirm.push_back("CONFIRM");
+    to_booking.push_back("BOOKING");
+  }
+  f["routing_model"] = {{"BOOKING", to_confirm}, {"CONFIRM", to_booking}};
+  problems = check_flow_json(f);
+  CHECK(has(problems, "/routing_model/BOOKING", "at most 10 routes"));
+  CHECK(has(problems, "/routing_model/CONFIRM", "at most 10 routes"));
+  CHECK(problems.size() < 5);
   f["data_api_version"] = "4.0";
   f["version"] = "7.2";
   CHECK(has(check_flow_json(f), "/data_api_version", "\"3.0\""));
