@@ -9,6 +9,7 @@
 #include "actors/meta_sync.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "common/secrets.hpp"
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -75,7 +76,8 @@ std::int64_t window_of(double rate) {
 /// One round, in one transaction of the project database; `in_flight`: the project's broadcast
 /// messages not yet answered by Meta (meta_sync knows them).
 std::shared_ptr<round_outcome> run_round(pqxx::connection& c, std::int64_t id,
-                                         const templates::book_ptr& book, std::int64_t window,
+                                         const templates::book_ptr& book,
+                                         const flows::catalog_ptr& flows, std::int64_t window,
                                          std::int64_t in_flight, std::int64_t daily_limit,
                                          std::int64_t allowance) {
   auto out = std::make_shared<round_outcome>();
@@ -89,8 +91,10 @@ std::shared_ptr<round_outcome> run_round(pqxx::connection& c, std::int64_t id,
   out->status = "running";
   auto tref = json::parse(b->template_json);
   auto components = json::parse(b->components_json);
+  const json* stored = nullptr;  // the template as Meta approved it (null: not read yet)
   if (book) {
     const auto* t = book->find(tref.value("name", ""), tref.value("language", ""));
+    stored = t;
     auto status = t ? t->value("status", "") : std::string{"gone"};
     if (!templates::sendable(status)) {
       storage::move_broadcast(tx, id, {"running"}, "paused",
@@ -145,6 +149,10 @@ std::shared_ptr<round_outcome> run_round(pqxx::connection& c, std::int64_t id,
           continue;
         }
       }
+      // Each recipient's flow buttons get a token of their own (flows::prepare_template_flows).
+      if (stored && flows && flows::has_flow_button(*stored))
+        message = flows::prepare_template_flows(*flows, *stored, std::move(message),
+                                                secrets::random_hex(16));
       sends.push_back({p.wa_id, message.dump()});
     }
     out->queued = storage::queue_recipients(tx, id, sends, skipped);
@@ -247,12 +255,13 @@ void run(self_ptr self, templates::book_ptr book, std::int64_t window, std::int6
   auto& ctx = self->state.ctx;
   // No timeout: the pool answers once the transaction ended, and what it queued must reach
   // meta_sync (an answer dropped after a commit would strand those messages).
-  self->request(
-          ctx.database, caf::infinite, run_atom::value, ctx.conninfo,
-          db_job{[id = ctx.broadcast_id, book, window, in_flight, limit,
-                  allowance = self->state.allowance](pqxx::connection& c) {
-            return caf::make_message(run_round(c, id, book, window, in_flight, limit, allowance));
-          }})
+  self->request(ctx.database, caf::infinite, run_atom::value, ctx.conninfo,
+                db_job{[id = ctx.broadcast_id, book, flows = ctx.flows ? ctx.flows->get() : nullptr,
+                        window, in_flight, limit,
+                        allowance = self->state.allowance](pqxx::connection& c) {
+                  return caf::make_message(
+                      run_round(c, id, book, flows, window, in_flight, limit, allowance));
+                }})
       .then(
           [self](std::shared_ptr<round_outcome>& out) {
             auto& ctx = self->state.ctx;

@@ -24,6 +24,7 @@
 /// while it runs, and when it ends.
 #pragma once
 
+#include "actors/flow_shelf.hpp"
 #include "actors/template_shelf.hpp"
 #include "storage/broadcasts.hpp"
 
@@ -56,7 +57,8 @@ struct broadcast_context {
   caf::actor events;   ///< the project's event hub
   caf::actor project;  ///< told when the broadcast ends
   std::shared_ptr<const template_shelf> templates;
-  double rate = 80;  ///< the number's messages per second
+  std::shared_ptr<const flow_shelf> flows;  ///< tokens for the template's flow buttons
+  double rate = 80;                         ///< the number's messages per second
   /// Meta's messaging-limit tier of the number ("TIER_1K"...; "" unknown): the unique users a
   /// day its broadcasts may reach (a broadcast waits for the next day's room past it).
   std::string messaging_limit;

@@ -402,17 +402,22 @@ std::optional<caf::error> template_refusal(const conversation_state& st, const j
   return std::nullopt;
 }
 
+/// The stored template a template send names (null: not a template, or not known yet).
+const json* stored_template(const templates::book& book, const json& message) {
+  if (!is_template(message)) return nullptr;
+  const auto& t = member_of(message, "template");
+  const auto& name = member_of(t, "name");
+  const auto& code = member_of(member_of(t, "language"), "code");
+  if (!name.is_string() || !code.is_string()) return nullptr;
+  return book.find(name.get<std::string>(), code.get<std::string>());
+}
+
 /// Whether `message` is a template the project has as MARKETING (none known: not).
 bool is_marketing(const conversation_state& st, const json& message) {
   if (!st.ctx->templates || !is_template(message)) return false;
   auto book = st.ctx->templates->get();
-  if (!book) return false;
-  const auto& t = message["template"];
-  if (!t.is_object()) return false;
-  auto language = t.value("language", json::object());
-  const auto* stored =
-      book->find(t.value("name", ""), language.is_object() ? language.value("code", "") : "");
-  return stored && stored->value("category", "") == "MARKETING";
+  const auto* stored = book ? stored_template(*book, message) : nullptr;
+  return stored && member_of(*stored, "category") == "MARKETING";
 }
 
 /// Whether the contact is opted out once `result` is applied (a step may opt it out or in).
@@ -438,9 +443,19 @@ void count_template_send(const conversation_state& st, const json& message) {
       .inc();
 }
 
-/// A flow send resolved for Meta (flows::prepare_send, with a token of its own), or why not.
+/// A flow send resolved for Meta (flows::prepare_send, with a token of its own), or why not; a
+/// template's flow buttons get their tokens (flows::prepare_template_flows).
 flows::prepared_send prepare_flow_send(const conversation_state& st, json message) {
-  if (!st.ctx->flows || !flows::is_flow_send(message)) return {std::move(message), {}, false};
+  if (!st.ctx->flows) return {std::move(message), {}, false};
+  if (is_template(message)) {
+    auto book = st.ctx->templates ? st.ctx->templates->get() : templates::book_ptr{};
+    const auto* stored = book ? stored_template(*book, message) : nullptr;
+    if (stored && flows::has_flow_button(*stored))
+      message = flows::prepare_template_flows(*st.ctx->flows->get(), *stored, std::move(message),
+                                              secrets::random_hex(16));
+    return {std::move(message), {}, false};
+  }
+  if (!flows::is_flow_send(message)) return {std::move(message), {}, false};
   return flows::prepare_send(*st.ctx->flows->get(), std::move(message), secrets::random_hex(16));
 }
 
@@ -476,7 +491,7 @@ void run_operator_send(self_ptr self) {
     return fail_front(self, outside_window_error());
   }
   if (auto refused = template_refusal(st, content)) return fail_front(self, *refused);
-  if (flows::is_flow_send(content)) {
+  if (flows::is_flow_send(content) || is_template(content)) {
     auto prepared = prepare_flow_send(st, std::move(content));
     if (prepared.refusal)
       return fail_front(

@@ -92,6 +92,7 @@ void start_runner(project_self self, std::int64_t id) {
   ctx.events = st.events;
   ctx.project = caf::actor_cast<caf::actor>(self);
   ctx.templates = st.templates;
+  ctx.flows = st.flows;
   ctx.rate = effective_settings(json::parse(st.row.settings_json, nullptr, false))
                  .value("messages_per_second", 80.0);
   ctx.metrics = st.svc->metrics;

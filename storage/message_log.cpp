@@ -794,10 +794,12 @@ void record_flow_answer(pqxx::transaction_base& tx,
   tx.exec_params(
       "INSERT INTO flow_answers (flow_name, flow_id, flow_token, response, message_id, send_id, "
       "contact_id, conversation_id) "
-      "SELECT $1, $2, $3, $4::jsonb, m.id, "
+      "SELECT $1, $2, $3, $4::jsonb, m.id, coalesce("
+      "(SELECT s.id FROM messages s WHERE s.wamid = m.content->'context'->>'id' AND "
+      "s.direction = 'out'), "
       "(SELECT s.id FROM messages s WHERE s.direction = 'out' AND s.type = 'interactive' AND "
       "s.content->'interactive'->'action'->'parameters'->>'flow_token' = $3 "
-      "ORDER BY s.id DESC LIMIT 1), m.contact_id, m.conversation_id "
+      "ORDER BY s.id DESC LIMIT 1)), m.contact_id, m.conversation_id "
       "FROM messages m WHERE m.wamid = $5 "
       "ON CONFLICT (message_id) DO NOTHING",
       value("flow_name"), value("flow_id"), value("flow_token"), value("response"), value("wamid"));

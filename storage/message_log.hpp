@@ -108,8 +108,9 @@ void save_row(pqxx::transaction_base& tx, const std::string& table,
 
 /// Stores a flow's answer (`values` of a bot::save_op of kind flow_answer: flow_name, flow_id,
 /// flow_token, response, wamid), with the answer's message (by its wamid, stored before in the
-/// same transaction) and the flow message it answers (the latest out with its flow_token). An
-/// answer delivered again is stored once.
+/// same transaction) and the flow message it answers: the one it replies to (its `context`,
+/// an interactive flow message or a template with a flow button), else the latest interactive
+/// flow message with its flow_token. An answer delivered again is stored once.
 void record_flow_answer(pqxx::transaction_base& tx,
                         const std::vector<std::pair<std::string, std::string>>& values);
 

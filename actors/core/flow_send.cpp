@@ -2,6 +2,7 @@
 
 #include "storage/identifiers.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace paige::actors::flows {
@@ -134,6 +135,94 @@ void catalog::remove_id(const std::string& meta_id) {
 const flow_ref* catalog::find(const std::string& name) const {
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : &it->second;
+}
+
+std::string catalog::name_of_id(const std::string& meta_id) const {
+  for (const auto& [name, ref] : by_name_)
+    if (ref.meta_id == meta_id) return name;
+  return {};
+}
+
+namespace {
+
+/// The template's buttons (Meta's shape), or an empty list.
+const json& buttons_of(const json& stored) {
+  static const json none = json::array();
+  const auto& comps = member(stored, "components");
+  if (!comps.is_array()) return none;
+  for (const auto& c : comps) {
+    const auto& type = member(c, "type");
+    if (type.is_string() && (type == "BUTTONS" || type == "buttons")) {
+      const auto& list = member(c, "buttons");
+      return list.is_array() ? list : none;
+    }
+  }
+  return none;
+}
+
+bool is_flow_button(const json& button) {
+  const auto& type = member(button, "type");
+  return type == "FLOW" || type == "flow";
+}
+
+/// Whether a send's component is the parameter of button `index`.
+bool is_button_at(const json& component, std::size_t index) {
+  if (member(component, "type") != "button") return false;
+  const auto& i = member(component, "index");
+  if (i.is_number_unsigned()) return i.get<std::size_t>() == index;
+  return i.is_string() && i.get_ref<const std::string&>() == std::to_string(index);
+}
+
+/// The project's flow a template's FLOW button names ("" when it names none of them).
+std::string flow_of_button(const catalog& flows, const json& button) {
+  const auto& name = member(button, "flow_name");
+  if (name.is_string() && flows.find(name.get<std::string>())) return name.get<std::string>();
+  const auto& id = member(button, "flow_id");
+  if (id.is_string()) return flows.name_of_id(id.get<std::string>());
+  if (id.is_number()) return flows.name_of_id(id.dump());
+  return {};
+}
+
+}  // namespace
+
+bool has_flow_button(const json& stored) {
+  const auto& buttons = buttons_of(stored);
+  return std::any_of(buttons.begin(), buttons.end(), is_flow_button);
+}
+
+json prepare_template_flows(const catalog& flows, const json& stored, json message,
+                            const std::string& token_suffix) {
+  if (member(message, "type") != "template" || !member(message, "template").is_object())
+    return message;
+  const auto& buttons = buttons_of(stored);
+  auto& t = message["template"];
+  for (std::size_t i = 0; i < buttons.size(); ++i) {
+    if (!is_flow_button(buttons[i])) continue;
+    auto name = flow_of_button(flows, buttons[i]);
+    if (name.empty()) continue;
+    if (!t.contains("components")) t["components"] = json::array();
+    auto& comps = t["components"];
+    if (!comps.is_array()) return message;  // the template checker's to refuse
+    auto it =
+        std::find_if(comps.begin(), comps.end(), [i](const json& c) { return is_button_at(c, i); });
+    if (it == comps.end()) {
+      comps.push_back({{"type", "button"},
+                       {"sub_type", "flow"},
+                       {"index", std::to_string(i)},
+                       {"parameters", {{{"type", "action"}, {"action", json::object()}}}}});
+      it = std::prev(comps.end());
+    }
+    // A parameter of the wrong shape is the template checker's to refuse.
+    auto params = it->find("parameters");
+    if (params == it->end() || !params->is_array() || params->empty() ||
+        !member((*params)[0], "action").is_object())
+      continue;
+    auto& action = (*params)[0]["action"];
+    const auto& given = member(action, "flow_token");
+    if (!given.is_string() || given.get_ref<const std::string&>().empty())
+      action["flow_token"] = name + ":" + token_suffix;
+  }
+  return message;
 }
 
 bool is_flow_send(const json& message) {

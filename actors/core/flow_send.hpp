@@ -39,6 +39,8 @@ class catalog {
   /// Removes the flow of Meta's id `meta_id` (whatever its name).
   void remove_id(const std::string& meta_id);
   const flow_ref* find(const std::string& name) const;
+  /// The name of the flow of Meta's id `meta_id` ("" when none).
+  std::string name_of_id(const std::string& meta_id) const;
   std::size_t size() const { return by_name_.size(); }
 
  private:
@@ -63,6 +65,18 @@ struct prepared_send {
 /// one, `flow_message_version` "3". Pointers below `at`.
 prepared_send prepare_send(const catalog& flows, nlohmann::json message,
                            const std::string& token_suffix, const std::string& at = "");
+
+/// Gives a template send's flow buttons their tokens: each FLOW button of the template as Meta
+/// approved it (`stored`, Meta's shape) that names one of the project's flows (by `flow_name` or
+/// `flow_id`) gets the flow_token "<name>:<token_suffix>" in the send's button parameter (the
+/// parameter added when the send gives none; a token the send gives is kept), so its answer
+/// finds its flow and its send as an interactive flow message's does. Other messages come back
+/// unchanged.
+nlohmann::json prepare_template_flows(const catalog& flows, const nlohmann::json& stored,
+                                      nlohmann::json message, const std::string& token_suffix);
+
+/// Whether a template (Meta's shape) has a FLOW button.
+bool has_flow_button(const nlohmann::json& stored);
 
 /// The writes an answer makes (with the step that handles it): its `flow_answers` row, and the
 /// row of the flow's mapped table (its column templates interpolated as a bot's `save`). None

@@ -159,6 +159,54 @@ json view_of(const json& f, bool with_preview) {
 
 http_response success() { return http_response::json(200, {{"success", true}}); }
 
+/// A flow a message sent: its token, and Meta's id of the flow.
+struct sent_flow {
+  std::string token, flow_id;
+};
+
+std::string text_at(const json& obj, const char* key) {
+  auto it = obj.is_object() ? obj.find(key) : obj.end();
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+/// The flow an outbound message opens: an interactive flow message's, or a template's flow
+/// button's (its flow from the template as Meta keeps it; the token "unused" when the send gave
+/// the button no parameter, as Meta does).
+std::optional<sent_flow> flow_sent(const sim_context& ctx, const number& n, const json& m) {
+  if (!m.is_object()) return std::nullopt;
+  if (m.value("type", json()) == "interactive") {
+    const auto& i = m.value("interactive", json::object());
+    if (!i.is_object() || i.value("type", json()) != "flow") return std::nullopt;
+    auto p = i.value("action", json::object()).value("parameters", json::object());
+    return sent_flow{text_at(p, "flow_token"), text_at(p, "flow_id")};
+  }
+  if (m.value("type", json()) != "template") return std::nullopt;
+  const auto& t = m.value("template", json::object());
+  auto stored = ctx.state.find_template(n.waba_id, text_at(t, "name"),
+                                        text_at(t.value("language", json::object()), "code"));
+  if (!stored) return std::nullopt;
+  for (const auto& c : stored->value("components", json::array())) {
+    if (text_at(c, "type") != "BUTTONS") continue;
+    const auto& buttons = c.value("buttons", json::array());
+    for (std::size_t i = 0; i < buttons.size(); ++i) {
+      if (text_at(buttons[i], "type") != "FLOW") continue;
+      sent_flow out{"unused", text_at(buttons[i], "flow_id")};
+      if (out.flow_id.empty())
+        for (const auto& f : ctx.state.flows(n.waba_id))
+          if (text_at(f, "name") == text_at(buttons[i], "flow_name"))
+            out.flow_id = text_at(f, "id");
+      for (const auto& given : t.value("components", json::array()))
+        if (text_at(given, "sub_type") == "flow" && text_at(given, "index") == std::to_string(i))
+          for (const auto& p : given.value("parameters", json::array()))
+            if (auto token = text_at(p.value("action", json::object()), "flow_token");
+                !token.empty())
+              out.token = token;
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool flow_call(const sim_context& ctx, const http_request& req, responder respond) {
@@ -312,18 +360,12 @@ void add_flow_routes(api::router& routes, sim_context ctx) {
                           : std::string{};
         std::string token, context_id, flow_id;  // of the latest flow sent (with that token)
         for (const auto& r : ctx.state.records(n->phone_number_id, wa_id, 0)) {
-          const auto& m = r.message;
-          if (r.direction != "out" || !m.is_object() || m.value("type", json()) != "interactive")
-            continue;
-          const auto& i = m.value("interactive", json::object());
-          if (!i.is_object() || i.value("type", json()) != "flow") continue;
-          auto p = i.value("action", json::object()).value("parameters", json::object());
-          auto sent_token =
-              p.value("flow_token", json()).is_string() ? p["flow_token"].get<std::string>() : "";
-          if (!wanted.empty() && sent_token != wanted) continue;
-          token = sent_token;
+          if (r.direction != "out") continue;
+          auto sent = flow_sent(ctx, *n, r.message);
+          if (!sent || (!wanted.empty() && sent->token != wanted)) continue;
+          token = sent->token;
           context_id = r.wamid;
-          flow_id = p.value("flow_id", json()).is_string() ? p["flow_id"].get<std::string>() : "";
+          flow_id = sent->flow_id;
         }
         if (context_id.empty())
           return respond(http_response::json(404, {{"error", "no flow was sent to this user"}}));

@@ -461,3 +461,108 @@ TEST_CASE("the data-exchange endpoint decrypts Meta's requests and refuses what 
   CHECK(again.body["public_key"] != pem);
   CHECK(exchange({{"action", "ping"}})["status"] == 200);
 }
+
+TEST_CASE("a template's flow button opens the project's flow: a token per send, answers found",
+          "[integration][flows]") {
+  pipeline p;
+  flows_api f{p};
+  auto flow = booking();
+  flow["answers"] = {{"table", "bookings"},
+                     {"create_table", true},
+                     {"columns", {{"name", "{{flow.name}}"}, {"phone", "{{contact.wa_id}}"}}}};
+  f.create(flow);
+  REQUIRE(f.act("booking", "publish").status == 200);
+  p.put_bot(json::parse(R"({"initial_state": "start", "states": {
+    "start": {"kind": "await", "routes": [
+      {"when": {"flow": "booking"}, "then": [
+        {"send": {"type": "text", "text": {"body": "Booked, {{flow.name}}."}}}]}]}}})"));
+  // A template whose button opens the flow by its name.
+  json book_visit{{"name", "book_visit"},
+                  {"language", "en_US"},
+                  {"category", "UTILITY"},
+                  {"components",
+                   {{{"type", "BODY"}, {"text", "Your next visit is due."}},
+                    {{"type", "BUTTONS"},
+                     {"buttons",
+                      {{{"type", "FLOW"},
+                        {"text", "Book"},
+                        {"flow_name", "booking"},
+                        {"navigate_screen", "BOOKING"}}}}}}}};
+  auto templates = "/v1/projects/" + p.project + "/templates";
+  auto t = p.s.call("POST", templates, book_visit.dump());
+  INFO(t.body.dump());
+  REQUIRE(t.status == 201);
+  REQUIRE(wait_until([&] {
+    return p.s.call("GET", templates + "/book_visit/en_US").body.value("status", "") == "APPROVED";
+  }));
+
+  // An operator sends it without a button parameter: Paige gives the button a token.
+  auto messages = "/v1/projects/" + p.project + "/messages";
+  json send{{"to", "15550610"},
+            {"type", "template"},
+            {"template", {{"name", "book_visit"}, {"language", {{"code", "en_US"}}}}}};
+  auto queued = p.s.call("POST", messages, send.dump());
+  INFO(queued.body.dump());
+  REQUIRE(queued.status == 202);
+  auto token_of = [](const json& message) {
+    for (const auto& c : message["template"]["components"])
+      if (c.value("sub_type", "") == "flow" && c.value("index", "") == "0")
+        return c["parameters"][0]["action"]["flow_token"].get<std::string>();
+    return std::string{};
+  };
+  auto first = p.replies("15550610", 1)[0]["message"];
+  auto token = token_of(first);
+  CHECK(token.rfind("booking:", 0) == 0);
+  CHECK(token.size() > 20);
+  // A second send gets a token of its own; a token the sender gives is kept.
+  send["template"]["components"] = {
+      {{"type", "button"},
+       {"sub_type", "flow"},
+       {"index", "0"},
+       {"parameters", {{{"type", "action"}, {"action", {{"flow_token", "booking:mine"}}}}}}}};
+  REQUIRE(p.s.call("POST", messages, send.dump()).status == 202);
+  CHECK(token_of(p.replies("15550610", 2)[1]["message"]) == "booking:mine");
+
+  // The user answers the first send: the bot's flow matcher, the mapped row and the answer's
+  // send all come from the template's token.
+  auto done =
+      p.meta.call("POST", "/control/numbers/" + number_id + "/users/15550610/flows/complete",
+                  json{{"flow_token", token},
+                       {"response", {{"name", "Ana"}, {"service", "cut"}, {"date", "2027-01-04"}}}}
+                      .dump());
+  INFO(done.body.dump());
+  REQUIRE(done.status == 200);
+  CHECK(done.body["flow_token"] == token);
+  auto replies = p.replies("15550610", 3);
+  CHECK(replies[2]["message"]["text"]["body"] == "Booked, Ana.");
+  {
+    auto db = p.project_db();
+    pqxx::read_transaction tx{db};
+    auto rows = tx.exec("SELECT name, phone FROM bookings");
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0][0].as<std::string>() == "Ana");
+    CHECK(rows[0][1].as<std::string>() == "15550610");
+    auto answer = tx.exec(
+        "SELECT s.type, s.content->'template'->>'name' FROM flow_answers a "
+        "JOIN messages s ON s.id = a.send_id");
+    REQUIRE(answer.size() == 1);
+    CHECK(answer[0][0].as<std::string>() == "template");
+    CHECK(answer[0][1].as<std::string>() == "book_visit");
+  }
+
+  // A broadcast of the template gives each recipient's button a token of its own.
+  json broadcast{{"name", "visits"},
+                 {"template", {{"name", "book_visit"}, {"language", "en_US"}}},
+                 {"audience", {{"wa_ids", {"15550611", "15550612"}}}}};
+  auto b = p.s.call("POST", "/v1/projects/" + p.project + "/broadcasts", broadcast.dump());
+  INFO(b.body.dump());
+  REQUIRE(b.status == 201);
+  std::set<std::string> tokens;
+  for (const auto* wa_id : {"15550611", "15550612"}) {
+    auto token_to = token_of(p.replies(wa_id, 1)[0]["message"]);
+    CHECK(token_to.rfind("booking:", 0) == 0);
+    tokens.insert(token_to);
+  }
+  CHECK(tokens.size() == 2);
+  CHECK(tokens.count(token) == 0);
+}

@@ -204,3 +204,60 @@ TEST_CASE("the endpoint's next screen and its data queries", "[flows]") {
                                     "/data_sources/A/data/f/one"});
   CHECK(check_data_sources(sources, flow, "").empty());
 }
+
+TEST_CASE("a template's flow buttons get a token per send for the project's flows", "[flows]") {
+  auto stored = json::parse(R"({"category": "UTILITY", "components": [
+    {"type": "BODY", "text": "Your visit is due."},
+    {"type": "BUTTONS", "buttons": [
+      {"type": "QUICK_REPLY", "text": "Later"},
+      {"type": "FLOW", "text": "Book", "flow_name": "booking"},
+      {"type": "FLOW", "text": "Other", "flow_id": "5678"},
+      {"type": "FLOW", "text": "Elsewhere", "flow_id": "999"}]}]})");
+  json send{{"type", "template"},
+            {"template", {{"name", "due"}, {"language", {{"code", "en_US"}}}}}};
+  REQUIRE(has_flow_button(stored));
+  auto out = prepare_template_flows(booking_catalog(), stored, send, "f00d");
+  auto comps = out["template"]["components"];
+  // Buttons 1 (by name) and 2 (by Meta's id) name the project's flows; 3 is not one of them.
+  REQUIRE(comps.size() == 2);
+  CHECK(comps[0]["index"] == "1");
+  CHECK(comps[0]["sub_type"] == "flow");
+  CHECK(comps[0]["parameters"][0]["type"] == "action");
+  CHECK(comps[0]["parameters"][0]["action"]["flow_token"] == "booking:f00d");
+  CHECK(comps[1]["index"] == "2");
+  CHECK(comps[1]["parameters"][0]["action"]["flow_token"] == "a:b:f00d");
+
+  // A parameter the sender gave keeps its data and its token; one without a token gets one.
+  send["template"]["components"] = json::parse(R"([
+    {"type": "button", "sub_type": "flow", "index": 1, "parameters": [{"type": "action",
+      "action": {"flow_action_data": {"k": "v"}}}]},
+    {"type": "button", "sub_type": "flow", "index": "2", "parameters": [{"type": "action",
+      "action": {"flow_token": "a:b:mine"}}]}])");
+  comps = prepare_template_flows(booking_catalog(), stored, send, "f00d")["template"]["components"];
+  REQUIRE(comps.size() == 2);
+  CHECK(comps[0]["parameters"][0]["action"]["flow_token"] == "booking:f00d");
+  CHECK(comps[0]["parameters"][0]["action"]["flow_action_data"]["k"] == "v");
+  CHECK(comps[1]["parameters"][0]["action"]["flow_token"] == "a:b:mine");
+
+  // No flow button, or not a template: unchanged.
+  auto plain = json::parse(R"({"components": [{"type": "BODY", "text": "Hi"}]})");
+  CHECK_FALSE(has_flow_button(plain));
+  CHECK(prepare_template_flows(booking_catalog(), plain, send, "x") == send);
+  json text{{"type", "text"}, {"text", {{"body", "hi"}}}};
+  CHECK(prepare_template_flows(booking_catalog(), stored, text, "x") == text);
+
+  // Hostile shapes are left for the template checker, never thrown on.
+  for (const auto& v : {json(nullptr), json(1), json("x"), json::array(), json::object()}) {
+    auto m = send;
+    m["template"]["components"] = v;
+    CHECK_NOTHROW(prepare_template_flows(booking_catalog(), stored, m, "x"));
+    m["template"]["components"] =
+        json::array({{{"type", "button"}, {"index", "1"}, {"parameters", v}}});
+    CHECK_NOTHROW(prepare_template_flows(booking_catalog(), stored, m, "x"));
+    CHECK_NOTHROW(prepare_template_flows(booking_catalog(), v, send, "x"));
+    CHECK_NOTHROW(has_flow_button(v));
+    auto odd = stored;
+    odd["components"][1]["buttons"][1]["flow_name"] = v;
+    CHECK_NOTHROW(prepare_template_flows(booking_catalog(), odd, send, "x"));
+  }
+}
