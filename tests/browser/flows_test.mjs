@@ -127,3 +127,32 @@ test("a draft is deleted after its name is typed", async () => {
   assert.ok(!(await atMeta()).some((f) => f.name === "survey draft"));
   assertClean(page);
 });
+
+test("a template's flow button is chosen from the project's flows", async () => {
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  const made = await api("POST", flows(), { name: "visit", categories: ["APPOINTMENT_BOOKING"], flow_json: booking });
+  assert.equal(made.status, 201);
+  await page.goto(`${env.url}/#/p/${env.project}/templates`);
+  await page.getByRole("heading", { name: "Message templates" }).waitFor();
+  await page.getByLabel(/^Name/).fill("visit_due");
+  await page.getByLabel(/^Body/).fill("Your next visit is due.");
+  await page.getByLabel("Flow button text").fill("Book <i>now</i>");
+  // A text without a flow: Paige says the button needs one, Meta sees nothing.
+  await page.getByRole("button", { name: "Submit to Meta" }).click();
+  await page.getByText("names its flow").first().waitFor();
+  assert.ok(!(await metasim("GET", "/control/templates")).body.templates.some((t) => t.name === "visit_due"));
+  await page.getByLabel("Flow button (optional)").selectOption("visit");
+  await page.getByLabel("Flow screen (optional)").fill("BOOKING");
+  await page.getByLabel("Preview").getByText("Book <i>now</i>").waitFor();
+  await page.getByRole("button", { name: "Submit to Meta" }).click();
+  await page.getByRole("row").filter({ hasText: "visit_due" }).waitFor();
+  const atMetaNow = (await metasim("GET", "/control/templates")).body.templates.find((t) => t.name === "visit_due");
+  const buttons = atMetaNow.components.find((c) => c.type === "BUTTONS").buttons;
+  assert.equal(buttons.length, 1);
+  assert.equal(buttons[0].type, "FLOW");
+  assert.equal(buttons[0].text, "Book <i>now</i>");
+  assert.equal(buttons[0].flow_name, "visit");
+  assert.equal(buttons[0].navigate_screen, "BOOKING");
+  assertClean(page);
+});

@@ -65,6 +65,9 @@ export function templatesPage(ctx) {
     body: h("textarea", { rows: 4 }),
     footer: h("input", { type: "text", autocomplete: "off" }),
     buttons: h("textarea", { rows: 2, placeholder: "One quick reply per line" }),
+    flowText: h("input", { type: "text", autocomplete: "off", placeholder: "Book now" }),
+    flowName: h("select", {}, h("option", { value: "" }, "No flow button")),
+    flowScreen: h("input", { type: "text", autocomplete: "off", spellcheck: "false", placeholder: "its first screen" }),
   };
   const media = h("input", { type: "file", accept: "image/jpeg,image/png,video/mp4,application/pdf" });
   const mediaStatus = h("span", { role: "status" });
@@ -78,7 +81,18 @@ export function templatesPage(ctx) {
     footer: field("Footer (optional)", inputs.footer, "At most 60 characters, no parameters."),
     buttons: field("Quick replies (optional)", inputs.buttons, "Up to 10, at most 25 characters each."),
     media: field("Header image, video or document (optional)", media, "Instead of a text header: Meta reviews this file as its example."),
+    flowName: field("Flow button (optional)", inputs.flowName, "Opens one of the project's flows; each send gets its own flow token."),
+    flowText: field("Flow button text", inputs.flowText, "At most 25 characters."),
+    flowScreen: field("Flow screen (optional)", inputs.flowScreen, "The screen it opens; the flow's first otherwise."),
   };
+  // The project's flows, for the flow button (a stored template may name one no longer listed).
+  const flowChoices = (current) => call("listFlows", { project_id: id }, { query: { limit: 100 } })
+    .then((r) => r.items.map((f) => f.name)).catch(() => [])
+    .then((names) => {
+      if (current && !names.includes(current)) names.push(current);
+      replace(inputs.flowName, h("option", { value: "" }, "No flow button"), names.map((n) => h("option", { value: n }, n)));
+      inputs.flowName.value = current ?? "";
+    });
   // A media header: the file goes to Meta now; the template carries its handle.
   media.addEventListener("change", async () => {
     const file = media.files?.[0];
@@ -105,6 +119,7 @@ export function templatesPage(ctx) {
   function read() {
     for (const k of ["name", "language", "category", "parameter_format", "header", "body", "footer"]) state[k] = inputs[k].value;
     state.quickReplies = inputs.buttons.value.split("\n").map((s) => s.trim()).filter(Boolean);
+    state.flow = { text: inputs.flowText.value, flow_name: inputs.flowName.value, screen: inputs.flowScreen.value };
   }
 
   function renderExamples() {
@@ -138,6 +153,9 @@ export function templatesPage(ctx) {
     editing = template;
     for (const k of ["name", "language", "category", "parameter_format", "header", "body", "footer"]) inputs[k].value = f[k];
     inputs.buttons.value = f.quickReplies.join("\n");
+    inputs.flowText.value = f.flow.text;
+    inputs.flowScreen.value = f.flow.screen;
+    flowChoices(f.flow.flow_name);
     inputs.name.readOnly = inputs.language.readOnly = !!template;
     replace(heading, template ? `Edit ${template.name} (${template.language})` : "New template");
     replace(submit, template ? "Submit the change to Meta" : "Submit to Meta");
@@ -207,7 +225,7 @@ export function templatesPage(ctx) {
     h("section", { class: "card" }, heading,
       h("form", { class: "template-form", onsubmit: save },
         h("div", { class: "columns" },
-          h("div", {}, fields.name, fields.language, fields.category, fields.parameter_format, fields.header, fields.media, mediaStatus, fields.body, fields.footer, fields.buttons, examples),
+          h("div", {}, fields.name, fields.language, fields.category, fields.parameter_format, fields.header, fields.media, mediaStatus, fields.body, fields.footer, fields.buttons, fields.flowName, fields.flowText, fields.flowScreen, examples),
           h("div", {}, h("h3", {}, "Preview"), preview)),
         problems,
         h("div", { class: "buttons" }, submit, cancel)))));

@@ -15,6 +15,7 @@ export function blankForm() {
   return {
     name: "", language: "en_US", category: "UTILITY", parameter_format: "positional",
     header: "", body: "", footer: "", quickReplies: [], url: { text: "", url: "" },
+    flow: { text: "", flow_name: "", screen: "" },  // a button that opens one of the project's flows
     examples: {},  // parameter name → example (header and body share names)
     // What the form does not show (a media header, other buttons), sent back as it was.
     keep: { header: null, buttons: [] },
@@ -65,6 +66,12 @@ export function templateOf(f) {
     if (paramsOf(f.url.url).length) b.example = [f.url.url.replace(/\{\{[^}]*\}\}/, "abc123")];
     buttons.push(b);
   }
+  if (f.flow?.text.trim() || f.flow?.flow_name) {
+    const b = { type: "FLOW", text: f.flow.text, flow_action: "navigate" };
+    if (f.flow.flow_name) b.flow_name = f.flow.flow_name;  // none: Paige says a flow is needed
+    if (f.flow.screen.trim()) b.navigate_screen = f.flow.screen.trim();
+    buttons.push(b);
+  }
   buttons.push(...(f.keep?.buttons ?? []));
   if (buttons.length) {
     components.push({ type: "BUTTONS", buttons });
@@ -95,6 +102,8 @@ export function formOf(t) {
       for (const b of c.buttons ?? []) {
         if (b.type === "QUICK_REPLY") f.quickReplies.push(b.text ?? "");
         else if (b.type === "URL" && !f.url.text && !f.url.url) f.url = { text: b.text ?? "", url: b.url ?? "" };
+        else if (b.type === "FLOW" && b.flow_name && !f.flow.flow_name)
+          f.flow = { text: b.text ?? "", flow_name: b.flow_name, screen: b.navigate_screen ?? "" };
         else f.keep.buttons.push(b);
       }
     const ex = c.example ?? {};
@@ -111,5 +120,6 @@ export function previewOf(f) {
   const fill = (text) => String(text ?? "").replace(/\{\{\s*([^{}\s]+)\s*\}\}/g, (all, p) => example(f, p) || all);
   const buttons = f.quickReplies.filter((t) => t.trim());
   if (f.url.text.trim()) buttons.push(f.url.text);
+  if (f.flow?.text.trim()) buttons.push(f.flow.text);
   return { header: fill(f.header), body: fill(f.body), footer: f.footer, buttons };
 }

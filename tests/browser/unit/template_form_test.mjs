@@ -58,3 +58,24 @@ test("what the form does not show is sent back as it was", () => {
   assert.deepEqual(template.components[2].buttons.map((b) => b.text).sort(), ["Call", "Map", "Shop"]);
   assert.equal(template.components[1].text, "New in store today");
 });
+
+test("a flow button names the project's flow and comes back as the same form", () => {
+  const f = { ...blankForm(), name: "visit_due", body: "Your visit is due.",
+    flow: { text: "Book", flow_name: "booking", screen: " BOOKING " } };
+  const { template, fields } = templateOf(f);
+  assert.deepEqual(fields, ["body", "buttons"]);
+  assert.deepEqual(template.components[1].buttons,
+    [{ type: "FLOW", text: "Book", flow_action: "navigate", flow_name: "booking", navigate_screen: "BOOKING" }]);
+  assert.deepEqual(previewOf(f).buttons, ["Book"]);
+  const back = formOf(template);
+  assert.deepEqual(back.flow, { text: "Book", flow_name: "booking", screen: "BOOKING" });
+  assert.deepEqual(back.keep.buttons, []);
+  // Text without a flow: sent without one, for Paige to say a flow is needed.
+  const none = templateOf({ ...blankForm(), body: "x", flow: { text: "Book", flow_name: "", screen: "" } });
+  assert.equal(none.template.components[1].buttons[0].flow_name, undefined);
+  // A flow button by Meta's id only (made at Meta) is kept as it was.
+  const byId = formOf({ components: [{ type: "BODY", text: "x" },
+    { type: "BUTTONS", buttons: [{ type: "FLOW", text: "Go", flow_id: "123" }] }] });
+  assert.equal(byId.flow.flow_name, "");
+  assert.deepEqual(byId.keep.buttons, [{ type: "FLOW", text: "Go", flow_id: "123" }]);
+});
