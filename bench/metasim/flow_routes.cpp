@@ -8,8 +8,12 @@
 #include "common/flow_crypto.hpp"
 #include "common/secrets.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <functional>
+#include <memory>
+#include <mutex>
 
 namespace paige::metasim {
 namespace {
@@ -205,6 +209,74 @@ std::optional<sent_flow> flow_sent(const sim_context& ctx, const number& n, cons
     }
   }
   return std::nullopt;
+}
+
+/// Where a flow's endpoint calls go: its number (with its public key) and endpoint_uri; or
+/// why none (`error`, with the status to answer).
+struct endpoint_target {
+  std::optional<number> n;
+  std::string url;
+  unsigned status = 200;
+  std::string error;
+};
+
+endpoint_target endpoint_of(const sim_context& ctx, const std::string& flow_id) {
+  endpoint_target t;
+  auto f = ctx.state.find_flow(flow_id);
+  if (!f) return t.status = 404, t.error = "no such flow", t;
+  t.n = ctx.state.find_waba(f->value("waba_id", ""));
+  t.url = f->value("endpoint_uri", "");
+  if (!t.n || t.n->flows_public_key.empty() || t.url.empty())
+    return t.status = 409, t.error = "the flow has no endpoint or key", t;
+  return t;
+}
+
+/// One call of Meta's to the endpoint: `body` ({"action", "screen"?, "data"?, "flow_token"?,
+/// "tamper"?: "signature" | "key" | "payload"}) encrypted to the number's key as Meta does,
+/// signed, sent; `done` gets {"status", "elapsed_ms", "response" (decrypted) | "body" | "error"}.
+void exchange(const sim_context& ctx, const endpoint_target& target, const json& body,
+              std::function<void(json)> done) {
+  json payload{{"version", "3.0"}, {"action", body.value("action", "ping")}};
+  for (const char* key : {"screen", "data", "flow_token"})
+    if (body.contains(key)) payload[key] = body[key];
+  auto tamper = body.value("tamper", "");
+  auto key = tamper == "key" ? flow_crypto::make_key_pair().public_pem : target.n->flows_public_key;
+  auto sealed = flow_crypto::encrypt_request(key, payload.dump());
+  if (tamper == "payload") {
+    auto data = flow_crypto::base64_decode(sealed.encrypted_flow_data);
+    data[data.size() / 2] = static_cast<char>(data[data.size() / 2] ^ 0x20);
+    sealed.encrypted_flow_data = flow_crypto::base64_encode(data);
+  }
+  auto text = json{{"encrypted_flow_data", sealed.encrypted_flow_data},
+                   {"encrypted_aes_key", sealed.encrypted_aes_key},
+                   {"initial_vector", sealed.initial_vector}}
+                  .dump();
+  auto secret = tamper == "signature" ? ctx.app_secret + "-not" : ctx.app_secret;
+  auto plain = sealed.plain;
+  ctx.state.count("flow_exchanges");
+  auto signature = "sha256=" + secrets::hmac_sha256_hex(secret, text);
+  auto started = std::chrono::steady_clock::now();
+  ctx.sender.call("POST", target.url,
+                  {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", signature}},
+                  std::move(text),
+                  [done = std::move(done), plain, started](api::client_response r) {
+                    // The endpoint's time, from the request sent to its answer (what Meta's 10 s
+                    // bound).
+                    json out{{"status", r.status},
+                             {"elapsed_ms", std::chrono::duration<double, std::milli>(
+                                                std::chrono::steady_clock::now() - started)
+                                                .count()}};
+                    if (r.status == 200) {
+                      try {
+                        out["response"] = json::parse(flow_crypto::decrypt_response(plain, r.body));
+                      } catch (const std::exception& e) {
+                        out["error"] = std::string{"the answer does not decrypt: "} + e.what();
+                      }
+                    } else {
+                      out["body"] = r.body;
+                    }
+                    done(std::move(out));
+                  });
 }
 
 }  // namespace
@@ -430,53 +502,68 @@ void add_flow_routes(api::router& routes, sim_context ctx) {
   // "flow_token"?, "tamper"?: "signature" | "key" | "payload"} encrypted to the number's key,
   // signed, sent to the flow's endpoint_uri; the answer decrypted.
   routes.add("POST", "/control/flows/{id}/exchange", [ctx](http_request&& req, responder respond) {
-    auto f = ctx.state.find_flow(std::string{req.param("id")});
-    if (!f) return respond(http_response::json(404, {{"error", "no such flow"}}));
-    auto n = ctx.state.find_waba(f->value("waba_id", ""));
-    auto url = f->value("endpoint_uri", "");
-    if (!n || n->flows_public_key.empty() || url.empty())
-      return respond(http_response::json(409, {{"error", "the flow has no endpoint or key"}}));
+    auto target = endpoint_of(ctx, std::string{req.param("id")});
+    if (!target.error.empty())
+      return respond(http_response::json(target.status, {{"error", target.error}}));
     auto body = json::parse(req.body, nullptr, false);
     if (!body.is_object()) return respond(http_response::json(400, {{"error", "a JSON object"}}));
-    json payload{{"version", "3.0"}, {"action", body.value("action", "ping")}};
-    for (const char* key : {"screen", "data", "flow_token"})
-      if (body.contains(key)) payload[key] = body[key];
-    auto tamper = body.value("tamper", "");
-    auto key = tamper == "key" ? flow_crypto::make_key_pair().public_pem : n->flows_public_key;
-    auto sealed = flow_crypto::encrypt_request(key, payload.dump());
-    if (tamper == "payload") {
-      auto data = flow_crypto::base64_decode(sealed.encrypted_flow_data);
-      data[data.size() / 2] = static_cast<char>(data[data.size() / 2] ^ 0x20);
-      sealed.encrypted_flow_data = flow_crypto::base64_encode(data);
-    }
-    auto text = json{{"encrypted_flow_data", sealed.encrypted_flow_data},
-                     {"encrypted_aes_key", sealed.encrypted_aes_key},
-                     {"initial_vector", sealed.initial_vector}}
-                    .dump();
-    auto secret = tamper == "signature" ? ctx.app_secret + "-not" : ctx.app_secret;
-    auto plain = sealed.plain;
-    ctx.state.count("flow_exchanges");
-    auto signature = "sha256=" + secrets::hmac_sha256_hex(secret, text);
-    auto started = std::chrono::steady_clock::now();
-    ctx.sender.call(
-        "POST", url, {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", signature}},
-        std::move(text), [respond, plain, started](api::client_response r) {
-          // The endpoint's time, from the request sent to its answer (what Meta's 10 s bound).
-          json out{{"status", r.status},
-                   {"elapsed_ms", std::chrono::duration<double, std::milli>(
-                                      std::chrono::steady_clock::now() - started)
-                                      .count()}};
-          if (r.status == 200) {
-            try {
-              out["response"] = json::parse(flow_crypto::decrypt_response(plain, r.body));
-            } catch (const std::exception& e) {
-              out["error"] = std::string{"the answer does not decrypt: "} + e.what();
-            }
-          } else {
-            out["body"] = r.body;
-          }
-          respond(http_response::json(200, out));
-        });
+    exchange(ctx, target, body, [respond](json out) { respond(http_response::json(200, out)); });
+  });
+
+  // Meta's client in many sessions at once, for the benchmark: {"sessions": [[request, ...],
+  // ...]} (each request as /exchange takes it); each session's requests one after another,
+  // every session at once. Answers {"requests", "ok", "wall_ms", "elapsed_ms": [sorted]}.
+  routes.add("POST", "/control/flows/{id}/sessions", [ctx](http_request&& req, responder respond) {
+    auto target = endpoint_of(ctx, std::string{req.param("id")});
+    if (!target.error.empty())
+      return respond(http_response::json(target.status, {{"error", target.error}}));
+    auto body = json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.value("sessions", json()).is_array())
+      return respond(
+          http_response::json(400, {{"error", "{\"sessions\": [[...], ...]} is required"}}));
+    struct run {
+      std::mutex mutex;
+      std::vector<double> elapsed;
+      std::size_t ok = 0, open = 0;
+      std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+      responder respond;
+    };
+    auto r = std::make_shared<run>();
+    r->respond = std::move(respond);
+    auto sessions = std::make_shared<json>(std::move(body["sessions"]));
+    auto finish = [r] {
+      std::sort(r->elapsed.begin(), r->elapsed.end());
+      r->respond(
+          http_response::json(200, {{"requests", r->elapsed.size()},
+                                    {"ok", r->ok},
+                                    {"wall_ms", std::chrono::duration<double, std::milli>(
+                                                    std::chrono::steady_clock::now() - r->started)
+                                                    .count()},
+                                    {"elapsed_ms", r->elapsed}}));
+    };
+    // One session's request `i`, then its next; the last session to end answers.
+    auto step = std::make_shared<std::function<void(std::size_t, std::size_t)>>();
+    *step = [ctx, target, r, sessions, finish, weak = std::weak_ptr(step)](std::size_t k,
+                                                                           std::size_t i) {
+      const auto& session = (*sessions)[k];
+      if (!session.is_array() || i >= session.size() || !session[i].is_object()) {
+        std::lock_guard<std::mutex> lock{r->mutex};
+        if (--r->open == 0) finish();
+        return;
+      }
+      // The calls in flight hold the step function; it holds itself only weakly.
+      exchange(ctx, target, session[i], [r, k, i, next = weak.lock()](json out) {
+        {
+          std::lock_guard<std::mutex> lock{r->mutex};
+          r->elapsed.push_back(out.value("elapsed_ms", 0.0));
+          if (out.value("status", 0) == 200 && !out.contains("error")) ++r->ok;
+        }
+        if (next) (*next)(k, i + 1);
+      });
+    };
+    r->open = sessions->size();
+    if (sessions->empty()) return finish();
+    for (std::size_t k = 0; k < sessions->size(); ++k) (*step)(k, 0);
   });
 
   // Control: the rules Meta's validation adds; the flows; a status change on command

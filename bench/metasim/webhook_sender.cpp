@@ -10,6 +10,16 @@
 
 namespace paige::metasim {
 
+namespace {
+
+/// The endpoint calls' client: the webhooks' options, with connections for every session.
+api::http_client_options calls_options(api::http_client_options o) {
+  o.max_connections_per_origin = 256;
+  return o;
+}
+
+}  // namespace
+
 webhook_sender::webhook_sender(std::string url, std::string app_secret, int max_attempts,
                                sim_state& state, scheduler& timers, api::http_client_options client)
     : url_(std::move(url)),
@@ -17,9 +27,13 @@ webhook_sender::webhook_sender(std::string url, std::string app_secret, int max_
       max_attempts_(max_attempts),
       state_(state),
       timers_(timers),
-      client_(client) {}
+      client_(client),
+      calls_(calls_options(client)) {}
 
-webhook_sender::~webhook_sender() { client_.stop(); }
+webhook_sender::~webhook_sender() {
+  client_.stop();
+  calls_.stop();
+}
 
 void webhook_sender::set_url(std::string url) {
   std::lock_guard<std::mutex> lock{url_mutex_};
@@ -166,7 +180,7 @@ void webhook_sender::attempt(std::shared_ptr<const std::string> body, std::strin
 void webhook_sender::call(const std::string& method, const std::string& url,
                           std::vector<std::pair<std::string, std::string>> headers,
                           std::string body, std::function<void(api::client_response)> done) {
-  client_.request(method, url, std::move(headers), std::move(body), std::move(done));
+  calls_.request(method, url, std::move(headers), std::move(body), std::move(done));
 }
 
 }  // namespace paige::metasim

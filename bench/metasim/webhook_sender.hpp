@@ -32,8 +32,9 @@ class webhook_sender {
   /// Posts a body already written (as Meta writes it: compact, ASCII escaped).
   void post(std::string body, std::function<void(delivery_outcome)> done = {});
 
-  /// Another call of Meta's to the business (a flow's data-exchange endpoint), through the
-  /// same client.
+  /// Another call of Meta's to the business (a flow's data-exchange endpoint), through a
+  /// client of its own with room for many concurrent calls (Meta's flow sessions are many
+  /// users at once, not a queue behind webhooks).
   void call(const std::string& method, const std::string& url,
             std::vector<std::pair<std::string, std::string>> headers, std::string body,
             std::function<void(api::client_response)> done);
@@ -70,6 +71,7 @@ class webhook_sender {
   sim_state& state_;
   scheduler& timers_;
   api::http_client client_;
+  api::http_client calls_;
 };
 
 }  // namespace paige::metasim
