@@ -130,6 +130,7 @@ std::shared_ptr<round_outcome> run_round(pqxx::connection& c, std::int64_t id,
   }
   if (want > 0 && !pending.empty()) {
     std::vector<storage::recipient_send> sends;
+    std::vector<storage::flow_token_row> tokens;
     std::vector<std::pair<std::string, std::string>> skipped;
     for (auto& p : pending) {
       if (static_cast<int>(sends.size() + skipped.size()) >= want) break;
@@ -150,11 +151,15 @@ std::shared_ptr<round_outcome> run_round(pqxx::connection& c, std::int64_t id,
         }
       }
       // Each recipient's flow buttons get a token of their own (flows::prepare_template_flows).
-      if (stored && flows && flows::has_flow_button(*stored))
+      if (stored && flows && flows::has_flow_button(*stored)) {
         message = flows::prepare_template_flows(*flows, *stored, std::move(message),
                                                 secrets::random_hex(16));
+        for (auto& [token, name] : flows::tokens_of(message))
+          tokens.push_back({token, name, p.wa_id});
+      }
       sends.push_back({p.wa_id, message.dump()});
     }
+    storage::record_flow_tokens(tx, tokens);
     out->queued = storage::queue_recipients(tx, id, sends, skipped);
     out->skipped = skipped.size();
     out->worked = true;

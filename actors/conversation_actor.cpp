@@ -504,10 +504,13 @@ void run_operator_send(self_ptr self) {
   }
   // A marketing template is not sent to a contact who opted out (checked where it is queued).
   bool marketing = is_marketing(st, content);
+  std::vector<storage::flow_token_row> tokens;
+  for (auto& [token, name] : flows::tokens_of(content)) tokens.push_back({token, name, st.wa_id});
   tx_job job = [conv = st.conversation_id(), contact = st.contact_id, type, marketing,
-                body = p.content_json](pqxx::transaction_base& tx) {
+                body = p.content_json, tokens = std::move(tokens)](pqxx::transaction_base& tx) {
     if (marketing && storage::contact_opted_out(tx, contact))
       return caf::make_message(storage::queued_message{});
+    storage::record_flow_tokens(tx, tokens);
     return caf::make_message(storage::queue_outbound(tx, conv, contact, type, body));
   };
   self->request(st.ctx->persistence, until_answered, run_atom::value, st.ctx->project_id,
@@ -753,6 +756,9 @@ bot::step_result compute_step(self_ptr self, pending_step& p) {
         .inc(static_cast<std::uint64_t>(before - result.sends.size()));
   for (const auto& m : result.sends) count_template_send(st, m);
   prepare_flow_sends(st, result.sends);
+  // The flow tokens sent are recorded with the step: the endpoint knows them (flow_tokens).
+  for (auto& save : flows::token_saves(result.sends, st.wa_id))
+    result.saves.push_back(std::move(save));
   // A flow's answer is stored with the message that brings it (and as a row of the table the
   // flow maps it to), whatever the bot does with it.
   if (st.ctx->flows)

@@ -30,6 +30,9 @@ void apply_save(pqxx::transaction_base& tx, const bot::save_op& save) {
     storage::set_contact_opt_out(tx, save.wa_id, save.opted_out);
   else if (save.what == bot::save_op::kind::flow_answer)
     storage::record_flow_answer(tx, save.values);
+  else if (save.what == bot::save_op::kind::flow_token)
+    storage::record_flow_tokens(
+        tx, {{save.values.at(0).second, save.values.at(1).second, save.values.at(2).second}});
   else
     storage::save_row(tx, save.table, save.values);
 }

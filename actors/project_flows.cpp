@@ -586,12 +586,7 @@ caf::result<std::string> flow_session(project_self self, std::string flow_token)
   json flow = f ? json{{"flow_json", f->flow_json}, {"data_sources", f->data_sources}} : json();
   auto rp = self->make_response_promise<std::string>();
   tx_job job = [flow_token](pqxx::transaction_base& tx) {
-    return caf::make_message(!tx.exec_params("SELECT 1 FROM messages WHERE direction = 'out' "
-                                             "AND type = 'interactive' AND "
-                                             "content->'interactive'->'action'->'parameters'->>"
-                                             "'flow_token' = $1 LIMIT 1",
-                                             flow_token)
-                                  .empty());
+    return caf::make_message(storage::flow_token_sent(tx, flow_token));
   };
   self->request(st.conversation_ctx->persistence, std::chrono::seconds{5}, run_atom::value,
                 st.row.id, std::move(job))

@@ -805,6 +805,39 @@ void record_flow_answer(pqxx::transaction_base& tx,
       value("flow_name"), value("flow_id"), value("flow_token"), value("response"), value("wamid"));
 }
 
+void record_flow_tokens(pqxx::transaction_base& tx, const std::vector<flow_token_row>& rows) {
+  if (rows.empty()) return;
+  std::string input = "[";
+  for (const auto& r : rows) {
+    if (input.size() > 1) input += ',';
+    input += R"({"token":)";
+    json_text::append_string(input, r.token);
+    input += R"(,"flow_name":)";
+    json_text::append_string(input, r.flow_name);
+    input += R"(,"wa_id":)";
+    json_text::append_string(input, r.wa_id);
+    input += '}';
+  }
+  input += ']';
+  tx.exec_params0(
+      "INSERT INTO flow_tokens (token, flow_name, wa_id) "
+      "SELECT token, flow_name, wa_id FROM jsonb_to_recordset($1::jsonb) "
+      "AS t(token text, flow_name text, wa_id text) "
+      "ON CONFLICT (token) DO NOTHING",
+      input);
+}
+
+bool flow_token_sent(pqxx::transaction_base& tx, const std::string& token) {
+  return !tx.exec_params(
+                "SELECT 1 FROM flow_tokens WHERE token = $1 UNION ALL "
+                "(SELECT 1 FROM messages WHERE direction = 'out' AND "
+                "type = 'interactive' AND "
+                "content->'interactive'->'action'->'parameters'->>'flow_token' = $1 "
+                "LIMIT 1) LIMIT 1",
+                token)
+              .empty();
+}
+
 void mark_skipped(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json) {
   tx.exec_params0("UPDATE messages SET error = $2::jsonb WHERE id = $1 AND direction = 'in'", id,
                   error_json);

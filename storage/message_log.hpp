@@ -114,6 +114,21 @@ void save_row(pqxx::transaction_base& tx, const std::string& table,
 void record_flow_answer(pqxx::transaction_base& tx,
                         const std::vector<std::pair<std::string, std::string>>& values);
 
+/// A flow_token sent to a contact, with its flow.
+struct flow_token_row {
+  std::string token;
+  std::string flow_name;
+  std::string wa_id;
+};
+
+/// Records the flow tokens of messages queued in the same transaction (a token given twice is
+/// kept once).
+void record_flow_tokens(pqxx::transaction_base& tx, const std::vector<flow_token_row>& rows);
+
+/// Whether the project sent this flow_token (recorded, or in an interactive flow message sent
+/// before tokens were recorded).
+bool flow_token_sent(pqxx::transaction_base& tx, const std::string& token);
+
 /// Records on inbound message `id` why it was handled without its bot step (`error_json`:
 /// {"code", "message"}).
 void mark_skipped(pqxx::transaction_base& tx, std::int64_t id, const std::string& error_json);

@@ -226,6 +226,19 @@ const std::vector<migration>& project_migrations() {
            WHERE direction = 'out' AND type = 'interactive';
        )sql",
        "pg_catalog, pg_temp"},
+      {8, "flow tokens",
+       R"sql(
+         -- Every flow_token the project sent, in an interactive flow message or a template's
+         -- flow button (actors/core/flow_send.hpp): the data-exchange endpoint opens sessions
+         -- only for these. Written with the message that carries it.
+         CREATE TABLE public.flow_tokens (
+           token      text PRIMARY KEY,
+           flow_name  text NOT NULL,
+           wa_id      text NOT NULL,
+           created_at timestamptz NOT NULL DEFAULT now()
+         );
+       )sql",
+       "pg_catalog, pg_temp"},
   };
   return list;
 }
@@ -238,14 +251,15 @@ const std::vector<std::string>& system_table_names() {
                                               "pending_statuses",
                                               "broadcasts",
                                               "broadcast_recipients",
-                                              "flow_answers"};
+                                              "flow_answers",
+                                              "flow_tokens"};
   return names;
 }
 
 const std::vector<std::string>& pipeline_table_names() {
   static const std::vector<std::string> names{
-      "contacts",   "conversations",        "messages",    "pending_statuses",
-      "broadcasts", "broadcast_recipients", "flow_answers"};
+      "contacts",   "conversations",        "messages",     "pending_statuses",
+      "broadcasts", "broadcast_recipients", "flow_answers", "flow_tokens"};
   return names;
 }
 

@@ -18,8 +18,8 @@ namespace paige::storage {
 /// tables owned by the admin, the role's limits and the other projects' metadata hidden
 /// (storage/provisioning.hpp). A live project of an older layout is provisioned again (the
 /// steps are idempotent) before its pipeline starts. 3 adds opt-outs and broadcasts, 4 flow
-/// answers.
-inline constexpr int current_project_layout = 4;
+/// answers, 5 the flow tokens sent.
+inline constexpr int current_project_layout = 5;
 
 /// A project as stored (the sealed role password stays sealed here).
 struct project_row {

@@ -57,14 +57,15 @@ struct conversation_view {
 
 /// A write of a step besides the conversation's: a row to insert into a custom table, the
 /// contact's opt-out of marketing, or a flow's answer (`values`: flow_name, flow_id,
-/// flow_token, response (JSON text), wamid of the answer: actors/core/flow_send.hpp).
+/// flow_token, response (JSON text), wamid of the answer: actors/core/flow_send.hpp), or a
+/// flow_token sent (`values`: token, flow_name, wa_id).
 struct save_op {
   save_op() = default;
   save_op(std::string t, std::vector<std::pair<std::string, std::string>> v)
       : table(std::move(t)), values(std::move(v)) {}
   std::string table;
   std::vector<std::pair<std::string, std::string>> values;
-  enum class kind { row, opt_out, flow_answer } what = kind::row;
+  enum class kind { row, opt_out, flow_answer, flow_token } what = kind::row;
   bool opted_out = false;  ///< opt_out: out (true) or in again
   std::string wa_id;       ///< opt_out: the contact
 };

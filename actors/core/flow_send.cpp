@@ -185,6 +185,39 @@ std::string flow_of_button(const catalog& flows, const json& button) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> tokens_of(const json& message) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto add = [&out](const json& token) {
+    if (token.is_string() && !token.get_ref<const std::string&>().empty())
+      out.emplace_back(token.get<std::string>(), bot::flow_name_of_token(token.get<std::string>()));
+  };
+  if (is_flow_send(message)) {
+    if (const auto* p = parameters_of(message)) add(member(*p, "flow_token"));
+    return out;
+  }
+  if (member(message, "type") != "template") return out;
+  const auto& comps = member(member(message, "template"), "components");
+  if (!comps.is_array()) return out;
+  for (const auto& c : comps) {
+    if (member(c, "sub_type") != "flow") continue;
+    const auto& params = member(c, "parameters");
+    if (params.is_array() && !params.empty())
+      add(member(member(params[0], "action"), "flow_token"));
+  }
+  return out;
+}
+
+std::vector<bot::save_op> token_saves(const std::vector<json>& sends, const std::string& wa_id) {
+  std::vector<bot::save_op> out;
+  for (const auto& m : sends)
+    for (auto& [token, name] : tokens_of(m)) {
+      bot::save_op op{{}, {{"token", token}, {"flow_name", name}, {"wa_id", wa_id}}};
+      op.what = bot::save_op::kind::flow_token;
+      out.push_back(std::move(op));
+    }
+  return out;
+}
+
 bool has_flow_button(const json& stored) {
   const auto& buttons = buttons_of(stored);
   return std::any_of(buttons.begin(), buttons.end(), is_flow_button);

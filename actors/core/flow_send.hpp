@@ -75,6 +75,14 @@ prepared_send prepare_send(const catalog& flows, nlohmann::json message,
 nlohmann::json prepare_template_flows(const catalog& flows, const nlohmann::json& stored,
                                       nlohmann::json message, const std::string& token_suffix);
 
+/// The flow tokens a prepared message carries (an interactive flow message's, a template's
+/// flow buttons'), each with its flow's name (bot::flow_name_of_token).
+std::vector<std::pair<std::string, std::string>> tokens_of(const nlohmann::json& message);
+
+/// The writes recording the flow tokens of `sends` to `wa_id` (save_op kind flow_token).
+std::vector<bot::save_op> token_saves(const std::vector<nlohmann::json>& sends,
+                                      const std::string& wa_id);
+
 /// Whether a template (Meta's shape) has a FLOW button.
 bool has_flow_button(const nlohmann::json& stored);
 

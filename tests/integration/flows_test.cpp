@@ -40,6 +40,14 @@ struct flows_api {
   }
 };
 
+/// The booking screen's data_exchange of the dynamic flow's session `token`.
+json second_request(const std::string& token) {
+  return {{"action", "data_exchange"},
+          {"flow_token", token},
+          {"screen", "BOOKING"},
+          {"data", {{"day", "tue"}}}};
+}
+
 }  // namespace
 
 TEST_CASE("a flow is checked, made at Meta as a draft, published and deprecated",
@@ -439,6 +447,18 @@ TEST_CASE("the data-exchange endpoint decrypts Meta's requests and refuses what 
                         {"data", {{"day", "tue"}}}});
   CHECK(last["response"]["screen"] == "SUCCESS");
   CHECK(last["response"]["data"]["extension_message_response"]["params"]["flow_token"] == token);
+  // The benchmark's driver: sessions at once, each a run of requests (a forged token's 427s
+  // are not counted as answered).
+  json opening{{"action", "INIT"}, {"flow_token", token}};
+  json forged{{"action", "INIT"}, {"flow_token", "dynamic:forged"}};
+  auto runs = p.meta.call(
+      "POST", "/control/flows/" + made["id"].get<std::string>() + "/sessions",
+      json{{"sessions", {{opening, second_request(token)}, {opening}, {forged}}}}.dump());
+  REQUIRE(runs.status == 200);
+  CHECK(runs.body["requests"] == 4);
+  CHECK(runs.body["ok"] == 3);
+  CHECK(runs.body["elapsed_ms"].size() == 4);
+  CHECK(runs.body["wall_ms"].get<double>() > 0);
   // A source that fails keeps the user on the screen, with the reason.
   REQUIRE(
       p.s.call(
@@ -565,4 +585,18 @@ TEST_CASE("a template's flow button opens the project's flow: a token per send, 
   }
   CHECK(tokens.size() == 2);
   CHECK(tokens.count(token) == 0);
+  // Every token sent is recorded with its flow and contact: the endpoint opens sessions for
+  // them (the operator's two sends, the broadcast's two recipients).
+  auto db = p.project_db();
+  pqxx::read_transaction tx{db};
+  std::set<std::string> recorded;
+  for (const auto& row : tx.exec("SELECT token, flow_name, wa_id FROM flow_tokens")) {
+    CHECK(row[1].as<std::string>() == "booking");
+    recorded.insert(row[0].as<std::string>() + "@" + row[2].as<std::string>());
+  }
+  std::set<std::string> expected{token + "@15550610", "booking:mine@15550610"};
+  for (const auto& t : tokens)
+    expected.insert(t + (recorded.count(t + "@15550611") ? "@15550611" : "@15550612"));
+  CHECK(recorded == expected);
+  CHECK(recorded.size() == 4);
 }

@@ -891,3 +891,28 @@ TEST_CASE("a read in a write batch plans for itself and leaves the batch's setti
   run_read(tx, contacts_read{"someone", {50, 0}});
   CHECK(settings() == before);
 }
+
+TEST_CASE("flow tokens sent are recorded once and found by the endpoint's check", "[storage][db]") {
+  project_db p;
+  pqxx::connection c{p.conninfo};
+  pqxx::work tx{c};
+  record_flow_tokens(tx, {});
+  record_flow_tokens(tx, {{"booking:a1", "booking", "15550001"},
+                          {"booking:a1", "booking", "15550001"},
+                          {"a:b:c2", "a:b", "15550002"}});
+  record_flow_tokens(tx, {{"booking:a1", "booking", "15550003"}});  // given again: kept once
+  CHECK(tx.exec("SELECT count(*) FROM flow_tokens")[0][0].as<int>() == 2);
+  CHECK(
+      tx.exec("SELECT wa_id FROM flow_tokens WHERE token = 'booking:a1'")[0][0].as<std::string>() ==
+      "15550001");
+  CHECK(flow_token_sent(tx, "booking:a1"));
+  CHECK(flow_token_sent(tx, "a:b:c2"));
+  CHECK_FALSE(flow_token_sent(tx, "booking:forged"));
+  CHECK_FALSE(flow_token_sent(tx, "' OR 1=1 --"));
+  // An interactive flow message queued before tokens were recorded still opens its session.
+  auto conv = open_conversation(tx, "15550004", "", "a");
+  queue_outbound(tx, conv.conversation_id, conv.contact_id, "interactive",
+                 R"({"type": "interactive", "interactive": {"type": "flow", "action": {"name":
+                 "flow", "parameters": {"flow_id": "1", "flow_token": "old:d4"}}}})");
+  CHECK(flow_token_sent(tx, "old:d4"));
+}

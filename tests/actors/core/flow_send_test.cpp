@@ -261,3 +261,36 @@ TEST_CASE("a template's flow buttons get a token per send for the project's flow
     CHECK_NOTHROW(prepare_template_flows(booking_catalog(), odd, send, "x"));
   }
 }
+
+TEST_CASE("the flow tokens a message carries are recorded with the step", "[flows]") {
+  auto interactive = params(prepare_send(booking_catalog(), flow_send("booking"), "f00d"));
+  auto sent = prepare_send(booking_catalog(), flow_send("booking"), "f00d").message;
+  CHECK(tokens_of(sent) ==
+        std::vector<std::pair<std::string, std::string>>{{"booking:f00d", "booking"}});
+  auto stored = json::parse(R"({"components": [{"type": "BUTTONS", "buttons": [
+    {"type": "FLOW", "text": "Book", "flow_name": "booking"},
+    {"type": "FLOW", "text": "Other", "flow_id": "5678"}]}]})");
+  json t{{"type", "template"}, {"template", {{"name", "due"}, {"language", {{"code", "en"}}}}}};
+  auto ready = prepare_template_flows(booking_catalog(), stored, t, "beef");
+  CHECK(tokens_of(ready) == std::vector<std::pair<std::string, std::string>>{
+                                {"booking:beef", "booking"}, {"a:b:beef", "a:b"}});
+  CHECK(tokens_of(json{{"type", "text"}, {"text", {{"body", "hi"}}}}).empty());
+  CHECK(tokens_of(t).empty());
+
+  auto saves = token_saves({sent, json{{"type", "text"}}, ready}, "15550001");
+  REQUIRE(saves.size() == 3);
+  CHECK(saves[0].what == bot::save_op::kind::flow_token);
+  CHECK(saves[0].values ==
+        std::vector<std::pair<std::string, std::string>>{
+            {"token", "booking:f00d"}, {"flow_name", "booking"}, {"wa_id", "15550001"}});
+  CHECK(saves[2].values[0].second == "a:b:beef");
+  for (const auto& v : {json(nullptr), json(1), json("x"), json::array(), json::object()}) {
+    auto m = ready;
+    m["template"]["components"] = v;
+    CHECK_NOTHROW(tokens_of(m));
+    m["template"]["components"] = json::array({{{"sub_type", "flow"}, {"parameters", v}}});
+    CHECK_NOTHROW(tokens_of(m));
+    CHECK_NOTHROW(tokens_of(v));
+  }
+  CHECK(interactive["flow_token"] == "booking:f00d");
+}
