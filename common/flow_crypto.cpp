@@ -7,6 +7,8 @@
 #include <openssl/rsa.h>
 
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 
 namespace paige::flow_crypto {
@@ -139,10 +141,33 @@ key_pair make_key_pair() {
   return {bio_text(priv.get()), bio_text(pub.get())};
 }
 
+namespace {
+
+/// The parsed private key of `pem`. A number's key serves every request of its flows, and
+/// parsing it (OpenSSL 3's decoders) and the first private operation's set-up cost more than
+/// the RSA decryption itself, so keys stay parsed, by their PEM text; at most 64 (a key
+/// replaced is dropped with the others when the cache is full).
+std::shared_ptr<EVP_PKEY> private_key_of(std::string_view pem) {
+  static std::mutex mutex;
+  static std::unordered_map<std::string, std::shared_ptr<EVP_PKEY>> keys;
+  constexpr std::size_t max_keys = 64;
+  {
+    std::lock_guard<std::mutex> lock{mutex};
+    if (auto it = keys.find(std::string{pem}); it != keys.end()) return it->second;
+  }
+  std::shared_ptr<EVP_PKEY> key{read_key(pem, true).release(), &EVP_PKEY_free};
+  std::lock_guard<std::mutex> lock{mutex};
+  if (keys.size() >= max_keys) keys.clear();
+  keys.emplace(std::string{pem}, key);
+  return key;
+}
+
+}  // namespace
+
 request decrypt_request(std::string_view private_pem, std::string_view encrypted_aes_key_b64,
                         std::string_view encrypted_flow_data_b64,
                         std::string_view initial_vector_b64) {
-  auto key = read_key(private_pem, true);
+  auto key = private_key_of(private_pem);
   auto wrapped = base64_decode(encrypted_aes_key_b64);
   auto ctx = oaep_ctx(key.get(), true);
   std::size_t n = 0;
