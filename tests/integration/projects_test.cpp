@@ -67,7 +67,7 @@ TEST_CASE("a created project provisions an isolated database with the system tab
     }
     CHECK(names == std::set<std::string>{"contacts", "conversations", "messages",
                                          "pending_statuses", "broadcasts", "broadcast_recipients",
-                                         "flow_answers"});
+                                         "flow_answers", "flow_tokens"});
     tx.exec("INSERT INTO contacts (wa_id, name) VALUES ('15550001', 'x')");
   }
   // The role reaches its own database only.
