@@ -24,6 +24,13 @@
 namespace paige::actors {
 namespace {
 
+/// A save's value by its name (flows::token_saves names them).
+std::string value_of(const bot::save_op& save, const char* key) {
+  for (const auto& [k, v] : save.values)
+    if (k == key) return v;
+  return {};
+}
+
 /// A bot step's write besides the conversation's, in the step's transaction.
 void apply_save(pqxx::transaction_base& tx, const bot::save_op& save) {
   if (save.what == bot::save_op::kind::opt_out)
@@ -32,7 +39,7 @@ void apply_save(pqxx::transaction_base& tx, const bot::save_op& save) {
     storage::record_flow_answer(tx, save.values);
   else if (save.what == bot::save_op::kind::flow_token)
     storage::record_flow_tokens(
-        tx, {{save.values.at(0).second, save.values.at(1).second, save.values.at(2).second}});
+        tx, {{value_of(save, "token"), value_of(save, "flow_name"), value_of(save, "wa_id")}});
   else
     storage::save_row(tx, save.table, save.values);
 }
