@@ -300,6 +300,12 @@ prepared_send prepare_send(const catalog& flows, json message, const std::string
     p["flow_id"] = f->meta_id;
     if (f->status == "DRAFT" && !p.contains("mode")) p["mode"] = "draft";
   }
+  // A token is stored and indexed with its send: a bounded one.
+  if (const auto& given = member(p, "flow_token");
+      given.is_string() && given.get_ref<const std::string&>().size() > 256) {
+    out.refusal = problem{params_at + "/flow_token", "a flow_token has at most 256 bytes"};
+    return out;
+  }
   if (!p.value("flow_token", json()).is_string() || p["flow_token"].get<std::string>().empty())
     p["flow_token"] = (name.empty() ? p["flow_id"].get<std::string>() : name) + ":" + token_suffix;
   if (!p.contains("flow_message_version")) p["flow_message_version"] = "3";

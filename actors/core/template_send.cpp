@@ -287,6 +287,9 @@ struct checker {
     } else if (sub_type == "flow") {
       if (type != "action" || !p.value("action", json()).is_object())
         add(pat, "a flow button's parameter is an action object");
+      else if (const auto& token = member_of(p["action"], "flow_token");
+               token.is_string() && token.get_ref<const std::string&>().size() > 256)
+        add(pat + "/action/flow_token", "a flow_token has at most 256 bytes");
     }
   }
 };

@@ -294,3 +294,13 @@ TEST_CASE("the flow tokens a message carries are recorded with the step", "[flow
   }
   CHECK(interactive["flow_token"] == "booking:f00d");
 }
+
+TEST_CASE("a flow_token given by the sender is bounded", "[flows]") {
+  auto long_token = flow_send("booking");
+  long_token["interactive"]["action"]["parameters"]["flow_token"] = std::string(257, 'x');
+  auto p = prepare_send(booking_catalog(), long_token, "x");
+  REQUIRE(p.refusal);
+  CHECK(p.refusal->pointer == "/interactive/action/parameters/flow_token");
+  long_token["interactive"]["action"]["parameters"]["flow_token"] = std::string(256, 'x');
+  CHECK_FALSE(prepare_send(booking_catalog(), long_token, "x").refusal);
+}

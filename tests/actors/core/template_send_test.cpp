@@ -294,3 +294,21 @@ TEST_CASE("a broadcast's shape, its values per recipient, and Meta's tiers", "[b
   CHECK(broadcasts::daily_limit_of("TIER_UNLIMITED") == 0);
   CHECK(broadcasts::daily_limit_of("") == 0);
 }
+
+TEST_CASE("a flow button's token is bounded", "[templates]") {
+  auto stored = json::parse(R"({"category": "UTILITY", "components": [
+    {"type": "BODY", "text": "Due"},
+    {"type": "BUTTONS", "buttons": [{"type": "FLOW", "text": "Book", "flow_name": "booking"}]}]})");
+  auto send = [](std::size_t n) {
+    return json{{"components",
+                 {{{"type", "button"},
+                   {"sub_type", "flow"},
+                   {"index", "0"},
+                   {"parameters",
+                    {{{"type", "action"}, {"action", {{"flow_token", std::string(n, 't')}}}}}}}}}};
+  };
+  CHECK(templates::check_send(stored, send(256)).empty());
+  auto ps = templates::check_send(stored, send(257));
+  REQUIRE(ps.size() == 1);
+  CHECK(ps[0].pointer == "/components/0/parameters/0/action/flow_token");
+}
