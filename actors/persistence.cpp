@@ -46,6 +46,7 @@ void apply_save(pqxx::transaction_base& tx, const bot::save_op& save) {
 
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using linger_atom = caf::atom_constant<caf::atom("linger")>;
+using close_idle_atom = caf::atom_constant<caf::atom("closeidle")>;
 using clock = std::chrono::steady_clock;
 
 constexpr std::size_t max_batch = 2000;
@@ -760,9 +761,20 @@ caf::result<caf::message> enqueue(self_ptr self, const std::string& project_id, 
   return promise;
 }
 
+/// Closes the connections of projects that wrote nothing for `idle_close` (none pending): the
+/// next write connects again (warmed up, as after a start).
+void close_idle(self_ptr self) {
+  auto now = clock::now();
+  auto idle = self->state.options.idle_close;
+  for (auto& [id, slot] : self->state.projects)
+    if (slot.conn && slot.pending.empty() && now - slot.last_used >= idle) slot.conn.reset();
+}
+
 caf::behavior persistence_worker(self_ptr self, std::size_t index, persistence_options options) {
   log::debug("persistence.worker_started", {{"index", index}});
   self->state.options = options;
+  if (options.idle_close.count() > 0)
+    self->delayed_send(self, options.idle_close, close_idle_atom::value);
   // Asked to stop (shutdown): what waits for company commits first, so a send's wamid
   // recorded in memory is not lost to a resend after the restart.
   self->set_exit_handler([=](caf::exit_msg& msg) {
@@ -831,6 +843,10 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index, persistence_o
       [=](flush_atom) {
         self->state.flush_queued = false;
         flush_due(self);
+      },
+      [=](close_idle_atom) {
+        close_idle(self);
+        self->delayed_send(self, self->state.options.idle_close, close_idle_atom::value);
       },
       [=](linger_atom, std::uint64_t id) {
         if (id != self->state.wake_id) return;  // replaced by an earlier one, which came first

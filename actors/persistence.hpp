@@ -92,6 +92,9 @@ using save_list = std::vector<bot::save_op>;
 /// How long a write no reply path waits for may wait for company (see the file comment).
 constexpr std::chrono::milliseconds default_write_linger{10};
 
+/// See persistence_options::idle_close.
+constexpr std::chrono::milliseconds default_idle_close{5 * 60 * 1000};
+
 /// How the workers write. A batch's statements run under `write_timeout` (statement and lock
 /// timeout of the session); a project's trigger, default or function that catches its own
 /// cancellation is ended from outside by `watchdog` at twice that, so no project holds a
@@ -100,6 +103,9 @@ struct persistence_options {
   std::chrono::milliseconds linger = default_write_linger;
   std::chrono::milliseconds write_timeout{5000};
   storage::backend_watchdog* watchdog = nullptr;
+  /// A project's connection unused this long is closed (checked as often): a server of many
+  /// projects, most of them quiet, holds connections for the busy ones only. 0: never.
+  std::chrono::milliseconds idle_close = default_idle_close;
 };
 
 /// Spawns `workers` detached workers.

@@ -2,6 +2,7 @@
 #include "actors/persistence.hpp"
 #include "actors/errors.hpp"
 #include "storage/message_log.hpp"
+#include "tests/support/child_process.hpp"
 #include "tests/support/persistence_fixture.hpp"
 
 #include <caf/all.hpp>
@@ -371,4 +372,29 @@ TEST_CASE(
   CHECK_FALSE(a5.outcome.applied);
   CHECK(f.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.f1'") == 1);
   CHECK(f.count("SELECT count(*) FROM messages WHERE direction = 'out'") == 2);
+}
+
+TEST_CASE("a project's connection is closed once idle and made again by its next write",
+          "[persistence][db]") {
+  persistence_fixture f{default_write_linger, std::chrono::milliseconds{200}};
+  caf::scoped_actor self{*f.sys};
+  auto backend = [&] {
+    tx_job job = [](pqxx::transaction_base& tx) {
+      return caf::make_message(tx.exec1("SELECT pg_backend_pid()")[0].as<int>());
+    };
+    int pid = 0;
+    self->request(f.worker, timeout, run_atom::value, f.project, std::move(job))
+        .receive([&](int p) { pid = p; }, [](caf::error& e) { FAIL(to_string(e)); });
+    return pid;
+  };
+  auto connected = [&](int pid) {
+    return f.count("SELECT count(*) FROM pg_stat_activity WHERE pid = " + std::to_string(pid));
+  };
+  auto first = backend();
+  REQUIRE(first > 0);
+  CHECK(connected(first) == 1);
+  CHECK(paige::test::wait_until([&] { return connected(first) == 0; }, std::chrono::seconds{10}));
+  auto second = backend();
+  CHECK(second > 0);
+  CHECK(second != first);
 }

@@ -23,11 +23,15 @@ struct persistence_fixture {
   caf::actor worker;
   std::string project = "p1";
 
-  explicit persistence_fixture(std::chrono::milliseconds linger = actors::default_write_linger) {
+  explicit persistence_fixture(std::chrono::milliseconds linger = actors::default_write_linger,
+                               std::chrono::milliseconds idle_close = actors::default_idle_close) {
     storage::migrate_project_database(db.conninfo());
     actors::configure_actor_system(cfg, 2);
     sys = std::make_unique<caf::actor_system>(cfg);
-    worker = actors::spawn_persistence(*sys, 1, {linger}).front();
+    actors::persistence_options options;
+    options.linger = linger;
+    options.idle_close = idle_close;
+    worker = actors::spawn_persistence(*sys, 1, options).front();
     caf::anon_send(worker, actors::register_atom::value, project, db.conninfo());
   }
   ~persistence_fixture() {
