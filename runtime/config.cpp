@@ -75,7 +75,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 41> options{{
+const std::array<option_spec, 42> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080",
      "HTTP address (host:port; port 0 picks a free one)", false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -339,6 +339,13 @@ const std::array<option_spec, 41> options{{
        if (c.pg_wal_reserve != 0 && c.pg_wal_reserve < (32u << 20))
          throw config_error(f + ": must be 0 or at least 32MiB (two WAL files)");
      }},
+    {"--pg-writeback-pace", "PAIGE_PG_WRITEBACK_PACE", "1s",
+     "how often the embedded Postgres's file system is flushed (syncfs), so the kernel never "
+     "writes a burst of dirty pages that every commit waits behind; 0: never (the kernel's own "
+     "30 s expiry)",
+     false,
+     [](config& c, const std::string&,
+        const std::string& v) { c.pg_writeback_pace = parse_duration(v); }},
 }};
 
 const option_spec* find_option(const std::string& flag) {

@@ -66,6 +66,7 @@ struct config {
   std::string pg_bin_dir;                         ///< empty: newest /usr/lib/postgresql/<v>/bin
   std::size_t pg_wal_reserve =
       0;  ///< embedded Postgres: WAL files kept ready (bytes); 0: Postgres's default
+  std::chrono::milliseconds pg_writeback_pace{0};  ///< embedded Postgres: syncfs period; 0: off
 };
 
 /// Reads an environment variable; empty optional when unset.

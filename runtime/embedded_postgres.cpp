@@ -213,11 +213,14 @@ void embedded_postgres::start() {
                {"seconds",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count()}});
   }
+  if (opts_.writeback_pace.count() > 0)
+    pacer_ = std::make_unique<writeback_pacer>(opts_.cluster_dir, opts_.writeback_pace);
 }
 
 void embedded_postgres::stop() {
   if (!running_) return;
   running_ = false;
+  pacer_.reset();
   run({opts_.bin_dir + "/pg_ctl", "stop", "-D", opts_.cluster_dir, "-m", "fast", "-w", "-t", "60"},
       "stopping Postgres");
   log::info("pg.stopped", {{"dir", opts_.cluster_dir}});

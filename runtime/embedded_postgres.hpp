@@ -14,10 +14,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "runtime/subprocess.hpp"
+#include "runtime/writeback_pacer.hpp"
 
 namespace paige::runtime {
 
@@ -31,6 +33,9 @@ struct embedded_postgres_options {
   /// never waits for a new WAL file to be zero-filled; 0: Postgres's default (80 MB kept,
   /// none created ahead).
   std::size_t wal_reserve = 0;
+  /// How often the cluster's file system is flushed while it runs (see writeback_pacer.hpp);
+  /// 0: never.
+  std::chrono::milliseconds writeback_pace{0};
 };
 
 /// Owns one running cluster; stops it on destruction if still running.
@@ -75,6 +80,7 @@ class embedded_postgres {
   std::uint16_t port_ = 0;
   bool running_ = false;
   bool initialized_now_ = false;
+  std::unique_ptr<writeback_pacer> pacer_;  ///< while running, when writeback_pace is set
 };
 
 }  // namespace paige::runtime

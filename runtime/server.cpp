@@ -121,6 +121,7 @@ class server_process {
       embedded_postgres_options pg_opts{(fs::path{data_dir_} / "pg").string(), cfg_.pg_bin_dir,
                                         cfg_.pg_port};
       pg_opts.wal_reserve = cfg_.pg_wal_reserve;
+      pg_opts.writeback_pace = cfg_.pg_writeback_pace;
       pg_.emplace(std::move(pg_opts));
       pg_->start();
       if (storage::ensure_database(pg_->superuser_conninfo("postgres"), control_database_name))

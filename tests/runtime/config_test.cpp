@@ -5,6 +5,7 @@
 #include <map>
 
 using namespace paige::runtime;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -175,6 +176,14 @@ TEST_CASE("the embedded Postgres's WAL reserve is off at 0 or at least two WAL f
         1u << 30);
   CHECK_THROWS_WITH(parse_config(with_required({"--pg-wal-reserve", "16MiB"}), env_of({})),
                     Catch::Contains("at least 32MiB"));
+}
+
+TEST_CASE("the embedded Postgres's writeback is paced every second unless set to 0", "[config]") {
+  CHECK(parse_config(with_required({}), env_of({})).cfg.pg_writeback_pace == 1s);
+  CHECK(parse_config(with_required({"--pg-writeback-pace", "0"}), env_of({}))
+            .cfg.pg_writeback_pace.count() == 0);
+  CHECK(parse_config(with_required({"--pg-writeback-pace", "250ms"}), env_of({}))
+            .cfg.pg_writeback_pace == 250ms);
 }
 
 TEST_CASE("unknown PAIGE_ variables are reported, others ignored", "[config]") {
