@@ -199,11 +199,6 @@ void make_ready(project_outbox& box, const std::string& wa_id) {
 /// Sends in flight a broadcast may have: a quarter of `limit` stays free for live replies.
 int bulk_limit(int limit) { return limit > 1 ? limit - std::max(1, limit / 4) : limit; }
 
-/// Tokens a broadcast leaves in the number's bucket for live replies: a twentieth of a second of
-/// its rate. A broadcast still gets the whole rate the replies leave it; the bucket just stays
-/// that full, so a reply does not wait for the next token (decision 0018).
-double bulk_reserve(const token_bucket& bucket) { return bucket.rate() / 20; }
-
 /// The next contact to send to, if one may go now: live replies first, then a broadcast's
 /// message within bulk_limit (decision 0018).
 std::optional<std::string> next_ready(project_outbox& box, int limit) {

@@ -36,6 +36,10 @@ void token_bucket::set_rate(double rate, double burst) {
   tokens_ = std::min(tokens_, burst_);
 }
 
+double bulk_reserve(const token_bucket& bucket) {
+  return std::max(0.0, bucket.burst() - bucket.rate() / 20);
+}
+
 send_verdict classify_send_failure(const graph_result& r) {
   if (!r.transport_error.empty() || r.http_status >= 500 || r.http_status == 429) {
     // A 5xx with Meta's error object may still carry a permanent code.

@@ -21,6 +21,7 @@ class token_bucket {
   clock::time_point next_token(clock::time_point now, double keep = 0) const;
   void set_rate(double rate, double burst);
   double rate() const { return rate_; }
+  double burst() const { return burst_; }
 
  private:
   void refill(clock::time_point now);
@@ -30,6 +31,12 @@ class token_bucket {
   double tokens_;
   clock::time_point last_;
 };
+
+/// Tokens a broadcast leaves banked in its number's bucket: all but a twentieth of a second of
+/// the rate. So a broadcast goes out evenly, never a full bucket at once (whose thousand status
+/// webhooks would then arrive together), and a live reply finds nearly a second of tokens; the
+/// broadcast still gets the whole rate the replies leave it (decision 0018).
+double bulk_reserve(const token_bucket& bucket);
 
 /// What to do after a failed send.
 enum class send_verdict {

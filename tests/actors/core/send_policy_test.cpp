@@ -50,6 +50,27 @@ TEST_CASE("a sender that keeps a reserve leaves it for the others, at the same r
   CHECK(one.try_take(t0, 5));
 }
 
+TEST_CASE("a broadcast takes a full bucket a twentieth of a second at a time", "[send]") {
+  auto t0 = token_bucket::clock::time_point{} + 1h;
+  token_bucket b{1000, 1000, t0};
+  int at_once = 0;
+  while (b.try_take(t0, bulk_reserve(b))) ++at_once;
+  CHECK(at_once == 50);
+  // Over the next second it gets the whole rate, one token as each comes...
+  int paced = 0;
+  for (auto t = t0 + 1ms; t <= t0 + 1000ms; t += 1ms) paced += b.try_take(t, bulk_reserve(b));
+  CHECK(paced == 1000);
+  // ...and a live reply still finds all the rest banked.
+  int live = 0;
+  while (b.try_take(t0 + 1000ms)) ++live;
+  CHECK(live == 950);
+  // A slow number's broadcast still goes out, at its rate.
+  token_bucket slow{10, 10, t0};
+  int slow_sent = 0;
+  for (auto t = t0; t < t0 + 1000ms; t += 1ms) slow_sent += slow.try_take(t, bulk_reserve(slow));
+  CHECK(slow_sent == 10);
+}
+
 TEST_CASE("send failures are classified by Meta's codes", "[send]") {
   graph_result timeout;
   timeout.transport_error = "timed out";
