@@ -20,6 +20,7 @@
 #include "common/text_checks.hpp"
 #include "storage/conversation_changes.hpp"
 #include "storage/conversation_queries.hpp"
+#include "storage/project_secrets.hpp"
 #include "storage/provisioning.hpp"
 
 #include <caf/all.hpp>
@@ -1214,6 +1215,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
             self,
             [id = self->state.row.id](pqxx::connection& c) {
               storage::disconnect_number(c, id);  // the number may now join another project
+              storage::delete_project_secrets(c, id);
               return caf::make_message(storage::set_project_status(
                   c, id, storage::project_status::deleted, std::nullopt));
             },

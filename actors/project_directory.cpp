@@ -2,12 +2,14 @@
 
 #include "actors/core/bot_definition.hpp"
 #include "actors/core/project_rules.hpp"
+#include "actors/core/secret_rules.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/persistence.hpp"
 #include "actors/project_actor.hpp"
 #include "common/log.hpp"
 
+#include "storage/project_secrets.hpp"
 #include "storage/whatsapp_events.hpp"
 
 #include <caf/all.hpp>
@@ -68,6 +70,10 @@ caf::result<Out> query(self_ptr self, db_job job, Convert convert, bool reads_on
   else
     self->request(db, db_timeout, run_atom::value, std::move(job)).then(then, fail);
   return rp;
+}
+
+nlohmann::json secret_json(const storage::secret_row& r) {
+  return {{"name", r.name}, {"created_at", r.created_at}, {"updated_at", r.updated_at}};
 }
 
 }  // namespace
@@ -308,6 +314,66 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
               return key_info{r.id, r.name, r.key_prefix, r.created_at, key.key};
             },
             false);
+      },
+      [=](secret_put_atom, const std::string& id, const std::string& name,
+          const std::string& value) -> caf::result<std::string, bool> {
+        if (!self->state.projects.count(id)) return project_not_found(id);
+        if (auto why = secret_name_problem(name))
+          return make_error(errc::invalid_argument, *why, api_code::invalid_secret_name);
+        if (auto why = secret_value_problem(value))
+          return make_error(errc::invalid_argument, *why, api_code::invalid_secret_value);
+        auto sealed = secrets::seal(self->state.svc->master_key, value);
+        auto rp = self->make_response_promise<std::string, bool>();
+        self->request(self->state.svc->control_db, db_timeout, run_atom::value,
+                      db_job{[id, name, sealed](pqxx::connection& c) {
+                        auto row = storage::put_secret(c, id, name, sealed);
+                        if (!row) return caf::make_message(std::string{}, false);
+                        return caf::make_message(secret_json(*row).dump(), row->created);
+                      }})
+            .then(
+                [rp, id](std::string& secret, bool created) mutable {
+                  if (secret.empty())
+                    rp.deliver(make_error(errc::invalid_argument,
+                                          "project " + id + " has " +
+                                              std::to_string(storage::max_secrets_per_project) +
+                                              " secrets, the most it may hold; delete one first",
+                                          api_code::too_many_secrets));
+                  else
+                    rp.deliver(std::move(secret), created);
+                },
+                [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
+      [=](secret_list_atom, const std::string& id) -> caf::result<std::string> {
+        if (!self->state.projects.count(id)) return project_not_found(id);
+        return query<std::string, std::string>(
+            self,
+            [id](pqxx::connection& c) {
+              auto items = nlohmann::json::array();
+              for (const auto& r : storage::list_secrets(c, id)) items.push_back(secret_json(r));
+              return caf::make_message(nlohmann::json{{"items", items}}.dump());
+            },
+            [](std::string& s) { return std::move(s); }, true);
+      },
+      [=](secret_delete_atom, const std::string& id,
+          const std::string& name) -> caf::result<caf::ok_atom> {
+        if (!self->state.projects.count(id)) return project_not_found(id);
+        auto rp = self->make_response_promise<caf::ok_atom>();
+        self->request(self->state.svc->control_db, db_timeout, run_atom::value,
+                      db_job{[id, name](pqxx::connection& c) {
+                        return caf::make_message(storage::delete_secret(c, id, name));
+                      }})
+            .then(
+                [rp, id, name](bool deleted) mutable {
+                  if (!deleted)
+                    rp.deliver(make_error(errc::not_found,
+                                          "project " + id + " has no secret " + name,
+                                          api_code::secret_not_found));
+                  else
+                    rp.deliver(caf::ok_atom::value);
+                },
+                [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
       },
       [=](bot_versions_atom, const std::string& id) -> caf::result<std::vector<bot_info>> {
         if (!self->state.projects.count(id)) return project_not_found(id);

@@ -26,6 +26,12 @@
 ///   (close_atom, id, conversation_id, who)    → std::string conversation JSON
 ///   (database_atom, id, storage::database_request, storage::database_rules)
 ///                                             → storage::database_outcome
+///   (secret_put_atom, id, name, value)        → (std::string secret JSON {name, created_at,
+///                                               updated_at}, bool created) | invalid_argument
+///                                               invalid_secret_name / invalid_secret_value /
+///                                               too_many_secrets
+///   (secret_list_atom, id)                    → std::string {"items": [secret JSON...]}
+///   (secret_delete_atom, id, name)            → ok_atom          | not_found secret_not_found
 ///   (key_create_atom, id, name)               → key_info (with the key, shown once)
 ///   (key_list_atom, id)                       → std::vector<key_info> (without keys)
 ///   (key_revoke_atom, id, key_id)             → ok_atom             | not_found key_not_found

@@ -10,6 +10,7 @@
 #include "api/flow_routes.hpp"
 #include "api/message_routes.hpp"
 #include "api/profile_routes.hpp"
+#include "api/secret_routes.hpp"
 #include "api/session_routes.hpp"
 #include "api/template_routes.hpp"
 #include "api/web_routes.hpp"
@@ -22,6 +23,7 @@ void add_api_routes(router& routes, api_routes_context ctx) {
   add_session_routes(routes, ctx.projects);
   add_project_routes(routes, ctx.projects);
   add_bot_routes(routes, ctx.projects);
+  add_secret_routes(routes, ctx.projects);
   add_profile_routes(routes, ctx.projects);
   add_account_routes(routes, ctx.projects);
   add_template_routes(routes, ctx.projects);

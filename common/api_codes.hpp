@@ -31,6 +31,7 @@
   X(flow_key_missing, 404, "the number has no key for its flows' endpoint yet")                    \
   X(broadcast_not_found, 404, "no such broadcast in this project")                                 \
   X(key_not_found, 404, "no such unrevoked API key in this project")                               \
+  X(secret_not_found, 404, "the project has no secret of that name")                               \
   X(table_not_found, 404, "no such table in the project's database")                               \
   X(row_not_found, 404, "no row with that primary key")                                            \
   X(method_not_allowed, 405, "the route exists, not with this method")                             \
@@ -74,6 +75,9 @@
   X(whatsapp_token_invalid, 422, "Meta refused the access token")                                  \
   X(whatsapp_rejected, 422, "Meta refused the request (its message is in ours)")                   \
   X(whatsapp_scope_missing, 422, "the signup's token lacks a WhatsApp permission for the account") \
+  X(invalid_secret_name, 422, "not a secret name (A-Z, 0-9, _; not PAIGE_* or a reserved one)")    \
+  X(invalid_secret_value, 422, "value is not a string of at most 32 KiB without NUL")              \
+  X(too_many_secrets, 422, "the project holds 100 secrets; delete one first")                      \
   X(invalid_bot, 422, "the bot definition has problems (each with its JSON pointer in details)")   \
   X(invalid_display_name, 422, "the display name cannot be requested (see the message)")           \
   X(invalid_field, 422, "field is not a webhook field name")                                       \

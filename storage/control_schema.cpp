@@ -211,6 +211,19 @@ const std::vector<migration>& control_migrations() {
            created_at         timestamptz NOT NULL DEFAULT now()
          );
        )sql"},
+      {13, "project secrets",
+       R"sql(
+         -- Values a project's bot is given (environment variables, the http action's
+         -- headers), sealed with the master key; the API shows names and times only.
+         CREATE TABLE project_secrets (
+           project_id   text NOT NULL REFERENCES projects (id),
+           name         text NOT NULL,
+           value_sealed text NOT NULL,
+           created_at   timestamptz NOT NULL DEFAULT now(),
+           updated_at   timestamptz NOT NULL DEFAULT now(),
+           PRIMARY KEY (project_id, name)
+         );
+       )sql"},
   };
   return list;
 }
