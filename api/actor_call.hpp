@@ -2,6 +2,8 @@
 /// @brief Calling an actor from an HTTP handler without blocking the I/O thread.
 #pragma once
 
+#include "api/http_types.hpp"
+
 #include <caf/all.hpp>
 
 #include <chrono>
@@ -30,6 +32,15 @@ void ask(caf::actor_system& sys, const caf::actor& target, std::chrono::millisec
          OnReply on_reply, error_callback on_error, Ts... xs) {
   sys.spawn(detail::ask_actor<OnReply, Ts...>, target, timeout, std::move(on_reply),
             std::move(on_error), std::move(xs)...);
+}
+
+/// An on_reply for requests the actor answers with ok_atom: 204 No Content.
+inline auto no_content_reply(responder respond) {
+  return [respond](caf::ok_atom) {
+    http_response r;
+    r.status = 204;
+    respond(std::move(r));
+  };
 }
 
 }  // namespace paige::api

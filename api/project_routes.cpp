@@ -219,15 +219,9 @@ void add_project_routes(router& routes, project_routes_context ctx) {
   routes.add("DELETE", "/v1/projects/{project_id}/keys/{key_id}",
              guarded(*ctx.auth, access::admin,
                      [&sys, dir, timeout](http_request&& req, responder respond) {
-                       ask(
-                           sys, dir, timeout,
-                           [respond](caf::ok_atom) {
-                             http_response r;
-                             r.status = 204;
-                             respond(std::move(r));
-                           },
-                           fail_with(respond), actors::key_revoke_atom::value,
-                           std::string{req.param("project_id")}, std::string{req.param("key_id")});
+                       ask(sys, dir, timeout, no_content_reply(respond), fail_with(respond),
+                           actors::key_revoke_atom::value, std::string{req.param("project_id")},
+                           std::string{req.param("key_id")});
                      }));
 }
 

@@ -48,15 +48,9 @@ void add_secret_routes(router& routes, project_routes_context ctx) {
   routes.add("DELETE", "/v1/projects/{project_id}/secrets/{name}",
              guarded(*ctx.auth, access::own_project,
                      [&sys, dir, timeout](http_request&& req, responder respond) {
-                       ask(
-                           sys, dir, timeout,
-                           [respond](caf::ok_atom) {
-                             http_response r;
-                             r.status = 204;
-                             respond(std::move(r));
-                           },
-                           fail_with(respond), actors::secret_delete_atom::value,
-                           std::string{req.param("project_id")}, std::string{req.param("name")});
+                       ask(sys, dir, timeout, no_content_reply(respond), fail_with(respond),
+                           actors::secret_delete_atom::value, std::string{req.param("project_id")},
+                           std::string{req.param("name")});
                      }));
 }
 
