@@ -1,11 +1,14 @@
 #include "actors/core/bot_definition.hpp"
 #include "actors/core/bot_interpreter.hpp"
 
+#include "tests/actors/core/problems.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace paige::actors;
 using namespace paige::actors::bot;
 using json = nlohmann::json;
+using paige::actors::test::has_problem;
 
 namespace {
 
@@ -24,13 +27,6 @@ std::vector<problem> problems_of(const json& doc) {
   auto r = compile(doc, system_tables);
   REQUIRE(std::holds_alternative<std::vector<problem>>(r));
   return std::get<std::vector<problem>>(r);
-}
-
-bool has_problem(const std::vector<problem>& ps, const std::string& pointer,
-                 const std::string& fragment) {
-  for (const auto& p : ps)
-    if (p.pointer == pointer && p.message.find(fragment) != std::string::npos) return true;
-  return false;
 }
 
 inbound_view text(const std::string& body) {

@@ -1,10 +1,13 @@
 #include "actors/core/code_bot_contract.hpp"
 
+#include "tests/actors/core/problems.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace paige::actors;
 using namespace paige::actors::bot;
 using json = nlohmann::json;
+using paige::actors::test::has_problem;
 
 namespace {
 
@@ -27,14 +30,6 @@ std::vector<problem> problems_of(std::string_view body) {
   auto r = read_answer(body, conversation(), system_tables);
   REQUIRE(std::holds_alternative<std::vector<problem>>(r));
   return std::get<std::vector<problem>>(r);
-}
-
-bool has_problem(const std::vector<problem>& ps, const std::string& pointer,
-                 const std::string& fragment) {
-  for (const auto& p : ps)
-    if (p.pointer == pointer && p.message.find(fragment) != std::string::npos) return true;
-  for (const auto& p : ps) UNSCOPED_INFO(p.pointer << ": " << p.message);
-  return false;
 }
 
 }  // namespace
