@@ -1,5 +1,7 @@
 #include "actors/conversation_actor.hpp"
 
+#include "actors/bot_caller.hpp"
+#include "actors/core/code_bot_contract.hpp"
 #include "actors/core/conversation_phases.hpp"
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"
@@ -12,6 +14,7 @@
 #include "common/secrets.hpp"
 #include "storage/conversation_changes.hpp"
 #include "storage/conversation_queries.hpp"
+#include "storage/project_schema.hpp"
 
 #include <caf/all.hpp>
 
@@ -42,8 +45,11 @@ struct pending_step {
   bool without_effects =
       false;            ///< its step could not run or commit: mark it handled, nothing else
   std::string skipped;  ///< why it is handled without effects (a snake_case code), for the event
-  std::string skipped_detail;     ///< the same for humans
-  double message_time = 0;        ///< when the user wrote it (the window of the bot's replies)
+  std::string skipped_detail;  ///< the same for humans
+  double message_time = 0;     ///< when the user wrote it (the window of the bot's replies)
+  /// A code bot's answer (or the fallback when it failed), once it came: a step that could not
+  /// commit runs again from it, without posting the event again.
+  std::shared_ptr<const bot::step_result> answer;
   caf::response_promise promise;  ///< operator_send and changes: who asked
   // Changes (change_state, close, expire):
   std::int64_t target = 0;  ///< the conversation changed
@@ -103,6 +109,7 @@ struct conversation_state {
 using self_ptr = caf::stateful_actor<conversation_state>*;
 
 void pump_steps(self_ptr self);
+void commit_step(self_ptr self);
 void store(self_ptr self, waiting_inbound w);
 void store_first(self_ptr self, waiting_inbound w);
 void send_first(self_ptr self, waiting_inbound w);
@@ -264,7 +271,7 @@ storage::inbound_row row_of(const conversation_state& st, const waiting_inbound&
 /// conversation is opened, both stored in the commit that opens it (one commit on the way
 /// to the reply instead of two). Not when the bot reads the conversation's id.
 bool can_store_first(const conversation_state& st, const waiting_inbound& w) {
-  return w.bot && !w.paused && !w.bot->reads_conversation_id &&
+  return w.bot && !w.paused && !w.bot->reads_conversation_id && !w.bot->code &&
          st.phases.conversation() == conversation_phase::none && !st.busy();
 }
 
@@ -302,7 +309,7 @@ void store(self_ptr self, waiting_inbound w) {
   auto step = step_of(w);
   auto conversation_id = st.conversation_id();
   auto type = w.msg.type;
-  if (run_bot && st.steps.empty() && st.phases.front() == front_phase::idle &&
+  if (run_bot && !w.bot->code && st.steps.empty() && st.phases.front() == front_phase::idle &&
       st.phases.storing() == 0) {
     // Nothing before it still to store or to step: run its step now and store both in one
     // transaction (one commit on the way to the reply instead of two).
@@ -698,7 +705,9 @@ bot::step_result compute_step(self_ptr self, pending_step& p) {
   bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id()),
                               st.state, st.vars};
   auto msg = view_of(p.wamid, json::parse(p.content_json, nullptr, false));
-  if (!p.without_effects) {
+  if (!p.without_effects && p.answer) {
+    result = *p.answer;
+  } else if (!p.without_effects) {
     try {
       result = bot::run_step(*p.bot, view, msg);
       if (!result.matched)
@@ -902,6 +911,80 @@ void send_first(self_ptr self, waiting_inbound w) {
           });
 }
 
+/// The step a code bot's reply asks for; when the bot failed (no answer in time, a status
+/// other than 200, an answer with a problem), the fallback's, and the front step records why.
+bot::step_result read_reply(self_ptr self, const bot::conversation_view& view,
+                            const bot_reply& reply) {
+  auto& p = self->state.steps.front();
+  std::string code;
+  std::string detail;
+  if (reply.status == 200) {
+    const auto& system = storage::system_table_names();
+    auto read = bot::read_answer(reply.body, view, {system.begin(), system.end()});
+    if (auto* step = std::get_if<bot::step_result>(&read)) return std::move(*step);
+    const auto& problems = std::get<std::vector<problem>>(read);
+    code = "bot_answer_invalid";
+    detail = "the bot's answer has " + std::to_string(problems.size()) + " problem(s), first " +
+             (problems.front().pointer.empty() ? std::string{"(the whole answer)"}
+                                               : problems.front().pointer) +
+             ": " + problems.front().message;
+  } else if (reply.status != 0) {
+    code = "bot_status";
+    detail = "the bot answered HTTP " + std::to_string(reply.status);
+  } else if (reply.timed_out) {
+    code = "bot_timeout";
+    detail =
+        "the bot did not answer within " + std::to_string(p.bot->code->timeout.count()) + " ms";
+  } else {
+    code = "bot_unreachable";
+    detail = "the bot could not be reached: " + reply.error;
+  }
+  skip_step(p, code, detail);
+  p.without_effects = false;  // the fallback is sent
+  bot::step_result fallback;
+  fallback.state = view.state;
+  fallback.vars = view.vars;
+  if (!p.bot->code->fallback.is_null()) fallback.sends.push_back(p.bot->code->fallback);
+  return fallback;
+}
+
+/// Posts the front step's message to its code bot (docs/bot-contract.md), one event in flight
+/// per contact; its answer (or the fallback) then commits like a declarative bot's step.
+void call_code_bot(self_ptr self) {
+  auto& st = self->state;
+  auto& p = st.steps.front();
+  auto content = json::parse(p.content_json, nullptr, false);
+  bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id()),
+                              st.state, st.vars.is_object() ? st.vars : json::object()};
+  bot::event_context event{st.ctx->project_id, p.message_id, st.opted_out, content};
+  auto body = bot::event_body(event, view, view_of(p.wamid, content));
+  const auto& target = p.bot->code;
+  auto started = std::chrono::steady_clock::now();
+  auto answered = [self, view, started](const bot_reply& reply) {
+    auto& st = self->state;
+    if (auto* m = st.ctx->metrics)
+      m->histograms("paige_code_bot_event_seconds",
+                    "events posted to code bots, from post to answer (or the time box)", {},
+                    metrics::latency_buckets())
+          .with({})
+          .observe(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    st.steps.front().answer =
+        std::make_shared<const bot::step_result>(read_reply(self, view, reply));
+    commit_step(self);
+  };
+  // The request's timeout is the event's time box: a late answer is dropped.
+  self->request(st.ctx->bot_caller, target->timeout, bot_event_atom::value, target, p.message_id,
+                std::move(body))
+      .then([answered](bot_reply& reply) { answered(reply); },
+            [answered](caf::error& err) {
+              bot_reply failed;
+              failed.timed_out = err == caf::sec::request_timeout;
+              failed.error = reason_of(err);
+              answered(failed);
+            });
+}
+
 /// Runs the next step, if none is in flight.
 void pump_steps(self_ptr self) {
   auto& st = self->state;
@@ -927,6 +1010,15 @@ void pump_steps(self_ptr self) {
   }
   st.phases.step_started();
   if (front.what == pending_step::kind::operator_send) return run_operator_send(self);
+  if (front.bot && front.bot->code && !front.without_effects && !front.answer)
+    return call_code_bot(self);
+  commit_step(self);
+}
+
+/// Runs the front step (its bot's, or a code bot's answer) and commits it with its message's
+/// handled mark.
+void commit_step(self_ptr self) {
+  auto& st = self->state;
   auto result = compute_step(self, st.steps.front());
   self->request(st.ctx->persistence, until_answered, step_atom::value, st.ctx->project_id,
                 to_row(st, st.steps.front(), result), result.saves)

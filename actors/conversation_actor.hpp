@@ -91,6 +91,7 @@ struct conversation_context {
   std::string project_id;
   caf::actor persistence;  ///< the worker serving this project
   caf::actor meta_sync;    ///< sends outbound messages
+  caf::actor bot_caller;   ///< posts events to a code bot
   caf::actor events;       ///< the project's event hub
   caf::actor_addr
       project;  ///< the project actor: told (crashed_atom, wa_id) when a conversation crashes

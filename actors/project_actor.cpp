@@ -5,6 +5,7 @@
 #include "actors/account_events.hpp"
 #include "actors/broadcast_runner.hpp"
 #include "actors/core/project_rules.hpp"
+#include "actors/core/secret_rules.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"
@@ -141,6 +142,11 @@ void adopt_bot(self_ptr self, storage::bot_row row) {
   auto compiled =
       bot::compile(nlohmann::json::parse(row.definition_json), {}, bot::compile_mode::stored);
   if (auto* def = std::get_if<bot::definition>(&compiled)) {
+    if (def->code) {
+      auto target = *def->code;
+      target.secret = self->state.bot_secret;
+      def->code = std::make_shared<const bot::code_target>(std::move(target));
+    }
     self->state.bot = std::make_shared<const bot::definition>(std::move(*def));
   } else {
     self->state.bot.reset();
@@ -388,6 +394,7 @@ void start_pipeline(self_ptr self) {
   ctx->project_id = st.row.id;
   ctx->persistence = st.svc->persistence->worker_for(st.row.id);
   ctx->meta_sync = st.svc->meta_sync;
+  ctx->bot_caller = st.svc->bot_caller;
   ctx->events = st.events;
   ctx->project = self->address();
   ctx->metrics = st.svc->metrics;
@@ -583,16 +590,25 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
   if (self->state.row.status == storage::project_status::deleting) start_deprovisioning(self);
   // The current bot and number first: nothing else is handled before they are loaded.
   // Without them the actor fails, and the directory restarts it.
-  self->request(self->state.svc->control_db, persist_timeout, run_atom::value,
-                retry_safe{[id = self->state.row.id](pqxx::connection& c) {
-                  return caf::make_message(
-                      storage::current_bot(c, id).value_or(storage::bot_row{}),
-                      storage::number_of(c, id).value_or(storage::number_row{}),
-                      storage::signup_of(c, id).value_or(storage::signup_row{}));
-                }})
+  self->request(
+          self->state.svc->control_db, persist_timeout, run_atom::value,
+          retry_safe{[id = self->state.row.id](pqxx::connection& c) {
+            std::string bot_secret_sealed;
+            {
+              pqxx::read_transaction tx{c};
+              bot_secret_sealed = storage::sealed_secret(tx, id, bot_secret_name).value_or("");
+            }
+            return caf::make_message(storage::current_bot(c, id).value_or(storage::bot_row{}),
+                                     storage::number_of(c, id).value_or(storage::number_row{}),
+                                     storage::signup_of(c, id).value_or(storage::signup_row{}),
+                                     std::move(bot_secret_sealed));
+          }})
       .await(
           [self](storage::bot_row& bot_row, storage::number_row& number,
-                 storage::signup_row& signup) {
+                 storage::signup_row& signup, std::string& bot_secret_sealed) {
+            if (!bot_secret_sealed.empty())
+              self->state.bot_secret =
+                  secrets::unseal(self->state.svc->master_key, bot_secret_sealed);
             adopt_bot(self, std::move(bot_row));
             if (!number.phone_number_id.empty()) adopt_number(self, std::move(number));
             // A signup a crash interrupted goes on from its step.
@@ -888,19 +904,64 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           return make_error(errc::conflict, "the project is being deleted",
                             api_code::project_deleting);
         auto rp = self->make_response_promise<bot_info>();
+        // A code bot's events are signed: its project gets a bot secret with its first one.
+        bool code = bot::is_code_bot(nlohmann::json::parse(definition, nullptr, false));
+        auto fresh = code && self->state.bot_secret.empty() ? secrets::random_hex(32) : "";
         self->request(self->state.svc->control_db, persist_timeout, run_atom::value,
-                      db_job{[id = self->state.row.id, definition](pqxx::connection& c) {
+                      db_job{[id = self->state.row.id, definition,
+                              key = self->state.svc->master_key, fresh](pqxx::connection& c) {
                         pqxx::work tx{c};
                         auto row = storage::insert_bot_version(tx, id, definition);
+                        // Made here unless a concurrent request made one first.
+                        bool made = !fresh.empty() &&
+                                    storage::add_secret_if_absent(tx, id, bot_secret_name,
+                                                                  secrets::seal(key, fresh));
+                        auto sealed =
+                            fresh.empty() || made
+                                ? std::string{}
+                                : storage::sealed_secret(tx, id, bot_secret_name).value_or("");
                         tx.commit();
-                        return caf::make_message(std::move(row));
+                        return caf::make_message(
+                            std::move(row), made ? fresh : std::string{},
+                            sealed.empty() ? std::string{} : secrets::unseal(key, sealed));
                       }})
             .await(
-                [self, rp](storage::bot_row& row) mutable {
+                [self, rp](storage::bot_row& row, std::string& made,
+                           std::string& existing) mutable {
                   log::info("bot.version",
                             {{"project", self->state.row.id}, {"version", row.version}});
+                  if (!made.empty()) self->state.bot_secret = made;
+                  if (!existing.empty()) self->state.bot_secret = existing;
                   adopt_bot(self, row);
-                  rp.deliver(to_bot_info(row));
+                  auto info = to_bot_info(row);
+                  info.secret = std::move(made);
+                  rp.deliver(std::move(info));
+                },
+                [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
+      [=](bot_secret_atom) -> caf::result<std::string> {
+        if (self->state.row.status == storage::project_status::deleting)
+          return make_error(errc::conflict, "the project is being deleted",
+                            api_code::project_deleting);
+        auto rp = self->make_response_promise<std::string>();
+        auto fresh = secrets::random_hex(32);
+        self->request(self->state.svc->control_db, persist_timeout, run_atom::value,
+                      db_job{[id = self->state.row.id,
+                              sealed = secrets::seal(self->state.svc->master_key, fresh)](
+                                 pqxx::connection& c) {
+                        pqxx::work tx{c};
+                        storage::replace_secret(tx, id, bot_secret_name, sealed);
+                        tx.commit();
+                        return caf::make_message(caf::ok_atom::value);
+                      }})
+            .await(
+                [self, rp, fresh](caf::ok_atom) mutable {
+                  log::info("bot.secret_rotated", {{"project", self->state.row.id}});
+                  self->state.bot_secret = fresh;
+                  if (self->state.bot_version.version != 0)
+                    adopt_bot(self, self->state.bot_version);
+                  rp.deliver(fresh);
                 },
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;
@@ -1062,7 +1123,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         if (!st.pipeline_ready)
           return make_error(errc::conflict, "the project is " + storage::to_string(st.row.status),
                             api_code::project_not_ready);
-        if (!force && !(st.bot && st.bot->states.count(state)))
+        if (!force && !(st.bot && (st.bot->code || st.bot->states.count(state))))
           return make_error(
               errc::invalid_argument,
               "the current bot does not declare state '" + state + "' (set force to use it anyway)",

@@ -135,6 +135,8 @@ struct project_state {
   std::uint64_t refusal_seq = 0;      ///< meta_sync's last refusal of sends for the account
   std::int64_t health_check_at = 0;   ///< when the armed health check fires (Unix s; 0: none)
   std::shared_ptr<const bot::definition> bot;
+  /// Signs events to a code bot (secret_rules.hpp's bot_secret_name); empty until one is made.
+  std::string bot_secret;
   /// The connected WhatsApp number, if any (its token stays sealed until used).
   std::optional<storage::number_row> number;
   /// The project's live conversation actors; shared with the exit hook, which stops them.

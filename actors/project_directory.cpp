@@ -296,6 +296,9 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](bot_put_atom, const std::string& id, std::string& definition) {
         return forward(self, id, bot_put_atom::value, std::move(definition));
       },
+      [=](bot_secret_atom, const std::string& id) {
+        return forward(self, id, bot_secret_atom::value);
+      },
       [=](key_create_atom, const std::string& id,
           const std::string& name) -> caf::result<key_info> {
         if (!self->state.projects.count(id)) return project_not_found(id);

@@ -12,7 +12,7 @@
 namespace paige::actors {
 
 bot_info to_bot_info(const storage::bot_row& b) {
-  return {b.version, b.definition_json, b.created_at};
+  return {b.version, b.definition_json, b.created_at, {}};
 }
 
 project_info to_info(const storage::project_row& row) {

@@ -52,6 +52,7 @@ using auth_atom = caf::atom_constant<caf::atom("auth")>;
 using bot_get_atom = caf::atom_constant<caf::atom("botget")>;
 using bot_put_atom = caf::atom_constant<caf::atom("botput")>;
 using bot_versions_atom = caf::atom_constant<caf::atom("botvers")>;
+using bot_secret_atom = caf::atom_constant<caf::atom("botsecret")>;
 using secret_put_atom = caf::atom_constant<caf::atom("secput")>;
 using secret_list_atom = caf::atom_constant<caf::atom("seclist")>;
 using secret_delete_atom = caf::atom_constant<caf::atom("secdel")>;
@@ -149,6 +150,7 @@ struct bot_info {
   int version = 0;
   std::string definition_json;
   std::string created_at;
+  std::string secret;  ///< the bot secret, made by this request (shown once); empty otherwise
 };
 
 /// A stored bot version as the API shows it.
@@ -156,7 +158,7 @@ bot_info to_bot_info(const storage::bot_row& b);
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bot_info& x) {
-  return f(caf::meta::type_name("bot_info"), x.version, x.definition_json, x.created_at);
+  return f(caf::meta::type_name("bot_info"), x.version, x.definition_json, x.created_at, x.secret);
 }
 
 /// A settings/name change; a field applies only when its flag is set.
@@ -186,6 +188,7 @@ struct project_services {
   caf::actor admin_db;                            ///< db_pool with the admin role, for DDL
   caf::actor provisioner;                         ///< provisioning supervisor
   caf::actor meta_sync;                           ///< every Graph API call
+  caf::actor bot_caller;                          ///< posts code bots' events
   std::shared_ptr<persistence_pool> persistence;  ///< project-database workers (group commit)
   caf::actor database_api;  ///< db_pool serving the project-database API (any project)
   caf::actor broadcast_db;  ///< db_pool of broadcasts' audience reads and queueing (any project)

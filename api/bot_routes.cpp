@@ -16,9 +16,12 @@ namespace {
 using json = nlohmann::json;
 
 json bot_json(const actors::bot_info& b) {
-  return {{"version", b.version},
-          {"definition", json::parse(b.definition_json)},
-          {"created_at", b.created_at}};
+  json out{{"version", b.version},
+           {"definition", json::parse(b.definition_json)},
+           {"created_at", b.created_at}};
+  // Made by this request for the project's first code bot: shown this once.
+  if (!b.secret.empty()) out["secret"] = b.secret;
+  return out;
 }
 
 auto reply_bot(responder respond, unsigned status) {
@@ -33,6 +36,7 @@ void add_bot_routes(router& routes, project_routes_context ctx) {
   auto dir = ctx.directory;
   auto timeout = ctx.timeout;
   auto depth = ctx.max_json_depth;
+  auto code_bots = ctx.code_bots;
 
   routes.add("GET", "/v1/projects/{project_id}/bot",
              guarded(*ctx.auth, access::own_project,
@@ -57,13 +61,15 @@ void add_bot_routes(router& routes, project_routes_context ctx) {
 
   routes.add("PUT", "/v1/projects/{project_id}/bot",
              guarded(*ctx.auth, access::own_project,
-                     [&sys, dir, timeout, depth](http_request&& req, responder respond) {
+                     [&sys, dir, timeout, depth, code_bots](http_request&& req, responder respond) {
                        auto parsed = parse_json(req.body, depth);
                        if (auto* err = std::get_if<http_response>(&parsed))
                          return respond(std::move(*err));
                        const auto& doc = std::get<json>(parsed);
                        const auto& system = storage::system_table_names();
-                       auto compiled = actors::bot::compile(doc, {system.begin(), system.end()});
+                       auto compiled =
+                           actors::bot::compile(doc, {system.begin(), system.end()},
+                                                actors::bot::compile_mode::submitted, code_bots);
                        if (auto* problems = std::get_if<std::vector<actors::problem>>(&compiled)) {
                          return respond(http_response::error(
                              api_code::invalid_bot,
@@ -74,6 +80,18 @@ void add_bot_routes(router& routes, project_routes_context ctx) {
                        ask(sys, dir, timeout, reply_bot(respond, 201), fail_with(respond),
                            actors::bot_put_atom::value, std::string{req.param("project_id")},
                            doc.dump());
+                     }));
+
+  routes.add("POST", "/v1/projects/{project_id}/bot/secret",
+             guarded(*ctx.auth, access::own_project,
+                     [&sys, dir, timeout](http_request&& req, responder respond) {
+                       ask(
+                           sys, dir, timeout,
+                           [respond](std::string& secret) {
+                             respond(http_response::json(200, {{"secret", secret}}));
+                           },
+                           fail_with(respond), actors::bot_secret_atom::value,
+                           std::string{req.param("project_id")});
                      }));
 }
 

@@ -35,7 +35,8 @@ struct origin {
 struct job {
   http::request<http::string_body> req;
   http_client::callback done;
-  bool retried = false;  ///< failed once on a stale connection: goes on a new one
+  bool retried = false;                 ///< failed once on a stale connection: goes on a new one
+  std::chrono::milliseconds timeout{};  ///< connect + write + read; 0: the client's
 };
 
 class pool;
@@ -102,6 +103,10 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
     pump(o);
   }
 
+  std::chrono::milliseconds timeout_of(const job& j) const {
+    return j.timeout.count() > 0 ? j.timeout : opts.timeout;
+  }
+
   static void fail(job j, std::string why, bool timed_out) {
     client_response r;
     r.error = std::move(why);
@@ -153,7 +158,7 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
     auto self = shared_from_this();
     auto resolver = std::make_shared<tcp::resolver>(strand);
     auto jp = std::make_shared<job>(std::move(j));
-    c->tcp().expires_after(opts.timeout);
+    c->tcp().expires_after(timeout_of(*jp));
     resolver->async_resolve(
         c->origin_.host, c->origin_.port,
         [self, c, jp, resolver](beast::error_code ec, tcp::resolver::results_type results) {
@@ -180,7 +185,7 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
   void send(std::shared_ptr<connection> c, job j) {
     auto self = shared_from_this();
     auto jp = std::make_shared<job>(std::move(j));
-    c->tcp().expires_after(opts.timeout);
+    c->tcp().expires_after(timeout_of(*jp));
     std::visit(
         [&](auto& s) {
           http::async_write(s, jp->req, [self, c, jp](beast::error_code ec, std::size_t) {
@@ -277,7 +282,7 @@ http_client::~http_client() { stop(); }
 
 void http_client::request(const std::string& method, const std::string& url,
                           std::vector<std::pair<std::string, std::string>> headers,
-                          std::string body, callback done) {
+                          std::string body, callback done, std::chrono::milliseconds timeout) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") ||
       parsed->host().empty()) {
@@ -302,6 +307,7 @@ void http_client::request(const std::string& method, const std::string& url,
   }
   j.req.keep_alive(true);
   j.done = std::move(done);
+  j.timeout = timeout;
   net::post(impl_->strand,
             [i = impl_, o, j = std::move(j)]() mutable { i->submit(o, std::move(j)); });
 }

@@ -49,10 +49,11 @@ class http_client {
   using callback = std::function<void(client_response)>;
 
   /// Sends `method url` with `headers` and `body`; calls `done` once. `url` is absolute
-  /// (http:// or https://); an unparsable one fails at once through `done`.
+  /// (http:// or https://); an unparsable one fails at once through `done`. `timeout` bounds
+  /// the connect and then the exchange of this request (0: the client's).
   void request(const std::string& method, const std::string& url,
                std::vector<std::pair<std::string, std::string>> headers, std::string body,
-               callback done);
+               callback done, std::chrono::milliseconds timeout = {});
 
   /// Fails pending requests, closes connections, joins the I/O thread. Idempotent.
   void stop();

@@ -2,6 +2,7 @@
 /// @brief The Projects section of the API (spec/api.md): projects, their lifecycle and keys.
 #pragma once
 
+#include "actors/core/code_bot_target.hpp"
 #include "api/router.hpp"
 
 #include <caf/actor.hpp>
@@ -34,6 +35,7 @@ struct project_routes_context {
   std::size_t sql_row_cap = 1000;               ///< rows the SQL endpoint returns at most
   std::size_t sql_max_bytes = 8u << 20;  ///< bytes of values the SQL endpoint returns at most
   storage::backend_watchdog* watchdog = nullptr;  ///< ends the database API's overdue statements
+  actors::bot::code_target_rules code_bots{};     ///< what a code bot's URL may be
   /// Meta's embedded signup, as the dashboard opens it (app_id empty: not offered).
   struct signup_dialog {
     std::string app_id;

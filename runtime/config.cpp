@@ -75,7 +75,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 42> options{{
+const std::array<option_spec, 43> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080",
      "HTTP address (host:port; port 0 picks a free one)", false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -160,6 +160,14 @@ const std::array<option_spec, 42> options{{
      [](config& c, const std::string& f, const std::string& v) {
        if (!v.empty() && !std::ifstream{v}) throw config_error(f + ": cannot read '" + v + "'");
        c.graph_ca_file = v;
+     }},
+    {"--bot-http-loopback", "PAIGE_BOT_HTTP_LOOPBACK", "off",
+     "on: a code bot's URL may also be http:// to 127.0.0.1, ::1 or localhost (a bot on this "
+     "machine without TLS); off: https:// only",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       if (v != "on" && v != "off") throw config_error(f + ": expected on or off, got '" + v + "'");
+       c.bot_http_loopback = v == "on";
      }},
     {"--graph-connections", "PAIGE_GRAPH_CONNECTIONS", "32",
      "connections to the Graph API at most (all projects share them)", false,

@@ -37,6 +37,7 @@ struct config {
   std::string graph_version;
   std::string graph_ca_file;          ///< trusted besides the system's CAs; empty: none
   std::size_t graph_connections = 0;  ///< Graph API connections at most
+  bool bot_http_loopback = false;     ///< code bots' URLs may be http:// to loopback
   std::chrono::milliseconds graph_idle_timeout{
       0};                   ///< idle Graph connections older than this are not reused
   int sends_in_flight = 0;  ///< per project

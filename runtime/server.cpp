@@ -1,5 +1,6 @@
 #include "runtime/server.hpp"
 
+#include "actors/bot_caller.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/meta_sync.hpp"
 #include "actors/number_directory.hpp"
@@ -10,6 +11,7 @@
 #include "actors/system_config.hpp"
 #include "api/api_routes.hpp"
 #include "api/auth.hpp"
+#include "api/bot_client.hpp"
 #include "api/graph_client.hpp"
 #include "api/http_server.hpp"
 #include "common/log.hpp"
@@ -92,9 +94,10 @@ class server_process {
     log::info("http.drained");
     // Graph calls in flight fail now; their answers still find their actors.
     graph_->stop();
+    bots_->stop();  // so do events posted to code bots: their steps run again after a restart
     // The directory takes its project actors along (they are linked to it).
-    for (auto& root : {directory_, provisioner_, meta_sync_, admin_db_, control_db_, database_api_,
-                       broadcast_db_})
+    for (auto& root : {directory_, provisioner_, meta_sync_, bot_caller_, admin_db_, control_db_,
+                       database_api_, broadcast_db_})
       caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
     // Persistence goes last: everything committed so far is answered; nothing is lost that
     // was acknowledged (acknowledgements only follow commits).
@@ -104,7 +107,7 @@ class server_process {
     // destructor waits for that.
     auth_.reset();
     persistence_.clear();
-    directory_ = provisioner_ = meta_sync_ = admin_db_ = control_db_ = database_api_ =
+    directory_ = provisioner_ = meta_sync_ = bot_caller_ = admin_db_ = control_db_ = database_api_ =
         broadcast_db_ = caf::actor{};
     system_.reset();
     http_.reset();
@@ -152,6 +155,8 @@ class server_process {
     graph_opts.ca_file = cfg_.graph_ca_file;
     graph_ = std::make_shared<api::graph_client>(cfg_.graph_url, cfg_.graph_version, graph_opts);
     meta_sync_ = actors::spawn_meta_sync(*system_, graph_, &metrics_, cfg_.sends_in_flight);
+    bots_ = std::make_shared<api::bot_client>();
+    bot_caller_ = actors::spawn_bot_caller(*system_, bots_);
     // Projects' statements that outlive their timeouts are ended from outside their session.
     watchdog_ =
         std::make_unique<storage::backend_watchdog>(control_conninfo_, watchdog_grace, &metrics_);
@@ -176,6 +181,7 @@ class server_process {
     services->admin_db = admin_db_;
     services->provisioner = provisioner_;
     services->meta_sync = meta_sync_;
+    services->bot_caller = bot_caller_;
     services->numbers = &numbers_;
     services->persistence = std::make_shared<actors::persistence_pool>(persistence_);
     services->database_api = database_api_;
@@ -220,6 +226,7 @@ class server_process {
     project_api.sql_row_cap = cfg_.sql_row_cap;
     project_api.sql_max_bytes = cfg_.sql_max_bytes;
     project_api.watchdog = watchdog_.get();
+    project_api.code_bots.http_loopback = cfg_.bot_http_loopback;
     if (!cfg_.app_id.empty())
       project_api.signup = {cfg_.app_id, cfg_.signup_config_id,
                             cfg_.facebook_url + "/" + cfg_.graph_version + "/dialog/oauth"};
@@ -255,6 +262,8 @@ class server_process {
   std::unique_ptr<api::authenticator> auth_;
   std::shared_ptr<api::graph_client> graph_;
   caf::actor meta_sync_;
+  std::shared_ptr<api::bot_client> bots_;
+  caf::actor bot_caller_;
   caf::actor database_api_;
   caf::actor broadcast_db_;
   std::vector<caf::actor> persistence_;

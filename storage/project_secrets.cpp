@@ -67,6 +67,33 @@ std::map<std::string, std::string> sealed_secrets(pqxx::connection& c,
   return out;
 }
 
+std::optional<std::string> sealed_secret(pqxx::transaction_base& tx, const std::string& project_id,
+                                         const std::string& name) {
+  auto r =
+      tx.exec_params("SELECT value_sealed FROM project_secrets WHERE project_id = $1 AND name = $2",
+                     project_id, name);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
+}
+
+bool add_secret_if_absent(pqxx::transaction_base& tx, const std::string& project_id,
+                          const std::string& name, const std::string& value_sealed) {
+  return tx.exec_params(
+               "INSERT INTO project_secrets (project_id, name, value_sealed) VALUES ($1, $2, $3) "
+               "ON CONFLICT (project_id, name) DO NOTHING",
+               project_id, name, value_sealed)
+             .affected_rows() > 0;
+}
+
+void replace_secret(pqxx::transaction_base& tx, const std::string& project_id,
+                    const std::string& name, const std::string& value_sealed) {
+  tx.exec_params(
+      "INSERT INTO project_secrets (project_id, name, value_sealed) VALUES ($1, $2, $3) "
+      "ON CONFLICT (project_id, name) DO UPDATE SET value_sealed = excluded.value_sealed, "
+      "updated_at = clock_timestamp()",
+      project_id, name, value_sealed);
+}
+
 void delete_project_secrets(pqxx::connection& c, const std::string& project_id) {
   pqxx::work tx{c};
   tx.exec_params("DELETE FROM project_secrets WHERE project_id = $1", project_id);

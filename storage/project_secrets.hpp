@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <pqxx/connection>
+#include <pqxx/transaction_base>
 
 namespace paige::storage {
 
@@ -36,6 +37,19 @@ bool delete_secret(pqxx::connection& c, const std::string& project_id, const std
 /// Every secret of the project, name → sealed value (what the project's bot is given).
 std::map<std::string, std::string> sealed_secrets(pqxx::connection& c,
                                                   const std::string& project_id);
+
+/// The project's secret `name`, sealed; nullopt when it has none of that name.
+std::optional<std::string> sealed_secret(pqxx::transaction_base& tx, const std::string& project_id,
+                                         const std::string& name);
+
+/// Stores the project's secret `name` if it has none of that name (Paige's own secrets, such
+/// as the bot secret: no count limit); whether it was stored.
+bool add_secret_if_absent(pqxx::transaction_base& tx, const std::string& project_id,
+                          const std::string& name, const std::string& value_sealed);
+
+/// Stores (or replaces) the project's secret `name` without the count limit (Paige's own).
+void replace_secret(pqxx::transaction_base& tx, const std::string& project_id,
+                    const std::string& name, const std::string& value_sealed);
 
 /// Deletes all the project's secrets (the project is deleted).
 void delete_project_secrets(pqxx::connection& c, const std::string& project_id);

@@ -309,10 +309,20 @@ std::string fold_text(std::string s) {
 
 std::variant<definition, std::vector<problem>> compile(const nlohmann::json& doc,
                                                        const std::set<std::string>& reserved_tables,
-                                                       compile_mode mode) {
+                                                       compile_mode mode,
+                                                       const code_target_rules& code_rules) {
   compiler c{reserved_tables, mode, {}};
   definition d;
   if (!doc.is_object()) return std::vector<problem>{{"", "a bot definition is a JSON object"}};
+  if (is_code_bot(doc)) {
+    auto rules = code_rules;
+    if (mode == compile_mode::stored) rules.http_loopback = true;
+    auto target = read_code_target(doc, rules, d.initial_state);
+    if (auto* problems = std::get_if<std::vector<problem>>(&target)) return std::move(*problems);
+    d.code = std::make_shared<const code_target>(std::move(std::get<code_target>(target)));
+    d.source = doc;
+    return d;
+  }
   if (mode == compile_mode::submitted) {
     auto bytes = doc.dump().size();
     if (bytes > max_definition_bytes)

@@ -3,6 +3,7 @@
 /// compiled form the interpreter runs. Pure: no actor, no database.
 #pragma once
 
+#include "actors/core/code_bot_target.hpp"
 #include "actors/core/outbound_rules.hpp"
 
 #include <nlohmann/json.hpp>
@@ -88,6 +89,9 @@ struct definition {
   /// conversation it runs in, so a first message's step cannot run before its conversation
   /// is opened (see conversation_actor.cpp).
   bool reads_conversation_id = false;
+  /// A code bot (docs/bot-contract.md): events go to it, and `states` is empty (it names its
+  /// own). Null: a declarative bot.
+  std::shared_ptr<const code_target> code;
 };
 
 /// How `text_equals` compares: trimmed, ASCII letters lowercased.
@@ -105,11 +109,14 @@ enum class compile_mode {
   stored,
 };
 
-/// Validates and compiles `doc`. `reserved_tables` are tables `save` may not write (the system
-/// tables). Returns every problem found, each with its JSON pointer, or the definition.
+/// Validates and compiles `doc`, a declarative definition or a code bot's (is_code_bot).
+/// `reserved_tables` are tables `save` may not write (the system tables); `code_rules` what a
+/// submitted code bot's URL may be (a stored one's URL was checked when it was submitted).
+/// Returns every problem found, each with its JSON pointer, or the definition.
 std::variant<definition, std::vector<problem>> compile(const nlohmann::json& doc,
                                                        const std::set<std::string>& reserved_tables,
-                                                       compile_mode mode = compile_mode::submitted);
+                                                       compile_mode mode = compile_mode::submitted,
+                                                       const code_target_rules& code_rules = {});
 
 /// The starter bot every new project gets (spec/bot.md).
 const nlohmann::json& starter_bot();

@@ -10,6 +10,11 @@
 
 namespace paige::actors {
 
+/// The secret that signs the events Paige posts to the project's code bot
+/// (docs/bot-contract.md): Paige makes it, shows it once, and hands it to a hosted bot under
+/// this name. A reserved name: the API cannot put or delete it.
+inline constexpr const char* bot_secret_name = "PAIGE_BOT_SECRET";
+
 /// Longest secret value, in bytes.
 inline constexpr std::size_t max_secret_bytes = 32 * 1024;
 

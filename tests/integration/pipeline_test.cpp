@@ -9,9 +9,6 @@
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
-#include <atomic>
-#include <thread>
-
 using namespace paige::test;
 
 TEST_CASE("a user walks the starter bot through every state", "[integration][pipeline]") {
@@ -65,23 +62,8 @@ TEST_CASE("50 contacts x 40 messages: every message stored, answered and in orde
   pipeline p;
   p.put_bot(paige::actors::bot::echo_bot());
   constexpr int contacts = 50, per_contact = 40;
-  std::vector<std::thread> senders;
-  std::atomic<int> failures{0};
-  for (int t = 0; t < 10; ++t)
-    senders.emplace_back([&, t] {
-      // Each thread drives 5 contacts, interleaving them; each contact's messages go in order.
-      for (int i = 0; i < per_contact; ++i)
-        for (int c = t * 5; c < t * 5 + 5; ++c) {
-          auto r = p.meta.call(
-              "POST",
-              "/control/numbers/" + number_id + "/users/1777" + std::to_string(1000 + c) +
-                  "/messages",
-              json{{"message", {{"type", "text"}, {"text", {{"body", "m" + std::to_string(i)}}}}}}
-                  .dump());
-          if (r.status != 200 || r.body["delivered"] != true) ++failures;
-        }
-    });
-  for (auto& t : senders) t.join();
+  // Each thread drives 5 contacts, interleaving them; each contact's messages go in order.
+  int failures = p.write_concurrently("1777", contacts, per_contact);
   CHECK(failures == 0);
   REQUIRE(wait_until(
       [&] {

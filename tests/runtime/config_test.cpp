@@ -67,13 +67,19 @@ TEST_CASE("the limits that keep tenants apart are options with checked values", 
   CHECK(cfg.sends_in_flight == 4);
   CHECK(parse_config(with_required({"--graph-ca-file", "/etc/hostname"}), env_of({}))
             .cfg.graph_ca_file == "/etc/hostname");
+  CHECK_FALSE(parse_config(with_required({}), env_of({})).cfg.bot_http_loopback);
+  CHECK(
+      parse_config(with_required({"--bot-http-loopback", "on"}), env_of({})).cfg.bot_http_loopback);
+  CHECK(parse_config(with_required({}), env_of({{"PAIGE_BOT_HTTP_LOOPBACK", "on"}}))
+            .cfg.bot_http_loopback);
   for (std::vector<std::string> bad : {std::vector<std::string>{"--max-connections", "0"},
                                        {"--sql-max-bytes", "10"},
                                        {"--db-write-timeout", "0s"},
                                        {"--graph-connections", "0"},
                                        {"--graph-idle-timeout", "0"},
                                        {"--sends-in-flight", "0"},
-                                       {"--graph-ca-file", "/nonexistent/ca.pem"}}) {
+                                       {"--graph-ca-file", "/nonexistent/ca.pem"},
+                                       {"--bot-http-loopback", "yes"}}) {
     INFO(bad[0]);
     CHECK_THROWS_AS(parse_config(with_required(bad), env_of({})), config_error);
   }

@@ -9,6 +9,11 @@
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
 namespace paige::test {
 
 inline const std::string number_id = "1001";
@@ -59,6 +64,29 @@ struct pipeline {
 
   std::string say(const std::string& wa_id, const std::string& text, const std::string& name = "") {
     return send(wa_id, {{"type", "text"}, {"text", {{"body", text}}}}, name);
+  }
+
+  /// `contacts` users (wa_id `prefix` + 1000 + i) each write "m0" ... "m<per_contact - 1>", in
+  /// order, from 10 threads that interleave their contacts; returns how many failed.
+  int write_concurrently(const std::string& prefix, int contacts, int per_contact) {
+    std::vector<std::thread> senders;
+    std::atomic<int> failures{0};
+    int per_thread = (contacts + 9) / 10;
+    for (int t = 0; t < 10; ++t)
+      senders.emplace_back([&, t] {
+        for (int i = 0; i < per_contact; ++i)
+          for (int c = t * per_thread; c < std::min(contacts, (t + 1) * per_thread); ++c) {
+            auto r = meta.call(
+                "POST",
+                "/control/numbers/" + number_id + "/users/" + prefix + std::to_string(1000 + c) +
+                    "/messages",
+                json{{"message", {{"type", "text"}, {"text", {{"body", "m" + std::to_string(i)}}}}}}
+                    .dump());
+            if (r.status != 200 || r.body["delivered"] != true) ++failures;
+          }
+      });
+    for (auto& t : senders) t.join();
+    return failures;
   }
 
   /// The simulator's records for a user with `direction`.

@@ -51,6 +51,7 @@ export const operations = {
   getBot: ["GET", "/v1/projects/{project_id}/bot"],
   putBot: ["PUT", "/v1/projects/{project_id}/bot"],
   botVersions: ["GET", "/v1/projects/{project_id}/bot/versions"],
+  rotateBotSecret: ["POST", "/v1/projects/{project_id}/bot/secret"],
   listSecrets: ["GET", "/v1/projects/{project_id}/secrets"],
   putSecret: ["PUT", "/v1/projects/{project_id}/secrets/{name}"],
   deleteSecret: ["DELETE", "/v1/projects/{project_id}/secrets/{name}"],
