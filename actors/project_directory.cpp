@@ -361,6 +361,12 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](secret_delete_atom, const std::string& id,
           const std::string& name) -> caf::result<caf::ok_atom> {
         if (!self->state.projects.count(id)) return project_not_found(id);
+        // Paige's own: without it a code bot's events could not be signed.
+        if (name == bot_secret_name)
+          return make_error(errc::invalid_argument,
+                            std::string{bot_secret_name} +
+                                " is Paige's own; make a new one with POST .../bot/secret",
+                            api_code::invalid_secret_name);
         auto rp = self->make_response_promise<caf::ok_atom>();
         self->request(self->state.svc->control_db, db_timeout, run_atom::value,
                       db_job{[id, name](pqxx::connection& c) {
