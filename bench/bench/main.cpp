@@ -23,6 +23,7 @@
 #include <future>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 using namespace paige;
@@ -49,6 +50,9 @@ constexpr const char* usage = R"(usage: paige-bench [options]
   --target paige|echo   what the webhooks go to: Paige, or paige-echo-target (the protocol
                         floor: signature, envelope and a send per message, nothing stored;
                         no faults, no database check) [paige]
+  --bot declarative|code  the echo bot as a definition, or as a code bot: a Node.js process
+                        (--code-bot) that Paige posts each message's event to [declarative]
+  --code-bot PATH       the code echo bot [bench/code_bot/echo-bot.js]
   --paige PATH          the Paige binary [build/runtime/paige]
   --echo-target PATH    the echo target's binary [build/bench/paige-echo-target]
   --paige-arg ARG       passed to `paige serve` (repeat)
@@ -70,6 +74,8 @@ struct options {
   std::string target = "paige";
   std::string paige = "build/runtime/paige";
   std::string echo_target = "build/bench/paige-echo-target";
+  std::string bot = "declarative";
+  std::string code_bot = "bench/code_bot/echo-bot.js";
   std::vector<std::string> paige_args;
   std::string json_out = "bench-result.json";
   bool db_check = true;
@@ -134,6 +140,10 @@ options parse(int argc, char** argv) {
       o.paige = v;
     else if (a == "--echo-target")
       o.echo_target = v;
+    else if (a == "--bot")
+      o.bot = v;
+    else if (a == "--code-bot")
+      o.code_bot = v;
     else if (a == "--paige-arg")
       o.paige_args.push_back(v);
     else if (a == "--json")
@@ -145,6 +155,10 @@ options parse(int argc, char** argv) {
     throw std::invalid_argument("--mode is closed or open");
   if (o.target != "paige" && o.target != "echo")
     throw std::invalid_argument("--target is paige or echo");
+  if (o.bot != "declarative" && o.bot != "code")
+    throw std::invalid_argument("--bot is declarative or code");
+  if (o.bot == "code" && o.target != "paige")
+    throw std::invalid_argument("--bot code needs --target paige");
   if (o.target == "echo") {
     // It answers a webhook without storing anything: a redelivery would be answered twice.
     if (o.duplicate_rate > 0 || o.error_rate > 0)
@@ -458,6 +472,7 @@ int main(int argc, char** argv) {
       args.insert(args.end(),
                   {"--verify-token", "bench", "--admin-token", admin_key, "--sql-row-cap",
                    "1000000", "--sql-max-bytes", "16GiB", "--sql-timeout", "10m"});
+      if (opt.bot == "code") args.insert(args.end(), {"--bot-http-loopback", "on"});
       args.insert(args.end(), opt.paige_args.begin(), opt.paige_args.end());
     } else {
       for (const auto& n : load.numbers)
@@ -468,6 +483,17 @@ int main(int argc, char** argv) {
     sender.set_url("http://127.0.0.1:" + std::to_string(paige.port()) + "/webhook");
     api::http_client http;
     api_client client{http, "http://127.0.0.1:" + std::to_string(paige.port())};
+
+    // The code echo bot, which Paige posts events to (--bot code).
+    std::optional<bench::paige_process> code_bot;
+    json code_bot_def;
+    json bot_secrets = json::object();
+    if (opt.bot == "code") {
+      code_bot.emplace(opt.code_bot, std::vector<std::string>{});
+      code_bot_def = {
+          {"kind", "external"},
+          {"url", "http://127.0.0.1:" + std::to_string(code_bot->port()) + "/paige/events"}};
+    }
 
     // Projects with the numbers, the echo bot, the highest send rate Meta allows a number.
     std::vector<std::string> project_ids;
@@ -483,7 +509,8 @@ int main(int argc, char** argv) {
         auto path = "/v1/projects/" + project_ids[p];
         for (int i = 0; i < 1200 && client.expect(200, "GET", path)["status"] != "active"; ++i)
           std::this_thread::sleep_for(std::chrono::milliseconds{50});
-        client.expect(201, "PUT", path + "/bot", echo_bot);
+        auto bot = client.expect(201, "PUT", path + "/bot", code_bot ? code_bot_def : echo_bot);
+        if (code_bot) bot_secrets[project_ids[p]] = bot.at("secret");
         client.expect(200, "PATCH", path, {{"settings", {{"messages_per_second", 1000}}}});
         const auto& n = load.numbers[p];
         client.expect(200, "PUT", path + "/whatsapp",
@@ -491,6 +518,7 @@ int main(int argc, char** argv) {
                        {"waba_id", n.waba_id},
                        {"access_token", n.access_token}});
       }
+      if (code_bot) std::ofstream{code_bot->data_dir() + "/secrets.json"} << bot_secrets.dump();
     }
 
     if (opt.broadcast > 0) {
@@ -514,6 +542,8 @@ int main(int argc, char** argv) {
     std::cerr << "running " << opt.mode << " mode...\n";
     auto rss_before = bench::rss_bytes(paige.pid());
     auto cpu0 = bench::cpu_seconds(paige.pid());
+    auto bot_cpu = [&code_bot] { return code_bot ? bench::cpu_seconds(code_bot->pid()) : 0.0; };
+    auto bot0 = bot_cpu();
     // The echo target has no Postgres (one still stopping after an earlier run is not ours).
     auto postgres_cpu = [&opt] {
       return opt.target == "paige" ? bench::cpu_seconds_of_all("postgres") : 0.0;
@@ -530,6 +560,7 @@ int main(int argc, char** argv) {
     auto window_end = opt.mode == "closed" ? load.last_reply : steady::now();
     double window = std::chrono::duration<double>(window_end - load.first_send).count();
     auto cpu1 = bench::cpu_seconds(paige.pid());
+    auto bot1 = bot_cpu();
     auto pg1 = postgres_cpu();
     auto busy1 = bench::machine_busy_seconds();
     rusage self1{};
@@ -596,6 +627,7 @@ int main(int argc, char** argv) {
                   {"error_code", opt.error_code},
                   {"connections", opt.connections},
                   {"target", opt.target},
+                  {"bot", opt.bot},
                   {"paige_args", opt.paige_args}}},
                 {"window_s", window},
                 {"sent", load.sent.load()},
@@ -610,6 +642,7 @@ int main(int argc, char** argv) {
                 {"cpu_seconds",
                  {{"paige", cpu1 - cpu0},
                   {"postgres", pg1 - pg0},
+                  {"code_bot", bot1 - bot0},
                   {"bench", self_cpu(self1) - self_cpu(self0)},
                   {"machine", busy1 - busy0}}},
                 {"paige_peak_rss_mb", static_cast<double>(peak_rss) / (1 << 20)},
