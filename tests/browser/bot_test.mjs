@@ -67,3 +67,47 @@ test("operations: health, readiness and traffic per minute", async () => {
   assert.equal(await page.locator("figure svg path.line").count(), 4);
   assertClean(page);
 });
+
+test("a code bot's secret is shown once; secrets are set, listed by name only, deleted; the bot secret renewed", async () => {
+  const before = (await api("GET", `${base}/bot`)).body.definition;
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/p/${env.project}/bot`);
+  const editor = page.getByLabel("Bot definition (JSON)");
+  await eventually(async () => (await editor.inputValue()).includes('"'), "the current definition");
+  await editor.fill(JSON.stringify({ kind: "external", url: "https://bots.example.com/paige/events" }));
+  await page.getByRole("button", { name: "Save new version" }).click();
+  const shown = page.getByLabel("Bot secret");
+  await shown.waitFor();
+  const first = await shown.textContent();
+  assert.match(first, /^[0-9a-f]{64}$/);
+  await page.getByText("code bot at https://bots.example.com/paige/events").first().waitFor();
+
+  const secrets = page.locator("section").filter({ has: page.getByRole("heading", { name: "Secrets" }) });
+  await secrets.getByRole("cell", { name: "PAIGE_BOT_SECRET" }).waitFor();
+  await secrets.getByLabel("Name").fill("bad name");
+  await secrets.getByLabel("Value").fill("x");
+  await secrets.getByRole("button", { name: "Set secret" }).click();
+  await secrets.getByText("(invalid_secret_name)").waitFor();
+  await secrets.getByLabel("Name").fill("API_TOKEN");
+  await secrets.getByLabel("Value").fill("s3cret-<b>value</b>");
+  await secrets.getByRole("button", { name: "Set secret" }).click();
+  await secrets.getByRole("cell", { name: "API_TOKEN" }).waitFor();
+  assert.equal(await secrets.getByLabel("Value").inputValue(), "");  // not kept in the page
+  assert.ok(!(await page.content()).includes("s3cret"));
+  const listed = (await api("GET", `${base}/secrets`)).body.items.map((s) => s.name);
+  assert.deepEqual(listed, ["API_TOKEN", "PAIGE_BOT_SECRET"]);
+
+  await secrets.getByRole("row").filter({ hasText: "API_TOKEN" }).getByRole("button", { name: "Delete" }).click();
+  await page.getByRole("dialog").getByRole("textbox").fill("API_TOKEN");
+  await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+  await eventually(async () => (await secrets.getByRole("cell", { name: "API_TOKEN" }).count()) === 0, "API_TOKEN gone");
+
+  await secrets.getByRole("button", { name: "Make a new one" }).click();
+  await page.getByRole("dialog").getByRole("textbox").fill("PAIGE_BOT_SECRET");
+  await page.getByRole("dialog").getByRole("button", { name: "Make a new one" }).click();
+  await eventually(async () => (await shown.textContent()) !== first, "a new secret shown");
+  assert.match(await shown.textContent(), /^[0-9a-f]{64}$/);
+  assertClean(page);
+  assert.equal((await api("PUT", `${base}/bot`, before)).status, 201);  // the next tests' bot
+});

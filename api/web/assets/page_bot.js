@@ -5,6 +5,7 @@ import { h, replace, timeEl } from "./dom.js";
 import { empty, errorBox, fill, loading, notify } from "./ui.js";
 import { projectFrame } from "./frame.js";
 import { lineOf, locatePointer, selectPointer } from "./json_pointer.js";
+import { secretsPanel, shownOnce } from "./secrets_panel.js";
 
 export function botPage(ctx) {
   const id = ctx.params.project;
@@ -12,6 +13,8 @@ export function botPage(ctx) {
   const problems = h("div", { role: "alert", "aria-live": "polite" });
   const current = h("span", { class: "muted" });
   const versions = h("div");
+  const shown = h("div");  // the bot secret, the once Paige shows it
+  const secrets = secretsPanel(id, shown);
 
   const select = (pointer) => selectPointer(editor, pointer);
 
@@ -42,7 +45,9 @@ export function botPage(ctx) {
       h("thead", {}, h("tr", {}, ["Version", "Saved", "States", ""].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, r.items.map((v) => h("tr", {},
         h("td", {}, String(v.version)), h("td", {}, timeEl(v.created_at)),
-        h("td", {}, Object.keys(v.definition?.states ?? {}).join(", ")),
+        h("td", {}, v.definition?.kind === "external"
+          ? "code bot at " + String(v.definition.url)
+          : Object.keys(v.definition?.states ?? {}).join(", ")),
         h("td", {}, h("button", {
           type: "button",
           onclick: () => {
@@ -77,6 +82,10 @@ export function botPage(ctx) {
       const bot = await call("putBot", { project_id: id }, { body: doc });
       replace(current, `version ${bot.version}, saved `, timeEl(bot.created_at));
       notify(`Saved as version ${bot.version}.`);
+      if (bot.secret) {
+        replace(shown, shownOnce(bot.secret));
+        secrets.reload();
+      }
       loadVersions();
     } catch (e) {
       if (e.code === "invalid_bot" && e.details?.problems) showProblems(e.details.problems);
@@ -99,8 +108,9 @@ export function botPage(ctx) {
   return projectFrame(ctx, "bot", h("div", {},
     h("section", { class: "card" },
       h("div", { class: "row" }, h("h2", {}, "Bot definition"), current),
-      h("p", { class: "muted" }, "A state machine in JSON: states, their routes and actions. Saving validates it and makes a new version; Ctrl+S saves. Tab indents; Escape then Tab moves on."),
-      editor, problems,
+      h("p", { class: "muted" }, "A state machine in JSON: states, their routes and actions, or a code bot: {\"kind\": \"external\", \"url\": \"https://…\"} (see docs/bot-contract.md). Saving validates it and makes a new version; Ctrl+S saves. Tab indents; Escape then Tab moves on."),
+      editor, problems, shown,
       h("div", { class: "buttons" }, h("button", { type: "button", class: "primary", onclick: save }, "Save new version"))),
-    h("section", { class: "card" }, h("h2", {}, "Versions"), h("p", { class: "muted" }, "The last 20 are kept."), versions)));
+    h("section", { class: "card" }, h("h2", {}, "Versions"), h("p", { class: "muted" }, "The last 20 are kept."), versions),
+    secrets));
 }
