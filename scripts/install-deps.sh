@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Paige needs to build, test and run, and the browser tests'
-# npm package (playwright-core, pinned in tests/browser/package-lock.json). Idempotent: it calls
+# npm packages (playwright-core, pinned in tests/browser/package-lock.json; the starter code
+# bot's, in runtime/bot-templates/starter-node). Idempotent: it calls
 # apt-get and npm only when something is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,4 +46,12 @@ installed=tests/browser/node_modules/.package-lock.json
 if [ ! -f "$installed" ] || [ "$lock" -nt "$installed" ]; then
   echo "Installing the browser tests' npm packages"
   npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+fi
+
+# The starter code bot's packages (express, pg), exactly as locked: its end-to-end test runs it.
+lock=runtime/bot-templates/starter-node/package-lock.json
+installed=runtime/bot-templates/starter-node/node_modules/.package-lock.json
+if [ ! -f "$installed" ] || [ "$lock" -nt "$installed" ]; then
+  echo "Installing the starter code bot's npm packages"
+  npm ci --prefix runtime/bot-templates/starter-node --no-audit --no-fund --loglevel=error
 fi

@@ -6,9 +6,15 @@
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
+#include "storage/conninfo.hpp"
+#include "storage/provisioning.hpp"
+
 #include <atomic>
+#include <cctype>
 #include <csignal>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 
 using namespace paige::test;
@@ -256,4 +262,147 @@ TEST_CASE("a code bot's URL is refused unless https (or loopback http when allow
   CHECK(problems[1]["pointer"] == "/timeout_seconds");
   CHECK(p.s.call("GET", "/v1/projects/" + p.project + "/bot").body == before);
   CHECK(p.s.call("GET", "/v1/projects/" + p.project + "/secrets").body["items"].empty());
+}
+
+namespace {
+
+std::string percent_encoded(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+/// The project's database as a URL, with its own role: what its code bot gets as DATABASE_URL.
+std::string database_url(pipeline& p, const std::string& project) {
+  auto d = p.s.database_of(project);
+  auto server = paige::storage::parse_conninfo(cluster_conninfo());
+  return "postgresql://" + percent_encoded(d.role) + ":" + percent_encoded(d.password) + "@/" +
+         percent_encoded(d.name) + "?host=" + percent_encoded(server["host"]) +
+         "&port=" + server["port"];
+}
+
+}  // namespace
+
+/// The starter code bot (runtime/bot-templates/starter-node) running as `p`'s bot, with its
+/// `module` (BOT_MODULE), the project's bot secret and its database as DATABASE_URL.
+struct starter_bot {
+  temp_dir out;
+  std::unique_ptr<child_process> node;
+
+  starter_bot(pipeline& p, const std::string& module = "./bot") {
+    const std::string dir = std::string{PAIGE_SOURCE_DIR} + "/runtime/bot-templates/starter-node";
+    REQUIRE(std::filesystem::exists(dir + "/node_modules/express"));  // scripts/install-deps.sh
+    // Paige makes the bot secret with the project's first code bot; the URL follows once it runs.
+    auto placeholder = R"({"kind": "external", "url": "http://127.0.0.1:9/paige/events"})";
+    auto secret = p.s.call("PUT", "/v1/projects/" + p.project + "/bot", placeholder).body["secret"];
+    REQUIRE(secret.is_string());
+    node = std::make_unique<child_process>(
+        std::vector<std::string>{"/usr/bin/env", "node", dir + "/server.js"},
+        std::vector<std::pair<std::string, std::string>>{
+            {"PORT", "0"},
+            {"BOT_MODULE", module},
+            {"PAIGE_BOT_SECRET", secret.get<std::string>()},
+            {"DATABASE_URL", database_url(p, p.project)}},
+        out.path());
+    std::string port;
+    REQUIRE(wait_until([&] {
+      auto text = node->stdout_text();
+      auto at = text.find("listening on port ");
+      if (at == std::string::npos) return false;
+      port = text.substr(at + 18, text.find('\n', at) - at - 18);
+      return true;
+    }));
+    REQUIRE(
+        p.s.call("PUT", "/v1/projects/" + p.project + "/bot",
+                 json{{"kind", "external"}, {"url", "http://127.0.0.1:" + port + "/paige/events"}}
+                     .dump())
+            .status == 201);
+  }
+};
+
+TEST_CASE("the starter code bot end to end: its three states, its tables, the database as its role",
+          "[integration][code_bot]") {
+  pipeline p({}, loopback_bots);
+  starter_bot bot{p};
+
+  const std::string wa = "15550201";
+  p.say(wa, "hello", "Ana");
+  CHECK(body_of(p.replies(wa, 1)[0]) == "Hi Ana! How can I help?");
+  p.send(wa, tap("collect_info", "Leave my details"));
+  CHECK(body_of(p.replies(wa, 2)[1]) == "What's your name?");
+  p.say(wa, "Ana Lima");
+  CHECK(body_of(p.replies(wa, 3)[2]) == "Thanks, Ana Lima! And your email?");
+  p.say(wa, "nope");
+  CHECK(body_of(p.replies(wa, 4)[3]) == "That doesn't look like an email. Try again?");
+  p.say(wa, "ana@example.com");
+  CHECK(body_of(p.replies(wa, 5)[4]) == "Thanks, Ana Lima! We'll be in touch at ana@example.com.");
+  p.send(wa, tap("support", "Support"));
+  CHECK(body_of(p.replies(wa, 6)[5]) == "A teammate will answer soon. Tell us what happened.");
+  p.say(wa, "my order is late");
+  CHECK(body_of(p.replies(wa, 7)[6]) == "Noted. A teammate will answer here.");
+  {
+    auto db = p.project_db();
+    pqxx::read_transaction tx{db};
+    auto lead = tx.exec1("SELECT wa_id, name, email FROM leads");
+    CHECK(lead[0].as<std::string>() == wa);
+    CHECK(lead[1].as<std::string>() == "Ana Lima");
+    CHECK(lead[2].as<std::string>() == "ana@example.com");
+    CHECK(tx.exec1("SELECT text FROM support_requests")[0].as<std::string>() == "my order is late");
+    CHECK(tx.exec1("SELECT count(*) FROM conversation_log")[0].as<int>() == 1);
+    auto conv = tx.exec1("SELECT state, vars::text FROM conversations");
+    CHECK(conv[0].as<std::string>() == "support");
+    CHECK(conv[1].as<std::string>() == "{}");
+  }
+  CHECK(unhandled(p) == 0);
+  CHECK(error_of(p, "my order is late").is_null());
+
+  // What the bot's role can reach: its own database, never another project's.
+  auto other = p.s.create("Other")["id"].get<std::string>();
+  REQUIRE(p.s.wait_status(other, "active"));
+  auto mine = p.s.database_of(p.project);
+  auto theirs = p.s.database_of(other);
+  CHECK_THROWS_WITH(pqxx::connection{paige::storage::project_conninfo(
+                        cluster_conninfo(), {theirs.name, mine.role, mine.password})},
+                    Catch::Contains("permission denied for database"));
+  CHECK_NOTHROW(pqxx::connection{
+      paige::storage::project_conninfo(cluster_conninfo(), {mine.name, mine.role, mine.password})});
+}
+
+TEST_CASE("the business-hours example reads its hours from a table at each message",
+          "[integration][code_bot]") {
+  pipeline p({}, loopback_bots);
+  starter_bot bot{p, "./examples/business-hours"};
+  auto db = p.project_db();
+  {
+    // Open only on another weekday than today's, from 09:00.
+    pqxx::work tx{db};
+    tx.exec(
+        "INSERT INTO business_hours (weekday, opens, closes) "
+        "VALUES ((extract(dow FROM now() AT TIME ZONE 'UTC')::int + 2) % 7, '09:00', '17:00')");
+    tx.commit();
+  }
+  p.say("15550202", "hello", "Bea");
+  auto closed = body_of(p.replies("15550202", 1)[0]);
+  CHECK(closed.rfind("We're closed now. We're back ", 0) == 0);
+  CHECK(closed.find(" 09:00;") != std::string::npos);
+  {
+    // Open all day, every day: the starter bot answers, with no restart of the bot.
+    pqxx::work tx{db};
+    tx.exec("DELETE FROM business_hours");
+    tx.exec(
+        "INSERT INTO business_hours (weekday, opens, closes) "
+        "SELECT d, '00:00', '23:59:59.999999' FROM generate_series(0, 6) d");
+    tx.commit();
+  }
+  p.say("15550202", "hello again", "Bea");
+  CHECK(body_of(p.replies("15550202", 2)[1]) == "Hi Bea! How can I help?");
 }
