@@ -27,21 +27,6 @@ std::int64_t unix_now() {
       .count();
 }
 
-std::string query_value(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 caf::error graph_failure(const graph_result& r) {
   if (!r.transport_error.empty() || r.http_status >= 500)
     return make_error(errc::upstream, "Meta's Graph API is unavailable: " + r.error_message(),
@@ -221,7 +206,7 @@ void upload(self_ptr self, const storage::number_row& n, std::string bytes, cons
                            api_code::app_id_not_configured));
   auto token = secrets::unseal(st.svc->master_key, n.access_token_sealed);
   auto session = "/" + st.svc->app_id + "/uploads?file_length=" + std::to_string(bytes.size()) +
-                 "&file_type=" + query_value(mime);
+                 "&file_type=" + url_text::percent_encode(mime);
   graph_step(
       self, "POST", session, token, "",
       [self, token, ok, fail, bytes = std::move(bytes)](const nlohmann::json& answer) mutable {

@@ -7,6 +7,7 @@
 #include "actors/db_pool.hpp"
 #include "actors/graph_api.hpp"
 #include "actors/whatsapp_account.hpp"
+#include "common/url_text.hpp"
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -35,9 +36,6 @@ inline const std::string number_fields =
     "?fields=display_phone_number,verified_name,quality_rating";
 
 std::int64_t unix_now();
-
-/// `s` percent-encoded for a URL's query.
-std::string query_value(const std::string& s);
 
 /// What a failed Graph call means for the caller (Meta unavailable, token refused, refused).
 caf::error graph_failure(const graph_result& r);

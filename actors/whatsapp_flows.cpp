@@ -116,7 +116,7 @@ caf::result<std::string> upload_flow_key(self_ptr self, const storage::number_ro
   auto token = token_of(self, n);
   self->request(self->state.svc->meta_sync, graph_timeout, graph_form_atom::value, path, token,
                 std::string{"application/x-www-form-urlencoded"},
-                "business_public_key=" + query_value(public_pem))
+                "business_public_key=" + url_text::percent_encode(public_pem))
       .await(
           [self, rp, path, token](graph_result& r) mutable {
             if (!r.ok()) return rp.deliver(graph_failure(r)), void();

@@ -107,9 +107,12 @@ void step(self_ptr self, run_ptr run) {
                              api_code::whatsapp_rejected));
     return graph_step(
         self, "GET",
-        "/oauth/access_token?client_id=" + query_value(st.svc->app_id) + "&client_secret=" +
-            query_value(st.svc->app_secret) + "&code=" + query_value(run->code) +
-            (row.redirect_uri.empty() ? "" : "&redirect_uri=" + query_value(row.redirect_uri)),
+        "/oauth/access_token?client_id=" + url_text::percent_encode(st.svc->app_id) +
+            "&client_secret=" + url_text::percent_encode(st.svc->app_secret) +
+            "&code=" + url_text::percent_encode(run->code) +
+            (row.redirect_uri.empty()
+                 ? ""
+                 : "&redirect_uri=" + url_text::percent_encode(row.redirect_uri)),
         app_token(st), "",
         [self, run, fail](const json& answer) {
           auto token = string_member(answer, "access_token");
@@ -124,7 +127,8 @@ void step(self_ptr self, run_ptr run) {
   }
   if (row.step == "check")
     return graph_step(
-        self, "GET", "/debug_token?input_token=" + query_value(run->token), app_token(st), "",
+        self, "GET", "/debug_token?input_token=" + url_text::percent_encode(run->token),
+        app_token(st), "",
         [self, run, fail](const json& answer) {
           if (auto missing = missing_scope(answer, run->row.waba_id); !missing.empty())
             return fail(

@@ -57,7 +57,8 @@ caf::result<std::string> list_templates(self_ptr self, const storage::number_row
   auto next = std::make_shared<std::function<void(std::string, int)>>();
   *next = [self, rp, all, token, base, next](std::string after, int pages) mutable {
     graph_step(
-        self, "GET", base + (after.empty() ? "" : "&after=" + query_value(after)), token, "",
+        self, "GET", base + (after.empty() ? "" : "&after=" + url_text::percent_encode(after)),
+        token, "",
         [self, rp, all, next, pages](const json& answer) mutable {
           auto data = answer.is_object() ? answer.value("data", json()) : json();
           if (!data.is_array()) {
@@ -99,8 +100,8 @@ caf::result<bool> edit_template(self_ptr self, const storage::number_row& n,
 caf::result<bool> delete_template(self_ptr self, const storage::number_row& n,
                                   const std::string& name, const std::string& meta_id) {
   auto rp = self->make_response_promise<bool>();
-  auto path = "/" + n.waba_id + "/message_templates?name=" + query_value(name);
-  if (!meta_id.empty()) path += "&hsm_id=" + query_value(meta_id);
+  auto path = "/" + n.waba_id + "/message_templates?name=" + url_text::percent_encode(name);
+  if (!meta_id.empty()) path += "&hsm_id=" + url_text::percent_encode(meta_id);
   graph_step(
       self, "DELETE", path, token_of(self, n), "", [rp](const json&) mutable { rp.deliver(true); },
       [rp](caf::error err) mutable { rp.deliver(std::move(err)); });

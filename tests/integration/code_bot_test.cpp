@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
+#include "common/url_text.hpp"
 #include "storage/conninfo.hpp"
 #include "storage/provisioning.hpp"
 
@@ -266,28 +267,14 @@ TEST_CASE("a code bot's URL is refused unless https (or loopback http when allow
 
 namespace {
 
-std::string percent_encoded(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 /// The project's database as a URL, with its own role: what its code bot gets as DATABASE_URL.
 std::string database_url(pipeline& p, const std::string& project) {
   auto d = p.s.database_of(project);
   auto server = paige::storage::parse_conninfo(cluster_conninfo());
-  return "postgresql://" + percent_encoded(d.role) + ":" + percent_encoded(d.password) + "@/" +
-         percent_encoded(d.name) + "?host=" + percent_encoded(server["host"]) +
-         "&port=" + server["port"];
+  return "postgresql://" + paige::url_text::percent_encode(d.role) + ":" +
+         paige::url_text::percent_encode(d.password) + "@/" +
+         paige::url_text::percent_encode(d.name) +
+         "?host=" + paige::url_text::percent_encode(server["host"]) + "&port=" + server["port"];
 }
 
 }  // namespace
