@@ -977,9 +977,17 @@ void call_code_bot(self_ptr self) {
   self->request(st.ctx->bot_caller, target->timeout, bot_event_atom::value, target, p.message_id,
                 std::move(body))
       .then([answered](bot_reply& reply) { answered(reply); },
-            [answered](caf::error& err) {
+            [self, answered](caf::error& err) {
+              if (err != caf::sec::request_timeout) {
+                // The bot caller is gone (the server is stopping): nothing is applied, and the
+                // event is posted again later (or after the restart, as an unhandled message).
+                self->state.phases.step_finished();
+                self->delayed_send(self, std::chrono::seconds{1}, retry_atom::value,
+                                   std::int64_t{0});
+                return;
+              }
               bot_reply failed;
-              failed.timed_out = err == caf::sec::request_timeout;
+              failed.timed_out = true;
               failed.error = reason_of(err);
               answered(failed);
             });

@@ -94,7 +94,6 @@ class server_process {
     log::info("http.drained");
     // Graph calls in flight fail now; their answers still find their actors.
     graph_->stop();
-    bots_->stop();  // so do events posted to code bots: their steps run again after a restart
     // The directory takes its project actors along (they are linked to it).
     for (auto& root : {directory_, provisioner_, meta_sync_, bot_caller_, admin_db_, control_db_,
                        database_api_, broadcast_db_})
@@ -103,6 +102,9 @@ class server_process {
     // was acknowledged (acknowledgements only follow commits).
     for (auto& worker : persistence_) caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
     system_->await_all_actors_done();
+    // Only now: a code bot's event failed by a stopping client would have its fallback applied.
+    // Events still in flight are posted again after the restart (their messages are unhandled).
+    bots_->stop();
     // Detached actors are destroyed only once no handle refers to them; the actor system's
     // destructor waits for that.
     auth_.reset();

@@ -393,3 +393,29 @@ TEST_CASE("the business-hours example reads its hours from a table at each messa
   p.say("15550202", "hello again", "Bea");
   CHECK(body_of(p.replies("15550202", 2)[1]) == "Hi Bea! How can I help?");
 }
+
+TEST_CASE(
+    "an event in flight at a graceful stop is not answered with the fallback: it is posted "
+    "again after the restart",
+    "[integration][code_bot]") {
+  std::atomic<bool> hang{true};
+  code_bot_server bot([&](const json& e) {
+    if (hang) return bot_answer{200, "", true};
+    return actions({text_reply("got " + e["message"]["text"].get<std::string>())});
+  });
+  pipeline p({}, loopback_bots);
+  put_code_bot(p, bot, {{"fallback", {{"type", "text"}, {"text", {{"body", "Sorry."}}}}}});
+  p.say("15550105", "during the stop");
+  REQUIRE(wait_until([&] { return bot.events().size() == 1; }));
+  REQUIRE(p.s.server->terminate() == 0);
+  CHECK(unhandled(p) == 1);  // neither the fallback nor anything else was applied
+  CHECK(error_of(p, "during the stop").is_null());
+  hang = false;
+  p.s.start(master_hex);
+  p.meta.target(p.s.server->port());
+  auto r = p.replies("15550105", 1);
+  CHECK(body_of(r[0]) == "got during the stop");
+  REQUIRE(wait_until([&] { return unhandled(p) == 0; }));
+  CHECK(p.records("15550105", "out").size() == 1);  // no "Sorry." before or after
+  CHECK(bot.events().size() == 2);
+}
