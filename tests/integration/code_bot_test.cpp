@@ -219,7 +219,7 @@ TEST_CASE("an event in flight at a kill -9 is posted again after the restart and
 
 TEST_CASE("the bot secret: made once, rotated, reserved, and another project cannot touch it",
           "[integration][code_bot]") {
-  code_bot_server bot([](const json&) { return actions({text_reply("hi")}); });
+  code_bot_server bot([](const json&) { return actions(json::array({text_reply("hi")})); });
   pipeline p({}, loopback_bots);
   auto old_secret = put_code_bot(p, bot)["secret"].get<std::string>();
   auto secrets = p.s.call("GET", "/v1/projects/" + p.project + "/secrets").body["items"];
@@ -243,7 +243,7 @@ TEST_CASE("the bot secret: made once, rotated, reserved, and another project can
   CHECK(fresh != old_secret);
   bot.set_secret(fresh);
   p.say("15550104", "signed?");
-  p.replies("15550104", 1);
+  CHECK(body_of(p.replies("15550104", 1).at(0)) == "hi");
   REQUIRE(bot.events().size() == 1);
   CHECK(bot.events()[0].signature_valid);
 }
@@ -401,7 +401,7 @@ TEST_CASE(
   std::atomic<bool> hang{true};
   code_bot_server bot([&](const json& e) {
     if (hang) return bot_answer{200, "", true};
-    return actions({text_reply("got " + e["message"]["text"].get<std::string>())});
+    return actions(json::array({text_reply("got " + e["message"]["text"].get<std::string>())}));
   });
   pipeline p({}, loopback_bots);
   put_code_bot(p, bot, {{"fallback", {{"type", "text"}, {"text", {{"body", "Sorry."}}}}}});
@@ -414,6 +414,7 @@ TEST_CASE(
   p.s.start(master_hex);
   p.meta.target(p.s.server->port());
   auto r = p.replies("15550105", 1);
+  INFO(error_of(p, "during the stop").dump());
   CHECK(body_of(r[0]) == "got during the stop");
   REQUIRE(wait_until([&] { return unhandled(p) == 0; }));
   CHECK(p.records("15550105", "out").size() == 1);  // no "Sorry." before or after

@@ -23,7 +23,8 @@ struct bot_answer {
   bool hang = false;
 };
 
-/// `{"actions": actions}` answered 200.
+/// `{"actions": actions}` answered 200. One action goes as `json::array({a})`: a braced single
+/// JSON value is copied, not wrapped in a list.
 bot_answer actions(const nlohmann::json& actions);
 
 /// An event as the bot received it.
