@@ -937,7 +937,7 @@ bot::step_result read_reply(self_ptr self, const bot::conversation_view& view,
         "the bot did not answer within " + std::to_string(p.bot->code->timeout.count()) + " ms";
   } else {
     code = "bot_unreachable";
-    detail = "the bot could not be reached: " + reply.error;
+    detail = "the exchange with the bot failed: " + reply.error;
   }
   skip_step(p, code, detail);
   p.without_effects = false;  // the fallback is sent

@@ -11,6 +11,7 @@
 #include <deque>
 #include <future>
 #include <map>
+#include <optional>
 #include <thread>
 #include <variant>
 
@@ -68,7 +69,7 @@ class connection : public std::enable_shared_from_this<connection> {
   any_stream stream_;
   origin origin_;
   beast::flat_buffer buffer;
-  http::response<http::string_body> res;
+  std::optional<http::response_parser<http::string_body>> res;
 };
 
 }  // namespace
@@ -198,20 +199,22 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
 
   void receive(std::shared_ptr<connection> c, std::shared_ptr<job> jp) {
     auto self = shared_from_this();
-    c->res = {};
+    c->res.emplace();
+    if (opts.max_response_bytes > 0) c->res->body_limit(opts.max_response_bytes);
     std::visit(
         [&](auto& s) {
           http::async_read(
-              s, c->buffer, c->res, [self, c, jp](beast::error_code ec, std::size_t n) {
+              s, c->buffer, *c->res, [self, c, jp](beast::error_code ec, std::size_t n) {
                 // Some of an answer came: the server had the request (a POST may have acted), so
                 // it is not a stale connection's failure, and it is not sent again.
                 if (ec)
                   return self->on_failure(c, std::move(*jp), ec, n > 0 || c->buffer.size() > 0);
                 c->tcp().expires_never();
                 client_response r;
-                r.status = c->res.result_int();
-                r.body = std::move(c->res.body());
-                bool keep = c->res.keep_alive();
+                auto res = c->res->release();
+                r.status = res.result_int();
+                r.body = std::move(res.body());
+                bool keep = res.keep_alive();
                 jp->done(std::move(r));
                 self->release(c, keep);
               });

@@ -30,6 +30,9 @@ struct http_client_options {
   /// A PEM file of certificates trusted besides the system's (a private CA in front of the
   /// Graph API, or a test's own); empty: the system's only.
   std::string ca_file;
+  /// Largest response body read; a larger one fails the request ("body limit exceeded") and
+  /// its connection is closed. 0: Beast's default (8 MiB).
+  std::size_t max_response_bytes = 0;
 };
 
 struct client_response {

@@ -1,6 +1,7 @@
 #include "runtime/server.hpp"
 
 #include "actors/bot_caller.hpp"
+#include "actors/core/code_bot_contract.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/meta_sync.hpp"
 #include "actors/number_directory.hpp"
@@ -157,7 +158,10 @@ class server_process {
     graph_opts.ca_file = cfg_.graph_ca_file;
     graph_ = std::make_shared<api::graph_client>(cfg_.graph_url, cfg_.graph_version, graph_opts);
     meta_sync_ = actors::spawn_meta_sync(*system_, graph_, &metrics_, cfg_.sends_in_flight);
-    bots_ = std::make_shared<api::bot_client>();
+    // A bot's answer past the contract's limit is refused as it arrives, not read whole.
+    api::http_client_options bot_opts;
+    bot_opts.max_response_bytes = actors::bot::max_answer_bytes + 1;
+    bots_ = std::make_shared<api::bot_client>(bot_opts);
     bot_caller_ = actors::spawn_bot_caller(*system_, bots_);
     // Projects' statements that outlive their timeouts are ended from outside their session.
     watchdog_ =

@@ -141,6 +141,7 @@ TEST_CASE("a bad answer, an error status or an unreachable bot run the fallback 
       return actions({{{"set", {{"spoiled", true}}}},
                       {{"send", {{"type", "text"}, {"text", {{"body", ""}}}}}}});
     if (text == "junk") return bot_answer{200, "not json", false};
+    if (text == "huge") return bot_answer{200, std::string(3 << 20, ' '), false};
     return actions({text_reply("ok " + text), {{"set", {{"last", text}}}}});
   });
   pipeline p({}, loopback_bots);
@@ -149,12 +150,17 @@ TEST_CASE("a bad answer, an error status or an unreachable bot run the fallback 
   p.say("15550102", "500");
   p.say("15550102", "bad");
   p.say("15550102", "junk");
+  p.say("15550102", "huge");
   p.say("15550102", "fine");
-  auto r = p.replies("15550102", 4);
+  auto r = p.replies("15550102", 5);
   CHECK(body_of(r[0]) == "Sorry, try again.");
   CHECK(body_of(r[1]) == "Sorry, try again.");
   CHECK(body_of(r[2]) == "Sorry, try again.");
-  CHECK(body_of(r[3]) == "ok fine");
+  CHECK(body_of(r[3]) == "Sorry, try again.");
+  CHECK(body_of(r[4]) == "ok fine");
+  // An answer past the contract's 1 MiB is refused as it arrives, not read whole.
+  CHECK(error_of(p, "huge")["message"].get<std::string>().find("body limit exceeded") !=
+        std::string::npos);
   CHECK(error_of(p, "500")["code"] == "bot_status");
   CHECK(error_of(p, "bad")["code"] == "bot_answer_invalid");
   CHECK(error_of(p, "bad")["message"].get<std::string>().find("/actions/1/send") !=
@@ -181,7 +187,7 @@ TEST_CASE("a bad answer, an error status or an unreachable bot run the fallback 
                        .dump())
               .status == 201);
   p.say("15550102", "anyone?");
-  CHECK(body_of(p.replies("15550102", 5)[4]) == "Offline.");
+  CHECK(body_of(p.replies("15550102", 6)[5]) == "Offline.");
   CHECK(error_of(p, "anyone?")["code"] == "bot_unreachable");
 }
 
