@@ -939,8 +939,9 @@ bot::step_result read_reply(self_ptr self, const bot::conversation_view& view,
     code = "bot_unreachable";
     detail = "the exchange with the bot failed: " + reply.error;
   }
-  skip_step(p, code, detail);
-  p.without_effects = false;  // the fallback is sent
+  // Recorded as skipped, but not without effects: the fallback is sent.
+  p.skipped = std::move(code);
+  p.skipped_detail = std::move(detail);
   bot::step_result fallback;
   fallback.state = view.state;
   fallback.vars = view.vars;
