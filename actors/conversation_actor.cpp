@@ -3,10 +3,13 @@
 #include "actors/bot_caller.hpp"
 #include "actors/core/code_bot_contract.hpp"
 #include "actors/core/conversation_phases.hpp"
+#include "actors/core/flow_exchange.hpp"
+#include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/flow_shelf.hpp"
 #include "actors/persistence.hpp"
+#include "actors/project_types.hpp"
 #include "actors/template_shelf.hpp"
 #include "common/json_text.hpp"
 #include "common/log.hpp"
@@ -47,10 +50,12 @@ struct pending_step {
   std::string skipped;  ///< why it is handled without effects (a snake_case code), for the event
   std::string skipped_detail;  ///< the same for humans
   double message_time = 0;     ///< when the user wrote it (the window of the bot's replies)
-  /// A code bot's answer (or the fallback when it failed), once it came: a step that could not
-  /// commit runs again from it, without posting the event again.
+  /// A code bot's answer (or the fallback when it failed), or a declarative step that ran its
+  /// queries, once it came: a step that could not commit runs again from it, without posting
+  /// the event or running the queries again.
   std::shared_ptr<const bot::step_result> answer;
-  caf::response_promise promise;  ///< operator_send and changes: who asked
+  std::vector<bot::fetch_result> fetched;  ///< what the step's queries gave so far, in order
+  caf::response_promise promise;           ///< operator_send and changes: who asked
   // Changes (change_state, close, expire):
   std::int64_t target = 0;  ///< the conversation changed
   std::string new_state;
@@ -271,7 +276,7 @@ storage::inbound_row row_of(const conversation_state& st, const waiting_inbound&
 /// conversation is opened, both stored in the commit that opens it (one commit on the way
 /// to the reply instead of two). Not when the bot reads the conversation's id.
 bool can_store_first(const conversation_state& st, const waiting_inbound& w) {
-  return w.bot && !w.paused && !w.bot->reads_conversation_id && !w.bot->code &&
+  return w.bot && !w.paused && !w.bot->reads_conversation_id && !w.bot->waits_outside() &&
          st.phases.conversation() == conversation_phase::none && !st.busy();
 }
 
@@ -309,8 +314,8 @@ void store(self_ptr self, waiting_inbound w) {
   auto step = step_of(w);
   auto conversation_id = st.conversation_id();
   auto type = w.msg.type;
-  if (run_bot && !w.bot->code && st.steps.empty() && st.phases.front() == front_phase::idle &&
-      st.phases.storing() == 0) {
+  if (run_bot && !w.bot->waits_outside() && st.steps.empty() &&
+      st.phases.front() == front_phase::idle && st.phases.storing() == 0) {
     // Nothing before it still to store or to step: run its step now and store both in one
     // transaction (one commit on the way to the reply instead of two).
     st.steps.push_back(std::move(step));
@@ -709,7 +714,8 @@ bot::step_result compute_step(self_ptr self, pending_step& p) {
     result = *p.answer;
   } else if (!p.without_effects) {
     try {
-      result = bot::run_step(*p.bot, view, msg);
+      result = bot::run_step(*p.bot, view, msg, p.fetched);
+      if (result.fetch) throw std::logic_error("the step's queries did not all run");
       if (!result.matched)
         log::debug("bot.no_route", {{"project", st.ctx->project_id}, {"state", st.state}});
     } catch (const bot::step_refused& e) {
@@ -994,6 +1000,76 @@ void call_code_bot(self_ptr self) {
             });
 }
 
+/// What a bot query's run gave: its rows, or why it failed (the database's reason: for the
+/// message's record and the project's events, never for Paige's log).
+bot::fetch_result fetched_rows(storage::database_outcome& outcome) {
+  if (auto* refused = std::get_if<storage::table_error>(&outcome))
+    return {false, json::array(), refused->what()};
+  auto result = json::parse(std::get<storage::database_result>(outcome).body_json, nullptr, false);
+  return {true, flows::value_of_rows(result, false), ""};
+}
+
+/// Runs the front step of a declarative bot with queries, one round per query (run read only
+/// as the project's role, on the bot query pool): the queries it reaches, one after another,
+/// then its effects commit like any step's.
+void run_queries(self_ptr self) {
+  auto& st = self->state;
+  auto& p = st.steps.front();
+  bot::conversation_view view{st.wa_id, st.contact_name, std::to_string(st.conversation_id()),
+                              st.state, st.vars.is_object() ? st.vars : json::object()};
+  bot::step_result result;
+  try {
+    result = bot::run_step(
+        *p.bot, view, view_of(p.wamid, json::parse(p.content_json, nullptr, false)), p.fetched);
+  } catch (const std::exception&) {
+    return commit_step(self);  // it throws there again, and is recorded as skipped
+  }
+  if (!result.fetch) {
+    p.answer = std::make_shared<const bot::step_result>(std::move(result));
+    return commit_step(self);
+  }
+  auto& fetch = *result.fetch;
+  storage::database_rules rules;
+  rules.timeout = fetch.timeout;
+  rules.watchdog = st.ctx->watchdog;
+  storage::table_request request{storage::read_query_request{
+      fetch.sql, json(fetch.params), bot::max_query_rows, bot::max_query_bytes}};
+  auto started = std::chrono::steady_clock::now();
+  auto got = [self, started](bot::fetch_result r) {
+    auto& st = self->state;
+    if (auto* m = st.ctx->metrics)
+      m->histograms("paige_bot_query_seconds",
+                    "declarative bots' queries, from asked to answered (waits included)",
+                    {"outcome"}, metrics::latency_buckets())
+          .with({r.ok ? "ok" : "failed"})
+          .observe(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    st.steps.front().fetched.push_back(std::move(r));
+    run_queries(self);
+  };
+  // The pool answers every job; the request's own deadline only covers a worker that hangs
+  // past the statement's timeout and the watchdog's.
+  self->request(st.ctx->bot_queries, fetch.timeout + std::chrono::seconds{10}, run_atom::value,
+                st.ctx->conninfo,
+                db_job{[request = std::move(request), rules](pqxx::connection& c) {
+                  return caf::make_message(storage::run_table_request(c, request, rules));
+                }})
+      .then([got](storage::database_outcome& outcome) { got(fetched_rows(outcome)); },
+            [self, got](caf::error& err) {
+              if (err.category() != error_category && err != caf::sec::request_timeout) {
+                // The pool is gone (the server is stopping): nothing is applied, and the step
+                // runs again later (or after the restart, as an unhandled message).
+                self->state.phases.step_finished();
+                self->delayed_send(self, std::chrono::seconds{1}, retry_atom::value,
+                                   std::int64_t{0});
+                return;
+              }
+              auto state = sqlstate_of(err);
+              got({false, json::array(),
+                   state.empty() ? reason_of(err) : "the query failed (SQLSTATE " + state + ")"});
+            });
+}
+
 /// Runs the next step, if none is in flight.
 void pump_steps(self_ptr self) {
   auto& st = self->state;
@@ -1021,6 +1097,8 @@ void pump_steps(self_ptr self) {
   if (front.what == pending_step::kind::operator_send) return run_operator_send(self);
   if (front.bot && front.bot->code && !front.without_effects && !front.answer)
     return call_code_bot(self);
+  if (front.bot && !front.bot->queries.empty() && !front.without_effects && !front.answer)
+    return run_queries(self);
   commit_step(self);
 }
 

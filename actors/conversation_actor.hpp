@@ -69,6 +69,9 @@
 namespace paige::metrics {
 class registry;
 }
+namespace paige::storage {
+class backend_watchdog;
+}
 
 namespace paige::actors {
 
@@ -92,7 +95,10 @@ struct conversation_context {
   caf::actor persistence;  ///< the worker serving this project
   caf::actor meta_sync;    ///< sends outbound messages
   caf::actor bot_caller;   ///< posts events to a code bot
-  caf::actor events;       ///< the project's event hub
+  caf::actor bot_queries;  ///< runs a declarative bot's queries (a db_pool)
+  std::string conninfo;    ///< the project's database, as its role (the bot's queries)
+  storage::backend_watchdog* watchdog = nullptr;  ///< ends queries past their timeouts
+  caf::actor events;                              ///< the project's event hub
   caf::actor_addr
       project;  ///< the project actor: told (crashed_atom, wa_id) when a conversation crashes
   metrics::registry* metrics = nullptr;

@@ -395,14 +395,16 @@ void start_pipeline(self_ptr self) {
   ctx->persistence = st.svc->persistence->worker_for(st.row.id);
   ctx->meta_sync = st.svc->meta_sync;
   ctx->bot_caller = st.svc->bot_caller;
+  ctx->bot_queries = st.svc->bot_queries;
+  ctx->watchdog = st.svc->watchdog;
+  ctx->conninfo = storage::project_conninfo(st.svc->server_conninfo, database_of(st));
   ctx->events = st.events;
   ctx->project = self->address();
   ctx->metrics = st.svc->metrics;
   ctx->templates = st.templates;
   ctx->flows = st.flows;
   st.conversation_ctx = ctx;
-  self->send(ctx->persistence, register_atom::value, st.row.id,
-             storage::project_conninfo(st.svc->server_conninfo, database_of(st)),
+  self->send(ctx->persistence, register_atom::value, st.row.id, ctx->conninfo,
              caf::actor_cast<caf::actor>(self));
   self->request(ctx->persistence, persist_timeout, run_atom::value, st.row.id,
                 tx_job{[](pqxx::transaction_base& tx) {

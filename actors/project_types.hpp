@@ -192,6 +192,9 @@ struct project_services {
   std::shared_ptr<persistence_pool> persistence;  ///< project-database workers (group commit)
   caf::actor database_api;  ///< db_pool serving the project-database API (any project)
   caf::actor broadcast_db;  ///< db_pool of broadcasts' audience reads and queueing (any project)
+  caf::actor bot_queries;   ///< db_pool of declarative bots' queries (any project)
+  /// Ends the bots' queries that outlive their timeouts from outside their sessions.
+  storage::backend_watchdog* watchdog = nullptr;
   std::chrono::milliseconds conversation_idle{300000};  ///< passivation of idle conversations
   std::chrono::milliseconds sweep_interval{60000};      ///< how often idle conversations are closed
   std::size_t event_window = 1000;                      ///< events kept per project for replay

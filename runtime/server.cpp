@@ -97,7 +97,7 @@ class server_process {
     graph_->stop();
     // The directory takes its project actors along (they are linked to it).
     for (auto& root : {directory_, provisioner_, meta_sync_, bot_caller_, admin_db_, control_db_,
-                       database_api_, broadcast_db_})
+                       database_api_, broadcast_db_, bot_queries_})
       caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
     // Persistence goes last: everything committed so far is answered; nothing is lost that
     // was acknowledged (acknowledgements only follow commits).
@@ -111,7 +111,7 @@ class server_process {
     auth_.reset();
     persistence_.clear();
     directory_ = provisioner_ = meta_sync_ = bot_caller_ = admin_db_ = control_db_ = database_api_ =
-        broadcast_db_ = caf::actor{};
+        broadcast_db_ = bot_queries_ = caf::actor{};
     system_.reset();
     http_.reset();
     if (pg_) pg_->stop();
@@ -182,6 +182,12 @@ class server_process {
     actors::db_pool_options broadcast_pool{"", 1, "broadcasts"};
     broadcast_pool.fair_share = true;
     broadcast_db_ = actors::spawn_db_pool(*system_, broadcast_pool);
+    // Declarative bots' queries wait on their own connections: a slow one delays neither the
+    // pipeline's writes nor the database API, and projects take turns. No queue limit: each
+    // contact has at most one step, so one query, waiting.
+    actors::db_pool_options bot_query_pool{"", cfg_.db_api_workers, "bot_queries"};
+    bot_query_pool.fair_share = true;
+    bot_queries_ = actors::spawn_db_pool(*system_, bot_query_pool);
     auto services = std::make_shared<actors::project_services>();
     services->control_db = control_db_;
     services->admin_db = admin_db_;
@@ -192,6 +198,8 @@ class server_process {
     services->persistence = std::make_shared<actors::persistence_pool>(persistence_);
     services->database_api = database_api_;
     services->broadcast_db = broadcast_db_;
+    services->bot_queries = bot_queries_;
+    services->watchdog = watchdog_.get();
     services->conversation_idle = cfg_.conversation_idle;
     services->sweep_interval = cfg_.conversation_sweep;
     services->template_sync_interval =
@@ -271,6 +279,7 @@ class server_process {
   std::shared_ptr<api::bot_client> bots_;
   caf::actor bot_caller_;
   caf::actor database_api_;
+  caf::actor bot_queries_;
   caf::actor broadcast_db_;
   std::vector<caf::actor> persistence_;
   secrets::master_key master_key_;

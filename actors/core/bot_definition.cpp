@@ -124,10 +124,22 @@ struct compiler {
     return out;
   }
 
-  std::vector<action> compile_actions(const json& list, const std::string& at) {
+  /// A query action's branch (`then`, `else`, `on_error`), if given.
+  std::shared_ptr<const std::vector<action>> branch(const json& q, const char* key,
+                                                    const std::string& at, int depth) {
+    if (!q.contains(key)) return nullptr;
+    return std::make_shared<const std::vector<action>>(
+        compile_actions(q[key], at + "/" + key, depth + 1));
+  }
+
+  std::vector<action> compile_actions(const json& list, const std::string& at, int depth = 0) {
     std::vector<action> out;
     if (!list.is_array()) {
       add(at, "'then' must be a list of actions");
+      return out;
+    }
+    if (depth > max_branch_depth) {
+      add(at, "queries nest at most " + std::to_string(max_branch_depth) + " deep");
       return out;
     }
     for (std::size_t i = 0; i < list.size(); ++i) {
@@ -135,7 +147,8 @@ struct compiler {
       const auto& a = list[i];
       if (!a.is_object() || a.size() != 1) {
         add(here,
-            "an action is an object with exactly one key (send, goto, set, save, close, opt_out)");
+            "an action is an object with exactly one key (send, goto, set, save, close, opt_out, "
+            "query)");
         continue;
       }
       auto [key, value] = *a.items().begin();
@@ -176,11 +189,73 @@ struct compiler {
           add(inner, "'opt_out' takes true (out of marketing) or false (in again)");
         else
           act.flag = value.get<bool>();
+      } else if (key == "query") {
+        act.what = action::kind::query;
+        if (!value.is_object()) {
+          add(inner, "'query' takes {\"name\", \"then\"?, \"else\"?, \"on_error\"?}");
+          continue;
+        }
+        only_keys(value, inner, {"name", "then", "else", "on_error"});
+        act.target = string_at(value, "name", inner);
+        act.found = branch(value, "then", inner, depth);
+        act.none = branch(value, "else", inner, depth);
+        act.failed = branch(value, "on_error", inner, depth);
       } else {
-        add(inner, "unknown action '" + key + "' (send, goto, set, save, close, opt_out)");
+        add(inner, "unknown action '" + key + "' (send, goto, set, save, close, opt_out, query)");
         continue;
       }
       out.push_back(std::move(act));
+    }
+    return out;
+  }
+
+  /// The definition's `queries`: {"<name>": {"sql", "params"?, "timeout_ms"?}}.
+  std::map<std::string, query> compile_queries(const json& doc) {
+    std::map<std::string, query> out;
+    if (!doc.contains("queries")) return out;
+    const auto& qs = doc["queries"];
+    if (!qs.is_object()) {
+      add("/queries", "'queries' must be an object of name → {\"sql\", \"params\"?}");
+      return out;
+    }
+    if (qs.size() > max_queries)
+      add("/queries", "at most " + std::to_string(max_queries) + " queries");
+    for (const auto& [name, q] : qs.items()) {
+      auto at = "/queries/" + pointer_escape(name);
+      if (!valid_identifier(name))
+        add(at, "'" + name + "' is not a valid query name (letters, digits and _)");
+      if (!q.is_object()) {
+        add(at, "a query is {\"sql\", \"params\"?, \"timeout_ms\"?}");
+        continue;
+      }
+      only_keys(q, at, {"sql", "params", "timeout_ms"});
+      query compiled;
+      compiled.sql = string_at(q, "sql", at);
+      if (compiled.sql.size() > max_query_sql)
+        add(at + "/sql", "the SQL has " + std::to_string(compiled.sql.size()) + " bytes; at most " +
+                             std::to_string(max_query_sql));
+      const auto& params = member_of(q, "params");
+      if (!params.is_null() && !params.is_array())
+        add(at + "/params", "'params' must be a list of templates");
+      else if (params.size() > max_query_params)
+        add(at + "/params", "at most " + std::to_string(max_query_params) + " parameters");
+      else
+        for (std::size_t i = 0; i < params.size(); ++i) {
+          if (!params[i].is_string())
+            add(at + "/params/" + std::to_string(i), "a parameter is a template (a string)");
+          else
+            compiled.params.push_back(params[i].get<std::string>());
+        }
+      const auto& timeout = member_of(q, "timeout_ms");
+      if (!timeout.is_null()) {
+        if (!timeout.is_number_integer() || timeout.get<std::int64_t>() < 1 ||
+            timeout.get<std::int64_t>() > max_query_timeout.count())
+          add(at + "/timeout_ms", "'timeout_ms' is a whole number from 1 to " +
+                                      std::to_string(max_query_timeout.count()));
+        else
+          compiled.timeout = std::chrono::milliseconds{timeout.get<std::int64_t>()};
+      }
+      out.emplace(name, std::move(compiled));
     }
     return out;
   }
@@ -231,15 +306,58 @@ struct compiler {
     return out;
   }
 
+  /// Calls `fn(action, pointer)` on each action of `actions` and of their branches.
+  template <class F>
+  static void each_action(const std::vector<action>& actions, const std::string& at, F&& fn) {
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+      const auto& a = actions[i];
+      auto here = at + "/" + std::to_string(i);
+      fn(a, here);
+      if (a.what != action::kind::query) continue;
+      if (a.found) each_action(*a.found, here + "/query/then", fn);
+      if (a.none) each_action(*a.none, here + "/query/else", fn);
+      if (a.failed) each_action(*a.failed, here + "/query/on_error", fn);
+    }
+  }
+
+  /// The send states a send state's entry may go to straight away (a goto in its actions).
+  static std::set<std::string> send_jumps(const definition& d, const state& st) {
+    std::set<std::string> out;
+    each_action(st.then, "", [&](const action& a, const std::string&) {
+      auto it = d.states.find(a.target);
+      if (a.what == action::kind::go_to && it != d.states.end() &&
+          it->second.what == state::kind::send)
+        out.insert(a.target);
+    });
+    return out;
+  }
+
+  /// The most send states entering `name` may chain (itself included), memoized in `chain`
+  /// (0: being measured, so reaching it again is a loop: -1).
+  static int longest_chain(const definition& d, const std::string& name,
+                           std::map<std::string, int>& chain) {
+    auto [it, fresh] = chain.emplace(name, 0);
+    if (!fresh) return it->second == 0 ? -1 : it->second;
+    int longest = 1;
+    for (const auto& next : send_jumps(d, d.states.at(name))) {
+      auto n = longest_chain(d, next, chain);
+      if (n < 0) return chain[name] = -1;
+      longest = std::max(longest, n + 1);
+    }
+    return chain[name] = longest;
+  }
+
   void check_references(const definition& d) {
     auto known = [&](const std::string& s) { return d.states.count(s) > 0; };
     if (!d.initial_state.empty() && !known(d.initial_state))
       add("/initial_state", "unknown state '" + d.initial_state + "'");
     auto check_actions = [&](const std::vector<action>& actions, const std::string& at) {
-      for (std::size_t i = 0; i < actions.size(); ++i)
-        if (actions[i].what == action::kind::go_to && !actions[i].target.empty() &&
-            !known(actions[i].target))
-          add(at + "/" + std::to_string(i) + "/goto", "unknown state '" + actions[i].target + "'");
+      each_action(actions, at, [&](const action& a, const std::string& here) {
+        if (a.what == action::kind::go_to && !a.target.empty() && !known(a.target))
+          add(here + "/goto", "unknown state '" + a.target + "'");
+        if (a.what == action::kind::query && !a.target.empty() && !d.queries.count(a.target))
+          add(here + "/query/name", "unknown query '" + a.target + "' (see 'queries')");
+      });
     };
     for (const auto& [name, st] : d.states) {
       auto at = "/states/" + pointer_escape(name);
@@ -254,28 +372,20 @@ struct compiler {
           check_actions(st.routes[r].then, at + "/routes/" + std::to_string(r) + "/then");
       }
     }
+    if (!problems.empty()) return;
     // A goto from a send state's entry into another send state chains entries: reject loops
     // and chains longer than max_send_chain.
+    // (Memoized: a state is measured once, whatever the number of paths through it.)
+    std::map<std::string, int> chain;
     for (const auto& [name, st] : d.states) {
       if (st.what != state::kind::send) continue;
-      std::set<std::string> seen{name};
-      std::string current = name;
-      for (int depth = 1;; ++depth) {
-        const auto& cur = d.states.at(current);
-        std::string jump;
-        for (const auto& a : cur.then)
-          if (a.what == action::kind::go_to && known(a.target)) jump = a.target;
-        if (jump.empty() || d.states.at(jump).what != state::kind::send) break;
-        if (!seen.insert(jump).second) {
-          add("/states/" + pointer_escape(name), "send states loop back to '" + jump + "'");
-          break;
-        }
-        if (depth >= max_send_chain) {
-          add("/states/" + pointer_escape(name), "more than 16 send states in a row");
-          break;
-        }
-        current = jump;
-      }
+      auto n = longest_chain(d, name, chain);
+      if (n < 0)
+        add("/states/" + pointer_escape(name),
+            "entering it can loop through send states forever (a goto back to one already "
+            "entered)");
+      else if (n > max_send_chain)
+        add("/states/" + pointer_escape(name), "more than 16 send states in a row");
     }
   }
 };
@@ -331,8 +441,9 @@ std::variant<definition, std::vector<problem>> compile(const nlohmann::json& doc
                                            std::to_string(max_definition_bytes) + " are allowed"}};
   }
   d.source = doc;
-  c.only_keys(doc, "", {"initial_state", "states"});
+  c.only_keys(doc, "", {"initial_state", "states", "queries"});
   d.initial_state = c.string_at(doc, "initial_state", "");
+  d.queries = c.compile_queries(doc);
   if (!doc.contains("states") || !doc["states"].is_object() || doc["states"].empty()) {
     c.add("/states", "'states' must be an object with at least one state");
   } else if (doc["states"].size() > max_states) {

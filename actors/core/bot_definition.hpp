@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -44,6 +45,23 @@ inline constexpr int max_state_program = 400;
 /// Memory of one pattern's automaton.
 inline constexpr std::int64_t pattern_memory_bytes = 1 << 20;
 
+/// Most named queries in a definition, and the longest SQL text of one.
+inline constexpr std::size_t max_queries = 50;
+inline constexpr std::size_t max_query_sql = 10000;
+/// Most parameters of one query.
+inline constexpr std::size_t max_query_params = 20;
+/// A query's time box: its default, and the most a definition may ask for. A step waits for
+/// its queries, and the contact's next messages wait for the step.
+inline constexpr std::chrono::milliseconds default_query_timeout{2000};
+inline constexpr std::chrono::milliseconds max_query_timeout{5000};
+/// Rows and bytes of values one query may bring into a step (the rows past them are left out).
+inline constexpr std::size_t max_query_rows = 100;
+inline constexpr std::size_t max_query_bytes = 64 * 1024;
+/// Most queries one step may run (a `query` in a branch, in send states entered...).
+inline constexpr std::size_t max_queries_per_step = 8;
+/// Deepest nesting of a query's branches in one another.
+inline constexpr int max_branch_depth = 4;
+
 /// A `when` condition.
 struct matcher {
   enum class kind {
@@ -61,11 +79,21 @@ struct matcher {
 
 /// One action of a `then` list.
 struct action {
-  enum class kind { send, go_to, set, save, close, opt_out } what = kind::close;
+  enum class kind { send, go_to, set, save, close, opt_out, query } what = kind::close;
   bool flag = false;                                        ///< opt_out: out (true) or in again
   nlohmann::json message;                                   ///< send: Cloud API object, templated
-  std::string target;                                       ///< goto: state; save: table
+  std::string target;                                       ///< goto: state; save: table; query
   std::vector<std::pair<std::string, std::string>> values;  ///< set: vars; save: columns
+  /// query: the actions run when it found rows, found none, and failed (null: the step is
+  /// skipped). Shared: actions are copied with their route.
+  std::shared_ptr<const std::vector<action>> found, none, failed;
+};
+
+/// A named query of the definition (`queries`): read only, as the project's role.
+struct query {
+  std::string sql;
+  std::vector<std::string> params;  ///< templates, bound in order as $1, $2...
+  std::chrono::milliseconds timeout = default_query_timeout;
 };
 
 struct route {
@@ -84,6 +112,7 @@ struct state {
 struct definition {
   std::string initial_state;
   std::map<std::string, state> states;
+  std::map<std::string, query> queries;
   nlohmann::json source;  ///< as given (what GET /bot returns)
   /// Some text of it reads {{conversation.id}}: a step's effects depend on which
   /// conversation it runs in, so a first message's step cannot run before its conversation
@@ -92,6 +121,10 @@ struct definition {
   /// A code bot (docs/bot-contract.md): events go to it, and `states` is empty (it names its
   /// own). Null: a declarative bot.
   std::shared_ptr<const code_target> code;
+
+  /// A step may wait on something outside Paige's own writes (a code bot, a query): its
+  /// message is stored on its own first, never together with its step.
+  bool waits_outside() const { return code != nullptr || !queries.empty(); }
 };
 
 /// How `text_equals` compares: trimmed, ASCII letters lowercased.

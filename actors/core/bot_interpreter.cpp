@@ -24,18 +24,47 @@ std::string as_text(const json& v) {
   return v.dump();
 }
 
+/// Thrown to stop a step at a query not run yet (run_step returns it in `fetch`).
+struct waits_for_query {};
+
+/// `{{query.<name>.<row>.<column>}}` (or a whole row) or `{{query.<name>.count}}` in `results`,
+/// as text (nothing when absent).
+std::string query_value(const json& results, const std::string& path) {
+  auto dot = path.find('.');
+  if (dot == std::string::npos) return {};
+  auto it = results.find(path.substr(0, dot));
+  if (it == results.end() || !it->is_array()) return {};
+  auto rest = path.substr(dot + 1);
+  if (rest == "count") return std::to_string(it->size());
+  auto column_dot = rest.find('.');
+  auto row_text = rest.substr(0, column_dot);
+  if (row_text.empty() || row_text.size() > 3 ||
+      !std::all_of(row_text.begin(), row_text.end(),
+                   [](unsigned char c) { return std::isdigit(c); }))
+    return {};
+  auto row = std::stoul(row_text);
+  if (row >= it->size()) return {};
+  const auto& r = (*it)[row];
+  if (column_dot == std::string::npos) return as_text(r);
+  auto column = r.find(rest.substr(column_dot + 1));
+  return column == r.end() ? std::string{} : as_text(*column);
+}
+
 /// Executes actions and send-state entries while tracking the state.
 struct runner {
   const definition& bot;
   const conversation_view& conv;
   const inbound_view& msg;
   step_result& out;
+  const std::vector<fetch_result>& fetched;
   int entered = 0;
   bool set_vars = false;
-  std::size_t filled = 0;  ///< bytes interpolated so far in this step
+  std::size_t filled = 0;         ///< bytes interpolated so far in this step
+  std::size_t queries = 0;        ///< queries reached so far in this step
+  json results = json::object();  ///< rows of the queries run so far, by name
 
   std::string fill(const std::string& tmpl) {
-    auto text = interpolate(tmpl, conv, msg, out.state, out.vars);
+    auto text = interpolate(tmpl, conv, msg, out.state, out.vars, &results);
     // Each value is bounded; so is their sum: a definition holds thousands of templates.
     filled += text.size();
     if (filled > max_step_output_bytes)
@@ -93,9 +122,38 @@ struct runner {
           moved = true;
           enter(a.target);
           break;
+        case action::kind::query:
+          if (const auto* branch = query(a.target, a)) moved = run(*branch) || moved;
+          break;
       }
     }
     return moved;
+  }
+
+  /// Reaches query `name` of action `a`: the branch to run with its rows (null: none), or, the
+  /// first time, the request for it (thrown: the step stops there).
+  const std::vector<action>* query(const std::string& name, const action& a) {
+    auto index = queries++;
+    if (index >= max_queries_per_step)
+      throw step_refused("too_many_queries", "the step would run more than " +
+                                                 std::to_string(max_queries_per_step) + " queries");
+    const auto& q = bot.queries.at(name);
+    if (index == fetched.size()) {
+      fetch_request request{name, q.sql, {}, q.timeout};
+      for (const auto& p : q.params) request.params.push_back(fill(p));
+      out.fetch = std::move(request);
+      throw waits_for_query{};
+    }
+    for (const auto& p : q.params) fill(p);  // counted as in the round that asked
+    const auto& got = fetched[index];
+    if (!got.ok) {
+      if (!a.failed)
+        throw step_refused("query_failed", "the query '" + name + "' failed: " + got.error);
+      return a.failed.get();
+    }
+    results[name] = got.rows.is_array() ? got.rows : json::array();
+    const auto& branch = got.rows.empty() ? a.none : a.found;
+    return branch.get();
   }
 
   /// Moves to `name`; a send state runs its entry and moves on to its `next`.
@@ -137,7 +195,7 @@ bool matches(const matcher& m, const inbound_view& msg) {
 
 std::string interpolate(const std::string& tmpl, const conversation_view& conv,
                         const inbound_view& msg, const std::string& current_state,
-                        const nlohmann::json& vars) {
+                        const nlohmann::json& vars, const nlohmann::json* results) {
   std::string out;
   out.reserve(tmpl.size());
   std::size_t i = 0;
@@ -175,6 +233,8 @@ std::string interpolate(const std::string& tmpl, const conversation_view& conv,
     } else if (name.rfind("flow.", 0) == 0) {
       auto key = name.substr(5);
       if (msg.flow.is_object() && msg.flow.contains(key)) out += as_text(msg.flow[key]);
+    } else if (name.rfind("query.", 0) == 0 && results) {
+      out += query_value(*results, name.substr(6));
     }
     i = close + 2;
   }
@@ -183,23 +243,29 @@ std::string interpolate(const std::string& tmpl, const conversation_view& conv,
   return out;
 }
 
-step_result run_step(const definition& bot, const conversation_view& conv,
-                     const inbound_view& msg) {
+step_result run_step(const definition& bot, const conversation_view& conv, const inbound_view& msg,
+                     const std::vector<fetch_result>& fetched) {
   step_result out;
   out.vars = conv.vars.is_object() ? conv.vars : json::object();
   out.state = bot.states.count(conv.state) ? conv.state : bot.initial_state;
-  runner r{bot, conv, msg, out};
+  runner r{bot, conv, msg, out, fetched};
   const auto& current = bot.states.at(out.state);
-  if (current.what == state::kind::send) {
-    out.matched = true;
-    r.enter(out.state);
-  } else {
-    for (const auto& route : current.routes) {
-      if (!matches(route.when, msg)) continue;
+  try {
+    if (current.what == state::kind::send) {
       out.matched = true;
-      r.run(route.then);
-      break;
+      r.enter(out.state);
+    } else {
+      for (const auto& route : current.routes) {
+        if (!matches(route.when, msg)) continue;
+        out.matched = true;
+        r.run(route.then);
+        break;
+      }
     }
+  } catch (const waits_for_query&) {
+    step_result waiting;
+    waiting.fetch = std::move(out.fetch);
+    return waiting;
   }
   if (r.set_vars) {
     auto bytes = out.vars.dump(-1, ' ', false, json::error_handler_t::replace).size();

@@ -7,7 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstddef>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -70,6 +72,22 @@ struct save_op {
   std::string wa_id;       ///< opt_out: the contact
 };
 
+/// A query a step needs before it can go on (a `query` action): the caller runs it, read only
+/// as the project's role, and runs the step again with what it gave.
+struct fetch_request {
+  std::string name;                 ///< the definition's name for it
+  std::string sql;                  ///< its SQL
+  std::vector<std::string> params;  ///< bound as $1, $2... (text)
+  std::chrono::milliseconds timeout{};
+};
+
+/// What a query gave: its rows (a list of objects, at most max_query_rows), or why it failed.
+struct fetch_result {
+  bool ok = false;
+  nlohmann::json rows = nlohmann::json::array();
+  std::string error;  ///< when it failed, for the message's record (never logged)
+};
+
 /// The effects of one step.
 struct step_result {
   std::string state;                  ///< the state after the step
@@ -78,21 +96,30 @@ struct step_result {
   std::vector<save_op> saves;
   bool close = false;    ///< the conversation closes after this step
   bool matched = false;  ///< a route (or a send state's entry) ran
+  /// Set: the step is not finished: it waits for this query (the fields above mean nothing).
+  std::optional<fetch_request> fetch;
 };
 
 /// Runs one step. A conversation whose state the bot no longer declares starts over in the
 /// initial state. In a `send` state, the message triggers the state's entry (its `then`, then
 /// `next`); in an `await` state, the first matching route runs. Throws step_refused when the
 /// step would leave more than max_vars_bytes of variables or interpolate more than
-/// max_step_output_bytes.
-step_result run_step(const definition& bot, const conversation_view& conv, const inbound_view& msg);
+/// max_step_output_bytes, run more than max_queries_per_step queries, or when a query failed
+/// and its action has no `on_error`.
+///
+/// A step with queries runs in rounds: `fetched` holds what its first queries gave, in the
+/// order it asked for them; a step that reaches one more returns it in `fetch` (and nothing
+/// else). Steps are deterministic, so each round replays the ones before it.
+step_result run_step(const definition& bot, const conversation_view& conv, const inbound_view& msg,
+                     const std::vector<fetch_result>& fetched = {});
 
 /// Replaces every `{{name}}` of `tmpl` by its value in the step's scope (unknown: empty).
 /// Values are inserted as data: never scanned again for placeholders. The result is cut at
-/// max_interpolated_bytes.
+/// max_interpolated_bytes. `results`: the step's query rows by query name, read as
+/// {{query.<name>.<row>.<column>}} and {{query.<name>.count}}.
 std::string interpolate(const std::string& tmpl, const conversation_view& conv,
                         const inbound_view& msg, const std::string& current_state,
-                        const nlohmann::json& vars);
+                        const nlohmann::json& vars, const nlohmann::json* results = nullptr);
 
 /// The flow a flow_token names: Paige sends flows with "<flow name>:<random>" (a name may hold
 /// ':' itself: what comes before the last one), or a fixed "<flow name>" without ':'.

@@ -2,7 +2,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launch, newPage, signIn } from "./browser.mjs";
-import { api, assertClean, env, eventually, userSays } from "./support.mjs";
+import { api, assertClean, env, eventually, sentTo, userSays } from "./support.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -50,6 +50,38 @@ test("the editor shows each problem at its pointer, keeps the version, and saves
   await page.getByRole("button", { name: "Save new version" }).click();
   await page.getByText("version 3, saved").waitFor();
   assert.deepEqual((await api("GET", `${base}/bot`)).body.definition, starter);
+  assertClean(page);
+});
+
+test("a query action is checked at its pointer, and once saved the bot answers from the database", async () => {
+  const before = (await api("GET", `${base}/bot`)).body;
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/p/${env.project}/bot`);
+  const editor = page.getByLabel("Bot definition (JSON)");
+  await page.getByText(`version ${before.version}, saved`).waitFor();
+  const bot = {
+    initial_state: "a",
+    queries: { who: { sql: "SELECT current_user AS role, $1::text AS said", params: ["{{message.text}}"] } },
+    states: { a: { kind: "await", routes: [{ when: "always", then: [{ query: { name: "whom",
+      then: [{ send: { type: "text", text: { body: "{{query.who.0.role}} heard {{query.who.0.said}}" } } }] } }] }] } },
+  };
+  await editor.fill(JSON.stringify(bot, null, 2));
+  await page.getByRole("button", { name: "Save new version" }).click();
+  const problem = page.getByRole("button", { name: /\/states\/a\/routes\/0\/then\/0\/query\/name/ });
+  await problem.waitFor();
+  await problem.click();
+  assert.equal(await editor.evaluate((el) => el.value.slice(el.selectionStart, el.selectionEnd)), '"whom"');
+  assert.equal((await api("GET", `${base}/bot`)).body.version, before.version);
+
+  bot.states.a.routes[0].then[0].query.name = "who";
+  await editor.fill(JSON.stringify(bot, null, 2));
+  await page.getByRole("button", { name: "Save new version" }).click();
+  await page.getByText(`version ${before.version + 1}, saved`).waitFor();
+  await userSays("15550310", "<b>hi</b>");
+  const reply = await eventually(async () => (await sentTo("15550310"))[0], "the bot's answer");
+  assert.match(reply.message.text.body, /^paige_p_\w+ heard <b>hi<\/b>$/);
+  assert.equal((await api("PUT", `${base}/bot`, before.definition)).status, 201);
   assertClean(page);
 });
 

@@ -1,5 +1,6 @@
-// The bot compiler on any definition, and the interpreter on what it accepts: input is a
-// definition (JSON), a 0x01 byte, then an inbound text. A compiled bot's step never throws
+// The bot compiler on any definition, and the interpreter on what it accepts (its queries
+// answered in turn with rows, none and a failure): input is a definition (JSON), a 0x01 byte,
+// then an inbound text. A compiled bot's step never throws
 // anything but step_refused, and never yields more than the limits allow.
 #include "actors/core/bot_definition.hpp"
 #include "actors/core/bot_interpreter.hpp"
@@ -30,7 +31,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     conversation_view conv{"15550001", "Fuzz", "1", bot->initial_state, nlohmann::json::object()};
     for (int step = 0; step < 3; ++step) {
       try {
-        auto r = run_step(*bot, conv, msg);
+        // A step's queries get rows made of the text, none, or a failure, in turn.
+        std::vector<fetch_result> fetched;
+        auto r = run_step(*bot, conv, msg, fetched);
+        while (r.fetch) {
+          paige::fuzz::require(fetched.size() < max_queries_per_step,
+                               "a step asked for more queries than its bound");
+          switch (fetched.size() % 3) {
+            case 0:
+              fetched.push_back({true, {{{"v", msg.text}, {"n", fetched.size()}}}, ""});
+              break;
+            case 1:
+              fetched.push_back({true, nlohmann::json::array(), ""});
+              break;
+            default:
+              fetched.push_back({false, nlohmann::json::array(), msg.text});
+          }
+          r = run_step(*bot, conv, msg, fetched);
+        }
         paige::fuzz::require(bot->states.count(r.state) == 1 || r.state.empty(),
                              "a step left the bot's states");
         paige::fuzz::require(r.vars.dump().size() <= max_vars_bytes, "variables past their bound");

@@ -108,7 +108,7 @@ export function botPage(ctx) {
   return projectFrame(ctx, "bot", h("div", {},
     h("section", { class: "card" },
       h("div", { class: "row" }, h("h2", {}, "Bot definition"), current),
-      h("p", { class: "muted" }, "A state machine in JSON: states, their routes and actions, or a code bot: {\"kind\": \"external\", \"url\": \"https://…\"} (see docs/bot-contract.md). Saving validates it and makes a new version; Ctrl+S saves. Tab indents; Escape then Tab moves on."),
+      h("p", { class: "muted" }, "A state machine in JSON: states, their routes and actions (its \"queries\" read the project database: see docs/bot-queries.md), or a code bot: {\"kind\": \"external\", \"url\": \"https://…\"} (see docs/bot-contract.md). Saving validates it and makes a new version; Ctrl+S saves. Tab indents; Escape then Tab moves on."),
       editor, problems, shown,
       h("div", { class: "buttons" }, h("button", { type: "button", class: "primary", onclick: save }, "Save new version"))),
     h("section", { class: "card" }, h("h2", {}, "Versions"), h("p", { class: "muted" }, "The last 20 are kept."), versions),
