@@ -50,8 +50,9 @@ constexpr const char* usage = R"(usage: paige-bench [options]
   --target paige|echo   what the webhooks go to: Paige, or paige-echo-target (the protocol
                         floor: signature, envelope and a send per message, nothing stored;
                         no faults, no database check) [paige]
-  --bot declarative|code  the echo bot as a definition, or as a code bot: a Node.js process
-                        (--code-bot) that Paige posts each message's event to [declarative]
+  --bot declarative|code|query  the echo bot as a definition, as a code bot (a Node.js
+                        process, --code-bot, that Paige posts each message's event to), or as
+                        a definition that reads the echo back with a query [declarative]
   --code-bot PATH       the code echo bot [bench/code_bot/echo-bot.js]
   --paige PATH          the Paige binary [build/runtime/paige]
   --echo-target PATH    the echo target's binary [build/bench/paige-echo-target]
@@ -155,10 +156,10 @@ options parse(int argc, char** argv) {
     throw std::invalid_argument("--mode is closed or open");
   if (o.target != "paige" && o.target != "echo")
     throw std::invalid_argument("--target is paige or echo");
-  if (o.bot != "declarative" && o.bot != "code")
-    throw std::invalid_argument("--bot is declarative or code");
-  if (o.bot == "code" && o.target != "paige")
-    throw std::invalid_argument("--bot code needs --target paige");
+  if (o.bot != "declarative" && o.bot != "code" && o.bot != "query")
+    throw std::invalid_argument("--bot is declarative, code or query");
+  if (o.bot != "declarative" && o.target != "paige")
+    throw std::invalid_argument("--bot code and query need --target paige");
   if (o.target == "echo") {
     // It answers a webhook without storing anything: a redelivery would be answered twice.
     if (o.duplicate_rate > 0 || o.error_rate > 0)
@@ -502,6 +503,12 @@ int main(int argc, char** argv) {
       const json echo_bot = json::parse(
           R"({"initial_state": "unstructured", "states": {"unstructured": {"kind": "await",
         "routes": [{"when": "always", "then": [{"send": {"type": "text", "text": {"body": "echo: {{message.text}}"}}}]}]}}})");
+      // The same echo, read back from the project database by a query (docs/bot-queries.md).
+      const json query_bot = json::parse(
+          R"({"initial_state": "unstructured",
+        "queries": {"echo": {"sql": "SELECT $1::text AS text", "params": ["{{message.text}}"]}},
+        "states": {"unstructured": {"kind": "await", "routes": [{"when": "always", "then": [
+          {"query": {"name": "echo", "then": [{"send": {"type": "text", "text": {"body": "echo: {{query.echo.0.text}}"}}}]}}]}]}}})");
       for (int p = 0; p < opt.projects; ++p)
         project_ids.push_back(client.expect(202, "POST", "/v1/projects",
                                             {{"name", "bench " + std::to_string(p)}})["id"]);
@@ -509,7 +516,10 @@ int main(int argc, char** argv) {
         auto path = "/v1/projects/" + project_ids[p];
         for (int i = 0; i < 1200 && client.expect(200, "GET", path)["status"] != "active"; ++i)
           std::this_thread::sleep_for(std::chrono::milliseconds{50});
-        auto bot = client.expect(201, "PUT", path + "/bot", code_bot ? code_bot_def : echo_bot);
+        auto bot = client.expect(201, "PUT", path + "/bot",
+                                 code_bot             ? code_bot_def
+                                 : opt.bot == "query" ? query_bot
+                                                      : echo_bot);
         if (code_bot) bot_secrets[project_ids[p]] = bot.at("secret");
         client.expect(200, "PATCH", path, {{"settings", {{"messages_per_second", 1000}}}});
         const auto& n = load.numbers[p];
