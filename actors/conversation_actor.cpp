@@ -1047,10 +1047,11 @@ void run_queries(self_ptr self) {
     st.steps.front().fetched.push_back(std::move(r));
     run_queries(self);
   };
-  // The pool answers every job; the request's own deadline only covers a worker that hangs
-  // past the statement's timeout and the watchdog's.
-  self->request(st.ctx->bot_queries, fetch.timeout + std::chrono::seconds{10}, run_atom::value,
-                st.ctx->conninfo,
+  // The pool answers every job (one that waited past bot_query_wait as failed); the request's
+  // own deadline only covers a worker that hangs past the statement's timeout and the
+  // watchdog's.
+  self->request(st.ctx->bot_queries, bot_query_wait + fetch.timeout + std::chrono::seconds{5},
+                run_atom::value, st.ctx->conninfo,
                 db_job{[request = std::move(request), rules](pqxx::connection& c) {
                   return caf::make_message(storage::run_table_request(c, request, rules));
                 }})

@@ -106,6 +106,10 @@ struct conversation_context {
   std::shared_ptr<const flow_shelf> flows;          ///< flow sends resolved, answers stored by them
 };
 
+/// How long a bot's query may wait for a connection of the bot query pool: past it, it fails
+/// (its step's on_error runs) instead of running late.
+inline constexpr std::chrono::seconds bot_query_wait{30};
+
 /// The 24-hour customer-service window.
 inline constexpr double service_window_seconds = 24 * 3600;
 
