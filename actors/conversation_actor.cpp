@@ -980,24 +980,31 @@ void call_code_bot(self_ptr self) {
         std::make_shared<const bot::step_result>(read_reply(self, view, reply));
     commit_step(self);
   };
+  auto on_reply = [answered](bot_reply& reply) { answered(reply); };
+  auto on_error = [self, answered](caf::error& err) {
+    if (err != caf::sec::request_timeout) {
+      // The bot caller is gone (the server is stopping): nothing is applied, and the
+      // event is posted again later (or after the restart, as an unhandled message).
+      self->state.phases.step_finished();
+      self->delayed_send(self, std::chrono::seconds{1}, retry_atom::value, std::int64_t{0});
+      return;
+    }
+    bot_reply failed;
+    failed.timed_out = true;
+    failed.error = reason_of(err);
+    answered(failed);
+  };
+  // A hosted bot's runner answers within each post's time box, and posts again to a process
+  // restarted under the event.
+  if (target->hosted)
+    return self
+        ->request(st.ctx->bot_runner, hosted_event_wait, bot_event_atom::value, st.ctx->project_id,
+                  target, p.message_id, std::move(body))
+        .then(on_reply, on_error);
   // The request's timeout is the event's time box: a late answer is dropped.
   self->request(st.ctx->bot_caller, target->timeout, bot_event_atom::value, target, p.message_id,
                 std::move(body))
-      .then([answered](bot_reply& reply) { answered(reply); },
-            [self, answered](caf::error& err) {
-              if (err != caf::sec::request_timeout) {
-                // The bot caller is gone (the server is stopping): nothing is applied, and the
-                // event is posted again later (or after the restart, as an unhandled message).
-                self->state.phases.step_finished();
-                self->delayed_send(self, std::chrono::seconds{1}, retry_atom::value,
-                                   std::int64_t{0});
-                return;
-              }
-              bot_reply failed;
-              failed.timed_out = true;
-              failed.error = reason_of(err);
-              answered(failed);
-            });
+      .then(on_reply, on_error);
 }
 
 /// What a bot query's run gave: its rows, or why it failed (the database's reason: for the

@@ -95,6 +95,7 @@ struct conversation_context {
   caf::actor persistence;  ///< the worker serving this project
   caf::actor meta_sync;    ///< sends outbound messages
   caf::actor bot_caller;   ///< posts events to a code bot
+  caf::actor bot_runner;   ///< posts events to a hosted code bot (its process)
   caf::actor bot_queries;  ///< runs a declarative bot's queries (a db_pool)
   std::string conninfo;    ///< the project's database, as its role (the bot's queries)
   storage::backend_watchdog* watchdog = nullptr;  ///< ends queries past their timeouts
@@ -109,6 +110,10 @@ struct conversation_context {
 /// How long a bot's query may wait for a connection of the bot query pool: past it, it fails
 /// (its step's on_error runs) instead of running late.
 inline constexpr std::chrono::seconds bot_query_wait{30};
+
+/// The longest a hosted code bot's event waits for its answer, restarts of its process
+/// included (bot_runner.hpp): past it the fallback runs.
+inline constexpr std::chrono::minutes hosted_event_wait{4};
 
 /// The 24-hour customer-service window.
 inline constexpr double service_window_seconds = 24 * 3600;

@@ -13,6 +13,7 @@
 #include "actors/number_directory.hpp"
 #include "actors/persistence.hpp"
 #include "actors/project_broadcasts.hpp"
+#include "actors/project_code_bot.hpp"
 #include "actors/project_flows.hpp"
 #include "actors/project_templates.hpp"
 #include "actors/provisioner.hpp"
@@ -92,6 +93,7 @@ void start_upgrade(self_ptr self) {
 
 void start_deprovisioning(self_ptr self) {
   auto& st = self->state;
+  if (st.svc->bot_runner) self->send(st.svc->bot_runner, bot_stop_atom::value, st.row.id);
   self->send(st.svc->provisioner, deprovision_atom::value, caf::actor_cast<caf::actor>(self),
              st.row.db_name, st.row.db_role);
 }
@@ -154,6 +156,97 @@ void adopt_bot(self_ptr self, storage::bot_row row) {
                {{"project", self->state.row.id}, {"version", row.version}});
   }
   self->state.bot_version = std::move(row);
+}
+
+/// Stores `definition` as the project's new bot version and adopts it; a code bot's project
+/// gets its bot secret with its first one (shown this once, in the answer). `then` gets the
+/// answer (null when the version could not be stored) before `rp` does.
+void store_bot_version(self_ptr self, const std::string& definition,
+                       caf::typed_response_promise<bot_info> rp,
+                       std::function<void(bot_info*)> then) {
+  // A code bot's events are signed: its project gets a bot secret with its first one.
+  bool code = bot::is_code_bot(nlohmann::json::parse(definition, nullptr, false));
+  auto fresh = code && self->state.bot_secret.empty() ? secrets::random_hex(32) : "";
+  self->request(
+          self->state.svc->control_db, persist_timeout, run_atom::value,
+          db_job{[id = self->state.row.id, definition, key = self->state.svc->master_key,
+                  fresh](pqxx::connection& c) {
+            pqxx::work tx{c};
+            auto row = storage::insert_bot_version(tx, id, definition);
+            // Made here unless a concurrent request made one first.
+            bool made = !fresh.empty() && storage::add_secret_if_absent(tx, id, bot_secret_name,
+                                                                        secrets::seal(key, fresh));
+            auto sealed = fresh.empty() || made
+                              ? std::string{}
+                              : storage::sealed_secret(tx, id, bot_secret_name).value_or("");
+            tx.commit();
+            return caf::make_message(std::move(row), made ? fresh : std::string{},
+                                     sealed.empty() ? std::string{} : secrets::unseal(key, sealed));
+          }})
+      .await(
+          [self, rp, then](storage::bot_row& row, std::string& made,
+                           std::string& existing) mutable {
+            log::info("bot.version", {{"project", self->state.row.id}, {"version", row.version}});
+            if (!made.empty()) self->state.bot_secret = made;
+            if (!existing.empty()) self->state.bot_secret = existing;
+            adopt_bot(self, row);
+            auto info = to_bot_info(row);
+            info.secret = std::move(made);
+            then(&info);
+            rp.deliver(std::move(info));
+          },
+          [rp, then](caf::error& err) mutable {
+            then(nullptr);
+            rp.deliver(err);
+          });
+}
+
+/// A hosted bot's new version: the project's bot secret made first (its process signs with
+/// it), then the version installed and started beside the running one; stored once it answers
+/// its health check, and only then given the events. A version that fails to install or start
+/// is refused with its output, and the running one stays.
+void deploy_then_store(self_ptr self, const std::string& definition,
+                       caf::typed_response_promise<bot_info> rp) {
+  auto compiled = bot::compile(nlohmann::json::parse(definition), {}, bot::compile_mode::stored);
+  auto* def = std::get_if<bot::definition>(&compiled);
+  if (!def || !def->code || !def->code->hosted || !self->state.svc->bot_runner) {
+    rp.deliver(make_error(errc::internal, "this server does not host code bots"));
+    return;
+  }
+  auto code = def->code->hosted;
+  auto fresh = secrets::random_hex(32);
+  self->request(self->state.svc->control_db, persist_timeout, run_atom::value,
+                db_job{[id = self->state.row.id, key = self->state.svc->master_key,
+                        fresh](pqxx::connection& c) {
+                  pqxx::work tx{c};
+                  bool made = storage::add_secret_if_absent(tx, id, bot_secret_name,
+                                                            secrets::seal(key, fresh));
+                  tx.commit();
+                  return caf::make_message(made, storage::sealed_secrets(c, id));
+                }})
+      .then(
+          [self, rp, code, definition, fresh](bool made,
+                                              std::map<std::string, std::string>& sealed) mutable {
+            auto& st = self->state;
+            if (made) st.bot_secret = fresh;
+            auto launch = hosted_launch(st, code, sealed);
+            auto key = launch.key;
+            self->request(st.svc->bot_runner, hosted_deploy_wait, bot_deploy_atom::value, st.row.id,
+                          std::move(launch))
+                .then(
+                    [self, rp, definition, key, made, fresh](bot_deployed& deployed) mutable {
+                      if (!deployed.ok) return rp.deliver(deploy_error(deployed)), void();
+                      store_bot_version(
+                          self, definition, rp, [self, key, made, fresh](bot_info* stored) {
+                            // The secret made for this deploy, shown this once.
+                            if (stored && made) stored->secret = fresh;
+                            self->send(self->state.svc->bot_runner, bot_activate_atom::value,
+                                       self->state.row.id, key, stored != nullptr);
+                          });
+                    },
+                    [rp](caf::error& err) mutable { rp.deliver(err); });
+          },
+          [rp](caf::error& err) mutable { rp.deliver(err); });
 }
 
 /// Asks the account actor for the number's business profile, or changes it first
@@ -395,6 +488,7 @@ void start_pipeline(self_ptr self) {
   ctx->persistence = st.svc->persistence->worker_for(st.row.id);
   ctx->meta_sync = st.svc->meta_sync;
   ctx->bot_caller = st.svc->bot_caller;
+  ctx->bot_runner = st.svc->bot_runner;
   ctx->bot_queries = st.svc->bot_queries;
   ctx->watchdog = st.svc->watchdog;
   ctx->conninfo = storage::project_conninfo(st.svc->server_conninfo, database_of(st));
@@ -612,6 +706,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
               self->state.bot_secret =
                   secrets::unseal(self->state.svc->master_key, bot_secret_sealed);
             adopt_bot(self, std::move(bot_row));
+            host_bot(self);
             if (!number.phone_number_id.empty()) adopt_number(self, std::move(number));
             // A signup a crash interrupted goes on from its step.
             if (signup.status == "running" &&
@@ -906,40 +1001,11 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
           return make_error(errc::conflict, "the project is being deleted",
                             api_code::project_deleting);
         auto rp = self->make_response_promise<bot_info>();
-        // A code bot's events are signed: its project gets a bot secret with its first one.
-        bool code = bot::is_code_bot(nlohmann::json::parse(definition, nullptr, false));
-        auto fresh = code && self->state.bot_secret.empty() ? secrets::random_hex(32) : "";
-        self->request(self->state.svc->control_db, persist_timeout, run_atom::value,
-                      db_job{[id = self->state.row.id, definition,
-                              key = self->state.svc->master_key, fresh](pqxx::connection& c) {
-                        pqxx::work tx{c};
-                        auto row = storage::insert_bot_version(tx, id, definition);
-                        // Made here unless a concurrent request made one first.
-                        bool made = !fresh.empty() &&
-                                    storage::add_secret_if_absent(tx, id, bot_secret_name,
-                                                                  secrets::seal(key, fresh));
-                        auto sealed =
-                            fresh.empty() || made
-                                ? std::string{}
-                                : storage::sealed_secret(tx, id, bot_secret_name).value_or("");
-                        tx.commit();
-                        return caf::make_message(
-                            std::move(row), made ? fresh : std::string{},
-                            sealed.empty() ? std::string{} : secrets::unseal(key, sealed));
-                      }})
-            .await(
-                [self, rp](storage::bot_row& row, std::string& made,
-                           std::string& existing) mutable {
-                  log::info("bot.version",
-                            {{"project", self->state.row.id}, {"version", row.version}});
-                  if (!made.empty()) self->state.bot_secret = made;
-                  if (!existing.empty()) self->state.bot_secret = existing;
-                  adopt_bot(self, row);
-                  auto info = to_bot_info(row);
-                  info.secret = std::move(made);
-                  rp.deliver(std::move(info));
-                },
-                [rp](caf::error& err) mutable { rp.deliver(err); });
+        auto doc = nlohmann::json::parse(definition, nullptr, false);
+        if (member_of(doc, "kind") == "code")
+          deploy_then_store(self, definition, rp);
+        else
+          store_bot_version(self, definition, rp, [self](bot_info*) { host_bot(self); });
         return rp;
       },
       [=](bot_secret_atom) -> caf::result<std::string> {
@@ -963,7 +1029,26 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
                   self->state.bot_secret = fresh;
                   if (self->state.bot_version.version != 0)
                     adopt_bot(self, self->state.bot_version);
+                  host_bot(self);  // a hosted bot's process restarts with the new secret
                   rp.deliver(fresh);
+                },
+                [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
+      [=](secrets_changed_atom) { host_bot(self); },
+      [=](bot_runtime_atom) -> caf::result<std::string> {
+        auto& st = self->state;
+        if (!st.bot || !st.bot->code || !st.bot->code->hosted || !st.svc->bot_runner)
+          return nlohmann::json{{"hosted", false}}.dump();
+        auto rp = self->make_response_promise<std::string>();
+        self->request(st.svc->bot_runner, std::chrono::seconds{10}, bot_status_atom::value,
+                      st.row.id)
+            .then(
+                [self, rp](std::string& status) mutable {
+                  auto view = nlohmann::json::parse(status);
+                  view["hosted"] = true;
+                  view["version"] = self->state.bot_version.version;
+                  rp.deliver(view.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
                 },
                 [rp](caf::error& err) mutable { rp.deliver(err); });
         return rp;

@@ -57,6 +57,12 @@ caf::result<caf::message> forward(self_ptr self, const std::string& id, Ts&&... 
   return rp;
 }
 
+/// Tells the project's actor that its secrets changed.
+void tell_secrets_changed(self_ptr self, const std::string& id) {
+  auto it = self->state.projects.find(id);
+  if (it != self->state.projects.end()) self->send(it->second, secrets_changed_atom::value);
+}
+
 /// Runs a database job on the control pool and delivers `convert(reply)` or the error. A read
 /// (`reads_only`) found on a dead connection runs again on a new one.
 template <class Reply, class Out, class Convert>
@@ -299,6 +305,9 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](bot_secret_atom, const std::string& id) {
         return forward(self, id, bot_secret_atom::value);
       },
+      [=](bot_runtime_atom, const std::string& id) {
+        return forward(self, id, bot_runtime_atom::value);
+      },
       [=](key_create_atom, const std::string& id,
           const std::string& name) -> caf::result<key_info> {
         if (!self->state.projects.count(id)) return project_not_found(id);
@@ -334,7 +343,8 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
                         return caf::make_message(secret_json(*row).dump(), row->created);
                       }})
             .then(
-                [rp, id](std::string& secret, bool created) mutable {
+                [self, rp, id](std::string& secret, bool created) mutable {
+                  if (!secret.empty()) tell_secrets_changed(self, id);
                   if (secret.empty())
                     rp.deliver(make_error(errc::invalid_argument,
                                           "project " + id + " has " +
@@ -373,7 +383,8 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
                         return caf::make_message(storage::delete_secret(c, id, name));
                       }})
             .then(
-                [rp, id, name](bool deleted) mutable {
+                [self, rp, id, name](bool deleted) mutable {
+                  if (deleted) tell_secrets_changed(self, id);
                   if (!deleted)
                     rp.deliver(make_error(errc::not_found,
                                           "project " + id + " has no secret " + name,

@@ -53,6 +53,9 @@ using bot_get_atom = caf::atom_constant<caf::atom("botget")>;
 using bot_put_atom = caf::atom_constant<caf::atom("botput")>;
 using bot_versions_atom = caf::atom_constant<caf::atom("botvers")>;
 using bot_secret_atom = caf::atom_constant<caf::atom("botsecret")>;
+using bot_runtime_atom = caf::atom_constant<caf::atom("botruntime")>;
+/// To a project actor: its secrets changed (a hosted bot's process restarts with them).
+using secrets_changed_atom = caf::atom_constant<caf::atom("secretschg")>;
 using secret_put_atom = caf::atom_constant<caf::atom("secput")>;
 using secret_list_atom = caf::atom_constant<caf::atom("seclist")>;
 using secret_delete_atom = caf::atom_constant<caf::atom("secdel")>;
@@ -189,6 +192,7 @@ struct project_services {
   caf::actor provisioner;                         ///< provisioning supervisor
   caf::actor meta_sync;                           ///< every Graph API call
   caf::actor bot_caller;                          ///< posts code bots' events
+  caf::actor bot_runner;                          ///< runs hosted code bots (bot_runner.hpp)
   std::shared_ptr<persistence_pool> persistence;  ///< project-database workers (group commit)
   caf::actor database_api;  ///< db_pool serving the project-database API (any project)
   caf::actor broadcast_db;  ///< db_pool of broadcasts' audience reads and queueing (any project)
@@ -200,6 +204,9 @@ struct project_services {
   std::size_t event_window = 1000;                      ///< events kept per project for replay
   number_directory* numbers = nullptr;  ///< webhook routing, kept current by project actors
   std::string server_conninfo;          ///< the Postgres server that holds project databases
+  /// The same server as hosted bots reach it (TCP on loopback for the embedded one): their
+  /// DATABASE_URL, with the project's database and role.
+  std::string bot_server_conninfo;
   std::string app_id;      ///< Meta app id (embedded signup); empty: signup not configured
   std::string app_secret;  ///< Meta app secret (exchanging signup codes)
   /// How often each project reads Meta's template list (webhooks may be missed).

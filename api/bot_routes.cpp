@@ -1,5 +1,6 @@
 #include "api/bot_routes.hpp"
 
+#include "actors/bot_runner.hpp"
 #include "actors/core/bot_definition.hpp"
 #include "actors/project_types.hpp"
 #include "api/actor_call.hpp"
@@ -77,11 +78,27 @@ void add_bot_routes(router& routes, project_routes_context ctx) {
                                  " problem(s); the current version stays",
                              {{"problems", problems_json(*problems)}}));
                        }
-                       ask(sys, dir, timeout, reply_bot(respond, 201), fail_with(respond),
+                       // A hosted bot is installed and started before it is stored.
+                       auto wait = actors::member_of(doc, "kind") == "code"
+                                       ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             actors::hosted_deploy_wait + std::chrono::minutes{1})
+                                       : timeout;
+                       ask(sys, dir, wait, reply_bot(respond, 201), fail_with(respond),
                            actors::bot_put_atom::value, std::string{req.param("project_id")},
                            doc.dump());
                      }));
 
+  routes.add("GET", "/v1/projects/{project_id}/bot/runtime",
+             guarded(*ctx.auth, access::own_project,
+                     [&sys, dir, timeout](http_request&& req, responder respond) {
+                       ask(
+                           sys, dir, timeout,
+                           [respond](std::string& view) {
+                             respond(http_response::json(200, json::parse(view)));
+                           },
+                           fail_with(respond), actors::bot_runtime_atom::value,
+                           std::string{req.param("project_id")});
+                     }));
   routes.add("POST", "/v1/projects/{project_id}/bot/secret",
              guarded(*ctx.auth, access::own_project,
                      [&sys, dir, timeout](http_request&& req, responder respond) {

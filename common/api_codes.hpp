@@ -47,6 +47,7 @@
   X(whatsapp_not_connected, 409, "the project has no WhatsApp number connected yet")               \
   X(app_id_not_configured, 409, "this needs the Meta app id: start paige with --app-id")           \
   X(signup_not_running, 409, "the project has no embedded signup to resume")                       \
+  X(bot_deploy_running, 409, "another version of the bot is being deployed; try again after it")   \
   X(template_exists, 409, "a template of that name and language exists")                           \
   X(template_not_editable, 409, "Meta edits only APPROVED, REJECTED or PAUSED templates")          \
   X(template_not_approved, 409, "the template is not APPROVED (its status in the message)")        \
@@ -78,6 +79,7 @@
   X(invalid_secret_name, 422, "not a secret name (A-Z, 0-9, _; not PAIGE_* or a reserved one)")    \
   X(invalid_secret_value, 422, "value is not a string of at most 32 KiB without NUL")              \
   X(too_many_secrets, 422, "the project holds 100 secrets; delete one first")                      \
+  X(bot_deploy_failed, 422, "the code bot could not be installed or started (output in details)")  \
   X(invalid_bot, 422, "the bot definition has problems (each with its JSON pointer in details)")   \
   X(invalid_display_name, 422, "the display name cannot be requested (see the message)")           \
   X(invalid_field, 422, "field is not a webhook field name")                                       \

@@ -75,7 +75,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 43> options{{
+const std::array<option_spec, 45> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080",
      "HTTP address (host:port; port 0 picks a free one)", false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -168,6 +168,17 @@ const std::array<option_spec, 43> options{{
      [](config& c, const std::string& f, const std::string& v) {
        if (v != "on" && v != "off") throw config_error(f + ": expected on or off, got '" + v + "'");
        c.bot_http_loopback = v == "on";
+     }},
+    {"--bot-dir", "PAIGE_BOT_DIR", "",
+     "where hosted code bots' versions are installed and run (empty: <data-dir>/bots; each "
+     "project's own account must be able to reach it)",
+     false, [](config& c, const std::string&, const std::string& v) { c.bot_dir = v; }},
+    {"--bot-memory", "PAIGE_BOT_MEMORY", "512MiB",
+     "memory of one hosted code bot's process (its heap and private mappings, RLIMIT_DATA)",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.bot_memory = parse_size(v);
+       if (c.bot_memory < (std::size_t{64} << 20)) throw config_error(f + ": at least 64MiB");
      }},
     {"--graph-connections", "PAIGE_GRAPH_CONNECTIONS", "32",
      "connections to the Graph API at most (all projects share them)", false,

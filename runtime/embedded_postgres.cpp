@@ -1,5 +1,7 @@
 #include "runtime/embedded_postgres.hpp"
 
+#include "runtime/loopback.hpp"
+
 #include "common/log.hpp"
 #include "storage/conninfo.hpp"
 #include "storage/server_admin.hpp"
@@ -21,24 +23,6 @@ namespace paige::runtime {
 namespace {
 
 constexpr const char* superuser = "postgres";
-
-/// Asks the kernel for a free loopback port. Another process could take it before Postgres
-/// binds it; start() then fails with Postgres' own message.
-std::uint16_t free_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket() failed while looking for a free port");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("could not find a free loopback port");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 /// The postmaster PID recorded in postmaster.pid, if the file exists and parses.
 std::optional<pid_t> recorded_postmaster(const fs::path& cluster) {

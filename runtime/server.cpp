@@ -1,6 +1,7 @@
 #include "runtime/server.hpp"
 
 #include "actors/bot_caller.hpp"
+#include "actors/bot_runner.hpp"
 #include "actors/conversation_actor.hpp"
 #include "actors/core/code_bot_contract.hpp"
 #include "actors/db_pool.hpp"
@@ -20,11 +21,13 @@
 #include "common/metrics.hpp"
 #include "common/process_metrics.hpp"
 #include "common/shutdown_signals.hpp"
+#include "runtime/bot_processes.hpp"
 #include "runtime/data_dir_lock.hpp"
 #include "runtime/data_dir_secrets.hpp"
 #include "runtime/descriptor_limit.hpp"
 #include "runtime/embedded_postgres.hpp"
 #include "storage/backend_watchdog.hpp"
+#include "storage/conninfo.hpp"
 #include "storage/control_schema.hpp"
 #include "storage/projects.hpp"
 #include "storage/server_admin.hpp"
@@ -99,8 +102,8 @@ class server_process {
     // Graph calls in flight fail now; their answers still find their actors.
     graph_->stop();
     // The directory takes its project actors along (they are linked to it).
-    for (auto& root : {directory_, provisioner_, meta_sync_, bot_caller_, admin_db_, control_db_,
-                       database_api_, broadcast_db_, bot_queries_})
+    for (auto& root : {directory_, provisioner_, meta_sync_, bot_runner_, bot_caller_, admin_db_,
+                       control_db_, database_api_, broadcast_db_, bot_queries_})
       caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
     // Persistence goes last: everything committed so far is answered; nothing is lost that
     // was acknowledged (acknowledgements only follow commits).
@@ -113,9 +116,11 @@ class server_process {
     // destructor waits for that.
     auth_.reset();
     persistence_.clear();
-    directory_ = provisioner_ = meta_sync_ = bot_caller_ = admin_db_ = control_db_ = database_api_ =
-        broadcast_db_ = bot_queries_ = caf::actor{};
+    directory_ = provisioner_ = meta_sync_ = bot_runner_ = bot_caller_ = admin_db_ = control_db_ =
+        database_api_ = broadcast_db_ = bot_queries_ = caf::actor{};
     system_.reset();
+    // Hosted bots' processes stop last: SIGTERM, then SIGKILL after 3 s.
+    bot_host_.reset();
     http_.reset();
     if (pg_) pg_->stop();
   }
@@ -166,6 +171,12 @@ class server_process {
     bot_opts.max_response_bytes = actors::bot::max_answer_bytes + 1;
     bots_ = std::make_shared<api::bot_client>(bot_opts);
     bot_caller_ = actors::spawn_bot_caller(*system_, bots_);
+    bot_process_options hosting;
+    hosting.dir = cfg_.bot_dir.empty() ? (fs::path{data_dir_} / "bots").string()
+                                       : fs::absolute(cfg_.bot_dir).string();
+    hosting.memory_bytes = cfg_.bot_memory;
+    bot_host_ = std::make_shared<bot_processes>(hosting);
+    bot_runner_ = actors::spawn_bot_runner(*system_, bot_host_, bot_caller_);
     // Projects' statements that outlive their timeouts are ended from outside their session.
     watchdog_ =
         std::make_unique<storage::backend_watchdog>(control_conninfo_, watchdog_grace, &metrics_);
@@ -202,6 +213,7 @@ class server_process {
     services->provisioner = provisioner_;
     services->meta_sync = meta_sync_;
     services->bot_caller = bot_caller_;
+    services->bot_runner = bot_runner_;
     services->numbers = &numbers_;
     services->persistence = std::make_shared<actors::persistence_pool>(persistence_);
     services->database_api = database_api_;
@@ -214,6 +226,12 @@ class server_process {
         std::chrono::duration_cast<std::chrono::seconds>(cfg_.template_sync);
     services->event_window = cfg_.event_window;
     services->server_conninfo = control_conninfo_;
+    // Hosted bots run as other accounts, which a cluster's Unix socket (0700) does not admit:
+    // they reach the same port over loopback TCP, with their project's password.
+    auto bot_server = storage::parse_conninfo(control_conninfo_);
+    if (bot_server["host"].empty() || bot_server["host"].front() == '/')
+      bot_server["host"] = "127.0.0.1";
+    services->bot_server_conninfo = storage::make_conninfo(bot_server);
     services->master_key = master_key_;
     services->app_id = cfg_.app_id;
     services->app_secret = cfg_.app_secret;
@@ -286,6 +304,8 @@ class server_process {
   caf::actor meta_sync_;
   std::shared_ptr<api::bot_client> bots_;
   caf::actor bot_caller_;
+  std::shared_ptr<bot_processes> bot_host_;
+  caf::actor bot_runner_;
   caf::actor database_api_;
   caf::actor bot_queries_;
   caf::actor broadcast_db_;

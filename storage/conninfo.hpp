@@ -17,6 +17,11 @@ conninfo_params parse_conninfo(const std::string& conninfo);
 /// Builds a keyword/value connection string, quoting every value.
 std::string make_conninfo(const conninfo_params& params);
 
+/// The same parameters as a `postgresql://` URL (what Node's pg and most drivers read):
+/// user, password, host and port in the authority (a Unix socket directory as `?host=`), the
+/// database as the path, every other parameter in the query; each value percent-encoded.
+std::string conninfo_url(const conninfo_params& params);
+
 /// `conninfo` with some parameters replaced (e.g. another dbname or user).
 std::string with_params(const std::string& conninfo, const conninfo_params& overrides);
 

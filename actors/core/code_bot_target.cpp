@@ -54,7 +54,8 @@ std::string url_problem(const std::string& url, const code_target_rules& rules) 
 
 bool is_code_bot(const json& doc) {
   const auto& kind = member_of(doc, "kind");
-  return kind.is_string() && kind.get_ref<const std::string&>() == "external";
+  return kind.is_string() && (kind.get_ref<const std::string&>() == "external" ||
+                              kind.get_ref<const std::string&>() == "code");
 }
 
 std::variant<code_target, std::vector<problem>> read_code_target(const json& doc,
@@ -62,17 +63,25 @@ std::variant<code_target, std::vector<problem>> read_code_target(const json& doc
                                                                  std::string& initial_state) {
   std::vector<problem> problems;
   if (!doc.is_object()) return std::vector<problem>{{"", "a bot definition is a JSON object"}};
+  bool hosted = member_of(doc, "kind") == "code";
   for (const auto& [key, _] : doc.items())
-    if (key != "kind" && key != "url" && key != "initial_state" && key != "timeout_seconds" &&
-        key != "fallback")
-      problems.push_back({"/" + pointer_escape(key), "unknown key"});
+    if (key != "kind" && key != (hosted ? "files" : "url") && key != "initial_state" &&
+        key != "timeout_seconds" && key != "fallback")
+      problems.push_back(
+          {"/" + pointer_escape(key),
+           key == "url" ? "a hosted bot has no URL: Paige runs its files" : "unknown key"});
   code_target target;
-  const auto& url = member_of(doc, "url");
-  auto why = url.is_string() ? url_problem(url.get<std::string>(), rules) : "an https:// URL";
-  if (!why.empty())
-    problems.push_back({"/url", why});
-  else
-    target.url = url.get<std::string>();
+  if (hosted) {
+    target.hosted = std::make_shared<const code_files>(
+        read_code_files(member_of(doc, "files"), "/files", problems));
+  } else {
+    const auto& url = member_of(doc, "url");
+    auto why = url.is_string() ? url_problem(url.get<std::string>(), rules) : "an https:// URL";
+    if (!why.empty())
+      problems.push_back({"/url", why});
+    else
+      target.url = url.get<std::string>();
+  }
   const auto& initial = member_of(doc, "initial_state");
   if (initial.is_null()) {
     initial_state = default_code_initial_state;

@@ -1,15 +1,18 @@
 /// @file
 /// @brief Where a project's code bot answers (docs/bot-contract.md): the definition
-/// `{"kind": "external", "url", "initial_state", "timeout_seconds", "fallback"}` that a
-/// project stores instead of a declarative one, checked before it is stored. Pure.
+/// `{"kind": "external", "url", "initial_state", "timeout_seconds", "fallback"}` (a bot the
+/// project runs) or `{"kind": "code", "files", ...}` (a Node.js bot Paige hosts) that a project
+/// stores instead of a declarative one, checked before it is stored. Pure.
 #pragma once
 
+#include "actors/core/code_files.hpp"
 #include "actors/core/outbound_rules.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -26,7 +29,9 @@ inline constexpr const char* default_code_initial_state = "unstructured";
 
 /// A code bot as the conversation actor calls it.
 struct code_target {
-  std::string url;
+  std::string url;  ///< external; a hosted bot's is its process's, known when it runs
+  /// A hosted bot's sources (kind "code"); null for an external bot.
+  std::shared_ptr<const code_files> hosted;
   std::chrono::milliseconds timeout{default_timeout_seconds * 1000};
   /// Sent when the bot fails an event (time box, transport error, status, bad answer); null:
   /// nothing is sent.
@@ -42,7 +47,7 @@ struct code_target_rules {
   bool http_loopback = false;
 };
 
-/// Whether `doc` is a code bot's definition (its "kind" is "external") rather than a
+/// Whether `doc` is a code bot's definition (its "kind" is "external" or "code") rather than a
 /// declarative one.
 bool is_code_bot(const nlohmann::json& doc);
 

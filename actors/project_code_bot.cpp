@@ -1,0 +1,78 @@
+#include "actors/project_code_bot.hpp"
+
+#include "actors/db_pool.hpp"
+#include "actors/errors.hpp"
+#include "common/log.hpp"
+#include "common/secrets.hpp"
+#include "storage/conninfo.hpp"
+#include "storage/project_secrets.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+namespace paige::actors {
+namespace {
+
+constexpr std::chrono::seconds secrets_timeout{30};
+
+}  // namespace
+
+bot_launch hosted_launch(const project_state& st, std::shared_ptr<const bot::code_files> code,
+                         const std::map<std::string, std::string>& sealed_secrets) {
+  bot_launch launch;
+  launch.project_id = st.row.id;
+  // The files by path, as JSON: the same sources give the same key, whatever their order.
+  launch.key = secrets::sha256_hex(nlohmann::json(code->files).dump()).substr(0, 32);
+  launch.code = std::move(code);
+  auto server = storage::parse_conninfo(st.svc->bot_server_conninfo);
+  server["dbname"] = st.row.db_name;
+  server["user"] = st.row.db_role;
+  server["password"] = secrets::unseal(st.svc->master_key, st.row.db_password_sealed);
+  launch.env.push_back("DATABASE_URL=" + storage::conninfo_url(server));
+  launch.env.push_back("PAIGE_PROJECT_ID=" + st.row.id);
+  for (const auto& [name, sealed] : sealed_secrets)
+    launch.env.push_back(name + "=" + secrets::unseal(st.svc->master_key, sealed));
+  return launch;
+}
+
+caf::error deploy_error(const bot_deployed& deployed) {
+  if (deployed.stage == "busy")
+    return make_error(errc::conflict, deployed.output, api_code::bot_deploy_running);
+  auto what = deployed.stage == "install"  ? "npm ci failed"
+              : deployed.stage == "health" ? "the bot did not answer GET /health with 200 in time"
+                                           : "the bot could not start";
+  return make_error(errc::invalid_argument,
+                    std::string{what} + "; the running version stays (the output is in details)",
+                    api_code::bot_deploy_failed,
+                    nlohmann::json{{"stage", deployed.stage}, {"output", deployed.output}}.dump(
+                        -1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void host_bot(project_self self) {
+  auto& st = self->state;
+  if (!st.svc->bot_runner) return;
+  if (!st.bot || !st.bot->code || !st.bot->code->hosted) {
+    self->send(st.svc->bot_runner, bot_stop_atom::value, st.row.id);
+    return;
+  }
+  auto code = st.bot->code->hosted;
+  self->request(st.svc->control_db, secrets_timeout, run_atom::value,
+                retry_safe{[id = st.row.id](pqxx::connection& c) {
+                  return caf::make_message(storage::sealed_secrets(c, id));
+                }})
+      .then(
+          [self, code](std::map<std::string, std::string>& sealed) {
+            auto& st = self->state;
+            // Another version was adopted meanwhile: its own call hosts it.
+            if (!st.bot || !st.bot->code || st.bot->code->hosted != code) return;
+            self->send(st.svc->bot_runner, bot_ensure_atom::value, st.row.id,
+                       hosted_launch(st, code, sealed));
+          },
+          [self](caf::error& err) {
+            log::error("bot.secrets_unread",
+                       {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+          });
+}
+
+}  // namespace paige::actors

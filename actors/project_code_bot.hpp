@@ -1,0 +1,30 @@
+/// @file
+/// @brief The project actor's hosted code bot (`{"kind": "code"}`, docs/bot-contract.md): what
+/// its process is given (its database as the project's own role, the project's secrets, its
+/// id), and keeping the bot runner's process the current version's.
+#pragma once
+
+#include "actors/bot_runner.hpp"
+#include "actors/project_actor.hpp"
+
+#include <map>
+#include <string>
+
+namespace paige::actors {
+
+using project_self = caf::stateful_actor<project_state>*;
+
+/// The launch of `code` for the project: its content key and its environment, from the
+/// project's secrets (name → sealed value, the bot secret among them).
+bot_launch hosted_launch(const project_state& st, std::shared_ptr<const bot::code_files> code,
+                         const std::map<std::string, std::string>& sealed_secrets);
+
+/// The error a failed deploy answers: bot_deploy_running, or bot_deploy_failed with its stage
+/// and output in the details.
+caf::error deploy_error(const bot_deployed& deployed);
+
+/// Makes the bot runner run the current bot if it is hosted (reading the project's secrets
+/// first), or stop the project's process if it is not.
+void host_bot(project_self self);
+
+}  // namespace paige::actors

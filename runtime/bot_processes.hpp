@@ -1,0 +1,54 @@
+/// @file
+/// @brief Hosted bots' processes (actors::bot_host): each version's files under
+/// `<dir>/<project>/<key>`, its dependencies installed there once by `npm ci`, and `node <main>`
+/// run in it as the project's own OS account (`paige-bot-<hex>`, made with useradd when the
+/// server runs as root; otherwise the server's own), with resource limits, on a loopback port,
+/// killed if the server dies.
+#pragma once
+
+#include "actors/bot_runner.hpp"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstddef>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace paige::runtime {
+
+struct bot_process_options {
+  std::string dir;  ///< absolute; every project's versions live under it
+  std::string node = "/usr/bin/node";
+  std::string npm = "/usr/bin/npm";
+  rlim_t memory_bytes = rlim_t{512} << 20;  ///< RLIMIT_DATA: the heap and private mappings
+  rlim_t cpu_seconds = 3600;                ///< RLIMIT_CPU of one process's life
+  rlim_t open_files = 1024;
+  rlim_t processes = 64;  ///< RLIMIT_NPROC of the project's account (own accounts only)
+  std::chrono::milliseconds install_timeout{300000};
+  std::chrono::milliseconds start_timeout{30000};
+};
+
+class bot_processes : public actors::bot_host {
+ public:
+  explicit bot_processes(bot_process_options opts);
+  /// Stops every process (SIGTERM, SIGKILL after 3 s) and waits for them.
+  ~bot_processes() override;
+
+  actors::bot_process launch(const actors::bot_launch& launch,
+                             std::function<void(int pid, std::string chunk)> output,
+                             std::function<void(int pid, int status)> exited) override;
+  void stop(int pid, std::chrono::milliseconds grace) override;
+
+  struct process;  ///< one started process and the thread that watches it
+
+ private:
+  bot_process_options opts_;
+  bool own_accounts_;
+  std::mutex mutex_;  ///< guards processes_ and account creation
+  std::list<std::shared_ptr<process>> processes_;
+};
+
+}  // namespace paige::runtime
