@@ -258,3 +258,19 @@ TEST_CASE("only generated identifiers reach DDL", "[storage]") {
   CHECK_THROWS_AS(drop_project_database(admin, {"paige", "paige_p_0123456789abcdef", ""}),
                   std::invalid_argument);
 }
+
+TEST_CASE("a connection's parameters as a URL read back the same by libpq", "[storage]") {
+  conninfo_params tcp{{"host", "127.0.0.1"},         {"port", "5433"},
+                      {"dbname", "paige_p_0123"},    {"user", "paige_p_0123"},
+                      {"password", "p@ss:w/rd?&=%"}, {"connect_timeout", "5"}};
+  CHECK(conninfo_url(tcp) ==
+        "postgresql://paige_p_0123:p%40ss%3Aw%2Frd%3F%26%3D%25@127.0.0.1:5433/"
+        "paige_p_0123?connect_timeout=5");
+  CHECK(parse_conninfo(conninfo_url(tcp)) == tcp);
+  conninfo_params socket{{"host", "/var/run/postgresql"}, {"port", "5432"}, {"dbname", "d"}};
+  CHECK(conninfo_url(socket) == "postgresql:///d?host=%2Fvar%2Frun%2Fpostgresql&port=5432");
+  CHECK(parse_conninfo(conninfo_url(socket)) == socket);
+  conninfo_params v6{{"host", "::1"}, {"port", "5432"}, {"dbname", "d"}, {"user", "u"}};
+  CHECK(conninfo_url(v6) == "postgresql://u@[::1]:5432/d");
+  CHECK(parse_conninfo(conninfo_url(v6)) == v6);
+}

@@ -52,6 +52,7 @@ export const operations = {
   putBot: ["PUT", "/v1/projects/{project_id}/bot"],
   botVersions: ["GET", "/v1/projects/{project_id}/bot/versions"],
   rotateBotSecret: ["POST", "/v1/projects/{project_id}/bot/secret"],
+  botRuntime: ["GET", "/v1/projects/{project_id}/bot/runtime"],
   listSecrets: ["GET", "/v1/projects/{project_id}/secrets"],
   putSecret: ["PUT", "/v1/projects/{project_id}/secrets/{name}"],
   deleteSecret: ["DELETE", "/v1/projects/{project_id}/secrets/{name}"],
