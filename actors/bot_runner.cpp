@@ -157,7 +157,9 @@ void post(self_ptr self, const std::string& project, std::uint64_t number) {
                 bot_event_atom::value, code_target_ptr{target}, ev.event_id, ev.body)
       .then(
           [self, project, number](bot_reply& reply) {
-            auto& bot = self->state.bots[project];
+            auto found = self->state.bots.find(project);
+            if (found == self->state.bots.end()) return;  // stopped: its events were answered
+            auto& bot = found->second;
             auto it = bot.events.find(number);
             if (it == bot.events.end()) return;
             // No answer and no time box passed: the connection failed. If the process died
@@ -171,7 +173,9 @@ void post(self_ptr self, const std::string& project, std::uint64_t number) {
             bot.events.erase(it);
           },
           [self, project, number](caf::error& err) {
-            auto& bot = self->state.bots[project];
+            auto found = self->state.bots.find(project);
+            if (found == self->state.bots.end()) return;
+            auto& bot = found->second;
             auto it = bot.events.find(number);
             if (it == bot.events.end()) return;
             bot_reply r;
@@ -356,7 +360,9 @@ caf::behavior bot_runner(self_ptr self, std::shared_ptr<bot_host> host, caf::act
         return rp;
       },
       [=](bot_recheck_atom, const std::string& project, std::uint64_t number, bot_reply& reply) {
-        auto& bot = self->state.bots[project];
+        auto found = self->state.bots.find(project);
+        if (found == self->state.bots.end()) return;
+        auto& bot = found->second;
         auto it = bot.events.find(number);
         if (it == bot.events.end()) return;
         if (!bot.active || bot.active->pid != it->second.posted_to) {

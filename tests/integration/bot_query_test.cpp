@@ -31,18 +31,6 @@ void exec(pipeline& p, const std::string& sql) {
   tx.commit();
 }
 
-/// The error recorded on the inbound message whose text is `text` (null: none).
-json error_of(pipeline& p, const std::string& text) {
-  auto db = p.project_db();
-  pqxx::read_transaction tx{db};
-  auto r = tx.exec_params(
-      "SELECT coalesce(error::text, 'null') FROM messages WHERE direction = 'in' AND "
-      "content->'text'->>'body' = $1",
-      text);
-  REQUIRE(r.size() == 1);
-  return json::parse(r[0][0].as<std::string>());
-}
-
 }  // namespace
 
 TEST_CASE("a declarative bot answers from its project's tables, read only, as its role",
@@ -92,7 +80,7 @@ TEST_CASE("a declarative bot answers from its project's tables, read only, as it
   CHECK(tx.exec1("SELECT vars->>'last_item' FROM conversations")[0].as<std::string>() == "coffee");
   CHECK(tx.exec1("SELECT count(*) FROM messages WHERE direction = 'in' AND handled_at IS NULL")[0]
             .as<int>() == 0);
-  CHECK(error_of(p, "cake").is_null());  // its on_error handled the failure
+  CHECK(p.message_error("cake").is_null());  // its on_error handled the failure
   CHECK(p.metric("paige_bot_query_seconds_count{outcome=\"ok\"}") == 4);
   CHECK(p.metric("paige_bot_query_seconds_count{outcome=\"failed\"}") == 1);
 }
@@ -119,13 +107,13 @@ TEST_CASE("a failed or slow query without on_error skips its step and keeps the 
   auto r = p.replies("15550202", 1);
   REQUIRE(r.size() == 1);
   CHECK(body_of(r[0]) == "echo: third");
-  auto slow = error_of(p, "slow");
+  auto slow = p.message_error("slow");
   CHECK(slow["code"] == "query_failed");
   CHECK(slow["message"].get<std::string>().find("'slow'") != std::string::npos);
-  auto broken = error_of(p, "broken");
+  auto broken = p.message_error("broken");
   CHECK(broken["code"] == "query_failed");
   CHECK(broken["message"].get<std::string>().find("'divide'") != std::string::npos);
-  CHECK(error_of(p, "third").is_null());
+  CHECK(p.message_error("third").is_null());
   // A skipped step sends nothing, not even the replies before its failed query.
   CHECK(p.records("15550202", "out").size() == 1);
   CHECK(p.metric("paige_bot_steps_skipped_total{reason=\"query_failed\"}") == 2);

@@ -38,17 +38,6 @@ json put_code_bot(pipeline& p, code_bot_server& bot, json extra = json::object()
   return r.body;
 }
 
-/// The error recorded on the inbound message whose text is `text` (null: none).
-json error_of(pipeline& p, const std::string& text) {
-  auto db = p.project_db();
-  pqxx::read_transaction tx{db};
-  auto r = tx.exec_params(
-      "SELECT coalesce(error::text, 'null') FROM messages WHERE direction = 'in' AND "
-      "content->'text'->>'body' = $1",
-      text);
-  return r.empty() ? json() : json::parse(r[0][0].as<std::string>());
-}
-
 long unhandled(pipeline& p) {
   auto db = p.project_db();
   pqxx::read_transaction tx{db};
@@ -122,7 +111,7 @@ TEST_CASE("a code bot that hangs gets its time box: the fallback is sent once, o
   CHECK(body_of(r[0]) == "echo: a");
   CHECK(body_of(r[1]) == "One moment, please.");
   CHECK(body_of(r[2]) == "echo: b");
-  auto error = error_of(p, "hang");
+  auto error = p.message_error("hang");
   CHECK(error["code"] == "bot_timeout");
   // The fallback changed nothing: the next message saw the state "a" left.
   auto events = bot.events();
@@ -159,14 +148,14 @@ TEST_CASE("a bad answer, an error status or an unreachable bot run the fallback 
   CHECK(body_of(r[3]) == "Sorry, try again.");
   CHECK(body_of(r[4]) == "ok fine");
   // An answer past the contract's 1 MiB is refused as it arrives, not read whole.
-  CHECK(error_of(p, "huge")["message"].get<std::string>().find("body limit exceeded") !=
+  CHECK(p.message_error("huge")["message"].get<std::string>().find("body limit exceeded") !=
         std::string::npos);
-  CHECK(error_of(p, "500")["code"] == "bot_status");
-  CHECK(error_of(p, "bad")["code"] == "bot_answer_invalid");
-  CHECK(error_of(p, "bad")["message"].get<std::string>().find("/actions/1/send") !=
+  CHECK(p.message_error("500")["code"] == "bot_status");
+  CHECK(p.message_error("bad")["code"] == "bot_answer_invalid");
+  CHECK(p.message_error("bad")["message"].get<std::string>().find("/actions/1/send") !=
         std::string::npos);
-  CHECK(error_of(p, "junk")["code"] == "bot_answer_invalid");
-  CHECK(error_of(p, "fine").is_null());
+  CHECK(p.message_error("junk")["code"] == "bot_answer_invalid");
+  CHECK(p.message_error("fine").is_null());
   {
     auto db = p.project_db();
     pqxx::read_transaction tx{db};
@@ -188,7 +177,7 @@ TEST_CASE("a bad answer, an error status or an unreachable bot run the fallback 
               .status == 201);
   p.say("15550102", "anyone?");
   CHECK(body_of(p.replies("15550102", 6)[5]) == "Offline.");
-  CHECK(error_of(p, "anyone?")["code"] == "bot_unreachable");
+  CHECK(p.message_error("anyone?")["code"] == "bot_unreachable");
 }
 
 TEST_CASE("an event in flight at a kill -9 is posted again after the restart and applied once",
@@ -356,7 +345,7 @@ TEST_CASE("the starter code bot end to end: its three states, its tables, the da
     CHECK(conv[1].as<std::string>() == "{}");
   }
   CHECK(unhandled(p) == 0);
-  CHECK(error_of(p, "my order is late").is_null());
+  CHECK(p.message_error("my order is late").is_null());
 
   // What the bot's role can reach: its own database, never another project's.
   auto other = p.s.create("Other")["id"].get<std::string>();
@@ -415,12 +404,12 @@ TEST_CASE(
   REQUIRE(wait_until([&] { return bot.events().size() == 1; }));
   REQUIRE(p.s.server->terminate() == 0);
   CHECK(unhandled(p) == 1);  // neither the fallback nor anything else was applied
-  CHECK(error_of(p, "during the stop").is_null());
+  CHECK(p.message_error("during the stop").is_null());
   hang = false;
   p.s.start(master_hex);
   p.meta.target(p.s.server->port());
   auto r = p.replies("15550105", 1);
-  INFO(error_of(p, "during the stop").dump());
+  INFO(p.message_error("during the stop").dump());
   CHECK(body_of(r[0]) == "got during the stop");
   REQUIRE(wait_until([&] { return unhandled(p) == 0; }));
   CHECK(p.records("15550105", "out").size() == 1);  // no "Sorry." before or after

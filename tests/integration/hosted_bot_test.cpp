@@ -76,17 +76,6 @@ json runtime_of(pipeline& p) {
   return p.s.call("GET", "/v1/projects/" + p.project + "/bot/runtime").body;
 }
 
-/// The error recorded on the inbound message whose text is `text` (null: none).
-json message_error(pipeline& p, const std::string& text) {
-  auto db = p.project_db();
-  pqxx::read_transaction tx{db};
-  auto r = tx.exec_params(
-      "SELECT coalesce(error::text, 'null') FROM messages WHERE direction = 'in' AND "
-      "content->'text'->>'body' = $1",
-      text);
-  return r.empty() ? json() : json::parse(r[0][0].as<std::string>());
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -202,7 +191,7 @@ TEST_CASE(
   CHECK(after["state"] == "running");
   CHECK(after["restarts"] == 1);
   CHECK(after["pid"] != pid);
-  CHECK(message_error(p, "slow").is_null());
+  CHECK(p.message_error("slow").is_null());
   // Once: the next message is answered after it, and nothing more was sent.
   p.say("15550303", "next");
   auto all = p.replies("15550303", 2);
@@ -242,7 +231,7 @@ TEST_CASE("a hosted bot that hangs gets the fallback once, one that keeps crashi
   CHECK(body_of(r[0]) == "v1: a");
   CHECK(body_of(r[1]) == "One moment, please.");
   CHECK(body_of(r[2]) == "v1: b");
-  CHECK(message_error(p, "hang")["code"] == "bot_timeout");
+  CHECK(p.message_error("hang")["code"] == "bot_timeout");
 
   // A version that answers its health check, then dies half a second later, every time.
   auto dying = echo_files("v2");
@@ -257,7 +246,7 @@ TEST_CASE("a hosted bot that hangs gets the fallback once, one that keeps crashi
   p.say("15550304", "anyone?");
   r = p.replies("15550304", 4);
   CHECK(body_of(r[3]) == "One moment, please.");
-  CHECK(message_error(p, "anyone?")["code"] == "bot_unreachable");
+  CHECK(p.message_error("anyone?")["code"] == "bot_unreachable");
   // A new deploy brings it back.
   REQUIRE(p.s.call("PUT", "/v1/projects/" + p.project + "/bot", hosted_bot(echo_files("v3")).dump())
               .status == 201);

@@ -115,6 +115,17 @@ struct pipeline {
         paige::storage::project_conninfo(cluster_conninfo(), {d.name, d.role, d.password})};
   }
 
+  /// The error recorded on the inbound text message `text` (null: none, or no such message).
+  json message_error(const std::string& text) {
+    auto db = project_db();
+    pqxx::read_transaction tx{db};
+    auto r = tx.exec_params(
+        "SELECT coalesce(error::text, 'null') FROM messages WHERE direction = 'in' AND "
+        "content->'text'->>'body' = $1",
+        text);
+    return r.empty() ? json() : json::parse(r[0][0].as<std::string>());
+  }
+
   /// How many outbound messages have `status` in the project database.
   long count_out(const std::string& status) {
     auto db = project_db();
