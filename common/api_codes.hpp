@@ -26,6 +26,7 @@
   X(contact_not_found, 404, "no such contact in this project")                                     \
   X(conversation_not_found, 404, "no such conversation in this project")                           \
   X(bot_not_found, 404, "the project has no bot version yet")                                      \
+  X(bot_version_not_found, 404, "no kept bot version of that number (the last 20 are kept)")       \
   X(template_not_found, 404, "no such template (name, language) in this project")                  \
   X(flow_not_found, 404, "no such flow in this project")                                           \
   X(flow_key_missing, 404, "the number has no key for its flows' endpoint yet")                    \

@@ -8,12 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <condition_variable>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -34,6 +36,9 @@ struct bot_processes::process {
 namespace {
 
 constexpr std::size_t output_tail = 64 * 1024;
+/// Installed versions kept per project (the most recently started): an older one restored is
+/// installed again.
+constexpr std::size_t versions_kept = 5;
 constexpr const char* ready_marker = ".paige-ready";
 
 /// The project's OS account name: paige-bot- and the project id's letters and digits.
@@ -126,6 +131,24 @@ void watch(const std::shared_ptr<bot_processes::process>& proc, const process_op
   }
   proc->changed.notify_all();
   exited(child.pid, status);
+}
+
+/// Removes the project's installed versions but the `versions_kept` started last (each start
+/// touches its ready marker).
+void prune_versions(const fs::path& project_dir) {
+  std::vector<std::pair<fs::file_time_type, fs::path>> versions;
+  for (const auto& entry : fs::directory_iterator(project_dir)) {
+    auto marker = entry.path() / ready_marker;
+    std::error_code ec;
+    auto when = fs::last_write_time(marker, ec);
+    if (!ec) versions.emplace_back(when, entry.path());
+  }
+  if (versions.size() <= versions_kept) return;
+  std::sort(versions.begin(), versions.end(), std::greater<>{});
+  for (std::size_t i = versions_kept; i < versions.size(); ++i) {
+    std::error_code ec;
+    fs::remove_all(versions[i].second, ec);
+  }
 }
 
 }  // namespace
@@ -229,6 +252,8 @@ actors::bot_process bot_processes::launch(const actors::bot_launch& l,
       fs::remove_all(version);
       fs::rename(partial, version);
     }
+    fs::last_write_time(version / ready_marker, fs::file_time_type::clock::now());
+    prune_versions(project_dir);
   } catch (const std::exception& e) {
     result.output += std::string{"\n[paige] "} + e.what() + "\n";
     return result;

@@ -1,5 +1,7 @@
 #include "actors/core/code_files.hpp"
 
+#include "actors/core/text_diff.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -101,6 +103,42 @@ code_files read_code_files(const json& files, const std::string& at,
       problems.push_back({at + "/package-lock.json", "package-lock.json is not a JSON object"});
   }
   return code;
+}
+
+std::map<std::string, std::string> version_texts(const json& definition) {
+  std::map<std::string, std::string> texts;
+  auto rest = definition;
+  if (rest.is_object() && rest.contains("files") && rest["files"].is_object()) {
+    for (const auto& [path, content] : rest["files"].items())
+      if (content.is_string()) texts[path] = content.get<std::string>();
+    rest.erase("files");
+  }
+  texts["definition.json"] = rest.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  return texts;
+}
+
+json diff_versions(const json& from, const json& to) {
+  auto before = version_texts(from), after = version_texts(to);
+  json changes = json::array();
+  auto add = [&](const std::string& path, const char* change, const std::string& a,
+                 const std::string& b) {
+    changes.push_back({{"path", path}, {"change", change}, {"diff", unified_diff(a, b)}});
+  };
+  auto a = before.begin();
+  auto b = after.begin();
+  while (a != before.end() || b != after.end()) {
+    if (b == after.end() || (a != before.end() && a->first < b->first)) {
+      add(a->first, "removed", a->second, "");
+      ++a;
+    } else if (a == before.end() || b->first < a->first) {
+      add(b->first, "added", "", b->second);
+      ++b;
+    } else {
+      if (a->second != b->second) add(a->first, "changed", a->second, b->second);
+      ++a, ++b;
+    }
+  }
+  return changes;
 }
 
 }  // namespace paige::actors::bot

@@ -35,4 +35,12 @@ struct code_files {
 code_files read_code_files(const nlohmann::json& files, const std::string& at,
                            std::vector<problem>& problems);
 
+/// The texts a bot version is made of, for diffs: a hosted bot's files by path, and
+/// "definition.json" (the definition without its files, indented).
+std::map<std::string, std::string> version_texts(const nlohmann::json& definition);
+
+/// What changed from one version's definition to another's: the texts that differ, by path,
+/// `[{"path", "change": "added" | "removed" | "changed", "diff": unified diff}]`.
+nlohmann::json diff_versions(const nlohmann::json& from, const nlohmann::json& to);
+
 }  // namespace paige::actors::bot

@@ -22,6 +22,7 @@
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -50,9 +51,11 @@ constexpr const char* usage = R"(usage: paige-bench [options]
   --target paige|echo   what the webhooks go to: Paige, or paige-echo-target (the protocol
                         floor: signature, envelope and a send per message, nothing stored;
                         no faults, no database check) [paige]
-  --bot declarative|code|query  the echo bot as a definition, as a code bot (a Node.js
-                        process, --code-bot, that Paige posts each message's event to), or as
-                        a definition that reads the echo back with a query [declarative]
+  --bot declarative|code|hosted|query  the echo bot as a definition, as a code bot (a
+                        Node.js process, --code-bot, that Paige posts each message's event
+                        to), as a code bot Paige hosts (bench/code_bot/hosted, one process per
+                        project), or as a definition that reads the echo back with a query
+                        [declarative]
   --code-bot PATH       the code echo bot [bench/code_bot/echo-bot.js]
   --paige PATH          the Paige binary [build/runtime/paige]
   --echo-target PATH    the echo target's binary [build/bench/paige-echo-target]
@@ -495,6 +498,19 @@ int main(int argc, char** argv) {
           {"kind", "external"},
           {"url", "http://127.0.0.1:" + std::to_string(code_bot->port()) + "/paige/events"}};
     }
+    // The same echo as files Paige installs and runs, a process per project (--bot hosted).
+    json hosted_bot;
+    if (opt.bot == "hosted") {
+      auto read = [](const std::string& path) {
+        std::ifstream in{path, std::ios::binary};
+        if (!in) throw std::runtime_error("cannot read " + path);
+        return std::string{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+      };
+      hosted_bot = {{"kind", "code"},
+                    {"files",
+                     {{"package.json", read("bench/code_bot/hosted/package.json")},
+                      {"server.js", read("bench/code_bot/hosted/server.js")}}}};
+    }
 
     // Projects with the numbers, the echo bot, the highest send rate Meta allows a number.
     std::vector<std::string> project_ids;
@@ -517,9 +533,10 @@ int main(int argc, char** argv) {
         for (int i = 0; i < 1200 && client.expect(200, "GET", path)["status"] != "active"; ++i)
           std::this_thread::sleep_for(std::chrono::milliseconds{50});
         auto bot = client.expect(201, "PUT", path + "/bot",
-                                 code_bot             ? code_bot_def
-                                 : opt.bot == "query" ? query_bot
-                                                      : echo_bot);
+                                 code_bot              ? code_bot_def
+                                 : opt.bot == "hosted" ? hosted_bot
+                                 : opt.bot == "query"  ? query_bot
+                                                       : echo_bot);
         if (code_bot) bot_secrets[project_ids[p]] = bot.at("secret");
         client.expect(200, "PATCH", path, {{"settings", {{"messages_per_second", 1000}}}});
         const auto& n = load.numbers[p];
@@ -552,7 +569,10 @@ int main(int argc, char** argv) {
     std::cerr << "running " << opt.mode << " mode...\n";
     auto rss_before = bench::rss_bytes(paige.pid());
     auto cpu0 = bench::cpu_seconds(paige.pid());
-    auto bot_cpu = [&code_bot] { return code_bot ? bench::cpu_seconds(code_bot->pid()) : 0.0; };
+    auto bot_cpu = [&code_bot, &opt] {
+      if (opt.bot == "hosted") return bench::cpu_seconds_of_all("node");
+      return code_bot ? bench::cpu_seconds(code_bot->pid()) : 0.0;
+    };
     auto bot0 = bot_cpu();
     // The echo target has no Postgres (one still stopping after an earlier run is not ours).
     auto postgres_cpu = [&opt] {

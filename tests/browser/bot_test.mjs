@@ -1,4 +1,5 @@
-// The bot editor (problems at their JSON pointers, versions) and the operations page.
+// The bot editor (problems at their JSON pointers, versions, a hosted bot's process and diffs)
+// and the operations page.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launch, newPage, signIn } from "./browser.mjs";
@@ -142,4 +143,60 @@ test("a code bot's secret is shown once; secrets are set, listed by name only, d
   assert.match(await shown.textContent(), /^[0-9a-f]{64}$/);
   assertClean(page);
   assert.equal((await api("PUT", `${base}/bot`, before)).status, 201);  // the next tests' bot
+});
+
+test("a hosted code bot deployed from the editor: its process and output, a failed deploy's output, a version's diff", async () => {
+  const before = (await api("GET", `${base}/bot`)).body;
+  const files = (tag, extra = "") => ({
+    "package.json": JSON.stringify({ name: "editor-bot", main: "server.js" }),
+    "server.js": `require('http').createServer((req, res) => {
+  if (req.url === '/health') return res.end('ok');
+  let body = '';
+  req.on('data', (c) => { body += c; });
+  req.on('end', () => {
+    const said = JSON.parse(body).message.text;
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify({ actions: [{ send: { type: 'text', text: { body: '${tag}: ' + said } } }] }));
+  });
+}).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('<b>up</b> ${tag}'));
+${extra}`,
+  });
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/p/${env.project}/bot`);
+  const editor = page.getByLabel("Bot definition (JSON)");
+  await page.getByText(`version ${before.version}, saved`).waitFor();
+  await editor.fill(JSON.stringify({ kind: "code", files: files("one") }, null, 2));
+  await page.getByRole("button", { name: "Save new version" }).click();
+  await page.getByText(`version ${before.version + 1}, saved`).waitFor();
+  const card = page.locator("section").filter({ has: page.getByRole("heading", { name: "Process" }) });
+  await card.locator('dd[data-state="running"]').waitFor();
+  // What the bot printed is text, never markup.
+  await eventually(async () => (await card.getByLabel("Bot output").textContent()).includes("<b>up</b> one"), "its output");
+  assert.equal(await card.locator("pre b").count(), 0);
+  await page.getByText("hosted code bot: 2 files").first().waitFor();
+  await userSays("15550321", "hi");
+  const reply = await eventually(async () => (await sentTo("15550321"))[0], "the hosted bot's answer");
+  assert.equal(reply.message.text.body, "one: hi");
+
+  // A version that throws at start: refused with what it printed; the running one stays.
+  await editor.fill(JSON.stringify({ kind: "code", files: files("two", "throw new Error('broken <i>bot</i>');") }, null, 2));
+  await page.getByRole("button", { name: "Save new version" }).click();
+  const output = page.getByLabel("Deploy output");
+  await output.waitFor();
+  assert.ok((await output.textContent()).includes("broken <i>bot</i>"));
+  assert.equal(await page.locator("pre i").count(), 0);
+  assert.equal((await api("GET", `${base}/bot`)).body.version, before.version + 1);
+
+  // A second version, then the first one's diff against it.
+  await editor.fill(JSON.stringify({ kind: "code", files: files("two") }, null, 2));
+  await page.getByRole("button", { name: "Save new version" }).click();
+  await page.getByText(`version ${before.version + 2}, saved`).waitFor();
+  const row = page.getByRole("row").filter({ has: page.getByRole("cell", { name: String(before.version + 1), exact: true }) });
+  await row.getByRole("button", { name: "Diff with current" }).click();
+  await page.getByText(`Version ${before.version + 1} → version ${before.version + 2}`).waitFor();
+  await page.locator(".diff .removed").filter({ hasText: "'one: '" }).waitFor();
+  await page.locator(".diff .added").filter({ hasText: "'two: '" }).waitFor();
+  assertClean(page);
+  assert.equal((await api("PUT", `${base}/bot`, before.definition)).status, 201);
 });

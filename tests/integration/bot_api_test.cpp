@@ -74,6 +74,44 @@ TEST_CASE("a project key manages its own bot only", "[integration][bot]") {
   CHECK(s.call("GET", "/v1/projects/" + a + "/bot", "", "").status == 401);
   CHECK(s.call("GET", "/v1/projects/" + a + "/bot/versions", "", key).body["items"].size() == 2);
   CHECK(s.call("GET", "/v1/projects/" + b + "/bot/versions", "", key).status == 404);
+  CHECK(s.call("GET", "/v1/projects/" + b + "/bot/diff?from=1", "", key).status == 404);
+  CHECK(s.call("POST", "/v1/projects/" + b + "/bot/versions/1/restore", "", key).status == 404);
+  CHECK(s.call("GET", "/v1/projects/" + b + "/bot/runtime", "", key).status == 404);
+  CHECK(s.call("GET", "/v1/projects/" + b + "/bot").body["version"] == 1);
+}
+
+TEST_CASE("a kept version's diff against another, and its restore as the newest version",
+          "[integration][bot]") {
+  project_server s;
+  auto id = s.create("Diffs")["id"].get<std::string>();
+  REQUIRE(s.wait_status(id, "active"));
+  auto path = "/v1/projects/" + id + "/bot";
+  REQUIRE(s.call("PUT", path, paige::actors::bot::echo_bot().dump()).status == 201);
+
+  auto diff = s.call("GET", path + "/diff?from=1&to=2");
+  REQUIRE(diff.status == 200);
+  CHECK(diff.body["from"] == 1);
+  CHECK(diff.body["to"] == 2);
+  REQUIRE(diff.body["files"].size() == 1);
+  CHECK(diff.body["files"][0]["path"] == "definition.json");
+  CHECK(diff.body["files"][0]["change"] == "changed");
+  CHECK(diff.body["files"][0]["diff"].get<std::string>().rfind("@@ -", 0) == 0);
+  CHECK(s.call("GET", path + "/diff?from=2").body["files"].empty());  // to: the current one
+  CHECK(s.call("GET", path + "/diff?from=2&to=1").body["files"][0]["diff"] !=
+        diff.body["files"][0]["diff"]);
+  CHECK(s.call("GET", path + "/diff?from=7").body["error"]["code"] == "bot_version_not_found");
+  CHECK(s.call("GET", path + "/diff").body["error"]["code"] == "invalid_argument");
+  CHECK(s.call("GET", path + "/diff?from=1&to=-2").status == 422);
+
+  auto restored = s.call("POST", path + "/versions/1/restore");
+  REQUIRE(restored.status == 201);
+  CHECK(restored.body["version"] == 3);
+  CHECK(restored.body["definition"] == paige::actors::bot::starter_bot());
+  CHECK(s.call("GET", path).body["version"] == 3);
+  CHECK(s.call("POST", path + "/versions/9/restore").status == 404);
+  CHECK(s.call("POST", path + "/versions/abc/restore").status == 404);
+  CHECK(s.call("GET", path).body["version"] == 3);
+  CHECK(s.call("GET", path + "/runtime").body == json{{"hosted", false}});
 }
 
 TEST_CASE("definitions are bounded in size and only the last versions are kept",

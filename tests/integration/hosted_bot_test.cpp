@@ -122,6 +122,28 @@ TEST_CASE(
   CHECK(body_of(r[1]) == "v2: after");
   CHECK(runtime_of(p)["pid"] != first_pid);
 
+  // What changed from v1 to v2: server.js's one line.
+  auto v1 = put.body["version"].get<int>();
+  auto diff = p.s.call("GET", "/v1/projects/" + p.project + "/bot/diff?from=" + std::to_string(v1));
+  REQUIRE(diff.status == 200);
+  CHECK(diff.body["to"] == v1 + 1);
+  REQUIRE(diff.body["files"].size() == 1);
+  CHECK(diff.body["files"][0]["path"] == "server.js");
+  CHECK(diff.body["files"][0]["change"] == "changed");
+  CHECK(diff.body["files"][0]["diff"].get<std::string>().find(
+            "-    answer(res, 200, {actions: [text('v1: ' + said)") != std::string::npos);
+  // v1 restored: saved as the newest version, and running again from its installed directory.
+  auto restored = p.s.call(
+      "POST", "/v1/projects/" + p.project + "/bot/versions/" + std::to_string(v1) + "/restore");
+  REQUIRE(restored.status == 201);
+  CHECK(restored.body["version"] == v1 + 2);
+  CHECK(runtime_of(p)["version_key"] == runtime["version_key"]);
+  p.say("15550301", "restored");
+  CHECK(body_of(p.replies("15550301", 3)[2]) == "v1: restored");
+  CHECK(p.s.call("POST", "/v1/projects/" + p.project + "/bot/versions/999/restore")
+            .body["error"]["code"] == "bot_version_not_found");
+  CHECK(p.s.call("GET", "/v1/projects/" + p.project + "/bot/diff?from=x").status == 422);
+
   // Back to a declarative bot: the process stops.
   p.put_bot(paige::actors::bot::echo_bot());
   CHECK(runtime_of(p)["hosted"] == false);

@@ -1,11 +1,20 @@
 // Bot: the definition (spec/bot.md) in an editor, its problems at their JSON pointers, saving
-// (a new version each time) and the kept versions.
+// (a new version each time; a hosted code bot is deployed first), the kept versions with their
+// diffs, and a hosted bot's process.
 import { call } from "./api.js";
 import { h, replace, timeEl } from "./dom.js";
 import { empty, errorBox, fill, loading, notify } from "./ui.js";
 import { projectFrame } from "./frame.js";
 import { lineOf, locatePointer, selectPointer } from "./json_pointer.js";
 import { secretsPanel, shownOnce } from "./secrets_panel.js";
+import { deployFailure, processPanel, showDiff } from "./bot_process.js";
+
+/** What a version is, in a word: its states, a hosted bot's files, or an external bot's URL. */
+function describe(definition) {
+  if (definition?.kind === "external") return "code bot at " + String(definition.url);
+  if (definition?.kind === "code") return `hosted code bot: ${Object.keys(definition.files ?? {}).length} files`;
+  return Object.keys(definition?.states ?? {}).join(", ");
+}
 
 export function botPage(ctx) {
   const id = ctx.params.project;
@@ -15,6 +24,8 @@ export function botPage(ctx) {
   const versions = h("div");
   const shown = h("div");  // the bot secret, the once Paige shows it
   const secrets = secretsPanel(id, shown);
+  const botProcess = processPanel(id);
+  const diff = h("div");
 
   const select = (pointer) => selectPointer(editor, pointer);
 
@@ -45,10 +56,8 @@ export function botPage(ctx) {
       h("thead", {}, h("tr", {}, ["Version", "Saved", "States", ""].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, r.items.map((v) => h("tr", {},
         h("td", {}, String(v.version)), h("td", {}, timeEl(v.created_at)),
-        h("td", {}, v.definition?.kind === "external"
-          ? "code bot at " + String(v.definition.url)
-          : Object.keys(v.definition?.states ?? {}).join(", ")),
-        h("td", {}, h("button", {
+        h("td", {}, describe(v.definition)),
+        h("td", { class: "buttons" }, h("button", { type: "button", onclick: () => showDiff(diff, id, v.version) }, "Diff with current"), h("button", {
           type: "button",
           onclick: () => {
             editor.value = JSON.stringify(v.definition, null, 2);
@@ -87,8 +96,10 @@ export function botPage(ctx) {
         secrets.reload();
       }
       loadVersions();
+      botProcess.reload();
     } catch (e) {
       if (e.code === "invalid_bot" && e.details?.problems) showProblems(e.details.problems);
+      else if (e.code === "bot_deploy_failed") replace(problems, deployFailure(e));
       else replace(problems, errorBox(e));
     }
   }
@@ -105,12 +116,14 @@ export function botPage(ctx) {
   replace(problems, loading());
   load();
   loadVersions();
+  botProcess.reload();
   return projectFrame(ctx, "bot", h("div", {},
     h("section", { class: "card" },
       h("div", { class: "row" }, h("h2", {}, "Bot definition"), current),
-      h("p", { class: "muted" }, "A state machine in JSON: states, their routes and actions (its \"queries\" read the project database: see docs/bot-queries.md), or a code bot: {\"kind\": \"external\", \"url\": \"https://…\"} (see docs/bot-contract.md). Saving validates it and makes a new version; Ctrl+S saves. Tab indents; Escape then Tab moves on."),
+      h("p", { class: "muted" }, "A state machine in JSON: states, their routes and actions (its \"queries\" read the project database: see docs/bot-queries.md), or a code bot: {\"kind\": \"code\", \"files\": {\"package.json\": \"…\", …}} that Paige installs and runs, or {\"kind\": \"external\", \"url\": \"https://…\"} (see docs/bot-contract.md). Saving validates it (and deploys a code bot) and makes a new version; Ctrl+S saves. Tab indents; Escape then Tab moves on."),
       editor, problems, shown,
       h("div", { class: "buttons" }, h("button", { type: "button", class: "primary", onclick: save }, "Save new version"))),
-    h("section", { class: "card" }, h("h2", {}, "Versions"), h("p", { class: "muted" }, "The last 20 are kept."), versions),
+    botProcess.card,
+    h("section", { class: "card" }, h("h2", {}, "Versions"), h("p", { class: "muted" }, "The last 20 are kept."), versions, diff),
     secrets));
 }

@@ -131,3 +131,35 @@ TEST_CASE("a hosted bot's definition: files instead of a URL, the rest as an ext
   REQUIRE(std::holds_alternative<std::vector<problem>>(r));
   CHECK(has_problem(std::get<std::vector<problem>>(r), "/files", "package.json"));
 }
+
+TEST_CASE(
+    "two versions' diff: each file added, removed or changed, and the rest of the "
+    "definition",
+    "[code_bot][hosted][diff]") {
+  json v1{{"kind", "code"},
+          {"timeout_seconds", 10},
+          {"files", {{"package.json", "{}\n"}, {"bot.js", "a\nb\n"}, {"old.js", "x\n"}}}};
+  json v2{{"kind", "code"},
+          {"timeout_seconds", 5},
+          {"files", {{"package.json", "{}\n"}, {"bot.js", "a\nB\n"}, {"new.js", "y\n"}}}};
+  auto changes = diff_versions(v1, v2);
+  REQUIRE(changes.size() == 4);
+  CHECK(changes[0] ==
+        json{{"path", "bot.js"}, {"change", "changed"}, {"diff", "@@ -1,2 +1,2 @@\n a\n-b\n+B\n"}});
+  CHECK(changes[1]["path"] == "definition.json");
+  CHECK(changes[1]["diff"].get<std::string>().find(
+            "-  \"timeout_seconds\": 10\n+  \"timeout_seconds\": 5") != std::string::npos);
+  CHECK(changes[2] ==
+        json{{"path", "new.js"}, {"change", "added"}, {"diff", "@@ -0,0 +1 @@\n+y\n"}});
+  CHECK(changes[3] ==
+        json{{"path", "old.js"}, {"change", "removed"}, {"diff", "@@ -1 +0,0 @@\n-x\n"}});
+  CHECK(diff_versions(v1, v1).empty());
+
+  // A declarative definition is one text; one turned into code keeps its definition.json.
+  json declarative{{"initial_state", "s"}, {"states", json::object()}};
+  changes = diff_versions(declarative, v1);
+  REQUIRE(changes.size() == 4);
+  CHECK(changes[1]["path"] == "definition.json");
+  CHECK(changes[1]["change"] == "changed");
+  CHECK(version_texts(declarative).size() == 1);
+}
