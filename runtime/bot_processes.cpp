@@ -269,7 +269,7 @@ actors::bot_process bot_processes::launch(const actors::bot_launch& l,
   node.user = user;
   node.limits = limits;
   node.limits.push_back({RLIMIT_CPU, opts_.cpu_seconds});
-  node.nice = 10;
+  node.nice = opts_.nice;
   node.dies_with_thread = true;
   auto proc = std::make_shared<process>();
   proc->watcher = std::thread{[proc, node, output, exited] { watch(proc, node, output, exited); }};

@@ -27,6 +27,9 @@ struct bot_process_options {
   rlim_t cpu_seconds = 3600;                ///< RLIMIT_CPU of one process's life
   rlim_t open_files = 1024;
   rlim_t processes = 64;  ///< RLIMIT_NPROC of the project's account (own accounts only)
+  /// Added to the process's CPU priority: a busy bot slows Paige less, but each reply waits
+  /// longer for it (bench/README.md: nice 10 doubled the reply p50).
+  int nice = 0;
   std::chrono::milliseconds install_timeout{300000};
   std::chrono::milliseconds start_timeout{30000};
 };

@@ -75,7 +75,7 @@ void require_non_empty(const std::string& flag, const std::string& v) {
 
 constexpr unsigned max_threads = 256;
 
-const std::array<option_spec, 45> options{{
+const std::array<option_spec, 46> options{{
     {"--listen", "PAIGE_LISTEN", "127.0.0.1:8080",
      "HTTP address (host:port; port 0 picks a free one)", false, apply_listen},
     {"--database-url", "PAIGE_DATABASE_URL", nullptr,
@@ -179,6 +179,13 @@ const std::array<option_spec, 45> options{{
      [](config& c, const std::string& f, const std::string& v) {
        c.bot_memory = parse_size(v);
        if (c.bot_memory < (std::size_t{64} << 20)) throw config_error(f + ": at least 64MiB");
+     }},
+    {"--bot-nice", "PAIGE_BOT_NICE", "0",
+     "0 to 19, added to a hosted code bot's CPU priority: higher keeps a busy bot from slowing "
+     "Paige, at a cost in reply latency",
+     false,
+     [](config& c, const std::string& f, const std::string& v) {
+       c.bot_nice = static_cast<int>(parse_unsigned(f, v, 19));
      }},
     {"--graph-connections", "PAIGE_GRAPH_CONNECTIONS", "32",
      "connections to the Graph API at most (all projects share them)", false,

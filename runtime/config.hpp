@@ -40,6 +40,7 @@ struct config {
   bool bot_http_loopback = false;     ///< code bots' URLs may be http:// to loopback
   std::string bot_dir;                ///< hosted code bots' versions (empty: <data-dir>/bots)
   std::size_t bot_memory = std::size_t{512} << 20;  ///< a hosted bot's RLIMIT_DATA
+  int bot_nice = 0;                                 ///< added to a hosted bot's CPU priority
   std::chrono::milliseconds graph_idle_timeout{
       0};                   ///< idle Graph connections older than this are not reused
   int sends_in_flight = 0;  ///< per project

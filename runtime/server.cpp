@@ -175,6 +175,7 @@ class server_process {
     hosting.dir = cfg_.bot_dir.empty() ? (fs::path{data_dir_} / "bots").string()
                                        : fs::absolute(cfg_.bot_dir).string();
     hosting.memory_bytes = cfg_.bot_memory;
+    hosting.nice = cfg_.bot_nice;
     bot_host_ = std::make_shared<bot_processes>(hosting);
     bot_runner_ = actors::spawn_bot_runner(*system_, bot_host_, bot_caller_);
     // Projects' statements that outlive their timeouts are ended from outside their session.

@@ -159,10 +159,10 @@ options parse(int argc, char** argv) {
     throw std::invalid_argument("--mode is closed or open");
   if (o.target != "paige" && o.target != "echo")
     throw std::invalid_argument("--target is paige or echo");
-  if (o.bot != "declarative" && o.bot != "code" && o.bot != "query")
-    throw std::invalid_argument("--bot is declarative, code or query");
+  if (o.bot != "declarative" && o.bot != "code" && o.bot != "hosted" && o.bot != "query")
+    throw std::invalid_argument("--bot is declarative, code, hosted or query");
   if (o.bot != "declarative" && o.target != "paige")
-    throw std::invalid_argument("--bot code and query need --target paige");
+    throw std::invalid_argument("--bot code, hosted and query need --target paige");
   if (o.target == "echo") {
     // It answers a webhook without storing anything: a redelivery would be answered twice.
     if (o.duplicate_rate > 0 || o.error_rate > 0)
