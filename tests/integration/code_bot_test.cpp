@@ -2,6 +2,7 @@
 // stores, posts each message's event to a bot served by this test, and commits its answer.
 #include "tests/support/code_bot_server.hpp"
 #include "tests/support/pipeline.hpp"
+#include "tests/support/starter_walk.hpp"
 
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
@@ -317,16 +318,7 @@ TEST_CASE("the starter code bot end to end: its three states, its tables, the da
   starter_bot bot{p};
 
   const std::string wa = "15550201";
-  p.say(wa, "hello", "Ana");
-  CHECK(body_of(p.replies(wa, 1)[0]) == "Hi Ana! How can I help?");
-  p.send(wa, tap("collect_info", "Leave my details"));
-  CHECK(body_of(p.replies(wa, 2)[1]) == "What's your name?");
-  p.say(wa, "Ana Lima");
-  CHECK(body_of(p.replies(wa, 3)[2]) == "Thanks, Ana Lima! And your email?");
-  p.say(wa, "nope");
-  CHECK(body_of(p.replies(wa, 4)[3]) == "That doesn't look like an email. Try again?");
-  p.say(wa, "ana@example.com");
-  CHECK(body_of(p.replies(wa, 5)[4]) == "Thanks, Ana Lima! We'll be in touch at ana@example.com.");
+  walk_starter_collect_info(p, wa);
   p.send(wa, tap("support", "Support"));
   CHECK(body_of(p.replies(wa, 6)[5]) == "A teammate will answer soon. Tell us what happened.");
   p.say(wa, "my order is late");

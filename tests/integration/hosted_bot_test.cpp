@@ -2,6 +2,7 @@
 // and started as its project's own process, events posted to it, its crashes, hangs and failed
 // deploys handled, end to end through the simulator with a real Node.js and a real Postgres.
 #include "tests/support/pipeline.hpp"
+#include "tests/support/starter_walk.hpp"
 
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
@@ -335,15 +336,7 @@ TEST_CASE(
   files["probe.js"] = probe_js;
   auto put = p.s.call("PUT", "/v1/projects/" + p.project + "/bot", hosted_bot(files).dump());
   REQUIRE(put.status == 201);
-  const std::string wa = "15550311";
-  p.say(wa, "hello", "Ana");
-  CHECK(body_of(p.replies(wa, 1)[0]) == "Hi Ana! How can I help?");
-  p.send(wa, tap("collect_info", "Leave my details"));
-  CHECK(body_of(p.replies(wa, 2)[1]) == "What's your name?");
-  p.say(wa, "Ana Lima");
-  CHECK(body_of(p.replies(wa, 3)[2]) == "Thanks, Ana Lima! And your email?");
-  p.say(wa, "ana@example.com");
-  CHECK(body_of(p.replies(wa, 4)[3]) == "Thanks, Ana Lima! We'll be in touch at ana@example.com.");
+  walk_starter_collect_info(p, "15550311");
   {
     auto db = p.project_db();
     pqxx::read_transaction tx{db};
