@@ -315,7 +315,8 @@ caf::behavior bot_runner(self_ptr self, std::shared_ptr<bot_host> host, caf::act
           return;
         }
         bot.launching = 0;
-        bot.output = started.output;
+        // After what the process before it printed (why it crashed, often).
+        keep_output(bot.output, started.output);
         if (!started.ok) {
           on_crash(self, project, "its " + started.stage + " failed");
           return;

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
+#include "actors/bot_runner.hpp"
 #include "actors/core/bot_definition.hpp"
 #include "storage/conninfo.hpp"
 
@@ -23,7 +24,8 @@ using namespace paige::test;
 namespace {
 
 /// An echo bot without dependencies: it checks each event's signature with PAIGE_BOT_SECRET,
-/// answers "<tag>: <text>"; "slow" is answered after 3 s (and logged first), "hang" never.
+/// answers "<tag>: <text>"; "slow" is answered after 3 s (and logged first), "hang" never,
+/// "hog" after taking 800 MB (past any memory limit here).
 std::string echo_js(const std::string& tag) {
   return R"js('use strict';
 const http = require('http');
@@ -49,6 +51,10 @@ http.createServer((req, res) => {
       return setTimeout(() => answer(res, 200, {actions: [text('slow done')]}), 3000);
     }
     if (said === 'hang') return;
+    if (said === 'hog') {
+      const keep = [];
+      for (let i = 0; i < 100; i++) keep.push(Buffer.alloc(8 << 20, 1));
+    }
     if (said === 'whoami') return answer(res, 200, {actions: [text(String(process.getuid()))]});
     answer(res, 200, {actions: [text(')js" +
          tag + R"js(: ' + said), {set: {n: (event.conversation.vars.n || 0) + 1}}]});
@@ -368,4 +374,30 @@ TEST_CASE(
   p.say(probe, "connect postgresql://" + theirs.role + ":" + mine.password + "@127.0.0.1:" + port +
                    "/" + theirs.name);
   CHECK(body_of(p.replies(probe, 3)[2]).find("refused: password authentication failed") == 0);
+}
+
+TEST_CASE(
+    "a hosted bot past its memory limit dies and restarts, and its event gets the fallback "
+    "after its last post",
+    "[integration][hosted_bot]") {
+  pipeline p({}, {"--bot-memory", "96MiB"});
+  auto fallback = json{{"type", "text"}, {"text", {{"body", "One moment, please."}}}};
+  REQUIRE(p.s.call("PUT", "/v1/projects/" + p.project + "/bot",
+                   hosted_bot(echo_files("v1"), {{"fallback", fallback}}).dump())
+              .status == 201);
+  p.say("15550305", "hog");
+  auto r = p.replies("15550305", 1);
+  CHECK(body_of(r[0]) == "One moment, please.");
+  CHECK(p.message_error("hog")["code"] == "bot_unreachable");
+  // Each post killed it: as many exits as posts, then it runs again.
+  json runtime;
+  REQUIRE(wait_until([&] {
+    runtime = runtime_of(p);
+    return runtime["state"] == "running" && runtime["restarts"] == paige::actors::max_event_posts;
+  }));
+  CHECK(runtime["output"].get<std::string>().find("Array buffer allocation failed") !=
+        std::string::npos);
+  // Restarted, it answers the next message.
+  p.say("15550305", "small");
+  CHECK(body_of(p.replies("15550305", 2)[1]) == "v1: small");
 }
