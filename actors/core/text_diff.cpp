@@ -29,11 +29,13 @@ struct edit {
 };
 
 /// The shortest edit script of a[0..n) → b[0..m) (Myers 1986, "An O(ND) Difference Algorithm"),
-/// or nothing when it needs more than max_diff_edits edits.
+/// or nothing when it needs more edits than max_diff_edits (fewer for long texts:
+/// max_diff_work).
 bool shortest_script(const std::vector<std::string_view>& a, int a0, int n,
                      const std::vector<std::string_view>& b, int b0, int m,
                      std::vector<edit>& out) {
-  const int max = std::min(n + m, max_diff_edits);
+  const int max =
+      std::min({n + m, max_diff_edits, std::max(16, max_diff_work / std::max(1, n + m))});
   const int offset = max + 1;
   std::vector<int> v(2 * max + 3, 0);
   // trace[d]: v for k in [-d-1, d+1] as round d found it (what backtracking reads).

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 #include <sstream>
 #include <vector>
@@ -118,4 +119,17 @@ TEST_CASE("unified_diff past its edit limit replaces the whole text in one hunk"
                        std::to_string(max_diff_edits + 2) + " @@\n same\n-a0\n",
                    0) == 0);
   CHECK(patch("same\n" + before + "end\n", diff) == "same\n" + after + "end\n");
+}
+
+TEST_CASE("a long text's diff gives up sooner, bounding its work", "[diff]") {
+  // 100 000 lines with 20 changes far apart: past max_diff_work / lines (10) edits.
+  std::string before, after;
+  for (int i = 0; i < 100000; ++i) {
+    before += "line " + std::to_string(i) + "\n";
+    after += (i % 5000 == 2500 ? "changed " : "line ") + std::to_string(i) + "\n";
+  }
+  auto diff = unified_diff(before, after);
+  CHECK(patch(before, diff) == after);
+  // One hunk from the first change to the last: the whole middle replaced.
+  CHECK(std::count(diff.begin(), diff.end(), '@') == 4);
 }
