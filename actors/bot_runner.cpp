@@ -285,6 +285,12 @@ caf::behavior bot_runner(self_ptr self, std::shared_ptr<bot_host> host, caf::act
         if (bot.deploying) bot.deploying->deliver(bot_deployed{false, "start", "stopped"});
         self->state.bots.erase(it);
       },
+      [=](bot_forget_atom, const std::string& project) {
+        self->send(self, bot_stop_atom::value, project);
+        auto host = self->state.host;
+        self->spawn<caf::detached>(
+            [host, project](caf::blocking_actor*) { host->forget(project); });
+      },
       [=](bot_launched_atom, const std::string& project, std::uint64_t number, bool candidate,
           bot_process& started) {
         auto it = self->state.bots.find(project);

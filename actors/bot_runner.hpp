@@ -14,6 +14,8 @@
 ///   (bot_ensure_atom, project_id, bot_launch)  the active version is `launch` (started if
 ///       not running that version already): a project loading its stored bot
 ///   (bot_stop_atom, project_id)                 stops the project's processes
+///   (bot_forget_atom, project_id)               stops them and removes the project's files and
+///       OS account (the project is deleted)
 ///   (bot_event_atom, project_id, code_target_ptr, event_id, body) → bot_reply
 ///       posts the event to the active process; an event the process did not answer because it
 ///       died (or was restarting) is posted again once it runs, at most `max_event_posts` times
@@ -47,6 +49,7 @@ using bot_activate_atom = caf::atom_constant<caf::atom("botactive")>;
 using bot_ensure_atom = caf::atom_constant<caf::atom("botensure")>;
 using bot_stop_atom = caf::atom_constant<caf::atom("botstop")>;
 using bot_status_atom = caf::atom_constant<caf::atom("botstatus")>;
+using bot_forget_atom = caf::atom_constant<caf::atom("botforget")>;
 
 /// The longest a deploy may take: npm ci (5 minutes at most) and the start.
 inline constexpr std::chrono::minutes hosted_deploy_wait{7};
@@ -107,6 +110,9 @@ class bot_host {
                              std::function<void(int pid, int status)> exited) = 0;
   /// SIGTERM now, SIGKILL after `grace` if it still runs. Never blocks.
   virtual void stop(int pid, std::chrono::milliseconds grace) = 0;
+  /// Kills the project's processes and removes its versions' directory and its OS account (the
+  /// project is deleted). Blocks until they are gone (the runner calls it from a worker).
+  virtual void forget(const std::string& project_id) = 0;
 };
 
 caf::actor spawn_bot_runner(caf::actor_system& sys, std::shared_ptr<bot_host> host,

@@ -93,7 +93,7 @@ void start_upgrade(self_ptr self) {
 
 void start_deprovisioning(self_ptr self) {
   auto& st = self->state;
-  if (st.svc->bot_runner) self->send(st.svc->bot_runner, bot_stop_atom::value, st.row.id);
+  if (st.svc->bot_runner) self->send(st.svc->bot_runner, bot_forget_atom::value, st.row.id);
   self->send(st.svc->provisioner, deprovision_atom::value, caf::actor_cast<caf::actor>(self),
              st.row.db_name, st.row.db_role);
 }

@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 namespace paige::runtime {
 
 struct bot_processes::process {
+  std::string project_id;
   std::mutex m;
   std::condition_variable changed;
   bool started = false;
@@ -272,6 +273,7 @@ actors::bot_process bot_processes::launch(const actors::bot_launch& l,
   node.nice = opts_.nice;
   node.dies_with_thread = true;
   auto proc = std::make_shared<process>();
+  proc->project_id = l.project_id;
   proc->watcher = std::thread{[proc, node, output, exited] { watch(proc, node, output, exited); }};
   {
     std::lock_guard lock{mutex_};
@@ -311,6 +313,33 @@ void bot_processes::stop(int pid, std::chrono::milliseconds grace) {
     ::kill(-pid, SIGTERM);
     proc->kill_at = std::chrono::steady_clock::now() + grace;
   }
+}
+
+void bot_processes::forget(const std::string& project_id) {
+  std::vector<std::shared_ptr<process>> mine;
+  {
+    std::lock_guard lock{mutex_};
+    for (auto& proc : processes_) {
+      if (proc->project_id != project_id) continue;
+      std::lock_guard plock{proc->m};
+      if (proc->pid > 0 && !proc->exited) ::kill(-proc->pid, SIGKILL);
+      mine.push_back(proc);
+    }
+  }
+  // The account can be removed only once none of its processes is left.
+  for (auto& proc : mine) {
+    std::unique_lock lock{proc->m};
+    proc->changed.wait_for(lock, std::chrono::seconds{10}, [&] { return proc->exited; });
+  }
+  std::error_code ec;
+  fs::remove_all(fs::path{opts_.dir} / project_id, ec);
+  if (ec) log::warn("bot.files_not_removed", {{"project", project_id}, {"reason", ec.message()}});
+  if (!own_accounts_) return;
+  auto name = account_name(project_id);
+  if (!find_os_user(name)) return;
+  auto removed = run_command({"/usr/sbin/userdel", name});
+  if (removed.exit_code != 0)
+    log::warn("bot.account_not_removed", {{"account", name}, {"reason", removed.output}});
 }
 
 }  // namespace paige::runtime

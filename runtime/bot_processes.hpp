@@ -44,6 +44,7 @@ class bot_processes : public actors::bot_host {
                              std::function<void(int pid, std::string chunk)> output,
                              std::function<void(int pid, int status)> exited) override;
   void stop(int pid, std::chrono::milliseconds grace) override;
+  void forget(const std::string& project_id) override;
 
   struct process;  ///< one started process and the thread that watches it
 

@@ -9,6 +9,7 @@
 
 #include "actors/bot_runner.hpp"
 #include "actors/core/bot_definition.hpp"
+#include "runtime/subprocess.hpp"
 #include "storage/conninfo.hpp"
 
 #include <signal.h>
@@ -154,6 +155,16 @@ TEST_CASE(
   // Back to a declarative bot: the process stops.
   p.put_bot(paige::actors::bot::echo_bot());
   CHECK(runtime_of(p)["hosted"] == false);
+
+  // The project deleted: its bot's files and OS account go with it.
+  const std::string bots = p.s.dir.path() + "/bots/" + p.project;
+  const std::string account = "paige-bot-" + p.project.substr(p.project.find('_') + 1);
+  CHECK(std::filesystem::exists(bots));
+  if (::geteuid() == 0) CHECK(paige::runtime::find_os_user(account));
+  REQUIRE(p.s.call("DELETE", "/v1/projects/" + p.project).status == 202);
+  REQUIRE(p.s.wait_status(p.project, "deleted"));
+  CHECK(wait_until([&] { return !std::filesystem::exists(bots); }));
+  CHECK(wait_until([&] { return !paige::runtime::find_os_user(account); }));
 }
 
 TEST_CASE(
