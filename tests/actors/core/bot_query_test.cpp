@@ -3,12 +3,15 @@
 
 #include "tests/actors/core/problems.hpp"
 
+#include "tests/actors/core/inbound_text.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace paige::actors;
 using namespace paige::actors::bot;
 using json = nlohmann::json;
 using paige::actors::test::has_problem;
+using paige::actors::test::text;
 
 namespace {
 
@@ -31,14 +34,6 @@ std::vector<problem> problems_of(const char* text) {
   auto r = compile_text(text);
   REQUIRE(std::holds_alternative<std::vector<problem>>(r));
   return std::get<std::vector<problem>>(r);
-}
-
-inbound_view text(const std::string& body) {
-  inbound_view m;
-  m.type = "text";
-  m.text = body;
-  m.id = "wamid.1";
-  return m;
 }
 
 fetch_result rows(json list) { return {true, std::move(list), ""}; }

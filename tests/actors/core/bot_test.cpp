@@ -3,12 +3,15 @@
 
 #include "tests/actors/core/problems.hpp"
 
+#include "tests/actors/core/inbound_text.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace paige::actors;
 using namespace paige::actors::bot;
 using json = nlohmann::json;
 using paige::actors::test::has_problem;
+using paige::actors::test::text;
 
 namespace {
 
@@ -27,14 +30,6 @@ std::vector<problem> problems_of(const json& doc) {
   auto r = compile(doc, system_tables);
   REQUIRE(std::holds_alternative<std::vector<problem>>(r));
   return std::get<std::vector<problem>>(r);
-}
-
-inbound_view text(const std::string& body) {
-  inbound_view m;
-  m.type = "text";
-  m.text = body;
-  m.id = "wamid.1";
-  return m;
 }
 
 inbound_view button(const std::string& id, const std::string& title) {
