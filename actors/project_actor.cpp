@@ -221,6 +221,7 @@ void deploy_then_store(self_ptr self, const std::string& definition,
                   pqxx::work tx{c};
                   bool made = storage::add_secret_if_absent(tx, id, bot_secret_name,
                                                             secrets::seal(key, fresh));
+                  ensure_bot_api_key(tx, id, key);
                   tx.commit();
                   return caf::make_message(made, storage::sealed_secrets(c, id));
                 }})

@@ -1,11 +1,14 @@
 #include "actors/project_code_bot.hpp"
 
+#include "actors/core/secret_rules.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/errors.hpp"
+#include "actors/project_directory.hpp"
 #include "common/log.hpp"
 #include "common/secrets.hpp"
 #include "storage/conninfo.hpp"
 #include "storage/project_secrets.hpp"
+#include "storage/projects.hpp"
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -17,6 +20,18 @@ namespace {
 constexpr std::chrono::seconds secrets_timeout{30};
 
 }  // namespace
+
+void ensure_bot_api_key(pqxx::transaction_base& tx, const std::string& project_id,
+                        const secrets::master_key& master) {
+  auto sealed = storage::sealed_secret(tx, project_id, bot_api_key_name);
+  if (sealed &&
+      storage::key_is_live(tx, project_id, secrets::sha256_hex(secrets::unseal(master, *sealed))))
+    return;
+  auto key = generate_project_key();
+  storage::insert_key(tx, "key_" + secrets::random_hex(8), project_id, bot_api_key_label, key.hash,
+                      key.prefix);
+  storage::replace_secret(tx, project_id, bot_api_key_name, secrets::seal(master, key.key));
+}
 
 bot_launch hosted_launch(const project_state& st, std::shared_ptr<const bot::code_files> code,
                          const std::map<std::string, std::string>& sealed_secrets) {
@@ -57,8 +72,12 @@ void host_bot(project_self self) {
     return;
   }
   auto code = st.bot->code->hosted;
+  // Idempotent: a retry finds the key its first run made.
   self->request(st.svc->control_db, secrets_timeout, run_atom::value,
-                retry_safe{[id = st.row.id](pqxx::connection& c) {
+                retry_safe{[id = st.row.id, master = st.svc->master_key](pqxx::connection& c) {
+                  pqxx::work tx{c};
+                  ensure_bot_api_key(tx, id, master);
+                  tx.commit();
                   return caf::make_message(storage::sealed_secrets(c, id));
                 }})
       .then(

@@ -7,6 +7,8 @@
 #include "actors/bot_runner.hpp"
 #include "actors/project_actor.hpp"
 
+#include <pqxx/transaction_base>
+
 #include <map>
 #include <string>
 
@@ -18,6 +20,11 @@ using project_self = caf::stateful_actor<project_state>*;
 /// project's secrets (name → sealed value, the bot secret among them).
 bot_launch hosted_launch(const project_state& st, std::shared_ptr<const bot::code_files> code,
                          const std::map<std::string, std::string>& sealed_secrets);
+
+/// Gives the project a live API key for its hosted bot (PAIGE_API_KEY among its secrets, its
+/// hash among its keys): a new one when it has none, or its key was revoked.
+void ensure_bot_api_key(pqxx::transaction_base& tx, const std::string& project_id,
+                        const secrets::master_key& master);
 
 /// The error a failed deploy answers: bot_deploy_running, or bot_deploy_failed with its stage
 /// and output in the details.

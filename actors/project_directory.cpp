@@ -371,11 +371,14 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](secret_delete_atom, const std::string& id,
           const std::string& name) -> caf::result<caf::ok_atom> {
         if (!self->state.projects.count(id)) return project_not_found(id);
-        // Paige's own: without it a code bot's events could not be signed.
-        if (name == bot_secret_name)
+        // Paige's own: without them a code bot's events could not be signed, nor could a
+        // hosted bot call the API.
+        if (name.rfind("PAIGE_", 0) == 0)
           return make_error(errc::invalid_argument,
-                            std::string{bot_secret_name} +
-                                " is Paige's own; make a new one with POST .../bot/secret",
+                            name + " is Paige's own; " +
+                                (name == bot_secret_name
+                                     ? "make a new one with POST .../bot/secret"
+                                     : "revoke its key (DELETE .../keys/{key_id}) for a new one"),
                             api_code::invalid_secret_name);
         auto rp = self->make_response_promise<caf::ok_atom>();
         self->request(self->state.svc->control_db, db_timeout, run_atom::value,
@@ -475,7 +478,9 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
                         return caf::make_message(storage::revoke_key(c, id, key_id));
                       }})
             .then(
-                [rp, key_id](bool revoked) mutable {
+                [self, rp, id, key_id](bool revoked) mutable {
+                  // It may have been the hosted bot's: the bot gets a new one.
+                  if (revoked) tell_secrets_changed(self, id);
                   if (revoked)
                     rp.deliver(caf::ok_atom::value);
                   else

@@ -162,6 +162,14 @@ bot_processes::bot_processes(bot_process_options opts)
                   fs::perm_options::replace);
 }
 
+void bot_processes::set_api_url(std::string url) {
+  {
+    std::lock_guard lock{mutex_};
+    api_url_ = std::move(url);
+  }
+  api_url_set_.notify_all();
+}
+
 bot_processes::~bot_processes() {
   std::list<std::shared_ptr<process>> all;
   {
@@ -260,12 +268,21 @@ actors::bot_process bot_processes::launch(const actors::bot_launch& l,
     return result;
   }
   result.stage = "start";
+  std::string api_url;
+  {
+    // Bots started as the server loads wait for the API's port: it is bound right after.
+    std::unique_lock lock{mutex_};
+    api_url_set_.wait_for(lock, opts_.start_timeout, [&] { return !api_url_.empty(); });
+    api_url = api_url_;
+  }
+  if (api_url.empty()) log::warn("bot.no_api_url", {{"project", l.project_id}});
   result.port = free_loopback_port();
   process_options node;
   node.argv = {opts_.node, (version / l.code->main).string()};
   node.env = l.env;
   node.env.insert(node.env.end(), base_env.begin(), base_env.end());
   node.env.push_back("PORT=" + std::to_string(result.port));
+  if (!api_url.empty()) node.env.push_back("PAIGE_API_URL=" + api_url);
   node.cwd = version.string();
   node.user = user;
   node.limits = limits;

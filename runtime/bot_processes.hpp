@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <list>
 #include <memory>
@@ -44,6 +45,9 @@ class bot_processes : public actors::bot_host {
                              std::function<void(int pid, std::string chunk)> output,
                              std::function<void(int pid, int status)> exited) override;
   void stop(int pid, std::chrono::milliseconds grace) override;
+  /// Where processes reach Paige's API (their PAIGE_API_URL): known once the server listens;
+  /// launches wait for it (at most start_timeout).
+  void set_api_url(std::string url);
   void forget(const std::string& project_id) override;
 
   struct process;  ///< one started process and the thread that watches it
@@ -51,8 +55,10 @@ class bot_processes : public actors::bot_host {
  private:
   bot_process_options opts_;
   bool own_accounts_;
-  std::mutex mutex_;  ///< guards processes_ and account creation
+  std::mutex mutex_;  ///< guards processes_, api_url_ and account creation
   std::list<std::shared_ptr<process>> processes_;
+  std::string api_url_;
+  std::condition_variable api_url_set_;
 };
 
 }  // namespace paige::runtime

@@ -44,6 +44,14 @@ bool wait_for(int fd, short events, std::chrono::steady_clock::time_point deadli
 
 }  // namespace
 
+std::string local_url(const std::string& host, std::uint16_t port) {
+  std::string reach = host;
+  if (host.empty() || host == "0.0.0.0") reach = "127.0.0.1";
+  if (host == "::" || host == "[::]") reach = "::1";
+  bool v6 = reach.find(':') != std::string::npos && reach.front() != '[';
+  return "http://" + (v6 ? "[" + reach + "]" : reach) + ":" + std::to_string(port);
+}
+
 std::uint16_t free_loopback_port() {
   socket_guard s{::socket(AF_INET, SOCK_STREAM, 0)};
   if (s.fd < 0) throw std::runtime_error("socket() failed while looking for a free port");

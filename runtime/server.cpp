@@ -26,6 +26,7 @@
 #include "runtime/data_dir_secrets.hpp"
 #include "runtime/descriptor_limit.hpp"
 #include "runtime/embedded_postgres.hpp"
+#include "runtime/loopback.hpp"
 #include "storage/backend_watchdog.hpp"
 #include "storage/conninfo.hpp"
 #include "storage/control_schema.hpp"
@@ -283,6 +284,7 @@ class server_process {
     http_opts.max_connections = descriptors.max_connections;
     http_ = std::make_unique<api::http_server>(http_opts, routes_, metrics_);
     auto port = http_->start();
+    bot_host_->set_api_url(local_url(cfg_.listen_host, port));
     log::info("http.listening", {{"addr", cfg_.listen_host + ":" + std::to_string(port)},
                                  {"max_connections", descriptors.max_connections},
                                  {"descriptor_limit", descriptors.limit}});

@@ -288,16 +288,32 @@ void disconnect_number(pqxx::connection& c, const std::string& project_id) {
   tx.commit();
 }
 
+key_row insert_key(pqxx::transaction_base& tx, const std::string& id, const std::string& project_id,
+                   const std::string& name, const std::string& key_hash,
+                   const std::string& key_prefix) {
+  return to_key(
+      tx.exec_params1(std::string{"INSERT INTO project_keys (id, project_id, name, key_hash, "
+                                  "key_prefix) VALUES ($1, $2, $3, $4, $5) RETURNING "} +
+                          key_columns,
+                      id, project_id, name, key_hash, key_prefix));
+}
+
 key_row insert_key(pqxx::connection& c, const std::string& id, const std::string& project_id,
                    const std::string& name, const std::string& key_hash,
                    const std::string& key_prefix) {
   pqxx::work tx{c};
-  auto r = tx.exec_params1(std::string{"INSERT INTO project_keys (id, project_id, name, key_hash, "
-                                       "key_prefix) VALUES ($1, $2, $3, $4, $5) RETURNING "} +
-                               key_columns,
-                           id, project_id, name, key_hash, key_prefix);
+  auto row = insert_key(tx, id, project_id, name, key_hash, key_prefix);
   tx.commit();
-  return to_key(r);
+  return row;
+}
+
+bool key_is_live(pqxx::transaction_base& tx, const std::string& project_id,
+                 const std::string& key_hash) {
+  return !tx.exec_params(
+                "SELECT 1 FROM project_keys WHERE project_id = $1 AND key_hash = $2 AND "
+                "revoked_at IS NULL",
+                project_id, key_hash)
+              .empty();
 }
 
 std::vector<key_row> list_keys(pqxx::connection& c, const std::string& project_id) {

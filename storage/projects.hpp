@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <pqxx/connection>
+#include <pqxx/transaction_base>
 
 namespace paige::storage {
 
@@ -143,6 +144,12 @@ project_row update_project(pqxx::connection& c, const std::string& id,
 key_row insert_key(pqxx::connection& c, const std::string& id, const std::string& project_id,
                    const std::string& name, const std::string& key_hash,
                    const std::string& key_prefix);
+key_row insert_key(pqxx::transaction_base& tx, const std::string& id, const std::string& project_id,
+                   const std::string& name, const std::string& key_hash,
+                   const std::string& key_prefix);
+/// Whether the project has an unrevoked key with this hash.
+bool key_is_live(pqxx::transaction_base& tx, const std::string& project_id,
+                 const std::string& key_hash);
 std::vector<key_row> list_keys(pqxx::connection& c, const std::string& project_id);
 /// Whether an unrevoked key was revoked now.
 bool revoke_key(pqxx::connection& c, const std::string& project_id, const std::string& key_id);

@@ -15,6 +15,12 @@ namespace paige::actors {
 /// this name. A reserved name: the API cannot put or delete it.
 inline constexpr const char* bot_secret_name = "PAIGE_BOT_SECRET";
 
+/// A hosted bot's API key for the project (docs/bot-contract.md), kept sealed under this name
+/// and listed among the project's keys as bot_api_key_label: revoking it there gives the bot a
+/// new one. A reserved name, like bot_secret_name.
+inline constexpr const char* bot_api_key_name = "PAIGE_API_KEY";
+inline constexpr const char* bot_api_key_label = "hosted bot";
+
 /// Longest secret value, in bytes.
 inline constexpr std::size_t max_secret_bytes = 32 * 1024;
 

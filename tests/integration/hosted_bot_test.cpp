@@ -336,6 +336,14 @@ module.exports = {
         return say('refused: ' + e.message);
       }
     }
+    if (text.startsWith('api ')) {
+      const status = async (id) =>
+        (await fetch(`${process.env.PAIGE_API_URL}/v1/projects/${id}`, {
+          headers: { authorization: `Bearer ${process.env.PAIGE_API_KEY}` },
+        })).status;
+      const own = await status(process.env.PAIGE_PROJECT_ID);
+      return say(`own ${own} other ${await status(text.slice(4))}`);
+    }
     const [row] = await db.query('SELECT current_user AS who, current_database() AS db');
     return say(row.who + ' ' + row.db);
   },
@@ -345,8 +353,8 @@ module.exports = {
 }  // namespace
 
 TEST_CASE(
-    "the starter code bot hosted: npm ci, its three states, secrets, and its role kept to its "
-    "database",
+    "the starter code bot hosted: npm ci, its three states, secrets, its role kept to its "
+    "database, its own API key",
     "[integration][hosted_bot]") {
   pipeline p;
   auto files = starter_files();
@@ -385,6 +393,32 @@ TEST_CASE(
   p.say(probe, "connect postgresql://" + theirs.role + ":" + mine.password + "@127.0.0.1:" + port +
                    "/" + theirs.name);
   CHECK(body_of(p.replies(probe, 3)[2]).find("refused: password authentication failed") == 0);
+
+  // Its own API key reaches its own project, and another project does not exist for it.
+  p.say(probe, "api " + other);
+  CHECK(body_of(p.replies(probe, 4)[3]) == "own 200 other 404");
+  auto bot_key = [&] {
+    auto keys = p.s.call("GET", "/v1/projects/" + p.project + "/keys").body;
+    for (const auto& k : keys["items"])
+      if (k["name"] == "hosted bot") return k["id"].get<std::string>();
+    return std::string{};
+  };
+  auto first_key = bot_key();
+  REQUIRE(!first_key.empty());
+  CHECK(p.s.call("DELETE", "/v1/projects/" + p.project + "/secrets/PAIGE_API_KEY")
+            .body["error"]["code"] == "invalid_secret_name");
+  // Revoked, the key is replaced and the process restarted with the new one.
+  pid = runtime_of(p)["pid"];
+  REQUIRE(p.s.call("DELETE", "/v1/projects/" + p.project + "/keys/" + first_key).status == 204);
+  REQUIRE(wait_until([&] {
+    auto now = runtime_of(p);
+    return now["state"] == "running" && now["pid"] != pid;
+  }));
+  auto second_key = bot_key();
+  CHECK(!second_key.empty());
+  CHECK(second_key != first_key);
+  p.say(probe, "api " + other);
+  CHECK(body_of(p.replies(probe, 5)[4]) == "own 200 other 404");
 }
 
 TEST_CASE(
