@@ -5,6 +5,9 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <unordered_map>
 
 namespace paige::actors {
@@ -20,6 +23,13 @@ struct caller_state {
 };
 
 using self_ptr = caf::stateful_actor<caller_state>*;
+
+bool caseless_equal(const std::string& a, const char* b) {
+  return std::equal(a.begin(), a.end(), b, b + std::strlen(b), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -38,8 +48,25 @@ caf::behavior bot_caller(self_ptr self, std::shared_ptr<bot_transport> transport
         auto headers = event_headers(target->secret, event_id, unix_now(), body);
         // The answer comes on a network thread: it only sends a message back here.
         caf::actor me = caf::actor_cast<caf::actor>(self);
-        self->state.transport->post(
-            target->url, std::move(headers), std::move(body), target->timeout,
+        self->state.transport->request(
+            "POST", target->url, std::move(headers), std::move(body), target->timeout,
+            [me, id](bot_reply r) { caf::anon_send(me, bot_done_atom::value, id, std::move(r)); });
+        return rp;
+      },
+      [=](bot_http_atom, bot::fetch_request& r) -> caf::result<bot_reply> {
+        auto id = ++self->state.next_id;
+        auto rp = self->make_response_promise();
+        self->state.pending.emplace(id, rp);
+        std::vector<std::pair<std::string, std::string>> headers;
+        bool typed = false;
+        for (auto& h : r.headers) {
+          typed = typed || caseless_equal(h.name, "content-type");
+          headers.emplace_back(std::move(h.name), std::move(h.value));
+        }
+        if (!r.body.empty() && !typed) headers.emplace_back("Content-Type", "application/json");
+        caf::actor me = caf::actor_cast<caf::actor>(self);
+        self->state.transport->request(
+            r.method, r.url, std::move(headers), std::move(r.body), r.timeout,
             [me, id](bot_reply r) { caf::anon_send(me, bot_done_atom::value, id, std::move(r)); });
         return rp;
       },

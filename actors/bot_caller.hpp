@@ -6,11 +6,14 @@
 ///
 /// Protocol:
 ///   (bot_event_atom, code_target_ptr, event_id, body) → bot_reply
+///   (bot_http_atom, fetch_request) → bot_reply: a declarative bot's request (`http` action),
+///                                     its secrets' values already in its headers
 /// The caller's request timeout is the event's time box (code_target::timeout); the transport
 /// ends the exchange on the network after the same time, so a bot that hangs holds no
 /// connection longer than its time box.
 #pragma once
 
+#include "actors/core/bot_interpreter.hpp"
 #include "actors/core/code_bot_target.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -29,6 +32,7 @@
 namespace paige::actors {
 
 using bot_event_atom = caf::atom_constant<caf::atom("botevent")>;
+using bot_http_atom = caf::atom_constant<caf::atom("bothttp")>;
 
 using code_target_ptr = std::shared_ptr<const bot::code_target>;
 
@@ -45,13 +49,14 @@ typename Inspector::result_type inspect(Inspector& f, bot_reply& x) {
   return f(caf::meta::type_name("bot_reply"), x.status, x.body, x.error, x.timed_out);
 }
 
-/// POSTs to bots. `done` runs once, on a network thread: it must not block.
+/// Sends bots' requests (events, and declarative bots' `http` actions). `done` runs once, on
+/// a network thread: it must not block.
 class bot_transport {
  public:
   virtual ~bot_transport() = default;
-  virtual void post(const std::string& url,
-                    std::vector<std::pair<std::string, std::string>> headers, std::string body,
-                    std::chrono::milliseconds timeout, std::function<void(bot_reply)> done) = 0;
+  virtual void request(const std::string& method, const std::string& url,
+                       std::vector<std::pair<std::string, std::string>> headers, std::string body,
+                       std::chrono::milliseconds timeout, std::function<void(bot_reply)> done) = 0;
 };
 
 /// The contract's headers of event `event_id` with `body`, signed with `secret` at Unix time
@@ -66,3 +71,4 @@ caf::actor spawn_bot_caller(caf::actor_system& sys, std::shared_ptr<bot_transpor
 }  // namespace paige::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::code_target_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(paige::actors::bot::fetch_request)

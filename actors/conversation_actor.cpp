@@ -1016,8 +1016,54 @@ bot::fetch_result fetched_rows(storage::database_outcome& outcome) {
   return {true, flows::value_of_rows(result, false), ""};
 }
 
-/// Runs the front step of a declarative bot with queries, one round per query (run read only
-/// as the project's role, on the bot query pool): the queries it reaches, one after another,
+void run_queries(self_ptr self);
+
+/// What a request's answer gave the step: the answer, or why none came (or why it is refused:
+/// too large).
+bot::fetch_result answered(const bot_reply& reply) {
+  if (reply.status == 0)
+    return {false, json::array(), reply.timed_out ? "no answer in time" : reply.error};
+  if (reply.body.size() > bot::max_request_answer_bytes)
+    return {false, json::array(),
+            "the answer has more than " + std::to_string(bot::max_request_answer_bytes) + " bytes"};
+  return {true, bot::answer_of(reply.status, reply.body), ""};
+}
+
+/// Runs the front step's request (a declarative bot's `http` action) through the project
+/// actor, which adds the secrets its headers name, then runs the step on.
+void run_request(self_ptr self, bot::fetch_request fetch) {
+  auto& st = self->state;
+  auto started = std::chrono::steady_clock::now();
+  auto got = [self, started](bot::fetch_result r) {
+    auto& st = self->state;
+    if (auto* m = st.ctx->metrics)
+      m->histograms("paige_bot_http_seconds", "declarative bots' requests, from asked to answered",
+                    {"outcome"}, metrics::latency_buckets())
+          .with({r.ok ? "ok" : "failed"})
+          .observe(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    st.steps.front().fetched.push_back(std::move(r));
+    run_queries(self);
+  };
+  auto project = caf::actor_cast<caf::actor>(st.ctx->project);
+  auto timeout = fetch.timeout + std::chrono::seconds{15};
+  self->request(project, timeout, bot_http_atom::value, std::move(fetch))
+      .then([got](bot_reply& reply) { got(answered(reply)); },
+            [self, got](caf::error& err) {
+              if (err != caf::sec::request_timeout) {
+                // The project actor is gone (the server is stopping): nothing is applied, and
+                // the step runs again later (or after the restart, as an unhandled message).
+                self->state.phases.step_finished();
+                self->delayed_send(self, std::chrono::seconds{1}, retry_atom::value,
+                                   std::int64_t{0});
+                return;
+              }
+              got({false, json::array(), "no answer in time"});
+            });
+}
+
+/// Runs the front step of a declarative bot with queries or requests, one round per query (run read
+/// only as the project's role, on the bot query pool): the queries it reaches, one after another,
 /// then its effects commit like any step's.
 void run_queries(self_ptr self) {
   auto& st = self->state;
@@ -1036,6 +1082,7 @@ void run_queries(self_ptr self) {
     return commit_step(self);
   }
   auto& fetch = *result.fetch;
+  if (fetch.what == bot::fetch_request::kind::http) return run_request(self, std::move(fetch));
   storage::database_rules rules;
   rules.timeout = fetch.timeout;
   rules.watchdog = st.ctx->watchdog;
@@ -1105,7 +1152,8 @@ void pump_steps(self_ptr self) {
   if (front.what == pending_step::kind::operator_send) return run_operator_send(self);
   if (front.bot && front.bot->code && !front.without_effects && !front.answer)
     return call_code_bot(self);
-  if (front.bot && !front.bot->queries.empty() && !front.without_effects && !front.answer)
+  if (front.bot && (!front.bot->queries.empty() || !front.bot->requests.empty()) &&
+      !front.without_effects && !front.answer)
     return run_queries(self);
   commit_step(self);
 }

@@ -1037,6 +1037,9 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         return rp;
       },
       [=](secrets_changed_atom) { host_bot(self); },
+      [=](bot_http_atom, bot::fetch_request& r) -> caf::result<bot_reply> {
+        return send_bot_request(self, std::move(r));
+      },
       [=](bot_runtime_atom) -> caf::result<std::string> {
         auto& st = self->state;
         if (!st.bot || !st.bot->code || !st.bot->code->hosted || !st.svc->bot_runner)

@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include <algorithm>
+
 namespace paige::actors {
 namespace {
 
@@ -62,6 +64,50 @@ caf::error deploy_error(const bot_deployed& deployed) {
                     api_code::bot_deploy_failed,
                     nlohmann::json{{"stage", deployed.stage}, {"output", deployed.output}}.dump(
                         -1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+caf::result<bot_reply> send_bot_request(project_self self, bot::fetch_request r) {
+  auto& st = self->state;
+  auto secret_header = [](const bot::http_call_header& h) { return !h.secret.empty(); };
+  if (std::none_of(r.headers.begin(), r.headers.end(), secret_header)) {
+    self->delegate(st.svc->bot_caller, bot_http_atom::value, std::move(r));
+    return caf::delegated<bot_reply>{};
+  }
+  auto rp = self->make_response_promise<bot_reply>();
+  auto failed = [](std::string why) {
+    bot_reply reply;
+    reply.error = std::move(why);
+    return reply;
+  };
+  self->request(st.svc->control_db, secrets_timeout, run_atom::value,
+                retry_safe{[id = st.row.id](pqxx::connection& c) {
+                  return caf::make_message(storage::sealed_secrets(c, id));
+                }})
+      .then(
+          [self, rp, r, failed](std::map<std::string, std::string>& sealed) mutable {
+            for (auto& h : r.headers) {
+              if (h.secret.empty()) continue;
+              auto it = sealed.find(h.secret);
+              if (it == sealed.end())
+                return rp.deliver(failed("the project has no secret " + h.secret)), void();
+              auto value = secrets::unseal(self->state.svc->master_key, it->second);
+              if (value.find_first_of("\r\n") != std::string::npos)
+                return rp.deliver(failed("the secret " + h.secret +
+                                         " holds a line break, which a header cannot")),
+                       void();
+              h.value += value;
+              h.secret.clear();
+            }
+            auto timeout = r.timeout + std::chrono::seconds{1};
+            self->request(self->state.svc->bot_caller, timeout, bot_http_atom::value, std::move(r))
+                .then(
+                    [rp](bot_reply& reply) mutable { rp.deliver(std::move(reply)); },
+                    [rp, failed](caf::error& err) mutable { rp.deliver(failed(reason_of(err))); });
+          },
+          [rp, failed](caf::error&) mutable {
+            rp.deliver(failed("the project's secrets could not be read"));
+          });
+  return rp;
 }
 
 void host_bot(project_self self) {

@@ -26,6 +26,10 @@ bot_launch hosted_launch(const project_state& st, std::shared_ptr<const bot::cod
 void ensure_bot_api_key(pqxx::transaction_base& tx, const std::string& project_id,
                         const secrets::master_key& master);
 
+/// Sends a declarative bot's request (`http` action) through the bot caller, with the values
+/// of the project secrets its headers name: its answer, or why none came.
+caf::result<bot_reply> send_bot_request(project_self self, bot::fetch_request r);
+
 /// The error a failed deploy answers: bot_deploy_running, or bot_deploy_failed with its stage
 /// and output in the details.
 caf::error deploy_error(const bot_deployed& deployed);

@@ -12,9 +12,10 @@ class bot_client final : public actors::bot_transport {
  public:
   explicit bot_client(http_client_options opts = {}) : client_(std::move(opts)) {}
 
-  void post(const std::string& url, std::vector<std::pair<std::string, std::string>> headers,
-            std::string body, std::chrono::milliseconds timeout,
-            std::function<void(actors::bot_reply)> done) override;
+  void request(const std::string& method, const std::string& url,
+               std::vector<std::pair<std::string, std::string>> headers, std::string body,
+               std::chrono::milliseconds timeout,
+               std::function<void(actors::bot_reply)> done) override;
 
   /// Stops the underlying client (pending events fail).
   void stop() { client_.stop(); }

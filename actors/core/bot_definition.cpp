@@ -36,6 +36,7 @@ struct compiler {
   const std::set<std::string>& reserved_tables;
   compile_mode mode;
   std::vector<problem> problems;
+  code_target_rules code_rules;
 
   void add(const std::string& at, std::string message) {
     problems.push_back({at, std::move(message)});
@@ -139,7 +140,7 @@ struct compiler {
       return out;
     }
     if (depth > max_branch_depth) {
-      add(at, "queries nest at most " + std::to_string(max_branch_depth) + " deep");
+      add(at, "queries and requests nest at most " + std::to_string(max_branch_depth) + " deep");
       return out;
     }
     for (std::size_t i = 0; i < list.size(); ++i) {
@@ -148,7 +149,7 @@ struct compiler {
       if (!a.is_object() || a.size() != 1) {
         add(here,
             "an action is an object with exactly one key (send, goto, set, save, close, opt_out, "
-            "query)");
+            "query, http)");
         continue;
       }
       auto [key, value] = *a.items().begin();
@@ -189,10 +190,10 @@ struct compiler {
           add(inner, "'opt_out' takes true (out of marketing) or false (in again)");
         else
           act.flag = value.get<bool>();
-      } else if (key == "query") {
-        act.what = action::kind::query;
+      } else if (key == "query" || key == "http") {
+        act.what = key == "query" ? action::kind::query : action::kind::http;
         if (!value.is_object()) {
-          add(inner, "'query' takes {\"name\", \"then\"?, \"else\"?, \"on_error\"?}");
+          add(inner, "'" + key + "' takes {\"name\", \"then\"?, \"else\"?, \"on_error\"?}");
           continue;
         }
         only_keys(value, inner, {"name", "then", "else", "on_error"});
@@ -201,7 +202,8 @@ struct compiler {
         act.none = branch(value, "else", inner, depth);
         act.failed = branch(value, "on_error", inner, depth);
       } else {
-        add(inner, "unknown action '" + key + "' (send, goto, set, save, close, opt_out, query)");
+        add(inner,
+            "unknown action '" + key + "' (send, goto, set, save, close, opt_out, query, http)");
         continue;
       }
       out.push_back(std::move(act));
@@ -313,10 +315,11 @@ struct compiler {
       const auto& a = actions[i];
       auto here = at + "/" + std::to_string(i);
       fn(a, here);
-      if (a.what != action::kind::query) continue;
-      if (a.found) each_action(*a.found, here + "/query/then", fn);
-      if (a.none) each_action(*a.none, here + "/query/else", fn);
-      if (a.failed) each_action(*a.failed, here + "/query/on_error", fn);
+      if (a.what != action::kind::query && a.what != action::kind::http) continue;
+      auto key = a.what == action::kind::query ? "/query" : "/http";
+      if (a.found) each_action(*a.found, here + key + "/then", fn);
+      if (a.none) each_action(*a.none, here + key + "/else", fn);
+      if (a.failed) each_action(*a.failed, here + key + "/on_error", fn);
     }
   }
 
@@ -357,6 +360,8 @@ struct compiler {
           add(here + "/goto", "unknown state '" + a.target + "'");
         if (a.what == action::kind::query && !a.target.empty() && !d.queries.count(a.target))
           add(here + "/query/name", "unknown query '" + a.target + "' (see 'queries')");
+        if (a.what == action::kind::http && !a.target.empty() && !d.requests.count(a.target))
+          add(here + "/http/name", "unknown request '" + a.target + "' (see 'requests')");
       });
     };
     for (const auto& [name, st] : d.states) {
@@ -421,13 +426,13 @@ std::variant<definition, std::vector<problem>> compile(const nlohmann::json& doc
                                                        const std::set<std::string>& reserved_tables,
                                                        compile_mode mode,
                                                        const code_target_rules& code_rules) {
-  compiler c{reserved_tables, mode, {}};
+  compiler c{reserved_tables, mode, {}, code_rules};
+  // A stored version's URLs were checked when it was submitted.
+  if (mode == compile_mode::stored) c.code_rules.http_loopback = true;
   definition d;
   if (!doc.is_object()) return std::vector<problem>{{"", "a bot definition is a JSON object"}};
   if (is_code_bot(doc)) {
-    auto rules = code_rules;
-    if (mode == compile_mode::stored) rules.http_loopback = true;
-    auto target = read_code_target(doc, rules, d.initial_state);
+    auto target = read_code_target(doc, c.code_rules, d.initial_state);
     if (auto* problems = std::get_if<std::vector<problem>>(&target)) return std::move(*problems);
     d.code = std::make_shared<const code_target>(std::move(std::get<code_target>(target)));
     d.source = doc;
@@ -441,9 +446,10 @@ std::variant<definition, std::vector<problem>> compile(const nlohmann::json& doc
                                            std::to_string(max_definition_bytes) + " are allowed"}};
   }
   d.source = doc;
-  c.only_keys(doc, "", {"initial_state", "states", "queries"});
+  c.only_keys(doc, "", {"initial_state", "states", "queries", "requests"});
   d.initial_state = c.string_at(doc, "initial_state", "");
   d.queries = c.compile_queries(doc);
+  d.requests = compile_requests(doc, c.code_rules, c.problems);
   if (!doc.contains("states") || !doc["states"].is_object() || doc["states"].empty()) {
     c.add("/states", "'states' must be an object with at least one state");
   } else if (doc["states"].size() > max_states) {

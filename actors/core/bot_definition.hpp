@@ -3,6 +3,7 @@
 /// compiled form the interpreter runs. Pure: no actor, no database.
 #pragma once
 
+#include "actors/core/bot_requests.hpp"
 #include "actors/core/code_bot_target.hpp"
 #include "actors/core/outbound_rules.hpp"
 
@@ -57,7 +58,8 @@ inline constexpr std::chrono::milliseconds max_query_timeout{5000};
 /// Rows and bytes of values one query may bring into a step (the rows past them are left out).
 inline constexpr std::size_t max_query_rows = 100;
 inline constexpr std::size_t max_query_bytes = 64 * 1024;
-/// Most queries one step may run (a `query` in a branch, in send states entered...).
+/// Most queries and requests one step may run (a `query` in a branch, in send states
+/// entered...).
 inline constexpr std::size_t max_queries_per_step = 8;
 /// Deepest nesting of a query's branches in one another.
 inline constexpr int max_branch_depth = 4;
@@ -79,13 +81,14 @@ struct matcher {
 
 /// One action of a `then` list.
 struct action {
-  enum class kind { send, go_to, set, save, close, opt_out, query } what = kind::close;
-  bool flag = false;                                        ///< opt_out: out (true) or in again
-  nlohmann::json message;                                   ///< send: Cloud API object, templated
-  std::string target;                                       ///< goto: state; save: table; query
+  enum class kind { send, go_to, set, save, close, opt_out, query, http } what = kind::close;
+  bool flag = false;       ///< opt_out: out (true) or in again
+  nlohmann::json message;  ///< send: Cloud API object, templated
+  std::string target;      ///< goto: state; save: table; query, http: its name
   std::vector<std::pair<std::string, std::string>> values;  ///< set: vars; save: columns
   /// query: the actions run when it found rows, found none, and failed (null: the step is
-  /// skipped). Shared: actions are copied with their route.
+  /// skipped); http: when the answer's status was 2xx, another, or no answer came. Shared:
+  /// actions are copied with their route.
   std::shared_ptr<const std::vector<action>> found, none, failed;
 };
 
@@ -113,6 +116,7 @@ struct definition {
   std::string initial_state;
   std::map<std::string, state> states;
   std::map<std::string, query> queries;
+  std::map<std::string, http_call> requests;
   nlohmann::json source;  ///< as given (what GET /bot returns)
   /// Some text of it reads {{conversation.id}}: a step's effects depend on which
   /// conversation it runs in, so a first message's step cannot run before its conversation
@@ -122,9 +126,9 @@ struct definition {
   /// own). Null: a declarative bot.
   std::shared_ptr<const code_target> code;
 
-  /// A step may wait on something outside Paige's own writes (a code bot, a query): its
-  /// message is stored on its own first, never together with its step.
-  bool waits_outside() const { return code != nullptr || !queries.empty(); }
+  /// A step may wait on something outside Paige's own writes (a code bot, a query, a
+  /// request): its message is stored on its own first, never together with its step.
+  bool waits_outside() const { return code != nullptr || !queries.empty() || !requests.empty(); }
 };
 
 /// How `text_equals` compares: trimmed, ASCII letters lowercased.

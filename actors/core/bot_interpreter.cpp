@@ -18,12 +18,6 @@ void cut_utf8(std::string& s, std::size_t limit) {
   s.resize(end);
 }
 
-std::string as_text(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return {};
-  return v.dump();
-}
-
 /// Thrown to stop a step at a query not run yet (run_step returns it in `fetch`).
 struct waits_for_query {};
 
@@ -45,9 +39,9 @@ std::string query_value(const json& results, const std::string& path) {
   auto row = std::stoul(row_text);
   if (row >= it->size()) return {};
   const auto& r = (*it)[row];
-  if (column_dot == std::string::npos) return as_text(r);
+  if (column_dot == std::string::npos) return text_of(r);
   auto column = r.find(rest.substr(column_dot + 1));
-  return column == r.end() ? std::string{} : as_text(*column);
+  return column == r.end() ? std::string{} : text_of(*column);
 }
 
 /// Executes actions and send-state entries while tracking the state.
@@ -62,9 +56,10 @@ struct runner {
   std::size_t filled = 0;         ///< bytes interpolated so far in this step
   std::size_t queries = 0;        ///< queries reached so far in this step
   json results = json::object();  ///< rows of the queries run so far, by name
+  json answers = json::object();  ///< answers of the requests made so far, by name
 
-  std::string fill(const std::string& tmpl) {
-    auto text = interpolate(tmpl, conv, msg, out.state, out.vars, &results);
+  std::string fill(const std::string& tmpl, bool url = false) {
+    auto text = interpolate(tmpl, conv, msg, out.state, out.vars, &results, &answers, url);
     // Each value is bounded; so is their sum: a definition holds thousands of templates.
     filled += text.size();
     if (filled > max_step_output_bytes)
@@ -125,6 +120,9 @@ struct runner {
         case action::kind::query:
           if (const auto* branch = query(a.target, a)) moved = run(*branch) || moved;
           break;
+        case action::kind::http:
+          if (const auto* branch = request(a.target, a)) moved = run(*branch) || moved;
+          break;
       }
     }
     return moved;
@@ -132,14 +130,24 @@ struct runner {
 
   /// Reaches query `name` of action `a`: the branch to run with its rows (null: none), or, the
   /// first time, the request for it (thrown: the step stops there).
-  const std::vector<action>* query(const std::string& name, const action& a) {
+  /// The index of the step's next query or request.
+  std::size_t next_fetch() {
     auto index = queries++;
     if (index >= max_queries_per_step)
       throw step_refused("too_many_queries", "the step would run more than " +
-                                                 std::to_string(max_queries_per_step) + " queries");
+                                                 std::to_string(max_queries_per_step) +
+                                                 " queries and requests");
+    return index;
+  }
+
+  const std::vector<action>* query(const std::string& name, const action& a) {
+    auto index = next_fetch();
     const auto& q = bot.queries.at(name);
     if (index == fetched.size()) {
-      fetch_request request{name, q.sql, {}, q.timeout};
+      fetch_request request;
+      request.name = name;
+      request.sql = q.sql;
+      request.timeout = q.timeout;
       for (const auto& p : q.params) request.params.push_back(fill(p));
       out.fetch = std::move(request);
       throw waits_for_query{};
@@ -154,6 +162,42 @@ struct runner {
     results[name] = got.rows.is_array() ? got.rows : json::array();
     const auto& branch = got.rows.empty() ? a.none : a.found;
     return branch.get();
+  }
+
+  /// Reaches request `name` of action `a`, as query() does: its answer picks the branch (2xx:
+  /// `then`; another status: `else`; none: `on_error`).
+  const std::vector<action>* request(const std::string& name, const action& a) {
+    auto index = next_fetch();
+    const auto& call = bot.requests.at(name);
+    fetch_request r;
+    r.what = fetch_request::kind::http;
+    r.name = name;
+    r.method = call.method;
+    r.url = fill(call.url, true);
+    for (const auto& h : call.headers) {
+      // A header cannot be split: its values' line breaks become spaces.
+      auto value = h.secret.empty() ? fill(h.value) : h.value;
+      std::replace_if(
+          value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; },
+          ' ');
+      r.headers.push_back({h.name, std::move(value), h.secret});
+    }
+    if (!call.body.is_null())
+      r.body = fill_message(call.body).dump(-1, ' ', false, json::error_handler_t::replace);
+    r.timeout = call.timeout;
+    if (index == fetched.size()) {
+      out.fetch = std::move(r);
+      throw waits_for_query{};
+    }
+    const auto& got = fetched[index];
+    if (!got.ok) {
+      if (!a.failed)
+        throw step_refused("http_failed", "the request '" + name + "' failed: " + got.error);
+      return a.failed.get();
+    }
+    answers[name] = got.rows;
+    auto status = got.rows.value("status", 0u);
+    return (status >= 200 && status < 300 ? a.found : a.none).get();
   }
 
   /// Moves to `name`; a send state runs its entry and moves on to its `next`.
@@ -195,7 +239,8 @@ bool matches(const matcher& m, const inbound_view& msg) {
 
 std::string interpolate(const std::string& tmpl, const conversation_view& conv,
                         const inbound_view& msg, const std::string& current_state,
-                        const nlohmann::json& vars, const nlohmann::json* results) {
+                        const nlohmann::json& vars, const nlohmann::json* results,
+                        const nlohmann::json* answers, bool url_values) {
   std::string out;
   out.reserve(tmpl.size());
   std::size_t i = 0;
@@ -209,33 +254,37 @@ std::string interpolate(const std::string& tmpl, const conversation_view& conv,
     name.erase(
         std::remove_if(name.begin(), name.end(), [](unsigned char c) { return std::isspace(c); }),
         name.end());
+    std::string value;
     if (name == "message.text")
-      out += msg.text;
+      value = msg.text;
     else if (name == "message.type")
-      out += msg.type;
+      value = msg.type;
     else if (name == "message.button_id")
-      out += msg.button_id;
+      value = msg.button_id;
     else if (name == "message.list_id")
-      out += msg.list_id;
+      value = msg.list_id;
     else if (name == "message.id")
-      out += msg.id;
+      value = msg.id;
     else if (name == "contact.wa_id")
-      out += conv.wa_id;
+      value = conv.wa_id;
     else if (name == "contact.name")
-      out += conv.contact_name;
+      value = conv.contact_name;
     else if (name == "conversation.id")
-      out += conv.conversation_id;
+      value = conv.conversation_id;
     else if (name == "conversation.state")
-      out += current_state;
+      value = current_state;
     else if (name.rfind("vars.", 0) == 0) {
       auto key = name.substr(5);
-      if (vars.is_object() && vars.contains(key)) out += as_text(vars[key]);
+      if (vars.is_object() && vars.contains(key)) value = text_of(vars[key]);
     } else if (name.rfind("flow.", 0) == 0) {
       auto key = name.substr(5);
-      if (msg.flow.is_object() && msg.flow.contains(key)) out += as_text(msg.flow[key]);
+      if (msg.flow.is_object() && msg.flow.contains(key)) value = text_of(msg.flow[key]);
     } else if (name.rfind("query.", 0) == 0 && results) {
-      out += query_value(*results, name.substr(6));
+      value = query_value(*results, name.substr(6));
+    } else if (name.rfind("http.", 0) == 0 && answers) {
+      value = answer_value(*answers, name.substr(5));
     }
+    out += url_values ? url_encode(value) : value;
     i = close + 2;
   }
   if (i < tmpl.size()) out.append(tmpl, i, std::string::npos);

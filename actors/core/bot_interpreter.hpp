@@ -72,16 +72,22 @@ struct save_op {
   std::string wa_id;       ///< opt_out: the contact
 };
 
-/// A query a step needs before it can go on (a `query` action): the caller runs it, read only
-/// as the project's role, and runs the step again with what it gave.
+/// What a step needs before it can go on (a `query` or `http` action): the caller runs it and
+/// runs the step again with what it gave.
 struct fetch_request {
+  /// A query (read only, as the project's role) or a request (`http` action).
+  enum class kind { query, http } what = kind::query;
   std::string name;                 ///< the definition's name for it
-  std::string sql;                  ///< its SQL
-  std::vector<std::string> params;  ///< bound as $1, $2... (text)
+  std::string sql;                  ///< query: its SQL
+  std::vector<std::string> params;  ///< query: bound as $1, $2... (text)
+  std::string method, url, body;    ///< http: filled in (body: JSON, or none when empty)
+  /// http: filled in; a header naming a secret still holds only its prefix.
+  std::vector<http_call_header> headers;
   std::chrono::milliseconds timeout{};
 };
 
-/// What a query gave: its rows (a list of objects, at most max_query_rows), or why it failed.
+/// What a query gave: its rows (a list of objects, at most max_query_rows); or what a request
+/// got: its answer (answer_of); or why it failed.
 struct fetch_result {
   bool ok = false;
   nlohmann::json rows = nlohmann::json::array();
@@ -116,10 +122,13 @@ step_result run_step(const definition& bot, const conversation_view& conv, const
 /// Replaces every `{{name}}` of `tmpl` by its value in the step's scope (unknown: empty).
 /// Values are inserted as data: never scanned again for placeholders. The result is cut at
 /// max_interpolated_bytes. `results`: the step's query rows by query name, read as
-/// {{query.<name>.<row>.<column>}} and {{query.<name>.count}}.
+/// {{query.<name>.<row>.<column>}} and {{query.<name>.count}}; `answers`: its requests'
+/// answers by name, read as {{http.<name>.status}} and {{http.<name>.body...}}. `url_values`:
+/// each value is %-encoded (the template is a URL).
 std::string interpolate(const std::string& tmpl, const conversation_view& conv,
                         const inbound_view& msg, const std::string& current_state,
-                        const nlohmann::json& vars, const nlohmann::json* results = nullptr);
+                        const nlohmann::json& vars, const nlohmann::json* results = nullptr,
+                        const nlohmann::json* answers = nullptr, bool url_values = false);
 
 /// The flow a flow_token names: Paige sends flows with "<flow name>:<random>" (a name may hold
 /// ':' itself: what comes before the last one), or a fixed "<flow name>" without ':'.

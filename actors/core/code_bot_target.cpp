@@ -21,7 +21,8 @@ std::string host_of(const std::string& authority) {
   return authority.substr(0, authority.find(':'));
 }
 
-/// Why `url` cannot be a bot's, or "".
+}  // namespace
+
 std::string url_problem(const std::string& url, const code_target_rules& rules) {
   if (url.empty() || url.size() > max_url_bytes)
     return "a URL of 1 to " + std::to_string(max_url_bytes) + " bytes";
@@ -49,8 +50,6 @@ std::string url_problem(const std::string& url, const code_target_rules& rules) 
   }
   return {};
 }
-
-}  // namespace
 
 bool is_code_bot(const json& doc) {
   const auto& kind = member_of(doc, "kind");

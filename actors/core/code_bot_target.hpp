@@ -47,6 +47,10 @@ struct code_target_rules {
   bool http_loopback = false;
 };
 
+/// Why `url` cannot be one Paige calls for a bot (an https:// URL with a host and without
+/// credentials or fragment; http:// only to loopback as `rules` allow), or "".
+std::string url_problem(const std::string& url, const code_target_rules& rules);
+
 /// Whether `doc` is a code bot's definition (its "kind" is "external" or "code") rather than a
 /// declarative one.
 bool is_code_bot(const nlohmann::json& doc);
