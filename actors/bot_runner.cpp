@@ -1,5 +1,7 @@
 #include "actors/bot_runner.hpp"
 
+#include "actors/event_hub.hpp"
+
 #include "common/log.hpp"
 
 #include <caf/all.hpp>
@@ -98,6 +100,34 @@ std::string describe_exit(int status) {
 void keep_output(std::string& kept, const std::string& chunk) {
   kept += chunk;
   if (kept.size() > kept_output) kept.erase(0, kept.size() - kept_output);
+}
+
+/// Longest text of one bot.output entry: a longer chunk is split.
+constexpr std::size_t log_piece = 4096;
+
+std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Publishes one entry to the project's bot log (docs/bot-contract.md, "Logs").
+void log_entry(const caf::actor& log, const char* type, json data) {
+  if (!log) return;
+  data["at_ms"] = unix_ms();
+  caf::anon_send(log, publish_atom::value, std::string{type}, std::int64_t{0},
+                 data.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void log_output(const caf::actor& log, int pid, const std::string& text) {
+  for (std::size_t at = 0; at < text.size(); at += log_piece)
+    log_entry(log, "bot.output", {{"pid", pid}, {"text", text.substr(at, log_piece)}});
+}
+
+/// The log of the project's bot (any of its launches names it).
+caf::actor log_of(const hosted_bot& bot) {
+  if (bot.launch.log) return bot.launch.log;
+  return bot.candidate_launch ? bot.candidate_launch->log : caf::actor{};
 }
 
 /// Answers an event without the bot: Paige sends the fallback.
@@ -305,10 +335,16 @@ caf::behavior bot_runner(self_ptr self, std::shared_ptr<bot_host> host, caf::act
             if (started.ok) self->state.host->stop(started.pid, std::chrono::seconds{0});
             return;
           }
+          log_output(bot.candidate_launch->log, started.pid, started.output);
           if (started.ok) {
             bot.candidate =
                 running{started.pid, started.port, bot.candidate_launch->key, clock::now()};
             bot.candidate_output = started.output;
+            log_entry(bot.candidate_launch->log, "bot.process",
+                      {{"what", "started"},
+                       {"pid", started.pid},
+                       {"version_key", bot.candidate_launch->key},
+                       {"deploy", true}});
           }
           bot.deploying->deliver(
               bot_deployed{started.ok, started.ok ? "" : started.stage, started.output});
@@ -323,12 +359,15 @@ caf::behavior bot_runner(self_ptr self, std::shared_ptr<bot_host> host, caf::act
         bot.launching = 0;
         // After what the process before it printed (why it crashed, often).
         keep_output(bot.output, started.output);
+        log_output(bot.launch.log, started.pid, started.output);
         if (!started.ok) {
           on_crash(self, project, "its " + started.stage + " failed");
           return;
         }
         bot.active = running{started.pid, started.port, bot.launch.key, clock::now()};
         bot.now = hosted_bot::phase::running;
+        log_entry(bot.launch.log, "bot.process",
+                  {{"what", "started"}, {"pid", started.pid}, {"version_key", bot.launch.key}});
         log::info("bot.process_started",
                   {{"project", project}, {"pid", started.pid}, {"port", started.port}});
         flush(self, project);
@@ -343,6 +382,8 @@ caf::behavior bot_runner(self_ptr self, std::shared_ptr<bot_host> host, caf::act
         auto it = self->state.bots.find(project);
         if (it == self->state.bots.end()) return;
         auto& bot = it->second;
+        log_entry(log_of(bot), "bot.process",
+                  {{"what", "exited"}, {"pid", pid}, {"how", describe_exit(status)}});
         if (bot.candidate && bot.candidate->pid == pid) bot.candidate.reset();
         if (!bot.active || bot.active->pid != pid) return;
         keep_output(bot.output, "\n[paige] the process " + describe_exit(status) + "\n");
@@ -352,8 +393,12 @@ caf::behavior bot_runner(self_ptr self, std::shared_ptr<bot_host> host, caf::act
         auto it = self->state.bots.find(project);
         if (it == self->state.bots.end()) return;
         auto& bot = it->second;
-        if (bot.active && bot.active->pid == pid) keep_output(bot.output, chunk);
-        if (bot.candidate && bot.candidate->pid == pid) keep_output(bot.candidate_output, chunk);
+        // Before its launch reported back, a process's output comes with the report.
+        bool active = bot.active && bot.active->pid == pid;
+        bool candidate = bot.candidate && bot.candidate->pid == pid;
+        if (active) keep_output(bot.output, chunk);
+        if (candidate) keep_output(bot.candidate_output, chunk);
+        if (active || candidate) log_output(log_of(bot), pid, chunk);
       },
       [=](bot_event_atom, const std::string& project, const code_target_ptr& target,
           std::int64_t event_id, std::string& body) -> caf::result<bot_reply> {

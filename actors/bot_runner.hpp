@@ -29,6 +29,7 @@
 #include "actors/bot_caller.hpp"
 #include "actors/core/code_files.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
@@ -68,6 +69,8 @@ struct bot_launch {
   std::string key;
   /// NAME=value for the process besides PORT (DATABASE_URL, secrets, PAIGE_*).
   std::vector<std::string> env;
+  /// The project's bot log (an event hub): its processes' output and starts and exits.
+  caf::actor log;
 };
 
 /// What starting one version gave.

@@ -955,6 +955,38 @@ bot::step_result read_reply(self_ptr self, const bot::conversation_view& view,
   return fallback;
 }
 
+/// Largest answer a bot log record shows whole (a larger one shows its size).
+constexpr std::size_t logged_answer_bytes = 8 * 1024;
+
+/// Records the front step's event in the project's bot log: what went in, what came back (or
+/// why nothing usable did), and how long it took.
+void log_bot_event(self_ptr self, const bot_reply& reply, std::chrono::nanoseconds took,
+                   const bot::step_result& result) {
+  auto& st = self->state;
+  if (!st.ctx->bot_log) return;
+  const auto& p = st.steps.front();
+  json record{{"at_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count()},
+              {"message_id", p.message_id},
+              {"conversation_id", st.conversation_id()},
+              {"wa_id", st.wa_id},
+              {"duration_ms", std::chrono::duration<double, std::milli>(took).count()},
+              {"status", reply.status},
+              {"state", result.state},
+              {"sends", result.sends.size()}};
+  if (reply.body.size() <= logged_answer_bytes) {
+    auto answer = json::parse(reply.body, nullptr, false);
+    if (!answer.is_discarded() && answer.is_object() && answer.contains("actions"))
+      record["actions"] = answer["actions"];
+  } else {
+    record["answer_bytes"] = reply.body.size();
+  }
+  if (!p.skipped.empty()) record["error"] = {{"code", p.skipped}, {"message", p.skipped_detail}};
+  caf::anon_send(st.ctx->bot_log, publish_atom::value, std::string{"bot.event"},
+                 st.conversation_id(), record.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
 /// Posts the front step's message to its code bot (docs/bot-contract.md), one event in flight
 /// per contact; its answer (or the fallback) then commits like a declarative bot's step.
 void call_code_bot(self_ptr self) {
@@ -976,8 +1008,9 @@ void call_code_bot(self_ptr self) {
           .with({})
           .observe(
               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    st.steps.front().answer =
-        std::make_shared<const bot::step_result>(read_reply(self, view, reply));
+    auto result = read_reply(self, view, reply);
+    log_bot_event(self, reply, std::chrono::steady_clock::now() - started, result);
+    st.steps.front().answer = std::make_shared<const bot::step_result>(std::move(result));
     commit_step(self);
   };
   auto on_reply = [answered](bot_reply& reply) { answered(reply); };

@@ -100,6 +100,7 @@ struct conversation_context {
   std::string conninfo;    ///< the project's database, as its role (the bot's queries)
   storage::backend_watchdog* watchdog = nullptr;  ///< ends queries past their timeouts
   caf::actor events;                              ///< the project's event hub
+  caf::actor bot_log;  ///< the project's bot log: each code bot event's record
   caf::actor_addr
       project;  ///< the project actor: told (crashed_atom, wa_id) when a conversation crashes
   metrics::registry* metrics = nullptr;

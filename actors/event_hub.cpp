@@ -17,7 +17,8 @@ namespace {
 struct stored_event {
   std::uint64_t seq;
   std::int64_t conversation_id;
-  std::string frame;
+  std::string type;
+  std::string data;
 };
 
 struct subscriber {
@@ -30,11 +31,16 @@ struct hub_state {
   std::string epoch;
   std::uint64_t seq = 0;
   std::deque<stored_event> window;
+  std::size_t window_bytes = 0;  ///< data bytes in `window`
   std::vector<subscriber> subscribers;
   ~hub_state() {
     for (auto& s : subscribers) s.sink->end();
   }
 };
+
+std::string id_of(const hub_state& st, std::uint64_t seq) {
+  return st.epoch + "-" + std::to_string(seq);
+}
 
 bool wants(const subscriber& s, std::int64_t conversation_id) {
   return s.conversation == 0 || s.conversation == conversation_id;
@@ -57,19 +63,24 @@ caf::behavior hub(caf::stateful_actor<hub_state>* self, event_hub_options opts) 
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count());
   return {
-      [=](publish_atom, const std::string& type, std::int64_t conversation_id,
-          const std::string& data) {
+      [=](publish_atom, std::string& type, std::int64_t conversation_id, std::string& data) {
         auto& st = self->state;
         auto seq = ++st.seq;
-        auto frame = event_frame(st.epoch + "-" + std::to_string(seq), type, data);
+        auto frame = event_frame(id_of(st, seq), type, data);
         auto& subs = st.subscribers;
         subs.erase(std::remove_if(subs.begin(), subs.end(),
                                   [&](subscriber& s) {
                                     return wants(s, conversation_id) && !s.sink->deliver(frame);
                                   }),
                    subs.end());
-        st.window.push_back({seq, conversation_id, std::move(frame)});
-        if (st.window.size() > opts.window) st.window.pop_front();
+        st.window_bytes += data.size();
+        st.window.push_back({seq, conversation_id, std::move(type), std::move(data)});
+        while (st.window.size() > opts.window ||
+               (opts.window_bytes != 0 && st.window_bytes > opts.window_bytes &&
+                st.window.size() > 1)) {
+          st.window_bytes -= st.window.front().data.size();
+          st.window.pop_front();
+        }
       },
       [=](subscribe_atom, const std::string& last_event_id, std::int64_t conversation,
           event_sink& sink) {
@@ -93,10 +104,27 @@ caf::behavior hub(caf::stateful_actor<hub_state>* self, event_hub_options opts) 
               return;
           }
           for (const auto& e : st.window)
-            if (e.seq > after && wants(sub, e.conversation_id) && !sub.sink->deliver(e.frame))
+            if (e.seq > after && wants(sub, e.conversation_id) &&
+                !sub.sink->deliver(event_frame(id_of(st, e.seq), e.type, e.data)))
               return;
         }
         st.subscribers.push_back(std::move(sub));
+      },
+      [=](hub_read_atom) {
+        auto& st = self->state;
+        // The data is compact JSON already: written in, not parsed.
+        std::string out = "[";
+        for (const auto& e : st.window) {
+          if (out.size() > 1) out += ',';
+          out += R"({"id":)";
+          json_text::append_string(out, id_of(st, e.seq));
+          out += R"(,"type":)";
+          json_text::append_string(out, e.type);
+          out += R"(,"data":)";
+          out += e.data;
+          out += '}';
+        }
+        return out + "]";
       },
   };
 }

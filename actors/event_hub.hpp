@@ -18,6 +18,8 @@
 ///       after it are no longer in the window. Without a `last_event_id` the first frame is the
 ///       current position alone (`id: <epoch>-<seq>`, no event), so a client that drops before
 ///       any event arrives still resumes from where it started (or learns of a restart).
+///   (hub_read_atom) → std::string: the window, oldest first, as a JSON array of
+///       {"id", "type", "data"}
 #pragma once
 
 #include "storage/message_log.hpp"
@@ -35,6 +37,7 @@ namespace paige::actors {
 
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using hub_read_atom = caf::atom_constant<caf::atom("hubread")>;
 
 /// A subscriber: receives SSE frames (`id:`, `event:`, `data:` lines) and must not block.
 struct event_subscriber {
@@ -49,6 +52,8 @@ using event_sink = std::shared_ptr<event_subscriber>;
 struct event_hub_options {
   std::string project_id;
   std::size_t window = 1000;  ///< events kept for replay
+  /// Bytes of event data kept for replay (0: no bound but `window`): the oldest go first.
+  std::size_t window_bytes = 0;
 };
 
 /// Spawns the hub linked to `parent` (it ends with its project actor, ending its subscribers).

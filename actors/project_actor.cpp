@@ -494,6 +494,7 @@ void start_pipeline(self_ptr self) {
   ctx->watchdog = st.svc->watchdog;
   ctx->conninfo = storage::project_conninfo(st.svc->server_conninfo, database_of(st));
   ctx->events = st.events;
+  ctx->bot_log = st.bot_log;
   ctx->project = self->address();
   ctx->metrics = st.svc->metrics;
   ctx->templates = st.templates;
@@ -672,6 +673,7 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
   self->state.row = std::move(row);
   self->state.svc = std::move(services);
   self->state.events = spawn_event_hub(self, {self->state.row.id, self->state.svc->event_window});
+  self->state.bot_log = spawn_event_hub(self, {self->state.row.id, bot_log_entries, bot_log_bytes});
   self->state.account = spawn_whatsapp_account(self, self->state.row.id, self->state.svc);
   self->state.conversations = std::make_shared<conversation_registry>(self->state.svc->metrics);
   recount(*self->state.svc, *self->state.counted, self->state.row.status);
@@ -1202,6 +1204,15 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         };
         return record_outcome(self, self->request(st.conversation_ctx->persistence, until_answered,
                                                   run_atom::value, st.row.id, std::move(job)));
+      },
+      [=](bot_logs_atom) {
+        self->delegate(self->state.bot_log, hub_read_atom::value);
+        return caf::delegated<std::string>{};
+      },
+      [=](bot_follow_atom, std::string& last_event_id, event_sink& sink) {
+        self->send(self->state.bot_log, subscribe_atom::value, std::move(last_event_id),
+                   std::int64_t{0}, std::move(sink));
+        return caf::ok_atom::value;
       },
       [=](subscribe_atom, std::string& last_event_id, std::int64_t conversation, event_sink& sink) {
         self->send(self->state.events, subscribe_atom::value, std::move(last_event_id),

@@ -150,6 +150,8 @@ struct project_state {
   int outbox_failures = 0;          ///< reads that failed in a row (the next waits longer)
   bool outbox_retry_armed = false;  ///< a read again after a failure is scheduled
   caf::actor events;                ///< the project's event hub (live as long as this actor)
+  /// The project's bot log (an event hub too): code bots' events, hosted processes' output.
+  caf::actor bot_log;
   /// The project's flows for its sends and answers (shared with its conversation actors).
   std::shared_ptr<flow_shelf> flows = std::make_shared<flow_shelf>();
   std::uint64_t flows_loads = 0;  ///< reads of the stored flows begun (a later one wins)

@@ -42,6 +42,7 @@ bot_launch hosted_launch(const project_state& st, std::shared_ptr<const bot::cod
   // The files by path, as JSON: the same sources give the same key, whatever their order.
   launch.key = secrets::sha256_hex(nlohmann::json(code->files).dump()).substr(0, 32);
   launch.code = std::move(code);
+  launch.log = st.bot_log;
   auto server = storage::parse_conninfo(st.svc->bot_server_conninfo);
   server["dbname"] = st.row.db_name;
   server["user"] = st.row.db_role;

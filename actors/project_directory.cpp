@@ -268,6 +268,10 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
       [=](query_atom, const std::string& id, storage::project_read& read) {
         return forward(self, id, query_atom::value, std::move(read));
       },
+      [=](bot_logs_atom, const std::string& id) { return forward(self, id, bot_logs_atom::value); },
+      [=](bot_follow_atom, const std::string& id, std::string& last_event_id, event_sink& sink) {
+        return forward(self, id, bot_follow_atom::value, std::move(last_event_id), std::move(sink));
+      },
       [=](subscribe_atom, const std::string& id, std::string& last_event_id,
           std::int64_t conversation, event_sink& sink) {
         return forward(self, id, subscribe_atom::value, std::move(last_event_id), conversation,

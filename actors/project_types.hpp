@@ -54,6 +54,13 @@ using bot_put_atom = caf::atom_constant<caf::atom("botput")>;
 using bot_versions_atom = caf::atom_constant<caf::atom("botvers")>;
 using bot_secret_atom = caf::atom_constant<caf::atom("botsecret")>;
 using bot_runtime_atom = caf::atom_constant<caf::atom("botruntime")>;
+using bot_logs_atom = caf::atom_constant<caf::atom("botlogs")>;
+using bot_follow_atom = caf::atom_constant<caf::atom("botfollow")>;
+
+/// A project's bot log (docs/bot-contract.md, "Logs"): the entries, and bytes of their data,
+/// kept per project (the oldest go first).
+inline constexpr std::size_t bot_log_entries = 1000;
+inline constexpr std::size_t bot_log_bytes = 1024 * 1024;
 /// To a project actor: its secrets changed (a hosted bot's process restarts with them).
 using secrets_changed_atom = caf::atom_constant<caf::atom("secretschg")>;
 using secret_put_atom = caf::atom_constant<caf::atom("secput")>;

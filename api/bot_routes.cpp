@@ -2,6 +2,7 @@
 
 #include "actors/bot_runner.hpp"
 #include "actors/core/bot_definition.hpp"
+#include "actors/core/bot_log_filter.hpp"
 #include "actors/core/code_files.hpp"
 #include "actors/project_types.hpp"
 #include "api/actor_call.hpp"
@@ -177,6 +178,31 @@ void add_bot_routes(router& routes, project_routes_context ctx) {
                            fail_with(respond), actors::bot_runtime_atom::value,
                            std::string{req.param("project_id")});
                      }));
+  routes.add(
+      "GET", "/v1/projects/{project_id}/bot/logs",
+      guarded(*ctx.auth, access::own_project,
+              [&sys, dir, timeout](http_request&& req, responder respond) {
+                actors::bot::log_filter filter;
+                if (auto types = req.query_param("type"))
+                  if (auto why = actors::bot::read_log_types(std::string{*types}, filter.types))
+                    return respond(http_response::error(api_code::invalid_log_type, *why));
+                auto limit = parse_limit(req, 200, static_cast<int>(actors::bot::max_log_read));
+                if (auto* refused = std::get_if<http_response>(&limit))
+                  return respond(std::move(*refused));
+                filter.limit = static_cast<std::size_t>(std::get<int>(limit));
+                filter.contains = std::string{req.query_param("contains").value_or("")};
+                filter.after = std::string{req.query_param("after").value_or("")};
+                ask(
+                    sys, dir, timeout,
+                    [respond, filter](std::string& window) {
+                      auto items = actors::bot::filter_log(json::parse(window), filter);
+                      json out{{"items", items}};
+                      if (!items.empty()) out["last_id"] = items.back()["id"];
+                      respond(http_response::json(200, out));
+                    },
+                    fail_with(respond), actors::bot_logs_atom::value,
+                    std::string{req.param("project_id")});
+              }));
   routes.add("POST", "/v1/projects/{project_id}/bot/secret",
              guarded(*ctx.auth, access::own_project,
                      [&sys, dir, timeout](http_request&& req, responder respond) {

@@ -60,6 +60,32 @@ void add_event_routes(router& routes, project_routes_context ctx) {
                     },
                     fail_with(respond), caf::get_atom::value, project);
               }));
+  // The project's bot log, followed live (docs/bot-contract.md, "Logs").
+  routes.add(
+      "GET", "/v1/projects/{project_id}/bot/logs/stream",
+      guarded(*ctx.auth, access::own_project,
+              [&sys, dir, timeout](http_request&& req, responder respond) {
+                std::string last{req.header("last-event-id")
+                                     .value_or(req.query_param("last_event_id").value_or(""))};
+                std::string project{req.param("project_id")};
+                ask(
+                    sys, dir, timeout,
+                    [&sys, dir, timeout, respond, project, last](actors::project_info&) {
+                      http_response r;
+                      r.content_type = "text/event-stream";
+                      r.stream = [&sys, dir, timeout, project,
+                                  last](std::shared_ptr<stream_sink> sink) {
+                        sink->write(": paige bot log of project " + project + "\n\n");
+                        ask(
+                            sys, dir, timeout, [](caf::ok_atom) {},
+                            [sink](const caf::error&) { sink->close(); },
+                            actors::bot_follow_atom::value, project, last,
+                            actors::event_sink{std::make_shared<stream_subscriber>(sink)});
+                      };
+                      respond(std::move(r));
+                    },
+                    fail_with(respond), caf::get_atom::value, project);
+              }));
 }
 
 }  // namespace paige::api

@@ -94,6 +94,7 @@
   X(invalid_conversation_id, 422, "conversation_id is not an id")                                  \
   X(invalid_cursor, 422, "the cursor is not one this API issued")                                  \
   X(invalid_limit, 422, "limit is not a number in range")                                          \
+  X(invalid_log_type, 422, "type is not a comma list of event, output and process")                \
   X(invalid_desc, 422, "desc is not true or false")                                                \
   X(invalid_encoding, 422, "a path or query part is not valid %-encoded UTF-8")                    \
   X(invalid_recipient, 422, "to is not a WhatsApp id")                                             \

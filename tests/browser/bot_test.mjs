@@ -178,6 +178,11 @@ ${extra}`,
   await userSays("15550321", "hi");
   const reply = await eventually(async () => (await sentTo("15550321"))[0], "the hosted bot's answer");
   assert.equal(reply.message.text.body, "one: hi");
+  // The Logs card follows the log live: the deploy's output and the event, as text.
+  const log = page.getByLabel("Bot log");
+  await eventually(async () => (await log.textContent()).includes("<b>up</b> one"), "the output in the log");
+  await eventually(async () => (await log.textContent()).includes("from 15550321"), "the event in the log");
+  assert.equal(await page.locator('[aria-label="Bot log"] b').count(), 0);
 
   // A version that throws at start: refused with what it printed; the running one stays.
   await editor.fill(JSON.stringify({ kind: "code", files: files("two", "throw new Error('broken <i>bot</i>');") }, null, 2));

@@ -1,6 +1,7 @@
 // Code bots that Paige hosts (`{"kind": "code"}`, docs/bot-contract.md): each version installed
 // and started as its project's own process, events posted to it, its crashes, hangs and failed
 // deploys handled, end to end through the simulator with a real Node.js and a real Postgres.
+#include "tests/support/event_stream.hpp"
 #include "tests/support/pipeline.hpp"
 #include "tests/support/starter_walk.hpp"
 
@@ -80,6 +81,15 @@ json echo_files(const std::string& tag) {
   return {{"package.json", package_json().dump(2)}, {"server.js", echo_js(tag)}};
 }
 
+/// Saves a hosted bot's definition: the answer waits for its deploy, whose `npm ci` from the
+/// registry may take minutes on a busy machine.
+json_reply deploy(pipeline& p, const std::string& definition) {
+  http_connection c{p.s.server->port()};
+  auto r = c.request("PUT", "/v1/projects/" + p.project + "/bot", definition,
+                     {{"Authorization", "Bearer " + admin_key}}, std::chrono::minutes{6});
+  return {r.status, r.body.empty() ? json() : json::parse(r.body, nullptr, false)};
+}
+
 json runtime_of(pipeline& p) {
   return p.s.call("GET", "/v1/projects/" + p.project + "/bot/runtime").body;
 }
@@ -90,8 +100,7 @@ TEST_CASE(
     "a hosted code bot: deployed, signed events in per-contact order, a new version swapped in",
     "[integration][hosted_bot]") {
   pipeline p;
-  auto put =
-      p.s.call("PUT", "/v1/projects/" + p.project + "/bot", hosted_bot(echo_files("v1")).dump());
+  auto put = deploy(p, hosted_bot(echo_files("v1")).dump());
   REQUIRE(put.status == 201);
   CHECK(put.body["definition"]["kind"] == "code");
   auto runtime = runtime_of(p);
@@ -105,6 +114,47 @@ TEST_CASE(
   p.say("15550301", "whoami");
   auto who = p.replies("15550301", 1);
   if (::geteuid() == 0) CHECK(body_of(who[0]) != "0");
+
+  // The bot log: the process's start and output, and each event's record, followed live.
+  auto logs = [&](const std::string& query, const std::string& key = admin_key) {
+    return p.s.call("GET", "/v1/projects/" + p.project + "/bot/logs" + query, "", key);
+  };
+  auto started = logs("?type=process").body["items"];
+  REQUIRE(!started.empty());
+  CHECK(started[0]["data"]["what"] == "started");
+  CHECK(started[0]["data"]["pid"] == first_pid);
+  CHECK(logs("?type=output&contains=listening").body["items"].size() == 1);
+  json events;
+  REQUIRE(wait_until([&] {
+    events = logs("?type=event").body;
+    return events["items"].size() == 1;
+  }));
+  auto record = events["items"][0]["data"];
+  CHECK(record["wa_id"] == "15550301");
+  CHECK(record["status"] == 200);
+  CHECK(record["sends"] == 1);
+  CHECK(record["actions"].size() == 1);
+  CHECK(record["duration_ms"].get<double>() > 0);
+  CHECK(logs("?type=events").body["error"]["code"] == "invalid_log_type");
+  CHECK(logs("?limit=0").body["error"]["code"] == "invalid_limit");
+  {
+    event_stream follow(p.s.server->port(), "/v1/projects/" + p.project + "/bot/logs/stream",
+                        admin_key, events["last_id"]);
+    REQUIRE(follow.status() == 200);
+    p.say("15550301", "followed");
+    std::optional<sse_event> live;
+    while ((live = follow.next()) && live->type != "bot.event") {
+    }
+    REQUIRE(live);
+    CHECK(live->data["message_id"].get<std::int64_t>() > record["message_id"].get<std::int64_t>());
+  }
+  // Another project's key does not find it.
+  auto other = p.s.create("Other")["id"].get<std::string>();
+  REQUIRE(p.s.wait_status(other, "active"));
+  auto other_key =
+      p.s.call("POST", "/v1/projects/" + other + "/keys", json{{"name", "k"}}.dump()).body["key"];
+  CHECK(logs("", other_key.get<std::string>()).status == 404);
+  p.replies("15550301", 2);
 
   constexpr int contacts = 50, per_contact = 20;
   REQUIRE(p.write_concurrently("1777", contacts, per_contact) == 0);
@@ -123,11 +173,10 @@ TEST_CASE(
   }
 
   // A new version: started beside the old one, given the events once it answers its health.
-  REQUIRE(p.s.call("PUT", "/v1/projects/" + p.project + "/bot", hosted_bot(echo_files("v2")).dump())
-              .status == 201);
+  REQUIRE(deploy(p, hosted_bot(echo_files("v2")).dump()).status == 201);
   p.say("15550301", "after");
-  auto r = p.replies("15550301", 2);
-  CHECK(body_of(r[1]) == "v2: after");
+  auto r = p.replies("15550301", 3);
+  CHECK(body_of(r[2]) == "v2: after");
   CHECK(runtime_of(p)["pid"] != first_pid);
 
   // What changed from v1 to v2: server.js's one line.
@@ -147,7 +196,7 @@ TEST_CASE(
   CHECK(restored.body["version"] == v1 + 2);
   CHECK(runtime_of(p)["version_key"] == runtime["version_key"]);
   p.say("15550301", "restored");
-  CHECK(body_of(p.replies("15550301", 3)[2]) == "v1: restored");
+  CHECK(body_of(p.replies("15550301", 4)[3]) == "v1: restored");
   CHECK(p.s.call("POST", "/v1/projects/" + p.project + "/bot/versions/999/restore")
             .body["error"]["code"] == "bot_version_not_found");
   CHECK(p.s.call("GET", "/v1/projects/" + p.project + "/bot/diff?from=x").status == 422);
@@ -172,8 +221,7 @@ TEST_CASE(
     "stays",
     "[integration][hosted_bot]") {
   pipeline p;
-  REQUIRE(p.s.call("PUT", "/v1/projects/" + p.project + "/bot", hosted_bot(echo_files("v1")).dump())
-              .status == 201);
+  REQUIRE(deploy(p, hosted_bot(echo_files("v1")).dump()).status == 201);
   auto running = p.s.call("GET", "/v1/projects/" + p.project + "/bot").body;
 
   // npm ci refuses a lock file out of step with package.json, before it downloads anything.
@@ -182,7 +230,7 @@ TEST_CASE(
   unsynced["package-lock.json"] =
       json{{"name", "echo-bot"}, {"lockfileVersion", 3}, {"packages", {{"", json::object()}}}}
           .dump();
-  auto install = p.s.call("PUT", "/v1/projects/" + p.project + "/bot", hosted_bot(unsynced).dump());
+  auto install = deploy(p, hosted_bot(unsynced).dump());
   CHECK(install.status == 422);
   CHECK(install.body["error"]["code"] == "bot_deploy_failed");
   CHECK(install.body["error"]["details"]["stage"] == "install");
@@ -192,7 +240,7 @@ TEST_CASE(
   // A main that throws at once: refused with what it printed.
   auto crashing = echo_files("v3");
   crashing["server.js"] = "throw new Error('no config for this bot');\n";
-  auto start = p.s.call("PUT", "/v1/projects/" + p.project + "/bot", hosted_bot(crashing).dump());
+  auto start = deploy(p, hosted_bot(crashing).dump());
   CHECK(start.status == 422);
   CHECK(start.body["error"]["details"]["stage"] == "start");
   CHECK(start.body["error"]["details"]["output"].get<std::string>().find(
@@ -202,7 +250,7 @@ TEST_CASE(
   // a broken package.json is refused before anything runs.
   auto broken = echo_files("v4");
   broken["package.json"] = "{\"main\": ";
-  auto invalid = p.s.call("PUT", "/v1/projects/" + p.project + "/bot", hosted_bot(broken).dump());
+  auto invalid = deploy(p, hosted_bot(broken).dump());
   CHECK(invalid.status == 422);
   CHECK(invalid.body["error"]["code"] == "invalid_bot");
   CHECK(invalid.body["error"]["details"]["problems"][0]["pointer"] == "/files/package.json");
@@ -217,8 +265,7 @@ TEST_CASE(
     "handled once",
     "[integration][hosted_bot]") {
   pipeline p;
-  REQUIRE(p.s.call("PUT", "/v1/projects/" + p.project + "/bot", hosted_bot(echo_files("v1")).dump())
-              .status == 201);
+  REQUIRE(deploy(p, hosted_bot(echo_files("v1")).dump()).status == 201);
   auto pid = runtime_of(p)["pid"].get<int>();
   p.say("15550303", "slow");
   REQUIRE(wait_until([&] {
@@ -259,8 +306,7 @@ TEST_CASE("a hosted bot that hangs gets the fallback once, one that keeps crashi
   pipeline p;
   auto fallback = json{{"type", "text"}, {"text", {{"body", "One moment, please."}}}};
   REQUIRE(
-      p.s.call(
-             "PUT", "/v1/projects/" + p.project + "/bot",
+      deploy(p,
              hosted_bot(echo_files("v1"), {{"timeout_seconds", 1}, {"fallback", fallback}}).dump())
           .status == 201);
   p.say("15550304", "a");
@@ -276,8 +322,7 @@ TEST_CASE("a hosted bot that hangs gets the fallback once, one that keeps crashi
   // A version that answers its health check, then dies half a second later, every time.
   auto dying = echo_files("v2");
   dying["server.js"] = echo_js("v2") + "setTimeout(() => process.exit(3), 500);\n";
-  REQUIRE(p.s.call("PUT", "/v1/projects/" + p.project + "/bot",
-                   hosted_bot(dying, {{"timeout_seconds", 1}, {"fallback", fallback}}).dump())
+  REQUIRE(deploy(p, hosted_bot(dying, {{"timeout_seconds", 1}, {"fallback", fallback}}).dump())
               .status == 201);
   REQUIRE(wait_until([&] { return runtime_of(p)["state"] == "failed"; }, std::chrono::seconds{90}));
   auto failed = runtime_of(p);
@@ -288,8 +333,7 @@ TEST_CASE("a hosted bot that hangs gets the fallback once, one that keeps crashi
   CHECK(body_of(r[3]) == "One moment, please.");
   CHECK(p.message_error("anyone?")["code"] == "bot_unreachable");
   // A new deploy brings it back.
-  REQUIRE(p.s.call("PUT", "/v1/projects/" + p.project + "/bot", hosted_bot(echo_files("v3")).dump())
-              .status == 201);
+  REQUIRE(deploy(p, hosted_bot(echo_files("v3")).dump()).status == 201);
   p.say("15550304", "back");
   CHECK(body_of(p.replies("15550304", 5)[4]) == "v3: back");
 }
@@ -359,7 +403,7 @@ TEST_CASE(
   pipeline p;
   auto files = starter_files();
   files["probe.js"] = probe_js;
-  auto put = p.s.call("PUT", "/v1/projects/" + p.project + "/bot", hosted_bot(files).dump());
+  auto put = deploy(p, hosted_bot(files).dump());
   REQUIRE(put.status == 201);
   walk_starter_collect_info(p, "15550311");
   {
@@ -427,9 +471,7 @@ TEST_CASE(
     "[integration][hosted_bot]") {
   pipeline p({}, {"--bot-memory", "96MiB"});
   auto fallback = json{{"type", "text"}, {"text", {{"body", "One moment, please."}}}};
-  REQUIRE(p.s.call("PUT", "/v1/projects/" + p.project + "/bot",
-                   hosted_bot(echo_files("v1"), {{"fallback", fallback}}).dump())
-              .status == 201);
+  REQUIRE(deploy(p, hosted_bot(echo_files("v1"), {{"fallback", fallback}}).dump()).status == 201);
   p.say("15550305", "hog");
   auto r = p.replies("15550305", 1);
   CHECK(body_of(r[0]) == "One moment, please.");

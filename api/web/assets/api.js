@@ -53,6 +53,8 @@ export const operations = {
   botVersions: ["GET", "/v1/projects/{project_id}/bot/versions"],
   rotateBotSecret: ["POST", "/v1/projects/{project_id}/bot/secret"],
   botRuntime: ["GET", "/v1/projects/{project_id}/bot/runtime"],
+  botLogs: ["GET", "/v1/projects/{project_id}/bot/logs"],
+  botLogStream: ["GET", "/v1/projects/{project_id}/bot/logs/stream"],
   restoreBotVersion: ["POST", "/v1/projects/{project_id}/bot/versions/{version}/restore"],
   botDiff: ["GET", "/v1/projects/{project_id}/bot/diff"],
   listSecrets: ["GET", "/v1/projects/{project_id}/secrets"],

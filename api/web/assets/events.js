@@ -45,10 +45,11 @@ export function sseParser() {
  * Follows the project's events until stop() is called: onEvent(type, data) for each event,
  * onStatus("live" | "reconnecting", detail) when the connection changes. A dropped stream is
  * resumed with Last-Event-ID, so nothing in the server's replay window is missed; what is no
- * longer kept arrives as an "events.lost" event (the page reloads its state).
+ * longer kept arrives as an "events.lost" event (the page reloads its state). `op` names another
+ * stream of the same kind (the bot log's), and `after` the id to resume after.
  */
-export function followEvents(projectId, { onEvent, onStatus, conversationId } = {}) {
-  let lastId = null;
+export function followEvents(projectId, { onEvent, onStatus, conversationId, op = "events", after = null } = {}) {
+  let lastId = after;
   let stopped = false;
   let controller = null;
   let delay = 500;
@@ -58,7 +59,7 @@ export function followEvents(projectId, { onEvent, onStatus, conversationId } = 
       controller = new AbortController();
       try {
         const headers = lastId ? { "Last-Event-ID": lastId } : {};
-        const { url, init } = requestOf("events", { project_id: projectId },
+        const { url, init } = requestOf(op, { project_id: projectId },
           { query: { conversation_id: conversationId }, headers });
         const res = await fetch(url, { ...init, signal: controller.signal });
         if (res.status === 401) {

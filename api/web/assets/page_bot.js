@@ -8,6 +8,7 @@ import { projectFrame } from "./frame.js";
 import { lineOf, locatePointer, selectPointer } from "./json_pointer.js";
 import { secretsPanel, shownOnce } from "./secrets_panel.js";
 import { deployFailure, processPanel, showDiff } from "./bot_process.js";
+import { logsPanel } from "./bot_logs.js";
 
 /** What a version is, in a word: its states, a hosted bot's files, or an external bot's URL. */
 function describe(definition) {
@@ -25,6 +26,8 @@ export function botPage(ctx) {
   const shown = h("div");  // the bot secret, the once Paige shows it
   const secrets = secretsPanel(id, shown);
   const botProcess = processPanel(id);
+  const logs = logsPanel(id);
+  ctx.onDispose(() => logs.stop());
   const diff = h("div");
 
   const select = (pointer) => selectPointer(editor, pointer);
@@ -117,6 +120,7 @@ export function botPage(ctx) {
   load();
   loadVersions();
   botProcess.reload();
+  logs.start();
   return projectFrame(ctx, "bot", h("div", {},
     h("section", { class: "card" },
       h("div", { class: "row" }, h("h2", {}, "Bot definition"), current),
@@ -124,6 +128,7 @@ export function botPage(ctx) {
       editor, problems, shown,
       h("div", { class: "buttons" }, h("button", { type: "button", class: "primary", onclick: save }, "Save new version"))),
     botProcess.card,
+    logs.card,
     h("section", { class: "card" }, h("h2", {}, "Versions"), h("p", { class: "muted" }, "The last 20 are kept."), versions, diff),
     secrets));
 }
