@@ -1051,6 +1051,23 @@ bot::fetch_result fetched_rows(storage::database_outcome& outcome) {
 
 void run_queries(self_ptr self);
 
+/// What takes a query's or request's result from now on: it is measured in `metric` (by
+/// outcome), kept with the front step, and the step runs on.
+std::function<void(bot::fetch_result)> on_fetched(self_ptr self, const char* metric,
+                                                  const char* help) {
+  auto started = std::chrono::steady_clock::now();
+  return [self, started, metric, help](bot::fetch_result r) {
+    auto& st = self->state;
+    if (auto* m = st.ctx->metrics)
+      m->histograms(metric, help, {"outcome"}, metrics::latency_buckets())
+          .with({r.ok ? "ok" : "failed"})
+          .observe(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    st.steps.front().fetched.push_back(std::move(r));
+    run_queries(self);
+  };
+}
+
 /// What a request's answer gave the step: the answer, or why none came (or why it is refused:
 /// too large).
 bot::fetch_result answered(const bot_reply& reply) {
@@ -1066,18 +1083,8 @@ bot::fetch_result answered(const bot_reply& reply) {
 /// actor, which adds the secrets its headers name, then runs the step on.
 void run_request(self_ptr self, bot::fetch_request fetch) {
   auto& st = self->state;
-  auto started = std::chrono::steady_clock::now();
-  auto got = [self, started](bot::fetch_result r) {
-    auto& st = self->state;
-    if (auto* m = st.ctx->metrics)
-      m->histograms("paige_bot_http_seconds", "declarative bots' requests, from asked to answered",
-                    {"outcome"}, metrics::latency_buckets())
-          .with({r.ok ? "ok" : "failed"})
-          .observe(
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    st.steps.front().fetched.push_back(std::move(r));
-    run_queries(self);
-  };
+  auto got = on_fetched(self, "paige_bot_http_seconds",
+                        "declarative bots' requests, from asked to answered");
   auto project = caf::actor_cast<caf::actor>(st.ctx->project);
   auto timeout = fetch.timeout + std::chrono::seconds{15};
   self->request(project, timeout, bot_http_atom::value, std::move(fetch))
@@ -1121,19 +1128,8 @@ void run_queries(self_ptr self) {
   rules.watchdog = st.ctx->watchdog;
   storage::table_request request{storage::read_query_request{
       fetch.sql, json(fetch.params), bot::max_query_rows, bot::max_query_bytes}};
-  auto started = std::chrono::steady_clock::now();
-  auto got = [self, started](bot::fetch_result r) {
-    auto& st = self->state;
-    if (auto* m = st.ctx->metrics)
-      m->histograms("paige_bot_query_seconds",
-                    "declarative bots' queries, from asked to answered (waits included)",
-                    {"outcome"}, metrics::latency_buckets())
-          .with({r.ok ? "ok" : "failed"})
-          .observe(
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    st.steps.front().fetched.push_back(std::move(r));
-    run_queries(self);
-  };
+  auto got = on_fetched(self, "paige_bot_query_seconds",
+                        "declarative bots' queries, from asked to answered (waits included)");
   // The pool answers every job (one that waited past bot_query_wait as failed); the request's
   // own deadline only covers a worker that hangs past the statement's timeout and the
   // watchdog's.

@@ -1,5 +1,7 @@
 #include "actors/core/bot_interpreter.hpp"
 
+#include "common/url_text.hpp"
+
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -284,7 +286,7 @@ std::string interpolate(const std::string& tmpl, const conversation_view& conv,
     } else if (name.rfind("http.", 0) == 0 && answers) {
       value = answer_value(*answers, name.substr(5));
     }
-    out += url_values ? url_encode(value) : value;
+    out += url_values ? url_text::percent_encode(value) : value;
     i = close + 2;
   }
   if (i < tmpl.size()) out.append(tmpl, i, std::string::npos);

@@ -169,22 +169,6 @@ std::map<std::string, http_call> compile_requests(const json& doc, const code_ta
   return out;
 }
 
-std::string url_encode(const std::string& value) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size());
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 json answer_of(unsigned status, const std::string& body) {
   auto parsed = json::parse(body, nullptr, false);
   return {{"status", status}, {"body", parsed.is_discarded() ? json(body) : std::move(parsed)}};

@@ -50,10 +50,6 @@ std::map<std::string, http_call> compile_requests(const nlohmann::json& doc,
                                                   const code_target_rules& rules,
                                                   std::vector<problem>& problems);
 
-/// `value` %-encoded for a URL's path segment or query value: RFC 3986's unreserved
-/// characters stay, every other byte is %XX.
-std::string url_encode(const std::string& value);
-
 /// A request's answer as a step reads it: {"status", "body"}, the body parsed when it is JSON,
 /// otherwise its text.
 nlohmann::json answer_of(unsigned status, const std::string& body);
