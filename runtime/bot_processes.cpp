@@ -162,6 +162,25 @@ bot_processes::bot_processes(bot_process_options opts)
                   fs::perm_options::replace);
 }
 
+bot_processes::install_slot::install_slot(bot_processes& owner) : owner_(owner) {
+  std::unique_lock lock{owner_.mutex_};
+  // Waits its turn within the install's own time box: past it, the deploy fails as slow.
+  if (!owner_.install_freed_.wait_for(lock, owner_.opts_.install_timeout, [&] {
+        return owner_.installs_ < owner_.opts_.concurrent_installs;
+      }))
+    throw std::runtime_error("other projects' installs held every install slot for " +
+                             std::to_string(owner_.opts_.install_timeout.count() / 1000) + " s");
+  ++owner_.installs_;
+}
+
+bot_processes::install_slot::~install_slot() {
+  {
+    std::lock_guard lock{owner_.mutex_};
+    --owner_.installs_;
+  }
+  owner_.install_freed_.notify_one();
+}
+
 void bot_processes::set_api_url(std::string url) {
   {
     std::lock_guard lock{mutex_};
@@ -201,7 +220,7 @@ actors::bot_process bot_processes::launch(const actors::bot_launch& l,
   std::vector<std::pair<int, rlim_t>> limits{{RLIMIT_DATA, opts_.memory_bytes},
                                              {RLIMIT_NOFILE, opts_.open_files}};
   try {
-    std::lock_guard lock{mutex_};
+    std::unique_lock lock{mutex_};
     // Watchers of processes that ended are joined here, at the next launch.
     for (auto it = processes_.begin(); it != processes_.end();) {
       bool done;
@@ -225,6 +244,12 @@ actors::bot_process bot_processes::launch(const actors::bot_launch& l,
       }
       limits.push_back({RLIMIT_NPROC, opts_.processes});
     }
+    // One project's install never holds another project's launch: only the project's own
+    // launches wait for each other (they may write the same version's directory).
+    auto mine = project_locks_[l.project_id];
+    if (!mine) mine = project_locks_[l.project_id] = std::make_shared<std::mutex>();
+    lock.unlock();
+    std::lock_guard project_lock{*mine};
     fs::create_directories(home);
     give_to(project_dir, user);
     give_to(home, user);
@@ -250,6 +275,7 @@ actors::bot_process bot_processes::launch(const actors::bot_launch& l,
         npm.cwd = partial.string();
         npm.user = user;
         npm.limits = limits;
+        install_slot slot{*this};
         auto installed = run_process(npm, opts_.install_timeout, output_tail);
         result.output = std::move(installed.output);
         if (installed.exit_code != 0) {
@@ -348,6 +374,17 @@ void bot_processes::forget(const std::string& project_id) {
     std::unique_lock lock{proc->m};
     proc->changed.wait_for(lock, std::chrono::seconds{10}, [&] { return proc->exited; });
   }
+  // A launch in the middle of writing or installing one of its versions ends first.
+  std::shared_ptr<std::mutex> writing;
+  {
+    std::lock_guard lock{mutex_};
+    if (auto it = project_locks_.find(project_id); it != project_locks_.end()) {
+      writing = it->second;
+      project_locks_.erase(it);
+    }
+  }
+  std::unique_lock<std::mutex> written;
+  if (writing) written = std::unique_lock{*writing};
   std::error_code ec;
   fs::remove_all(fs::path{opts_.dir} / project_id, ec);
   if (ec) log::warn("bot.files_not_removed", {{"project", project_id}, {"reason", ec.message()}});

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,6 +33,9 @@ struct bot_process_options {
   /// longer for it (bench/README.md: nice 10 doubled the reply p50).
   int nice = 0;
   std::chrono::milliseconds install_timeout{300000};
+  /// `npm ci` runs at once, server-wide (each may take a core and hundreds of MiB); the others
+  /// wait their turn.
+  std::size_t concurrent_installs = 2;
   std::chrono::milliseconds start_timeout{30000};
 };
 
@@ -55,8 +59,26 @@ class bot_processes : public actors::bot_host {
  private:
   bot_process_options opts_;
   bool own_accounts_;
-  std::mutex mutex_;  ///< guards processes_, api_url_ and account creation
+  /// Holds one of the concurrent_installs slots while it lives.
+  class install_slot {
+   public:
+    explicit install_slot(bot_processes& owner);
+    ~install_slot();
+    install_slot(const install_slot&) = delete;
+    install_slot& operator=(const install_slot&) = delete;
+
+   private:
+    bot_processes& owner_;
+  };
+
+  /// Guards processes_, project_locks_, installs_, api_url_ and account creation; never held
+  /// while a version is written or installed.
+  std::mutex mutex_;
   std::list<std::shared_ptr<process>> processes_;
+  /// Per project: held while one of its versions is written and installed.
+  std::map<std::string, std::shared_ptr<std::mutex>> project_locks_;
+  std::size_t installs_ = 0;
+  std::condition_variable install_freed_;
   std::string api_url_;
   std::condition_variable api_url_set_;
 };
