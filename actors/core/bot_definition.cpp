@@ -248,15 +248,7 @@ struct compiler {
           else
             compiled.params.push_back(params[i].get<std::string>());
         }
-      const auto& timeout = member_of(q, "timeout_ms");
-      if (!timeout.is_null()) {
-        if (!timeout.is_number_integer() || timeout.get<std::int64_t>() < 1 ||
-            timeout.get<std::int64_t>() > max_query_timeout.count())
-          add(at + "/timeout_ms", "'timeout_ms' is a whole number from 1 to " +
-                                      std::to_string(max_query_timeout.count()));
-        else
-          compiled.timeout = std::chrono::milliseconds{timeout.get<std::int64_t>()};
-      }
+      read_timeout_ms(q, at, max_query_timeout, compiled.timeout, problems);
       out.emplace(name, std::move(compiled));
     }
     return out;

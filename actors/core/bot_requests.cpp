@@ -129,20 +129,24 @@ struct request_compiler {
     check_headers(member_of(r, "headers"), at + "/headers", out);
     out.body = member_of(r, "body");
     if (!out.body.is_null() && out.method == "GET") add(at + "/body", "a GET request has no body");
-    const auto& timeout = member_of(r, "timeout_ms");
-    if (!timeout.is_null()) {
-      if (!timeout.is_number_integer() || timeout.get<std::int64_t>() < 1 ||
-          timeout.get<std::int64_t>() > max_request_timeout.count())
-        add(at + "/timeout_ms", "'timeout_ms' is a whole number from 1 to " +
-                                    std::to_string(max_request_timeout.count()));
-      else
-        out.timeout = std::chrono::milliseconds{timeout.get<std::int64_t>()};
-    }
+    read_timeout_ms(r, at, max_request_timeout, out.timeout, problems);
     return out;
   }
 };
 
 }  // namespace
+
+void read_timeout_ms(const json& obj, const std::string& at, std::chrono::milliseconds max,
+                     std::chrono::milliseconds& timeout, std::vector<problem>& problems) {
+  const auto& given = member_of(obj, "timeout_ms");
+  if (given.is_null()) return;
+  if (!given.is_number_integer() || given.get<std::int64_t>() < 1 ||
+      given.get<std::int64_t>() > max.count())
+    problems.push_back({at + "/timeout_ms",
+                        "'timeout_ms' is a whole number from 1 to " + std::to_string(max.count())});
+  else
+    timeout = std::chrono::milliseconds{given.get<std::int64_t>()};
+}
 
 std::map<std::string, http_call> compile_requests(const json& doc, const code_target_rules& rules,
                                                   std::vector<problem>& problems) {

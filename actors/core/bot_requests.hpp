@@ -44,6 +44,12 @@ struct http_call {
   std::chrono::milliseconds timeout = default_request_timeout;
 };
 
+/// Reads `obj`'s "timeout_ms" (1 to `max`) into `timeout`, left as is when absent; otherwise
+/// a problem at `at`/timeout_ms.
+void read_timeout_ms(const nlohmann::json& obj, const std::string& at,
+                     std::chrono::milliseconds max, std::chrono::milliseconds& timeout,
+                     std::vector<problem>& problems);
+
 /// The definition's `requests`, each problem appended to `problems` with its JSON pointer.
 /// URLs are held to what `rules` allow of a code bot's (https://, or http:// to loopback).
 std::map<std::string, http_call> compile_requests(const nlohmann::json& doc,
