@@ -12,6 +12,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <utility>
 
 namespace paige::actors {
 namespace {
@@ -24,6 +25,7 @@ using bot_exit_atom = caf::atom_constant<caf::atom("botexit")>;
 using bot_output_atom = caf::atom_constant<caf::atom("botoutput")>;
 using bot_restart_atom = caf::atom_constant<caf::atom("botrestart")>;
 using bot_recheck_atom = caf::atom_constant<caf::atom("botrecheck")>;
+using bot_idle_atom = caf::atom_constant<caf::atom("botidle")>;
 
 /// Output kept per project (the active process's, or the failed start's).
 constexpr std::size_t kept_output = 64 * 1024;
@@ -32,6 +34,11 @@ constexpr auto stable_run = std::chrono::minutes{1};
 constexpr auto longest_backoff = std::chrono::seconds{30};
 /// How long after a failed post the runner looks whether the process died under it.
 constexpr auto exit_recheck = std::chrono::milliseconds{500};
+/// A preview's process stops after this long without a preview.
+constexpr auto preview_idle = std::chrono::minutes{5};
+
+/// What a launch is for: the active version, a deploy's candidate, or a preview's version.
+enum launch_role : int { active_role, candidate_role, preview_role };
 
 /// A process of one version.
 struct running {
@@ -48,7 +55,8 @@ struct hosted_event {
   std::string body;
   caf::response_promise rp;
   int posts = 0;
-  int posted_to = 0;  ///< the pid of the last post
+  int posted_to = 0;     ///< the pid of the last post
+  bool preview = false;  ///< for the preview's process (posted once, never again)
 };
 
 struct hosted_bot {
@@ -65,6 +73,12 @@ struct hosted_bot {
   std::string failure;
   std::map<std::uint64_t, hosted_event> events;  ///< by the runner's event number
   std::deque<std::uint64_t> waiting;             ///< events held until the process runs
+  /// A version previewed that is not the active one runs in a process of its own.
+  std::optional<bot_launch> preview_launch;
+  std::optional<running> preview;
+  std::uint64_t preview_launching = 0;
+  std::deque<std::uint64_t> preview_waiting;  ///< preview events held until it runs
+  clock::time_point preview_used;
 };
 
 struct runner_state {
@@ -138,21 +152,22 @@ void give_up(hosted_event& ev, std::string why) {
 }
 
 /// Starts `launch` on a worker of its own (installing and starting block), reporting back
-/// with bot_launched_atom: `number` tells which launch it was, `candidate` whether a deploy's.
+/// with bot_launched_atom: `number` tells which launch it was, `role` what it is for.
 void start_launch(self_ptr self, const std::string& project, const bot_launch& launch,
-                  std::uint64_t number, bool candidate = false) {
+                  std::uint64_t number, launch_role role = active_role) {
   caf::actor me = caf::actor_cast<caf::actor>(self);
   auto host = self->state.host;
-  self->spawn<caf::detached>([me, host, project, launch, number, candidate](caf::blocking_actor*) {
-    auto output = [me, project](int pid, std::string chunk) {
-      caf::anon_send(me, bot_output_atom::value, project, pid, std::move(chunk));
-    };
-    auto exited = [me, project](int pid, int status) {
-      caf::anon_send(me, bot_exit_atom::value, project, pid, status);
-    };
-    auto started = host->launch(launch, output, exited);
-    caf::anon_send(me, bot_launched_atom::value, project, number, candidate, std::move(started));
-  });
+  self->spawn<caf::detached>(
+      [me, host, project, launch, number, role = static_cast<int>(role)](caf::blocking_actor*) {
+        auto output = [me, project](int pid, std::string chunk) {
+          caf::anon_send(me, bot_output_atom::value, project, pid, std::move(chunk));
+        };
+        auto exited = [me, project](int pid, int status) {
+          caf::anon_send(me, bot_exit_atom::value, project, pid, status);
+        };
+        auto started = host->launch(launch, output, exited);
+        caf::anon_send(me, bot_launched_atom::value, project, number, role, std::move(started));
+      });
 }
 
 void post(self_ptr self, const std::string& project, std::uint64_t number);
@@ -164,25 +179,31 @@ void flush(self_ptr self, const std::string& project) {
   for (auto number : waiting) post(self, project, number);
 }
 
-/// Posts one event to the active process, holding it if there is none yet.
+/// Posts one event to the active process (a preview's to the preview's), holding it if there
+/// is none yet.
 void post(self_ptr self, const std::string& project, std::uint64_t number) {
   auto& bot = self->state.bots[project];
   auto it = bot.events.find(number);
   if (it == bot.events.end()) return;
   auto& ev = it->second;
-  if (bot.now == hosted_bot::phase::failed) {
+  if (!ev.preview && bot.now == hosted_bot::phase::failed) {
     give_up(ev, "the bot's process failed: " + bot.failure);
     bot.events.erase(it);
     return;
   }
-  if (bot.now != hosted_bot::phase::running || !bot.active) {
+  if (ev.preview && !bot.preview) {
+    bot.preview_waiting.push_back(number);
+    return;
+  }
+  if (!ev.preview && (bot.now != hosted_bot::phase::running || !bot.active)) {
     bot.waiting.push_back(number);
     return;
   }
+  const auto& process = ev.preview ? *bot.preview : *bot.active;
   auto target = std::make_shared<bot::code_target>(*ev.target);
-  target->url = "http://127.0.0.1:" + std::to_string(bot.active->port) + "/paige/events";
+  target->url = "http://127.0.0.1:" + std::to_string(process.port) + "/paige/events";
   ++ev.posts;
-  ev.posted_to = bot.active->pid;
+  ev.posted_to = process.pid;
   self->request(self->state.caller, target->timeout + std::chrono::seconds{2},
                 bot_event_atom::value, code_target_ptr{target}, ev.event_id, ev.body)
       .then(
@@ -194,7 +215,8 @@ void post(self_ptr self, const std::string& project, std::uint64_t number) {
             if (it == bot.events.end()) return;
             // No answer and no time box passed: the connection failed. If the process died
             // under the event it is posted again once it runs; the exit may not be known yet.
-            if (reply.status == 0 && !reply.timed_out && it->second.posts < max_event_posts) {
+            if (reply.status == 0 && !reply.timed_out && !it->second.preview &&
+                it->second.posts < max_event_posts) {
               self->delayed_send(self, exit_recheck, bot_recheck_atom::value, project, number,
                                  std::move(reply));
               return;
@@ -240,6 +262,59 @@ void on_crash(self_ptr self, const std::string& project, const std::string& why)
   self->delayed_send(self, delay, bot_restart_atom::value, project, number);
 }
 
+/// Runs `launch` in the project's preview process: the one running if it is that version,
+/// else a new one (the preview of another version ends; its held events are answered).
+void start_preview(self_ptr self, const std::string& project, bot_launch launch) {
+  auto& bot = self->state.bots[project];
+  bot.preview_used = clock::now();
+  self->delayed_send(self, preview_idle + std::chrono::seconds{1}, bot_idle_atom::value, project);
+  if (bot.preview_launch && bot.preview_launch->key == launch.key &&
+      bot.preview_launch->env == launch.env)
+    return;
+  if (bot.preview) self->state.host->stop(bot.preview->pid, std::chrono::seconds{0});
+  bot.preview.reset();
+  for (auto number : std::exchange(bot.preview_waiting, {})) {
+    auto it = bot.events.find(number);
+    if (it == bot.events.end()) continue;
+    give_up(it->second, "another version of the bot is being previewed");
+    bot.events.erase(it);
+  }
+  bot.preview_launch = std::move(launch);
+  bot.preview_launching = ++self->state.next;
+  start_launch(self, project, *bot.preview_launch, bot.preview_launching, preview_role);
+}
+
+/// The preview's process started (its held events are posted) or could not (they are
+/// answered without it).
+void preview_launched(self_ptr self, const std::string& project, std::uint64_t number,
+                      const bot_process& started) {
+  auto& bot = self->state.bots[project];
+  if (number != bot.preview_launching || !bot.preview_launch) {
+    if (started.ok) self->state.host->stop(started.pid, std::chrono::seconds{0});
+    return;
+  }
+  bot.preview_launching = 0;
+  log_output(bot.preview_launch->log, started.pid, started.output);
+  if (!started.ok) {
+    for (auto n : std::exchange(bot.preview_waiting, {})) {
+      auto it = bot.events.find(n);
+      if (it == bot.events.end()) continue;
+      give_up(it->second, "the version could not start for the preview: its " + started.stage +
+                              " failed (the output is in the bot's logs)");
+      bot.events.erase(it);
+    }
+    bot.preview_launch.reset();
+    return;
+  }
+  bot.preview = running{started.pid, started.port, bot.preview_launch->key, clock::now()};
+  log_entry(bot.preview_launch->log, "bot.process",
+            {{"what", "started"},
+             {"pid", started.pid},
+             {"version_key", bot.preview_launch->key},
+             {"preview", true}});
+  for (auto n : std::exchange(bot.preview_waiting, {})) post(self, project, n);
+}
+
 json status_of(const hosted_bot& bot) {
   json s{{"state", phase_name(bot.now)},
          {"version_key", bot.launch.key},
@@ -264,7 +339,7 @@ caf::behavior bot_runner(self_ptr self, std::shared_ptr<bot_host> host, caf::act
         auto rp = self->make_response_promise();
         bot.deploying = rp;
         bot.candidate_launch = launch;
-        start_launch(self, project, launch, ++self->state.next, true);
+        start_launch(self, project, launch, ++self->state.next, candidate_role);
         return rp;
       },
       [=](bot_activate_atom, const std::string& project, const std::string& key, bool keep) {
@@ -311,6 +386,7 @@ caf::behavior bot_runner(self_ptr self, std::shared_ptr<bot_host> host, caf::act
         auto& bot = it->second;
         if (bot.active) self->state.host->stop(bot.active->pid, std::chrono::seconds{5});
         if (bot.candidate) self->state.host->stop(bot.candidate->pid, std::chrono::seconds{0});
+        if (bot.preview) self->state.host->stop(bot.preview->pid, std::chrono::seconds{0});
         for (auto& [_, ev] : bot.events) give_up(ev, "the project's bot is no longer hosted");
         if (bot.deploying) bot.deploying->deliver(bot_deployed{false, "start", "stopped"});
         self->state.bots.erase(it);
@@ -321,7 +397,7 @@ caf::behavior bot_runner(self_ptr self, std::shared_ptr<bot_host> host, caf::act
         self->spawn<caf::detached>(
             [host, project](caf::blocking_actor*) { host->forget(project); });
       },
-      [=](bot_launched_atom, const std::string& project, std::uint64_t number, bool candidate,
+      [=](bot_launched_atom, const std::string& project, std::uint64_t number, int role,
           bot_process& started) {
         auto it = self->state.bots.find(project);
         if (it == self->state.bots.end()) {
@@ -330,7 +406,8 @@ caf::behavior bot_runner(self_ptr self, std::shared_ptr<bot_host> host, caf::act
           return;
         }
         auto& bot = it->second;
-        if (candidate) {
+        if (role == preview_role) return preview_launched(self, project, number, started);
+        if (role == candidate_role) {
           if (!bot.deploying) {
             if (started.ok) self->state.host->stop(started.pid, std::chrono::seconds{0});
             return;
@@ -385,6 +462,10 @@ caf::behavior bot_runner(self_ptr self, std::shared_ptr<bot_host> host, caf::act
         log_entry(log_of(bot), "bot.process",
                   {{"what", "exited"}, {"pid", pid}, {"how", describe_exit(status)}});
         if (bot.candidate && bot.candidate->pid == pid) bot.candidate.reset();
+        if (bot.preview && bot.preview->pid == pid) {
+          bot.preview.reset();
+          bot.preview_launch.reset();  // the next preview starts it again
+        }
         if (!bot.active || bot.active->pid != pid) return;
         keep_output(bot.output, "\n[paige] the process " + describe_exit(status) + "\n");
         on_crash(self, project, "the process " + describe_exit(status));
@@ -396,9 +477,11 @@ caf::behavior bot_runner(self_ptr self, std::shared_ptr<bot_host> host, caf::act
         // Before its launch reported back, a process's output comes with the report.
         bool active = bot.active && bot.active->pid == pid;
         bool candidate = bot.candidate && bot.candidate->pid == pid;
+        bool preview = bot.preview && bot.preview->pid == pid;
         if (active) keep_output(bot.output, chunk);
         if (candidate) keep_output(bot.candidate_output, chunk);
         if (active || candidate) log_output(log_of(bot), pid, chunk);
+        if (preview) log_output(bot.preview_launch->log, pid, chunk);
       },
       [=](bot_event_atom, const std::string& project, const code_target_ptr& target,
           std::int64_t event_id, std::string& body) -> caf::result<bot_reply> {
@@ -410,6 +493,28 @@ caf::behavior bot_runner(self_ptr self, std::shared_ptr<bot_host> host, caf::act
         bot.events.emplace(number, hosted_event{event_id, target, std::move(body), rp, 0, 0});
         post(self, project, number);
         return rp;
+      },
+      [=](bot_preview_atom, const std::string& project, bot_launch& launch,
+          const code_target_ptr& target, std::string& body) -> caf::result<bot_reply> {
+        auto& bot = self->state.bots[project];
+        auto number = ++self->state.next;
+        auto rp = self->make_response_promise();
+        // The active version answers its own previews (and holds them while it restarts).
+        bool active = bot.launch.key == launch.key && bot.launch.env == launch.env &&
+                      bot.now != hosted_bot::phase::failed && (bot.active || bot.launching);
+        bot.events.emplace(number, hosted_event{0, target, std::move(body), rp, 0, 0, !active});
+        if (!active) start_preview(self, project, std::move(launch));
+        post(self, project, number);
+        return rp;
+      },
+      [=](bot_idle_atom, const std::string& project) {
+        auto it = self->state.bots.find(project);
+        if (it == self->state.bots.end() || !it->second.preview) return;
+        auto& bot = it->second;
+        if (clock::now() - bot.preview_used < preview_idle) return;
+        self->state.host->stop(bot.preview->pid, std::chrono::seconds{0});
+        bot.preview.reset();
+        bot.preview_launch.reset();
       },
       [=](bot_recheck_atom, const std::string& project, std::uint64_t number, bot_reply& reply) {
         auto found = self->state.bots.find(project);

@@ -19,6 +19,10 @@
 ///   (bot_event_atom, project_id, code_target_ptr, event_id, body) → bot_reply
 ///       posts the event to the active process; an event the process did not answer because it
 ///       died (or was restarting) is posted again once it runs, at most `max_event_posts` times
+///   (bot_preview_atom, project_id, bot_launch, code_target_ptr, body) → bot_reply
+///       posts a preview's event (docs/bot-preview.md) to the version `launch`: the active
+///       process if it runs that version, else the project's preview process, started for it
+///       (and stopped after 5 idle minutes, or for the preview of another version). Posted once.
 ///   (bot_status_atom, project_id) → std::string (JSON: state, pid, restarts, output)
 ///
 /// A process that exits is restarted with backoff (1 s doubling to 30 s); one that exited
@@ -51,6 +55,7 @@ using bot_ensure_atom = caf::atom_constant<caf::atom("botensure")>;
 using bot_stop_atom = caf::atom_constant<caf::atom("botstop")>;
 using bot_status_atom = caf::atom_constant<caf::atom("botstatus")>;
 using bot_forget_atom = caf::atom_constant<caf::atom("botforget")>;
+using bot_preview_atom = caf::atom_constant<caf::atom("botpreview")>;
 
 /// The longest a deploy may take: npm ci (5 minutes at most) and the start.
 inline constexpr std::chrono::minutes hosted_deploy_wait{7};

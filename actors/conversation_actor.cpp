@@ -1,6 +1,7 @@
 #include "actors/conversation_actor.hpp"
 
 #include "actors/bot_caller.hpp"
+#include "actors/bot_fetches.hpp"
 #include "actors/core/code_bot_contract.hpp"
 #include "actors/core/conversation_phases.hpp"
 #include "actors/core/flow_exchange.hpp"
@@ -922,37 +923,11 @@ void send_first(self_ptr self, waiting_inbound w) {
 bot::step_result read_reply(self_ptr self, const bot::conversation_view& view,
                             const bot_reply& reply) {
   auto& p = self->state.steps.front();
-  std::string code;
-  std::string detail;
-  if (reply.status == 200) {
-    const auto& system = storage::system_table_names();
-    auto read = bot::read_answer(reply.body, view, {system.begin(), system.end()});
-    if (auto* step = std::get_if<bot::step_result>(&read)) return std::move(*step);
-    const auto& problems = std::get<std::vector<problem>>(read);
-    code = "bot_answer_invalid";
-    detail = "the bot's answer has " + std::to_string(problems.size()) + " problem(s), first " +
-             (problems.front().pointer.empty() ? std::string{"(the whole answer)"}
-                                               : problems.front().pointer) +
-             ": " + problems.front().message;
-  } else if (reply.status != 0) {
-    code = "bot_status";
-    detail = "the bot answered HTTP " + std::to_string(reply.status);
-  } else if (reply.timed_out) {
-    code = "bot_timeout";
-    detail =
-        "the bot did not answer within " + std::to_string(p.bot->code->timeout.count()) + " ms";
-  } else {
-    code = "bot_unreachable";
-    detail = "the exchange with the bot failed: " + reply.error;
-  }
-  // Recorded as skipped, but not without effects: the fallback is sent.
-  p.skipped = std::move(code);
-  p.skipped_detail = std::move(detail);
-  bot::step_result fallback;
-  fallback.state = view.state;
-  fallback.vars = view.vars;
-  if (!p.bot->code->fallback.is_null()) fallback.sends.push_back(p.bot->code->fallback);
-  return fallback;
+  const auto& system = storage::system_table_names();
+  // Recorded as skipped when the bot failed, but not without effects: the fallback is sent.
+  return bot::step_of_exchange({reply.status, reply.timed_out, reply.error, reply.body}, view,
+                               *p.bot->code, {system.begin(), system.end()}, p.skipped,
+                               p.skipped_detail);
 }
 
 /// Largest answer a bot log record shows whole (a larger one shows its size).
@@ -1040,15 +1015,6 @@ void call_code_bot(self_ptr self) {
       .then(on_reply, on_error);
 }
 
-/// What a bot query's run gave: its rows, or why it failed (the database's reason: for the
-/// message's record and the project's events, never for Paige's log).
-bot::fetch_result fetched_rows(storage::database_outcome& outcome) {
-  if (auto* refused = std::get_if<storage::table_error>(&outcome))
-    return {false, json::array(), refused->what()};
-  auto result = json::parse(std::get<storage::database_result>(outcome).body_json, nullptr, false);
-  return {true, flows::value_of_rows(result, false), ""};
-}
-
 void run_queries(self_ptr self);
 
 /// What takes a query's or request's result from now on: it is measured in `metric` (by
@@ -1068,17 +1034,6 @@ std::function<void(bot::fetch_result)> on_fetched(self_ptr self, const char* met
   };
 }
 
-/// What a request's answer gave the step: the answer, or why none came (or why it is refused:
-/// too large).
-bot::fetch_result answered(const bot_reply& reply) {
-  if (reply.status == 0)
-    return {false, json::array(), reply.timed_out ? "no answer in time" : reply.error};
-  if (reply.body.size() > bot::max_request_answer_bytes)
-    return {false, json::array(),
-            "the answer has more than " + std::to_string(bot::max_request_answer_bytes) + " bytes"};
-  return {true, bot::answer_of(reply.status, reply.body), ""};
-}
-
 /// Runs the front step's request (a declarative bot's `http` action) through the project
 /// actor, which adds the secrets its headers name, then runs the step on.
 void run_request(self_ptr self, bot::fetch_request fetch) {
@@ -1088,7 +1043,7 @@ void run_request(self_ptr self, bot::fetch_request fetch) {
   auto project = caf::actor_cast<caf::actor>(st.ctx->project);
   auto timeout = fetch.timeout + std::chrono::seconds{15};
   self->request(project, timeout, bot_http_atom::value, std::move(fetch))
-      .then([got](bot_reply& reply) { got(answered(reply)); },
+      .then([got](bot_reply& reply) { got(request_answer(reply)); },
             [self, got](caf::error& err) {
               if (err != caf::sec::request_timeout) {
                 // The project actor is gone (the server is stopping): nothing is applied, and
@@ -1123,22 +1078,14 @@ void run_queries(self_ptr self) {
   }
   auto& fetch = *result.fetch;
   if (fetch.what == bot::fetch_request::kind::http) return run_request(self, std::move(fetch));
-  storage::database_rules rules;
-  rules.timeout = fetch.timeout;
-  rules.watchdog = st.ctx->watchdog;
-  storage::table_request request{storage::read_query_request{
-      fetch.sql, json(fetch.params), bot::max_query_rows, bot::max_query_bytes}};
   auto got = on_fetched(self, "paige_bot_query_seconds",
                         "declarative bots' queries, from asked to answered (waits included)");
   // The pool answers every job (one that waited past bot_query_wait as failed); the request's
   // own deadline only covers a worker that hangs past the statement's timeout and the
   // watchdog's.
   self->request(st.ctx->bot_queries, bot_query_wait + fetch.timeout + std::chrono::seconds{5},
-                run_atom::value, st.ctx->conninfo,
-                db_job{[request = std::move(request), rules](pqxx::connection& c) {
-                  return caf::make_message(storage::run_table_request(c, request, rules));
-                }})
-      .then([got](storage::database_outcome& outcome) { got(fetched_rows(outcome)); },
+                run_atom::value, st.ctx->conninfo, bot_query_job(fetch, st.ctx->watchdog))
+      .then([got](storage::database_outcome& outcome) { got(query_rows(outcome)); },
             [self, got](caf::error& err) {
               if (err.category() != error_category && err != caf::sec::request_timeout) {
                 // The pool is gone (the server is stopping): nothing is applied, and the step
@@ -1148,9 +1095,7 @@ void run_queries(self_ptr self) {
                                    std::int64_t{0});
                 return;
               }
-              auto state = sqlstate_of(err);
-              got({false, json::array(),
-                   state.empty() ? reason_of(err) : "the query failed (SQLSTATE " + state + ")"});
+              got(query_failed(err));
             });
 }
 

@@ -31,19 +31,6 @@ std::string value_of(const bot::save_op& save, const char* key) {
   return {};
 }
 
-/// A bot step's write besides the conversation's, in the step's transaction.
-void apply_save(pqxx::transaction_base& tx, const bot::save_op& save) {
-  if (save.what == bot::save_op::kind::opt_out)
-    storage::set_contact_opt_out(tx, save.wa_id, save.opted_out);
-  else if (save.what == bot::save_op::kind::flow_answer)
-    storage::record_flow_answer(tx, save.values);
-  else if (save.what == bot::save_op::kind::flow_token)
-    storage::record_flow_tokens(
-        tx, {{value_of(save, "token"), value_of(save, "flow_name"), value_of(save, "wa_id")}});
-  else
-    storage::save_row(tx, save.table, save.values);
-}
-
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using linger_atom = caf::atom_constant<caf::atom("linger")>;
 using close_idle_atom = caf::atom_constant<caf::atom("closeidle")>;
@@ -857,6 +844,18 @@ caf::behavior persistence_worker(self_ptr self, std::size_t index, persistence_o
 }
 
 }  // namespace
+
+void apply_save(pqxx::transaction_base& tx, const bot::save_op& save) {
+  if (save.what == bot::save_op::kind::opt_out)
+    storage::set_contact_opt_out(tx, save.wa_id, save.opted_out);
+  else if (save.what == bot::save_op::kind::flow_answer)
+    storage::record_flow_answer(tx, save.values);
+  else if (save.what == bot::save_op::kind::flow_token)
+    storage::record_flow_tokens(
+        tx, {{value_of(save, "token"), value_of(save, "flow_name"), value_of(save, "wa_id")}});
+  else
+    storage::save_row(tx, save.table, save.values);
+}
 
 std::vector<caf::actor> spawn_persistence(caf::actor_system& sys, std::size_t workers,
                                           persistence_options options) {

@@ -89,6 +89,10 @@ using tx_job = std::function<caf::message(pqxx::transaction_base&)>;
 /// Rows a step saves into custom tables.
 using save_list = std::vector<bot::save_op>;
 
+/// A bot step's write besides the conversation's (a row, an opt-out, a flow's answer or token),
+/// in the step's transaction.
+void apply_save(pqxx::transaction_base& tx, const bot::save_op& save);
+
 /// How long a write no reply path waits for may wait for company (see the file comment).
 constexpr std::chrono::milliseconds default_write_linger{10};
 

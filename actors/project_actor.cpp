@@ -15,6 +15,7 @@
 #include "actors/project_broadcasts.hpp"
 #include "actors/project_code_bot.hpp"
 #include "actors/project_flows.hpp"
+#include "actors/project_preview.hpp"
 #include "actors/project_templates.hpp"
 #include "actors/provisioner.hpp"
 #include "common/log.hpp"
@@ -1039,6 +1040,10 @@ caf::behavior project_actor(caf::stateful_actor<project_state>* self, storage::p
         return rp;
       },
       [=](secrets_changed_atom) { host_bot(self); },
+      [=](bot_preview_atom, std::string& definition, std::int64_t version,
+          bot::preview_request& request) -> caf::result<std::string> {
+        return preview_bot(self, definition, version, std::move(request));
+      },
       [=](bot_http_atom, bot::fetch_request& r) -> caf::result<bot_reply> {
         return send_bot_request(self, std::move(r));
       },

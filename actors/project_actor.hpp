@@ -16,6 +16,8 @@
 ///   (conninfo_atom)                   → std::string (the project role's connection string)
 ///   (bot_get_atom)                    → bot_info
 ///   (bot_put_atom, definition_json)   → bot_info (a new version) | invalid_argument invalid_bot
+///   (bot_preview_atom, definition_json, version, bot::preview_request) → std::string: the
+///                                       preview's steps (project_preview.hpp)
 ///   (profile_get_atom)                → std::string: the number's business profile (JSON), from
 ///                                       Meta | conflict whatsapp_not_connected | Graph errors
 ///   (profile_set_atom, patch_json)    → std::string: the profile after a checked change

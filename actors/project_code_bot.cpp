@@ -111,14 +111,10 @@ caf::result<bot_reply> send_bot_request(project_self self, bot::fetch_request r)
   return rp;
 }
 
-void host_bot(project_self self) {
+void with_hosted_launch(project_self self, std::shared_ptr<const bot::code_files> code,
+                        std::function<void(bot_launch)> then,
+                        std::function<void(const caf::error&)> failed) {
   auto& st = self->state;
-  if (!st.svc->bot_runner) return;
-  if (!st.bot || !st.bot->code || !st.bot->code->hosted) {
-    self->send(st.svc->bot_runner, bot_stop_atom::value, st.row.id);
-    return;
-  }
-  auto code = st.bot->code->hosted;
   // Idempotent: a retry finds the key its first run made.
   self->request(st.svc->control_db, secrets_timeout, run_atom::value,
                 retry_safe{[id = st.row.id, master = st.svc->master_key](pqxx::connection& c) {
@@ -128,17 +124,32 @@ void host_bot(project_self self) {
                   return caf::make_message(storage::sealed_secrets(c, id));
                 }})
       .then(
-          [self, code](std::map<std::string, std::string>& sealed) {
-            auto& st = self->state;
-            // Another version was adopted meanwhile: its own call hosts it.
-            if (!st.bot || !st.bot->code || st.bot->code->hosted != code) return;
-            self->send(st.svc->bot_runner, bot_ensure_atom::value, st.row.id,
-                       hosted_launch(st, code, sealed));
+          [self, code, then](std::map<std::string, std::string>& sealed) {
+            then(hosted_launch(self->state, code, sealed));
           },
-          [self](caf::error& err) {
-            log::error("bot.secrets_unread",
-                       {{"project", self->state.row.id}, {"reason", reason_of(err)}});
-          });
+          [failed](caf::error& err) { failed(err); });
+}
+
+void host_bot(project_self self) {
+  auto& st = self->state;
+  if (!st.svc->bot_runner) return;
+  if (!st.bot || !st.bot->code || !st.bot->code->hosted) {
+    self->send(st.svc->bot_runner, bot_stop_atom::value, st.row.id);
+    return;
+  }
+  auto code = st.bot->code->hosted;
+  with_hosted_launch(
+      self, code,
+      [self, code](bot_launch launch) {
+        auto& st = self->state;
+        // Another version was adopted meanwhile: its own call hosts it.
+        if (!st.bot || !st.bot->code || st.bot->code->hosted != code) return;
+        self->send(st.svc->bot_runner, bot_ensure_atom::value, st.row.id, std::move(launch));
+      },
+      [self](const caf::error& err) {
+        log::error("bot.secrets_unread",
+                   {{"project", self->state.row.id}, {"reason", reason_of(err)}});
+      });
 }
 
 }  // namespace paige::actors

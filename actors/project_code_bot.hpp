@@ -9,7 +9,9 @@
 
 #include <pqxx/transaction_base>
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 namespace paige::actors {
@@ -33,6 +35,12 @@ caf::result<bot_reply> send_bot_request(project_self self, bot::fetch_request r)
 /// The error a failed deploy answers: bot_deploy_running, or bot_deploy_failed with its stage
 /// and output in the details.
 caf::error deploy_error(const bot_deployed& deployed);
+
+/// Reads the project's secrets (its bot's API key made first if it has none) and runs `then`
+/// with the launch of `code`; `failed` with why they could not be read.
+void with_hosted_launch(project_self self, std::shared_ptr<const bot::code_files> code,
+                        std::function<void(bot_launch)> then,
+                        std::function<void(const caf::error&)> failed);
 
 /// Makes the bot runner run the current bot if it is hosted (reading the project's secrets
 /// first), or stop the project's process if it is not.

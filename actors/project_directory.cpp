@@ -7,6 +7,7 @@
 #include "actors/errors.hpp"
 #include "actors/persistence.hpp"
 #include "actors/project_actor.hpp"
+#include "actors/project_preview.hpp"
 #include "common/log.hpp"
 
 #include "storage/project_secrets.hpp"
@@ -269,6 +270,11 @@ caf::behavior project_directory(self_ptr self, services_ptr services,
         return forward(self, id, query_atom::value, std::move(read));
       },
       [=](bot_logs_atom, const std::string& id) { return forward(self, id, bot_logs_atom::value); },
+      [=](bot_preview_atom, const std::string& id, std::string& definition, std::int64_t version,
+          bot::preview_request& request) {
+        return forward(self, id, bot_preview_atom::value, std::move(definition), version,
+                       std::move(request));
+      },
       [=](bot_follow_atom, const std::string& id, std::string& last_event_id, event_sink& sink) {
         return forward(self, id, bot_follow_atom::value, std::move(last_event_id), std::move(sink));
       },

@@ -16,6 +16,9 @@
 ///   (bot_put_atom, id, definition_json)       → bot_info (the new version; validate first)
 ///   (bot_versions_atom, id)                   → std::vector<bot_info> (kept versions, newest
 ///                                               first)
+///   (bot_preview_atom, id, definition_json, version, bot::preview_request) → std::string: the
+///                                               preview (project_preview.hpp; "" and 0: the
+///                                               current version)
 ///   (connect_atom, id, phone_number_id, waba_id, access_token, pin) → project_info
 ///   (profile_get_atom, id) | (profile_set_atom, id, patch_json) → std::string profile JSON
 ///   (operator_send_atom, id, wa_id | conversation_id, message_json) → outbound_view (queued)

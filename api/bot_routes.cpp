@@ -3,7 +3,9 @@
 #include "actors/bot_runner.hpp"
 #include "actors/core/bot_definition.hpp"
 #include "actors/core/bot_log_filter.hpp"
+#include "actors/core/bot_preview.hpp"
 #include "actors/core/code_files.hpp"
+#include "actors/project_preview.hpp"
 #include "actors/project_types.hpp"
 #include "api/actor_call.hpp"
 #include "api/api_errors.hpp"
@@ -79,6 +81,22 @@ http_response version_not_found(std::optional<std::int64_t> version) {
                                        : std::string{"not a version number"}) +
                                   " (the last " + std::to_string(storage::bot_versions_kept) +
                                   " versions are kept)");
+}
+
+/// The longest a preview may run: a hosted version not running yet installs and starts first,
+/// and each of its messages may wait for queries, requests or the bot's time box.
+constexpr auto preview_wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+    actors::hosted_deploy_wait + std::chrono::minutes{3});
+
+/// Asks the project for the preview of `request` against `definition` ("": the current bot).
+void ask_preview(caf::actor_system& sys, const caf::actor& dir, const std::string& project,
+                 std::string definition, std::int64_t version, actors::bot::preview_request request,
+                 responder respond) {
+  ask(
+      sys, dir, preview_wait,
+      [respond](std::string& preview) { respond(http_response::json(200, json::parse(preview))); },
+      fail_with(respond), actors::bot_preview_atom::value, project, std::move(definition), version,
+      std::move(request));
 }
 
 }  // namespace
@@ -202,6 +220,32 @@ void add_bot_routes(router& routes, project_routes_context ctx) {
                     },
                     fail_with(respond), actors::bot_logs_atom::value,
                     std::string{req.param("project_id")});
+              }));
+  routes.add(
+      "POST", "/v1/projects/{project_id}/bot/preview",
+      guarded(*ctx.auth, access::own_project,
+              [&sys, dir, timeout, depth](http_request&& req, responder respond) {
+                auto parsed = parse_json(req.body, depth);
+                if (auto* err = std::get_if<http_response>(&parsed))
+                  return respond(std::move(*err));
+                auto read = actors::bot::read_preview_request(std::get<json>(parsed));
+                if (auto* problems = std::get_if<std::vector<actors::problem>>(&read))
+                  return respond(http_response::error(
+                      api_code::invalid_preview,
+                      "the preview request has " + std::to_string(problems->size()) + " problem(s)",
+                      {{"problems", problems_json(*problems)}}));
+                auto request = std::get<actors::bot::preview_request>(std::move(read));
+                std::string project{req.param("project_id")};
+                if (!request.version)
+                  return ask_preview(sys, dir, project, "", 0, std::move(request), respond);
+                with_versions(sys, dir, timeout, project, respond,
+                              [&sys, dir, project, request,
+                               respond](std::vector<actors::bot_info>& versions) mutable {
+                                auto* kept = find_version(versions, request.version);
+                                if (!kept) return respond(version_not_found(request.version));
+                                ask_preview(sys, dir, project, kept->definition_json, kept->version,
+                                            std::move(request), respond);
+                              });
               }));
   routes.add("POST", "/v1/projects/{project_id}/bot/secret",
              guarded(*ctx.auth, access::own_project,

@@ -82,6 +82,7 @@
   X(too_many_secrets, 422, "the project holds 100 secrets; delete one first")                      \
   X(bot_deploy_failed, 422, "the code bot could not be installed or started (output in details)")  \
   X(invalid_bot, 422, "the bot definition has problems (each with its JSON pointer in details)")   \
+  X(invalid_preview, 422, "the preview request has problems (a pointer per problem)")              \
   X(invalid_display_name, 422, "the display name cannot be requested (see the message)")           \
   X(invalid_field, 422, "field is not a webhook field name")                                       \
   X(invalid_code, 422, "code is not a signup code (text of up to 2048 characters)")                \

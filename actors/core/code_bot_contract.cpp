@@ -125,6 +125,7 @@ std::string event_body(const event_context& ctx, const conversation_view& conv,
                {"state", conv.state},
                {"vars", conv.vars.is_object() ? conv.vars : json::object()}}},
              {"message", std::move(message)}};
+  if (ctx.preview) event["preview"] = true;
   // Text from the contact may hold invalid UTF-8; it is replaced, never a reason to fail.
   return event.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -164,6 +165,36 @@ std::variant<step_result, std::vector<problem>> read_answer(
         {"/actions", "the answer would leave " + std::to_string(vars_bytes) +
                          " bytes of variables; at most " + std::to_string(max_vars_bytes)}};
   return std::move(r.out);
+}
+
+step_result step_of_exchange(const bot_exchange& x, const conversation_view& conv,
+                             const code_target& target,
+                             const std::set<std::string>& reserved_tables, std::string& skipped,
+                             std::string& detail) {
+  if (x.status == 200) {
+    auto read = read_answer(x.body, conv, reserved_tables);
+    if (auto* step = std::get_if<step_result>(&read)) return std::move(*step);
+    const auto& problems = std::get<std::vector<problem>>(read);
+    skipped = "bot_answer_invalid";
+    detail = "the bot's answer has " + std::to_string(problems.size()) + " problem(s), first " +
+             (problems.front().pointer.empty() ? std::string{"(the whole answer)"}
+                                               : problems.front().pointer) +
+             ": " + problems.front().message;
+  } else if (x.status != 0) {
+    skipped = "bot_status";
+    detail = "the bot answered HTTP " + std::to_string(x.status);
+  } else if (x.timed_out) {
+    skipped = "bot_timeout";
+    detail = "the bot did not answer within " + std::to_string(target.timeout.count()) + " ms";
+  } else {
+    skipped = "bot_unreachable";
+    detail = "the exchange with the bot failed: " + x.error;
+  }
+  step_result fallback;
+  fallback.state = conv.state;
+  fallback.vars = conv.vars.is_object() ? conv.vars : json::object();
+  if (!target.fallback.is_null()) fallback.sends.push_back(target.fallback);
+  return fallback;
 }
 
 }  // namespace paige::actors::bot

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "actors/core/bot_interpreter.hpp"
+#include "actors/core/code_bot_target.hpp"
 #include "actors/core/outbound_rules.hpp"
 
 #include <nlohmann/json.hpp>
@@ -34,6 +35,7 @@ struct event_context {
   std::int64_t event_id = 0;  ///< the inbound message's id: the same for every redelivery
   bool opted_out = false;     ///< the contact opted out of marketing
   nlohmann::json raw = nlohmann::json::object();  ///< the Cloud API message object as received
+  bool preview = false;  ///< a preview's event (docs/bot-preview.md): nothing it does is kept
 };
 
 /// The event's JSON text: contract, event_id, project_id, contact, conversation (id, state,
@@ -47,5 +49,22 @@ std::string event_body(const event_context& ctx, const conversation_view& conv,
 std::variant<step_result, std::vector<problem>> read_answer(
     std::string_view body, const conversation_view& conv,
     const std::set<std::string>& reserved_tables);
+
+/// How the exchange of one event with a code bot ended.
+struct bot_exchange {
+  unsigned status = 0;  ///< 0: no answer arrived
+  bool timed_out = false;
+  std::string error;  ///< why no answer arrived
+  std::string_view body;
+};
+
+/// The step an exchange asks for: its answer's; or, when the bot failed (no answer in time, a
+/// status other than 200, an answer with a problem), the fallback's (`target`'s, in the state
+/// and vars of `conv`), with `skipped` set to why (bot_timeout, bot_status, bot_unreachable,
+/// bot_answer_invalid) and `detail` to a message.
+step_result step_of_exchange(const bot_exchange& x, const conversation_view& conv,
+                             const code_target& target,
+                             const std::set<std::string>& reserved_tables, std::string& skipped,
+                             std::string& detail);
 
 }  // namespace paige::actors::bot

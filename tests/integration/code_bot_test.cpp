@@ -339,6 +339,24 @@ TEST_CASE("the starter code bot end to end: its three states, its tables, the da
   CHECK(unhandled(p) == 0);
   CHECK(p.message_error("my order is late").is_null());
 
+  // A preview in the support state: the starter's own write (conversation_log) is rolled back
+  // by its helpers, the answer's row by Paige; what it would do is shown.
+  auto preview =
+      p.s.call("POST", "/v1/projects/" + p.project + "/bot/preview",
+               json{{"messages", {"the printer is on fire"}}, {"state", "support"}}.dump());
+  REQUIRE(preview.status == 200);
+  auto step = preview.body["steps"][0];
+  CHECK(step["replies"][0]["text"]["body"] == "Noted. A teammate will answer here.");
+  CHECK(step["rows"][0]["table"] == "support_requests");
+  CHECK(step["rows"][0]["values"]["text"] == "the printer is on fire");
+  CHECK_FALSE(step.contains("skipped"));
+  {
+    auto db = p.project_db();
+    pqxx::read_transaction tx{db};
+    CHECK(tx.exec1("SELECT count(*) FROM support_requests")[0].as<int>() == 1);
+    CHECK(tx.exec1("SELECT count(*) FROM conversation_log")[0].as<int>() == 1);
+  }
+
   // What the bot's role can reach: its own database, never another project's.
   auto other = p.s.create("Other")["id"].get<std::string>();
   REQUIRE(p.s.wait_status(other, "active"));

@@ -179,8 +179,43 @@ TEST_CASE(
   CHECK(body_of(r[2]) == "v2: after");
   CHECK(runtime_of(p)["pid"] != first_pid);
 
-  // What changed from v1 to v2: server.js's one line.
+  // Previews: the running version answers its own (no other process starts); a kept version
+  // runs in a preview process of its own, while the contacts keep talking to v2.
   auto v1 = put.body["version"].get<int>();
+  auto preview = [&](json body) {
+    http_connection c{p.s.server->port()};
+    auto r = c.request("POST", "/v1/projects/" + p.project + "/bot/preview", body.dump(),
+                       {{"Authorization", "Bearer " + admin_key}}, std::chrono::minutes{6});
+    REQUIRE(r.status == 200);
+    return json::parse(r.body);
+  };
+  auto current = preview({{"messages", {"hi", "again"}}});
+  CHECK(current["kind"] == "code");
+  CHECK(current["steps"][0]["replies"][0]["text"]["body"] == "v2: hi");
+  CHECK(current["steps"][1]["vars"] == json{{"n", 2}});
+  auto preview_starts = [&] {
+    int n = 0;
+    auto items = logs("?type=process").body["items"];
+    for (const auto& e : items) n += e["data"].value("preview", false) ? 1 : 0;
+    return n;
+  };
+  CHECK(preview_starts() == 0);
+  auto kept = preview({{"messages", {"hi"}}, {"version", v1}});
+  CHECK(kept["version"] == v1);
+  CHECK(kept["steps"][0]["replies"][0]["text"]["body"] == "v1: hi");
+  CHECK(preview_starts() == 1);
+  CHECK(preview({{"messages", {"hi"}},
+                 {"version", v1}})["steps"][0]["replies"][0]["text"]["body"] == "v1: hi");
+  CHECK(preview_starts() == 1);  // the preview's process serves the next preview of v1
+  p.say("15550301", "live");
+  CHECK(body_of(p.replies("15550301", 4)[3]) == "v2: live");
+  {
+    auto db = p.project_db();
+    pqxx::read_transaction tx{db};
+    CHECK(tx.exec1("SELECT count(*) FROM contacts WHERE wa_id = '15550100000'")[0].as<int>() == 0);
+  }
+
+  // What changed from v1 to v2: server.js's one line.
   auto diff = p.s.call("GET", "/v1/projects/" + p.project + "/bot/diff?from=" + std::to_string(v1));
   REQUIRE(diff.status == 200);
   CHECK(diff.body["to"] == v1 + 1);
@@ -196,7 +231,7 @@ TEST_CASE(
   CHECK(restored.body["version"] == v1 + 2);
   CHECK(runtime_of(p)["version_key"] == runtime["version_key"]);
   p.say("15550301", "restored");
-  CHECK(body_of(p.replies("15550301", 4)[3]) == "v1: restored");
+  CHECK(body_of(p.replies("15550301", 5)[4]) == "v1: restored");
   CHECK(p.s.call("POST", "/v1/projects/" + p.project + "/bot/versions/999/restore")
             .body["error"]["code"] == "bot_version_not_found");
   CHECK(p.s.call("GET", "/v1/projects/" + p.project + "/bot/diff?from=x").status == 422);

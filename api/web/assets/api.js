@@ -54,6 +54,7 @@ export const operations = {
   rotateBotSecret: ["POST", "/v1/projects/{project_id}/bot/secret"],
   botRuntime: ["GET", "/v1/projects/{project_id}/bot/runtime"],
   botLogs: ["GET", "/v1/projects/{project_id}/bot/logs"],
+  botPreview: ["POST", "/v1/projects/{project_id}/bot/preview"],
   botLogStream: ["GET", "/v1/projects/{project_id}/bot/logs/stream"],
   restoreBotVersion: ["POST", "/v1/projects/{project_id}/bot/versions/{version}/restore"],
   botDiff: ["GET", "/v1/projects/{project_id}/bot/diff"],

@@ -1,14 +1,31 @@
 // The project database, through the project's own role (DATABASE_URL, set by Paige): helpers
 // for what bots do most, and `query` for the rest. Writes made here commit on their own; rows
 // that must commit with the message's handling go in the answer instead (the `save` action).
+// During a preview's event (rolledBack) every helper runs in one transaction that is rolled back.
 'use strict';
+const { AsyncLocalStorage } = require('async_hooks');
 const { Pool } = require('pg');
 
 const pool = new Pool(process.env.DATABASE_URL ? { connectionString: process.env.DATABASE_URL, max: 4 } : { max: 4 });
 
+// The connection of the preview being handled, if any.
+const previewing = new AsyncLocalStorage();
+
 /** Runs `sql` with `params` ($1, $2 ...); resolves to the rows. */
 async function query(sql, params = []) {
-  return (await pool.query(sql, params)).rows;
+  return (await (previewing.getStore() ?? pool).query(sql, params)).rows;
+}
+
+/** Runs `fn` with the helpers' reads and writes in a transaction that is then rolled back. */
+async function rolledBack(fn) {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    return await previewing.run(client, fn);
+  } finally {
+    await client.query('ROLLBACK').catch(() => {});
+    client.release();
+  }
 }
 
 /** The contact `waId` as Paige stores it (id, wa_id, name, opted_out, ...), or null. */
@@ -45,4 +62,4 @@ async function ensureTables(ddl) {
   for (const statement of ddl) await query(statement);
 }
 
-module.exports = { query, getContact, conversationsOf, recordConversation, insertRow, ensureTables, pool };
+module.exports = { query, getContact, conversationsOf, recordConversation, insertRow, ensureTables, rolledBack, pool };

@@ -17,7 +17,9 @@ app.use(express.json({ limit: '1mb', verify: (req, _res, buf) => { req.rawBody =
 app.post('/paige/events', async (req, res) => {
   if (!signedByPaige(req, secret)) return res.status(401).json({ error: 'bad signature' });
   try {
-    res.json({ actions: await bot.handle(req.body) });
+    // A preview's event (Paige's preview field) must leave the database as it was.
+    const handle = () => bot.handle(req.body);
+    res.json({ actions: await (req.body.preview ? db.rolledBack(handle) : handle()) });
   } catch (e) {
     // Paige sends the project's fallback and records the failure on the message.
     console.error(`event ${req.get('Paige-Event')}: ${e.stack || e}`);

@@ -1,0 +1,35 @@
+/// @file
+/// @brief A declarative bot's queries and requests as a step (live or previewed) runs them:
+/// the query's job for the bot query pool, and what each outcome gives the step.
+#pragma once
+
+#include "actors/bot_caller.hpp"
+#include "actors/core/bot_interpreter.hpp"
+#include "actors/db_pool.hpp"
+#include "actors/project_types.hpp"
+#include "storage/database_requests.hpp"
+
+#include <caf/fwd.hpp>
+
+namespace paige::storage {
+class backend_watchdog;
+}
+
+namespace paige::actors {
+
+/// The job that runs `fetch` (a query) read only as the project's role, within its timeout (a
+/// function that outlives it is ended by `watchdog`); it answers a storage::database_outcome.
+db_job bot_query_job(const bot::fetch_request& fetch, storage::backend_watchdog* watchdog);
+
+/// What a query's run gave: its rows, or why it failed (the database's reason: for the message's
+/// record and the project's events, never for Paige's log).
+bot::fetch_result query_rows(storage::database_outcome& outcome);
+
+/// A query that did not run: the database's SQLSTATE, or why.
+bot::fetch_result query_failed(const caf::error& err);
+
+/// What a request's answer gave: the answer, or why none came (or why it is refused: too
+/// large).
+bot::fetch_result request_answer(const bot_reply& reply);
+
+}  // namespace paige::actors
