@@ -1,5 +1,5 @@
-// The bot editor (problems at their JSON pointers, versions, a hosted bot's process and diffs)
-// and the operations page.
+// The bot editor (problems at their JSON pointers, versions, a hosted bot's files, process and
+// diffs), the preview chat, and the operations page.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launch, newPage, signIn } from "./browser.mjs";
@@ -82,6 +82,51 @@ test("a query action is checked at its pointer, and once saved the bot answers f
   await userSays("15550310", "<b>hi</b>");
   const reply = await eventually(async () => (await sentTo("15550310"))[0], "the bot's answer");
   assert.match(reply.message.text.body, /^paige_p_\w+ heard <b>hi<\/b>$/);
+  assert.equal((await api("PUT", `${base}/bot`, before.definition)).status, 201);
+  assertClean(page);
+});
+
+test("the preview chat runs the bot's steps, taps its buttons, shows the rows it would write, and writes nothing", async () => {
+  const before = (await api("GET", `${base}/bot`)).body;
+  assert.equal((await api("POST", `${base}/tables`, { name: "preview_leads", columns: [{ name: "who", type: "text" }] })).status, 201);
+  const text = (body) => ({ send: { type: "text", text: { body } } });
+  const bot = {
+    initial_state: "start",
+    states: {
+      start: { kind: "await", routes: [
+        { when: { button_id: "yes" }, then: [{ save: { table: "preview_leads", values: { who: "{{contact.name}}" } } }, text("Saved <b>{{contact.name}}</b>"), { goto: "done" }] },
+        { when: "always", then: [{ send: { type: "interactive", interactive: { type: "button", body: { text: "Hi <i>{{message.text}}</i>, leave your name?" },
+          action: { buttons: [{ type: "reply", reply: { id: "yes", title: "Yes" } }, { type: "reply", reply: { id: "no", title: "No" } }] } } } }] },
+      ] },
+      done: { kind: "await", routes: [{ when: "always", then: [text("Bye"), { close: {} }] }] },
+    },
+  };
+  assert.equal((await api("PUT", `${base}/bot`, bot)).status, 201);
+  const page = await newPage(browser);
+  await signIn(page, env.url, env.adminKey);
+  await page.goto(`${env.url}/#/p/${env.project}/bot`);
+  const chat = page.getByLabel("Preview chat");
+  await page.getByLabel("Preview message").fill("<b>there</b>");
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await chat.getByText("Hi <i><b>there</b></i>, leave your name?").waitFor();
+  await chat.getByText("state start").first().waitFor();
+  await chat.getByRole("button", { name: "Yes" }).click();
+  await chat.getByText("Saved <b>Preview</b>").waitFor();
+  await chat.getByText("state start → done").waitFor();
+  await chat.getByText("1 row it would write").click();
+  await chat.getByText('"preview_leads"').waitFor();
+  await page.getByLabel("Preview message").fill("thanks");
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await chat.getByText("state done, conversation closed").waitFor();
+  assert.equal(await page.locator('[aria-label="Preview chat"] b, [aria-label="Preview chat"] i').count(), 0);
+  // Nothing was written, opened or sent.
+  assert.equal((await api("GET", `${base}/tables/preview_leads/rows`)).body.items.length, 0);
+  assert.equal((await sentTo("15550100000")).length, 0);
+  assert.equal((await api("GET", `${base}/contacts?search=15550100000`)).body.items.length, 0);
+
+  // A kept version, chosen in the list: the conversation starts over with it.
+  await page.getByLabel("Preview version").selectOption(String(before.version));
+  assert.equal(await chat.locator("li").count(), 0);
   assert.equal((await api("PUT", `${base}/bot`, before.definition)).status, 201);
   assertClean(page);
 });
@@ -178,6 +223,16 @@ ${extra}`,
   await userSays("15550321", "hi");
   const reply = await eventually(async () => (await sentTo("15550321"))[0], "the hosted bot's answer");
   assert.equal(reply.message.text.body, "one: hi");
+  // Its files, one per editor; the definition's editor keeps the rest.
+  const filesNav = page.getByRole("navigation", { name: "Bot files" });
+  await filesNav.getByRole("button", { name: "package.json" }).waitFor();
+  assert.deepEqual(JSON.parse(await editor.inputValue()), { kind: "code" });
+  const fileEditor = page.getByLabel("File content");
+  assert.ok((await fileEditor.inputValue()).includes("createServer"));  // its main file first
+  // The preview chat reaches the running version.
+  await page.getByLabel("Preview message").fill("preview me");
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await page.getByLabel("Preview chat").getByText("one: preview me").waitFor();
   // The Logs card follows the log live: the deploy's output and the event, as text.
   const log = page.getByLabel("Bot log");
   await eventually(async () => (await log.textContent()).includes("<b>up</b> one"), "the output in the log");
@@ -202,6 +257,22 @@ ${extra}`,
   await page.getByText(`Version ${before.version + 1} → version ${before.version + 2}`).waitFor();
   await page.locator(".diff .removed").filter({ hasText: "'one: '" }).waitFor();
   await page.locator(".diff .added").filter({ hasText: "'two: '" }).waitFor();
+
+  // A change made in the file editor, and a file added there, are saved as the next version.
+  await filesNav.getByRole("button", { name: "server.js" }).click();
+  const source = await fileEditor.inputValue();
+  await fileEditor.fill(source.replace("'two: '", "'three: '"));
+  await page.getByLabel("New file path").fill("notes/README.md");
+  await page.getByRole("button", { name: "Add file" }).click();
+  await fileEditor.fill("# <b>notes</b>");
+  await fileEditor.press("Control+s");
+  await page.getByText(`version ${before.version + 3}, saved`).waitFor();
+  const saved = (await api("GET", `${base}/bot`)).body.definition;
+  assert.deepEqual(Object.keys(saved.files).sort(), ["notes/README.md", "package.json", "server.js"]);
+  assert.equal(saved.files["notes/README.md"], "# <b>notes</b>");
+  await userSays("15550321", "again");
+  const third = await eventually(async () => (await sentTo("15550321"))[1], "the third version's answer");
+  assert.equal(third.message.text.body, "three: again");
   assertClean(page);
   assert.equal((await api("PUT", `${base}/bot`, before.definition)).status, 201);
 });

@@ -64,6 +64,9 @@ await eventually(async () => (await page.getByLabel("Bot definition (JSON)").inp
 await page.getByLabel("Bot definition (JSON)").fill(JSON.stringify({ initial_state: "start", states: { start: { kind: "await", routes: [{ when: { text_matches: "(" }, then: [] }] } } }, null, 2));
 await page.getByRole("button", { name: "Save new version" }).click();
 await page.getByText("problem").first().waitFor();
+await page.getByLabel("Preview message").fill("Hi, I'd like to book");
+await page.getByRole("button", { name: "Send", exact: true }).click();
+await page.getByLabel("Preview chat").locator(".preview-step").first().waitFor();
 await page.screenshot({ path: `${out}/bot.png`, fullPage: true });
 await shot("operations", "#/operations", () => page.getByText("Outbound backlog 0").waitFor());
 await browser.close();

@@ -1,6 +1,7 @@
-// Bot: the definition (spec/bot.md) in an editor, its problems at their JSON pointers, saving
-// (a new version each time; a hosted code bot is deployed first), the kept versions with their
-// diffs, and a hosted bot's process.
+// Bot: the definition (spec/bot.md) in an editor (a hosted code bot's files each in their own),
+// its problems at their JSON pointers, saving (a new version each time; a hosted code bot is
+// deployed first), the preview chat, the kept versions with their diffs, and a hosted bot's
+// process and logs.
 import { call } from "./api.js";
 import { h, replace, timeEl } from "./dom.js";
 import { empty, errorBox, fill, loading, notify } from "./ui.js";
@@ -9,6 +10,8 @@ import { lineOf, locatePointer, selectPointer } from "./json_pointer.js";
 import { secretsPanel, shownOnce } from "./secrets_panel.js";
 import { deployFailure, processPanel, showDiff } from "./bot_process.js";
 import { logsPanel } from "./bot_logs.js";
+import { editorKeys, filesPanel } from "./bot_files.js";
+import { previewPanel } from "./bot_preview.js";
 
 /** What a version is, in a word: its states, a hosted bot's files, or an external bot's URL. */
 function describe(definition) {
@@ -29,22 +32,48 @@ export function botPage(ctx) {
   const logs = logsPanel(id);
   ctx.onDispose(() => logs.stop());
   const diff = h("div");
+  const files = filesPanel(() => save());
+  const preview = previewPanel(id);
 
-  const select = (pointer) => selectPointer(editor, pointer);
+  /** A pointer into a file the Files card holds: that file's path, else null. */
+  function fileOf(pointer) {
+    const m = /^\/files\/([^/]*)/.exec(pointer ?? "");
+    return m ? m[1].replace(/~1/g, "/").replace(/~0/g, "~") : null;
+  }
+
+  function select(pointer) {
+    const file = fileOf(pointer);
+    const fileEditor = file !== null && !editor.value.includes('"files"') ? files.show(file) : null;
+    if (fileEditor) return fileEditor.focus();
+    selectPointer(editor, pointer);
+  }
+
+  /** Shows a definition: a hosted code bot's files in the Files card, the rest in the editor. */
+  function show(definition) {
+    if (definition?.kind === "code" && definition.files && typeof definition.files === "object") {
+      const { files: sources, ...rest } = definition;
+      files.set(sources);
+      editor.value = JSON.stringify(rest, null, 2);
+    } else {
+      files.set(null);
+      editor.value = JSON.stringify(definition, null, 2);
+    }
+  }
 
   function showProblems(list) {
     replace(problems, h("div", { class: "state error" },
       h("strong", {}, `${list.length} problem${list.length === 1 ? "" : "s"}: the current version stays.`),
       h("ul", { class: "problems" }, list.map((p) => h("li", {},
         h("button", { type: "button", class: "link", onclick: () => select(p.pointer), title: "Show in the editor" },
-          h("code", {}, p.pointer || "/"), ` (line ${lineOf(editor.value, locatePointer(editor.value, p.pointer)[0])})`),
+          h("code", {}, p.pointer || "/"), fileOf(p.pointer) !== null && !editor.value.includes('"files"') ? ""
+            : ` (line ${lineOf(editor.value, locatePointer(editor.value, p.pointer)[0])})`),
         " ", p.message)))));
   }
 
   async function load() {
     try {
       const bot = await call("getBot", { project_id: id });
-      editor.value = JSON.stringify(bot.definition, null, 2);
+      show(bot.definition);
       replace(current, `version ${bot.version}, saved `, timeEl(bot.created_at));
       replace(problems);  // a retry that worked clears the error
     } catch (e) {
@@ -54,7 +83,12 @@ export function botPage(ctx) {
     }
   }
 
-  const loadVersions = () => fill(versions, () => call("botVersions", { project_id: id }), (r) => r.items.length
+  const loadVersions = () => fill(versions, () => call("botVersions", { project_id: id }), (r) => {
+    preview.versions(r.items);
+    return versionsTable(r);
+  });
+
+  const versionsTable = (r) => r.items.length
     ? h("table", { class: "grid" },
       h("thead", {}, h("tr", {}, ["Version", "Saved", "States", ""].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, r.items.map((v) => h("tr", {},
@@ -63,11 +97,11 @@ export function botPage(ctx) {
         h("td", { class: "buttons" }, h("button", { type: "button", onclick: () => showDiff(diff, id, v.version) }, "Diff with current"), h("button", {
           type: "button",
           onclick: () => {
-            editor.value = JSON.stringify(v.definition, null, 2);
+            show(v.definition);
             replace(problems, h("p", { class: "notice info" }, `Version ${v.version} is in the editor: save to make it the current version again.`));
           },
         }, "Open in editor"))))))
-    : empty("No versions."));
+    : empty("No versions.");
 
   let saving = false;
   async function save() {
@@ -90,9 +124,12 @@ export function botPage(ctx) {
       if (at) editor.setSelectionRange(Number(at[1]), Number(at[1]) + 1);
       return replace(problems, errorBox({ message: "Not valid JSON: " + e.message, code: "invalid_json" }));
     }
+    // A hosted bot's files come from the Files card, unless the editor holds some itself.
+    if (doc && typeof doc === "object" && doc.kind === "code" && doc.files === undefined && files.get()) doc.files = files.get();
     try {
       const bot = await call("putBot", { project_id: id }, { body: doc });
       replace(current, `version ${bot.version}, saved `, timeEl(bot.created_at));
+      show(bot.definition);
       notify(`Saved as version ${bot.version}.`);
       if (bot.secret) {
         replace(shown, shownOnce(bot.secret));
@@ -106,15 +143,7 @@ export function botPage(ctx) {
       else replace(problems, errorBox(e));
     }
   }
-  editor.addEventListener("keydown", (ev) => {
-    if (ev.key === "s" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); save(); }
-    if (ev.key === "Tab" && !ev.shiftKey) {  // two spaces; Escape then Tab leaves the editor
-      if (editor.dataset.escaped) { delete editor.dataset.escaped; return; }
-      ev.preventDefault();
-      editor.setRangeText("  ", editor.selectionStart, editor.selectionEnd, "end");
-    }
-    if (ev.key === "Escape") editor.dataset.escaped = "1";
-  });
+  editorKeys(editor, save);
 
   replace(problems, loading());
   load();
@@ -124,9 +153,10 @@ export function botPage(ctx) {
   return projectFrame(ctx, "bot", h("div", {},
     h("section", { class: "card" },
       h("div", { class: "row" }, h("h2", {}, "Bot definition"), current),
-      h("p", { class: "muted" }, "A state machine in JSON: states, their routes and actions (its \"queries\" read the project database: see docs/bot-queries.md), or a code bot: {\"kind\": \"code\", \"files\": {\"package.json\": \"…\", …}} that Paige installs and runs, or {\"kind\": \"external\", \"url\": \"https://…\"} (see docs/bot-contract.md). Saving validates it (and deploys a code bot) and makes a new version; Ctrl+S saves. Tab indents; Escape then Tab moves on."),
-      editor, problems, shown,
+      h("p", { class: "muted" }, "A state machine in JSON: states, their routes and actions (its \"queries\" read the project database: see docs/bot-queries.md), or a code bot: {\"kind\": \"code\", \"files\": {\"package.json\": \"…\", …}} that Paige installs and runs (its files are then edited one by one under Files), or {\"kind\": \"external\", \"url\": \"https://…\"} (see docs/bot-contract.md). Saving validates it (and deploys a code bot) and makes a new version; Ctrl+S saves. Tab indents; Escape then Tab moves on."),
+      editor, files.card, problems, shown,
       h("div", { class: "buttons" }, h("button", { type: "button", class: "primary", onclick: save }, "Save new version"))),
+    preview.card,
     botProcess.card,
     logs.card,
     h("section", { class: "card" }, h("h2", {}, "Versions"), h("p", { class: "muted" }, "The last 20 are kept."), versions, diff),
