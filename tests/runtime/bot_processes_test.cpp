@@ -1,11 +1,14 @@
 // Hosted bots' processes (runtime/bot_processes.cpp): one project's slow install holds no other
-// project's launch, and installs take turns server-wide. `npm` is a script that sleeps here, so
-// nothing is fetched from the registry.
+// project's launch, installs take turns server-wide, and a version that is never healthy is
+// killed at the start timeout. `npm` is a script that sleeps here, so nothing is fetched from
+// the registry.
 #include "runtime/bot_processes.hpp"
 
 #include <catch2/catch.hpp>
 
 #include "tests/support/child_process.hpp"
+
+#include <signal.h>
 
 #include <atomic>
 #include <chrono>
@@ -25,10 +28,10 @@ const char* server_js = R"js(require('http').createServer((req, res) => res.end(
 )js";
 
 /// A version of project `project`; `installs`: it names dependencies (npm runs first).
-bot_launch version_of(const std::string& project, bool installs) {
+bot_launch version_of(const std::string& project, bool installs,
+                      const std::string& source = server_js) {
   auto code = std::make_shared<paige::actors::bot::code_files>();
-  code->files = {{"package.json", R"({"name": "b", "main": "server.js"})"},
-                 {"server.js", server_js}};
+  code->files = {{"package.json", R"({"name": "b", "main": "server.js"})"}, {"server.js", source}};
   code->main = "server.js";
   code->installs = installs;
   bot_launch l;
@@ -101,4 +104,26 @@ TEST_CASE("installs take turns past the server's concurrent installs", "[bot_pro
   CHECK(std::chrono::steady_clock::now() - started >= 4s);
   host.forget("prj_0000000000000b01");
   host.forget("prj_0000000000000b02");
+}
+
+TEST_CASE("a version that never answers its health check is killed at the start timeout",
+          "[bot_processes]") {
+  fixture f{0};
+  f.opts.start_timeout = 2s;
+  paige::runtime::bot_processes host{f.opts};
+  host.set_api_url("http://127.0.0.1:1");
+  // It listens, and prints, but its health is never 200.
+  auto unhealthy = version_of("prj_0000000000000a04", false, R"js(
+require('http').createServer((req, res) => { res.statusCode = 503; res.end('not yet'); })
+  .listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening, not ready'));
+)js");
+  auto started = std::chrono::steady_clock::now();
+  auto r = launch(host, unhealthy);
+  CHECK_FALSE(r.ok);
+  CHECK(r.stage == "health");
+  CHECK(r.output.find("listening, not ready") != std::string::npos);
+  CHECK(r.output.find("GET /health did not answer 200 within 2 s") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - started >= 2s);
+  // Killed, not left running beside the version that stays.
+  CHECK(paige::test::wait_until([&] { return ::kill(r.pid, 0) != 0; }));
 }
