@@ -1,5 +1,6 @@
 #include "actors/bot_fetches.hpp"
 
+#include "actors/conversation_actor.hpp"
 #include "actors/core/bot_requests.hpp"
 #include "actors/core/flow_exchange.hpp"
 #include "actors/errors.hpp"
@@ -20,6 +21,14 @@ db_job bot_query_job(const bot::fetch_request& fetch, storage::backend_watchdog*
   return [request = std::move(request), rules](pqxx::connection& c) {
     return caf::make_message(storage::run_table_request(c, request, rules));
   };
+}
+
+std::chrono::milliseconds bot_query_deadline(const bot::fetch_request& fetch) {
+  return bot_query_wait + fetch.timeout + std::chrono::seconds{5};
+}
+
+std::chrono::milliseconds bot_request_deadline(const bot::fetch_request& fetch) {
+  return fetch.timeout + std::chrono::seconds{15};
 }
 
 bot::fetch_result query_rows(storage::database_outcome& outcome) {

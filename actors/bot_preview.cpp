@@ -119,15 +119,15 @@ void run_declarative(self_ptr self) {
   const auto& ctx = *st.setup.ctx;
   if (fetch.what == bot::fetch_request::kind::http) {
     auto project = caf::actor_cast<caf::actor>(ctx.project);
-    self->request(project, fetch.timeout + std::chrono::seconds{15}, bot_http_atom::value, fetch)
+    self->request(project, bot_request_deadline(fetch), bot_http_atom::value, fetch)
         .then([self, fetch](bot_reply& reply) { fetched(self, fetch, request_answer(reply)); },
               [self, fetch](caf::error& err) {
                 fetched(self, fetch, {false, json::array(), reason_of(err)});
               });
     return;
   }
-  self->request(ctx.bot_queries, bot_query_wait + fetch.timeout + std::chrono::seconds{5},
-                run_atom::value, ctx.conninfo, bot_query_job(fetch, ctx.watchdog))
+  self->request(ctx.bot_queries, bot_query_deadline(fetch), run_atom::value, ctx.conninfo,
+                bot_query_job(fetch, ctx.watchdog))
       .then([self, fetch](
                 storage::database_outcome& outcome) { fetched(self, fetch, query_rows(outcome)); },
             [self, fetch](caf::error& err) { fetched(self, fetch, query_failed(err)); });

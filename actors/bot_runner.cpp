@@ -262,6 +262,16 @@ void on_crash(self_ptr self, const std::string& project, const std::string& why)
   self->delayed_send(self, delay, bot_restart_atom::value, project, number);
 }
 
+/// Answers every preview event held for the preview's process without it.
+void give_up_previews(hosted_bot& bot, const std::string& why) {
+  for (auto number : std::exchange(bot.preview_waiting, {})) {
+    auto it = bot.events.find(number);
+    if (it == bot.events.end()) continue;
+    give_up(it->second, why);
+    bot.events.erase(it);
+  }
+}
+
 /// Runs `launch` in the project's preview process: the one running if it is that version,
 /// else a new one (the preview of another version ends; its held events are answered).
 void start_preview(self_ptr self, const std::string& project, bot_launch launch) {
@@ -273,12 +283,7 @@ void start_preview(self_ptr self, const std::string& project, bot_launch launch)
     return;
   if (bot.preview) self->state.host->stop(bot.preview->pid, std::chrono::seconds{0});
   bot.preview.reset();
-  for (auto number : std::exchange(bot.preview_waiting, {})) {
-    auto it = bot.events.find(number);
-    if (it == bot.events.end()) continue;
-    give_up(it->second, "another version of the bot is being previewed");
-    bot.events.erase(it);
-  }
+  give_up_previews(bot, "another version of the bot is being previewed");
   bot.preview_launch = std::move(launch);
   bot.preview_launching = ++self->state.next;
   start_launch(self, project, *bot.preview_launch, bot.preview_launching, preview_role);
@@ -296,13 +301,8 @@ void preview_launched(self_ptr self, const std::string& project, std::uint64_t n
   bot.preview_launching = 0;
   log_output(bot.preview_launch->log, started.pid, started.output);
   if (!started.ok) {
-    for (auto n : std::exchange(bot.preview_waiting, {})) {
-      auto it = bot.events.find(n);
-      if (it == bot.events.end()) continue;
-      give_up(it->second, "the version could not start for the preview: its " + started.stage +
+    give_up_previews(bot, "the version could not start for the preview: its " + started.stage +
                               " failed (the output is in the bot's logs)");
-      bot.events.erase(it);
-    }
     bot.preview_launch.reset();
     return;
   }

@@ -1041,7 +1041,7 @@ void run_request(self_ptr self, bot::fetch_request fetch) {
   auto got = on_fetched(self, "paige_bot_http_seconds",
                         "declarative bots' requests, from asked to answered");
   auto project = caf::actor_cast<caf::actor>(st.ctx->project);
-  auto timeout = fetch.timeout + std::chrono::seconds{15};
+  auto timeout = bot_request_deadline(fetch);
   self->request(project, timeout, bot_http_atom::value, std::move(fetch))
       .then([got](bot_reply& reply) { got(request_answer(reply)); },
             [self, got](caf::error& err) {
@@ -1080,11 +1080,8 @@ void run_queries(self_ptr self) {
   if (fetch.what == bot::fetch_request::kind::http) return run_request(self, std::move(fetch));
   auto got = on_fetched(self, "paige_bot_query_seconds",
                         "declarative bots' queries, from asked to answered (waits included)");
-  // The pool answers every job (one that waited past bot_query_wait as failed); the request's
-  // own deadline only covers a worker that hangs past the statement's timeout and the
-  // watchdog's.
-  self->request(st.ctx->bot_queries, bot_query_wait + fetch.timeout + std::chrono::seconds{5},
-                run_atom::value, st.ctx->conninfo, bot_query_job(fetch, st.ctx->watchdog))
+  self->request(st.ctx->bot_queries, bot_query_deadline(fetch), run_atom::value, st.ctx->conninfo,
+                bot_query_job(fetch, st.ctx->watchdog))
       .then([got](storage::database_outcome& outcome) { got(query_rows(outcome)); },
             [self, got](caf::error& err) {
               if (err.category() != error_category && err != caf::sec::request_timeout) {
